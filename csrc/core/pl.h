@@ -1,0 +1,11 @@
+/* pl.h — the public API of the core: the only core header the binding layer includes. */
+#ifndef PL_H
+#define PL_H
+#include "error.h"
+#include "tensor.h"
+#include "rng.h"
+#include "optim.h"
+#include "autograd.h"
+#include "ops.h"
+#include "gemm.h"
+#endif

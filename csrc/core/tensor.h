@@ -1,0 +1,115 @@
+/* tensor.h — storage, strided views, dtypes: the core's data model.
+ *
+ * A pl_storage is a refcounted block of bytes. A pl_tensor is a refcounted view on a
+ * storage: dtype, shape, strides (in elements) and an offset (in elements). Views share
+ * the storage and its version counter. Autograd fields live on the tensor (see autograd.h).
+ *
+ * Ownership: every function returning pl_tensor * or pl_storage * returns a NEW reference
+ * (release it with pl_tensor_release / pl_storage_release) or NULL with an error recorded
+ * (error.h). Arguments are borrowed unless the parameter name ends in _steal.
+ */
+#ifndef PL_TENSOR_H
+#define PL_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define PL_MAX_DIMS 8
+
+/* The order is the promotion lattice: a higher value wins (bool < int64 < float32 < float64). */
+typedef enum pl_dtype {
+    PL_BOOL = 0,
+    PL_INT64 = 1,
+    PL_FLOAT32 = 2,
+    PL_FLOAT64 = 3,
+    PL_NUM_DTYPES
+} pl_dtype;
+
+size_t pl_dtype_size(pl_dtype dtype);
+const char *pl_dtype_name(pl_dtype dtype); /* "float32", ... */
+static inline bool
+pl_dtype_is_floating(pl_dtype dtype)
+{
+    return dtype == PL_FLOAT32 || dtype == PL_FLOAT64;
+}
+
+typedef struct pl_storage {
+    int64_t refcount;
+    void *data;
+    int64_t nbytes;
+    uint32_t version; /* bumped by every in-place write through any view */
+    /* When set, called once with (ctx, data) as the storage dies; used for memory the core
+     * does not own (a NumPy array's buffer). NULL: data was allocated by the core. */
+    void (*deleter)(void *ctx, void *data);
+    void *deleter_ctx;
+} pl_storage;
+
+struct pl_node; /* autograd.h */
+
+typedef struct pl_tensor {
+    int64_t refcount;
+    pl_storage *storage; /* owned reference */
+    int64_t offset;      /* in elements */
+    int64_t numel;
+    int ndim;
+    pl_dtype dtype;
+    int64_t shape[PL_MAX_DIMS];
+    int64_t strides[PL_MAX_DIMS]; /* in elements */
+
+    /* autograd (autograd.h) */
+    bool requires_grad;         /* leaf flag, or set on outputs of recorded ops */
+    bool retains_grad;          /* non-leaf keeps .grad */
+    struct pl_tensor *grad;     /* owned reference or NULL */
+    struct pl_node *grad_fn;    /* owned reference; NULL for leaves */
+    int output_nr;              /* which output of grad_fn this tensor is */
+    struct pl_node *grad_accumulator; /* borrowed: the leaf's AccumulateGrad node, if alive */
+
+    void *pyobj; /* borrowed back-pointer to the binding's wrapper object, or NULL */
+} pl_tensor;
+
+/* ---- storage ---- */
+pl_storage *pl_storage_new(int64_t nbytes); /* uninitialised bytes */
+pl_storage *pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *),
+                            void *deleter_ctx);
+void pl_storage_release(pl_storage *s);
+
+/* ---- construction ---- */
+/* Contiguous, uninitialised. Fails with PL_ERR_RUNTIME on a negative size. */
+pl_tensor *pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype);
+pl_tensor *pl_tensor_zeros(int ndim, const int64_t *shape, pl_dtype dtype);
+pl_tensor *pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value);
+pl_tensor *pl_tensor_scalar(double value, pl_dtype dtype); /* 0-dim */
+/* A view on `storage` (retained). Bounds are checked against storage->nbytes. */
+pl_tensor *pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim,
+                             const int64_t *shape, const int64_t *strides, int64_t offset);
+/* A new tensor object viewing the same data with the same shape; no autograd history. */
+pl_tensor *pl_tensor_alias(const pl_tensor *t);
+
+static inline pl_tensor *
+pl_tensor_retain(pl_tensor *t)
+{
+    t->refcount++;
+    return t;
+}
+void pl_tensor_release(pl_tensor *t); /* NULL is allowed */
+
+/* ---- queries ---- */
+static inline char *
+pl_tensor_data(const pl_tensor *t) /* address of element 0 of the view */
+{
+    return (char *)t->storage->data + t->offset * (int64_t)pl_dtype_size(t->dtype);
+}
+bool pl_tensor_is_contiguous(const pl_tensor *t);
+void pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+int64_t pl_shape_numel(int ndim, const int64_t *shape);
+bool pl_same_shape(const pl_tensor *a, const pl_tensor *b);
+/* Wraps a possibly negative dim into [0, ndim); PL_ERR_INDEX with PyTorch's message if out of range. */
+pl_status pl_wrap_dim(int64_t dim, int ndim, int *out);
+/* Element i of the view in row-major (logical) order, read as double / int64. */
+double pl_tensor_get_double(const pl_tensor *t, int64_t linear_index);
+void pl_tensor_bump_version(pl_tensor *t);
+
+#endif

@@ -1,0 +1,69 @@
+/* plpy.h — what the binding files share: the Python.h / NumPy configuration, the wrapper
+ * object for core tensors, and the one error-translation point.
+ *
+ * Every file in csrc/python includes this header first. Only csrc/python sees Python.
+ *
+ * Ownership: functions returning PyObject * return a NEW reference or NULL with a Python
+ * exception set. plpy_unwrap returns a BORROWED core tensor.
+ */
+#ifndef PLPY_H
+#define PLPY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#define PY_ARRAY_UNIQUE_SYMBOL PYTORCHLITE_ARRAY_API
+#ifndef PLPY_MODULE_INIT
+#define NO_IMPORT_ARRAY
+#endif
+#include <numpy/arrayobject.h>
+
+#include "../core/pl.h"
+
+/* The Python object behind pytorchlite.Tensor (the C base `_C.TensorBase`). */
+typedef struct {
+    PyObject_HEAD
+    pl_tensor *t; /* owned reference; never NULL once constructed */
+    PyObject *weakreflist;
+} PlTensorObject;
+
+extern PyTypeObject *plpy_TensorBase; /* the C type _C.TensorBase */
+extern PyTypeObject *plpy_TensorClass; /* pytorchlite.Tensor (Python subclass), set at import */
+
+/* The Python object for core tensor t, stealing the caller's reference to t. If t already has
+ * a wrapper (t->pyobj), that same object is returned. NULL in gives NULL out (error kept). */
+PyObject *plpy_wrap(pl_tensor *t_steal);
+/* The core tensor of a Tensor object (borrowed), or NULL with TypeError set. */
+pl_tensor *plpy_unwrap(PyObject *obj);
+static inline int
+plpy_is_tensor(PyObject *obj)
+{
+    return PyObject_TypeCheck(obj, plpy_TensorBase);
+}
+
+/* Raises the Python exception for the core's last error (error.h); returns NULL.
+ * This is the single core-status -> Python-exception translation point. */
+PyObject *plpy_raise(void);
+/* Same, for int-returning functions: returns -1. */
+int plpy_raise_int(void);
+
+/* dtype objects: pytorchlite.float32 etc. are Python objects registered at import. */
+PyObject *plpy_dtype_object(pl_dtype dtype); /* borrowed */
+/* Converts a pytorchlite dtype object (or None -> dflt); -1 with TypeError otherwise. */
+int plpy_dtype_from_object(PyObject *obj, pl_dtype dflt, pl_dtype *out);
+/* The default floating dtype (torch.get_default_dtype()). */
+extern pl_dtype plpy_default_dtype;
+
+/* Parses a size given either as varargs ints or one sequence (torch's `*size`).
+ * Returns ndim (>= 0) or -1 with an exception set. */
+int plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape);
+
+/* Method tables that binding files contribute to the module (module.c adds them). */
+extern PyMethodDef plpy_tensor_functions[]; /* tensor.c / ops.c: factories and ops */
+extern PyMethodDef plpy_ops_functions[];    /* ops.c */
+extern PyMethodDef plpy_random_functions[]; /* random.c */
+extern PyMethodDef plpy_optim_functions[];  /* optim.c */
+extern PyMethodDef plpy_autograd_functions[]; /* autograd.c */
+
+#endif
