@@ -89,7 +89,7 @@ def test_generator_state_round_trip():
 
 
 def test_set_state_errors():
-    with pytest.raises(RuntimeError, match="size of 5056"):
+    with pytest.raises(RuntimeError, match="of size 5056"):
         torch.set_rng_state(bytes(10))
     with pytest.raises(RuntimeError, match="Invalid mt19937 state"):
         torch.set_rng_state(bytes(5056))

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 ref = pytest.importorskip("torch")
+# torch warns about float ranges past 2^24 (random_wide on float32); the draws still match
+pytestmark = pytest.mark.filterwarnings("ignore:to - 1 is out of bounds")
 import pytorchlite as pl  # noqa: E402
 
 SIZES = (1, 15, 16, 17, 1000, 1001)
@@ -33,6 +35,7 @@ def state_of(m):
 
 
 def make(m, n, dtype, layout):
+    """A tensor of n (contiguous, strided) or 2n (transposed) elements of the given layout."""
     dt = getattr(m, dtype)
     if layout == "contiguous":
         return m.empty(n, dtype=dt)
@@ -151,8 +154,8 @@ def test_bernoulli_tensor_p(dtype, pdtype, layout):
         outs = []
         for m in (ref, pl):
             m.manual_seed(9)
-            p = m.rand(n, dtype=getattr(m, pdtype))
             out = make(m, n, dtype, layout)
+            p = m.rand(tuple(out.shape), dtype=getattr(m, pdtype))
             out.bernoulli_(p)
             outs.append((out, m.bernoulli(p)))
         assert same_bits(outs[0][0], outs[1][0])
