@@ -307,21 +307,21 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         _check_std_tensor(std)
         t = _C._rng_empty(_broadcast_shape(mean.shape, std.shape), mean.dtype)
         _C._normal_(t, 0.0, 1.0, generator)
-        t.mul_(std)
-        t.add_(mean)
+        t *= std
+        t += mean
     elif mean_t:
         std = float(std)
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         t = _C._rng_empty(tuple(mean.shape), mean.dtype)
         _C._normal_(t, 0.0, std, generator)
-        t.add_(mean)
+        t += mean
     elif std_t:
         _check_std_tensor(std)
         t = _C._rng_empty(tuple(std.shape), std.dtype)
         _C._normal_(t, 0.0, 1.0, generator)
-        t.mul_(std)
-        t.add_(float(mean))
+        t *= std
+        t += float(mean)
     else:
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments - got "
