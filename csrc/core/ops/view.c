@@ -770,9 +770,11 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
     int64_t at = 0;
     for (int i = 0; i < n; i++) {
         int64_t len = ts[i]->shape[dim];
-        pl_tensor *part = pl_tensor_view_of(out->storage, dt, out->ndim, out->shape, out->strides,
+        int64_t part_shape[PL_MAX_DIMS];
+        memcpy(part_shape, out->shape, sizeof(int64_t) * out->ndim);
+        part_shape[dim] = len;
+        pl_tensor *part = pl_tensor_view_of(out->storage, dt, out->ndim, part_shape, out->strides,
                                             at * out->strides[dim]);
-        if (part) part->shape[dim] = len, part->numel = pl_shape_numel(part->ndim, part->shape);
         if (!part || pl_copy_raw(part, ts[i]) != PL_OK) {
             pl_tensor_release(part);
             pl_tensor_release(out);
