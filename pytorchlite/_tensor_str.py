@@ -14,7 +14,7 @@ printing a small one.
 import math
 import sys
 from contextlib import contextmanager
-from itertools import chain
+from itertools import chain, repeat
 
 __all__ = [
     "set_printoptions",
@@ -155,21 +155,21 @@ class _Formatter:
     """Chooses integer / fixed / scientific notation and a common width from a list of values.
 
     ``values`` holds Python numbers: floats for floating tensors (the stored value widened to
-    double), ints or bools otherwise.
+    double), ints or bools otherwise.  ``format(value)`` returns the padded text of one value.
     """
 
-    __slots__ = ("floating", "int_mode", "sci_mode", "max_width", "format")
+    __slots__ = ("floating", "int_mode", "sci_mode", "max_width", "spec", "format")
 
     def __init__(self, values, floating):
         self.floating = floating
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
-        precision = PRINT_OPTS.precision
+        self.spec = ""
 
         if not floating:
             if values:
-                self.max_width = max(1, max(len(str(v)) for v in values))
+                self.max_width = max(1, max(map(len, map(str, values))))
             self.format = self._format_plain
             return
 
@@ -180,25 +180,32 @@ class _Formatter:
             self.format = self._format_int
             return
 
-        abs_values = [abs(v) for v in nonzero_finite]
+        abs_values = list(map(abs, nonzero_finite))
         amin = min(abs_values)
         amax = max(abs_values)
-        self.int_mode = all(v.is_integer() for v in nonzero_finite)
+        self.int_mode = all(map(float.is_integer, map(float, nonzero_finite)))
         if PRINT_OPTS.sci_mode is None:
             self.sci_mode = amax / amin > 1000.0 or amax > 1.0e8 or amin < 1.0e-4
         else:
             self.sci_mode = PRINT_OPTS.sci_mode
 
+        precision = PRINT_OPTS.precision
         if self.sci_mode:
             spec = f".{precision}e"
-            self.max_width = max(1, max(len(format(v, spec)) for v in nonzero_finite))
+            width = max(map(len, map(format, nonzero_finite, repeat(spec))))
+            self.max_width = max(1, width)
+            self.spec = f"{self.max_width}.{precision}e"
             self.format = self._format_sci
         elif self.int_mode:
-            self.max_width = max(1, max(len(format(v, ".0f")) for v in nonzero_finite) + 1)
+            width = max(map(len, map(format, nonzero_finite, repeat(".0f")))) + 1
+            self.max_width = max(1, width)
             self.format = self._format_int
         else:
             spec = f".{precision}f"
-            self.max_width = max(1, max(len(format(v, spec)) for v in nonzero_finite))
+            width = max(map(len, map(format, nonzero_finite, repeat(spec))))
+            self.max_width = max(1, width)
+            # A width in the spec right-aligns with spaces, the same as padding on the left.
+            self.spec = f"{self.max_width}.{precision}f"
             self.format = self._format_fixed
 
     def width(self):
@@ -214,10 +221,17 @@ class _Formatter:
         return text.rjust(self.max_width)
 
     def _format_fixed(self, value):
-        return format(value, f".{PRINT_OPTS.precision}f").rjust(self.max_width)
+        return format(value, self.spec)
 
-    def _format_sci(self, value):
-        return format(value, f"{self.max_width}.{PRINT_OPTS.precision}e")
+    _format_sci = _format_fixed
+
+    def format_all(self, values):
+        """The padded texts of many values (the same as mapping format over them)."""
+        if self.format == self._format_fixed:
+            return list(map(format, values, repeat(self.spec)))
+        if self.format == self._format_plain:
+            return list(map(str.rjust, map(str, values), repeat(self.max_width)))
+        return list(map(self.format, values))
 
 
 def _complex_formatter(real_formatter, imag_formatter):
@@ -261,32 +275,51 @@ def _flatten(data, ndim):
 
 
 # ---------------------------------------------------------------------------------------------
-# Layout.
+# Layout: nested brackets around the formatted values.
 
-def _vector_str(values, indent, is_cut, format_value, element_length):
-    linewidth = PRINT_OPTS.linewidth
-    per_line = max(1, math.floor((linewidth - indent) / element_length))
-    items = [format_value(v) for v in values]
-    if is_cut:
-        edge = PRINT_OPTS.edgeitems
-        items = items[:edge] + [" ..."] + items[edge:]
-    if len(items) <= per_line:
-        return "[" + ", ".join(items) + "]"
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+class _Layout:
+    """Lays out a flat row-major list of formatted values (only the kept ones) as nested
+    brackets, inserting '...' where a dimension was cut."""
 
+    __slots__ = ("items", "kept", "blocks", "cut", "ndim", "per_line_of", "edge")
 
-def _nested_str(data, depth, ndim, indent, cut, format_value, element_length):
-    dims_left = ndim - depth
-    if dims_left == 1:
-        return _vector_str(data, indent, cut[depth], format_value, element_length)
-    rows = [_nested_str(row, depth + 1, ndim, indent + 1, cut, format_value, element_length)
-            for row in data]
-    if cut[depth]:
-        edge = PRINT_OPTS.edgeitems
-        rows = rows[:edge] + ["..."] + rows[edge:]
-    separator = "," + "\n" * (dims_left - 1) + " " * (indent + 1)
-    return "[" + separator.join(rows) + "]"
+    def __init__(self, items, kept, cut, element_length):
+        self.items = items
+        self.kept = kept
+        self.cut = cut
+        self.ndim = len(kept)
+        self.edge = PRINT_OPTS.edgeitems
+        blocks = [1] * self.ndim
+        for d in range(self.ndim - 2, -1, -1):
+            blocks[d] = blocks[d + 1] * kept[d + 1]
+        self.blocks = blocks
+        linewidth = PRINT_OPTS.linewidth
+
+        def per_line_of(indent):
+            return max(1, math.floor((linewidth - indent) / element_length))
+        self.per_line_of = per_line_of
+
+    def vector(self, start, indent):
+        items = self.items[start:start + self.kept[-1]]
+        if self.cut[-1]:
+            items.insert(self.edge, " ...")
+        per_line = self.per_line_of(indent)
+        if len(items) <= per_line:
+            return "[" + ", ".join(items) + "]"
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+    def nested(self, start, depth, indent):
+        dims_left = self.ndim - depth
+        if dims_left == 1:
+            return self.vector(start, indent)
+        block = self.blocks[depth]
+        rows = [self.nested(start + i * block, depth + 1, indent + 1)
+                for i in range(self.kept[depth])]
+        if self.cut[depth]:
+            rows.insert(self.edge, "...")
+        separator = "," + "\n" * (dims_left - 1) + " " * (indent + 1)
+        return "[" + separator.join(rows) + "]"
 
 
 def _body_str(t, indent, is_complex):
@@ -308,8 +341,7 @@ def _body_str(t, indent, is_complex):
         any_cut_from[i] = cut[i] or any_cut_from[i + 1]
 
     if any_cut_from[0]:
-        detached = t.detach()
-        data = _gather(detached, shape, 0, cut, any_cut_from, edge)
+        data = _gather(t.detach(), shape, 0, cut, any_cut_from, edge)
     else:
         data = t.tolist()
     values = _flatten(data, ndim)
@@ -317,16 +349,17 @@ def _body_str(t, indent, is_complex):
     if is_complex:
         real_formatter = _Formatter([v.real for v in values], True)
         imag_formatter = _Formatter([v.imag for v in values], True)
-        format_value = _complex_formatter(real_formatter, imag_formatter)
+        items = list(map(_complex_formatter(real_formatter, imag_formatter), values))
         element_length = real_formatter.max_width + 2 + imag_formatter.max_width + 1
     else:
         formatter = _Formatter(values, t.dtype.is_floating_point)
-        format_value = formatter.format
+        items = formatter.format_all(values)
         element_length = formatter.max_width + 2
 
     if ndim == 0:
-        return format_value(data)
-    return _nested_str(data, 0, ndim, indent, cut, format_value, element_length)
+        return items[0]
+    kept = [2 * edge if c else n for n, c in zip(shape, cut)]
+    return _Layout(items, kept, cut, element_length).nested(0, 0, indent)
 
 
 def _add_suffixes(text, suffixes, indent):
@@ -348,8 +381,12 @@ def _add_suffixes(text, suffixes, indent):
 # ---------------------------------------------------------------------------------------------
 # Public entry points.
 
-def tensor_repr(t):
-    """repr(t) (and str(t)) exactly as PyTorch prints it."""
+def tensor_repr(t, tensor_contents=None):
+    """repr(t) (and str(t)) exactly as PyTorch prints it.
+
+    ``tensor_contents``, when given, replaces the printed values (as in PyTorch's
+    ``Tensor.__repr__(tensor_contents=...)``); the suffixes are still added.
+    """
     is_plain, is_parameter, library = _class_info(type(t))
     prefix = "tensor(" if is_plain else type(t).__name__ + "("
     indent = len(prefix)
@@ -364,14 +401,16 @@ def tensor_repr(t):
             suffixes.append("size=" + str(tuple(t.shape)))
         if dtype_name != default_name:
             suffixes.append("dtype=" + dtype_name)
-        body = "[]"
+        body = "[]" if tensor_contents is None else tensor_contents
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append("size=" + str(tuple(t.shape)))
         if dtype_name not in (default_name, default_complex_name, "torch.int64", "torch.bool"):
             suffixes.append("dtype=" + dtype_name)
-        is_complex = getattr(dtype, "is_complex", False)
-        body = _body_str(t, indent, is_complex)
+        if tensor_contents is None:
+            body = _body_str(t, indent, getattr(dtype, "is_complex", False))
+        else:
+            body = tensor_contents
 
     grad_fn_name = None
     try:
@@ -392,6 +431,11 @@ def tensor_repr(t):
     if is_parameter and not is_plain:
         text = f"Parameter({text})"
     return text
+
+
+def _str(self, *, tensor_contents=None):
+    """PyTorch's private name for the tensor repr, kept for code that calls it directly."""
+    return tensor_repr(self, tensor_contents)
 
 
 def parameter_repr(p):

@@ -359,3 +359,12 @@ def test_printoptions_context_matches_torch():
         inner = pl_str.get_printoptions()
     assert inner == inner_torch
     assert pl_str.get_printoptions() == torch._tensor_str.get_printoptions()
+
+
+@pytest.mark.parametrize("name,build,opts", [c for c in CASES if c[0] in (
+    "f_ints", "e_0x3", "e_int64", "g_leaf", "g_mul", "o_linewidth_suffix")])
+def test_custom_contents_impl_matches_torch(name, build, opts):
+    t = build(torch)
+    with torch._tensor_str.printoptions(**opts), pl_str.printoptions(**opts):
+        expected = torch._tensor_str._str(t, tensor_contents="[custom]")
+        assert pl_str._str(t, tensor_contents="[custom]") == expected
