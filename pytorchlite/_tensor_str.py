@@ -446,6 +446,7 @@ def parameter_repr(p):
 def tensor_format(t, spec):
     """Tensor.__format__: a 0-dim plain tensor formats its Python value; anything else behaves
     like object.__format__ (str(t) for an empty spec, TypeError otherwise)."""
-    if t.dim() == 0 and _class_info(type(t))[0] and not _class_info(type(t))[1]:
+    is_plain, is_parameter, _ = _class_info(type(t))
+    if t.dim() == 0 and is_plain and not is_parameter:
         return format(t.detach().item(), spec)
     return object.__format__(t, spec)
