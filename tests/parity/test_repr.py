@@ -368,3 +368,60 @@ def test_custom_contents_impl_matches_torch(name, build, opts):
     with torch._tensor_str.printoptions(**opts), pl_str.printoptions(**opts):
         expected = torch._tensor_str._str(t, tensor_contents="[custom]")
         assert pl_str._str(t, tensor_contents="[custom]") == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeded random sweep over shapes, value ranges, dtypes and print options (impl variant).
+
+SWEEP_OPTIONS = [
+    {}, {"precision": 2}, {"precision": 0}, {"precision": 8}, {"linewidth": 40},
+    {"linewidth": 120}, {"threshold": 10}, {"threshold": 10, "edgeitems": 1},
+    {"threshold": 5, "edgeitems": 0}, {"sci_mode": True}, {"sci_mode": False},
+    {"profile": "short"}, {"profile": "full"}, {"threshold": 0}, {"linewidth": 5},
+]
+
+
+def sweep_tensor(rng):
+    ndim = rng.randint(0, 4)
+    shape = [rng.choice([1, 2, 3, 5, 7, 9, 15, 40]) for _ in range(ndim)]
+    n = math.prod(shape)
+    kind = rng.randint(0, 5)
+    scale = 10.0 ** rng.uniform(-12, 12)
+    values = []
+    for _ in range(n):
+        if kind == 0:
+            v = rng.gauss(0.0, 1.0)
+        elif kind == 1:
+            v = float(rng.randint(-1000, 1000))
+        elif kind == 2:
+            v = rng.gauss(0.0, 1.0) * scale
+        elif kind == 3:
+            v = rng.randint(-3, 3) * 10.0 ** rng.randint(-6, 10)
+        elif kind == 4:
+            v = round(rng.gauss(0.0, 1.0), rng.randint(0, 3))
+        else:
+            v = math.exp(rng.gauss(0.0, 1.0) * rng.uniform(0, 20))
+        if rng.random() < 0.05:
+            v = rng.choice([NAN, INF, -INF, -0.0, 0.0])
+        values.append(v)
+    dtype = rng.choice(["float32", "float64", "int64", "bool"])
+    if dtype == "int64":
+        values = [int(max(-2**62, min(2**62, v))) if math.isfinite(v) else 7 for v in values]
+    elif dtype == "bool":
+        values = [v > 0 for v in values]
+    data = nest(values, shape) if shape else values[0]
+    t = torch.tensor(data, dtype=getattr(torch, dtype))
+    if dtype.startswith("float") and rng.random() < 0.2:
+        t = t.requires_grad_() * 1
+    return t
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_sweep_impl_matches_torch(seed):
+    rng = random.Random(seed)
+    for _ in range(15):
+        t = sweep_tensor(rng)
+        opts = rng.choice(SWEEP_OPTIONS)
+        expected = torch_repr_with(opts, t)
+        with pl_str.printoptions(**opts):
+            assert pl_str.tensor_repr(t) == expected, (opts, t.dtype, tuple(t.shape))
