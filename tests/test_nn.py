@@ -517,3 +517,75 @@ def test_l1_and_cross_entropy():
     np.testing.assert_allclose(nn.CrossEntropyLoss()(x, target).item(), expected, rtol=1e-5)
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
     assert repr(nn.MSELoss()) == "MSELoss()"
+
+
+# ------------------------------------------------------------------ hooks, copies, misc
+def test_forward_hooks():
+    lin = nn.Linear(2, 2)
+    calls = []
+
+    def pre(module, args):
+        calls.append("pre")
+        return (args[0] * 0,)
+
+    def post(module, args, output):
+        calls.append("post")
+        return output + 1
+
+    h1 = lin.register_forward_pre_hook(pre)
+    h2 = lin.register_forward_hook(post)
+    out = lin(pl.ones(1, 2))
+    assert calls == ["pre", "post"]
+    np.testing.assert_allclose(arr(out), arr(lin.bias).reshape(1, 2) + 1, rtol=1e-6)
+    h1.remove()
+    h2.remove()
+    calls.clear()
+    lin(pl.ones(1, 2))
+    assert calls == []
+    with lin.register_forward_hook(lambda m, a, kw, o: calls.append(sorted(kw)),
+                                   with_kwargs=True):
+        lin(input=pl.ones(1, 2))
+    assert calls == [["input"]]
+    lin(pl.ones(1, 2))
+    assert calls == [["input"]]
+
+
+def test_deepcopy_and_pickle_module():
+    a = SimpleNN(3, 4, 2)
+    b = copy.deepcopy(a)
+    assert b.layer1.weight is not a.layer1.weight
+    assert isinstance(b.layer1.weight, nn.Parameter)
+    np.testing.assert_array_equal(arr(a.layer1.weight), arr(b.layer1.weight))
+    assert repr(a) == repr(b)
+
+
+def test_state_dict_positional_args_deprecated():
+    lin = nn.Linear(1, 1)
+    dest = OrderedDict()
+    with pytest.warns(FutureWarning, match="Positional args are being deprecated"):
+        out = lin.state_dict(dest, "p.")
+    assert out is dest and list(dest) == ["p.weight", "p.bias"]
+
+
+def test_buffer_marker_and_extra_state():
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stats = nn.Buffer(pl.zeros(2))
+            self.tmp = nn.Buffer(pl.ones(1), persistent=False)
+            self.value = 7
+
+        def get_extra_state(self):
+            return {"value": self.value}
+
+        def set_extra_state(self, state):
+            self.value = state["value"]
+
+    m = WithState()
+    assert list(m._buffers) == ["stats", "tmp"] and "tmp" in m._non_persistent_buffers_set
+    sd = m.state_dict()
+    assert list(sd) == ["stats", "_extra_state"] and sd["_extra_state"] == {"value": 7}
+    m2 = WithState()
+    m2.value = 0
+    m2.load_state_dict(sd)
+    assert m2.value == 7
