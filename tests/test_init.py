@@ -158,8 +158,8 @@ def test_custom_init_guide_flow():
             init.zeros_(param.data)
     for name, param in model.named_parameters():
         if "bias" in name:
-            assert f"{param.data.mean():.4f}" == "0.0000"
-            assert f"{param.data.std():.4f}" == "0.0000"
+            assert f"{param.data.mean().item():.4f}" == "0.0000"
+            assert f"{param.data.std().item():.4f}" == "0.0000"
 
 
 def test_deprecated_aliases_warn():

@@ -240,9 +240,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     for t, k in zip(targets, keep):
         if k and not 0 <= t < c:
             raise IndexError(f"Target {t} is out of bounds.")
-    safe = torch.tensor([t if k else 0 for t, k in zip(targets, keep)], dtype=torch.int64)
-    rows = torch.arange(n)
-    picked = -input[rows, safe]  # (n,)
+    safe = [t if k else 0 for t, k in zip(targets, keep)]
+    flat_index = torch.tensor([i * c + t for i, t in enumerate(safe)], dtype=torch.int64)
+    picked = -input.reshape(-1)[flat_index]  # (n,): input[i, target[i]]
+    safe = torch.tensor(safe, dtype=torch.int64)
     if weight is not None:
         w = weight[safe] * torch.tensor(keep, dtype=weight.dtype)
     else:

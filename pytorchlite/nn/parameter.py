@@ -1,4 +1,5 @@
 """nn.Parameter (a Tensor subclass that modules register as learnable state) and nn.Buffer."""
+import weakref
 from collections import OrderedDict
 
 import pytorchlite as torch
@@ -54,24 +55,44 @@ def _rebuild_parameter(data, requires_grad, backward_hooks):
     return Parameter(data, requires_grad)
 
 
+# Tensors have no per-object attribute dict, so Buffer(...) marks are kept here:
+# id(tensor) -> (weak reference to the tensor, persistent flag).
+_buffer_marks = {}
+
+
+def _buffer_mark(t):
+    entry = _buffer_marks.get(id(t))
+    if entry is not None and entry[0]() is t:
+        return entry
+    return None
+
+
+def _buffer_persistent(t):
+    """The persistent flag given to Buffer(t) (True for an unmarked tensor)."""
+    entry = _buffer_mark(t)
+    return True if entry is None else entry[1]
+
+
 class _BufferMeta(type):
-    # isinstance(t, Buffer) is True for any Tensor marked as a buffer by Buffer(...).
+    # isinstance(t, Buffer) is True for a Tensor returned by Buffer(...).
     def __instancecheck__(cls, instance):
         if cls is Buffer:
-            return isinstance(instance, torch.Tensor) and getattr(instance, "_is_buffer", False)
+            return isinstance(instance, torch.Tensor) and _buffer_mark(instance) is not None
         return super().__instancecheck__(instance)
 
 
 class Buffer(metaclass=_BufferMeta):
     """Marks a Tensor as a module buffer when assigned as an attribute.
 
-    ``Buffer(data=None, *, persistent=True)`` returns a detached Tensor aliasing ``data``.
+    ``Buffer(data=None, *, persistent=True)`` returns a detached Tensor aliasing ``data``;
+    assigning it to a Module attribute registers it with that persistence.
     """
 
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
             data = torch.empty(0)
         t = data.detach().requires_grad_(data.requires_grad)
-        t.persistent = persistent
-        t._is_buffer = True
+        key = id(t)
+        _buffer_marks[key] = (weakref.ref(t, lambda _ref: _buffer_marks.pop(key, None)),
+                              persistent)
         return t

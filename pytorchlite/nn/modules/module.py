@@ -7,7 +7,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import pytorchlite as torch
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, _buffer_persistent
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -374,7 +374,7 @@ class Module:
                             "(torch.nn.Buffer, torch.Tensor or None expected)"
                         )
                     if isinstance(value, Buffer):
-                        persistent = value.persistent
+                        persistent = _buffer_persistent(value)
                     else:
                         persistent = name not in self._non_persistent_buffers_set
                     self.register_buffer(name, value, persistent)
