@@ -59,7 +59,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        # Read the registered tensors straight from _parameters: attribute access to a
+        # parameter goes through Module.__getattr__, which costs more than the matmul of a
+        # small layer.
+        params = self._parameters
+        try:
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # deleted or replaced by a plain attribute: PyTorch's lookup and errors
+            weight, bias = self.weight, self.bias
+        return F.linear(input, weight, bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
