@@ -170,7 +170,7 @@ PL_SGD_KERNEL(sgd_kernel_f64_ref, double, sgd_f64, fma, )
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define PL_OPTIM_HAVE_FMA_BUILD 1
-#define PL_FMA_TARGET __attribute__((target("avx2,fma")))
+#define PL_FMA_TARGET __attribute__((target("avx2,fma"), optimize("O3")))
 PL_SGD_KERNEL(sgd_kernel_f32_fma, float, sgd_f32, fmaf, PL_FMA_TARGET)
 PL_SGD_KERNEL(sgd_kernel_f64_fma, double, sgd_f64, fma, PL_FMA_TARGET)
 
