@@ -215,3 +215,7 @@ gather = Tensor.gather
 # ---- random streams, printing, submodules ----
 from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
+from ._tensor_str import set_printoptions  # noqa: E402,F401
+from . import nn  # noqa: E402
+from . import optim  # noqa: E402
+from . import utils  # noqa: E402

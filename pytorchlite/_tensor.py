@@ -36,7 +36,7 @@ class Tensor(_C.TensorBase):
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import tensor_repr
 
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __format__(self, spec):
         from ._tensor_str import tensor_format

@@ -464,18 +464,13 @@ f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     if (!info.seen_any) info.dtype = plpy_default_dtype;
     pl_dtype dt;
     if (plpy_dtype_from_object(kw.dtype, info.dtype, &dt) < 0) return NULL;
-    pl_dtype fill_dt = info.dtype;
-    out = pl_tensor_empty(info.ndim, info.shape, fill_dt);
+    /* fill straight in the requested dtype, so float64 data keeps every bit */
+    out = pl_tensor_empty(info.ndim, info.shape, dt);
     if (!out) return plpy_raise();
     int64_t pos = 0;
     if (fill_data(data, out, &pos) < 0) {
         pl_tensor_release(out);
         return NULL;
-    }
-    if (dt != fill_dt) {
-        pl_tensor *c = pl_to_dtype(out, dt);
-        pl_tensor_release(out);
-        out = c;
     }
     return finish_factory(out, kw.requires_grad);
 }
