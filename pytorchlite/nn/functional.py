@@ -91,13 +91,8 @@ def relu_(input):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """input where input > 0, negative_slope * input elsewhere.
-
-    Note:
-        Computed as clamp(input, min=0) + negative_slope * clamp(input, max=0); the values are
-        PyTorch's, the grad_fn name is AddBackward0 (PyTorch: LeakyReluBackward0).
-    """
-    result = input.clamp(min=0) + input.clamp(max=0) * negative_slope
+    """input where input > 0, negative_slope * input elsewhere."""
+    result = torch._C._leaky_relu(input, negative_slope)
     if inplace:
         return input.copy_(result)
     return result
@@ -234,6 +229,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0]}).")
+    if weight is None and ignore_index == -100:
+        # the common case: one fused C kernel (grad_fn NllLossBackward0, as PyTorch's)
+        loss = torch._C._nll_loss(input, target, _reduction_enum(reduction))
+        return loss.squeeze(0) if squeeze and reduction == "none" else loss
     n, c = input.shape[0], input.shape[1]
     targets = [int(v) for v in target.tolist()]
     keep = [t != ignore_index for t in targets]
