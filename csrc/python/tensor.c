@@ -692,11 +692,35 @@ static PyMemberDef tensor_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
+extern PyMethodDef plpy_tensor_math_methods[];
+
+/* The type's one method table: methods.c's entries followed by methods_math.c's. Lives as
+ * long as the process (types keep pointers into it). */
+static PyMethodDef *
+all_methods(void)
+{
+    static PyMethodDef *table = NULL;
+    if (table) return table;
+    size_t a = 0, b = 0;
+    while (plpy_tensor_methods[a].ml_name) a++;
+    while (plpy_tensor_math_methods[b].ml_name) b++;
+    table = PyMem_Calloc(a + b + 1, sizeof(PyMethodDef));
+    if (!table) return NULL;
+    memcpy(table, plpy_tensor_methods, a * sizeof(PyMethodDef));
+    memcpy(table + a, plpy_tensor_math_methods, b * sizeof(PyMethodDef));
+    return table;
+}
+
 int
 plpy_tensor_type_init(PyObject *module)
 {
+    PyMethodDef *methods = all_methods();
+    if (!methods) {
+        PyErr_NoMemory();
+        return -1;
+    }
     for (PyType_Slot *s = tensor_slots; s->slot; s++) {
-        if (s->slot == Py_tp_methods) s->pfunc = plpy_tensor_methods;
+        if (s->slot == Py_tp_methods) s->pfunc = methods;
     }
     PyType_Slot slots[64];
     int n = 0;

@@ -1,0 +1,435 @@
+/* methods_math.c — Tensor methods for arithmetic with keywords, unary ops and their
+ * in-place forms, reductions, products and softmax: one core op each. */
+#include "args.h"
+#include "plpy.h"
+
+#define T(op) (((PlTensorObject *)(op))->t)
+#define FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
+#define ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+
+static PyObject *
+ret_self_or_raise(PyObject *self, pl_status st)
+{
+    if (st != PL_OK) return plpy_raise();
+    return Py_NewRef(self);
+}
+
+/* ---- reductions ---- */
+
+/* Parses (dim=None, keepdim=False) for sum/mean-like methods; returns ndims (-1 = all). */
+static int
+reduce_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+            int64_t *dims, bool *keepdim, PyObject **dtype)
+{
+    static const char *const names[] = {"dim", "keepdim", "dtype", NULL};
+    PyObject *a[3];
+    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return -2;
+    if (plpy_as_bool(a[1], false, keepdim) < 0) return -2;
+    if (dtype) *dtype = a[2];
+    if (!a[0] || a[0] == Py_None) return -1;
+    int n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
+    return n < 0 ? -2 : n;
+}
+
+static PyObject *
+cast_result(pl_tensor *r, PyObject *dtype)
+{
+    if (!r || !dtype || dtype == Py_None) return plpy_wrap(r);
+    pl_dtype dt;
+    if (plpy_dtype_from_object(dtype, r->dtype, &dt) < 0) {
+        pl_tensor_release(r);
+        return NULL;
+    }
+    pl_tensor *c = pl_to_dtype(r, dt);
+    pl_tensor_release(r);
+    return plpy_wrap(c);
+}
+
+static PyObject *
+m_sum(ARGS)
+{
+    int64_t dims[PL_MAX_DIMS];
+    bool keep;
+    PyObject *dtype = NULL;
+    int n = reduce_args("sum", args, nargs, kwnames, dims, &keep, &dtype);
+    if (n == -2) return NULL;
+    pl_tensor *src = T(self);
+    if (dtype && dtype != Py_None) { /* sum(dtype=) casts first, like PyTorch */
+        pl_dtype dt;
+        if (plpy_dtype_from_object(dtype, src->dtype, &dt) < 0) return NULL;
+        pl_tensor *c = pl_to_dtype(src, dt);
+        if (!c) return plpy_raise();
+        PyObject *r = plpy_wrap(pl_sum(c, dims, n, keep));
+        pl_tensor_release(c);
+        return r;
+    }
+    return plpy_wrap(pl_sum(src, dims, n, keep));
+}
+
+static PyObject *
+m_mean(ARGS)
+{
+    int64_t dims[PL_MAX_DIMS];
+    bool keep;
+    PyObject *dtype = NULL;
+    int n = reduce_args("mean", args, nargs, kwnames, dims, &keep, &dtype);
+    if (n == -2) return NULL;
+    if (dtype && dtype != Py_None) {
+        pl_dtype dt;
+        if (plpy_dtype_from_object(dtype, T(self)->dtype, &dt) < 0) return NULL;
+        pl_tensor *c = pl_to_dtype(T(self), dt);
+        if (!c) return plpy_raise();
+        PyObject *r = plpy_wrap(pl_mean(c, dims, n, keep));
+        pl_tensor_release(c);
+        return r;
+    }
+    return plpy_wrap(pl_mean(T(self), dims, n, keep));
+}
+
+static PyObject *
+var_std(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool take_sqrt)
+{
+    static const char *const names[] = {"dim", "unbiased", "keepdim", "correction", NULL};
+    PyObject *a[4];
+    const char *fname = take_sqrt ? "std" : "var";
+    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return NULL;
+    int64_t dims[PL_MAX_DIMS];
+    int n = -1;
+    double correction = 1.0;
+    /* var(True) means var(unbiased=True) */
+    if (a[0] && PyBool_Check(a[0])) {
+        if (a[1]) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument 'unbiased'", fname);
+            return NULL;
+        }
+        a[1] = a[0];
+        a[0] = NULL;
+    }
+    if (a[0] && a[0] != Py_None) {
+        n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
+        if (n < 0) return NULL;
+    }
+    if (a[1] && a[1] != Py_None) {
+        int u = PyObject_IsTrue(a[1]);
+        if (u < 0) return NULL;
+        correction = u ? 1.0 : 0.0;
+    }
+    if (a[3] && a[3] != Py_None && plpy_as_double(a[3], 1.0, &correction) < 0) return NULL;
+    bool keep;
+    if (plpy_as_bool(a[2], false, &keep) < 0) return NULL;
+    pl_tensor *t = T(self);
+    pl_tensor *r = pl_var(t, dims, n, correction, keep, take_sqrt);
+    if (r && pl_dtype_is_floating(t->dtype)) {
+        /* PyTorch warns when the degrees of freedom are <= 0 */
+        int64_t count = 1;
+        if (n < 0) {
+            count = t->numel;
+        } else {
+            for (int i = 0; i < n; i++) {
+                int d;
+                if (pl_wrap_dim(dims[i], t->ndim, &d) == PL_OK && t->ndim) count *= t->shape[d];
+            }
+        }
+        if ((double)count - correction <= 0 &&
+            PyErr_WarnEx(PyExc_UserWarning,
+                         take_sqrt ? "std(): degrees of freedom is <= 0. Correction should be strictly "
+                                     "less than the reduction factor (input numel divided by output numel)."
+                                   : "var(): degrees of freedom is <= 0. Correction should be strictly "
+                                     "less than the reduction factor (input numel divided by output numel).",
+                         1) < 0) {
+            pl_tensor_release(r);
+            return NULL;
+        }
+    }
+    return plpy_wrap(r);
+}
+static PyObject *m_var(ARGS) { return var_std(self, args, nargs, kwnames, false); }
+static PyObject *m_std(ARGS) { return var_std(self, args, nargs, kwnames, true); }
+
+extern PyObject *plpy_minmax_result(PyObject *values, PyObject *indices, bool is_min);
+
+static PyObject *
+max_min(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool is_min)
+{
+    static const char *const names[] = {"dim", "keepdim", NULL};
+    PyObject *a[2];
+    if (plpy_parse(is_min ? "min" : "max", args, nargs, kwnames, names, a) < 0) return NULL;
+    if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_max_all(T(self), is_min));
+    if (plpy_is_tensor(a[0])) { /* max(other): elementwise */
+        return plpy_wrap(pl_binary(is_min ? PL_MINIMUM : PL_MAXIMUM, T(self), T(a[0]), 1, false, false));
+    }
+    int64_t d;
+    bool keep;
+    if (plpy_as_int64(a[0], 0, &d) < 0 || plpy_as_bool(a[1], false, &keep) < 0) return NULL;
+    pl_tensor *v, *i;
+    if (pl_max_dim(T(self), d, keep, is_min, &v, &i) != PL_OK) return plpy_raise();
+    PyObject *pv = plpy_wrap(v), *pi = pv ? plpy_wrap(i) : NULL;
+    if (!pv || !pi) {
+        if (!pv) pl_tensor_release(i);
+        Py_XDECREF(pv);
+        return NULL;
+    }
+    return plpy_minmax_result(pv, pi, is_min);
+}
+static PyObject *m_max(ARGS) { return max_min(self, args, nargs, kwnames, false); }
+static PyObject *m_min(ARGS) { return max_min(self, args, nargs, kwnames, true); }
+
+static PyObject *
+arg_max_min(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool is_min)
+{
+    static const char *const names[] = {"dim", "keepdim", NULL};
+    PyObject *a[2];
+    if (plpy_parse(is_min ? "argmin" : "argmax", args, nargs, kwnames, names, a) < 0) return NULL;
+    bool keep;
+    int64_t d = 0;
+    if (plpy_as_bool(a[1], false, &keep) < 0) return NULL;
+    bool all = !a[0] || a[0] == Py_None;
+    if (!all && plpy_as_int64(a[0], 0, &d) < 0) return NULL;
+    return plpy_wrap(pl_argmax(T(self), all, d, keep, is_min));
+}
+static PyObject *m_argmax(ARGS) { return arg_max_min(self, args, nargs, kwnames, false); }
+static PyObject *m_argmin(ARGS) { return arg_max_min(self, args, nargs, kwnames, true); }
+
+/* ---- arithmetic with keywords ---- */
+
+static PyObject *
+arith(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, pl_binop op,
+      const char *fname, bool inplace)
+{
+    static const char *const names[] = {"other", "alpha", NULL};
+    static const char *const names_div[] = {"other", "rounding_mode", NULL};
+    PyObject *a[2];
+    if (plpy_parse(fname, args, nargs, kwnames, op == PL_DIV ? names_div : names, a) < 0) return NULL;
+    if (!a[0]) {
+        PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"other\"", fname);
+        return NULL;
+    }
+    double alpha = 1.0;
+    if (op == PL_DIV) {
+        if (a[1] && a[1] != Py_None) {
+            PyErr_SetString(PyExc_NotImplementedError, "div(rounding_mode=...) is not supported by pytorchlite");
+            return NULL;
+        }
+    } else if (plpy_as_double(a[1], 1.0, &alpha) < 0) {
+        return NULL;
+    }
+    bool bw;
+    pl_tensor *b = plpy_operand(a[0], &bw, fname);
+    if (!b) return NULL;
+    if (inplace) {
+        pl_status st = pl_binary_(op, T(self), b, alpha, bw);
+        pl_tensor_release(b);
+        return ret_self_or_raise(self, st);
+    }
+    pl_tensor *r = pl_binary(op, T(self), b, alpha, false, bw);
+    pl_tensor_release(b);
+    return plpy_wrap(r);
+}
+
+#define ARITH(NAME, OP, INPLACE)                                                             \
+    static PyObject *m_##NAME(ARGS) { return arith(self, args, nargs, kwnames, OP, #NAME, INPLACE); }
+ARITH(add, PL_ADD, false)
+ARITH(sub, PL_SUB, false)
+ARITH(mul, PL_MUL, false)
+ARITH(div, PL_DIV, false)
+ARITH(add_, PL_ADD, true)
+ARITH(sub_, PL_SUB, true)
+ARITH(mul_, PL_MUL, true)
+ARITH(div_, PL_DIV, true)
+ARITH(eq, PL_EQ, false)
+ARITH(ne, PL_NE, false)
+ARITH(lt, PL_LT, false)
+ARITH(le, PL_LE, false)
+ARITH(gt, PL_GT, false)
+ARITH(ge, PL_GE, false)
+ARITH(maximum, PL_MAXIMUM, false)
+ARITH(minimum, PL_MINIMUM, false)
+
+static PyObject *
+m_pow(ARGS)
+{
+    static const char *const names[] = {"exponent", NULL};
+    PyObject *a[1];
+    if (plpy_parse("pow", args, nargs, kwnames, names, a) < 0) return NULL;
+    if (!a[0]) {
+        PyErr_SetString(PyExc_TypeError, "pow() missing required argument 'exponent'");
+        return NULL;
+    }
+    return PyNumber_Power(self, a[0], Py_None);
+}
+
+static PyObject *
+m_pow_(ARGS)
+{
+    PyObject *r = m_pow(self, args, nargs, kwnames);
+    if (!r) return NULL;
+    PyObject *res = PyObject_CallMethod(self, "copy_", "O", r);
+    Py_DECREF(r);
+    return res;
+}
+
+/* ---- unary ---- */
+
+#define UNARY(NAME, OP)                                                                      \
+    static PyObject *m_##NAME(PyObject *self, PyObject *u)                                   \
+    {                                                                                        \
+        (void)u;                                                                             \
+        return plpy_wrap(pl_unary(OP, T(self)));                                             \
+    }                                                                                        \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *u)                                \
+    {                                                                                        \
+        (void)u;                                                                             \
+        return ret_self_or_raise(self, pl_unary_(OP, T(self)));                              \
+    }
+UNARY(neg, PL_NEG)
+UNARY(exp, PL_EXP)
+UNARY(log, PL_LOG)
+UNARY(sqrt, PL_SQRT)
+UNARY(abs, PL_ABS)
+UNARY(relu, PL_RELU)
+UNARY(sigmoid, PL_SIGMOID)
+UNARY(tanh, PL_TANH)
+UNARY(sin, PL_SIN)
+UNARY(cos, PL_COS)
+UNARY(rsqrt, PL_RSQRT)
+UNARY(reciprocal, PL_RECIPROCAL)
+UNARY(sign, PL_SIGN)
+UNARY(log1p, PL_LOG1P)
+UNARY(expm1, PL_EXPM1)
+
+static int
+clamp_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+           bool *hmin, double *vmin, bool *hmax, double *vmax)
+{
+    static const char *const names[] = {"min", "max", NULL};
+    PyObject *a[2];
+    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return -1;
+    *hmin = a[0] && a[0] != Py_None;
+    *hmax = a[1] && a[1] != Py_None;
+    if (plpy_as_double(a[0], 0, vmin) < 0 || plpy_as_double(a[1], 0, vmax) < 0) return -1;
+    return 0;
+}
+
+static PyObject *
+m_clamp(ARGS)
+{
+    bool hmin, hmax;
+    double vmin, vmax;
+    if (clamp_args("clamp", args, nargs, kwnames, &hmin, &vmin, &hmax, &vmax) < 0) return NULL;
+    return plpy_wrap(pl_clamp(T(self), hmin, vmin, hmax, vmax));
+}
+
+static PyObject *
+m_clamp_(ARGS)
+{
+    bool hmin, hmax;
+    double vmin, vmax;
+    if (clamp_args("clamp_", args, nargs, kwnames, &hmin, &vmin, &hmax, &vmax) < 0) return NULL;
+    return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
+}
+
+/* ---- products and softmax ---- */
+
+static PyObject *
+m_matmul(PyObject *self, PyObject *other)
+{
+    pl_tensor *b = plpy_unwrap(other);
+    if (!b) return NULL;
+    return plpy_wrap(pl_matmul(T(self), b));
+}
+
+static PyObject *
+m_mm(PyObject *self, PyObject *other)
+{
+    pl_tensor *b = plpy_unwrap(other);
+    if (!b) return NULL;
+    return plpy_wrap(pl_mm(T(self), b));
+}
+
+static PyObject *
+softmax_m(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool log)
+{
+    static const char *const names[] = {"dim", "dtype", NULL};
+    PyObject *a[2];
+    if (plpy_parse(log ? "log_softmax" : "softmax", args, nargs, kwnames, names, a) < 0) return NULL;
+    int64_t d;
+    if (!a[0] || a[0] == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "softmax() missing required argument 'dim'");
+        return NULL;
+    }
+    if (plpy_as_int64(a[0], 0, &d) < 0) return NULL;
+    pl_tensor *src = T(self);
+    pl_dtype dt = src->dtype;
+    if (plpy_dtype_from_object(a[1], dt, &dt) < 0) return NULL;
+    pl_tensor *c = pl_to_dtype(src, dt);
+    if (!c) return plpy_raise();
+    PyObject *r = plpy_wrap(pl_softmax(c, d, log));
+    pl_tensor_release(c);
+    return r;
+}
+static PyObject *m_softmax(ARGS) { return softmax_m(self, args, nargs, kwnames, false); }
+static PyObject *m_log_softmax(ARGS) { return softmax_m(self, args, nargs, kwnames, true); }
+
+#define M_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL}
+#define M_O(name, fn) {name, (PyCFunction)(fn), METH_O, NULL}
+#define M_FAST(name, fn) {name, FASTCALL(fn), METH_FASTCALL, NULL}
+#define M_KW(name, fn) {name, FASTCALL(fn), METH_FASTCALL | METH_KEYWORDS, NULL}
+#define M_UNARY(NAME) M_NOARGS(#NAME, m_##NAME), M_NOARGS(#NAME "_", m_##NAME##_)
+
+PyMethodDef plpy_tensor_math_methods[] = {
+    M_KW("sum", m_sum),
+    M_KW("mean", m_mean),
+    M_KW("var", m_var),
+    M_KW("std", m_std),
+    M_KW("max", m_max),
+    M_KW("min", m_min),
+    M_KW("argmax", m_argmax),
+    M_KW("argmin", m_argmin),
+    M_KW("add", m_add),
+    M_KW("sub", m_sub),
+    M_KW("subtract", m_sub),
+    M_KW("mul", m_mul),
+    M_KW("multiply", m_mul),
+    M_KW("div", m_div),
+    M_KW("divide", m_div),
+    M_KW("true_divide", m_div),
+    M_KW("add_", m_add_),
+    M_KW("sub_", m_sub_),
+    M_KW("mul_", m_mul_),
+    M_KW("div_", m_div_),
+    M_KW("eq", m_eq),
+    M_KW("ne", m_ne),
+    M_KW("lt", m_lt),
+    M_KW("le", m_le),
+    M_KW("gt", m_gt),
+    M_KW("ge", m_ge),
+    M_KW("maximum", m_maximum),
+    M_KW("minimum", m_minimum),
+    M_KW("pow", m_pow),
+    M_KW("pow_", m_pow_),
+    M_UNARY(neg),
+    M_UNARY(exp),
+    M_UNARY(log),
+    M_UNARY(sqrt),
+    M_UNARY(abs),
+    M_UNARY(relu),
+    M_UNARY(sigmoid),
+    M_UNARY(tanh),
+    M_UNARY(sin),
+    M_UNARY(cos),
+    M_UNARY(rsqrt),
+    M_UNARY(reciprocal),
+    M_UNARY(sign),
+    M_UNARY(log1p),
+    M_UNARY(expm1),
+    M_NOARGS("negative", m_neg),
+    M_KW("clamp", m_clamp),
+    M_KW("clip", m_clamp),
+    M_KW("clamp_", m_clamp_),
+    M_KW("clip_", m_clamp_),
+    M_O("matmul", m_matmul),
+    M_O("mm", m_mm),
+    M_KW("softmax", m_softmax),
+    M_KW("log_softmax", m_log_softmax),
+    {NULL, NULL, 0, NULL},
+};
