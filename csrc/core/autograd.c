@@ -205,7 +205,7 @@ accumulate_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
         /* Take the incoming gradient when nobody else holds it; otherwise copy it, so .grad
          * never aliases another tensor. */
         if (dout->refcount == 1 && !dout->grad_fn && pl_tensor_is_contiguous(dout) &&
-            dout->storage->refcount == 1 && pl_same_shape(dout, leaf) &&
+            pl_tensor_storage_unshared(dout) && pl_same_shape(dout, leaf) &&
             dout->dtype == leaf->dtype) {
             leaf->grad = pl_tensor_retain(dout);
         } else {

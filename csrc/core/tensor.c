@@ -7,14 +7,10 @@
 
 #include "autograd.h"
 
-static const size_t dtype_sizes[PL_NUM_DTYPES] = {1, 8, 4, 8};
-static const char *const dtype_names[PL_NUM_DTYPES] = {"bool", "int64", "float32", "float64"};
+/* Tensors whose data fits in this many bytes take one allocation. */
+#define PL_SMALL_TENSOR_BYTES 512
 
-size_t
-pl_dtype_size(pl_dtype dtype)
-{
-    return dtype_sizes[dtype];
-}
+static const char *const dtype_names[PL_NUM_DTYPES] = {"bool", "int64", "float32", "float64"};
 
 const char *
 pl_dtype_name(pl_dtype dtype)
@@ -43,6 +39,7 @@ pl_storage_new(int64_t nbytes)
     s->version = 0;
     s->deleter = NULL;
     s->deleter_ctx = NULL;
+    s->block = block;
     return s;
 }
 
@@ -60,6 +57,7 @@ pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *), voi
     s->version = 0;
     s->deleter = deleter;
     s->deleter_ctx = deleter_ctx;
+    s->block = s;
     return s;
 }
 
@@ -71,10 +69,8 @@ pl_storage_release(pl_storage *s)
     }
     if (s->deleter) {
         s->deleter(s->deleter_ctx, s->data);
-        free(s);
-    } else {
-        free(s); /* header and data are one block */
     }
+    free(s->block); /* the storage's own block: header and data, or tensor, header and data */
 }
 
 /* ---- tensors ---- */
@@ -153,14 +149,40 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
         pl_error_nomem();
         return NULL;
     }
-    pl_tensor *t = tensor_alloc();
-    if (!t) {
-        return NULL;
-    }
-    t->storage = pl_storage_new(numel * (int64_t)pl_dtype_size(dtype));
-    if (!t->storage) {
-        free(t);
-        return NULL;
+    int64_t nbytes = numel * (int64_t)pl_dtype_size(dtype);
+    pl_tensor *t;
+    if (nbytes <= PL_SMALL_TENSOR_BYTES) {
+        /* one malloc: [tensor | storage | data], freed when the storage dies */
+        size_t head = (sizeof(pl_tensor) + sizeof(pl_storage) + 63) & ~(size_t)63;
+        char *block = malloc(head + (size_t)nbytes);
+        if (!block) {
+            pl_error_nomem();
+            return NULL;
+        }
+        t = (pl_tensor *)block;
+        memset(t, 0, sizeof(pl_tensor));
+        t->refcount = 1;
+        t->embedded = true;
+        pl_storage *st = (pl_storage *)(block + sizeof(pl_tensor));
+        st->refcount = 2; /* t->storage and t->home */
+        st->data = block + head;
+        st->nbytes = nbytes;
+        st->version = 0;
+        st->deleter = NULL;
+        st->deleter_ctx = NULL;
+        st->block = block;
+        t->storage = st;
+        t->home = st;
+    } else {
+        t = tensor_alloc();
+        if (!t) {
+            return NULL;
+        }
+        t->storage = pl_storage_new(nbytes);
+        if (!t->storage) {
+            free(t);
+            return NULL;
+        }
     }
     t->ndim = ndim;
     t->dtype = dtype;
@@ -278,8 +300,12 @@ pl_tensor_release(pl_tensor *t)
     }
     pl_tensor_release(t->grad);
     pl_node_release(t->grad_fn);
-    pl_storage_release(t->storage);
-    free(t);
+    pl_storage_release(t->storage); /* may differ from home after .data = ... */
+    if (t->embedded) {
+        pl_storage_release(t->home); /* last: frees t itself when no view still uses the block */
+    } else {
+        free(t);
+    }
 }
 
 bool

@@ -28,7 +28,11 @@ typedef enum pl_dtype {
     PL_NUM_DTYPES
 } pl_dtype;
 
-size_t pl_dtype_size(pl_dtype dtype);
+static inline size_t
+pl_dtype_size(pl_dtype dtype)
+{
+    return dtype == PL_BOOL ? 1 : dtype == PL_FLOAT32 ? 4 : 8;
+}
 const char *pl_dtype_name(pl_dtype dtype); /* "float32", ... */
 static inline bool
 pl_dtype_is_floating(pl_dtype dtype)
@@ -45,6 +49,7 @@ typedef struct pl_storage {
      * does not own (a NumPy array's buffer). NULL: data was allocated by the core. */
     void (*deleter)(void *ctx, void *data);
     void *deleter_ctx;
+    void *block; /* what free() releases when the storage dies (it may hold a tensor too) */
 } pl_storage;
 
 struct pl_node; /* autograd.h */
@@ -67,6 +72,8 @@ typedef struct pl_tensor {
     int output_nr;              /* which output of grad_fn this tensor is */
     struct pl_node *grad_accumulator; /* borrowed: the leaf's AccumulateGrad node, if alive */
     bool is_view;               /* shares its storage with the tensor it was viewed from */
+    bool embedded;              /* lives in the block of storage `home` (small tensors: one malloc) */
+    pl_storage *home;           /* owned reference while embedded: keeps the tensor's own memory */
 
     void *pyobj; /* borrowed back-pointer to the binding's wrapper object, or NULL */
 } pl_tensor;
@@ -112,6 +119,12 @@ pl_status pl_wrap_dim(int64_t dim, int ndim, int *out);
 /* Element i of the view in row-major (logical) order, read as double / int64. */
 double pl_tensor_get_double(const pl_tensor *t, int64_t linear_index);
 void pl_tensor_bump_version(pl_tensor *t);
+/* Whether no other tensor shares t's storage. */
+static inline bool
+pl_tensor_storage_unshared(const pl_tensor *t)
+{
+    return t->storage->refcount == (t->embedded && t->home == t->storage ? 2 : 1);
+}
 /* Writes "[2, 3]" into buf (truncated to size). */
 void pl_format_shape(char *buf, size_t size, int ndim, const int64_t *shape);
 /* Writes value (cast to dtype) into n contiguous elements at data. */

@@ -331,13 +331,22 @@ run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", binop_names[op],
                             pl_dtype_name(cdt));
     }
+    binary_ctx ctx = {alpha, (float)alpha};
+    if (a->dtype == cdt && b->dtype == cdt && pl_same_shape(a, b) && pl_same_shape(a, out) &&
+        pl_tensor_is_contiguous(a) && pl_tensor_is_contiguous(b) && pl_tensor_is_contiguous(out)) {
+        /* the common case: one contiguous run, no loop set-up */
+        int64_t es = (int64_t)pl_dtype_size(cdt), eo = (int64_t)pl_dtype_size(out->dtype);
+        char *ptrs[3] = {pl_tensor_data(out), pl_tensor_data(a), pl_tensor_data(b)};
+        int64_t strides[3] = {eo, es, es};
+        fn(ptrs, strides, out->numel, &ctx);
+        return PL_OK;
+    }
     pl_tensor *ca = pl_to_dtype(a, cdt);
     pl_tensor *cb = ca ? pl_to_dtype(b, cdt) : NULL;
     if (!ca || !cb) {
         pl_tensor_release(ca);
         return pl_error_status();
     }
-    binary_ctx ctx = {alpha, (float)alpha};
     pl_loop loop;
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);
