@@ -115,18 +115,23 @@ def notes(summaries, results, labels, info):
     if "mnist_mlp" in results:
         losses = {labels[side]: next((r["loss"] for r in results["mnist_mlp"][side] if r), None)
                   for side in runner.SIDES}
+        ran = {loss for loss in losses.values() if loss}
         lines.append("mnist loss: " + ", ".join(f"{k} {v}" for k, v in losses.items())
-                     + ("" if len(set(losses.values())) == 1 else "  (DIFFERENT: not like for like)"))
+                     + ("  (DIFFERENT: not like for like)" if len(ran) > 1 else ""))
     lines.append(f"peak: {info['peak_formula']}")
+    failures = {}  # one line per failure, naming every row it empties
     for s in summaries:
         for side, message in s["errors"].items():
-            lines.append(f"FAILED {s['name']} under {labels[side]}: {message}")
+            failures.setdefault((side, message), []).append(s["name"])
+    for (side, message), names in failures.items():
+        lines.append(f"FAILED {', '.join(names)} under {labels[side]}: {message}")
     return lines
 
 
 def header_lines(args, labels, results, info, load):
+    clock = f"{info['mhz']:.0f} MHz" if info["mhz"] else "clock unknown"
     cpu = (f"{info['cpu']} (family {info['family']}, model {info['model']}), {info['cores']} cores,"
-           f" {info['mhz']:.0f} MHz, flags: {' '.join(info['flags'])}")
+           f" {clock}, flags: {' '.join(info['flags'])}")
     lines = [f"{labels['subject']} vs {labels['baseline']}: {args.rounds} round(s)"
              f"{' (quick)' if args.quick else ''}, each run in a fresh interpreter;"
              " ratio = median over rounds of subject/baseline, lower is better",

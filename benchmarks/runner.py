@@ -1,4 +1,4 @@
-"""The workloads, and running them in fresh subprocesses, alternating the two frameworks by round."""
+"""The workloads, and running them in fresh subprocesses, alternating the two sides by round."""
 import json
 import os
 import subprocess
@@ -118,8 +118,8 @@ def summarize(rows, results, errors, peak_gflops=None):
         values = {side: [r.get(row.metric) if r else None for r in per_side[side]]
                   for side in SIDES}
         ratio = stats.median_ratio(values["subject"], values["baseline"])
-        summary = {"number": ROWS.index(row) + 1, "name": row.name, "title": row.title, "unit": row.unit, "target": row.target,
-                   "ratio": ratio,
+        summary = {"number": ROWS.index(row) + 1, "name": row.name, "title": row.title,
+                   "unit": row.unit, "target": row.target, "ratio": ratio,
                    "ratios": stats.paired_ratios(values["subject"], values["baseline"]),
                    "errors": dict(errors[row.script])}
         for side in SIDES:

@@ -54,5 +54,7 @@ def emit(framework, samples=None, **metrics):
     if samples is not None:
         result["seconds"] = statistics.median(samples)
         result["samples"] = samples
+    # Involuntary context switches: a large count means other work competed for the cores.
+    result["involuntary_switches"] = resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
     result.update(metrics)
     print(RESULT_PREFIX + json.dumps(result), flush=True)
