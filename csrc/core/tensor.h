@@ -66,6 +66,7 @@ typedef struct pl_tensor {
     struct pl_node *grad_fn;    /* owned reference; NULL for leaves */
     int output_nr;              /* which output of grad_fn this tensor is */
     struct pl_node *grad_accumulator; /* borrowed: the leaf's AccumulateGrad node, if alive */
+    bool is_view;               /* shares its storage with the tensor it was viewed from */
 
     void *pyobj; /* borrowed back-pointer to the binding's wrapper object, or NULL */
 } pl_tensor;
@@ -111,5 +112,9 @@ pl_status pl_wrap_dim(int64_t dim, int ndim, int *out);
 /* Element i of the view in row-major (logical) order, read as double / int64. */
 double pl_tensor_get_double(const pl_tensor *t, int64_t linear_index);
 void pl_tensor_bump_version(pl_tensor *t);
+/* Writes "[2, 3]" into buf (truncated to size). */
+void pl_format_shape(char *buf, size_t size, int ndim, const int64_t *shape);
+/* Writes value (cast to dtype) into n contiguous elements at data. */
+void pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value);
 
 #endif

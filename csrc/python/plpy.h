@@ -11,6 +11,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #define PY_ARRAY_UNIQUE_SYMBOL PYTORCHLITE_ARRAY_API
@@ -59,11 +60,15 @@ extern pl_dtype plpy_default_dtype;
  * Returns ndim (>= 0) or -1 with an exception set. */
 int plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape);
 
+/* torch.Size of a shape (new ref). */
+PyObject *plpy_make_size(int ndim, const int64_t *shape);
+/* The Python object of an autograd node (its grad_fn); new ref. */
+PyObject *plpy_wrap_node(pl_node *n);
+PyObject *plpy_grad_fn_factory(void); /* borrowed or NULL */
+extern PyTypeObject *plpy_SizeClass;
+
 /* Method tables that binding files contribute to the module (module.c adds them). */
 extern PyMethodDef plpy_tensor_functions[]; /* tensor.c / ops.c: factories and ops */
-extern PyMethodDef plpy_ops_functions[];    /* ops.c */
-extern PyMethodDef plpy_random_functions[]; /* random.c */
-extern PyMethodDef plpy_optim_functions[];  /* optim.c */
 extern PyMethodDef plpy_autograd_functions[]; /* autograd.c */
 
 #endif

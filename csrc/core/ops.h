@@ -1,0 +1,113 @@
+/* ops.h — the core's tensor operations. Each op checks its arguments, computes its result
+ * and, when grad mode is on and an input requires grad, records an autograd node whose
+ * backward sits next to the forward in the same file of csrc/core/ops/.
+ *
+ * Ownership: every function returning pl_tensor * returns a NEW reference, or NULL with the
+ * error recorded (error.h). Tensor arguments are borrowed.
+ */
+#ifndef PL_OPS_H
+#define PL_OPS_H
+
+#include "tensor.h"
+
+/* ---- strided loops (ops/loop.c) ----
+ * A pl_loop walks `shape` in row-major order over up to 4 operands, each broadcast to the loop
+ * shape (stride 0 on broadcast dims). fn gets the base pointers and byte strides of each
+ * innermost run. Dims are coalesced where every operand allows it. */
+typedef void (*pl_inner_fn)(char **ptrs, const int64_t *byte_strides, int64_t n, void *ctx);
+typedef struct pl_loop {
+    int nops;
+    int ndim;
+    int64_t shape[PL_MAX_DIMS];
+    char *data[4];
+    int64_t byte_strides[4][PL_MAX_DIMS];
+} pl_loop;
+void pl_loop_init(pl_loop *loop, int ndim, const int64_t *shape);
+void pl_loop_add(pl_loop *loop, const pl_tensor *t); /* t's shape must broadcast to the loop's */
+void pl_loop_run(pl_loop *loop, pl_inner_fn fn, void *ctx);
+
+/* ---- shapes and dtypes ---- */
+pl_status pl_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
+                              int64_t *out);
+/* PyTorch's result type of a binary op; a "wrapped" operand is a Python number. */
+pl_dtype pl_result_type(const pl_tensor *a, bool a_wrapped, const pl_tensor *b, bool b_wrapped);
+extern pl_dtype pl_default_float; /* torch.get_default_dtype() */
+
+/* ---- copies and casts (ops/copy.c) ---- */
+pl_tensor *pl_contiguous(pl_tensor *a); /* a itself (retained) when already contiguous */
+pl_tensor *pl_clone(pl_tensor *a);
+pl_tensor *pl_to_dtype(pl_tensor *a, pl_dtype dtype); /* a itself when dtype matches */
+/* dst[...] = src broadcast and cast; not recorded by autograd (callers check). */
+pl_status pl_copy_raw(pl_tensor *dst, const pl_tensor *src);
+pl_status pl_copy_(pl_tensor *dst, pl_tensor *src); /* in-place op with autograd checks */
+pl_status pl_fill_(pl_tensor *t, double value);
+/* The check every in-place op makes: a leaf requiring grad cannot be modified in place. */
+pl_status pl_check_inplace(pl_tensor *t);
+
+/* ---- elementwise (ops/elementwise.c) ---- */
+typedef enum pl_binop {
+    PL_ADD, PL_SUB, PL_MUL, PL_DIV, PL_POW, PL_MAXIMUM, PL_MINIMUM,
+    PL_EQ, PL_NE, PL_LT, PL_LE, PL_GT, PL_GE, PL_NUM_BINOPS
+} pl_binop;
+/* a op b with broadcasting; alpha scales b for ADD/SUB. a_wrapped/b_wrapped: the operand is a
+ * Python number (0-dim) for type promotion and grad_fn naming. */
+pl_tensor *pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
+                     bool b_wrapped);
+/* a op= b in place (a keeps its dtype). */
+pl_status pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped);
+
+typedef enum pl_unop {
+    PL_NEG, PL_EXP, PL_LOG, PL_SQRT, PL_ABS, PL_RELU, PL_SIGMOID, PL_TANH, PL_SIN, PL_COS,
+    PL_RSQRT, PL_RECIPROCAL, PL_SIGN, PL_LOG1P, PL_EXPM1, PL_SQUARE_UNUSED, PL_NUM_UNOPS
+} pl_unop;
+pl_tensor *pl_unary(pl_unop op, pl_tensor *a);
+pl_status pl_unary_(pl_unop op, pl_tensor *a);
+/* x ** exponent with PyTorch's special cases. */
+pl_tensor *pl_pow_scalar(pl_tensor *a, double exponent);
+pl_tensor *pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max);
+pl_status pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max);
+pl_tensor *pl_leaky_relu(pl_tensor *a, double slope);
+pl_tensor *pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b);
+
+/* ---- reductions (ops/reduce.c) ----
+ * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */
+pl_tensor *pl_sum(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim);
+pl_tensor *pl_mean(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim);
+pl_tensor *pl_var(pl_tensor *a, const int64_t *dims, int ndims, double correction, bool keepdim,
+                  bool take_sqrt);
+pl_tensor *pl_max_all(pl_tensor *a, bool is_min);
+pl_status pl_max_dim(pl_tensor *a, int64_t dim, bool keepdim, bool is_min, pl_tensor **values,
+                     pl_tensor **indices);
+pl_tensor *pl_argmax(pl_tensor *a, bool all, int64_t dim, bool keepdim, bool is_min);
+/* Sums grad (shape g) down to shape (ndim, shape), for broadcast gradients; no autograd. */
+pl_tensor *pl_sum_to(pl_tensor *g, int ndim, const int64_t *shape);
+
+/* ---- linear algebra (ops/linalg.c) ---- */
+pl_tensor *pl_matmul(pl_tensor *a, pl_tensor *b);
+pl_tensor *pl_mm(pl_tensor *a, pl_tensor *b);
+pl_tensor *pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha);
+pl_tensor *pl_linear(pl_tensor *x, pl_tensor *w, pl_tensor *bias); /* x @ w.T + bias */
+
+/* ---- losses and softmax (ops/loss.c) ---- */
+pl_tensor *pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction); /* 0 none 1 mean 2 sum */
+pl_tensor *pl_softmax(pl_tensor *a, int64_t dim, bool log);
+pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
+
+/* ---- views and indexing (ops/view.c) ---- */
+pl_tensor *pl_view(pl_tensor *a, int ndim, const int64_t *shape); /* one -1 allowed */
+pl_tensor *pl_reshape(pl_tensor *a, int ndim, const int64_t *shape);
+pl_tensor *pl_transpose(pl_tensor *a, int64_t d0, int64_t d1);
+pl_tensor *pl_t(pl_tensor *a);
+pl_tensor *pl_permute(pl_tensor *a, int ndims, const int64_t *dims);
+pl_tensor *pl_unsqueeze(pl_tensor *a, int64_t dim);
+pl_tensor *pl_squeeze(pl_tensor *a, bool all, int64_t dim);
+pl_tensor *pl_expand(pl_tensor *a, int ndim, const int64_t *shape);
+pl_tensor *pl_select(pl_tensor *a, int64_t dim, int64_t index);
+pl_tensor *pl_slice(pl_tensor *a, int64_t dim, int64_t start, int64_t stop, int64_t step);
+pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_index_op);
+pl_tensor *pl_masked_select_rows(pl_tensor *a, pl_tensor *mask); /* a[mask], mask over leading dims */
+pl_status pl_index_put_(pl_tensor *a, pl_tensor *index, pl_tensor *values); /* a[index] = values */
+pl_tensor *pl_cat(pl_tensor *const *ts, int n, int64_t dim, bool is_stack);
+pl_tensor *pl_nonzero(pl_tensor *a);
+
+#endif

@@ -1,0 +1,1041 @@
+/* elementwise.c — binary and unary elementwise ops: forward kernels, then each op's backward.
+ *
+ * Kernels run over pl_loop runs; operands are first cast to the op's compute dtype, so each
+ * kernel sees one dtype. Outputs are new contiguous tensors. Backward functions reuse the
+ * forward ops (the engine runs them with grad mode off); broadcasting is undone by the engine.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "../autograd.h"
+#include "../ops.h"
+
+typedef struct {
+    double alpha;
+    float alpha_f;
+} binary_ctx;
+
+/* One kernel per (op, dtype): out = EXPR(x, y), with a tight loop for contiguous runs. */
+#define DEFINE_BINARY(NAME, T, TOUT, EXPR)                                                   \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
+    {                                                                                        \
+        const binary_ctx *ctx = vctx;                                                        \
+        (void)ctx;                                                                           \
+        TOUT *out = (TOUT *)p[0];                                                            \
+        const T *a = (const T *)p[1];                                                        \
+        const T *b = (const T *)p[2];                                                        \
+        if (s[0] == sizeof(TOUT) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = a[i], y = b[i];                                                        \
+                out[i] = (TOUT)(EXPR);                                                       \
+            }                                                                                \
+        } else if (s[0] == sizeof(TOUT) && s[1] == sizeof(T) && s[2] == 0) {                 \
+            T y = b[0];                                                                      \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = a[i];                                                                  \
+                out[i] = (TOUT)(EXPR);                                                       \
+            }                                                                                \
+        } else {                                                                             \
+            int64_t so = s[0] / (int64_t)sizeof(TOUT), sa = s[1] / (int64_t)sizeof(T),       \
+                    sb = s[2] / (int64_t)sizeof(T);                                          \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = a[i * sa], y = b[i * sb];                                              \
+                out[i * so] = (TOUT)(EXPR);                                                  \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+/* float32 */
+DEFINE_BINARY(add_f32, float, float, ctx->alpha_f == 1.0f ? x + y : fmaf(y, ctx->alpha_f, x))
+DEFINE_BINARY(sub_f32, float, float, ctx->alpha_f == 1.0f ? x - y : fmaf(y, -ctx->alpha_f, x))
+DEFINE_BINARY(mul_f32, float, float, x * y)
+DEFINE_BINARY(div_f32, float, float, x / y)
+DEFINE_BINARY(pow_f32, float, float, powf(x, y))
+DEFINE_BINARY(max_f32, float, float, (x != x || y != y) ? NAN : (x > y ? x : y))
+DEFINE_BINARY(min_f32, float, float, (x != x || y != y) ? NAN : (x < y ? x : y))
+DEFINE_BINARY(eq_f32, float, uint8_t, x == y)
+DEFINE_BINARY(ne_f32, float, uint8_t, x != y)
+DEFINE_BINARY(lt_f32, float, uint8_t, x < y)
+DEFINE_BINARY(le_f32, float, uint8_t, x <= y)
+DEFINE_BINARY(gt_f32, float, uint8_t, x > y)
+DEFINE_BINARY(ge_f32, float, uint8_t, x >= y)
+/* float64 */
+DEFINE_BINARY(add_f64, double, double, ctx->alpha == 1.0 ? x + y : fma(y, ctx->alpha, x))
+DEFINE_BINARY(sub_f64, double, double, ctx->alpha == 1.0 ? x - y : fma(y, -ctx->alpha, x))
+DEFINE_BINARY(mul_f64, double, double, x * y)
+DEFINE_BINARY(div_f64, double, double, x / y)
+DEFINE_BINARY(pow_f64, double, double, pow(x, y))
+DEFINE_BINARY(max_f64, double, double, (x != x || y != y) ? NAN : (x > y ? x : y))
+DEFINE_BINARY(min_f64, double, double, (x != x || y != y) ? NAN : (x < y ? x : y))
+DEFINE_BINARY(eq_f64, double, uint8_t, x == y)
+DEFINE_BINARY(ne_f64, double, uint8_t, x != y)
+DEFINE_BINARY(lt_f64, double, uint8_t, x < y)
+DEFINE_BINARY(le_f64, double, uint8_t, x <= y)
+DEFINE_BINARY(gt_f64, double, uint8_t, x > y)
+DEFINE_BINARY(ge_f64, double, uint8_t, x >= y)
+/* int64 (unsigned arithmetic wraps like PyTorch's instead of being undefined) */
+DEFINE_BINARY(add_i64, int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)y * (uint64_t)(int64_t)ctx->alpha))
+DEFINE_BINARY(sub_i64, int64_t, int64_t, (int64_t)((uint64_t)x - (uint64_t)y * (uint64_t)(int64_t)ctx->alpha))
+DEFINE_BINARY(mul_i64, int64_t, int64_t, (int64_t)((uint64_t)x * (uint64_t)y))
+DEFINE_BINARY(pow_i64, int64_t, int64_t, (int64_t)pow((double)x, (double)y))
+DEFINE_BINARY(max_i64, int64_t, int64_t, x > y ? x : y)
+DEFINE_BINARY(min_i64, int64_t, int64_t, x < y ? x : y)
+DEFINE_BINARY(eq_i64, int64_t, uint8_t, x == y)
+DEFINE_BINARY(ne_i64, int64_t, uint8_t, x != y)
+DEFINE_BINARY(lt_i64, int64_t, uint8_t, x < y)
+DEFINE_BINARY(le_i64, int64_t, uint8_t, x <= y)
+DEFINE_BINARY(gt_i64, int64_t, uint8_t, x > y)
+DEFINE_BINARY(ge_i64, int64_t, uint8_t, x >= y)
+/* bool: arithmetic as logic, like PyTorch */
+DEFINE_BINARY(add_b, uint8_t, uint8_t, x || y)
+DEFINE_BINARY(mul_b, uint8_t, uint8_t, x && y)
+DEFINE_BINARY(max_b, uint8_t, uint8_t, x || y)
+DEFINE_BINARY(min_b, uint8_t, uint8_t, x && y)
+DEFINE_BINARY(eq_b, uint8_t, uint8_t, x == y)
+DEFINE_BINARY(ne_b, uint8_t, uint8_t, x != y)
+DEFINE_BINARY(lt_b, uint8_t, uint8_t, x < y)
+DEFINE_BINARY(le_b, uint8_t, uint8_t, x <= y)
+DEFINE_BINARY(gt_b, uint8_t, uint8_t, x > y)
+DEFINE_BINARY(ge_b, uint8_t, uint8_t, x >= y)
+
+/* [op][dtype], dtype order bool, int64, float32, float64; NULL: not defined for that dtype */
+static const pl_inner_fn binary_kernels[PL_NUM_BINOPS][PL_NUM_DTYPES] = {
+    [PL_ADD] = {add_b, add_i64, add_f32, add_f64},
+    [PL_SUB] = {NULL, sub_i64, sub_f32, sub_f64},
+    [PL_MUL] = {mul_b, mul_i64, mul_f32, mul_f64},
+    [PL_DIV] = {NULL, NULL, div_f32, div_f64},
+    [PL_POW] = {NULL, pow_i64, pow_f32, pow_f64},
+    [PL_MAXIMUM] = {max_b, max_i64, max_f32, max_f64},
+    [PL_MINIMUM] = {min_b, min_i64, min_f32, min_f64},
+    [PL_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
+    [PL_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
+    [PL_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
+    [PL_LE] = {le_b, le_i64, le_f32, le_f64},
+    [PL_GT] = {gt_b, gt_i64, gt_f32, gt_f64},
+    [PL_GE] = {ge_b, ge_i64, ge_f32, ge_f64},
+};
+
+static const char *const binop_names[PL_NUM_BINOPS] = {
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"};
+
+static bool
+is_comparison(pl_binop op)
+{
+    return op >= PL_EQ;
+}
+
+/* The dtype the kernel computes in (and, but for comparisons, the result dtype). */
+static pl_dtype
+compute_dtype(pl_binop op, pl_dtype promoted)
+{
+    if (op == PL_DIV && !pl_dtype_is_floating(promoted)) {
+        return pl_default_float; /* true division */
+    }
+    if (op == PL_SUB && promoted == PL_BOOL) {
+        return PL_BOOL; /* rejected below with PyTorch's message */
+    }
+    if (op == PL_POW && promoted == PL_BOOL) {
+        return PL_INT64;
+    }
+    return promoted;
+}
+
+/* ---- backward ---- */
+
+static pl_tensor *
+scale(pl_tensor *g, double s)
+{
+    pl_tensor *k = pl_tensor_scalar(s, PL_FLOAT64);
+    if (!k) return NULL;
+    pl_tensor *r = pl_binary(PL_MUL, g, k, 1.0, false, true);
+    pl_tensor_release(k);
+    return r;
+}
+
+static pl_status
+add_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    double alpha = node->scalars[0];
+    if (node->next[0].fn) din[0] = pl_tensor_retain(g);
+    if (node->next[1].fn) {
+        din[1] = alpha == 1.0 ? pl_tensor_retain(g) : scale(g, alpha);
+        if (!din[1]) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+static pl_status
+sub_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    double alpha = node->scalars[0];
+    if (node->next[0].fn) din[0] = pl_tensor_retain(g);
+    if (node->next[1].fn) {
+        din[1] = alpha == 1.0 ? pl_unary(PL_NEG, g) : scale(g, -alpha);
+        if (!din[1]) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+/* 2 - x: only the tensor operand (slot 1) can need a gradient */
+static pl_status
+rsub_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    return sub_backward(node, g, din);
+}
+
+static pl_status
+mul_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *a = NULL, *b = NULL;
+    if (node->next[0].fn) {
+        if (!(b = pl_node_saved(node, 1))) return pl_error_status();
+        if (!(din[0] = pl_binary(PL_MUL, g, b, 1.0, false, false))) return pl_error_status();
+    }
+    if (node->next[1].fn) {
+        if (!(a = pl_node_saved(node, 0))) return pl_error_status();
+        if (!(din[1] = pl_binary(PL_MUL, g, a, 1.0, false, false))) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+static pl_status
+div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *b = pl_node_saved(node, 1);
+    if (!b) return pl_error_status();
+    if (node->next[0].fn) {
+        if (!(din[0] = pl_binary(PL_DIV, g, b, 1.0, false, false))) return pl_error_status();
+    }
+    if (node->next[1].fn) {
+        /* d/db (a / b) = -g * ((a / b) / b) */
+        pl_tensor *a = pl_node_saved(node, 0);
+        if (!a) return pl_error_status();
+        pl_tensor *q = pl_binary(PL_DIV, a, b, 1.0, false, false);
+        pl_tensor *q2 = q ? pl_binary(PL_DIV, q, b, 1.0, false, false) : NULL;
+        pl_tensor *ng = q2 ? pl_unary(PL_NEG, g) : NULL;
+        din[1] = ng ? pl_binary(PL_MUL, ng, q2, 1.0, false, false) : NULL;
+        pl_tensor_release(q);
+        pl_tensor_release(q2);
+        pl_tensor_release(ng);
+        if (!din[1]) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+static pl_status
+pow_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    /* d/da a^b = b * a^(b-1); d/db a^b = a^b * log(a) */
+    pl_tensor *a = pl_node_saved(node, 0), *b = pl_node_saved(node, 1);
+    if (!a || !b) return pl_error_status();
+    if (node->next[0].fn) {
+        pl_tensor *bm1 = pl_tensor_scalar(-1.0, PL_FLOAT64);
+        pl_tensor *e = bm1 ? pl_binary(PL_ADD, b, bm1, 1.0, false, true) : NULL;
+        pl_tensor *p = e ? pl_binary(PL_POW, a, e, 1.0, false, false) : NULL;
+        pl_tensor *bp = p ? pl_binary(PL_MUL, b, p, 1.0, false, false) : NULL;
+        din[0] = bp ? pl_binary(PL_MUL, g, bp, 1.0, false, false) : NULL;
+        pl_tensor_release(bm1);
+        pl_tensor_release(e);
+        pl_tensor_release(p);
+        pl_tensor_release(bp);
+        if (!din[0]) return pl_error_status();
+    }
+    if (node->next[1].fn) {
+        pl_tensor *r = pl_binary(PL_POW, a, b, 1.0, false, false);
+        pl_tensor *l = r ? pl_unary(PL_LOG, a) : NULL;
+        pl_tensor *rl = l ? pl_binary(PL_MUL, r, l, 1.0, false, false) : NULL;
+        din[1] = rl ? pl_binary(PL_MUL, g, rl, 1.0, false, false) : NULL;
+        pl_tensor_release(r);
+        pl_tensor_release(l);
+        pl_tensor_release(rl);
+        if (!din[1]) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+/* maximum/minimum: the gradient goes to the selected operand, split evenly on ties */
+static pl_status
+minmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *a = pl_node_saved(node, 0), *b = pl_node_saved(node, 1);
+    if (!a || !b) return pl_error_status();
+    bool is_max = node->ints[0];
+    pl_tensor *half = scale(g, 0.5);
+    pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
+    pl_tensor *eq = pl_binary(PL_EQ, a, b, 1.0, false, false);
+    pl_tensor *a_wins = pl_binary(is_max ? PL_GT : PL_LT, a, b, 1.0, false, false);
+    pl_tensor *b_wins = pl_binary(is_max ? PL_LT : PL_GT, a, b, 1.0, false, false);
+    pl_status st = PL_OK;
+    if (!half || !zero || !eq || !a_wins || !b_wins) {
+        st = pl_error_status();
+        goto out;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!node->next[i].fn) continue;
+        pl_tensor *sel = pl_where(i == 0 ? a_wins : b_wins, g, zero);
+        din[i] = sel ? pl_where(eq, half, sel) : NULL;
+        pl_tensor_release(sel);
+        if (!din[i]) {
+            st = pl_error_status();
+            goto out;
+        }
+    }
+out:
+    pl_tensor_release(half);
+    pl_tensor_release(zero);
+    pl_tensor_release(eq);
+    pl_tensor_release(a_wins);
+    pl_tensor_release(b_wins);
+    return st;
+}
+
+static const pl_node_kind add_kind = {"AddBackward0", add_backward};
+static const pl_node_kind sub_kind = {"SubBackward0", sub_backward};
+static const pl_node_kind rsub_kind = {"RsubBackward1", rsub_backward};
+static const pl_node_kind mul_kind = {"MulBackward0", mul_backward};
+static const pl_node_kind div_kind = {"DivBackward0", div_backward};
+static const pl_node_kind pow_kind = {"PowBackward1", pow_backward};
+static const pl_node_kind rpow_kind = {"PowBackward2", pow_backward};
+static const pl_node_kind maximum_kind = {"MaximumBackward0", minmax_backward};
+static const pl_node_kind minimum_kind = {"MinimumBackward0", minmax_backward};
+
+static const pl_node_kind *
+binary_kind(pl_binop op, bool a_wrapped)
+{
+    switch (op) {
+    case PL_ADD: return &add_kind;
+    case PL_SUB: return a_wrapped ? &rsub_kind : &sub_kind;
+    case PL_MUL: return &mul_kind;
+    case PL_DIV: return &div_kind;
+    case PL_POW: return a_wrapped ? &rpow_kind : &pow_kind;
+    case PL_MAXIMUM: return &maximum_kind;
+    case PL_MINIMUM: return &minimum_kind;
+    default: return NULL;
+    }
+}
+
+/* ---- forward ---- */
+
+static pl_status
+run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha)
+{
+    pl_inner_fn fn = binary_kernels[op][cdt];
+    if (!fn) {
+        if (op == PL_SUB && cdt == PL_BOOL) {
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Subtraction, the `-` operator, with two bool tensors is not "
+                                "supported. Use the `^` or `logical_xor()` operator instead.");
+        }
+        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", binop_names[op],
+                            pl_dtype_name(cdt));
+    }
+    pl_tensor *ca = pl_to_dtype(a, cdt);
+    pl_tensor *cb = ca ? pl_to_dtype(b, cdt) : NULL;
+    if (!ca || !cb) {
+        pl_tensor_release(ca);
+        return pl_error_status();
+    }
+    binary_ctx ctx = {alpha, (float)alpha};
+    pl_loop loop;
+    pl_loop_init(&loop, out->ndim, out->shape);
+    pl_loop_add(&loop, out);
+    pl_loop_add(&loop, ca);
+    pl_loop_add(&loop, cb);
+    pl_loop_run(&loop, fn, &ctx);
+    pl_tensor_release(ca);
+    pl_tensor_release(cb);
+    return PL_OK;
+}
+
+pl_tensor *
+pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped, bool b_wrapped)
+{
+    int ndim;
+    int64_t shape[PL_MAX_DIMS];
+    if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &ndim, shape) != PL_OK) {
+        return NULL;
+    }
+    pl_dtype cdt = compute_dtype(op, pl_result_type(a, a_wrapped, b, b_wrapped));
+    pl_tensor *out = pl_tensor_empty(ndim, shape, is_comparison(op) ? PL_BOOL : cdt);
+    if (!out) {
+        return NULL;
+    }
+    if (run_binary(op, cdt, out, a, b, alpha) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    pl_tensor *ins[2] = {a, b};
+    if (!is_comparison(op) && pl_dtype_is_floating(cdt) && pl_needs_grad(ins, 2)) {
+        pl_node *node = pl_node_new(binary_kind(op, a_wrapped), ins, 2);
+        if (!node) goto fail;
+        node->scalars[0] = alpha;
+        node->ints[0] = op == PL_MAXIMUM;
+        bool save_a = (op == PL_MUL && b->requires_grad) || op == PL_DIV || op == PL_POW ||
+                      op == PL_MAXIMUM || op == PL_MINIMUM;
+        bool save_b = (op == PL_MUL && a->requires_grad) || op == PL_DIV || op == PL_POW ||
+                      op == PL_MAXIMUM || op == PL_MINIMUM;
+        if ((save_a && pl_node_save(node, 0, a) != PL_OK) ||
+            (save_b && pl_node_save(node, 1, b) != PL_OK)) {
+            pl_node_release(node);
+            goto fail;
+        }
+        pl_node_attach(out, node);
+    }
+    return out;
+fail:
+    pl_tensor_release(out);
+    return NULL;
+}
+
+/* In-place ops on tensors that are part of a graph: the result's history replaces the
+ * tensor's (PyTorch's rebase), so the out-of-place op is computed and written back. */
+static pl_status
+rebase_inplace(pl_tensor *a, pl_tensor *result)
+{
+    if (a->is_view) {
+        return pl_error_set(PL_ERR_NOTIMPL,
+                            "in-place operations on views of tensors that require grad are not "
+                            "supported by pytorchlite; use an out-of-place operation instead");
+    }
+    pl_status st = pl_copy_raw(a, result);
+    if (st != PL_OK) return st;
+    pl_tensor_bump_version(a);
+    if (result->grad_fn) {
+        pl_node_release(a->grad_fn);
+        a->grad_fn = pl_node_retain(result->grad_fn);
+        a->requires_grad = true;
+    }
+    return PL_OK;
+}
+
+pl_status
+pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st != PL_OK) return st;
+    int ndim;
+    int64_t shape[PL_MAX_DIMS];
+    if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &ndim, shape) != PL_OK) {
+        return pl_error_status();
+    }
+    if (ndim != a->ndim || memcmp(shape, a->shape, sizeof(int64_t) * ndim) != 0) {
+        char sa[128], sb[128];
+        pl_format_shape(sa, sizeof sa, ndim, shape);
+        pl_format_shape(sb, sizeof sb, a->ndim, a->shape);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "output with shape %s doesn't match the broadcast shape %s", sb, sa);
+    }
+    pl_dtype cdt = compute_dtype(op, pl_result_type(a, false, b, b_wrapped));
+    if (!is_comparison(op) && cdt != a->dtype &&
+        !(pl_dtype_is_floating(a->dtype) || cdt == PL_BOOL)) {
+        return pl_error_set(PL_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
+                            cdt == PL_FLOAT32 ? "Float" : cdt == PL_FLOAT64 ? "Double" : "Long",
+                            a->dtype == PL_INT64 ? "Long" : a->dtype == PL_BOOL ? "Bool" : "Float");
+    }
+    pl_tensor *ins[2] = {a, b};
+    if (pl_needs_grad(ins, 2)) {
+        pl_tensor *r = pl_binary(op, a, b, alpha, false, b_wrapped);
+        if (!r) return pl_error_status();
+        st = rebase_inplace(a, r);
+        pl_tensor_release(r);
+        return st;
+    }
+    if (cdt == a->dtype && !is_comparison(op)) {
+        st = run_binary(op, cdt, a, a, b, alpha);
+    } else {
+        pl_tensor *r = pl_binary(op, a, b, alpha, false, b_wrapped);
+        if (!r) return pl_error_status();
+        st = pl_copy_raw(a, r);
+        pl_tensor_release(r);
+    }
+    if (st == PL_OK) pl_tensor_bump_version(a);
+    return st;
+}
+
+/* ---- unary ---- */
+
+typedef struct {
+    double p0, p1;
+} unary_ctx;
+
+#define DEFINE_UNARY(NAME, T, EXPR)                                                          \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
+    {                                                                                        \
+        const unary_ctx *ctx = vctx;                                                         \
+        (void)ctx;                                                                           \
+        T *out = (T *)p[0];                                                                  \
+        const T *a = (const T *)p[1];                                                        \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                        \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = a[i];                                                                  \
+                out[i] = (T)(EXPR);                                                          \
+            }                                                                                \
+        } else {                                                                             \
+            int64_t so = s[0] / (int64_t)sizeof(T), sa = s[1] / (int64_t)sizeof(T);          \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = a[i * sa];                                                             \
+                out[i * so] = (T)(EXPR);                                                     \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+DEFINE_UNARY(neg_f32, float, -x)
+DEFINE_UNARY(exp_f32, float, expf(x))
+DEFINE_UNARY(log_f32, float, logf(x))
+DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
+DEFINE_UNARY(abs_f32, float, fabsf(x))
+DEFINE_UNARY(relu_f32, float, (x != x) ? x : (x > 0.0f ? x : 0.0f))
+DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
+DEFINE_UNARY(tanh_f32, float, tanhf(x))
+DEFINE_UNARY(sin_f32, float, sinf(x))
+DEFINE_UNARY(cos_f32, float, cosf(x))
+DEFINE_UNARY(rsqrt_f32, float, 1.0f / sqrtf(x))
+DEFINE_UNARY(recip_f32, float, 1.0f / x)
+DEFINE_UNARY(sign_f32, float, (float)((x > 0) - (x < 0)))
+DEFINE_UNARY(log1p_f32, float, log1pf(x))
+DEFINE_UNARY(expm1_f32, float, expm1f(x))
+DEFINE_UNARY(neg_f64, double, -x)
+DEFINE_UNARY(exp_f64, double, exp(x))
+DEFINE_UNARY(log_f64, double, log(x))
+DEFINE_UNARY(sqrt_f64, double, sqrt(x))
+DEFINE_UNARY(abs_f64, double, fabs(x))
+DEFINE_UNARY(relu_f64, double, (x != x) ? x : (x > 0.0 ? x : 0.0))
+DEFINE_UNARY(sigmoid_f64, double, 1.0 / (1.0 + exp(-x)))
+DEFINE_UNARY(tanh_f64, double, tanh(x))
+DEFINE_UNARY(sin_f64, double, sin(x))
+DEFINE_UNARY(cos_f64, double, cos(x))
+DEFINE_UNARY(rsqrt_f64, double, 1.0 / sqrt(x))
+DEFINE_UNARY(recip_f64, double, 1.0 / x)
+DEFINE_UNARY(sign_f64, double, (double)((x > 0) - (x < 0)))
+DEFINE_UNARY(log1p_f64, double, log1p(x))
+DEFINE_UNARY(expm1_f64, double, expm1(x))
+DEFINE_UNARY(neg_i64, int64_t, (int64_t)(0 - (uint64_t)x))
+DEFINE_UNARY(abs_i64, int64_t, x < 0 ? (int64_t)(0 - (uint64_t)x) : x)
+DEFINE_UNARY(relu_i64, int64_t, x > 0 ? x : 0)
+DEFINE_UNARY(sign_i64, int64_t, (x > 0) - (x < 0))
+DEFINE_UNARY(abs_b, uint8_t, x)
+DEFINE_UNARY(sign_b, uint8_t, x)
+
+static const pl_inner_fn unary_kernels[PL_NUM_UNOPS][PL_NUM_DTYPES] = {
+    [PL_NEG] = {NULL, neg_i64, neg_f32, neg_f64},
+    [PL_EXP] = {NULL, NULL, exp_f32, exp_f64},
+    [PL_LOG] = {NULL, NULL, log_f32, log_f64},
+    [PL_SQRT] = {NULL, NULL, sqrt_f32, sqrt_f64},
+    [PL_ABS] = {abs_b, abs_i64, abs_f32, abs_f64},
+    [PL_RELU] = {NULL, relu_i64, relu_f32, relu_f64},
+    [PL_SIGMOID] = {NULL, NULL, sigmoid_f32, sigmoid_f64},
+    [PL_TANH] = {NULL, NULL, tanh_f32, tanh_f64},
+    [PL_SIN] = {NULL, NULL, sin_f32, sin_f64},
+    [PL_COS] = {NULL, NULL, cos_f32, cos_f64},
+    [PL_RSQRT] = {NULL, NULL, rsqrt_f32, rsqrt_f64},
+    [PL_RECIPROCAL] = {NULL, NULL, recip_f32, recip_f64},
+    [PL_SIGN] = {sign_b, sign_i64, sign_f32, sign_f64},
+    [PL_LOG1P] = {NULL, NULL, log1p_f32, log1p_f64},
+    [PL_EXPM1] = {NULL, NULL, expm1_f32, expm1_f64},
+};
+
+static const char *const unop_names[PL_NUM_UNOPS] = {
+    "neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "rsqrt",
+    "reciprocal", "sign", "log1p", "expm1", "square"};
+
+/* ops that keep integer dtypes; the others compute in the default float dtype */
+static bool
+keeps_integer(pl_unop op)
+{
+    return op == PL_NEG || op == PL_ABS || op == PL_RELU || op == PL_SIGN;
+}
+
+static pl_tensor *
+mul3(pl_tensor *a, pl_tensor *b, pl_tensor *c) /* (a * b) * c */
+{
+    pl_tensor *ab = pl_binary(PL_MUL, a, b, 1.0, false, false);
+    if (!ab) return NULL;
+    pl_tensor *r = pl_binary(PL_MUL, ab, c, 1.0, false, false);
+    pl_tensor_release(ab);
+    return r;
+}
+
+static pl_status
+unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_unop op = (pl_unop)node->ints[0];
+    pl_tensor *x = NULL, *y = NULL, *r = NULL, *t1 = NULL, *t2 = NULL;
+    /* slot 0: the input, slot 1: the result (only what the op needs is saved) */
+    if (node->saved[0] && !(x = pl_node_saved(node, 0))) return pl_error_status();
+    if (node->saved[1] && !(y = pl_node_saved(node, 1))) return pl_error_status();
+    switch (op) {
+    case PL_NEG: r = pl_unary(PL_NEG, g); break;
+    case PL_EXP: r = pl_binary(PL_MUL, g, y, 1, false, false); break;
+    case PL_LOG: r = pl_binary(PL_DIV, g, x, 1, false, false); break;
+    case PL_SQRT: /* g / (2 * y) */
+        t1 = scale(y, 2.0);
+        r = t1 ? pl_binary(PL_DIV, g, t1, 1, false, false) : NULL;
+        break;
+    case PL_ABS:
+        t1 = pl_unary(PL_SIGN, x);
+        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
+        break;
+    case PL_RELU: { /* threshold_backward: zero where the result is <= 0 */
+        pl_tensor *zero = pl_tensor_scalar(0.0, y->dtype);
+        t1 = zero ? pl_binary(PL_GT, y, zero, 1, false, true) : NULL;
+        r = t1 ? pl_where(t1, g, zero) : NULL;
+        pl_tensor_release(zero);
+        break;
+    }
+    case PL_SIGMOID: { /* g * (1 - y) * y */
+        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
+        t1 = one ? pl_binary(PL_SUB, one, y, 1, true, false) : NULL;
+        r = t1 ? mul3(g, t1, y) : NULL;
+        pl_tensor_release(one);
+        break;
+    }
+    case PL_TANH: { /* g * (1 - y * y) */
+        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
+        t2 = pl_binary(PL_MUL, y, y, 1, false, false);
+        t1 = (one && t2) ? pl_binary(PL_SUB, one, t2, 1, true, false) : NULL;
+        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
+        pl_tensor_release(one);
+        break;
+    }
+    case PL_SIN:
+        t1 = pl_unary(PL_COS, x);
+        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
+        break;
+    case PL_COS:
+        t1 = pl_unary(PL_SIN, x);
+        t2 = t1 ? pl_unary(PL_NEG, t1) : NULL;
+        r = t2 ? pl_binary(PL_MUL, g, t2, 1, false, false) : NULL;
+        break;
+    case PL_RSQRT: /* -0.5 * g * y^3 */
+        t1 = pl_pow_scalar(y, 3.0);
+        t2 = t1 ? scale(t1, -0.5) : NULL;
+        r = t2 ? pl_binary(PL_MUL, g, t2, 1, false, false) : NULL;
+        break;
+    case PL_RECIPROCAL: /* -g * y * y */
+        t1 = pl_unary(PL_NEG, g);
+        r = t1 ? mul3(t1, y, y) : NULL;
+        break;
+    case PL_SIGN:
+        r = pl_tensor_zeros(g->ndim, g->shape, g->dtype);
+        break;
+    case PL_LOG1P: {
+        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
+        t1 = one ? pl_binary(PL_ADD, x, one, 1, false, true) : NULL;
+        r = t1 ? pl_binary(PL_DIV, g, t1, 1, false, false) : NULL;
+        pl_tensor_release(one);
+        break;
+    }
+    case PL_EXPM1: {
+        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
+        t1 = one ? pl_binary(PL_ADD, y, one, 1, false, true) : NULL;
+        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
+        pl_tensor_release(one);
+        break;
+    }
+    default:
+        pl_error_set(PL_ERR_RUNTIME, "no backward for unary op %d", (int)op);
+        break;
+    }
+    pl_tensor_release(t1);
+    pl_tensor_release(t2);
+    if (!r) return pl_error_status();
+    din[0] = r;
+    return PL_OK;
+}
+
+#define UNARY_KIND(OP, NAME) [OP] = {NAME, unary_backward}
+static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {
+    UNARY_KIND(PL_NEG, "NegBackward0"),         UNARY_KIND(PL_EXP, "ExpBackward0"),
+    UNARY_KIND(PL_LOG, "LogBackward0"),         UNARY_KIND(PL_SQRT, "SqrtBackward0"),
+    UNARY_KIND(PL_ABS, "AbsBackward0"),         UNARY_KIND(PL_RELU, "ReluBackward0"),
+    UNARY_KIND(PL_SIGMOID, "SigmoidBackward0"), UNARY_KIND(PL_TANH, "TanhBackward0"),
+    UNARY_KIND(PL_SIN, "SinBackward0"),         UNARY_KIND(PL_COS, "CosBackward0"),
+    UNARY_KIND(PL_RSQRT, "RsqrtBackward0"),     UNARY_KIND(PL_RECIPROCAL, "ReciprocalBackward0"),
+    UNARY_KIND(PL_SIGN, "SignBackward0"),       UNARY_KIND(PL_LOG1P, "Log1PBackward0"),
+    UNARY_KIND(PL_EXPM1, "Expm1Backward0"),
+};
+
+/* which of (input, result) the backward of op reads */
+static void
+unary_saves(pl_unop op, bool *save_x, bool *save_y)
+{
+    *save_x = op == PL_LOG || op == PL_ABS || op == PL_SIN || op == PL_COS || op == PL_LOG1P;
+    *save_y = op == PL_EXP || op == PL_SQRT || op == PL_RELU || op == PL_SIGMOID ||
+              op == PL_TANH || op == PL_RSQRT || op == PL_RECIPROCAL || op == PL_EXPM1;
+}
+
+static pl_status
+run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
+{
+    pl_inner_fn fn = unary_kernels[op][out->dtype];
+    if (!fn) {
+        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", unop_names[op],
+                            pl_dtype_name(a->dtype));
+    }
+    pl_tensor *ca = pl_to_dtype(a, out->dtype);
+    if (!ca) return pl_error_status();
+    unary_ctx ctx = {0, 0};
+    pl_loop loop;
+    pl_loop_init(&loop, out->ndim, out->shape);
+    pl_loop_add(&loop, out);
+    pl_loop_add(&loop, ca);
+    pl_loop_run(&loop, fn, &ctx);
+    pl_tensor_release(ca);
+    return PL_OK;
+}
+
+pl_tensor *
+pl_unary(pl_unop op, pl_tensor *a)
+{
+    pl_dtype dt = a->dtype;
+    if (!pl_dtype_is_floating(dt) && !keeps_integer(op)) {
+        dt = pl_default_float;
+    }
+    if (op == PL_NEG && dt == PL_BOOL) {
+        pl_error_set(PL_ERR_RUNTIME,
+                     "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                     "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        return NULL;
+    }
+    pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, dt);
+    if (!out) return NULL;
+    if (run_unary(op, out, a) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    if (pl_dtype_is_floating(dt) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&unary_kinds[op], &a, 1);
+        if (!node) goto fail;
+        node->ints[0] = op;
+        bool sx, sy;
+        unary_saves(op, &sx, &sy);
+        if ((sx && pl_node_save(node, 0, a) != PL_OK) || (sy && pl_node_save(node, 1, out) != PL_OK)) {
+            pl_node_release(node);
+            goto fail;
+        }
+        pl_node_attach(out, node);
+    }
+    return out;
+fail:
+    pl_tensor_release(out);
+    return NULL;
+}
+
+pl_status
+pl_unary_(pl_unop op, pl_tensor *a)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st != PL_OK) return st;
+    if (pl_needs_grad(&a, 1)) {
+        pl_tensor *r = pl_unary(op, a);
+        if (!r) return pl_error_status();
+        st = rebase_inplace(a, r);
+        pl_tensor_release(r);
+        return st;
+    }
+    if (!pl_dtype_is_floating(a->dtype) && !keeps_integer(op)) {
+        return pl_error_set(PL_ERR_RUNTIME, "result type Float can't be cast to the desired output type Long");
+    }
+    st = run_unary(op, a, a);
+    if (st == PL_OK) pl_tensor_bump_version(a);
+    return st;
+}
+
+/* ---- pow with a scalar exponent ---- */
+
+static pl_status
+pow_scalar_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    double e = node->scalars[0];
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    if (e == 0.0) {
+        din[0] = pl_tensor_zeros(g->ndim, g->shape, g->dtype);
+        return din[0] ? PL_OK : pl_error_status();
+    }
+    /* g * (e * x^(e-1)) */
+    pl_tensor *p = pl_pow_scalar(x, e - 1.0);
+    pl_tensor *ep = p ? scale(p, e) : NULL;
+    din[0] = ep ? pl_binary(PL_MUL, g, ep, 1, false, false) : NULL;
+    pl_tensor_release(p);
+    pl_tensor_release(ep);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind pow_scalar_kind = {"PowBackward0", pow_scalar_backward};
+
+pl_tensor *
+pl_pow_scalar(pl_tensor *a, double e)
+{
+    pl_tensor *out;
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    if (e == 2.0) {
+        out = pl_binary(PL_MUL, a, a, 1, false, false);
+    } else if (e == 1.0) {
+        out = pl_clone(a);
+    } else if (e == 0.5 && pl_dtype_is_floating(a->dtype)) {
+        out = pl_unary(PL_SQRT, a);
+    } else if (e == -1.0 && pl_dtype_is_floating(a->dtype)) {
+        out = pl_unary(PL_RECIPROCAL, a);
+    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype)) {
+        out = pl_unary(PL_RSQRT, a);
+    } else if (e == 3.0) {
+        pl_tensor *sq = pl_binary(PL_MUL, a, a, 1, false, false);
+        out = sq ? pl_binary(PL_MUL, sq, a, 1, false, false) : NULL;
+        pl_tensor_release(sq);
+    } else {
+        bool integral = e == floor(e) && fabs(e) < 9.007199254740992e15;
+        pl_tensor *k = pl_tensor_scalar(e, integral && !pl_dtype_is_floating(a->dtype) ? PL_INT64 : PL_FLOAT64);
+        out = k ? pl_binary(PL_POW, a, k, 1, false, true) : NULL;
+        pl_tensor_release(k);
+    }
+    pl_set_grad_enabled(was);
+    if (!out) return NULL;
+    if (pl_dtype_is_floating(out->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&pow_scalar_kind, &a, 1);
+        if (!node || pl_node_save(node, 0, a) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->scalars[0] = e;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+/* ---- clamp, leaky_relu, where ---- */
+
+typedef struct {
+    bool has_min, has_max;
+    double min, max;
+} clamp_ctx;
+
+#define DEFINE_CLAMP(NAME, T)                                                                \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
+    {                                                                                        \
+        const clamp_ctx *c = vctx;                                                           \
+        T lo = (T)c->min, hi = (T)c->max;                                                    \
+        int64_t so = s[0] / (int64_t)sizeof(T), sa = s[1] / (int64_t)sizeof(T);              \
+        T *out = (T *)p[0];                                                                  \
+        const T *a = (const T *)p[1];                                                        \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            T x = a[i * sa];                                                                 \
+            if (x == x) {                                                                    \
+                if (c->has_min && x < lo) x = lo;                                            \
+                if (c->has_max && x > hi) x = hi;                                            \
+            }                                                                                \
+            out[i * so] = x;                                                                 \
+        }                                                                                    \
+    }
+DEFINE_CLAMP(clamp_f32, float)
+DEFINE_CLAMP(clamp_f64, double)
+DEFINE_CLAMP(clamp_i64, int64_t)
+
+static pl_status
+clamp_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    /* the gradient passes where min <= x <= max */
+    pl_tensor *mask = pl_tensor_full(x->ndim, x->shape, PL_BOOL, 1.0);
+    if (!mask) return pl_error_status();
+    for (int k = 0; k < 2; k++) {
+        if (!node->ints[k]) continue;
+        pl_tensor *lim = pl_tensor_scalar(node->scalars[k], PL_FLOAT64);
+        pl_tensor *m = lim ? pl_binary(k == 0 ? PL_GE : PL_LE, x, lim, 1, false, true) : NULL;
+        pl_tensor *both = m ? pl_binary(PL_MUL, mask, m, 1, false, false) : NULL;
+        pl_tensor_release(lim);
+        pl_tensor_release(m);
+        pl_tensor_release(mask);
+        mask = both;
+        if (!mask) return pl_error_status();
+    }
+    pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
+    din[0] = zero ? pl_where(mask, g, zero) : NULL;
+    pl_tensor_release(zero);
+    pl_tensor_release(mask);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind clamp_kind = {"ClampBackward1", clamp_backward};
+
+static pl_status
+run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
+{
+    pl_inner_fn fn = out->dtype == PL_FLOAT32 ? clamp_f32 : out->dtype == PL_FLOAT64 ? clamp_f64
+                     : out->dtype == PL_INT64 ? clamp_i64 : NULL;
+    if (!fn) return pl_error_set(PL_ERR_RUNTIME, "\"clamp\" not implemented for 'Bool'");
+    pl_loop loop;
+    pl_loop_init(&loop, out->ndim, out->shape);
+    pl_loop_add(&loop, out);
+    pl_loop_add(&loop, a);
+    pl_loop_run(&loop, fn, c);
+    return PL_OK;
+}
+
+pl_tensor *
+pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max)
+{
+    if (!has_min && !has_max) {
+        pl_error_set(PL_ERR_RUNTIME, "torch.clamp: At least one of 'min' or 'max' must not be None");
+        return NULL;
+    }
+    clamp_ctx c = {has_min, has_max, min, max};
+    pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, a->dtype);
+    if (!out) return NULL;
+    if (run_clamp(out, a, &c) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    if (pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&clamp_kind, &a, 1);
+        if (!node || pl_node_save(node, 0, a) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->ints[0] = has_min;
+        node->ints[1] = has_max;
+        node->scalars[0] = min;
+        node->scalars[1] = max;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+pl_status
+pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st != PL_OK) return st;
+    if (pl_needs_grad(&a, 1)) {
+        pl_tensor *r = pl_clamp(a, has_min, min, has_max, max);
+        if (!r) return pl_error_status();
+        st = rebase_inplace(a, r);
+        pl_tensor_release(r);
+        return st;
+    }
+    if (!has_min && !has_max) {
+        return pl_error_set(PL_ERR_RUNTIME, "torch.clamp: At least one of 'min' or 'max' must not be None");
+    }
+    clamp_ctx c = {has_min, has_max, min, max};
+    st = run_clamp(a, a, &c);
+    if (st == PL_OK) pl_tensor_bump_version(a);
+    return st;
+}
+
+static pl_status
+leaky_relu_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    pl_tensor *zero = pl_tensor_scalar(0.0, PL_FLOAT64);
+    pl_tensor *pos = zero ? pl_binary(PL_GT, x, zero, 1, false, true) : NULL;
+    pl_tensor *neg = pos ? scale(g, node->scalars[0]) : NULL;
+    din[0] = neg ? pl_where(pos, g, neg) : NULL;
+    pl_tensor_release(zero);
+    pl_tensor_release(pos);
+    pl_tensor_release(neg);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind leaky_relu_kind = {"LeakyReluBackward0", leaky_relu_backward};
+
+pl_tensor *
+pl_leaky_relu(pl_tensor *a, double slope)
+{
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_tensor *zero = pl_tensor_scalar(0.0, PL_FLOAT64);
+    pl_tensor *pos = zero ? pl_binary(PL_GT, a, zero, 1, false, true) : NULL;
+    pl_tensor *neg = pos ? scale(a, slope) : NULL;
+    pl_tensor *out = neg ? pl_where(pos, a, neg) : NULL;
+    pl_tensor_release(zero);
+    pl_tensor_release(pos);
+    pl_tensor_release(neg);
+    pl_set_grad_enabled(was);
+    if (out && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&leaky_relu_kind, &a, 1);
+        if (!node || pl_node_save(node, 0, a) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->scalars[0] = slope;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+#define DEFINE_WHERE(NAME, T)                                                                \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
+    {                                                                                        \
+        (void)vctx;                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            uint8_t c = *(const uint8_t *)(p[1] + i * s[1]);                                 \
+            *(T *)(p[0] + i * s[0]) = c ? *(const T *)(p[2] + i * s[2])                      \
+                                        : *(const T *)(p[3] + i * s[3]);                     \
+        }                                                                                    \
+    }
+DEFINE_WHERE(where_1, uint8_t)
+DEFINE_WHERE(where_4, float)
+DEFINE_WHERE(where_8, int64_t)
+
+static pl_status
+where_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *c = pl_node_saved(node, 0);
+    if (!c) return pl_error_status();
+    pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
+    if (!zero) return pl_error_status();
+    if (node->next[1].fn) din[1] = pl_where(c, g, zero);
+    if (node->next[2].fn) din[2] = pl_where(c, zero, g);
+    pl_tensor_release(zero);
+    if ((node->next[1].fn && !din[1]) || (node->next[2].fn && !din[2])) return pl_error_status();
+    return PL_OK;
+}
+static const pl_node_kind where_kind = {"WhereBackward0", where_backward};
+
+pl_tensor *
+pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)
+{
+    if (cond->dtype != PL_BOOL) {
+        pl_error_set(PL_ERR_RUNTIME, "where expected condition to be a boolean tensor, but got a "
+                                     "tensor with dtype %s", pl_dtype_name(cond->dtype));
+        return NULL;
+    }
+    int nd1, nd;
+    int64_t s1[PL_MAX_DIMS], shape[PL_MAX_DIMS];
+    if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &nd1, s1) != PL_OK ||
+        pl_broadcast_shapes(cond->ndim, cond->shape, nd1, s1, &nd, shape) != PL_OK) {
+        return NULL;
+    }
+    pl_dtype dt = pl_result_type(a, false, b, false);
+    pl_tensor *ca = pl_to_dtype(a, dt), *cb = ca ? pl_to_dtype(b, dt) : NULL;
+    pl_tensor *out = cb ? pl_tensor_empty(nd, shape, dt) : NULL;
+    if (!out) {
+        pl_tensor_release(ca);
+        pl_tensor_release(cb);
+        return NULL;
+    }
+    size_t es = pl_dtype_size(dt);
+    pl_loop loop;
+    pl_loop_init(&loop, nd, shape);
+    pl_loop_add(&loop, out);
+    pl_loop_add(&loop, cond);
+    pl_loop_add(&loop, ca);
+    pl_loop_add(&loop, cb);
+    pl_loop_run(&loop, es == 1 ? where_1 : es == 4 ? where_4 : where_8, NULL);
+    pl_tensor_release(ca);
+    pl_tensor_release(cb);
+    pl_tensor *ins[3] = {cond, a, b};
+    if (pl_dtype_is_floating(dt) && pl_needs_grad(ins, 3)) {
+        pl_node *node = pl_node_new(&where_kind, ins, 3);
+        if (!node || pl_node_save(node, 0, cond) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        pl_node_attach(out, node);
+    }
+    return out;
+}

@@ -1,0 +1,466 @@
+/* linalg.c — matrix products: mm, matmul (1-D, 2-D and batched), addmm and linear.
+ * The arithmetic is gemm.c's; this file does shapes, strides, batching and autograd. */
+#include <string.h>
+
+#include "../autograd.h"
+#include "../gemm.h"
+#include "../ops.h"
+
+/* Whether a 2-D view can be handed to gemm directly, and how: returns the row stride and
+ * sets *trans when the view is a transposed contiguous matrix. */
+static bool
+gemm_layout(const pl_tensor *m, int64_t *ld, bool *trans)
+{
+    int64_t rows = m->shape[0], cols = m->shape[1];
+    if (m->strides[1] == 1 || cols == 1) {
+        int64_t s0 = rows == 1 ? cols : m->strides[0];
+        if (s0 >= (cols > 1 ? cols : 1)) {
+            *ld = s0 > 0 ? s0 : 1;
+            *trans = false;
+            return true;
+        }
+    }
+    if (m->strides[0] == 1 || rows == 1) {
+        int64_t s1 = cols == 1 ? rows : m->strides[1];
+        if (s1 >= (rows > 1 ? rows : 1)) {
+            *ld = s1 > 0 ? s1 : 1;
+            *trans = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* out (M, N) = beta * out + alpha * a (M, K) @ b (K, N); all 2-D views of one float dtype. */
+static pl_status
+gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
+{
+    int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
+    int64_t lda, ldb;
+    bool ta, tb;
+    pl_tensor *ac = NULL, *bc = NULL;
+    if (!gemm_layout(a, &lda, &ta)) {
+        if (!(ac = pl_tensor_empty(2, a->shape, a->dtype)) || pl_copy_raw(ac, a) != PL_OK) goto fail;
+        a = ac, lda = K > 0 ? K : 1, ta = false;
+    }
+    if (!gemm_layout(b, &ldb, &tb)) {
+        if (!(bc = pl_tensor_empty(2, b->shape, b->dtype)) || pl_copy_raw(bc, b) != PL_OK) goto fail;
+        b = bc, ldb = N > 0 ? N : 1, tb = false;
+    }
+    int64_t ldc = N > 0 ? N : 1;
+    if (M > 0 && N > 0) {
+        if (out->dtype == PL_FLOAT32) {
+            pl_sgemm(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
+                     (const float *)pl_tensor_data(b), ldb, (float)beta, (float *)pl_tensor_data(out), ldc);
+        } else {
+            pl_dgemm(ta, tb, M, N, K, alpha, (const double *)pl_tensor_data(a), lda,
+                     (const double *)pl_tensor_data(b), ldb, beta, (double *)pl_tensor_data(out), ldc);
+        }
+    }
+    pl_tensor_release(ac);
+    pl_tensor_release(bc);
+    return PL_OK;
+fail:
+    pl_tensor_release(ac);
+    pl_tensor_release(bc);
+    return pl_error_status();
+}
+
+static pl_status
+check_float_pair(const char *what, pl_tensor *a, pl_tensor *b)
+{
+    if (a->dtype != b->dtype) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "expected m1 and m2 to have the same dtype, but got: %s != %s",
+                            a->dtype == PL_FLOAT32 ? "float" : a->dtype == PL_FLOAT64 ? "double" : a->dtype == PL_INT64 ? "long int" : "bool",
+                            b->dtype == PL_FLOAT32 ? "float" : b->dtype == PL_FLOAT64 ? "double" : b->dtype == PL_INT64 ? "long int" : "bool");
+    }
+    if (!pl_dtype_is_floating(a->dtype)) {
+        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", what,
+                            a->dtype == PL_INT64 ? "Long" : "Bool");
+    }
+    return PL_OK;
+}
+
+/* Batched product of contiguous (B, M, K) and (B, K, N) into a new (B, M, N). */
+static pl_tensor *
+bmm_raw(pl_tensor *a, pl_tensor *b)
+{
+    int64_t B = a->shape[0], M = a->shape[1], N = b->shape[2];
+    int64_t shape[3] = {B, M, N};
+    pl_tensor *out = pl_tensor_empty(3, shape, a->dtype);
+    if (!out) return NULL;
+    for (int64_t i = 0; i < B; i++) {
+        pl_tensor *ai = pl_select(a, 0, i), *bi = pl_select(b, 0, i), *oi = pl_select(out, 0, i);
+        pl_status st = (ai && bi && oi) ? gemm_2d(oi, ai, bi, 1.0, 0.0) : pl_error_status();
+        pl_tensor_release(ai);
+        pl_tensor_release(bi);
+        pl_tensor_release(oi);
+        if (st != PL_OK) {
+            pl_tensor_release(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static pl_status
+shape_error(pl_tensor *a, pl_tensor *b)
+{
+    int64_t ar = a->ndim >= 2 ? a->shape[a->ndim - 2] : 1, ac = a->shape[a->ndim - 1];
+    int64_t br = b->ndim >= 2 ? b->shape[b->ndim - 2] : b->shape[0], bc = b->ndim >= 2 ? b->shape[b->ndim - 1] : 1;
+    if (a->ndim == 1 && b->ndim == 1) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "inconsistent tensor size, expected tensor [%lld] and src [%lld] to have "
+                            "the same number of elements, but got %lld and %lld elements respectively",
+                            (long long)a->shape[0], (long long)b->shape[0], (long long)a->shape[0],
+                            (long long)b->shape[0]);
+    }
+    if (a->ndim == 2 && b->ndim == 1) {
+        return pl_error_set(PL_ERR_RUNTIME, "size mismatch, got input (%lld), mat (%lldx%lld), vec (%lld)",
+                            (long long)a->shape[0], (long long)a->shape[0], (long long)a->shape[1],
+                            (long long)b->shape[0]);
+    }
+    return pl_error_set(PL_ERR_RUNTIME, "mat1 and mat2 shapes cannot be multiplied (%lldx%lld and %lldx%lld)",
+                        (long long)ar, (long long)ac, (long long)br, (long long)bc);
+}
+
+/* ---- autograd: one backward for every matmul form ----
+ * saved[0] = a, saved[1] = b (as given); ints[0]/ints[1]: a / b was 1-D. The gradient is
+ * computed in the batched 3-D form and the engine sums away broadcast batch dims. */
+
+static pl_tensor *
+as_batched(pl_tensor *t, int64_t batch_ndim, const int64_t *batch, bool is_vec, bool vec_is_left)
+{
+    /* (…, R, C) view with the given batch dims (expanded) flattened to one: (B, R, C) */
+    pl_tensor *m;
+    if (is_vec) {
+        m = pl_unsqueeze(t, vec_is_left ? 0 : 1);
+    } else {
+        m = pl_tensor_retain(t);
+    }
+    if (!m) return NULL;
+    int64_t shape[PL_MAX_DIMS];
+    int nd = (int)batch_ndim + 2;
+    memcpy(shape, batch, sizeof(int64_t) * batch_ndim);
+    shape[nd - 2] = m->shape[m->ndim - 2];
+    shape[nd - 1] = m->shape[m->ndim - 1];
+    pl_tensor *e = pl_expand(m, nd, shape);
+    pl_tensor_release(m);
+    if (!e) return NULL;
+    pl_tensor *c = pl_contiguous(e);
+    pl_tensor_release(e);
+    if (!c) return NULL;
+    int64_t B = pl_shape_numel((int)batch_ndim, batch);
+    int64_t s3[3] = {B, shape[nd - 2], shape[nd - 1]};
+    pl_tensor *r = pl_view(c, 3, s3);
+    pl_tensor_release(c);
+    return r;
+}
+
+static pl_status
+matmul_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *a = pl_node_saved(node, 0), *b = pl_node_saved(node, 1);
+    if (!a || !b) return pl_error_status();
+    bool a_vec = node->ints[0], b_vec = node->ints[1];
+    double alpha = node->scalars[0];
+    /* batch shape = g's leading dims */
+    int out_mat = (a_vec ? 0 : 1) + (b_vec ? 0 : 1);
+    int batch_nd = g->ndim - out_mat;
+    int64_t batch[PL_MAX_DIMS];
+    memcpy(batch, g->shape, sizeof(int64_t) * batch_nd);
+    int64_t B = pl_shape_numel(batch_nd, batch);
+    pl_tensor *A = as_batched(a, batch_nd, batch, a_vec, true);
+    pl_tensor *Bm = A ? as_batched(b, batch_nd, batch, b_vec, false) : NULL;
+    pl_tensor *G = NULL;
+    pl_status st = PL_OK;
+    if (!Bm) goto fail;
+    {
+        int64_t gs[3] = {B, A->shape[1], Bm->shape[2]};
+        pl_tensor *gc = pl_contiguous(g);
+        G = gc ? pl_view(gc, 3, gs) : NULL;
+        pl_tensor_release(gc);
+        if (!G) goto fail;
+    }
+    for (int side = 0; side < 2; side++) {
+        if (!node->next[side].fn) continue;
+        /* dA = G @ B^T (B, M, K); dB = A^T @ G (B, K, N) */
+        pl_tensor *x = side == 0 ? G : NULL, *y = NULL, *tmp = NULL;
+        if (side == 0) {
+            tmp = pl_transpose(Bm, 1, 2);
+            y = tmp;
+        } else {
+            tmp = pl_transpose(A, 1, 2);
+            x = tmp;
+            y = G;
+        }
+        pl_tensor *xc = tmp ? pl_contiguous(x) : NULL, *yc = xc ? pl_contiguous(y) : NULL;
+        pl_tensor *r = yc ? bmm_raw(xc, yc) : NULL;
+        pl_tensor_release(tmp);
+        pl_tensor_release(xc);
+        pl_tensor_release(yc);
+        if (!r) goto fail;
+        if (alpha != 1.0) {
+            pl_tensor *k = pl_tensor_scalar(alpha, PL_FLOAT64);
+            pl_tensor *rs = k ? pl_binary(PL_MUL, r, k, 1, false, true) : NULL;
+            pl_tensor_release(k);
+            pl_tensor_release(r);
+            if (!(r = rs)) goto fail;
+        }
+        /* back to the operand's batched shape; the engine sums broadcast batch dims */
+        pl_tensor *orig = side == 0 ? a : b;
+        bool vec = side == 0 ? a_vec : b_vec;
+        int64_t shape[PL_MAX_DIMS];
+        int nd = 0;
+        for (int i = 0; i < batch_nd; i++) shape[nd++] = batch[i];
+        if (vec) {
+            shape[nd++] = orig->shape[0];
+        } else {
+            shape[nd++] = orig->shape[orig->ndim - 2];
+            shape[nd++] = orig->shape[orig->ndim - 1];
+        }
+        din[side] = pl_view(r, nd, shape);
+        pl_tensor_release(r);
+        if (!din[side]) goto fail;
+    }
+    goto out;
+fail:
+    st = pl_error_status();
+out:
+    pl_tensor_release(A);
+    pl_tensor_release(Bm);
+    pl_tensor_release(G);
+    return st;
+}
+
+static const pl_node_kind mm_kind = {"MmBackward0", matmul_backward};
+static const pl_node_kind mv_kind = {"MvBackward0", matmul_backward};
+static const pl_node_kind dot_kind = {"DotBackward0", matmul_backward};
+static const pl_node_kind vm_kind = {"SqueezeBackward4", matmul_backward};
+static const pl_node_kind bmm_kind = {"UnsafeViewBackward0", matmul_backward};
+static const pl_node_kind addmm_kind = {"AddmmBackward0", NULL};
+
+static pl_tensor *
+record_matmul(pl_tensor *out, pl_tensor *a, pl_tensor *b, const pl_node_kind *kind)
+{
+    pl_tensor *ins[2] = {a, b};
+    if (out && pl_needs_grad(ins, 2)) {
+        pl_node *node = pl_node_new(kind, ins, 2);
+        if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, b) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->ints[0] = a->ndim == 1;
+        node->ints[1] = b->ndim == 1;
+        node->scalars[0] = 1.0;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+pl_tensor *
+pl_mm(pl_tensor *a, pl_tensor *b)
+{
+    if (a->ndim != 2) {
+        pl_error_set(PL_ERR_RUNTIME, "self must be a matrix");
+        return NULL;
+    }
+    if (b->ndim != 2) {
+        pl_error_set(PL_ERR_RUNTIME, "mat2 must be a matrix");
+        return NULL;
+    }
+    if (a->shape[1] != b->shape[0]) {
+        shape_error(a, b);
+        return NULL;
+    }
+    if (check_float_pair("addmm_impl_cpu_", a, b) != PL_OK) return NULL;
+    int64_t shape[2] = {a->shape[0], b->shape[1]};
+    pl_tensor *out = pl_tensor_empty(2, shape, a->dtype);
+    if (!out) return NULL;
+    if (gemm_2d(out, a, b, 1.0, 0.0) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    return record_matmul(out, a, b, &mm_kind);
+}
+
+pl_tensor *
+pl_matmul(pl_tensor *a, pl_tensor *b)
+{
+    if (a->ndim == 0 || b->ndim == 0) {
+        pl_error_set(PL_ERR_RUNTIME, "both arguments to matmul need to be at least 1D, but they are %dD and %dD",
+                     a->ndim, b->ndim);
+        return NULL;
+    }
+    if (a->ndim == 2 && b->ndim == 2) {
+        return pl_mm(a, b);
+    }
+    int64_t ka = a->shape[a->ndim - 1];
+    int64_t kb = b->ndim == 1 ? b->shape[0] : b->shape[b->ndim - 2];
+    if (ka != kb) {
+        shape_error(a, b);
+        return NULL;
+    }
+    if (check_float_pair("addmm_impl_cpu_", a, b) != PL_OK) return NULL;
+    /* broadcast batch dims */
+    int an = a->ndim == 1 ? 0 : a->ndim - 2, bn = b->ndim == 1 ? 0 : b->ndim - 2;
+    int batch_nd;
+    int64_t batch[PL_MAX_DIMS];
+    if (pl_broadcast_shapes(an, a->shape, bn, b->shape, &batch_nd, batch) != PL_OK) return NULL;
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_tensor *A = as_batched(a, batch_nd, batch, a->ndim == 1, true);
+    pl_tensor *B = A ? as_batched(b, batch_nd, batch, b->ndim == 1, false) : NULL;
+    pl_tensor *R = B ? bmm_raw(A, B) : NULL;
+    pl_set_grad_enabled(was);
+    pl_tensor_release(A);
+    pl_tensor_release(B);
+    if (!R) return NULL;
+    int64_t shape[PL_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < batch_nd; i++) shape[nd++] = batch[i];
+    if (a->ndim > 1) shape[nd++] = a->shape[a->ndim - 2];
+    if (b->ndim > 1) shape[nd++] = b->shape[b->ndim - 1];
+    pl_tensor *out = pl_view(R, nd, shape);
+    pl_tensor_release(R);
+    if (!out) return NULL;
+    const pl_node_kind *kind = a->ndim == 1 && b->ndim == 1 ? &dot_kind
+                               : a->ndim == 2 && b->ndim == 1 ? &mv_kind
+                               : a->ndim == 1 && b->ndim == 2 ? &vm_kind : &bmm_kind;
+    return record_matmul(out, a, b, kind);
+}
+
+/* ---- addmm / linear ---- */
+
+static pl_status
+addmm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    /* bias: beta * g (summed to its shape by the engine); a, b: as matmul, times alpha */
+    pl_tensor *mm_din[PL_NODE_MAX_INPUTS] = {0};
+    pl_node view = *node; /* a shallow copy with the matmul inputs in slots 0 and 1 */
+    view.next[0] = node->next[1];
+    view.next[1] = node->next[2];
+    view.saved[0] = node->saved[1];
+    view.saved[1] = node->saved[2];
+    view.saved_version[0] = node->saved_version[1];
+    view.saved_version[1] = node->saved_version[2];
+    view.scalars[0] = node->scalars[0];
+    view.ints[0] = view.ints[1] = 0;
+    pl_status st = matmul_backward(&view, g, mm_din);
+    if (st != PL_OK) return st;
+    din[1] = mm_din[0];
+    din[2] = mm_din[1];
+    if (node->next[0].fn) {
+        double beta = node->scalars[1];
+        if (beta == 1.0) {
+            din[0] = pl_tensor_retain(g);
+        } else {
+            pl_tensor *k = pl_tensor_scalar(beta, PL_FLOAT64);
+            din[0] = k ? pl_binary(PL_MUL, g, k, 1, false, true) : NULL;
+            pl_tensor_release(k);
+            if (!din[0]) return pl_error_status();
+        }
+    }
+    return PL_OK;
+}
+static const pl_node_kind addmm_real_kind = {"AddmmBackward0", addmm_backward};
+
+pl_tensor *
+pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)
+{
+    (void)addmm_kind;
+    if (a->ndim != 2 || b->ndim != 2) {
+        pl_error_set(PL_ERR_RUNTIME, "%s must be a matrix", a->ndim != 2 ? "mat1" : "mat2");
+        return NULL;
+    }
+    if (a->shape[1] != b->shape[0]) {
+        shape_error(a, b);
+        return NULL;
+    }
+    if (check_float_pair("addmm_impl_cpu_", a, b) != PL_OK) return NULL;
+    int64_t shape[2] = {a->shape[0], b->shape[1]};
+    pl_tensor *out = pl_tensor_empty(2, shape, a->dtype);
+    if (!out) return NULL;
+    /* out = bias broadcast, then out = beta * out + alpha * a @ b in one gemm */
+    if (beta != 0.0) {
+        if (pl_copy_raw(out, bias) != PL_OK) {
+            char s[64];
+            pl_format_shape(s, sizeof s, 2, shape);
+            pl_tensor_release(out);
+            pl_error_set(PL_ERR_RUNTIME, "The expanded size of the tensor must match the existing size "
+                                         "(bias cannot be broadcast to %s)", s);
+            return NULL;
+        }
+    }
+    if (gemm_2d(out, a, b, alpha, beta) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    if (beta == 0.0 && pl_tensor_is_contiguous(out)) {
+        /* nothing more: beta 0 ignores bias (even nan), as PyTorch does */
+    }
+    pl_tensor *ins[3] = {bias, a, b};
+    if (pl_needs_grad(ins, 3)) {
+        pl_node *node = pl_node_new(&addmm_real_kind, ins, 3);
+        if (!node || pl_node_save(node, 1, a) != PL_OK || pl_node_save(node, 2, b) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->scalars[0] = alpha;
+        node->scalars[1] = beta;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+pl_tensor *
+pl_linear(pl_tensor *x, pl_tensor *w, pl_tensor *bias)
+{
+    if (w->ndim != 2) {
+        /* PyTorch allows 1-D weights through matmul; keep to the common case */
+        pl_error_set(PL_ERR_RUNTIME, "linear: weight must be 2-D, got %d-D", w->ndim);
+        return NULL;
+    }
+    pl_tensor *wt = pl_t(w);
+    if (!wt) return NULL;
+    pl_tensor *out = NULL;
+    if (x->ndim == 2 && bias) {
+        out = pl_addmm(bias, x, wt, 1.0, 1.0);
+    } else if (x->ndim >= 3 && bias && pl_tensor_is_contiguous(x)) {
+        /* flatten the leading dims into one addmm, then view back (PyTorch's ViewBackward0) */
+        int64_t k = x->shape[x->ndim - 1];
+        int64_t flat[2] = {x->numel / (k ? k : 1), k};
+        if (k != w->shape[1]) {
+            int64_t s2[2] = {flat[0], k};
+            pl_tensor tmp = *x;
+            tmp.ndim = 2;
+            memcpy(tmp.shape, s2, sizeof s2);
+            shape_error(&tmp, wt);
+            pl_tensor_release(wt);
+            return NULL;
+        }
+        pl_tensor *x2 = pl_view(x, 2, flat);
+        pl_tensor *o2 = x2 ? pl_addmm(bias, x2, wt, 1.0, 1.0) : NULL;
+        if (o2) {
+            int64_t shape[PL_MAX_DIMS];
+            memcpy(shape, x->shape, sizeof(int64_t) * x->ndim);
+            shape[x->ndim - 1] = w->shape[0];
+            out = pl_view(o2, x->ndim, shape);
+        }
+        pl_tensor_release(x2);
+        pl_tensor_release(o2);
+    } else {
+        pl_tensor *m = pl_matmul(x, wt);
+        if (m && bias) {
+            out = pl_binary(PL_ADD, m, bias, 1.0, false, false);
+            pl_tensor_release(m);
+        } else {
+            out = m;
+        }
+    }
+    pl_tensor_release(wt);
+    return out;
+}

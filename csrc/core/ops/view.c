@@ -1,0 +1,820 @@
+/* view.c — views (view, reshape, transpose, permute, (un)squeeze, expand, select, slice),
+ * gathers and scatters (index_select, boolean masks, index_put_), cat/stack and nonzero. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../autograd.h"
+#include "../ops.h"
+
+/* A view of a sharing its storage with the given geometry; records `kind` when needed.
+ * ints/nints are copied into the node for the backward. */
+static pl_tensor *
+make_view(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset,
+          const pl_node_kind *kind, const int64_t *ints, int nints)
+{
+    pl_tensor *v = pl_tensor_view_of(a->storage, a->dtype, ndim, shape, strides, offset);
+    if (!v) return NULL;
+    v->is_view = true;
+    if (kind && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(kind, &a, 1);
+        if (!node) {
+            pl_tensor_release(v);
+            return NULL;
+        }
+        memcpy(node->ints, ints, sizeof(int64_t) * nints);
+        pl_node_attach(v, node);
+    }
+    return v;
+}
+
+/* ---- view / reshape ---- */
+
+static pl_status
+infer_shape(int64_t numel, int ndim, const int64_t *in, int64_t *out)
+{
+    int infer = -1;
+    int64_t prod = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (in[i] == -1) {
+            if (infer >= 0) return pl_error_set(PL_ERR_RUNTIME, "only one dimension can be inferred");
+            infer = i;
+        } else if (in[i] < 0) {
+            return pl_error_set(PL_ERR_RUNTIME, "invalid shape dimension %lld", (long long)in[i]);
+        } else {
+            prod *= in[i];
+        }
+        out[i] = in[i];
+    }
+    if (infer >= 0) {
+        if (prod == 0) {
+            char s[128];
+            pl_format_shape(s, sizeof s, ndim, in);
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "cannot reshape tensor of %lld elements into shape %s because the "
+                                "unspecified dimension size -1 can be any value and is ambiguous",
+                                (long long)numel, s);
+        }
+        if (numel % prod == 0) {
+            out[infer] = numel / prod;
+            return PL_OK;
+        }
+    } else if (prod == numel) {
+        return PL_OK;
+    }
+    char s[128];
+    pl_format_shape(s, sizeof s, ndim, in);
+    return pl_error_set(PL_ERR_RUNTIME, "shape '%s' is invalid for input of size %lld", s, (long long)numel);
+}
+
+/* Strides for viewing a with `shape` without a copy, if possible (PyTorch's rule: each run of
+ * new dims must lie within one contiguous chunk of old dims). */
+static bool
+view_strides(const pl_tensor *a, int ndim, const int64_t *shape, int64_t *strides)
+{
+    if (a->numel == 0 || pl_tensor_is_contiguous(a)) {
+        pl_contiguous_strides(ndim, shape, strides);
+        return true;
+    }
+    int view_d = ndim - 1;
+    int64_t chunk_base_stride = a->ndim ? a->strides[a->ndim - 1] : 1;
+    int64_t tensor_numel = 1, view_numel = 1;
+    for (int d = a->ndim - 1; d >= 0; d--) {
+        tensor_numel *= a->shape[d];
+        if (d == 0 || (a->shape[d - 1] != 1 && a->strides[d - 1] != tensor_numel * chunk_base_stride)) {
+            while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+                strides[view_d] = view_numel * chunk_base_stride;
+                view_numel *= shape[view_d];
+                view_d--;
+            }
+            if (view_numel != tensor_numel) return false;
+            if (d > 0) {
+                chunk_base_stride = a->strides[d - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    return view_d == -1;
+}
+
+static pl_status
+reshape_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *gc = pl_contiguous(g);
+    if (!gc) return pl_error_status();
+    din[0] = pl_view(gc, node->next[0].ndim, node->next[0].shape);
+    pl_tensor_release(gc);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind view_kind = {"ViewBackward0", reshape_backward};
+static const pl_node_kind unsafe_view_kind = {"UnsafeViewBackward0", reshape_backward};
+static const pl_node_kind squeeze_all_kind = {"SqueezeBackward0", reshape_backward};
+static const pl_node_kind squeeze_dim_kind = {"SqueezeBackward1", reshape_backward};
+static const pl_node_kind unsqueeze_kind = {"UnsqueezeBackward0", reshape_backward};
+
+pl_tensor *
+pl_view(pl_tensor *a, int ndim, const int64_t *shape_in)
+{
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    if (ndim > PL_MAX_DIMS) {
+        pl_error_set(PL_ERR_RUNTIME, "too many dimensions");
+        return NULL;
+    }
+    if (infer_shape(a->numel, ndim, shape_in, shape) != PL_OK) return NULL;
+    if (!view_strides(a, ndim, shape, strides)) {
+        pl_error_set(PL_ERR_RUNTIME,
+                     "view size is not compatible with input tensor's size and stride (at least one "
+                     "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+        return NULL;
+    }
+    return make_view(a, ndim, shape, strides, a->offset, &view_kind, NULL, 0);
+}
+
+pl_tensor *
+pl_reshape(pl_tensor *a, int ndim, const int64_t *shape_in)
+{
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    if (ndim > PL_MAX_DIMS) {
+        pl_error_set(PL_ERR_RUNTIME, "too many dimensions");
+        return NULL;
+    }
+    if (infer_shape(a->numel, ndim, shape_in, shape) != PL_OK) return NULL;
+    if (view_strides(a, ndim, shape, strides)) {
+        return make_view(a, ndim, shape, strides, a->offset, &view_kind, NULL, 0);
+    }
+    /* copy, then view the copy (PyTorch's _unsafe_view of a clone) */
+    pl_tensor *c = pl_tensor_empty(a->ndim, a->shape, a->dtype);
+    if (!c || pl_copy_raw(c, a) != PL_OK) {
+        pl_tensor_release(c);
+        return NULL;
+    }
+    pl_contiguous_strides(ndim, shape, strides);
+    pl_tensor *v = pl_tensor_view_of(c->storage, a->dtype, ndim, shape, strides, 0);
+    pl_tensor_release(c);
+    if (v && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&unsafe_view_kind, &a, 1);
+        if (!node) {
+            pl_tensor_release(v);
+            return NULL;
+        }
+        pl_node_attach(v, node);
+    }
+    return v;
+}
+
+/* ---- transpose / permute ---- */
+
+static pl_status
+permute_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    /* ints[0] = ndim, ints[1..] = the permutation; apply its inverse */
+    int nd = (int)node->ints[0];
+    int64_t inv[PL_MAX_DIMS];
+    for (int i = 0; i < nd; i++) inv[node->ints[1 + i]] = i;
+    bool was = pl_grad_enabled();
+    din[0] = pl_permute(g, nd, inv);
+    pl_set_grad_enabled(was);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind permute_kind = {"PermuteBackward0", permute_backward};
+static const pl_node_kind transpose_kind = {"TransposeBackward0", permute_backward};
+static const pl_node_kind t_kind = {"TBackward0", permute_backward};
+
+static pl_tensor *
+permute_impl(pl_tensor *a, int ndims, const int64_t *dims_in, const pl_node_kind *kind)
+{
+    if (ndims != a->ndim) {
+        pl_error_set(PL_ERR_RUNTIME,
+                     "permute(sparse_coo): number of dimensions in the tensor input does not match "
+                     "the length of the desired ordering of dimensions i.e. input.dim() = %d is not "
+                     "equal to len(dims) = %d", a->ndim, ndims);
+        return NULL;
+    }
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS], ints[PL_MAX_DIMS + 1];
+    bool seen[PL_MAX_DIMS] = {0};
+    ints[0] = ndims;
+    for (int i = 0; i < ndims; i++) {
+        int d;
+        if (pl_wrap_dim(dims_in[i], a->ndim, &d) != PL_OK) return NULL;
+        if (seen[d]) {
+            pl_error_set(PL_ERR_RUNTIME, "permute(): duplicate dims are not allowed.");
+            return NULL;
+        }
+        seen[d] = true;
+        shape[i] = a->shape[d];
+        strides[i] = a->strides[d];
+        ints[1 + i] = d;
+    }
+    return make_view(a, ndims, shape, strides, a->offset, kind, ints, ndims + 1);
+}
+
+pl_tensor *
+pl_permute(pl_tensor *a, int ndims, const int64_t *dims)
+{
+    return permute_impl(a, ndims, dims, &permute_kind);
+}
+
+pl_tensor *
+pl_transpose(pl_tensor *a, int64_t d0_, int64_t d1_)
+{
+    int d0, d1;
+    if (pl_wrap_dim(d0_, a->ndim, &d0) != PL_OK || pl_wrap_dim(d1_, a->ndim, &d1) != PL_OK) return NULL;
+    int64_t perm[PL_MAX_DIMS];
+    for (int i = 0; i < a->ndim; i++) perm[i] = i;
+    if (a->ndim > 0) {
+        perm[d0] = d1;
+        perm[d1] = d0;
+    }
+    return permute_impl(a, a->ndim, perm, &transpose_kind);
+}
+
+pl_tensor *
+pl_t(pl_tensor *a)
+{
+    if (a->ndim > 2) {
+        pl_error_set(PL_ERR_RUNTIME, "t() expects a tensor with <= 2 dimensions, but self is %dD", a->ndim);
+        return NULL;
+    }
+    int64_t perm[2] = {1, 0};
+    if (a->ndim < 2) {
+        int64_t p0[1] = {0};
+        return permute_impl(a, a->ndim, p0, &t_kind);
+    }
+    return permute_impl(a, 2, perm, &t_kind);
+}
+
+/* ---- unsqueeze / squeeze / expand ---- */
+
+pl_tensor *
+pl_unsqueeze(pl_tensor *a, int64_t dim_)
+{
+    int dim;
+    if (pl_wrap_dim(dim_, a->ndim + 1, &dim) != PL_OK) return NULL;
+    if (a->ndim + 1 > PL_MAX_DIMS) {
+        pl_error_set(PL_ERR_RUNTIME, "too many dimensions");
+        return NULL;
+    }
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    for (int i = 0, j = 0; i <= a->ndim; i++) {
+        if (i == dim) {
+            shape[i] = 1;
+            strides[i] = dim < a->ndim ? a->strides[dim] * a->shape[dim] : 1;
+        } else {
+            shape[i] = a->shape[j];
+            strides[i] = a->strides[j];
+            j++;
+        }
+    }
+    return make_view(a, a->ndim + 1, shape, strides, a->offset, &unsqueeze_kind, NULL, 0);
+}
+
+pl_tensor *
+pl_squeeze(pl_tensor *a, bool all, int64_t dim_)
+{
+    int dim = -1;
+    if (!all && pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->shape[i] == 1 && (all || i == dim)) continue;
+        shape[nd] = a->shape[i];
+        strides[nd] = a->strides[i];
+        nd++;
+    }
+    return make_view(a, nd, shape, strides, a->offset, all ? &squeeze_all_kind : &squeeze_dim_kind, NULL, 0);
+}
+
+static pl_status
+expand_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    (void)node; /* the engine sums the gradient back to the input's shape */
+    din[0] = pl_tensor_retain(g);
+    return PL_OK;
+}
+static const pl_node_kind expand_kind = {"ExpandBackward0", expand_backward};
+
+pl_tensor *
+pl_expand(pl_tensor *a, int ndim, const int64_t *shape_in)
+{
+    if (ndim < a->ndim) {
+        char s[128], t[128];
+        pl_format_shape(s, sizeof s, ndim, shape_in);
+        pl_format_shape(t, sizeof t, a->ndim, a->shape);
+        pl_error_set(PL_ERR_RUNTIME,
+                     "expand(torch.FloatTensor{%s}, size=%s): the number of sizes provided (%d) must "
+                     "be greater or equal to the number of dimensions in the tensor (%d)",
+                     t, s, ndim, a->ndim);
+        return NULL;
+    }
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    int lead = ndim - a->ndim;
+    for (int i = 0; i < ndim; i++) {
+        int j = i - lead;
+        int64_t want = shape_in[i];
+        if (j < 0) {
+            if (want < 0) {
+                pl_error_set(PL_ERR_RUNTIME, "The expanded size of the tensor (%lld) isn't allowed in a "
+                                             "leading, non-existing dimension %d", (long long)want, i);
+                return NULL;
+            }
+            shape[i] = want;
+            strides[i] = 0;
+        } else {
+            int64_t have = a->shape[j];
+            if (want == -1) want = have;
+            if (have == want) {
+                shape[i] = have;
+                strides[i] = a->strides[j];
+            } else if (have == 1) {
+                shape[i] = want;
+                strides[i] = 0;
+            } else {
+                pl_error_set(PL_ERR_RUNTIME,
+                             "The expanded size of the tensor (%lld) must match the existing size "
+                             "(%lld) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s",
+                             (long long)want, (long long)have, i, "", "");
+                return NULL;
+            }
+        }
+    }
+    return make_view(a, ndim, shape, strides, a->offset, &expand_kind, NULL, 0);
+}
+
+/* ---- select / slice ---- */
+
+/* Backward of a view into part of the input: zeros of the input's shape, the same view of
+ * them, and the gradient copied in. ints: [0] kind (0 select, 1 slice), [1] dim, [2..4] args */
+static pl_status
+part_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    const pl_edge *e = &node->next[0];
+    pl_tensor *z = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
+    if (!z) return pl_error_status();
+    pl_tensor *part = node->ints[0] == 0 ? pl_select(z, node->ints[1], node->ints[2])
+                                         : pl_slice(z, node->ints[1], node->ints[2], node->ints[3], node->ints[4]);
+    if (!part || pl_copy_raw(part, g) != PL_OK) {
+        pl_tensor_release(part);
+        pl_tensor_release(z);
+        return pl_error_status();
+    }
+    pl_tensor_release(part);
+    din[0] = z;
+    return PL_OK;
+}
+static const pl_node_kind select_kind = {"SelectBackward0", part_backward};
+static const pl_node_kind slice_kind = {"SliceBackward0", part_backward};
+
+pl_tensor *
+pl_select(pl_tensor *a, int64_t dim_, int64_t index)
+{
+    if (a->ndim == 0) {
+        pl_error_set(PL_ERR_INDEX, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        return NULL;
+    }
+    int dim;
+    if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    int64_t n = a->shape[dim];
+    if (index < -n || index >= n) {
+        pl_error_set(PL_ERR_INDEX, "index %lld is out of bounds for dimension %d with size %lld",
+                     (long long)index, dim, (long long)n);
+        return NULL;
+    }
+    if (index < 0) index += n;
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < a->ndim; i++) {
+        if (i == dim) continue;
+        shape[nd] = a->shape[i];
+        strides[nd] = a->strides[i];
+        nd++;
+    }
+    int64_t ints[3] = {0, dim, index};
+    return make_view(a, nd, shape, strides, a->offset + index * a->strides[dim], &select_kind, ints, 3);
+}
+
+pl_tensor *
+pl_slice(pl_tensor *a, int64_t dim_, int64_t start, int64_t stop, int64_t step)
+{
+    int dim;
+    if (a->ndim == 0) {
+        pl_error_set(PL_ERR_INDEX, "slice() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    if (step <= 0) {
+        pl_error_set(PL_ERR_VALUE, "step must be greater than zero");
+        return NULL;
+    }
+    int64_t n = a->shape[dim];
+    if (start < 0) start += n;
+    if (stop < 0) stop += n;
+    if (start < 0) start = 0;
+    if (start > n) start = n;
+    if (stop > n) stop = n;
+    if (stop < start) stop = start;
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    memcpy(shape, a->shape, sizeof(int64_t) * a->ndim);
+    memcpy(strides, a->strides, sizeof(int64_t) * a->ndim);
+    shape[dim] = (stop - start + step - 1) / step;
+    strides[dim] = a->strides[dim] * step;
+    int64_t ints[5] = {1, dim, start, stop, step};
+    return make_view(a, a->ndim, shape, strides, a->offset + start * a->strides[dim], &slice_kind, ints, 5);
+}
+
+/* ---- gathers and scatters along dim 0 / dim ---- */
+
+/* out[..., i, ...] = a[..., index[i], ...] along dim; index is 1-D int64 (checked). */
+static pl_tensor *
+gather_rows(pl_tensor *a, int dim, pl_tensor *index)
+{
+    int64_t n = a->shape[dim];
+    int64_t m = index->numel;
+    pl_tensor *ic = pl_contiguous(index);
+    if (!ic) return NULL;
+    const int64_t *ix = (const int64_t *)pl_tensor_data(ic);
+    for (int64_t i = 0; i < m; i++) {
+        if (ix[i] < -n || ix[i] >= n) {
+            pl_error_set(PL_ERR_INDEX, "index %lld is out of bounds for dimension %d with size %lld",
+                         (long long)ix[i], dim, (long long)n);
+            pl_tensor_release(ic);
+            return NULL;
+        }
+    }
+    int64_t shape[PL_MAX_DIMS];
+    memcpy(shape, a->shape, sizeof(int64_t) * a->ndim);
+    shape[dim] = m;
+    pl_tensor *out = pl_tensor_empty(a->ndim, shape, a->dtype);
+    if (!out) {
+        pl_tensor_release(ic);
+        return NULL;
+    }
+    if (dim == 0 && pl_tensor_is_contiguous(a)) {
+        /* the DataLoader's batch gather: one memcpy per row */
+        size_t row = (size_t)(a->numel / (n ? n : 1)) * pl_dtype_size(a->dtype);
+        const char *src = pl_tensor_data(a);
+        char *dst = out->storage->data;
+        for (int64_t i = 0; i < m; i++) {
+            int64_t k = ix[i] < 0 ? ix[i] + n : ix[i];
+            memcpy(dst + i * row, src + k * row, row);
+        }
+    } else {
+        for (int64_t i = 0; i < m; i++) {
+            int64_t k = ix[i] < 0 ? ix[i] + n : ix[i];
+            pl_tensor *s = pl_select(a, dim, k), *d = s ? pl_select(out, dim, i) : NULL;
+            pl_status st = d ? pl_copy_raw(d, s) : pl_error_status();
+            pl_tensor_release(s);
+            pl_tensor_release(d);
+            if (st != PL_OK) {
+                pl_tensor_release(out);
+                pl_tensor_release(ic);
+                return NULL;
+            }
+        }
+    }
+    pl_tensor_release(ic);
+    return out;
+}
+
+/* dst[..., index[i], ...] += src[..., i, ...] along dim (accumulating repeats) */
+static pl_status
+scatter_add_rows(pl_tensor *dst, int dim, pl_tensor *index, pl_tensor *src)
+{
+    pl_tensor *ic = pl_contiguous(index);
+    if (!ic) return pl_error_status();
+    const int64_t *ix = (const int64_t *)pl_tensor_data(ic);
+    int64_t n = dst->shape[dim];
+    for (int64_t i = 0; i < index->numel; i++) {
+        int64_t k = ix[i] < 0 ? ix[i] + n : ix[i];
+        pl_tensor *d = pl_select(dst, dim, k), *s = d ? pl_select(src, dim, i) : NULL;
+        pl_status st = s ? pl_binary_(PL_ADD, d, s, 1.0, false) : pl_error_status();
+        pl_tensor_release(d);
+        pl_tensor_release(s);
+        if (st != PL_OK) {
+            pl_tensor_release(ic);
+            return st;
+        }
+    }
+    pl_tensor_release(ic);
+    return PL_OK;
+}
+
+static pl_status
+index_select_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *index = pl_node_saved(node, 0);
+    if (!index) return pl_error_status();
+    const pl_edge *e = &node->next[0];
+    pl_tensor *z = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
+    if (!z) return pl_error_status();
+    if (scatter_add_rows(z, (int)node->ints[0], index, g) != PL_OK) {
+        pl_tensor_release(z);
+        return pl_error_status();
+    }
+    din[0] = z;
+    return PL_OK;
+}
+static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward};
+static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward};
+
+pl_tensor *
+pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
+{
+    int dim;
+    if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    if (index->dtype != PL_INT64) {
+        pl_error_set(PL_ERR_RUNTIME, "index_select(): Expected dtype int64 for index");
+        return NULL;
+    }
+    if (index->ndim > 1) {
+        pl_error_set(PL_ERR_INDEX, "index_select(): Index is supposed to be a vector");
+        return NULL;
+    }
+    if (a->ndim == 0) {
+        pl_error_set(PL_ERR_INDEX, "too many indices for tensor of dimension 0");
+        return NULL;
+    }
+    pl_tensor *out = gather_rows(a, dim, index);
+    if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(as_index_op ? &index_kind : &index_select_kind, &a, 1);
+        if (!node || pl_node_save(node, 0, index) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->ints[0] = dim;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+pl_tensor *
+pl_nonzero(pl_tensor *a)
+{
+    int64_t count = 0;
+    for (int64_t i = 0; i < a->numel; i++) count += pl_tensor_get_double(a, i) != 0;
+    int64_t shape[2] = {count, a->ndim};
+    pl_tensor *out = pl_tensor_empty(2, shape, PL_INT64);
+    if (!out) return NULL;
+    int64_t *o = out->storage->data;
+    for (int64_t i = 0, k = 0; i < a->numel; i++) {
+        if (pl_tensor_get_double(a, i) == 0) continue;
+        int64_t rem = i;
+        for (int d = a->ndim - 1; d >= 0; d--) {
+            o[k * a->ndim + d] = rem % a->shape[d];
+            rem /= a->shape[d];
+        }
+        k++;
+    }
+    return out;
+}
+
+pl_tensor *
+pl_masked_select_rows(pl_tensor *a, pl_tensor *mask)
+{
+    /* a[mask] where mask covers a's leading mask->ndim dims: flatten them, gather rows */
+    if (mask->ndim > a->ndim) {
+        pl_error_set(PL_ERR_INDEX, "too many indices for tensor of dimension %d", a->ndim);
+        return NULL;
+    }
+    for (int i = 0; i < mask->ndim; i++) {
+        if (mask->shape[i] != a->shape[i]) {
+            pl_error_set(PL_ERR_INDEX,
+                         "The shape of the mask [%lld] at index %d does not match the shape of the "
+                         "indexed tensor [%lld] at index %d",
+                         (long long)mask->shape[i], i, (long long)a->shape[i], i);
+            return NULL;
+        }
+    }
+    int64_t lead = mask->numel;
+    int64_t shape[PL_MAX_DIMS];
+    int nd = 0;
+    shape[nd++] = lead;
+    for (int i = mask->ndim; i < a->ndim; i++) shape[nd++] = a->shape[i];
+    pl_tensor *flat = pl_reshape(a, nd, shape);
+    pl_tensor *fm = flat ? pl_tensor_empty(1, &lead, PL_BOOL) : NULL;
+    pl_tensor *idx = NULL;
+    if (fm) {
+        for (int64_t i = 0; i < lead; i++) ((uint8_t *)fm->storage->data)[i] = pl_tensor_get_double(mask, i) != 0;
+        idx = pl_nonzero(fm);
+    }
+    pl_tensor *out = NULL;
+    if (idx) {
+        pl_tensor *col = pl_select(idx, 1, 0);
+        out = col ? pl_index_select(flat, 0, col, true) : NULL;
+        pl_tensor_release(col);
+    }
+    pl_tensor_release(flat);
+    pl_tensor_release(fm);
+    pl_tensor_release(idx);
+    return out;
+}
+
+pl_status
+pl_index_put_(pl_tensor *a, pl_tensor *index, pl_tensor *values)
+{
+    /* a[index] = values along dim 0; index int64 1-D or a bool mask over leading dims */
+    pl_status st = pl_check_inplace(a);
+    if (st != PL_OK) return st;
+    pl_tensor *rows = NULL, *target = NULL;
+    if (index->dtype == PL_BOOL) {
+        int64_t lead = index->numel;
+        int64_t shape[PL_MAX_DIMS];
+        int nd = 0;
+        shape[nd++] = lead;
+        for (int i = index->ndim; i < a->ndim; i++) shape[nd++] = a->shape[i];
+        target = pl_view(a, nd, shape);
+        if (!target) return pl_error_status();
+        pl_tensor *ic = pl_contiguous(index);
+        pl_tensor *flat = ic ? pl_view(ic, 1, &lead) : NULL;
+        pl_tensor *nz = flat ? pl_nonzero(flat) : NULL;
+        rows = nz ? pl_select(nz, 1, 0) : NULL;
+        pl_tensor_release(ic);
+        pl_tensor_release(flat);
+        pl_tensor_release(nz);
+    } else if (index->dtype == PL_INT64 && index->ndim <= 1) {
+        target = pl_tensor_retain(a);
+        rows = pl_tensor_retain(index);
+    } else {
+        return pl_error_set(PL_ERR_INDEX, "tensors used as indices must be long, int, byte or bool tensors");
+    }
+    if (!rows) {
+        pl_tensor_release(target);
+        return pl_error_status();
+    }
+    const int64_t *ix = (const int64_t *)pl_tensor_data(rows);
+    int64_t n = target->shape[0];
+    int64_t m = rows->numel;
+    int64_t rstride = rows->ndim ? rows->strides[0] : 0;
+    /* values broadcast to (m, row shape) */
+    int64_t vshape[PL_MAX_DIMS];
+    vshape[0] = m;
+    memcpy(vshape + 1, target->shape + 1, sizeof(int64_t) * (target->ndim - 1));
+    pl_tensor *vals = pl_tensor_empty(target->ndim, vshape, a->dtype);
+    st = vals ? pl_copy_raw(vals, values) : pl_error_status();
+    for (int64_t i = 0; st == PL_OK && i < m; i++) {
+        int64_t k = ix[i * rstride];
+        if (k < -n || k >= n) {
+            st = pl_error_set(PL_ERR_INDEX, "index %lld is out of bounds for dimension 0 with size %lld",
+                              (long long)k, (long long)n);
+            break;
+        }
+        pl_tensor *d = pl_select(target, 0, k < 0 ? k + n : k), *s = d ? pl_select(vals, 0, i) : NULL;
+        st = s ? pl_copy_raw(d, s) : pl_error_status();
+        pl_tensor_release(d);
+        pl_tensor_release(s);
+    }
+    pl_tensor_release(vals);
+    pl_tensor_release(rows);
+    pl_tensor_release(target);
+    if (st == PL_OK) pl_tensor_bump_version(a);
+    return st;
+}
+
+/* ---- cat / stack ---- */
+
+static pl_status
+cat_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    int dim = (int)node->ints[0];
+    bool stack = node->ints[1];
+    int64_t at = 0;
+    for (int i = 0; i < node->n_inputs; i++) {
+        const pl_edge *e = &node->next[i];
+        int64_t len = stack ? 1 : node->ints[2 + i];
+        if (e->fn) {
+            pl_tensor *s = pl_slice(g, dim, at, at + len, 1);
+            if (s && stack) {
+                pl_tensor *q = pl_squeeze(s, false, dim);
+                pl_tensor_release(s);
+                s = q;
+            }
+            if (!s) return pl_error_status();
+            din[i] = s;
+        }
+        at += len;
+    }
+    return PL_OK;
+}
+static const pl_node_kind cat_kind = {"CatBackward0", cat_backward};
+static const pl_node_kind stack_kind = {"StackBackward0", cat_backward};
+
+pl_tensor *
+pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
+{
+    if (n == 0) {
+        pl_error_set(PL_ERR_RUNTIME, is_stack ? "stack expects a non-empty TensorList"
+                                              : "torch.cat(): expected a non-empty list of Tensors");
+        return NULL;
+    }
+    pl_tensor **ts = calloc((size_t)n, sizeof(pl_tensor *));
+    if (!ts) {
+        pl_error_nomem();
+        return NULL;
+    }
+    pl_tensor *out = NULL;
+    int dim = 0;
+    pl_dtype dt = ts_in[0]->dtype;
+    /* stack: unsqueeze every input at dim first */
+    for (int i = 0; i < n; i++) {
+        if (is_stack) {
+            if (!pl_same_shape(ts_in[i], ts_in[0])) {
+                char a[128], b[128];
+                pl_format_shape(a, sizeof a, ts_in[0]->ndim, ts_in[0]->shape);
+                pl_format_shape(b, sizeof b, ts_in[i]->ndim, ts_in[i]->shape);
+                pl_error_set(PL_ERR_RUNTIME, "stack expects each tensor to be equal size, but got %s at "
+                                             "entry 0 and %s at entry %d", a, b, i);
+                goto out;
+            }
+            int d;
+            if (pl_wrap_dim(dim_, ts_in[i]->ndim + 1, &d) != PL_OK) goto out;
+            dim = d;
+            bool was = pl_grad_enabled();
+            pl_set_grad_enabled(false);
+            ts[i] = pl_unsqueeze(ts_in[i], d);
+            pl_set_grad_enabled(was);
+            if (!ts[i]) goto out;
+        } else {
+            ts[i] = pl_tensor_retain(ts_in[i]);
+        }
+        if (i > 0) dt = dt > ts[i]->dtype ? dt : ts[i]->dtype;
+    }
+    if (!is_stack && pl_wrap_dim(dim_, ts[0]->ndim, &dim) != PL_OK) goto out;
+    if (ts[0]->ndim == 0) {
+        pl_error_set(PL_ERR_RUNTIME, "zero-dimensional tensor (at position 0) cannot be concatenated");
+        goto out;
+    }
+    int64_t shape[PL_MAX_DIMS];
+    memcpy(shape, ts[0]->shape, sizeof(int64_t) * ts[0]->ndim);
+    shape[dim] = 0;
+    for (int i = 0; i < n; i++) {
+        if (ts[i]->ndim != ts[0]->ndim) {
+            pl_error_set(PL_ERR_RUNTIME, "Tensors must have same number of dimensions: got %d and %d",
+                         ts[0]->ndim, ts[i]->ndim);
+            goto out;
+        }
+        for (int d = 0; d < ts[0]->ndim; d++) {
+            if (d != dim && ts[i]->shape[d] != ts[0]->shape[d]) {
+                pl_error_set(PL_ERR_RUNTIME,
+                             "Sizes of tensors must match except in dimension %d. Expected size %lld "
+                             "but got size %lld for tensor number %d in the list.",
+                             dim, (long long)ts[0]->shape[d], (long long)ts[i]->shape[d], i);
+                goto out;
+            }
+        }
+        shape[dim] += ts[i]->shape[dim];
+    }
+    out = pl_tensor_empty(ts[0]->ndim, shape, dt);
+    if (!out) goto out;
+    int64_t at = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t len = ts[i]->shape[dim];
+        pl_tensor *part = pl_tensor_view_of(out->storage, dt, out->ndim, out->shape, out->strides,
+                                            at * out->strides[dim]);
+        if (part) part->shape[dim] = len, part->numel = pl_shape_numel(part->ndim, part->shape);
+        if (!part || pl_copy_raw(part, ts[i]) != PL_OK) {
+            pl_tensor_release(part);
+            pl_tensor_release(out);
+            out = NULL;
+            goto out;
+        }
+        pl_tensor_release(part);
+        at += len;
+    }
+    if (pl_dtype_is_floating(dt) && pl_needs_grad(ts_in, n)) {
+        if (n > PL_NODE_MAX_INPUTS || n > 2 * PL_MAX_DIMS) {
+            /* record a chain of pairwise nodes for long lists: simple and correct */
+            pl_node *node = NULL;
+            (void)node;
+            pl_tensor_release(out);
+            out = NULL;
+            if (n > 1) {
+                int h = n / 2;
+                pl_tensor *l = pl_cat(ts_in, h, dim_, is_stack);
+                pl_tensor *r = l ? pl_cat(ts_in + h, n - h, dim_, is_stack) : NULL;
+                if (r) {
+                    pl_tensor *pair[2] = {l, r};
+                    out = pl_cat(pair, 2, is_stack ? dim : dim_, false);
+                }
+                pl_tensor_release(l);
+                pl_tensor_release(r);
+            }
+            goto out;
+        }
+        pl_node *node = pl_node_new(is_stack ? &stack_kind : &cat_kind, ts_in, n);
+        if (!node) {
+            pl_tensor_release(out);
+            out = NULL;
+            goto out;
+        }
+        node->ints[0] = dim;
+        node->ints[1] = is_stack;
+        for (int i = 0; i < n; i++) node->ints[2 + i] = ts[i]->shape[dim];
+        pl_node_attach(out, node);
+    }
+out:
+    for (int i = 0; i < n; i++) pl_tensor_release(ts[i]);
+    free(ts);
+    return out;
+}

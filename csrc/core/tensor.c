@@ -1,0 +1,348 @@
+/* tensor.c — storage and tensor lifetime, construction, and shape helpers. */
+#include "tensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autograd.h"
+
+static const size_t dtype_sizes[PL_NUM_DTYPES] = {1, 8, 4, 8};
+static const char *const dtype_names[PL_NUM_DTYPES] = {"bool", "int64", "float32", "float64"};
+
+size_t
+pl_dtype_size(pl_dtype dtype)
+{
+    return dtype_sizes[dtype];
+}
+
+const char *
+pl_dtype_name(pl_dtype dtype)
+{
+    return dtype_names[dtype];
+}
+
+/* ---- storage ---- */
+
+pl_storage *
+pl_storage_new(int64_t nbytes)
+{
+    /* One allocation holds the header and the bytes; data is 64-byte aligned past the header. */
+    size_t header = (sizeof(pl_storage) + 63) & ~(size_t)63;
+    size_t total = header + (size_t)(nbytes > 0 ? nbytes : 0);
+    total = (total + 63) & ~(size_t)63;
+    char *block = aligned_alloc(64, total);
+    if (!block) {
+        pl_error_nomem();
+        return NULL;
+    }
+    pl_storage *s = (pl_storage *)block;
+    s->refcount = 1;
+    s->data = block + header;
+    s->nbytes = nbytes;
+    s->version = 0;
+    s->deleter = NULL;
+    s->deleter_ctx = NULL;
+    return s;
+}
+
+pl_storage *
+pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *), void *deleter_ctx)
+{
+    pl_storage *s = malloc(sizeof(pl_storage));
+    if (!s) {
+        pl_error_nomem();
+        return NULL;
+    }
+    s->refcount = 1;
+    s->data = data;
+    s->nbytes = nbytes;
+    s->version = 0;
+    s->deleter = deleter;
+    s->deleter_ctx = deleter_ctx;
+    return s;
+}
+
+void
+pl_storage_release(pl_storage *s)
+{
+    if (!s || --s->refcount > 0) {
+        return;
+    }
+    if (s->deleter) {
+        s->deleter(s->deleter_ctx, s->data);
+        free(s);
+    } else {
+        free(s); /* header and data are one block */
+    }
+}
+
+/* ---- tensors ---- */
+
+int64_t
+pl_shape_numel(int ndim, const int64_t *shape)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        n *= shape[i];
+    }
+    return n;
+}
+
+void
+pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides)
+{
+    int64_t s = 1;
+    for (int i = ndim - 1; i >= 0; i--) {
+        strides[i] = s;
+        s *= shape[i] > 0 ? shape[i] : 1;
+    }
+}
+
+static pl_tensor *
+tensor_alloc(void)
+{
+    pl_tensor *t = calloc(1, sizeof(pl_tensor));
+    if (!t) {
+        pl_error_nomem();
+        return NULL;
+    }
+    t->refcount = 1;
+    return t;
+}
+
+void
+pl_format_shape(char *buf, size_t size, int ndim, const int64_t *shape)
+{
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < ndim && used < size; i++) {
+        used += (size_t)snprintf(buf + used, size - used, i ? ", %lld" : "%lld", (long long)shape[i]);
+    }
+    if (used < size) {
+        snprintf(buf + used, size - used, "]");
+    }
+}
+
+static pl_status
+check_shape(int ndim, const int64_t *shape)
+{
+    if (ndim < 0 || ndim > PL_MAX_DIMS) {
+        return pl_error_set(PL_ERR_RUNTIME, "tensors with %d dimensions are not supported (at most %d)",
+                            ndim, PL_MAX_DIMS);
+    }
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) {
+            char buf[256];
+            pl_format_shape(buf, sizeof buf, ndim, shape);
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Trying to create tensor with negative dimension %lld: %s",
+                                (long long)shape[i], buf);
+        }
+    }
+    return PL_OK;
+}
+
+pl_tensor *
+pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
+{
+    if (check_shape(ndim, shape) != PL_OK) {
+        return NULL;
+    }
+    int64_t numel = pl_shape_numel(ndim, shape);
+    if (numel > ((int64_t)1 << 40)) {
+        pl_error_nomem();
+        return NULL;
+    }
+    pl_tensor *t = tensor_alloc();
+    if (!t) {
+        return NULL;
+    }
+    t->storage = pl_storage_new(numel * (int64_t)pl_dtype_size(dtype));
+    if (!t->storage) {
+        free(t);
+        return NULL;
+    }
+    t->ndim = ndim;
+    t->dtype = dtype;
+    t->numel = numel;
+    memcpy(t->shape, shape, sizeof(int64_t) * ndim);
+    pl_contiguous_strides(ndim, shape, t->strides);
+    return t;
+}
+
+pl_tensor *
+pl_tensor_zeros(int ndim, const int64_t *shape, pl_dtype dtype)
+{
+    pl_tensor *t = pl_tensor_empty(ndim, shape, dtype);
+    if (t) {
+        memset(t->storage->data, 0, (size_t)t->storage->nbytes);
+    }
+    return t;
+}
+
+void
+pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value)
+{
+    switch (dtype) {
+    case PL_FLOAT32: {
+        float *p = data;
+        float v = (float)value;
+        for (int64_t i = 0; i < n; i++) p[i] = v;
+        break;
+    }
+    case PL_FLOAT64: {
+        double *p = data;
+        for (int64_t i = 0; i < n; i++) p[i] = value;
+        break;
+    }
+    case PL_INT64: {
+        int64_t *p = data;
+        int64_t v = (int64_t)value;
+        for (int64_t i = 0; i < n; i++) p[i] = v;
+        break;
+    }
+    case PL_BOOL: {
+        memset(data, value != 0, (size_t)n);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+pl_tensor *
+pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value)
+{
+    pl_tensor *t = pl_tensor_empty(ndim, shape, dtype);
+    if (t) {
+        pl_fill_contiguous(t->storage->data, dtype, t->numel, value);
+    }
+    return t;
+}
+
+pl_tensor *
+pl_tensor_scalar(double value, pl_dtype dtype)
+{
+    return pl_tensor_full(0, NULL, dtype, value);
+}
+
+pl_tensor *
+pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim, const int64_t *shape,
+                  const int64_t *strides, int64_t offset)
+{
+    if (check_shape(ndim, shape) != PL_OK) {
+        return NULL;
+    }
+    int64_t numel = pl_shape_numel(ndim, shape);
+    if (numel > 0) {
+        int64_t lo = offset, hi = offset;
+        for (int i = 0; i < ndim; i++) {
+            int64_t span = (shape[i] - 1) * strides[i];
+            if (span < 0) lo += span; else hi += span;
+        }
+        if (lo < 0 || (hi + 1) * (int64_t)pl_dtype_size(dtype) > storage->nbytes) {
+            pl_error_set(PL_ERR_RUNTIME, "view is out of bounds for its storage of %lld bytes",
+                         (long long)storage->nbytes);
+            return NULL;
+        }
+    }
+    pl_tensor *t = tensor_alloc();
+    if (!t) {
+        return NULL;
+    }
+    storage->refcount++;
+    t->storage = storage;
+    t->offset = offset;
+    t->ndim = ndim;
+    t->dtype = dtype;
+    t->numel = numel;
+    memcpy(t->shape, shape, sizeof(int64_t) * ndim);
+    memcpy(t->strides, strides, sizeof(int64_t) * ndim);
+    return t;
+}
+
+pl_tensor *
+pl_tensor_alias(const pl_tensor *t)
+{
+    return pl_tensor_view_of(t->storage, t->dtype, t->ndim, t->shape, t->strides, t->offset);
+}
+
+void
+pl_tensor_release(pl_tensor *t)
+{
+    if (!t || --t->refcount > 0) {
+        return;
+    }
+    if (t->grad_accumulator) {
+        pl_node_forget_leaf(t->grad_accumulator, t);
+    }
+    pl_tensor_release(t->grad);
+    pl_node_release(t->grad_fn);
+    pl_storage_release(t->storage);
+    free(t);
+}
+
+bool
+pl_tensor_is_contiguous(const pl_tensor *t)
+{
+    int64_t expected = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        if (t->shape[i] != 1 && t->strides[i] != expected) {
+            return t->numel == 0;
+        }
+        expected *= t->shape[i];
+    }
+    return true;
+}
+
+bool
+pl_same_shape(const pl_tensor *a, const pl_tensor *b)
+{
+    if (a->ndim != b->ndim) {
+        return false;
+    }
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->shape[i] != b->shape[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+pl_status
+pl_wrap_dim(int64_t dim, int ndim, int *out)
+{
+    int64_t n = ndim > 0 ? ndim : 1; /* a 0-dim tensor accepts dim 0 and -1 */
+    if (dim < -n || dim >= n) {
+        return pl_error_set(PL_ERR_INDEX,
+                            "Dimension out of range (expected to be in range of [%lld, %lld], but got %lld)",
+                            (long long)-n, (long long)(n - 1), (long long)dim);
+    }
+    *out = (int)(dim < 0 ? dim + n : dim);
+    return PL_OK;
+}
+
+double
+pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
+{
+    int64_t off = 0;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        int64_t idx = linear_index % t->shape[i];
+        linear_index /= t->shape[i];
+        off += idx * t->strides[i];
+    }
+    const char *p = pl_tensor_data(t);
+    switch (t->dtype) {
+    case PL_FLOAT32: return ((const float *)p)[off];
+    case PL_FLOAT64: return ((const double *)p)[off];
+    case PL_INT64: return (double)((const int64_t *)p)[off];
+    case PL_BOOL: return ((const uint8_t *)p)[off] ? 1.0 : 0.0;
+    default: return 0.0;
+    }
+}
+
+void
+pl_tensor_bump_version(pl_tensor *t)
+{
+    t->storage->version++;
+}

@@ -1,0 +1,178 @@
+/* args.c — argument parsing and conversion helpers shared by the binding files. */
+#include "args.h"
+
+int
+plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+           const char *const *names, PyObject **out)
+{
+    int n = 0;
+    while (names[n]) out[n] = NULL, n++;
+    if (nargs > n) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%zd given)", fname, n, nargs);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) out[i] = args[i];
+    if (!kwnames) return 0;
+    Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t k = 0; k < nk; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        const char *ks = PyUnicode_AsUTF8(key);
+        if (!ks) return -1;
+        int j = 0;
+        for (; j < n; j++) {
+            if (strcmp(ks, names[j]) == 0) break;
+        }
+        if (j == n) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s'", fname, ks);
+            return -1;
+        }
+        if (out[j]) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname, ks);
+            return -1;
+        }
+        out[j] = args[nargs + k];
+    }
+    return 0;
+}
+
+int
+plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out)
+{
+    if (!obj || obj == Py_None) {
+        *out = dflt;
+        return 0;
+    }
+    if (plpy_is_tensor(obj)) {
+        pl_tensor *t = ((PlTensorObject *)obj)->t;
+        if (t->numel == 1 && !pl_dtype_is_floating(t->dtype)) {
+            *out = (int64_t)pl_tensor_get_double(t, 0);
+            return 0;
+        }
+    }
+    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected an int, but got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    long long v = PyLong_AsLongLong(obj);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    *out = v;
+    return 0;
+}
+
+int
+plpy_as_double(PyObject *obj, double dflt, double *out)
+{
+    if (!obj || obj == Py_None) {
+        *out = dflt;
+        return 0;
+    }
+    if (plpy_is_tensor(obj)) {
+        pl_tensor *t = ((PlTensorObject *)obj)->t;
+        if (t->numel != 1) {
+            PyErr_Format(PyExc_RuntimeError, "a Tensor with %lld elements cannot be converted to Scalar",
+                         (long long)t->numel);
+            return -1;
+        }
+        *out = pl_tensor_get_double(t, 0);
+        return 0;
+    }
+    double v = PyFloat_AsDouble(obj);
+    if (v == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "expected a number, but got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+plpy_as_bool(PyObject *obj, bool dflt, bool *out)
+{
+    if (!obj || obj == Py_None) {
+        *out = dflt;
+        return 0;
+    }
+    int r = PyObject_IsTrue(obj);
+    if (r < 0) return -1;
+    *out = r;
+    return 0;
+}
+
+int
+plpy_as_dims(PyObject *obj, int64_t *dims, int max)
+{
+    if (PyLong_Check(obj)) {
+        return plpy_as_int64(obj, 0, dims) < 0 ? -1 : 1;
+    }
+    PyObject *seq = PySequence_Fast(obj, "dims must be an int or a sequence of ints");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > max) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_RuntimeError, "too many dimensions");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (plpy_as_int64(PySequence_Fast_GET_ITEM(seq, i), 0, &dims[i]) < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return (int)n;
+}
+
+pl_tensor *
+plpy_scalar_tensor(PyObject *obj)
+{
+    if (PyBool_Check(obj)) {
+        return pl_tensor_scalar(obj == Py_True, PL_BOOL);
+    }
+    if (PyLong_Check(obj)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (overflow) {
+            PyErr_SetString(PyExc_RuntimeError, "Overflow when unpacking long");
+            return NULL;
+        }
+        pl_tensor *t = pl_tensor_empty(0, NULL, PL_INT64);
+        if (t) *(int64_t *)t->storage->data = v;
+        return t;
+    }
+    if (PyFloat_Check(obj)) {
+        return pl_tensor_scalar(PyFloat_AS_DOUBLE(obj), PL_FLOAT64);
+    }
+    if (PyNumber_Check(obj) && !PyComplex_Check(obj) && !plpy_is_tensor(obj) &&
+        Py_TYPE(obj)->tp_as_number && Py_TYPE(obj)->tp_as_number->nb_float) {
+        /* NumPy scalars and other float-likes */
+        if (PyIndex_Check(obj)) {
+            PyObject *i = PyNumber_Index(obj);
+            if (!i) return NULL;
+            pl_tensor *t = plpy_scalar_tensor(i);
+            Py_DECREF(i);
+            return t;
+        }
+        double v = PyFloat_AsDouble(obj);
+        if (v == -1.0 && PyErr_Occurred()) return NULL;
+        return pl_tensor_scalar(v, PL_FLOAT64);
+    }
+    return NULL;
+}
+
+pl_tensor *
+plpy_operand(PyObject *obj, bool *wrapped, const char *what)
+{
+    if (plpy_is_tensor(obj)) {
+        *wrapped = false;
+        return pl_tensor_retain(((PlTensorObject *)obj)->t);
+    }
+    *wrapped = true;
+    pl_tensor *t = plpy_scalar_tensor(obj);
+    if (!t && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s(): argument 'other' (position 1) must be Tensor, not %s", what,
+                     Py_TYPE(obj)->tp_name);
+    }
+    return t;
+}

@@ -1,0 +1,24 @@
+/* args.h — small helpers for METH_FASTCALL argument parsing in the binding. */
+#ifndef PLPY_ARGS_H
+#define PLPY_ARGS_H
+
+#include "plpy.h"
+
+/* Fills out[0..n) from positional args and keywords matched against names (NULL-terminated
+ * list of n names). Missing arguments stay NULL. Returns 0, or -1 with TypeError set. */
+int plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+               const char *const *names, PyObject **out);
+/* Conversions with PyTorch-like TypeErrors; obj may be NULL or None for "use dflt". */
+int plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out);
+int plpy_as_double(PyObject *obj, double dflt, double *out);
+int plpy_as_bool(PyObject *obj, bool dflt, bool *out);
+/* An int or a sequence of ints (dims); returns count (>= 0) or -1. */
+int plpy_as_dims(PyObject *obj, int64_t *dims, int max);
+/* A Python number as a wrapped 0-dim core tensor (new ref), or NULL without an exception
+ * when obj is not a number (NotImplemented territory). */
+pl_tensor *plpy_scalar_tensor(PyObject *obj);
+/* A tensor from a Tensor or a Python number (wrapped): *wrapped tells which; new ref or NULL
+ * with TypeError. */
+pl_tensor *plpy_operand(PyObject *obj, bool *wrapped, const char *what);
+
+#endif

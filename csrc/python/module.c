@@ -1,0 +1,82 @@
+/* module.c — the _C extension module: initialisation and the tables every binding file
+ * contributes. */
+#define PLPY_MODULE_INIT
+#include "plpy.h"
+
+int plpy_tensor_type_init(PyObject *module);
+int plpy_node_type_init(PyObject *module);
+
+/* Tables of binding files that may be absent from a build (weak: NULL when not linked). */
+extern PyMethodDef plpy_random_functions[] __attribute__((weak));
+extern PyMethodDef plpy_optim_functions[] __attribute__((weak));
+int plpy_random_init(PyObject *module) __attribute__((weak));
+
+static PyObject *return_type_classes = NULL; /* {"max": cls, "min": cls} */
+
+/* (values, indices) as torch.return_types.max / min when Python registered the classes.
+ * Steals both references. */
+PyObject *
+plpy_minmax_result(PyObject *values, PyObject *indices, bool is_min)
+{
+    PyObject *cls = return_type_classes ? PyDict_GetItemString(return_type_classes, is_min ? "min" : "max")
+                                        : NULL;
+    PyObject *r = cls ? PyObject_CallFunctionObjArgs(cls, values, indices, NULL)
+                      : PyTuple_Pack(2, values, indices);
+    Py_DECREF(values);
+    Py_DECREF(indices);
+    return r;
+}
+
+static PyObject *
+f_set_return_types(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    if (!PyDict_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "_set_return_types(dict)");
+        return NULL;
+    }
+    Py_XSETREF(return_type_classes, Py_NewRef(arg));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_functions[] = {
+    {"_set_return_types", f_set_return_types, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+module_exec(PyObject *m)
+{
+    if (_import_array() < 0) {
+        return -1;
+    }
+    if (plpy_tensor_type_init(m) < 0 || plpy_node_type_init(m) < 0) return -1;
+    if (PyModule_AddFunctions(m, module_functions) < 0 ||
+        PyModule_AddFunctions(m, plpy_tensor_functions) < 0 ||
+        PyModule_AddFunctions(m, plpy_autograd_functions) < 0) {
+        return -1;
+    }
+    if (plpy_random_functions && PyModule_AddFunctions(m, plpy_random_functions) < 0) return -1;
+    if (plpy_optim_functions && PyModule_AddFunctions(m, plpy_optim_functions) < 0) return -1;
+    if (plpy_random_init && plpy_random_init(m) < 0) return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pytorchlite._C",
+    .m_doc = "The C core of pytorchlite: tensors, autograd, kernels and random streams.",
+    .m_size = 0,
+    .m_slots = module_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__C(void)
+{
+    return PyModuleDef_Init(&module_def);
+}

@@ -1,0 +1,212 @@
+"""pytorchlite: a small PyTorch-compatible deep-learning library with a C core.
+
+``import pytorchlite as torch`` and PyTorch code runs unchanged: the same names, defaults,
+printed forms, exception types and (for the same seed) the same random numbers.
+"""
+from . import _C
+from . import _dtype
+from ._dtype import bool, double, dtype, float, float32, float64, int64, long  # noqa: A004
+from ._size import Size
+from ._tensor import Tensor
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import return_types
+
+__version__ = "0.1.0"
+
+
+class _GradFnType:
+    """Creates the grad_fn classes (named AddmmBackward0 etc.) on first use."""
+
+    @staticmethod
+    def make(name, base):
+        return type(name, (base,), {"__slots__": (), "__module__": "torch.autograd.graph"})
+
+
+_C._register(Tensor, Size, [_dtype.bool, _dtype.int64, _dtype.float32, _dtype.float64],
+             _GradFnType.make)
+
+
+class device:
+    """The only device pytorchlite has: ``device('cpu')``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name = str(type)
+        if name.startswith("cpu:"):
+            name, index = "cpu", int(name[4:])
+        if name != "cpu":
+            raise RuntimeError(f"pytorchlite runs on the CPU only; device '{type}' is not available")
+        self.type = name
+        self.index = index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+# ---- factories (C) ----
+tensor = _C.tensor
+empty = _C.empty
+zeros = _C.zeros
+ones = _C.ones
+full = _C.full
+arange = _C.arange
+linspace = _C.linspace
+eye = _C.eye
+from_numpy = _C.from_numpy
+cat = _C.cat
+concat = _C.cat
+concatenate = _C.cat
+stack = _C.stack
+addmm = _C.addmm
+set_default_dtype = _C.set_default_dtype
+get_default_dtype = _C.get_default_dtype
+
+
+def where(condition, input=None, other=None):  # noqa: A002
+    """Elementwise ``input if condition else other``; with one argument, ``nonzero(as_tuple)``."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    return _C.where(condition, input, other)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a Tensor or NumPy array when it can."""
+    import numpy as np
+
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+        t = _C.from_numpy(data)
+        return t if dtype is None else t.to(dtype)
+    return _C.tensor(data, dtype=dtype)
+
+
+def _like(fn):
+    def like(input, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+        return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+    like.__name__ = fn.__name__ + "_like"
+    return like
+
+
+empty_like = _like(_C.empty)
+zeros_like = _like(_C.zeros)
+ones_like = _like(_C.ones)
+
+
+def full_like(input, fill_value, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):  # noqa: A002
+    return input.dtype.is_floating_point
+
+
+def numel(input):  # noqa: A002
+    return input.numel()
+
+
+# ---- ops as functions: the Tensor methods, called with the tensor first ----
+_B = _C.TensorBase
+relu = _B.relu
+relu_ = _B.relu_
+sigmoid = _B.sigmoid
+tanh = _B.tanh
+exp = _B.exp
+log = _B.log
+sqrt = _B.sqrt
+rsqrt = _B.rsqrt
+abs = _B.abs  # noqa: A001
+neg = _B.neg
+negative = _B.neg
+sin = _B.sin
+cos = _B.cos
+sign = _B.sign
+log1p = _B.log1p
+expm1 = _B.expm1
+reciprocal = _B.reciprocal
+matmul = _B.matmul
+mm = _B.mm
+add = _B.add
+sub = _B.sub
+subtract = _B.sub
+mul = _B.mul
+multiply = _B.mul
+div = _B.div
+divide = _B.div
+true_divide = _B.div
+pow = _B.pow  # noqa: A001
+maximum = _B.maximum
+minimum = _B.minimum
+eq = _B.eq
+ne = _B.ne
+lt = _B.lt
+le = _B.le
+gt = _B.gt
+ge = _B.ge
+clamp = _B.clamp
+clip = _B.clamp
+sum = _B.sum  # noqa: A001
+mean = _B.mean
+var = _B.var
+std = _B.std
+max = _B.max  # noqa: A001
+min = _B.min  # noqa: A001
+argmax = _B.argmax
+argmin = _B.argmin
+softmax = _B.softmax
+log_softmax = _B.log_softmax
+reshape = _B.reshape
+transpose = _B.transpose
+permute = _B.permute
+squeeze = _B.squeeze
+unsqueeze = _B.unsqueeze
+t = _B.t
+select = _B.select
+narrow = _B.narrow
+index_select = _B.index_select
+clone = _B.clone
+detach = _B.detach
+flatten = Tensor.flatten
+chunk = Tensor.chunk
+split = Tensor.split
+unbind = Tensor.unbind
+norm = Tensor.norm
+allclose = Tensor.allclose
+equal = Tensor.equal
+isnan = Tensor.isnan
+isinf = Tensor.isinf
+isfinite = Tensor.isfinite
+nonzero = Tensor.nonzero
+masked_fill = Tensor.masked_fill
+square = Tensor.square
+all = Tensor.all  # noqa: A001
+any = Tensor.any  # noqa: A001
+prod = Tensor.prod
+cumsum = Tensor.cumsum
+sort = Tensor.sort
+argsort = Tensor.argsort
+topk = Tensor.topk
+gather = Tensor.gather
+
+# ---- random streams, printing, submodules ----
+from .random import *  # noqa: E402,F401,F403
+from . import random  # noqa: E402

@@ -1,0 +1,359 @@
+"""``pytorchlite.Tensor``: the Python class over the C type ``_C.TensorBase``.
+
+Methods that are one core op live in C (csrc/python/methods.c); the composites PyTorch users
+expect (``to``, ``flatten``, ``masked_fill``, ``backward``, printing ...) are written here from
+those ops and need no backward of their own.
+"""
+import copyreg
+
+import numpy as _np
+
+from . import _C
+from . import _dtype as _dt
+from ._size import Size
+
+__all__ = ["Tensor"]
+
+
+def _shape_arg(size):
+    if len(size) == 1 and not isinstance(size[0], int):
+        return tuple(size[0])
+    return size
+
+
+class Tensor(_C.TensorBase):
+    """A multi-dimensional array with autograd, PyTorch's ``torch.Tensor``."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float data
+        if len(args) == 1 and not isinstance(args[0], int):
+            return _C.tensor(args[0], dtype=_dt.float32)
+        return _C.empty(*args, dtype=_dt.float32)
+
+    # ---- printing ----
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        from ._tensor_str import tensor_format
+
+        return tensor_format(self, spec)
+
+    # ---- autograd ----
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Computes the gradient of this tensor w.r.t. the graph leaves."""
+        if create_graph:
+            raise NotImplementedError("pytorchlite does not support create_graph=True")
+        if inputs is not None:
+            raise NotImplementedError("pytorchlite does not support backward(inputs=...)")
+        _C._backward(self, gradient, bool(retain_graph))
+
+    def register_hook(self, hook):
+        raise NotImplementedError("pytorchlite does not support tensor hooks yet")
+
+    # ---- conversions ----
+    def to(self, *args, **kwargs):
+        """Returns the tensor with the requested dtype (device must be the CPU)."""
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        device = kwargs.pop("device", None)
+        kwargs.pop("memory_format", None)
+        for a in args:
+            if isinstance(a, _dt.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) or a is None or hasattr(a, "type"):
+                device = a
+            elif isinstance(a, bool):
+                pass
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"pytorchlite runs on the CPU only; device '{device}' is not available")
+        out = self if dtype is None else self._to_dtype(dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def type(self, dtype=None):
+        names = {_dt.float32: "torch.FloatTensor", _dt.float64: "torch.DoubleTensor",
+                 _dt.int64: "torch.LongTensor", _dt.bool: "torch.BoolTensor"}
+        if dtype is None:
+            return names[self.dtype]
+        if isinstance(dtype, str):
+            dtype = {v: k for k, v in names.items()}[dtype]
+        return self._to_dtype(dtype)
+
+    def float(self):
+        return self._to_dtype(_dt.float32)
+
+    def double(self):
+        return self._to_dtype(_dt.float64)
+
+    def long(self):
+        return self._to_dtype(_dt.int64)
+
+    def int(self):
+        return self._to_dtype(_dt.int64)
+
+    def bool(self):
+        return self._to_dtype(_dt.bool)
+
+    def type_as(self, other):
+        return self._to_dtype(other.dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("pytorchlite runs on the CPU only")
+
+    @property
+    def device(self):
+        from . import device
+
+        return device("cpu")
+
+    @property
+    def layout(self):
+        return "torch.strided"
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.detach().numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild_tensor, (self.detach().numpy().copy(), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        new = self.detach().clone()
+        if type(self) is not Tensor:
+            new = type(self)._make_subclass(type(self), new, self.requires_grad)
+        else:
+            new.requires_grad_(self.requires_grad)
+        if self.grad is not None:
+            new.grad = self.grad.detach().clone()
+        memo[id(self)] = new
+        return new
+
+    # ---- shapes ----
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.dim())))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        n = self.dim()
+        if n == 0:
+            return self.reshape(1)
+        s = start_dim + n if start_dim < 0 else start_dim
+        e = end_dim + n if end_dim < 0 else end_dim
+        if not (0 <= s < n and 0 <= e < n):
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {start_dim if not 0 <= s < n else end_dim})")
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if s == e:
+            return self
+        shape = self.shape
+        mid = 1
+        for d in shape[s:e + 1]:
+            mid *= d
+        return self.reshape(tuple(shape[:s]) + (mid,) + tuple(shape[e + 1:]))
+
+    def unflatten(self, dim, sizes):
+        n = self.dim()
+        d = dim + n if dim < 0 else dim
+        return self.reshape(tuple(self.shape[:d]) + tuple(sizes) + tuple(self.shape[d + 1:]))
+
+    def swapaxes(self, a, b):
+        return self.transpose(a, b)
+
+    swapdims = swapaxes
+
+    def chunk(self, chunks, dim=0):
+        size = self.shape[dim]
+        step = -(-size // chunks)
+        return self.split(step, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        size = self.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            bounds = [(i, min(i + step, size)) for i in range(0, size, step)] or [(0, 0)]
+        else:
+            bounds, at = [], 0
+            for s in split_size_or_sections:
+                bounds.append((at, at + s))
+                at += s
+            if at != size:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                    f"size at dimension {dim}), but got split_sizes={list(split_size_or_sections)}")
+        return tuple(self.narrow(dim, a, b - a) for a, b in bounds)
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.dim():
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                               "of dimensions of tensor")
+        t = self.reshape((1,) * (len(sizes) - self.dim()) + tuple(self.shape))
+        # interleave a broadcast dim before each dim, then merge the pairs
+        shape = []
+        expand = []
+        for r, d in zip(sizes, t.shape):
+            shape += [1, d]
+            expand += [r, d]
+        out = t.reshape(shape).expand(expand)
+        return out.reshape([r * d for r, d in zip(sizes, t.shape)])
+
+    def new_empty(self, *size, dtype=None, requires_grad=False, **kw):
+        return _C.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False, **kw):
+        return _C.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False, **kw):
+        return _C.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False, **kw):
+        return _C.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False, **kw):
+        return _C.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # ---- composites ----
+    def masked_fill(self, mask, value):
+        v = value if isinstance(value, Tensor) else _C.full((), value, dtype=self.dtype)
+        return _C.where(mask, v, self)
+
+    def masked_fill_(self, mask, value):
+        return self.copy_(self.masked_fill(mask, value))
+
+    def square(self):
+        return self * self
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        if p in ("fro", 2, 2.0):
+            s = (self * self).sum(dim=dim, keepdim=keepdim) if dim is not None else (self * self).sum()
+            return s.sqrt()
+        if p in (1, 1.0):
+            a = self.abs()
+            return a.sum(dim=dim, keepdim=keepdim) if dim is not None else a.sum()
+        if p == float("inf"):
+            a = self.abs()
+            return a.max() if dim is None else a.max(dim=dim, keepdim=keepdim)[0]
+        a = self.abs() ** p
+        s = a.sum(dim=dim, keepdim=keepdim) if dim is not None else a.sum()
+        return s ** (1.0 / p)
+
+    def all(self, dim=None, keepdim=False):
+        b = self.bool()
+        if dim is None:
+            return (b.long().sum() == b.numel())
+        return b.long().sum(dim=dim, keepdim=keepdim) == b.shape[dim]
+
+    def any(self, dim=None, keepdim=False):
+        b = self.bool().long()
+        return (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
+
+    def logical_not(self):
+        return ~self.bool()
+
+    def logical_and(self, other):
+        return self.bool() & other.bool()
+
+    def logical_or(self, other):
+        return self.bool() | other.bool()
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        src = self.detach().numpy()
+        r = _np.prod(src) if dim is None else _np.prod(src, axis=dim, keepdims=keepdim)
+        if self.requires_grad:
+            raise NotImplementedError("pytorchlite has no backward for prod yet")
+        return _C.tensor(r, dtype=self.dtype if self.dtype.is_floating_point else _dt.int64)
+
+    def cumsum(self, dim, dtype=None):
+        if self.requires_grad:
+            raise NotImplementedError("pytorchlite has no backward for cumsum yet")
+        return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=dtype or
+                         (self.dtype if self.dtype.is_floating_point else _dt.int64))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(_np.allclose(self.detach().numpy(), other.detach().numpy(), rtol=rtol,
+                                 atol=atol, equal_nan=equal_nan))
+
+    def equal(self, other):
+        return tuple(self.shape) == tuple(other.shape) and bool((self == other).all())
+
+    def isnan(self):
+        return self != self
+
+    def isinf(self):
+        return self.abs() == float("inf")
+
+    def isfinite(self):
+        return (self == self) & (self.abs() != float("inf"))
+
+    def nonzero(self, as_tuple=False):
+        nz = _C.nonzero(self)
+        return tuple(nz.select(1, i) for i in range(nz.shape[1])) if as_tuple else nz
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        vals, idx = self.sort(dim=dim, descending=largest)
+        return _minmax_like("topk", vals.narrow(dim, 0, k), idx.narrow(dim, 0, k))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        a = self.detach().numpy()
+        idx = _np.argsort(-a if descending else a, axis=dim, kind="stable")
+        index = _C.from_numpy(_np.ascontiguousarray(idx.astype(_np.int64)))
+        return _minmax_like("sort", self.gather(dim, index), index)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending)[1]
+
+    def gather(self, dim, index):
+        """out[i][j] = self[index[i][j]][j] for dim 0, and so on (no backward yet)."""
+        if self.requires_grad and _C.is_grad_enabled():
+            raise NotImplementedError("pytorchlite has no backward for gather yet")
+        res = _np.take_along_axis(self.detach().numpy(), index.numpy(), axis=dim)
+        return _C.from_numpy(_np.ascontiguousarray(res))
+
+    def __contains__(self, element):
+        return bool((self == element).any())
+
+
+def _rebuild_tensor(array, requires_grad):
+    t = _C.tensor(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _minmax_like(name, values, indices):
+    from . import return_types
+
+    return getattr(return_types, name)((values, indices))
