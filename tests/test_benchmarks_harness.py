@@ -6,6 +6,7 @@ import pytest
 
 from benchmarks import machine, runner, stats
 from benchmarks.__main__ import side_labels
+from benchmarks.workloads import _common
 
 CPUINFO = """processor\t: 0
 vendor_id\t: AuthenticAMD
@@ -117,3 +118,15 @@ def test_side_labels():
         "subject": "pytorchlite", "baseline": "torch"}
     assert side_labels({"subject": "torch", "baseline": "torch"}) == {
         "subject": "torch (A)", "baseline": "torch (B)"}
+
+
+def test_time_per_unit_counts_calls_and_respects_the_budget():
+    calls = []
+    samples = _common.time_per_unit(lambda: calls.append(1), units=4, repeats=5, warmup=2,
+                                    budget=1e9)
+    assert len(calls) == 7 and len(samples) == 5
+    assert all(s >= 0 for s in samples)
+    calls.clear()
+    samples = _common.time_per_unit(lambda: calls.append(1), units=4, repeats=5, warmup=2,
+                                    budget=0.0)
+    assert len(calls) == 2 and len(samples) == 1  # one warm-up, one timed call

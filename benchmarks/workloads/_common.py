@@ -25,18 +25,26 @@ def repeats(full, quick):
     return max(3, full // 3) if quick else full
 
 
-def time_per_unit(fn, units, repeats, warmup=1):
-    """Call fn() `warmup` times untimed, then `repeats` times timed; fn does `units` units of work.
+def time_per_unit(fn, units, repeats, warmup=1, budget=5.0):
+    """Call fn() `warmup` times untimed, then up to `repeats` times timed; fn does `units` units.
 
+    Warm-up and timed calls each stop early once they have used `budget` seconds (the first of
+    each is always made), so a slow framework cannot stretch a run much past 2 x budget.
     Returns the list of seconds per unit, one entry per timed call.
     """
-    for _ in range(warmup):
+    start = time.perf_counter()
+    for i in range(warmup):
+        if i and time.perf_counter() - start >= budget:
+            break
         fn()
     samples = []
-    for _ in range(repeats):
+    spent = 0.0
+    while len(samples) < repeats and (not samples or spent < budget):
         start = time.perf_counter()
         fn()
-        samples.append((time.perf_counter() - start) / units)
+        elapsed = time.perf_counter() - start
+        spent += elapsed
+        samples.append(elapsed / units)
     return samples
 
 
