@@ -20,7 +20,12 @@ class _GradFnType:
 
     @staticmethod
     def make(name, base):
-        return type(name, (base,), {"__slots__": (), "__module__": "torch.autograd.graph"})
+        return type(name, (base,), {"__slots__": (), "__module__": "torch.autograd.graph",
+                                    "__repr__": _GradFnType.repr})
+
+    @staticmethod
+    def repr(node):
+        return f"<{type(node).__name__} object at {hex(id(node))}>"
 
 
 _C._register(Tensor, Size, [_dtype.bool, _dtype.int64, _dtype.float32, _dtype.float64],

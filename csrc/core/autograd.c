@@ -115,13 +115,17 @@ pl_node_saved(pl_node *node, int i)
         const char *tname = t->dtype == PL_FLOAT32 ? "torch.FloatTensor"
                             : t->dtype == PL_FLOAT64 ? "torch.DoubleTensor"
                             : t->dtype == PL_INT64 ? "torch.LongTensor" : "torch.BoolTensor";
+        /* PyTorch names the op without its "BackwardN" suffix here */
+        const char *name = node->kind->name;
+        const char *cut = strstr(name, "Backward");
+        int len = cut ? (int)(cut - name) : (int)strlen(name);
         pl_error_set(PL_ERR_RUNTIME,
                      "one of the variables needed for gradient computation has been modified by an "
-                     "inplace operation: [%s %s], which is output 0 of %s, is at version %u; "
-                     "expected version %u instead. Hint: the backtrace further above shows the "
-                     "operation that failed to compute its gradient. The variable in question was "
-                     "changed in there or anywhere later. Good luck!",
-                     tname, shape, node->kind->name, t->storage->version, node->saved_version[i]);
+                     "inplace operation: [%s %s], which is output 0 of %.*s, is at version %u; "
+                     "expected version %u instead. Hint: enable anomaly detection to find the "
+                     "operation that failed to compute its gradient, with "
+                     "torch.autograd.set_detect_anomaly(True, check_nan=False).",
+                     tname, shape, len, name, t->storage->version, node->saved_version[i]);
         return NULL;
     }
     return t;

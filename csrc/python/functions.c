@@ -87,6 +87,12 @@ filled(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
     int64_t shape[PL_MAX_DIMS];
     int nd = plpy_parse_shape(args, nargs, shape);
     if (nd < 0) return NULL;
+    for (int i = 0; mode == 1 && i < nd; i++) {
+        if (shape[i] < 0) {
+            PyErr_SetString(PyExc_RuntimeError, "zeros: Dimension size must be non-negative.");
+            return NULL;
+        }
+    }
     pl_dtype dt;
     if (plpy_dtype_from_object(kw.dtype, plpy_default_dtype, &dt) < 0) return NULL;
     pl_tensor *t = mode == 0 ? pl_tensor_empty(nd, shape, dt)
@@ -322,8 +328,17 @@ scan_data(PyObject *obj, int depth, data_info *info)
         info->seen_any = true;
         return 0;
     }
-    if (PyUnicode_Check(obj) || PyBytes_Check(obj) || !PySequence_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(obj)->tp_name);
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+        /* PyTorch's two messages: a string first seen is taken as a dimension */
+        if (info->seen_any) {
+            PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(obj)->tp_name);
+        } else {
+            PyErr_Format(PyExc_ValueError, "too many dimensions '%s'", Py_TYPE(obj)->tp_name);
+        }
+        return -1;
+    }
+    if (!PySequence_Check(obj)) {
+        PyErr_Format(PyExc_RuntimeError, "Could not infer dtype of %s", Py_TYPE(obj)->tp_name);
         return -1;
     }
     if (depth >= PL_MAX_DIMS) goto too_deep;

@@ -170,8 +170,7 @@ m_requires_grad_(ARGS)
         return NULL;
     }
     if (b && !pl_dtype_is_floating(t->dtype)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "only Tensors of floating point and complex dtype can require gradients");
+        PyErr_SetString(PyExc_RuntimeError, "only Tensors of floating point dtype can require gradients");
         return NULL;
     }
     if (!t->grad_fn) t->requires_grad = b;

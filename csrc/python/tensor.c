@@ -256,7 +256,12 @@ set_grad(PyObject *op, PyObject *v, void *c)
         return -1;
     }
     if (!pl_same_shape(g, t)) {
-        PyErr_SetString(PyExc_RuntimeError, "assigned grad has data of a different size");
+        char gs[128], ts[128];
+        pl_format_shape(gs, sizeof gs, g->ndim, g->shape);
+        pl_format_shape(ts, sizeof ts, t->ndim, t->shape);
+        PyErr_Format(PyExc_RuntimeError,
+                     "attempting to assign a gradient of size '%s' to a tensor of size '%s'. Please "
+                     "ensure that the gradient and the tensor are the same size", gs, ts);
         return -1;
     }
     pl_tensor_retain(g);

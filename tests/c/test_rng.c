@@ -1,7 +1,7 @@
 /* test_rng.c — plain C tests of the core's random streams (csrc/core/rng*.c).
  *
  * Build and run from the repository root:
- *   cc -std=c11 -O2 -ffp-contract=off -pthread -Icsrc tests/c/test_rng.c csrc/core/[a-z]*.c \
+ *   cc -std=c11 -O2 -ffp-contract=off -pthread -Icsrc tests/c/test_rng.c csrc/core/*.c csrc/core/ops/*.c \
  *      -lm -o test_rng && ./test_rng
  * With no argument it runs self-checks (standard mt19937 values, word counts derived from the
  * algorithms, state round trips, argument errors) and exits non-zero on failure.

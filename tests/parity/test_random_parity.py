@@ -238,7 +238,8 @@ def test_c_core_streams_match_torch(tmp_path):
     if cc is None:
         pytest.skip("no C compiler")
     core = os.path.join(root, "csrc", "core")
-    sources = sorted(os.path.join(core, f) for f in os.listdir(core) if f.endswith(".c"))
+    sources = sorted(os.path.join(d, f) for d, _, files in os.walk(core) for f in files
+                     if f.endswith(".c"))
     exe = str(tmp_path / "test_rng")
     build = subprocess.run(
         [cc, "-std=c11", "-O2", "-ffp-contract=off", "-pthread", "-I" + os.path.join(root, "csrc"),

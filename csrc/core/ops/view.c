@@ -330,10 +330,13 @@ pl_expand(pl_tensor *a, int ndim, const int64_t *shape_in)
                 shape[i] = want;
                 strides[i] = 0;
             } else {
+                char ts[128], hs[128];
+                pl_format_shape(ts, sizeof ts, ndim, shape_in);
+                pl_format_shape(hs, sizeof hs, a->ndim, a->shape);
                 pl_error_set(PL_ERR_RUNTIME,
                              "The expanded size of the tensor (%lld) must match the existing size "
                              "(%lld) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s",
-                             (long long)want, (long long)have, i, "", "");
+                             (long long)want, (long long)have, i, ts, hs);
                 return NULL;
             }
         }
@@ -704,8 +707,9 @@ pl_tensor *
 pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
 {
     if (n == 0) {
-        pl_error_set(PL_ERR_RUNTIME, is_stack ? "stack expects a non-empty TensorList"
-                                              : "torch.cat(): expected a non-empty list of Tensors");
+        pl_error_set(is_stack ? PL_ERR_RUNTIME : PL_ERR_VALUE,
+                     is_stack ? "stack expects a non-empty TensorList"
+                              : "torch.cat(): expected a non-empty list of Tensors");
         return NULL;
     }
     pl_tensor **ts = calloc((size_t)n, sizeof(pl_tensor *));
@@ -770,9 +774,11 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
     int64_t at = 0;
     for (int i = 0; i < n; i++) {
         int64_t len = ts[i]->shape[dim];
-        pl_tensor *part = pl_tensor_view_of(out->storage, dt, out->ndim, out->shape, out->strides,
+        int64_t part_shape[PL_MAX_DIMS];
+        memcpy(part_shape, out->shape, sizeof(int64_t) * out->ndim);
+        part_shape[dim] = len;
+        pl_tensor *part = pl_tensor_view_of(out->storage, dt, out->ndim, part_shape, out->strides,
                                             at * out->strides[dim]);
-        if (part) part->shape[dim] = len, part->numel = pl_shape_numel(part->ndim, part->shape);
         if (!part || pl_copy_raw(part, ts[i]) != PL_OK) {
             pl_tensor_release(part);
             pl_tensor_release(out);

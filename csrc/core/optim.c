@@ -1,0 +1,528 @@
+/* optim.c — fused optimizer update rules (SGD, Adam/AdamW) over a whole parameter group.
+ *
+ * Each rule validates the whole group first, then updates parameter after parameter with
+ * the operations of torch.optim's single-tensor CPU path. Where torch's CPU kernels round a
+ * multiply-add once (Tensor.add(other, alpha=), addcmul, lerp), we call fma/fmaf; every
+ * other operation is rounded on its own (the file is compiled with -ffp-contract=off).
+ * Scalars are converted to the tensor dtype the way torch converts a Python number for an
+ * op on a float32 tensor: computed in double, then cast once.
+ *
+ * Kernels come in two builds from one body: a plain one (the reference, always available)
+ * and, on x86-64 with GCC/Clang, one compiled for AVX2+FMA where fmaf is one instruction,
+ * chosen at run time. Both give the same bits (fma is exact either way).
+ */
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Strided access: a tensor's elements as one contiguous run.                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Where a rule reads and writes one tensor: its own memory when contiguous, otherwise a
+ * temporary copy that is written back (scatter) after the update. */
+typedef struct flat_view {
+    pl_tensor *t;   /* borrowed */
+    char *data;     /* (numel,) elements of t's dtype, logical order */
+    bool owned;     /* data is a temporary (malloc) */
+} flat_view;
+
+/* Copies between a strided view and a contiguous buffer, in row-major logical order.
+ * to_flat: view -> buf, else buf -> view. */
+static void
+strided_copy(pl_tensor *t, char *buf, bool to_flat)
+{
+    size_t es = pl_dtype_size(t->dtype);
+    int64_t idx[PL_MAX_DIMS] = {0};
+    char *base = pl_tensor_data(t);
+    for (int64_t i = 0; i < t->numel; i++) {
+        int64_t off = 0;
+        for (int d = 0; d < t->ndim; d++) {
+            off += idx[d] * t->strides[d];
+        }
+        if (to_flat) {
+            memcpy(buf + i * (int64_t)es, base + off * (int64_t)es, es);
+        } else {
+            memcpy(base + off * (int64_t)es, buf + i * (int64_t)es, es);
+        }
+        for (int d = t->ndim - 1; d >= 0; d--) {
+            if (++idx[d] < t->shape[d]) {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+static pl_status
+flat_view_open(flat_view *v, pl_tensor *t)
+{
+    v->t = t;
+    if (pl_tensor_is_contiguous(t)) {
+        v->data = pl_tensor_data(t);
+        v->owned = false;
+        return PL_OK;
+    }
+    v->data = malloc((size_t)t->numel * pl_dtype_size(t->dtype) + 1);
+    if (v->data == NULL) {
+        return pl_error_nomem();
+    }
+    v->owned = true;
+    strided_copy(t, v->data, true);
+    return PL_OK;
+}
+
+/* Writes a temporary back to its tensor (when write_back) and frees it. */
+static void
+flat_view_close(flat_view *v, bool write_back)
+{
+    if (v->owned) {
+        if (write_back) {
+            strided_copy(v->t, v->data, false);
+        }
+        free(v->data);
+    }
+    v->data = NULL;
+    v->owned = false;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Validation shared by the rules.                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+static pl_status
+check_like(const pl_tensor *p, const pl_tensor *t, const char *what, int64_t i)
+{
+    if (t == NULL) {
+        return pl_error_set(PL_ERR_RUNTIME, "optimizer: missing %s for parameter %lld", what,
+                            (long long)i);
+    }
+    if (t->dtype != p->dtype) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "optimizer: %s of parameter %lld has dtype %s but the parameter "
+                            "has dtype %s",
+                            what, (long long)i, pl_dtype_name(t->dtype), pl_dtype_name(p->dtype));
+    }
+    if (!pl_same_shape(p, t)) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "optimizer: %s of parameter %lld does not have the parameter's shape",
+                            what, (long long)i);
+    }
+    return PL_OK;
+}
+
+static pl_status
+check_param(const pl_tensor *p, int64_t i)
+{
+    if (p == NULL) {
+        return pl_error_set(PL_ERR_RUNTIME, "optimizer: missing parameter %lld", (long long)i);
+    }
+    if (!pl_dtype_is_floating(p->dtype)) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "optimizer: parameter %lld has dtype %s; only float32 and float64 "
+                            "parameters can be optimized",
+                            (long long)i, pl_dtype_name(p->dtype));
+    }
+    return PL_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* SGD                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The SGD scalars in one dtype. */
+typedef struct sgd_f32 {
+    float wd, mom, one_minus_damp, neg_lr;
+} sgd_f32;
+typedef struct sgd_f64 {
+    double wd, mom, one_minus_damp, neg_lr;
+} sgd_f64;
+
+/* What varies per call; `first` says the momentum buffer is being created from g. */
+typedef struct sgd_flags {
+    bool maximize, has_wd, has_mom, first, nesterov;
+} sgd_flags;
+
+/* One kernel body for both dtypes and both builds.
+ * p, g, buf: (n,) contiguous; buf is only touched when f.has_mom. */
+#define PL_SGD_KERNEL(NAME, T, S, FMA, ATTR)                                                   \
+    ATTR static void NAME(T *restrict p, const T *restrict g, T *restrict buf, int64_t n,     \
+                          const S *s, sgd_flags f)                                            \
+    {                                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                      \
+            T d = f.maximize ? -g[i] : g[i];                                                   \
+            if (f.has_wd) {                                                                    \
+                d = FMA(p[i], s->wd, d);                                                       \
+            }                                                                                  \
+            if (f.has_mom) {                                                                   \
+                T b = f.first ? d : FMA(d, s->one_minus_damp, buf[i] * s->mom);                \
+                buf[i] = b;                                                                    \
+                d = f.nesterov ? FMA(b, s->mom, d) : b;                                        \
+            }                                                                                  \
+            p[i] = FMA(d, s->neg_lr, p[i]);                                                    \
+        }                                                                                      \
+    }
+
+PL_SGD_KERNEL(sgd_kernel_f32_ref, float, sgd_f32, fmaf, )
+PL_SGD_KERNEL(sgd_kernel_f64_ref, double, sgd_f64, fma, )
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PL_OPTIM_HAVE_FMA_BUILD 1
+#define PL_FMA_TARGET __attribute__((target("avx2,fma"), optimize("O3")))
+PL_SGD_KERNEL(sgd_kernel_f32_fma, float, sgd_f32, fmaf, PL_FMA_TARGET)
+PL_SGD_KERNEL(sgd_kernel_f64_fma, double, sgd_f64, fma, PL_FMA_TARGET)
+
+static bool
+cpu_has_fma(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached != 0;
+}
+#endif
+
+/* Set by pl_optim_force_reference (tests): always run the plain kernels. */
+static bool force_reference = false;
+
+void
+pl_optim_force_reference(bool on)
+{
+    force_reference = on;
+}
+
+static bool
+use_fma_build(void)
+{
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
+    return !force_reference && cpu_has_fma();
+#else
+    return false;
+#endif
+}
+
+static void
+sgd_run(pl_dtype dtype, char *p, const char *g, char *buf, int64_t n, const pl_sgd_config *c,
+        sgd_flags f)
+{
+    bool fast = use_fma_build();
+    if (dtype == PL_FLOAT32) {
+        sgd_f32 s = {(float)c->weight_decay, (float)c->momentum, (float)(1.0 - c->dampening),
+                     (float)(-c->lr)};
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
+        if (fast) {
+            sgd_kernel_f32_fma((float *)p, (const float *)g, (float *)buf, n, &s, f);
+            return;
+        }
+#endif
+        sgd_kernel_f32_ref((float *)p, (const float *)g, (float *)buf, n, &s, f);
+    } else {
+        sgd_f64 s = {c->weight_decay, c->momentum, 1.0 - c->dampening, -c->lr};
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
+        if (fast) {
+            sgd_kernel_f64_fma((double *)p, (const double *)g, (double *)buf, n, &s, f);
+            return;
+        }
+#endif
+        sgd_kernel_f64_ref((double *)p, (const double *)g, (double *)buf, n, &s, f);
+    }
+    (void)fast;
+}
+
+pl_status
+pl_sgd_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor **bufs, int64_t n,
+            const pl_sgd_config *cfg)
+{
+    bool has_mom = cfg->momentum != 0.0;
+    if (n < 0) {
+        return pl_error_set(PL_ERR_RUNTIME, "pl_sgd_step: negative parameter count");
+    }
+    if (has_mom && n > 0 && bufs == NULL) {
+        return pl_error_set(PL_ERR_RUNTIME, "pl_sgd_step: momentum buffers are required");
+    }
+    /* Validate everything before writing anything. */
+    for (int64_t i = 0; i < n; i++) {
+        pl_status st = check_param(params[i], i);
+        if (st == PL_OK) {
+            st = check_like(params[i], grads[i], "gradient", i);
+        }
+        if (st == PL_OK && has_mom && bufs[i] != NULL) {
+            st = check_like(params[i], bufs[i], "momentum buffer", i);
+        }
+        if (st != PL_OK) {
+            return st;
+        }
+    }
+    /* Create the missing buffers up front, so a failure leaves the group untouched. */
+    int64_t n_created = 0;
+    bool *created = NULL;
+    if (has_mom && n > 0) {
+        created = calloc((size_t)n, sizeof *created);
+        if (created == NULL) {
+            return pl_error_nomem();
+        }
+        for (int64_t i = 0; i < n; i++) {
+            if (bufs[i] != NULL) {
+                continue;
+            }
+            pl_tensor *p = params[i];
+            bufs[i] = pl_tensor_empty(p->ndim, p->shape, p->dtype);
+            if (bufs[i] == NULL) {
+                for (int64_t j = 0; j < i; j++) {
+                    if (created[j]) {
+                        pl_tensor_release(bufs[j]);
+                        bufs[j] = NULL;
+                    }
+                }
+                free(created);
+                return PL_ERR_NOMEM;
+            }
+            created[i] = true;
+            n_created++;
+        }
+    }
+
+    pl_status status = PL_OK;
+    for (int64_t i = 0; i < n && status == PL_OK; i++) {
+        pl_tensor *p = params[i];
+        if (p->numel == 0) {
+            continue;
+        }
+        sgd_flags f = {cfg->maximize, cfg->weight_decay != 0.0, has_mom,
+                       has_mom && created[i], cfg->nesterov};
+        flat_view vp, vg, vb = {0};
+        if ((status = flat_view_open(&vp, p)) != PL_OK) {
+            break;
+        }
+        if ((status = flat_view_open(&vg, grads[i])) != PL_OK) {
+            flat_view_close(&vp, false);
+            break;
+        }
+        if (has_mom && (status = flat_view_open(&vb, bufs[i])) != PL_OK) {
+            flat_view_close(&vg, false);
+            flat_view_close(&vp, false);
+            break;
+        }
+        sgd_run(p->dtype, vp.data, vg.data, has_mom ? vb.data : NULL, p->numel, cfg, f);
+        if (has_mom) {
+            flat_view_close(&vb, true);
+            if (!f.first) {
+                /* torch: buf.mul_(momentum).add_(...) writes the buffer twice */
+                pl_tensor_bump_version(bufs[i]);
+                pl_tensor_bump_version(bufs[i]);
+            }
+        }
+        flat_view_close(&vg, false);
+        flat_view_close(&vp, true);
+        pl_tensor_bump_version(p);
+    }
+    if (status != PL_OK && created != NULL) {
+        /* Only an allocation failure of a temporary stops the loop: hand no slot back. */
+        for (int64_t i = 0; i < n; i++) {
+            if (created[i]) {
+                pl_tensor_release(bufs[i]);
+                bufs[i] = NULL;
+            }
+        }
+    }
+    (void)n_created;
+    free(created);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Adam / AdamW                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct adam_f32 {
+    float decay, wd, lerp_w, lerp_w_minus_one, beta2, one_minus_beta2, bc2_sqrt, eps,
+        neg_step_size;
+} adam_f32;
+typedef struct adam_f64 {
+    double decay, wd, lerp_w, lerp_w_minus_one, beta2, one_minus_beta2, bc2_sqrt, eps,
+        neg_step_size;
+} adam_f64;
+
+typedef struct adam_flags {
+    bool maximize, coupled_wd, decoupled_wd, small_weight, amsgrad;
+} adam_flags;
+
+/* torch.maximum: NaN if either is NaN. */
+#define PL_NAN_MAX(a, b) (((a) != (a) || (b) != (b)) ? (a) + (b) : ((a) > (b) ? (a) : (b)))
+
+/* p, g, m (exp_avg), v (exp_avg_sq), mx (max_exp_avg_sq, amsgrad only): (n,) contiguous. */
+#define PL_ADAM_KERNEL(NAME, T, S, FMA, SQRT, ATTR)                                            \
+    ATTR static void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v,   \
+                          T *restrict mx, int64_t n, const S *s, adam_flags f)                \
+    {                                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                      \
+            T d = f.maximize ? -g[i] : g[i];                                                   \
+            if (f.decoupled_wd) {                                                              \
+                p[i] = p[i] * s->decay;                                                        \
+            } else if (f.coupled_wd) {                                                         \
+                d = FMA(p[i], s->wd, d);                                                       \
+            }                                                                                  \
+            T diff = d - m[i];                                                                 \
+            m[i] = f.small_weight ? FMA(s->lerp_w, diff, m[i])                                 \
+                                  : FMA(s->lerp_w_minus_one, diff, d);                         \
+            v[i] = FMA(s->one_minus_beta2 * d, d, v[i] * s->beta2);                            \
+            T vv = v[i];                                                                       \
+            if (f.amsgrad) {                                                                   \
+                mx[i] = PL_NAN_MAX(mx[i], vv);                                                 \
+                vv = mx[i];                                                                    \
+            }                                                                                  \
+            T denom = SQRT(vv) / s->bc2_sqrt + s->eps;                                         \
+            p[i] = p[i] + (s->neg_step_size * m[i]) / denom;                                   \
+        }                                                                                      \
+    }
+
+PL_ADAM_KERNEL(adam_kernel_f32_ref, float, adam_f32, fmaf, sqrtf, )
+PL_ADAM_KERNEL(adam_kernel_f64_ref, double, adam_f64, fma, sqrt, )
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
+PL_ADAM_KERNEL(adam_kernel_f32_fma, float, adam_f32, fmaf, sqrtf, PL_FMA_TARGET)
+PL_ADAM_KERNEL(adam_kernel_f64_fma, double, adam_f64, fma, sqrt, PL_FMA_TARGET)
+#endif
+
+/* The per-parameter scalars, computed in double as torch computes them in Python. */
+typedef struct adam_scalars {
+    double decay, lerp_w, bc2_sqrt, neg_step_size;
+} adam_scalars;
+
+static adam_scalars
+adam_scalars_for(const pl_adam_config *c, double step)
+{
+    adam_scalars a;
+    a.decay = 1.0 - c->lr * c->weight_decay;
+    a.lerp_w = 1.0 - c->beta1;
+    double bc1 = 1.0 - pow(c->beta1, step);
+    double bc2 = 1.0 - pow(c->beta2, step);
+    a.neg_step_size = -(c->lr / bc1);
+    a.bc2_sqrt = pow(bc2, 0.5);
+    return a;
+}
+
+static void
+adam_run(pl_dtype dtype, char *p, const char *g, char *m, char *v, char *mx, int64_t n,
+         const pl_adam_config *c, const adam_scalars *a, adam_flags f)
+{
+    bool fast = use_fma_build();
+    if (dtype == PL_FLOAT32) {
+        float w = (float)a->lerp_w;
+        adam_f32 s = {(float)a->decay, (float)c->weight_decay, w, w - 1.0f, (float)c->beta2,
+                      (float)(1.0 - c->beta2), (float)a->bc2_sqrt, (float)c->eps,
+                      (float)a->neg_step_size};
+        f.small_weight = fabsf(w) < 0.5f;
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
+        if (fast) {
+            adam_kernel_f32_fma((float *)p, (const float *)g, (float *)m, (float *)v,
+                                (float *)mx, n, &s, f);
+            return;
+        }
+#endif
+        adam_kernel_f32_ref((float *)p, (const float *)g, (float *)m, (float *)v, (float *)mx,
+                            n, &s, f);
+    } else {
+        double w = a->lerp_w;
+        adam_f64 s = {a->decay, c->weight_decay, w, w - 1.0, c->beta2, 1.0 - c->beta2,
+                      a->bc2_sqrt, c->eps, a->neg_step_size};
+        f.small_weight = fabs(w) < 0.5;
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
+        if (fast) {
+            adam_kernel_f64_fma((double *)p, (const double *)g, (double *)m, (double *)v,
+                                (double *)mx, n, &s, f);
+            return;
+        }
+#endif
+        adam_kernel_f64_ref((double *)p, (const double *)g, (double *)m, (double *)v,
+                            (double *)mx, n, &s, f);
+    }
+    (void)fast;
+}
+
+pl_status
+pl_adam_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *const *exp_avgs,
+             pl_tensor *const *exp_avg_sqs, pl_tensor *const *max_exp_avg_sqs,
+             const double *steps, int64_t n, const pl_adam_config *cfg)
+{
+    if (n < 0) {
+        return pl_error_set(PL_ERR_RUNTIME, "pl_adam_step: negative parameter count");
+    }
+    if (cfg->amsgrad && n > 0 && max_exp_avg_sqs == NULL) {
+        return pl_error_set(PL_ERR_RUNTIME, "pl_adam_step: amsgrad needs max_exp_avg_sqs");
+    }
+    for (int64_t i = 0; i < n; i++) {
+        pl_status st = check_param(params[i], i);
+        if (st == PL_OK) {
+            st = check_like(params[i], grads[i], "gradient", i);
+        }
+        if (st == PL_OK) {
+            st = check_like(params[i], exp_avgs[i], "exp_avg", i);
+        }
+        if (st == PL_OK) {
+            st = check_like(params[i], exp_avg_sqs[i], "exp_avg_sq", i);
+        }
+        if (st == PL_OK && cfg->amsgrad) {
+            st = check_like(params[i], max_exp_avg_sqs[i], "max_exp_avg_sq", i);
+        }
+        if (st != PL_OK) {
+            return st;
+        }
+    }
+    adam_flags f = {cfg->maximize, cfg->weight_decay != 0.0 && !cfg->decoupled_weight_decay,
+                    cfg->weight_decay != 0.0 && cfg->decoupled_weight_decay, false,
+                    cfg->amsgrad};
+    for (int64_t i = 0; i < n; i++) {
+        pl_tensor *p = params[i];
+        if (p->numel == 0) {
+            continue;
+        }
+        adam_scalars a = adam_scalars_for(cfg, steps[i]);
+        flat_view vp, vg, vm, vv, vx = {0};
+        pl_status st = flat_view_open(&vp, p);
+        bool ok_p = st == PL_OK;
+        bool ok_g = ok_p && (st = flat_view_open(&vg, grads[i])) == PL_OK;
+        bool ok_m = ok_g && (st = flat_view_open(&vm, exp_avgs[i])) == PL_OK;
+        bool ok_v = ok_m && (st = flat_view_open(&vv, exp_avg_sqs[i])) == PL_OK;
+        bool ok_x = ok_v && (!cfg->amsgrad ||
+                             (st = flat_view_open(&vx, max_exp_avg_sqs[i])) == PL_OK);
+        if (ok_x) {
+            adam_run(p->dtype, vp.data, vg.data, vm.data, vv.data,
+                     cfg->amsgrad ? vx.data : NULL, p->numel, cfg, &a, f);
+        }
+        if (ok_x && cfg->amsgrad) {
+            flat_view_close(&vx, true);
+        }
+        if (ok_v) {
+            flat_view_close(&vv, ok_x);
+        }
+        if (ok_m) {
+            flat_view_close(&vm, ok_x);
+        }
+        if (ok_g) {
+            flat_view_close(&vg, false);
+        }
+        if (ok_p) {
+            flat_view_close(&vp, ok_x);
+        }
+        if (!ok_x) {
+            return st;
+        }
+        /* torch writes: param (mul_ when decoupled, then addcdiv_), exp_avg (lerp_),
+         * exp_avg_sq (mul_, addcmul_), max_exp_avg_sq (maximum out=). */
+        if (f.decoupled_wd) {
+            pl_tensor_bump_version(p);
+        }
+        pl_tensor_bump_version(p);
+        pl_tensor_bump_version(exp_avgs[i]);
+        pl_tensor_bump_version(exp_avg_sqs[i]);
+        pl_tensor_bump_version(exp_avg_sqs[i]);
+        if (cfg->amsgrad) {
+            pl_tensor_bump_version(max_exp_avg_sqs[i]);
+        }
+    }
+    return PL_OK;
+}

@@ -1,0 +1,299 @@
+"""nn.functional: stateless layer functions (activations, linear, dropout, losses).
+
+Fused kernels come from pytorchlite._C where the core has them (linear, mse_loss); the rest
+are compositions of Tensor operations, so autograd needs nothing extra for them.
+"""
+import warnings
+
+import pytorchlite as torch
+
+__all__ = [
+    "linear", "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "dropout", "flatten", "mse_loss", "l1_loss", "nll_loss", "cross_entropy",
+]
+
+_REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}
+
+
+def _reduction_enum(reduction):
+    """0 none, 1 mean, 2 sum, as the core's loss kernels take them."""
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. "
+                      "Please use reduction='mean' instead.", stacklevel=3)
+        return 1
+    try:
+        return _REDUCTION_ENUM[reduction]
+    except (KeyError, TypeError):
+        raise ValueError(f"{reduction} is not a valid value for reduction") from None
+
+
+def _legacy_reduction(size_average, reduce, emit_warning=True):
+    """The reduction string for the deprecated size_average/reduce arguments."""
+    if size_average is None:
+        size_average = True
+    if reduce is None:
+        reduce = True
+    if size_average and reduce:
+        ret = "mean"
+    elif reduce:
+        ret = "sum"
+    else:
+        ret = "none"
+    if emit_warning:
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{ret}' instead.", stacklevel=3)
+    return ret
+
+
+def _reduce(t, reduction):
+    if reduction == "none":
+        return t
+    if reduction == "mean":
+        return t.mean()
+    if reduction == "sum":
+        return t.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _broadcast_pair(a, b):
+    """a and b expanded to their common broadcast shape (no copy)."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if sa == sb:
+        return a, b
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    shape = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {i}")
+        shape.append(y if x == 1 else x)
+    return a.expand(*shape), b.expand(*shape)
+
+
+# ------------------------------------------------------------------------------- layers
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias."""
+    return torch._C._linear(input, weight, bias)
+
+
+def relu(input, inplace=False):
+    """max(input, 0) elementwise."""
+    if inplace:
+        return input.relu_()
+    return input.relu()
+
+
+def relu_(input):
+    """In-place relu."""
+    return input.relu_()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input > 0, negative_slope * input elsewhere.
+
+    Note:
+        Computed as clamp(input, min=0) + negative_slope * clamp(input, max=0); the values are
+        PyTorch's, the grad_fn name is AddBackward0 (PyTorch: LeakyReluBackward0).
+    """
+    result = input.clamp(min=0) + input.clamp(max=0) * negative_slope
+    if inplace:
+        return input.copy_(result)
+    return result
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-input))."""
+    return input.sigmoid()
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
+                  "Change the call to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along dim."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    if hasattr(input, "softmax"):
+        return input.softmax(dim)
+    shifted = input - input.max(dim, keepdim=True)[0].detach()
+    e = shifted.exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along dim, computed stably."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    if hasattr(input, "log_softmax"):
+        return input.log_softmax(dim)
+    shifted = input - input.max(dim, keepdim=True)[0].detach()
+    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (when training).
+
+    Draws follow PyTorch's CPU dropout: ``empty_like(input).bernoulli_(1 - p)`` then
+    ``div_(1 - p)`` then a multiply, so the same seed zeroes the same elements.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = torch.zeros((), dtype=input.dtype)
+        return input.mul_(zero) if inplace else input * zero
+    noise = torch.empty_like(input).bernoulli_(1 - p)
+    noise.div_(1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one."""
+    return input.flatten(start_dim, end_dim)
+
+
+# ------------------------------------------------------------------------------- losses
+def _warn_size(input, target):
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean (or sum, or none) of the squared differences."""
+    _warn_size(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    expanded_input, expanded_target = _broadcast_pair(input, target)
+    if weight is not None:
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        weighted = (expanded_input - expanded_target) ** 2 * weight
+        if reduction == "mean":
+            return weighted.sum() / weight.sum()
+        if reduction not in ("none", "sum"):
+            raise ValueError(f"Invalid reduction mode: {reduction}. "
+                             "Expected one of 'none', 'mean', 'sum'.")
+        return _reduce(weighted, reduction)
+    return torch._C._mse_loss(expanded_input, expanded_target, _reduction_enum(reduction))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean (or sum, or none) of the absolute differences."""
+    _warn_size(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    expanded_input, expanded_target = _broadcast_pair(input, target)
+    diff = (expanded_input - expanded_target).abs()
+    if weight is not None:
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        diff = diff * weight
+        if reduction == "mean":
+            return diff.sum() / weight.sum()
+    _reduction_enum(reduction)
+    return _reduce(diff, reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of class indices given log-probabilities (N, C) or (C,).
+
+    Note:
+        Supports 1-D and 2-D input; the grad_fn name differs from PyTorch's NllLossBackward0.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _reduction_enum(reduction)
+    if input.dim() == 1:
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+        squeeze = True
+    elif input.dim() == 2:
+        squeeze = False
+    else:
+        raise ValueError(f"Expected 1 or 2 dimensions (got {input.dim()})")
+    if input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    n, c = input.shape[0], input.shape[1]
+    targets = [int(v) for v in target.tolist()]
+    keep = [t != ignore_index for t in targets]
+    for t, k in zip(targets, keep):
+        if k and not 0 <= t < c:
+            raise IndexError(f"Target {t} is out of bounds.")
+    safe = [t if k else 0 for t, k in zip(targets, keep)]
+    flat_index = torch.tensor([i * c + t for i, t in enumerate(safe)], dtype=torch.int64)
+    picked = -input.reshape(-1)[flat_index]  # (n,): input[i, target[i]]
+    safe = torch.tensor(safe, dtype=torch.int64)
+    if weight is not None:
+        w = weight[safe] * torch.tensor(keep, dtype=weight.dtype)
+    else:
+        w = torch.tensor(keep, dtype=input.dtype)
+    losses = picked * w
+    if reduction == "none":
+        return losses.squeeze(0) if squeeze else losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / w.sum()
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """log_softmax over dim 1 (dim 0 for 1-D input) followed by nll_loss.
+
+    Class-index targets (int64) and class-probability targets (floating, same shape) work.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = log_softmax(input, class_dim)
+    if target.is_floating_point():
+        num_classes = input.shape[class_dim]
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / num_classes
+        prod = logp * target
+        if weight is not None:
+            prod = prod * (weight if class_dim == 0 else weight.unsqueeze(0))
+        losses = -prod.sum(class_dim)
+        _reduction_enum(reduction)
+        if reduction == "mean" and input.dim() > 1:
+            return losses.sum() / input.shape[0]
+        return _reduce(losses, reduction)
+    loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing > 0:
+        if ignore_index >= 0 or any(int(v) == ignore_index for v in target.tolist()):
+            raise NotImplementedError("label_smoothing with ignore_index is not supported")
+        num_classes = input.shape[class_dim]
+        if weight is not None:
+            smooth = -(logp * (weight if class_dim == 0 else weight.unsqueeze(0))).sum(class_dim)
+        else:
+            smooth = -logp.sum(class_dim)
+        if reduction == "mean":
+            if weight is not None:
+                denom = weight[target].sum()
+                smooth = smooth.sum() / denom
+            else:
+                smooth = smooth.mean()
+        else:
+            smooth = _reduce(smooth, reduction)
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / num_classes)
+    return loss

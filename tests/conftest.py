@@ -1,0 +1,33 @@
+"""Shared test helpers: float64 central differences and torch's optional presence."""
+import numpy as np
+import pytest
+
+import pytorchlite as torch
+
+
+def numeric_grad(fn, inputs, eps=1e-6):
+    """Central differences of scalar fn(*inputs) w.r.t. each float64 input (NumPy arrays)."""
+    grads = []
+    for k, x in enumerate(inputs):
+        g = np.zeros_like(x)
+        it = np.nditer(x, flags=["multi_index"])
+        for _ in it:
+            idx = it.multi_index
+            old = x[idx]
+            x[idx] = old + eps
+            hi = fn(*inputs)
+            x[idx] = old - eps
+            lo = fn(*inputs)
+            x[idx] = old
+            g[idx] = (hi - lo) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def to_pl(a, requires_grad=False):
+    return torch.tensor(a, requires_grad=requires_grad)
