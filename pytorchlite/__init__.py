@@ -90,11 +90,13 @@ def where(condition, input=None, other=None):  # noqa: A002
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a Tensor or NumPy array when it can."""
-    import numpy as np
+    import sys
 
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+    np = sys.modules.get("numpy")  # an ndarray exists only once NumPy is imported
+    if np is not None and isinstance(data, np.ndarray) and \
+            data.dtype in (np.float32, np.float64, np.int64, np.bool_):
         t = _C.from_numpy(data)
         return t if dtype is None else t.to(dtype)
     return _C.tensor(data, dtype=dtype)

@@ -6,8 +6,6 @@ those ops and need no backward of their own.
 """
 import copyreg
 
-import numpy as _np
-
 from . import _C
 from . import _dtype as _dt
 from ._size import Size
@@ -290,6 +288,8 @@ class Tensor(_C.TensorBase):
         return self.bool() | other.bool()
 
     def prod(self, dim=None, keepdim=False, dtype=None):
+        import numpy as _np
+
         src = self.detach().numpy()
         r = _np.prod(src) if dim is None else _np.prod(src, axis=dim, keepdims=keepdim)
         if self.requires_grad:
@@ -297,12 +297,16 @@ class Tensor(_C.TensorBase):
         return _C.tensor(r, dtype=self.dtype if self.dtype.is_floating_point else _dt.int64)
 
     def cumsum(self, dim, dtype=None):
+        import numpy as _np
+
         if self.requires_grad:
             raise NotImplementedError("pytorchlite has no backward for cumsum yet")
         return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=dtype or
                          (self.dtype if self.dtype.is_floating_point else _dt.int64))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        import numpy as _np
+
         return bool(_np.allclose(self.detach().numpy(), other.detach().numpy(), rtol=rtol,
                                  atol=atol, equal_nan=equal_nan))
 
@@ -327,6 +331,8 @@ class Tensor(_C.TensorBase):
         return _minmax_like("topk", vals.narrow(dim, 0, k), idx.narrow(dim, 0, k))
 
     def sort(self, dim=-1, descending=False, stable=False):
+        import numpy as _np
+
         a = self.detach().numpy()
         idx = _np.argsort(-a if descending else a, axis=dim, kind="stable")
         index = _C.from_numpy(_np.ascontiguousarray(idx.astype(_np.int64)))
@@ -337,6 +343,8 @@ class Tensor(_C.TensorBase):
 
     def gather(self, dim, index):
         """out[i][j] = self[index[i][j]][j] for dim 0, and so on (no backward yet)."""
+        import numpy as _np
+
         if self.requires_grad and _C.is_grad_enabled():
             raise NotImplementedError("pytorchlite has no backward for gather yet")
         res = _np.take_along_axis(self.detach().numpy(), index.numpy(), axis=dim)

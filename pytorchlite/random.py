@@ -14,7 +14,6 @@ Note:
 import operator
 import sys
 
-import numpy as _np
 
 from . import _C
 
@@ -51,11 +50,15 @@ def _pkg():
 # ------------------------------------------------------------------------------------------
 
 def _state_tensor(raw):
+    import numpy as _np
+
     arr = _np.frombuffer(raw, dtype=_np.uint8).astype(_np.int64)
     return _pkg().from_numpy(arr)
 
 
 def _state_bytes(new_state):
+    import numpy as _np
+
     if isinstance(new_state, (bytes, bytearray, memoryview)):
         return bytes(new_state)
     if hasattr(new_state, "numpy") and not isinstance(new_state, _np.ndarray):
@@ -276,7 +279,7 @@ def _is_tensor(x):
 
 
 def _check_std_tensor(std):
-    if std.numel() and not bool(_np.all(std.detach().numpy() >= 0)):
+    if std.numel() and not bool((std.detach() >= 0).all()):
         raise RuntimeError("normal expects all elements of std >= 0.0")
 
 

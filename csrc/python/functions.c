@@ -437,7 +437,9 @@ f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
         return NULL;
     PyObject *data = a[0];
     pl_tensor *src = NULL;
-    if (PyArray_Check(data)) {
+    int have_numpy = plpy_numpy_api(0);
+    if (have_numpy < 0) return NULL;
+    if (have_numpy && PyArray_Check(data)) {
         PyObject *t = plpy_from_numpy_array(data);
         if (!t) return NULL;
         src = pl_tensor_retain(T(t));
@@ -489,7 +491,9 @@ numpy_deleter(void *ctx, void *data)
 PyObject *
 plpy_from_numpy_array(PyObject *obj)
 {
-    if (!PyArray_Check(obj)) {
+    int have_numpy = plpy_numpy_api(0);
+    if (have_numpy < 0) return NULL;
+    if (!have_numpy || !PyArray_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "expected np.ndarray (got %s)", Py_TYPE(obj)->tp_name);
         return NULL;
     }

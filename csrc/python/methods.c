@@ -120,6 +120,7 @@ m_numpy(ARGS)
                         "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
         return NULL;
     }
+    if (plpy_numpy_api(1) < 0) return NULL;
     static const int npy_types[PL_NUM_DTYPES] = {NPY_BOOL, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64};
     npy_intp dims[PL_MAX_DIMS], strides[PL_MAX_DIMS];
     for (int i = 0; i < t->ndim; i++) {

@@ -44,12 +44,25 @@ static PyMethodDef module_functions[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* NumPy's C API is loaded on first use, so `import pytorchlite` does not import NumPy. */
+static int numpy_api_loaded = 0;
+
+int
+plpy_numpy_api(int force)
+{
+    if (numpy_api_loaded) return 1;
+    if (!force) {
+        PyObject *mod = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy"); /* borrowed */
+        if (!mod) return 0; /* NumPy not imported: no object can be an ndarray */
+    }
+    if (_import_array() < 0) return -1;
+    numpy_api_loaded = 1;
+    return 1;
+}
+
 static int
 module_exec(PyObject *m)
 {
-    if (_import_array() < 0) {
-        return -1;
-    }
     if (plpy_tensor_type_init(m) < 0 || plpy_node_type_init(m) < 0) return -1;
     if (PyModule_AddFunctions(m, module_functions) < 0 ||
         PyModule_AddFunctions(m, plpy_tensor_functions) < 0 ||

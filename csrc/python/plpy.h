@@ -60,6 +60,10 @@ extern pl_dtype plpy_default_dtype;
  * Returns ndim (>= 0) or -1 with an exception set. */
 int plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape);
 
+/* Loads NumPy's C API: 1 when loaded, 0 when NumPy is not imported and force is 0 (then no
+ * object can be an ndarray), -1 with an exception set. */
+int plpy_numpy_api(int force);
+
 /* torch.Size of a shape (new ref). */
 PyObject *plpy_make_size(int ndim, const int64_t *shape);
 /* The Python object of an autograd node (its grad_fn); new ref. */

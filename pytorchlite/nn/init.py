@@ -7,7 +7,6 @@ tensor with PyTorch's numbers. Every initialiser runs without recording autograd
 import math
 import warnings
 
-import numpy as np
 
 import pytorchlite as torch
 
@@ -249,6 +248,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     flat = flattened.numpy()
     if rows < cols:
         flat = flat.T
+    import numpy as np
+
     q, r = np.linalg.qr(flat)
     q = q * np.sign(np.diag(r))  # makes the factorisation unique
     if rows < cols:

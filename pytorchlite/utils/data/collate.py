@@ -5,8 +5,7 @@ reference: https://pytorch.org/docs/stable/data.html#torch.utils.data.default_co
 import collections.abc
 import copy
 import re
-
-import numpy as np
+import sys
 
 import pytorchlite
 
@@ -140,10 +139,17 @@ def collate_str_fn(batch, *, collate_fn_map=None):
 default_collate_fn_map = {}
 
 
+def _fill_numpy_entries():
+    """NumPy's types join the map once NumPy is imported (pytorchlite never imports it first)."""
+    np = sys.modules.get("numpy")
+    if np is not None and np.ndarray not in default_collate_fn_map:
+        default_collate_fn_map[np.ndarray] = collate_numpy_array_fn
+        default_collate_fn_map[(np.bool_, np.number, np.object_)] = collate_numpy_scalar_fn
+
+
 def _fill_default_map():
     default_collate_fn_map[pytorchlite.Tensor] = collate_tensor_fn
-    default_collate_fn_map[np.ndarray] = collate_numpy_array_fn
-    default_collate_fn_map[(np.bool_, np.number, np.object_)] = collate_numpy_scalar_fn
+    _fill_numpy_entries()
     default_collate_fn_map[float] = collate_float_fn
     default_collate_fn_map[int] = collate_int_fn
     default_collate_fn_map[str] = collate_str_fn
@@ -164,4 +170,5 @@ def default_collate(batch):
     """
     if not default_collate_fn_map:
         _fill_default_map()
+    _fill_numpy_entries()
     return collate(batch, collate_fn_map=default_collate_fn_map)
