@@ -6,6 +6,9 @@
 #include "../gemm.h"
 #include "../ops.h"
 
+/* Products with at most this many multiply-adds use the reference kernel (see gemm_2d). */
+#define PL_GEMM_TINY_WORK 4096
+
 /* Whether a 2-D view can be handed to gemm directly, and how: returns the row stride and
  * sets *trans when the view is a transposed contiguous matrix. */
 static bool
@@ -49,11 +52,15 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
     }
     int64_t ldc = N > 0 ? N : 1;
     if (M > 0 && N > 0) {
+        /* Tiny products (a tutorial's 2 -> 4 -> 1 network) accumulate in k order without fused
+         * multiply-adds, the order PyTorch's BLAS uses at these sizes, so small models train to
+         * the same bits; larger ones take the blocked kernels. */
+        bool tiny = M * N * K <= PL_GEMM_TINY_WORK;
         if (out->dtype == PL_FLOAT32) {
-            pl_sgemm(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
+            (tiny ? pl_sgemm_ref : pl_sgemm)(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
                      (const float *)pl_tensor_data(b), ldb, (float)beta, (float *)pl_tensor_data(out), ldc);
         } else {
-            pl_dgemm(ta, tb, M, N, K, alpha, (const double *)pl_tensor_data(a), lda,
+            (tiny ? pl_dgemm_ref : pl_dgemm)(ta, tb, M, N, K, alpha, (const double *)pl_tensor_data(a), lda,
                      (const double *)pl_tensor_data(b), ldb, beta, (double *)pl_tensor_data(out), ldc);
         }
     }
@@ -383,23 +390,32 @@ pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)
     int64_t shape[2] = {a->shape[0], b->shape[1]};
     pl_tensor *out = pl_tensor_empty(2, shape, a->dtype);
     if (!out) return NULL;
-    /* out = bias broadcast, then out = beta * out + alpha * a @ b in one gemm */
-    if (beta != 0.0) {
-        if (pl_copy_raw(out, bias) != PL_OK) {
-            char s[64];
-            pl_format_shape(s, sizeof s, 2, shape);
-            pl_tensor_release(out);
-            pl_error_set(PL_ERR_RUNTIME, "The expanded size of the tensor must match the existing size "
-                                         "(bias cannot be broadcast to %s)", s);
-            return NULL;
-        }
-    }
-    if (gemm_2d(out, a, b, alpha, beta) != PL_OK) {
+    /* out = alpha * (a @ b), then out += beta * bias: the product is summed before the bias
+     * joins it, as PyTorch's BLAS does (beta 0 ignores bias, even nan) */
+    int nd;
+    int64_t bshape[PL_MAX_DIMS];
+    if (pl_broadcast_shapes(bias->ndim, bias->shape, 2, shape, &nd, bshape) != PL_OK || nd != 2 ||
+        bshape[0] != shape[0] || bshape[1] != shape[1]) {
+        char s[64], bs[64];
+        pl_format_shape(s, sizeof s, 2, shape);
+        pl_format_shape(bs, sizeof bs, bias->ndim, bias->shape);
         pl_tensor_release(out);
+        pl_error_set(PL_ERR_RUNTIME, "The expanded size of the tensor (%lld) must match the existing "
+                                     "size (%lld) at non-singleton dimension %d.  Target sizes: %s.  "
+                                     "Tensor sizes: %s", (long long)shape[1],
+                     (long long)bias->shape[bias->ndim - 1], 1, s, bs);
         return NULL;
     }
-    if (beta == 0.0 && pl_tensor_is_contiguous(out)) {
-        /* nothing more: beta 0 ignores bias (even nan), as PyTorch does */
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_status st = gemm_2d(out, a, b, alpha, 0.0);
+    if (st == PL_OK && beta != 0.0) {
+        st = pl_binary_(PL_ADD, out, bias, beta, false);
+    }
+    pl_set_grad_enabled(was);
+    if (st != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
     }
     pl_tensor *ins[3] = {bias, a, b};
     if (pl_needs_grad(ins, 3)) {
