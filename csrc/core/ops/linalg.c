@@ -89,7 +89,7 @@ check_float_pair(const char *what, pl_tensor *a, pl_tensor *b)
     return PL_OK;
 }
 
-/* Batched product of contiguous (B, M, K) and (B, K, N) into a new (B, M, N). */
+/* Batched product of (B, M, K) and (B, K, N) views into a new contiguous (B, M, N). */
 static pl_tensor *
 bmm_raw(pl_tensor *a, pl_tensor *b)
 {
@@ -152,17 +152,29 @@ as_batched(pl_tensor *t, int64_t batch_ndim, const int64_t *batch, bool is_vec, 
     memcpy(shape, batch, sizeof(int64_t) * batch_ndim);
     shape[nd - 2] = m->shape[m->ndim - 2];
     shape[nd - 1] = m->shape[m->ndim - 1];
+    if (batch_ndim == 0) {
+        /* a plain matrix: a batch of one, keeping its strides (gemm reads transposes as is) */
+        pl_tensor *r = pl_unsqueeze(m, 0);
+        pl_tensor_release(m);
+        return r;
+    }
     pl_tensor *e = pl_expand(m, nd, shape);
     pl_tensor_release(m);
     if (!e) return NULL;
-    pl_tensor *c = pl_contiguous(e);
-    pl_tensor_release(e);
-    if (!c) return NULL;
     int64_t B = pl_shape_numel((int)batch_ndim, batch);
     int64_t s3[3] = {B, shape[nd - 2], shape[nd - 1]};
-    pl_tensor *r = pl_view(c, 3, s3);
-    pl_tensor_release(c);
+    pl_tensor *r = pl_reshape(e, 3, s3); /* a view when the batch dims merge, else a copy */
+    pl_tensor_release(e);
     return r;
+}
+
+/* Whether the last two dims of t are a transposed contiguous matrix (column-major). */
+static bool
+is_transposed_matrix(const pl_tensor *t)
+{
+    int n = t->ndim;
+    return n == 2 && t->shape[0] > 1 && t->shape[1] > 1 && t->strides[0] == 1 &&
+           t->strides[1] == t->shape[0];
 }
 
 static pl_status
@@ -202,11 +214,23 @@ matmul_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
             x = tmp;
             y = G;
         }
-        pl_tensor *xc = tmp ? pl_contiguous(x) : NULL, *yc = xc ? pl_contiguous(y) : NULL;
-        pl_tensor *r = yc ? bmm_raw(xc, yc) : NULL;
+        /* transposed views go to gemm as they are: it reads either layout without a copy */
+        pl_tensor *orig_op = side == 0 ? a : b;
+        pl_tensor *r = NULL;
+        if (tmp && is_transposed_matrix(orig_op)) {
+            /* the operand is a transposed matrix (a weight used as w.t()): compute the
+             * gradient transposed, r^T = y^T @ x^T, so that after the transpose back it is
+             * contiguous in the weight's own layout and the leaf can keep it without a copy */
+            pl_tensor *yt = pl_transpose(y, 1, 2), *xt = yt ? pl_transpose(x, 1, 2) : NULL;
+            pl_tensor *rt = xt ? bmm_raw(yt, xt) : NULL;
+            r = rt ? pl_transpose(rt, 1, 2) : NULL;
+            pl_tensor_release(yt);
+            pl_tensor_release(xt);
+            pl_tensor_release(rt);
+        } else if (tmp) {
+            r = bmm_raw(x, y);
+        }
         pl_tensor_release(tmp);
-        pl_tensor_release(xc);
-        pl_tensor_release(yc);
         if (!r) goto fail;
         if (alpha != 1.0) {
             pl_tensor *k = pl_tensor_scalar(alpha, PL_FLOAT64);
