@@ -10,4 +10,11 @@ pl_tensor *pl_scale(pl_tensor *g, double s);
  * in-place op on a tensor in a graph); bumps a's version. */
 pl_status pl_rebase_inplace(pl_tensor *a, pl_tensor *result);
 
+/* PyTorch's summation order (cascade.c): one contiguous row of n values, and the column sums
+ * of an (n, c) matrix whose columns are contiguous and rows rs elements apart. */
+float pl_cascade_row_f32(const float *x, int64_t n);
+double pl_cascade_row_f64(const double *x, int64_t n);
+void pl_cascade_columns_f32(float *out, const float *x, int64_t n, int64_t c, int64_t rs);
+void pl_cascade_columns_f64(double *out, const double *x, int64_t n, int64_t c, int64_t rs);
+
 #endif

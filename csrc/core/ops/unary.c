@@ -110,6 +110,33 @@ mul3(pl_tensor *a, pl_tensor *b, pl_tensor *c) /* (a * b) * c */
     return r;
 }
 
+/* relu's backward in one pass when g and y are contiguous and alike; NULL otherwise (no
+ * error recorded) so the caller takes the general path. */
+static pl_tensor *
+relu_backward_fast(pl_tensor *g, pl_tensor *y)
+{
+    if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(g) ||
+        !pl_tensor_is_contiguous(y) || !pl_dtype_is_floating(g->dtype)) {
+        return NULL;
+    }
+    pl_tensor *out = pl_tensor_empty(g->ndim, g->shape, g->dtype);
+    if (!out) {
+        pl_error_clear();
+        return NULL;
+    }
+    int64_t n = g->numel;
+    if (g->dtype == PL_FLOAT32) {
+        const float *gp = (const float *)pl_tensor_data(g), *yp = (const float *)pl_tensor_data(y);
+        float *o = out->storage->data;
+        for (int64_t i = 0; i < n; i++) o[i] = yp[i] > 0.0f ? gp[i] : 0.0f;
+    } else {
+        const double *gp = (const double *)pl_tensor_data(g), *yp = (const double *)pl_tensor_data(y);
+        double *o = out->storage->data;
+        for (int64_t i = 0; i < n; i++) o[i] = yp[i] > 0.0 ? gp[i] : 0.0;
+    }
+    return out;
+}
+
 static pl_status
 unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -131,6 +158,8 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
         break;
     case PL_RELU: { /* threshold_backward: zero where the result is <= 0 */
+        r = relu_backward_fast(g, y);
+        if (r) break;
         pl_tensor *zero = pl_tensor_scalar(0.0, y->dtype);
         t1 = zero ? pl_binary(PL_GT, y, zero, 1, false, true) : NULL;
         r = t1 ? pl_where(t1, g, zero) : NULL;
