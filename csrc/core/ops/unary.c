@@ -39,7 +39,7 @@ DEFINE_UNARY(exp_f32, float, expf(x))
 DEFINE_UNARY(log_f32, float, logf(x))
 DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
 DEFINE_UNARY(abs_f32, float, fabsf(x))
-DEFINE_UNARY(relu_f32, float, (x != x) ? x : (x > 0.0f ? x : 0.0f))
+DEFINE_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x) /* keeps nan */
 DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
 DEFINE_UNARY(tanh_f32, float, tanhf(x))
 DEFINE_UNARY(sin_f32, float, sinf(x))
@@ -54,7 +54,7 @@ DEFINE_UNARY(exp_f64, double, exp(x))
 DEFINE_UNARY(log_f64, double, log(x))
 DEFINE_UNARY(sqrt_f64, double, sqrt(x))
 DEFINE_UNARY(abs_f64, double, fabs(x))
-DEFINE_UNARY(relu_f64, double, (x != x) ? x : (x > 0.0 ? x : 0.0))
+DEFINE_UNARY(relu_f64, double, x < 0.0 ? 0.0 : x)
 DEFINE_UNARY(sigmoid_f64, double, 1.0 / (1.0 + exp(-x)))
 DEFINE_UNARY(tanh_f64, double, tanh(x))
 DEFINE_UNARY(sin_f64, double, sin(x))
@@ -256,9 +256,17 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", unop_names[op],
                             pl_dtype_name(a->dtype));
     }
+    unary_ctx ctx = {0, 0};
+    if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
+        pl_tensor_is_contiguous(out)) {
+        int64_t es = (int64_t)pl_dtype_size(out->dtype);
+        char *ptrs[2] = {pl_tensor_data(out), pl_tensor_data(a)};
+        int64_t strides[2] = {es, es};
+        pl_run_contiguous(fn, 2, ptrs, strides, out->numel, &ctx);
+        return PL_OK;
+    }
     pl_tensor *ca = pl_to_dtype(a, out->dtype);
     if (!ca) return pl_error_status();
-    unary_ctx ctx = {0, 0};
     pl_loop loop;
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);
