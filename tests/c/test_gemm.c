@@ -116,7 +116,8 @@ static const shape shapes[] = {
     {1, 1, 1},    {2, 3, 4},     {4, 4, 4},     {10, 2, 4},     {3, 5, 2},     {13, 1, 7},
     {1, 37, 19},  {7, 16, 1},    {12, 32, 8},   {17, 33, 65},   {31, 31, 31},  {64, 64, 64},
     {65, 129, 257}, {100, 50, 300}, {13, 200, 600}, {300, 70, 90}, {64, 256, 784},
-    {25, 3100, 40}, {200, 300, 530},
+    {25, 3100, 40}, {200, 300, 530}, {150, 3100, 20}, {5, 700, 600},
+    {130, 45, 160}, {97, 70, 140},
 };
 
 static void
@@ -138,7 +139,7 @@ check_path(const char *path)
                     for (int bi = 0; bi < 3; bi++)
                         for (int64_t pad = 0; pad <= 3; pad += 3) {
                             /* large shapes: one alpha/beta/pad mix per transposition */
-                            if (big && (ai != (t & 1) || bi != (t >> 1) || pad != 3 * (t & 1)))
+                            if (big && (ai != (t & 1) || bi != t % 3 || pad != 3 * (t >> 1)))
                                 continue;
                             check_one(dbl, t & 1, t >> 1, s, alphas[ai], betas[bi], pad, path);
                         }
