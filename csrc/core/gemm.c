@@ -345,9 +345,7 @@ typedef struct pl_gemm_call {
     const char *A, *B; /* (M, K) or (K, M); (K, N) or (N, K) */
     char *C;           /* (M, N) */
     int64_t lda, ldb, ldc;
-    bool split_m;   /* threads take row ranges (else column ranges) */
-    const char *Bd; /* no-pack path: B as (K, N), a transposed copy if trans_b */
-    int64_t ldbd;
+    bool split_m; /* threads take row ranges (else column ranges) */
 } pl_gemm_call;
 
 static void
@@ -432,7 +430,8 @@ pl_gemm_chunk(void *ctx, int64_t begin, int64_t end)
     }
 }
 
-/* pl_parallel_for chunk of the no-pack path: a range of nr-wide column blocks. */
+/* pl_parallel_for chunk of the no-pack path: a range of nr-wide column blocks. A transposed
+ * B is first copied, by the thread that uses it, to (K, n1 - n0) in its own scratch. */
 static void
 pl_gemm_direct_chunk(void *ctx, int64_t begin, int64_t end)
 {
@@ -440,28 +439,27 @@ pl_gemm_direct_chunk(void *ctx, int64_t begin, int64_t end)
     const size_t es = g->dbl ? sizeof(double) : sizeof(float);
     int64_t n0 = begin * g->ks->nr;
     int64_t n1 = end * g->ks->nr < g->N ? end * g->ks->nr : g->N;
-    g->ks->small(g->trans_a, g->M, n1 - n0, g->K, g->alpha, g->A, g->lda, g->Bd + n0 * es,
-                 g->ldbd, g->beta, g->C + n0 * es, g->ldc);
+    const char *B = g->B + n0 * es;
+    int64_t ldb = g->ldb;
+    if (g->trans_b) {
+        char *Bt = pl_scratch_get(PL_SCRATCH_T, (size_t)(g->K * (n1 - n0)) * es);
+        if (!Bt) {
+            pl_gemm_ref_rect(g, 0, g->M, n0, n1);
+            return;
+        }
+        /* B rows n0 .. n1-1, (n1 - n0, K) -> Bt (K, n1 - n0): a single sliver */
+        pl_pack(g, g->B + n0 * g->ldb * es, g->ldb, 1, n1 - n0, g->K, (int)(n1 - n0), Bt);
+        B = Bt;
+        ldb = n1 - n0;
+    }
+    g->ks->small(g->trans_a, g->M, n1 - n0, g->K, g->alpha, g->A, g->lda, B, ldb, g->beta,
+                 g->C + n0 * es, g->ldc);
 }
 
-/* The no-pack path; a transposed B is first copied to (K, N). */
+/* The no-pack path, split over column blocks when large enough. */
 static void
 pl_gemm_direct(pl_gemm_call *g, int threads)
 {
-    const size_t es = g->dbl ? sizeof(double) : sizeof(float);
-    g->Bd = g->B;
-    g->ldbd = g->ldb;
-    if (g->trans_b) {
-        char *Bt = pl_scratch_get(PL_SCRATCH_T, (size_t)(g->K * g->N) * es);
-        if (!Bt) {
-            pl_gemm_ref_rect(g, 0, g->M, 0, g->N);
-            return;
-        }
-        /* B (N, K) -> Bt (K, N): a single sliver of N rows */
-        pl_pack(g, g->B, g->ldb, 1, g->N, g->K, (int)g->N, Bt);
-        g->Bd = Bt;
-        g->ldbd = g->N;
-    }
     int64_t blocks = (g->N + g->ks->nr - 1) / g->ks->nr;
     if (threads <= 1 || blocks < 2) {
         pl_gemm_direct_chunk(g, 0, blocks);
@@ -526,7 +524,7 @@ pl_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alph
         return;
     }
     pl_gemm_call g = {ks, false, trans_a, trans_b, M, N, K, alpha, beta,
-                      (const char *)A, (const char *)B, (char *)C, lda, ldb, ldc, false, NULL, 0};
+                      (const char *)A, (const char *)B, (char *)C, lda, ldb, ldc, false};
     pl_gemm_run(&g);
 }
 
@@ -546,6 +544,6 @@ pl_dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alp
         return;
     }
     pl_gemm_call g = {ks, true, trans_a, trans_b, M, N, K, alpha, beta,
-                      (const char *)A, (const char *)B, (char *)C, lda, ldb, ldc, false, NULL, 0};
+                      (const char *)A, (const char *)B, (char *)C, lda, ldb, ldc, false};
     pl_gemm_run(&g);
 }
