@@ -10,4 +10,8 @@ pl_tensor *pl_scale(pl_tensor *g, double s);
  * in-place op on a tensor in a graph); bumps a's version. */
 pl_status pl_rebase_inplace(pl_tensor *a, pl_tensor *result);
 
+/* Sums a over the dims flagged in reduced (a floating dtype) into out, which is contiguous, of
+ * a's dtype and holds one element per output, adding up in PyTorch's CPU order (sum_order.c). */
+pl_status pl_sum_ordered(const pl_tensor *a, const bool *reduced, pl_tensor *out);
+
 #endif
