@@ -213,6 +213,16 @@ sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk
 gather = Tensor.gather
+floor_divide = Tensor.floor_divide
+remainder = Tensor.remainder
+fmod = Tensor.fmod
+floor = Tensor.floor
+ceil = Tensor.ceil
+trunc = Tensor.trunc
+round = Tensor.round  # noqa: A001
+frac = Tensor.frac
+dot = Tensor.dot
+median = Tensor.median
 
 # ---- random streams, printing, submodules ----
 from .random import *  # noqa: E402,F401,F403
