@@ -34,7 +34,6 @@ print(l, l.grad_fn.name())
 l.backward()
 print(x.grad)
 print(F.relu(torch.tensor([-1.0, 1.0])), F.leaky_relu(torch.tensor([-1.0, 1.0]), 0.1))
-print(F.gelu(torch.tensor([-1.0, 0.0, 1.0])))
 print(F.silu(torch.tensor([-1.0, 0.0, 1.0])))
 print(F.elu(torch.tensor([-1.0, 0.0, 1.0])))
 print(F.softplus(torch.tensor([-1.0, 0.0, 1.0])))
@@ -44,3 +43,4 @@ try:
     F.cross_entropy(pred, torch.tensor([0, 1]))
 except ValueError as e:
     print(type(e).__name__, e)
+print(F.gelu(torch.tensor([-1.0, 0.0, 1.0])), nn.GELU())
