@@ -224,6 +224,14 @@ frac = Tensor.frac
 dot = Tensor.dot
 median = Tensor.median
 
+
+def bmm(input, mat2):  # noqa: A002
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors."""
+    if input.dim() != 3 or mat2.dim() != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor" if input.dim() != 3 else
+                           "batch2 must be a 3D tensor")
+    return input.matmul(mat2)
+
 # ---- random streams, printing, submodules ----
 from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
@@ -231,3 +239,4 @@ from ._tensor_str import set_printoptions  # noqa: E402,F401
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
+from . import cuda  # noqa: E402

@@ -443,6 +443,11 @@ class Tensor(_C.TensorBase):
                                                      self.shape[0], other.shape[0]))
         return self.matmul(other)
 
+    def bmm(self, mat2):
+        from . import bmm
+
+        return bmm(self, mat2)
+
     def median(self, dim=None, keepdim=False):
         """The lower of the two middle values for an even count, as PyTorch."""
         if dim is None:
