@@ -19,11 +19,8 @@ pl_status pl_rebase_inplace(pl_tensor *a, pl_tensor *result);
 void pl_run_contiguous(pl_inner_fn fn, int nops, char **ptrs, const int64_t *strides, int64_t n,
                        void *ctx);
 
-/* PyTorch's summation order (cascade.c): one contiguous row of n values, and the column sums
- * of an (n, c) matrix whose columns are contiguous and rows rs elements apart. */
-float pl_cascade_row_f32(const float *x, int64_t n);
-double pl_cascade_row_f64(const double *x, int64_t n);
-void pl_cascade_columns_f32(float *out, const float *x, int64_t n, int64_t c, int64_t rs);
-void pl_cascade_columns_f64(double *out, const double *x, int64_t n, int64_t c, int64_t rs);
+/* Sums a over the dims flagged in reduced (a floating dtype) into out, which is contiguous, of
+ * a's dtype and holds one element per output, adding up in PyTorch's CPU order (sum_order.c). */
+pl_status pl_sum_ordered(const pl_tensor *a, const bool *reduced, pl_tensor *out);
 
 #endif

@@ -41,6 +41,21 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
     int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
     int64_t lda, ldb;
     bool ta, tb;
+    if (out->dtype == PL_INT64) { /* exact integer products: a plain strided loop */
+        const int64_t *x = (const int64_t *)pl_tensor_data(a);   /* (M, K) */
+        const int64_t *y = (const int64_t *)pl_tensor_data(b);   /* (K, N) */
+        int64_t *z = (int64_t *)pl_tensor_data(out);             /* (M, N) */
+        for (int64_t i = 0; i < M; i++) {
+            for (int64_t j = 0; j < N; j++) {
+                int64_t acc = 0;
+                for (int64_t k = 0; k < K; k++)
+                    acc += x[i * a->strides[0] + k * a->strides[1]] * y[k * b->strides[0] + j * b->strides[1]];
+                int64_t *o = z + i * out->strides[0] + j * out->strides[1];
+                *o = (int64_t)alpha * acc + (beta != 0 ? (int64_t)beta * *o : 0);
+            }
+        }
+        return PL_OK;
+    }
     pl_tensor *ac = NULL, *bc = NULL;
     if (!gemm_layout(a, &lda, &ta)) {
         if (!(ac = pl_tensor_empty(2, a->shape, a->dtype)) || pl_copy_raw(ac, a) != PL_OK) goto fail;
@@ -82,7 +97,7 @@ check_float_pair(const char *what, pl_tensor *a, pl_tensor *b)
                             a->dtype == PL_FLOAT32 ? "float" : a->dtype == PL_FLOAT64 ? "double" : a->dtype == PL_INT64 ? "long int" : "bool",
                             b->dtype == PL_FLOAT32 ? "float" : b->dtype == PL_FLOAT64 ? "double" : b->dtype == PL_INT64 ? "long int" : "bool");
     }
-    if (!pl_dtype_is_floating(a->dtype)) {
+    if (a->dtype == PL_BOOL) {
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", what,
                             a->dtype == PL_INT64 ? "Long" : "Bool");
     }

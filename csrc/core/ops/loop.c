@@ -106,7 +106,7 @@ pl_status
 pl_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout, int64_t *out)
 {
     int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
+    for (int i = n - 1; i >= 0; i--) { /* trailing dims first: PyTorch reports the last mismatch */
         int ia = i - (n - na), ib = i - (n - nb);
         int64_t da = ia >= 0 ? a[ia] : 1;
         int64_t db = ib >= 0 ? b[ib] : 1;
