@@ -27,6 +27,13 @@
 #define PL_GEMM_PARALLEL_MIN ((int64_t)1 << 21)
 /* ... in chunks of at least this much work each. */
 #define PL_GEMM_CHUNK_MIN ((int64_t)1 << 20)
+/* Besides products of at most small_max, the no-pack path takes those with few rows of A
+ * whose B fits in the L2 cache (packing would not pay for itself), and, when B needs no
+ * transposing, products with at most a register block of rows (each B element is used
+ * once anyway). */
+#define PL_GEMM_DIRECT_M 128
+#define PL_GEMM_DIRECT_B ((size_t)1 << 20)
+#define PL_GEMM_DIRECT_M_ANY 8
 
 /* ------------------------------------------------------------------------------------ */
 /* Reference loops                                                                       */
@@ -129,11 +136,12 @@ pl_pack_f32(const float *src, int64_t rs, int64_t cs, int64_t rows, int64_t kc, 
                     _mm_storeu_ps(dst + k * R + r, _mm_loadu_ps(s + k * cs + r));
             continue;
         }
-        if (rn == R && R % 4 == 0 && cs == 1) {
-            /* contiguous along k: 4 x 4 transposes */
+        if (rn == R && cs == 1) {
+            /* contiguous along k: 4 x 4 transposes, leftover rows and depth one by one */
+            const int R4 = R & ~3;
             int64_t k = 0;
             for (; k + 4 <= kc; k += 4) {
-                for (int r = 0; r < R; r += 4) {
+                for (int r = 0; r < R4; r += 4) {
                     __m128 x0 = _mm_loadu_ps(s + (r + 0) * rs + k);
                     __m128 x1 = _mm_loadu_ps(s + (r + 1) * rs + k);
                     __m128 x2 = _mm_loadu_ps(s + (r + 2) * rs + k);
@@ -144,6 +152,8 @@ pl_pack_f32(const float *src, int64_t rs, int64_t cs, int64_t rows, int64_t kc, 
                     _mm_storeu_ps(dst + (k + 2) * R + r, x2);
                     _mm_storeu_ps(dst + (k + 3) * R + r, x3);
                 }
+                for (int r = R4; r < R; r++)
+                    for (int q = 0; q < 4; q++) dst[(k + q) * R + r] = s[r * rs + k + q];
             }
             for (; k < kc; k++)
                 for (int r = 0; r < R; r++) dst[k * R + r] = s[r * rs + k];
@@ -420,50 +430,66 @@ pl_gemm_chunk(void *ctx, int64_t begin, int64_t end)
     }
 }
 
-/* The no-pack path; a transposed B is first copied to (K, N). */
+/* pl_parallel_for chunk of the no-pack path: a range of nr-wide column blocks. A transposed
+ * B is first copied, by the thread that uses it, to (K, n1 - n0) in its own scratch. */
 static void
-pl_gemm_small(const pl_gemm_call *g)
+pl_gemm_direct_chunk(void *ctx, int64_t begin, int64_t end)
 {
-    const pl_gemm_kernels *ks = g->ks;
-    const char *B = g->B;
+    const pl_gemm_call *g = ctx;
+    const size_t es = g->dbl ? sizeof(double) : sizeof(float);
+    int64_t n0 = begin * g->ks->nr;
+    int64_t n1 = end * g->ks->nr < g->N ? end * g->ks->nr : g->N;
+    const char *B = g->B + n0 * es;
     int64_t ldb = g->ldb;
     if (g->trans_b) {
-        const size_t es = g->dbl ? sizeof(double) : sizeof(float);
-        char *Bt = pl_scratch_get(PL_SCRATCH_T, (size_t)(g->K * g->N) * es);
+        char *Bt = pl_scratch_get(PL_SCRATCH_T, (size_t)(g->K * (n1 - n0)) * es);
         if (!Bt) {
-            pl_gemm_ref_rect(g, 0, g->M, 0, g->N);
+            pl_gemm_ref_rect(g, 0, g->M, n0, n1);
             return;
         }
-        if (g->dbl) {
-            const double *s = (const double *)g->B; /* (N, K) */
-            double *d = (double *)Bt;               /* (K, N) */
-            for (int64_t j = 0; j < g->N; j++)
-                for (int64_t k = 0; k < g->K; k++) d[k * g->N + j] = s[j * ldb + k];
-        } else {
-            const float *s = (const float *)g->B; /* (N, K) */
-            float *d = (float *)Bt;               /* (K, N) */
-            for (int64_t j = 0; j < g->N; j++)
-                for (int64_t k = 0; k < g->K; k++) d[k * g->N + j] = s[j * ldb + k];
-        }
+        /* B rows n0 .. n1-1, (n1 - n0, K) -> Bt (K, n1 - n0): a single sliver */
+        pl_pack(g, g->B + n0 * g->ldb * es, g->ldb, 1, n1 - n0, g->K, (int)(n1 - n0), Bt);
         B = Bt;
-        ldb = g->N;
+        ldb = n1 - n0;
     }
-    ks->small(g->trans_a, g->M, g->N, g->K, g->alpha, g->A, g->lda, B, ldb, g->beta, g->C,
-              g->ldc);
+    g->ks->small(g->trans_a, g->M, n1 - n0, g->K, g->alpha, g->A, g->lda, B, ldb, g->beta,
+                 g->C + n0 * es, g->ldc);
+}
+
+/* The no-pack path, split over column blocks when large enough. */
+static void
+pl_gemm_direct(pl_gemm_call *g, int threads)
+{
+    int64_t blocks = (g->N + g->ks->nr - 1) / g->ks->nr;
+    if (threads <= 1 || blocks < 2) {
+        pl_gemm_direct_chunk(g, 0, blocks);
+        return;
+    }
+    int64_t chunks = g->M * g->N * g->K / PL_GEMM_CHUNK_MIN;
+    if (chunks < 1) chunks = 1;
+    pl_parallel_for(blocks, pl_gemm_direct_chunk, g, (blocks + chunks - 1) / chunks);
 }
 
 static void
 pl_gemm_run(pl_gemm_call *g)
 {
+    const pl_gemm_kernels *ks = g->ks;
+    const size_t es = g->dbl ? sizeof(double) : sizeof(float);
     const int64_t work = g->M * g->N * g->K;
-    if (work <= g->ks->small_max) {
-        if (g->ks->small) pl_gemm_small(g);
-        else pl_gemm_ref_rect(g, 0, g->M, 0, g->N);
+    int threads = work >= PL_GEMM_PARALLEL_MIN ? pl_parallel_get_num_threads() : 1;
+    if (!ks->small) {
+        if (work <= ks->small_max) {
+            pl_gemm_ref_rect(g, 0, g->M, 0, g->N);
+            return;
+        }
+    } else if (work <= ks->small_max ||
+               (g->M <= PL_GEMM_DIRECT_M && (size_t)(g->K * g->N) * es <= PL_GEMM_DIRECT_B) ||
+               (g->M <= PL_GEMM_DIRECT_M_ANY && !g->trans_b)) {
+        pl_gemm_direct(g, threads);
         return;
     }
-    const int64_t tm = (g->M + g->ks->mr - 1) / g->ks->mr;
-    const int64_t tn = (g->N + g->ks->nr - 1) / g->ks->nr;
-    int threads = work >= PL_GEMM_PARALLEL_MIN ? pl_parallel_get_num_threads() : 1;
+    const int64_t tm = (g->M + ks->mr - 1) / ks->mr;
+    const int64_t tn = (g->N + ks->nr - 1) / ks->nr;
     if (threads <= 1 || (tm < 2 && tn < 2)) {
         pl_gemm_blocked(g, 0, g->M, 0, g->N);
         return;
@@ -472,8 +498,7 @@ pl_gemm_run(pl_gemm_call *g)
     int64_t tiles = g->split_m ? tm : tn;
     int64_t chunks = work / PL_GEMM_CHUNK_MIN;
     if (chunks < 1) chunks = 1;
-    int64_t grain = (tiles + chunks - 1) / chunks;
-    pl_parallel_for(tiles, pl_gemm_chunk, g, grain);
+    pl_parallel_for(tiles, pl_gemm_chunk, g, (tiles + chunks - 1) / chunks);
 }
 
 /* C = beta * C, for alpha == 0 or K == 0. */

@@ -768,6 +768,27 @@ f_get_default_dtype(PyObject *m, PyObject *u)
     return Py_NewRef(plpy_dtype_object(plpy_default_dtype));
 }
 
+static PyObject *
+f_get_num_threads(PyObject *m, PyObject *u)
+{
+    (void)m, (void)u;
+    return PyLong_FromLong(pl_parallel_get_num_threads());
+}
+
+static PyObject *
+f_set_num_threads(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    int64_t n;
+    if (plpy_as_int64(arg, 1, &n) < 0) return NULL;
+    if (n <= 0) {
+        PyErr_SetString(PyExc_RuntimeError, "set_num_threads expects a positive integer");
+        return NULL;
+    }
+    pl_parallel_set_num_threads((int)n);
+    Py_RETURN_NONE;
+}
+
 extern PyObject *plpy_register(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 
 #define F_KW(name, fn) {name, FASTCALL(fn), METH_FASTCALL | METH_KEYWORDS, NULL}
@@ -794,6 +815,8 @@ PyMethodDef plpy_tensor_functions[] = {
     {"nonzero", f_nonzero, METH_O, NULL},
     {"set_default_dtype", f_set_default_dtype, METH_O, NULL},
     {"get_default_dtype", f_get_default_dtype, METH_NOARGS, NULL},
+    {"get_num_threads", f_get_num_threads, METH_NOARGS, NULL},
+    {"set_num_threads", f_set_num_threads, METH_O, NULL},
     F_FAST("_register", plpy_register),
     {NULL, NULL, 0, NULL},
 };

@@ -1,7 +1,10 @@
 /* test_gemm.c — checks every GEMM kernel path (ref, generic, avx2, avx512 where the CPU has
  * it) against a double-precision reference on many shapes, transpositions, strides, alpha
  * and beta; also the threaded split, concurrent callers and use after fork().
- * Prints each failure and exits non-zero if any check fails. */
+ * Prints each failure and exits non-zero if any check fails.
+ * Usage: test_gemm                  all paths, shapes, threads, fork
+ *        test_gemm --large-only     1024^3 products on the best path
+ *        test_gemm --print-path     the path chosen from PYTORCHLITE_GEMM */
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
@@ -116,7 +119,8 @@ static const shape shapes[] = {
     {1, 1, 1},    {2, 3, 4},     {4, 4, 4},     {10, 2, 4},     {3, 5, 2},     {13, 1, 7},
     {1, 37, 19},  {7, 16, 1},    {12, 32, 8},   {17, 33, 65},   {31, 31, 31},  {64, 64, 64},
     {65, 129, 257}, {100, 50, 300}, {13, 200, 600}, {300, 70, 90}, {64, 256, 784},
-    {25, 3100, 40}, {200, 300, 530},
+    {25, 3100, 40}, {200, 300, 530}, {150, 3100, 20}, {5, 700, 600},
+    {130, 45, 160}, {97, 70, 140},
 };
 
 static void
@@ -138,7 +142,7 @@ check_path(const char *path)
                     for (int bi = 0; bi < 3; bi++)
                         for (int64_t pad = 0; pad <= 3; pad += 3) {
                             /* large shapes: one alpha/beta/pad mix per transposition */
-                            if (big && (ai != (t & 1) || bi != (t >> 1) || pad != 3 * (t & 1)))
+                            if (big && (ai != (t & 1) || bi != t % 3 || pad != 3 * (t >> 1)))
                                 continue;
                             check_one(dbl, t & 1, t >> 1, s, alphas[ai], betas[bi], pad, path);
                         }
@@ -202,24 +206,35 @@ int
 main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int with_large = argc > 1 && strcmp(argv[1], "--large") == 0;
+    const char *mode = argc > 1 ? argv[1] : "";
     const char *paths[] = {"ref", "generic", "avx2", "avx512"};
+    const char *best = pl_gemm_path_supported("avx512") ? "avx512"
+                       : pl_gemm_path_supported("avx2") ? "avx2" : "generic";
+    if (strcmp(mode, "--print-path") == 0) {
+        /* the path chosen from the environment, whether the requested one is supported
+         * here, and the best supported path */
+        const char *env = getenv("PYTORCHLITE_GEMM");
+        printf("%s\n%s\n%s\n", pl_gemm_get_path(),
+               env && pl_gemm_path_supported(env) ? "supported" : "unsupported", best);
+        return 0;
+    }
+    if (strcmp(mode, "--large-only") == 0) {
+        shape s = {1024, 1024, 1024};
+        check_one(0, 0, 0, s, 1.0, 0.0, 0, best);
+        check_one(0, 1, 1, s, -0.5, 0.5, 0, best);
+        check_one(1, 0, 1, s, 1.0, 0.0, 0, best);
+        printf("%s (%d failures)\n", failures ? "FAILED" : "all ok", failures);
+        return failures ? 1 : 0;
+    }
     for (int threads = 1; threads <= 2; threads++) {
         pl_parallel_set_num_threads(threads);
         printf("threads=%d\n", threads);
         for (int p = threads == 1 ? 0 : 1; p < 4; p++) check_path(paths[p]);
     }
     /* the best path, threaded */
-    const char *best = pl_gemm_path_supported("avx512") ? "avx512"
-                       : pl_gemm_path_supported("avx2") ? "avx2" : "generic";
     pl_gemm_set_path(best);
     check_empty();
     check_threads();
-    if (with_large) {
-        shape s = {1024, 1024, 1024};
-        check_one(0, 0, 0, s, 1.0, 0.0, 0, best);
-        check_one(0, 1, 1, s, 1.0, 1.0, 0, best);
-    }
     printf("%s (%d failures)\n", failures ? "FAILED" : "all ok", failures);
     return failures ? 1 : 0;
 }

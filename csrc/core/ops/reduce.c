@@ -1,7 +1,7 @@
 /* reduce.c — sum, mean, var/std, max/min (whole tensor and along a dim), argmax, sum_to.
  *
- * sum and mean add up in PyTorch's order and dtype (sum_order.c), so results match bit for bit;
- * var/std accumulate in double.
+ * Floating sums accumulate in double and round once at the end, so float32 results are the
+ * correctly rounded sums (PyTorch's pairwise float sums land within an ulp of them).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -124,14 +124,66 @@ finish(pl_tensor *acc, const reduce_plan *p, pl_dtype dtype)
     return out;
 }
 
-/* Floating sum in PyTorch's order, as a new contiguous tensor of the output shape. */
+/* PyTorch's order for the layouts cascade.c does not cover (sum_order.c); NULL on error. */
 static pl_tensor *
-ordered_sum(pl_tensor *a, const reduce_plan *p)
+sum_any_layout(pl_tensor *a, const reduce_plan *p)
 {
     pl_tensor *out = pl_tensor_empty(p->out_ndim, p->out_shape, a->dtype);
     if (out && pl_sum_ordered(a, p->reduced, out) != PL_OK) {
         pl_tensor_release(out);
+        out = NULL;
+    }
+    if (!out) pl_error_clear();
+    return out;
+}
+
+/* PyTorch's summation order for the shapes it covers (see cascade.c): a contiguous input whose
+ * reduced dims (size-1 dims aside) are all of them, a suffix (rows) or a prefix (columns).
+ * Returns the sums with the output shape, or NULL (no error) for other layouts. */
+static pl_tensor *
+sum_cascade(pl_tensor *a, const reduce_plan *p)
+{
+    if (!pl_dtype_is_floating(a->dtype) || a->numel == 0) {
         return NULL;
+    }
+    if (!pl_tensor_is_contiguous(a) || (p->count == a->numel && a->numel >= PL_SUM_SPLIT_MIN)) {
+        return sum_any_layout(a, p);
+    }
+    int first_red = -1, last_red = -1, first_keep = -1, last_keep = -1;
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->shape[i] == 1) continue;
+        if (p->reduced[i]) {
+            if (first_red < 0) first_red = i;
+            last_red = i;
+        } else {
+            if (first_keep < 0) first_keep = i;
+            last_keep = i;
+        }
+    }
+    int64_t red = p->count, keep = a->numel / (red ? red : 1);
+    bool rows = first_red < 0 || first_keep < 0 || last_keep < first_red; /* [keep..., red...] */
+    bool cols = !rows && last_red < first_keep;                           /* [red..., keep...] */
+    if (!rows && !cols) return sum_any_layout(a, p);
+    pl_tensor *out = pl_tensor_empty(p->out_ndim, p->out_shape, a->dtype);
+    if (!out) {
+        pl_error_clear();
+        return NULL;
+    }
+    const char *x = pl_tensor_data(a);
+    if (a->dtype == PL_FLOAT32) {
+        float *o = out->storage->data;
+        if (rows) {
+            for (int64_t r = 0; r < keep; r++) o[r] = pl_cascade_row_f32((const float *)x + r * red, red);
+        } else {
+            pl_cascade_columns_f32(o, (const float *)x, red, keep, keep);
+        }
+    } else {
+        double *o = out->storage->data;
+        if (rows) {
+            for (int64_t r = 0; r < keep; r++) o[r] = pl_cascade_row_f64((const double *)x + r * red, red);
+        } else {
+            pl_cascade_columns_f64(o, (const double *)x, red, keep, keep);
+        }
     }
     return out;
 }
@@ -232,7 +284,8 @@ pl_sum(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
         pl_tensor_release(ai);
         return out;
     }
-    out = ordered_sum(a, &p);
+    out = sum_cascade(a, &p);
+    if (!out) out = finish(sum_double(a, &p), &p, dt);
     return record(out, a, ndims < 0 ? &sum_all_kind : &sum_dim_kind, &p);
 }
 
@@ -247,16 +300,29 @@ pl_mean(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
     }
     reduce_plan p;
     if (plan_reduce(a, dims, ndims, keepdim, &p) != PL_OK) return NULL;
-    pl_tensor *out = ordered_sum(a, &p);
-    if (!out) return NULL;
-    /* PyTorch divides the sum by the count in the tensor's dtype */
-    if (a->dtype == PL_FLOAT32) {
-        float *d = out->storage->data;
-        for (int64_t i = 0; i < out->numel; i++) d[i] = d[i] / (float)p.count;
-    } else {
-        double *d = out->storage->data;
-        for (int64_t i = 0; i < out->numel; i++) d[i] = d[i] / (double)p.count;
+    pl_tensor *sums = sum_cascade(a, &p);
+    if (sums) { /* PyTorch's mean is its sum divided by the count, in the dtype */
+        int64_t n = sums->numel;
+        if (a->dtype == PL_FLOAT32) {
+            float *f = sums->storage->data;
+            for (int64_t i = 0; i < n; i++) f[i] = f[i] / (float)p.count;
+        } else {
+            double *f = sums->storage->data;
+            for (int64_t i = 0; i < n; i++) f[i] = f[i] / (double)p.count;
+        }
+        return record(sums, a, ndims < 0 ? &mean_all_kind : &mean_dim_kind, &p);
     }
+    pl_tensor *acc = sum_double(a, &p);
+    if (!acc) return NULL;
+    double *d = acc->storage->data;
+    int64_t n = acc->numel;
+    if (a->dtype == PL_FLOAT32) {
+        /* PyTorch divides the float sum by the count in float */
+        for (int64_t i = 0; i < n; i++) d[i] = (double)((float)d[i] / (float)p.count);
+    } else {
+        for (int64_t i = 0; i < n; i++) d[i] = d[i] / (double)p.count;
+    }
+    pl_tensor *out = finish(acc, &p, a->dtype);
     return record(out, a, ndims < 0 ? &mean_all_kind : &mean_dim_kind, &p);
 }
 

@@ -1,5 +1,6 @@
-/* sum_order.c — floating sums added up in PyTorch's CPU order, so that float32 results are
- * bit-identical to torch.sum (and so to mean, which PyTorch computes as sum / count).
+/* sum_order.c — floating sums in PyTorch's CPU order for any layout (strided, middle dims,
+ * several dims, large whole-tensor sums; cascade.c serves contiguous rows and columns), so that
+ * float32 results are bit-identical to torch.sum (and mean, PyTorch's sum / count).
  *
  * PyTorch's CPU sum kernel accumulates in the tensor's own dtype with a cascade: the reduced
  * elements are read in the iterator's order (reduced dims innermost, then by input stride),
