@@ -63,7 +63,8 @@ ceil_log2(int64_t x)
     {                                                                                        \
         int64_t size_ilp = size / ILP;                                                       \
         T part[ILP];                                                                         \
-        for (int k = 0; k < ILP; k++) part[k] = level_sum_##SUFFIX(x + k * step, ILP * step, size_ilp); \
+        for (int k = 0; k < ILP; k++)                                                        \
+            part[k] = level_sum_##SUFFIX(x + k * step, ILP * step, size_ilp);                \
         for (int64_t i = size_ilp * ILP; i < size; i++) part[0] += x[i * step];              \
         for (int k = 1; k < ILP; k++) part[0] += part[k];                                    \
         return part[0];                                                                      \
