@@ -405,7 +405,8 @@ class Tensor(_C.TensorBase):
         if not self.dtype.is_floating_point:
             return self.clone()
         a = self.detach().numpy()
-        return _C.from_numpy(_np.ascontiguousarray(fn(a).astype(a.dtype)).reshape(tuple(self.shape)))
+        res = _np.ascontiguousarray(fn(a).astype(a.dtype))
+        return _C.from_numpy(res.reshape(tuple(self.shape)))
 
     def floor(self):
         import numpy as _np

@@ -1,5 +1,6 @@
-/* sum_order.c — floating sums added up in PyTorch's CPU order, so that float32 results are
- * bit-identical to torch.sum (and so to mean, which PyTorch computes as sum / count).
+/* sum_order.c — floating sums in PyTorch's CPU order for any layout (contiguous or strided,
+ * leading, trailing, middle or several dims, large whole-tensor sums), so that float32 results
+ * are bit-identical to torch.sum (and mean, PyTorch's sum / count).
  *
  * PyTorch's CPU sum kernel accumulates in the tensor's own dtype with a cascade: the reduced
  * elements are read in the iterator's order (reduced dims innermost, then by input stride),
@@ -62,7 +63,8 @@ ceil_log2(int64_t x)
     {                                                                                        \
         int64_t size_ilp = size / ILP;                                                       \
         T part[ILP];                                                                         \
-        for (int k = 0; k < ILP; k++) part[k] = level_sum_##SUFFIX(x + k * step, ILP * step, size_ilp); \
+        for (int k = 0; k < ILP; k++)                                                        \
+            part[k] = level_sum_##SUFFIX(x + k * step, ILP * step, size_ilp);                \
         for (int64_t i = size_ilp * ILP; i < size; i++) part[0] += x[i * step];              \
         for (int k = 1; k < ILP; k++) part[0] += part[k];                                    \
         return part[0];                                                                      \
