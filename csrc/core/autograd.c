@@ -134,6 +134,12 @@ pl_node_saved(pl_node *node, int i)
 void
 pl_node_attach(pl_tensor *out, pl_node *node_steal)
 {
+    if (out->grad_fn) {
+        pl_node_forget_retained(out->grad_fn, out);
+    }
+    if (out->retains_grad && node_steal) {
+        node_steal->retained = out; /* retain_grad follows the tensor to its new history */
+    }
     pl_node_release(out->grad_fn);
     out->grad_fn = node_steal;
     out->output_nr = 0;
@@ -247,8 +253,58 @@ pl_node_forget_leaf(pl_node *node, pl_tensor *leaf)
 }
 
 void
+pl_node_forget_retained(pl_node *node, pl_tensor *t)
+{
+    if (node->retained == t) {
+        node->retained = NULL;
+    }
+}
+
+pl_status
+pl_tensor_retain_grad(pl_tensor *t)
+{
+    if (!t->requires_grad) {
+        return pl_error_set(PL_ERR_RUNTIME, "can't retain_grad on Tensor that has requires_grad=False");
+    }
+    if (!t->grad_fn) {
+        return PL_OK; /* a leaf keeps its gradient anyway */
+    }
+    t->retains_grad = true;
+    t->grad_fn->retained = t;
+    return PL_OK;
+}
+
+/* Stores (or adds out of place, as PyTorch does) the gradient flowing into node in the .grad
+ * of the tensor that retains it. */
+static pl_status
+store_retained_grad(pl_node *node, pl_tensor *dout)
+{
+    pl_tensor *t = node->retained;
+    pl_tensor *g;
+    if (!t->grad) {
+        g = pl_tensor_empty(t->ndim, t->shape, t->dtype);
+        if (g && pl_copy_raw(g, dout) != PL_OK) {
+            pl_tensor_release(g);
+            g = NULL;
+        }
+    } else {
+        g = pl_binary(PL_ADD, t->grad, dout, 1.0, false, false);
+    }
+    if (!g) {
+        return pl_error_status();
+    }
+    pl_tensor_release(t->grad);
+    t->grad = g;
+    return PL_OK;
+}
+
+void
 pl_tensor_detach_(pl_tensor *t)
 {
+    if (t->grad_fn) {
+        pl_node_forget_retained(t->grad_fn, t);
+    }
+    t->retains_grad = false;
     pl_node_release(t->grad_fn);
     t->grad_fn = NULL;
     t->requires_grad = false;
@@ -401,6 +457,13 @@ pl_backward(pl_tensor *root, pl_tensor *grad, bool retain_graph)
         pl_tensor *dout = n->grad_buffer;
         n->grad_buffer = NULL;
         pl_tensor *din[PL_NODE_MAX_INPUTS] = {0};
+        if (dout && n->retained) {
+            st = store_retained_grad(n, dout);
+            if (st != PL_OK) {
+                pl_tensor_release(dout);
+                goto done;
+            }
+        }
         if (dout) { /* a node reached only by "no gradient" edges just passes that on */
             st = n->kind->backward(n, dout, din);
             pl_tensor_release(dout);

@@ -48,6 +48,10 @@ struct pl_node {
     double scalars[4];
     int64_t ints[2 * PL_MAX_DIMS + 2];
     pl_tensor *leaf; /* AccumulateGrad only: owned reference to the leaf */
+    /* Borrowed (weak) link to the non-leaf output that called retain_grad(): the engine stores
+     * this node's incoming gradient in its .grad. Cleared when that tensor dies or takes
+     * another grad_fn, so the node never keeps it alive. */
+    pl_tensor *retained;
     void *pyobj;     /* borrowed back-pointer to the binding's wrapper, or NULL */
 
     /* engine scratch, valid during one backward call */
@@ -79,6 +83,12 @@ pl_node_retain(pl_node *n)
     return n;
 }
 void pl_node_forget_leaf(pl_node *node, pl_tensor *leaf); /* leaf is dying */
+/* t (a non-leaf, or one losing its grad_fn) is dying: drop the node's weak link to it. */
+void pl_node_forget_retained(pl_node *node, pl_tensor *t);
+/* Tensor.retain_grad(): a non-leaf keeps the gradient backward computes for it in .grad,
+ * accumulated over backward calls. No-op on a leaf; PL_ERR_RUNTIME when t does not require
+ * grad. */
+pl_status pl_tensor_retain_grad(pl_tensor *t);
 /* The AccumulateGrad node of a leaf (new reference), created on first use. */
 pl_node *pl_grad_accumulator(pl_tensor *leaf);
 extern const pl_node_kind pl_accumulate_grad_kind;

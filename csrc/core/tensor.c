@@ -308,6 +308,9 @@ pl_tensor_release(pl_tensor *t)
         pl_node_forget_leaf(t->grad_accumulator, t);
     }
     pl_tensor_release(t->grad);
+    if (t->grad_fn) {
+        pl_node_forget_retained(t->grad_fn, t);
+    }
     pl_node_release(t->grad_fn);
     pl_storage_release(t->storage); /* may differ from home after .data = ... */
     if (t->embedded) {

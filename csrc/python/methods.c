@@ -155,6 +155,14 @@ m_detach_(PyObject *self, PyObject *u)
 }
 
 static PyObject *
+m_retain_grad(PyObject *self, PyObject *u)
+{
+    (void)u;
+    if (pl_tensor_retain_grad(T(self)) != PL_OK) return plpy_raise();
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 m_requires_grad_(ARGS)
 {
     static const char *const names[] = {"requires_grad", NULL};
@@ -415,6 +423,7 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("numpy", m_numpy),
     M_NOARGS("detach", m_detach),
     M_NOARGS("detach_", m_detach_),
+    M_NOARGS("retain_grad", m_retain_grad),
     M_KW("requires_grad_", m_requires_grad_),
     M_KW("clone", m_clone),
     M_KW("contiguous", m_contiguous),

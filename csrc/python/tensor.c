@@ -230,7 +230,20 @@ static PyObject *
 get_grad(PyObject *op, void *c)
 {
     (void)c;
-    pl_tensor *g = SELF_T(op)->grad;
+    pl_tensor *t = SELF_T(op);
+    pl_tensor *g = t->grad;
+    if (!g && t->grad_fn && !t->retains_grad) {
+        if (PyErr_WarnEx(PyExc_UserWarning,
+                         "The .grad attribute of a Tensor that is not a leaf Tensor is being "
+                         "accessed. Its .grad attribute won't be populated during "
+                         "autograd.backward(). If you indeed want the .grad field to be populated "
+                         "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                         "access the non-leaf Tensor by mistake, make sure you access the leaf "
+                         "Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more "
+                         "information.", 1) < 0) {
+            return NULL;
+        }
+    }
     if (!g) Py_RETURN_NONE;
     return plpy_wrap(pl_tensor_retain(g));
 }

@@ -419,9 +419,7 @@ pl_rebase_inplace(pl_tensor *a, pl_tensor *result)
     if (st != PL_OK) return st;
     pl_tensor_bump_version(a);
     if (result->grad_fn) {
-        pl_node_release(a->grad_fn);
-        a->grad_fn = pl_node_retain(result->grad_fn);
-        a->requires_grad = true;
+        pl_node_attach(a, pl_node_retain(result->grad_fn)); /* moves a retain_grad link too */
     }
     return PL_OK;
 }
