@@ -108,6 +108,16 @@ pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_
 pl_tensor *pl_masked_select_rows(pl_tensor *a, pl_tensor *mask); /* a[mask], mask over leading dims */
 pl_status pl_index_put_(pl_tensor *a, pl_tensor *index, pl_tensor *values); /* a[index] = values */
 pl_tensor *pl_cat(pl_tensor *const *ts, int n, int64_t dim, bool is_stack);
+
+/* ---- advanced indexing (ops/index_adv.c) ----
+ * indices: n entries covering a's dims left to right: NULL takes one dim whole, an int64 tensor
+ * indexes one dim, a bool mask covers as many dims as it has. The index tensors broadcast to
+ * one shape B, whose dims replace the indexed ones in the result when those are adjacent and
+ * lead it otherwise (PyTorch's rule). Errors are PyTorch's IndexErrors. */
+pl_tensor *pl_index(pl_tensor *a, int n, pl_tensor *const *indices); /* IndexBackward0 */
+/* a[indices] = values (broadcast to the indexing result, cast to a's dtype); not recorded by
+ * autograd; bumps a's version. */
+pl_status pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);
 pl_tensor *pl_nonzero(pl_tensor *a);
 
 #endif

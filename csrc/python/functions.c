@@ -489,6 +489,12 @@ f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     return finish_factory(out, kw.requires_grad);
 }
 
+PyObject *
+plpy_tensor_from_data(PyObject *data)
+{
+    return f_tensor(NULL, &data, 1, NULL);
+}
+
 /* ---- NumPy ---- */
 
 static void

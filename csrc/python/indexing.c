@@ -1,27 +1,44 @@
-/* indexing.c — Tensor.__getitem__ / __setitem__: ints, slices, None, Ellipsis, bools, and one
- * advanced index (an int64 or bool tensor, or a list of ints) per expression. */
+/* indexing.c — Tensor.__getitem__ / __setitem__: ints, slices, None, Ellipsis, and advanced
+ * indices (int64 or bool tensors, lists, Python bools), any number of them per subscript.
+ *
+ * The basic items are applied first as views (select, slice, unsqueeze), as PyTorch does; the
+ * advanced ones are then gathered or assigned in one go by the core (ops/index_adv.c). */
 #include "args.h"
 #include "plpy.h"
 
 #define T(op) (((PlTensorObject *)(op))->t)
+#define MAX_ITEMS 64
 
-/* Converts a list / tuple-of-ints index or a tensor to an index tensor (new ref), or NULL. */
+static const char invalid_index_msg[] =
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+    "indices (got %s)";
+
+/* Converts a list / tuple index to an index tensor (new ref), or NULL with an exception: a
+ * flat list of ints (or of bools: a mask) directly, anything nested through tensor(); the
+ * result is a bool mask when the data is all bools, else int64 (floats are truncated, as
+ * PyTorch's index conversion does). */
 static pl_tensor *
-index_tensor(PyObject *obj)
+sequence_index(PyObject *obj)
 {
-    if (plpy_is_tensor(obj)) {
-        pl_tensor *t = T(obj);
-        if (t->dtype != PL_INT64 && t->dtype != PL_BOOL) {
-            PyErr_SetString(PyExc_IndexError, "tensors used as indices must be long, int, byte or bool tensors");
-            return NULL;
-        }
-        return pl_tensor_retain(t);
-    }
     PyObject *seq = PySequence_Fast(obj, "index must be a sequence");
     if (!seq) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    bool all_bool = n > 0;
-    for (Py_ssize_t i = 0; i < n; i++) all_bool = all_bool && PyBool_Check(PySequence_Fast_GET_ITEM(seq, i));
+    bool all_bool = n > 0, flat = true;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
+        all_bool = all_bool && PyBool_Check(o);
+        flat = flat && (PyLong_Check(o) || (PyIndex_Check(o) && !plpy_is_tensor(o)));
+    }
+    if (!flat) {
+        Py_DECREF(seq);
+        PyObject *t = plpy_tensor_from_data(obj);
+        if (!t) return NULL;
+        pl_tensor *r = T(t);
+        r = r->dtype == PL_BOOL || r->dtype == PL_INT64 ? pl_tensor_retain(r) : pl_to_dtype(r, PL_INT64);
+        Py_DECREF(t);
+        if (!r) plpy_raise();
+        return r;
+    }
     int64_t len = n;
     pl_tensor *t = pl_tensor_empty(1, &len, all_bool ? PL_BOOL : PL_INT64);
     if (!t) {
@@ -37,8 +54,6 @@ index_tensor(PyObject *obj)
         }
         int64_t v;
         if (plpy_as_int64(o, 0, &v) < 0) {
-            PyErr_Clear();
-            PyErr_SetString(PyExc_IndexError, "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices");
             Py_DECREF(seq);
             pl_tensor_release(t);
             return NULL;
@@ -50,23 +65,79 @@ index_tensor(PyObject *obj)
 }
 
 static bool
-is_advanced(PyObject *k)
+is_sequence_index(PyObject *k)
 {
-    return plpy_is_tensor(k) || PyList_Check(k);
+    return PySequence_Check(k) && !PyUnicode_Check(k) && !PyBytes_Check(k) && !plpy_is_tensor(k);
 }
 
-/* Applies the basic part of key to self; returns the view (new ref) and, when the key holds an
- * advanced index, that index (new ref) and the dim it applies to. */
-static pl_tensor *
-apply_index(PyObject *self, PyObject *key, pl_tensor **adv, int *adv_dim)
+/* A list key holding sequences, tensors, slices, None or Ellipsis stands for a tuple (PyTorch's
+ * deprecated NumPy rule); 1 when it does (after warning), 0 when not, -1 on error. */
+static int
+list_as_tuple(PyObject *key)
 {
-    PyObject *items[64];
+    if (!PyList_Check(key)) return 0;
+    Py_ssize_t n = PyList_GET_SIZE(key);
+    if (n >= 32) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(key, i);
+        if (plpy_is_tensor(o) || is_sequence_index(o) || PySlice_Check(o) || o == Py_Ellipsis ||
+            o == Py_None) {
+            if (PyErr_WarnEx(PyExc_UserWarning,
+                             "Using a non-tuple sequence for multidimensional indexing is "
+                             "deprecated and will be changed in pytorch 2.9; use x[tuple(seq)] "
+                             "instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor "
+                             "index, x[torch.tensor(seq)], which will result either in an error or "
+                             "a different result", 1) < 0) {
+                return -1;
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The advanced indices of a subscript, in order, with the dim of the basic view each starts at. */
+typedef struct adv_list {
+    int n;
+    pl_tensor *t[MAX_ITEMS]; /* owned: int64 or bool */
+    int dim[MAX_ITEMS];
+} adv_list;
+
+static void
+adv_clear(adv_list *adv)
+{
+    for (int i = 0; i < adv->n; i++) pl_tensor_release(adv->t[i]);
+    adv->n = 0;
+}
+
+/* Dims of the basic view an index covers. */
+static int
+adv_span(const pl_tensor *ix)
+{
+    return ix->dtype == PL_BOOL ? ix->ndim : 1;
+}
+
+/* Applies the basic items of key to self and returns that view (new ref); collects the
+ * advanced items in adv. */
+static pl_tensor *
+apply_index(PyObject *self, PyObject *key, adv_list *adv)
+{
+    PyObject *items[MAX_ITEMS];
+    pl_tensor *conv[MAX_ITEMS] = {NULL}; /* advanced items as tensors (owned) */
     Py_ssize_t n;
-    *adv = NULL;
-    *adv_dim = -1;
+    adv->n = 0;
+    PyObject *tuple = NULL;
+    int as_tuple = list_as_tuple(key);
+    if (as_tuple < 0) return NULL;
+    if (as_tuple) {
+        tuple = PySequence_Tuple(key);
+        if (!tuple) return NULL;
+        key = tuple;
+    }
     if (PyTuple_Check(key)) {
         n = PyTuple_GET_SIZE(key);
-        if (n > 64) {
+        if (n > MAX_ITEMS) {
+            Py_XDECREF(tuple);
             PyErr_SetString(PyExc_IndexError, "too many indices");
             return NULL;
         }
@@ -76,7 +147,8 @@ apply_index(PyObject *self, PyObject *key, pl_tensor **adv, int *adv_dim)
         items[0] = key;
     }
     pl_tensor *t = T(self);
-    /* count the dims the key consumes, to expand an Ellipsis */
+    pl_tensor *cur = NULL;
+    /* convert the advanced items and count the dims the key consumes, to expand an Ellipsis */
     int consumed = 0;
     bool has_ellipsis = false;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -84,40 +156,80 @@ apply_index(PyObject *self, PyObject *key, pl_tensor **adv, int *adv_dim)
         if (k == Py_Ellipsis) {
             if (has_ellipsis) {
                 PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis ('...')");
-                return NULL;
+                goto fail;
             }
             has_ellipsis = true;
-        } else if (k != Py_None && !PyBool_Check(k)) {
-            if (plpy_is_tensor(k) && T(k)->dtype == PL_BOOL) consumed += T(k)->ndim;
-            else consumed += 1;
+            continue;
         }
+        if (k == Py_None || PyBool_Check(k)) continue;
+        if (plpy_is_tensor(k)) {
+            pl_tensor *kt = T(k);
+            if (kt->dtype != PL_INT64 && kt->dtype != PL_BOOL) {
+                PyErr_SetString(PyExc_IndexError,
+                                "tensors used as indices must be long, int, byte or bool tensors");
+                goto fail;
+            }
+            if (kt->ndim == 0 && kt->dtype == PL_BOOL) continue; /* as a Python bool */
+            if (kt->ndim > 0) conv[i] = pl_tensor_retain(kt);
+        } else if (is_sequence_index(k)) {
+            conv[i] = sequence_index(k);
+            if (!conv[i]) goto fail;
+        }
+        consumed += conv[i] ? adv_span(conv[i]) : 1;
     }
     if (consumed > t->ndim) {
         PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d", t->ndim);
-        return NULL;
+        goto fail;
     }
-    pl_tensor *cur = pl_tensor_retain(t);
+    cur = pl_tensor_retain(t);
     int dim = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *k = items[i];
         pl_tensor *next = NULL;
+        if (conv[i]) {
+            if (adv->n == MAX_ITEMS) {
+                PyErr_SetString(PyExc_IndexError, "too many indices");
+                goto fail;
+            }
+            adv->t[adv->n] = conv[i];
+            adv->dim[adv->n++] = dim;
+            dim += adv_span(conv[i]);
+            conv[i] = NULL;
+            continue;
+        }
+        bool is_bool = PyBool_Check(k) || (plpy_is_tensor(k) && T(k)->ndim == 0 && T(k)->dtype == PL_BOOL);
         if (k == Py_Ellipsis) {
             dim += t->ndim - consumed;
             continue;
         } else if (k == Py_None) {
             next = pl_unsqueeze(cur, dim);
             dim++;
-        } else if (PyBool_Check(k)) {
-            next = pl_unsqueeze(cur, dim);
-            if (next && k == Py_False) {
-                pl_tensor *e = pl_slice(next, dim, 0, 0, 1);
-                pl_tensor_release(next);
-                next = e;
+        } else if (is_bool) {
+            /* a new dim of size 1, indexed by [0] (True) or by nothing (False) */
+            bool truth = PyBool_Check(k) ? k == Py_True : pl_tensor_get_double(T(k), 0) != 0;
+            int64_t len = truth ? 1 : 0;
+            pl_tensor *ix = pl_tensor_zeros(1, &len, PL_INT64);
+            if (!ix || adv->n == MAX_ITEMS) {
+                pl_tensor_release(ix);
+                if (!PyErr_Occurred()) plpy_raise();
+                goto fail;
             }
+            adv->t[adv->n] = ix;
+            adv->dim[adv->n++] = dim;
+            next = pl_unsqueeze(cur, dim);
             dim++;
-        } else if (PyLong_Check(k) || (PyIndex_Check(k) && !plpy_is_tensor(k))) {
+        } else if (PyLong_Check(k) || (PyIndex_Check(k) && !plpy_is_tensor(k)) ||
+                   (plpy_is_tensor(k) && T(k)->ndim == 0)) {
             int64_t v;
-            if (plpy_as_int64(k, 0, &v) < 0) goto fail;
+            if (plpy_is_tensor(k)) v = (int64_t)pl_tensor_get_double(T(k), 0);
+            else if (plpy_as_int64(k, 0, &v) < 0) goto fail;
+            int64_t size = cur->shape[dim];
+            if (v < -size || v >= size) {
+                /* PyTorch names the position of the item in the subscript */
+                PyErr_Format(PyExc_IndexError, "index %lld is out of bounds for dimension %zd with "
+                             "size %lld", (long long)v, i, (long long)size);
+                goto fail;
+            }
             next = pl_select(cur, dim, v);
         } else if (PySlice_Check(k)) {
             Py_ssize_t start, stop, step;
@@ -128,26 +240,8 @@ apply_index(PyObject *self, PyObject *key, pl_tensor **adv, int *adv_dim)
             }
             next = pl_slice(cur, dim, start, stop, step);
             dim++;
-        } else if (plpy_is_tensor(k) && T(k)->ndim == 0 && T(k)->dtype == PL_INT64) {
-            next = pl_select(cur, dim, (int64_t)pl_tensor_get_double(T(k), 0));
-        } else if (is_advanced(k)) {
-            if (*adv) {
-                PyErr_SetString(PyExc_NotImplementedError,
-                                "pytorchlite supports one tensor or list index per indexing expression");
-                goto fail;
-            }
-            *adv = index_tensor(k);
-            if (!*adv) goto fail;
-            *adv_dim = dim;
-            dim += (*adv)->dtype == PL_BOOL ? (*adv)->ndim : 1;
-            continue;
         } else {
-            PyErr_SetString(PyExc_IndexError,
-                            "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                            "Variables are valid indices (got %s)");
-            PyErr_Format(PyExc_IndexError,
-                         "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                         "Variables are valid indices (got %s)", Py_TYPE(k)->tp_name);
+            PyErr_Format(PyExc_IndexError, invalid_index_msg, Py_TYPE(k)->tp_name);
             goto fail;
         }
         pl_tensor_release(cur);
@@ -157,12 +251,39 @@ apply_index(PyObject *self, PyObject *key, pl_tensor **adv, int *adv_dim)
             goto fail;
         }
     }
+    Py_XDECREF(tuple);
     return cur;
 fail:
+    for (Py_ssize_t i = 0; i < n; i++) pl_tensor_release(conv[i]);
     pl_tensor_release(cur);
-    pl_tensor_release(*adv);
-    *adv = NULL;
+    adv_clear(adv);
+    Py_XDECREF(tuple);
     return NULL;
+}
+
+/* The core's index list for the view v: NULL for each dim taken whole, the index tensors where
+ * they start. Returns the number of entries. Borrowed tensors. */
+static int
+index_entries(const adv_list *adv, pl_tensor **entries)
+{
+    int n = 0, dim = 0;
+    for (int i = 0; i < adv->n; i++) {
+        while (dim < adv->dim[i] && n < MAX_ITEMS) {
+            entries[n++] = NULL;
+            dim++;
+        }
+        if (n == MAX_ITEMS) break;
+        entries[n++] = adv->t[i];
+        dim += adv_span(adv->t[i]);
+    }
+    return n;
+}
+
+/* The single int64 index over dim 0 that index_select serves directly. */
+static bool
+is_leading_select(const adv_list *adv)
+{
+    return adv->n == 1 && adv->dim[0] == 0 && adv->t[0]->dtype == PL_INT64;
 }
 
 PyObject *
@@ -174,64 +295,28 @@ plpy_tensor_getitem(PyObject *self, PyObject *key)
         if (plpy_as_int64(key, 0, &v) < 0) return NULL;
         return plpy_wrap(pl_select(T(self), 0, v));
     }
-    pl_tensor *adv;
-    int adv_dim;
-    pl_tensor *v = apply_index(self, key, &adv, &adv_dim);
+    adv_list adv;
+    pl_tensor *v = apply_index(self, key, &adv);
     if (!v) return NULL;
-    if (!adv) return plpy_wrap(v);
+    if (adv.n == 0) return plpy_wrap(v);
     pl_tensor *r;
-    if (adv->dtype == PL_BOOL) {
-        if (adv_dim != 0) {
-            pl_tensor *moved = NULL;
-            (void)moved;
-            PyErr_SetString(PyExc_NotImplementedError,
-                            "pytorchlite supports boolean masks only over the leading dimensions");
-            pl_tensor_release(v);
-            pl_tensor_release(adv);
-            return NULL;
-        }
-        if (adv->ndim == 0) {
-            r = pl_unsqueeze(v, 0);
-            if (r && pl_tensor_get_double(adv, 0) == 0) {
-                pl_tensor *e = pl_slice(r, 0, 0, 0, 1);
-                pl_tensor_release(r);
-                r = e;
-            }
-        } else {
-            r = pl_masked_select_rows(v, adv);
-        }
-    } else if (adv->ndim <= 1) {
-        pl_tensor *idx = adv->ndim == 0 ? pl_unsqueeze(adv, 0) : pl_tensor_retain(adv);
-        r = idx ? pl_index_select(v, adv_dim, idx, true) : NULL;
-        if (r && adv->ndim == 0) {
-            pl_tensor *s = pl_squeeze(r, false, adv_dim);
-            pl_tensor_release(r);
-            r = s;
-        }
-        pl_tensor_release(idx);
+    pl_tensor *idx = adv.t[0];
+    if (is_leading_select(&adv) && idx->ndim == 1) {
+        r = pl_index_select(v, 0, idx, true); /* the common x[idx]: whole rows at once */
     } else {
-        /* a multi-dim index: gather with the flattened index, then restore its shape */
-        pl_tensor *ic = pl_contiguous(adv);
-        pl_tensor *flat = ic ? pl_view(ic, 1, &adv->numel) : NULL;
-        pl_tensor *g = flat ? pl_index_select(v, adv_dim, flat, true) : NULL;
-        r = NULL;
-        if (g) {
-            int64_t shape[PL_MAX_DIMS];
-            int nd = 0;
-            for (int d = 0; d < adv_dim; d++) shape[nd++] = v->shape[d];
-            for (int d = 0; d < adv->ndim && nd < PL_MAX_DIMS; d++) shape[nd++] = adv->shape[d];
-            for (int d = adv_dim + 1; d < v->ndim && nd < PL_MAX_DIMS; d++) shape[nd++] = v->shape[d];
-            pl_tensor *gc = pl_contiguous(g);
-            r = gc ? pl_view(gc, nd, shape) : NULL;
-            pl_tensor_release(gc);
-        }
-        pl_tensor_release(ic);
-        pl_tensor_release(flat);
-        pl_tensor_release(g);
+        pl_tensor *entries[MAX_ITEMS];
+        int n = index_entries(&adv, entries);
+        r = pl_index(v, n, entries);
     }
     pl_tensor_release(v);
-    pl_tensor_release(adv);
+    adv_clear(&adv);
     return plpy_wrap(r);
+}
+
+static const char *
+dtype_title(pl_dtype dt)
+{
+    return dt == PL_FLOAT32 ? "Float" : dt == PL_FLOAT64 ? "Double" : dt == PL_INT64 ? "Long" : "Bool";
 }
 
 int
@@ -249,9 +334,8 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
                         "autograd graph; assign under torch.no_grad() or to a detached tensor");
         return -1;
     }
-    pl_tensor *adv;
-    int adv_dim;
-    pl_tensor *v = apply_index(self, key, &adv, &adv_dim);
+    adv_list adv;
+    pl_tensor *v = apply_index(self, key, &adv);
     if (!v) return -1;
     pl_tensor *src = plpy_is_tensor(value) ? pl_tensor_retain(T(value)) : plpy_scalar_tensor(value);
     if (!src) {
@@ -260,24 +344,29 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
                          pl_dtype_name(t->dtype));
         }
         pl_tensor_release(v);
-        pl_tensor_release(adv);
+        adv_clear(&adv);
         return -1;
     }
     pl_status st;
-    if (adv) {
-        if (adv_dim != 0) {
-            pl_tensor *moved = pl_transpose(v, 0, adv_dim);
-            st = moved ? pl_index_put_(moved, adv, src) : pl_error_status();
-            pl_tensor_release(moved);
-        } else {
-            st = pl_index_put_(v, adv, src);
-        }
-    } else {
+    /* a tensor value must have the destination's dtype, except a 0-dim one under one mask */
+    bool mask_fill = adv.n == 1 && adv.t[0]->dtype == PL_BOOL && src->ndim == 0;
+    if (adv.n > 0 && plpy_is_tensor(value) && src->dtype != t->dtype && !mask_fill) {
+        st = pl_error_set(PL_ERR_RUNTIME,
+                          "Index put requires the source and destination dtypes match, got %s for "
+                          "the destination and %s for the source.",
+                          dtype_title(t->dtype), dtype_title(src->dtype));
+    } else if (adv.n == 0) {
         st = pl_copy_raw(v, src);
+    } else if (is_leading_select(&adv) && adv.t[0]->ndim <= 1) {
+        st = pl_index_put_(v, adv.t[0], src);
+    } else {
+        pl_tensor *entries[MAX_ITEMS];
+        int n = index_entries(&adv, entries);
+        st = pl_index_put(v, n, entries, src);
     }
     if (st == PL_OK) pl_tensor_bump_version(t);
     pl_tensor_release(v);
-    pl_tensor_release(adv);
     pl_tensor_release(src);
+    adv_clear(&adv);
     return st == PL_OK ? 0 : plpy_raise_int();
 }

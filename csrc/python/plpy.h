@@ -64,6 +64,9 @@ int plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape);
  * object can be an ndarray), -1 with an exception set. */
 int plpy_numpy_api(int force);
 
+/* torch.tensor(data) with the inferred dtype (new ref). */
+PyObject *plpy_tensor_from_data(PyObject *data);
+
 /* torch.Size of a shape (new ref). */
 PyObject *plpy_make_size(int ndim, const int64_t *shape);
 /* The Python object of an autograd node (its grad_fn); new ref. */
