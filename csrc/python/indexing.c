@@ -238,6 +238,11 @@ apply_index(PyObject *self, PyObject *key, adv_list *adv)
                 PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
                 goto fail;
             }
+            int64_t size = cur->shape[dim];
+            if (start == 0 && stop >= size && step == 1) {
+                dim++; /* a slice over the whole dim is no op, as in PyTorch */
+                continue;
+            }
             next = pl_slice(cur, dim, start, stop, step);
             dim++;
         } else {
@@ -252,6 +257,16 @@ apply_index(PyObject *self, PyObject *key, adv_list *adv)
         }
     }
     Py_XDECREF(tuple);
+    if (cur == t) {
+        /* nothing applied (x[...], x[:], x[()]): still a new view, as PyTorch's alias */
+        pl_tensor *a = pl_alias_view(t);
+        pl_tensor_release(cur);
+        cur = a;
+        if (!cur) {
+            plpy_raise();
+            adv_clear(adv);
+        }
+    }
     return cur;
 fail:
     for (Py_ssize_t i = 0; i < n; i++) pl_tensor_release(conv[i]);

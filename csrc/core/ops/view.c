@@ -112,6 +112,13 @@ static const pl_node_kind unsafe_view_kind = {"UnsafeViewBackward0", reshape_bac
 static const pl_node_kind squeeze_all_kind = {"SqueezeBackward0", reshape_backward};
 static const pl_node_kind squeeze_dim_kind = {"SqueezeBackward1", reshape_backward};
 static const pl_node_kind unsqueeze_kind = {"UnsqueezeBackward0", reshape_backward};
+static const pl_node_kind alias_kind = {"AliasBackward0", reshape_backward};
+
+pl_tensor *
+pl_alias_view(pl_tensor *a)
+{
+    return make_view(a, a->ndim, a->shape, a->strides, a->offset, &alias_kind, NULL, 0);
+}
 
 pl_tensor *
 pl_view(pl_tensor *a, int ndim, const int64_t *shape_in)
