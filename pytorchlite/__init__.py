@@ -207,6 +207,8 @@ isfinite = Tensor.isfinite
 nonzero = Tensor.nonzero
 masked_fill = Tensor.masked_fill
 square = Tensor.square
+erf = Tensor.erf
+erf_ = Tensor.erf_
 all = Tensor.all  # noqa: A001
 any = Tensor.any  # noqa: A001
 prod = Tensor.prod
@@ -233,6 +235,8 @@ def bmm(input, mat2):  # noqa: A002
         raise RuntimeError(f"batch1 must be a 3D tensor" if input.dim() != 3 else
                            "batch2 must be a 3D tensor")
     return input.matmul(mat2)
+
+from ._einsum import einsum  # noqa: E402
 
 # ---- random streams, printing, submodules ----
 from .random import *  # noqa: E402,F401,F403

@@ -68,6 +68,10 @@ pl_tensor *pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double
 pl_status pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max);
 pl_tensor *pl_leaky_relu(pl_tensor *a, double slope);
 pl_tensor *pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b);
+/* erf (ErfBackward0; integer input gives the default float dtype) and GELU, exact or with
+ * PyTorch's tanh approximation (GeluBackward0) (ops/special.c). */
+pl_tensor *pl_erf(pl_tensor *a);
+pl_tensor *pl_gelu(pl_tensor *a, bool approximate_tanh);
 
 /* ---- reductions (ops/reduce.c) ----
  * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */

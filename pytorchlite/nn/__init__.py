@@ -1,9 +1,9 @@
 """pytorchlite.nn: modules, parameters, layers, functional, init and utils (PyTorch's API)."""
 from .parameter import Buffer, Parameter
-from .modules import (BCELoss, BCEWithLogitsLoss, ELU, HuberLoss, SiLU, SmoothL1Loss, Softplus,
-                      CrossEntropyLoss, Dropout, Flatten, Identity, L1Loss, LeakyReLU, Linear,
-                      LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, ReLU,
-                      Sequential, Sigmoid, Softmax, Tanh)
+from .modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, ELU, Flatten, GELU,
+                      HuberLoss, Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, Module,
+                      ModuleDict, ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, SiLU,
+                      SmoothL1Loss, Softmax, Softplus, Tanh)
 from . import functional, init, utils
 
 __all__ = [
@@ -11,5 +11,5 @@ __all__ = [
     "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout", "Sequential", "ModuleList",
     "ModuleDict", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "functional", "init",
     "utils", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "SiLU", "ELU",
-    "Softplus",
+    "Softplus", "GELU",
 ]

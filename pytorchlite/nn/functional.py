@@ -9,7 +9,7 @@ import pytorchlite as torch
 
 __all__ = [
     "linear", "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "dropout", "flatten", "mse_loss", "l1_loss", "nll_loss", "cross_entropy",
+    "dropout", "flatten", "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "gelu",
 ]
 
 _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}
@@ -305,6 +305,16 @@ def silu(input, inplace=False):
     """x * sigmoid(x), computed as x / (1 + exp(-x)) like PyTorch."""
     result = input / ((-input).exp() + 1)
     return input.copy_(result) if inplace else result
+
+
+def gelu(input, *, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses PyTorch's tanh form.
+
+    One fused op of the core (GeluBackward0).
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return torch._C._gelu(input, approximate == "tanh")
 
 
 def elu(input, alpha=1.0, inplace=False):

@@ -1,0 +1,184 @@
+/* special.c — the error function and the GELU activation built on it (exact, and PyTorch's
+ * tanh approximation), each with its backward (ErfBackward0, GeluBackward0).
+ *
+ * Float32 tensors are computed in float, float64 in double, with libm's erf/exp/tanh: the
+ * results agree with PyTorch's own CPU kernels to within an ulp or so, not bit for bit (PyTorch
+ * hands GELU on float tensors of more than one element to oneDNN, whose erf is coarser). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../autograd.h"
+#include "../ops.h"
+
+#define SQRT1_2 0.70710678118654752440  /* 1 / sqrt(2) */
+#define TWO_SQRTPI 1.12837916709551257390 /* 2 / sqrt(pi) */
+#define SQRT2 1.41421356237309504880
+#define GELU_KAPPA 0.044715
+
+/* ---- scalar formulas, one per dtype ---- */
+
+#define DEFINE_GELU(SUF, T, ERF, EXP, TANH)                                                    \
+    static inline T gelu_##SUF(T x)                                                            \
+    {                                                                                          \
+        return x * (T)0.5 * ((T)1 + ERF(x * (T)SQRT1_2));                                      \
+    }                                                                                          \
+    static inline T gelu_tanh_##SUF(T x)                                                       \
+    {                                                                                          \
+        const T beta = (T)(SQRT2 * TWO_SQRTPI * 0.5);                                          \
+        T x_cube = x * x * x;                                                                  \
+        T inner = beta * (x + (T)GELU_KAPPA * x_cube);                                         \
+        return (T)0.5 * x * ((T)1 + TANH(inner));                                              \
+    }                                                                                          \
+    /* d gelu / dx = Phi(x) + x * phi(x) */                                                    \
+    static inline T dgelu_##SUF(T x)                                                           \
+    {                                                                                          \
+        const T alpha = (T)(TWO_SQRTPI * SQRT1_2 * 0.5);                                       \
+        T cdf = (T)0.5 * ((T)1 + ERF(x * (T)SQRT1_2));                                         \
+        T pdf = alpha * EXP((T)-0.5 * x * x);                                                  \
+        return cdf + x * pdf;                                                                  \
+    }                                                                                          \
+    static inline T dgelu_tanh_##SUF(T x)                                                      \
+    {                                                                                          \
+        const T beta = (T)(SQRT2 * TWO_SQRTPI * 0.5);                                          \
+        T x_sq = x * x;                                                                        \
+        T inner = beta * (x + (T)GELU_KAPPA * x_sq * x);                                       \
+        T th = TANH(inner);                                                                    \
+        T left = (T)0.5 * x, right = (T)1 + th;                                                \
+        T dleft = (T)0.5 * right;                                                              \
+        T dinner = beta * ((T)1 + (T)3 * (T)GELU_KAPPA * x_sq);                                \
+        T dright = left * ((T)1 - th * th) * dinner;                                           \
+        return dleft + dright;                                                                 \
+    }                                                                                          \
+    static inline T derf_##SUF(T x)                                                            \
+    {                                                                                          \
+        return (T)TWO_SQRTPI * EXP(-(x * x));                                                  \
+    }
+
+DEFINE_GELU(f32, float, erff, expf, tanhf)
+DEFINE_GELU(f64, double, erf, exp, tanh)
+
+typedef enum special_fn { FN_ERF, FN_GELU, FN_GELU_TANH, FN_DERF, FN_DGELU, FN_DGELU_TANH } special_fn;
+
+/* out[i] = f(x[i]) (or g[i] * f'(x[i]) for the derivatives); all contiguous, one dtype. */
+static void
+special_run(special_fn fn, pl_dtype dt, const void *x_, const void *g_, void *out_, int64_t n)
+{
+    if (dt == PL_FLOAT32) {
+        const float *x = x_, *g = g_; /* (n) */
+        float *out = out_;
+        for (int64_t i = 0; i < n; i++) {
+            switch (fn) {
+            case FN_ERF: out[i] = erff(x[i]); break;
+            case FN_GELU: out[i] = gelu_f32(x[i]); break;
+            case FN_GELU_TANH: out[i] = gelu_tanh_f32(x[i]); break;
+            case FN_DERF: out[i] = g[i] * derf_f32(x[i]); break;
+            case FN_DGELU: out[i] = g[i] * dgelu_f32(x[i]); break;
+            case FN_DGELU_TANH: out[i] = g[i] * dgelu_tanh_f32(x[i]); break;
+            }
+        }
+    } else {
+        const double *x = x_, *g = g_; /* (n) */
+        double *out = out_;
+        for (int64_t i = 0; i < n; i++) {
+            switch (fn) {
+            case FN_ERF: out[i] = erf(x[i]); break;
+            case FN_GELU: out[i] = gelu_f64(x[i]); break;
+            case FN_GELU_TANH: out[i] = gelu_tanh_f64(x[i]); break;
+            case FN_DERF: out[i] = g[i] * derf_f64(x[i]); break;
+            case FN_DGELU: out[i] = g[i] * dgelu_f64(x[i]); break;
+            case FN_DGELU_TANH: out[i] = g[i] * dgelu_tanh_f64(x[i]); break;
+            }
+        }
+    }
+}
+
+/* f applied to a floating tensor x: a new contiguous tensor of x's shape and dtype. */
+static pl_tensor *
+special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
+{
+    pl_tensor *xc = pl_contiguous(x), *gc = g ? pl_contiguous(g) : NULL;
+    pl_tensor *out = NULL;
+    if (xc && (!g || gc)) {
+        out = pl_tensor_empty(x->ndim, x->shape, x->dtype);
+        if (out) {
+            special_run(fn, x->dtype, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
+                        out->storage->data, x->numel);
+        }
+    }
+    pl_tensor_release(xc);
+    pl_tensor_release(gc);
+    return out;
+}
+
+/* ---- erf ---- */
+
+static pl_status
+erf_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    pl_tensor *gx = pl_to_dtype(g, x->dtype);
+    din[0] = gx ? special_apply(FN_DERF, x, gx) : NULL;
+    pl_tensor_release(gx);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind erf_kind = {"ErfBackward0", erf_backward};
+
+pl_tensor *
+pl_erf(pl_tensor *a)
+{
+    /* integer and bool inputs give the default floating dtype, as in PyTorch */
+    pl_tensor *x = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a)
+                                                  : pl_to_dtype(a, pl_default_float);
+    if (!x) return NULL;
+    pl_tensor *out = special_apply(FN_ERF, x, NULL);
+    if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&erf_kind, &a, 1);
+        if (!node || pl_node_save(node, 0, a) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            out = NULL;
+        } else {
+            pl_node_attach(out, node);
+        }
+    }
+    pl_tensor_release(x);
+    return out;
+}
+
+/* ---- gelu ---- */
+
+static pl_status
+gelu_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    pl_tensor *gx = pl_to_dtype(g, x->dtype);
+    din[0] = gx ? special_apply(node->ints[0] ? FN_DGELU_TANH : FN_DGELU, x, gx) : NULL;
+    pl_tensor_release(gx);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind gelu_kind = {"GeluBackward0", gelu_backward};
+
+pl_tensor *
+pl_gelu(pl_tensor *a, bool approximate_tanh)
+{
+    if (!pl_dtype_is_floating(a->dtype)) {
+        pl_error_set(PL_ERR_NOTIMPL, "\"GeluKernelImpl\" not implemented for '%s'",
+                     a->dtype == PL_INT64 ? "Long" : "Bool");
+        return NULL;
+    }
+    pl_tensor *out = special_apply(approximate_tanh ? FN_GELU_TANH : FN_GELU, a, NULL);
+    if (out && pl_needs_grad(&a, 1)) {
+        pl_node *node = pl_node_new(&gelu_kind, &a, 1);
+        if (!node || pl_node_save(node, 0, a) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->ints[0] = approximate_tanh;
+        pl_node_attach(out, node);
+    }
+    return out;
+}
