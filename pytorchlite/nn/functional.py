@@ -311,6 +311,10 @@ def gelu(input, *, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses PyTorch's tanh form.
 
     One fused op of the core (GeluBackward0).
+
+    Note: computed with libm's erf/tanh. PyTorch runs GELU on float32 tensors of more than one
+    element through oneDNN, whose erf is coarser, so float32 results can differ from PyTorch's
+    by a few units in the last place (more, relatively, far in the negative tail).
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
