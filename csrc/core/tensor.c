@@ -298,6 +298,30 @@ pl_tensor_alias(const pl_tensor *t)
     return pl_tensor_view_of(t->storage, t->dtype, t->ndim, t->shape, t->strides, t->offset);
 }
 
+static void
+release_shared_storage(void *ctx, void *data)
+{
+    (void)data;
+    pl_storage_release((pl_storage *)ctx);
+}
+
+pl_tensor *
+pl_tensor_alias_unversioned(const pl_tensor *t)
+{
+    /* a second storage header over the same bytes: it keeps the first alive and counts its
+     * own in-place writes */
+    t->storage->refcount++;
+    pl_storage *s = pl_storage_wrap(t->storage->data, t->storage->nbytes, release_shared_storage,
+                                    t->storage);
+    if (!s) {
+        pl_storage_release(t->storage);
+        return NULL;
+    }
+    pl_tensor *a = pl_tensor_view_of(s, t->dtype, t->ndim, t->shape, t->strides, t->offset);
+    pl_storage_release(s); /* the view holds it now */
+    return a;
+}
+
 void
 pl_tensor_release(pl_tensor *t)
 {
