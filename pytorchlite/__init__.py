@@ -79,6 +79,7 @@ stack = _C.stack
 addmm = _C.addmm
 set_default_dtype = _C.set_default_dtype
 get_default_dtype = _C.get_default_dtype
+OutOfMemoryError = _C.OutOfMemoryError
 
 
 def where(condition, input=None, other=None):  # noqa: A002
