@@ -18,10 +18,10 @@ ext = Extension(
     "pytorchlite._C",
     sources=sources(),
     include_dirs=[numpy.get_include(), "csrc"],
-    depends=sorted(glob.glob("csrc/**/*.h", recursive=True)),
+    depends=sorted(glob.glob("csrc/**/*.h", recursive=True) + glob.glob("csrc/**/*.inc", recursive=True)),
     # Portable flags only: CPU-specific kernels are chosen at run time (csrc/core/gemm.c).
     # -ffp-contract=off: the random streams place their fused multiply-adds explicitly.
-    extra_compile_args=["-std=c11", "-O2", "-ffp-contract=off", "-fno-strict-aliasing",
+    extra_compile_args=["-std=c11", "-O3", "-ffp-contract=off", "-fno-strict-aliasing",
                         "-Wall", "-Wno-unused-function", "-pthread"],
     extra_link_args=["-pthread"],
     libraries=["m"],

@@ -80,6 +80,8 @@ addmm = _C.addmm
 set_default_dtype = _C.set_default_dtype
 get_default_dtype = _C.get_default_dtype
 OutOfMemoryError = _C.OutOfMemoryError
+get_num_threads = _C.get_num_threads
+set_num_threads = _C.set_num_threads
 
 
 def where(condition, input=None, other=None):  # noqa: A002
@@ -214,6 +216,24 @@ sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk
 gather = Tensor.gather
+floor_divide = Tensor.floor_divide
+remainder = Tensor.remainder
+fmod = Tensor.fmod
+floor = Tensor.floor
+ceil = Tensor.ceil
+trunc = Tensor.trunc
+round = Tensor.round  # noqa: A001
+frac = Tensor.frac
+dot = Tensor.dot
+median = Tensor.median
+
+
+def bmm(input, mat2):  # noqa: A002
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors."""
+    if input.dim() != 3 or mat2.dim() != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor" if input.dim() != 3 else
+                           "batch2 must be a 3D tensor")
+    return input.matmul(mat2)
 
 # ---- random streams, printing, submodules ----
 from .random import *  # noqa: E402,F401,F403
@@ -222,3 +242,4 @@ from ._tensor_str import set_printoptions  # noqa: E402,F401
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
+from . import cuda  # noqa: E402

@@ -439,6 +439,117 @@ class Tensor(_C.TensorBase):
         res = _np.take_along_axis(src, idx, axis=dim).reshape(index.shape)
         return _C.from_numpy(_np.array(res, order="C"))  # ascontiguousarray makes 0-dim 1-dim
 
+    # ---- rounding and integer division (no gradient: PyTorch's is zero almost everywhere) ----
+    def _numpy_binary(self, other, fn):
+        import numpy as _np
+
+        ref = self.detach() + (other.detach() if isinstance(other, Tensor) else other)
+        nd = ref.detach().numpy().dtype
+        a = self.detach().numpy().astype(nd)
+        b = other.detach().numpy().astype(nd) if isinstance(other, Tensor) else _np.asarray(other, nd)
+        if not nd.kind == "f" and (b == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        with _np.errstate(divide="ignore", invalid="ignore"):
+            res = _np.ascontiguousarray(fn(a, b).astype(nd))
+        return _C.from_numpy(res.reshape(tuple(ref.shape)))
+
+    def floor_divide(self, other):
+        import numpy as _np
+
+        return self._numpy_binary(other, _np.floor_divide)
+
+    def remainder(self, other):
+        import numpy as _np
+
+        return self._numpy_binary(other, _np.remainder)
+
+    def fmod(self, other):
+        import numpy as _np
+
+        return self._numpy_binary(other, _np.fmod)
+
+    def __floordiv__(self, other):
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other):
+        return _C.full((), other, dtype=(self.detach() + other).dtype).floor_divide(self) \
+            if not isinstance(other, Tensor) else other.floor_divide(self)
+
+    def __mod__(self, other):
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self) \
+            if not isinstance(other, Tensor) else other.remainder(self)
+
+    def __ifloordiv__(self, other):
+        return self.copy_(self.floor_divide(other))
+
+    def __imod__(self, other):
+        return self.copy_(self.remainder(other))
+
+    def _numpy_unary(self, fn):
+        import numpy as _np
+
+        if not self.dtype.is_floating_point:
+            return self.clone()
+        a = self.detach().numpy()
+        res = _np.ascontiguousarray(fn(a).astype(a.dtype))
+        return _C.from_numpy(res.reshape(tuple(self.shape)))
+
+    def floor(self):
+        import numpy as _np
+
+        return self._numpy_unary(_np.floor)
+
+    def ceil(self):
+        import numpy as _np
+
+        return self._numpy_unary(_np.ceil)
+
+    def trunc(self):
+        import numpy as _np
+
+        return self._numpy_unary(_np.trunc)
+
+    def round(self, decimals=0):
+        import numpy as _np
+
+        if decimals:
+            return self._numpy_unary(lambda a: _np.round(a * 10.0 ** decimals) / 10.0 ** decimals)
+        return self._numpy_unary(_np.round)
+
+    def frac(self):
+        return self - self.trunc()
+
+    def dot(self, other):
+        if self.dim() != 1 or other.dim() != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.dim()}D and {other.dim()}D "
+                               "tensors")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError("inconsistent tensor size, expected tensor [{}] and src [{}] to "
+                               "have the same number of elements, but got {} and {} elements "
+                               "respectively".format(self.shape[0], other.shape[0],
+                                                     self.shape[0], other.shape[0]))
+        return self.matmul(other)
+
+    def bmm(self, mat2):
+        from . import bmm
+
+        return bmm(self, mat2)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower of the two middle values for an even count, as PyTorch."""
+        if dim is None:
+            flat = self.reshape(-1)
+            return flat.sort()[0][(flat.numel() - 1) // 2]
+        vals, idx = self.sort(dim=dim)
+        k = (self.shape[dim] - 1) // 2
+        v, i = vals.narrow(dim, k, 1), idx.narrow(dim, k, 1)
+        if not keepdim:
+            v, i = v.squeeze(dim), i.squeeze(dim)
+        return _minmax_like("median", v, i)
+
     def __contains__(self, element):
         return bool((self == element).any())
 

@@ -1,7 +1,7 @@
 """Named result tuples (``torch.return_types.max`` ...), printed as PyTorch prints them."""
 from . import _C
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["max", "min", "sort", "topk", "median"]
 
 
 def _make(name):
@@ -36,3 +36,4 @@ sort = _make("sort")
 topk = _make("topk")
 
 _C._set_return_types({"max": lambda v, i: max((v, i)), "min": lambda v, i: min((v, i))})
+median = _make("median")

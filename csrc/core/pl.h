@@ -8,4 +8,5 @@
 #include "autograd.h"
 #include "ops.h"
 #include "gemm.h"
+#include "parallel.h"
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "autograd.h"
 
 /* Tensors whose data fits in this many bytes take one allocation. */
@@ -23,11 +24,10 @@ pl_dtype_name(pl_dtype dtype)
 pl_storage *
 pl_storage_new(int64_t nbytes)
 {
-    /* One allocation holds the header and the bytes; data is 64-byte aligned past the header. */
+    /* One block holds the header and the bytes; data is 64-byte aligned past the header. */
     size_t header = (sizeof(pl_storage) + 63) & ~(size_t)63;
     size_t total = header + (size_t)(nbytes > 0 ? nbytes : 0);
-    total = (total + 63) & ~(size_t)63;
-    char *block = aligned_alloc(64, total);
+    char *block = pl_block_alloc(&total);
     if (!block) {
         pl_error_nomem();
         return NULL;
@@ -40,6 +40,7 @@ pl_storage_new(int64_t nbytes)
     s->deleter = NULL;
     s->deleter_ctx = NULL;
     s->block = block;
+    s->block_bytes = total;
     return s;
 }
 
@@ -58,6 +59,7 @@ pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *), voi
     s->deleter = deleter;
     s->deleter_ctx = deleter_ctx;
     s->block = s;
+    s->block_bytes = 0;
     return s;
 }
 
@@ -70,7 +72,13 @@ pl_storage_release(pl_storage *s)
     if (s->deleter) {
         s->deleter(s->deleter_ctx, s->data);
     }
-    free(s->block); /* the storage's own block: header and data, or tensor, header and data */
+    /* the storage's own block: header and data (from pl_block_alloc), or one malloc holding
+     * tensor, header and data, or just the header of wrapped memory */
+    if (s->block_bytes) {
+        pl_block_free(s->block, s->block_bytes);
+    } else {
+        free(s->block);
+    }
 }
 
 /* ---- tensors ---- */
@@ -181,6 +189,7 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
         st->deleter = NULL;
         st->deleter_ctx = NULL;
         st->block = block;
+        st->block_bytes = 0;
         t->storage = st;
         t->home = st;
     } else {

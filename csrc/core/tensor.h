@@ -49,7 +49,8 @@ typedef struct pl_storage {
      * does not own (a NumPy array's buffer). NULL: data was allocated by the core. */
     void (*deleter)(void *ctx, void *data);
     void *deleter_ctx;
-    void *block; /* what free() releases when the storage dies (it may hold a tensor too) */
+    void *block; /* what is freed when the storage dies (it may hold a tensor too) */
+    size_t block_bytes; /* capacity of a pl_block_alloc block, 0 for a plain malloc */
 } pl_storage;
 
 struct pl_node; /* autograd.h */

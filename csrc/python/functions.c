@@ -203,8 +203,18 @@ f_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     int64_t n = (int64_t)ceil((e - s) / st);
     pl_tensor *t = pl_tensor_empty(1, &n, dt);
     if (!t) return plpy_raise();
+    /* PyTorch's order: start + step * i in double; its vector loop (32-byte vectors, two at a
+     * time) instead adds i * step to the rounded value at the start of each vector */
+    int64_t lanes = 32 / (int64_t)pl_dtype_size(dt);
+    int64_t vec_end = pl_dtype_is_floating(dt) ? n / (2 * lanes) * (2 * lanes) : 0;
     for (int64_t i = 0; i < n; i++) {
-        double v = s + (double)i * st;
+        double v = s + st * (double)i;
+        if (i < vec_end) {
+            int64_t c = i - i % lanes;
+            double base = s + st * (double)c;
+            if (dt == PL_FLOAT32) base = (float)base;
+            v = base + (double)(i - c) * st;
+        }
         pl_fill_contiguous((char *)t->storage->data + i * pl_dtype_size(dt), dt, 1, v);
     }
     return finish_factory(t, kw.requires_grad);
@@ -240,17 +250,19 @@ f_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
     if (plpy_dtype_from_object(kw.dtype, plpy_default_dtype, &dt) < 0) return NULL;
     pl_tensor *t = pl_tensor_empty(1, &n, dt);
     if (!t) return plpy_raise();
-    /* PyTorch fills the first half from start and the second from end, in the dtype */
+    /* PyTorch fills the first half from start and the second from end, in the dtype, each
+     * value one fused multiply-add (its kernel is built with contraction) */
     int64_t half = n == 1 ? 1 : n / 2; /* one step: just start */
     if (dt == PL_FLOAT32) {
         float *p = t->storage->data;
         float fs = (float)s, fe = (float)e;
         float step = n > 1 ? (fe - fs) / (float)(n - 1) : 0.0f;
-        for (int64_t i = 0; i < n; i++) p[i] = i < half ? fs + step * (float)i : fe - step * (float)(n - 1 - i);
+        for (int64_t i = 0; i < n; i++)
+            p[i] = i < half ? fmaf(step, (float)i, fs) : fmaf(-step, (float)(n - 1 - i), fe);
     } else {
         double step = n > 1 ? (e - s) / (double)(n - 1) : 0.0;
         for (int64_t i = 0; i < n; i++) {
-            double v = i < half ? s + step * (double)i : e - step * (double)(n - 1 - i);
+            double v = i < half ? fma(step, (double)i, s) : fma(-step, (double)(n - 1 - i), e);
             pl_fill_contiguous((char *)t->storage->data + i * pl_dtype_size(dt), dt, 1, v);
         }
     }
@@ -757,6 +769,27 @@ f_get_default_dtype(PyObject *m, PyObject *u)
     return Py_NewRef(plpy_dtype_object(plpy_default_dtype));
 }
 
+static PyObject *
+f_get_num_threads(PyObject *m, PyObject *u)
+{
+    (void)m, (void)u;
+    return PyLong_FromLong(pl_parallel_get_num_threads());
+}
+
+static PyObject *
+f_set_num_threads(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    int64_t n;
+    if (plpy_as_int64(arg, 1, &n) < 0) return NULL;
+    if (n <= 0) {
+        PyErr_SetString(PyExc_RuntimeError, "set_num_threads expects a positive integer");
+        return NULL;
+    }
+    pl_parallel_set_num_threads((int)n);
+    Py_RETURN_NONE;
+}
+
 extern PyObject *plpy_register(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 
 #define F_KW(name, fn) {name, FASTCALL(fn), METH_FASTCALL | METH_KEYWORDS, NULL}
@@ -783,6 +816,8 @@ PyMethodDef plpy_tensor_functions[] = {
     {"nonzero", f_nonzero, METH_O, NULL},
     {"set_default_dtype", f_set_default_dtype, METH_O, NULL},
     {"get_default_dtype", f_get_default_dtype, METH_NOARGS, NULL},
+    {"get_num_threads", f_get_num_threads, METH_NOARGS, NULL},
+    {"set_num_threads", f_set_num_threads, METH_O, NULL},
     F_FAST("_register", plpy_register),
     {NULL, NULL, 0, NULL},
 };

@@ -296,3 +296,113 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             smooth = _reduce(smooth, reduction)
         loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / num_classes)
     return loss
+
+
+# ------------------------------------------------------ more activations and losses (composites)
+# Note: these are compositions of Tensor ops, so their grad_fn names are those of the last op
+# (e.g. MeanBackward0) rather than PyTorch's fused names (BinaryCrossEntropyBackward0).
+def silu(input, inplace=False):
+    """x * sigmoid(x), computed as x / (1 + exp(-x)) like PyTorch."""
+    result = input / ((-input).exp() + 1)
+    return input.copy_(result) if inplace else result
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    result = torch.where(input > 0, input, (input.expm1()) * alpha)
+    return input.copy_(result) if inplace else result
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
+    scaled = input * beta
+    soft = scaled.exp().log1p() / beta if beta != 1 else scaled.exp().log1p()
+    return torch.where(scaled > threshold, input, soft)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))."""
+    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+
+
+def one_hot(tensor, num_classes=-1):
+    """(..., num_classes) int64 tensor with a one at each index."""
+    if tensor.dtype != torch.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    classes = torch.arange(num_classes)
+    return (tensor.unsqueeze(-1) == classes).long()
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p over dim, eps)."""
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    return input / denom
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100 as in PyTorch."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _reduction_enum(reduction)
+    if target.size() != input.size():
+        raise ValueError(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if bool(((input < 0) | (input > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(min=-100)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """(1 - t) * x - log_sigmoid(x), with PyTorch's pos_weight and weight."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _reduction_enum(reduction)
+    if target.size() != input.size():
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size "
+                         f"({input.size()})")
+    log_sig = logsigmoid(input)
+    if pos_weight is not None:
+        log_sig = log_sig * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input - log_sig
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 * z^2 / beta where z = |x - y| < beta, else z - 0.5 * beta."""
+    _warn_size(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _reduction_enum(reduction)
+    a, b = _broadcast_pair(input, target)
+    z = (a - b).abs()
+    if beta == 0:
+        return _reduce(z, reduction)
+    loss = torch.where(z < beta, z * z * 0.5 / beta, z - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 * z^2 where z = |x - y| < delta, else delta * (z - 0.5 * delta)."""
+    _warn_size(input, target)
+    _reduction_enum(reduction)
+    a, b = _broadcast_pair(input, target)
+    z = (a - b).abs()
+    loss = torch.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+__all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
+            "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
+            "huber_loss"]

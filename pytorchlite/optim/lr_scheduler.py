@@ -2,6 +2,7 @@ r"""Learning rate schedulers: LRScheduler, LambdaLR, StepLR, ExponentialLR.
 
 reference: https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate
 """
+import math
 import types
 import warnings
 from functools import wraps
@@ -273,3 +274,45 @@ class ExponentialLR(LRScheduler):
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Anneals each learning rate along a cosine from its base value down to eta_min over T_max
+    epochs, updated step by step (PyTorch's recursive form, so values match it exactly).
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        T_max (int): Number of epochs of one half cosine period.
+        eta_min (float): Minimum learning rate. Default: 0.
+        last_epoch (int): The index of last epoch. Default: -1.
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        """Compute the learning rates of the next step."""
+        self._warn_get_lr_outside_step()
+        groups = self.optimizer.param_groups
+        epoch, period = self.last_epoch, self.T_max
+        if self._is_initial:
+            return _param_groups_val_list(self.optimizer, "lr")
+        if self._step_count == 1 and epoch > 0:
+            return [self.eta_min + (base - self.eta_min) * (1 + math.cos(epoch * math.pi / period))
+                    / 2 for base in self.base_lrs]
+        if (epoch - 1 - period) % (2 * period) == 0:
+            return [g["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / period)) / 2
+                    for base, g in zip(self.base_lrs, groups)]
+        ratio = (1 + math.cos(math.pi * epoch / period)) / \
+            (1 + math.cos(math.pi * (epoch - 1) / period))
+        return [ratio * (g["lr"] - self.eta_min) + self.eta_min for g in groups]
+
+    def _get_closed_form_lr(self):
+        return [self.eta_min + (base - self.eta_min) *
+                (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
+
+
+__all__ += ["CosineAnnealingLR"]

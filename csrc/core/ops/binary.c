@@ -48,8 +48,10 @@ typedef struct {
     }
 
 /* float32 */
-DEFINE_BINARY(add_f32, float, float, ctx->alpha_f == 1.0f ? x + y : fmaf(y, ctx->alpha_f, x))
-DEFINE_BINARY(sub_f32, float, float, ctx->alpha_f == 1.0f ? x - y : fmaf(y, -ctx->alpha_f, x))
+DEFINE_BINARY(add_f32, float, float, x + y)
+DEFINE_BINARY(sub_f32, float, float, x - y)
+/* x + alpha * y, fused as PyTorch's vectorised add with alpha is (sub passes -alpha) */
+DEFINE_BINARY(add_alpha_f32, float, float, fmaf(y, ctx->alpha_f, x))
 DEFINE_BINARY(mul_f32, float, float, x * y)
 DEFINE_BINARY(div_f32, float, float, x / y)
 DEFINE_BINARY(pow_f32, float, float, powf(x, y))
@@ -62,8 +64,9 @@ DEFINE_BINARY(le_f32, float, uint8_t, x <= y)
 DEFINE_BINARY(gt_f32, float, uint8_t, x > y)
 DEFINE_BINARY(ge_f32, float, uint8_t, x >= y)
 /* float64 */
-DEFINE_BINARY(add_f64, double, double, ctx->alpha == 1.0 ? x + y : fma(y, ctx->alpha, x))
-DEFINE_BINARY(sub_f64, double, double, ctx->alpha == 1.0 ? x - y : fma(y, -ctx->alpha, x))
+DEFINE_BINARY(add_f64, double, double, x + y)
+DEFINE_BINARY(sub_f64, double, double, x - y)
+DEFINE_BINARY(add_alpha_f64, double, double, fma(y, ctx->alpha, x))
 DEFINE_BINARY(mul_f64, double, double, x * y)
 DEFINE_BINARY(div_f64, double, double, x / y)
 DEFINE_BINARY(pow_f64, double, double, pow(x, y))
@@ -322,6 +325,10 @@ static pl_status
 run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha)
 {
     pl_inner_fn fn = binary_kernels[op][cdt];
+    if ((op == PL_ADD || op == PL_SUB) && alpha != 1.0 && pl_dtype_is_floating(cdt)) {
+        fn = cdt == PL_FLOAT32 ? add_alpha_f32 : add_alpha_f64;
+        if (op == PL_SUB) alpha = -alpha;
+    }
     if (!fn) {
         if (op == PL_SUB && cdt == PL_BOOL) {
             return pl_error_set(PL_ERR_RUNTIME,
@@ -338,7 +345,7 @@ run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
         int64_t es = (int64_t)pl_dtype_size(cdt), eo = (int64_t)pl_dtype_size(out->dtype);
         char *ptrs[3] = {pl_tensor_data(out), pl_tensor_data(a), pl_tensor_data(b)};
         int64_t strides[3] = {eo, es, es};
-        fn(ptrs, strides, out->numel, &ctx);
+        pl_run_contiguous(fn, 3, ptrs, strides, out->numel, &ctx);
         return PL_OK;
     }
     pl_tensor *ca = pl_to_dtype(a, cdt);

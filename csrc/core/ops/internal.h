@@ -2,6 +2,7 @@
 #ifndef PL_OPS_INTERNAL_H
 #define PL_OPS_INTERNAL_H
 
+#include "../ops.h"
 #include "../tensor.h"
 
 /* g * s as a new tensor (s a wrapped number, so g keeps its dtype); NULL on error. */
@@ -9,5 +10,17 @@ pl_tensor *pl_scale(pl_tensor *g, double s);
 /* Writes result into a in place and gives a result's history (PyTorch's rebase of an
  * in-place op on a tensor in a graph); bumps a's version. */
 pl_status pl_rebase_inplace(pl_tensor *a, pl_tensor *result);
+
+/* Elementwise work below this many elements runs on the calling thread only. */
+#define PL_PARALLEL_MIN_ELEMENTS (1 << 18)
+
+/* Runs fn over n elements of nops operands laid out with the given byte strides (one run),
+ * splitting it across the thread pool when it is large. */
+void pl_run_contiguous(pl_inner_fn fn, int nops, char **ptrs, const int64_t *strides, int64_t n,
+                       void *ctx);
+
+/* Sums a over the dims flagged in reduced (a floating dtype) into out, which is contiguous, of
+ * a's dtype and holds one element per output, adding up in PyTorch's CPU order (sum_order.c). */
+pl_status pl_sum_ordered(const pl_tensor *a, const bool *reduced, pl_tensor *out);
 
 #endif

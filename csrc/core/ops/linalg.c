@@ -6,6 +6,9 @@
 #include "../gemm.h"
 #include "../ops.h"
 
+/* Products with at most this many multiply-adds use the reference kernel (see gemm_2d). */
+#define PL_GEMM_TINY_WORK 4096
+
 /* Whether a 2-D view can be handed to gemm directly, and how: returns the row stride and
  * sets *trans when the view is a transposed contiguous matrix. */
 static bool
@@ -38,6 +41,21 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
     int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
     int64_t lda, ldb;
     bool ta, tb;
+    if (out->dtype == PL_INT64) { /* exact integer products: a plain strided loop */
+        const int64_t *x = (const int64_t *)pl_tensor_data(a);   /* (M, K) */
+        const int64_t *y = (const int64_t *)pl_tensor_data(b);   /* (K, N) */
+        int64_t *z = (int64_t *)pl_tensor_data(out);             /* (M, N) */
+        for (int64_t i = 0; i < M; i++) {
+            for (int64_t j = 0; j < N; j++) {
+                int64_t acc = 0;
+                for (int64_t k = 0; k < K; k++)
+                    acc += x[i * a->strides[0] + k * a->strides[1]] * y[k * b->strides[0] + j * b->strides[1]];
+                int64_t *o = z + i * out->strides[0] + j * out->strides[1];
+                *o = (int64_t)alpha * acc + (beta != 0 ? (int64_t)beta * *o : 0);
+            }
+        }
+        return PL_OK;
+    }
     pl_tensor *ac = NULL, *bc = NULL;
     if (!gemm_layout(a, &lda, &ta)) {
         if (!(ac = pl_tensor_empty(2, a->shape, a->dtype)) || pl_copy_raw(ac, a) != PL_OK) goto fail;
@@ -49,11 +67,15 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
     }
     int64_t ldc = N > 0 ? N : 1;
     if (M > 0 && N > 0) {
+        /* Tiny products (a tutorial's 2 -> 4 -> 1 network) accumulate in k order without fused
+         * multiply-adds, the order PyTorch's BLAS uses at these sizes, so small models train to
+         * the same bits; larger ones take the blocked kernels. */
+        bool tiny = M * N * K <= PL_GEMM_TINY_WORK;
         if (out->dtype == PL_FLOAT32) {
-            pl_sgemm(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
+            (tiny ? pl_sgemm_ref : pl_sgemm)(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
                      (const float *)pl_tensor_data(b), ldb, (float)beta, (float *)pl_tensor_data(out), ldc);
         } else {
-            pl_dgemm(ta, tb, M, N, K, alpha, (const double *)pl_tensor_data(a), lda,
+            (tiny ? pl_dgemm_ref : pl_dgemm)(ta, tb, M, N, K, alpha, (const double *)pl_tensor_data(a), lda,
                      (const double *)pl_tensor_data(b), ldb, beta, (double *)pl_tensor_data(out), ldc);
         }
     }
@@ -75,14 +97,14 @@ check_float_pair(const char *what, pl_tensor *a, pl_tensor *b)
                             a->dtype == PL_FLOAT32 ? "float" : a->dtype == PL_FLOAT64 ? "double" : a->dtype == PL_INT64 ? "long int" : "bool",
                             b->dtype == PL_FLOAT32 ? "float" : b->dtype == PL_FLOAT64 ? "double" : b->dtype == PL_INT64 ? "long int" : "bool");
     }
-    if (!pl_dtype_is_floating(a->dtype)) {
+    if (a->dtype == PL_BOOL) {
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", what,
                             a->dtype == PL_INT64 ? "Long" : "Bool");
     }
     return PL_OK;
 }
 
-/* Batched product of contiguous (B, M, K) and (B, K, N) into a new (B, M, N). */
+/* Batched product of (B, M, K) and (B, K, N) views into a new contiguous (B, M, N). */
 static pl_tensor *
 bmm_raw(pl_tensor *a, pl_tensor *b)
 {
@@ -145,17 +167,29 @@ as_batched(pl_tensor *t, int64_t batch_ndim, const int64_t *batch, bool is_vec, 
     memcpy(shape, batch, sizeof(int64_t) * batch_ndim);
     shape[nd - 2] = m->shape[m->ndim - 2];
     shape[nd - 1] = m->shape[m->ndim - 1];
+    if (batch_ndim == 0) {
+        /* a plain matrix: a batch of one, keeping its strides (gemm reads transposes as is) */
+        pl_tensor *r = pl_unsqueeze(m, 0);
+        pl_tensor_release(m);
+        return r;
+    }
     pl_tensor *e = pl_expand(m, nd, shape);
     pl_tensor_release(m);
     if (!e) return NULL;
-    pl_tensor *c = pl_contiguous(e);
-    pl_tensor_release(e);
-    if (!c) return NULL;
     int64_t B = pl_shape_numel((int)batch_ndim, batch);
     int64_t s3[3] = {B, shape[nd - 2], shape[nd - 1]};
-    pl_tensor *r = pl_view(c, 3, s3);
-    pl_tensor_release(c);
+    pl_tensor *r = pl_reshape(e, 3, s3); /* a view when the batch dims merge, else a copy */
+    pl_tensor_release(e);
     return r;
+}
+
+/* Whether the last two dims of t are a transposed contiguous matrix (column-major). */
+static bool
+is_transposed_matrix(const pl_tensor *t)
+{
+    int n = t->ndim;
+    return n == 2 && t->shape[0] > 1 && t->shape[1] > 1 && t->strides[0] == 1 &&
+           t->strides[1] == t->shape[0];
 }
 
 static pl_status
@@ -195,11 +229,23 @@ matmul_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
             x = tmp;
             y = G;
         }
-        pl_tensor *xc = tmp ? pl_contiguous(x) : NULL, *yc = xc ? pl_contiguous(y) : NULL;
-        pl_tensor *r = yc ? bmm_raw(xc, yc) : NULL;
+        /* transposed views go to gemm as they are: it reads either layout without a copy */
+        pl_tensor *orig_op = side == 0 ? a : b;
+        pl_tensor *r = NULL;
+        if (tmp && is_transposed_matrix(orig_op)) {
+            /* the operand is a transposed matrix (a weight used as w.t()): compute the
+             * gradient transposed, r^T = y^T @ x^T, so that after the transpose back it is
+             * contiguous in the weight's own layout and the leaf can keep it without a copy */
+            pl_tensor *yt = pl_transpose(y, 1, 2), *xt = yt ? pl_transpose(x, 1, 2) : NULL;
+            pl_tensor *rt = xt ? bmm_raw(yt, xt) : NULL;
+            r = rt ? pl_transpose(rt, 1, 2) : NULL;
+            pl_tensor_release(yt);
+            pl_tensor_release(xt);
+            pl_tensor_release(rt);
+        } else if (tmp) {
+            r = bmm_raw(x, y);
+        }
         pl_tensor_release(tmp);
-        pl_tensor_release(xc);
-        pl_tensor_release(yc);
         if (!r) goto fail;
         if (alpha != 1.0) {
             pl_tensor *k = pl_tensor_scalar(alpha, PL_FLOAT64);
@@ -383,23 +429,32 @@ pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)
     int64_t shape[2] = {a->shape[0], b->shape[1]};
     pl_tensor *out = pl_tensor_empty(2, shape, a->dtype);
     if (!out) return NULL;
-    /* out = bias broadcast, then out = beta * out + alpha * a @ b in one gemm */
-    if (beta != 0.0) {
-        if (pl_copy_raw(out, bias) != PL_OK) {
-            char s[64];
-            pl_format_shape(s, sizeof s, 2, shape);
-            pl_tensor_release(out);
-            pl_error_set(PL_ERR_RUNTIME, "The expanded size of the tensor must match the existing size "
-                                         "(bias cannot be broadcast to %s)", s);
-            return NULL;
-        }
-    }
-    if (gemm_2d(out, a, b, alpha, beta) != PL_OK) {
+    /* out = alpha * (a @ b), then out += beta * bias: the product is summed before the bias
+     * joins it, as PyTorch's BLAS does (beta 0 ignores bias, even nan) */
+    int nd;
+    int64_t bshape[PL_MAX_DIMS];
+    if (pl_broadcast_shapes(bias->ndim, bias->shape, 2, shape, &nd, bshape) != PL_OK || nd != 2 ||
+        bshape[0] != shape[0] || bshape[1] != shape[1]) {
+        char s[64], bs[64];
+        pl_format_shape(s, sizeof s, 2, shape);
+        pl_format_shape(bs, sizeof bs, bias->ndim, bias->shape);
         pl_tensor_release(out);
+        pl_error_set(PL_ERR_RUNTIME, "The expanded size of the tensor (%lld) must match the existing "
+                                     "size (%lld) at non-singleton dimension %d.  Target sizes: %s.  "
+                                     "Tensor sizes: %s", (long long)shape[1],
+                     (long long)bias->shape[bias->ndim - 1], 1, s, bs);
         return NULL;
     }
-    if (beta == 0.0 && pl_tensor_is_contiguous(out)) {
-        /* nothing more: beta 0 ignores bias (even nan), as PyTorch does */
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_status st = gemm_2d(out, a, b, alpha, 0.0);
+    if (st == PL_OK && beta != 0.0) {
+        st = pl_binary_(PL_ADD, out, bias, beta, false);
+    }
+    pl_set_grad_enabled(was);
+    if (st != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
     }
     pl_tensor *ins[3] = {bias, a, b};
     if (pl_needs_grad(ins, 3)) {

@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "../ops.h"
+#include "../parallel.h"
+#include "internal.h"
 
 pl_dtype pl_default_float = PL_FLOAT32;
 
@@ -104,7 +106,7 @@ pl_status
 pl_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout, int64_t *out)
 {
     int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
+    for (int i = n - 1; i >= 0; i--) { /* trailing dims first: PyTorch reports the last mismatch */
         int ia = i - (n - na), ib = i - (n - nb);
         int64_t da = ia >= 0 ? a[ia] : 1;
         int64_t db = ib >= 0 ? b[ib] : 1;
@@ -174,4 +176,35 @@ pl_result_type(const pl_tensor *a, bool a_wrapped, const pl_tensor *b, bool b_wr
     }
     (void)category;
     return combine_categories(dim_r, combine_categories(zero_r, wrapped_r));
+}
+
+/* ---- contiguous runs, split across the thread pool when large ---- */
+
+typedef struct {
+    pl_inner_fn fn;
+    int nops;
+    char **ptrs;
+    const int64_t *strides;
+    void *ctx;
+} run_chunk;
+
+static void
+run_chunk_range(void *vctx, int64_t begin, int64_t end)
+{
+    const run_chunk *c = vctx;
+    char *p[4];
+    for (int k = 0; k < c->nops; k++) p[k] = c->ptrs[k] + begin * c->strides[k];
+    c->fn(p, c->strides, end - begin, c->ctx);
+}
+
+void
+pl_run_contiguous(pl_inner_fn fn, int nops, char **ptrs, const int64_t *strides, int64_t n,
+                  void *ctx)
+{
+    if (n < PL_PARALLEL_MIN_ELEMENTS) {
+        fn(ptrs, strides, n, ctx);
+        return;
+    }
+    run_chunk c = {fn, nops, ptrs, strides, ctx};
+    pl_parallel_for(n, run_chunk_range, &c, PL_PARALLEL_MIN_ELEMENTS / 2);
 }

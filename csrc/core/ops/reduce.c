@@ -1,7 +1,7 @@
 /* reduce.c — sum, mean, var/std, max/min (whole tensor and along a dim), argmax, sum_to.
  *
- * Floating sums accumulate in double and round once at the end, so float32 results are the
- * correctly rounded sums (PyTorch's pairwise float sums land within an ulp of them).
+ * sum and mean add up in PyTorch's order and dtype (sum_order.c), so results match bit for bit;
+ * var/std accumulate in double.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 /* ---- dims ---- */
 
@@ -123,6 +124,18 @@ finish(pl_tensor *acc, const reduce_plan *p, pl_dtype dtype)
     return out;
 }
 
+/* Floating sum in PyTorch's order, as a new contiguous tensor of the output shape. */
+static pl_tensor *
+ordered_sum(pl_tensor *a, const reduce_plan *p)
+{
+    pl_tensor *out = pl_tensor_empty(p->out_ndim, p->out_shape, a->dtype);
+    if (out && pl_sum_ordered(a, p->reduced, out) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* ---- backward: expand the gradient back over the reduced dims ---- */
 
 static pl_tensor *
@@ -219,7 +232,7 @@ pl_sum(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
         pl_tensor_release(ai);
         return out;
     }
-    out = finish(sum_double(a, &p), &p, dt);
+    out = ordered_sum(a, &p);
     return record(out, a, ndims < 0 ? &sum_all_kind : &sum_dim_kind, &p);
 }
 
@@ -234,17 +247,16 @@ pl_mean(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
     }
     reduce_plan p;
     if (plan_reduce(a, dims, ndims, keepdim, &p) != PL_OK) return NULL;
-    pl_tensor *acc = sum_double(a, &p);
-    if (!acc) return NULL;
-    double *d = acc->storage->data;
-    int64_t n = acc->numel;
+    pl_tensor *out = ordered_sum(a, &p);
+    if (!out) return NULL;
+    /* PyTorch divides the sum by the count in the tensor's dtype */
     if (a->dtype == PL_FLOAT32) {
-        /* PyTorch divides the float sum by the count in float */
-        for (int64_t i = 0; i < n; i++) d[i] = (double)((float)d[i] / (float)p.count);
+        float *d = out->storage->data;
+        for (int64_t i = 0; i < out->numel; i++) d[i] = d[i] / (float)p.count;
     } else {
-        for (int64_t i = 0; i < n; i++) d[i] = d[i] / (double)p.count;
+        double *d = out->storage->data;
+        for (int64_t i = 0; i < out->numel; i++) d[i] = d[i] / (double)p.count;
     }
-    pl_tensor *out = finish(acc, &p, a->dtype);
     return record(out, a, ndims < 0 ? &mean_all_kind : &mean_dim_kind, &p);
 }
 

@@ -39,7 +39,7 @@ DEFINE_UNARY(exp_f32, float, expf(x))
 DEFINE_UNARY(log_f32, float, logf(x))
 DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
 DEFINE_UNARY(abs_f32, float, fabsf(x))
-DEFINE_UNARY(relu_f32, float, (x != x) ? x : (x > 0.0f ? x : 0.0f))
+DEFINE_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x) /* keeps nan */
 DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
 DEFINE_UNARY(tanh_f32, float, tanhf(x))
 DEFINE_UNARY(sin_f32, float, sinf(x))
@@ -54,7 +54,7 @@ DEFINE_UNARY(exp_f64, double, exp(x))
 DEFINE_UNARY(log_f64, double, log(x))
 DEFINE_UNARY(sqrt_f64, double, sqrt(x))
 DEFINE_UNARY(abs_f64, double, fabs(x))
-DEFINE_UNARY(relu_f64, double, (x != x) ? x : (x > 0.0 ? x : 0.0))
+DEFINE_UNARY(relu_f64, double, x < 0.0 ? 0.0 : x)
 DEFINE_UNARY(sigmoid_f64, double, 1.0 / (1.0 + exp(-x)))
 DEFINE_UNARY(tanh_f64, double, tanh(x))
 DEFINE_UNARY(sin_f64, double, sin(x))
@@ -110,6 +110,33 @@ mul3(pl_tensor *a, pl_tensor *b, pl_tensor *c) /* (a * b) * c */
     return r;
 }
 
+/* relu's backward in one pass when g and y are contiguous and alike; NULL otherwise (no
+ * error recorded) so the caller takes the general path. */
+static pl_tensor *
+relu_backward_fast(pl_tensor *g, pl_tensor *y)
+{
+    if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(g) ||
+        !pl_tensor_is_contiguous(y) || !pl_dtype_is_floating(g->dtype)) {
+        return NULL;
+    }
+    pl_tensor *out = pl_tensor_empty(g->ndim, g->shape, g->dtype);
+    if (!out) {
+        pl_error_clear();
+        return NULL;
+    }
+    int64_t n = g->numel;
+    if (g->dtype == PL_FLOAT32) {
+        const float *gp = (const float *)pl_tensor_data(g), *yp = (const float *)pl_tensor_data(y);
+        float *o = out->storage->data;
+        for (int64_t i = 0; i < n; i++) o[i] = yp[i] > 0.0f ? gp[i] : 0.0f;
+    } else {
+        const double *gp = (const double *)pl_tensor_data(g), *yp = (const double *)pl_tensor_data(y);
+        double *o = out->storage->data;
+        for (int64_t i = 0; i < n; i++) o[i] = yp[i] > 0.0 ? gp[i] : 0.0;
+    }
+    return out;
+}
+
 static pl_status
 unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -131,6 +158,8 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
         break;
     case PL_RELU: { /* threshold_backward: zero where the result is <= 0 */
+        r = relu_backward_fast(g, y);
+        if (r) break;
         pl_tensor *zero = pl_tensor_scalar(0.0, y->dtype);
         t1 = zero ? pl_binary(PL_GT, y, zero, 1, false, true) : NULL;
         r = t1 ? pl_where(t1, g, zero) : NULL;
@@ -227,9 +256,17 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", unop_names[op],
                             pl_dtype_name(a->dtype));
     }
+    unary_ctx ctx = {0, 0};
+    if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
+        pl_tensor_is_contiguous(out)) {
+        int64_t es = (int64_t)pl_dtype_size(out->dtype);
+        char *ptrs[2] = {pl_tensor_data(out), pl_tensor_data(a)};
+        int64_t strides[2] = {es, es};
+        pl_run_contiguous(fn, 2, ptrs, strides, out->numel, &ctx);
+        return PL_OK;
+    }
     pl_tensor *ca = pl_to_dtype(a, out->dtype);
     if (!ca) return pl_error_status();
-    unary_ctx ctx = {0, 0};
     pl_loop loop;
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);

@@ -1,14 +1,16 @@
 """The layer classes of pytorchlite.nn."""
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
-from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                   NLLLoss, SmoothL1Loss)
 from .module import Module
 
 __all__ = [
     "Module", "Identity", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Flatten", "Dropout", "Sequential", "ModuleList", "ModuleDict", "MSELoss",
-    "L1Loss", "NLLLoss", "CrossEntropyLoss",
+    "L1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss",
+    "HuberLoss", "SiLU", "ELU", "Softplus",
 ]

@@ -1,0 +1,40 @@
+import torch
+
+x = torch.arange(12)
+v = x.view(3, 4)
+print(v)
+print(v.is_contiguous(), v.t().is_contiguous())
+v[0, 0] = 100
+print(x[0])
+print(x.view(2, -1).shape)
+print(x.reshape(2, 2, 3))
+print(v.t())
+print(v.transpose(0, 1).shape)
+print(v.permute(1, 0).stride())
+print(v.unsqueeze(0).shape, v.unsqueeze(-1).shape)
+print(torch.zeros(1, 3, 1).squeeze().shape, torch.zeros(1, 3, 1).squeeze(0).shape)
+print(v.flatten())
+print(torch.zeros(2, 3, 4).flatten(1).shape)
+print(v.contiguous().view(-1)[:4])
+print(v.stride(), v.storage_offset(), v[1:].storage_offset())
+try:
+    v.t().view(12)
+except RuntimeError as e:
+    print(type(e).__name__, e)
+try:
+    x.view(5, 3)
+except RuntimeError as e:
+    print(type(e).__name__, e)
+print(torch.cat([v, v], dim=0).shape)
+print(torch.cat([v, v], dim=1))
+print(torch.stack([x[:3], x[3:6]]))
+print(torch.stack([x[:3], x[3:6]], dim=1))
+print(v.chunk(2, dim=1))
+print(x.split(5))
+print(v.unbind(0))
+print(v.narrow(1, 1, 2))
+print(x.data_ptr() == v.data_ptr())
+a = torch.tensor([[1, 2, 3]])
+print(a.repeat(2, 2))
+print(a.expand(3, 3))
+print(a.T)

@@ -1,0 +1,26 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(8)
+logits = torch.randn(5, 4)
+probs = F.softmax(logits, dim=1)
+print(probs)
+print(probs.sum(dim=1))
+print(probs.max(dim=1))
+conf, pred = probs.max(1)
+print(conf, pred)
+labels = torch.tensor([1, 0, 3, 3, 2])
+print((pred == labels).sum().item(), (pred == labels).float().mean())
+print(f"accuracy: {(pred == labels).float().mean().item():.2%}")
+loss = F.cross_entropy(logits, labels)
+print(loss, loss.item())
+print(F.cross_entropy(logits, labels, label_smoothing=0.1))
+w = torch.tensor([1.0, 2.0, 0.5, 1.0])
+print(F.cross_entropy(logits, labels, weight=w))
+print(nn.CrossEntropyLoss(ignore_index=3)(logits, labels))
+soft_targets = F.softmax(torch.randn(5, 4), dim=1)
+print(F.cross_entropy(logits, soft_targets))
+print(torch.topk(probs, 2, dim=1).indices)
+print(F.log_softmax(logits, 1).exp().allclose(probs))
+print(torch.argmax(probs, dim=1, keepdim=True))

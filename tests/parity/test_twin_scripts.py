@@ -1,0 +1,79 @@
+"""Unmodified PyTorch scripts (tests/parity/scripts/) run under real torch and under
+pytorchlite; standard output and exit status must be identical. Skipped without torch.
+
+All scripts of one library run in one subprocess (twin_runner.py) so each library is imported
+once; two scripts also go through ``python -m pytorchlite run`` to cover that entry point."""
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = sorted((HERE / "scripts").glob("*.py"))
+ROOT = HERE.parent.parent
+
+
+def _run(args, cwd):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONHASHSEED"] = "0"
+    return subprocess.run([sys.executable] + args, cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """{script name: ((rc, out, err) under torch, (rc, out, err) under pytorchlite)}."""
+    tmp = tmp_path_factory.mktemp("twins")
+    runner = str(HERE / "twin_runner.py")
+    paths = [str(s) for s in SCRIPTS]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        procs = list(pool.map(lambda flag: _run([runner] + flag + paths, tmp), ([], ["--lite"])))
+    for p in procs:
+        assert p.returncode == 0, p.stderr[-3000:]
+    torch_res, lite_res = (json.loads(p.stdout) for p in procs)
+    return {name: (torch_res[name], lite_res[name]) for name in torch_res}
+
+
+# Differences still open, each with its cause; strict, so a fix shows up as XPASS -> failure.
+KNOWN = {
+    "t03_promotion.py": "no int32 dtype: Tensor.int() returns int64",
+    "t05_indexing.py": "several tensor/list indices in one subscript (x[[0, 3], [1, 4]])",
+    "t08_autograd.py": "Tensor.retain_grad (the engine does not keep non-leaf grads)",
+    "t11_losses.py": "F.gelu / nn.GELU (no erf op)",
+    "t22_seed_init.py": "orthogonal_: QR from NumPy differs in the last bits from LAPACK's",
+    "t29_batching_shapes.py": "torch.einsum",
+    "t30_misc_torch.py": "torch.__name__ is 'pytorchlite' under the import alias",
+    "t31_save_load.py": "torch.save / torch.load",
+    "t32_softmax_classify.py": "softmax: PyTorch's vectorized exp and reciprocal multiply "
+                               "differ in the last bit",
+    "t33_mnist_like.py": "cross_entropy: log_softmax's vectorized exp/log differ in the last bit",
+}
+
+
+def test_scripts_exist():
+    assert len(SCRIPTS) >= 30
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(s.name, marks=pytest.mark.xfail(reason=KNOWN[s.name], strict=True))
+    if s.name in KNOWN else s.name for s in SCRIPTS])
+def test_same_output(outputs, name):
+    (t_rc, t_out, t_err), (l_rc, l_out, l_err) = outputs[name]
+    assert t_rc == 0, f"the script fails under torch:\n{t_err[-2000:]}"
+    assert l_out == t_out, f"pytorchlite stderr:\n{l_err[-2000:]}"
+    assert l_rc == t_rc, f"pytorchlite stderr:\n{l_err[-2000:]}"
+
+
+@pytest.mark.parametrize("name", ["t20_params.py", "t21_seed_monitor.py"])
+def test_run_entry_point(outputs, tmp_path, name):
+    """`python -m pytorchlite run script.py` prints what torch prints."""
+    proc = _run(["-m", "pytorchlite", "run", str(HERE / "scripts" / name)], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == outputs[name][0][1]
