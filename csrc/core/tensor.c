@@ -143,6 +143,16 @@ check_shape(int ndim, const int64_t *shape)
                                 (long long)shape[i], buf);
         }
     }
+    /* the element count must fit in int64 (a wrapped count would under-allocate) */
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (__builtin_mul_overflow(n, shape[i], &n)) {
+            char buf[256];
+            pl_format_shape(buf, sizeof buf, ndim, shape);
+            return pl_error_set(PL_ERR_RUNTIME, "Storage size calculation overflowed with sizes=%s",
+                                buf);
+        }
+    }
     return PL_OK;
 }
 
