@@ -242,3 +242,4 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
 from . import cuda  # noqa: E402
+from .serialization import load, save  # noqa: E402

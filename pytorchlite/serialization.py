@@ -1,0 +1,885 @@
+"""``save`` and ``load``: PyTorch's zip checkpoint format, read and written without PyTorch.
+
+A checkpoint is a stored (uncompressed) zip archive whose entries sit under one folder:
+``data.pkl`` (a protocol-2 pickle of the object), ``byteorder``, one ``data/<key>`` record per
+storage (the storage's raw little-endian bytes) and ``version``. Tensors pickle as calls of
+``torch._utils._rebuild_tensor_v2`` whose storage argument is a persistent id naming the record.
+
+Writing uses a small protocol-2 pickle emitter (``_Emitter``): Python's own Pickler checks that
+every global it writes can be imported, and the names PyTorch expects live in ``torch``, which
+this module never imports. Reading subclasses ``pickle.Unpickler`` and resolves every global
+through ``_Unpickler.find_class``: PyTorch's names map to local stand-ins and, with the default
+``weights_only=True``, nothing else is allowed.
+"""
+import collections
+import copyreg
+import ctypes
+import io
+import os
+import pickle
+import struct
+import sys
+import types
+import zipfile
+
+import numpy as np
+
+from . import _C
+from . import _dtype as _dt
+from ._size import Size
+from ._tensor import Tensor
+
+__all__ = ["save", "load"]
+
+# ---- dtypes and storage classes ----------------------------------------------------------
+
+_STORAGE_OF = {_dt.float32: "FloatStorage", _dt.float64: "DoubleStorage",
+               _dt.int64: "LongStorage", _dt.bool: "BoolStorage"}
+_DTYPE_OF_STORAGE = {v: k for k, v in _STORAGE_OF.items()}
+_NUMPY_OF = {_dt.float32: np.float32, _dt.float64: np.float64, _dt.int64: np.int64,
+             _dt.bool: np.bool_}
+
+# PyTorch storage classes and dtypes pytorchlite cannot hold, named by their dtype.
+_FOREIGN_STORAGES = {
+    "HalfStorage": "float16", "BFloat16Storage": "bfloat16", "IntStorage": "int32",
+    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8",
+    "ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128",
+    "QInt8Storage": "qint8", "QUInt8Storage": "quint8", "QInt32Storage": "qint32",
+    "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4",
+}
+_FOREIGN_DTYPES = {
+    "float16", "half", "bfloat16", "int32", "int", "int16", "short", "int8", "uint8",
+    "uint16", "uint32", "uint64", "complex32", "complex64", "complex128", "cfloat", "cdouble",
+    "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
+    "float4_e2m1fn_x2", "qint8", "quint8", "qint32", "quint4x2", "quint2x4", "bits1x8",
+    "bits2x4", "bits4x2", "bits8", "bits16",
+} | {f"{p}int{n}" for p in ("", "u") for n in range(1, 8)}
+
+
+def _unsupported_dtype(name):
+    return TypeError(f"pytorchlite cannot load tensors of dtype torch.{name}: it supports "
+                     "torch.float32, torch.float64, torch.int64 and torch.bool (convert the "
+                     "tensors in PyTorch first, e.g. with .float())")
+
+
+def _device_type():
+    from . import device
+
+    return device
+
+
+# ---- writing: a protocol-2 pickle emitter ------------------------------------------------
+
+_BATCH = 1000  # items per APPENDS / SETITEMS, as Python's pickler
+
+
+def _encode_long(value):
+    """Two's-complement little-endian bytes of an int, as the LONG1 opcode wants them."""
+    if value == 0:
+        return b""
+    data = value.to_bytes(value.bit_length() // 8 + 1, "little", signed=True)
+    if value < 0 and len(data) > 1 and data[-1] == 0xFF and data[-2] & 0x80:
+        data = data[:-1]
+    return data
+
+
+class _StorageOut:
+    """One storage to write: its record key, dtype, base address and the elements in use."""
+
+    __slots__ = ("key", "dtype", "address", "numel", "patches", "tensors")
+
+    def __init__(self, key, dtype, address):
+        self.key = key
+        self.dtype = dtype
+        self.address = address
+        self.numel = 0
+        self.patches = []  # offsets in the pickle of the 8-byte numel fields to fill in
+        self.tensors = []  # keeps the tensors (and so their memory) alive until written
+
+
+class _Emitter:
+    """Writes an object as protocol-2 pickle opcodes that ``torch.load`` accepts.
+
+    Tensors become ``torch._utils._rebuild_tensor_v2`` calls whose storages are persistent
+    ids; tensors viewing the same memory share one storage record. Objects of other types go
+    through their ``__reduce_ex__(2)`` like Python's pickler does.
+    """
+
+    def __init__(self):
+        self.out = bytearray(b"\x80\x02")  # PROTO 2
+        self.memo = {}        # id(obj) -> memo index
+        self.next_index = 0
+        self.kept = []        # memoized objects, kept alive so that their ids stay unique
+        self.global_memo = {}  # (module, name) -> memo index
+        self.busy = set()     # ids of tuples / reduce arguments being written (cycle check)
+        self.storages = {}    # (address, dtype) -> _StorageOut
+        self.storage_list = []
+
+    # -- opcodes --
+    def _put(self, obj):
+        index = self.next_index
+        self.next_index += 1
+        if obj is not None:
+            self.memo[id(obj)] = index
+            self.kept.append(obj)
+        if index < 256:
+            self.out += b"q" + bytes([index])            # BINPUT
+        else:
+            self.out += b"r" + struct.pack("<I", index)  # LONG_BINPUT
+        return index
+
+    def _get(self, index):
+        if index < 256:
+            self.out += b"h" + bytes([index])            # BINGET
+        else:
+            self.out += b"j" + struct.pack("<I", index)  # LONG_BINGET
+
+    def _global(self, module, name):
+        index = self.global_memo.get((module, name))
+        if index is not None:
+            self._get(index)
+            return
+        self.out += b"c" + module.encode("ascii") + b"\n" + name.encode("ascii") + b"\n"
+        self.global_memo[(module, name)] = self._put(None)
+
+    def _int(self, value):
+        if 0 <= value < 256:
+            self.out += b"K" + bytes([value])                    # BININT1
+        elif 0 <= value < 65536:
+            self.out += b"M" + struct.pack("<H", value)          # BININT2
+        elif -2 ** 31 <= value < 2 ** 31:
+            self.out += b"J" + struct.pack("<i", value)          # BININT
+        else:
+            data = _encode_long(value)
+            if len(data) < 256:
+                self.out += b"\x8a" + bytes([len(data)]) + data  # LONG1
+            else:
+                self.out += b"\x8b" + struct.pack("<i", len(data)) + data  # LONG4
+
+    def _str(self, value):
+        data = value.encode("utf-8", "surrogatepass")
+        self.out += b"X" + struct.pack("<I", len(data)) + data  # BINUNICODE
+        self._put(value)
+
+    def _call(self, module, name, args):
+        """GLOBAL module.name, then the argument tuple, then REDUCE."""
+        self._global(module, name)
+        self._tuple(tuple(args))
+        self.out += b"R"
+
+    def _tuple(self, value):
+        if not value:
+            self.out += b")"                                     # EMPTY_TUPLE
+            return
+        if id(value) in self.busy:
+            raise pickle.PicklingError("cannot save a tuple that contains itself")
+        self.busy.add(id(value))
+        if len(value) > 3:
+            self.out += b"("                                     # MARK
+        for item in value:
+            self.save(item)
+        self.busy.discard(id(value))
+        self.out += b"t" if len(value) > 3 else b"\x85\x86\x87"[len(value) - 1:len(value)]
+        self._put(value)
+
+    def _items(self, pairs, single, many):
+        batch = []
+        for item in pairs:
+            batch.append(item)
+            if len(batch) == _BATCH:
+                self._batch(batch, single, many)
+                batch = []
+        if batch:
+            self._batch(batch, single, many)
+
+    def _batch(self, batch, single, many):
+        if len(batch) > 1:
+            self.out += b"("
+        for item in batch:
+            if single == b"s":
+                self.save(item[0])
+                self.save(item[1])
+            else:
+                self.save(item)
+        self.out += many if len(batch) > 1 else single
+
+    # -- objects --
+    def save(self, obj):
+        index = self.memo.get(id(obj))
+        if index is not None:
+            self._get(index)
+            return
+        kind = type(obj)
+        if obj is None:
+            self.out += b"N"
+        elif kind is bool:
+            self.out += b"\x88" if obj else b"\x89"              # NEWTRUE / NEWFALSE
+        elif kind is int:
+            self._int(obj)
+        elif kind is float:
+            self.out += b"G" + struct.pack(">d", obj)            # BINFLOAT
+        elif kind is str:
+            self._str(obj)
+        elif kind is tuple:
+            self._tuple(obj)
+        elif kind is list:
+            self.out += b"]"                                     # EMPTY_LIST
+            self._put(obj)
+            self._items(obj, b"a", b"e")                         # APPEND / APPENDS
+        elif kind is dict:
+            self.out += b"}"                                     # EMPTY_DICT
+            self._put(obj)
+            self._items(obj.items(), b"s", b"u")                 # SETITEM / SETITEMS
+        elif kind is collections.OrderedDict:
+            self._global("collections", "OrderedDict")
+            self.out += b")R"
+            self._put(obj)
+            self._items(obj.items(), b"s", b"u")
+            state = getattr(obj, "__dict__", None)
+            if state:
+                self.save(dict(state))
+                self.out += b"b"                                 # BUILD
+        elif kind is collections.Counter:
+            self._call("collections", "Counter", (dict(obj),))
+            self._put(obj)
+        elif kind in (bytes, bytearray):
+            text = bytes(obj).decode("latin1")
+            if kind is bytes:
+                self._call("_codecs", "encode", (text, "latin1"))
+            else:
+                self._global("builtins", "bytearray")
+                self._call("_codecs", "encode", (text, "latin1"))
+                self.out += b"\x85R"
+            self._put(obj)
+        elif kind is set:
+            self._call("builtins", "set", (list(obj),))
+            self._put(obj)
+        elif kind is complex:
+            self._call("builtins", "complex", (obj.real, obj.imag))
+        elif isinstance(obj, Tensor):
+            self._tensor(obj)
+        elif kind is _dt.dtype:
+            self._global("torch", repr(obj)[len("torch."):])
+        elif kind is Size:
+            self._call("torch", "Size", (tuple(obj),))
+            self._put(obj)
+        elif kind is _device_type():
+            self._call("torch", "device", (obj.type,) if obj.index is None else
+                       (obj.type, obj.index))
+            self._put(obj)
+        elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            self._global_object(obj, getattr(obj, "__qualname__", obj.__name__))
+        else:
+            self._reduce(obj)
+
+    def _global_object(self, obj, name):
+        module = getattr(obj, "__module__", None)
+        if module is None and isinstance(obj, types.BuiltinFunctionType):
+            module = getattr(obj.__self__, "__name__", None)
+        target = sys.modules.get(module) if module else None
+        if target is None or "." in name or getattr(target, name, None) is not obj:
+            raise pickle.PicklingError(f"Can't pickle {obj!r}: it's not found as "
+                                       f"{module}.{name}")
+        self._global(module, name)
+        self._put(obj)
+
+    def _reduce(self, obj):
+        reducer = copyreg.dispatch_table.get(type(obj))
+        rv = reducer(obj) if reducer is not None else obj.__reduce_ex__(2)
+        if isinstance(rv, str):
+            self._global_object(obj, rv)
+            return
+        if not isinstance(rv, tuple) or not 2 <= len(rv) <= 5:
+            raise pickle.PicklingError(f"{type(obj).__name__}.__reduce_ex__ must return a "
+                                       "string or a tuple of 2 to 5 items")
+        func, args = rv[0], rv[1]
+        state, listitems, dictitems = (tuple(rv[2:]) + (None, None, None))[:3]
+        if id(obj) in self.busy:
+            raise pickle.PicklingError(f"cannot save a {type(obj).__name__} whose constructor "
+                                       "arguments contain itself")
+        self.busy.add(id(obj))
+        if getattr(func, "__name__", "") == "__newobj__" and args and \
+                isinstance(args[0], type):
+            self.save(args[0])
+            self._tuple(tuple(args[1:]))
+            self.out += b"\x81"                                  # NEWOBJ
+        else:
+            self.save(func)
+            self._tuple(tuple(args))
+            self.out += b"R"                                     # REDUCE
+        self.busy.discard(id(obj))
+        self._put(obj)
+        if listitems is not None:
+            self._items(listitems, b"a", b"e")
+        if dictitems is not None:
+            self._items(dictitems, b"s", b"u")
+        if state is not None:
+            self.save(state)
+            self.out += b"b"                                     # BUILD
+
+    # -- tensors --
+    def _tensor(self, t):
+        from .nn.parameter import Parameter
+
+        if isinstance(t, Parameter):
+            state = dict(getattr(t, "__dict__", None) or {})
+            data = t.detach()
+            if state:
+                self._global("torch._utils", "_rebuild_parameter_with_state")
+                self._tuple_of(data, t.requires_grad, None, state)
+            else:
+                self._global("torch._utils", "_rebuild_parameter")
+                self._tuple_of(data, t.requires_grad, None)
+            self.out += b"R"
+        elif type(t) is Tensor:
+            self._plain_tensor(t)
+        else:  # another Tensor subclass
+            self._global("torch._tensor", "_rebuild_from_type_v2")
+            self.out += b"("
+            self._global("torch._utils", "_rebuild_tensor_v2")
+            self.save(type(t))
+            self.out += b"("
+            self._tensor_args(t)
+            self.out += b"t"
+            self.save(dict(getattr(t, "__dict__", None) or {}))
+            self.out += b"tR"
+        self._put(t)
+
+    def _tuple_of(self, data, requires_grad, hooks, state=None):
+        """MARK tensor requires_grad OrderedDict() [state] TUPLE, for the Parameter rebuilds."""
+        self.out += b"("
+        self._plain_tensor(data)
+        self.save(bool(requires_grad))
+        self._global("collections", "OrderedDict")
+        self.out += b")R"
+        if state is not None:
+            self.save(state)
+        self.out += b"t"
+
+    def _plain_tensor(self, t):
+        self._global("torch._utils", "_rebuild_tensor_v2")
+        self.out += b"("
+        self._tensor_args(t)
+        self.out += b"tR"
+
+    def _tensor_args(self, t):
+        """storage, storage_offset, size, stride, requires_grad, backward_hooks."""
+        storage, offset = self._storage_of(t)
+        self.out += b"("
+        self._str("storage")
+        self._global("torch", _STORAGE_OF[t.dtype])
+        self._str(storage.key)
+        self._str("cpu")
+        storage.patches.append(len(self.out) + 2)
+        self.out += b"\x8a\x08" + bytes(8)  # LONG1 numel, filled in once every view is known
+        self.out += b"tQ"                    # TUPLE, BINPERSID
+        self._int(offset)
+        self._tuple(tuple(t.shape))
+        self._tuple(tuple(t.stride()))
+        self.save(bool(t.requires_grad))
+        self._global("collections", "OrderedDict")
+        self.out += b")R"
+
+    def _storage_of(self, t):
+        """The storage record for t and t's offset in it, in elements."""
+        numel = t.numel()
+        itemsize = t.element_size()
+        if numel == 0:  # no bytes to share: an empty record of its own
+            storage = self._new_storage(t.dtype, None)
+            return storage, 0
+        offset = t.storage_offset()
+        address = t.data_ptr() - offset * itemsize
+        storage = self.storages.get((address, t.dtype))
+        if storage is None:
+            storage = self._new_storage(t.dtype, address)
+            self.storages[(address, t.dtype)] = storage
+        extent = offset + 1 + sum((n - 1) * s for n, s in zip(t.shape, t.stride()))
+        storage.numel = max(storage.numel, extent)
+        storage.tensors.append(t)
+        return storage, offset
+
+    def _new_storage(self, dtype, address):
+        storage = _StorageOut(str(len(self.storage_list)), dtype, address)
+        self.storage_list.append(storage)
+        return storage
+
+    def finish(self):
+        """The pickle bytes (with every storage's element count filled in)."""
+        self.out += b"."                                         # STOP
+        for storage in self.storage_list:
+            for at in storage.patches:
+                self.out[at:at + 8] = storage.numel.to_bytes(8, "little", signed=True)
+        return bytes(self.out)
+
+
+# ---- the zip container -------------------------------------------------------------------
+
+_ALIGNMENT = 64  # every record's payload starts at a multiple of this, as PyTorch's writer
+
+
+def _archive_name(f):
+    if isinstance(f, (str, os.PathLike)):
+        base = os.path.basename(os.fsdecode(f))
+        stem = base.rsplit(".", 1)[0] if "." in base else base
+        if stem and stem.isascii() and "/" not in stem and "\\" not in stem:
+            return stem
+    return "archive"
+
+
+def _write_record(zf, name, data):
+    """Adds one stored record whose payload starts at a multiple of _ALIGNMENT bytes."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.file_size = len(data)
+    zip64 = len(data) * 1.05 > zipfile.ZIP64_LIMIT  # when zipfile adds a ZIP64 local field
+    header = 30 + len(name.encode("ascii")) + (20 if zip64 else 0)
+    pad = -(zf.fp.tell() + header + 4) % _ALIGNMENT
+    info.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+    with zf.open(info, "w", force_zip64=zip64) as out:
+        out.write(data)
+
+
+def _storage_bytes(storage):
+    """A buffer over the bytes of a storage's first `numel` elements (no copy)."""
+    nbytes = storage.numel * storage.dtype.itemsize
+    if nbytes == 0:
+        return b""
+    return memoryview((ctypes.c_ubyte * nbytes).from_address(storage.address)).cast("B")
+
+
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
+    """Saves an object to a file in PyTorch's zip format; ``torch.load`` reads it back.
+
+    ``obj`` may hold tensors, Parameters, dtypes, Sizes, containers, numbers and strings (such
+    files load with ``weights_only=True``) or any other picklable object. ``f`` is a path, a
+    path-like object or a writable binary file object.
+
+    Note:
+        pytorchlite always writes pickle protocol 2 (PyTorch's default) with its own emitter,
+        so ``pickle_module`` and ``pickle_protocol`` must keep their defaults; the legacy
+        (non-zip) format is not written.
+    """
+    if pickle_module is not pickle and pickle_module is not None:
+        raise NotImplementedError("pytorchlite.save writes with its own pickler; "
+                                  "pickle_module must be the standard pickle module")
+    if pickle_protocol != 2:
+        raise NotImplementedError("pytorchlite.save writes pickle protocol 2 only")
+    if not _use_new_zipfile_serialization:
+        raise NotImplementedError("pytorchlite.save writes the zip format only "
+                                  "(_use_new_zipfile_serialization=False is not supported)")
+    emitter = _Emitter()
+    emitter.save(obj)
+    data = emitter.finish()
+    name = _archive_name(f)
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as fp:
+            _write_archive(fp, name, data, emitter.storage_list, _disable_byteorder_record)
+    else:
+        _write_archive(f, name, data, emitter.storage_list, _disable_byteorder_record)
+
+
+def _write_archive(fp, name, data, storages, no_byteorder):
+    with zipfile.ZipFile(fp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        _write_record(zf, f"{name}/data.pkl", data)
+        if not no_byteorder:
+            _write_record(zf, f"{name}/byteorder", sys.byteorder.encode("ascii"))
+        for storage in storages:
+            _write_record(zf, f"{name}/data/{storage.key}", _storage_bytes(storage))
+        _write_record(zf, f"{name}/version", b"3\n")
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+class _StorageIn:
+    """A storage read from a checkpoint: its bytes, once, shared by every view of it."""
+
+    def __init__(self, raw, dtype, swap):
+        self.raw = raw      # (nbytes,) uint8, writable
+        self.dtype = dtype  # None for an untyped storage
+        self.swap = swap    # byte order differs from this machine's
+        self.typed = {}
+        self.base_tensors = {}
+
+    def array(self, dtype):
+        """The bytes as a 1-D array of dtype (byte-swapped to native order once)."""
+        arr = self.typed.get(dtype)
+        if arr is None:
+            itemsize = dtype.itemsize
+            if self.raw.size % itemsize:
+                raise RuntimeError(f"storage of {self.raw.size} bytes does not hold whole "
+                                   f"{dtype} elements")
+            arr = self.raw.view(_NUMPY_OF[dtype])
+            if self.swap and itemsize > 1:
+                if self.typed:
+                    raise RuntimeError("pytorchlite cannot byte-swap a storage viewed with "
+                                       "two dtypes")
+                arr.byteswap(inplace=True)
+            self.typed[dtype] = arr
+        return arr
+
+    def tensor(self, dtype):
+        """The whole storage as one 1-D tensor (made once per dtype)."""
+        t = self.base_tensors.get(dtype)
+        if t is None:
+            t = self.base_tensors[dtype] = _C.from_numpy(self.array(dtype))
+        return t
+
+    # map_location callables receive this object and usually return it unchanged
+    def cpu(self):
+        return self
+
+    @property
+    def device(self):
+        from . import device
+
+        return device("cpu")
+
+
+def _view(storage, dtype, offset, size, stride):
+    """A tensor over storage elements offset + sum(i_k * stride_k) (shares the memory)."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: {len(stride)} vs "
+                           f"{len(size)}")
+    if any(n == 0 for n in size):
+        return _C.empty(size, dtype=dtype)
+    base = storage.array(dtype)
+    if offset < 0 or any(n < 0 for n in size) or any(s < 0 for s in stride):
+        raise RuntimeError("negative sizes, strides or storage offset in a saved tensor")
+    last = offset + sum((n - 1) * s for n, s in zip(size, stride))
+    if last >= base.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset} require {last + 1} elements, but the storage "
+                           f"holds only {base.size}")
+    if hasattr(Tensor, "as_strided"):  # one core storage for every view: offsets kept too
+        return storage.tensor(dtype).as_strided(size, stride, offset)
+    # Each view wraps the same memory (writes are seen by all), starting at its first element.
+    itemsize = base.itemsize
+    arr = np.lib.stride_tricks.as_strided(base[offset:], shape=size,
+                                          strides=tuple(s * itemsize for s in stride))
+    return _C.from_numpy(arr)
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
+                       backward_hooks=None, metadata=None):
+    if storage.dtype is None:
+        raise pickle.UnpicklingError("_rebuild_tensor_v2 received an untyped storage")
+    return _finish(_view(storage, storage.dtype, storage_offset, size, stride), requires_grad,
+                   metadata)
+
+
+def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks,
+                       dtype, metadata=None):
+    return _finish(_view(storage, dtype, storage_offset, size, stride), requires_grad, metadata)
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    return _rebuild_tensor_v2(storage, storage_offset, size, stride)
+
+
+def _finish(t, requires_grad, metadata):
+    if metadata and metadata.get("neg"):
+        t = -t  # a negative view is saved as its storage with the flag set
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks):
+    from .nn.parameter import Parameter
+
+    return Parameter(data, requires_grad)
+
+
+def _set_obj_state(obj, state):
+    if isinstance(state, tuple):
+        if len(state) != 2:
+            raise pickle.UnpicklingError(f"Invalid serialized state: {state!r}")
+        state, slots = state
+        for k, v in (slots or {}).items():
+            setattr(obj, k, v)
+    for k, v in (state or {}).items():
+        setattr(obj, k, v)
+    return obj
+
+
+def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
+    return _set_obj_state(_rebuild_parameter(data, requires_grad, backward_hooks), state)
+
+
+def _rebuild_from_type_v2(func, new_type, args, state):
+    ret = func(*args)
+    if type(ret) is not new_type:
+        if not (isinstance(new_type, type) and issubclass(new_type, Tensor)):
+            raise pickle.UnpicklingError(f"cannot rebuild a tensor as {new_type!r}")
+        ret = Tensor._make_subclass(new_type, ret, ret.requires_grad)
+    return _set_obj_state(ret, state)
+
+
+def _torch_device(type_name, index=None):
+    from . import device
+
+    if isinstance(type_name, str) and ":" in type_name and index is None:
+        type_name, index = type_name.split(":")
+        index = int(index)
+    return device(type_name, index)
+
+
+def _reject(name, why):
+    def fail(*args, **kwargs):
+        raise RuntimeError(f"pytorchlite cannot load {name}: {why}")
+
+    return fail
+
+
+def _torch_globals():
+    """PyTorch's global names (module, name) -> pytorchlite stand-ins, allowed by default."""
+    from .nn.parameter import Parameter
+
+    table = {
+        ("collections", "OrderedDict"): collections.OrderedDict,
+        ("collections", "Counter"): collections.Counter,
+        ("_codecs", "encode"): __import__("codecs").encode,
+        ("builtins", "bytearray"): bytearray,
+        ("builtins", "set"): set,
+        ("builtins", "complex"): complex,
+        ("torch", "Size"): Size,
+        ("torch", "Tensor"): Tensor,
+        ("torch", "device"): _torch_device,
+        ("torch.nn.parameter", "Parameter"): Parameter,
+        ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+        ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
+        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter_with_state,
+        ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
+    }
+    for kind in ("qtensor", "sparse_tensor", "nested_tensor", "wrapper_subclass",
+                 "meta_tensor_no_storage", "device_tensor_from_numpy",
+                 "device_tensor_from_cpu_tensor"):
+        table[("torch._utils", "_rebuild_" + kind)] = _reject(
+            kind.replace("_", " "), "pytorchlite has dense CPU tensors only")
+    for d in _dt._ALL:
+        table[("torch", repr(d)[len("torch."):])] = d
+    for alias, d in (("float", _dt.float32), ("double", _dt.float64), ("long", _dt.int64)):
+        table[("torch", alias)] = d
+    for name, d in _DTYPE_OF_STORAGE.items():
+        table[("torch", name)] = _StorageType(name, d)
+        table[("torch.cuda", name)] = _StorageType(name, d)
+    table[("torch.storage", "UntypedStorage")] = _StorageType("UntypedStorage", None)
+    table[("torch", "UntypedStorage")] = _StorageType("UntypedStorage", None)
+    return table
+
+
+class _StorageType:
+    """Stands in for a PyTorch storage class inside persistent ids."""
+
+    def __init__(self, name, dtype):
+        self.name = name
+        self.dtype = dtype
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+class _Unpickler(pickle.Unpickler):
+    """Resolves globals through the stand-in table; with weights_only, nothing else."""
+
+    def __init__(self, file, archive, map_location, weights_only, **kwargs):
+        super().__init__(file, **kwargs)
+        self.archive = archive
+        self.map_location = map_location
+        self.weights_only = weights_only
+        self.table = _torch_globals()
+        self.storages = {}
+
+    def find_class(self, module, name):
+        if module == "__builtin__":
+            module = "builtins"
+        target = self.table.get((module, name))
+        if target is not None:
+            return target
+        root = module.split(".")[0]
+        if root == "torch":
+            if module in ("torch", "torch.cuda") and name in _FOREIGN_STORAGES:
+                raise _unsupported_dtype(_FOREIGN_STORAGES[name])
+            if module == "torch" and name in _FOREIGN_DTYPES:
+                raise _unsupported_dtype(name)
+        if self.weights_only:
+            raise pickle.UnpicklingError(
+                f"Weights only load failed: Unsupported global: GLOBAL {module}.{name} was not "
+                "an allowed global by default. Re-running load with weights_only=False will "
+                "likely succeed, but it can result in arbitrary code execution. Do it only if "
+                "you got the file from a trusted source.")
+        if root == "torch":
+            return self._lite_equivalent(module, name)
+        return super().find_class(module, name)
+
+    @staticmethod
+    def _lite_equivalent(module, name):
+        """torch.a.b.Name -> pytorchlite.a.b.Name (or pytorchlite.a.Name) when it exists."""
+        import importlib
+
+        parts = module.split(".")
+        for depth in range(len(parts), 0, -1):
+            lite = ".".join(["pytorchlite"] + parts[1:depth])
+            try:
+                mod = importlib.import_module(lite)
+            except ImportError:
+                continue
+            target = getattr(mod, name, None)
+            if target is not None:
+                return target
+        raise pickle.UnpicklingError(f"pytorchlite has no equivalent of {module}.{name}")
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise pickle.UnpicklingError(f"Unsupported persistent id: {pid!r}")
+        _, storage_type, key, location, numel = pid
+        if not isinstance(storage_type, _StorageType):
+            raise pickle.UnpicklingError(f"Unsupported storage type in persistent id: "
+                                         f"{storage_type!r}")
+        key = str(key)
+        storage = self.storages.get(key)
+        if storage is None:
+            itemsize = 1 if storage_type.dtype is None else storage_type.dtype.itemsize
+            raw = self.archive.read_storage(key, int(numel) * itemsize)
+            storage = _StorageIn(raw, storage_type.dtype, self.archive.swap)
+            self._check_location(storage, str(location))
+            self.storages[key] = storage
+        return storage
+
+    def _check_location(self, storage, location):
+        target = self.map_location
+        if target is None:
+            target = location
+        elif isinstance(target, dict):
+            target = target.get(location, location)
+        elif callable(target) and not isinstance(target, str) and not hasattr(target, "type"):
+            result = target(storage, location)
+            if result is None:
+                target = location
+            elif result is storage:
+                return
+            else:
+                raise RuntimeError("pytorchlite: a map_location function must return the "
+                                   "storage it receives (storages stay on the CPU)")
+        kind = getattr(target, "type", None) or str(target).split(":")[0]
+        if kind == "cpu":
+            return
+        if kind == "cuda" and self.map_location is None:
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but torch.cuda.is_available()"
+                " is False. If you are running on a CPU-only machine, please use torch.load "
+                "with map_location=torch.device('cpu') to map your storages to the CPU.")
+        raise RuntimeError(f"pytorchlite runs on the CPU only; device '{target}' is not "
+                           "available (use map_location='cpu')")
+
+
+class _ArchiveIn:
+    """The records of a checkpoint zip, found under the folder its first entry names."""
+
+    def __init__(self, fp):
+        try:
+            self.zf = zipfile.ZipFile(fp)
+        except zipfile.BadZipFile as e:
+            raise RuntimeError(f"PytorchStreamReader failed reading zip archive: {e}") from None
+        names = self.zf.namelist()
+        if not names:
+            raise RuntimeError("PytorchStreamReader failed reading zip archive: no records")
+        self.prefix = names[0].split("/")[0] + "/"
+        self.names = set(names)
+        if self.has("constants.pkl"):
+            raise RuntimeError("pytorchlite cannot load TorchScript archives (torch.jit.save)")
+        if not self.has("data.pkl"):
+            raise RuntimeError("PytorchStreamReader failed locating file data.pkl: "
+                               "file not found")
+        order = self.read("byteorder").decode() if self.has("byteorder") else "little"
+        if order not in ("little", "big"):
+            raise ValueError("Unknown endianness type: " + order)
+        self.swap = order != sys.byteorder
+
+    def has(self, name):
+        return self.prefix + name in self.names
+
+    def read(self, name):
+        return self.zf.read(self.prefix + name)
+
+    def read_storage(self, key, nbytes):
+        name = self.prefix + "data/" + key
+        if name not in self.names:
+            raise RuntimeError(f"PytorchStreamReader failed locating file data/{key}: "
+                               "file not found")
+        info = self.zf.getinfo(name)
+        if info.file_size != nbytes:
+            raise RuntimeError(f"storage data/{key} holds {info.file_size} bytes, expected "
+                               f"{nbytes}")
+        raw = np.empty(nbytes, dtype=np.uint8)
+        with self.zf.open(info) as src:
+            view = memoryview(raw)
+            got = 0
+            while got < nbytes:
+                n = src.readinto(view[got:])
+                if not n:
+                    raise RuntimeError(f"storage data/{key} is truncated")
+                got += n
+        return raw
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
+    """Loads an object saved with ``torch.save`` or ``pytorchlite.save``.
+
+    ``f`` is a path, a path-like object or a readable binary file object. ``map_location`` may
+    be None, ``'cpu'``, a device, a dict of location names or a function
+    ``(storage, location) -> storage``; every storage must end up on the CPU. With
+    ``weights_only=True`` (the default, as in PyTorch 2.6+) only tensors, Parameters,
+    containers, numbers, strings and PyTorch's allowlisted types are rebuilt; with
+    ``weights_only=False`` any class is imported (PyTorch's names map to pytorchlite's, and
+    ``torch`` itself is never imported): use it only for files you trust.
+
+    Note:
+        Tensors must have dtype float32, float64, int64 or bool. ``mmap=True`` is accepted but
+        the storages are read into memory. The legacy (pre-1.6, non-zip) format and
+        TorchScript archives are not supported.
+    """
+    if weights_only is None:
+        weights_only = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0") in ("0", "")
+    if pickle_module is not None and pickle_module is not pickle:
+        if weights_only:
+            raise RuntimeError("Can not safely load weights when explicit pickle_module is "
+                               "specified")
+        raise NotImplementedError("pytorchlite.load reads with the standard pickle module only")
+    unknown = set(pickle_load_args) - {"encoding", "errors", "fix_imports"}
+    if unknown:
+        raise TypeError(f"load() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+    pickle_load_args.setdefault("encoding", "utf-8")
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fp:
+            return _load_file(fp, map_location, weights_only, pickle_load_args)
+    if not (hasattr(f, "seek") and f.seekable()):
+        f = io.BytesIO(f.read())
+    return _load_file(f, map_location, weights_only, pickle_load_args)
+
+
+def _load_file(fp, map_location, weights_only, pickle_load_args):
+    start = fp.tell()
+    magic = fp.read(4)
+    fp.seek(start)
+    if magic != b"PK\x03\x04":
+        raise pickle.UnpicklingError(
+            "pytorchlite.load reads PyTorch's zip format (torch.save since PyTorch 1.6); this "
+            "file is not a zip archive (a legacy torch.save file or another format)")
+    archive = _ArchiveIn(fp)
+    data = io.BytesIO(archive.read("data.pkl"))
+    unpickler = _Unpickler(data, archive, map_location, weights_only, **pickle_load_args)
+    try:
+        return unpickler.load()
+    except (pickle.UnpicklingError, TypeError, RuntimeError, ValueError):
+        raise
+    except Exception as e:
+        if weights_only:
+            raise pickle.UnpicklingError(f"Weights only load failed: {type(e).__name__}: "
+                                         f"{e}") from e
+        raise
