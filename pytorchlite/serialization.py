@@ -28,7 +28,8 @@ from ._pickle_emit import _STORAGE_OF, _Emitter
 from ._size import Size
 from ._tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals"]
 
 # ---- dtypes and storage classes ----------------------------------------------------------
 
@@ -120,6 +121,10 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     data = emitter.finish()
     name = _archive_name(f)
     if isinstance(f, (str, os.PathLike)):
+        parent = os.path.dirname(os.path.abspath(os.fsdecode(f)))
+        if not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {os.path.dirname(os.fsdecode(f))} does not "
+                               "exist.")
         with open(f, "wb") as fp:
             _write_archive(fp, name, data, emitter.storage_list, _disable_byteorder_record)
     else:
@@ -330,6 +335,57 @@ class _StorageType:
         return f"torch.{self.name}"
 
 
+_user_safe_globals = []  # what add_safe_globals was given, in order
+
+
+def add_safe_globals(safe_globals):
+    """Allows these classes / functions (or ``(obj, "module.name")`` pairs) in weights_only
+    loads."""
+    for g in safe_globals:
+        if g not in _user_safe_globals:
+            _user_safe_globals.append(g)
+
+
+def get_safe_globals():
+    """The globals added with ``add_safe_globals``."""
+    return list(_user_safe_globals)
+
+
+def clear_safe_globals():
+    """Forgets every global added with ``add_safe_globals``."""
+    _user_safe_globals.clear()
+
+
+class safe_globals:
+    """Context manager: ``add_safe_globals(globals)`` inside the block only."""
+
+    def __init__(self, safe_globals):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        self.saved = list(_user_safe_globals)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc):
+        _user_safe_globals[:] = self.saved
+
+
+def _user_allowed_globals():
+    allowed = {}
+    for g in _user_safe_globals:
+        if isinstance(g, tuple):
+            if len(g) != 2:
+                raise ValueError("Expected tuple of length 2 (global, str of callable full "
+                                 f"path), but got tuple of length: {len(g)}")
+            if type(g[1]) is not str:
+                raise TypeError("Expected second item in tuple to be str of callable full "
+                                f"path, but got: {type(g[1])}")
+            allowed[g[1]] = g[0]
+        else:
+            allowed[f"{g.__module__}.{g.__qualname__}"] = g
+    return allowed
+
+
 class _Unpickler(pickle.Unpickler):
     """Resolves globals through the stand-in table; with weights_only, nothing else."""
 
@@ -347,6 +403,9 @@ class _Unpickler(pickle.Unpickler):
         target = self.table.get((module, name))
         if target is not None:
             return target
+        target = _user_allowed_globals().get(f"{module}.{name}")
+        if target is not None:
+            return target
         root = module.split(".")[0]
         if root == "torch":
             if module in ("torch", "torch.cuda") and name in _FOREIGN_STORAGES:
@@ -356,9 +415,10 @@ class _Unpickler(pickle.Unpickler):
         if self.weights_only:
             raise pickle.UnpicklingError(
                 f"Weights only load failed: Unsupported global: GLOBAL {module}.{name} was not "
-                "an allowed global by default. Re-running load with weights_only=False will "
-                "likely succeed, but it can result in arbitrary code execution. Do it only if "
-                "you got the file from a trusted source.")
+                "an allowed global by default. Please use "
+                f"`torch.serialization.add_safe_globals([{name}])` to allow it, or re-run "
+                "load with weights_only=False, which can result in arbitrary code execution: "
+                "do it only if you got the file from a trusted source.")
         if root == "torch":
             return self._lite_equivalent(module, name)
         return super().find_class(module, name)

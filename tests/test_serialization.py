@@ -130,6 +130,21 @@ def test_parameter_attributes_kept():
     assert isinstance(r, torch.nn.Parameter) and r.note == "kept"
 
 
+class _Tagged(torch.Tensor):
+    pass
+
+
+def test_tensor_subclass_needs_weights_only_false():
+    t = torch.Tensor._make_subclass(_Tagged, torch.arange(3.), False)
+    t.tag = "x"
+    data = _saved({"t": t})
+    with pytest.raises(pickle.UnpicklingError, match="_Tagged"):
+        torch.load(io.BytesIO(data))
+    r = torch.load(io.BytesIO(data), weights_only=False)["t"]
+    assert type(r) is _Tagged and r.tag == "x"
+    np.testing.assert_array_equal(r.numpy(), [0.0, 1.0, 2.0])
+
+
 def test_state_dict_roundtrip_and_metadata():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
@@ -280,6 +295,22 @@ def test_weights_only_rejects_other_globals():
     assert torch.load(io.BytesIO(data), weights_only=False) == {"frac": fractions.Fraction(1, 3)}
 
 
+def test_safe_globals_allow_a_class():
+    data = _saved([fractions.Fraction(2, 3)])
+    with torch.serialization.safe_globals([fractions.Fraction]):
+        assert torch.load(io.BytesIO(data)) == [fractions.Fraction(2, 3)]
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(io.BytesIO(data))
+    try:
+        torch.serialization.add_safe_globals([(fractions.Fraction, "fractions.Fraction")])
+        assert torch.serialization.get_safe_globals() == [(fractions.Fraction,
+                                                           "fractions.Fraction")]
+        assert torch.load(io.BytesIO(data)) == [fractions.Fraction(2, 3)]
+    finally:
+        torch.serialization.clear_safe_globals()
+    assert torch.serialization.get_safe_globals() == []
+
+
 def test_weights_only_never_imports_modules():
     # a hand-made pickle calling os.system must be refused before anything runs
     pkl = b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00true\x85R."
@@ -338,7 +369,9 @@ def test_big_endian_file_is_swapped():
     _same(i, r[1])
 
 
-def test_save_argument_checks():
+def test_save_argument_checks(tmp_path):
+    with pytest.raises(RuntimeError, match="Parent directory"):
+        torch.save(1, tmp_path / "missing" / "a.pt")
     with pytest.raises(NotImplementedError):
         torch.save(1, io.BytesIO(), _use_new_zipfile_serialization=False)
     with pytest.raises(NotImplementedError):
