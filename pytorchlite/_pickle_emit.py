@@ -286,10 +286,10 @@ class _Emitter:
             data = t.detach()
             if state:
                 self._global("torch._utils", "_rebuild_parameter_with_state")
-                self._tuple_of(data, t.requires_grad, None, state)
+                self._parameter_args(data, t.requires_grad, state)
             else:
                 self._global("torch._utils", "_rebuild_parameter")
-                self._tuple_of(data, t.requires_grad, None)
+                self._parameter_args(data, t.requires_grad)
             self.out += b"R"
         elif type(t) is Tensor:
             self._plain_tensor(t)
@@ -305,8 +305,8 @@ class _Emitter:
             self.out += b"tR"
         self._put(t)
 
-    def _tuple_of(self, data, requires_grad, hooks, state=None):
-        """MARK tensor requires_grad OrderedDict() [state] TUPLE, for the Parameter rebuilds."""
+    def _parameter_args(self, data, requires_grad, state=None):
+        """(data, requires_grad, OrderedDict()[, state]): the Parameter rebuilds' arguments."""
         self.out += b"("
         self._plain_tensor(data)
         self.save(bool(requires_grad))
