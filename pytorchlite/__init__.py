@@ -79,6 +79,7 @@ stack = _C.stack
 addmm = _C.addmm
 set_default_dtype = _C.set_default_dtype
 get_default_dtype = _C.get_default_dtype
+OutOfMemoryError = _C.OutOfMemoryError
 get_num_threads = _C.get_num_threads
 set_num_threads = _C.set_num_threads
 

@@ -290,8 +290,8 @@ static PyObject *
 get_data(PyObject *op, void *c)
 {
     (void)c;
-    pl_tensor *a = pl_tensor_alias(SELF_T(op));
-    return plpy_wrap(a);
+    /* .data has its own version counter, as in PyTorch (detach() shares it) */
+    return plpy_wrap(pl_tensor_alias_unversioned(SELF_T(op)));
 }
 
 static int

@@ -11,18 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import child_env
 
 pytest.importorskip("torch")
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = sorted((HERE / "scripts").glob("*.py"))
-ROOT = HERE.parent.parent
 
 
 def _run(args, cwd):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["PYTHONHASHSEED"] = "0"
+    env = child_env(PYTHONHASHSEED="0")
     return subprocess.run([sys.executable] + args, cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 

@@ -119,6 +119,16 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
         pl_error_set(PL_ERR_INDEX, "too many indices for tensor of dimension 0");
         return NULL;
     }
+    if (!as_index_op) {
+        /* index_select, unlike a[index], takes no negative indices */
+        for (int64_t i = 0; i < index->numel; i++) {
+            int64_t k = (int64_t)pl_tensor_get_double(index, i);
+            if (k < 0 || k >= a->shape[dim]) {
+                pl_error_set(PL_ERR_INDEX, "index out of range in self");
+                return NULL;
+            }
+        }
+    }
     pl_tensor *out = gather_rows(a, dim, index);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
         pl_node *node = pl_node_new(as_index_op ? &index_kind : &index_select_kind, &a, 1);
@@ -325,11 +335,13 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
         }
         if (i > 0) dt = dt > ts[i]->dtype ? dt : ts[i]->dtype;
     }
-    if (!is_stack && pl_wrap_dim(dim_, ts[0]->ndim, &dim) != PL_OK) goto out;
-    if (ts[0]->ndim == 0) {
-        pl_error_set(PL_ERR_RUNTIME, "zero-dimensional tensor (at position 0) cannot be concatenated");
-        goto out;
+    for (int i = 0; i < n; i++) {
+        if (ts[i]->ndim == 0) { /* checked before dim, as PyTorch does */
+            pl_error_set(PL_ERR_RUNTIME, "zero-dimensional tensor (at position %d) cannot be concatenated", i);
+            goto out;
+        }
     }
+    if (!is_stack && pl_wrap_dim(dim_, ts[0]->ndim, &dim) != PL_OK) goto out;
     int64_t shape[PL_MAX_DIMS];
     memcpy(shape, ts[0]->shape, sizeof(int64_t) * ts[0]->ndim);
     shape[dim] = 0;
