@@ -240,11 +240,13 @@ from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
-         "set_printoptions": "_tensor_str"}
+         "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
+         "load": "serialization"}
 
 
 def __getattr__(name):
-    """Imports ``pytorchlite.nn`` (optim, utils, cuda, set_printoptions) when first used.
+    """Imports ``pytorchlite.nn`` (optim, utils, cuda, set_printoptions, save, load) when first
+    used.
 
     Note:
         PyTorch imports every submodule with ``import torch``; pytorchlite loads them on first

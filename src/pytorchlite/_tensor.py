@@ -143,9 +143,16 @@ class Tensor(_C.TensorBase):
         return a if dtype is None else a.astype(dtype)
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_tensor, (self.detach().numpy().copy(), self.requires_grad))
+        # order="K" keeps the dimension order of the strides (a transposed tensor stays so)
+        return (_rebuild_tensor, (self.detach().numpy().copy(order="K"), self.requires_grad))
 
     def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
         new = self.detach().clone()
@@ -555,7 +562,15 @@ class Tensor(_C.TensorBase):
 
 
 def _rebuild_tensor(array, requires_grad):
-    t = _C.tensor(array)
+    import numpy as _np
+
+    if isinstance(array, _np.ndarray) and array.dtype.isnative and \
+            array.dtype in (_np.float32, _np.float64, _np.int64, _np.bool_):
+        if not array.flags.writeable:
+            array = array.copy(order="K")
+        t = _C.from_numpy(array)  # the unpickled array is owned by this tensor alone
+    else:
+        t = _C.tensor(array)
     if requires_grad:
         t.requires_grad_(True)
     return t

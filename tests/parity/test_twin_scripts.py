@@ -48,7 +48,6 @@ KNOWN = {
     "t22_seed_init.py": "orthogonal_: QR from NumPy differs in the last bits from LAPACK's",
     "t29_batching_shapes.py": "torch.einsum",
     "t30_misc_torch.py": "torch.__name__ is 'pytorchlite' under the import alias",
-    "t31_save_load.py": "torch.save / torch.load",
     "t32_softmax_classify.py": "softmax: PyTorch's vectorized exp and reciprocal multiply "
                                "differ in the last bit",
     "t33_mnist_like.py": "cross_entropy: log_softmax's vectorized exp/log differ in the last bit",
