@@ -303,6 +303,34 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
                               : "torch.cat(): expected a non-empty list of Tensors");
         return NULL;
     }
+    if (!is_stack) {
+        /* PyTorch's legacy rule: 1-D empty tensors take no part in cat (and their dims are
+         * not checked); all of them empty gives an empty 1-D result */
+        int kept = 0;
+        pl_dtype edt = ts_in[0]->dtype;
+        for (int i = 0; i < n; i++) {
+            bool legacy_empty = ts_in[i]->ndim == 1 && ts_in[i]->shape[0] == 0;
+            kept += !legacy_empty;
+            if (ts_in[i]->dtype > edt) edt = ts_in[i]->dtype;
+        }
+        if (kept == 0) {
+            int64_t zero = 0;
+            return pl_tensor_empty(1, &zero, edt);
+        }
+        if (kept < n) {
+            pl_tensor **sel = calloc((size_t)kept, sizeof(pl_tensor *));
+            if (!sel) {
+                pl_error_nomem();
+                return NULL;
+            }
+            for (int i = 0, k = 0; i < n; i++) {
+                if (!(ts_in[i]->ndim == 1 && ts_in[i]->shape[0] == 0)) sel[k++] = ts_in[i];
+            }
+            pl_tensor *r = pl_cat(sel, kept, dim_, false);
+            free(sel);
+            return r;
+        }
+    }
     pl_tensor **ts = calloc((size_t)n, sizeof(pl_tensor *));
     if (!ts) {
         pl_error_nomem();
