@@ -1,4 +1,8 @@
-"""Builds the extension pytorchlite._C from csrc/core (plain C) and csrc/python (the binding)."""
+"""Builds the extension pytorchlite._C from csrc/core (plain C) and csrc/python (the binding).
+
+The Python package lives in src/pytorchlite (a src layout: a checkout's root never shadows the
+installed package). For development, `python setup.py build_ext --inplace` puts _C beside the
+sources and `PYTHONPATH=src` uses them."""
 import glob
 import os
 
@@ -27,4 +31,4 @@ ext = Extension(
     libraries=["m"],
 )
 
-setup(ext_modules=[ext])
+setup(ext_modules=[ext], package_dir={"": "src"})

@@ -1,8 +1,18 @@
 """Shared test helpers: float64 central differences and torch's optional presence."""
+import os
+
 import numpy as np
 import pytest
 
 import pytorchlite as torch
+
+
+def child_env(**extra):
+    """Environment for a subprocess that must import the same pytorchlite as the tests do
+    (the installed package, or the in-place build of a development checkout)."""
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__)))
+    path = os.pathsep.join(p for p in (pkg_parent, os.environ.get("PYTHONPATH")) if p)
+    return dict(os.environ, PYTHONPATH=path, **extra)
 
 
 def numeric_grad(fn, inputs, eps=1e-6):

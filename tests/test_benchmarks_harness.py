@@ -1,12 +1,17 @@
 """The benchmark harness's statistics, ratio, peak and parsing helpers (no timings are asserted)."""
 import json
 import os
+import sys
 
 import pytest
 
-from benchmarks import machine, runner, stats
-from benchmarks.__main__ import side_labels
-from benchmarks.workloads import _common
+# benchmarks/ is a development tool beside the package, not installed with it: reach it from
+# the repository root (appended, so an installed pytorchlite keeps precedence).
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import machine, runner, stats  # noqa: E402
+from benchmarks.__main__ import side_labels  # noqa: E402
+from benchmarks.workloads import _common  # noqa: E402
 
 CPUINFO = """processor\t: 0
 vendor_id\t: AuthenticAMD

@@ -146,3 +146,9 @@ def test_dtype_conversions():
     assert t.to("cpu") is t
     with pytest.raises(RuntimeError):
         t.to("cuda")
+
+
+def test_cat_skips_legacy_empty_1d_tensors():
+    assert torch.cat([torch.zeros(0), torch.ones(2, 3)], 1).shape == (2, 3)
+    assert torch.cat([torch.zeros(0)], 1).shape == (0,)
+    assert torch.cat([torch.zeros(0, 0)], 1).shape == (0, 0)

@@ -43,6 +43,9 @@ pl_status pl_copy_(pl_tensor *dst, pl_tensor *src); /* in-place op with autograd
 pl_status pl_fill_(pl_tensor *t, double value);
 /* The check every in-place op makes: a leaf requiring grad cannot be modified in place. */
 pl_status pl_check_inplace(pl_tensor *t);
+/* PyTorch's internal-overlap check for ops that read what they write (add_, exp_, copy_...):
+ * a dim of size > 1 with stride 0 (an expanded view) is an error. fill_/zero_ skip it. */
+pl_status pl_check_no_overlap(const pl_tensor *t);
 
 /* ---- elementwise (ops/elementwise.c) ---- */
 typedef enum pl_binop {

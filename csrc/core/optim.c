@@ -12,6 +12,7 @@
  * chosen at run time. Both give the same bits (fma is exact either way).
  */
 #include "optim.h"
+#include "parallel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -205,9 +206,46 @@ use_fma_build(void)
 #endif
 }
 
+static void sgd_run_serial(pl_dtype dtype, char *p, const char *g, char *buf, int64_t n,
+                           const pl_sgd_config *c, sgd_flags f);
+
+/* A parameter's update split across the thread pool: each element's arithmetic is unchanged,
+ * so the result does not depend on the split. */
+typedef struct {
+    pl_dtype dtype;
+    char *p;
+    const char *g;
+    char *buf;
+    const pl_sgd_config *c;
+    sgd_flags f;
+} sgd_chunk;
+
+static void
+sgd_chunk_range(void *vctx, int64_t begin, int64_t end)
+{
+    const sgd_chunk *k = vctx;
+    int64_t es = (int64_t)pl_dtype_size(k->dtype);
+    sgd_run_serial(k->dtype, k->p + begin * es, k->g + begin * es, k->buf ? k->buf + begin * es : NULL,
+                   end - begin, k->c, k->f);
+}
+
+#define SGD_PARALLEL_MIN_ELEMENTS (1 << 17)
+
 static void
 sgd_run(pl_dtype dtype, char *p, const char *g, char *buf, int64_t n, const pl_sgd_config *c,
         sgd_flags f)
+{
+    if (n < SGD_PARALLEL_MIN_ELEMENTS) {
+        sgd_run_serial(dtype, p, g, buf, n, c, f);
+        return;
+    }
+    sgd_chunk k = {dtype, p, g, buf, c, f};
+    pl_parallel_for(n, sgd_chunk_range, &k, SGD_PARALLEL_MIN_ELEMENTS / 2);
+}
+
+static void
+sgd_run_serial(pl_dtype dtype, char *p, const char *g, char *buf, int64_t n, const pl_sgd_config *c,
+               sgd_flags f)
 {
     bool fast = use_fma_build();
     if (dtype == PL_FLOAT32) {

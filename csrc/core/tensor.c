@@ -143,6 +143,16 @@ check_shape(int ndim, const int64_t *shape)
                                 (long long)shape[i], buf);
         }
     }
+    /* the element count must fit in int64 (a wrapped count would under-allocate) */
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (__builtin_mul_overflow(n, shape[i], &n)) {
+            char buf[256];
+            pl_format_shape(buf, sizeof buf, ndim, shape);
+            return pl_error_set(PL_ERR_RUNTIME, "Storage size calculation overflowed with sizes=%s",
+                                buf);
+        }
+    }
     return PL_OK;
 }
 
@@ -296,6 +306,30 @@ pl_tensor *
 pl_tensor_alias(const pl_tensor *t)
 {
     return pl_tensor_view_of(t->storage, t->dtype, t->ndim, t->shape, t->strides, t->offset);
+}
+
+static void
+release_shared_storage(void *ctx, void *data)
+{
+    (void)data;
+    pl_storage_release((pl_storage *)ctx);
+}
+
+pl_tensor *
+pl_tensor_alias_unversioned(const pl_tensor *t)
+{
+    /* a second storage header over the same bytes: it keeps the first alive and counts its
+     * own in-place writes */
+    t->storage->refcount++;
+    pl_storage *s = pl_storage_wrap(t->storage->data, t->storage->nbytes, release_shared_storage,
+                                    t->storage);
+    if (!s) {
+        pl_storage_release(t->storage);
+        return NULL;
+    }
+    pl_tensor *a = pl_tensor_view_of(s, t->dtype, t->ndim, t->shape, t->strides, t->offset);
+    pl_storage_release(s); /* the view holds it now */
+    return a;
 }
 
 void

@@ -94,8 +94,12 @@ pl_tensor *pl_tensor_scalar(double value, pl_dtype dtype); /* 0-dim */
 /* A view on `storage` (retained). Bounds are checked against storage->nbytes. */
 pl_tensor *pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim,
                              const int64_t *shape, const int64_t *strides, int64_t offset);
-/* A new tensor object viewing the same data with the same shape; no autograd history. */
+/* A new tensor object viewing the same data with the same shape; no autograd history. It
+ * shares t's version counter (PyTorch's detach()). */
 pl_tensor *pl_tensor_alias(const pl_tensor *t);
+/* The same, with a version counter of its own (PyTorch's .data): in-place writes through it
+ * are not seen by autograd's checks on t. */
+pl_tensor *pl_tensor_alias_unversioned(const pl_tensor *t);
 
 static inline pl_tensor *
 pl_tensor_retain(pl_tensor *t)

@@ -54,7 +54,12 @@ plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out)
         return -1;
     }
     long long v = PyLong_AsLongLong(obj);
-    if (v == -1 && PyErr_Occurred()) return -1;
+    if (v == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long"); /* PyTorch's */
+        }
+        return -1;
+    }
     *out = v;
     return 0;
 }
@@ -133,7 +138,7 @@ plpy_scalar_tensor(PyObject *obj)
         int overflow = 0;
         long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
         if (overflow) {
-            PyErr_SetString(PyExc_RuntimeError, "Overflow when unpacking long");
+            PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
             return NULL;
         }
         pl_tensor *t = pl_tensor_empty(0, NULL, PL_INT64);

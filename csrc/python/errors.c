@@ -1,6 +1,26 @@
 /* errors.c — the one place where a core status becomes a Python exception. */
 #include "plpy.h"
 
+/* PyTorch raises RuntimeError when an allocation fails; pytorchlite's OutOfMemoryError is both
+ * a RuntimeError and a MemoryError, so either `except` catches it. Created once, at import. */
+static PyObject *out_of_memory_error;
+
+int
+plpy_errors_init(PyObject *module)
+{
+    PyObject *bases = PyTuple_Pack(2, PyExc_RuntimeError, PyExc_MemoryError);
+    if (!bases) return -1;
+    out_of_memory_error = PyErr_NewException("pytorchlite.OutOfMemoryError", bases, NULL);
+    Py_DECREF(bases);
+    if (!out_of_memory_error) return -1;
+    Py_INCREF(out_of_memory_error);
+    if (PyModule_AddObject(module, "OutOfMemoryError", out_of_memory_error) < 0) {
+        Py_DECREF(out_of_memory_error);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *
 plpy_raise(void)
 {
@@ -13,7 +33,7 @@ plpy_raise(void)
     case PL_ERR_INDEX: type = PyExc_IndexError; break;
     case PL_ERR_VALUE: type = PyExc_ValueError; break;
     case PL_ERR_TYPE: type = PyExc_TypeError; break;
-    case PL_ERR_NOMEM: type = PyExc_MemoryError; break;
+    case PL_ERR_NOMEM: type = out_of_memory_error ? out_of_memory_error : PyExc_MemoryError; break;
     case PL_ERR_NOTIMPL: type = PyExc_NotImplementedError; break;
     case PL_ERR_RUNTIME:
     default: type = PyExc_RuntimeError; break;

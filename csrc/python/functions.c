@@ -252,7 +252,7 @@ f_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
     if (!t) return plpy_raise();
     /* PyTorch fills the first half from start and the second from end, in the dtype, each
      * value one fused multiply-add (its kernel is built with contraction) */
-    int64_t half = n / 2;
+    int64_t half = n == 1 ? 1 : n / 2; /* one step: just start */
     if (dt == PL_FLOAT32) {
         float *p = t->storage->data;
         float fs = (float)s, fe = (float)e;
@@ -289,7 +289,8 @@ f_eye(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     }
     if (plpy_as_int64(extra[0], 0, &n) < 0 || plpy_as_int64(extra[1], n, &mm) < 0) return NULL;
     if (n < 0 || mm < 0) {
-        PyErr_Format(PyExc_RuntimeError, "n must be greater or equal to 0, got %lld", (long long)(n < 0 ? n : mm));
+        PyErr_Format(PyExc_RuntimeError, "%s must be greater or equal to 0, got %lld", n < 0 ? "n" : "m",
+                     (long long)(n < 0 ? n : mm));
         return NULL;
     }
     pl_dtype dt;
@@ -417,7 +418,7 @@ fill_data(PyObject *obj, pl_tensor *out, int64_t *pos)
         int overflow;
         long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
         if (overflow) {
-            PyErr_SetString(PyExc_RuntimeError, "Overflow when unpacking long");
+            PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
             return -1;
         }
         *(int64_t *)dst = v;

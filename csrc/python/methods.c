@@ -262,6 +262,10 @@ m_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "view(): argument 'size' must be tuple of ints");
         return NULL;
     }
+    if (nargs == 0) {
+        PyErr_SetString(PyExc_TypeError, "view() missing 1 required positional arguments: \"size\"");
+        return NULL;
+    }
     int64_t shape[PL_MAX_DIMS];
     int nd = shape_args(args, nargs, shape);
     if (nd < 0) return NULL;
@@ -271,6 +275,10 @@ m_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 m_reshape(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (nargs == 0) {
+        PyErr_SetString(PyExc_TypeError, "reshape() missing 1 required positional arguments: \"shape\"");
+        return NULL;
+    }
     int64_t shape[PL_MAX_DIMS];
     int nd = shape_args(args, nargs, shape);
     if (nd < 0) return NULL;
@@ -280,6 +288,10 @@ m_reshape(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 m_expand(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (nargs == 0) {
+        PyErr_SetString(PyExc_TypeError, "expand() missing 1 required positional arguments: \"size\"");
+        return NULL;
+    }
     int64_t shape[PL_MAX_DIMS];
     int nd = shape_args(args, nargs, shape);
     if (nd < 0) return NULL;
@@ -352,7 +364,32 @@ m_narrow(ARGS)
     if (plpy_parse("narrow", args, nargs, kwnames, names, a) < 0) return NULL;
     if (plpy_as_int64(a[0], 0, &d) < 0 || plpy_as_int64(a[1], 0, &s) < 0 || plpy_as_int64(a[2], 0, &l) < 0)
         return NULL;
-    return plpy_wrap(pl_slice(T(self), d, s, s + l, 1));
+    /* PyTorch's checks: a slice would silently clamp out-of-range arguments */
+    pl_tensor *t = T(self);
+    if (t->ndim == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "narrow() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    int dim;
+    if (pl_wrap_dim(d, t->ndim, &dim) != PL_OK) return plpy_raise();
+    int64_t n = t->shape[dim];
+    if (l < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "narrow(): length must be non-negative.");
+        return NULL;
+    }
+    if (s < -n || s > n) {
+        PyErr_Format(PyExc_IndexError,
+                     "start out of range (expected to be in range of [%lld, %lld], but got %lld)",
+                     (long long)-n, (long long)n, (long long)s);
+        return NULL;
+    }
+    if (s < 0) s += n;
+    if (s > n - l) {
+        PyErr_Format(PyExc_RuntimeError, "start (%lld) + length (%lld) exceeds dimension size (%lld).",
+                     (long long)s, (long long)l, (long long)n);
+        return NULL;
+    }
+    return plpy_wrap(pl_slice(t, dim, s, s + l, 1));
 }
 
 static PyObject *

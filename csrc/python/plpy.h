@@ -46,6 +46,8 @@ plpy_is_tensor(PyObject *obj)
 /* Raises the Python exception for the core's last error (error.h); returns NULL.
  * This is the single core-status -> Python-exception translation point. */
 PyObject *plpy_raise(void);
+/* Creates pytorchlite.OutOfMemoryError (RuntimeError and MemoryError) on the module. */
+int plpy_errors_init(PyObject *module);
 /* Same, for int-returning functions: returns -1. */
 int plpy_raise_int(void);
 

@@ -303,8 +303,8 @@ static PyObject *
 get_data(PyObject *op, void *c)
 {
     (void)c;
-    pl_tensor *a = pl_tensor_alias(SELF_T(op));
-    return plpy_wrap(a);
+    /* .data has its own version counter, as in PyTorch (detach() shares it) */
+    return plpy_wrap(pl_tensor_alias_unversioned(SELF_T(op)));
 }
 
 static int
@@ -525,10 +525,8 @@ nb_int(PyObject *a)
         PyErr_SetString(PyExc_TypeError, "only one element tensors can be converted to Python scalars");
         return NULL;
     }
-    if (t->dtype == PL_INT64) {
-        int64_t off = 0;
-        for (int i = 0; i < t->ndim; i++) off += 0 * t->strides[i];
-        return PyLong_FromLongLong(((int64_t *)pl_tensor_data(t))[off]);
+    if (t->dtype == PL_INT64) { /* exact: the one element sits at the view's start */
+        return PyLong_FromLongLong(*(const int64_t *)pl_tensor_data(t));
     }
     return PyLong_FromDouble(pl_tensor_get_double(t, 0));
 }

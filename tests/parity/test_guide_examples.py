@@ -6,8 +6,7 @@ import subprocess
 import sys
 
 import pytest
-
-import pytorchlite
+from conftest import child_env
 
 pytest.importorskip("torch")
 
@@ -16,10 +15,7 @@ EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "guide_*.py")))
 
 
 def _run(args):
-    # the child imports the same pytorchlite as this process (installed or built in place)
-    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(pytorchlite.__file__)))
-    path = os.pathsep.join(p for p in (pkg_parent, os.environ.get("PYTHONPATH")) if p)
-    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=path)
+    env = child_env(PYTHONWARNINGS="ignore")
     proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
                           cwd=os.path.dirname(EXAMPLES[0]), timeout=120)
     assert proc.returncode == 0, proc.stderr

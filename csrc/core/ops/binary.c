@@ -368,6 +368,12 @@ run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
 pl_tensor *
 pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped, bool b_wrapped)
 {
+    if (op == PL_SUB && (a->dtype == PL_BOOL) != (b->dtype == PL_BOOL)) { /* two: run_binary */
+        pl_error_set(PL_ERR_RUNTIME, "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                                     "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                                     "operator instead.");
+        return NULL;
+    }
     int ndim;
     int64_t shape[PL_MAX_DIMS];
     if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &ndim, shape) != PL_OK) {
@@ -428,7 +434,13 @@ pl_status
 pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped)
 {
     pl_status st = pl_check_inplace(a);
+    if (st == PL_OK) st = pl_check_no_overlap(a);
     if (st != PL_OK) return st;
+    if (op == PL_SUB && (a->dtype == PL_BOOL) != (b->dtype == PL_BOOL)) { /* two: run_binary */
+        return pl_error_set(PL_ERR_RUNTIME, "Subtraction, the `-` operator, with a bool tensor is not "
+                                            "supported. If you are trying to invert a mask, use the `~` "
+                                            "or `logical_not()` operator instead.");
+    }
     int ndim;
     int64_t shape[PL_MAX_DIMS];
     if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &ndim, shape) != PL_OK) {

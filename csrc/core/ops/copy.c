@@ -143,6 +143,20 @@ pl_check_inplace(pl_tensor *t)
     return PL_OK;
 }
 
+pl_status
+pl_check_no_overlap(const pl_tensor *t)
+{
+    for (int d = 0; d < t->ndim; d++) {
+        if (t->shape[d] > 1 && t->strides[d] == 0) {
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "unsupported operation: more than one element of the written-to "
+                                "tensor refers to a single memory location. Please clone() the "
+                                "tensor before performing the operation.");
+        }
+    }
+    return PL_OK;
+}
+
 static pl_status
 copy_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -157,6 +171,7 @@ pl_status
 pl_copy_(pl_tensor *dst, pl_tensor *src)
 {
     pl_status st = pl_check_inplace(dst);
+    if (st == PL_OK) st = pl_check_no_overlap(dst);
     if (st != PL_OK) return st;
     st = pl_copy_raw(dst, src);
     if (st != PL_OK) return st;

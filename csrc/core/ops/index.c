@@ -119,6 +119,16 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
         pl_error_set(PL_ERR_INDEX, "too many indices for tensor of dimension 0");
         return NULL;
     }
+    if (!as_index_op) {
+        /* index_select, unlike a[index], takes no negative indices */
+        for (int64_t i = 0; i < index->numel; i++) {
+            int64_t k = (int64_t)pl_tensor_get_double(index, i);
+            if (k < 0 || k >= a->shape[dim]) {
+                pl_error_set(PL_ERR_INDEX, "index out of range in self");
+                return NULL;
+            }
+        }
+    }
     pl_tensor *out = gather_rows(a, dim, index);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
         pl_node *node = pl_node_new(as_index_op ? &index_kind : &index_select_kind, &a, 1);
@@ -293,6 +303,34 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
                               : "torch.cat(): expected a non-empty list of Tensors");
         return NULL;
     }
+    if (!is_stack) {
+        /* PyTorch's legacy rule: 1-D empty tensors take no part in cat (and their dims are
+         * not checked); all of them empty gives an empty 1-D result */
+        int kept = 0;
+        pl_dtype edt = ts_in[0]->dtype;
+        for (int i = 0; i < n; i++) {
+            bool legacy_empty = ts_in[i]->ndim == 1 && ts_in[i]->shape[0] == 0;
+            kept += !legacy_empty;
+            if (ts_in[i]->dtype > edt) edt = ts_in[i]->dtype;
+        }
+        if (kept == 0) {
+            int64_t zero = 0;
+            return pl_tensor_empty(1, &zero, edt);
+        }
+        if (kept < n) {
+            pl_tensor **sel = calloc((size_t)kept, sizeof(pl_tensor *));
+            if (!sel) {
+                pl_error_nomem();
+                return NULL;
+            }
+            for (int i = 0, k = 0; i < n; i++) {
+                if (!(ts_in[i]->ndim == 1 && ts_in[i]->shape[0] == 0)) sel[k++] = ts_in[i];
+            }
+            pl_tensor *r = pl_cat(sel, kept, dim_, false);
+            free(sel);
+            return r;
+        }
+    }
     pl_tensor **ts = calloc((size_t)n, sizeof(pl_tensor *));
     if (!ts) {
         pl_error_nomem();
@@ -325,11 +363,13 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
         }
         if (i > 0) dt = dt > ts[i]->dtype ? dt : ts[i]->dtype;
     }
-    if (!is_stack && pl_wrap_dim(dim_, ts[0]->ndim, &dim) != PL_OK) goto out;
-    if (ts[0]->ndim == 0) {
-        pl_error_set(PL_ERR_RUNTIME, "zero-dimensional tensor (at position 0) cannot be concatenated");
-        goto out;
+    for (int i = 0; i < n; i++) {
+        if (ts[i]->ndim == 0) { /* checked before dim, as PyTorch does */
+            pl_error_set(PL_ERR_RUNTIME, "zero-dimensional tensor (at position %d) cannot be concatenated", i);
+            goto out;
+        }
     }
+    if (!is_stack && pl_wrap_dim(dim_, ts[0]->ndim, &dim) != PL_OK) goto out;
     int64_t shape[PL_MAX_DIMS];
     memcpy(shape, ts[0]->shape, sizeof(int64_t) * ts[0]->ndim);
     shape[dim] = 0;

@@ -285,7 +285,6 @@ static const pl_node_kind mv_kind = {"MvBackward0", matmul_backward};
 static const pl_node_kind dot_kind = {"DotBackward0", matmul_backward};
 static const pl_node_kind vm_kind = {"SqueezeBackward4", matmul_backward};
 static const pl_node_kind bmm_kind = {"UnsafeViewBackward0", matmul_backward};
-static const pl_node_kind addmm_kind = {"AddmmBackward0", NULL};
 
 static pl_tensor *
 record_matmul(pl_tensor *out, pl_tensor *a, pl_tensor *b, const pl_node_kind *kind)
@@ -306,15 +305,13 @@ record_matmul(pl_tensor *out, pl_tensor *a, pl_tensor *b, const pl_node_kind *ki
     return out;
 }
 
-pl_tensor *
-pl_mm(pl_tensor *a, pl_tensor *b)
+/* The checks of a 2-D product a (M, K) @ b (K, N) and its new (M, N) output; first_name is
+ * what PyTorch calls a in its messages ("self" for mm, "mat1" for addmm). */
+static pl_tensor *
+product_output(pl_tensor *a, pl_tensor *b, const char *first_name)
 {
-    if (a->ndim != 2) {
-        pl_error_set(PL_ERR_RUNTIME, "self must be a matrix");
-        return NULL;
-    }
-    if (b->ndim != 2) {
-        pl_error_set(PL_ERR_RUNTIME, "mat2 must be a matrix");
+    if (a->ndim != 2 || b->ndim != 2) {
+        pl_error_set(PL_ERR_RUNTIME, "%s must be a matrix", a->ndim != 2 ? first_name : "mat2");
         return NULL;
     }
     if (a->shape[1] != b->shape[0]) {
@@ -323,7 +320,13 @@ pl_mm(pl_tensor *a, pl_tensor *b)
     }
     if (check_float_pair("addmm_impl_cpu_", a, b) != PL_OK) return NULL;
     int64_t shape[2] = {a->shape[0], b->shape[1]};
-    pl_tensor *out = pl_tensor_empty(2, shape, a->dtype);
+    return pl_tensor_empty(2, shape, a->dtype);
+}
+
+pl_tensor *
+pl_mm(pl_tensor *a, pl_tensor *b)
+{
+    pl_tensor *out = product_output(a, b, "self");
     if (!out) return NULL;
     if (gemm_2d(out, a, b, 1.0, 0.0) != PL_OK) {
         pl_tensor_release(out);
@@ -411,24 +414,14 @@ addmm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     return PL_OK;
 }
-static const pl_node_kind addmm_real_kind = {"AddmmBackward0", addmm_backward};
+static const pl_node_kind addmm_kind = {"AddmmBackward0", addmm_backward};
 
 pl_tensor *
 pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)
 {
-    (void)addmm_kind;
-    if (a->ndim != 2 || b->ndim != 2) {
-        pl_error_set(PL_ERR_RUNTIME, "%s must be a matrix", a->ndim != 2 ? "mat1" : "mat2");
-        return NULL;
-    }
-    if (a->shape[1] != b->shape[0]) {
-        shape_error(a, b);
-        return NULL;
-    }
-    if (check_float_pair("addmm_impl_cpu_", a, b) != PL_OK) return NULL;
-    int64_t shape[2] = {a->shape[0], b->shape[1]};
-    pl_tensor *out = pl_tensor_empty(2, shape, a->dtype);
+    pl_tensor *out = product_output(a, b, "mat1");
     if (!out) return NULL;
+    int64_t shape[2] = {a->shape[0], b->shape[1]};
     /* out = alpha * (a @ b), then out += beta * bias: the product is summed before the bias
      * joins it, as PyTorch's BLAS does (beta 0 ignores bias, even nan) */
     int nd;
@@ -458,7 +451,7 @@ pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)
     }
     pl_tensor *ins[3] = {bias, a, b};
     if (pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&addmm_real_kind, ins, 3);
+        pl_node *node = pl_node_new(&addmm_kind, ins, 3);
         if (!node || pl_node_save(node, 1, a) != PL_OK || pl_node_save(node, 2, b) != PL_OK) {
             pl_node_release(node);
             pl_tensor_release(out);

@@ -317,6 +317,7 @@ pl_status
 pl_unary_(pl_unop op, pl_tensor *a)
 {
     pl_status st = pl_check_inplace(a);
+    if (st == PL_OK) st = pl_check_no_overlap(a);
     if (st != PL_OK) return st;
     if (pl_needs_grad(&a, 1)) {
         pl_tensor *r = pl_unary(op, a);
@@ -499,6 +500,7 @@ pl_status
 pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max)
 {
     pl_status st = pl_check_inplace(a);
+    if (st == PL_OK) st = pl_check_no_overlap(a);
     if (st != PL_OK) return st;
     if (pl_needs_grad(&a, 1)) {
         pl_tensor *r = pl_clamp(a, has_min, min, has_max, max);

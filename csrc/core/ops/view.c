@@ -427,7 +427,7 @@ pl_slice(pl_tensor *a, int64_t dim_, int64_t start, int64_t stop, int64_t step)
     int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
     memcpy(shape, a->shape, sizeof(int64_t) * a->ndim);
     memcpy(strides, a->strides, sizeof(int64_t) * a->ndim);
-    shape[dim] = (stop - start + step - 1) / step;
+    shape[dim] = stop == start ? 0 : (stop - start - 1) / step + 1; /* no overflow for huge steps */
     strides[dim] = a->strides[dim] * step;
     int64_t ints[5] = {1, dim, start, stop, step};
     return make_view(a, a->ndim, shape, strides, a->offset + start * a->strides[dim], &slice_kind, ints, 5);

@@ -79,6 +79,7 @@ stack = _C.stack
 addmm = _C.addmm
 set_default_dtype = _C.set_default_dtype
 get_default_dtype = _C.get_default_dtype
+OutOfMemoryError = _C.OutOfMemoryError
 get_num_threads = _C.get_num_threads
 set_num_threads = _C.set_num_threads
 
@@ -236,13 +237,33 @@ def bmm(input, mat2):  # noqa: A002
                            "batch2 must be a 3D tensor")
     return input.matmul(mat2)
 
-from ._einsum import einsum  # noqa: E402
-
-# ---- random streams, printing, submodules ----
+# ---- random streams; printing and the submodules load on first use ----
 from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
-from ._tensor_str import set_printoptions  # noqa: E402,F401
-from . import nn  # noqa: E402
-from . import optim  # noqa: E402
-from . import utils  # noqa: E402
-from . import cuda  # noqa: E402
+
+_LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
+         "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
+         "load": "serialization", "einsum": "_einsum"}
+
+
+def __getattr__(name):
+    """Imports ``pytorchlite.nn`` (optim, utils, cuda, set_printoptions, save, load) when first
+    used.
+
+    Note:
+        PyTorch imports every submodule with ``import torch``; pytorchlite loads them on first
+        use, so ``torch.nn`` works the same and a script that never touches it starts sooner.
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module 'pytorchlite' has no attribute '{name}'")
+    import importlib
+
+    source = _LAZY[name]
+    module = importlib.import_module("." + (source or name), __name__)
+    value = getattr(module, name) if source else module
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -13,6 +13,22 @@ from ._size import Size
 __all__ = ["Tensor"]
 
 
+def _wrap_dim(dim, ndim):
+    """dim in [-ndim, ndim) (a 0-dim tensor takes 0 and -1) as a non-negative int, or PyTorch's
+    IndexError."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def _check_tensor_arg(fname, other):
+    if not isinstance(other, _C.TensorBase):
+        raise TypeError(f"{fname}(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
 def _shape_arg(size):
     if len(size) == 1 and not isinstance(size[0], int):
         return tuple(size[0])
@@ -127,9 +143,16 @@ class Tensor(_C.TensorBase):
         return a if dtype is None else a.astype(dtype)
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_tensor, (self.detach().numpy().copy(), self.requires_grad))
+        # order="K" keeps the dimension order of the strides (a transposed tensor stays so)
+        return (_rebuild_tensor, (self.detach().numpy().copy(order="K"), self.requires_grad))
 
     def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
         new = self.detach().clone()
@@ -181,7 +204,10 @@ class Tensor(_C.TensorBase):
 
     def unflatten(self, dim, sizes):
         n = self.dim()
-        d = dim + n if dim < 0 else dim
+        if n == 0:
+            raise RuntimeError("unflatten got an unexpected error: Dimension specified as 0 but "
+                               "tensor has no dimensions")
+        d = _wrap_dim(dim, n)
         return self.reshape(tuple(self.shape[:d]) + tuple(sizes) + tuple(self.shape[d + 1:]))
 
     def swapaxes(self, a, b):
@@ -190,18 +216,37 @@ class Tensor(_C.TensorBase):
     swapdims = swapaxes
 
     def chunk(self, chunks, dim=0):
-        size = self.shape[dim]
+        if self.dim() == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        size = self.shape[_wrap_dim(dim, self.dim())]
+        if size == 0:
+            return self.split([0] * chunks, dim)
         step = -(-size // chunks)
         return self.split(step, dim)
 
     def split(self, split_size_or_sections, dim=0):
+        if self.dim() == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
+        if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={split_size_or_sections}")
+        dim = _wrap_dim(dim, self.dim())
         size = self.shape[dim]
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
-            bounds = [(i, min(i + step, size)) for i in range(0, size, step)] or [(0, 0)]
+            if step == 0 and size != 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {size}")
+            bounds = [(i, min(i + step, size)) for i in range(0, size, step or 1)] or [(0, 0)]
         else:
+            sizes = list(split_size_or_sections)
+            if any(s < 0 for s in sizes):
+                raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                                   f"entries, but got split_sizes={sizes}")
             bounds, at = [], 0
-            for s in split_size_or_sections:
+            for s in sizes:
                 bounds.append((at, at + s))
                 at += s
             if at != size:
@@ -211,7 +256,9 @@ class Tensor(_C.TensorBase):
         return tuple(self.narrow(dim, a, b - a) for a, b in bounds)
 
     def unbind(self, dim=0):
-        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+        if self.dim() == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        return tuple(self.select(dim, i) for i in range(self.shape[_wrap_dim(dim, self.dim())]))
 
     def repeat(self, *sizes):
         sizes = _shape_arg(sizes)
@@ -264,6 +311,8 @@ class Tensor(_C.TensorBase):
         return self.copy_(_C._erf(self))
 
     def square(self):
+        if self.dtype == _dt.bool:
+            return self.long() * self.long()  # PyTorch squares bools to int64
         return self * self
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
@@ -294,15 +343,21 @@ class Tensor(_C.TensorBase):
         return ~self.bool()
 
     def logical_and(self, other):
+        _check_tensor_arg("logical_and", other)
         return self.bool() & other.bool()
 
     def logical_or(self, other):
+        _check_tensor_arg("logical_or", other)
         return self.bool() | other.bool()
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         import numpy as _np
 
         src = self.detach().numpy()
+        if dim is not None:
+            dim = _wrap_dim(dim, self.dim())
+            if self.dim() == 0:
+                dim, keepdim = None, False
         r = _np.prod(src) if dim is None else _np.prod(src, axis=dim, keepdims=keepdim)
         if self.requires_grad:
             raise NotImplementedError("pytorchlite has no backward for prod yet")
@@ -313,8 +368,11 @@ class Tensor(_C.TensorBase):
 
         if self.requires_grad:
             raise NotImplementedError("pytorchlite has no backward for cumsum yet")
-        return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=dtype or
-                         (self.dtype if self.dtype.is_floating_point else _dt.int64))
+        dim = _wrap_dim(dim, self.dim())
+        out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
+        if self.dim() == 0:
+            return self.to(out, copy=True)
+        return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=out)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         import numpy as _np
@@ -339,14 +397,30 @@ class Tensor(_C.TensorBase):
         return tuple(nz.select(1, i) for i in range(nz.shape[1])) if as_tuple else nz
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
+        dim = _wrap_dim(dim, self.dim())
+        size = self.shape[dim] if self.dim() else 1
+        if not 0 <= k <= size:
+            raise RuntimeError("selected index k out of range")
         vals, idx = self.sort(dim=dim, descending=largest)
+        if self.dim() == 0:
+            return _minmax_like("topk", vals, idx)
         return _minmax_like("topk", vals.narrow(dim, 0, k), idx.narrow(dim, 0, k))
 
     def sort(self, dim=-1, descending=False, stable=False):
         import numpy as _np
 
+        dim = _wrap_dim(dim, self.dim())
+        if self.dim() == 0:
+            return _minmax_like("sort", self.clone(), _C.zeros((), dtype=_dt.int64))
         a = self.detach().numpy()
-        idx = _np.argsort(-a if descending else a, axis=dim, kind="stable")
+        if descending:
+            # stable descending order (NaN first, ties in input order): sort the reversed
+            # array ascending, reverse the result and map the positions back
+            n = a.shape[dim]
+            rev = _np.flip(_np.argsort(_np.flip(a, axis=dim), axis=dim, kind="stable"), axis=dim)
+            idx = n - 1 - rev
+        else:
+            idx = _np.argsort(a, axis=dim, kind="stable")
         index = _C.from_numpy(_np.ascontiguousarray(idx.astype(_np.int64)))
         return _minmax_like("sort", self.gather(dim, index), index)
 
@@ -359,8 +433,30 @@ class Tensor(_C.TensorBase):
 
         if self.requires_grad and _C.is_grad_enabled():
             raise NotImplementedError("pytorchlite has no backward for gather yet")
-        res = _np.take_along_axis(self.detach().numpy(), index.numpy(), axis=dim)
-        return _C.from_numpy(_np.ascontiguousarray(res))
+        dim = _wrap_dim(dim, self.dim())
+        if index.dtype != _dt.int64:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        src, idx = self.detach().numpy(), index.numpy()
+        if self.dim() == 0:
+            src = src.reshape(1)
+        if idx.ndim != src.ndim and not (self.dim() == 0 and idx.ndim <= 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                               "tensor")
+        idx = idx.reshape(-1) if self.dim() == 0 else idx
+        for d in range(src.ndim):
+            if d != dim and idx.shape[d] > src.shape[d]:
+                raise RuntimeError(
+                    f"Size does not match at dimension {d} expected index {list(idx.shape)} to be "
+                    f"no larger than self {list(src.shape)} apart from dimension {dim}")
+        bad = (idx < 0) | (idx >= src.shape[dim])
+        if bad.any():
+            raise RuntimeError(f"index {idx[bad].flat[0]} is out of bounds for dimension {dim} "
+                               f"with size {src.shape[dim]}")
+        # index may be smaller than self in the other dims: gather from that corner of self
+        src = src[tuple(slice(None) if d == dim else slice(0, idx.shape[d])
+                        for d in range(src.ndim))]
+        res = _np.take_along_axis(src, idx, axis=dim).reshape(index.shape)
+        return _C.from_numpy(_np.array(res, order="C"))  # ascontiguousarray makes 0-dim 1-dim
 
     # ---- rounding and integer division (no gradient: PyTorch's is zero almost everywhere) ----
     def _numpy_binary(self, other, fn):
@@ -478,7 +574,15 @@ class Tensor(_C.TensorBase):
 
 
 def _rebuild_tensor(array, requires_grad):
-    t = _C.tensor(array)
+    import numpy as _np
+
+    if isinstance(array, _np.ndarray) and array.dtype.isnative and \
+            array.dtype in (_np.float32, _np.float64, _np.int64, _np.bool_):
+        if not array.flags.writeable:
+            array = array.copy(order="K")
+        t = _C.from_numpy(array)  # the unpickled array is owned by this tensor alone
+    else:
+        t = _C.tensor(array)
     if requires_grad:
         t.requires_grad_(True)
     return t
