@@ -368,3 +368,41 @@ def test_einsum_errors():
             torch.einsum(*args)
     with pytest.raises(ValueError, match="must specify the equation string"):
         torch.einsum("ij")
+
+
+# ---------------------------------------------------------------- memory
+
+def _rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/statm"), reason="Linux /proc")
+def test_new_paths_do_not_leak():
+    # 64 KiB per (128, 128) float tensor: one leaked per step outgrows the bound
+    x = torch.randn(128, 128, requires_grad=True)
+    rows = torch.tensor([0, 5, 9, 127])
+    mask = torch.rand(128) > 0.5
+
+    def step():
+        y = x * 1
+        y.retain_grad()
+        r = y[rows, :][:, [1, 2]] + y[mask, 3:].sum() + y[:, rows[:2], None][0, 0]
+        e = torch.einsum("ij,jk->ik", F.gelu(r), torch.erf(y[:2]))
+        e.sum().backward()
+        z = torch.zeros(128, 128)
+        z[rows, rows] = 1.0
+        z[mask, :2] = torch.ones(2)
+        for bad in (lambda: y[[0, 1], [0, 1, 2]], lambda: z.__setitem__(([0], [999]), 1.0)):
+            with pytest.raises(IndexError):
+                bad()
+        x.grad = None
+
+    for _ in range(30):
+        step()
+    gc.collect()
+    before = _rss()
+    for _ in range(400):
+        step()
+    gc.collect()
+    assert _rss() - before < 12 * 2 ** 20

@@ -729,28 +729,6 @@ f_leaky_relu(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyObject *
-f_erf(PyObject *m, PyObject *arg)
-{
-    (void)m;
-    pl_tensor *x = plpy_unwrap(arg);
-    return x ? plpy_wrap(pl_erf(x)) : NULL;
-}
-
-/* _gelu(input, approximate_tanh) */
-static PyObject *
-f_gelu(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)m;
-    pl_tensor *x = nargs == 2 ? plpy_unwrap(args[0]) : NULL;
-    int tanh_approx = x ? PyObject_IsTrue(args[1]) : -1;
-    if (tanh_approx < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "_gelu(input, approximate_tanh)");
-        return NULL;
-    }
-    return plpy_wrap(pl_gelu(x, tanh_approx));
-}
-
-static PyObject *
 f_addmm(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)m;
@@ -840,8 +818,6 @@ PyMethodDef plpy_tensor_functions[] = {
     F_FAST("_mse_loss", f_mse_loss),
     F_FAST("_nll_loss", f_nll_loss),
     F_FAST("_leaky_relu", f_leaky_relu),
-    {"_erf", f_erf, METH_O, NULL},
-    F_FAST("_gelu", f_gelu),
     F_KW("addmm", f_addmm),
     {"nonzero", f_nonzero, METH_O, NULL},
     {"set_default_dtype", f_set_default_dtype, METH_O, NULL},

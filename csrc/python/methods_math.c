@@ -370,6 +370,22 @@ softmax_m(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
 static PyObject *m_softmax(ARGS) { return softmax_m(self, args, nargs, kwnames, false); }
 static PyObject *m_log_softmax(ARGS) { return softmax_m(self, args, nargs, kwnames, true); }
 
+static PyObject *
+m_erf(PyObject *self, PyObject *u)
+{
+    (void)u;
+    return plpy_wrap(pl_erf(T(self)));
+}
+
+/* _gelu(approximate_tanh): the kernel behind nn.functional.gelu */
+static PyObject *
+m_gelu(PyObject *self, PyObject *arg)
+{
+    int tanh_approx = PyObject_IsTrue(arg);
+    if (tanh_approx < 0) return NULL;
+    return plpy_wrap(pl_gelu(T(self), tanh_approx));
+}
+
 #define M_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL}
 #define M_O(name, fn) {name, (PyCFunction)(fn), METH_O, NULL}
 #define M_FAST(name, fn) {name, FASTCALL(fn), METH_FASTCALL, NULL}
@@ -423,6 +439,8 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_UNARY(log1p),
     M_UNARY(expm1),
     M_NOARGS("negative", m_neg),
+    M_NOARGS("erf", m_erf),
+    M_O("_gelu", m_gelu),
     M_KW("clamp", m_clamp),
     M_KW("clip", m_clamp),
     M_KW("clamp_", m_clamp_),

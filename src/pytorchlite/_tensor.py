@@ -298,17 +298,13 @@ class Tensor(_C.TensorBase):
     def masked_fill_(self, mask, value):
         return self.copy_(self.masked_fill(mask, value))
 
-    def erf(self):
-        """The Gauss error function elementwise (ErfBackward0)."""
-        return _C._erf(self)
-
     def erf_(self):
         """In-place ``erf``.
 
         Note: written as ``copy_`` of the result, so a tensor in a graph gets CopyBackwards
         as its grad_fn rather than PyTorch's ErfBackward0.
         """
-        return self.copy_(_C._erf(self))
+        return self.copy_(self.erf())
 
     def square(self):
         if self.dtype == _dt.bool:

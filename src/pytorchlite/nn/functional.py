@@ -316,9 +316,12 @@ def gelu(input, *, approximate="none"):
     element through oneDNN, whose erf is coarser, so float32 results can differ from PyTorch's
     by a few units in the last place (more, relatively, far in the negative tail).
     """
+    if not isinstance(input, torch.Tensor):
+        raise TypeError(f"gelu(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return torch._C._gelu(input, approximate == "tanh")
+    return input._gelu(approximate == "tanh")
 
 
 def elu(input, alpha=1.0, inplace=False):
