@@ -38,7 +38,8 @@ def test_retain_grad_on_leaf_is_a_no_op_and_needs_requires_grad():
     x = torch.ones(2, requires_grad=True)
     x.retain_grad()
     assert not x.retains_grad
-    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"):
+    with pytest.raises(RuntimeError,
+                       match="can't retain_grad on Tensor that has requires_grad=False"):
         torch.ones(2).retain_grad()
 
 

@@ -264,7 +264,8 @@ pl_status
 pl_tensor_retain_grad(pl_tensor *t)
 {
     if (!t->requires_grad) {
-        return pl_error_set(PL_ERR_RUNTIME, "can't retain_grad on Tensor that has requires_grad=False");
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "can't retain_grad on Tensor that has requires_grad=False");
     }
     if (!t->grad_fn) {
         return PL_OK; /* a leaf keeps its gradient anyway */

@@ -34,7 +34,8 @@ sequence_index(PyObject *obj)
         PyObject *t = plpy_tensor_from_data(obj);
         if (!t) return NULL;
         pl_tensor *r = T(t);
-        r = r->dtype == PL_BOOL || r->dtype == PL_INT64 ? pl_tensor_retain(r) : pl_to_dtype(r, PL_INT64);
+        r = r->dtype == PL_BOOL || r->dtype == PL_INT64 ? pl_tensor_retain(r)
+                                                         : pl_to_dtype(r, PL_INT64);
         Py_DECREF(t);
         if (!r) plpy_raise();
         return r;
@@ -155,7 +156,8 @@ apply_index(PyObject *self, PyObject *key, adv_list *adv)
         PyObject *k = items[i];
         if (k == Py_Ellipsis) {
             if (has_ellipsis) {
-                PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis ('...')");
+                PyErr_SetString(PyExc_IndexError,
+                                "an index can only have a single ellipsis ('...')");
                 goto fail;
             }
             has_ellipsis = true;
@@ -197,7 +199,8 @@ apply_index(PyObject *self, PyObject *key, adv_list *adv)
             conv[i] = NULL;
             continue;
         }
-        bool is_bool = PyBool_Check(k) || (plpy_is_tensor(k) && T(k)->ndim == 0 && T(k)->dtype == PL_BOOL);
+        bool is_bool = PyBool_Check(k) ||
+                       (plpy_is_tensor(k) && T(k)->ndim == 0 && T(k)->dtype == PL_BOOL);
         if (k == Py_Ellipsis) {
             dim += t->ndim - consumed;
             continue;
@@ -331,7 +334,8 @@ plpy_tensor_getitem(PyObject *self, PyObject *key)
 static const char *
 dtype_title(pl_dtype dt)
 {
-    return dt == PL_FLOAT32 ? "Float" : dt == PL_FLOAT64 ? "Double" : dt == PL_INT64 ? "Long" : "Bool";
+    return dt == PL_FLOAT32 ? "Float" : dt == PL_FLOAT64 ? "Double"
+                                      : dt == PL_INT64 ? "Long" : "Bool";
 }
 
 int

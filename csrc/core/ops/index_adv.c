@@ -201,7 +201,8 @@ plan_offsets(const index_plan *p, const int64_t *a_shape, const int64_t *strides
             int64_t v = data[j][at];
             int64_t size = a_shape[p->adv_dims[j]];
             if (v < -size || v >= size) {
-                pl_error_set(PL_ERR_INDEX, "index %lld is out of bounds for dimension %d with size %lld",
+                pl_error_set(PL_ERR_INDEX,
+                             "index %lld is out of bounds for dimension %d with size %lld",
                              (long long)v, j, (long long)size);
                 pl_tensor_release(offs);
                 return NULL;
@@ -351,14 +352,15 @@ pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values)
     }
     int bnd;
     int64_t bshape[PL_MAX_DIMS];
-    if (pl_broadcast_shapes(src->ndim, src->shape, p.out_ndim, p.out_shape, &bnd, bshape) != PL_OK ||
+    if (pl_broadcast_shapes(src->ndim, src->shape, p.out_ndim, p.out_shape, &bnd, bshape) !=
+            PL_OK ||
         bnd != p.out_ndim || memcmp(bshape, p.out_shape, sizeof(int64_t) * bnd) != 0) {
         char vs[128], os[128];
         pl_format_shape(vs, sizeof vs, values->ndim, values->shape);
         pl_format_shape(os, sizeof os, p.out_ndim, p.out_shape);
         st = pl_error_set(PL_ERR_RUNTIME,
-                          "shape mismatch: value tensor of shape %s cannot be broadcast to indexing "
-                          "result of shape %s", vs, os);
+                          "shape mismatch: value tensor of shape %s cannot be broadcast to "
+                          "indexing result of shape %s", vs, os);
         goto done;
     }
     offs = plan_offsets(&p, a->shape, a->strides);

@@ -58,7 +58,9 @@
 DEFINE_GELU(f32, float, erff, expf, tanhf)
 DEFINE_GELU(f64, double, erf, exp, tanh)
 
-typedef enum special_fn { FN_ERF, FN_GELU, FN_GELU_TANH, FN_DERF, FN_DGELU, FN_DGELU_TANH } special_fn;
+typedef enum special_fn {
+    FN_ERF, FN_GELU, FN_GELU_TANH, FN_DERF, FN_DGELU, FN_DGELU_TANH
+} special_fn;
 
 /* out[i] = f(x[i]) (or g[i] * f'(x[i]) for the derivatives); all contiguous, one dtype. */
 static void
