@@ -33,7 +33,8 @@ def test_non_leaf_grad_is_not_kept_and_is_leaf_flags():
     assert x.is_leaf and not y.is_leaf
     assert y.requires_grad and y.grad_fn is not None
     y.sum().backward()
-    assert y.grad is None
+    with pytest.warns(UserWarning, match="is not a leaf Tensor is being accessed"):
+        assert y.grad is None
 
 
 def test_no_grad_enable_grad_and_set_grad_enabled():

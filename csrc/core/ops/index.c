@@ -164,47 +164,6 @@ pl_nonzero(pl_tensor *a)
     return out;
 }
 
-pl_tensor *
-pl_masked_select_rows(pl_tensor *a, pl_tensor *mask)
-{
-    /* a[mask] where mask covers a's leading mask->ndim dims: flatten them, gather rows */
-    if (mask->ndim > a->ndim) {
-        pl_error_set(PL_ERR_INDEX, "too many indices for tensor of dimension %d", a->ndim);
-        return NULL;
-    }
-    for (int i = 0; i < mask->ndim; i++) {
-        if (mask->shape[i] != a->shape[i]) {
-            pl_error_set(PL_ERR_INDEX,
-                         "The shape of the mask [%lld] at index %d does not match the shape of the "
-                         "indexed tensor [%lld] at index %d",
-                         (long long)mask->shape[i], i, (long long)a->shape[i], i);
-            return NULL;
-        }
-    }
-    int64_t lead = mask->numel;
-    int64_t shape[PL_MAX_DIMS];
-    int nd = 0;
-    shape[nd++] = lead;
-    for (int i = mask->ndim; i < a->ndim; i++) shape[nd++] = a->shape[i];
-    pl_tensor *flat = pl_reshape(a, nd, shape);
-    pl_tensor *fm = flat ? pl_tensor_empty(1, &lead, PL_BOOL) : NULL;
-    pl_tensor *idx = NULL;
-    if (fm) {
-        for (int64_t i = 0; i < lead; i++) ((uint8_t *)fm->storage->data)[i] = pl_tensor_get_double(mask, i) != 0;
-        idx = pl_nonzero(fm);
-    }
-    pl_tensor *out = NULL;
-    if (idx) {
-        pl_tensor *col = pl_select(idx, 1, 0);
-        out = col ? pl_index_select(flat, 0, col, true) : NULL;
-        pl_tensor_release(col);
-    }
-    pl_tensor_release(flat);
-    pl_tensor_release(fm);
-    pl_tensor_release(idx);
-    return out;
-}
-
 pl_status
 pl_index_put_(pl_tensor *a, pl_tensor *index, pl_tensor *values)
 {
