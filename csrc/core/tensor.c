@@ -10,6 +10,50 @@
 
 /* Tensors whose data fits in this many bytes take one allocation. */
 #define PL_SMALL_TENSOR_BYTES 512
+/* Blocks of tensors with at most this many data bytes are recycled through a per-thread free
+ * list instead of going back to malloc: a chain of ops on small tensors frees and allocates
+ * such blocks constantly. */
+#define PL_TINY_TENSOR_BYTES 64
+#define PL_TINY_FREE_MAX 256
+
+typedef struct tiny_block {
+    struct tiny_block *next;
+} tiny_block;
+
+static _Thread_local tiny_block *tiny_free = NULL;
+static _Thread_local int tiny_free_count = 0;
+
+static size_t
+tiny_block_bytes(void)
+{
+    size_t head = (sizeof(pl_tensor) + sizeof(pl_storage) + 63) & ~(size_t)63;
+    return head + PL_TINY_TENSOR_BYTES;
+}
+
+static void *
+tiny_block_alloc(void)
+{
+    tiny_block *b = tiny_free;
+    if (b) {
+        tiny_free = b->next;
+        tiny_free_count--;
+        return b;
+    }
+    return malloc(tiny_block_bytes());
+}
+
+static void
+tiny_block_free(void *block)
+{
+    if (tiny_free_count < PL_TINY_FREE_MAX) {
+        tiny_block *b = block;
+        b->next = tiny_free;
+        tiny_free = b;
+        tiny_free_count++;
+    } else {
+        free(block);
+    }
+}
 
 static const char *const dtype_names[PL_NUM_DTYPES] = {"bool", "int64", "float32", "float64"};
 
@@ -41,6 +85,7 @@ pl_storage_new(int64_t nbytes)
     s->deleter_ctx = NULL;
     s->block = block;
     s->block_bytes = total;
+    s->tiny_block = false;
     return s;
 }
 
@@ -60,6 +105,7 @@ pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *), voi
     s->deleter_ctx = deleter_ctx;
     s->block = s;
     s->block_bytes = 0;
+    s->tiny_block = false;
     return s;
 }
 
@@ -77,7 +123,11 @@ pl_storage_release(pl_storage *s)
     if (s->block_bytes) {
         pl_block_free(s->block, s->block_bytes);
     } else {
-        free(s->block);
+        if (s->tiny_block) {
+            tiny_block_free(s->block);
+        } else {
+            free(s->block);
+        }
     }
 }
 
@@ -172,7 +222,8 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
     if (nbytes <= PL_SMALL_TENSOR_BYTES) {
         /* one malloc: [tensor | storage | data], freed when the storage dies */
         size_t head = (sizeof(pl_tensor) + sizeof(pl_storage) + 63) & ~(size_t)63;
-        char *block = malloc(head + (size_t)nbytes);
+        bool tiny = nbytes <= PL_TINY_TENSOR_BYTES;
+        char *block = tiny ? tiny_block_alloc() : malloc(head + (size_t)nbytes);
         if (!block) {
             pl_error_nomem();
             return NULL;
@@ -190,6 +241,7 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
         st->deleter_ctx = NULL;
         st->block = block;
         st->block_bytes = 0;
+        st->tiny_block = tiny;
         t->storage = st;
         t->home = st;
     } else {

@@ -51,6 +51,7 @@ typedef struct pl_storage {
     void *deleter_ctx;
     void *block; /* what is freed when the storage dies (it may hold a tensor too) */
     size_t block_bytes; /* capacity of a pl_block_alloc block, 0 for a plain malloc */
+    bool tiny_block;    /* the block is a small tensor's, recycled on a free list */
 } pl_storage;
 
 struct pl_node; /* autograd.h */

@@ -374,19 +374,36 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
                                      "operator instead.");
         return NULL;
     }
-    int ndim;
-    int64_t shape[PL_MAX_DIMS];
-    if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &ndim, shape) != PL_OK) {
-        return NULL;
-    }
-    pl_dtype cdt = compute_dtype(op, pl_result_type(a, a_wrapped, b, b_wrapped));
-    pl_tensor *out = pl_tensor_empty(ndim, shape, is_comparison(op) ? PL_BOOL : cdt);
-    if (!out) {
-        return NULL;
-    }
-    if (run_binary(op, cdt, out, a, b, alpha) != PL_OK) {
-        pl_tensor_release(out);
-        return NULL;
+    pl_dtype cdt;
+    pl_tensor *out;
+    if (a->dtype == b->dtype && pl_dtype_is_floating(a->dtype) && !a_wrapped && !b_wrapped &&
+        !is_comparison(op) && alpha == 1.0 && a->numel < PL_PARALLEL_MIN_ELEMENTS &&
+        pl_same_shape(a, b) && pl_tensor_is_contiguous(a) && pl_tensor_is_contiguous(b)) {
+        /* the per-op hot path: two small contiguous float tensors of one shape and dtype need
+         * no broadcasting, promotion or loop set-up */
+        cdt = a->dtype;
+        out = pl_tensor_empty(a->ndim, a->shape, cdt);
+        if (!out) return NULL;
+        int64_t es = (int64_t)pl_dtype_size(cdt);
+        char *ptrs[3] = {out->storage->data, pl_tensor_data(a), pl_tensor_data(b)};
+        int64_t strides[3] = {es, es, es};
+        binary_ctx ctx = {1.0, 1.0f};
+        binary_kernels[op][cdt](ptrs, strides, a->numel, &ctx);
+    } else {
+        int ndim;
+        int64_t shape[PL_MAX_DIMS];
+        if (pl_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &ndim, shape) != PL_OK) {
+            return NULL;
+        }
+        cdt = compute_dtype(op, pl_result_type(a, a_wrapped, b, b_wrapped));
+        out = pl_tensor_empty(ndim, shape, is_comparison(op) ? PL_BOOL : cdt);
+        if (!out) {
+            return NULL;
+        }
+        if (run_binary(op, cdt, out, a, b, alpha) != PL_OK) {
+            pl_tensor_release(out);
+            return NULL;
+        }
     }
     pl_tensor *ins[2] = {a, b};
     if (!is_comparison(op) && pl_dtype_is_floating(cdt) && pl_needs_grad(ins, 2)) {
