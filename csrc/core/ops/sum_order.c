@@ -13,6 +13,7 @@
  * two intra-op threads; other thread counts may differ in the last bit.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../ops.h"
@@ -58,6 +59,40 @@ ceil_log2(int64_t x)
         return acc[0];                                                                       \
     }                                                                                        \
                                                                                              \
+    /* level_sum of ncols neighbouring columns at once (column c: x[i * step + c]), with     \
+     * each column's additions in exactly level_sum's order; reads rows contiguously.        \
+     * acc: NUM_LEVELS * ncols zeroed scratch. Writes the sums to res. */                    \
+    static void level_sum_cols_##SUFFIX(T *res, const T *x, int64_t step, int64_t size,      \
+                                        int64_t ncols, T *acc)                               \
+    {                                                                                        \
+        int64_t power = ceil_log2(size) / NUM_LEVELS;                                        \
+        if (power < 4) power = 4;                                                            \
+        const int64_t level_step = (int64_t)1 << power, mask = level_step - 1;               \
+        T *a0 = acc;                                                                         \
+        int64_t i = 0;                                                                       \
+        while (i + level_step <= size) {                                                     \
+            for (int64_t j = 0; j < level_step; j++, i++) {                                  \
+                const T *r = x + i * step;                                                   \
+                for (int64_t c = 0; c < ncols; c++) a0[c] += r[c];                           \
+            }                                                                                \
+            for (int l = 1; l < NUM_LEVELS; l++) {                                           \
+                T *al = acc + l * ncols, *ap = acc + (l - 1) * ncols;                        \
+                for (int64_t c = 0; c < ncols; c++) {                                        \
+                    al[c] += ap[c];                                                          \
+                    ap[c] = 0;                                                               \
+                }                                                                            \
+                if ((i & (mask << (l * power))) != 0) break;                                 \
+            }                                                                                \
+        }                                                                                    \
+        for (; i < size; i++) {                                                              \
+            const T *r = x + i * step;                                                       \
+            for (int64_t c = 0; c < ncols; c++) a0[c] += r[c];                               \
+        }                                                                                    \
+        for (int l = 1; l < NUM_LEVELS; l++)                                                 \
+            for (int64_t c = 0; c < ncols; c++) a0[c] += acc[l * ncols + c];                 \
+        for (int64_t c = 0; c < ncols; c++) res[c] = a0[c];                                  \
+    }                                                                                        \
+                                                                                             \
     /* Four interleaved level sums over x[i * step], then the leftover terms. */             \
     static T row_sum_##SUFFIX(const T *x, int64_t step, int64_t size)                        \
     {                                                                                        \
@@ -100,7 +135,13 @@ ceil_log2(int64_t x)
             }                                                                                \
         } else if (is1 == 1 && size1 >= lanes) { /* contiguous across the outputs */         \
             int64_t wide = size1 / (ILP * lanes) * (ILP * lanes);                            \
-            for (int64_t j = 0; j < size1; j++) {                                            \
+            T *scratch = wide ? calloc((size_t)(NUM_LEVELS + 1) * (size_t)wide, sizeof(T)) : NULL; \
+            if (scratch) { /* the wide columns together, reading whole rows */              \
+                level_sum_cols_##SUFFIX(scratch + NUM_LEVELS * wide, in, is0, size0, wide, scratch); \
+                for (int64_t j = 0; j < wide; j++) out[j * os1] += scratch[NUM_LEVELS * wide + j]; \
+                free(scratch);                                                               \
+            }                                                                                \
+            for (int64_t j = scratch || !wide ? wide : 0; j < size1; j++) {                  \
                 out[j * os1] += j < wide ? level_sum_##SUFFIX(in + j, is0, size0)            \
                                          : row_sum_##SUFFIX(in + j, is0, size0);             \
             }                                                                                \
