@@ -21,4 +21,18 @@ pl_tensor *plpy_scalar_tensor(PyObject *obj);
  * with TypeError. */
 pl_tensor *plpy_operand(PyObject *obj, bool *wrapped, const char *what);
 
+/* Shorthands of the method files: a Tensor object's core tensor (borrowed), a fastcall
+ * function cast for PyMethodDef, and the fastcall-with-keywords parameter list. */
+#define PLPY_T(op) (((PlTensorObject *)(op))->t)
+#define PLPY_FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
+#define PLPY_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+
+/* self (new reference) after an in-place op succeeded, or the core's error raised. */
+static inline PyObject *
+plpy_self_or_raise(PyObject *self, pl_status st)
+{
+    if (st != PL_OK) return plpy_raise();
+    return Py_NewRef(self);
+}
+
 #endif

@@ -6,8 +6,8 @@
 #include "args.h"
 #include "plpy.h"
 
-#define T(op) (((PlTensorObject *)(op))->t)
-#define FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
+#define T PLPY_T
+#define FASTCALL PLPY_FASTCALL
 
 /* ---- keyword arguments shared by factories ---- */
 

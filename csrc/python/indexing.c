@@ -6,7 +6,7 @@
 #include "args.h"
 #include "plpy.h"
 
-#define T(op) (((PlTensorObject *)(op))->t)
+#define T PLPY_T
 #define MAX_ITEMS 64
 
 static const char invalid_index_msg[] =

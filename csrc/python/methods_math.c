@@ -3,16 +3,10 @@
 #include "args.h"
 #include "plpy.h"
 
-#define T(op) (((PlTensorObject *)(op))->t)
-#define FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
-#define ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
-
-static PyObject *
-ret_self_or_raise(PyObject *self, pl_status st)
-{
-    if (st != PL_OK) return plpy_raise();
-    return Py_NewRef(self);
-}
+#define T PLPY_T
+#define FASTCALL PLPY_FASTCALL
+#define ARGS PLPY_ARGS
+#define ret_self_or_raise plpy_self_or_raise
 
 /* ---- reductions ---- */
 

@@ -122,6 +122,9 @@ def full_like(input, fill_value, *, dtype=None, requires_grad=False, **kw):  # n
     return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
+from ._utils import typename  # noqa: E402
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 

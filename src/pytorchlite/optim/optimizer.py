@@ -8,6 +8,7 @@ from copy import deepcopy
 from itertools import chain
 
 import pytorchlite
+from .._utils import typename as _typename
 
 __all__ = ["Optimizer", "required"]
 
@@ -21,30 +22,6 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-_TENSOR_TYPE_NAMES = {
-    "float32": "torch.FloatTensor",
-    "float64": "torch.DoubleTensor",
-    "int64": "torch.LongTensor",
-    "bool": "torch.BoolTensor",
-}
-
-
-def _typename(obj):
-    """The type name torch.typename prints: 'torch.FloatTensor' for a float32 tensor."""
-    if isinstance(obj, pytorchlite.Tensor):
-        name = str(obj.dtype).rpartition(".")[2]
-        return _TENSOR_TYPE_NAMES.get(name, "torch.Tensor")
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
 
 
 class Optimizer:

@@ -8,34 +8,12 @@ from collections.abc import Mapping
 
 import pytorchlite as torch
 from ..parameter import Buffer, Parameter, _buffer_persistent
+from ..._utils import typename as _typename
 
 __all__ = ["Module", "RemovableHandle"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
-_TENSOR_TYPE_NAMES = {
-    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-    "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
-    "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
-}
-
-
-def _typename(obj):
-    """The fully qualified type name PyTorch puts in its error messages (torch.typename)."""
-    if isinstance(obj, torch.Tensor):
-        dtype_name = str(obj.dtype).rsplit(".", 1)[-1]
-        return "torch." + _TENSOR_TYPE_NAMES.get(dtype_name, "Tensor")
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return module + "." + qualname
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
