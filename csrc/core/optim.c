@@ -152,17 +152,22 @@ typedef struct sgd_flags {
     ATTR static void NAME(T *restrict p, const T *restrict g, T *restrict buf, int64_t n,     \
                           const S *s, sgd_flags f)                                            \
     {                                                                                          \
+        /* scalars and flags in locals: the loop then vectorises (stores through p and buf     \
+         * cannot change them) and the invariant branches are hoisted out of it */             \
+        const T wd = s->wd, mom = s->mom, omd = s->one_minus_damp, nlr = s->neg_lr;            \
+        const bool maximize = f.maximize, has_wd = f.has_wd, has_mom = f.has_mom;              \
+        const bool first = f.first, nesterov = f.nesterov;                                     \
         for (int64_t i = 0; i < n; i++) {                                                      \
-            T d = f.maximize ? -g[i] : g[i];                                                   \
-            if (f.has_wd) {                                                                    \
-                d = FMA(p[i], s->wd, d);                                                       \
+            T d = maximize ? -g[i] : g[i];                                                     \
+            if (has_wd) {                                                                      \
+                d = FMA(p[i], wd, d);                                                          \
             }                                                                                  \
-            if (f.has_mom) {                                                                   \
-                T b = f.first ? d : FMA(d, s->one_minus_damp, buf[i] * s->mom);                \
+            if (has_mom) {                                                                     \
+                T b = first ? d : FMA(d, omd, buf[i] * mom);                                   \
                 buf[i] = b;                                                                    \
-                d = f.nesterov ? FMA(b, s->mom, d) : b;                                        \
+                d = nesterov ? FMA(b, mom, d) : b;                                             \
             }                                                                                  \
-            p[i] = FMA(d, s->neg_lr, p[i]);                                                    \
+            p[i] = FMA(d, nlr, p[i]);                                                          \
         }                                                                                      \
     }
 
@@ -174,6 +179,31 @@ PL_SGD_KERNEL(sgd_kernel_f64_ref, double, sgd_f64, fma, )
 #define PL_FMA_TARGET __attribute__((target("avx2,fma"), optimize("O3")))
 PL_SGD_KERNEL(sgd_kernel_f32_fma, float, sgd_f32, fmaf, PL_FMA_TARGET)
 PL_SGD_KERNEL(sgd_kernel_f64_fma, double, sgd_f64, fma, PL_FMA_TARGET)
+
+#include <immintrin.h>
+
+/* The common case written with AVX2 vectors: momentum, no weight decay, not the first step,
+ * no nesterov, no maximize. Each element gets exactly the scalar kernel's operations:
+ * buf = fma(g, 1 - dampening, buf * momentum); p = fma(buf, -lr, p). */
+PL_FMA_TARGET static void
+sgd_momentum_f32_avx2(float *restrict p, const float *restrict g, float *restrict buf, int64_t n,
+                      const sgd_f32 *s)
+{
+    const __m256 mom = _mm256_set1_ps(s->mom), omd = _mm256_set1_ps(s->one_minus_damp);
+    const __m256 nlr = _mm256_set1_ps(s->neg_lr);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 b = _mm256_fmadd_ps(_mm256_loadu_ps(g + i), omd,
+                                   _mm256_mul_ps(_mm256_loadu_ps(buf + i), mom));
+        _mm256_storeu_ps(buf + i, b);
+        _mm256_storeu_ps(p + i, _mm256_fmadd_ps(b, nlr, _mm256_loadu_ps(p + i)));
+    }
+    for (; i < n; i++) {
+        float b = fmaf(g[i], s->one_minus_damp, buf[i] * s->mom);
+        buf[i] = b;
+        p[i] = fmaf(b, s->neg_lr, p[i]);
+    }
+}
 
 static bool
 cpu_has_fma(void)
@@ -252,6 +282,10 @@ sgd_run_serial(pl_dtype dtype, char *p, const char *g, char *buf, int64_t n, con
         sgd_f32 s = {(float)c->weight_decay, (float)c->momentum, (float)(1.0 - c->dampening),
                      (float)(-c->lr)};
 #ifdef PL_OPTIM_HAVE_FMA_BUILD
+        if (fast && f.has_mom && !f.first && !f.has_wd && !f.nesterov && !f.maximize) {
+            sgd_momentum_f32_avx2((float *)p, (const float *)g, (float *)buf, n, &s);
+            return;
+        }
         if (fast) {
             sgd_kernel_f32_fma((float *)p, (const float *)g, (float *)buf, n, &s, f);
             return;
