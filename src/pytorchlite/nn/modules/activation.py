@@ -53,8 +53,8 @@ class Tanh(Module):
         return input.tanh()
 
 
-class Softmax(Module):
-    """Softmax along dim (dim=None picks PyTorch's legacy implicit dim, with its warning)."""
+class _SoftmaxLike(Module):
+    """Softmax and LogSoftmax: one ``dim`` (None picks PyTorch's legacy implicit dim)."""
 
     __constants__ = ["dim"]
 
@@ -66,33 +66,23 @@ class Softmax(Module):
         super().__setstate__(state)
         if not hasattr(self, "dim"):
             self.dim = None
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxLike):
+    """Softmax along dim (dim=None picks PyTorch's legacy implicit dim, with its warning)."""
 
     def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_SoftmaxLike):
     """log(softmax(x)) along dim."""
-
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
 
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class SiLU(Module):
