@@ -1,5 +1,4 @@
 """pytorchlite.nn side by side with the real PyTorch: same seed, same numbers; same strings."""
-import math
 import warnings
 from collections import OrderedDict
 

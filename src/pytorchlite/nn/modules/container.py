@@ -293,5 +293,6 @@ class ModuleDict(Module):
                                     "#" + str(j) + " should be Iterable; is" + type(m).__name__)
                 if not len(m) == 2:
                     raise ValueError("ModuleDict update sequence element "
-                                     "#" + str(j) + " has length " + str(len(m)) + "; 2 is required")
+                                     "#" + str(j) + " has length " + str(len(m))
+                                     + "; 2 is required")
                 self[m[0]] = m[1]
