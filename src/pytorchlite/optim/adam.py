@@ -6,7 +6,7 @@ reference: https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html
 import pytorchlite
 from pytorchlite import _C
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_fused_flags
 
 __all__ = ["Adam", "AdamW"]
 
@@ -83,11 +83,7 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused_flags(fused, differentiable, foreach)
 
     def __setstate__(self, state):
         super().__setstate__(state)

@@ -371,3 +371,12 @@ def _add_hook(hooks, hook, prepend):
     if prepend:
         hooks.move_to_end(handle.id, last=False)
     return handle
+
+
+def _check_fused_flags(fused, differentiable, foreach):
+    """PyTorch's checks of the fused/foreach/differentiable options an optimizer accepts."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")

@@ -5,7 +5,7 @@ reference: https://pytorch.org/docs/stable/generated/torch.optim.SGD.html
 import pytorchlite
 from pytorchlite import _C
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_fused_flags
 
 __all__ = ["SGD", "sgd"]
 
@@ -81,11 +81,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused_flags(fused, differentiable, foreach)
 
     def __setstate__(self, state):
         super().__setstate__(state)
