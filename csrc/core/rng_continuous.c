@@ -26,7 +26,7 @@ pl_uniform_(pl_tensor *t, double from, double to, pl_generator *g)
                             "uniform_ expects to-from <= std::numeric_limits<%s>::max(), but "
                             "found to=%g and from=%g which result in to-from to exceed the limit",
                             dtype_cap_name(t->dtype), to, from);
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);
@@ -209,12 +209,12 @@ pl_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
         return pl_error_set(PL_ERR_RUNTIME, "normal expects std >= 0.0, but found std %g", std);
     if (!pl_dtype_is_floating(t->dtype))
         return not_implemented("normal_kernel_cpu", t->dtype);
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);
     char *base = pl_tensor_data(t);
-    if (t->numel >= 16 && tensor_is_contiguous(t)) {
+    if (t->numel >= 16 && pl_tensor_is_contiguous(t)) {
         if (t->dtype == PL_FLOAT32)
             normal_fill_f32((float *)base, t->numel, (float)mean, (float)std, g);
         else
@@ -238,7 +238,7 @@ typedef enum { DIST_EXPONENTIAL, DIST_CAUCHY, DIST_LOG_NORMAL, DIST_GEOMETRIC } 
 static pl_status
 fill_double_dist(pl_tensor *t, dist_kind kind, double a, double b, pl_generator *g)
 {
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);

@@ -15,7 +15,7 @@
 pl_status
 pl_random_(pl_tensor *t, pl_generator *g)
 {
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);
@@ -137,7 +137,7 @@ pl_random_from_to_(pl_tensor *t, int64_t from, bool has_to, int64_t to, pl_gener
         return pl_error_set(PL_ERR_RUNTIME, "\"random_full_64_bits_range_kernel_cpu\" not "
                             "implemented for 'Bool'");
     }
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);
@@ -170,7 +170,7 @@ pl_bernoulli_scalar_(pl_tensor *t, double p, pl_generator *g)
     if (!(p >= 0.0 && p <= 1.0))
         return pl_error_set(PL_ERR_RUNTIME, "bernoulli_ expects p to be in [0, 1], but got p=%g",
                             p);
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);
@@ -235,7 +235,7 @@ pl_bernoulli_tensor_(pl_tensor *t, const pl_tensor *p, pl_generator *g)
                                             ? p->shape[bad - (t->ndim - p->ndim)] : 1),
                             bad, want, got);
     }
-    pl_status st = check_no_internal_overlap(t);
+    pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ops.h" /* pl_check_no_overlap */
 #include "rng.h"
 
 static inline pl_generator *
@@ -183,12 +184,6 @@ elem_iter_tensor(elem_iter *it, const pl_tensor *t)
     elem_iter_init(it, t->ndim, t->shape, t->strides, NULL);
 }
 
-static inline bool
-tensor_is_contiguous(const pl_tensor *t)
-{
-    return layout_is_contiguous(t->ndim, t->shape, t->strides);
-}
-
 /* ------------------------------------------------------------------------------------------
  * Shared checks
  * ---------------------------------------------------------------------------------------- */
@@ -211,22 +206,6 @@ not_implemented(const char *kernel, pl_dtype dtype)
 {
     return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'", kernel,
                         dtype_cap_name(dtype));
-}
-
-/* A size > 1 dimension with stride 0 means several elements share memory. */
-static inline pl_status
-check_no_internal_overlap(const pl_tensor *t)
-{
-    if (tensor_is_contiguous(t))
-        return PL_OK;
-    for (int d = 0; d < t->ndim; d++) {
-        if (t->shape[d] > 1 && t->strides[d] == 0)
-            return pl_error_set(PL_ERR_RUNTIME,
-                                "unsupported operation: more than one element of the written-to "
-                                "tensor refers to a single memory location. Please clone() the "
-                                "tensor before performing the operation.");
-    }
-    return PL_OK;
 }
 
 static inline void
