@@ -1,8 +1,8 @@
 """Builds the extension pytorchlite._C from csrc/core (plain C) and csrc/python (the binding).
 
-The Python package lives in src/pytorchlite (a src layout: a checkout's root never shadows the
-installed package). For development, `python setup.py build_ext --inplace` puts _C beside the
-sources and `PYTHONPATH=src` uses them."""
+The Python package is pytorchlite/ at the top of the repository. An editable install
+(`pip install -e .`) or `python setup.py build_ext --inplace` puts _C beside its sources, so the
+checkout itself is importable from the repository root."""
 import glob
 import os
 
@@ -31,4 +31,4 @@ ext = Extension(
     libraries=["m"],
 )
 
-setup(ext_modules=[ext], package_dir={"": "src"})
+setup(ext_modules=[ext])

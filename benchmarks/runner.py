@@ -1,5 +1,4 @@
 """The workloads, and running them in fresh subprocesses, alternating the two sides by round."""
-import glob
 import json
 import os
 import subprocess
@@ -57,10 +56,8 @@ def parse_result(stdout):
 def run_child(script, framework, quick=False, timeout=300):
     """Run one workload script under one framework in a fresh interpreter; return its result."""
     env = dict(os.environ)
-    # src/ only when it holds an in-place build; otherwise the installed package is measured
-    src = os.path.join(ROOT, "src")
-    built = glob.glob(os.path.join(src, "pytorchlite", "_C*.so"))
-    paths = (src if built else None, ROOT, env.get("PYTHONPATH"))
+    # The checkout's own package (built in place or installed editable) is the one measured.
+    paths = (ROOT, env.get("PYTHONPATH"))
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     cmd = [sys.executable, os.path.join(WORKLOAD_DIR, script + ".py"), framework]
     if quick:

@@ -3,7 +3,16 @@
 ``import pytorchlite as torch`` and PyTorch code runs unchanged: the same names, defaults,
 printed forms, exception types and (for the same seed) the same random numbers.
 """
-from . import _C
+try:
+    from . import _C
+except ImportError as _exc:  # a checkout whose extension was never built
+    import os as _os
+    if not any(f.startswith("_C.") for f in _os.listdir(_os.path.dirname(__file__))):
+        raise ImportError(
+            "pytorchlite's C extension is not built in this checkout "
+            f"({_os.path.dirname(__file__)}): run `pip install -e .` (or "
+            "`python setup.py build_ext --inplace`) in the repository root") from None
+    raise
 from . import _dtype
 from ._dtype import bool, double, dtype, float, float32, float64, int64, long  # noqa: A004
 from ._size import Size
