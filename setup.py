@@ -26,7 +26,7 @@ ext = Extension(
     # Portable flags only: CPU-specific kernels are chosen at run time (csrc/core/gemm.c).
     # -ffp-contract=off: the random streams place their fused multiply-adds explicitly.
     extra_compile_args=["-std=c11", "-O3", "-ffp-contract=off", "-fno-strict-aliasing",
-                        "-Wall", "-Wno-unused-function", "-pthread"],
+                        "-Wall", "-Wextra", "-Wno-unused-function", "-pthread"],
     extra_link_args=["-pthread"],
     libraries=["m"],
 )

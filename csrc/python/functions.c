@@ -1,10 +1,10 @@
 /* functions.c — module-level functions of _C: tensor construction from Python data and NumPy,
  * factories (empty/zeros/ones/full/arange/linspace/eye), cat/stack/where, and the fused
  * kernels nn.functional calls (_linear, _mse_loss, _nll_loss). */
-#include <math.h>
-
+#include "plpy.h"  /* first: Python.h sets the feature macros */
 #include "args.h"
-#include "plpy.h"
+
+#include <math.h>
 
 #define T PLPY_T
 #define FASTCALL PLPY_FASTCALL
