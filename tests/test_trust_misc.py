@@ -1,0 +1,241 @@
+"""Untrusted input ends as PyTorch ends it: torch.load's safety switches and its errors for
+damaged files, the losses' argument checks, and the small-tensor cache of exiting threads.
+
+Each case states the exception type PyTorch raises; when torch is importable the same bytes or
+arguments go through it too and its exception type and message must match ours.
+"""
+import fractions
+import io
+import os
+import pickle
+import struct
+import threading
+import warnings
+import zipfile
+
+import pytest
+
+import pytorchlite as torch
+
+
+def _real_torch():
+    try:
+        import torch as real
+    except ImportError:
+        return None
+    return real
+
+
+def _outcome(fn):
+    """(exception type, message) of fn(), or ("ok", None); warnings are silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e), str(e)
+    return "ok", None
+
+
+# ---- torch.load: the environment switches ------------------------------------------------
+
+def _fraction_file():
+    buf = io.BytesIO()
+    torch.save({"f": fractions.Fraction(1, 3)}, buf)  # loads only with weights_only=False
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("value", ["1", "y", "yes", "true", "TRUE", "Yes", "on", "0", "false",
+                                   "off", "", "2"])
+def test_force_no_weights_only_reads_only_true_values(value, monkeypatch):
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", value)
+    monkeypatch.delenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", raising=False)
+    data = _fraction_file()
+    enabled = value.lower() in ("1", "y", "yes", "true")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            torch.load(io.BytesIO(data))
+            got = ("ok", None)
+        except pickle.UnpicklingError as e:
+            got = (type(e), str(e))
+    if enabled:
+        assert got == ("ok", None)
+        assert any("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected" in str(w.message)
+                   for w in caught)
+    else:
+        assert got[0] is pickle.UnpicklingError and "fractions.Fraction" in got[1]
+    # an explicit weights_only=True is never overridden by this switch
+    explicit = _outcome(lambda: torch.load(io.BytesIO(data), weights_only=True))
+    assert explicit[0] is pickle.UnpicklingError
+    real = _real_torch()
+    if real is not None:
+        assert _outcome(lambda: real.load(io.BytesIO(data)))[0] == got[0]
+        assert _outcome(lambda: real.load(io.BytesIO(data), weights_only=True))[0] \
+            is pickle.UnpicklingError
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "0", "off"])
+def test_force_weights_only_overrides_an_explicit_false(value, monkeypatch):
+    monkeypatch.setenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", value)
+    monkeypatch.delenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", raising=False)
+    data = _fraction_file()
+    got = _outcome(lambda: torch.load(io.BytesIO(data), weights_only=False))
+    if value.lower() in ("1", "true", "yes"):
+        assert got[0] is pickle.UnpicklingError and "fractions.Fraction" in got[1]
+    else:
+        assert got == ("ok", None)
+    real = _real_torch()
+    if real is not None:
+        assert _outcome(lambda: real.load(io.BytesIO(data), weights_only=False))[0] == got[0]
+
+
+def test_both_switches_set_is_an_error(monkeypatch):
+    monkeypatch.setenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "yes")
+    data = _fraction_file()
+    got = _outcome(lambda: torch.load(io.BytesIO(data)))
+    assert got[0] is RuntimeError and "should be set, but both were set" in got[1]
+    real = _real_torch()
+    if real is not None:
+        assert _outcome(lambda: real.load(io.BytesIO(data))) == got
+
+
+def test_explicit_pickle_module_defaults_to_unsafe_load(monkeypatch):
+    monkeypatch.delenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", raising=False)
+    monkeypatch.delenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", raising=False)
+    data = _fraction_file()
+    assert torch.load(io.BytesIO(data), pickle_module=pickle)["f"] == fractions.Fraction(1, 3)
+    got = _outcome(lambda: torch.load(io.BytesIO(data), pickle_module=pickle, weights_only=True))
+    assert got[0] is RuntimeError and "explicit pickle_module" in got[1]
+    with pytest.warns(UserWarning, match="pickle_load_args only works"):
+        torch.load(io.BytesIO(torch_bytes(torch.ones(2))), encoding="latin1")
+
+
+def torch_bytes(obj):
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+# ---- torch.load: malicious and damaged files ---------------------------------------------
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"echo owned > {self.marker}",)
+
+
+def _zip_of(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("wrapped", [True, False], ids=["in_zip", "bare_pickle"])
+def test_malicious_pickle_is_refused_and_never_runs(wrapped, tmp_path):
+    marker = tmp_path / "marker"
+    pkl = pickle.dumps(_Evil(marker), protocol=2)
+    data = _zip_of([("archive/data.pkl", pkl), ("archive/version", b"3\n")]) if wrapped else pkl
+    got = _outcome(lambda: torch.load(io.BytesIO(data)))
+    assert got[0] is pickle.UnpicklingError
+    assert got[1].startswith("Weights only load failed.")
+    assert f"GLOBAL {os.system.__module__}.system whose module" in got[1]
+    assert not marker.exists()
+    real = _real_torch()
+    if real is not None:
+        assert _outcome(lambda: real.load(io.BytesIO(data))) == got
+        assert not marker.exists()
+
+
+def _good_file():
+    return torch_bytes({"a": torch.arange(6.0)})
+
+
+def _patched_pickle(find, replace):
+    def change(name, data):
+        assert not name.endswith("data.pkl") or find in data
+        return name, data.replace(find, replace) if name.endswith("data.pkl") else data
+    src = zipfile.ZipFile(io.BytesIO(_good_file()))
+    return _zip_of([change(n, src.read(n)) for n in src.namelist()])
+
+
+def _long(v):
+    return b"\x8a\x08" + v.to_bytes(8, "little", signed=True)
+
+
+def _numel(v):  # the persistent id's element count: ("storage", FloatStorage, "0", "cpu", 6)
+    return _patched_pickle(b"cpuq\x06" + _long(6), b"cpuq\x06" + _long(v))
+
+
+def _size(v):  # the tensor's one dimension (offset 0, size (6,))
+    return _patched_pickle(b"K\x00K\x06\x85", b"K\x00" + _long(v) + b"\x85")
+
+
+def _with_central_directory_damaged():
+    data = bytearray(_good_file())
+    at = data.rindex(b"PK\x01\x02")
+    data[at:at + 2] = b"XX"
+    return bytes(data)
+
+
+_DAMAGED = {
+    "empty": (lambda: b"", EOFError),
+    "text": (lambda: b"{'a': 1}\n", pickle.UnpicklingError),
+    "tuple_without_mark": (lambda: b"this is not a checkpoint", (IndexError,
+                                                                pickle.UnpicklingError)),
+    "zeros": (lambda: bytes(64), pickle.UnpicklingError),
+    "memo_garbage": (lambda: b"hello world", (KeyError, pickle.UnpicklingError)),
+    "other_pickle": (lambda: pickle.dumps({"a": 1}, protocol=2), RuntimeError),
+    "zip_magic_only": (lambda: b"PK\x03\x04" + bytes(40), RuntimeError),
+    "tiny_zip_start": (lambda: _good_file()[:10], RuntimeError),
+    "half_file": (lambda: _good_file()[:len(_good_file()) // 2], RuntimeError),
+    "last_byte_cut": (lambda: _good_file()[:-1], RuntimeError),
+    "central_directory": (_with_central_directory_damaged, RuntimeError),
+    "no_data_pkl": (lambda: _zip_of([("archive/version", b"3\n")]), RuntimeError),
+    "huge_numel": (lambda: _numel(2 ** 61), RuntimeError),
+    "numel_off_by_one": (lambda: _numel(7), RuntimeError),
+    "negative_numel": (lambda: _numel(-5), TypeError),
+    "huge_size": (lambda: _size(2 ** 40), RuntimeError),
+    "overflowing_size": (lambda: _patched_pickle(b"K\x00K\x06\x85q\x07K\x01\x85",
+                                                 b"K\x00" + _long(2 ** 62) + b"\x85q\x07"
+                                                 + _long(2 ** 62) + b"\x85"), RuntimeError),
+}
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+@pytest.mark.parametrize("case", sorted(_DAMAGED))
+def test_damaged_file_raises_what_torch_raises(case, weights_only):
+    make, expected = _DAMAGED[case]
+    data = make()
+    got = _outcome(lambda: torch.load(io.BytesIO(data), weights_only=weights_only))
+    types = expected if isinstance(expected, tuple) else (expected,)
+    assert got[0] in types, got
+    assert got[0] is not zipfile.BadZipFile
+    real = _real_torch()
+    if real is None:
+        return
+    want = _outcome(lambda: real.load(io.BytesIO(data), weights_only=weights_only))
+    assert got[0] is want[0]
+    if case != "negative_numel":  # pybind11 lists its overloads there
+        assert got[1] == want[1]
+
+
+def test_stored_records_are_read_without_a_crc_check():
+    # PyTorch reads stored records as they are: a flipped payload byte is not an error
+    data = bytearray(_good_file())
+    info = [i for i in zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()
+            if i.filename.endswith("data/0")][0]
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:
+                                                    info.header_offset + 30])
+    payload = info.header_offset + 30 + name_len + extra_len
+    data[payload + 4:payload + 8] = struct.pack("<f", 42.0)
+    r = torch.load(io.BytesIO(bytes(data)))
+    assert r["a"].tolist() == [0.0, 42.0, 2.0, 3.0, 4.0, 5.0]
+    real = _real_torch()
+    if real is not None:
+        assert real.load(io.BytesIO(bytes(data)))["a"].tolist() == r["a"].tolist()
