@@ -263,3 +263,132 @@ def test_short_lived_threads_do_not_keep_their_tensor_cache():
     grown = _rss_bytes() - before
     # each thread caches up to 256 blocks; kept after exit that was ~200 MB for 2000 threads
     assert grown < 20 * 2 ** 20, f"RSS grew by {grown / 2 ** 20:.1f} MB"
+
+
+# ---- losses check their arguments as PyTorch does -----------------------------------------
+
+def _loss_cases(m):
+    """name -> (call, expected exception type or UserWarning, text it contains)."""
+    F, nn, T = m.nn.functional, m.nn, m.tensor
+    x = T([[0.1, 2.0, -1.0], [0.5, 0.2, 0.3]])  # (N=2, C=3) scores
+    t = T([0, 2])
+    p, y = T([0.2, 0.7, 0.4]), T([0.0, 1.0, 1.0])
+    col = T([[0.0], [1.0]])  # broadcasts against p to (2, 3)
+    nan = float("nan")
+    out_of_unit = "all elements of input should be between 0 and 1"
+    classes = "weight tensor should be defined either for all 3 classes or no classes"
+    return {
+        "bce_above_one": (lambda: F.binary_cross_entropy(T([1.5, 0.5]), T([1.0, 0.0])),
+                          RuntimeError, out_of_unit),
+        "bce_negative": (lambda: F.binary_cross_entropy(T([-0.5, 0.5]), T([1.0, 0.0])),
+                         RuntimeError, out_of_unit),
+        "bce_nan": (lambda: F.binary_cross_entropy(T([nan, 0.5]), T([1.0, 0.0])),
+                    RuntimeError, out_of_unit),
+        "bce_module": (lambda: nn.BCELoss()(T([1.5, 0.5]), T([1.0, 0.0])),
+                       RuntimeError, out_of_unit),
+        "bce_size": (lambda: F.binary_cross_entropy(p, T([1.0, 0.0])), ValueError,
+                     "Using a target size (torch.Size([2])) that is different to the input "
+                     "size (torch.Size([3]))"),
+        "bce_broadcastable_size": (lambda: F.binary_cross_entropy(p, T([[1.0, 0.0, 1.0]])),
+                                   ValueError, "that is different to the input size"),
+        "bce_with_logits_size": (lambda: F.binary_cross_entropy_with_logits(p, T([1.0, 0.0])),
+                                 ValueError, "must be the same as input size"),
+        "label_smoothing_above_one": (lambda: F.cross_entropy(x, t, label_smoothing=1.5),
+                                      RuntimeError, "label_smoothing must be between 0.0 and "
+                                      "1.0. Got: 1.5"),
+        "label_smoothing_module": (lambda: nn.CrossEntropyLoss(label_smoothing=2.0)(x, t),
+                                   RuntimeError, "Got: 2"),
+        "label_smoothing_prob_targets": (lambda: F.cross_entropy(x, m.softmax(x, 1),
+                                                                 label_smoothing=1.5),
+                                         RuntimeError, "label_smoothing must be between"),
+        "cross_entropy_weight_length": (lambda: F.cross_entropy(x, t, weight=T([1.0, 2.0])),
+                                        RuntimeError, classes + " but got weight tensor of "
+                                        "shape: [2]"),
+        "cross_entropy_prob_weight": (lambda: F.cross_entropy(x, m.softmax(x, 1),
+                                                              weight=T([1.0, 2.0])),
+                                      RuntimeError, "cross_entropy: " + classes),
+        "nll_weight_length": (lambda: F.nll_loss(x, t, weight=T([1.0, 2.0, 3.0, 4.0])),
+                              RuntimeError, classes),
+        "nll_weight_2d": (lambda: F.nll_loss(x, t, weight=T([[1.0, 2.0, 3.0]])),
+                          RuntimeError, "shape: [1, 3]"),
+        "nll_module_weight": (lambda: nn.NLLLoss(weight=T([1.0, 2.0]))(x, t), RuntimeError,
+                              classes),
+        "nll_target_5": (lambda: F.nll_loss(x, T([5, 0])), IndexError,
+                         "Target 5 is out of bounds."),
+        "nll_target_negative": (lambda: F.nll_loss(x, T([-1, 0])), IndexError,
+                                "Target -1 is out of bounds."),
+        "nll_target_5_weighted": (lambda: F.nll_loss(x, T([5, 0]), weight=T([1.0, 1.0, 1.0])),
+                                  IndexError, "Target 5 is out of bounds."),
+        "cross_entropy_target_5": (lambda: F.cross_entropy(x, T([5, 0])), IndexError,
+                                   "Target 5 is out of bounds."),
+        "cross_entropy_target_module": (lambda: nn.CrossEntropyLoss()(x, T([0, 3])),
+                                        IndexError, "Target 3 is out of bounds."),
+        "huber_delta_zero": (lambda: F.huber_loss(p, y, delta=0.0), RuntimeError,
+                             "huber_loss does not support non-positive values for delta."),
+        "huber_delta_negative": (lambda: F.huber_loss(p, y, delta=-1.0), RuntimeError,
+                                 "non-positive values for delta"),
+        "huber_module_delta": (lambda: nn.HuberLoss(delta=0.0)(p, y), RuntimeError,
+                               "non-positive values for delta"),
+        "smooth_l1_beta_negative": (lambda: F.smooth_l1_loss(p, y, beta=-0.5), RuntimeError,
+                                    "smooth_l1_loss does not support negative values for "
+                                    "beta."),
+        "smooth_l1_module_beta": (lambda: nn.SmoothL1Loss(beta=-0.5)(p, y), RuntimeError,
+                                  "negative values for beta"),
+        "mse_broadcast": (lambda: F.mse_loss(p, col), UserWarning,
+                          "Using a target size (torch.Size([2, 1])) that is different to the "
+                          "input size (torch.Size([3])). This will likely lead to incorrect "
+                          "results due to broadcasting."),
+        "mse_module_broadcast": (lambda: nn.MSELoss()(p, col), UserWarning,
+                                 "due to broadcasting"),
+        "l1_broadcast": (lambda: F.l1_loss(p, col), UserWarning, "due to broadcasting"),
+        "mse_not_broadcastable": (lambda: F.mse_loss(p, T([0.0, 1.0])), RuntimeError,
+                                  "must match the size of tensor b"),
+    } | {
+        f"{name}_reduction": (call, ValueError, "avg is not a valid value for reduction")
+        for name, call in (
+            ("mse", lambda: F.mse_loss(p, y, reduction="avg")),
+            ("mse_module", lambda: nn.MSELoss(reduction="avg")(p, y)),
+            ("l1", lambda: F.l1_loss(p, y, reduction="avg")),
+            ("bce", lambda: F.binary_cross_entropy(p, y, reduction="avg")),
+            ("bce_with_logits", lambda: F.binary_cross_entropy_with_logits(p, y,
+                                                                           reduction="avg")),
+            ("cross_entropy", lambda: F.cross_entropy(x, t, reduction="avg")),
+            ("cross_entropy_module", lambda: nn.CrossEntropyLoss(reduction="avg")(x, t)),
+            ("nll", lambda: F.nll_loss(x, t, reduction="avg")),
+            ("huber", lambda: F.huber_loss(p, y, reduction="avg")),
+            ("smooth_l1", lambda: F.smooth_l1_loss(p, y, reduction="avg")),
+        )
+    }
+
+
+def _loss_outcome(call):
+    """(exception type and text, or ("ok", value)), and the warnings raised on the way."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            r = call()
+            got = ("ok", r.tolist())
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            got = (type(e), str(e))
+    return got, [(w.category, str(w.message)) for w in caught]
+
+
+@pytest.mark.parametrize("case", sorted(_loss_cases(torch)))
+def test_loss_argument_checks_match_torch(case):
+    call, expected, text = _loss_cases(torch)[case]
+    got, warned = _loss_outcome(call)
+    if expected is UserWarning:
+        assert got[0] == "ok"
+        assert any(cat is UserWarning and text in msg for cat, msg in warned), warned
+    else:
+        assert got[0] is expected and text in got[1], got
+    real = _real_torch()
+    if real is not None:
+        assert _loss_outcome(_loss_cases(real)[case][0]) == (got, warned)
+
+
+def test_label_smoothing_below_zero_acts_as_none():
+    x = torch.tensor([[0.1, 2.0, -1.0], [0.5, 0.2, 0.3]])
+    t = torch.tensor([0, 2])
+    F = torch.nn.functional
+    assert F.cross_entropy(x, t, label_smoothing=-0.1).item() == F.cross_entropy(x, t).item()

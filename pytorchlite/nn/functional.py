@@ -173,6 +173,14 @@ def _warn_size(input, target):
         )
 
 
+def _check_class_weight(weight, num_classes, prefix=""):
+    """PyTorch's check that a class weight is 1-D with one entry per class."""
+    if weight is not None and (weight.dim() != 1 or weight.numel() != num_classes):
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all "
+                           f"{num_classes} classes or no classes but got weight tensor of "
+                           f"shape: {list(weight.shape)}")
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean (or sum, or none) of the squared differences."""
     _warn_size(input, target)
@@ -229,6 +237,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0]}).")
+    _check_class_weight(weight, input.shape[1])
     if weight is None and ignore_index == -100:
         # the common case: one fused C kernel (grad_fn NllLossBackward0, as PyTorch's)
         loss = torch._C._nll_loss(input, target, _reduction_enum(reduction))
@@ -263,10 +272,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
+    _reduction_enum(reduction)
+    if label_smoothing > 0 and not label_smoothing <= 1:  # negative or NaN act as 0, as in torch
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing:g}")
     class_dim = 0 if input.dim() == 1 else 1
     logp = log_softmax(input, class_dim)
     if target.is_floating_point():
         num_classes = input.shape[class_dim]
+        _check_class_weight(weight, num_classes, "cross_entropy: ")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / num_classes
         prod = logp * target
@@ -368,7 +382,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}) is deprecated. Please ensure they have the same size.")
-    if bool(((input < 0) | (input > 1)).any()):
+    if not bool(((input >= 0) & (input <= 1)).all()):  # NaN fails too
         raise RuntimeError("all elements of input should be between 0 and 1")
     loss = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(min=-100)
     if weight is not None:
@@ -404,6 +418,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     z = (a - b).abs()
     if beta == 0:
         return _reduce(z, reduction)
+    if not beta >= 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     loss = torch.where(z < beta, z * z * 0.5 / beta, z - 0.5 * beta)
     return _reduce(loss, reduction)
 
@@ -413,6 +429,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     _reduction_enum(reduction)
     a, b = _broadcast_pair(input, target)
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     z = (a - b).abs()
     loss = torch.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
     if weight is not None:
