@@ -343,6 +343,9 @@ def _loss_cases(m):
         "l1_broadcast": (lambda: F.l1_loss(p, col), UserWarning, "due to broadcasting"),
         "mse_not_broadcastable": (lambda: F.mse_loss(p, T([0.0, 1.0])), RuntimeError,
                                   "must match the size of tensor b"),
+        "cross_entropy_elementwise_mean": (lambda: F.cross_entropy(x, t,
+                                                                   reduction="elementwise_mean"),
+                                           UserWarning, "'elementwise_mean' is deprecated"),
     } | {
         f"{name}_reduction": (call, ValueError, "avg is not a valid value for reduction")
         for name, call in (
@@ -392,3 +395,22 @@ def test_label_smoothing_below_zero_acts_as_none():
     t = torch.tensor([0, 2])
     F = torch.nn.functional
     assert F.cross_entropy(x, t, label_smoothing=-0.1).item() == F.cross_entropy(x, t).item()
+
+
+# ---- multinomial without replacement: the samples are the keys probs / q in order ----------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_multinomial_without_replacement_takes_keys_in_order(dtype):
+    # PyTorch draws q ~ Exp(1) in probs' layout and returns topk(probs / q): the same q comes
+    # from exponential_ after the same seed. 65536 float32 keys include ties.
+    dt = getattr(torch, dtype)
+    p = torch.rand(65536, dtype=dt) + 0.5
+    torch.manual_seed(7)
+    keys = (p / torch.empty_like(p).exponential_(1)).tolist()
+    for k in (65536, 1024, 1025, 3):
+        torch.manual_seed(7)
+        r = torch.multinomial(p, k, replacement=False).tolist()
+        assert len(set(r)) == k
+        picked = [keys[i] for i in r]
+        assert all(a >= b for a, b in zip(picked, picked[1:]))
+        assert min(picked) >= sorted(keys, reverse=True)[k - 1]

@@ -272,7 +272,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    _reduction_enum(reduction)
+    reduction = ("none", "mean", "sum")[_reduction_enum(reduction)]  # warns once if deprecated
     if label_smoothing > 0 and not label_smoothing <= 1:  # negative or NaN act as 0, as in torch
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")
