@@ -16,6 +16,7 @@ import ctypes
 import io
 import os
 import pickle
+import re
 import struct
 import sys
 import warnings
@@ -523,6 +524,7 @@ class _ArchiveIn:
             raise _corrupt("reading zip archive", "failed finding central directory")
         self.prefix = names[0].split("/")[0] + "/"
         self.names = set(names)
+        self._check_version()
         if self.has("constants.pkl"):
             raise RuntimeError("pytorchlite cannot load TorchScript archives (torch.jit.save)")
         if not self.has("data.pkl"):
@@ -534,6 +536,32 @@ class _ArchiveIn:
 
     def has(self, name):
         return self.prefix + name in self.names
+
+    def _check_version(self):
+        """PyTorch's reader requires a format version record, from 1 to 10."""
+        name = ".data/version" if self.has(".data/version") else "version"
+        if not self.has(name):
+            raise RuntimeError('Expected hasRecord("version") to be true, but got false.  '
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)")
+        text = self.read(name).decode("latin-1")
+        number = re.match(r"\s*[-+]?\d+", text)
+        if number is None:
+            raise RuntimeError("[enforce fail at inline_container.cc:215] . Couldn't parse the "
+                               f"version {text} as Long Long.")
+        version = int(number.group())
+        if version < 1:
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:219] . Attempted to read a PyTorch file "
+                f"with version {version}, but the minimum supported version for reading is 1. "
+                "Your PyTorch script module file is too old. Please regenerate it with latest "
+                "version of PyTorch to mitigate this issue.")
+        if version > 10:
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:230] . Attempted to read a PyTorch file "
+                f"with version {version}, but the maximum supported version for reading is 10. "
+                "The version of your PyTorch installation may be too old, please upgrade "
+                "PyTorch to latest version to mitigate this issue.")
 
     def read(self, name):
         info = self.zf.getinfo(self.prefix + name)

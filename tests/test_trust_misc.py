@@ -218,6 +218,10 @@ _DAMAGED = {
     "data_pkl_garbage": (lambda: _record("data.pkl", lambda d: b"garbage!"),
                          pickle.UnpicklingError),
     "data_pkl_empty": (lambda: _record("data.pkl", lambda d: b""), EOFError),
+    "no_version_record": (lambda: _records_changed(
+        lambda n, d: None if n.endswith("/version") else (n, d)), RuntimeError),
+    "version_not_a_number": (lambda: _record("/version", lambda d: b"three\n"), RuntimeError),
+    "version_too_new": (lambda: _record("/version", lambda d: b"99\n"), RuntimeError),
     "unknown_byteorder": (lambda: _record("byteorder", lambda d: b"middle"), ValueError),
     "overflowing_size": (lambda: _patched_pickle(b"K\x00K\x06\x85q\x07K\x01\x85",
                                                  b"K\x00" + _long(2 ** 62) + b"\x85q\x07"
