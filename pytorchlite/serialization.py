@@ -645,10 +645,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     pickle_load_args.setdefault("encoding", "utf-8")
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fp:
-            return _load_file(fp, map_location, weights_only, pickle_load_args)
+            return _load_file(fp, map_location, weights_only, pickle_load_args, mmap, f)
     if not (hasattr(f, "seek") and f.seekable()):
         f = io.BytesIO(f.read())
-    return _load_file(f, map_location, weights_only, pickle_load_args)
+    return _load_file(f, map_location, weights_only, pickle_load_args, mmap, None)
 
 
 _TRUE_VALUES = ("1", "y", "yes", "true")  # what torch.load reads as "set" (any case)
@@ -683,13 +683,21 @@ def _resolve_weights_only(weights_only, pickle_module):
     return bool(weights_only)
 
 
-def _load_file(fp, map_location, weights_only, pickle_load_args):
+def _load_file(fp, map_location, weights_only, pickle_load_args, mmap, path):
+    """Loads from the open binary file fp (path: the name it was opened by, or None)."""
     start = fp.tell()
     magic = fp.read(4)
     fp.seek(start)
     if magic != b"PK\x03\x04":
+        if mmap:
+            name = f"{path}, " if isinstance(path, str) else ""
+            raise RuntimeError("mmap can only be used with files saved with `torch.save("
+                               f"{name}_use_new_zipfile_serialization=True), please torch.save "
+                               "your checkpoint with this option in order to use mmap.")
         _refuse_legacy(fp, weights_only, pickle_load_args)
     archive = _ArchiveIn(fp)
+    if mmap and path is None:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     data = io.BytesIO(archive.read("data.pkl"))
     unpickler = _Unpickler(data, archive, map_location, weights_only, **pickle_load_args)
     if not weights_only:

@@ -444,3 +444,24 @@ def test_multinomial_without_replacement_takes_keys_in_order(dtype):
         picked = [keys[i] for i in r]
         assert all(a >= b for a, b in zip(picked, picked[1:]))
         assert min(picked) >= sorted(keys, reverse=True)[k - 1]
+
+
+def test_mmap_needs_a_zip_file_on_disk(tmp_path):
+    legacy = tmp_path / "legacy.pt"
+    legacy.write_bytes(pickle.dumps(5, protocol=2))
+    calls = {
+        "buffer": lambda m: m.load(io.BytesIO(_good_file()), mmap=True),
+        "not_zip_path": lambda m: m.load(str(legacy), mmap=True),
+        "not_zip_buffer": lambda m: m.load(io.BytesIO(legacy.read_bytes()), mmap=True),
+    }
+    want_types = {"buffer": ValueError, "not_zip_path": RuntimeError,
+                  "not_zip_buffer": RuntimeError}
+    real = _real_torch()
+    for name, call in calls.items():
+        got = _outcome(lambda: call(torch))
+        assert got[0] is want_types[name], got
+        if real is not None:
+            assert _outcome(lambda: call(real)) == got
+    path = tmp_path / "ok.pt"
+    path.write_bytes(_good_file())
+    assert torch.load(str(path), mmap=True)["a"].tolist() == list(range(6))
