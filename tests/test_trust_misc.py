@@ -373,6 +373,30 @@ def _loss_cases(m):
         "l1_broadcast": (lambda: F.l1_loss(p, col), UserWarning, "due to broadcasting"),
         "mse_not_broadcastable": (lambda: F.mse_loss(p, T([0.0, 1.0])), RuntimeError,
                                   "must match the size of tensor b"),
+        "bce_weight_not_broadcastable": (lambda: F.binary_cross_entropy(p, y, weight=T([1.0, 2.0])),
+                                         RuntimeError, "Attempting to broadcast a dimension of "
+                                         "length 2 at -1!"),
+        "bce_target_dtype": (lambda: F.binary_cross_entropy(p, T([0, 1, 1])), RuntimeError,
+                             "Found dtype Long but expected Float"),
+        "nll_float_target": (lambda: F.nll_loss(x, T([0.0, 2.0])), RuntimeError,
+                             "expected target dtype to be Long or Byte, but got Float"),
+        "nll_multi_target": (lambda: F.nll_loss(x, T([[0, 1], [1, 1]])), RuntimeError,
+                             "0D or 1D target tensor expected, multi-target not supported"),
+        "nll_batch_mismatch": (lambda: F.nll_loss(x, T([0, 1, 2])), ValueError,
+                               "Expected input batch_size (2) to match target batch_size (3)."),
+        "nll_one_row_target_size": (lambda: F.nll_loss(x[0], T([1, 2])), ValueError,
+                                    "For 1D input, 1D target must have size 1"),
+        "cross_entropy_integer_probabilities": (
+            lambda: F.cross_entropy(x, T([[0, 1, 0], [1, 0, 0]])), RuntimeError,
+            "Expected floating point type for target with class probabilities, got Long"),
+        "cross_entropy_float_class_indices": (lambda: F.cross_entropy(x, T([0.0, 2.0])),
+                                              RuntimeError, "expected target dtype to be Long"),
+        "mse_integers": (lambda: F.mse_loss(T([1, 2]), T([1, 3])), NotImplementedError,
+                         "\"mse_cpu\" not implemented for 'Long'"),
+        "huber_integers": (lambda: F.huber_loss(T([1, 2]), T([1, 3])), NotImplementedError,
+                           "\"huber_cpu\" not implemented for 'Long'"),
+        "smooth_l1_integers": (lambda: F.smooth_l1_loss(T([1, 2]), T([1, 3])),
+                               NotImplementedError, "\"smooth_l1_cpu\" not implemented"),
         "cross_entropy_elementwise_mean": (lambda: F.cross_entropy(x, t,
                                                                    reduction="elementwise_mean"),
                                            UserWarning, "'elementwise_mean' is deprecated"),
@@ -465,3 +489,22 @@ def test_mmap_needs_a_zip_file_on_disk(tmp_path):
     path = tmp_path / "ok.pt"
     path.write_bytes(_good_file())
     assert torch.load(str(path), mmap=True)["a"].tolist() == list(range(6))
+
+
+@pytest.mark.parametrize("target, reduction", [([1], "mean"), ([1], "none"), (1, "none"),
+                                               (2, "sum")])
+def test_nll_loss_of_one_row(target, reduction):
+    def run(m):
+        x = m.tensor([0.1, 2.0, -1.0], requires_grad=True)
+        loss = m.nn.functional.nll_loss(x, m.tensor(target), reduction=reduction)
+        if isinstance(target, list):  # torch's backward refuses a (1,) target here
+            return tuple(loss.shape), loss.tolist()
+        loss.sum().backward()
+        return tuple(loss.shape), loss.tolist(), x.grad.tolist()
+
+    got = run(torch)
+    assert got[0] == () and got[1] == -[0.1, 2.0, -1.0][target[0] if isinstance(target, list)
+                                                        else target]
+    real = _real_torch()
+    if real is not None:
+        assert run(real) == got
