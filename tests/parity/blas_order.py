@@ -82,12 +82,31 @@ def torch_matmul_is_k_ordered():
     return _probe()
 
 
+def cpu_vendor():
+    """/proc/cpuinfo's vendor_id (GenuineIntel, AuthenticAMD), or "unknown"; for messages."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _branch():
+    ordered = torch_matmul_is_k_ordered()
+    return ordered, (f"(torch's small products {'are' if ordered else 'are not'} k-ordered here; "
+                     f"CPU {cpu_vendor()}; {ENV}={os.environ.get(ENV, '')!r})")
+
+
 def assert_equal_as_torch(got, want):
     """Bitwise where torch's products are k-ordered, else within RTOL / ATOL."""
-    if torch_matmul_is_k_ordered():
-        np.testing.assert_array_equal(got, want)
+    ordered, why = _branch()
+    if ordered:
+        np.testing.assert_array_equal(got, want, err_msg=why)
     else:
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=why)
 
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -123,7 +142,8 @@ def outputs_match(got, want):
 
 def assert_output_as_torch(got, want, detail=""):
     """Identical output where torch's products are k-ordered, else outputs_match."""
-    if torch_matmul_is_k_ordered():
-        assert got == want, detail
+    ordered, why = _branch()
+    if ordered:
+        assert got == want, f"{why}\n{detail}"
     else:
-        assert outputs_match(got, want), detail
+        assert outputs_match(got, want), f"{why}\n{detail}"
