@@ -16,14 +16,18 @@ import ctypes
 import io
 import os
 import pickle
+import re
 import struct
 import sys
+import warnings
 import zipfile
 
 import numpy as np
 
 from . import _C
 from . import _dtype as _dt
+from ._load_errors import (_BLOCKED_MODULES, _refuse_legacy, _unsupported_global,
+                           _weights_only_message)
 from ._pickle_emit import _STORAGE_OF, _Emitter
 from ._size import Size
 from ._tensor import Tensor
@@ -197,13 +201,17 @@ def _view(storage, dtype, offset, size, stride):
     if any(n == 0 for n in size):
         return _C.empty(size, dtype=dtype)
     base = storage.array(dtype)
-    if offset < 0 or any(n < 0 for n in size) or any(s < 0 for s in stride):
-        raise RuntimeError("negative sizes, strides or storage offset in a saved tensor")
-    last = offset + sum((n - 1) * s for n, s in zip(size, stride))
-    if last >= base.size:
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
-                           f"offset {offset} require {last + 1} elements, but the storage "
-                           f"holds only {base.size}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    last = sum((n - 1) * s for n, s in zip(size, stride))
+    if any(s < 0 for s in stride) or not 0 <= last * dtype.itemsize < 2 ** 63:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    if offset + last >= base.size:
+        raise RuntimeError("Trying to resize storage that is not resizable")
     if hasattr(Tensor, "as_strided"):  # one core storage for every view: offsets kept too
         return storage.tensor(dtype).as_strided(size, stride, offset)
     # Each view wraps the same memory (writes are seen by all), starting at its first element.
@@ -400,6 +408,9 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if module == "__builtin__":
             module = "builtins"
+        if self.weights_only and module in _BLOCKED_MODULES:
+            raise pickle.UnpicklingError(f"Trying to load unsupported GLOBAL {module}.{name} "
+                                         f"whose module {module} is blocked.")
         target = self.table.get((module, name))
         if target is not None:
             return target
@@ -413,12 +424,7 @@ class _Unpickler(pickle.Unpickler):
             if module == "torch" and name in _FOREIGN_DTYPES:
                 raise _unsupported_dtype(name)
         if self.weights_only:
-            raise pickle.UnpicklingError(
-                f"Weights only load failed: Unsupported global: GLOBAL {module}.{name} was not "
-                "an allowed global by default. Please use "
-                f"`torch.serialization.add_safe_globals([{name}])` to allow it, or re-run "
-                "load with weights_only=False, which can result in arbitrary code execution: "
-                "do it only if you got the file from a trusted source.")
+            raise pickle.UnpicklingError(_unsupported_global(module, name))
         if root == "torch":
             return self._lite_equivalent(module, name)
         return super().find_class(module, name)
@@ -451,7 +457,7 @@ class _Unpickler(pickle.Unpickler):
         storage = self.storages.get(key)
         if storage is None:
             itemsize = 1 if storage_type.dtype is None else storage_type.dtype.itemsize
-            raw = self.archive.read_storage(key, int(numel) * itemsize)
+            raw = self.archive.read_storage(key, int(numel), itemsize)
             storage = _StorageIn(raw, storage_type.dtype, self.archive.swap)
             self._check_location(storage, str(location))
             self.storages[key] = storage
@@ -484,24 +490,45 @@ class _Unpickler(pickle.Unpickler):
                            "available (use map_location='cpu')")
 
 
+_MINIZ_HINT = (". This is an internal miniz error. If you are seeing this error, there is a "
+               "high likelihood that your checkpoint file is corrupted. This can happen if the "
+               "checkpoint was not saved properly, was transferred incorrectly, or the file was "
+               "modified after saving.")
+
+
+def _corrupt(what, why):
+    return RuntimeError(f"PytorchStreamReader failed {what}: {why}{_MINIZ_HINT}")
+
+
 class _ArchiveIn:
-    """The records of a checkpoint zip, found under the folder its first entry names."""
+    """The records of a checkpoint zip, found under the folder its first entry names.
+
+    Damaged archives fail with PyTorch's RuntimeError texts (never zipfile.BadZipFile), and
+    stored records are read straight from the file, without a CRC check, as PyTorch does.
+    """
 
     def __init__(self, fp):
+        self.fp = fp
+        start = fp.tell()
+        size = fp.seek(0, io.SEEK_END) - start
+        fp.seek(start)
         try:
             self.zf = zipfile.ZipFile(fp)
-        except zipfile.BadZipFile as e:
-            raise RuntimeError(f"PytorchStreamReader failed reading zip archive: {e}") from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+            why = ("not a ZIP archive" if size < 22 else
+                   "failed finding central directory" if "not a zip file" in str(e) else
+                   "invalid header or archive is corrupted")
+            raise _corrupt("reading zip archive", why) from None
         names = self.zf.namelist()
         if not names:
-            raise RuntimeError("PytorchStreamReader failed reading zip archive: no records")
+            raise _corrupt("reading zip archive", "failed finding central directory")
         self.prefix = names[0].split("/")[0] + "/"
         self.names = set(names)
+        self._check_version()
         if self.has("constants.pkl"):
             raise RuntimeError("pytorchlite cannot load TorchScript archives (torch.jit.save)")
         if not self.has("data.pkl"):
-            raise RuntimeError("PytorchStreamReader failed locating file data.pkl: "
-                               "file not found")
+            raise _corrupt("locating file data.pkl", "file not found")
         order = self.read("byteorder").decode() if self.has("byteorder") else "little"
         if order not in ("little", "big"):
             raise ValueError("Unknown endianness type: " + order)
@@ -510,27 +537,79 @@ class _ArchiveIn:
     def has(self, name):
         return self.prefix + name in self.names
 
-    def read(self, name):
-        return self.zf.read(self.prefix + name)
+    def _check_version(self):
+        """PyTorch's reader requires a format version record, from 1 to 10."""
+        name = ".data/version" if self.has(".data/version") else "version"
+        if not self.has(name):
+            raise RuntimeError('Expected hasRecord("version") to be true, but got false.  '
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)")
+        text = self.read(name).decode("latin-1")
+        number = re.match(r"\s*[-+]?\d+", text)
+        if number is None:
+            raise RuntimeError("[enforce fail at inline_container.cc:215] . Couldn't parse the "
+                               f"version {text} as Long Long.")
+        version = int(number.group())
+        if version < 1:
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:219] . Attempted to read a PyTorch file "
+                f"with version {version}, but the minimum supported version for reading is 1. "
+                "Your PyTorch script module file is too old. Please regenerate it with latest "
+                "version of PyTorch to mitigate this issue.")
+        if version > 10:
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:230] . Attempted to read a PyTorch file "
+                f"with version {version}, but the maximum supported version for reading is 10. "
+                "The version of your PyTorch installation may be too old, please upgrade "
+                "PyTorch to latest version to mitigate this issue.")
 
-    def read_storage(self, key, nbytes):
+    def read(self, name):
+        info = self.zf.getinfo(self.prefix + name)
+        raw = bytearray(info.file_size)
+        self._read_into(name, info, memoryview(raw))
+        return bytes(raw)
+
+    def _read_into(self, name, info, out):
+        """Fills out (info.file_size bytes) with the record's payload."""
+        what = f"reading file {name}"
+        if info.compress_type != zipfile.ZIP_STORED:
+            try:
+                with self.zf.open(info) as src:
+                    got = src.readinto(out)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+                raise _corrupt(what, str(e)) from None
+        else:
+            self.fp.seek(info.header_offset)
+            header = self.fp.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                raise _corrupt(what, "invalid header or archive is corrupted")
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            self.fp.seek(info.header_offset + 30 + name_len + extra_len)
+            got = 0
+            while got < len(out):
+                n = self.fp.readinto(out[got:])
+                if not n:
+                    break
+                got += n
+        if got != len(out):
+            raise _corrupt(what, "file read failed")
+
+    def read_storage(self, key, numel, itemsize):
+        """The bytes of record data/<key>, which must hold numel elements of itemsize bytes."""
         name = self.prefix + "data/" + key
         if name not in self.names:
-            raise RuntimeError(f"PytorchStreamReader failed locating file data/{key}: "
-                               "file not found")
+            raise _corrupt(f"locating file data/{key}", "file not found")
+        if numel < 0:
+            raise TypeError(f"get_storage_from_record(): incompatible function arguments "
+                            f"(a storage of {numel} elements)")
         info = self.zf.getinfo(name)
+        nbytes = numel * itemsize
         if info.file_size != nbytes:
-            raise RuntimeError(f"storage data/{key} holds {info.file_size} bytes, expected "
-                               f"{nbytes}")
+            raise RuntimeError(f"record size ({info.file_size} bytes) does not match expected "
+                               f"size ({nbytes} bytes = {nbytes} elements * 1 bytes/element) "
+                               "for dtype Byte")
         raw = np.empty(nbytes, dtype=np.uint8)
-        with self.zf.open(info) as src:
-            view = memoryview(raw)
-            got = 0
-            while got < nbytes:
-                n = src.readinto(view[got:])
-                if not n:
-                    raise RuntimeError(f"storage data/{key} is truncated")
-                got += n
+        self._read_into(f"data/{key}", info, memoryview(raw))
         return raw
 
 
@@ -551,42 +630,79 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         the storages are read into memory. The legacy (pre-1.6, non-zip) format and
         TorchScript archives are not supported.
     """
-    if weights_only is None:
-        weights_only = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0") in ("0", "")
-    if pickle_module is not None and pickle_module is not pickle:
-        if weights_only:
+    weights_only = _resolve_weights_only(weights_only, pickle_module)
+    if weights_only:
+        if pickle_module is not None:
             raise RuntimeError("Can not safely load weights when explicit pickle_module is "
                                "specified")
+    elif pickle_module is not None and pickle_module is not pickle:
         raise NotImplementedError("pytorchlite.load reads with the standard pickle module only")
+    if pickle_load_args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.")
     unknown = set(pickle_load_args) - {"encoding", "errors", "fix_imports"}
     if unknown:
         raise TypeError(f"load() got an unexpected keyword argument '{sorted(unknown)[0]}'")
     pickle_load_args.setdefault("encoding", "utf-8")
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fp:
-            return _load_file(fp, map_location, weights_only, pickle_load_args)
+            return _load_file(fp, map_location, weights_only, pickle_load_args, mmap, f)
     if not (hasattr(f, "seek") and f.seekable()):
         f = io.BytesIO(f.read())
-    return _load_file(f, map_location, weights_only, pickle_load_args)
+    return _load_file(f, map_location, weights_only, pickle_load_args, mmap, None)
 
 
-def _load_file(fp, map_location, weights_only, pickle_load_args):
+_TRUE_VALUES = ("1", "y", "yes", "true")  # what torch.load reads as "set" (any case)
+
+
+def _env_flag(name):
+    return os.environ.get(name, "0").lower() in _TRUE_VALUES
+
+
+def _resolve_weights_only(weights_only, pickle_module):
+    """weights_only after the default and the two environment overrides, as torch.load.
+
+    TORCH_FORCE_WEIGHTS_ONLY_LOAD forces True even over an explicit False;
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD gives False only when the caller passed nothing. Only
+    "1", "y", "yes" and "true" (in any case) count as set; every other value is ignored.
+    """
+    not_set = weights_only is None
+    if not_set:
+        weights_only = pickle_module is None
+    force = _env_flag("TORCH_FORCE_WEIGHTS_ONLY_LOAD")
+    force_no = _env_flag("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    if force and force_no:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or "
+                           "`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` should be set, but both were set.")
+    if force:
+        return True
+    if force_no and not_set:
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since "
+                      "the`weights_only` argument was not explicitly passed to `torch.load`, "
+                      "forcing weights_only=False.", UserWarning, stacklevel=3)
+        return False
+    return bool(weights_only)
+
+
+def _load_file(fp, map_location, weights_only, pickle_load_args, mmap, path):
+    """Loads from the open binary file fp (path: the name it was opened by, or None)."""
     start = fp.tell()
     magic = fp.read(4)
     fp.seek(start)
     if magic != b"PK\x03\x04":
-        raise pickle.UnpicklingError(
-            "pytorchlite.load reads PyTorch's zip format (torch.save since PyTorch 1.6); this "
-            "file is not a zip archive (a legacy torch.save file or another format)")
+        if mmap:
+            name = f"{path}, " if isinstance(path, str) else ""
+            raise RuntimeError("mmap can only be used with files saved with `torch.save("
+                               f"{name}_use_new_zipfile_serialization=True), please torch.save "
+                               "your checkpoint with this option in order to use mmap.")
+        _refuse_legacy(fp, weights_only, pickle_load_args)
     archive = _ArchiveIn(fp)
+    if mmap and path is None:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     data = io.BytesIO(archive.read("data.pkl"))
     unpickler = _Unpickler(data, archive, map_location, weights_only, **pickle_load_args)
+    if not weights_only:
+        return unpickler.load()
     try:
         return unpickler.load()
-    except (pickle.UnpicklingError, TypeError, RuntimeError, ValueError):
-        raise
-    except Exception as e:
-        if weights_only:
-            raise pickle.UnpicklingError(f"Weights only load failed: {type(e).__name__}: "
-                                         f"{e}") from e
-        raise
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(_weights_only_message(str(e))) from None

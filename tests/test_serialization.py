@@ -342,13 +342,14 @@ def test_storage_too_small_is_refused():
         return name, b
 
     data = _rewrite(_saved(torch.ones(4)), shrink)
-    with pytest.raises(RuntimeError, match="require 4 elements"):
+    with pytest.raises(RuntimeError, match="Trying to resize storage that is not resizable"):
         torch.load(io.BytesIO(data))
 
 
 def test_not_a_zip():
-    with pytest.raises(pickle.UnpicklingError, match="zip"):
-        torch.load(io.BytesIO(pickle.dumps({"a": 1})))
+    # read as PyTorch's legacy format, whose first pickle must be its magic number
+    with pytest.raises(RuntimeError, match="Invalid magic number"):
+        torch.load(io.BytesIO(pickle.dumps({"a": 1}, protocol=2)))
 
 
 def test_big_endian_file_is_swapped():

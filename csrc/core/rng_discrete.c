@@ -375,7 +375,8 @@ read_prob(const pl_tensor *probs, const char *base, int64_t off)
 }
 
 /* Without replacement (and the one-sample case): q ~ Exp(1) in empty_like(probs)'s layout,
- * keys probs / q in the probs dtype, then each row's top num_samples keys (argmax for one). */
+ * keys probs / q in the probs dtype, then each row's top num_samples keys in PyTorch's topk
+ * order (pl_topk_order; argmax for one). */
 static pl_status
 multinomial_exponential(const pl_tensor *probs, int64_t rows, int64_t cats, int64_t nsample,
                         int64_t *out, pl_generator *g)
@@ -384,12 +385,8 @@ multinomial_exponential(const pl_tensor *probs, int64_t rows, int64_t cats, int6
     empty_like_strides(probs, qstrides);
     int64_t total = rows * cats;
     double *q = malloc((size_t)total * sizeof *q);
-    int64_t *order = malloc((size_t)cats * sizeof *order);
-    if (q == NULL || order == NULL) {
-        free(q);
-        free(order);
+    if (q == NULL)
         return pl_error_nomem();
-    }
     elem_iter it;
     elem_iter_init(&it, probs->ndim, probs->shape, qstrides, NULL);
     int64_t off;
@@ -406,7 +403,6 @@ multinomial_exponential(const pl_tensor *probs, int64_t rows, int64_t cats, int6
         double *key = malloc((size_t)cats * sizeof *key);
         if (key == NULL) {
             free(q);
-            free(order);
             return pl_error_nomem();
         }
         for (int64_t j = 0; j < cats; j++) {
@@ -414,25 +410,25 @@ multinomial_exponential(const pl_tensor *probs, int64_t rows, int64_t cats, int6
             double qv = q[i * qs0 + j * qs1];
             key[j] = f32 ? (double)((float)pv / (float)qv) : pv / qv;
         }
-        for (int64_t j = 0; j < cats; j++)
-            order[j] = j;
-        /* partial selection sort: largest first, the lower index first on ties */
-        for (int64_t k = 0; k < nsample; k++) {
-            int64_t best = k;
-            for (int64_t j = k + 1; j < cats; j++) {
-                double a = key[order[j]], b = key[order[best]];
-                if (a > b || (a == b && order[j] < order[best]) || (isnan(a) && !isnan(b)))
+        pl_status st = PL_OK;
+        if (nsample == 1) { /* argmax: the first NaN, else the first largest key */
+            int64_t best = 0;
+            for (int64_t j = 1; j < cats && !isnan(key[best]); j++) {
+                if (key[j] > key[best] || isnan(key[j]))
                     best = j;
             }
-            int64_t tmp = order[k];
-            order[k] = order[best];
-            order[best] = tmp;
-            out[i * nsample + k] = order[k];
+            out[i] = best;
+        } else {
+            st = pl_topk_order(key, cats, nsample, out + i * nsample);
+        }
+        if (st != PL_OK) {
+            free(key);
+            free(q);
+            return st;
         }
         free(key);
     }
     free(q);
-    free(order);
     return PL_OK;
 }
 

@@ -240,4 +240,8 @@ fill_done(pl_tensor *t)
 }
 
 
+/* The indices of the k largest of key[0..n) (NaN largest) in the order PyTorch's CPU topk
+ * returns them, ties included (topk_order.c); out holds k entries. O(n log n). */
+pl_status pl_topk_order(const double *key, int64_t n, int64_t k, int64_t *out);
+
 #endif

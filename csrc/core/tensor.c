@@ -1,6 +1,8 @@
 /* tensor.c — storage and tensor lifetime, construction, and shape helpers. */
 #include "tensor.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,43 @@ typedef struct tiny_block {
 
 static _Thread_local tiny_block *tiny_free = NULL;
 static _Thread_local int tiny_free_count = 0;
+
+/* A thread's free list goes back to malloc when the thread exits: the first block a thread
+ * caches gives the key a non-NULL value, so the key's destructor runs at that thread's exit
+ * (thread-local variables are still valid while key destructors run). After it, the count
+ * stays at the maximum, so a block freed later in the exiting thread goes to free(). */
+static pthread_key_t tiny_exit_key;
+static pthread_once_t tiny_exit_once = PTHREAD_ONCE_INIT;
+static bool tiny_exit_ready = false;
+static _Thread_local bool tiny_exit_armed = false;
+
+static void
+tiny_free_all(void *unused)
+{
+    (void)unused;
+    while (tiny_free) {
+        tiny_block *b = tiny_free;
+        tiny_free = b->next;
+        free(b);
+    }
+    tiny_free_count = PL_TINY_FREE_MAX;
+}
+
+static void
+tiny_exit_key_create(void)
+{
+    tiny_exit_ready = pthread_key_create(&tiny_exit_key, tiny_free_all) == 0;
+}
+
+/* Arms this thread's exit hook; false (cache nothing) if the key could not be made. */
+static bool
+tiny_exit_arm(void)
+{
+    pthread_once(&tiny_exit_once, tiny_exit_key_create);
+    tiny_exit_armed = tiny_exit_ready &&
+                      pthread_setspecific(tiny_exit_key, &tiny_exit_armed) == 0;
+    return tiny_exit_armed;
+}
 
 static size_t
 tiny_block_bytes(void)
@@ -45,7 +84,7 @@ tiny_block_alloc(void)
 static void
 tiny_block_free(void *block)
 {
-    if (tiny_free_count < PL_TINY_FREE_MAX) {
+    if (tiny_free_count < PL_TINY_FREE_MAX && (tiny_exit_armed || tiny_exit_arm())) {
         tiny_block *b = block;
         b->next = tiny_free;
         tiny_free = b;

@@ -173,6 +173,14 @@ def _warn_size(input, target):
         )
 
 
+def _check_class_weight(weight, num_classes, prefix=""):
+    """PyTorch's check that a class weight is 1-D with one entry per class."""
+    if weight is not None and (weight.dim() != 1 or weight.numel() != num_classes):
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all "
+                           f"{num_classes} classes or no classes but got weight tensor of "
+                           f"shape: {list(weight.shape)}")
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean (or sum, or none) of the squared differences."""
     _warn_size(input, target)
@@ -189,7 +197,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
             raise ValueError(f"Invalid reduction mode: {reduction}. "
                              "Expected one of 'none', 'mean', 'sum'.")
         return _reduce(weighted, reduction)
-    return torch._C._mse_loss(expanded_input, expanded_target, _reduction_enum(reduction))
+    enum = _reduction_enum(reduction)
+    _check_floating_kernel("mse_cpu", input, target)
+    return torch._C._mse_loss(expanded_input, expanded_target, enum)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -209,6 +219,55 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(diff, reduction)
 
 
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+
+def _type_name(t):
+    """PyTorch's scalar type name of a tensor's dtype (Float, Double, Long, Bool)."""
+    return _TYPE_NAMES[str(t.dtype).rsplit(".", 1)[-1]]
+
+
+def _check_nll_target(input, target):
+    """nll_loss's checks of input and target, in PyTorch's order."""
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    target_batch = target.shape[0] if target.dim() > 0 else 0
+    if input.dim() != 1 and input.shape[0] != target_batch:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target_batch}).")
+    if input.dim() > 2:
+        raise ValueError(f"Expected 1 or 2 dimensions (got {input.dim()})")
+    if target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    if target.dtype != torch.int64:
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_type_name(target)}")
+
+
+def _infer_size(*shapes):
+    """The broadcast shape of torch.Size shapes, with PyTorch's error naming the culprit."""
+    common = [1] * max(len(sh) for sh in shapes)
+    for arg, sh in enumerate(shapes):
+        for idx in range(-1, -1 - len(sh), -1):
+            if common[idx] == 1:
+                common[idx] = sh[idx]
+            elif sh[idx] != 1 and sh[idx] != common[idx]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {sh[idx]} at "
+                                   f"{idx}! Mismatching argument at index {arg} had {sh}; but "
+                                   f"expected shape should be broadcastable to {common}")
+    return common
+
+
+def _check_floating_kernel(kernel, input, target):
+    """PyTorch has no integer kernel for these losses: both operands integer (or bool)."""
+    if not (input.is_floating_point() or target.is_floating_point()):
+        kind = "Bool" if input.dtype == target.dtype == torch.bool else "Long"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{kind}\'')
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (C,).
@@ -219,16 +278,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _reduction_enum(reduction)
-    if input.dim() == 1:
-        input, target = input.unsqueeze(0), target.unsqueeze(0)
-        squeeze = True
-    elif input.dim() == 2:
-        squeeze = False
-    else:
-        raise ValueError(f"Expected 1 or 2 dimensions (got {input.dim()})")
-    if input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0]}).")
+    _check_nll_target(input, target)
+    squeeze = input.dim() == 1
+    if squeeze:
+        input, target = input.unsqueeze(0), target.reshape(1)
+    _check_class_weight(weight, input.shape[1])
     if weight is None and ignore_index == -100:
         # the common case: one fused C kernel (grad_fn NllLossBackward0, as PyTorch's)
         loss = torch._C._nll_loss(input, target, _reduction_enum(reduction))
@@ -263,10 +317,18 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
+    reduction = ("none", "mean", "sum")[_reduction_enum(reduction)]  # warns once if deprecated
+    if label_smoothing > 0 and not label_smoothing <= 1:  # negative or NaN act as 0, as in torch
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing:g}")
     class_dim = 0 if input.dim() == 1 else 1
     logp = log_softmax(input, class_dim)
-    if target.is_floating_point():
+    if target.shape == input.shape:  # class probabilities, as PyTorch decides
+        if not target.is_floating_point():
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_type_name(target)}")
         num_classes = input.shape[class_dim]
+        _check_class_weight(weight, num_classes, "cross_entropy: ")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / num_classes
         prod = logp * target
@@ -368,7 +430,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}) is deprecated. Please ensure they have the same size.")
-    if bool(((input < 0) | (input > 1)).any()):
+    if weight is not None:
+        weight = weight.expand(_infer_size(target.size(), weight.size()))
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
+    if not bool(((input >= 0) & (input <= 1)).all()):  # NaN fails too
         raise RuntimeError("all elements of input should be between 0 and 1")
     loss = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(min=-100)
     if weight is not None:
@@ -404,6 +470,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     z = (a - b).abs()
     if beta == 0:
         return _reduce(z, reduction)
+    if not beta >= 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _check_floating_kernel("smooth_l1_cpu", input, target)
     loss = torch.where(z < beta, z * z * 0.5 / beta, z - 0.5 * beta)
     return _reduce(loss, reduction)
 
@@ -413,6 +482,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     _reduction_enum(reduction)
     a, b = _broadcast_pair(input, target)
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _check_floating_kernel("huber_cpu", input, target)
     z = (a - b).abs()
     loss = torch.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
     if weight is not None:

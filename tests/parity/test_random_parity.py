@@ -181,6 +181,37 @@ def test_multinomial(dtype, replacement, shape, k):
     assert state_of(ref) == state_of(pl)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, k, kind", [
+    ((65536,), 65536, "uniform"),  # float32 keys tie: the order of ties is torch's too
+    ((65536,), 1024, "uniform"),   # k * 64 <= n: torch's partial-sort branch
+    ((65536,), 1025, "rand"),      # just past it: the nth_element branch
+    ((20000,), 19999, "sparse"),   # mostly zero probabilities: long runs of equal keys
+    ((6, 5000), 4000, "uniform"),  # 2-D, one draw per row
+    ((6, 5000), 70, "sparse"),
+    ((5000, 6), 5, "transposed"),  # 2-D input that is a transposed view
+])
+def test_multinomial_without_replacement_large(dtype, shape, k, kind):
+    def probs(m):
+        dt = getattr(m, dtype)
+        m.manual_seed(5)
+        if kind == "uniform":
+            return m.ones(*shape, dtype=dt)
+        if kind == "transposed":
+            return m.rand(*shape[::-1], dtype=dt).t()
+        w = m.rand(*shape, dtype=dt)
+        if kind == "sparse":
+            w = w * (w > 0.99).to(dt) + (w < 0.001).to(dt)
+        return w
+    outs = []
+    for m in (ref, pl):
+        p = probs(m)
+        m.manual_seed(0)
+        outs.append(m.multinomial(p, k, replacement=False))
+    assert same_bits(*outs)
+    assert state_of(ref) == state_of(pl)
+
+
 def test_cached_normal_sample_across_calls():
     def seq(m):
         a = m.randn(5)

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from blas_order import assert_output_as_torch
 from conftest import child_env
 
 pytest.importorskip("torch")
@@ -50,6 +51,19 @@ KNOWN = {
 }
 
 
+# Scripts whose printed values go through small float32 matrix products: identical output only
+# where torch's BLAS adds those products in k order (blas_order.py), else equal to within its
+# stated tolerance (one unit in the last printed digit, or 1e-5 relative).
+BLAS_ROUNDED = {"t21_seed_monitor.py"}
+
+
+def _assert_same_stdout(name, got, want, detail):
+    if name in BLAS_ROUNDED:
+        assert_output_as_torch(got, want, detail)
+    else:
+        assert got == want, detail
+
+
 def test_scripts_exist():
     assert len(SCRIPTS) >= 30
 
@@ -60,7 +74,7 @@ def test_scripts_exist():
 def test_same_output(outputs, name):
     (t_rc, t_out, t_err), (l_rc, l_out, l_err) = outputs[name]
     assert t_rc == 0, f"the script fails under torch:\n{t_err[-2000:]}"
-    assert l_out == t_out, f"pytorchlite stderr:\n{l_err[-2000:]}"
+    _assert_same_stdout(name, l_out, t_out, f"pytorchlite stderr:\n{l_err[-2000:]}")
     assert l_rc == t_rc, f"pytorchlite stderr:\n{l_err[-2000:]}"
 
 
@@ -69,4 +83,4 @@ def test_run_entry_point(outputs, tmp_path, name):
     """`python -m pytorchlite run script.py` prints what torch prints."""
     proc = _run(["-m", "pytorchlite", "run", str(HERE / "scripts" / name)], tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout == outputs[name][0][1]
+    _assert_same_stdout(name, proc.stdout, outputs[name][0][1], proc.stderr[-2000:])

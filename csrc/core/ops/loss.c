@@ -224,7 +224,7 @@ pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction)
         return NULL;
     }
     if (target->dtype != PL_INT64) {
-        pl_error_set(PL_ERR_RUNTIME, "expected scalar type Long but found %s",
+        pl_error_set(PL_ERR_RUNTIME, "expected target dtype to be Long or Byte, but got %s",
                      target->dtype == PL_FLOAT32 ? "Float" : target->dtype == PL_FLOAT64 ? "Double" : "Bool");
         return NULL;
     }
