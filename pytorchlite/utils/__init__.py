@@ -1,4 +1,6 @@
-"""pytorchlite.utils: the data loading utilities (pytorchlite.utils.data)."""
+"""pytorchlite.utils: data loading (pytorchlite.utils.data) and the parameter tools
+(summary, ParameterMonitor, freeze/unfreeze, count_parameters)."""
 from . import data
+from .summary import summary
 
-__all__ = ["data"]
+__all__ = ["data", "summary"]
