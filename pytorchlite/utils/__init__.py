@@ -1,7 +1,9 @@
 """pytorchlite.utils: data loading (pytorchlite.utils.data) and the parameter tools
-(summary, ParameterMonitor, freeze/unfreeze, count_parameters)."""
+(summary, ParameterMonitor, freeze/unfreeze, GradualUnfreezer, count_parameters)."""
 from . import data
 from .monitor import GradientWarning, ParameterMonitor
+from .params import GradualUnfreezer, count_parameters, freeze, unfreeze
 from .summary import summary
 
-__all__ = ["data", "summary", "ParameterMonitor", "GradientWarning"]
+__all__ = ["data", "summary", "ParameterMonitor", "GradientWarning", "count_parameters",
+           "freeze", "unfreeze", "GradualUnfreezer"]
