@@ -3,41 +3,14 @@
 ``python -m pytorchlite run script.py [args...]`` runs an unmodified PyTorch script with
 ``import torch`` (and every ``torch.*`` submodule) resolving to pytorchlite.
 """
-import importlib
-import importlib.abc
-import importlib.util
-import runpy
 import sys
 import warnings
 
 import pytorchlite as torch
 import pytorchlite.nn as nn
 import pytorchlite.optim as optim
+from pytorchlite._run import _TorchAlias, run_script  # noqa: F401 (the runner of `run`)
 from pytorchlite.utils.data import DataLoader, TensorDataset
-
-
-# ---------------------------------------------------------------- run script.py
-
-class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolves ``torch`` and ``torch.x.y`` to ``pytorchlite`` and ``pytorchlite.x.y``."""
-
-    def find_spec(self, name, path, target=None):
-        if name == "torch" or name.startswith("torch."):
-            return importlib.util.spec_from_loader(name, self, is_package=True)
-        return None
-
-    def create_module(self, spec):
-        return importlib.import_module("pytorchlite" + spec.name[len("torch"):])
-
-    def exec_module(self, module):
-        sys.modules[module.__spec__.name] = module
-
-
-def run_script(path, argv):
-    """Runs the script at path as __main__ with torch aliased to pytorchlite."""
-    sys.meta_path.insert(0, _TorchAlias())
-    sys.argv = [path] + list(argv)
-    runpy.run_path(path, run_name="__main__")
 
 
 # ---------------------------------------------------------------- the tour
@@ -166,8 +139,7 @@ def main(argv=None):
         if len(argv) < 2:
             print("usage: python -m pytorchlite run script.py [args...]", file=sys.stderr)
             return 2
-        run_script(argv[1], argv[2:])
-        return 0
+        return run_script(argv[1], argv[2:])
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
