@@ -112,12 +112,16 @@ def _parse_header(buffer, size):
     except UnicodeDecodeError as e:
         raise SafetensorError(f"invalid UTF-8 in header: {e}") from None
     try:
-        header = json.loads(text)
+        header = json.loads(text, object_pairs_hook=_JsonObject, parse_constant=_no_constant,
+                            parse_int=_json_int)
+        _check_strings(header)
     except ValueError as e:
         raise SafetensorError(f"invalid JSON in header: {e}") from None
     if not isinstance(header, dict):
         raise SafetensorError(f"invalid JSON in header: invalid type: {type(header).__name__}, "
                               "expected struct HashMetadata")
+    if "__metadata__" in header.duplicates:
+        raise SafetensorError("invalid JSON in header: duplicate field `__metadata__`")
     metadata = header.pop("__metadata__", None)
     if metadata is not None:
         if not isinstance(metadata, dict) or not all(
@@ -148,10 +152,49 @@ def _parse_header(buffer, size):
     return stop, metadata, tensors
 
 
+class _JsonObject(dict):
+    """A JSON object that remembers its repeated keys (the last value wins, as in the
+    reference's maps; its structs refuse a repeated field)."""
+
+    def __init__(self, pairs):
+        super().__init__()
+        self.duplicates = set()
+        for k, v in pairs:
+            if k in self:
+                self.duplicates.add(k)
+            self[k] = v
+
+
+def _no_constant(name):
+    raise ValueError(f"expected value, got {name}")  # NaN and Infinity are not JSON
+
+
+def _json_int(text):
+    return float(text) if text == "-0" else int(text)  # the reference reads -0 as a float
+
+
+def _check_strings(value):
+    """Refuses strings holding lone surrogates (``"\\ud800"``), as the reference does."""
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for k, v in items:
+        for text in (k, v):
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError("lone surrogate in a string escape") from None
+        if isinstance(v, (dict, list)):
+            _check_strings(v)
+
+
 def _tensor_info(name, info):
     if not isinstance(info, dict):
         raise SafetensorError(f"invalid JSON in header: invalid type for `{name}`, expected "
                               "struct TensorInfo")
+    for field in ("dtype", "shape", "data_offsets"):
+        if field in info.duplicates:
+            raise SafetensorError(f"invalid JSON in header: duplicate field `{field}`")
     for field in ("dtype", "shape", "data_offsets"):
         if field not in info:
             raise SafetensorError(f"invalid JSON in header: missing field `{field}`")

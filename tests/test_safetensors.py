@@ -195,6 +195,16 @@ MALFORMED = {
                       "invalid JSON in header: missing field `data_offsets`"),
     "metadata_not_str": (raw({"__metadata__": {"a": 1}}), "invalid JSON in header"),
     "tensor_not_object": (raw({"a": 3}), "invalid JSON in header"),
+    "lone_surrogate": (raw(b'{"__metadata__":{"a":"\\ud800"}}'), "invalid JSON in header"),
+    "repeated_metadata": (raw(b'{"__metadata__":{},"__metadata__":{}}'),
+                          "invalid JSON in header: duplicate field `__metadata__`"),
+    "repeated_field": (raw(b'{"a":{"dtype":"F32","dtype":"F32","shape":[1],'
+                           b'"data_offsets":[0,4]}}', b"x" * 4),
+                       "invalid JSON in header: duplicate field `dtype`"),
+    "nan_constant": (raw(b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"z":NaN}}',
+                         b"x" * 4), "invalid JSON in header"),
+    "negative_zero_dim": (raw(b'{"a":{"dtype":"F32","shape":[-0],"data_offsets":[0,0]}}'),
+                          "invalid JSON in header: invalid shape"),
 }
 
 
@@ -225,6 +235,11 @@ def test_lenient_cases_the_reference_accepts():
     data = raw({"a": entry, "__metadata__": None}, struct.pack("<f", 1.5))
     assert load(data)["a"].tolist() == [1.5]
     assert load(struct.pack("<Q", 3) + b" {}") == {}
+    # a repeated tensor name or metadata key: the last one wins; surrogate pairs are text
+    two = raw(b'{"__metadata__":{"k":"a","k":"\\ud83d\\ude00"},'
+              b'"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},'
+              b'"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', struct.pack("<f", 2.0))
+    assert load(two)["a"].tolist() == [2.0]
 
 
 def test_offsets_not_aligned_to_the_item_size_still_load(tmp_path):
