@@ -290,7 +290,7 @@ class safe_open:  # noqa: N801 (the reference's name)
         path = os.fspath(filename)
         try:
             f = open(path, "rb")
-        except OSError:
+        except FileNotFoundError:
             raise FileNotFoundError(f"No such file or directory: {path}") from None
         with f:
             size = os.fstat(f.fileno()).st_size

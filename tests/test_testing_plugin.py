@@ -97,6 +97,16 @@ def test_reports_without_torch():
                      "<class 'torch.Tensor'> and <class 'float'>.")
 
 
+def test_pytorchlite_and_torch_tensors_compare_directly():
+    real = pytest.importorskip("torch")
+    assert_close(pytorchlite.arange(4.0), real.arange(4.0))
+    with pytest.raises(AssertionError, match="Mismatched elements: 1 / 2") as info:
+        assert_close(pytorchlite.tensor([1.0, 2.0]), real.tensor([1.0, 3.0]))
+    with pytest.raises(AssertionError) as theirs:
+        real.testing.assert_close(real.tensor([1.0, 2.0]), real.tensor([1.0, 3.0]))
+    assert str(info.value) == str(theirs.value)
+
+
 def test_torch_testing_is_pytorchlite_testing():
     assert pytorchlite.testing.assert_close is assert_close
 

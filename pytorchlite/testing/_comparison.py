@@ -6,6 +6,7 @@ absolute and relative differences with their index) computed in the same dtypes,
 is PyTorch's character for character.
 """
 import math
+import sys
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -46,13 +47,23 @@ def _torch():
 
 
 def _type_name(obj):
-    if isinstance(obj, _torch().Tensor):
+    if _is_torch_tensor(obj):
         return "<class 'torch.Tensor'>"
     return str(type(obj))
 
 
+def _is_torch_tensor(obj):
+    """A pytorchlite tensor, or one of PyTorch's when torch is loaded (so results of the two
+    libraries compare directly)."""
+    if isinstance(obj, _torch().Tensor):
+        return True
+    real = sys.modules.get("torch")
+    tensor_type = getattr(real, "Tensor", None)
+    return isinstance(tensor_type, type) and isinstance(obj, tensor_type)
+
+
 def _is_tensor_like(obj):
-    return isinstance(obj, (_torch().Tensor, np.ndarray))
+    return isinstance(obj, np.ndarray) or _is_torch_tensor(obj)
 
 
 def _is_number(obj):
@@ -149,9 +160,9 @@ def _isfinite(x):
 def _as_array(x):
     """(array in the tensor's dtype, dtype name, shape as a Size, strides in elements)."""
     torch = _torch()
-    if isinstance(x, torch.Tensor):
-        arr = x.detach().numpy()
-        return arr, str(x.dtype).split(".")[-1], x.shape, tuple(x.stride())
+    if _is_torch_tensor(x):
+        arr = x.detach().cpu().numpy() if not isinstance(x, torch.Tensor) else x.detach().numpy()
+        return arr, str(x.dtype).split(".")[-1], torch.Size(x.shape), tuple(x.stride())
     arr = np.asarray(x)
     strides = tuple(s // arr.itemsize for s in arr.strides) if arr.itemsize else ()
     return arr, arr.dtype.name, torch.Size(arr.shape), strides
@@ -271,8 +282,8 @@ def _compare_leaf(a, e, rtol, atol, equal_nan, check_dtype, check_stride):
     if _is_number(a) and _is_number(e):
         _compare_numbers(a, e, rtol, atol, equal_nan, check_dtype)
         return
-    if _is_tensor_like(a) and _is_tensor_like(e) and (
-            isinstance(a, type(e)) or isinstance(e, type(a))):
+    if (_is_torch_tensor(a) and _is_torch_tensor(e)) or (
+            isinstance(a, np.ndarray) and isinstance(e, np.ndarray)):
         _compare_tensors(a, e, rtol, atol, equal_nan, check_dtype, check_stride)
         return
     raise _Failure(TypeError, "No comparison pair was able to handle inputs of type "
