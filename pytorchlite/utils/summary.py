@@ -329,7 +329,7 @@ def _walk(model, with_hooks, on_pre, on_post):
     return handles, infos
 
 
-def _insert_missing_containers(rows, by_module):
+def _insert_missing_containers(rows):
     """Adds the rows of container modules whose own forward never ran (a ModuleList, or a
     module called through a parent's forward) above their first executed child."""
     ids = {id(r.module) for r in rows}
@@ -482,7 +482,7 @@ def summary(model, input_size=None, input_data=None, depth=3, col_names=None, co
                     h.remove()
             model.train(was_training)
         _fill_parents(rows, model, placeholders)
-        _insert_missing_containers(rows, records)
+        _insert_missing_containers(rows)
     _link(rows)
     input_bytes = sum(t.numel() * t.element_size()
                       for t in _tensors_in([args, list(kw.values()) if given else []]))
