@@ -75,6 +75,40 @@ def test_tables_match_torchinfo_line_by_line():
         assert str(a).splitlines() == str(b).splitlines()
 
 
+def two_output_tables(lib, summarize):
+    class Two(lib.nn.Module):  # two inputs, two outputs, a layer never called
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.unused = (lib.nn.Linear(3, 4), lib.nn.Linear(3, 2),
+                                           lib.nn.Linear(9, 9))
+
+        def forward(self, x, y=None):
+            return self.a(x), self.b(x if y is None else y)
+
+    def deep(n):
+        return lib.nn.Sequential(lib.nn.Linear(3, 3), *([deep(n - 1)] if n else []))
+
+    lib.manual_seed(0)
+    model = Two()
+    return [
+        summarize(model, input_data={"x": lib.zeros(2, 3), "y": lib.zeros(2, 3)},
+                  col_names=("input_size", "output_size", "num_params", "mult_adds")),
+        summarize(model, input_size=[(2, 3), (2, 3)],
+                  col_names=("input_size", "output_size", "num_params")),
+        summarize(deep(3), input_size=(1, 3), depth=2,
+                  col_names=("output_size", "num_params", "mult_adds")),
+    ]
+
+
+def test_inputs_outputs_and_depth_match_torchinfo():
+    real = pytest.importorskip("torch")
+    torchinfo = pytest.importorskip("torchinfo")
+    theirs = two_output_tables(real, lambda m, **kw: torchinfo.summary(m, verbose=0, **kw))
+    ours = two_output_tables(torch, lambda m, **kw: summary(m, verbose=0, **kw))
+    for a, b in zip(ours, theirs):
+        assert str(a).splitlines() == str(b).splitlines()
+
+
 def test_simple_model_rows_and_totals():
     simple, _, _ = models(torch)
     stats = summary(simple, input_size=(1, 10), verbose=0)
