@@ -51,7 +51,8 @@ class ParameterMonitor:
     guide's ``grad_mean``), and ``update_ratio``: ``||p - p_prev|| / ||p_prev||`` with
     ``p_prev`` the parameter at the previous record (nan at the first record; inf when a zero
     parameter moved). Statistics are computed with pytorchlite's own reductions, so the numbers
-    are those the guide's loop prints.
+    are those the guide's loop prints. For ``update_ratio`` the monitor keeps a float64 copy of
+    every parameter (twice the memory of float32 weights).
 
     Warnings (:class:`GradientWarning`, one per parameter and problem per record): nan or inf
     in a parameter or its gradient; ``grad_norm > explode_threshold`` ("exploding");
