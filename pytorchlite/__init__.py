@@ -255,7 +255,7 @@ from . import random  # noqa: E402
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
-         "load": "serialization", "einsum": "_einsum"}
+         "load": "serialization", "einsum": "_einsum", "testing": None}
 
 
 def __getattr__(name):

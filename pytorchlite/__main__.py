@@ -3,41 +3,16 @@
 ``python -m pytorchlite run script.py [args...]`` runs an unmodified PyTorch script with
 ``import torch`` (and every ``torch.*`` submodule) resolving to pytorchlite.
 """
-import importlib
-import importlib.abc
-import importlib.util
-import runpy
+import os
 import sys
-import warnings
+import tempfile
 
 import pytorchlite as torch
 import pytorchlite.nn as nn
 import pytorchlite.optim as optim
+from pytorchlite._run import _TorchAlias, run_script  # noqa: F401 (the runner of `run`)
+from pytorchlite.utils import ParameterMonitor
 from pytorchlite.utils.data import DataLoader, TensorDataset
-
-
-# ---------------------------------------------------------------- run script.py
-
-class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolves ``torch`` and ``torch.x.y`` to ``pytorchlite`` and ``pytorchlite.x.y``."""
-
-    def find_spec(self, name, path, target=None):
-        if name == "torch" or name.startswith("torch."):
-            return importlib.util.spec_from_loader(name, self, is_package=True)
-        return None
-
-    def create_module(self, spec):
-        return importlib.import_module("pytorchlite" + spec.name[len("torch"):])
-
-    def exec_module(self, module):
-        sys.modules[module.__spec__.name] = module
-
-
-def run_script(path, argv):
-    """Runs the script at path as __main__ with torch aliased to pytorchlite."""
-    sys.meta_path.insert(0, _TorchAlias())
-    sys.argv = [path] + list(argv)
-    runpy.run_path(path, run_name="__main__")
 
 
 # ---------------------------------------------------------------- the tour
@@ -98,7 +73,7 @@ def tour_freezing():
     print(f"Trainable parameters: {counts['trainable']:,} of {counts['total']:,}")
 
 
-def tour_monitoring(epochs=5):
+def tour_monitoring(epochs=5, plot_path=None):
     _section(f"3. Training SimpleModel for {epochs} epochs with a parameter monitor")
     torch.manual_seed(42)
     X = torch.rand((100, 2))
@@ -107,29 +82,36 @@ def tour_monitoring(epochs=5):
     model = SimpleModel()
     criterion = nn.MSELoss()
     optimizer = optim.SGD(model.parameters(), lr=0.01)
-    history = {}
-    for epoch in range(epochs):
+    monitor = ParameterMonitor(model)  # the guide's monitor, built in
+    for epoch in _progress(range(epochs), desc="epochs"):
         for inputs, targets in loader:
             optimizer.zero_grad()
             loss = criterion(model(inputs), targets)
             loss.backward()
             optimizer.step()
-        for name, param in model.named_parameters():
-            with warnings.catch_warnings():
-                # fc2.bias has one element: its std is nan, and PyTorch warns about that
-                warnings.simplefilter("ignore", UserWarning)
-                std = param.data.std().item()
-            history.setdefault(name, []).append((
-                epoch,
-                param.data.mean().item(),
-                std,
-                param.grad.mean().item() if param.grad is not None else 0,
-            ))
-    for name, stats in history.items():
+        monitor.record(epoch)
+    for name, stats in monitor.history.items():
         print(f"Parameter: {name}")
-        for epoch, mean, std, grad_mean in stats:
-            print(f"  Epoch {epoch}: Mean={mean:.4f}, Std={std:.4f}, Grad Mean={grad_mean:.4f}")
+        for s in stats:
+            print(f"  Epoch {s['epoch']}: Mean={s['mean']:.4f}, Std={s['std']:.4f}, "
+                  f"Grad Mean={s['grad_mean']:.4f}")
     print(f"Final loss: {loss.item():.6f}")
+    try:
+        figure = monitor.plot()
+    except ImportError:
+        return  # matplotlib is optional (pip install pytorchlite[plot])
+    path = plot_path or os.path.join(tempfile.gettempdir(), "pytorchlite_parameter_monitor.png")
+    figure.savefig(path, dpi=80)
+    print(f"Monitor plot (mean, std, grad_mean per parameter) written to {path}")
+
+
+def _progress(iterable, desc):
+    """tqdm's progress bar (on stderr) when tqdm is installed, else the iterable itself."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, desc=desc, leave=False)
 
 
 def tour_initialisers():
@@ -166,8 +148,7 @@ def main(argv=None):
         if len(argv) < 2:
             print("usage: python -m pytorchlite run script.py [args...]", file=sys.stderr)
             return 2
-        run_script(argv[1], argv[2:])
-        return 0
+        return run_script(argv[1], argv[2:])
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0

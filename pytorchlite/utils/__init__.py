@@ -1,4 +1,9 @@
-"""pytorchlite.utils: the data loading utilities (pytorchlite.utils.data)."""
+"""pytorchlite.utils: data loading (pytorchlite.utils.data) and the parameter tools
+(summary, ParameterMonitor, freeze/unfreeze, GradualUnfreezer, count_parameters)."""
 from . import data
+from .monitor import GradientWarning, ParameterMonitor
+from .params import GradualUnfreezer, count_parameters, freeze, unfreeze
+from .summary import summary
 
-__all__ = ["data"]
+__all__ = ["data", "summary", "ParameterMonitor", "GradientWarning", "count_parameters",
+           "freeze", "unfreeze", "GradualUnfreezer"]
