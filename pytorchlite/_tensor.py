@@ -8,9 +8,13 @@ import copyreg
 
 from . import _C
 from . import _dtype as _dt
+from . import _subclass
 from ._size import Size
 
 __all__ = ["Tensor"]
+
+# PyTorch's name for the __torch_function__ that turns dispatch off (nn.Parameter uses it)
+_C._disabled_torch_function_impl = _subclass.disabled_torch_function_impl
 
 
 def _wrap_dim(dim, ndim):
@@ -21,6 +25,11 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
     return dim + n if dim < 0 else dim
+
+
+def _no_dtype(name, method):
+    raise TypeError(f"pytorchlite does not support the dtype torch.{name} yet, so Tensor.{method}() "
+                    "is not available (float32, float64, int64 and bool are)")
 
 
 def _check_tensor_arg(fname, other):
@@ -39,12 +48,27 @@ class Tensor(_C.TensorBase):
     """A multi-dimensional array with autograd, PyTorch's ``torch.Tensor``."""
 
     __slots__ = ()
+    # NumPy scalars defer their operators to a tensor (np.float64(2) * t is a Tensor)
+    __array_priority__ = 1000
 
-    def __new__(cls, *args, **kwargs):
-        # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float data
-        if len(args) == 1 and not isinstance(args[0], int):
-            return _C.tensor(args[0], dtype=_dt.float32)
-        return _C.empty(*args, dtype=_dt.float32)
+    # Construction is _C.TensorBase.__new__ (PyTorch's legacy constructor): Tensor() is an
+    # empty float32 tensor, Tensor(2, 3) uninitialised, Tensor([1, 2]) float32 data, and a
+    # subclass MyT(data) is a MyT.
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _subclass.install_dispatch(cls)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """PyTorch's default: runs func and returns its tensors as instances of cls."""
+        return _subclass.default_torch_function(cls, func, types, args, kwargs)
+
+    def as_subclass(self, cls):
+        """An alias of this tensor (same storage, no autograd edge) whose class is cls."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor")
+        return Tensor._make_subclass(cls, self.detach(), self.requires_grad)
 
     # ---- printing ----
     def __repr__(self, *, tensor_contents=None):
@@ -114,7 +138,23 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(_dt.int64)
 
     def int(self):
-        return self._to_dtype(_dt.int64)
+        """Note: pytorchlite has no torch.int32 yet, so this raises TypeError (use ``long()``)."""
+        _no_dtype("int32", "int")
+
+    def short(self):
+        _no_dtype("int16", "short")
+
+    def byte(self):
+        _no_dtype("uint8", "byte")
+
+    def char(self):
+        _no_dtype("int8", "char")
+
+    def half(self):
+        _no_dtype("float16", "half")
+
+    def bfloat16(self):
+        _no_dtype("bfloat16", "bfloat16")
 
     def bool(self):
         return self._to_dtype(_dt.bool)
@@ -140,7 +180,14 @@ class Tensor(_C.TensorBase):
 
     def __array__(self, dtype=None, copy=None):
         a = self.detach().numpy()
-        return a if dtype is None else a.astype(dtype)
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy ufuncs on a tensor (np.exp(t), np.add(t, 1)) return a tensor, as PyTorch's do.
+
+        Note: PyTorch turns a bool result into uint8, a dtype pytorchlite lacks; it stays bool.
+        """
+        return _C.from_numpy(array)
 
     def __reduce_ex__(self, proto):
         # order="K" keeps the dimension order of the strides (a transposed tensor stays so)
