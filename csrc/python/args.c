@@ -162,9 +162,11 @@ plpy_as_bool(PyObject *obj, bool dflt, bool *out)
         *out = dflt;
         return 0;
     }
-    int r = PyObject_IsTrue(obj);
-    if (r < 0) return -1;
-    *out = r;
+    if (!PyBool_Check(obj)) { /* PyTorch's bool arguments take only bools */
+        PyErr_Format(PyExc_TypeError, "expected a bool, but got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = obj == Py_True;
     return 0;
 }
 

@@ -24,7 +24,8 @@ PyObject *plpy_snapshot(PyObject *obj, const char *msg);
  * which result type an in-place op may write into a tensor of dtype `to`. */
 const char *plpy_dtype_title(pl_dtype dt);
 bool plpy_can_cast(pl_dtype from, pl_dtype to);
-/* Conversions with PyTorch-like TypeErrors; obj may be NULL or None for "use dflt". */
+/* Conversions with PyTorch-like TypeErrors; obj may be NULL or None for "use dflt".
+ * plpy_as_bool takes only True and False, as PyTorch's bool arguments do. */
 int plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out);
 int plpy_as_double(PyObject *obj, double dflt, double *out);
 int plpy_as_bool(PyObject *obj, bool dflt, bool *out);

@@ -70,7 +70,7 @@ scan_data(PyObject *obj, int depth, data_info *info)
     }
     if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
         /* PyTorch's two messages: a string first seen is taken as a dimension */
-        if (info->seen_any) {
+        if (info->seen_any || depth == 0) {
             PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(obj)->tp_name);
         } else {
             PyErr_Format(PyExc_ValueError, "too many dimensions '%s'", Py_TYPE(obj)->tp_name);

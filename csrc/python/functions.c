@@ -80,7 +80,12 @@ PyObject *
 plpy_finish_factory(pl_tensor *t, PyObject *requires_grad)
 {
     if (!t) return plpy_raise();
-    if (requires_grad && PyObject_IsTrue(requires_grad)) {
+    bool rg;
+    if (plpy_as_bool(requires_grad, false, &rg) < 0) {
+        pl_tensor_release(t);
+        return NULL;
+    }
+    if (rg) {
         if (!pl_dtype_is_floating(t->dtype)) {
             pl_tensor_release(t);
             PyErr_SetString(PyExc_RuntimeError,
@@ -97,9 +102,21 @@ filled(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
        double value)
 {
     factory_kw kw;
-    if (factory_kwargs(fname, args, nargs, kwnames, &kw, NULL, NULL, 0) < 0) return NULL;
+    PyObject *names[1], *size[1];
+    names[0] = PyUnicode_InternFromString("size");
+    int rc = factory_kwargs(fname, args, nargs, kwnames, &kw, names, size, 1);
+    Py_XDECREF(names[0]);
+    if (rc < 0) return NULL;
+    if (nargs == 0 && !size[0]) {
+        PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"size\"", fname);
+        return NULL;
+    }
+    if (nargs > 0 && size[0]) {
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument 'size'", fname);
+        return NULL;
+    }
     int64_t shape[PL_MAX_DIMS];
-    int nd = plpy_parse_shape(args, nargs, shape);
+    int nd = nargs ? plpy_parse_shape(args, nargs, shape) : plpy_parse_shape(size, 1, shape);
     if (nd < 0) return NULL;
     for (int i = 0; mode == 1 && i < nd; i++) {
         if (shape[i] < 0) {

@@ -255,11 +255,10 @@ m_pow(ARGS)
 static PyObject *
 m_pow_(ARGS)
 {
-    PyObject *r = m_pow(self, args, nargs, kwnames);
-    if (!r) return NULL;
-    PyObject *res = PyObject_CallMethod(self, "copy_", "O", r);
-    Py_DECREF(r);
-    return res;
+    static const char *const names[] = {"exponent", NULL};
+    PyObject *a[1];
+    if (plpy_parse_req("pow_", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    return PyNumber_InPlacePower(self, a[0], Py_None); /* the in-place operator: self, written */
 }
 
 /* ---- unary ---- */

@@ -218,7 +218,7 @@ bitwise(pl_tensor *ta, bool aw, pl_tensor *tb, bool bw, bitop op)
 {
     pl_dtype dt = pl_result_type(ta, aw, tb, bw);
     if (pl_dtype_is_floating(dt)) {
-        PyErr_Format(PyExc_RuntimeError, "\"%s\" not implemented for '%s'", bitop_kernel[op],
+        PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for '%s'", bitop_kernel[op],
                      dt == PL_FLOAT32 ? "Float" : "Double");
         return NULL;
     }
@@ -292,7 +292,14 @@ inplace_bitwise(PyObject *a, PyObject *b, bitop op)
         if (PyErr_Occurred()) return NULL;
         Py_RETURN_NOTIMPLEMENTED;
     }
-    pl_tensor *r = bitwise(SELF_T(a), false, tb, bw, op);
+    pl_dtype rt = pl_result_type(SELF_T(a), false, tb, bw);
+    pl_tensor *r = NULL;
+    if (!plpy_can_cast(rt, SELF_T(a)->dtype)) { /* checked first, as PyTorch */
+        PyErr_Format(PyExc_RuntimeError, "result type %s can't be cast to the desired output type %s",
+                     plpy_dtype_title(rt), plpy_dtype_title(SELF_T(a)->dtype));
+    } else {
+        r = bitwise(SELF_T(a), false, tb, bw, op);
+    }
     pl_tensor_release(tb);
     return inplace_from_result(a, r);
 }
@@ -300,15 +307,20 @@ static PyObject *nb_iand(PyObject *a, PyObject *b) { return inplace_bitwise(a, b
 static PyObject *nb_ior(PyObject *a, PyObject *b) { return inplace_bitwise(a, b, BIT_OR); }
 static PyObject *nb_ixor(PyObject *a, PyObject *b) { return inplace_bitwise(a, b, BIT_XOR); }
 
+/* a **= b: PyTorch's pow_ (PowBackward0 / PowBackward1 keep the graph right). */
 static PyObject *
 nb_ipower(PyObject *a, PyObject *b, PyObject *mod)
 {
-    if (!plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
-    PyObject *r = nb_power(a, b, mod);
-    if (!r || r == Py_NotImplemented) return r;
-    pl_tensor *rt = pl_tensor_retain(SELF_T(r));
-    Py_DECREF(r);
-    return inplace_from_result(a, rt);
+    if (mod != Py_None || !plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
+    if (PyLong_Check(b) && !PyBool_Check(b) && !pl_dtype_is_floating(SELF_T(a)->dtype)) {
+        int overflow;
+        if (PyLong_AsLongLongAndOverflow(b, &overflow) < 0 || overflow < 0) {
+            if (PyErr_Occurred()) return NULL;
+            PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
+            return NULL;
+        }
+    }
+    return inplace_op(a, b, PL_POW);
 }
 static PyObject *
 nb_invert(PyObject *a)
