@@ -87,12 +87,6 @@ class Tensor(_C.TensorBase):
         """PyTorch's default: runs func and returns its tensors as instances of cls."""
         return _subclass.default_torch_function(cls, func, types, args, kwargs)
 
-    def as_subclass(self, cls):
-        """An alias of this tensor (same storage, no autograd edge) whose class is cls."""
-        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
-            raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor")
-        return Tensor._make_subclass(cls, self.detach(), self.requires_grad)
-
     # ---- printing ----
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import tensor_repr
@@ -209,7 +203,7 @@ class Tensor(_C.TensorBase):
         return "torch.strided"
 
     def __array__(self, dtype=None, copy=None):
-        a = self.detach().numpy()
+        a = self.numpy()  # a tensor that requires grad raises, as in PyTorch
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __array_wrap__(self, array, context=None, return_scalar=False):

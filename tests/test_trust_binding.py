@@ -453,3 +453,54 @@ def test_parameter_results_are_plain_tensors():
     p = torch.nn.Parameter(torch.ones(2))
     assert type(p * 2) is torch.Tensor and type(p.detach()) is torch.Tensor
     assert type(p) is torch.nn.Parameter and p.requires_grad
+
+
+def test_as_subclass_stays_in_the_graph():
+    def run(lib):
+        class MyT(lib.Tensor):
+            pass
+
+        a = lib.ones(2, requires_grad=True)
+        m = a.as_subclass(MyT)
+        r = m * 2
+        r.sum().backward()
+        return (type(m).__name__, type(m.grad_fn).__name__, m.is_leaf, type(r).__name__,
+                a.grad.tolist(), outcome(lambda: a.as_subclass(int)))
+
+    got = run(torch)
+    assert got[:3] == ("MyT", "AliasBackward0", False) and got[4] == [2.0, 2.0]
+    real = _torch()
+    if real is not None:
+        assert got == run(real)
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((), {}), (([1, 2],), {}), ((2, 3), {}), ((torch.Size([2, 3]),), {}), (((2, 3),), {}),
+    ((2, 3.0), {}), (("ab",), {}), (([1, 2],), {"foo": 1}), ((2,), {"device": "cpu"}),
+    ((2,), {"dtype": torch.float64}), (("tensor-int",), {}), (("tensor-float",), {}),
+])
+def test_legacy_constructor_matches_torch(args, kwargs):
+    def run(lib):
+        a = [lib.tensor([1, 2]) if x == "tensor-int" else lib.tensor([1.0, 2.0])
+             if x == "tensor-float" else lib.Size(x) if isinstance(x, torch.Size) else x
+             for x in args]
+        kw = {k: (lib.float64 if v is torch.float64 else v) for k, v in kwargs.items()}
+        try:
+            t = lib.Tensor(*a, **kw)
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__
+        return tuple(t.shape), str(t.dtype)
+
+    got = run(torch)
+    real = _torch()
+    if real is not None:
+        assert got == run(real)
+    else:
+        assert got != "SystemError"
+
+
+def test_numpy_of_a_tensor_that_requires_grad_raises():
+    t = torch.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Can't call numpy"):
+        np.asarray(t)
+    assert np.asarray(t.detach()).tolist() == [1.0, 1.0]

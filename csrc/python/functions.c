@@ -102,11 +102,10 @@ filled(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
        double value)
 {
     factory_kw kw;
-    PyObject *names[1], *size[1];
-    names[0] = PyUnicode_InternFromString("size");
-    int rc = factory_kwargs(fname, args, nargs, kwnames, &kw, names, size, 1);
-    Py_XDECREF(names[0]);
-    if (rc < 0) return NULL;
+    static PyObject *size_name = NULL; /* "size", kept for the process */
+    if (!size_name && !(size_name = PyUnicode_InternFromString("size"))) return NULL;
+    PyObject *size[1];
+    if (factory_kwargs(fname, args, nargs, kwnames, &kw, &size_name, size, 1) < 0) return NULL;
     if (nargs == 0 && !size[0]) {
         PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"size\"", fname);
         return NULL;

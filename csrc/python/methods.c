@@ -445,15 +445,20 @@ m_make_subclass(PyObject *unused, PyObject *const *args, Py_ssize_t nargs)
     pl_tensor *t = pl_tensor_alias(data);
     if (!t) return plpy_raise();
     t->requires_grad = rg;
-    PyTypeObject *type = (PyTypeObject *)args[0];
-    PlTensorObject *obj = (PlTensorObject *)type->tp_alloc(type, 0);
-    if (!obj) {
-        pl_tensor_release(t);
+    return plpy_wrap_as((PyTypeObject *)args[0], t);
+}
+
+/* as_subclass(cls): a view of self (AliasBackward0, still in the graph) of type cls */
+static PyObject *
+m_as_subclass(PyObject *self, PyObject *cls)
+{
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, plpy_TensorBase) ||
+        (PyTypeObject *)cls == plpy_TensorBase) {
+        PyErr_Format(PyExc_TypeError, "as_subclass(): argument 'cls' must be a subclass of Tensor, not %s",
+                     PyType_Check(cls) ? ((PyTypeObject *)cls)->tp_name : Py_TYPE(cls)->tp_name);
         return NULL;
     }
-    obj->t = t;
-    t->pyobj = obj;
-    return (PyObject *)obj;
+    return plpy_wrap_as((PyTypeObject *)cls, pl_alias_view(T(self)));
 }
 
 #define M_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL}
@@ -498,6 +503,7 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("select", m_select),
     M_KW("narrow", m_narrow),
     M_KW("index_select", m_index_select),
+    M_O("as_subclass", m_as_subclass),
     {"_make_subclass", FASTCALL(m_make_subclass), METH_FASTCALL | METH_STATIC, NULL},
     {NULL, NULL, 0, NULL},
 };

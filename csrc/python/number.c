@@ -13,6 +13,10 @@ operand_or_null(PyObject *obj, bool *wrapped)
 {
     *wrapped = false;
     if (plpy_is_tensor(obj)) return pl_tensor_retain(SELF_T(obj));
+    if (PyFloat_Check(obj) || PyLong_Check(obj)) {
+        *wrapped = true;
+        return plpy_scalar_tensor(obj);
+    }
     int np = plpy_numpy_api(0);
     if (np < 0) return NULL;
     if (np && PyArray_Check(obj)) { /* t + ndarray: the array as a tensor, as PyTorch */
@@ -30,7 +34,8 @@ operand_or_null(PyObject *obj, bool *wrapped)
 static bool
 ndarray_on_left(PyObject *a)
 {
-    return !plpy_is_tensor(a) && plpy_numpy_api(0) > 0 && PyArray_Check(a);
+    return !plpy_is_tensor(a) && !PyFloat_Check(a) && !PyLong_Check(a) && plpy_numpy_api(0) > 0 &&
+           PyArray_Check(a);
 }
 
 static PyObject *
