@@ -504,3 +504,19 @@ def test_numpy_of_a_tensor_that_requires_grad_raises():
     with pytest.raises(RuntimeError, match="Can't call numpy"):
         np.asarray(t)
     assert np.asarray(t.detach()).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("code", [
+    "x.add(x, 2)", "torch.add(x, x, 2)", "x.div(x, 'floor')", "x.max(x, True)", "x.sum(0, True, torch.float64)",
+    "x.mean(0, True, torch.float64)", "x.std(0, True, True, 1)", "torch.tensor([1], torch.float64)",
+    "torch.tensor(x, x, 'x')", "torch.rand()", "torch.randn()", "torch.zeros()", "x.pow_()",
+    "x.add(x, alpha=2)", "x.sum(0, True, dtype=torch.float64)", "x.std(0, True, True, correction=1)",
+    "torch.zeros(size=(2,))", "torch.tensor([1], dtype=torch.float64)",
+])
+def test_keyword_only_and_missing_arguments_match_torch(code):
+    got = outcome(lambda: eval(code, {"torch": torch, "x": torch.ones(2, 3)}))
+    real = _torch()
+    if real is not None:
+        assert got == outcome(lambda: eval(code, {"torch": real, "x": real.ones(2, 3)}))
+    else:
+        assert got in ("ok", "TypeError")

@@ -58,6 +58,23 @@ plpy_parse_req(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
 }
 
 int
+plpy_parse_full(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                const char *const *names, int nreq, int npos, PyObject **out)
+{
+    if (nargs > npos) {
+        if (npos == nreq) {
+            PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", fname,
+                         npos, npos == 1 ? "" : "s", nargs);
+        } else {
+            PyErr_Format(PyExc_TypeError, "%s() takes from %d to %d positional arguments but %zd were given",
+                         fname, nreq, npos, nargs);
+        }
+        return -1;
+    }
+    return plpy_parse_req(fname, args, nargs, kwnames, names, nreq, out);
+}
+
+int
 plpy_parse_kwonly(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                   const char *const *names, PyObject **out)
 {

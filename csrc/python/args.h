@@ -12,6 +12,10 @@ int plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
  * `select() missing 1 required positional arguments: "index"`. */
 int plpy_parse_req(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                    const char *const *names, int nreq, PyObject **out);
+/* plpy_parse_req where only the first npos names may be given by position (the rest are
+ * keyword-only, as `alpha` in add(other, *, alpha=1)). */
+int plpy_parse_full(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                    const char *const *names, int nreq, int npos, PyObject **out);
 /* TypeError when a method that takes no positional arguments (only the keyword names) got
  * some, or an unknown keyword: PyTorch's `clone() takes 0 positional arguments but 1 was given`. */
 int plpy_parse_kwonly(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,

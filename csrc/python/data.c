@@ -188,13 +188,10 @@ plpy_f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
     (void)m;
     static const char *const names[] = {"data", "dtype", "device", "requires_grad", "pin_memory", NULL};
     PyObject *a[5];
-    if (plpy_parse("tensor", args, nargs, kwnames, names, a) < 0) return NULL;
-    if (!a[0]) {
-        PyErr_SetString(PyExc_TypeError, "tensor() missing 1 required positional arguments: \"data\"");
-        return NULL;
-    }
+    if (plpy_parse_full("tensor", args, nargs, kwnames, names, 1, 1, a) < 0) return NULL; /* the rest: keywords */
     PyObject *dtype = a[1], *requires_grad = a[3];
-    if (plpy_check_device(a[2]) < 0) return NULL;
+    pl_dtype unused;
+    if (plpy_dtype_from_object(dtype, PL_FLOAT32, &unused) < 0 || plpy_check_device(a[2]) < 0) return NULL;
     PyObject *data = a[0];
     pl_tensor *src = NULL;
     int have_numpy = plpy_numpy_api(0);
@@ -246,8 +243,10 @@ plpy_tensor_from_data(PyObject *data)
 PyObject *
 plpy_tensor_from_data_as(PyObject *data, pl_dtype dt)
 {
+    static PyObject *kwnames = NULL; /* ("dtype",), kept for the process */
+    if (!kwnames && !(kwnames = Py_BuildValue("(s)", "dtype"))) return NULL;
     PyObject *args[2] = {data, plpy_dtype_object(dt)};
-    return plpy_f_tensor(NULL, args, 2, NULL);
+    return plpy_f_tensor(NULL, args, 1, kwnames);
 }
 
 /* ---- NumPy ---- */
