@@ -7,11 +7,15 @@ at class creation: each method, operator and property it inherits from Tensor is
 the subclass by a small dispatcher that calls ``type(self).__torch_function__``. Plain tensors
 never pay for it.
 
+The ``torch.*`` functions that are Tensor methods (``torch.add``, ``torch.sum``...) and those that
+take lists of tensors (``cat``, ``stack``, ``where``...) dispatch too, once the first such
+subclass exists: the module's names are then rebound to dispatchers.
+
 Note:
-    Only methods and operators dispatch; ``torch.*`` functions called with a subclass instance
-    (``torch.add(t, m)``, ``torch.cat([m])``) return plain Tensors, where PyTorch returns the
-    subclass. A subclass whose ``__torch_function__`` is ``torch._C._disabled_torch_function_impl``
-    (``nn.Parameter``) gets no dispatchers, so its results are plain Tensors as in PyTorch.
+    A name imported before the first subclass was defined (``from torch import add``) keeps
+    calling the undispatched function. A subclass whose ``__torch_function__`` is
+    ``torch._C._disabled_torch_function_impl`` (``nn.Parameter``) gets no dispatchers, so its
+    results are plain Tensors as in PyTorch.
 """
 import threading
 
@@ -97,6 +101,8 @@ def _dispatch(func, args, kwargs):
     types = _types_of(args, kwargs)
     # subclasses before their bases, as PyTorch orders the overloaded arguments
     for t in sorted(types, key=lambda k: -len(k.__mro__)):
+        if t is _plain[0]:
+            continue  # a plain Tensor's own __torch_function__ is never called
         tf = getattr(t, "__torch_function__", None)
         if tf is None or getattr(tf, "__func__", tf) is disabled_torch_function_impl:
             continue
@@ -137,12 +143,48 @@ def _is_disabled(cls):
     return tf is disabled_torch_function_impl
 
 
+_plain = [None]  # pytorchlite.Tensor, once a subclass exists
+# torch.* functions that are not Tensor methods but take tensors (in lists, too)
+_TENSOR_FUNCTIONS = ("cat", "concat", "concatenate", "stack", "where", "addmm", "bmm")
+
+
+def _function(func):
+    def function(*args, **kwargs):
+        return _dispatch(func, args, kwargs)
+
+    function.__name__ = getattr(func, "__name__", "function")
+    function.__qualname__ = function.__name__
+    function.__doc__ = getattr(func, "__doc__", None)
+    function._pl_dispatch = func
+    return function
+
+
+def _dispatch_torch_functions(Tensor):
+    """Rebinds the package's Tensor-taking functions to dispatchers (once)."""
+    import sys
+
+    pkg = sys.modules.get(__package__)
+    if pkg is None:
+        return
+    methods = {id(v) for v in vars(_C.TensorBase).values()} | {id(v) for v in vars(Tensor).values()}
+    for name, value in list(vars(pkg).items()):
+        if name.startswith("_") or isinstance(value, type) or not callable(value):
+            continue
+        if hasattr(value, "_pl_dispatch"):
+            continue
+        if id(value) in methods or name in _TENSOR_FUNCTIONS:
+            setattr(pkg, name, _function(value))
+
+
 def install_dispatch(cls):
     """Puts a dispatcher on cls for each Tensor attribute it inherits unchanged."""
     from ._tensor import Tensor
 
     if _is_disabled(cls):
         return
+    if _plain[0] is None:
+        _plain[0] = Tensor
+        _dispatch_torch_functions(Tensor)
     names = set(vars(_C.TensorBase)) | set(vars(Tensor))
     for name in sorted(names):
         if name in _SKIP:

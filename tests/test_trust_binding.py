@@ -520,3 +520,39 @@ def test_keyword_only_and_missing_arguments_match_torch(code):
         assert got == outcome(lambda: eval(code, {"torch": real, "x": real.ones(2, 3)}))
     else:
         assert got in ("ok", "TypeError")
+
+
+def test_torch_functions_dispatch_on_subclasses():
+    def run(lib):
+        class MyT(lib.Tensor):
+            pass
+
+        m, t = MyT([1.0, 2.0]), lib.ones(2)
+        results = [lib.add(t, m), lib.cat([m, t]), lib.sum(m), lib.add(t, 1), lib.where(m > 1, m, t),
+                   lib.flatten(m), lib.max(m, 0), lib.max(m, 0).values, lib.stack([t, m]), lib.exp(m)]
+        return [type(r).__name__ for r in results], lib.cat([m, t]).tolist()
+
+    got = run(torch)
+    assert got[0][:3] == ["MyT", "MyT", "MyT"] and got[0][3] == "Tensor"
+    real = _torch()
+    if real is not None:
+        assert got == run(real)
+
+
+_PRIVATE_SKIP = {"set_num_threads", "_register", "_set_return_types", "set_default_dtype",
+                 "_generator_bind_default", "_optim_force_reference"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in dir(_C) if n not in _PRIVATE_SKIP and
+                                        callable(getattr(_C, n)) and not isinstance(getattr(_C, n), type)))
+def test_private_functions_never_raise_system_error(name):
+    fn = getattr(_C, name)
+
+    def argsets():
+        t = torch.ones(2, 3)
+        return [(), (0,) * 12, ("x",), (_Weird(),), (t,), (t, t), (t, "x"), (t, t, t), ([t], [1], [2]),
+                ([t], [t], [None], 0.1, 0.0, 0.0, 0.0, False, False), (t, 0.0, 1.0, "x"),
+                (t, 0, 1, None), ((2,), "x"), ((2,), torch.float32)]
+
+    for args in argsets():
+        assert outcome(lambda: fn(*args)) != "SystemError", (name, args)

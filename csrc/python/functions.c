@@ -479,7 +479,11 @@ f_leaky_relu(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)m;
     double slope;
-    pl_tensor *x = nargs == 2 ? plpy_unwrap(args[0]) : NULL;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_leaky_relu(input, negative_slope)");
+        return NULL;
+    }
+    pl_tensor *x = plpy_unwrap(args[0]);
     if (!x || plpy_as_double(args[1], 0.01, &slope) < 0) return NULL;
     return plpy_wrap(pl_leaky_relu(x, slope));
 }
