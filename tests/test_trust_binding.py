@@ -556,3 +556,25 @@ def test_private_functions_never_raise_system_error(name):
 
     for args in argsets():
         assert outcome(lambda: fn(*args)) != "SystemError", (name, args)
+
+
+@pytest.mark.parametrize("code", [
+    "torch.tensor(np.float64(2))", "torch.tensor(np.float32(2))", "torch.tensor(np.int64(2))",
+    "torch.tensor(np.bool_(True))", "torch.tensor([np.float64(2)])", "torch.tensor([np.float32(2), 1.5])",
+    "torch.tensor([np.int64(2), 3])", "torch.tensor([[np.float32(1)], [np.float64(2)]])",
+    "~torch.tensor([1, -3])", "~torch.tensor([True, False])", "~torch.tensor([1.0])",
+])
+def test_numpy_scalar_dtypes_and_invert_match_torch(code):
+    def run(lib):
+        try:
+            r = eval(code, {"torch": lib, "np": np})
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__
+        return str(r.dtype), r.tolist()
+
+    got = run(torch)
+    real = _torch()
+    if real is not None:
+        assert got == run(real)
+    else:
+        assert got != "SystemError"

@@ -41,6 +41,23 @@ nesting_error(PyObject *obj, int depth, const data_info *info)
     return -1;
 }
 
+/* The dtype an element asks for, as PyTorch infers it: a NumPy scalar its own (float64,
+ * float32, integers as int64, bool; other floats the default), a Python float the default
+ * dtype, an int int64, a bool bool. */
+static pl_dtype
+scalar_dtype(PyObject *obj)
+{
+    if (plpy_numpy_api(0) > 0 && PyArray_IsScalar(obj, Generic)) {
+        if (PyArray_IsScalar(obj, Bool)) return PL_BOOL;
+        if (PyArray_IsScalar(obj, Integer)) return PL_INT64;
+        if (PyArray_IsScalar(obj, Double)) return PL_FLOAT64;
+        if (PyArray_IsScalar(obj, Float)) return PL_FLOAT32;
+        return plpy_default_dtype;
+    }
+    if (PyBool_Check(obj)) return PL_BOOL;
+    return PyLong_Check(obj) ? PL_INT64 : plpy_default_dtype;
+}
+
 static int
 scan_data(PyObject *obj, int depth, data_info *info)
 {
@@ -62,8 +79,7 @@ scan_data(PyObject *obj, int depth, data_info *info)
     if (is_data_scalar(obj)) {
         if (info->seen_any && info->ndim != depth) goto ragged;
         if (!info->seen_any) info->ndim = depth;
-        pl_dtype d = PyBool_Check(obj) ? PL_BOOL : (PyLong_Check(obj) || (PyIndex_Check(obj) && !PyFloat_Check(obj)))
-                                                     ? PL_INT64 : plpy_default_dtype;
+        pl_dtype d = scalar_dtype(obj);
         if (!info->seen_any || d > info->dtype) info->dtype = d;
         info->seen_any = true;
         return 0;

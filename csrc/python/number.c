@@ -331,14 +331,17 @@ static PyObject *
 nb_invert(PyObject *a)
 {
     pl_tensor *t = SELF_T(a);
-    if (t->dtype != PL_BOOL) {
-        PyErr_SetString(PyExc_RuntimeError, "~ is only supported on bool tensors in pytorchlite");
+    if (pl_dtype_is_floating(t->dtype)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "~ (operator.invert) is only implemented on integer and Boolean-type tensors");
         return NULL;
     }
-    pl_tensor *f = pl_tensor_scalar(0, PL_BOOL);
-    pl_tensor *r = f ? pl_binary(PL_EQ, t, f, 1, false, true) : NULL;
-    pl_tensor_release(f);
-    return plpy_wrap(r);
+    /* ~x is x ^ True for bools and x ^ -1 for integers */
+    pl_tensor *ones = pl_tensor_scalar(t->dtype == PL_BOOL ? 1 : -1, t->dtype);
+    if (!ones) return plpy_raise();
+    pl_tensor *r = bitwise(t, false, ones, false, BIT_XOR);
+    pl_tensor_release(ones);
+    return r ? plpy_wrap(r) : NULL;
 }
 
 static PyObject *
