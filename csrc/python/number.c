@@ -120,8 +120,7 @@ inplace_op(PyObject *a, PyObject *b, pl_binop op)
 {
     if (!plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
     bool bw;
-    pl_tensor *tb = plpy_is_tensor(b) ? pl_tensor_retain(SELF_T(b)) : plpy_scalar_tensor(b);
-    bw = !plpy_is_tensor(b);
+    pl_tensor *tb = operand_or_null(b, &bw);
     if (!tb) {
         if (PyErr_Occurred()) return NULL;
         Py_RETURN_NOTIMPLEMENTED;
