@@ -494,14 +494,12 @@ f_addmm(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     (void)m;
     static const char *const names[] = {"input", "mat1", "mat2", "beta", "alpha", NULL};
     PyObject *a[5];
-    if (plpy_parse("addmm", args, nargs, kwnames, names, a) < 0) return NULL;
-    pl_tensor *b = a[0] ? plpy_unwrap(a[0]) : NULL, *x = b && a[1] ? plpy_unwrap(a[1]) : NULL;
-    pl_tensor *w = x && a[2] ? plpy_unwrap(a[2]) : NULL;
+    /* beta and alpha are keyword-only */
+    if (plpy_parse_full("addmm", args, nargs, kwnames, names, 3, 3, a) < 0) return NULL;
+    pl_tensor *b = plpy_unwrap(a[0]), *x = b ? plpy_unwrap(a[1]) : NULL;
+    pl_tensor *w = x ? plpy_unwrap(a[2]) : NULL;
     double beta, alpha;
-    if (!w || plpy_as_double(a[3], 1, &beta) < 0 || plpy_as_double(a[4], 1, &alpha) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "addmm(input, mat1, mat2, *, beta=1, alpha=1)");
-        return NULL;
-    }
+    if (!w || plpy_as_double(a[3], 1, &beta) < 0 || plpy_as_double(a[4], 1, &alpha) < 0) return NULL;
     return plpy_wrap(pl_addmm(b, x, w, beta, alpha));
 }
 
