@@ -47,6 +47,8 @@ nesting_error(PyObject *obj, int depth, const data_info *info)
 static pl_dtype
 scalar_dtype(PyObject *obj)
 {
+    if (PyFloat_CheckExact(obj)) return plpy_default_dtype; /* the common cases first */
+    if (PyLong_CheckExact(obj)) return PL_INT64;
     if (plpy_numpy_api(0) > 0 && PyArray_IsScalar(obj, Generic)) {
         if (PyArray_IsScalar(obj, Bool)) return PL_BOOL;
         if (PyArray_IsScalar(obj, Integer)) return PL_INT64;
