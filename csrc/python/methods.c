@@ -332,17 +332,33 @@ m_squeeze(ARGS)
 {
     static const char *const names[] = {"dim", NULL};
     PyObject *a[1];
-    if (plpy_parse("squeeze", args, nargs, kwnames, names, a) < 0) return NULL;
-    if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_squeeze(T(self), true, 0));
-    pl_tensor *t = T(self);
     int64_t dims[PL_MAX_DIMS];
-    int n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
-    if (n < 0) return NULL;
+    int n;
+    pl_tensor *t = T(self);
+    if (nargs > 1 && !kwnames) { /* squeeze(0, 2): the dims as varargs */
+        if (nargs > PL_MAX_DIMS) {
+            PyErr_SetString(PyExc_RuntimeError, "too many dimensions");
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < nargs; i++) {
+            if (plpy_as_int64(args[i], 0, &dims[i]) < 0) return NULL;
+        }
+        n = (int)nargs;
+    } else {
+        if (plpy_parse("squeeze", args, nargs, kwnames, names, a) < 0) return NULL;
+        if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_squeeze(t, true, 0));
+        n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
+        if (n < 0) return NULL;
+    }
     /* squeeze(dim=(0, 2)): each dim of size 1 goes, from the last one so the others stay put */
     bool drop[PL_MAX_DIMS + 1] = {false};
     for (int i = 0; i < n; i++) {
         int d;
         if (pl_wrap_dim(dims[i], t->ndim, &d) != PL_OK) return plpy_raise();
+        if (drop[d]) {
+            PyErr_Format(PyExc_RuntimeError, "dim %d appears multiple times in the list of dims", d);
+            return NULL;
+        }
         drop[d] = true;
     }
     pl_tensor *cur = pl_tensor_retain(t);
