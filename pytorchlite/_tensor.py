@@ -8,9 +8,13 @@ import copyreg
 
 from . import _C
 from . import _dtype as _dt
+from . import _subclass
 from ._size import Size
 
 __all__ = ["Tensor"]
+
+# PyTorch's name for the __torch_function__ that turns dispatch off (nn.Parameter uses it)
+_C._disabled_torch_function_impl = _subclass.disabled_torch_function_impl
 
 
 def _wrap_dim(dim, ndim):
@@ -23,10 +27,38 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _check_tensor_arg(fname, other):
+def _no_dtype(name, method):
+    raise TypeError(f"pytorchlite does not support the dtype torch.{name} yet, so Tensor.{method}() "
+                    "is not available (float32, float64, int64 and bool are)")
+
+
+def _check_tensor_arg(fname, other, name="other"):
     if not isinstance(other, _C.TensorBase):
-        raise TypeError(f"{fname}(): argument 'other' (position 1) must be Tensor, not "
+        raise TypeError(f"{fname}(): argument '{name}' (position 1) must be Tensor, not "
                         f"{type(other).__name__}")
+
+
+def _check_bool_arg(fname, value, name):
+    if not isinstance(value, bool):
+        raise TypeError(f"{fname}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
+def _new_size(fname, size):
+    if not size:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
+    return size
+
+
+# the factory keywords PyTorch's new_* methods take besides dtype and requires_grad
+_FACTORY_KW = frozenset({"device", "layout", "pin_memory"})
+
+
+def _check_factory_kw(fname, kw):
+    for k in kw:
+        if k not in _FACTORY_KW:
+            raise TypeError(f"{fname}() got an unexpected keyword argument '{k}'")
+    if kw.get("device") is not None and str(kw["device"]).split(":")[0] != "cpu":
+        raise RuntimeError(f"pytorchlite runs on the CPU only; device '{kw['device']}' is not available")
 
 
 def _shape_arg(size):
@@ -39,12 +71,21 @@ class Tensor(_C.TensorBase):
     """A multi-dimensional array with autograd, PyTorch's ``torch.Tensor``."""
 
     __slots__ = ()
+    # NumPy scalars defer their operators to a tensor (np.float64(2) * t is a Tensor)
+    __array_priority__ = 1000
 
-    def __new__(cls, *args, **kwargs):
-        # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float data
-        if len(args) == 1 and not isinstance(args[0], int):
-            return _C.tensor(args[0], dtype=_dt.float32)
-        return _C.empty(*args, dtype=_dt.float32)
+    # Construction is _C.TensorBase.__new__ (PyTorch's legacy constructor): Tensor() is an
+    # empty float32 tensor, Tensor(2, 3) uninitialised, Tensor([1, 2]) float32 data, and a
+    # subclass MyT(data) is a MyT.
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _subclass.install_dispatch(cls)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """PyTorch's default: runs func and returns its tensors as instances of cls."""
+        return _subclass.default_torch_function(cls, func, types, args, kwargs)
 
     # ---- printing ----
     def __repr__(self, *, tensor_contents=None):
@@ -77,6 +118,9 @@ class Tensor(_C.TensorBase):
         copy = kwargs.pop("copy", False)
         device = kwargs.pop("device", None)
         kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() received an invalid combination of arguments - got an unexpected "
+                            f"keyword argument '{next(iter(kwargs))}'")
         for a in args:
             if isinstance(a, _dt.dtype):
                 dtype = a
@@ -101,7 +145,10 @@ class Tensor(_C.TensorBase):
         if dtype is None:
             return names[self.dtype]
         if isinstance(dtype, str):
-            dtype = {v: k for k, v in names.items()}[dtype]
+            by_name = {v: k for k, v in names.items()}
+            if dtype not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = by_name[dtype]
         return self._to_dtype(dtype)
 
     def float(self):
@@ -114,12 +161,29 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(_dt.int64)
 
     def int(self):
-        return self._to_dtype(_dt.int64)
+        """Note: pytorchlite has no torch.int32 yet, so this raises TypeError (use ``long()``)."""
+        _no_dtype("int32", "int")
+
+    def short(self):
+        _no_dtype("int16", "short")
+
+    def byte(self):
+        _no_dtype("uint8", "byte")
+
+    def char(self):
+        _no_dtype("int8", "char")
+
+    def half(self):
+        _no_dtype("float16", "half")
+
+    def bfloat16(self):
+        _no_dtype("bfloat16", "bfloat16")
 
     def bool(self):
         return self._to_dtype(_dt.bool)
 
     def type_as(self, other):
+        _check_tensor_arg("type_as", other)
         return self._to_dtype(other.dtype)
 
     def cpu(self):
@@ -139,8 +203,15 @@ class Tensor(_C.TensorBase):
         return "torch.strided"
 
     def __array__(self, dtype=None, copy=None):
-        a = self.detach().numpy()
-        return a if dtype is None else a.astype(dtype)
+        a = self.numpy()  # a tensor that requires grad raises, as in PyTorch
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy ufuncs on a tensor (np.exp(t), np.add(t, 1)) return a tensor, as PyTorch's do.
+
+        Note: PyTorch turns a bool result into uint8, a dtype pytorchlite lacks; it stays bool.
+        """
+        return _C.from_numpy(array)
 
     def __reduce_ex__(self, proto):
         # order="K" keeps the dimension order of the strides (a transposed tensor stays so)
@@ -175,12 +246,15 @@ class Tensor(_C.TensorBase):
         return self.transpose(-2, -1)
 
     def view_as(self, other):
+        _check_tensor_arg("view_as", other)
         return self.view(other.shape)
 
     def reshape_as(self, other):
+        _check_tensor_arg("reshape_as", other)
         return self.reshape(other.shape)
 
     def expand_as(self, other):
+        _check_tensor_arg("expand_as", other)
         return self.expand(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
@@ -261,7 +335,14 @@ class Tensor(_C.TensorBase):
         return tuple(self.select(dim, i) for i in range(self.shape[_wrap_dim(dim, self.dim())]))
 
     def repeat(self, *sizes):
+        if not sizes:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         sizes = _shape_arg(sizes)
+        for r in sizes:
+            if isinstance(r, float) or not hasattr(type(r), "__index__"):
+                raise TypeError(f"repeat(): argument 'repeats' must be tuple of ints, but found "
+                                f"element of type {type(r).__name__}")
+        sizes = tuple(r.__index__() for r in sizes)
         if len(sizes) < self.dim():
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                                "of dimensions of tensor")
@@ -276,18 +357,26 @@ class Tensor(_C.TensorBase):
         return out.reshape([r * d for r, d in zip(sizes, t.shape)])
 
     def new_empty(self, *size, dtype=None, requires_grad=False, **kw):
-        return _C.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        _check_factory_kw("new_empty", kw)
+        return _C.empty(*_new_size("new_empty", size), dtype=dtype or self.dtype,
+                        requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad=False, **kw):
-        return _C.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        _check_factory_kw("new_zeros", kw)
+        return _C.zeros(*_new_size("new_zeros", size), dtype=dtype or self.dtype,
+                        requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False, **kw):
-        return _C.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        _check_factory_kw("new_ones", kw)
+        return _C.ones(*_new_size("new_ones", size), dtype=dtype or self.dtype,
+                       requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False, **kw):
+        _check_factory_kw("new_full", kw)
         return _C.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False, **kw):
+        _check_factory_kw("new_tensor", kw)
         return _C.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ---- composites ----
@@ -371,12 +460,14 @@ class Tensor(_C.TensorBase):
         return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=out)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        _check_tensor_arg("allclose", other)
         import numpy as _np
 
         return bool(_np.allclose(self.detach().numpy(), other.detach().numpy(), rtol=rtol,
                                  atol=atol, equal_nan=equal_nan))
 
     def equal(self, other):
+        _check_tensor_arg("equal", other)
         return tuple(self.shape) == tuple(other.shape) and bool((self == other).all())
 
     def isnan(self):
@@ -389,6 +480,7 @@ class Tensor(_C.TensorBase):
         return (self == self) & (self.abs() != float("inf"))
 
     def nonzero(self, as_tuple=False):
+        _check_bool_arg("nonzero", as_tuple, "as_tuple")
         nz = _C.nonzero(self)
         return tuple(nz.select(1, i) for i in range(nz.shape[1])) if as_tuple else nz
 
@@ -538,6 +630,7 @@ class Tensor(_C.TensorBase):
         return self - self.trunc()
 
     def dot(self, other):
+        _check_tensor_arg("dot", other, "tensor")
         if self.dim() != 1 or other.dim() != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.dim()}D and {other.dim()}D "
                                "tensors")
@@ -549,6 +642,7 @@ class Tensor(_C.TensorBase):
         return self.matmul(other)
 
     def bmm(self, mat2):
+        _check_tensor_arg("bmm", mat2, "mat2")
         from . import bmm
 
         return bmm(self, mat2)

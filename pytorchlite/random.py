@@ -142,6 +142,8 @@ def set_rng_state(new_state):
 # ------------------------------------------------------------------------------------------
 
 def _parse_size(size, fname):
+    if not size:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
     if len(size) == 1 and not isinstance(size[0], int) and hasattr(size[0], "__iter__"):
         size = tuple(size[0])
     try:

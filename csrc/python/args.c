@@ -36,6 +36,87 @@ plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject 
 }
 
 int
+plpy_parse_req(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+               const char *const *names, int nreq, PyObject **out)
+{
+    if (plpy_parse(fname, args, nargs, kwnames, names, out) < 0) return -1;
+    int missing = 0;
+    for (int i = 0; i < nreq; i++) missing += out[i] == NULL;
+    if (!missing) return 0;
+    PyObject *list = PyUnicode_FromString("");
+    for (int i = 0; list && i < nreq; i++) {
+        if (out[i]) continue;
+        PyObject *next = PyUnicode_FromFormat("%U%s\"%s\"", list, PyUnicode_GET_LENGTH(list) ? ", " : "",
+                                              names[i]);
+        Py_SETREF(list, next);
+    }
+    if (!list) return -1;
+    PyErr_Format(PyExc_TypeError, "%s() missing %d required positional arguments: %U", fname, missing,
+                 list);
+    Py_DECREF(list);
+    return -1;
+}
+
+int
+plpy_parse_full(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                const char *const *names, int nreq, int npos, PyObject **out)
+{
+    if (nargs > npos) {
+        if (npos == nreq) {
+            PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", fname,
+                         npos, npos == 1 ? "" : "s", nargs);
+        } else {
+            PyErr_Format(PyExc_TypeError, "%s() takes from %d to %d positional arguments but %zd were given",
+                         fname, nreq, npos, nargs);
+        }
+        return -1;
+    }
+    return plpy_parse_req(fname, args, nargs, kwnames, names, nreq, out);
+}
+
+int
+plpy_parse_kwonly(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                  const char *const *names, PyObject **out)
+{
+    if (nargs > 0) {
+        PyErr_Format(PyExc_TypeError, "%s() takes 0 positional arguments but %zd %s given", fname, nargs,
+                     nargs == 1 ? "was" : "were");
+        return -1;
+    }
+    return plpy_parse(fname, args, 0, kwnames, names, out);
+}
+
+PyObject *
+plpy_snapshot(PyObject *obj, const char *msg)
+{
+    if (PyTuple_Check(obj)) return Py_NewRef(obj);
+    if (PyList_Check(obj)) return PyList_AsTuple(obj);
+    if (!PySequence_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, msg);
+        return NULL;
+    }
+    return PySequence_Tuple(obj);
+}
+
+const char *
+plpy_dtype_title(pl_dtype dt)
+{
+    switch (dt) {
+    case PL_FLOAT32: return "Float";
+    case PL_FLOAT64: return "Double";
+    case PL_INT64: return "Long";
+    default: return "Bool";
+    }
+}
+
+bool
+plpy_can_cast(pl_dtype from, pl_dtype to)
+{
+    if (pl_dtype_is_floating(from) && !pl_dtype_is_floating(to)) return false;
+    return !(from != PL_BOOL && to == PL_BOOL);
+}
+
+int
 plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out)
 {
     if (!obj || obj == Py_None) {
@@ -98,9 +179,11 @@ plpy_as_bool(PyObject *obj, bool dflt, bool *out)
         *out = dflt;
         return 0;
     }
-    int r = PyObject_IsTrue(obj);
-    if (r < 0) return -1;
-    *out = r;
+    if (!PyBool_Check(obj)) { /* PyTorch's bool arguments take only bools */
+        PyErr_Format(PyExc_TypeError, "expected a bool, but got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = obj == Py_True;
     return 0;
 }
 
@@ -110,16 +193,16 @@ plpy_as_dims(PyObject *obj, int64_t *dims, int max)
     if (PyLong_Check(obj)) {
         return plpy_as_int64(obj, 0, dims) < 0 ? -1 : 1;
     }
-    PyObject *seq = PySequence_Fast(obj, "dims must be an int or a sequence of ints");
+    PyObject *seq = plpy_snapshot(obj, "dims must be an int or a sequence of ints");
     if (!seq) return -1;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     if (n > max) {
         Py_DECREF(seq);
         PyErr_SetString(PyExc_RuntimeError, "too many dimensions");
         return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (plpy_as_int64(PySequence_Fast_GET_ITEM(seq, i), 0, &dims[i]) < 0) {
+        if (plpy_as_int64(PyTuple_GET_ITEM(seq, i), 0, &dims[i]) < 0) {
             Py_DECREF(seq);
             return -1;
         }

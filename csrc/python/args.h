@@ -8,7 +8,28 @@
  * list of n names). Missing arguments stay NULL. Returns 0, or -1 with TypeError set. */
 int plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                const char *const *names, PyObject **out);
-/* Conversions with PyTorch-like TypeErrors; obj may be NULL or None for "use dflt". */
+/* plpy_parse, then PyTorch's TypeError when one of the first nreq names is missing:
+ * `select() missing 1 required positional arguments: "index"`. */
+int plpy_parse_req(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                   const char *const *names, int nreq, PyObject **out);
+/* plpy_parse_req where only the first npos names may be given by position (the rest are
+ * keyword-only, as `alpha` in add(other, *, alpha=1)). */
+int plpy_parse_full(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                    const char *const *names, int nreq, int npos, PyObject **out);
+/* TypeError when a method that takes no positional arguments (only the keyword names) got
+ * some, or an unknown keyword: PyTorch's `clone() takes 0 positional arguments but 1 was given`. */
+int plpy_parse_kwonly(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                      const char *const *names, PyObject **out);
+/* The items of a sequence as a tuple (new ref) that no callback can change: sequence loops
+ * that call back into Python (__index__, __float__) read from this snapshot. NULL with msg
+ * as TypeError when obj is not a sequence. */
+PyObject *plpy_snapshot(PyObject *obj, const char *msg);
+/* PyTorch's capitalised dtype names ("Float", "Double", "Long", "Bool") and its rule of
+ * which result type an in-place op may write into a tensor of dtype `to`. */
+const char *plpy_dtype_title(pl_dtype dt);
+bool plpy_can_cast(pl_dtype from, pl_dtype to);
+/* Conversions with PyTorch-like TypeErrors; obj may be NULL or None for "use dflt".
+ * plpy_as_bool takes only True and False, as PyTorch's bool arguments do. */
 int plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out);
 int plpy_as_double(PyObject *obj, double dflt, double *out);
 int plpy_as_bool(PyObject *obj, bool dflt, bool *out);

@@ -1,6 +1,6 @@
-/* functions.c — module-level functions of _C: tensor construction from Python data and NumPy,
- * factories (empty/zeros/ones/full/arange/linspace/eye), cat/stack/where, and the fused
- * kernels nn.functional calls (_linear, _mse_loss, _nll_loss). */
+/* functions.c — module-level functions of _C: factories (empty/zeros/ones/full/arange/
+ * linspace/eye), cat/stack/where, and the fused kernels nn.functional calls (_linear,
+ * _mse_loss, _nll_loss). tensor(data) and the NumPy bridge are in data.c. */
 #include "plpy.h"  /* first: Python.h sets the feature macros */
 #include "args.h"
 
@@ -46,27 +46,46 @@ factory_kwargs(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
             }
         }
     }
-    if (kw->device && kw->device != Py_None) {
-        PyObject *s = PyObject_Str(kw->device);
-        if (!s) return -1;
-        const char *d = PyUnicode_AsUTF8(s);
-        int ok = d && (!strcmp(d, "cpu") || !strncmp(d, "cpu:", 4));
-        Py_DECREF(s);
-        if (!ok) {
-            PyErr_Format(PyExc_RuntimeError, "pytorchlite runs on the CPU only; device %R is not available",
-                         kw->device);
-            return -1;
-        }
+    return plpy_check_device(kw->device);
+}
+
+int
+plpy_check_device(PyObject *device)
+{
+    if (!device || device == Py_None) return 0;
+    PyObject *s = PyObject_Str(device);
+    if (!s) return -1;
+    const char *d = PyUnicode_AsUTF8(s);
+    int ok = d && (!strcmp(d, "cpu") || !strncmp(d, "cpu:", 4));
+    Py_DECREF(s);
+    if (!ok) {
+        PyErr_Format(PyExc_RuntimeError, "pytorchlite runs on the CPU only; device %R is not available",
+                     device);
+        return -1;
     }
     return 0;
 }
 
+/* TypeError for more positional arguments than a factory takes. */
+static int
+too_many(const char *fname, Py_ssize_t nargs, Py_ssize_t max)
+{
+    if (nargs <= max) return 0;
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)", fname, max, nargs);
+    return -1;
+}
+
 /* Applies requires_grad to a new tensor and wraps it. Steals t. */
-static PyObject *
-finish_factory(pl_tensor *t, PyObject *requires_grad)
+PyObject *
+plpy_finish_factory(pl_tensor *t, PyObject *requires_grad)
 {
     if (!t) return plpy_raise();
-    if (requires_grad && PyObject_IsTrue(requires_grad)) {
+    bool rg;
+    if (plpy_as_bool(requires_grad, false, &rg) < 0) {
+        pl_tensor_release(t);
+        return NULL;
+    }
+    if (rg) {
         if (!pl_dtype_is_floating(t->dtype)) {
             pl_tensor_release(t);
             PyErr_SetString(PyExc_RuntimeError,
@@ -83,9 +102,20 @@ filled(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
        double value)
 {
     factory_kw kw;
-    if (factory_kwargs(fname, args, nargs, kwnames, &kw, NULL, NULL, 0) < 0) return NULL;
+    static PyObject *size_name = NULL; /* "size", kept for the process */
+    if (!size_name && !(size_name = PyUnicode_InternFromString("size"))) return NULL;
+    PyObject *size[1];
+    if (factory_kwargs(fname, args, nargs, kwnames, &kw, &size_name, size, 1) < 0) return NULL;
+    if (nargs == 0 && !size[0]) {
+        PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"size\"", fname);
+        return NULL;
+    }
+    if (nargs > 0 && size[0]) {
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument 'size'", fname);
+        return NULL;
+    }
     int64_t shape[PL_MAX_DIMS];
-    int nd = plpy_parse_shape(args, nargs, shape);
+    int nd = nargs ? plpy_parse_shape(args, nargs, shape) : plpy_parse_shape(size, 1, shape);
     if (nd < 0) return NULL;
     for (int i = 0; mode == 1 && i < nd; i++) {
         if (shape[i] < 0) {
@@ -97,7 +127,7 @@ filled(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
     if (plpy_dtype_from_object(kw.dtype, plpy_default_dtype, &dt) < 0) return NULL;
     pl_tensor *t = mode == 0 ? pl_tensor_empty(nd, shape, dt)
                    : mode == 1 ? pl_tensor_zeros(nd, shape, dt) : pl_tensor_full(nd, shape, dt, value);
-    return finish_factory(t, kw.requires_grad);
+    return plpy_finish_factory(t, kw.requires_grad);
 }
 
 static PyObject *
@@ -131,6 +161,7 @@ f_full(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     int rc = factory_kwargs("full", args, nargs, kwnames, &kw, names, extra, 1);
     Py_DECREF(names[0]);
     if (rc < 0) return NULL;
+    if (too_many("full", nargs, 2) < 0) return NULL;
     PyObject *size = nargs > 0 ? args[0] : NULL;
     PyObject *fill = nargs > 1 ? args[1] : extra[0];
     if (!size || !fill) {
@@ -154,7 +185,7 @@ f_full(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
         }
         for (int64_t i = 0; i < t->numel; i++) ((int64_t *)t->storage->data)[i] = iv;
     }
-    return finish_factory(t, kw.requires_grad);
+    return plpy_finish_factory(t, kw.requires_grad);
 }
 
 static PyObject *
@@ -169,6 +200,7 @@ f_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     int rc = factory_kwargs("arange", args, nargs, kwnames, &kw, names, extra, 3);
     for (int i = 0; i < 3; i++) Py_DECREF(names[i]);
     if (rc < 0) return NULL;
+    if (too_many("arange", nargs, 3) < 0) return NULL;
     PyObject *start = NULL, *end = NULL, *step = NULL;
     if (nargs == 1) end = args[0];
     else if (nargs == 2) start = args[0], end = args[1];
@@ -217,7 +249,7 @@ f_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
         }
         pl_fill_contiguous((char *)t->storage->data + i * pl_dtype_size(dt), dt, 1, v);
     }
-    return finish_factory(t, kw.requires_grad);
+    return plpy_finish_factory(t, kw.requires_grad);
 }
 
 static PyObject *
@@ -232,7 +264,8 @@ f_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
     int rc = factory_kwargs("linspace", args, nargs, kwnames, &kw, names, extra, 3);
     for (int i = 0; i < 3; i++) Py_DECREF(names[i]);
     if (rc < 0) return NULL;
-    for (Py_ssize_t i = 0; i < nargs && i < 3; i++) extra[i] = args[i];
+    if (too_many("linspace", nargs, 3) < 0) return NULL;
+    for (Py_ssize_t i = 0; i < nargs; i++) extra[i] = args[i];
     double s, e;
     int64_t n;
     if (!extra[0] || !extra[1] || !extra[2]) {
@@ -266,7 +299,7 @@ f_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
             pl_fill_contiguous((char *)t->storage->data + i * pl_dtype_size(dt), dt, 1, v);
         }
     }
-    return finish_factory(t, kw.requires_grad);
+    return plpy_finish_factory(t, kw.requires_grad);
 }
 
 static PyObject *
@@ -281,7 +314,8 @@ f_eye(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     Py_DECREF(names[0]);
     Py_DECREF(names[1]);
     if (rc < 0) return NULL;
-    for (Py_ssize_t i = 0; i < nargs && i < 2; i++) extra[i] = args[i];
+    if (too_many("eye", nargs, 2) < 0) return NULL;
+    for (Py_ssize_t i = 0; i < nargs; i++) extra[i] = args[i];
     int64_t n, mm;
     if (!extra[0]) {
         PyErr_SetString(PyExc_TypeError, "eye() missing required argument 'n'");
@@ -301,285 +335,7 @@ f_eye(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     for (int64_t i = 0; i < n && i < mm; i++) {
         pl_fill_contiguous((char *)t->storage->data + (i * mm + i) * pl_dtype_size(dt), dt, 1, 1.0);
     }
-    return finish_factory(t, kw.requires_grad);
-}
-
-/* ---- tensor(data) ---- */
-
-typedef struct {
-    int ndim;
-    int64_t shape[PL_MAX_DIMS];
-    pl_dtype dtype;
-    bool seen_any;
-} data_info;
-
-static int
-scan_data(PyObject *obj, int depth, data_info *info)
-{
-    if (plpy_is_tensor(obj)) {
-        pl_tensor *t = T(obj);
-        if (depth + t->ndim > PL_MAX_DIMS) goto too_deep;
-        if (depth + t->ndim != info->ndim && info->seen_any) goto ragged;
-        if (!info->seen_any) {
-            info->ndim = depth + t->ndim;
-            for (int i = 0; i < t->ndim; i++) info->shape[depth + i] = t->shape[i];
-        }
-        for (int i = 0; i < t->ndim; i++) {
-            if (info->shape[depth + i] != t->shape[i]) goto ragged;
-        }
-        if (!info->seen_any || t->dtype > info->dtype) info->dtype = t->dtype;
-        info->seen_any = true;
-        return 0;
-    }
-    if (PyFloat_Check(obj) || PyLong_Check(obj) || PyBool_Check(obj) ||
-        (!PySequence_Check(obj) && PyNumber_Check(obj))) {
-        if (info->seen_any && info->ndim != depth) goto ragged;
-        if (!info->seen_any) info->ndim = depth;
-        pl_dtype d = PyBool_Check(obj) ? PL_BOOL : (PyLong_Check(obj) || (PyIndex_Check(obj) && !PyFloat_Check(obj)))
-                                                     ? PL_INT64 : plpy_default_dtype;
-        if (!info->seen_any || d > info->dtype) info->dtype = d;
-        info->seen_any = true;
-        return 0;
-    }
-    if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
-        /* PyTorch's two messages: a string first seen is taken as a dimension */
-        if (info->seen_any) {
-            PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(obj)->tp_name);
-        } else {
-            PyErr_Format(PyExc_ValueError, "too many dimensions '%s'", Py_TYPE(obj)->tp_name);
-        }
-        return -1;
-    }
-    if (!PySequence_Check(obj)) {
-        PyErr_Format(PyExc_RuntimeError, "Could not infer dtype of %s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    if (depth >= PL_MAX_DIMS) goto too_deep;
-    Py_ssize_t n = PySequence_Size(obj);
-    if (n < 0) return -1;
-    if (!info->seen_any && info->ndim <= depth) {
-        info->shape[depth] = n;
-        info->ndim = depth + 1;
-    } else if (info->ndim <= depth || info->shape[depth] != n) {
-        if (info->ndim <= depth) goto ragged;
-        PyErr_Format(PyExc_ValueError, "expected sequence of length %lld at dim %d (got %zd)",
-                     (long long)info->shape[depth], depth, n);
-        return -1;
-    }
-    if (n == 0) {
-        if (!info->seen_any) info->ndim = depth + 1;
-        return 0;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_GetItem(obj, i);
-        if (!item) return -1;
-        int rc = scan_data(item, depth + 1, info);
-        Py_DECREF(item);
-        if (rc < 0) return -1;
-    }
-    return 0;
-ragged:
-    PyErr_Format(PyExc_ValueError, "expected sequence of length %lld at dim %d (got a scalar or a "
-                 "differently nested value)", (long long)info->shape[depth < info->ndim ? depth : 0], depth);
-    return -1;
-too_deep:
-    PyErr_Format(PyExc_ValueError, "tensors with more than %d dimensions are not supported", PL_MAX_DIMS);
-    return -1;
-}
-
-static int
-fill_data(PyObject *obj, pl_tensor *out, int64_t *pos)
-{
-    if (plpy_is_tensor(obj)) {
-        pl_tensor *t = T(obj);
-        pl_tensor *dst = pl_tensor_view_of(out->storage, out->dtype, t->ndim, t->shape,
-                                           (int64_t[PL_MAX_DIMS]){0}, *pos);
-        if (!dst) return plpy_raise_int();
-        pl_contiguous_strides(t->ndim, t->shape, dst->strides);
-        pl_status st = pl_copy_raw(dst, t);
-        pl_tensor_release(dst);
-        if (st != PL_OK) return plpy_raise_int();
-        *pos += t->numel;
-        return 0;
-    }
-    if (PySequence_Check(obj) && !PyUnicode_Check(obj)) {
-        Py_ssize_t n = PySequence_Size(obj);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *item = PySequence_GetItem(obj, i);
-            if (!item) return -1;
-            int rc = fill_data(item, out, pos);
-            Py_DECREF(item);
-            if (rc < 0) return -1;
-        }
-        return 0;
-    }
-    char *dst = (char *)out->storage->data + *pos * pl_dtype_size(out->dtype);
-    if (out->dtype == PL_INT64 && PyLong_Check(obj)) {
-        int overflow;
-        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-        if (overflow) {
-            PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
-            return -1;
-        }
-        *(int64_t *)dst = v;
-    } else {
-        double v = PyFloat_AsDouble(obj);
-        if (v == -1.0 && PyErr_Occurred()) return -1;
-        pl_fill_contiguous(dst, out->dtype, 1, v);
-    }
-    (*pos)++;
-    return 0;
-}
-
-extern PyObject *plpy_from_numpy_array(PyObject *arr);
-
-/* _tensor(data, dtype=None, requires_grad=False): always copies */
-static PyObject *
-f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
-{
-    (void)m;
-    static const char *const names[] = {"data", "dtype", "device", "requires_grad", "pin_memory", NULL};
-    PyObject *a[5];
-    if (plpy_parse("tensor", args, nargs, kwnames, names, a) < 0) return NULL;
-    if (!a[0]) {
-        PyErr_SetString(PyExc_TypeError, "tensor() missing 1 required positional arguments: \"data\"");
-        return NULL;
-    }
-    factory_kw kw = {a[1], a[3], a[2]};
-    if (kw.device && kw.device != Py_None && factory_kwargs("tensor", NULL, 0, NULL, &kw, NULL, NULL, 0) < 0)
-        return NULL;
-    PyObject *data = a[0];
-    pl_tensor *src = NULL;
-    int have_numpy = plpy_numpy_api(0);
-    if (have_numpy < 0) return NULL;
-    if (have_numpy && PyArray_Check(data)) {
-        PyObject *t = plpy_from_numpy_array(data);
-        if (!t) return NULL;
-        src = pl_tensor_retain(T(t));
-        Py_DECREF(t);
-    }
-    pl_tensor *out;
-    if (src) {
-        pl_dtype dt;
-        if (plpy_dtype_from_object(kw.dtype, src->dtype, &dt) < 0) {
-            pl_tensor_release(src);
-            return NULL;
-        }
-        out = pl_tensor_empty(src->ndim, src->shape, dt);
-        if (out && pl_copy_raw(out, src) != PL_OK) {
-            pl_tensor_release(out);
-            out = NULL;
-        }
-        pl_tensor_release(src);
-        return finish_factory(out, kw.requires_grad);
-    }
-    data_info info = {0};
-    info.dtype = plpy_default_dtype;
-    if (scan_data(data, 0, &info) < 0) return NULL;
-    if (!info.seen_any) info.dtype = plpy_default_dtype;
-    pl_dtype dt;
-    if (plpy_dtype_from_object(kw.dtype, info.dtype, &dt) < 0) return NULL;
-    /* fill straight in the requested dtype, so float64 data keeps every bit */
-    out = pl_tensor_empty(info.ndim, info.shape, dt);
-    if (!out) return plpy_raise();
-    int64_t pos = 0;
-    if (fill_data(data, out, &pos) < 0) {
-        pl_tensor_release(out);
-        return NULL;
-    }
-    return finish_factory(out, kw.requires_grad);
-}
-
-PyObject *
-plpy_tensor_from_data(PyObject *data)
-{
-    return f_tensor(NULL, &data, 1, NULL);
-}
-
-/* ---- NumPy ---- */
-
-static void
-numpy_deleter(void *ctx, void *data)
-{
-    (void)data;
-    PyGILState_STATE g = PyGILState_Ensure();
-    Py_DECREF((PyObject *)ctx);
-    PyGILState_Release(g);
-}
-
-PyObject *
-plpy_from_numpy_array(PyObject *obj)
-{
-    int have_numpy = plpy_numpy_api(0);
-    if (have_numpy < 0) return NULL;
-    if (!have_numpy || !PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "expected np.ndarray (got %s)", Py_TYPE(obj)->tp_name);
-        return NULL;
-    }
-    PyArrayObject *arr = (PyArrayObject *)obj;
-    pl_dtype dt;
-    switch (PyArray_TYPE(arr)) {
-    case NPY_FLOAT32: dt = PL_FLOAT32; break;
-    case NPY_FLOAT64: dt = PL_FLOAT64; break;
-    case NPY_INT64: dt = PL_INT64; break;
-    case NPY_BOOL: dt = PL_BOOL; break;
-    default: {
-        PyObject *r = PyObject_Str((PyObject *)PyArray_DESCR(arr));
-        PyErr_Format(PyExc_TypeError,
-                     "can't convert np.ndarray of type numpy.%S. The only supported types are: "
-                     "float64, float32, int64, and bool.", r ? r : Py_None);
-        Py_XDECREF(r);
-        return NULL;
-    }
-    }
-    if (!PyArray_ISNOTSWAPPED(arr)) {
-        PyErr_SetString(PyExc_ValueError, "given numpy array has byte order different from the native byte order. Conversion between byte orders is currently not supported.");
-        return NULL;
-    }
-    int nd = PyArray_NDIM(arr);
-    if (nd > PL_MAX_DIMS) {
-        PyErr_Format(PyExc_ValueError, "arrays with more than %d dimensions are not supported", PL_MAX_DIMS);
-        return NULL;
-    }
-    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
-    int64_t item = (int64_t)PyArray_ITEMSIZE(arr);
-    int64_t extent = 1;
-    for (int i = 0; i < nd; i++) {
-        shape[i] = PyArray_DIM(arr, i);
-        npy_intp s = PyArray_STRIDE(arr, i);
-        if (s < 0) {
-            PyErr_SetString(PyExc_ValueError,
-                            "At least one stride in the given numpy array is negative, and tensors with "
-                            "negative strides are not currently supported. (You can probably work around "
-                            "this by making a copy of your array  with array.copy().) ");
-            return NULL;
-        }
-        if (s % item) {
-            PyErr_SetString(PyExc_ValueError, "given numpy array strides not a multiple of the element byte size. Copy the numpy array to reallocate the memory.");
-            return NULL;
-        }
-        strides[i] = s / item;
-        if (shape[i] == 0) extent = 0;
-    }
-    if (extent) {
-        for (int i = 0; i < nd; i++) extent += (shape[i] - 1) * strides[i];
-    }
-    Py_INCREF(obj);
-    pl_storage *st = pl_storage_wrap(PyArray_DATA(arr), extent * item, numpy_deleter, obj);
-    if (!st) {
-        Py_DECREF(obj);
-        return plpy_raise();
-    }
-    pl_tensor *t = pl_tensor_view_of(st, dt, nd, shape, strides, 0);
-    pl_storage_release(st);
-    return plpy_wrap(t);
-}
-
-static PyObject *
-f_from_numpy(PyObject *m, PyObject *arg)
-{
-    (void)m;
-    return plpy_from_numpy_array(arg);
+    return plpy_finish_factory(t, kw.requires_grad);
 }
 
 /* ---- cat / stack / where ---- */
@@ -723,7 +479,11 @@ f_leaky_relu(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)m;
     double slope;
-    pl_tensor *x = nargs == 2 ? plpy_unwrap(args[0]) : NULL;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_leaky_relu(input, negative_slope)");
+        return NULL;
+    }
+    pl_tensor *x = plpy_unwrap(args[0]);
     if (!x || plpy_as_double(args[1], 0.01, &slope) < 0) return NULL;
     return plpy_wrap(pl_leaky_relu(x, slope));
 }
@@ -734,14 +494,12 @@ f_addmm(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     (void)m;
     static const char *const names[] = {"input", "mat1", "mat2", "beta", "alpha", NULL};
     PyObject *a[5];
-    if (plpy_parse("addmm", args, nargs, kwnames, names, a) < 0) return NULL;
-    pl_tensor *b = a[0] ? plpy_unwrap(a[0]) : NULL, *x = b && a[1] ? plpy_unwrap(a[1]) : NULL;
-    pl_tensor *w = x && a[2] ? plpy_unwrap(a[2]) : NULL;
+    /* beta and alpha are keyword-only */
+    if (plpy_parse_full("addmm", args, nargs, kwnames, names, 3, 3, a) < 0) return NULL;
+    pl_tensor *b = plpy_unwrap(a[0]), *x = b ? plpy_unwrap(a[1]) : NULL;
+    pl_tensor *w = x ? plpy_unwrap(a[2]) : NULL;
     double beta, alpha;
-    if (!w || plpy_as_double(a[3], 1, &beta) < 0 || plpy_as_double(a[4], 1, &alpha) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "addmm(input, mat1, mat2, *, beta=1, alpha=1)");
-        return NULL;
-    }
+    if (!w || plpy_as_double(a[3], 1, &beta) < 0 || plpy_as_double(a[4], 1, &alpha) < 0) return NULL;
     return plpy_wrap(pl_addmm(b, x, w, beta, alpha));
 }
 
@@ -809,8 +567,8 @@ PyMethodDef plpy_tensor_functions[] = {
     F_KW("arange", f_arange),
     F_KW("linspace", f_linspace),
     F_KW("eye", f_eye),
-    F_KW("tensor", f_tensor),
-    {"from_numpy", f_from_numpy, METH_O, NULL},
+    F_KW("tensor", plpy_f_tensor),
+    {"from_numpy", plpy_f_from_numpy, METH_O, NULL},
     F_KW("cat", f_cat),
     F_KW("stack", f_stack),
     F_FAST("where", f_where),

@@ -20,12 +20,12 @@ static const char invalid_index_msg[] =
 static pl_tensor *
 sequence_index(PyObject *obj)
 {
-    PyObject *seq = PySequence_Fast(obj, "index must be a sequence");
+    PyObject *seq = plpy_snapshot(obj, "index must be a sequence"); /* __index__ may edit obj */
     if (!seq) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     bool all_bool = n > 0, flat = true;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *o = PyTuple_GET_ITEM(seq, i);
         all_bool = all_bool && PyBool_Check(o);
         flat = flat && (PyLong_Check(o) || (PyIndex_Check(o) && !plpy_is_tensor(o)));
     }
@@ -48,7 +48,7 @@ sequence_index(PyObject *obj)
         return NULL;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *o = PyTuple_GET_ITEM(seq, i);
         if (all_bool) {
             ((uint8_t *)t->storage->data)[i] = o == Py_True;
             continue;
@@ -331,13 +331,6 @@ plpy_tensor_getitem(PyObject *self, PyObject *key)
     return plpy_wrap(r);
 }
 
-static const char *
-dtype_title(pl_dtype dt)
-{
-    return dt == PL_FLOAT32 ? "Float" : dt == PL_FLOAT64 ? "Double"
-                                      : dt == PL_INT64 ? "Long" : "Bool";
-}
-
 int
 plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
 {
@@ -373,7 +366,7 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
         st = pl_error_set(PL_ERR_RUNTIME,
                           "Index put requires the source and destination dtypes match, got %s for "
                           "the destination and %s for the source.",
-                          dtype_title(t->dtype), dtype_title(src->dtype));
+                          plpy_dtype_title(t->dtype), plpy_dtype_title(src->dtype));
     } else if (adv.n == 0) {
         st = pl_copy_raw(v, src);
     } else if (is_leading_select(&adv) && adv.t[0]->ndim <= 1) {

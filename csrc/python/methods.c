@@ -48,9 +48,12 @@ m_stride(ARGS)
 static PyObject *m_dim(PyObject *self, PyObject *u) { (void)u; return PyLong_FromLong(T(self)->ndim); }
 static PyObject *m_numel(PyObject *self, PyObject *u) { (void)u; return PyLong_FromLongLong(T(self)->numel); }
 static PyObject *m_storage_offset(PyObject *self, PyObject *u) { (void)u; return PyLong_FromLongLong(T(self)->offset); }
-static PyObject *m_is_contiguous(PyObject *self, PyObject *const *a, Py_ssize_t n, PyObject *k)
+static const char *const memory_format_names[] = {"memory_format", NULL};
+
+static PyObject *m_is_contiguous(ARGS)
 {
-    (void)a, (void)n, (void)k;
+    PyObject *a[1];
+    if (plpy_parse_kwonly("is_contiguous", args, nargs, kwnames, memory_format_names, a) < 0) return NULL;
     return PyBool_FromLong(pl_tensor_is_contiguous(T(self)));
 }
 static PyObject *m_element_size(PyObject *self, PyObject *u) { (void)u; return PyLong_FromSize_t(pl_dtype_size(T(self)->dtype)); }
@@ -105,7 +108,7 @@ m_numpy(ARGS)
 {
     static const char *const names[] = {"force", NULL};
     PyObject *a[1];
-    if (plpy_parse("numpy", args, nargs, kwnames, names, a) < 0) return NULL;
+    if (plpy_parse_kwonly("numpy", args, nargs, kwnames, names, a) < 0) return NULL;
     bool force;
     if (plpy_as_bool(a[0], false, &force) < 0) return NULL;
     pl_tensor *t = T(self);
@@ -182,15 +185,17 @@ m_requires_grad_(ARGS)
 
 /* ---- copies ---- */
 
-static PyObject *m_clone(PyObject *self, PyObject *const *a, Py_ssize_t n, PyObject *k)
+static PyObject *m_clone(ARGS)
 {
-    (void)a, (void)n, (void)k;
+    PyObject *a[1];
+    if (plpy_parse_kwonly("clone", args, nargs, kwnames, memory_format_names, a) < 0) return NULL;
     return plpy_wrap(pl_clone(T(self)));
 }
 
-static PyObject *m_contiguous(PyObject *self, PyObject *const *a, Py_ssize_t n, PyObject *k)
+static PyObject *m_contiguous(ARGS)
 {
-    (void)a, (void)n, (void)k;
+    PyObject *a[1];
+    if (plpy_parse_kwonly("contiguous", args, nargs, kwnames, memory_format_names, a) < 0) return NULL;
     pl_tensor *t = T(self);
     if (pl_tensor_is_contiguous(t)) return Py_NewRef(self);
     return plpy_wrap(pl_contiguous(t));
@@ -210,11 +215,7 @@ m_copy_(ARGS)
 {
     static const char *const names[] = {"src", "non_blocking", NULL};
     PyObject *a[2];
-    if (plpy_parse("copy_", args, nargs, kwnames, names, a) < 0) return NULL;
-    if (!a[0]) {
-        PyErr_SetString(PyExc_TypeError, "copy_() missing required argument 'src'");
-        return NULL;
-    }
+    if (plpy_parse_req("copy_", args, nargs, kwnames, names, 1, a) < 0) return NULL;
     pl_tensor *src = plpy_is_tensor(a[0]) ? pl_tensor_retain(T(a[0])) : plpy_scalar_tensor(a[0]);
     if (!src) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "copy_(): argument 'src' must be Tensor");
@@ -295,6 +296,10 @@ m_expand(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 m_permute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (nargs == 0) {
+        PyErr_SetString(PyExc_TypeError, "permute() missing 1 required positional arguments: \"dims\"");
+        return NULL;
+    }
     int64_t dims[PL_MAX_DIMS];
     int nd = shape_args(args, nargs, dims);
     if (nd < 0) return NULL;
@@ -307,11 +312,7 @@ m_transpose(ARGS)
     static const char *const names[] = {"dim0", "dim1", NULL};
     PyObject *a[2];
     int64_t d0, d1;
-    if (plpy_parse("transpose", args, nargs, kwnames, names, a) < 0) return NULL;
-    if (!a[0] || !a[1]) {
-        PyErr_SetString(PyExc_TypeError, "transpose() missing required arguments 'dim0' and 'dim1'");
-        return NULL;
-    }
+    if (plpy_parse_req("transpose", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     if (plpy_as_int64(a[0], 0, &d0) < 0 || plpy_as_int64(a[1], 0, &d1) < 0) return NULL;
     return plpy_wrap(pl_transpose(T(self), d0, d1));
 }
@@ -331,11 +332,47 @@ m_squeeze(ARGS)
 {
     static const char *const names[] = {"dim", NULL};
     PyObject *a[1];
-    if (plpy_parse("squeeze", args, nargs, kwnames, names, a) < 0) return NULL;
-    if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_squeeze(T(self), true, 0));
-    int64_t d;
-    if (plpy_as_int64(a[0], 0, &d) < 0) return NULL;
-    return plpy_wrap(pl_squeeze(T(self), false, d));
+    int64_t dims[PL_MAX_DIMS];
+    int n;
+    pl_tensor *t = T(self);
+    if (nargs > 1 && !kwnames) { /* squeeze(0, 2): the dims as varargs */
+        if (nargs > PL_MAX_DIMS) {
+            PyErr_SetString(PyExc_RuntimeError, "too many dimensions");
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < nargs; i++) {
+            if (plpy_as_int64(args[i], 0, &dims[i]) < 0) return NULL;
+        }
+        n = (int)nargs;
+    } else {
+        if (plpy_parse("squeeze", args, nargs, kwnames, names, a) < 0) return NULL;
+        if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_squeeze(t, true, 0));
+        n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
+        if (n < 0) return NULL;
+    }
+    /* squeeze(dim=(0, 2)): each dim of size 1 goes, from the last one so the others stay put */
+    bool drop[PL_MAX_DIMS + 1] = {false};
+    for (int i = 0; i < n; i++) {
+        int d;
+        if (pl_wrap_dim(dims[i], t->ndim, &d) != PL_OK) return plpy_raise();
+        if (drop[d]) {
+            PyErr_Format(PyExc_RuntimeError, "dim %d appears multiple times in the list of dims", d);
+            return NULL;
+        }
+        drop[d] = true;
+    }
+    pl_tensor *cur = pl_tensor_retain(t);
+    for (int d = t->ndim - 1; cur && d >= 0; d--) {
+        if (!drop[d]) continue;
+        pl_tensor *next = pl_squeeze(cur, false, d);
+        pl_tensor_release(cur);
+        cur = next;
+    }
+    if (cur == t) { /* nothing applied (dim=()): still a new view */
+        pl_tensor_release(cur);
+        return plpy_wrap(pl_alias_view(t));
+    }
+    return plpy_wrap(cur);
 }
 
 static PyObject *
@@ -344,7 +381,7 @@ m_select(ARGS)
     static const char *const names[] = {"dim", "index", NULL};
     PyObject *a[2];
     int64_t d, i;
-    if (plpy_parse("select", args, nargs, kwnames, names, a) < 0) return NULL;
+    if (plpy_parse_req("select", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     if (plpy_as_int64(a[0], 0, &d) < 0 || plpy_as_int64(a[1], 0, &i) < 0) return NULL;
     return plpy_wrap(pl_select(T(self), d, i));
 }
@@ -355,7 +392,7 @@ m_narrow(ARGS)
     static const char *const names[] = {"dim", "start", "length", NULL};
     PyObject *a[3];
     int64_t d, s, l;
-    if (plpy_parse("narrow", args, nargs, kwnames, names, a) < 0) return NULL;
+    if (plpy_parse_req("narrow", args, nargs, kwnames, names, 3, a) < 0) return NULL;
     if (plpy_as_int64(a[0], 0, &d) < 0 || plpy_as_int64(a[1], 0, &s) < 0 || plpy_as_int64(a[2], 0, &l) < 0)
         return NULL;
     /* PyTorch's checks: a slice would silently clamp out-of-range arguments */
@@ -392,10 +429,14 @@ m_index_select(ARGS)
     static const char *const names[] = {"dim", "index", NULL};
     PyObject *a[2];
     int64_t d;
-    if (plpy_parse("index_select", args, nargs, kwnames, names, a) < 0) return NULL;
+    if (plpy_parse_req("index_select", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     if (plpy_as_int64(a[0], 0, &d) < 0) return NULL;
-    pl_tensor *idx = a[1] ? plpy_unwrap(a[1]) : NULL;
-    if (!idx) return NULL;
+    if (!plpy_is_tensor(a[1])) {
+        PyErr_Format(PyExc_TypeError, "index_select(): argument 'index' (position 2) must be Tensor, not %s",
+                     Py_TYPE(a[1])->tp_name);
+        return NULL;
+    }
+    pl_tensor *idx = T(a[1]);
     return plpy_wrap(pl_index_select(T(self), d, idx, false));
 }
 
@@ -420,15 +461,20 @@ m_make_subclass(PyObject *unused, PyObject *const *args, Py_ssize_t nargs)
     pl_tensor *t = pl_tensor_alias(data);
     if (!t) return plpy_raise();
     t->requires_grad = rg;
-    PyTypeObject *type = (PyTypeObject *)args[0];
-    PlTensorObject *obj = (PlTensorObject *)type->tp_alloc(type, 0);
-    if (!obj) {
-        pl_tensor_release(t);
+    return plpy_wrap_as((PyTypeObject *)args[0], t);
+}
+
+/* as_subclass(cls): a view of self (AliasBackward0, still in the graph) of type cls */
+static PyObject *
+m_as_subclass(PyObject *self, PyObject *cls)
+{
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, plpy_TensorBase) ||
+        (PyTypeObject *)cls == plpy_TensorBase) {
+        PyErr_Format(PyExc_TypeError, "as_subclass(): argument 'cls' must be a subclass of Tensor, not %s",
+                     PyType_Check(cls) ? ((PyTypeObject *)cls)->tp_name : Py_TYPE(cls)->tp_name);
         return NULL;
     }
-    obj->t = t;
-    t->pyobj = obj;
-    return (PyObject *)obj;
+    return plpy_wrap_as((PyTypeObject *)cls, pl_alias_view(T(self)));
 }
 
 #define M_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL}
@@ -473,6 +519,7 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("select", m_select),
     M_KW("narrow", m_narrow),
     M_KW("index_select", m_index_select),
+    M_O("as_subclass", m_as_subclass),
     {"_make_subclass", FASTCALL(m_make_subclass), METH_FASTCALL | METH_STATIC, NULL},
     {NULL, NULL, 0, NULL},
 };

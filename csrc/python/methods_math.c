@@ -17,7 +17,7 @@ reduce_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject
 {
     static const char *const names[] = {"dim", "keepdim", "dtype", NULL};
     PyObject *a[3];
-    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return -2;
+    if (plpy_parse_full(fname, args, nargs, kwnames, names, 0, 2, a) < 0) return -2; /* dtype: keyword */
     if (plpy_as_bool(a[1], false, keepdim) < 0) return -2;
     if (dtype) *dtype = a[2];
     if (!a[0] || a[0] == Py_None) return -1;
@@ -86,7 +86,7 @@ var_std(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
     static const char *const names[] = {"dim", "unbiased", "keepdim", "correction", NULL};
     PyObject *a[4];
     const char *fname = take_sqrt ? "std" : "var";
-    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return NULL;
+    if (plpy_parse_full(fname, args, nargs, kwnames, names, 0, 3, a) < 0) return NULL; /* correction: keyword */
     int64_t dims[PL_MAX_DIMS];
     int n = -1;
     double correction = 1.0;
@@ -98,6 +98,11 @@ var_std(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
         }
         a[1] = a[0];
         a[0] = NULL;
+    }
+    if (a[1] && a[3]) { /* PyTorch's two overloads: unbiased or correction, not both */
+        PyErr_Format(PyExc_TypeError, "%s() received an invalid combination of arguments - got both "
+                     "'unbiased' and 'correction'", fname);
+        return NULL;
     }
     if (a[0] && a[0] != Py_None) {
         n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
@@ -150,6 +155,12 @@ max_min(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
     if (plpy_parse(is_min ? "min" : "max", args, nargs, kwnames, names, a) < 0) return NULL;
     if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_max_all(T(self), is_min));
     if (plpy_is_tensor(a[0])) { /* max(other): elementwise */
+        if (a[1]) {
+            PyErr_Format(PyExc_TypeError, "%s() received an invalid combination of arguments - got "
+                         "(Tensor, %s), but expected (Tensor other) or (int dim, bool keepdim = False)",
+                         is_min ? "min" : "max", Py_TYPE(a[1])->tp_name);
+            return NULL;
+        }
         return plpy_wrap(pl_binary(is_min ? PL_MINIMUM : PL_MAXIMUM, T(self), T(a[0]), 1, false, false));
     }
     int64_t d;
@@ -193,11 +204,8 @@ arith(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     static const char *const names[] = {"other", "alpha", NULL};
     static const char *const names_div[] = {"other", "rounding_mode", NULL};
     PyObject *a[2];
-    if (plpy_parse(fname, args, nargs, kwnames, op == PL_DIV ? names_div : names, a) < 0) return NULL;
-    if (!a[0]) {
-        PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"other\"", fname);
-        return NULL;
-    }
+    /* alpha and rounding_mode are keyword-only */
+    if (plpy_parse_full(fname, args, nargs, kwnames, op == PL_DIV ? names_div : names, 1, 1, a) < 0) return NULL;
     double alpha = 1.0;
     if (op == PL_DIV) {
         if (a[1] && a[1] != Py_None) {
@@ -255,11 +263,10 @@ m_pow(ARGS)
 static PyObject *
 m_pow_(ARGS)
 {
-    PyObject *r = m_pow(self, args, nargs, kwnames);
-    if (!r) return NULL;
-    PyObject *res = PyObject_CallMethod(self, "copy_", "O", r);
-    Py_DECREF(r);
-    return res;
+    static const char *const names[] = {"exponent", NULL};
+    PyObject *a[1];
+    if (plpy_parse_req("pow_", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    return PyNumber_InPlacePower(self, a[0], Py_None); /* the in-place operator: self, written */
 }
 
 /* ---- unary ---- */

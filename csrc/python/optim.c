@@ -218,12 +218,22 @@ plpy_adam_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         (amsgrad && unwrap_items(args[4], "max_exp_avg_sqs", n, x, false) < 0)) {
         goto done;
     }
-    PyObject **items = PySequence_Fast_ITEMS(steps_in);
+    /* a tuple snapshot: an item's __float__ may edit a list */
+    PyObject *steps_tuple = PySequence_Tuple(steps_in);
+    if (steps_tuple == NULL) {
+        goto done;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (get_double(items[i], "steps[i]", &steps[i]) < 0) {
+        if (PyTuple_GET_SIZE(steps_tuple) != n ||
+            get_double(PyTuple_GET_ITEM(steps_tuple, i), "steps[i]", &steps[i]) < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "steps must have one number per parameter");
+            }
+            Py_DECREF(steps_tuple);
             goto done;
         }
     }
+    Py_DECREF(steps_tuple);
     if (pl_adam_step(p, g, m, v, amsgrad ? x : NULL, steps, n, &cfg) != PL_OK) {
         plpy_raise();
         goto done;

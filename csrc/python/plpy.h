@@ -35,6 +35,8 @@ extern PyTypeObject *plpy_TensorClass; /* pytorchlite.Tensor (Python subclass), 
 /* The Python object for core tensor t, stealing the caller's reference to t. If t already has
  * a wrapper (t->pyobj), that same object is returned. NULL in gives NULL out (error kept). */
 PyObject *plpy_wrap(pl_tensor *t_steal);
+/* A new object of type (TensorBase or a subclass) for t, which has no wrapper yet; steals t. */
+PyObject *plpy_wrap_as(PyTypeObject *type, pl_tensor *t_steal);
 /* The core tensor of a Tensor object (borrowed), or NULL with TypeError set. */
 pl_tensor *plpy_unwrap(PyObject *obj);
 static inline int
@@ -66,8 +68,19 @@ int plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape);
  * object can be an ndarray), -1 with an exception set. */
 int plpy_numpy_api(int force);
 
-/* torch.tensor(data) with the inferred dtype (new ref). */
+/* torch.tensor(data) with the inferred dtype, or with dtype dt (new ref). */
 PyObject *plpy_tensor_from_data(PyObject *data);
+PyObject *plpy_tensor_from_data_as(PyObject *data, pl_dtype dt);
+/* torch.from_numpy(arr): a tensor sharing arr's memory (new ref), or NULL with TypeError. */
+PyObject *plpy_from_numpy_array(PyObject *arr);
+/* _C.tensor and _C.from_numpy (data.c). */
+PyObject *plpy_f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *plpy_f_from_numpy(PyObject *m, PyObject *arg);
+/* A factory's result wrapped, with requires_grad applied (PyTorch's floating-point rule);
+ * steals t (NULL gives NULL with the core's error raised). */
+PyObject *plpy_finish_factory(pl_tensor *t, PyObject *requires_grad);
+/* 0 when device (a str or torch.device, or None) names the CPU; -1 with RuntimeError else. */
+int plpy_check_device(PyObject *device);
 
 /* torch.Size of a shape (new ref). */
 PyObject *plpy_make_size(int ndim, const int64_t *shape);

@@ -1,6 +1,6 @@
 /* tensor.c — the _C.TensorBase type: lifetime, wrapping core tensors, attributes (getset),
- * the number protocol (operators) and NumPy interop. Methods live in methods.c, indexing in
- * indexing.c. */
+ * construction. Operators live in number.c, methods in methods.c and methods_math.c, indexing
+ * in indexing.c. */
 #include "args.h"
 #include "plpy.h"
 
@@ -9,6 +9,7 @@ PyTypeObject *plpy_TensorClass = NULL;
 PyTypeObject *plpy_SizeClass = NULL;
 pl_dtype plpy_default_dtype = PL_FLOAT32;
 static PyObject *dtype_objects[PL_NUM_DTYPES];
+#define SELF_T(op) (((PlTensorObject *)(op))->t)
 static PyObject *grad_fn_factory = NULL; /* Python callable (name, node capsule) -> object */
 
 /* ---- wrap / unwrap ---- */
@@ -57,6 +58,91 @@ tensor_dealloc(PyObject *op)
     }
     tp->tp_free(op);
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(tp);
+}
+
+/* A new object of `type` (a subclass of TensorBase) for core tensor t, stealing t. Unlike
+ * plpy_wrap, the object is always new: t must not have a wrapper yet. */
+PyObject *
+plpy_wrap_as(PyTypeObject *type, pl_tensor *t)
+{
+    if (!t) return plpy_raise();
+    PlTensorObject *self = (PlTensorObject *)type->tp_alloc(type, 0);
+    if (!self) {
+        pl_tensor_release(t);
+        return NULL;
+    }
+    self->t = t;
+    t->pyobj = self;
+    return (PyObject *)self;
+}
+
+/* The core tensor of PyTorch's legacy constructor torch.Tensor(*args): () -> an empty float32
+ * tensor of shape (0,); (sequence or array) -> float32 data; (Tensor) -> an alias of it;
+ * (*sizes) -> uninitialised float32. New reference, or NULL with an exception set. */
+static pl_tensor *
+legacy_new(PyObject *args, PyObject *kwds)
+{
+    if (kwds && PyDict_GET_SIZE(kwds) > 0) {
+        PyObject *key, *value;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(kwds, &pos, &key, &value)) {
+            if (!PyUnicode_Check(key) || PyUnicode_CompareWithASCIIString(key, "device") != 0) {
+                PyErr_Format(PyExc_TypeError, "new() received an invalid combination of arguments - "
+                             "got an unexpected keyword argument %R; expected (*, torch.device device = None)",
+                             key);
+                return NULL;
+            }
+            if (plpy_check_device(value) < 0) return NULL;
+        }
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n == 0) {
+        int64_t zero = 0;
+        pl_tensor *t = pl_tensor_empty(1, &zero, PL_FLOAT32);
+        if (!t) plpy_raise();
+        return t;
+    }
+    PyObject *first = PyTuple_GET_ITEM(args, 0);
+    if (n == 1 && plpy_is_tensor(first)) {
+        pl_tensor *t = pl_tensor_alias(SELF_T(first));
+        if (!t) plpy_raise();
+        return t;
+    }
+    PyObject *obj;
+    bool is_size = plpy_SizeClass && PyObject_TypeCheck(first, plpy_SizeClass);
+    if (n == 1 && !is_size && !PyLong_Check(first) && PySequence_Check(first)) {
+        if (PyUnicode_Check(first) || PyBytes_Check(first)) {
+            PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(first)->tp_name);
+            return NULL;
+        }
+        obj = plpy_tensor_from_data_as(first, PL_FLOAT32);
+    } else {
+        int64_t shape[PL_MAX_DIMS];
+        int nd = plpy_parse_shape(&PyTuple_GET_ITEM(args, 0), n, shape);
+        if (nd < 0) return NULL;
+        pl_tensor *t = pl_tensor_empty(nd, shape, PL_FLOAT32);
+        if (!t) plpy_raise();
+        return t;
+    }
+    if (!obj) return NULL;
+    pl_tensor *t = pl_tensor_alias(SELF_T(obj)); /* the new tensor's only other owner goes */
+    Py_DECREF(obj);
+    if (!t) plpy_raise();
+    return t;
+}
+
+/* tp_new: every Tensor object holds a valid core tensor from its creation on, so no method
+ * ever sees an empty object (TensorBase.__new__(Tensor), subclasses, object.__new__ refused). */
+static PyObject *
+tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (type == plpy_TensorBase) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Cannot directly construct TensorBase; subclass it and then construct that");
+        return NULL;
+    }
+    pl_tensor *t = legacy_new(args, kwds);
+    return t ? plpy_wrap_as(type, t) : NULL;
 }
 
 /* ---- dtypes ---- */
@@ -118,16 +204,16 @@ int
 plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape)
 {
     if (nargs == 1 && !PyLong_Check(args[0]) && PySequence_Check(args[0]) && !plpy_is_tensor(args[0])) {
-        PyObject *seq = PySequence_Fast(args[0], "size must be a sequence of ints");
+        PyObject *seq = plpy_snapshot(args[0], "size must be a sequence of ints");
         if (!seq) return -1;
-        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        Py_ssize_t n = PyTuple_GET_SIZE(seq);
         if (n > PL_MAX_DIMS) {
             Py_DECREF(seq);
             PyErr_Format(PyExc_RuntimeError, "tensors with more than %d dimensions are not supported", PL_MAX_DIMS);
             return -1;
         }
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
+            PyObject *o = PyTuple_GET_ITEM(seq, i);
             if (PyFloat_Check(o) || !PyIndex_Check(o)) {
                 PyErr_Format(PyExc_TypeError,
                              "empty(): argument 'size' (position 1) must be tuple of ints, but found "
@@ -160,8 +246,6 @@ plpy_parse_shape(PyObject *const *args, Py_ssize_t nargs, int64_t *shape)
 }
 
 /* ---- attributes ---- */
-
-#define SELF_T(op) (((PlTensorObject *)(op))->t)
 
 static PyObject *
 get_shape(PyObject *op, void *c)
@@ -201,7 +285,7 @@ set_requires_grad(PyObject *op, PyObject *v, void *c)
     (void)c;
     pl_tensor *t = SELF_T(op);
     if (!v) {
-        PyErr_SetString(PyExc_TypeError, "can't delete requires_grad");
+        PyErr_SetString(PyExc_RuntimeError, "requires_grad must be a bool"); /* PyTorch's */
         return -1;
     }
     int b = PyObject_IsTrue(v);
@@ -311,8 +395,15 @@ static int
 set_data(PyObject *op, PyObject *v, void *c)
 {
     (void)c;
-    pl_tensor *src = v ? plpy_unwrap(v) : NULL;
-    if (!src) return -1;
+    if (!v) {
+        PyErr_SetString(PyExc_RuntimeError, "Deleting tensor data is not allowed. Delete tensor instead!");
+        return -1;
+    }
+    if (!plpy_is_tensor(v)) {
+        PyErr_Format(PyExc_TypeError, "Variable data has to be a tensor, but got %s", Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    pl_tensor *src = SELF_T(v);
     pl_tensor *t = SELF_T(op);
     /* t takes src's storage and geometry; its identity and autograd flags stay */
     src->storage->refcount++;
@@ -374,249 +465,6 @@ static PyGetSetDef tensor_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-/* ---- number protocol ---- */
-
-static PyObject *
-binary_op(PyObject *a, PyObject *b, pl_binop op, const char *name)
-{
-    bool aw, bw;
-    pl_tensor *ta = NULL, *tb = NULL;
-    if (plpy_is_tensor(a)) {
-        ta = pl_tensor_retain(SELF_T(a));
-        aw = false;
-    } else {
-        ta = plpy_scalar_tensor(a);
-        aw = true;
-    }
-    if (plpy_is_tensor(b)) {
-        tb = pl_tensor_retain(SELF_T(b));
-        bw = false;
-    } else {
-        tb = plpy_scalar_tensor(b);
-        bw = true;
-    }
-    if (!ta || !tb) {
-        pl_tensor_release(ta);
-        pl_tensor_release(tb);
-        if (PyErr_Occurred()) return NULL;
-        Py_RETURN_NOTIMPLEMENTED;
-    }
-    (void)name;
-    pl_tensor *r = pl_binary(op, ta, tb, 1.0, aw, bw);
-    pl_tensor_release(ta);
-    pl_tensor_release(tb);
-    return plpy_wrap(r);
-}
-
-static PyObject *nb_add(PyObject *a, PyObject *b) { return binary_op(a, b, PL_ADD, "add"); }
-static PyObject *nb_sub(PyObject *a, PyObject *b) { return binary_op(a, b, PL_SUB, "sub"); }
-static PyObject *nb_mul(PyObject *a, PyObject *b) { return binary_op(a, b, PL_MUL, "mul"); }
-
-static PyObject *
-nb_truediv(PyObject *a, PyObject *b)
-{
-    if (!plpy_is_tensor(a) && plpy_is_tensor(b)) {
-        /* number / tensor is reciprocal(tensor) * number, as PyTorch computes it */
-        pl_tensor *rec = pl_unary(PL_RECIPROCAL, SELF_T(b));
-        if (!rec) return plpy_raise();
-        pl_tensor *k = plpy_scalar_tensor(a);
-        if (!k) {
-            pl_tensor_release(rec);
-            if (PyErr_Occurred()) return NULL;
-            Py_RETURN_NOTIMPLEMENTED;
-        }
-        pl_tensor *r = pl_binary(PL_MUL, rec, k, 1.0, false, true);
-        pl_tensor_release(rec);
-        pl_tensor_release(k);
-        return plpy_wrap(r);
-    }
-    return binary_op(a, b, PL_DIV, "div");
-}
-
-static PyObject *
-nb_power(PyObject *a, PyObject *b, PyObject *mod)
-{
-    if (mod != Py_None) Py_RETURN_NOTIMPLEMENTED;
-    if (plpy_is_tensor(a) && !plpy_is_tensor(b) && (PyFloat_Check(b) || PyLong_Check(b)) &&
-        !PyBool_Check(b)) {
-        double e = PyFloat_AsDouble(b);
-        if (e == -1.0 && PyErr_Occurred()) return NULL;
-        if (PyLong_Check(b) && e < 0 && !pl_dtype_is_floating(SELF_T(a)->dtype)) {
-            PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
-            return NULL;
-        }
-        return plpy_wrap(pl_pow_scalar(SELF_T(a), e));
-    }
-    return binary_op(a, b, PL_POW, "pow");
-}
-
-static PyObject *
-nb_matmul(PyObject *a, PyObject *b)
-{
-    if (!plpy_is_tensor(a) || !plpy_is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
-    return plpy_wrap(pl_matmul(SELF_T(a), SELF_T(b)));
-}
-
-static PyObject *nb_neg(PyObject *a) { return plpy_wrap(pl_unary(PL_NEG, SELF_T(a))); }
-static PyObject *nb_abs(PyObject *a) { return plpy_wrap(pl_unary(PL_ABS, SELF_T(a))); }
-
-static PyObject *
-nb_pos(PyObject *a)
-{
-    Py_INCREF(a);
-    return a;
-}
-
-static PyObject *
-inplace_op(PyObject *a, PyObject *b, pl_binop op)
-{
-    if (!plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
-    bool bw;
-    pl_tensor *tb = plpy_is_tensor(b) ? pl_tensor_retain(SELF_T(b)) : plpy_scalar_tensor(b);
-    bw = !plpy_is_tensor(b);
-    if (!tb) {
-        if (PyErr_Occurred()) return NULL;
-        Py_RETURN_NOTIMPLEMENTED;
-    }
-    pl_status st = pl_binary_(op, SELF_T(a), tb, 1.0, bw);
-    pl_tensor_release(tb);
-    if (st != PL_OK) return plpy_raise();
-    Py_INCREF(a);
-    return a;
-}
-
-static PyObject *nb_iadd(PyObject *a, PyObject *b) { return inplace_op(a, b, PL_ADD); }
-static PyObject *nb_isub(PyObject *a, PyObject *b) { return inplace_op(a, b, PL_SUB); }
-static PyObject *nb_imul(PyObject *a, PyObject *b) { return inplace_op(a, b, PL_MUL); }
-static PyObject *nb_itruediv(PyObject *a, PyObject *b) { return inplace_op(a, b, PL_DIV); }
-
-static int
-nb_bool(PyObject *a)
-{
-    pl_tensor *t = SELF_T(a);
-    if (t->numel != 1) {
-        if (t->numel == 0) {
-            PyErr_SetString(PyExc_RuntimeError, "Boolean value of Tensor with no values is ambiguous");
-        } else {
-            PyErr_SetString(PyExc_RuntimeError,
-                            "Boolean value of Tensor with more than one value is ambiguous");
-        }
-        return -1;
-    }
-    return pl_tensor_get_double(t, 0) != 0;
-}
-
-static PyObject *
-nb_float(PyObject *a)
-{
-    pl_tensor *t = SELF_T(a);
-    if (t->numel != 1) {
-        PyErr_SetString(PyExc_TypeError, "only one element tensors can be converted to Python scalars");
-        return NULL;
-    }
-    return PyFloat_FromDouble(pl_tensor_get_double(t, 0));
-}
-
-static PyObject *
-nb_int(PyObject *a)
-{
-    pl_tensor *t = SELF_T(a);
-    if (t->numel != 1) {
-        PyErr_SetString(PyExc_TypeError, "only one element tensors can be converted to Python scalars");
-        return NULL;
-    }
-    if (t->dtype == PL_INT64) { /* exact: the one element sits at the view's start */
-        return PyLong_FromLongLong(*(const int64_t *)pl_tensor_data(t));
-    }
-    return PyLong_FromDouble(pl_tensor_get_double(t, 0));
-}
-
-static PyObject *
-nb_index(PyObject *a)
-{
-    pl_tensor *t = SELF_T(a);
-    if (t->numel != 1 || pl_dtype_is_floating(t->dtype)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "only integer tensors of a single element can be converted to an index");
-        return NULL;
-    }
-    return nb_int(a);
-}
-
-static PyObject *
-logical_op(PyObject *a, PyObject *b, int which) /* 0 and, 1 or, 2 xor on bool/int tensors */
-{
-    if (!plpy_is_tensor(a) && !plpy_is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
-    bool aw, bw;
-    pl_tensor *ta = plpy_operand(a, &aw, "bitwise"), *tb = ta ? plpy_operand(b, &bw, "bitwise") : NULL;
-    if (!tb) {
-        pl_tensor_release(ta);
-        return NULL;
-    }
-    if (pl_dtype_is_floating(ta->dtype) || pl_dtype_is_floating(tb->dtype)) {
-        pl_tensor_release(ta);
-        pl_tensor_release(tb);
-        PyErr_SetString(PyExc_RuntimeError, "\"bitwise_and_cpu\" not implemented for 'Float'");
-        return NULL;
-    }
-    pl_tensor *r;
-    if (ta->dtype == PL_BOOL && tb->dtype == PL_BOOL) {
-        r = which == 0 ? pl_binary(PL_MUL, ta, tb, 1, aw, bw)
-            : which == 1 ? pl_binary(PL_ADD, ta, tb, 1, aw, bw) : pl_binary(PL_NE, ta, tb, 1, aw, bw);
-    } else {
-        /* integer bitwise ops through a plain loop */
-        pl_tensor *x = pl_to_dtype(ta, PL_INT64), *y = x ? pl_to_dtype(tb, PL_INT64) : NULL;
-        int nd;
-        int64_t shape[PL_MAX_DIMS];
-        r = NULL;
-        if (y && pl_broadcast_shapes(x->ndim, x->shape, y->ndim, y->shape, &nd, shape) == PL_OK) {
-            pl_tensor *xe = pl_expand(x, nd, shape), *ye = xe ? pl_expand(y, nd, shape) : NULL;
-            r = ye ? pl_tensor_empty(nd, shape, PL_INT64) : NULL;
-            for (int64_t i = 0; r && i < r->numel; i++) {
-                int64_t u = (int64_t)pl_tensor_get_double(xe, i), v = (int64_t)pl_tensor_get_double(ye, i);
-                ((int64_t *)r->storage->data)[i] = which == 0 ? (u & v) : which == 1 ? (u | v) : (u ^ v);
-            }
-            pl_tensor_release(xe);
-            pl_tensor_release(ye);
-        }
-        pl_tensor_release(x);
-        pl_tensor_release(y);
-    }
-    pl_tensor_release(ta);
-    pl_tensor_release(tb);
-    return plpy_wrap(r);
-}
-static PyObject *nb_and(PyObject *a, PyObject *b) { return logical_op(a, b, 0); }
-static PyObject *nb_or(PyObject *a, PyObject *b) { return logical_op(a, b, 1); }
-static PyObject *nb_xor(PyObject *a, PyObject *b) { return logical_op(a, b, 2); }
-
-static PyObject *
-nb_invert(PyObject *a)
-{
-    pl_tensor *t = SELF_T(a);
-    if (t->dtype != PL_BOOL) {
-        PyErr_SetString(PyExc_RuntimeError, "~ is only supported on bool tensors in pytorchlite");
-        return NULL;
-    }
-    pl_tensor *f = pl_tensor_scalar(0, PL_BOOL);
-    pl_tensor *r = f ? pl_binary(PL_EQ, t, f, 1, false, true) : NULL;
-    pl_tensor_release(f);
-    return plpy_wrap(r);
-}
-
-static PyObject *
-tensor_richcompare(PyObject *a, PyObject *b, int op)
-{
-    static const pl_binop map[] = {PL_LT, PL_LE, PL_EQ, PL_NE, PL_GT, PL_GE};
-    if (!plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
-    if (!plpy_is_tensor(b) && !PyNumber_Check(b)) {
-        if (op == Py_EQ) Py_RETURN_FALSE;
-        if (op == Py_NE) Py_RETURN_TRUE;
-        Py_RETURN_NOTIMPLEMENTED;
-    }
-    return binary_op(a, b, map[op], "compare");
-}
-
 static Py_ssize_t
 tensor_len(PyObject *op)
 {
@@ -633,8 +481,6 @@ tensor_hash(PyObject *op)
 {
     return _Py_HashPointer(op);
 }
-
-/* ---- buffer protocol: read-write view of contiguous data (NumPy's np.asarray) ---- */
 
 static PyObject *
 tensor_iter(PyObject *op)
@@ -665,32 +511,11 @@ sq_item(PyObject *op, Py_ssize_t i)
 
 static PyType_Slot tensor_slots[] = {
     {Py_tp_dealloc, tensor_dealloc},
+    {Py_tp_new, tensor_new},
     {Py_tp_getset, tensor_getset},
     {Py_tp_methods, NULL}, /* filled in at init */
-    {Py_tp_richcompare, tensor_richcompare},
     {Py_tp_hash, tensor_hash},
     {Py_tp_iter, tensor_iter},
-    {Py_nb_add, nb_add},
-    {Py_nb_subtract, nb_sub},
-    {Py_nb_multiply, nb_mul},
-    {Py_nb_true_divide, nb_truediv},
-    {Py_nb_power, nb_power},
-    {Py_nb_matrix_multiply, nb_matmul},
-    {Py_nb_negative, nb_neg},
-    {Py_nb_positive, nb_pos},
-    {Py_nb_absolute, nb_abs},
-    {Py_nb_inplace_add, nb_iadd},
-    {Py_nb_inplace_subtract, nb_isub},
-    {Py_nb_inplace_multiply, nb_imul},
-    {Py_nb_inplace_true_divide, nb_itruediv},
-    {Py_nb_bool, nb_bool},
-    {Py_nb_float, nb_float},
-    {Py_nb_int, nb_int},
-    {Py_nb_index, nb_index},
-    {Py_nb_and, nb_and},
-    {Py_nb_or, nb_or},
-    {Py_nb_xor, nb_xor},
-    {Py_nb_invert, nb_invert},
     {Py_mp_length, tensor_len},
     {Py_mp_subscript, plpy_tensor_getitem},
     {Py_mp_ass_subscript, plpy_tensor_setitem},
@@ -704,6 +529,7 @@ static PyMemberDef tensor_members[] = {
 };
 
 extern PyMethodDef plpy_tensor_math_methods[];
+extern PyType_Slot plpy_number_slots[]; /* number.c */
 
 /* The type's one method table: methods.c's entries followed by methods_math.c's. Lives as
  * long as the process (types keep pointers into it). */
@@ -736,6 +562,7 @@ plpy_tensor_type_init(PyObject *module)
     PyType_Slot slots[64];
     int n = 0;
     for (PyType_Slot *s = tensor_slots; s->slot; s++) slots[n++] = *s;
+    for (PyType_Slot *s = plpy_number_slots; s->slot; s++) slots[n++] = *s;
     slots[n++] = (PyType_Slot){Py_tp_members, tensor_members};
     slots[n] = (PyType_Slot){0, NULL};
     PyType_Spec spec = {

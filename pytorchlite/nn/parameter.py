@@ -14,6 +14,9 @@ class Parameter(torch.Tensor):
     always a leaf.
     """
 
+    # Results of operations on a Parameter are plain Tensors (never Parameters), as in PyTorch.
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
             data = torch.empty(0)
@@ -34,12 +37,6 @@ class Parameter(torch.Tensor):
 
     def __reduce_ex__(self, proto):
         return (_rebuild_parameter, (self.data, self.requires_grad, OrderedDict()))
-
-
-# Results of operations on a Parameter are plain Tensors (never Parameters), as in PyTorch.
-_disabled = getattr(torch._C, "_disabled_torch_function_impl", None)
-if _disabled is not None:
-    Parameter.__torch_function__ = _disabled
 
 
 def _parameter_printer():

@@ -479,7 +479,10 @@ pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped
     }
     pl_tensor *ins[2] = {a, b};
     if (pl_needs_grad(ins, 2)) {
-        pl_tensor *r = pl_binary(op, a, b, alpha, false, b_wrapped);
+        /* from a copy of a: a backward that saved a (pow, mul) needs the values a had */
+        pl_tensor *old = pl_clone(a);
+        pl_tensor *r = old ? pl_binary(op, old, b, alpha, false, b_wrapped) : NULL;
+        pl_tensor_release(old);
         if (!r) return pl_error_status();
         st = pl_rebase_inplace(a, r);
         pl_tensor_release(r);
