@@ -255,7 +255,8 @@ from . import random  # noqa: E402
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
-         "load": "serialization", "einsum": "_einsum", "testing": None}
+         "load": "serialization", "einsum": "_einsum", "testing": None,
+         "from_dlpack": "utils.dlpack"}
 
 
 def __getattr__(name):
