@@ -17,8 +17,6 @@
 #include "dlpack.h"
 #include "plpy.h"
 
-#include "../core/ops.h"
-
 /* ---- dtypes: the one table (adding a dtype to the core is a line here) ---- */
 
 static const struct {
