@@ -252,10 +252,14 @@ def bmm(input, mat2):  # noqa: A002
 # ---- random streams; printing and the submodules load on first use ----
 from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
+from . import _torch_docs  # noqa: E402
+
+_torch_docs.attach(globals())
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
-         "load": "serialization", "einsum": "_einsum", "testing": None}
+         "load": "serialization", "einsum": "_einsum", "testing": None,
+         "from_dlpack": "utils.dlpack"}
 
 
 def __getattr__(name):

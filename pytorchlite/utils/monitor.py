@@ -57,6 +57,19 @@ class ParameterMonitor:
     Warnings (:class:`GradientWarning`, one per parameter and problem per record): nan or inf
     in a parameter or its gradient; ``grad_norm > explode_threshold`` ("exploding");
     ``grad_norm < vanish_threshold`` ("vanishing").
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> monitor = ParameterMonitor(model)
+        >>> model(torch.ones(4, 3)).sum().backward()
+        >>> record = monitor.record(0)
+        >>> list(monitor.history)
+        ['weight', 'bias']
+        >>> monitor.history["bias"][0]["grad_mean"]
+        4.0
+        >>> monitor
+        ParameterMonitor(every='epoch', parameters=2, records=1)
     """
 
     def __init__(self, model, every="epoch", *, explode_threshold=1e3, vanish_threshold=1e-7,

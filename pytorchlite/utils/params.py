@@ -20,6 +20,12 @@ def count_parameters(model):
     """The guide's counts: ``{"total", "trainable", "non_trainable"}`` numbers of elements.
 
     A parameter shared by several modules is counted once (``parameters()`` yields it once).
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 2))
+        >>> count_parameters(model)
+        {'total': 262, 'trainable': 262, 'non_trainable': 0}
     """
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -68,13 +74,31 @@ def freeze(model, patterns, *, strict=True):
     """Sets ``requires_grad=False`` on the parameters matching ``patterns`` (a string or a list;
     see the module's doc). Returns the names that changed (those already frozen are not
     listed). With ``strict`` (default), a pattern matching nothing raises ValueError: a typo
-    would otherwise leave the layer training."""
+    would otherwise leave the layer training.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 2))
+        >>> freeze(model, ["0"])
+        ['0.weight', '0.bias']
+        >>> count_parameters(model)
+        {'total': 262, 'trainable': 42, 'non_trainable': 220}
+    """
     return _set(model, patterns, False, strict)
 
 
 def unfreeze(model, patterns, *, strict=True):
     """Sets ``requires_grad=True`` on the parameters matching ``patterns``; returns the names
-    that changed."""
+    that changed.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 2))
+        >>> freeze(model, "*")
+        ['0.weight', '0.bias', '2.weight', '2.bias']
+        >>> unfreeze(model, "*.bias")
+        ['0.bias', '2.bias']
+    """
     return _set(model, patterns, True, strict)
 
 
