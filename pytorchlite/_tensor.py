@@ -473,14 +473,24 @@ class Tensor(_C.TensorBase):
 
         return self._numpy_binary(other, _np.floor_divide)
 
+    def _floating_with(self, other):
+        # whether self op other computes in a floating dtype (the core's remainder/fmod path)
+        if self.dtype.is_floating_point:
+            return True
+        return other.dtype.is_floating_point if isinstance(other, Tensor) else isinstance(other, float)
+
     def remainder(self, other):
         import numpy as _np
 
+        if self._floating_with(other):
+            return self._remainder(other)
         return self._numpy_binary(other, _np.remainder)
 
     def fmod(self, other):
         import numpy as _np
 
+        if self._floating_with(other):
+            return self._fmod(other)
         return self._numpy_binary(other, _np.fmod)
 
     def __floordiv__(self, other):
@@ -494,8 +504,11 @@ class Tensor(_C.TensorBase):
         return self.remainder(other)
 
     def __rmod__(self, other):
-        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self) \
-            if not isinstance(other, Tensor) else other.remainder(self)
+        if isinstance(other, Tensor):
+            return other.remainder(self)
+        if self._floating_with(other):
+            return self._rremainder(other)
+        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self)
 
     def __ifloordiv__(self, other):
         return self.copy_(self.floor_divide(other))

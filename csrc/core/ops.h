@@ -46,10 +46,18 @@ pl_status pl_check_inplace(pl_tensor *t);
 /* PyTorch's internal-overlap check for ops that read what they write (add_, exp_, copy_...):
  * a dim of size > 1 with stride 0 (an expanded view) is an error. fill_/zero_ skip it. */
 pl_status pl_check_no_overlap(const pl_tensor *t);
+/* PyTorch's partial-overlap check between an in-place op's written-to tensor and one input:
+ * the same memory with the same strides (a.add_(a)) is fine, dense views whose byte ranges
+ * meet otherwise (a[1:].add_(a[:-1])) are an error. Non-dense views are not checked (PyTorch
+ * gives up on them too). */
+pl_status pl_check_no_partial_overlap(const pl_tensor *out, const pl_tensor *in);
 
 /* ---- elementwise (ops/elementwise.c) ---- */
 typedef enum pl_binop {
     PL_ADD, PL_SUB, PL_MUL, PL_DIV, PL_POW, PL_MAXIMUM, PL_MINIMUM,
+    /* floating only (integer operands are the binding's): remainder (sign of b), fmod (sign of
+     * a), and the floor / trunc quotients their gradients need */
+    PL_REMAINDER, PL_FMOD, PL_DIV_FLOOR, PL_DIV_TRUNC,
     PL_EQ, PL_NE, PL_LT, PL_LE, PL_GT, PL_GE, PL_NUM_BINOPS
 } pl_binop;
 /* a op b with broadcasting; alpha scales b for ADD/SUB. a_wrapped/b_wrapped: the operand is a

@@ -239,6 +239,24 @@ ARITH(ge, PL_GE, false)
 ARITH(maximum, PL_MAXIMUM, false)
 ARITH(minimum, PL_MINIMUM, false)
 
+/* remainder / fmod of floating operands (the Python methods handle integer ones):
+ * _remainder(other), _fmod(other), and the reflected _rremainder(number) / _rfmod(number). */
+static PyObject *
+mod_op(PyObject *self, PyObject *other, pl_binop op, bool reflected)
+{
+    bool w;
+    pl_tensor *b = plpy_operand(other, &w, op == PL_FMOD ? "fmod" : "remainder");
+    if (!b) return NULL;
+    pl_tensor *r = reflected ? pl_binary(op, b, T(self), 1.0, w, false)
+                             : pl_binary(op, T(self), b, 1.0, false, w);
+    pl_tensor_release(b);
+    return plpy_wrap(r);
+}
+static PyObject *m_remainder(PyObject *self, PyObject *o) { return mod_op(self, o, PL_REMAINDER, false); }
+static PyObject *m_fmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, false); }
+static PyObject *m_rremainder(PyObject *self, PyObject *o) { return mod_op(self, o, PL_REMAINDER, true); }
+static PyObject *m_rfmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, true); }
+
 static PyObject *
 m_pow(ARGS)
 {
@@ -255,6 +273,11 @@ m_pow(ARGS)
 static PyObject *
 m_pow_(ARGS)
 {
+    /* pow_ writes the out-of-place result back: check the exponent's overlap first */
+    if (nargs >= 1 && plpy_is_tensor(args[0]) &&
+        pl_check_no_partial_overlap(T(self), T(args[0])) != PL_OK) {
+        return plpy_raise();
+    }
     PyObject *r = m_pow(self, args, nargs, kwnames);
     if (!r) return NULL;
     PyObject *res = PyObject_CallMethod(self, "copy_", "O", r);
@@ -415,6 +438,10 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("ge", m_ge),
     M_KW("maximum", m_maximum),
     M_KW("minimum", m_minimum),
+    M_O("_remainder", m_remainder),
+    M_O("_fmod", m_fmod),
+    M_O("_rremainder", m_rremainder),
+    M_O("_rfmod", m_rfmod),
     M_KW("pow", m_pow),
     M_KW("pow_", m_pow_),
     M_UNARY(neg),

@@ -268,8 +268,8 @@ var_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     /* var: g * 2 * (x - mean) / (N - correction); std: g * (x - mean) / (std * (N - correction)) */
     pl_tensor *x = pl_node_saved(node, 0);
     pl_tensor *mean = pl_node_saved(node, 1);
-    pl_tensor *res = node->saved[2] ? pl_node_saved(node, 2) : NULL;
-    if (!x || !mean || (node->saved[2] && !res)) return pl_error_status();
+    pl_tensor *res = pl_node_has_saved(node, 2) ? pl_node_saved(node, 2) : NULL;
+    if (!x || !mean || (pl_node_has_saved(node, 2) && !res)) return pl_error_status();
     double denom = node->scalars[1];
     pl_tensor *dev = pl_binary(PL_SUB, x, mean, 1, false, false);
     pl_tensor *ge = dev ? expand_back(g, node) : NULL;

@@ -143,8 +143,8 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_unop op = (pl_unop)node->ints[0];
     pl_tensor *x = NULL, *y = NULL, *r = NULL, *t1 = NULL, *t2 = NULL;
     /* slot 0: the input, slot 1: the result (only what the op needs is saved) */
-    if (node->saved[0] && !(x = pl_node_saved(node, 0))) return pl_error_status();
-    if (node->saved[1] && !(y = pl_node_saved(node, 1))) return pl_error_status();
+    if (pl_node_has_saved(node, 0) && !(x = pl_node_saved(node, 0))) return pl_error_status();
+    if (pl_node_has_saved(node, 1) && !(y = pl_node_saved(node, 1))) return pl_error_status();
     switch (op) {
     case PL_NEG: r = pl_unary(PL_NEG, g); break;
     case PL_EXP: r = pl_binary(PL_MUL, g, y, 1, false, false); break;
