@@ -312,18 +312,18 @@ class Tensor(_C.TensorBase):
         return self * self
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        if p in ("fro", 2, 2.0):
-            s = (self * self).sum(dim=dim, keepdim=keepdim) if dim is not None else (self * self).sum()
-            return s.sqrt()
-        if p in (1, 1.0):
-            a = self.abs()
-            return a.sum(dim=dim, keepdim=keepdim) if dim is not None else a.sum()
-        if p == float("inf"):
-            a = self.abs()
-            return a.max() if dim is None else a.max(dim=dim, keepdim=keepdim)[0]
-        a = self.abs() ** p
-        s = a.sum(dim=dim, keepdim=keepdim) if dim is not None else a.sum()
-        return s ** (1.0 / p)
+        """The vector p-norm over ``dim`` (all elements by default), as ``linalg.vector_norm``.
+
+        Note: ``p="nuc"`` (the nuclear norm) is not supported.
+        """
+        if isinstance(p, str):
+            if p != "fro":
+                raise NotImplementedError(f"pytorchlite does not support norm(p={p!r})")
+            p = 2.0  # the Frobenius norm of any dims is the 2-norm of their elements
+        src = self if dtype is None else self.to(dtype)
+        if isinstance(dim, int):
+            dim = (dim,)
+        return src._vector_norm(float(p), dim, keepdim)
 
     def all(self, dim=None, keepdim=False):
         b = self.bool()

@@ -94,6 +94,8 @@ pl_tensor *pl_max_all(pl_tensor *a, bool is_min);
 pl_status pl_max_dim(pl_tensor *a, int64_t dim, bool keepdim, bool is_min, pl_tensor **values,
                      pl_tensor **indices);
 pl_tensor *pl_argmax(pl_tensor *a, bool all, int64_t dim, bool keepdim, bool is_min);
+/* torch.linalg.vector_norm(a, p, dims, keepdim) (ops/norm.c): p may be +-inf or 0; floating a. */
+pl_tensor *pl_vector_norm(pl_tensor *a, double p, const int64_t *dims, int ndims, bool keepdim);
 /* Sums grad (shape g) down to shape (ndim, shape), for broadcast gradients; no autograd. */
 pl_tensor *pl_sum_to(pl_tensor *g, int ndim, const int64_t *shape);
 

@@ -60,6 +60,25 @@ m_sum(ARGS)
     return plpy_wrap(pl_sum(src, dims, n, keep));
 }
 
+/* _vector_norm(ord, dim=None, keepdim=False): the core of Tensor.norm / linalg.vector_norm */
+static PyObject *
+m_vector_norm(ARGS)
+{
+    static const char *const names[] = {"ord", "dim", "keepdim", NULL};
+    PyObject *a[3];
+    if (plpy_parse("_vector_norm", args, nargs, kwnames, names, a) < 0) return NULL;
+    double ord;
+    bool keep;
+    if (plpy_as_double(a[0], 2.0, &ord) < 0 || plpy_as_bool(a[2], false, &keep) < 0) return NULL;
+    int64_t dims[PL_MAX_DIMS];
+    int n = -1;
+    if (a[1] && a[1] != Py_None) {
+        n = plpy_as_dims(a[1], dims, PL_MAX_DIMS);
+        if (n < 0) return NULL;
+    }
+    return plpy_wrap(pl_vector_norm(T(self), ord, dims, n, keep));
+}
+
 static PyObject *
 m_mean(ARGS)
 {
@@ -411,6 +430,7 @@ m_gelu(PyObject *self, PyObject *arg)
 
 PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("sum", m_sum),
+    M_KW("_vector_norm", m_vector_norm),
     M_KW("mean", m_mean),
     M_KW("var", m_var),
     M_KW("std", m_std),
