@@ -568,12 +568,25 @@ class Tensor(_C.TensorBase):
 
     def median(self, dim=None, keepdim=False):
         """The lower of the two middle values for an even count, as PyTorch."""
+        floating = self.dtype.is_floating_point
         if dim is None:
             flat = self.reshape(-1)
+            if floating and flat.numel() > 0:
+                nans = flat != flat
+                if nans.any():  # PyTorch: a nan anywhere is the median
+                    return flat[nans.long().argmax()]
             return flat.sort()[0][(flat.numel() - 1) // 2]
         vals, idx = self.sort(dim=dim)
         k = (self.shape[dim] - 1) // 2
         v, i = vals.narrow(dim, k, 1), idx.narrow(dim, k, 1)
+        if floating and self.numel() > 0:
+            # a slice holding a nan has median nan, at the index of its first nan
+            nans = (self != self).long()
+            has_nan = nans.max(dim=dim, keepdim=True)[0] > 0
+            if has_nan.any():
+                first = nans.argmax(dim=dim, keepdim=True)
+                v = _C.where(has_nan, _C.full((), float("nan"), dtype=self.dtype), v)
+                i = _C.where(has_nan, first, i)
         if not keepdim:
             v, i = v.squeeze(dim), i.squeeze(dim)
         return _minmax_like("median", v, i)

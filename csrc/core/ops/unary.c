@@ -414,9 +414,10 @@ typedef struct {
         const T *a = (const T *)p[1];                                                        \
         for (int64_t i = 0; i < n; i++) {                                                    \
             T x = a[i * sa];                                                                 \
+            /* a nan input stays nan; a nan bound makes every result nan, as in PyTorch */    \
             if (x == x) {                                                                    \
-                if (c->has_min && x < lo) x = lo;                                            \
-                if (c->has_max && x > hi) x = hi;                                            \
+                if (c->has_min && !(x >= lo)) x = lo;                                        \
+                if (c->has_max && !(x <= hi)) x = hi;                                        \
             }                                                                                \
             out[i * so] = x;                                                                 \
         }                                                                                    \
