@@ -342,3 +342,158 @@ def test_integer_remainder_is_unchanged():
     assert (i % 2.5).tolist() == [0.5, 1.0, 2.0]
     with pytest.raises(RuntimeError):
         i % 0
+
+
+# ---- 5. norm gradients at zero ----
+
+INF = float("inf")
+NORM_PS = [2, 1, INF, -INF, 3, 0.5, 1.5, 0, -1, "fro"]
+NORM_DIMS = [(None, False), (1, False), (1, True), (0, False), ((0, 1), True), (-1, False)]
+
+
+def _norm_case(T, p, dim, keep):
+    x = T.tensor([[0.0, 0.0, 0.0], [1.0, -2.0, 2.0]], requires_grad=True)
+    n = x.norm(p, dim, keepdim=keep)
+    (n * T.arange(1.0, n.numel() + 1).reshape(n.shape)).sum().backward()
+    return type(n.grad_fn).__name__, tuple(n.shape), np.asarray(n.tolist()), grads(x)
+
+
+@pytest.mark.parametrize("dim,keep", NORM_DIMS)
+@pytest.mark.parametrize("p", NORM_PS)
+def test_norm_values_and_grads_match_torch(p, dim, keep):
+    pt = pytest.importorskip("torch")
+    mine, theirs = _norm_case(torch, p, dim, keep), _norm_case(pt, p, dim, keep)
+    assert mine[:2] == theirs[:2]
+    np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-5)
+    assert_same_grads(mine[3], theirs[3])
+
+
+@pytest.mark.parametrize("p", [2, 1, INF, 3, 1.5, 0.5, "fro"])
+def test_norm_grad_at_zero_is_zero_not_nan(p):
+    x = torch.zeros(2, 3, requires_grad=True)
+    n = x.norm(p)
+    assert n.item() == 0.0 and type(n.grad_fn).__name__ == "LinalgVectorNormBackward0"
+    n.backward()
+    assert x.grad.tolist() == [[0.0] * 3] * 2
+    x = torch.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    x.norm(p, dim=1).sum().backward()
+    g = np.asarray(x.grad.tolist())
+    assert np.all(np.isfinite(g)) and np.all(g[0] == 0)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, 1.5])
+def test_norm_grad_against_central_differences(p):
+    a = np.array([[0.3, -1.2, 2.0], [1.5, 0.7, -0.4]])
+    x = torch.tensor(a, requires_grad=True)
+    x.norm(p, dim=1).sum().backward()
+    (num,) = numeric_grad(lambda v: float((np.abs(v) ** p).sum(1).__pow__(1 / p).sum()), [a.copy()])
+    np.testing.assert_allclose(x.grad.numpy(), num, atol=1e-6)
+
+
+def test_inf_norms_split_the_gradient_over_ties():
+    x = torch.tensor([[3.0, -3.0, 1.0], [0.0, 2.0, -2.0]], requires_grad=True)
+    x.norm(INF, 1).sum().backward()
+    assert x.grad.tolist() == [[0.5, -0.5, 0.0], [0.0, 0.5, -0.5]]
+    x.grad = None
+    x.norm(-INF).backward()  # the smallest |x| is the 0.0
+    assert x.grad.abs().sum().item() == 0.0
+    assert torch.tensor([1.0, -1.0, 0.5]).norm(-INF).item() == 0.5
+    assert torch.tensor([[1.0, -3.0], [2.0, 0.5]]).norm(-INF, 1).tolist() == [1.0, 0.5]
+
+
+def test_p0_norm_counts_and_has_no_gradient():
+    x = torch.tensor([0.0, 1.5, -2.0], requires_grad=True)
+    n = x.norm(0)
+    assert n.item() == 2.0
+    n.backward()
+    assert x.grad is None
+
+
+def test_norm_rejects_integers_like_torch():
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor as input. Got Long"):
+        torch.tensor([1, 2]).norm()
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, INF, 3.0])
+def test_normalize_grads_with_a_zero_row_match_torch(p):
+    pt = pytest.importorskip("torch")
+    res = []
+    for T in (torch, pt):
+        x = T.tensor([[0.0, 0.0, 0.0], [1.0, -2.0, 2.0]], requires_grad=True)
+        y = T.nn.functional.normalize(x, p=p, dim=1)
+        (y * T.tensor([1.0, 2.0, 3.0])).sum().backward()
+        res.append((np.asarray(y.tolist()), np.asarray(x.grad.tolist())))
+    for a, b in zip(res[0], res[1]):
+        assert np.all(np.isfinite(a))
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+# ---- 6. nan and int64 edge cases ----
+
+NAN = float("nan")
+EDGE_EXPRS = [
+    "x.median()", "m.median()", "m.median(0)", "m.median(1)", "m.median(1, keepdim=True)",
+    "T.tensor([1., NAN]).median(0)", "T.tensor([4., 1., 3., 2.]).median()",
+    "T.tensor([4., 1., 3., 2.]).view(2, 2).median(1)",
+    "x.clamp(0, 2)", "x.clamp(min=NAN)", "x.clamp(max=NAN)", "x.clamp(NAN, NAN)",
+    "x.clamp(min=NAN, max=5)", "x.double().clamp(min=NAN)", "x.clamp(1.5, 1.0)",
+    "T.tensor([2**53, 2**53 + 1, 2**53 - 1]).argmax()",
+    "T.tensor([2**53 + 1, 2**53, 2**53 + 1]).argmin()",
+    "T.tensor([2**53, 2**53 + 1]).max()", "T.tensor([-2**53, -2**53 - 1]).min()",
+    "big.max(1)", "big.min(1)", "big.argmax(1)", "big.argmin(0)", "big.max(0, keepdim=True)",
+    "T.tensor([2**63 - 1, 2**63 - 2]).max()", "T.tensor([-2**63, -2**63 + 1]).argmin()",
+    "T.tensor([2**63 - 2, 2**63 - 1]).argmax()", "T.tensor([2**63 - 2, 2**63 - 1]).max(0)",
+    "T.tensor([3, 2**53 + 1, 2**53]).median()", "T.tensor([True, False]).argmax()",
+    "T.tensor([1., -1., 0.]).norm(-float('inf'))",
+]
+
+
+def _edge(T, expr):
+    env = {"T": T, "NAN": NAN, "x": T.tensor([1.0, NAN, 3.0, 2.0, 0.5]),
+           "m": T.tensor([[1.0, NAN, 3.0], [2.0, 0.5, 4.0], [NAN, NAN, 1.0]]),
+           "big": T.tensor([[2**53, 2**53 + 1], [2**62 + 1, 2**62]])}
+
+    def run(T):
+        r = eval(expr, env)
+        parts = r if isinstance(r, tuple) else (r,)
+        return [(str(p.dtype), str(p.tolist())) for p in parts]
+    return outcome(run, T)
+
+
+@pytest.mark.parametrize("expr", EDGE_EXPRS)
+def test_nan_and_int64_edge_cases_match_torch(expr):
+    pt = pytest.importorskip("torch")
+    assert _edge(torch, expr) == _edge(pt, expr)
+
+
+def test_int64_max_min_along_a_dim_are_exact():
+    v = [[2**53, 2**53 + 1, 2**53 - 1], [2**62 + 1, 2**62, -2**63]]
+    t = torch.tensor(v)
+    vals, idx = t.max(1)
+    assert vals.tolist() == [max(r) for r in v]
+    assert idx.tolist() == [r.index(max(r)) for r in v]
+    vals, idx = t.min(1)
+    assert vals.tolist() == [min(r) for r in v]
+    assert idx.tolist() == [r.index(min(r)) for r in v]
+    assert t.argmax().item() == 3 and t.argmin().item() == 5
+    assert t.max().item() == 2**62 + 1 and t.min().item() == -2**63
+
+
+def test_median_of_nan_holding_slices_is_nan_at_the_first_nan():
+    m = torch.tensor([[1.0, NAN, 3.0, NAN], [2.0, 0.5, 4.0, 1.0]])
+    vals, idx = m.median(1)
+    assert math.isnan(vals[0].item()) and idx[0].item() == 1
+    assert vals[1].item() == 1.0 and idx[1].item() == 3
+    assert math.isnan(m.median().item())
+    assert m[1].median().item() == 1.0
+
+
+def test_clamp_with_nan_bound_is_nan_and_nan_input_stays_nan():
+    x = torch.tensor([1.0, NAN, 3.0])
+    assert all(math.isnan(v) for v in x.clamp(min=NAN).tolist())
+    assert all(math.isnan(v) for v in x.clamp(max=NAN).tolist())
+    r = x.clamp(0.0, 2.0).tolist()
+    assert r[0] == 1.0 and math.isnan(r[1]) and r[2] == 2.0
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    w.clamp(min=NAN).sum().backward()
+    assert w.grad.tolist() == [0.0, 0.0]

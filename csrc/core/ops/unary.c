@@ -417,7 +417,7 @@ typedef struct {
             /* a nan input stays nan; a nan bound makes every result nan, as in PyTorch */    \
             if (x == x) {                                                                    \
                 if (c->has_min && !(x >= lo)) x = lo;                                        \
-                if (c->has_max && !(x <= hi)) x = hi;                                        \
+                if (c->has_max && x == x && !(x <= hi)) x = hi;                              \
             }                                                                                \
             out[i * so] = x;                                                                 \
         }                                                                                    \
