@@ -511,9 +511,11 @@ class Tensor(_C.TensorBase):
         return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self)
 
     def __ifloordiv__(self, other):
+        self._check_overlap(other)
         return self.copy_(self.floor_divide(other))
 
     def __imod__(self, other):
+        self._check_overlap(other)
         return self.copy_(self.remainder(other))
 
     def _numpy_unary(self, fn):

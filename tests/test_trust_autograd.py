@@ -248,7 +248,8 @@ OVERLAPS = [
     "a[1:].pow_(a[:-1])", "a[1:].add_(a[:-1], alpha=2)", "a[1:].copy_(a[:-1])",
     "a[:3].add_(a[2:5])", "a[:2].add_(a[1:2])", "a[:4].view(2, 2).add_(a[2:].view(2, 2))",
     "a.view(2, 3).add_(a.view(2, 3)[0])", "a[1:].__iadd__(a[:-1])", "a[1:].__imul__(a[:-1])",
-    "a.__setitem__(slice(1, None), a[:-1])",
+    "a.__setitem__(slice(1, None), a[:-1])", "a[1:].__imod__(a[:-1])",
+    "a[1:].__ifloordiv__(a[:-1])",
 ]
 ALLOWED = [
     "a.add_(a)", "a.copy_(a)", "a.mul_(a)", "a[::2].add_(a[1::2])", "a[:3].add_(a[3:])",

@@ -276,6 +276,17 @@ static PyObject *m_fmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL
 static PyObject *m_rremainder(PyObject *self, PyObject *o) { return mod_op(self, o, PL_REMAINDER, true); }
 static PyObject *m_rfmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, true); }
 
+/* _check_overlap(other): the partial-overlap check of an in-place op that the Python layer
+ * writes as copy_ of an out-of-place result (%=, //=); a non-tensor other passes */
+static PyObject *
+m_check_overlap(PyObject *self, PyObject *other)
+{
+    if (plpy_is_tensor(other) && pl_check_no_partial_overlap(T(self), T(other)) != PL_OK) {
+        return plpy_raise();
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 m_pow(ARGS)
 {
@@ -462,6 +473,7 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_O("_fmod", m_fmod),
     M_O("_rremainder", m_rremainder),
     M_O("_rfmod", m_rfmod),
+    M_O("_check_overlap", m_check_overlap),
     M_KW("pow", m_pow),
     M_KW("pow_", m_pow_),
     M_UNARY(neg),
