@@ -528,26 +528,24 @@ class Tensor(_C.TensorBase):
         return _C.from_numpy(res.reshape(tuple(self.shape)))
 
     def floor(self):
-        import numpy as _np
-
-        return self._numpy_unary(_np.floor)
+        return self._floor() if self.dtype.is_floating_point else self.clone()
 
     def ceil(self):
-        import numpy as _np
-
-        return self._numpy_unary(_np.ceil)
+        return self._ceil() if self.dtype.is_floating_point else self.clone()
 
     def trunc(self):
-        import numpy as _np
-
-        return self._numpy_unary(_np.trunc)
+        return self._trunc() if self.dtype.is_floating_point else self.clone()
 
     def round(self, decimals=0):
+        """Half to even, as PyTorch.
+
+        Note: with ``decimals`` the result has no grad_fn (PyTorch's RoundBackward1 is zero).
+        """
         import numpy as _np
 
         if decimals:
             return self._numpy_unary(lambda a: _np.round(a * 10.0 ** decimals) / 10.0 ** decimals)
-        return self._numpy_unary(_np.round)
+        return self._round() if self.dtype.is_floating_point else self.clone()
 
     def frac(self):
         return self - self.trunc()

@@ -92,6 +92,7 @@ GRAPHS = {
     "normalize": lambda T, x, y: T.nn.functional.normalize(x.view(2, 3)).sum(),
     "remainder": lambda T, x, y: (x % y).sum(),
     "fmod": lambda T, x, y: x.fmod(y).sum(),
+    "rounding": lambda T, x, y: (x.floor() + x.ceil() + x.trunc() + x.round() + x).sum(),
 }
 
 
@@ -498,3 +499,18 @@ def test_clamp_with_nan_bound_is_nan_and_nan_input_stays_nan():
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     w.clamp(min=NAN).sum().backward()
     assert w.grad.tolist() == [0.0, 0.0]
+
+
+# ---- rounding keeps the graph (a zero gradient, as PyTorch's FloorBackward0...) ----
+
+@pytest.mark.parametrize("op", ["floor", "ceil", "trunc", "round"])
+def test_rounding_ops_record_a_zero_gradient(op):
+    x = torch.tensor([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -0.2, 0.7], requires_grad=True)
+    y = getattr(x, op)()
+    assert y.requires_grad and type(y.grad_fn).__name__ == op.capitalize() + "Backward0"
+    np.testing.assert_array_equal(y.detach().numpy(), getattr(np, "round" if op == "round" else op)(
+        x.detach().numpy()))  # NumPy's round is half to even too
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0] * 8
+    i = torch.tensor([3, -4])
+    assert getattr(i, op)().tolist() == [3, -4] and getattr(i, op)().dtype == torch.int64

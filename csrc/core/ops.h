@@ -69,7 +69,9 @@ pl_status pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool
 
 typedef enum pl_unop {
     PL_NEG, PL_EXP, PL_LOG, PL_SQRT, PL_ABS, PL_RELU, PL_SIGMOID, PL_TANH, PL_SIN, PL_COS,
-    PL_RSQRT, PL_RECIPROCAL, PL_SIGN, PL_LOG1P, PL_EXPM1, PL_SQUARE_UNUSED, PL_NUM_UNOPS
+    PL_RSQRT, PL_RECIPROCAL, PL_SIGN, PL_LOG1P, PL_EXPM1, PL_SQUARE_UNUSED,
+    PL_FLOOR, PL_CEIL, PL_TRUNC, PL_ROUND, /* floating only; zero gradient */
+    PL_NUM_UNOPS
 } pl_unop;
 pl_tensor *pl_unary(pl_unop op, pl_tensor *a);
 pl_status pl_unary_(pl_unop op, pl_tensor *a);

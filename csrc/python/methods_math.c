@@ -343,6 +343,11 @@ UNARY(reciprocal, PL_RECIPROCAL)
 UNARY(sign, PL_SIGN)
 UNARY(log1p, PL_LOG1P)
 UNARY(expm1, PL_EXPM1)
+/* floating floor/ceil/trunc/round (the Python methods keep integer tensors as they are) */
+UNARY(_floor, PL_FLOOR)
+UNARY(_ceil, PL_CEIL)
+UNARY(_trunc, PL_TRUNC)
+UNARY(_round, PL_ROUND)
 
 static int
 clamp_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
@@ -491,6 +496,10 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_UNARY(sign),
     M_UNARY(log1p),
     M_UNARY(expm1),
+    M_UNARY(_floor),
+    M_UNARY(_ceil),
+    M_UNARY(_trunc),
+    M_UNARY(_round),
     M_NOARGS("negative", m_neg),
     M_NOARGS("erf", m_erf),
     M_O("_gelu", m_gelu),
