@@ -292,7 +292,7 @@ def test_overlap_verdicts_match_torch(expr):
 
 MOD_EXPRS = ["x % 2", "x % y", "x.remainder(y)", "torch.remainder(x, 2)", "x % -1.5",
              "x.fmod(2.5)", "x.fmod(y)", "torch.fmod(x, y)", "x % y.detach()",
-             "x.detach() % y", "x.double() % y", "2 % x"]
+             "x.detach() % y", "x.double() % y", "2 % x", "torch.remainder(2.0, x)"]
 
 
 def _mod_inputs(T):
