@@ -164,6 +164,20 @@ def test_second_backward_does_not_crash_the_process():
     assert r.stdout.strip() == "RuntimeError"
 
 
+def test_backward_through_a_subgraph_released_by_another_root_raises():
+    x = torch.tensor([0.2, 0.5], requires_grad=True)
+    y = x.exp()
+    a, b = y.sum(), (y * 2).sum()
+    a.backward()
+    with pytest.raises(RuntimeError, match=SECOND_BACKWARD):
+        b.backward()
+    x2 = torch.tensor([0.2, 0.5], requires_grad=True)
+    y2 = x2.exp()
+    y2.sum().backward(retain_graph=True)
+    (y2 * 2).sum().backward()  # retained: the second root may still use it
+    np.testing.assert_allclose(x2.grad.numpy(), 3 * np.exp([0.2, 0.5]), rtol=1e-6)
+
+
 def test_graph_without_saved_tensors_can_backward_twice():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = (x + 1).sum()
