@@ -528,3 +528,50 @@ def test_rounding_ops_record_a_zero_gradient(op):
     assert x.grad.tolist() == [0.0] * 8
     i = torch.tensor([3, -4])
     assert getattr(i, op)().tolist() == [3, -4] and getattr(i, op)().dtype == torch.int64
+
+
+# ---- the new paths free what they allocate ----
+
+def test_new_paths_do_not_grow_the_process():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    import gc
+    import os
+    if "asan" in os.environ.get("LD_PRELOAD", ""):
+        pytest.skip("RSS is meaningless under AddressSanitizer")
+
+    def rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096
+
+    def step():
+        x = torch.randn(256, 256, requires_grad=True)  # 256 KiB: one leaked per step shows
+        y = torch.randn(256, 256).abs() + 0.5
+        y.requires_grad_(True)
+        out = (x.norm(2, 1).sum() + x.norm(float("inf")) + x.norm(3, 0, keepdim=True).sum()
+               + (x % y).sum() + x.fmod(y).sum() + x.floor().sum() + x.exp().sum())
+        out.backward()
+        try:
+            out.backward()
+        except RuntimeError:
+            pass
+        a = torch.arange(65536.0)
+        try:
+            a[1:].add_(a[:-1])
+        except RuntimeError:
+            pass
+        try:
+            a[:] = x.sum()
+        except NotImplementedError:
+            pass
+        a.view(256, 256).max(1)
+        torch.arange(65536).view(256, 256).max(1)
+
+    for _ in range(10):
+        step()
+    gc.collect()
+    before = rss()
+    for _ in range(100):
+        step()
+    gc.collect()
+    assert rss() - before < 12 * 2 ** 20
