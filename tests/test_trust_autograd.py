@@ -575,3 +575,97 @@ def test_new_paths_do_not_grow_the_process():
         step()
     gc.collect()
     assert rss() - before < 12 * 2 ** 20
+
+
+# ---- clamp with tensor bounds keeps the bounds' graph ----
+
+CLAMP_TENSOR_EXPRS = ["x.clamp(min=lo)", "x.clamp(max=hi)", "x.clamp(lo, hi)", "x.clamp(hi, lo)",
+                      "torch.clamp(x, lo, hi)", "x.clamp(min=w)", "x.clamp(w, hi)",
+                      "x.clamp(min=lo.view(5, 1))", "x.detach().clamp(min=lo)", "x.clip(lo, hi)",
+                      "x.clamp(min=torch.tensor([NAN, 0.0, 0.0, 0.0, 0.0]))",
+                      "x.clamp(min=lo, max=0.6)", "x.clone().clamp_(lo, hi)",
+                      "torch.zeros(5).clamp_(min=lo)", "torch.zeros(5).clamp_(min=lo.view(5, 1))"]
+
+
+def _clamp_case(T, expr):
+    x = T.tensor([0.1, 0.5, 0.9, 0.3, 0.7], requires_grad=True)
+    lo = T.tensor([0.2, 0.5, 0.1, 0.4, 0.9], requires_grad=True)
+    hi = T.tensor([0.8, 0.4, 0.5, 0.35, 1.0], requires_grad=True)
+    w = T.tensor(0.35, requires_grad=True)
+
+    def run(T):
+        r = eval(expr, {"torch": T, "x": x, "lo": lo, "hi": hi, "w": w, "NAN": NAN})
+        (r * T.arange(1.0, r.numel() + 1).reshape(r.shape)).sum().backward()
+        return type(r.grad_fn).__name__, str(r.tolist()), str(grads(x, lo, hi, w))
+    res = outcome(run, T)
+    return res[:1] if res[0] == "TypeError" else res  # the TypeError messages differ
+
+
+@pytest.mark.parametrize("expr", CLAMP_TENSOR_EXPRS)
+def test_clamp_with_tensor_bounds_matches_torch(expr):
+    pt = pytest.importorskip("torch")
+    assert _clamp_case(torch, expr) == _clamp_case(pt, expr)
+
+
+def test_clamp_with_a_grad_requiring_bound_passes_it_the_gradient():
+    x = torch.tensor([0.1, 0.5, 0.9], requires_grad=True)
+    w = torch.tensor(0.3, requires_grad=True)
+    r = x.clamp(min=w)
+    assert r.tolist() == pytest.approx([0.3, 0.5, 0.9])
+    assert type(r.grad_fn).__name__ == "ClampBackward0"
+    (r * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.item() == 1.0 and x.grad.tolist() == [0.0, 2.0, 3.0]
+    a = torch.arange(6.0)
+    with pytest.raises(RuntimeError, match="some elements of the input tensor"):
+        a[1:].clamp_(min=a[:-1])
+
+
+# ---- in-place ops on a non-leaf keep the values their backward needs ----
+
+INPLACE_ON_NONLEAF = {
+    "clamp_": lambda T, t, y: t.clamp_(0.2, 0.6),
+    "log_": lambda T, t, y: t.log_(),
+    "sin_": lambda T, t, y: t.sin_(),
+    "abs_": lambda T, t, y: t.abs_(),
+    "exp_": lambda T, t, y: t.exp_(),
+    "mul_": lambda T, t, y: t.mul_(y),
+    "div_": lambda T, t, y: t.div_(y),
+    "mul_self": lambda T, t, y: t.mul_(t),
+    "clamp_tensor_": lambda T, t, y: t.clamp_(min=y * 0.1),
+    "chain": lambda T, t, y: t.log_().mul_(y).sin_(),
+}
+
+
+def _inplace_case(T, name):
+    x = T.tensor([0.1, 0.5, 0.9], requires_grad=True)
+    y = T.tensor([2.0, 3.0, 4.0], requires_grad=True)
+    t = x * 1
+    INPLACE_ON_NONLEAF[name](T, t, y)
+    (t * T.tensor([1.0, 2.0, 3.0])).sum().backward()
+    return type(t.grad_fn).__name__, np.asarray(t.tolist()), grads(x, y)
+
+
+@pytest.mark.parametrize("name", sorted(set(INPLACE_ON_NONLEAF) - {"mul_self"}))
+def test_inplace_on_a_non_leaf_backward_works(name):
+    kind, values, g = _inplace_case(torch, name)
+    assert g[0] is not None
+    pt = pytest.importorskip("torch")
+    kind_t, values_t, g_t = _inplace_case(pt, name)
+    assert kind == kind_t
+    np.testing.assert_allclose(values, values_t, rtol=1e-6)
+    assert_same_grads(g, g_t)
+
+
+def test_inplace_whose_other_operand_is_self_raises_like_torch():
+    # t.mul_(t): the saved other operand is t itself, which the write modifies
+    with pytest.raises(RuntimeError, match="which is output 0 of Mul, is at version 1"):
+        _inplace_case(torch, "mul_self")
+
+
+def test_inplace_after_the_value_was_saved_elsewhere_still_raises():
+    x = torch.tensor([0.1, 0.5, 0.9], requires_grad=True)
+    t = x * 1
+    u = t.sin()  # saves t
+    t.exp_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        u.sum().backward()

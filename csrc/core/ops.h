@@ -79,6 +79,12 @@ pl_status pl_unary_(pl_unop op, pl_tensor *a);
 pl_tensor *pl_pow_scalar(pl_tensor *a, double exponent);
 pl_tensor *pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max);
 pl_status pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max);
+/* clamp with tensor bounds (ops/clamp_tensor.c): min / max may be NULL (absent) and broadcast;
+ * *_wrapped: the bound is a Python number (type promotion). Records ClampBackward0. */
+pl_tensor *pl_clamp_tensor(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max,
+                           bool max_wrapped);
+pl_status pl_clamp_tensor_(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max,
+                           bool max_wrapped);
 pl_tensor *pl_leaky_relu(pl_tensor *a, double slope);
 pl_tensor *pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b);
 /* erf (ErfBackward0; integer input gives the default float dtype) and GELU, exact or with

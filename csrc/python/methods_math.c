@@ -349,36 +349,60 @@ UNARY(_ceil, PL_CEIL)
 UNARY(_trunc, PL_TRUNC)
 UNARY(_round, PL_ROUND)
 
-static int
-clamp_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-           bool *hmin, double *vmin, bool *hmax, double *vmax)
+/* clamp(min, max) with a tensor bound: both bounds as core tensors (NULL when absent, a
+ * number wrapped). Returns the op's result (new ref) or, in place, self; NULL with an error. */
+static PyObject *
+clamp_tensor_call(PyObject *self, PyObject *bmin, PyObject *bmax, bool inplace)
 {
-    static const char *const names[] = {"min", "max", NULL};
-    PyObject *a[2];
-    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return -1;
-    *hmin = a[0] && a[0] != Py_None;
-    *hmax = a[1] && a[1] != Py_None;
-    if (plpy_as_double(a[0], 0, vmin) < 0 || plpy_as_double(a[1], 0, vmax) < 0) return -1;
-    return 0;
+    pl_tensor *b[2] = {NULL, NULL};
+    bool w[2] = {false, false};
+    PyObject *src[2] = {bmin, bmax};
+    for (int k = 0; k < 2; k++) {
+        if (!src[k] || src[k] == Py_None) continue;
+        b[k] = plpy_operand(src[k], &w[k], inplace ? "clamp_" : "clamp");
+        if (!b[k]) {
+            pl_tensor_release(b[0]);
+            return NULL;
+        }
+    }
+    PyObject *r;
+    if (inplace) {
+        r = ret_self_or_raise(self, pl_clamp_tensor_(T(self), b[0], w[0], b[1], w[1]));
+    } else {
+        r = plpy_wrap(pl_clamp_tensor(T(self), b[0], w[0], b[1], w[1]));
+    }
+    pl_tensor_release(b[0]);
+    pl_tensor_release(b[1]);
+    return r;
 }
 
 static PyObject *
-m_clamp(ARGS)
+clamp_any(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool inplace)
 {
-    bool hmin, hmax;
+    static const char *const names[] = {"min", "max", NULL};
+    const char *fname = inplace ? "clamp_" : "clamp";
+    PyObject *a[2];
+    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return NULL;
+    bool t0 = a[0] && plpy_is_tensor(a[0]), t1 = a[1] && plpy_is_tensor(a[1]);
+    if (t0 || t1) {
+        bool n0 = a[0] && a[0] != Py_None && !t0, n1 = a[1] && a[1] != Py_None && !t1;
+        if (n0 || n1) { /* PyTorch has no overload mixing a Tensor and a number bound */
+            PyErr_Format(PyExc_TypeError,
+                         "%s() received an invalid combination of arguments - got a Tensor and a "
+                         "number as min and max; pass both as Tensors or both as numbers", fname);
+            return NULL;
+        }
+        return clamp_tensor_call(self, a[0], a[1], inplace);
+    }
+    bool hmin = a[0] && a[0] != Py_None, hmax = a[1] && a[1] != Py_None;
     double vmin, vmax;
-    if (clamp_args("clamp", args, nargs, kwnames, &hmin, &vmin, &hmax, &vmax) < 0) return NULL;
+    if (plpy_as_double(a[0], 0, &vmin) < 0 || plpy_as_double(a[1], 0, &vmax) < 0) return NULL;
+    if (inplace) return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
     return plpy_wrap(pl_clamp(T(self), hmin, vmin, hmax, vmax));
 }
 
-static PyObject *
-m_clamp_(ARGS)
-{
-    bool hmin, hmax;
-    double vmin, vmax;
-    if (clamp_args("clamp_", args, nargs, kwnames, &hmin, &vmin, &hmax, &vmax) < 0) return NULL;
-    return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
-}
+static PyObject *m_clamp(ARGS) { return clamp_any(self, args, nargs, kwnames, false); }
+static PyObject *m_clamp_(ARGS) { return clamp_any(self, args, nargs, kwnames, true); }
 
 /* ---- products and softmax ---- */
 

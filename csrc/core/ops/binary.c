@@ -516,6 +516,18 @@ pl_rebase_inplace(pl_tensor *a, pl_tensor *result)
                             "in-place operations on views of tensors that require grad are not "
                             "supported by pytorchlite; use an out-of-place operation instead");
     }
+    /* The ops that come here save their self input in slot 0. When the backward reads it, the
+     * write below would replace those values: keep a copy, as PyTorch saves an in-place op's
+     * original self. Other slots aliasing a (a.mul_(a)) stay checked, and raise as PyTorch's do. */
+    pl_node *n = result->grad_fn;
+    pl_tensor *s = n ? n->saved[0] : NULL;
+    if (s && s->storage == a->storage) {
+        pl_tensor *keep = pl_clone(s);
+        if (!keep) return pl_error_status();
+        pl_tensor_release(s);
+        n->saved[0] = keep;
+        n->saved_version[0] = keep->storage->version;
+    }
     pl_status st = pl_copy_raw(a, result);
     if (st != PL_OK) return st;
     pl_tensor_bump_version(a);
