@@ -633,6 +633,9 @@ INPLACE_ON_NONLEAF = {
     "mul_self": lambda T, t, y: t.mul_(t),
     "clamp_tensor_": lambda T, t, y: t.clamp_(min=y * 0.1),
     "chain": lambda T, t, y: t.log_().mul_(y).sin_(),
+    "pow_": lambda T, t, y: t.pow_(3),
+    "pow_tensor": lambda T, t, y: t.pow_(y),
+    "pow_keyword": lambda T, t, y: t.pow_(exponent=0.5),
 }
 
 

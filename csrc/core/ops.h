@@ -77,6 +77,7 @@ pl_tensor *pl_unary(pl_unop op, pl_tensor *a);
 pl_status pl_unary_(pl_unop op, pl_tensor *a);
 /* x ** exponent with PyTorch's special cases. */
 pl_tensor *pl_pow_scalar(pl_tensor *a, double exponent);
+pl_status pl_pow_scalar_(pl_tensor *a, double exponent); /* in place */
 pl_tensor *pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max);
 pl_status pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max);
 /* clamp with tensor bounds (ops/clamp_tensor.c): min / max may be NULL (absent) and broadcast;

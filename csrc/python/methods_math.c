@@ -303,9 +303,22 @@ m_pow(ARGS)
 static PyObject *
 m_pow_(ARGS)
 {
-    /* pow_ writes the out-of-place result back: check the exponent's overlap first */
-    if (nargs >= 1 && plpy_is_tensor(args[0]) &&
-        pl_check_no_partial_overlap(T(self), T(args[0])) != PL_OK) {
+    static const char *const names[] = {"exponent", NULL};
+    PyObject *e;
+    if (plpy_parse("pow_", args, nargs, kwnames, names, &e) < 0) return NULL;
+    if (e && pl_dtype_is_floating(T(self)->dtype)) {
+        /* floating self: the core's in-place forms (they keep the graph as PyTorch does) */
+        if (plpy_is_tensor(e)) {
+            return ret_self_or_raise(self, pl_binary_(PL_POW, T(self), T(e), 1.0, false));
+        }
+        if ((PyFloat_Check(e) || PyLong_Check(e)) && !PyBool_Check(e)) {
+            double v = PyFloat_AsDouble(e);
+            if (v == -1.0 && PyErr_Occurred()) return NULL;
+            return ret_self_or_raise(self, pl_pow_scalar_(T(self), v));
+        }
+    }
+    /* otherwise pow_ writes the out-of-place result back: check the exponent's overlap first */
+    if (e && plpy_is_tensor(e) && pl_check_no_partial_overlap(T(self), T(e)) != PL_OK) {
         return plpy_raise();
     }
     PyObject *r = m_pow(self, args, nargs, kwnames);

@@ -416,6 +416,25 @@ pl_pow_scalar(pl_tensor *a, double e)
     return out;
 }
 
+/* a.pow_(e): the result replaces a (and its history, when recorded) */
+pl_status
+pl_pow_scalar_(pl_tensor *a, double e)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st == PL_OK) st = pl_check_no_overlap(a);
+    if (st != PL_OK) return st;
+    pl_tensor *r = pl_pow_scalar(a, e);
+    if (!r) return pl_error_status();
+    if (r->grad_fn) {
+        st = pl_rebase_inplace(a, r);
+    } else {
+        st = pl_copy_raw(a, r);
+        if (st == PL_OK) pl_tensor_bump_version(a);
+    }
+    pl_tensor_release(r);
+    return st;
+}
+
 /* ---- clamp, leaky_relu, where ---- */
 
 typedef struct {
