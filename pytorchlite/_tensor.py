@@ -304,7 +304,8 @@ class Tensor(_C.TensorBase):
         Note: written as ``copy_`` of the result, so a tensor in a graph gets CopyBackwards
         as its grad_fn rather than PyTorch's ErfBackward0.
         """
-        return self.copy_(self.erf())
+        src = self.clone() if self.requires_grad else self  # erf's backward reads the old value
+        return self.copy_(src.erf())
 
     def square(self):
         if self.dtype == _dt.bool:
@@ -516,7 +517,8 @@ class Tensor(_C.TensorBase):
 
     def __imod__(self, other):
         self._check_overlap(other)
-        return self.copy_(self.remainder(other))
+        src = self.clone() if self.requires_grad else self  # the backward may read the old value
+        return self.copy_(src.remainder(other))
 
     def _numpy_unary(self, fn):
         import numpy as _np
