@@ -231,7 +231,15 @@ argsort = Tensor.argsort
 topk = Tensor.topk
 gather = Tensor.gather
 floor_divide = Tensor.floor_divide
-remainder = Tensor.remainder
+
+
+def remainder(input, other):  # noqa: A002 - torch's argument name
+    """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):
+        return other.__rmod__(input)
+    return Tensor.remainder(input, other)
+
+
 fmod = Tensor.fmod
 floor = Tensor.floor
 ceil = Tensor.ceil

@@ -393,7 +393,8 @@ class Tensor(_C.TensorBase):
         Note: written as ``copy_`` of the result, so a tensor in a graph gets CopyBackwards
         as its grad_fn rather than PyTorch's ErfBackward0.
         """
-        return self.copy_(self.erf())
+        src = self.clone() if self.requires_grad else self  # erf's backward reads the old value
+        return self.copy_(src.erf())
 
     def square(self):
         if self.dtype == _dt.bool:
@@ -401,18 +402,18 @@ class Tensor(_C.TensorBase):
         return self * self
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        if p in ("fro", 2, 2.0):
-            s = (self * self).sum(dim=dim, keepdim=keepdim) if dim is not None else (self * self).sum()
-            return s.sqrt()
-        if p in (1, 1.0):
-            a = self.abs()
-            return a.sum(dim=dim, keepdim=keepdim) if dim is not None else a.sum()
-        if p == float("inf"):
-            a = self.abs()
-            return a.max() if dim is None else a.max(dim=dim, keepdim=keepdim)[0]
-        a = self.abs() ** p
-        s = a.sum(dim=dim, keepdim=keepdim) if dim is not None else a.sum()
-        return s ** (1.0 / p)
+        """The vector p-norm over ``dim`` (all elements by default), as ``linalg.vector_norm``.
+
+        Note: ``p="nuc"`` (the nuclear norm) is not supported.
+        """
+        if isinstance(p, str):
+            if p != "fro":
+                raise NotImplementedError(f"pytorchlite does not support norm(p={p!r})")
+            p = 2.0  # the Frobenius norm of any dims is the 2-norm of their elements
+        src = self if dtype is None else self.to(dtype)
+        if isinstance(dim, int):
+            dim = (dim,)
+        return src._vector_norm(float(p), dim, keepdim)
 
     def all(self, dim=None, keepdim=False):
         b = self.bool()
@@ -565,14 +566,24 @@ class Tensor(_C.TensorBase):
 
         return self._numpy_binary(other, _np.floor_divide)
 
+    def _floating_with(self, other):
+        # whether self op other computes in a floating dtype (the core's remainder/fmod path)
+        if self.dtype.is_floating_point:
+            return True
+        return other.dtype.is_floating_point if isinstance(other, Tensor) else isinstance(other, float)
+
     def remainder(self, other):
         import numpy as _np
 
+        if self._floating_with(other):
+            return self._remainder(other)
         return self._numpy_binary(other, _np.remainder)
 
     def fmod(self, other):
         import numpy as _np
 
+        if self._floating_with(other):
+            return self._fmod(other)
         return self._numpy_binary(other, _np.fmod)
 
     def __floordiv__(self, other):
@@ -586,14 +597,20 @@ class Tensor(_C.TensorBase):
         return self.remainder(other)
 
     def __rmod__(self, other):
-        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self) \
-            if not isinstance(other, Tensor) else other.remainder(self)
+        if isinstance(other, Tensor):
+            return other.remainder(self)
+        if self._floating_with(other):
+            return self._rremainder(other)
+        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self)
 
     def __ifloordiv__(self, other):
+        self._check_overlap(other)
         return self.copy_(self.floor_divide(other))
 
     def __imod__(self, other):
-        return self.copy_(self.remainder(other))
+        self._check_overlap(other)
+        src = self.clone() if self.requires_grad else self  # the backward may read the old value
+        return self.copy_(src.remainder(other))
 
     def _numpy_unary(self, fn):
         import numpy as _np
@@ -605,26 +622,24 @@ class Tensor(_C.TensorBase):
         return _C.from_numpy(res.reshape(tuple(self.shape)))
 
     def floor(self):
-        import numpy as _np
-
-        return self._numpy_unary(_np.floor)
+        return self._floor() if self.dtype.is_floating_point else self.clone()
 
     def ceil(self):
-        import numpy as _np
-
-        return self._numpy_unary(_np.ceil)
+        return self._ceil() if self.dtype.is_floating_point else self.clone()
 
     def trunc(self):
-        import numpy as _np
-
-        return self._numpy_unary(_np.trunc)
+        return self._trunc() if self.dtype.is_floating_point else self.clone()
 
     def round(self, decimals=0):
+        """Half to even, as PyTorch.
+
+        Note: with ``decimals`` the result has no grad_fn (PyTorch's RoundBackward1 is zero).
+        """
         import numpy as _np
 
         if decimals:
             return self._numpy_unary(lambda a: _np.round(a * 10.0 ** decimals) / 10.0 ** decimals)
-        return self._numpy_unary(_np.round)
+        return self._round() if self.dtype.is_floating_point else self.clone()
 
     def frac(self):
         return self - self.trunc()
@@ -649,12 +664,25 @@ class Tensor(_C.TensorBase):
 
     def median(self, dim=None, keepdim=False):
         """The lower of the two middle values for an even count, as PyTorch."""
+        floating = self.dtype.is_floating_point
         if dim is None:
             flat = self.reshape(-1)
+            if floating and flat.numel() > 0:
+                nans = flat != flat
+                if nans.any():  # PyTorch: a nan anywhere is the median
+                    return flat[nans.long().argmax()]
             return flat.sort()[0][(flat.numel() - 1) // 2]
         vals, idx = self.sort(dim=dim)
         k = (self.shape[dim] - 1) // 2
         v, i = vals.narrow(dim, k, 1), idx.narrow(dim, k, 1)
+        if floating and self.numel() > 0:
+            # a slice holding a nan has median nan, at the index of its first nan
+            nans = (self != self).long()
+            has_nan = nans.max(dim=dim, keepdim=True)[0] > 0
+            if has_nan.any():
+                first = nans.argmax(dim=dim, keepdim=True)
+                v = _C.where(has_nan, _C.full((), float("nan"), dtype=self.dtype), v)
+                i = _C.where(has_nan, first, i)
         if not keepdim:
             v, i = v.squeeze(dim), i.squeeze(dim)
         return _minmax_like("median", v, i)

@@ -93,6 +93,7 @@ pl_node_save(pl_node *node, int i, const pl_tensor *t)
     }
     node->saved[i] = alias;
     node->saved_version[i] = t->storage->version;
+    node->saved_mask |= (uint8_t)(1u << i);
     return PL_OK;
 }
 

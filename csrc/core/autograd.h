@@ -44,6 +44,7 @@ struct pl_node {
     pl_tensor *saved[PL_NODE_MAX_SAVED]; /* owned; aliases without history */
     uint32_t saved_version[PL_NODE_MAX_SAVED];
     const char *saved_owner_name[PL_NODE_MAX_SAVED]; /* for the in-place error message */
+    uint8_t saved_mask;  /* bit i: slot i was filled by pl_node_save (kept after release) */
     bool saved_released; /* freed after a backward without retain_graph */
     double scalars[4];
     int64_t ints[2 * PL_MAX_DIMS + 2];
@@ -73,6 +74,13 @@ pl_status pl_node_save(pl_node *node, int i, const pl_tensor *t);
 /* The saved tensor in slot i (borrowed), or NULL with PyTorch's error if it was released by
  * a previous backward or modified in place since it was saved. */
 pl_tensor *pl_node_saved(pl_node *node, int i);
+/* Whether the op saved something in slot i. Stays true after a backward released the slot, so
+ * a backward asks this (never saved[i] != NULL) and then pl_node_saved raises PyTorch's error. */
+static inline bool
+pl_node_has_saved(const pl_node *node, int i)
+{
+    return (node->saved_mask >> i) & 1u;
+}
 /* Makes out the output of node: sets grad_fn (steals node) and requires_grad. */
 void pl_node_attach(pl_tensor *out, pl_node *node_steal);
 void pl_node_release(pl_node *node);

@@ -46,10 +46,18 @@ pl_status pl_check_inplace(pl_tensor *t);
 /* PyTorch's internal-overlap check for ops that read what they write (add_, exp_, copy_...):
  * a dim of size > 1 with stride 0 (an expanded view) is an error. fill_/zero_ skip it. */
 pl_status pl_check_no_overlap(const pl_tensor *t);
+/* PyTorch's partial-overlap check between an in-place op's written-to tensor and one input:
+ * the same memory with the same strides (a.add_(a)) is fine, dense views whose byte ranges
+ * meet otherwise (a[1:].add_(a[:-1])) are an error. Non-dense views are not checked (PyTorch
+ * gives up on them too). */
+pl_status pl_check_no_partial_overlap(const pl_tensor *out, const pl_tensor *in);
 
 /* ---- elementwise (ops/elementwise.c) ---- */
 typedef enum pl_binop {
     PL_ADD, PL_SUB, PL_MUL, PL_DIV, PL_POW, PL_MAXIMUM, PL_MINIMUM,
+    /* floating only (integer operands are the binding's): remainder (sign of b), fmod (sign of
+     * a), and the floor / trunc quotients their gradients need */
+    PL_REMAINDER, PL_FMOD, PL_DIV_FLOOR, PL_DIV_TRUNC,
     PL_EQ, PL_NE, PL_LT, PL_LE, PL_GT, PL_GE, PL_NUM_BINOPS
 } pl_binop;
 /* a op b with broadcasting; alpha scales b for ADD/SUB. a_wrapped/b_wrapped: the operand is a
@@ -61,14 +69,23 @@ pl_status pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool
 
 typedef enum pl_unop {
     PL_NEG, PL_EXP, PL_LOG, PL_SQRT, PL_ABS, PL_RELU, PL_SIGMOID, PL_TANH, PL_SIN, PL_COS,
-    PL_RSQRT, PL_RECIPROCAL, PL_SIGN, PL_LOG1P, PL_EXPM1, PL_SQUARE_UNUSED, PL_NUM_UNOPS
+    PL_RSQRT, PL_RECIPROCAL, PL_SIGN, PL_LOG1P, PL_EXPM1, PL_SQUARE_UNUSED,
+    PL_FLOOR, PL_CEIL, PL_TRUNC, PL_ROUND, /* floating only; zero gradient */
+    PL_NUM_UNOPS
 } pl_unop;
 pl_tensor *pl_unary(pl_unop op, pl_tensor *a);
 pl_status pl_unary_(pl_unop op, pl_tensor *a);
 /* x ** exponent with PyTorch's special cases. */
 pl_tensor *pl_pow_scalar(pl_tensor *a, double exponent);
+pl_status pl_pow_scalar_(pl_tensor *a, double exponent); /* in place */
 pl_tensor *pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max);
 pl_status pl_clamp_(pl_tensor *a, bool has_min, double min, bool has_max, double max);
+/* clamp with tensor bounds (ops/clamp_tensor.c): min / max may be NULL (absent) and broadcast;
+ * *_wrapped: the bound is a Python number (type promotion). Records ClampBackward0. */
+pl_tensor *pl_clamp_tensor(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max,
+                           bool max_wrapped);
+pl_status pl_clamp_tensor_(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max,
+                           bool max_wrapped);
 pl_tensor *pl_leaky_relu(pl_tensor *a, double slope);
 pl_tensor *pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b);
 /* erf (ErfBackward0; integer input gives the default float dtype) and GELU, exact or with
@@ -86,6 +103,8 @@ pl_tensor *pl_max_all(pl_tensor *a, bool is_min);
 pl_status pl_max_dim(pl_tensor *a, int64_t dim, bool keepdim, bool is_min, pl_tensor **values,
                      pl_tensor **indices);
 pl_tensor *pl_argmax(pl_tensor *a, bool all, int64_t dim, bool keepdim, bool is_min);
+/* torch.linalg.vector_norm(a, p, dims, keepdim) (ops/norm.c): p may be +-inf or 0; floating a. */
+pl_tensor *pl_vector_norm(pl_tensor *a, double p, const int64_t *dims, int ndims, bool keepdim);
 /* Sums grad (shape g) down to shape (ndim, shape), for broadcast gradients; no autograd. */
 pl_tensor *pl_sum_to(pl_tensor *g, int ndim, const int64_t *shape);
 

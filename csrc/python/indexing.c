@@ -359,6 +359,18 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
         adv_clear(&adv);
         return -1;
     }
+    if (pl_grad_enabled() && src->requires_grad && pl_dtype_is_floating(t->dtype)) {
+        /* PyTorch records CopySlices / IndexPutBackward0 here; writing the values alone would
+         * silently drop the value's graph */
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "pytorchlite does not support assigning a tensor that requires grad into "
+                        "another tensor (autograd through index assignment is not implemented); "
+                        "build the result out of place, e.g. with torch.cat or torch.where");
+        pl_tensor_release(v);
+        pl_tensor_release(src);
+        adv_clear(&adv);
+        return -1;
+    }
     pl_status st;
     /* a tensor value must have the destination's dtype, except a 0-dim one under one mask */
     bool mask_fill = adv.n == 1 && adv.t[0]->dtype == PL_BOOL && src->ndim == 0;
@@ -368,7 +380,8 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
                           "the destination and %s for the source.",
                           plpy_dtype_title(t->dtype), plpy_dtype_title(src->dtype));
     } else if (adv.n == 0) {
-        st = pl_copy_raw(v, src);
+        st = pl_check_no_partial_overlap(v, src);
+        if (st == PL_OK) st = pl_copy_raw(v, src);
     } else if (is_leading_select(&adv) && adv.t[0]->ndim <= 1) {
         st = pl_index_put_(v, adv.t[0], src);
     } else {

@@ -230,6 +230,15 @@ static PyObject *
 m_fill_(PyObject *self, PyObject *arg)
 {
     double v;
+    if (plpy_is_tensor(arg) && T(arg)->requires_grad && pl_grad_enabled() &&
+        pl_dtype_is_floating(T(self)->dtype)) {
+        /* PyTorch records FillBackward with an edge to the value; reading it as a number would
+         * drop that graph */
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "pytorchlite does not support fill_ with a tensor value that requires "
+                        "grad; use torch.where or an out-of-place expression instead");
+        return NULL;
+    }
     if (plpy_as_double(arg, 0, &v) < 0) return NULL;
     return ret_self_or_raise(self, pl_fill_(T(self), v));
 }

@@ -60,6 +60,25 @@ m_sum(ARGS)
     return plpy_wrap(pl_sum(src, dims, n, keep));
 }
 
+/* _vector_norm(ord, dim=None, keepdim=False): the core of Tensor.norm / linalg.vector_norm */
+static PyObject *
+m_vector_norm(ARGS)
+{
+    static const char *const names[] = {"ord", "dim", "keepdim", NULL};
+    PyObject *a[3];
+    if (plpy_parse("_vector_norm", args, nargs, kwnames, names, a) < 0) return NULL;
+    double ord;
+    bool keep;
+    if (plpy_as_double(a[0], 2.0, &ord) < 0 || plpy_as_bool(a[2], false, &keep) < 0) return NULL;
+    int64_t dims[PL_MAX_DIMS];
+    int n = -1;
+    if (a[1] && a[1] != Py_None) {
+        n = plpy_as_dims(a[1], dims, PL_MAX_DIMS);
+        if (n < 0) return NULL;
+    }
+    return plpy_wrap(pl_vector_norm(T(self), ord, dims, n, keep));
+}
+
 static PyObject *
 m_mean(ARGS)
 {
@@ -247,6 +266,35 @@ ARITH(ge, PL_GE, false)
 ARITH(maximum, PL_MAXIMUM, false)
 ARITH(minimum, PL_MINIMUM, false)
 
+/* remainder / fmod of floating operands (the Python methods handle integer ones):
+ * _remainder(other), _fmod(other), and the reflected _rremainder(number) / _rfmod(number). */
+static PyObject *
+mod_op(PyObject *self, PyObject *other, pl_binop op, bool reflected)
+{
+    bool w;
+    pl_tensor *b = plpy_operand(other, &w, op == PL_FMOD ? "fmod" : "remainder");
+    if (!b) return NULL;
+    pl_tensor *r = reflected ? pl_binary(op, b, T(self), 1.0, w, false)
+                             : pl_binary(op, T(self), b, 1.0, false, w);
+    pl_tensor_release(b);
+    return plpy_wrap(r);
+}
+static PyObject *m_remainder(PyObject *self, PyObject *o) { return mod_op(self, o, PL_REMAINDER, false); }
+static PyObject *m_fmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, false); }
+static PyObject *m_rremainder(PyObject *self, PyObject *o) { return mod_op(self, o, PL_REMAINDER, true); }
+static PyObject *m_rfmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, true); }
+
+/* _check_overlap(other): the partial-overlap check of an in-place op that the Python layer
+ * writes as copy_ of an out-of-place result (%=, //=); a non-tensor other passes */
+static PyObject *
+m_check_overlap(PyObject *self, PyObject *other)
+{
+    if (plpy_is_tensor(other) && pl_check_no_partial_overlap(T(self), T(other)) != PL_OK) {
+        return plpy_raise();
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 m_pow(ARGS)
 {
@@ -297,37 +345,66 @@ UNARY(reciprocal, PL_RECIPROCAL)
 UNARY(sign, PL_SIGN)
 UNARY(log1p, PL_LOG1P)
 UNARY(expm1, PL_EXPM1)
+/* floating floor/ceil/trunc/round (the Python methods keep integer tensors as they are) */
+UNARY(_floor, PL_FLOOR)
+UNARY(_ceil, PL_CEIL)
+UNARY(_trunc, PL_TRUNC)
+UNARY(_round, PL_ROUND)
 
-static int
-clamp_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-           bool *hmin, double *vmin, bool *hmax, double *vmax)
+/* clamp(min, max) with a tensor bound: both bounds as core tensors (NULL when absent, a
+ * number wrapped). Returns the op's result (new ref) or, in place, self; NULL with an error. */
+static PyObject *
+clamp_tensor_call(PyObject *self, PyObject *bmin, PyObject *bmax, bool inplace)
 {
-    static const char *const names[] = {"min", "max", NULL};
-    PyObject *a[2];
-    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return -1;
-    *hmin = a[0] && a[0] != Py_None;
-    *hmax = a[1] && a[1] != Py_None;
-    if (plpy_as_double(a[0], 0, vmin) < 0 || plpy_as_double(a[1], 0, vmax) < 0) return -1;
-    return 0;
+    pl_tensor *b[2] = {NULL, NULL};
+    bool w[2] = {false, false};
+    PyObject *src[2] = {bmin, bmax};
+    for (int k = 0; k < 2; k++) {
+        if (!src[k] || src[k] == Py_None) continue;
+        b[k] = plpy_operand(src[k], &w[k], inplace ? "clamp_" : "clamp");
+        if (!b[k]) {
+            pl_tensor_release(b[0]);
+            return NULL;
+        }
+    }
+    PyObject *r;
+    if (inplace) {
+        r = ret_self_or_raise(self, pl_clamp_tensor_(T(self), b[0], w[0], b[1], w[1]));
+    } else {
+        r = plpy_wrap(pl_clamp_tensor(T(self), b[0], w[0], b[1], w[1]));
+    }
+    pl_tensor_release(b[0]);
+    pl_tensor_release(b[1]);
+    return r;
 }
 
 static PyObject *
-m_clamp(ARGS)
+clamp_any(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool inplace)
 {
-    bool hmin, hmax;
+    static const char *const names[] = {"min", "max", NULL};
+    const char *fname = inplace ? "clamp_" : "clamp";
+    PyObject *a[2];
+    if (plpy_parse(fname, args, nargs, kwnames, names, a) < 0) return NULL;
+    bool t0 = a[0] && plpy_is_tensor(a[0]), t1 = a[1] && plpy_is_tensor(a[1]);
+    if (t0 || t1) {
+        bool n0 = a[0] && a[0] != Py_None && !t0, n1 = a[1] && a[1] != Py_None && !t1;
+        if (n0 || n1) { /* PyTorch has no overload mixing a Tensor and a number bound */
+            PyErr_Format(PyExc_TypeError,
+                         "%s() received an invalid combination of arguments - got a Tensor and a "
+                         "number as min and max; pass both as Tensors or both as numbers", fname);
+            return NULL;
+        }
+        return clamp_tensor_call(self, a[0], a[1], inplace);
+    }
+    bool hmin = a[0] && a[0] != Py_None, hmax = a[1] && a[1] != Py_None;
     double vmin, vmax;
-    if (clamp_args("clamp", args, nargs, kwnames, &hmin, &vmin, &hmax, &vmax) < 0) return NULL;
+    if (plpy_as_double(a[0], 0, &vmin) < 0 || plpy_as_double(a[1], 0, &vmax) < 0) return NULL;
+    if (inplace) return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
     return plpy_wrap(pl_clamp(T(self), hmin, vmin, hmax, vmax));
 }
 
-static PyObject *
-m_clamp_(ARGS)
-{
-    bool hmin, hmax;
-    double vmin, vmax;
-    if (clamp_args("clamp_", args, nargs, kwnames, &hmin, &vmin, &hmax, &vmax) < 0) return NULL;
-    return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
-}
+static PyObject *m_clamp(ARGS) { return clamp_any(self, args, nargs, kwnames, false); }
+static PyObject *m_clamp_(ARGS) { return clamp_any(self, args, nargs, kwnames, true); }
 
 /* ---- products and softmax ---- */
 
@@ -395,6 +472,7 @@ m_gelu(PyObject *self, PyObject *arg)
 
 PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("sum", m_sum),
+    M_KW("_vector_norm", m_vector_norm),
     M_KW("mean", m_mean),
     M_KW("var", m_var),
     M_KW("std", m_std),
@@ -422,6 +500,11 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("ge", m_ge),
     M_KW("maximum", m_maximum),
     M_KW("minimum", m_minimum),
+    M_O("_remainder", m_remainder),
+    M_O("_fmod", m_fmod),
+    M_O("_rremainder", m_rremainder),
+    M_O("_rfmod", m_rfmod),
+    M_O("_check_overlap", m_check_overlap),
     M_KW("pow", m_pow),
     M_KW("pow_", m_pow_),
     M_UNARY(neg),
@@ -439,6 +522,10 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_UNARY(sign),
     M_UNARY(log1p),
     M_UNARY(expm1),
+    M_UNARY(_floor),
+    M_UNARY(_ceil),
+    M_UNARY(_trunc),
+    M_UNARY(_round),
     M_NOARGS("negative", m_neg),
     M_NOARGS("erf", m_erf),
     M_O("_gelu", m_gelu),

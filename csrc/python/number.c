@@ -311,11 +311,18 @@ static PyObject *nb_iand(PyObject *a, PyObject *b) { return inplace_bitwise(a, b
 static PyObject *nb_ior(PyObject *a, PyObject *b) { return inplace_bitwise(a, b, BIT_OR); }
 static PyObject *nb_ixor(PyObject *a, PyObject *b) { return inplace_bitwise(a, b, BIT_XOR); }
 
-/* a **= b: PyTorch's pow_ (PowBackward0 / PowBackward1 keep the graph right). */
+/* a **= b: PyTorch's pow_ (PowBackward0 for a number exponent on a floating tensor,
+ * PowBackward1 for a tensor exponent). Tensor.pow_ comes here too. */
 static PyObject *
 nb_ipower(PyObject *a, PyObject *b, PyObject *mod)
 {
     if (mod != Py_None || !plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
+    if (pl_dtype_is_floating(SELF_T(a)->dtype) && (PyFloat_Check(b) || PyLong_Check(b)) &&
+        !PyBool_Check(b)) {
+        double v = PyFloat_AsDouble(b);
+        if (v == -1.0 && PyErr_Occurred()) return NULL;
+        return plpy_self_or_raise(a, pl_pow_scalar_(SELF_T(a), v));
+    }
     if (PyLong_Check(b) && !PyBool_Check(b) && !pl_dtype_is_floating(SELF_T(a)->dtype)) {
         int overflow;
         if (PyLong_AsLongLongAndOverflow(b, &overflow) < 0 || overflow < 0) {

@@ -47,6 +47,28 @@ typedef struct {
         }                                                                                    \
     }
 
+/* PyTorch's floating remainder and floor division (BinaryOpsKernel.cpp): both start from fmod,
+ * so a == b * div_floor(a, b) + remainder(a, b) holds as closely as rounding allows. */
+#define DEFINE_MOD_HELPERS(T, SUF, FMOD, FLOOR, COPYSIGN)                                    \
+    static inline T remainder_##SUF(T a, T b)                                                \
+    {                                                                                        \
+        T mod = FMOD(a, b);                                                                  \
+        if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;                                    \
+        return mod;                                                                          \
+    }                                                                                        \
+    static inline T div_floor_##SUF(T a, T b)                                                \
+    {                                                                                        \
+        if (b == 0) return a / b;                                                            \
+        T mod = FMOD(a, b);                                                                  \
+        T div = (a - mod) / b;                                                               \
+        if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1;                                    \
+        if (div == 0) return COPYSIGN((T)0, a / b);                                          \
+        T fl = FLOOR(div);                                                                   \
+        return div - fl > (T)0.5 ? fl + 1 : fl;                                              \
+    }
+DEFINE_MOD_HELPERS(float, f32, fmodf, floorf, copysignf)
+DEFINE_MOD_HELPERS(double, f64, fmod, floor, copysign)
+
 /* float32 */
 DEFINE_BINARY(add_f32, float, float, x + y)
 DEFINE_BINARY(sub_f32, float, float, x - y)
@@ -57,6 +79,10 @@ DEFINE_BINARY(div_f32, float, float, x / y)
 DEFINE_BINARY(pow_f32, float, float, powf(x, y))
 DEFINE_BINARY(max_f32, float, float, (x != x || y != y) ? NAN : (x > y ? x : y))
 DEFINE_BINARY(min_f32, float, float, (x != x || y != y) ? NAN : (x < y ? x : y))
+DEFINE_BINARY(rem_f32, float, float, remainder_f32(x, y))
+DEFINE_BINARY(fmod_f32, float, float, fmodf(x, y))
+DEFINE_BINARY(divfl_f32, float, float, div_floor_f32(x, y))
+DEFINE_BINARY(divtr_f32, float, float, truncf(x / y))
 DEFINE_BINARY(eq_f32, float, uint8_t, x == y)
 DEFINE_BINARY(ne_f32, float, uint8_t, x != y)
 DEFINE_BINARY(lt_f32, float, uint8_t, x < y)
@@ -72,6 +98,10 @@ DEFINE_BINARY(div_f64, double, double, x / y)
 DEFINE_BINARY(pow_f64, double, double, pow(x, y))
 DEFINE_BINARY(max_f64, double, double, (x != x || y != y) ? NAN : (x > y ? x : y))
 DEFINE_BINARY(min_f64, double, double, (x != x || y != y) ? NAN : (x < y ? x : y))
+DEFINE_BINARY(rem_f64, double, double, remainder_f64(x, y))
+DEFINE_BINARY(fmod_f64, double, double, fmod(x, y))
+DEFINE_BINARY(divfl_f64, double, double, div_floor_f64(x, y))
+DEFINE_BINARY(divtr_f64, double, double, trunc(x / y))
 DEFINE_BINARY(eq_f64, double, uint8_t, x == y)
 DEFINE_BINARY(ne_f64, double, uint8_t, x != y)
 DEFINE_BINARY(lt_f64, double, uint8_t, x < y)
@@ -112,6 +142,10 @@ static const pl_inner_fn binary_kernels[PL_NUM_BINOPS][PL_NUM_DTYPES] = {
     [PL_POW] = {NULL, pow_i64, pow_f32, pow_f64},
     [PL_MAXIMUM] = {max_b, max_i64, max_f32, max_f64},
     [PL_MINIMUM] = {min_b, min_i64, min_f32, min_f64},
+    [PL_REMAINDER] = {NULL, NULL, rem_f32, rem_f64},
+    [PL_FMOD] = {NULL, NULL, fmod_f32, fmod_f64},
+    [PL_DIV_FLOOR] = {NULL, NULL, divfl_f32, divfl_f64},
+    [PL_DIV_TRUNC] = {NULL, NULL, divtr_f32, divtr_f64},
     [PL_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
     [PL_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
     [PL_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
@@ -121,7 +155,8 @@ static const pl_inner_fn binary_kernels[PL_NUM_BINOPS][PL_NUM_DTYPES] = {
 };
 
 static const char *const binop_names[PL_NUM_BINOPS] = {
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"};
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "div_floor",
+    "div_trunc", "eq", "ne", "lt", "le", "gt", "ge"};
 
 static bool
 is_comparison(pl_binop op)
@@ -294,6 +329,35 @@ out:
     return st;
 }
 
+/* remainder / fmod: d/da = g; d/db = -g * q, with q the floor (remainder) or truncated (fmod)
+ * quotient a / b. A Python-number b gets no gradient. */
+static pl_status
+mod_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    if (node->next[0].fn) din[0] = pl_tensor_retain(g);
+    if (node->next[1].fn) {
+        pl_tensor *a = pl_node_saved(node, 0), *b = pl_node_saved(node, 1);
+        if (!a || !b) return pl_error_status();
+        pl_tensor *q = pl_binary(node->ints[0] ? PL_DIV_TRUNC : PL_DIV_FLOOR, a, b, 1.0, false, false);
+        pl_tensor *nq = q ? pl_unary(PL_NEG, q) : NULL;
+        din[1] = nq ? pl_binary(PL_MUL, g, nq, 1.0, false, false) : NULL;
+        pl_tensor_release(q);
+        pl_tensor_release(nq);
+        if (!din[1]) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+/* remainder(number, tensor): PyTorch records a node whose backward is not implemented */
+static pl_status
+rmod_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    (void)g;
+    (void)din;
+    return pl_error_set(PL_ERR_RUNTIME, "derivative for aten::%s is not implemented",
+                        node->ints[0] ? "fmod" : "remainder");
+}
+
 static const pl_node_kind add_kind = {"AddBackward0", add_backward};
 static const pl_node_kind sub_kind = {"SubBackward0", sub_backward};
 static const pl_node_kind rsub_kind = {"RsubBackward1", rsub_backward};
@@ -303,11 +367,19 @@ static const pl_node_kind pow_kind = {"PowBackward1", pow_backward};
 static const pl_node_kind rpow_kind = {"PowBackward2", pow_backward};
 static const pl_node_kind maximum_kind = {"MaximumBackward0", minmax_backward};
 static const pl_node_kind minimum_kind = {"MinimumBackward0", minmax_backward};
+static const pl_node_kind remainder_scalar_kind = {"RemainderBackward0", mod_backward};
+static const pl_node_kind remainder_kind = {"RemainderBackward1", mod_backward};
+static const pl_node_kind fmod_scalar_kind = {"FmodBackward0", mod_backward};
+static const pl_node_kind fmod_kind = {"FmodBackward1", mod_backward};
+static const pl_node_kind rmod_kind = {"NotImplemented", rmod_backward};
 
 static const pl_node_kind *
-binary_kind(pl_binop op, bool a_wrapped)
+binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
 {
     switch (op) {
+    case PL_REMAINDER:
+        return a_wrapped ? &rmod_kind : b_wrapped ? &remainder_scalar_kind : &remainder_kind;
+    case PL_FMOD: return a_wrapped ? &rmod_kind : b_wrapped ? &fmod_scalar_kind : &fmod_kind;
     case PL_ADD: return &add_kind;
     case PL_SUB: return a_wrapped ? &rsub_kind : &sub_kind;
     case PL_MUL: return &mul_kind;
@@ -407,14 +479,20 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
     }
     pl_tensor *ins[2] = {a, b};
     if (!is_comparison(op) && pl_dtype_is_floating(cdt) && pl_needs_grad(ins, 2)) {
-        pl_node *node = pl_node_new(binary_kind(op, a_wrapped), ins, 2);
+        const pl_node_kind *kind = binary_kind(op, a_wrapped, b_wrapped);
+        if (!kind) {
+            pl_error_set(PL_ERR_RUNTIME, "the derivative for '%s' is not implemented", binop_names[op]);
+            goto fail;
+        }
+        pl_node *node = pl_node_new(kind, ins, 2);
         if (!node) goto fail;
         node->scalars[0] = alpha;
-        node->ints[0] = op == PL_MAXIMUM;
+        node->ints[0] = op == PL_MAXIMUM || op == PL_FMOD;
+        bool is_mod = (op == PL_REMAINDER || op == PL_FMOD) && !a_wrapped;
         bool save_a = (op == PL_MUL && b->requires_grad) || op == PL_DIV || op == PL_POW ||
-                      op == PL_MAXIMUM || op == PL_MINIMUM;
+                      op == PL_MAXIMUM || op == PL_MINIMUM || (is_mod && b->requires_grad);
         bool save_b = (op == PL_MUL && a->requires_grad) || op == PL_DIV || op == PL_POW ||
-                      op == PL_MAXIMUM || op == PL_MINIMUM;
+                      op == PL_MAXIMUM || op == PL_MINIMUM || (is_mod && b->requires_grad);
         if ((save_a && pl_node_save(node, 0, a) != PL_OK) ||
             (save_b && pl_node_save(node, 1, b) != PL_OK)) {
             pl_node_release(node);
@@ -438,6 +516,18 @@ pl_rebase_inplace(pl_tensor *a, pl_tensor *result)
                             "in-place operations on views of tensors that require grad are not "
                             "supported by pytorchlite; use an out-of-place operation instead");
     }
+    /* The ops that come here save their self input in slot 0. When the backward reads it, the
+     * write below would replace those values: keep a copy, as PyTorch saves an in-place op's
+     * original self. Other slots aliasing a (a.mul_(a)) stay checked, and raise as PyTorch's do. */
+    pl_node *n = result->grad_fn;
+    pl_tensor *s = n ? n->saved[0] : NULL;
+    if (s && s->storage == a->storage) {
+        pl_tensor *keep = pl_clone(s);
+        if (!keep) return pl_error_status();
+        pl_tensor_release(s);
+        n->saved[0] = keep;
+        n->saved_version[0] = keep->storage->version;
+    }
     pl_status st = pl_copy_raw(a, result);
     if (st != PL_OK) return st;
     pl_tensor_bump_version(a);
@@ -452,6 +542,7 @@ pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped
 {
     pl_status st = pl_check_inplace(a);
     if (st == PL_OK) st = pl_check_no_overlap(a);
+    if (st == PL_OK) st = pl_check_no_partial_overlap(a, b);
     if (st != PL_OK) return st;
     if (op == PL_SUB && (a->dtype == PL_BOOL) != (b->dtype == PL_BOOL)) { /* two: run_binary */
         return pl_error_set(PL_ERR_RUNTIME, "Subtraction, the `-` operator, with a bool tensor is not "
@@ -478,11 +569,8 @@ pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped
                             a->dtype == PL_INT64 ? "Long" : a->dtype == PL_BOOL ? "Bool" : "Float");
     }
     pl_tensor *ins[2] = {a, b};
-    if (pl_needs_grad(ins, 2)) {
-        /* from a copy of a: a backward that saved a (pow, mul) needs the values a had */
-        pl_tensor *old = pl_clone(a);
-        pl_tensor *r = old ? pl_binary(op, old, b, alpha, false, b_wrapped) : NULL;
-        pl_tensor_release(old);
+    if (pl_needs_grad(ins, 2)) { /* pl_rebase_inplace keeps the values a backward saved */
+        pl_tensor *r = pl_binary(op, a, b, alpha, false, b_wrapped);
         if (!r) return pl_error_status();
         st = pl_rebase_inplace(a, r);
         pl_tensor_release(r);

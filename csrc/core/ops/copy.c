@@ -157,6 +157,58 @@ pl_check_no_overlap(const pl_tensor *t)
     return PL_OK;
 }
 
+/* Whether t's elements fill a block of storage exactly once, in some order of its dims. */
+static bool
+non_overlapping_and_dense(const pl_tensor *t)
+{
+    int perm[PL_MAX_DIMS];
+    int n = 0;
+    for (int d = 0; d < t->ndim; d++) {
+        if (t->shape[d] == 1) continue; /* a size-1 dim's stride never matters */
+        /* insertion sort by stride, smallest first */
+        int j = n++;
+        while (j > 0 && t->strides[perm[j - 1]] > t->strides[d]) {
+            perm[j] = perm[j - 1];
+            j--;
+        }
+        perm[j] = d;
+    }
+    int64_t expected = 1;
+    for (int i = 0; i < n; i++) {
+        if (t->strides[perm[i]] != expected) return false;
+        expected *= t->shape[perm[i]];
+    }
+    return true;
+}
+
+pl_status
+pl_check_no_partial_overlap(const pl_tensor *out, const pl_tensor *in)
+{
+    if (out == in || out->storage != in->storage || out->numel == 0 || in->numel == 0) {
+        return PL_OK;
+    }
+    if (!non_overlapping_and_dense(out) || !non_overlapping_and_dense(in)) {
+        return PL_OK;
+    }
+    int64_t so = (int64_t)pl_dtype_size(out->dtype), si = (int64_t)pl_dtype_size(in->dtype);
+    int64_t out_begin = out->offset * so, out_end = out_begin + out->numel * so;
+    int64_t in_begin = in->offset * si, in_end = in_begin + in->numel * si;
+    bool partial;
+    if (out_begin == in_begin && out_end == in_end) {
+        partial = out->ndim != in->ndim ||
+                  memcmp(out->strides, in->strides, sizeof(int64_t) * out->ndim) != 0;
+    } else {
+        partial = out_begin < in_end && in_begin < out_end;
+    }
+    if (partial) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "unsupported operation: some elements of the input tensor and the "
+                            "written-to tensor refer to a single memory location. Please clone() "
+                            "the tensor before performing the operation.");
+    }
+    return PL_OK;
+}
+
 static pl_status
 copy_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -172,12 +224,21 @@ pl_copy_(pl_tensor *dst, pl_tensor *src)
 {
     pl_status st = pl_check_inplace(dst);
     if (st == PL_OK) st = pl_check_no_overlap(dst);
+    if (st == PL_OK) st = pl_check_no_partial_overlap(dst, src);
     if (st != PL_OK) return st;
+    pl_tensor *ins[2] = {dst, src};
+    bool record = pl_dtype_is_floating(dst->dtype) && pl_needs_grad(ins, 2);
+    if (record && dst->is_view) {
+        /* PyTorch records CopySlices on the view's base; a node on the view alone would leave
+         * the base without the graph, so refuse rather than drop it */
+        return pl_error_set(PL_ERR_NOTIMPL,
+                            "in-place operations on views of tensors that require grad are not "
+                            "supported by pytorchlite; use an out-of-place operation instead");
+    }
     st = pl_copy_raw(dst, src);
     if (st != PL_OK) return st;
     pl_tensor_bump_version(dst);
-    pl_tensor *ins[2] = {dst, src};
-    if (pl_dtype_is_floating(dst->dtype) && pl_needs_grad(ins, 2)) {
+    if (record) {
         pl_node *node = pl_node_new(&copy_kind, ins, 2);
         if (!node) return pl_error_status();
         pl_node_attach(dst, node);

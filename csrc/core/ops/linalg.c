@@ -395,6 +395,7 @@ addmm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     view.saved[1] = node->saved[2];
     view.saved_version[0] = node->saved_version[1];
     view.saved_version[1] = node->saved_version[2];
+    view.saved_mask = (uint8_t)(node->saved_mask >> 1);
     view.scalars[0] = node->scalars[0];
     view.ints[0] = view.ints[1] = 0;
     pl_status st = matmul_backward(&view, g, mm_din);

@@ -268,8 +268,8 @@ var_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     /* var: g * 2 * (x - mean) / (N - correction); std: g * (x - mean) / (std * (N - correction)) */
     pl_tensor *x = pl_node_saved(node, 0);
     pl_tensor *mean = pl_node_saved(node, 1);
-    pl_tensor *res = node->saved[2] ? pl_node_saved(node, 2) : NULL;
-    if (!x || !mean || (node->saved[2] && !res)) return pl_error_status();
+    pl_tensor *res = pl_node_has_saved(node, 2) ? pl_node_saved(node, 2) : NULL;
+    if (!x || !mean || (pl_node_has_saved(node, 2) && !res)) return pl_error_status();
     double denom = node->scalars[1];
     pl_tensor *dev = pl_binary(PL_SUB, x, mean, 1, false, false);
     pl_tensor *ge = dev ? expand_back(g, node) : NULL;
@@ -495,6 +495,17 @@ pl_max_dim(pl_tensor *a, int64_t dim_, bool keepdim, bool is_min, pl_tensor **va
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {
             int64_t best_k = 0;
+            if (a->dtype == PL_INT64) { /* exact: int64 values beyond 2**53 do not fit a double */
+                const int64_t *xs = (const int64_t *)pl_tensor_data(flat); /* (outer, n, inner) */
+                int64_t bi = xs[o * n * inner + i];
+                for (int64_t k = 1; k < n; k++) {
+                    int64_t x = xs[(o * n + k) * inner + i];
+                    if (is_min ? x < bi : x > bi) bi = x, best_k = k;
+                }
+                ((int64_t *)ix->storage->data)[o * inner + i] = best_k;
+                ((int64_t *)v->storage->data)[o * inner + i] = bi;
+                continue;
+            }
             double best = pl_tensor_get_double(flat, o * n * inner + i);
             for (int64_t k = 1; k < n && best == best; k++) {
                 double x = pl_tensor_get_double(flat, (o * n + k) * inner + i);
@@ -536,6 +547,10 @@ pl_tensor *
 pl_argmax(pl_tensor *a, bool all, int64_t dim, bool keepdim, bool is_min)
 {
     pl_tensor *values = NULL, *indices = NULL;
+    if (a->dtype == PL_BOOL) {
+        pl_error_set(PL_ERR_RUNTIME, "%s(): does not support bool input", is_min ? "argmin" : "argmax");
+        return NULL;
+    }
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
     pl_status st;

@@ -64,6 +64,15 @@ DEFINE_UNARY(recip_f64, double, 1.0 / x)
 DEFINE_UNARY(sign_f64, double, (double)((x > 0) - (x < 0)))
 DEFINE_UNARY(log1p_f64, double, log1p(x))
 DEFINE_UNARY(expm1_f64, double, expm1(x))
+/* rounding: round is half to even (the default rounding mode), as PyTorch's */
+DEFINE_UNARY(floor_f32, float, floorf(x))
+DEFINE_UNARY(ceil_f32, float, ceilf(x))
+DEFINE_UNARY(trunc_f32, float, truncf(x))
+DEFINE_UNARY(round_f32, float, nearbyintf(x))
+DEFINE_UNARY(floor_f64, double, floor(x))
+DEFINE_UNARY(ceil_f64, double, ceil(x))
+DEFINE_UNARY(trunc_f64, double, trunc(x))
+DEFINE_UNARY(round_f64, double, nearbyint(x))
 DEFINE_UNARY(neg_i64, int64_t, (int64_t)(0 - (uint64_t)x))
 DEFINE_UNARY(abs_i64, int64_t, x < 0 ? (int64_t)(0 - (uint64_t)x) : x)
 DEFINE_UNARY(relu_i64, int64_t, x > 0 ? x : 0)
@@ -87,11 +96,15 @@ static const pl_inner_fn unary_kernels[PL_NUM_UNOPS][PL_NUM_DTYPES] = {
     [PL_SIGN] = {sign_b, sign_i64, sign_f32, sign_f64},
     [PL_LOG1P] = {NULL, NULL, log1p_f32, log1p_f64},
     [PL_EXPM1] = {NULL, NULL, expm1_f32, expm1_f64},
+    [PL_FLOOR] = {NULL, NULL, floor_f32, floor_f64},
+    [PL_CEIL] = {NULL, NULL, ceil_f32, ceil_f64},
+    [PL_TRUNC] = {NULL, NULL, trunc_f32, trunc_f64},
+    [PL_ROUND] = {NULL, NULL, round_f32, round_f64},
 };
 
 static const char *const unop_names[PL_NUM_UNOPS] = {
     "neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "rsqrt",
-    "reciprocal", "sign", "log1p", "expm1", "square"};
+    "reciprocal", "sign", "log1p", "expm1", "square", "floor", "ceil", "trunc", "round"};
 
 /* ops that keep integer dtypes; the others compute in the default float dtype */
 static bool
@@ -143,8 +156,8 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_unop op = (pl_unop)node->ints[0];
     pl_tensor *x = NULL, *y = NULL, *r = NULL, *t1 = NULL, *t2 = NULL;
     /* slot 0: the input, slot 1: the result (only what the op needs is saved) */
-    if (node->saved[0] && !(x = pl_node_saved(node, 0))) return pl_error_status();
-    if (node->saved[1] && !(y = pl_node_saved(node, 1))) return pl_error_status();
+    if (pl_node_has_saved(node, 0) && !(x = pl_node_saved(node, 0))) return pl_error_status();
+    if (pl_node_has_saved(node, 1) && !(y = pl_node_saved(node, 1))) return pl_error_status();
     switch (op) {
     case PL_NEG: r = pl_unary(PL_NEG, g); break;
     case PL_EXP: r = pl_binary(PL_MUL, g, y, 1, false, false); break;
@@ -200,6 +213,10 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         r = t1 ? mul3(t1, y, y) : NULL;
         break;
     case PL_SIGN:
+    case PL_FLOOR:
+    case PL_CEIL:
+    case PL_TRUNC:
+    case PL_ROUND: /* piecewise constant */
         r = pl_tensor_zeros(g->ndim, g->shape, g->dtype);
         break;
     case PL_LOG1P: {
@@ -236,7 +253,9 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {
     UNARY_KIND(PL_SIN, "SinBackward0"),         UNARY_KIND(PL_COS, "CosBackward0"),
     UNARY_KIND(PL_RSQRT, "RsqrtBackward0"),     UNARY_KIND(PL_RECIPROCAL, "ReciprocalBackward0"),
     UNARY_KIND(PL_SIGN, "SignBackward0"),       UNARY_KIND(PL_LOG1P, "Log1PBackward0"),
-    UNARY_KIND(PL_EXPM1, "Expm1Backward0"),
+    UNARY_KIND(PL_EXPM1, "Expm1Backward0"),    UNARY_KIND(PL_FLOOR, "FloorBackward0"),
+    UNARY_KIND(PL_CEIL, "CeilBackward0"),       UNARY_KIND(PL_TRUNC, "TruncBackward0"),
+    UNARY_KIND(PL_ROUND, "RoundBackward0"),
 };
 
 /* which of (input, result) the backward of op reads */
@@ -397,6 +416,25 @@ pl_pow_scalar(pl_tensor *a, double e)
     return out;
 }
 
+/* a.pow_(e): the result replaces a (and its history, when recorded) */
+pl_status
+pl_pow_scalar_(pl_tensor *a, double e)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st == PL_OK) st = pl_check_no_overlap(a);
+    if (st != PL_OK) return st;
+    pl_tensor *r = pl_pow_scalar(a, e);
+    if (!r) return pl_error_status();
+    if (r->grad_fn) {
+        st = pl_rebase_inplace(a, r);
+    } else {
+        st = pl_copy_raw(a, r);
+        if (st == PL_OK) pl_tensor_bump_version(a);
+    }
+    pl_tensor_release(r);
+    return st;
+}
+
 /* ---- clamp, leaky_relu, where ---- */
 
 typedef struct {
@@ -414,9 +452,10 @@ typedef struct {
         const T *a = (const T *)p[1];                                                        \
         for (int64_t i = 0; i < n; i++) {                                                    \
             T x = a[i * sa];                                                                 \
+            /* a nan input stays nan; a nan bound makes every result nan, as in PyTorch */    \
             if (x == x) {                                                                    \
-                if (c->has_min && x < lo) x = lo;                                            \
-                if (c->has_max && x > hi) x = hi;                                            \
+                if (c->has_min && !(x >= lo)) x = lo;                                        \
+                if (c->has_max && x == x && !(x <= hi)) x = hi;                              \
             }                                                                                \
             out[i * so] = x;                                                                 \
         }                                                                                    \
