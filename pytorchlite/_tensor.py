@@ -57,17 +57,33 @@ class Tensor(_C.TensorBase):
 
         return tensor_format(self, spec)
 
-    # ---- autograd ----
+    # ---- autograd: backward and hooks (pytorchlite/autograd/) ----
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Computes the gradient of this tensor w.r.t. the graph leaves."""
-        if create_graph:
-            raise NotImplementedError("pytorchlite does not support create_graph=True")
-        if inputs is not None:
-            raise NotImplementedError("pytorchlite does not support backward(inputs=...)")
-        _C._backward(self, gradient, bool(retain_graph))
+        """Computes the gradient of this tensor w.r.t. the graph leaves (or only ``inputs``)."""
+        from . import autograd
+
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
-        raise NotImplementedError("pytorchlite does not support tensor hooks yet")
+        """Registers ``hook(grad) -> Tensor or None`` on this tensor's gradient; returns a
+        handle whose ``remove()`` unregisters it."""
+        from .autograd import graph
+
+        return graph.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Registers ``hook(tensor)`` to run after backward accumulated into this leaf's .grad."""
+        from .autograd import graph
+
+        return graph.register_post_accumulate_grad_hook(self, hook)
+
+    @property
+    def output_nr(self):
+        return _C._output_nr(self)
+
+    def is_inference(self):
+        """Whether this tensor was made under ``torch.inference_mode()``."""
+        return _C._is_inference(self)
 
     # ---- conversions ----
     def to(self, *args, **kwargs):

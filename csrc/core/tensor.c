@@ -162,6 +162,7 @@ tensor_alloc(void)
         return NULL;
     }
     t->refcount = 1;
+    t->inference = pl_inference_mode_enabled();
     return t;
 }
 
@@ -232,6 +233,7 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
         memset(t, 0, sizeof(pl_tensor));
         t->refcount = 1;
         t->embedded = true;
+        t->inference = pl_inference_mode_enabled();
         pl_storage *st = (pl_storage *)(block + sizeof(pl_tensor));
         st->refcount = 2; /* t->storage and t->home */
         st->data = block + head;
@@ -394,6 +396,9 @@ pl_tensor_release(pl_tensor *t)
         pl_node_forget_leaf(t->grad_accumulator, t);
     }
     pl_tensor_release(t->grad);
+    if (t->hooks) {
+        pl_tensor_clear_hooks(t);
+    }
     if (t->grad_fn) {
         pl_node_forget_retained(t->grad_fn, t);
     }

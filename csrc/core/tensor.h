@@ -55,6 +55,7 @@ typedef struct pl_storage {
 } pl_storage;
 
 struct pl_node; /* autograd.h */
+struct pl_hook; /* autograd.h */
 
 typedef struct pl_tensor {
     int64_t refcount;
@@ -76,6 +77,8 @@ typedef struct pl_tensor {
     bool is_view;               /* shares its storage with the tensor it was viewed from */
     bool embedded;              /* lives in the block of storage `home` (small tensors: one malloc) */
     pl_storage *home;           /* owned reference while embedded: keeps the tensor's own memory */
+    struct pl_hook *hooks;      /* owned: a leaf's gradient hooks (autograd.h), or NULL */
+    bool inference;             /* made under inference mode: autograd may not save it */
 
     void *pyobj; /* borrowed back-pointer to the binding's wrapper object, or NULL */
 } pl_tensor;

@@ -44,11 +44,28 @@ plpy_unwrap(PyObject *obj)
     return ((PlTensorObject *)obj)->t;
 }
 
+/* GC support: user hooks may hold the tensor that holds them (a reference cycle through the
+ * core); autograd.c follows those links. */
+static int
+tensor_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    return plpy_autograd_traverse(((PlTensorObject *)op)->t, visit, arg);
+}
+
+static int
+tensor_clear(PyObject *op)
+{
+    plpy_autograd_clear(((PlTensorObject *)op)->t);
+    return 0;
+}
+
 static void
 tensor_dealloc(PyObject *op)
 {
     PlTensorObject *self = (PlTensorObject *)op;
     PyTypeObject *tp = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
     if (self->weakreflist) PyObject_ClearWeakRefs(op);
     if (self->t) {
         if (self->t->pyobj == self) self->t->pyobj = NULL;
@@ -665,6 +682,8 @@ sq_item(PyObject *op, Py_ssize_t i)
 
 static PyType_Slot tensor_slots[] = {
     {Py_tp_dealloc, tensor_dealloc},
+    {Py_tp_traverse, tensor_traverse},
+    {Py_tp_clear, tensor_clear},
     {Py_tp_getset, tensor_getset},
     {Py_tp_methods, NULL}, /* filled in at init */
     {Py_tp_richcompare, tensor_richcompare},
@@ -741,7 +760,7 @@ plpy_tensor_type_init(PyObject *module)
     PyType_Spec spec = {
         .name = "pytorchlite._C.TensorBase",
         .basicsize = sizeof(PlTensorObject),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
         .slots = slots,
     };
     plpy_TensorBase = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec, NULL);

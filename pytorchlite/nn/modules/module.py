@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pytorchlite as torch
 from ..parameter import Buffer, Parameter, _buffer_persistent
 from ..._utils import typename as _typename
+from ...utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -37,30 +38,6 @@ def _addindent(s, num_spaces):
     first = lines.pop(0)
     lines = [(num_spaces * " ") + line if line.strip() else "" for line in lines]
     return first + "\n" + "\n".join(lines)
-
-
-class RemovableHandle:
-    """A handle returned by hook registration; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self.extra_dict_ref = () if extra_dict is None else (weakref.ref(extra_dict),)
-
-    def remove(self):
-        for ref in (self.hooks_dict_ref,) + tuple(self.extra_dict_ref):
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.remove()
 
 
 def _forward_unimplemented(self, *input):

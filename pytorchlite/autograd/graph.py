@@ -1,0 +1,97 @@
+"""Tensor gradient hooks: the containers the core's engine calls (``Tensor.register_hook``,
+``Tensor.register_post_accumulate_grad_hook``).
+
+A leaf's hooks live on the leaf; a non-leaf's on its ``grad_fn`` (so they outlive the tensor
+object, as in PyTorch), keyed by the tensor's output number. ``retain_grad`` always stores the
+gradient after these hooks ran, as PyTorch 2 does.
+"""
+from collections import OrderedDict
+
+from .. import _C
+
+__all__ = ["Node"]
+
+Node = _C.Node
+
+_GRAD, _POST_ACCUMULATE = 0, 1  # pl_hook_event values (csrc/core/autograd.h)
+
+
+def _type_name(t):
+    return t.type()
+
+
+def _check_hook_result(hook, old, new):
+    """PyTorch's checks on a value a gradient hook returned (python_hook.cpp)."""
+    from .._tensor import Tensor
+
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"{_type_name(old)} got {_type_name(new)})")
+    if new.shape != old.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+
+
+class _TensorHooks:
+    """The hooks the core holds for one leaf tensor or one node's outputs."""
+
+    __slots__ = ("grad", "post", "__weakref__")
+
+    def __init__(self):
+        self.grad = {}  # output number -> OrderedDict(handle id -> hook)
+        self.post = OrderedDict()
+
+    def _pl_call(self, event, arg):
+        if event == _POST_ACCUMULATE:
+            for hook in tuple(self.post.values()):
+                hook(arg)
+            return None
+        grads = list(arg)
+        for nr, hooks in self.grad.items():
+            if nr >= len(grads):
+                continue
+            for hook in tuple(hooks.values()):
+                if grads[nr] is None:
+                    break
+                new = hook(grads[nr])
+                if new is not None:
+                    _check_hook_result(hook, grads[nr], new)
+                    grads[nr] = new
+        return tuple(grads)
+
+
+def _hooks_of(tensor):
+    h = _C._hooks_get(tensor)
+    if h is None:
+        h = _TensorHooks()
+        _C._hooks_set(tensor, h)
+    return h
+
+
+def register_tensor_hook(tensor, hook):
+    """Tensor.register_hook: ``hook(grad) -> Tensor or None`` runs on the tensor's gradient."""
+    from ..utils.hooks import RemovableHandle
+
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    nr = 0 if tensor.grad_fn is None else tensor.output_nr
+    d = _hooks_of(tensor).grad.setdefault(nr, OrderedDict())
+    handle = RemovableHandle(d)
+    d[handle.id] = hook
+    return handle
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    """``hook(tensor)`` runs after the leaf's .grad was updated by backward."""
+    from ..utils.hooks import RemovableHandle
+
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if tensor.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    d = _hooks_of(tensor).post
+    handle = RemovableHandle(d)
+    d[handle.id] = hook
+    return handle
