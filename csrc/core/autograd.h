@@ -27,6 +27,8 @@ typedef enum pl_hook_event {
     PL_HOOK_POST_ACCUMULATE, /* a leaf's .grad was just updated; `tensor` is the leaf */
     PL_HOOK_BACKWARD,        /* a custom Function node: grads[0..n) are its outputs' gradients
                               * (NULL: none flowed), din[0..n_din) receive its inputs' ones */
+    PL_HOOK_NODE_POST,       /* a node just ran (Node.register_hook): grads are its outputs'
+                              * gradients (read only), din[0..n_din) its results (replaceable) */
 } pl_hook_event;
 
 typedef struct pl_hook_call {
@@ -83,7 +85,8 @@ struct pl_node {
     pl_tensor *retained;
     void *pyobj;     /* borrowed back-pointer to the binding's wrapper, or NULL */
     /* Hooks on the gradients of this node's outputs (non-leaf Tensor.register_hook); run
-     * before the node, and before retain_grad stores its .grad. call == NULL: none. */
+     * before the node, and before retain_grad stores its .grad; also called after the node
+     * ran (PL_HOOK_NODE_POST). call == NULL: none. */
     pl_hook hooks;
     /* A custom Function's backward (kind->backward is pl_callback_backward); owned. */
     pl_hook fn;

@@ -404,6 +404,17 @@ pl_backward_ex(const pl_backward_args *a)
         bool run = any && (n->exec & EXEC_RUN);
         if (run) { /* a node reached only by "no gradient" edges just passes that on */
             st = n->kind->backward(n, n->out_grads ? NULL : n->grad_buffer, din);
+            /* gradients take their inputs' shapes and dtypes before anyone sees them */
+            for (int i = 0; st == PL_OK && i < n->n_inputs; i++) {
+                if (din[i] && n->next[i].fn && !(din[i] = fit_grad(din[i], &n->next[i]))) {
+                    st = pl_error_status();
+                }
+            }
+            if (st == PL_OK && n->hooks.call) {
+                pl_hook_call c = {.event = PL_HOOK_NODE_POST, .node = n, .grads = grads,
+                                  .n = n_out, .din = din, .n_din = n->n_inputs};
+                st = n->hooks.call(n->hooks.ctx, &c);
+            }
             if (st == PL_OK && anomaly && anomaly_nan) st = check_nan(n, din);
             if (st != PL_OK && anomaly) failed_node = n->kind->name;
         }
@@ -432,7 +443,7 @@ pl_backward_ex(const pl_backward_args *a)
                 continue;
             }
             if (g && (c->exec & (EXEC_RUN | EXEC_TARGET))) {
-                g = fit_grad(g, e);
+                g = fit_grad(g, e); /* again: a node post-hook may have replaced it */
                 if (!g || (st = add_into(grad_slot(c, e->input_nr), g)) != PL_OK) {
                     st = pl_error_status();
                     for (int j = i + 1; j < n->n_inputs; j++) pl_tensor_release(din[j]);

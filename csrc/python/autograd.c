@@ -189,19 +189,29 @@ py_failed(void)
     return pl_error_set(PL_ERR_RUNTIME, "an exception was raised in autograd user code");
 }
 
+/* A tuple of n gradients (Tensor or None) as Python objects; new ref or NULL. */
+static PyObject *
+grads_tuple(pl_tensor *const *grads, int n)
+{
+    PyObject *arg = PyTuple_New(n);
+    for (int k = 0; arg && k < n; k++) {
+        PyObject *g = grads[k] ? plpy_wrap(pl_tensor_retain(grads[k])) : Py_NewRef(Py_None);
+        if (!g) Py_CLEAR(arg);
+        else PyTuple_SET_ITEM(arg, k, g);
+    }
+    return arg;
+}
+
 static pl_status
 py_call(void *ctx, pl_hook_call *c)
 {
     PyObject *arg;
     if (c->event == PL_HOOK_POST_ACCUMULATE) {
         arg = plpy_wrap(pl_tensor_retain(c->tensor));
+    } else if (c->event == PL_HOOK_NODE_POST) {
+        arg = Py_BuildValue("(NN)", grads_tuple(c->din, c->n_din), grads_tuple(c->grads, c->n));
     } else {
-        arg = PyTuple_New(c->n);
-        for (int k = 0; arg && k < c->n; k++) {
-            PyObject *g = c->grads[k] ? plpy_wrap(pl_tensor_retain(c->grads[k])) : Py_NewRef(Py_None);
-            if (!g) Py_CLEAR(arg);
-            else PyTuple_SET_ITEM(arg, k, g);
-        }
+        arg = grads_tuple(c->grads, c->n);
     }
     if (!arg) return py_failed();
     PyObject *ev = PyLong_FromLong(c->event);
@@ -296,37 +306,51 @@ node_clear(PyObject *op)
     return 0;
 }
 
-/* _hooks_get(t): the hooks container of t (a leaf's own, else its grad_fn's), or None */
+/* _hooks_get(t): the hooks container of a Tensor (a leaf's own, else its grad_fn's) or of a
+ * grad_fn object, or None */
 static PyObject *
 f_hooks_get(PyObject *m, PyObject *arg)
 {
     (void)m;
-    pl_tensor *t = plpy_unwrap(arg);
-    if (!t) return NULL;
-    const pl_hook *h = t->grad_fn ? &t->grad_fn->hooks : t->hooks;
+    const pl_hook *h;
+    if (PyObject_TypeCheck(arg, NodeType)) {
+        pl_node *n = node_of(arg);
+        if (!n) return NULL;
+        h = &n->hooks;
+    } else {
+        pl_tensor *t = plpy_unwrap(arg);
+        if (!t) return NULL;
+        h = t->grad_fn ? &t->grad_fn->hooks : t->hooks;
+    }
     if (h && h->release == py_release) return Py_NewRef((PyObject *)h->ctx);
     Py_RETURN_NONE;
 }
 
-/* _hooks_set(t, container): installs container (or None) as t's hooks container */
+/* _hooks_set(t, container): installs container (or None) as the hooks container of a Tensor
+ * or a grad_fn object */
 static PyObject *
 f_hooks_set(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)m;
     if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "_hooks_set(tensor, container)");
+        PyErr_SetString(PyExc_TypeError, "_hooks_set(tensor_or_node, container)");
         return NULL;
     }
-    pl_tensor *t = plpy_unwrap(args[0]);
-    if (!t) return NULL;
+    pl_node *node = NULL;
+    pl_tensor *t = NULL;
+    if (PyObject_TypeCheck(args[0], NodeType)) {
+        if (!(node = node_of(args[0]))) return NULL;
+    } else if (!(t = plpy_unwrap(args[0]))) {
+        return NULL;
+    }
     pl_hook h = {0};
     if (args[1] != Py_None) {
         h = (pl_hook){py_call, py_release, Py_NewRef(args[1])};
     }
-    if (t->grad_fn) {
-        pl_node_set_hooks(t->grad_fn, h);
-    } else if (pl_tensor_set_hooks(t, h) != PL_OK) {
-        return plpy_raise();
+    if (t && !t->grad_fn) {
+        if (pl_tensor_set_hooks(t, h) != PL_OK) return plpy_raise();
+    } else {
+        pl_node_set_hooks(node ? node : t->grad_fn, h);
     }
     Py_RETURN_NONE;
 }

@@ -29,6 +29,9 @@ _INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do n
                     "use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
+_MAX_EDGES = 4  # PL_NODE_MAX_INPUTS (csrc/core/autograd.h)
+
+
 def _is_tensor(x):
     return isinstance(x, _C.TensorBase)
 
@@ -148,7 +151,7 @@ class BackwardCFunction(_C.Node, FunctionCtx):
                     raise RuntimeError(
                         f"Function {name} returned an invalid gradient at index {pos} - got "
                         f"{list(g.shape)} but expected shape compatible with {list(shape)}")
-            out.append(g)
+            out.append(g if self.needs_input_grad[pos] else None)
         return tuple(out)
 
 
@@ -230,7 +233,10 @@ class Function(metaclass=FunctionMeta):
         if not record:
             return output
         outputs, attach = _wrap_outputs(ctx, args, outputs)
-        ctx._edge_args = tuple(i for i, need in enumerate(ctx.needs_input_grad) if need)
+        # edges to every tensor input while they fit a node, else to those that need grad
+        tensor_pos = tuple(ctx._arg_meta)
+        ctx._edge_args = tensor_pos if len(tensor_pos) <= _MAX_EDGES else \
+            tuple(i for i in tensor_pos if ctx.needs_input_grad[i])
         ctx._output_meta = tuple((tuple(o.shape), o.dtype) if _is_tensor(o) else None
                                  for o in outputs)
         ctx._save(outputs)

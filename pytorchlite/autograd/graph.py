@@ -13,7 +13,7 @@ __all__ = ["Node"]
 
 Node = _C.Node
 
-_GRAD, _POST_ACCUMULATE = 0, 1  # pl_hook_event values (csrc/core/autograd.h)
+_GRAD, _POST_ACCUMULATE, _NODE_POST = 0, 1, 3  # pl_hook_event values (csrc/core/autograd.h)
 
 
 def _type_name(t):
@@ -34,20 +34,47 @@ def _check_hook_result(hook, old, new):
         raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
+def _check_node_result(hook, old, new, kind):
+    from .._tensor import Tensor
+
+    if not isinstance(new, (tuple, list)):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    new = tuple(new)
+    if len(new) != len(old):
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(new)}, but expected {len(old)})")
+    for o, n in zip(old, new):
+        if n is not None and not isinstance(n, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(n).__name__}'")
+        if o is not None and n is not None:
+            _check_hook_result(hook, o, n)
+    return new
+
+
 class _TensorHooks:
     """The hooks the core holds for one leaf tensor or one node's outputs."""
 
-    __slots__ = ("grad", "post", "__weakref__")
+    __slots__ = ("grad", "post", "node_pre", "node_post", "__weakref__")
 
     def __init__(self):
         self.grad = {}  # output number -> OrderedDict(handle id -> hook)
-        self.post = OrderedDict()
+        self.post = OrderedDict()  # a leaf's post-accumulate-grad hooks
+        self.node_pre = OrderedDict()  # Node.register_prehook
+        self.node_post = OrderedDict()  # Node.register_hook
 
     def _pl_call(self, event, arg):
         if event == _POST_ACCUMULATE:
             for hook in tuple(self.post.values()):
                 hook(arg)
             return None
+        if event == _NODE_POST:
+            grad_inputs, grad_outputs = arg
+            for hook in tuple(self.node_post.values()):
+                new = hook(grad_inputs, grad_outputs)
+                if new is not None:
+                    grad_inputs = _check_node_result(hook, grad_inputs, new, "hook")
+            return tuple(grad_inputs)
         grads = list(arg)
         for nr, hooks in self.grad.items():
             if nr >= len(grads):
@@ -59,6 +86,10 @@ class _TensorHooks:
                 if new is not None:
                     _check_hook_result(hook, grads[nr], new)
                     grads[nr] = new
+        for hook in tuple(self.node_pre.values()):
+            new = hook(tuple(grads))
+            if new is not None:
+                grads = list(_check_node_result(hook, tuple(grads), new, "prehook"))
         return tuple(grads)
 
 
@@ -95,3 +126,27 @@ def register_post_accumulate_grad_hook(tensor, hook):
     handle = RemovableHandle(d)
     d[handle.id] = hook
     return handle
+
+
+def _node_register(node, hook, which):
+    from ..utils.hooks import RemovableHandle
+
+    d = getattr(_hooks_of(node), which)
+    handle = RemovableHandle(d)
+    d[handle.id] = hook
+    return handle
+
+
+def _node_register_hook(self, fn):
+    """``fn(grad_inputs, grad_outputs) -> tuple or None`` runs after this node computed the
+    gradients of its inputs."""
+    return _node_register(self, fn, "node_post")
+
+
+def _node_register_prehook(self, fn):
+    """``fn(grad_outputs) -> tuple or None`` runs before this node."""
+    return _node_register(self, fn, "node_pre")
+
+
+Node.register_hook = _node_register_hook
+Node.register_prehook = _node_register_prehook

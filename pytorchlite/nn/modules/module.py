@@ -81,6 +81,9 @@ class Module:
         setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
         setattr_(self, "_state_dict_hooks", OrderedDict())
         setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_is_full_backward_hook", None)
         setattr_(self, "_modules", {})
         if self.call_super_init:
             super().__init__(*args, **kwargs)
@@ -90,11 +93,19 @@ class Module:
     # ----------------------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
         # Hot path: no hooks registered means a straight call to forward.
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
+        if self._backward_hooks or self._backward_pre_hooks:
+            from . import _backward_hooks
+
+            return _backward_hooks.call(self, self._call_forward_hooks, args, kwargs)
+        return self._call_forward_hooks(args, kwargs)
+
+    def _call_forward_hooks(self, args, kwargs):
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -140,6 +151,27 @@ class Module:
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Register ``hook(module, grad_input, grad_output) -> None or new grad_input``, run once
+        the gradients w.r.t. the module's inputs are computed."""
+        from . import _backward_hooks
+
+        return _backward_hooks.register(self, hook, full=True, prepend=prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Register ``hook(module, grad_output) -> None or new grad_output``, run when the
+        gradients w.r.t. the module's outputs are computed."""
+        from . import _backward_hooks
+
+        return _backward_hooks.register_pre(self, hook, prepend=prepend)
+
+    def register_backward_hook(self, hook):
+        """Legacy backward hook on the grad_fn of the module's output (deprecated in PyTorch in
+        favour of register_full_backward_hook)."""
+        from . import _backward_hooks
+
+        return _backward_hooks.register(self, hook, full=False)
 
     # ------------------------------------------------------------------------ registration
     def register_buffer(self, name, tensor, persistent=True):
@@ -354,9 +386,11 @@ class Module:
         self.__dict__.update(state)
         for name in ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_pre_hooks",
                      "_forward_pre_hooks_with_kwargs", "_state_dict_hooks",
-                     "_load_state_dict_post_hooks"):
+                     "_load_state_dict_post_hooks", "_backward_hooks", "_backward_pre_hooks"):
             if name not in self.__dict__:
                 object.__setattr__(self, name, OrderedDict())
+        if "_is_full_backward_hook" not in self.__dict__:
+            object.__setattr__(self, "_is_full_backward_hook", None)
         if "_non_persistent_buffers_set" not in self.__dict__:
             object.__setattr__(self, "_non_persistent_buffers_set", set())
 
