@@ -614,7 +614,18 @@ f_set_detect_anomaly(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     return prev;
 }
 
+static PyObject *
+f_bump_version(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    pl_tensor *t = plpy_unwrap(arg);
+    if (!t) return NULL;
+    pl_tensor_bump_version(t);
+    Py_RETURN_NONE;
+}
+
 PyMethodDef plpy_autograd_functions[] = {
+    {"_bump_version", f_bump_version, METH_O, NULL},
     {"_set_detect_anomaly", (PyCFunction)(void (*)(void))f_set_detect_anomaly, METH_FASTCALL, NULL},
     {"_set_inference_mode", f_set_inference_mode, METH_O, "sets inference mode; returns the previous one"},
     {"is_inference_mode_enabled", f_is_inference_mode_enabled, METH_NOARGS, NULL},

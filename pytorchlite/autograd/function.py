@@ -97,11 +97,11 @@ class BackwardCFunction(_C.Node, FunctionCtx):
         out = []
         for t, version, idx in self._saved:
             if t is not None and t._version != version:
-                where = "" if idx is None else f", which is output {idx} of {self._name()}"
+                where = "" if idx is None else f", which is output {idx} of {self._name()},"
                 shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{t.type()} {shape}]{where}, is at version "
+                    f"an inplace operation: [{t.type()} {shape}]{where} is at version "
                     f"{t._version}; expected version {version} instead. {_INPLACE_HINT}")
             out.append(t)
         return tuple(out)
@@ -136,12 +136,12 @@ class BackwardCFunction(_C.Node, FunctionCtx):
             raise RuntimeError(f"function {name} returned an incorrect number of gradients "
                                f"(expected {n}, got {len(result)})")
         for i, g in enumerate(result):
-            if g is not None and not _is_tensor(g):
-                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
             if g is not None and i not in self._arg_meta:
                 raise RuntimeError(f"function {name} returned a gradient different than None at "
                                    f"position {i + 1}, but the corresponding forward input was "
                                    "not a Variable")
+            if g is not None and not _is_tensor(g):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
         out = []
         for pos in self._edge_args:
             g = result[pos]
@@ -259,6 +259,7 @@ def _wrap_outputs(ctx, args, outputs):
             continue
         differentiable = o.dtype.is_floating_point and not any(o is n for n in non_diff)
         if any(o is d for d in dirty):
+            _C._bump_version(o)  # PyTorch counts the Function's write once more
             if o.grad_fn is None and o.requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
