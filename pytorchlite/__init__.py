@@ -229,6 +229,7 @@ all = Tensor.all  # noqa: A001
 any = Tensor.any  # noqa: A001
 prod = Tensor.prod
 cumsum = Tensor.cumsum
+cumprod = Tensor.cumprod
 sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk

@@ -85,6 +85,18 @@ class Tensor(_C.TensorBase):
         """Whether this tensor was made under ``torch.inference_mode()``."""
         return _C._is_inference(self)
 
+    def cumprod(self, dim, dtype=None):
+        """Cumulative product along dim (CumprodBackward0 when it requires grad)."""
+        from .autograd import _formulas
+
+        dim = _wrap_dim(dim, self.dim())
+        x = self if dtype is None else self.to(dtype)
+        if not x.dtype.is_floating_point:
+            x = x.to(_dt.int64)
+        if x.requires_grad and _C.is_grad_enabled():
+            return _formulas.cumprod(x, dim)
+        return _formulas._cumprod_forward(x, dim)
+
     # ---- conversions ----
     def to(self, *args, **kwargs):
         """Returns the tensor with the requested dtype (device must be the CPU)."""
@@ -370,17 +382,21 @@ class Tensor(_C.TensorBase):
             dim = _wrap_dim(dim, self.dim())
             if self.dim() == 0:
                 dim, keepdim = None, False
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _formulas.prod(self, dim, keepdim)
         r = _np.prod(src) if dim is None else _np.prod(src, axis=dim, keepdims=keepdim)
-        if self.requires_grad:
-            raise NotImplementedError("pytorchlite has no backward for prod yet")
         return _C.tensor(r, dtype=self.dtype if self.dtype.is_floating_point else _dt.int64)
 
     def cumsum(self, dim, dtype=None):
         import numpy as _np
 
-        if self.requires_grad:
-            raise NotImplementedError("pytorchlite has no backward for cumsum yet")
         dim = _wrap_dim(dim, self.dim())
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _formulas.cumsum(self, dim, dtype)
         out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
         if self.dim() == 0:
             return self.to(out, copy=True)
@@ -416,6 +432,11 @@ class Tensor(_C.TensorBase):
         vals, idx = self.sort(dim=dim, descending=largest)
         if self.dim() == 0:
             return _minmax_like("topk", vals, idx)
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            idx = idx.narrow(dim, 0, k)
+            return _minmax_like("topk", _formulas.gather(self, dim, idx, "TopkBackward0"), idx)
         return _minmax_like("topk", vals.narrow(dim, 0, k), idx.narrow(dim, 0, k))
 
     def sort(self, dim=-1, descending=False, stable=False):
@@ -434,18 +455,24 @@ class Tensor(_C.TensorBase):
         else:
             idx = _np.argsort(a, axis=dim, kind="stable")
         index = _C.from_numpy(_np.ascontiguousarray(idx.astype(_np.int64)))
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _minmax_like("sort", _formulas.gather(self, dim, index, "SortBackward0"), index)
         return _minmax_like("sort", self.gather(dim, index), index)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending)[1]
 
     def gather(self, dim, index):
-        """out[i][j] = self[index[i][j]][j] for dim 0, and so on (no backward yet)."""
+        """out[i][j] = self[index[i][j]][j] for dim 0, and so on."""
         import numpy as _np
 
-        if self.requires_grad and _C.is_grad_enabled():
-            raise NotImplementedError("pytorchlite has no backward for gather yet")
         dim = _wrap_dim(dim, self.dim())
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _formulas.gather(self, dim, index)
         if index.dtype != _dt.int64:
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         src, idx = self.detach().numpy(), index.numpy()
