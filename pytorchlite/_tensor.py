@@ -60,6 +60,10 @@ class Tensor(_C.TensorBase):
     # ---- autograd: backward and hooks (pytorchlite/autograd/) ----
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor w.r.t. the graph leaves (or only ``inputs``)."""
+        if inputs is None and not create_graph and (gradient is None or
+                                                    isinstance(gradient, _C.TensorBase)):
+            _C._run_backward((self,), (gradient,), bool(retain_graph), None, True)  # fast path
+            return
         from . import autograd
 
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
