@@ -389,3 +389,22 @@ def test_gradcheck_matches_torch_verdicts():
         a = lib.randn(2, 2, dtype=lib.float64, requires_grad=True)
         assert lib.autograd.gradcheck(lambda x: (x @ x).exp().sum(1), (a,))
         assert not lib.autograd.gradcheck(lambda x: x.detach() * x, (a,), raise_exception=False)
+
+
+def test_function_with_more_inputs_than_one_node_holds():
+    class Weighted(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *xs):
+            return sum(x * (i + 1) for i, x in enumerate(xs))
+
+        @staticmethod
+        def backward(ctx, g):
+            return tuple(g * (i + 1) for i in range(len(ctx.needs_input_grad)))
+
+    xs = [torch.ones(2, requires_grad=True) for _ in range(9)]
+    xs[4] = torch.ones(2)  # one input without grad in the middle
+    Weighted.apply(*xs).sum().backward()
+    assert [None if x.grad is None else x.grad.tolist() for x in xs] == \
+        [[float(i + 1)] * 2 if i != 4 else None for i in range(9)]
+    g8, g0 = torch.autograd.grad(Weighted.apply(*xs).sum(), [xs[8], xs[0]])
+    assert (g8.tolist(), g0.tolist()) == ([9., 9.], [1., 1.])

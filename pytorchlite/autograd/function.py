@@ -6,8 +6,7 @@ subclass of ``_C.Node`` made for each Function class). The core's engine runs th
 order with the others and calls back into ``BackwardCFunction._pl_call``, which calls
 ``Cube.backward(ctx, *grad_outputs)`` and checks what it returns as PyTorch does.
 
-Note: a node has edges to at most 4 inputs that require grad (NotImplementedError beyond);
-saved outputs come back from ``ctx.saved_tensors`` without their grad_fn (only create_graph,
+Note: saved outputs come back from ``ctx.saved_tensors`` without their grad_fn (only create_graph,
 not yet supported, would need it).
 """
 import functools
@@ -122,8 +121,8 @@ class BackwardCFunction(_C.Node, FunctionCtx):
             meta = self._output_meta[i] if i < len(self._output_meta) else None
             if g is None and meta is not None and self.materialize_grads:
                 grads[i] = zeros(meta[0], dtype=meta[1])
-        result = self._forward_cls.backward(self, *grads)
-        return self._check_grads(result)
+        result = self._check_grads(self._forward_cls.backward(self, *grads))
+        return _pass_on(self, result)
 
     def _check_grads(self, result):
         name = type(self).__name__
@@ -153,6 +152,51 @@ class BackwardCFunction(_C.Node, FunctionCtx):
                         f"{list(g.shape)} but expected shape compatible with {list(shape)}")
             out.append(g if self.needs_input_grad[pos] else None)
         return tuple(out)
+
+
+class _InputsNode(_C.Node):
+    """Carries gradients to the inputs of a node with more edges than one core node has: the
+    node keeps MAX - 1 edges and passes the rest through a chain of these (each made before the
+    node, so the engine runs it after)."""
+
+    def __init__(self):
+        self.pending = None
+        self._next = None
+
+    def _pl_call(self, event, grads):
+        pending, self.pending = self.pending, None
+        if pending is None:
+            pending = (None,) * self._n
+        return _pass_on(self, tuple(pending))
+
+
+def _chain_edges(owner, edges):
+    """The first MAX - 1 edges, then a tensor whose node carries the others."""
+    from .. import zeros
+
+    rest = edges[_MAX_EDGES - 1:]
+    node = _InputsNode()
+    node._n = len(rest)
+    if len(rest) > _MAX_EDGES:
+        rest = _chain_edges(node, rest)
+    carrier = zeros(())
+    _C._function_node(node, type(owner).__name__ + "Inputs", rest, (carrier,))
+    owner._next = node
+    return tuple(edges[:_MAX_EDGES - 1]) + (carrier,)
+
+
+def _pass_on(ctx, grads):
+    """grads for all of ctx's logical edges -> those of its core node (the tail to _next)."""
+    nxt = getattr(ctx, "_next", None)
+    if nxt is None:
+        return grads
+    from .. import zeros
+
+    head, tail = grads[:_MAX_EDGES - 1], grads[_MAX_EDGES - 1:]
+    if all(g is None for g in tail):
+        return tuple(head) + (None,)
+    nxt.pending = tail
+    return tuple(head) + (zeros(()),)
 
 
 def _expandable(shape, desired):
@@ -240,8 +284,10 @@ class Function(metaclass=FunctionMeta):
         ctx._output_meta = tuple((tuple(o.shape), o.dtype) if _is_tensor(o) else None
                                  for o in outputs)
         ctx._save(outputs)
-        _C._function_node(ctx, type(ctx).__name__, tuple(args[i] for i in ctx._edge_args),
-                          attach)
+        edges = tuple(args[i] for i in ctx._edge_args)
+        if len(edges) > _MAX_EDGES:
+            edges = _chain_edges(ctx, edges)
+        _C._function_node(ctx, type(ctx).__name__, edges, attach)
         return outputs if is_tuple else outputs[0]
 
 
