@@ -347,8 +347,12 @@ def test_detect_anomaly():
             warnings.simplefilter("always")
             with pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned nan values "
                                "in its 0th output."):
-                (s.sqrt() * 0).sum().backward()
-        assert any("Error detected in SqrtBackward0" in str(x.message) for x in w)
+                (s.sqrt() * 0).sum().backward()  # the forward line the warning quotes
+        msg = [str(x.message) for x in w if "Error detected" in str(x.message)]
+        assert msg and msg[0].startswith("Error detected in SqrtBackward0. Traceback of forward "
+                                         "call that caused the error:\n")
+        assert "(s.sqrt() * 0).sum().backward()  # the forward line" in msg[0]
+        assert "test_autograd_function.py" in msg[0]
     assert not torch.is_anomaly_enabled()
     (s.sqrt() * 0).sum().backward()  # off again: NaN gradients pass silently
     with torch.autograd.set_detect_anomaly(True, check_nan=False):

@@ -54,6 +54,14 @@ pl_needs_grad(pl_tensor *const *inputs, int n)
     return false;
 }
 
+static void (*node_created)(pl_node *node) = NULL;
+
+void
+pl_set_node_created_callback(void (*fn)(pl_node *node))
+{
+    node_created = fn;
+}
+
 static pl_node *
 node_alloc(const pl_node_kind *kind)
 {
@@ -65,6 +73,9 @@ node_alloc(const pl_node_kind *kind)
     node->refcount = 1;
     node->kind = kind;
     node->sequence_nr = next_sequence_nr++;
+    if (node_created && pl_anomaly_enabled()) {
+        node_created(node); /* anomaly mode records where the forward made this node */
+    }
     return node;
 }
 

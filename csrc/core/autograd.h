@@ -182,6 +182,12 @@ void pl_set_detect_anomaly(bool enabled, bool check_nan);
 bool pl_anomaly_enabled(void);
 bool pl_anomaly_check_nan(void);
 const char *pl_anomaly_failed_node(void);
+/* The node whose backward failed in this thread's last backward call under anomaly mode (a
+ * NEW reference, or NULL); the engine forgets it. */
+pl_node *pl_anomaly_take_failed_node(void);
+/* Called with each new node while anomaly mode is on (the binding records the forward's
+ * traceback in the node's hooks); NULL: none. */
+void pl_set_node_created_callback(void (*fn)(pl_node *node));
 /* Runs backward from root with gradient `grad` (borrowed; NULL means ones for a scalar). */
 pl_status pl_backward(pl_tensor *root, pl_tensor *grad, bool retain_graph);
 /* Detaches t in place (drops grad_fn, requires_grad false). */

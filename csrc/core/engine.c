@@ -21,6 +21,7 @@
 static uint32_t last_task = 0; /* ids of backward calls; 0 means "no call" */
 static _Thread_local bool anomaly = false, anomaly_nan = true;
 static _Thread_local const char *failed_node = NULL;
+static _Thread_local pl_node *failed_node_ref = NULL; /* owned */
 
 void
 pl_set_detect_anomaly(bool enabled, bool check_nan)
@@ -45,6 +46,14 @@ const char *
 pl_anomaly_failed_node(void)
 {
     return failed_node;
+}
+
+pl_node *
+pl_anomaly_take_failed_node(void)
+{
+    pl_node *n = failed_node_ref;
+    failed_node_ref = NULL;
+    return n;
 }
 
 /* Anomaly mode's check on a node's results: PyTorch's error for a NaN gradient. */
@@ -343,6 +352,8 @@ pl_backward_ex(const pl_backward_args *a)
         }
     }
     failed_node = NULL;
+    pl_node_release(failed_node_ref);
+    failed_node_ref = NULL;
     if (++last_task == 0) ++last_task;
     uint32_t task = last_task;
 
@@ -416,7 +427,11 @@ pl_backward_ex(const pl_backward_args *a)
                 st = n->hooks.call(n->hooks.ctx, &c);
             }
             if (st == PL_OK && anomaly && anomaly_nan) st = check_nan(n, din);
-            if (st != PL_OK && anomaly) failed_node = n->kind->name;
+            if (st != PL_OK && anomaly) {
+                failed_node = n->kind->name;
+                pl_node_release(failed_node_ref);
+                failed_node_ref = pl_node_retain(n);
+            }
         }
         for (int k = 0; k < n_out; k++) {
             pl_tensor_release(grads[k]);

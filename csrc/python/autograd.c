@@ -306,6 +306,35 @@ node_clear(PyObject *op)
     return 0;
 }
 
+static PyObject *trace_factory = NULL; /* Python callable () -> hooks container with .trace */
+
+/* Anomaly mode: each new node gets a hooks container holding the forward's traceback. Errors
+ * here are not the op's: they are dropped, keeping any exception already pending. */
+static void
+on_node_created(pl_node *node)
+{
+    if (!trace_factory || node->hooks.call) return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *container = PyObject_CallNoArgs(trace_factory);
+    if (container) {
+        node->hooks = (pl_hook){py_call, py_release, container};
+    } else {
+        PyErr_Clear();
+    }
+    PyErr_Restore(type, value, tb);
+}
+
+/* _set_trace_factory(fn): what anomaly mode calls for each new node */
+static PyObject *
+f_set_trace_factory(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    Py_XSETREF(trace_factory, arg == Py_None ? NULL : Py_NewRef(arg));
+    pl_set_node_created_callback(trace_factory ? on_node_created : NULL);
+    Py_RETURN_NONE;
+}
+
 /* _hooks_get(t): the hooks container of a Tensor (a leaf's own, else its grad_fn's) or of a
  * grad_fn object, or None */
 static PyObject *
@@ -517,14 +546,24 @@ f_run_backward(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     if (pl_backward_ex(&a) != PL_OK) {
         for (Py_ssize_t i = 0; i < n_inputs; i++) pl_tensor_release(captured[i]);
         const char *failed = pl_anomaly_failed_node();
+        pl_node *failed_ref = pl_anomaly_take_failed_node();
         if (failed) { /* anomaly mode names the node whose backward failed, as PyTorch warns */
-            PyObject *type, *value, *tb;
+            PyObject *type, *value, *tb, *trace = NULL;
             plpy_raise();
             PyErr_Fetch(&type, &value, &tb);
-            int w = PyErr_WarnFormat(PyExc_UserWarning, 1,
-                                     "Error detected in %s. No forward pass information "
-                                     "available. Enable detect anomaly during forward pass for "
-                                     "more information.", failed);
+            if (failed_ref && failed_ref->hooks.release == py_release) {
+                trace = PyObject_GetAttrString((PyObject *)failed_ref->hooks.ctx, "trace");
+                if (!trace) PyErr_Clear();
+            }
+            int w = trace && trace != Py_None
+                        ? PyErr_WarnFormat(PyExc_UserWarning, 1, "Error detected in %s. Traceback "
+                                           "of forward call that caused the error:\n%U", failed,
+                                           trace)
+                        : PyErr_WarnFormat(PyExc_UserWarning, 1, "Error detected in %s. No forward "
+                                           "pass information available. Enable detect anomaly "
+                                           "during forward pass for more information.", failed);
+            Py_XDECREF(trace);
+            pl_node_release(failed_ref);
             if (w < 0) {
                 Py_XDECREF(type);
                 Py_XDECREF(value);
@@ -534,6 +573,7 @@ f_run_backward(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
             PyErr_Restore(type, value, tb);
             return NULL;
         }
+        pl_node_release(failed_ref);
         return plpy_raise();
     }
     if (accumulate) Py_RETURN_NONE;
@@ -625,6 +665,7 @@ f_bump_version(PyObject *m, PyObject *arg)
 }
 
 PyMethodDef plpy_autograd_functions[] = {
+    {"_set_trace_factory", f_set_trace_factory, METH_O, NULL},
     {"_bump_version", f_bump_version, METH_O, NULL},
     {"_set_detect_anomaly", (PyCFunction)(void (*)(void))f_set_detect_anomaly, METH_FASTCALL, NULL},
     {"_set_inference_mode", f_set_inference_mode, METH_O, "sets inference mode; returns the previous one"},

@@ -1,9 +1,9 @@
 """Anomaly detection: ``detect_anomaly`` and ``set_detect_anomaly`` (context managers).
 
-While it is on, a backward whose node fails is named in a UserWarning ("Error detected in
-MulBackward0. ..."), and with ``check_nan`` a node returning NaN gradients raises PyTorch's
-RuntimeError. Note: pytorchlite does not record the forward call's traceback, so the warning
-says that no forward pass information is available.
+While it is on, each node made by the forward records the forward call's traceback, and a
+backward whose node fails says so in a UserWarning ("Error detected in MulBackward0. Traceback
+of forward call that caused the error: ..."); with ``check_nan`` a node returning NaN
+gradients raises PyTorch's RuntimeError.
 """
 import functools
 import warnings

@@ -55,9 +55,10 @@ def _check_node_result(hook, old, new, kind):
 class _TensorHooks:
     """The hooks the core holds for one leaf tensor or one node's outputs."""
 
-    __slots__ = ("grad", "post", "node_pre", "node_post", "__weakref__")
+    __slots__ = ("grad", "post", "node_pre", "node_post", "trace", "__weakref__")
 
-    def __init__(self):
+    def __init__(self, trace=None):
+        self.trace = trace  # anomaly mode: the forward's traceback (text)
         self.grad = {}  # output number -> OrderedDict(handle id -> hook)
         self.post = OrderedDict()  # a leaf's post-accumulate-grad hooks
         self.node_pre = OrderedDict()  # Node.register_prehook
@@ -147,6 +148,17 @@ def _node_register_prehook(self, fn):
     """``fn(grad_outputs) -> tuple or None`` runs before this node."""
     return _node_register(self, fn, "node_pre")
 
+
+def _with_forward_trace():
+    """The hooks container anomaly mode gives each new node: it records the forward call."""
+    import traceback
+
+    stack = [f for f in traceback.extract_stack()[:-1]
+             if "/pytorchlite/" not in f.filename.replace("\\", "/")]
+    return _TensorHooks("".join(traceback.format_list(stack)))
+
+
+_C._set_trace_factory(_with_forward_trace)
 
 Node.register_hook = _node_register_hook
 Node.register_prehook = _node_register_prehook
