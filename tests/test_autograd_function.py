@@ -412,3 +412,32 @@ def test_function_with_more_inputs_than_one_node_holds():
         [[float(i + 1)] * 2 if i != 4 else None for i in range(9)]
     g8, g0 = torch.autograd.grad(Weighted.apply(*xs).sum(), [xs[8], xs[0]])
     assert (g8.tolist(), g0.tolist()) == ([9., 9.], [1., 1.])
+
+
+def test_saved_tensors_are_freed_by_backward():
+    import weakref
+
+    refs = []
+
+    class Keep(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            t = x * 2
+            refs.append(weakref.ref(t))
+            ctx.save_for_backward(t)
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return g * t
+
+    x = torch.ones(2, requires_grad=True)
+    y = Keep.apply(x)
+    y.sum().backward(retain_graph=True)
+    assert refs[0]() is not None  # retained for a second backward
+    y.sum().backward()
+    assert refs[0]() is None and y.grad_fn is not None  # freed while the graph lives on
+    assert x.grad.tolist() == [4., 4.]
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.sum().backward()

@@ -29,6 +29,8 @@ typedef enum pl_hook_event {
                               * (NULL: none flowed), din[0..n_din) receive its inputs' ones */
     PL_HOOK_NODE_POST,       /* a node just ran (Node.register_hook): grads are its outputs'
                               * gradients (read only), din[0..n_din) its results (replaceable) */
+    PL_HOOK_FREE_SAVED,      /* a custom Function node ran without retain_graph: drop what it
+                              * saved (node->fn only; no tensors) */
 } pl_hook_event;
 
 typedef struct pl_hook_call {

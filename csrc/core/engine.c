@@ -447,6 +447,13 @@ pl_backward_ex(const pl_backward_args *a)
                 pl_tensor_release(n->saved[i]);
                 n->saved[i] = NULL;
             }
+            if (n->fn.call) {
+                pl_hook_call c = {.event = PL_HOOK_FREE_SAVED, .node = n};
+                if ((st = n->fn.call(n->fn.ctx, &c)) != PL_OK) {
+                    for (int i = 0; i < PL_NODE_MAX_INPUTS; i++) pl_tensor_release(din[i]);
+                    goto restore;
+                }
+            }
         }
         for (int i = 0; i < n->n_inputs; i++) {
             pl_edge *e = &n->next[i];

@@ -164,6 +164,8 @@ plpy_node_type_init(PyObject *module)
  *   PL_HOOK_TENSOR:           arg = tuple of gradients (Tensor or None) -> tuple, same length
  *   PL_HOOK_POST_ACCUMULATE:  arg = the leaf                            -> ignored
  *   PL_HOOK_BACKWARD:         arg = tuple of output gradients           -> tuple, one per edge
+ *   PL_HOOK_NODE_POST:        arg = (grad_inputs, grad_outputs)         -> tuple of grad_inputs
+ *   PL_HOOK_FREE_SAVED:       arg = ()                                  -> ignored
  * A Python exception stays pending and the core gets an error status, so backward() re-raises
  * the hook's own exception unchanged. */
 
@@ -208,6 +210,8 @@ py_call(void *ctx, pl_hook_call *c)
     PyObject *arg;
     if (c->event == PL_HOOK_POST_ACCUMULATE) {
         arg = plpy_wrap(pl_tensor_retain(c->tensor));
+    } else if (c->event == PL_HOOK_FREE_SAVED) {
+        arg = PyTuple_New(0);
     } else if (c->event == PL_HOOK_NODE_POST) {
         arg = Py_BuildValue("(NN)", grads_tuple(c->din, c->n_din), grads_tuple(c->grads, c->n));
     } else {
@@ -219,7 +223,7 @@ py_call(void *ctx, pl_hook_call *c)
     Py_XDECREF(ev);
     Py_DECREF(arg);
     if (!r) return py_failed();
-    if (c->event == PL_HOOK_POST_ACCUMULATE) {
+    if (c->event == PL_HOOK_POST_ACCUMULATE || c->event == PL_HOOK_FREE_SAVED) {
         Py_DECREF(r);
         return PL_OK;
     }

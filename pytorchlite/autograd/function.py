@@ -29,6 +29,7 @@ _INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do n
 
 
 _MAX_EDGES = 4  # PL_NODE_MAX_INPUTS (csrc/core/autograd.h)
+_FREE_SAVED = 4  # pl_hook_event PL_HOOK_FREE_SAVED
 
 
 def _is_tensor(x):
@@ -116,6 +117,10 @@ class BackwardCFunction(_C.Node, FunctionCtx):
     def _pl_call(self, event, grads):
         from .. import zeros
 
+        if event == _FREE_SAVED:
+            if self._saved:
+                self._saved = [(None, 0, None)] * len(self._saved)
+            return None
         grads = list(grads)
         for i, g in enumerate(grads):
             meta = self._output_meta[i] if i < len(self._output_meta) else None
