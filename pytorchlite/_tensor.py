@@ -81,6 +81,15 @@ class Tensor(_C.TensorBase):
 
         return graph.register_post_accumulate_grad_hook(self, hook)
 
+    def retain_grad(self):
+        """Keeps the gradient backward computes for this non-leaf in .grad."""
+        fn = self.grad_fn
+        if fn is not None and len(getattr(fn, "_output_meta", ())) > 1:
+            from .autograd import graph
+
+            return graph.retain_output_grad(self)
+        return _C.TensorBase.retain_grad(self)
+
     @property
     def output_nr(self):
         return _C._output_nr(self)

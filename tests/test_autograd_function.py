@@ -441,3 +441,28 @@ def test_saved_tensors_are_freed_by_backward():
     assert x.grad.tolist() == [4., 4.]
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
         y.sum().backward()
+
+
+def _retain_two_outputs(lib):
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            return ga * 2 + gb * 3
+
+    x = lib.ones(2, requires_grad=True)
+    p, q = Two.apply(x)
+    q.retain_grad()
+    p.retain_grad()
+    (p * 5 + q * 7).sum().backward()
+    return p.grad.tolist(), q.grad.tolist(), x.grad.tolist(), q.retains_grad
+
+
+def test_retain_grad_on_each_output_of_a_function():
+    got = _retain_two_outputs(torch)
+    assert got == ([5., 5.], [7., 7.], [31., 31.], True)  # 5 * 2 + 7 * 3
+    real = pytest.importorskip("torch")
+    assert _retain_two_outputs(real) == got

@@ -316,8 +316,9 @@ before_node(pl_node *n, pl_tensor **grads, int n_out, const pl_backward_args *a,
                           .grads = grads, .n = n_out};
         if ((st = h->call(h->ctx, &c)) != PL_OK) return st;
     }
-    if (n->retained && grads[0] && (st = accumulate_into_grad(n->retained, grads[0])) != PL_OK) {
-        return st;
+    if (n->retained) {
+        int nr = n->retained->output_nr < n_out ? n->retained->output_nr : 0;
+        if (grads[nr] && (st = accumulate_into_grad(n->retained, grads[nr])) != PL_OK) return st;
     }
     if (!(n->exec & EXEC_TARGET)) return PL_OK;
     for (int i = 0; i < a->n_inputs; i++) {

@@ -668,7 +668,20 @@ f_bump_version(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* _mark_retains_grad(t): t.retains_grad becomes True; the hooks keep its .grad (outputs of
+ * nodes with several outputs, whose core node has one retained link) */
+static PyObject *
+f_mark_retains_grad(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    pl_tensor *t = plpy_unwrap(arg);
+    if (!t) return NULL;
+    t->retains_grad = true;
+    Py_RETURN_NONE;
+}
+
 PyMethodDef plpy_autograd_functions[] = {
+    {"_mark_retains_grad", f_mark_retains_grad, METH_O, NULL},
     {"_set_trace_factory", f_set_trace_factory, METH_O, NULL},
     {"_bump_version", f_bump_version, METH_O, NULL},
     {"_set_detect_anomaly", (PyCFunction)(void (*)(void))f_set_detect_anomaly, METH_FASTCALL, NULL},

@@ -55,10 +55,11 @@ def _check_node_result(hook, old, new, kind):
 class _TensorHooks:
     """The hooks the core holds for one leaf tensor or one node's outputs."""
 
-    __slots__ = ("grad", "post", "node_pre", "node_post", "trace", "__weakref__")
+    __slots__ = ("grad", "post", "node_pre", "node_post", "trace", "retain", "__weakref__")
 
     def __init__(self, trace=None):
         self.trace = trace  # anomaly mode: the forward's traceback (text)
+        self.retain = {}  # output number -> weakref to a tensor keeping its .grad
         self.grad = {}  # output number -> OrderedDict(handle id -> hook)
         self.post = OrderedDict()  # a leaf's post-accumulate-grad hooks
         self.node_pre = OrderedDict()  # Node.register_prehook
@@ -87,6 +88,10 @@ class _TensorHooks:
                 if new is not None:
                     _check_hook_result(hook, grads[nr], new)
                     grads[nr] = new
+        for nr, ref in self.retain.items():
+            t = ref()
+            if t is not None and nr < len(grads) and grads[nr] is not None:
+                t.grad = grads[nr].clone() if t.grad is None else t.grad + grads[nr]
         for hook in tuple(self.node_pre.values()):
             new = hook(tuple(grads))
             if new is not None:
@@ -113,6 +118,14 @@ def register_tensor_hook(tensor, hook):
     handle = RemovableHandle(d)
     d[handle.id] = hook
     return handle
+
+
+def retain_output_grad(tensor):
+    """retain_grad for an output of a node with several outputs (the core keeps one per node)."""
+    import weakref
+
+    _hooks_of(tensor).retain[tensor.output_nr] = weakref.ref(tensor)
+    _C._mark_retains_grad(tensor)
 
 
 def register_post_accumulate_grad_hook(tensor, hook):
