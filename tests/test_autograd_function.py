@@ -320,6 +320,26 @@ def test_inference_mode():
         assert not torch.ones(1).is_inference()
 
 
+def _inference_views(lib):
+    n = lib.ones(3)
+    with lib.inference_mode():
+        t = lib.ones(3)
+        v = n[1:]
+        c = n.clone()
+    return (t.is_inference(), v.is_inference(), c.is_inference(), t[1:].is_inference(),
+            t.view(3, 1).is_inference(), t.detach().is_inference(), t.data.is_inference(),
+            t.clone().is_inference())
+
+
+def test_inference_tensors_and_their_views():
+    got = _inference_views(torch)
+    # made inside: inference; a view of a normal tensor made inside: not; views of an
+    # inference tensor (detach, .data) made outside: inference; a clone made outside: not
+    assert got == (True, False, True, True, True, True, True, False)
+    real = pytest.importorskip("torch")
+    assert _inference_views(real) == got
+
+
 def test_inference_tensor_saved_by_custom_function():
     class Save(torch.autograd.Function):
         @staticmethod

@@ -81,6 +81,7 @@ pl_storage_new(int64_t nbytes)
     s->data = block + header;
     s->nbytes = nbytes;
     s->version = 0;
+    s->inference = pl_inference_mode_enabled();
     s->deleter = NULL;
     s->deleter_ctx = NULL;
     s->block = block;
@@ -101,6 +102,7 @@ pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *), voi
     s->data = data;
     s->nbytes = nbytes;
     s->version = 0;
+    s->inference = pl_inference_mode_enabled();
     s->deleter = deleter;
     s->deleter_ctx = deleter_ctx;
     s->block = s;
@@ -239,6 +241,7 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
         st->data = block + head;
         st->nbytes = nbytes;
         st->version = 0;
+        st->inference = t->inference;
         st->deleter = NULL;
         st->deleter_ctx = NULL;
         st->block = block;
@@ -347,6 +350,7 @@ pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim, const int64_t *
     }
     storage->refcount++;
     t->storage = storage;
+    t->inference = storage->inference; /* a view is an inference tensor when its data is */
     t->offset = offset;
     t->ndim = ndim;
     t->dtype = dtype;
@@ -381,6 +385,7 @@ pl_tensor_alias_unversioned(const pl_tensor *t)
         pl_storage_release(t->storage);
         return NULL;
     }
+    s->inference = t->storage->inference;
     pl_tensor *a = pl_tensor_view_of(s, t->dtype, t->ndim, t->shape, t->strides, t->offset);
     pl_storage_release(s); /* the view holds it now */
     return a;
