@@ -104,7 +104,7 @@ class BackwardHook:
                               "respect to module outputs since no inputs require gradients. See "
                               "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
                               "#torch.nn.Module.register_full_backward_hook for more details.",
-                              stacklevel=5)
+                              stacklevel=4)  # the user's backward() call
                 grad_inputs = (None,) * self.n_inputs
                 for user_hook in self.user_hooks:
                     res = user_hook(self.module, grad_inputs, self.grad_outputs)
@@ -192,17 +192,21 @@ def _warn_non_full(inputs, result, grad_fn):
         warnings.warn(msg, FutureWarning, stacklevel=4)
 
 
-def call(module, forward, args, kwargs):
-    """Module.__call__ when backward hooks are registered (forward hooks run in between)."""
+def setup(module, args):
+    """Before forward: (state for finish, args with the input hooks on them)."""
     full, legacy = [], []
     if module._backward_hooks:
         (full if module._is_full_backward_hook else legacy).extend(module._backward_hooks.values())
     pre = list(module._backward_pre_hooks.values())
-    bw = None
-    if full or pre:
-        bw = BackwardHook(module, full, pre)
+    bw = BackwardHook(module, full, pre) if full or pre else None
+    if bw is not None:
         args = bw.setup_input_hook(args)
-    result = forward(args, kwargs)
+    return (bw, legacy), args
+
+
+def finish(module, state, args, result):
+    """After forward (and its forward hooks): the output hooks and the legacy hooks."""
+    bw, legacy = state
     if bw is not None:
         if not isinstance(result, (torch.Tensor, tuple)):
             warnings.warn("For backward hooks to be called, module output should be a Tensor or "

@@ -99,13 +99,8 @@ class Module:
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        if self._backward_hooks or self._backward_pre_hooks:
-            from . import _backward_hooks
-
-            return _backward_hooks.call(self, self._call_forward_hooks, args, kwargs)
-        return self._call_forward_hooks(args, kwargs)
-
-    def _call_forward_hooks(self, args, kwargs):
+        # PyTorch's order: forward pre-hooks, backward hooks on the inputs, forward, forward
+        # hooks, backward hooks on the outputs
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -120,6 +115,11 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        bw = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from . import _backward_hooks
+
+            bw, args = _backward_hooks.setup(self, args)
         output = self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
@@ -128,6 +128,8 @@ class Module:
                 result = hook(self, args, output)
             if result is not None:
                 output = result
+        if bw is not None:
+            output = _backward_hooks.finish(self, bw, args, output)
         return output
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
