@@ -338,3 +338,24 @@ def test_hook_cycles_do_not_leak_over_training_steps():
     finally:
         gc.unfreeze()
     assert grown < 8 * 2 ** 20
+
+
+def _pre_hook_then_backward_hook(lib):
+    lib.manual_seed(0)
+    m = lib.nn.Linear(2, 1)
+    seen = []
+    m.register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
+    m.register_full_backward_hook(lambda mod, gi, go: seen.append([g.tolist() for g in gi]))
+    x = lib.ones(1, 2, requires_grad=True)
+    m(x).sum().backward()
+    return seen, x.grad.tolist(), m.weight.grad.tolist()
+
+
+def test_forward_pre_hook_runs_before_backward_hooks_wrap_inputs():
+    seen, xg, wg = _pre_hook_then_backward_hook(torch)
+    assert wg == [[2., 2.]]  # the layer saw 2 * x
+    # grad_input is w.r.t. the replaced input 2x: half of x's gradient
+    assert seen[0][0][0] == pytest.approx([v / 2 for v in xg[0]], rel=1e-6)
+    real = pytest.importorskip("torch")
+    other = _pre_hook_then_backward_hook(real)
+    assert seen[0][0][0] == pytest.approx(other[0][0][0][0], rel=1e-6) and wg == other[2]
