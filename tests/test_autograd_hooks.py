@@ -359,3 +359,16 @@ def test_forward_pre_hook_runs_before_backward_hooks_wrap_inputs():
     real = pytest.importorskip("torch")
     other = _pre_hook_then_backward_hook(real)
     assert seen[0][0][0] == pytest.approx(other[0][0][0][0], rel=1e-6) and wg == other[2]
+
+
+def test_prehook_that_drops_the_gradient_skips_the_node():
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        y = x.exp()
+        y.grad_fn.register_prehook(lambda go: (None,))
+        (y * 2).sum().backward()
+        return x.grad
+
+    assert run(torch) is None  # ExpBackward0 must not run on a missing gradient
+    real = pytest.importorskip("torch")
+    assert run(real) is None

@@ -412,6 +412,10 @@ pl_backward_ex(const pl_backward_args *a)
         bool any = false;
         for (int k = 0; k < n_out; k++) any = any || grads[k];
         if (any && (st = before_node(n, grads, n_out, a, task)) != PL_OK) goto restore;
+        if (any) { /* hooks may have replaced a gradient with none */
+            any = false;
+            for (int k = 0; k < n_out; k++) any = any || grads[k];
+        }
         pl_tensor *din[PL_NODE_MAX_INPUTS] = {0};
         bool run = any && (n->exec & EXEC_RUN);
         if (run) { /* a node reached only by "no gradient" edges just passes that on */
