@@ -167,3 +167,4 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from .grad_mode import inference_mode  # noqa: E402
 from . import gradcheck as _gradcheck_module  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from . import functional  # noqa: E402
