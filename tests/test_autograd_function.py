@@ -486,3 +486,26 @@ def test_retain_grad_on_each_output_of_a_function():
     assert got == ([5., 5.], [7., 7.], [31., 31.], True)  # 5 * 2 + 7 * 3
     real = pytest.importorskip("torch")
     assert _retain_two_outputs(real) == got
+
+
+def test_setup_context_sees_defaults_by_position():
+    seen = []
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(x, k=2.0):
+            return x * k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            seen.append(inputs[1:])
+            ctx.k = inputs[1]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    x = torch.ones(1, requires_grad=True)
+    Scale.apply(x).sum().backward()
+    Scale.apply(x, k=3.0).sum().backward()
+    assert seen == [(2.0,), (3.0,)] and x.grad.tolist() == [5.]

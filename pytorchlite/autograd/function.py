@@ -266,10 +266,16 @@ class Function(metaclass=FunctionMeta):
     def apply(cls, *args, **kwargs):
         from .. import is_grad_enabled, no_grad
 
+        custom_setup = cls.setup_context is not Function.setup_context
+        if custom_setup:  # forward(*args) sees every argument, defaults included, by position
+            import inspect
+
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, {}
         ctx = cls._backward_cls()
         ctx.needs_input_grad = tuple(_is_tensor(a) and a.requires_grad for a in args)
         ctx._arg_meta = {i: tuple(a.shape) for i, a in enumerate(args) if _is_tensor(a)}
-        custom_setup = cls.setup_context is not Function.setup_context
         with no_grad():
             if custom_setup:
                 output = cls.forward(*args, **kwargs)
