@@ -311,6 +311,13 @@ def test_inference_mode():
     (t + w).sum().backward()  # add saves nothing: allowed, as in PyTorch
     assert w.grad.tolist() == [1., 1.]
 
+    for ask in (lambda: t.requires_grad_(), lambda: setattr(t, "requires_grad", True)):
+        with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor "
+                           "outside InferenceMode is not allowed."):
+            ask()
+    with torch.inference_mode():
+        assert t.requires_grad_().requires_grad  # allowed inside
+
     @torch.inference_mode()
     def made_inside():
         return torch.ones(1)

@@ -36,6 +36,16 @@ pl_set_inference_mode(bool enabled)
     inference_mode = enabled;
 }
 
+pl_status
+pl_check_inference_requires_grad(const pl_tensor *t, bool requires_grad)
+{
+    if (requires_grad && t->inference && !inference_mode) {
+        return pl_error_set(PL_ERR_RUNTIME, "Setting requires_grad=True on inference tensor "
+                                            "outside InferenceMode is not allowed.");
+    }
+    return PL_OK;
+}
+
 /* ---- nodes ---- */
 
 static uint64_t next_sequence_nr = 0;

@@ -112,6 +112,9 @@ void pl_set_grad_enabled(bool enabled);
  * autograd refuses to save for backward (PyTorch's torch.inference_mode()). */
 bool pl_inference_mode_enabled(void);
 void pl_set_inference_mode(bool enabled);
+/* PL_OK, or PyTorch's RuntimeError when requires_grad=True is asked of an inference tensor
+ * outside inference mode. */
+pl_status pl_check_inference_requires_grad(const pl_tensor *t, bool requires_grad);
 
 /* ---- nodes ---- */
 /* Whether an op on these inputs must be recorded: grad mode on and any input requires grad. */

@@ -239,6 +239,7 @@ set_requires_grad(PyObject *op, PyObject *v, void *c)
                         "only Tensors of floating point and complex dtype can require gradients");
         return -1;
     }
+    if (pl_check_inference_requires_grad(t, b) != PL_OK) return plpy_raise_int();
     if (!t->grad_fn) t->requires_grad = b;
     return 0;
 }
