@@ -2,7 +2,6 @@
 dtype conversion, state_dict save/load, forward hooks and the printed form."""
 import itertools
 import warnings
-import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
