@@ -378,3 +378,44 @@ def test_prehook_that_drops_the_gradient_skips_the_node():
     assert run(torch) is None  # ExpBackward0 must not run on a missing gradient
     real = pytest.importorskip("torch")
     assert run(real) is None
+
+
+def test_user_code_failures_and_gc_inside_backward_leave_the_engine_usable():
+    class Boom(Exception):
+        pass
+
+    def boom(*args):
+        raise Boom()
+
+    def fresh():
+        x = torch.ones(2, requires_grad=True)
+        return x, (x * 2).exp()
+
+    x, y = fresh()
+    x.register_post_accumulate_grad_hook(boom)
+    with pytest.raises(Boom):
+        y.sum().backward()
+    x, y = fresh()
+    y.grad_fn.register_hook(boom)
+    with pytest.raises(Boom):
+        y.sum().backward()
+
+    class Fails(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            raise Boom()
+
+    x, y = fresh()
+    with pytest.raises(Boom):
+        Fails.apply(y).sum().backward()
+    # a full collection from inside a hook, with cycles of hooks around
+    for _ in range(3):
+        _make_cycles()
+    x, y = fresh()
+    y.register_hook(lambda g: gc.collect() and None)
+    y.sum().backward()
+    assert x.grad.tolist() == pytest.approx([2 * 7.389056] * 2, rel=1e-6)
