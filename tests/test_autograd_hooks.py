@@ -419,3 +419,20 @@ def test_user_code_failures_and_gc_inside_backward_leave_the_engine_usable():
     y.register_hook(lambda g: gc.collect() and None)
     y.sum().backward()
     assert x.grad.tolist() == pytest.approx([2 * 7.389056] * 2, rel=1e-6)
+
+
+def _retain_then_prehook(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    y.register_hook(lambda g: g + 1)
+    y.sum().backward()
+    return y.grad.tolist(), x.grad.tolist()
+
+
+def test_retain_grad_sees_tensor_hooks_but_not_node_prehooks():
+    got = _retain_then_prehook(torch)
+    assert got == ([2., 2.], [40., 40.])  # (1 + 1) retained; (1 + 1) * 10 * 2 reaches x
+    real = pytest.importorskip("torch")
+    assert _retain_then_prehook(real) == got

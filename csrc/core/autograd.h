@@ -31,6 +31,8 @@ typedef enum pl_hook_event {
                               * gradients (read only), din[0..n_din) its results (replaceable) */
     PL_HOOK_FREE_SAVED,      /* a custom Function node ran without retain_graph: drop what it
                               * saved (node->fn only; no tensors) */
+    PL_HOOK_NODE_PRE,        /* as PL_HOOK_TENSOR, for Node.register_prehook: after the tensor
+                              * hooks and retain_grad, before the node runs */
 } pl_hook_event;
 
 typedef struct pl_hook_call {

@@ -8,7 +8,8 @@
  *   3. a ready queue ordered by sequence number (newest first, as PyTorch's CPU engine) runs
  *      each node once every node that feeds it gradient has run.
  * Before a node runs, the hooks on its outputs' gradients run (a leaf's hooks before its
- * AccumulateGrad), then retain_grad stores .grad, then wanted gradients are captured.
+ * AccumulateGrad), then retain_grad stores .grad, then wanted gradients are captured, then
+ * the node's pre-hooks run (when the node runs).
  * Hooks and custom Functions are user code reached through pl_hook (autograd.h); a nested
  * backward from user code may not reach the nodes of the backward that is running it.
  */
@@ -320,8 +321,7 @@ before_node(pl_node *n, pl_tensor **grads, int n_out, const pl_backward_args *a,
         int nr = n->retained->output_nr < n_out ? n->retained->output_nr : 0;
         if (grads[nr] && (st = accumulate_into_grad(n->retained, grads[nr])) != PL_OK) return st;
     }
-    if (!(n->exec & EXEC_TARGET)) return PL_OK;
-    for (int i = 0; i < a->n_inputs; i++) {
+    for (int i = 0; (n->exec & EXEC_TARGET) && i < a->n_inputs; i++) {
         int nr;
         if (target_node(a->inputs[i], task, &nr) != n || nr >= n_out || !grads[nr]) continue;
         if (!a->accumulate) {
@@ -331,6 +331,11 @@ before_node(pl_node *n, pl_tensor **grads, int n_out, const pl_backward_args *a,
                    (st = accumulate_into_grad(a->inputs[i], grads[nr])) != PL_OK) {
             return st;
         }
+    }
+    /* node pre-hooks, only for a node that runs: PyTorch calls them after retain_grad */
+    if (h && h->call && (n->exec & EXEC_RUN) && n->kind != &pl_accumulate_grad_kind) {
+        pl_hook_call c = {.event = PL_HOOK_NODE_PRE, .node = n, .grads = grads, .n = n_out};
+        if ((st = h->call(h->ctx, &c)) != PL_OK) return st;
     }
     return PL_OK;
 }

@@ -161,7 +161,7 @@ plpy_node_type_init(PyObject *module)
  * _TensorHooks) or a custom Function's ctx (autograd/function.py's BackwardCFunction, a
  * subclass of _C.Node that its node owns). The engine runs with the GIL held and calls
  * ctx._pl_call(event, arg):
- *   PL_HOOK_TENSOR:           arg = tuple of gradients (Tensor or None) -> tuple, same length
+ *   PL_HOOK_TENSOR, _NODE_PRE: arg = tuple of gradients (Tensor or None) -> tuple, same length
  *   PL_HOOK_POST_ACCUMULATE:  arg = the leaf                            -> ignored
  *   PL_HOOK_BACKWARD:         arg = tuple of output gradients           -> tuple, one per edge
  *   PL_HOOK_NODE_POST:        arg = (grad_inputs, grad_outputs)         -> tuple of grad_inputs
@@ -227,8 +227,9 @@ py_call(void *ctx, pl_hook_call *c)
         Py_DECREF(r);
         return PL_OK;
     }
-    int want = c->event == PL_HOOK_TENSOR ? c->n : c->n_din;
-    pl_tensor **dst = c->event == PL_HOOK_TENSOR ? c->grads : c->din;
+    bool on_grads = c->event == PL_HOOK_TENSOR || c->event == PL_HOOK_NODE_PRE;
+    int want = on_grads ? c->n : c->n_din;
+    pl_tensor **dst = on_grads ? c->grads : c->din;
     if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != want) {
         PyErr_Format(PyExc_RuntimeError, "autograd user code returned %R; expected a tuple of %d",
                      r, want);

@@ -13,7 +13,8 @@ __all__ = ["Node"]
 
 Node = _C.Node
 
-_GRAD, _POST_ACCUMULATE, _NODE_POST = 0, 1, 3  # pl_hook_event values (csrc/core/autograd.h)
+# pl_hook_event values (csrc/core/autograd.h)
+_GRAD, _POST_ACCUMULATE, _NODE_POST, _NODE_PRE = 0, 1, 3, 5
 
 
 def _type_name(t):
@@ -70,6 +71,8 @@ class _TensorHooks:
             for hook in tuple(self.post.values()):
                 hook(arg)
             return None
+        if event == _NODE_PRE:
+            return self._node_pre(tuple(arg))
         if event == _NODE_POST:
             grad_inputs, grad_outputs = arg
             for hook in tuple(self.node_post.values()):
@@ -92,10 +95,13 @@ class _TensorHooks:
             t = ref()
             if t is not None and nr < len(grads) and grads[nr] is not None:
                 t.grad = grads[nr].clone() if t.grad is None else t.grad + grads[nr]
+        return tuple(grads)
+
+    def _node_pre(self, grads):
         for hook in tuple(self.node_pre.values()):
-            new = hook(tuple(grads))
+            new = hook(grads)
             if new is not None:
-                grads = list(_check_node_result(hook, tuple(grads), new, "prehook"))
+                grads = _check_node_result(hook, grads, new, "prehook")
         return tuple(grads)
 
 

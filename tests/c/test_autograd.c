@@ -58,7 +58,7 @@ hook_call(void *p, pl_hook_call *c)
         strcat(h->log, "P");
         return PL_OK;
     }
-    if (c->event == PL_HOOK_NODE_POST) return PL_OK;
+    if (c->event == PL_HOOK_NODE_POST || c->event == PL_HOOK_NODE_PRE) return PL_OK;
     h->calls++;
     strcat(h->log, "H");
     if (h->fail) return pl_error_set(PL_ERR_VALUE, "hook failed");
