@@ -315,8 +315,15 @@ def test_inference_mode():
         with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor "
                            "outside InferenceMode is not allowed."):
             ask()
+    for write in (lambda: t.add_(1), lambda: t.__setitem__(0, 1.0), lambda: t.zero_(),
+                  lambda: t[1:].mul_(2)):
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside "
+                           "InferenceMode is not allowed."):
+            write()
+    assert t.tolist() == [3., 3.] and t.clone().add_(1).tolist() == [4., 4.]
     with torch.inference_mode():
-        assert t.requires_grad_().requires_grad  # allowed inside
+        t.add_(1)  # allowed inside
+        assert t.requires_grad_().requires_grad
 
     @torch.inference_mode()
     def made_inside():
