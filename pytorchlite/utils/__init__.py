@@ -1,4 +1,4 @@
 """pytorchlite.utils: the data loading utilities (pytorchlite.utils.data)."""
-from . import data, hooks
+from . import data
 
-__all__ = ["data", "hooks"]
+__all__ = ["data"]
