@@ -22,6 +22,7 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
 from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
+cumprod = Tensor.cumprod  # with its backward (autograd/_formulas.py)
 from . import return_types
 
 __version__ = "0.1.0"
@@ -229,7 +230,6 @@ all = Tensor.all  # noqa: A001
 any = Tensor.any  # noqa: A001
 prod = Tensor.prod
 cumsum = Tensor.cumsum
-cumprod = Tensor.cumprod
 sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk
