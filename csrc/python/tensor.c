@@ -683,8 +683,6 @@ sq_item(PyObject *op, Py_ssize_t i)
 
 static PyType_Slot tensor_slots[] = {
     {Py_tp_dealloc, tensor_dealloc},
-    {Py_tp_traverse, tensor_traverse},
-    {Py_tp_clear, tensor_clear},
     {Py_tp_getset, tensor_getset},
     {Py_tp_methods, NULL}, /* filled in at init */
     {Py_tp_richcompare, tensor_richcompare},
@@ -715,6 +713,8 @@ static PyType_Slot tensor_slots[] = {
     {Py_mp_subscript, plpy_tensor_getitem},
     {Py_mp_ass_subscript, plpy_tensor_setitem},
     {Py_sq_item, sq_item},
+    {Py_tp_traverse, tensor_traverse}, /* GC: hooks that hold their tensor (autograd.c) */
+    {Py_tp_clear, tensor_clear},
     {0, NULL},
 };
 
