@@ -523,3 +523,21 @@ def test_setup_context_sees_defaults_by_position():
     Scale.apply(x).sum().backward()
     Scale.apply(x, k=3.0).sum().backward()
     assert seen == [(2.0,), (3.0,)] and x.grad.tolist() == [5.]
+
+
+def test_private_switches_refuse_stray_arguments():
+    from pytorchlite import _C
+
+    t = torch.ones(2)
+    for fn, args in ((_C._set_inference_mode, ("x",)), (_C._set_inference_mode, (t,)),
+                     (_C._set_detect_anomaly, (t, t)), (_C._set_detect_anomaly, (1, 1)),
+                     (_C._set_trace_factory, (t,)), (_C._set_trace_factory, (object(),))):
+        with pytest.raises(TypeError):
+            fn(*args)
+    assert not torch.is_inference_mode_enabled() and not torch.is_anomaly_enabled()
+    s = torch.tensor([0.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.autograd.detect_anomaly(check_nan=1):
+            with pytest.raises(RuntimeError, match="returned nan values"):
+                (s.sqrt() * 0).sum().backward()

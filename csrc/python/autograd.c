@@ -335,6 +335,10 @@ static PyObject *
 f_set_trace_factory(PyObject *m, PyObject *arg)
 {
     (void)m;
+    if (arg != Py_None && !PyFunction_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "_set_trace_factory() takes a Python function or None");
+        return NULL;
+    }
     Py_XSETREF(trace_factory, arg == Py_None ? NULL : Py_NewRef(arg));
     pl_set_node_created_callback(trace_factory ? on_node_created : NULL);
     Py_RETURN_NONE;
@@ -616,11 +620,23 @@ f_node_saved_released(PyObject *m, PyObject *arg)
     return PyBool_FromLong(n && n->saved_released);
 }
 
+/* The private switches below take exact bools: they set process-wide state, which a stray
+ * truthy argument must not turn on. */
+static int
+exact_bool(PyObject *o, const char *fname)
+{
+    if (!PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s() takes a bool, not %s", fname, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    return o == Py_True;
+}
+
 static PyObject *
 f_set_inference_mode(PyObject *m, PyObject *arg)
 {
     (void)m;
-    int b = PyObject_IsTrue(arg);
+    int b = exact_bool(arg, "_set_inference_mode");
     if (b < 0) return NULL;
     bool prev = pl_inference_mode_enabled();
     pl_set_inference_mode(b);
@@ -651,7 +667,8 @@ f_set_detect_anomaly(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "_set_detect_anomaly(enabled, check_nan)");
         return NULL;
     }
-    int on = PyObject_IsTrue(args[0]), nan = PyObject_IsTrue(args[1]);
+    int on = exact_bool(args[0], "_set_detect_anomaly");
+    int nan = on < 0 ? -1 : exact_bool(args[1], "_set_detect_anomaly");
     if (on < 0 || nan < 0) return NULL;
     PyObject *prev = Py_BuildValue("(OO)", pl_anomaly_enabled() ? Py_True : Py_False,
                                    pl_anomaly_check_nan() ? Py_True : Py_False);

@@ -35,7 +35,7 @@ class detect_anomaly:
                       "and should only be enabled for debugging.", stacklevel=2)
 
     def __enter__(self):
-        self.prev = _C._set_detect_anomaly(True, self.check_nan)
+        self.prev = _C._set_detect_anomaly(True, bool(self.check_nan))
 
     def __exit__(self, *args):
         _C._set_detect_anomaly(*self.prev)
