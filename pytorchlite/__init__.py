@@ -19,6 +19,10 @@ from ._size import Size
 from ._tensor import Tensor
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import inference_mode
+from .autograd.grad_mode import is_inference_mode_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
+cumprod = Tensor.cumprod  # with its backward (autograd/_formulas.py)
 from . import return_types
 
 __version__ = "0.1.0"

@@ -98,17 +98,58 @@ class Tensor(_C.TensorBase):
 
         return tensor_format(self, spec)
 
-    # ---- autograd ----
+    # ---- autograd: backward and hooks (pytorchlite/autograd/) ----
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Computes the gradient of this tensor w.r.t. the graph leaves."""
-        if create_graph:
-            raise NotImplementedError("pytorchlite does not support create_graph=True")
-        if inputs is not None:
-            raise NotImplementedError("pytorchlite does not support backward(inputs=...)")
-        _C._backward(self, gradient, bool(retain_graph))
+        """Computes the gradient of this tensor w.r.t. the graph leaves (or only ``inputs``)."""
+        if inputs is None and not create_graph and (gradient is None or
+                                                    isinstance(gradient, _C.TensorBase)):
+            _C._run_backward((self,), (gradient,), bool(retain_graph), None, True)  # fast path
+            return
+        from . import autograd
+
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
-        raise NotImplementedError("pytorchlite does not support tensor hooks yet")
+        """Registers ``hook(grad) -> Tensor or None`` on this tensor's gradient; returns a
+        handle whose ``remove()`` unregisters it."""
+        from .autograd import graph
+
+        return graph.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Registers ``hook(tensor)`` to run after backward accumulated into this leaf's .grad."""
+        from .autograd import graph
+
+        return graph.register_post_accumulate_grad_hook(self, hook)
+
+    def retain_grad(self):
+        """Keeps the gradient backward computes for this non-leaf in .grad."""
+        fn = self.grad_fn
+        if fn is not None and len(getattr(fn, "_output_meta", ())) > 1:
+            from .autograd import graph
+
+            return graph.retain_output_grad(self)
+        return _C.TensorBase.retain_grad(self)
+
+    @property
+    def output_nr(self):
+        return _C._output_nr(self)
+
+    def is_inference(self):
+        """Whether this tensor was made under ``torch.inference_mode()``."""
+        return _C._is_inference(self)
+
+    def cumprod(self, dim, dtype=None):
+        """Cumulative product along dim (CumprodBackward0 when it requires grad)."""
+        from .autograd import _formulas
+
+        dim = _wrap_dim(dim, self.dim())
+        x = self if dtype is None else self.to(dtype)
+        if not x.dtype.is_floating_point:
+            x = x.to(_dt.int64)
+        if x.requires_grad and _C.is_grad_enabled():
+            return _formulas.cumprod(x, dim)
+        return _formulas._cumprod_forward(x, dim)
 
     # ---- conversions ----
     def to(self, *args, **kwargs):
@@ -444,17 +485,21 @@ class Tensor(_C.TensorBase):
             dim = _wrap_dim(dim, self.dim())
             if self.dim() == 0:
                 dim, keepdim = None, False
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _formulas.prod(self, dim, keepdim)
         r = _np.prod(src) if dim is None else _np.prod(src, axis=dim, keepdims=keepdim)
-        if self.requires_grad:
-            raise NotImplementedError("pytorchlite has no backward for prod yet")
         return _C.tensor(r, dtype=self.dtype if self.dtype.is_floating_point else _dt.int64)
 
     def cumsum(self, dim, dtype=None):
         import numpy as _np
 
-        if self.requires_grad:
-            raise NotImplementedError("pytorchlite has no backward for cumsum yet")
         dim = _wrap_dim(dim, self.dim())
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _formulas.cumsum(self, dim, dtype)
         out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
         if self.dim() == 0:
             return self.to(out, copy=True)
@@ -493,6 +538,11 @@ class Tensor(_C.TensorBase):
         vals, idx = self.sort(dim=dim, descending=largest)
         if self.dim() == 0:
             return _minmax_like("topk", vals, idx)
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            idx = idx.narrow(dim, 0, k)
+            return _minmax_like("topk", _formulas.gather(self, dim, idx, "TopkBackward0"), idx)
         return _minmax_like("topk", vals.narrow(dim, 0, k), idx.narrow(dim, 0, k))
 
     def sort(self, dim=-1, descending=False, stable=False):
@@ -511,18 +561,24 @@ class Tensor(_C.TensorBase):
         else:
             idx = _np.argsort(a, axis=dim, kind="stable")
         index = _C.from_numpy(_np.ascontiguousarray(idx.astype(_np.int64)))
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _minmax_like("sort", _formulas.gather(self, dim, index, "SortBackward0"), index)
         return _minmax_like("sort", self.gather(dim, index), index)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending)[1]
 
     def gather(self, dim, index):
-        """out[i][j] = self[index[i][j]][j] for dim 0, and so on (no backward yet)."""
+        """out[i][j] = self[index[i][j]][j] for dim 0, and so on."""
         import numpy as _np
 
-        if self.requires_grad and _C.is_grad_enabled():
-            raise NotImplementedError("pytorchlite has no backward for gather yet")
         dim = _wrap_dim(dim, self.dim())
+        if self.requires_grad and _C.is_grad_enabled():
+            from .autograd import _formulas
+
+            return _formulas.gather(self, dim, index)
         if index.dtype != _dt.int64:
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         src, idx = self.detach().numpy(), index.numpy()

@@ -22,6 +22,30 @@ pl_set_grad_enabled(bool enabled)
     grad_disabled = !enabled;
 }
 
+static _Thread_local bool inference_mode = false;
+
+bool
+pl_inference_mode_enabled(void)
+{
+    return inference_mode;
+}
+
+void
+pl_set_inference_mode(bool enabled)
+{
+    inference_mode = enabled;
+}
+
+pl_status
+pl_check_inference_requires_grad(const pl_tensor *t, bool requires_grad)
+{
+    if (requires_grad && t->inference && !inference_mode) {
+        return pl_error_set(PL_ERR_RUNTIME, "Setting requires_grad=True on inference tensor "
+                                            "outside InferenceMode is not allowed.");
+    }
+    return PL_OK;
+}
+
 /* ---- nodes ---- */
 
 static uint64_t next_sequence_nr = 0;
@@ -40,6 +64,14 @@ pl_needs_grad(pl_tensor *const *inputs, int n)
     return false;
 }
 
+static void (*node_created)(pl_node *node) = NULL;
+
+void
+pl_set_node_created_callback(void (*fn)(pl_node *node))
+{
+    node_created = fn;
+}
+
 static pl_node *
 node_alloc(const pl_node_kind *kind)
 {
@@ -51,6 +83,9 @@ node_alloc(const pl_node_kind *kind)
     node->refcount = 1;
     node->kind = kind;
     node->sequence_nr = next_sequence_nr++;
+    if (node_created && pl_anomaly_enabled()) {
+        node_created(node); /* anomaly mode records where the forward made this node */
+    }
     return node;
 }
 
@@ -70,6 +105,7 @@ pl_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n)
         }
         e->ndim = x->ndim;
         e->dtype = x->dtype;
+        e->input_nr = x->grad_fn ? x->output_nr : 0;
         memcpy(e->shape, x->shape, sizeof(int64_t) * x->ndim);
         if (x->grad_fn) {
             e->fn = pl_node_retain(x->grad_fn);
@@ -87,6 +123,14 @@ pl_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n)
 pl_status
 pl_node_save(pl_node *node, int i, const pl_tensor *t)
 {
+    if (t->inference) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Inference tensors cannot be saved for backward. Please do not use "
+                            "Tensors created in inference mode in computation tracked by "
+                            "autograd. To work around this, you can make a clone to get a normal "
+                            "tensor and use it in autograd, or use `torch.no_grad()` instead of "
+                            "`torch.inference_mode()`.");
+    }
     pl_tensor *alias = pl_tensor_alias(t);
     if (!alias) {
         return pl_error_status();
@@ -189,6 +233,8 @@ pl_node_release(pl_node *node)
         }
         node_release_saved(n);
         pl_tensor_release(n->grad_buffer);
+        pl_node_clear_hooks(n);
+        free(n->out_grads);
         if (n->leaf) {
             n->leaf->grad_accumulator = NULL;
             pl_tensor_release(n->leaf);
@@ -229,7 +275,20 @@ accumulate_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     return pl_binary_(PL_ADD, leaf->grad, dout, 1.0, false);
 }
 
-const pl_node_kind pl_accumulate_grad_kind = {"AccumulateGrad", accumulate_backward};
+/* Accumulates, then runs the leaf's post-accumulate-grad hooks. */
+static pl_status
+accumulate_and_notify(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    pl_status st = accumulate_backward(node, dout, din);
+    pl_tensor *leaf = node->leaf;
+    if (st != PL_OK || !leaf || !leaf->hooks || !leaf->hooks->call) {
+        return st;
+    }
+    pl_hook_call c = {.event = PL_HOOK_POST_ACCUMULATE, .node = node, .tensor = leaf};
+    return leaf->hooks->call(leaf->hooks->ctx, &c);
+}
+
+const pl_node_kind pl_accumulate_grad_kind = {"AccumulateGrad", accumulate_and_notify};
 
 pl_node *
 pl_grad_accumulator(pl_tensor *leaf)
@@ -276,28 +335,111 @@ pl_tensor_retain_grad(pl_tensor *t)
     return PL_OK;
 }
 
-/* Stores (or adds out of place, as PyTorch does) the gradient flowing into node in the .grad
- * of the tensor that retains it. */
-static pl_status
-store_retained_grad(pl_node *node, pl_tensor *dout)
+/* ---- hooks and custom Function nodes ---- */
+
+static void
+hook_release(pl_hook *h)
 {
-    pl_tensor *t = node->retained;
-    pl_tensor *g;
-    if (!t->grad) {
-        g = pl_tensor_empty(t->ndim, t->shape, t->dtype);
-        if (g && pl_copy_raw(g, dout) != PL_OK) {
-            pl_tensor_release(g);
-            g = NULL;
+    pl_hook old = *h;
+    h->call = NULL;
+    h->release = NULL;
+    h->ctx = NULL;
+    if (old.release) {
+        old.release(old.ctx); /* may run user code that looks at h: it is already empty */
+    }
+}
+
+pl_status
+pl_tensor_set_hooks(pl_tensor *t, pl_hook h)
+{
+    if (!t->hooks) {
+        t->hooks = calloc(1, sizeof(pl_hook));
+        if (!t->hooks) {
+            if (h.release) h.release(h.ctx);
+            return pl_error_nomem();
         }
-    } else {
-        g = pl_binary(PL_ADD, t->grad, dout, 1.0, false, false);
     }
-    if (!g) {
-        return pl_error_status();
-    }
-    pl_tensor_release(t->grad);
-    t->grad = g;
+    hook_release(t->hooks);
+    *t->hooks = h;
     return PL_OK;
+}
+
+void
+pl_tensor_clear_hooks(pl_tensor *t)
+{
+    pl_hook *h = t->hooks;
+    if (h) {
+        t->hooks = NULL;
+        hook_release(h);
+        free(h);
+    }
+}
+
+void
+pl_node_set_hooks(pl_node *node, pl_hook h)
+{
+    hook_release(&node->hooks);
+    node->hooks = h;
+}
+
+void
+pl_node_clear_hooks(pl_node *node)
+{
+    hook_release(&node->hooks);
+    hook_release(&node->fn);
+}
+
+pl_node *
+pl_callback_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n, int n_outputs,
+                     pl_hook fn_steal)
+{
+    if (n < 0 || n > PL_NODE_MAX_INPUTS || n_outputs < 1) {
+        if (fn_steal.release) fn_steal.release(fn_steal.ctx);
+        pl_error_set(PL_ERR_NOTIMPL,
+                     "pytorchlite: a custom autograd.Function node takes at most %d tensor inputs "
+                     "that require grad (got %d)", PL_NODE_MAX_INPUTS, n);
+        return NULL;
+    }
+    pl_node *node = pl_node_new(kind, inputs, n);
+    if (!node) {
+        if (fn_steal.release) fn_steal.release(fn_steal.ctx);
+        return NULL;
+    }
+    node->fn = fn_steal;
+    node->n_outputs = n_outputs;
+    return node;
+}
+
+pl_status
+pl_callback_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    if (!node->fn.call) {
+        return pl_error_set(PL_ERR_RUNTIME, "the backward function of %s was already freed",
+                            node->kind->name);
+    }
+    pl_tensor *one = dout ? pl_tensor_retain(dout) : NULL;
+    bool multi = node->n_outputs > 1;
+    pl_hook_call c = {
+        .event = PL_HOOK_BACKWARD,
+        .node = node,
+        .grads = multi ? node->out_grads : &one,
+        .n = multi ? node->n_outputs : 1,
+        .din = din,
+        .n_din = node->n_inputs,
+    };
+    pl_status st = node->fn.call(node->fn.ctx, &c);
+    pl_tensor_release(one);
+    return st;
+}
+
+void
+pl_node_attach_output(pl_tensor *out, pl_node *node, int output_nr)
+{
+    pl_node_attach(out, pl_node_retain(node));
+    out->output_nr = output_nr;
+    if (output_nr != 0 && node->retained == out) {
+        node->retained = NULL; /* the node's retained link is for output 0 only */
+    }
 }
 
 void
@@ -312,219 +454,4 @@ pl_tensor_detach_(pl_tensor *t)
     t->requires_grad = false;
 }
 
-/* ---- engine ---- */
-
-typedef struct node_vec {
-    pl_node **items;
-    int64_t len, cap;
-} node_vec;
-
-static pl_status
-vec_push(node_vec *v, pl_node *n)
-{
-    if (v->len == v->cap) {
-        int64_t ncap = v->cap ? v->cap * 2 : 64;
-        pl_node **ni = realloc(v->items, sizeof(pl_node *) * ncap);
-        if (!ni) {
-            return pl_error_nomem();
-        }
-        v->items = ni;
-        v->cap = ncap;
-    }
-    v->items[v->len++] = n;
-    return PL_OK;
-}
-
-/* max-heap on sequence_nr: the newest ready node runs first */
-static void
-heap_push(node_vec *h, pl_node *n)
-{
-    int64_t i = h->len - 1;
-    (void)n;
-    while (i > 0) {
-        int64_t p = (i - 1) / 2;
-        if (h->items[p]->sequence_nr >= h->items[i]->sequence_nr) break;
-        pl_node *tmp = h->items[p];
-        h->items[p] = h->items[i];
-        h->items[i] = tmp;
-        i = p;
-    }
-}
-
-static pl_node *
-heap_pop(node_vec *h)
-{
-    pl_node *top = h->items[0];
-    h->items[0] = h->items[--h->len];
-    int64_t i = 0;
-    for (;;) {
-        int64_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->len && h->items[l]->sequence_nr > h->items[m]->sequence_nr) m = l;
-        if (r < h->len && h->items[r]->sequence_nr > h->items[m]->sequence_nr) m = r;
-        if (m == i) break;
-        pl_node *tmp = h->items[m];
-        h->items[m] = h->items[i];
-        h->items[i] = tmp;
-        i = m;
-    }
-    return top;
-}
-
-/* Reduces a gradient to the shape and dtype its edge expects. Steals g; returns new ref. */
-static pl_tensor *
-fit_grad(pl_tensor *g, const pl_edge *e)
-{
-    bool same = g->ndim == e->ndim && memcmp(g->shape, e->shape, sizeof(int64_t) * e->ndim) == 0;
-    if (!same) {
-        pl_tensor *r = pl_sum_to(g, e->ndim, e->shape);
-        pl_tensor_release(g);
-        if (!r) return NULL;
-        g = r;
-    }
-    if (g->dtype != e->dtype) {
-        pl_tensor *r = pl_to_dtype(g, e->dtype);
-        pl_tensor_release(g);
-        g = r;
-    }
-    return g;
-}
-
-pl_status
-pl_backward(pl_tensor *root, pl_tensor *grad, bool retain_graph)
-{
-    pl_status st = PL_OK;
-    if (!root->requires_grad) {
-        return pl_error_set(PL_ERR_RUNTIME,
-                            "element 0 of tensors does not require grad and does not have a grad_fn");
-    }
-    pl_tensor *seed;
-    if (grad) {
-        if (!pl_same_shape(grad, root)) {
-            char a[128], b[128];
-            pl_format_shape(a, sizeof a, grad->ndim, grad->shape);
-            pl_format_shape(b, sizeof b, root->ndim, root->shape);
-            return pl_error_set(PL_ERR_RUNTIME,
-                                "Mismatch in shape: grad_output[0] has a shape of torch.Size(%s) and "
-                                "output[0] has a shape of torch.Size(%s).", a, b);
-        }
-        seed = pl_tensor_empty(root->ndim, root->shape, root->dtype);
-        if (!seed) return pl_error_status();
-        if (pl_copy_raw(seed, grad) != PL_OK) {
-            pl_tensor_release(seed);
-            return pl_error_status();
-        }
-    } else {
-        if (root->numel != 1) {
-            return pl_error_set(PL_ERR_RUNTIME, "grad can be implicitly created only for scalar outputs");
-        }
-        seed = pl_tensor_full(root->ndim, root->shape, root->dtype, 1.0);
-        if (!seed) return pl_error_status();
-    }
-
-    bool was_enabled = pl_grad_enabled();
-    pl_set_grad_enabled(false);
-
-    pl_node *root_fn = root->grad_fn ? pl_node_retain(root->grad_fn) : pl_grad_accumulator(root);
-    node_vec all = {0}, heap = {0}, stack = {0};
-    if (!root_fn) {
-        st = pl_error_status();
-        goto done;
-    }
-
-    /* pass 1: count dependencies (edges into each node), iteratively */
-    root_fn->dependencies = 0;
-    if ((st = vec_push(&stack, root_fn)) || (st = vec_push(&all, root_fn))) goto done;
-    root_fn->grad_buffer = NULL;
-    while (stack.len > 0) {
-        pl_node *n = stack.items[--stack.len];
-        for (int i = 0; i < n->n_inputs; i++) {
-            pl_node *c = n->next[i].fn;
-            if (!c) continue;
-            /* every discovered node has dependencies >= 1, so 0 means "not seen yet" */
-            if (c->dependencies == 0 && c != root_fn) {
-                c->grad_buffer = NULL;
-                if ((st = vec_push(&stack, c)) || (st = vec_push(&all, c))) goto done;
-            }
-            c->dependencies++;
-        }
-    }
-
-    root_fn->grad_buffer = seed;
-    seed = NULL;
-    if ((st = vec_push(&heap, root_fn))) goto done;
-    heap_push(&heap, root_fn);
-
-    while (heap.len > 0) {
-        pl_node *n = heap_pop(&heap);
-        pl_tensor *dout = n->grad_buffer;
-        n->grad_buffer = NULL;
-        pl_tensor *din[PL_NODE_MAX_INPUTS] = {0};
-        if (dout && n->retained) {
-            st = store_retained_grad(n, dout);
-            if (st != PL_OK) {
-                pl_tensor_release(dout);
-                goto done;
-            }
-        }
-        if (dout) { /* a node reached only by "no gradient" edges just passes that on */
-            st = n->kind->backward(n, dout, din);
-            pl_tensor_release(dout);
-            if (st != PL_OK) {
-                for (int i = 0; i < PL_NODE_MAX_INPUTS; i++) pl_tensor_release(din[i]);
-                goto done;
-            }
-        }
-        if (!retain_graph && n->kind != &pl_accumulate_grad_kind) {
-            n->saved_released = true;
-            node_release_saved(n);
-        }
-        for (int i = 0; i < n->n_inputs; i++) {
-            pl_edge *e = &n->next[i];
-            pl_node *c = e->fn;
-            pl_tensor *g = din[i];
-            din[i] = NULL;
-            if (!c) {
-                pl_tensor_release(g);
-                continue;
-            }
-            if (g) {
-                g = fit_grad(g, e);
-                if (!g) {
-                    st = pl_error_status();
-                    goto done;
-                }
-                if (!c->grad_buffer) {
-                    c->grad_buffer = g;
-                } else {
-                    pl_tensor *sum = pl_binary(PL_ADD, c->grad_buffer, g, 1.0, false, false);
-                    pl_tensor_release(g);
-                    if (!sum) {
-                        st = pl_error_status();
-                        goto done;
-                    }
-                    pl_tensor_release(c->grad_buffer);
-                    c->grad_buffer = sum;
-                }
-            }
-            if (--c->dependencies == 0) {
-                if ((st = vec_push(&heap, c))) goto done;
-                heap_push(&heap, c);
-            }
-        }
-    }
-
-done:
-    /* clear scratch on every node we touched, whatever happened */
-    for (int64_t k = 0; k < all.len; k++) {
-        all.items[k]->dependencies = 0;
-        pl_tensor_release(all.items[k]->grad_buffer);
-        all.items[k]->grad_buffer = NULL;
-    }
-    pl_tensor_release(seed);
-    pl_node_release(root_fn);
-    free(all.items);
-    free(heap.items);
-    free(stack.items);
-    pl_set_grad_enabled(was_enabled);
-    return st;
-}
+/* The backward engine is in engine.c. */

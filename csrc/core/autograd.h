@@ -18,6 +18,40 @@
 
 typedef struct pl_node pl_node;
 
+/* ---- calls into user code (hooks, custom Functions) ----
+ * The core never sees Python: the binding hands it a function pointer plus an opaque context
+ * that the core object holding the hook owns (released through `release`). */
+typedef enum pl_hook_event {
+    PL_HOOK_TENSOR,          /* grads[0..n): a tensor's gradient (a leaf's, n == 1) or the
+                              * gradients of a node's outputs; the callee may replace entries */
+    PL_HOOK_POST_ACCUMULATE, /* a leaf's .grad was just updated; `tensor` is the leaf */
+    PL_HOOK_BACKWARD,        /* a custom Function node: grads[0..n) are its outputs' gradients
+                              * (NULL: none flowed), din[0..n_din) receive its inputs' ones */
+    PL_HOOK_NODE_POST,       /* a node just ran (Node.register_hook): grads are its outputs'
+                              * gradients (read only), din[0..n_din) its results (replaceable) */
+    PL_HOOK_FREE_SAVED,      /* a custom Function node ran without retain_graph: drop what it
+                              * saved (node->fn only; no tensors) */
+    PL_HOOK_NODE_PRE,        /* as PL_HOOK_TENSOR, for Node.register_prehook: after the tensor
+                              * hooks and retain_grad, before the node runs */
+} pl_hook_event;
+
+typedef struct pl_hook_call {
+    pl_hook_event event;
+    pl_node *node;     /* borrowed: the node being run (NULL for a leaf's hooks) */
+    pl_tensor *tensor; /* borrowed: the leaf (leaf events), else NULL */
+    pl_tensor **grads; /* n entries, each a NEW reference or NULL; replacing one releases it */
+    int n;
+    pl_tensor **din;   /* PL_HOOK_BACKWARD: n_din slots the callee fills with NEW references */
+    int n_din;
+} pl_hook_call;
+
+typedef struct pl_hook {
+    /* Returns PL_OK or an error status; a binding may keep its own exception pending. */
+    pl_status (*call)(void *ctx, pl_hook_call *c);
+    void (*release)(void *ctx); /* drops the reference the core holds on ctx */
+    void *ctx;
+} pl_hook;
+
 /* Computes the gradients of the node's inputs from the gradient of its output.
  * dout: (output shape) borrowed. din[i]: set to a NEW reference (or left NULL for "no gradient")
  * for each input i; the engine then reduces it to the input's shape and dtype (broadcasting). */
@@ -30,6 +64,7 @@ typedef struct pl_node_kind {
 
 typedef struct pl_edge {
     pl_node *fn;      /* owned; NULL when this input needs no gradient */
+    int input_nr;     /* which output of fn this input is (its output_nr) */
     int64_t shape[PL_MAX_DIMS]; /* the input's shape and dtype, for reducing its gradient */
     int ndim;
     pl_dtype dtype;
@@ -54,15 +89,35 @@ struct pl_node {
      * another grad_fn, so the node never keeps it alive. */
     pl_tensor *retained;
     void *pyobj;     /* borrowed back-pointer to the binding's wrapper, or NULL */
+    /* Hooks on the gradients of this node's outputs (non-leaf Tensor.register_hook); run
+     * before the node, and before retain_grad stores its .grad; also called after the node
+     * ran (PL_HOOK_NODE_POST). call == NULL: none. */
+    pl_hook hooks;
+    /* A custom Function's backward (kind->backward is pl_callback_backward); owned. */
+    pl_hook fn;
+    /* Outputs: 1 unless set by pl_node_set_outputs (custom Functions); with more than one,
+     * the engine gathers each output's gradient in out_grads[output_nr] (scratch). */
+    int n_outputs;
+    pl_tensor **out_grads;
 
     /* engine scratch, valid during one backward call */
     int64_t dependencies;
     pl_tensor *grad_buffer;
+    uint32_t task;    /* id of the backward call that discovered this node, 0 when none */
+    uint8_t exec;     /* this call runs the node (it leads to a wanted input) */
 };
 
 /* ---- grad mode (thread-local, like PyTorch) ---- */
 bool pl_grad_enabled(void);
 void pl_set_grad_enabled(bool enabled);
+
+/* Inference mode (thread-local): tensors made while it is on are inference tensors, which
+ * autograd refuses to save for backward (PyTorch's torch.inference_mode()). */
+bool pl_inference_mode_enabled(void);
+void pl_set_inference_mode(bool enabled);
+/* PL_OK, or PyTorch's RuntimeError when requires_grad=True is asked of an inference tensor
+ * outside inference mode. */
+pl_status pl_check_inference_requires_grad(const pl_tensor *t, bool requires_grad);
 
 /* ---- nodes ---- */
 /* Whether an op on these inputs must be recorded: grad mode on and any input requires grad. */
@@ -101,7 +156,53 @@ pl_status pl_tensor_retain_grad(pl_tensor *t);
 pl_node *pl_grad_accumulator(pl_tensor *leaf);
 extern const pl_node_kind pl_accumulate_grad_kind;
 
+/* ---- hooks and custom Function nodes (additions for user code) ---- */
+/* Installs h as t's leaf hooks (t->hooks), releasing the previous ones. */
+pl_status pl_tensor_set_hooks(pl_tensor *t, pl_hook h);
+void pl_tensor_clear_hooks(pl_tensor *t);
+/* Installs h as the hooks on node's outputs' gradients, releasing the previous ones. */
+void pl_node_set_hooks(pl_node *node, pl_hook h);
+void pl_node_clear_hooks(pl_node *node); /* releases node->hooks and node->fn */
+/* A node of `kind` (whose backward must be pl_callback_backward) calling fn (stolen) with
+ * edges to inputs (borrowed, NULL allowed) and n_outputs outputs. New reference or NULL. */
+pl_node *pl_callback_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n,
+                              int n_outputs, pl_hook fn_steal);
+pl_status pl_callback_backward(pl_node *node, pl_tensor *dout, pl_tensor **din);
+/* Makes out output `output_nr` of node (retained, not stolen): grad_fn, output_nr and
+ * requires_grad; out keeps retain_grad as pl_node_attach does. */
+void pl_node_attach_output(pl_tensor *out, pl_node *node, int output_nr);
+
 /* ---- engine ---- */
+/* The general entry point: torch.autograd.backward / torch.autograd.grad.
+ * roots[0..n_roots) with seeds grads[i] (borrowed; NULL: ones for a scalar root).
+ * inputs: NULL for "every leaf" (plain backward), else n_inputs tensors whose gradients are
+ * wanted: with accumulate, they are accumulated into their .grad and nothing else is; without,
+ * captured[i] receives a NEW reference (NULL if no gradient reached it) and no .grad changes.
+ * Only nodes on a path to an input run. */
+typedef struct pl_backward_args {
+    pl_tensor *const *roots;
+    pl_tensor *const *grads;
+    int n_roots;
+    pl_tensor *const *inputs;
+    int n_inputs;
+    bool accumulate;
+    bool retain_graph;
+    pl_tensor **captured;
+} pl_backward_args;
+pl_status pl_backward_ex(const pl_backward_args *a);
+/* Anomaly detection (thread-local): with check_nan, a node whose backward returns NaN fails
+ * with PyTorch's error; the name of the node whose backward failed last is kept for the
+ * binding's warning (NULL when none, or anomaly detection is off). */
+void pl_set_detect_anomaly(bool enabled, bool check_nan);
+bool pl_anomaly_enabled(void);
+bool pl_anomaly_check_nan(void);
+const char *pl_anomaly_failed_node(void);
+/* The node whose backward failed in this thread's last backward call under anomaly mode (a
+ * NEW reference, or NULL); the engine forgets it. */
+pl_node *pl_anomaly_take_failed_node(void);
+/* Called with each new node while anomaly mode is on (the binding records the forward's
+ * traceback in the node's hooks); NULL: none. */
+void pl_set_node_created_callback(void (*fn)(pl_node *node));
 /* Runs backward from root with gradient `grad` (borrowed; NULL means ones for a scalar). */
 pl_status pl_backward(pl_tensor *root, pl_tensor *grad, bool retain_graph);
 /* Detaches t in place (drops grad_fn, requires_grad false). */

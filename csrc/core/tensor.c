@@ -120,6 +120,7 @@ pl_storage_new(int64_t nbytes)
     s->data = block + header;
     s->nbytes = nbytes;
     s->version = 0;
+    s->inference = pl_inference_mode_enabled();
     s->deleter = NULL;
     s->deleter_ctx = NULL;
     s->block = block;
@@ -140,6 +141,7 @@ pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, void *), voi
     s->data = data;
     s->nbytes = nbytes;
     s->version = 0;
+    s->inference = pl_inference_mode_enabled();
     s->deleter = deleter;
     s->deleter_ctx = deleter_ctx;
     s->block = s;
@@ -201,6 +203,7 @@ tensor_alloc(void)
         return NULL;
     }
     t->refcount = 1;
+    t->inference = pl_inference_mode_enabled();
     return t;
 }
 
@@ -271,11 +274,13 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
         memset(t, 0, sizeof(pl_tensor));
         t->refcount = 1;
         t->embedded = true;
+        t->inference = pl_inference_mode_enabled();
         pl_storage *st = (pl_storage *)(block + sizeof(pl_tensor));
         st->refcount = 2; /* t->storage and t->home */
         st->data = block + head;
         st->nbytes = nbytes;
         st->version = 0;
+        st->inference = t->inference;
         st->deleter = NULL;
         st->deleter_ctx = NULL;
         st->block = block;
@@ -384,6 +389,7 @@ pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim, const int64_t *
     }
     storage->refcount++;
     t->storage = storage;
+    t->inference = storage->inference; /* a view is an inference tensor when its data is */
     t->offset = offset;
     t->ndim = ndim;
     t->dtype = dtype;
@@ -418,6 +424,7 @@ pl_tensor_alias_unversioned(const pl_tensor *t)
         pl_storage_release(t->storage);
         return NULL;
     }
+    s->inference = t->storage->inference;
     pl_tensor *a = pl_tensor_view_of(s, t->dtype, t->ndim, t->shape, t->strides, t->offset);
     pl_storage_release(s); /* the view holds it now */
     return a;
@@ -433,6 +440,9 @@ pl_tensor_release(pl_tensor *t)
         pl_node_forget_leaf(t->grad_accumulator, t);
     }
     pl_tensor_release(t->grad);
+    if (t->hooks) {
+        pl_tensor_clear_hooks(t);
+    }
     if (t->grad_fn) {
         pl_node_forget_retained(t->grad_fn, t);
     }

@@ -45,6 +45,7 @@ typedef struct pl_storage {
     void *data;
     int64_t nbytes;
     uint32_t version; /* bumped by every in-place write through any view */
+    bool inference;   /* allocated under inference mode: its tensors are inference tensors */
     /* When set, called once with (ctx, data) as the storage dies; used for memory the core
      * does not own (a NumPy array's buffer). NULL: data was allocated by the core. */
     void (*deleter)(void *ctx, void *data);
@@ -55,6 +56,7 @@ typedef struct pl_storage {
 } pl_storage;
 
 struct pl_node; /* autograd.h */
+struct pl_hook; /* autograd.h */
 
 typedef struct pl_tensor {
     int64_t refcount;
@@ -76,6 +78,9 @@ typedef struct pl_tensor {
     bool is_view;               /* shares its storage with the tensor it was viewed from */
     bool embedded;              /* lives in the block of storage `home` (small tensors: one malloc) */
     pl_storage *home;           /* owned reference while embedded: keeps the tensor's own memory */
+    struct pl_hook *hooks;      /* owned: a leaf's gradient hooks (autograd.h), or NULL */
+    bool inference;             /* made under inference mode (or views storage that was):
+                                 * autograd may not save it */
 
     void *pyobj; /* borrowed back-pointer to the binding's wrapper object, or NULL */
 } pl_tensor;

@@ -179,6 +179,7 @@ m_requires_grad_(ARGS)
         PyErr_SetString(PyExc_RuntimeError, "only Tensors of floating point dtype can require gradients");
         return NULL;
     }
+    if (pl_check_inference_requires_grad(t, b) != PL_OK) return plpy_raise();
     if (!t->grad_fn) t->requires_grad = b;
     return Py_NewRef(self);
 }

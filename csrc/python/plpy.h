@@ -87,6 +87,10 @@ PyObject *plpy_make_size(int ndim, const int64_t *shape);
 /* The Python object of an autograd node (its grad_fn); new ref. */
 PyObject *plpy_wrap_node(pl_node *n);
 PyObject *plpy_grad_fn_factory(void); /* borrowed or NULL */
+/* The GC's view of the Python objects (hooks, custom Function contexts) the core holds for a
+ * tensor wrapped by exactly one object (autograd.c): tp_traverse / tp_clear of TensorBase. */
+int plpy_autograd_traverse(pl_tensor *t, visitproc visit, void *arg);
+void plpy_autograd_clear(pl_tensor *t);
 extern PyTypeObject *plpy_SizeClass;
 
 /* Method tables that binding files contribute to the module (module.c adds them). */

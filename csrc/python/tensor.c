@@ -45,11 +45,28 @@ plpy_unwrap(PyObject *obj)
     return ((PlTensorObject *)obj)->t;
 }
 
+/* GC support: user hooks may hold the tensor that holds them (a reference cycle through the
+ * core); autograd.c follows those links. */
+static int
+tensor_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    return plpy_autograd_traverse(((PlTensorObject *)op)->t, visit, arg);
+}
+
+static int
+tensor_clear(PyObject *op)
+{
+    plpy_autograd_clear(((PlTensorObject *)op)->t);
+    return 0;
+}
+
 static void
 tensor_dealloc(PyObject *op)
 {
     PlTensorObject *self = (PlTensorObject *)op;
     PyTypeObject *tp = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
     if (self->weakreflist) PyObject_ClearWeakRefs(op);
     if (self->t) {
         if (self->t->pyobj == self) self->t->pyobj = NULL;
@@ -306,6 +323,7 @@ set_requires_grad(PyObject *op, PyObject *v, void *c)
                         "only Tensors of floating point and complex dtype can require gradients");
         return -1;
     }
+    if (pl_check_inference_requires_grad(t, b) != PL_OK) return plpy_raise_int();
     if (!t->grad_fn) t->requires_grad = b;
     return 0;
 }
@@ -520,6 +538,8 @@ static PyType_Slot tensor_slots[] = {
     {Py_mp_subscript, plpy_tensor_getitem},
     {Py_mp_ass_subscript, plpy_tensor_setitem},
     {Py_sq_item, sq_item},
+    {Py_tp_traverse, tensor_traverse}, /* GC: hooks that hold their tensor (autograd.c) */
+    {Py_tp_clear, tensor_clear},
     {0, NULL},
 };
 
@@ -568,7 +588,7 @@ plpy_tensor_type_init(PyObject *module)
     PyType_Spec spec = {
         .name = "pytorchlite._C.TensorBase",
         .basicsize = sizeof(PlTensorObject),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
         .slots = slots,
     };
     plpy_TensorBase = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec, NULL);

@@ -140,6 +140,13 @@ pl_check_inplace(pl_tensor *t)
         return pl_error_set(PL_ERR_RUNTIME,
                             "a leaf Variable that requires grad is being used in an in-place operation.");
     }
+    if (t->inference && !pl_inference_mode_enabled()) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Inplace update to inference tensor outside InferenceMode is not "
+                            "allowed.You can make a clone to get a normal tensor before doing "
+                            "inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+                            "details.");
+    }
     return PL_OK;
 }
 

@@ -2,13 +2,13 @@
 dtype conversion, state_dict save/load, forward hooks and the printed form."""
 import itertools
 import warnings
-import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import pytorchlite as torch
 from ..parameter import Buffer, Parameter, _buffer_persistent
 from ..._utils import typename as _typename
+from ...utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -37,30 +37,6 @@ def _addindent(s, num_spaces):
     first = lines.pop(0)
     lines = [(num_spaces * " ") + line if line.strip() else "" for line in lines]
     return first + "\n" + "\n".join(lines)
-
-
-class RemovableHandle:
-    """A handle returned by hook registration; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self.extra_dict_ref = () if extra_dict is None else (weakref.ref(extra_dict),)
-
-    def remove(self):
-        for ref in (self.hooks_dict_ref,) + tuple(self.extra_dict_ref):
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.remove()
 
 
 def _forward_unimplemented(self, *input):
@@ -104,6 +80,9 @@ class Module:
         setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
         setattr_(self, "_state_dict_hooks", OrderedDict())
         setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_is_full_backward_hook", None)
         setattr_(self, "_modules", {})
         if self.call_super_init:
             super().__init__(*args, **kwargs)
@@ -113,11 +92,14 @@ class Module:
     # ----------------------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
         # Hot path: no hooks registered means a straight call to forward.
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
+        # PyTorch's order: forward pre-hooks, backward hooks on the inputs, forward, forward
+        # hooks, backward hooks on the outputs
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -132,6 +114,11 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        bw = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from . import _backward_hooks
+
+            bw, args = _backward_hooks.setup(self, args)
         output = self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
@@ -140,6 +127,8 @@ class Module:
                 result = hook(self, args, output)
             if result is not None:
                 output = result
+        if bw is not None:
+            output = _backward_hooks.finish(self, bw, args, output)
         return output
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
@@ -163,6 +152,27 @@ class Module:
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Register ``hook(module, grad_input, grad_output) -> None or new grad_input``, run once
+        the gradients w.r.t. the module's inputs are computed."""
+        from . import _backward_hooks
+
+        return _backward_hooks.register(self, hook, full=True, prepend=prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Register ``hook(module, grad_output) -> None or new grad_output``, run when the
+        gradients w.r.t. the module's outputs are computed."""
+        from . import _backward_hooks
+
+        return _backward_hooks.register_pre(self, hook, prepend=prepend)
+
+    def register_backward_hook(self, hook):
+        """Legacy backward hook on the grad_fn of the module's output (deprecated in PyTorch in
+        favour of register_full_backward_hook)."""
+        from . import _backward_hooks
+
+        return _backward_hooks.register(self, hook, full=False)
 
     # ------------------------------------------------------------------------ registration
     def register_buffer(self, name, tensor, persistent=True):
@@ -377,9 +387,11 @@ class Module:
         self.__dict__.update(state)
         for name in ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_pre_hooks",
                      "_forward_pre_hooks_with_kwargs", "_state_dict_hooks",
-                     "_load_state_dict_post_hooks"):
+                     "_load_state_dict_post_hooks", "_backward_hooks", "_backward_pre_hooks"):
             if name not in self.__dict__:
                 object.__setattr__(self, name, OrderedDict())
+        if "_is_full_backward_hook" not in self.__dict__:
+            object.__setattr__(self, "_is_full_backward_hook", None)
         if "_non_persistent_buffers_set" not in self.__dict__:
             object.__setattr__(self, "_non_persistent_buffers_set", set())
 

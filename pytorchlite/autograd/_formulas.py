@@ -1,0 +1,168 @@
+"""Backward formulas for the ops whose forward is still computed with NumPy in _tensor.py
+(gather and the sort/topk built on it, cumsum, cumprod, prod). Each is a graph node of the
+core's engine made through autograd.Function, with PyTorch's grad_fn name (GatherBackward0...).
+
+The formulas follow PyTorch's (FunctionsManual.cpp): gather's gradient is a scatter-add of the
+output gradient; cumsum's is a reversed cumulative sum; prod's and cumprod's divide by the
+input when it has no zeros, and use products that leave out one element when it has.
+"""
+import numpy as np
+
+from .. import _C
+from .function import Function
+
+__all__ = ["gather", "cumsum", "cumprod", "prod"]
+
+_classes = {}
+
+
+def _node_class(base, name):
+    """``base`` (a Function) whose grad_fn class is the built-in-looking ``name``."""
+    key = (base, name)
+    if key not in _classes:
+        cls = type(base.__name__, (base,), {})
+        bw = cls._backward_cls
+        bw.__name__ = bw.__qualname__ = name
+        bw.__module__ = "torch.autograd.graph"
+        bw.__repr__ = lambda self: f"<{type(self).__name__} object at {hex(id(self))}>"
+        _classes[key] = cls
+    return _classes[key]
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+def _tensor(a, like):
+    return _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
+
+
+class _Gather(Function):
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.dim, ctx.shape = dim, tuple(x.shape)
+        ctx.save_for_backward(index)
+        return x.gather(dim, index)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        dim, shape = ctx.dim, ctx.shape
+        gn, idx = _np(g), _np(index)
+        out = np.zeros(shape if shape else (1,), dtype=gn.dtype)
+        if not shape:
+            idx, gn = idx.reshape(-1), gn.reshape(-1)
+        pos = list(np.indices(idx.shape, sparse=True))
+        pos[dim] = idx
+        np.add.at(out, tuple(pos), gn)
+        return _tensor(out.reshape(shape), g), None, None
+
+
+class _Cumsum(Function):
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        return x.cumsum(dim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        gn = _np(g)
+        if gn.ndim == 0:
+            return g.clone(), None, None
+        d = ctx.dim
+        return _tensor(np.flip(np.cumsum(np.flip(gn, d), d), d), g), None, None
+
+
+def _others_product(x, axis):
+    """prod of every element along axis but the one at each position (exact with zeros)."""
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, np.delete(x, -1, axis=axis)], axis=axis), axis=axis)
+    rev = np.flip(x, axis)
+    right = np.cumprod(np.concatenate([ones, np.delete(rev, -1, axis=axis)], axis=axis), axis=axis)
+    return left * np.flip(right, axis)
+
+
+class _Prod(Function):
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.dim, ctx.keepdim = dim, keepdim
+        out = x.prod() if dim is None else x.prod(dim, keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        xn, gn, on = _np(x), _np(g), _np(out)
+        if xn.ndim == 0:
+            return g.clone(), None, None
+        if ctx.dim is None:
+            gn, on, axis = gn.reshape([1] * xn.ndim), on.reshape([1] * xn.ndim), None
+        else:
+            axis = ctx.dim
+            if not ctx.keepdim:
+                gn, on = np.expand_dims(gn, axis), np.expand_dims(on, axis)
+        if not (xn == 0).any():
+            grad = gn * (on / xn)
+        elif axis is None:
+            grad = gn * _others_product(xn.reshape(-1), 0).reshape(xn.shape)
+        else:
+            grad = gn * _others_product(xn, axis)
+        return _tensor(np.broadcast_to(grad, xn.shape), x), None, None
+
+
+class _Cumprod(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        out = _cumprod_forward(x, dim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        xn, gn, on = _np(x), _np(g), _np(out)
+        if xn.ndim == 0:
+            return g.clone(), None, None
+        d = ctx.dim
+        if not (xn == 0).any():
+            rev = np.flip(np.cumsum(np.flip(gn * on, d), d), d)
+            return _tensor(rev / xn, x), None
+        # d out_i / d x_k = prod_{j <= i, j != k} x_j for i >= k
+        xm, gm = np.moveaxis(xn, d, 0), np.moveaxis(gn, d, 0)
+        grad = np.zeros_like(xm)
+        before = np.ones_like(xm[0])
+        for k in range(xm.shape[0]):
+            run = before.copy()
+            acc = gm[k] * run
+            for i in range(k + 1, xm.shape[0]):
+                run = run * xm[i]
+                acc = acc + gm[i] * run
+            grad[k] = acc
+            before = before * xm[k]
+        return _tensor(np.moveaxis(grad, 0, d), x), None
+
+
+def _cumprod_forward(x, dim):
+    xn = _np(x)
+    if xn.ndim == 0:
+        return x.clone()
+    return _tensor(np.cumprod(xn, axis=dim), x)
+
+
+def gather(x, dim, index, name="GatherBackward0"):
+    return _node_class(_Gather, name).apply(x, dim, index)
+
+
+def cumsum(x, dim, dtype=None):
+    return _node_class(_Cumsum, "CumsumBackward0").apply(x, dim, dtype)
+
+
+def cumprod(x, dim):
+    return _node_class(_Cumprod, "CumprodBackward0").apply(x, dim)
+
+
+def prod(x, dim=None, keepdim=False):
+    name = "ProdBackward0" if dim is None else "ProdBackward1"
+    return _node_class(_Prod, name).apply(x, dim, keepdim)
