@@ -262,7 +262,7 @@ class RNNBase(Module):
             unbatched = input.dim() == 2
             self._check_hx_dims(hx, unbatched, is_lstm)
             if unbatched:
-                input = input.unsqueeze(1)
+                input = input.unsqueeze(0 if self.batch_first else 1)
                 if hx is not None:
                     hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1)) if is_lstm \
                         else hx.unsqueeze(1)
@@ -303,7 +303,7 @@ class RNNBase(Module):
         if self.batch_first:
             out = out.transpose(0, 1)
         if unbatched:
-            out = out.squeeze(1)
+            out = out.squeeze(0 if self.batch_first else 1)
             hidden = (hidden[0].squeeze(1), hidden[1].squeeze(1)) if is_lstm \
                 else hidden.squeeze(1)
         return out, hidden
