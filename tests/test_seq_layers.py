@@ -243,3 +243,28 @@ def test_pack_and_pad_round_trip():
         rnn_utils.pack_sequence([b, a])
     with pytest.raises(ValueError, match="Expected total_length to be at least"):
         rnn_utils.pad_packed_sequence(packed, total_length=2)
+
+
+# ------------------------------------------------------------------------------ EmbeddingBag
+def test_embedding_bag_hand_values_modes_and_padding():
+    w = torch.tensor([[0.0, 1.0], [2.0, -3.0], [4.0, 5.0], [-6.0, 7.0]])
+    idx, off = torch.tensor([1, 2, 3, 0, 3]), torch.tensor([0, 2, 2])
+    np.testing.assert_array_equal(F.embedding_bag(idx, w, off, mode="sum").numpy(),
+                                  [[6, 2], [0, 0], [-12, 15]])
+    np.testing.assert_array_equal(F.embedding_bag(idx, w, off, mode="max").numpy(),
+                                  [[4, 5], [0, 0], [0, 7]])
+    # the padding entry leaves the bag and its count
+    np.testing.assert_array_equal(
+        F.embedding_bag(idx, w, off, mode="mean", padding_idx=3).numpy(),
+        [[3, 1], [0, 0], [0, 1]])
+
+
+def test_embedding_bag_finite_differences(rng):
+    w = torch.tensor(rng.normal(size=(5, 3)), requires_grad=True)
+    psw = torch.tensor(rng.normal(size=6), requires_grad=True)
+    idx, off = torch.tensor([0, 4, 4, 1, 2, 4]), torch.tensor([0, 3])
+    c = torch.tensor(rng.normal(size=(2, 3)))
+    fd_check([w, psw], lambda: (F.embedding_bag(idx, w, off, mode="sum",
+                                                per_sample_weights=psw) * c).sum())
+    fd_check([w], lambda: (F.embedding_bag(idx, w, off, mode="mean") * c).sum())
+    fd_check([w], lambda: (F.embedding_bag(idx, w, off, mode="max") * c).sum())
