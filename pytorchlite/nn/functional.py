@@ -499,3 +499,4 @@ __all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
 
 # ----------------------------------------------------------------- sequence-model layers
 from ._functional_seq import embedding, embedding_bag, layer_norm, rms_norm  # noqa: E402,F401
+__all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
