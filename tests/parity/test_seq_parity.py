@@ -430,3 +430,34 @@ def test_embedding_bag_per_sample_weights_and_errors():
     got, want = exc(lambda: plF.embedding_bag(pl.tensor([1, 2]), pl.tensor(w), pl.tensor([1]))), \
         exc(lambda: tF.embedding_bag(torch.tensor([1, 2]), torch.tensor(w), torch.tensor([1])))
     assert got[0] == want[0] and want[1].startswith(got[1])
+
+
+def test_empty_lookups_and_packed_hidden_errors():
+    assert tuple(plnn.Embedding(4, 2)(pl.tensor([[]], dtype=pl.int64)).shape) == \
+        tuple(tnn.Embedding(4, 2)(torch.tensor([[]], dtype=torch.int64)).shape)
+    close(plnn.EmbeddingBag(4, 2)(pl.tensor([], dtype=pl.int64), pl.tensor([0])),
+          tnn.EmbeddingBag(4, 2)(torch.tensor([], dtype=torch.int64), torch.tensor([0])))
+    seqs = [np.ones((3, 2), np.float32), np.ones((2, 2), np.float32)]
+    p = pl_rnn.pack_sequence([pl.tensor(s) for s in seqs])
+    tp = t_rnn.pack_sequence([torch.tensor(s) for s in seqs])
+    m, tm = plnn.RNN(2, 3), tnn.RNN(2, 3)
+    for shape in [(2, 3), (1, 1, 2, 3), (1, 3, 3)]:
+        same_exc(lambda: m(p, pl.zeros(shape)), lambda: tm(tp, torch.zeros(shape)))
+
+
+def test_embedding_bag_scale_grad_by_freq_and_max_norm_against_torch():
+    """Values and max_norm against torch's embedding_bag; the frequency-scaled gradient
+    against torch's embedding summed per bag (its documented meaning: torch 2.13's CPU
+    embedding_bag backward divides some rows by another index's count)."""
+    kw = dict(mode="sum", scale_grad_by_freq=True, max_norm=1.0)
+    m, tm = both(15, lambda: plnn.EmbeddingBag(6, 3, **kw), lambda: tnn.EmbeddingBag(6, 3, **kw))
+    idx, off = [1, 1, 4, 1, 0], [0, 2]
+    out, tout = m(pl.tensor(idx), pl.tensor(off)), tm(torch.tensor(idx), torch.tensor(off))
+    close(out, tout)
+    close(m.weight, tm.weight)
+    (out * out).sum().backward()
+    w = tm.weight.detach().clone().requires_grad_(True)
+    rows = tF.embedding(torch.tensor(idx), w, scale_grad_by_freq=True)
+    ref = torch.stack([rows[:2].sum(0), rows[2:].sum(0)])
+    (ref * ref).sum().backward()
+    close(m.weight.grad, w.grad)
