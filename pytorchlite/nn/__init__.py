@@ -4,6 +4,8 @@ from .modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, ELU
                       HuberLoss, Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, Module,
                       ModuleDict, ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, SiLU,
                       SmoothL1Loss, Softmax, Softplus, Tanh)
+from .modules import (Embedding, EmbeddingBag, GRU, GRUCell, LayerNorm, LSTM, LSTMCell,
+                      RMSNorm, RNN, RNNBase, RNNCell, RNNCellBase)
 from . import functional, init, utils
 
 __all__ = [
@@ -11,5 +13,6 @@ __all__ = [
     "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout", "Sequential", "ModuleList",
     "ModuleDict", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "functional", "init",
     "utils", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "SiLU", "ELU",
-    "Softplus", "GELU",
+    "Softplus", "GELU", "Embedding", "EmbeddingBag", "LayerNorm", "RMSNorm", "RNNBase", "RNN",
+    "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]

@@ -495,3 +495,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 __all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
             "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
             "huber_loss"]
+
+
+# ----------------------------------------------------------------- sequence-model layers
+from ._functional_seq import embedding, embedding_bag, layer_norm, rms_norm  # noqa: E402,F401
+__all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
