@@ -255,3 +255,40 @@ def test_get_lr_outside_step_warns():
         warnings.simplefilter("error")
         o.step()
         s.step()
+
+
+# ---- swa_utils ----------------------------------------------------------------------------
+
+
+def test_swa_average_of_three_models_by_hand():
+    from pytorchlite.optim.swa_utils import AveragedModel
+    model = torch.nn.Linear(2, 1)
+    avg = AveragedModel(model)
+    seen = []
+    for value in (1.0, 2.0, 6.0):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        avg.update_parameters(model)
+        seen.append(avg.module.weight.detach().numpy().copy())
+    np.testing.assert_allclose(np.array(seen)[:, 0, 0], [1.0, 1.5, 3.0])
+    assert int(avg.n_averaged) == 3
+    out = avg(torch.ones(1, 2))
+    assert tuple(out.shape) == (1, 1)
+
+
+def test_swa_errors_and_update_bn_without_batchnorm():
+    from pytorchlite.optim import swa_utils
+    with pytest.raises(ValueError, match=r"Invalid decay value 1.5 provided"):
+        swa_utils.get_ema_avg_fn(1.5)
+    with pytest.raises(AssertionError, match="Only one of avg_fn and multi_avg_fn"):
+        swa_utils.AveragedModel(torch.nn.Linear(1, 1), avg_fn=swa_utils.get_swa_avg_fn(),
+                                multi_avg_fn=swa_utils.get_swa_multi_avg_fn())
+    with pytest.raises(ValueError, match="anneal_strategy must be one of 'cos' or 'linear'"):
+        swa_utils.SWALR(_opt(), 0.1, anneal_strategy="step")
+    with pytest.raises(ValueError, match="anneal_epochs must be equal or greater than 0"):
+        swa_utils.SWALR(_opt(), 0.1, anneal_epochs=-1)
+    model = torch.nn.Linear(2, 1)
+    before = model.weight.detach().numpy().copy()
+    swa_utils.update_bn([torch.ones(1, 2)], model)  # no BatchNorm layer: nothing to do
+    assert model.training
+    np.testing.assert_array_equal(model.weight.detach().numpy(), before)

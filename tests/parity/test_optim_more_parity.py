@@ -346,3 +346,55 @@ def test_step_order_warning_as_torch():
     assert msgs[1] == msgs[0]
     assert any("before `optimizer.step()`" in m for m in msgs[1])
     assert math.isfinite(sched.get_last_lr()[0])
+
+
+# ---- swa_utils ----------------------------------------------------------------------------
+
+
+def _linear_pair(seed):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((3, 4)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    out = []
+    for lib in (torch, pl):
+        m = lib.nn.Linear(4, 3)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(w))
+            m.bias.copy_(lib.tensor(b))
+        out.append(m)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["swa", "ema", "multi_ema", "multi_swa"])
+def test_averaged_model_equals_torch(kind):
+    results = []
+    for i, lib in enumerate((torch, pl)):
+        su = lib.optim.swa_utils
+        kw = {"swa": {}, "ema": {"avg_fn": su.get_ema_avg_fn(0.9)},
+              "multi_ema": {"multi_avg_fn": su.get_ema_multi_avg_fn(0.9)},
+              "multi_swa": {"multi_avg_fn": su.get_swa_multi_avg_fn()}}[kind]
+        model = _linear_pair(5)[i]
+        avg = su.AveragedModel(model, **kw)
+        rng = np.random.default_rng(6)
+        for _ in range(6):
+            with lib.no_grad():
+                for p in model.parameters():
+                    p.add_(lib.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+            avg.update_parameters(model)
+        results.append(([p.detach().numpy().copy() for p in avg.parameters()],
+                        int(avg.n_averaged), sorted(avg.state_dict())))
+    (tp, tn, tk), (pp, pn, pk) = results
+    assert pn == tn and pk == tk
+    for t, p in zip(tp, pp):
+        np.testing.assert_array_equal(p, t)
+
+
+@pytest.mark.parametrize("kw", [{"swa_lr": 0.05}, {"swa_lr": 0.05, "anneal_epochs": 0},
+                                {"swa_lr": [0.05, 0.01], "anneal_strategy": "linear",
+                                 "anneal_epochs": 7}])
+def test_swalr_equals_torch(kw):
+    groups = 2 if isinstance(kw["swa_lr"], list) else 1
+    (tseq, _, ts), (pseq, _, ps) = _sched_pair(
+        lambda L, o: L.optim.swa_utils.SWALR(o, **kw), groups=groups, steps=30)
+    assert pseq == tseq
+    assert sorted(ps.state_dict()) == sorted(ts.state_dict())
