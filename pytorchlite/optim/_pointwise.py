@@ -6,8 +6,9 @@ rounds: a Python number meets a float32 tensor as a float32 scalar; ``add(alpha=
 ``addcmul`` and ``lerp`` round their multiply-add once (torch's kernels compile to fused
 multiply-adds), every other operation is rounded on its own. ``fma`` is exact: the product
 of two float32 values is exact in float64, and the float64 sum is rounded to odd before the
-final cast, so the result is the correctly rounded float32 fused multiply-add. float64
-tensors use the same helpers with ``fma`` done by splitting (exact TwoProduct/TwoSum).
+final cast, so the result is the correctly rounded float32 fused multiply-add. For float64
+tensors ``fma`` adds the error terms of an exact TwoProduct/TwoSum once, which is correctly
+rounded except in rare near-halfway cases.
 """
 import numpy as np
 
