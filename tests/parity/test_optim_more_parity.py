@@ -398,3 +398,20 @@ def test_swalr_equals_torch(kw):
         lambda L, o: L.optim.swa_utils.SWALR(o, **kw), groups=groups, steps=30)
     assert pseq == tseq
     assert sorted(ps.state_dict()) == sorted(ts.state_dict())
+
+
+@pytest.mark.parametrize("name,kw,bitwise", [(n, kw, b) for n, kw, b in GRID if kw == {}])
+def test_float64_parameters_match_torch(name, kw, bitwise):
+    rng = np.random.default_rng(7)
+    start = rng.standard_normal(50)
+    grads = [rng.standard_normal(50) for _ in range(10)]
+    out = []
+    for lib in (torch, pl):
+        p = lib.tensor(start.copy(), requires_grad=True)
+        opt = getattr(lib.optim, name)([p], **kw)
+        for g in grads:
+            p.grad = lib.tensor(g)
+            opt.step()
+        out.append(p.detach().numpy().copy())
+    assert out[1].dtype == np.float64
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-14, atol=1e-15)
