@@ -1,0 +1,91 @@
+r"""Implementation for the Adagrad optimizer.
+
+reference: https://pytorch.org/docs/stable/generated/torch.optim.Adagrad.html
+"""
+import numpy as np
+
+import pytorchlite
+
+from . import _pointwise as pw
+from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(SingleTensorOptimizer):
+    r"""Implements Adagrad algorithm.
+
+    .. math::
+        \tilde\gamma = \frac{\gamma}{1 + (t - 1) \eta}, \quad
+        s_t = s_{t-1} + g_t^2, \quad
+        \theta_t = \theta_{t-1} - \tilde\gamma \frac{g_t}{\sqrt{s_t} + \epsilon}
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize
+            or iterable of dicts defining parameter groups.
+        lr (float, Tensor, optional): learning rate (default: 1e-2)
+        lr_decay (float, optional): learning rate decay (default: 0)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        initial_accumulator_value (float, optional): initial value of the
+            sum of squares of gradients (default: 0)
+        eps (float, optional): term added to the denominator to improve
+            numerical stability (default: 1e-10)
+        foreach, differentiable, fused: accepted for compatibility.
+        maximize (bool, optional): maximize the objective (default: False)
+
+    Note:
+        The update runs in Python on NumPy views, one rounded operation at a time in the
+        order of torch's single-tensor path, so float32 parameters match torch's bit for
+        bit; a fused C update per group is not written yet. Sparse gradients are not
+        supported.
+    """
+
+    _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                          "fused": None}
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
+        check_lr(lr)
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {
+            "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable, "fused": fused,
+        }
+        super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(group, p, self.state[p])
+
+    def _init_state(self, group, p, state):
+        state["step"] = new_step()
+        state["sum"] = pytorchlite.full_like(p, self.defaults["initial_accumulator_value"])
+
+    def _update(self, group, p, grad, state):
+        lr = to_scalar(group["lr"])
+        param = pw.view(p)
+        dt = param.dtype
+        state["step"] += 1
+        step = state["step"].item()
+        if group["weight_decay"] != 0:
+            grad = pw.add(grad, param, alpha=group["weight_decay"])
+        clr = lr / (1 + (step - 1) * group["lr_decay"])
+        acc = pw.view(state["sum"])
+        acc[...] = pw.addcmul(acc, grad, grad, value=1)
+        std = np.sqrt(acc) + pw.scalar(group["eps"], dt)
+        param[...] = pw.addcdiv(param, grad, std, value=-clr)

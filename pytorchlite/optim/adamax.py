@@ -1,0 +1,79 @@
+r"""Implementation for the Adamax optimizer.
+
+reference: https://pytorch.org/docs/stable/generated/torch.optim.Adamax.html
+"""
+import numpy as np
+
+import pytorchlite
+
+from . import _pointwise as pw
+from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+
+__all__ = ["Adamax"]
+
+
+class Adamax(SingleTensorOptimizer):
+    r"""Implements Adamax algorithm (a variant of Adam based on infinity norm).
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
+        u_t = \max(\beta_2 u_{t-1}, |g_t| + \epsilon), \quad
+        \theta_t = \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t} \frac{m_t}{u_t}
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize
+            or iterable of dicts defining parameter groups.
+        lr (float, Tensor, optional): learning rate (default: 2e-3)
+        betas (tuple[float, float], optional): coefficients used for computing
+            running averages of gradient and its square (default: (0.9, 0.999))
+        eps (float, optional): term added to the denominator to improve
+            numerical stability (default: 1e-8)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        foreach, differentiable, capturable: accepted for compatibility.
+        maximize (bool, optional): maximize the objective (default: False)
+
+    Note:
+        The update runs in Python on NumPy views, one rounded operation at a time in the
+        order of torch's single-tensor path, so float32 parameters match torch's bit for
+        bit; a fused C update per group is not written yet.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+            "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _init_state(self, group, p, state):
+        state["step"] = new_step()
+        state["exp_avg"] = pytorchlite.zeros_like(p)
+        state["exp_inf"] = pytorchlite.zeros_like(p)
+
+    def _update(self, group, p, grad, state):
+        lr = to_scalar(group["lr"])
+        beta1, beta2 = group["betas"]
+        param = pw.view(p)
+        dt = param.dtype
+        state["step"] += 1
+        step = state["step"].item()
+        if group["weight_decay"] != 0:
+            grad = pw.add(grad, param, alpha=group["weight_decay"])
+        exp_avg = pw.view(state["exp_avg"])
+        exp_inf = pw.view(state["exp_inf"])
+        exp_avg[...] = pw.lerp(exp_avg, grad, 1 - beta1)
+        exp_inf[...] = pw.maximum(exp_inf * pw.scalar(beta2, dt),
+                                  np.abs(grad) + pw.scalar(group["eps"], dt))
+        clr = lr / (1 - beta1 ** step)
+        param[...] = pw.addcdiv(param, exp_avg, exp_inf, value=-clr)

@@ -1,0 +1,108 @@
+r"""Implementation for the NAdam optimizer.
+
+reference: https://pytorch.org/docs/stable/generated/torch.optim.NAdam.html
+"""
+import numpy as np
+
+import pytorchlite
+
+from . import _pointwise as pw
+from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+
+__all__ = ["NAdam"]
+
+
+class NAdam(SingleTensorOptimizer):
+    r"""Implements NAdam algorithm (Adam with Nesterov momentum).
+
+    .. math::
+        \mu_t = \beta_1 (1 - \tfrac12 0.96^{t \psi}), \quad
+        \theta_t = \theta_{t-1} - \gamma \frac{\mu_{t+1} m_t}{1 - \prod_{i=1}^{t+1} \mu_i}
+            / (\sqrt{\hat v_t} + \epsilon)
+            - \gamma \frac{(1 - \mu_t) g_t}{1 - \prod_{i=1}^{t} \mu_i} / (\sqrt{\hat v_t}
+            + \epsilon)
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize
+            or iterable of dicts defining parameter groups.
+        lr (float, Tensor, optional): learning rate (default: 2e-3)
+        betas (tuple[float, float], optional): (default: (0.9, 0.999))
+        eps (float, optional): (default: 1e-8)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        momentum_decay (float, optional): momentum momentum_decay (default: 4e-3)
+        decoupled_weight_decay (bool, optional): whether to decouple the weight
+            decay as in AdamW to obtain NAdamW (default: False)
+        foreach, capturable, differentiable: accepted for compatibility.
+        maximize (bool, optional): maximize the objective (default: False)
+
+    Note:
+        The update runs in Python on NumPy views, one rounded operation at a time in the
+        order of torch's single-tensor path (``mu_product`` is a float32 0-dim tensor, as
+        in torch); a fused C update per group is not written yet. torch's CPU ``sqrt`` of
+        float32 comes from vendor vector math and is not correctly rounded, NumPy's is, so
+        parameters can differ from torch's in the last bits.
+    """
+
+    _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                          "capturable": False, "decoupled_weight_decay": False}
+    _tensor_state_keys = ("step", "mu_product")
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+            "foreach": foreach, "capturable": capturable, "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _init_state(self, group, p, state):
+        state["step"] = new_step()
+        state["mu_product"] = new_step(1.0)
+        state["exp_avg"] = pytorchlite.zeros_like(p)
+        state["exp_avg_sq"] = pytorchlite.zeros_like(p)
+
+    def _update(self, group, p, grad, state):
+        lr = to_scalar(group["lr"])
+        beta1, beta2 = group["betas"]
+        wd, md, eps = group["weight_decay"], group["momentum_decay"], group["eps"]
+        param = pw.view(p)
+        dt = param.dtype
+        state["step"] += 1
+        step = state["step"].item()
+        bias_correction2 = 1 - beta2 ** step
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                param[...] = param * pw.scalar(1 - lr * wd, dt)
+            else:
+                grad = pw.add(grad, param, alpha=wd)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * md)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md)))
+        mu_prod = pw.view(state["mu_product"])
+        mu_prod[...] = mu_prod * pw.scalar(mu, mu_prod.dtype)
+        exp_avg = pw.view(state["exp_avg"])
+        exp_avg_sq = pw.view(state["exp_avg_sq"])
+        exp_avg[...] = pw.lerp(exp_avg, grad, 1 - beta1)
+        exp_avg_sq[...] = pw.addcmul(exp_avg_sq * pw.scalar(beta2, dt), grad, grad,
+                                     value=1 - beta2)
+        denom = np.sqrt(exp_avg_sq / pw.scalar(bias_correction2, dt))
+        mu_product = float(mu_prod)
+        mu_product_next = mu_product * mu_next
+        denom = denom + pw.scalar(eps, dt)
+        param[...] = pw.addcdiv(param, grad, denom,
+                                value=(-lr * (1.0 - mu) / (1.0 - mu_product)))
+        param[...] = pw.addcdiv(param, exp_avg, denom,
+                                value=(-lr * mu_next) / (1.0 - mu_product_next))

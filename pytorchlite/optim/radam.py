@@ -1,0 +1,106 @@
+r"""Implementation for the RAdam optimizer.
+
+reference: https://pytorch.org/docs/stable/generated/torch.optim.RAdam.html
+"""
+import numpy as np
+
+import pytorchlite
+
+from . import _pointwise as pw
+from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+
+__all__ = ["RAdam"]
+
+
+class RAdam(SingleTensorOptimizer):
+    r"""Implements RAdam algorithm (Adam with a rectified adaptive learning rate).
+
+    .. math::
+        \rho_\infty = \frac{2}{1 - \beta_2} - 1, \quad
+        \rho_t = \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t}
+
+    and, when :math:`\rho_t > 5`, the Adam step scaled by
+    :math:`r_t = \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}{(\rho_\infty - 4)
+    (\rho_\infty - 2) \rho_t}}`, otherwise the bias-corrected momentum step.
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize
+            or iterable of dicts defining parameter groups.
+        lr (float, Tensor, optional): learning rate (default: 1e-3)
+        betas (tuple[float, float], optional): (default: (0.9, 0.999))
+        eps (float, optional): (default: 1e-8)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        decoupled_weight_decay (bool, optional): whether to decouple the weight
+            decay as in AdamW to obtain RAdamW (default: False)
+        foreach, capturable, differentiable: accepted for compatibility.
+        maximize (bool, optional): maximize the objective (default: False)
+
+    Note:
+        The update runs in Python on NumPy views, one rounded operation at a time in the
+        order of torch's single-tensor path; a fused C update per group is not written
+        yet. torch's CPU ``sqrt`` of float32 comes from vendor vector math and is not
+        correctly rounded, NumPy's is, so once :math:`\rho_t > 5` parameters can differ
+        from torch's in the last bits (before that they are bitwise equal).
+    """
+
+    _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                          "capturable": False, "decoupled_weight_decay": False}
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+            "maximize": maximize, "foreach": foreach, "capturable": capturable,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _init_state(self, group, p, state):
+        state["step"] = new_step()
+        state["exp_avg"] = pytorchlite.zeros_like(p)
+        state["exp_avg_sq"] = pytorchlite.zeros_like(p)
+
+    def _update(self, group, p, grad, state):
+        lr = to_scalar(group["lr"])
+        beta1, beta2 = group["betas"]
+        wd, eps = group["weight_decay"], group["eps"]
+        param = pw.view(p)
+        dt = param.dtype
+        state["step"] += 1
+        step = state["step"].item()
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                param[...] = param * pw.scalar(1 - lr * wd, dt)
+            else:
+                grad = pw.add(grad, param, alpha=wd)
+        exp_avg = pw.view(state["exp_avg"])
+        exp_avg_sq = pw.view(state["exp_avg_sq"])
+        exp_avg[...] = pw.lerp(exp_avg, grad, 1 - beta1)
+        exp_avg_sq[...] = pw.addcmul(exp_avg_sq * pw.scalar(beta2, dt), grad, grad,
+                                     value=1 - beta2)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        corrected = exp_avg / pw.scalar(bias_correction1, dt)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            # float / Tensor is Tensor.reciprocal() * float in torch
+            adaptive = (np.asarray(1, dtype=dt) / (np.sqrt(exp_avg_sq) + pw.scalar(eps, dt))
+                        ) * pw.scalar(bias_correction2 ** 0.5, dt)
+            update = ((corrected * pw.scalar(lr, dt)) * adaptive) * pw.scalar(rect, dt)
+        else:
+            update = corrected * pw.scalar(lr, dt)
+        param[...] = param - update

@@ -1,0 +1,74 @@
+r"""Implementation for the Rprop (resilient backpropagation) optimizer.
+
+reference: https://pytorch.org/docs/stable/generated/torch.optim.Rprop.html
+"""
+import numpy as np
+
+import pytorchlite
+
+from . import _pointwise as pw
+from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+
+__all__ = ["Rprop"]
+
+
+class Rprop(SingleTensorOptimizer):
+    r"""Implements the resilient backpropagation algorithm.
+
+    Each element's step size grows by ``etaplus`` while its gradient keeps its sign and
+    shrinks by ``etaminus`` when the sign flips (that step then skips the element); the
+    parameter moves by the step size against the gradient's sign.
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize
+            or iterable of dicts defining parameter groups.
+        lr (float, Tensor, optional): learning rate (default: 1e-2)
+        etas (Tuple[float, float], optional): pair of (etaminus, etaplus), that
+            are multiplicative increase and decrease factors (default: (0.5, 1.2))
+        step_sizes (Tuple[float, float], optional): a pair of minimal and
+            maximal allowed step sizes (default: (1e-6, 50))
+        capturable, foreach, differentiable: accepted for compatibility.
+        maximize (bool, optional): maximize the objective (default: False)
+
+    Note:
+        The update runs in Python on NumPy views, one rounded operation at a time in the
+        order of torch's single-tensor path, so float32 parameters match torch's bit for
+        bit; a fused C update per group is not written yet.
+    """
+
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        check_lr(lr)
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        defaults = {
+            "lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _init_state(self, group, p, state):
+        state["step"] = new_step()
+        state["prev"] = pytorchlite.zeros_like(p)
+        state["step_size"] = pytorchlite.full_like(p.grad, to_scalar(group["lr"]))
+
+    def _update(self, group, p, grad, state):
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        param = pw.view(p)
+        dt = param.dtype
+        state["step"] += 1
+        prev = pw.view(state["prev"])
+        step_size = pw.view(state["step_size"])
+        sign = np.sign(grad * prev)
+        positive, negative, zero = sign > 0, sign < 0, sign == 0
+        sign[positive] = pw.scalar(etaplus, dt)
+        sign[negative] = pw.scalar(etaminus, dt)
+        sign[zero] = 1
+        step_size[...] = np.minimum(np.maximum(step_size * sign, pw.scalar(step_size_min, dt)),
+                                    pw.scalar(step_size_max, dt))
+        grad = np.array(grad, copy=True)
+        grad[sign == pw.scalar(etaminus, dt)] = 0
+        param[...] = pw.fma(-np.sign(grad), step_size, param)
+        prev[...] = grad
