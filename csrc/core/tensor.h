@@ -87,7 +87,8 @@ pl_storage *pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, 
 void pl_storage_release(pl_storage *s);
 
 /* ---- construction ---- */
-/* Contiguous, uninitialised. Fails with PL_ERR_RUNTIME on a negative size. */
+/* Contiguous, uninitialised. Fails with PL_ERR_RUNTIME (PyTorch's messages) on a negative size or
+ * when the byte count or a stride does not fit in int64; PL_ERR_NOMEM when it cannot be had. */
 pl_tensor *pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype);
 pl_tensor *pl_tensor_zeros(int ndim, const int64_t *shape, pl_dtype dtype);
 pl_tensor *pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value);
@@ -117,7 +118,13 @@ pl_tensor_data(const pl_tensor *t) /* address of element 0 of the view */
     return (char *)t->storage->data + t->offset * (int64_t)pl_dtype_size(t->dtype);
 }
 bool pl_tensor_is_contiguous(const pl_tensor *t);
-void pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/* Row-major strides for shape (sizes of 0 count as 1, PyTorch's rule); false when a stride
+ * overflows int64 (the values are then wrapped and unusable). */
+bool pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/* The element count of a shape (non-negative sizes). The checked form returns false when the
+ * running product overflows int64 (in order, as PyTorch checks: [2^62, 2^62, 0] overflows,
+ * [0, 2^62, 2^62] does not); the other is for shapes of tensors that exist (already checked). */
+bool pl_shape_numel_checked(int ndim, const int64_t *shape, int64_t *out);
 int64_t pl_shape_numel(int ndim, const int64_t *shape);
 bool pl_same_shape(const pl_tensor *a, const pl_tensor *b);
 /* Wraps a possibly negative dim into [0, ndim); PL_ERR_INDEX with PyTorch's message if out of range. */
