@@ -464,7 +464,7 @@ class Tensor(_C.TensorBase):
         b = other.detach().numpy().astype(nd) if isinstance(other, Tensor) else _np.asarray(other, nd)
         if not nd.kind == "f" and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
-        with _np.errstate(divide="ignore", invalid="ignore"):
+        with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             res = _np.ascontiguousarray(fn(a, b).astype(nd))
         return _C.from_numpy(res.reshape(tuple(ref.shape)))
 

@@ -307,7 +307,7 @@ pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value)
     }
     case PL_INT64: {
         int64_t *p = data;
-        int64_t v = (int64_t)value;
+        int64_t v = pl_double_to_int64(value); /* callers check the range where PyTorch does */
         for (int64_t i = 0; i < n; i++) p[i] = v;
         break;
     }
@@ -323,6 +323,10 @@ pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value)
 pl_tensor *
 pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value)
 {
+    if (dtype == PL_INT64 && !pl_double_fits_int64(value)) { /* PyTorch's checked conversion */
+        pl_error_set(PL_ERR_RUNTIME, "value cannot be converted to type int64_t without overflow");
+        return NULL;
+    }
     pl_tensor *t = pl_tensor_empty(ndim, shape, dtype);
     if (t) {
         pl_fill_contiguous(t->storage->data, dtype, t->numel, value);
@@ -490,6 +494,25 @@ pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
     case PL_INT64: return (double)((const int64_t *)p)[off];
     case PL_BOOL: return ((const uint8_t *)p)[off] ? 1.0 : 0.0;
     default: return 0.0;
+    }
+}
+
+int64_t
+pl_tensor_get_int64(const pl_tensor *t, int64_t linear_index)
+{
+    int64_t off = 0;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        int64_t idx = linear_index % t->shape[i];
+        linear_index /= t->shape[i];
+        off += idx * t->strides[i];
+    }
+    const char *p = pl_tensor_data(t);
+    switch (t->dtype) {
+    case PL_INT64: return ((const int64_t *)p)[off];
+    case PL_BOOL: return ((const uint8_t *)p)[off] != 0;
+    case PL_FLOAT32: return pl_double_to_int64(((const float *)p)[off]);
+    case PL_FLOAT64: return pl_double_to_int64(((const double *)p)[off]);
+    default: return 0;
     }
 }
 

@@ -129,8 +129,32 @@ int64_t pl_shape_numel(int ndim, const int64_t *shape);
 bool pl_same_shape(const pl_tensor *a, const pl_tensor *b);
 /* Wraps a possibly negative dim into [0, ndim); PL_ERR_INDEX with PyTorch's message if out of range. */
 pl_status pl_wrap_dim(int64_t dim, int ndim, int *out);
-/* Element i of the view in row-major (logical) order, read as double / int64. */
+/* Element i of the view in row-major (logical) order, read as double / int64 (int64 elements
+ * exactly; floating ones converted with pl_double_to_int64). */
 double pl_tensor_get_double(const pl_tensor *t, int64_t linear_index);
+int64_t pl_tensor_get_int64(const pl_tensor *t, int64_t linear_index);
+
+/* ---- conversions without undefined behaviour ----
+ * Converting a double outside int64's range (or nan) to int64 is undefined in C. PyTorch's casts
+ * (`.long()`, `.to(torch.int64)`) do it anyway, and on x86 the instruction gives INT64_MIN for
+ * every such value; these helpers give that same value by an explicit check. */
+static inline int64_t
+pl_double_to_int64(double x)
+{
+    if (x >= -9223372036854775808.0 && x < 9223372036854775808.0) { /* [-2^63, 2^63) */
+        return (int64_t)x;
+    }
+    return INT64_MIN; /* nan, +-inf, and finite values out of range */
+}
+/* Whether PyTorch's checked scalar conversion (c10::overflows<int64_t, double>, used by full(),
+ * fill_(), masked_fill(), tensor(data)) accepts v for int64: it rejects nan and values outside
+ * [-2^63, 2^63] ("value cannot be converted to type int64_t without overflow"); 2^63 itself
+ * passes (its max() compares as 2^63 in double) and then converts to INT64_MIN. */
+static inline bool
+pl_double_fits_int64(double v)
+{
+    return v >= -9223372036854775808.0 && v <= 9223372036854775808.0;
+}
 void pl_tensor_bump_version(pl_tensor *t);
 /* Whether no other tensor shares t's storage. */
 static inline bool

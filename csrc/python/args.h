@@ -12,6 +12,10 @@ int plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
 int plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out);
 int plpy_as_double(PyObject *obj, double dflt, double *out);
 int plpy_as_bool(PyObject *obj, bool dflt, bool *out);
+/* A fill value as PyTorch's Scalar for a tensor of `dtype`: Python ints (and __index__ objects,
+ * int tensors of one element) exactly, other numbers as doubles. Ints of 2^63 .. 2^64-1 (PyTorch's
+ * unsigned scalars) are RuntimeError for int64; ints past that OverflowError. 0, or -1 raised. */
+int plpy_as_scalar(PyObject *obj, pl_dtype dtype, pl_scalar *out);
 /* An int or a sequence of ints (dims); returns count (>= 0) or -1. */
 int plpy_as_dims(PyObject *obj, int64_t *dims, int max);
 /* A Python number as a wrapped 0-dim core tensor (new ref), or NULL without an exception

@@ -228,9 +228,9 @@ m_copy_(ARGS)
 static PyObject *
 m_fill_(PyObject *self, PyObject *arg)
 {
-    double v;
-    if (plpy_as_double(arg, 0, &v) < 0) return NULL;
-    return ret_self_or_raise(self, pl_fill_(T(self), v));
+    pl_scalar v;
+    if (plpy_as_scalar(arg, T(self)->dtype, &v) < 0) return NULL;
+    return ret_self_or_raise(self, pl_fill_scalar_(T(self), v));
 }
 
 static PyObject *

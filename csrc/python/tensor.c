@@ -573,7 +573,7 @@ logical_op(PyObject *a, PyObject *b, int which) /* 0 and, 1 or, 2 xor on bool/in
             pl_tensor *xe = pl_expand(x, nd, shape), *ye = xe ? pl_expand(y, nd, shape) : NULL;
             r = ye ? pl_tensor_empty(nd, shape, PL_INT64) : NULL;
             for (int64_t i = 0; r && i < r->numel; i++) {
-                int64_t u = (int64_t)pl_tensor_get_double(xe, i), v = (int64_t)pl_tensor_get_double(ye, i);
+                int64_t u = pl_tensor_get_int64(xe, i), v = pl_tensor_get_int64(ye, i);
                 ((int64_t *)r->storage->data)[i] = which == 0 ? (u & v) : which == 1 ? (u | v) : (u ^ v);
             }
             pl_tensor_release(xe);

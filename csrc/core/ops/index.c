@@ -122,7 +122,7 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
     if (!as_index_op) {
         /* index_select, unlike a[index], takes no negative indices */
         for (int64_t i = 0; i < index->numel; i++) {
-            int64_t k = (int64_t)pl_tensor_get_double(index, i);
+            int64_t k = pl_tensor_get_int64(index, i);
             if (k < 0 || k >= a->shape[dim]) {
                 pl_error_set(PL_ERR_INDEX, "index out of range in self");
                 return NULL;
