@@ -120,6 +120,7 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(_dt.bool)
 
     def type_as(self, other):
+        _check_tensor_arg("type_as", other)
         return self._to_dtype(other.dtype)
 
     def cpu(self):
@@ -175,12 +176,15 @@ class Tensor(_C.TensorBase):
         return self.transpose(-2, -1)
 
     def view_as(self, other):
+        _check_tensor_arg("view_as", other)
         return self.view(other.shape)
 
     def reshape_as(self, other):
+        _check_tensor_arg("reshape_as", other)
         return self.reshape(other.shape)
 
     def expand_as(self, other):
+        _check_tensor_arg("expand_as", other)
         return self.expand(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
@@ -373,10 +377,12 @@ class Tensor(_C.TensorBase):
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         import numpy as _np
 
+        _check_tensor_arg("allclose", other)
         return bool(_np.allclose(self.detach().numpy(), other.detach().numpy(), rtol=rtol,
                                  atol=atol, equal_nan=equal_nan))
 
     def equal(self, other):
+        _check_tensor_arg("equal", other)
         return tuple(self.shape) == tuple(other.shape) and bool((self == other).all())
 
     def isnan(self):
@@ -538,6 +544,7 @@ class Tensor(_C.TensorBase):
         return self - self.trunc()
 
     def dot(self, other):
+        _check_tensor_arg("dot", other)
         if self.dim() != 1 or other.dim() != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.dim()}D and {other.dim()}D "
                                "tensors")

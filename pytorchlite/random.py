@@ -183,6 +183,8 @@ def _dense_order(t):
 
 def _empty_like(t, dtype):
     """torch.empty_like(t) with preserve_format: keeps t's stride order when t is dense."""
+    if not isinstance(t, _C.TensorBase):
+        raise TypeError(f"argument 'input' (position 1) must be Tensor, not {type(t).__name__}")
     dtype = t.dtype if dtype is None else dtype
     shape = tuple(t.shape)
     order = _dense_order(t)
@@ -337,6 +339,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """bernoulli(input, p=None) -> 0/1 samples; P(1) is input's elements (or the float p)."""
+    if not isinstance(input, _C.TensorBase):
+        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     t = _C._rng_empty(tuple(input.shape), input.dtype)
     _C._bernoulli_(t, input if p is None else float(p), generator)
     return t

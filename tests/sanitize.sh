@@ -54,6 +54,20 @@ if [ "${TORCH_HIDDEN:-1}" != 0 ]; then
     export PYTHONPATH="$DIR/notorch${PYTHONPATH:+:$PYTHONPATH}"
 fi
 
+# a pytest plugin that writes the id of the test about to run, so that the script can tell
+# which test a report stopped (ids may hold spaces, which the log does not delimit)
+mkdir -p "$DIR/plugin"
+cat >"$DIR/plugin/pl_current_test.py" <<'PLUGIN'
+import os
+
+
+def pytest_runtest_logstart(nodeid, location):
+    with open(os.environ["PL_CURRENT_TEST_FILE"], "w") as f:
+        f.write(nodeid)
+PLUGIN
+export PYTHONPATH="$DIR/plugin:${PYTHONPATH:-}"
+export PL_CURRENT_TEST_FILE="$DIR/current_test"
+
 cd "$DIR/tree" || exit 2
 targets=()
 opts=()
@@ -70,18 +84,18 @@ for t in "${targets[@]}"; do
     deselect=()
     for attempt in $(seq 1 30); do
         log="$DIR/logs/$(echo "$t" | tr '/:' '__').$attempt.log"
-        python -m pytest -p no:cacheprovider --capture=sys -rfE -v "${opts[@]}" "${deselect[@]}" \
-            "$t" >"$log" 2>&1
+        : >"$PL_CURRENT_TEST_FILE"
+        python -m pytest -p no:cacheprovider -p pl_current_test --capture=sys -rfE -v "${opts[@]}" \
+            "${deselect[@]}" "$t" >"$log" 2>&1
         rc=$?
         # pytest exits 0 (passed), 1 (tests failed) or 5 (nothing collected); anything else
         # (a signal, the sanitizers' abort) means the process died inside a test.
         if [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ]; then break; fi
         if [ "$rc" -eq 1 ]; then failed+=("$t"); grep -E "^(FAILED|ERROR) " "$log"; break; fi
-        # the test that was running: the last "path::name" line (it has no verdict)
-        victim=$(grep -oE "^[^ ]+::[^ ]+" "$log" | tail -n 1)
+        victim=$(cat "$PL_CURRENT_TEST_FILE")
         echo "sanitize: $t died (exit $rc) in ${victim:-<collection>}"
         crashed+=("${victim:-$t}")
-        if [ -z "$victim" ]; then break; fi
+        if [ -z "$victim" ] || [[ " ${deselect[*]} " == *" $victim "* ]]; then break; fi
         deselect+=(--deselect "$victim")
     done
 done

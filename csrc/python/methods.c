@@ -395,7 +395,13 @@ m_index_select(ARGS)
     if (plpy_parse("index_select", args, nargs, kwnames, names, a) < 0) return NULL;
     if (plpy_as_int64(a[0], 0, &d) < 0) return NULL;
     pl_tensor *idx = a[1] ? plpy_unwrap(a[1]) : NULL;
-    if (!idx) return NULL;
+    if (!idx) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError, "index_select(): argument 'index' (position 2) must be Tensor, not %s",
+                         a[1] ? Py_TYPE(a[1])->tp_name : "None");
+        }
+        return NULL;
+    }
     return plpy_wrap(pl_index_select(T(self), d, idx, false));
 }
 
