@@ -17,6 +17,8 @@ def _wrap_dim(dim, ndim):
     """dim in [-ndim, ndim) (a 0-dim tensor takes 0 and -1) as a non-negative int, or PyTorch's
     IndexError."""
     n = max(ndim, 1)
+    if not -2 ** 63 <= dim < 2 ** 63:
+        raise ValueError("Overflow when unpacking long long")  # PyTorch's int64 argument parsing
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
