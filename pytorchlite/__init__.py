@@ -95,6 +95,9 @@ set_num_threads = _C.set_num_threads
 
 def where(condition, input=None, other=None):  # noqa: A002
     """Elementwise ``input if condition else other``; with one argument, ``nonzero(as_tuple)``."""
+    if not isinstance(condition, _C.TensorBase):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type(condition).__name__}")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     return _C.where(condition, input, other)
@@ -236,7 +239,7 @@ flatten = _function(Tensor.flatten)
 chunk = _function(Tensor.chunk)
 split = _function(Tensor.split)
 unbind = _function(Tensor.unbind)
-norm = _function(Tensor.norm)
+norm = Tensor.norm  # PyTorch's own torch.norm raises AttributeError for a non-Tensor too
 allclose = _function(Tensor.allclose)
 equal = _function(Tensor.equal)
 isnan = _function(Tensor.isnan)
