@@ -166,6 +166,10 @@ CASES = [
     ("torch.zeros(0).view(-1, 2 ** 62, 2 ** 62)", RuntimeError),
     ("torch.zeros(6).reshape(2, 2 ** 62, 0)", RuntimeError),
     ("torch.zeros(1, 3).repeat(2 ** 62, 4)", RuntimeError),
+    ("torch.cat([torch.zeros(2 ** 62, 0), torch.zeros(2 ** 62, 0)])",
+     (RuntimeError, "Trying to create tensor with negative dimension -9223372036854775808: "
+                    "[-9223372036854775808, 0]")),
+    ("torch.stack([torch.zeros(0, 2 ** 62)] * 3).shape[2]", 2 ** 62),
     ("torch.linspace(0, 1, 2 ** 62)", RuntimeError),
     ("torch.eye(2 ** 32, 2 ** 32)", RuntimeError),
 ]

@@ -347,7 +347,8 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
                 goto out;
             }
         }
-        shape[dim] += ts[i]->shape[dim];
+        /* wraps like PyTorch's sum (too long a result is then a negative size, its error) */
+        shape[dim] = (int64_t)((uint64_t)shape[dim] + (uint64_t)ts[i]->shape[dim]);
     }
     out = pl_tensor_empty(ts[0]->ndim, shape, dt);
     if (!out) goto out;
