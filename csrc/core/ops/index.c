@@ -353,7 +353,8 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
     out = pl_tensor_empty(ts[0]->ndim, shape, dt);
     if (!out) goto out;
     int64_t at = 0;
-    for (int i = 0; i < n; i++) {
+    /* an empty result has nothing to copy (and its strides may not give offsets in int64) */
+    for (int i = 0; i < n && out->numel > 0; i++) {
         int64_t len = ts[i]->shape[dim];
         int64_t part_shape[PL_MAX_DIMS];
         memcpy(part_shape, out->shape, sizeof(int64_t) * out->ndim);
