@@ -99,6 +99,9 @@ set_num_threads = _C.set_num_threads
 
 def where(condition, input=None, other=None):  # noqa: A002
     """Elementwise ``input if condition else other``; with one argument, ``nonzero(as_tuple)``."""
+    if not isinstance(condition, _C.TensorBase):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type(condition).__name__}")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     return _C.where(condition, input, other)
@@ -118,8 +121,30 @@ def as_tensor(data, dtype=None, device=None):
     return _C.tensor(data, dtype=dtype)
 
 
+def _check_input(fname, input):  # noqa: A002
+    """PyTorch's TypeError for a function whose first argument must be a Tensor."""
+    if not isinstance(input, _C.TensorBase):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def _function(method):
+    """torch.name(input, ...) for the Tensor method input.name(...), with PyTorch's TypeError
+    when input is not a Tensor (instead of an AttributeError from deep inside)."""
+    name = method.__name__
+
+    def function(input, *args, **kwargs):  # noqa: A002
+        _check_input(name, input)
+        return method(input, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = method.__doc__
+    return function
+
+
 def _like(fn):
     def like(input, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+        _check_input(fn.__name__ + "_like", input)
         return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
     like.__name__ = fn.__name__ + "_like"
@@ -132,6 +157,7 @@ ones_like = _like(_C.ones)
 
 
 def full_like(input, fill_value, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+    _check_input("full_like", input)
     return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -143,10 +169,12 @@ def is_tensor(obj):
 
 
 def is_floating_point(input):  # noqa: A002
+    _check_input("is_floating_point", input)
     return input.dtype.is_floating_point
 
 
 def numel(input):  # noqa: A002
+    _check_input("numel", input)
     return input.numel()
 
 
@@ -211,30 +239,30 @@ narrow = _B.narrow
 index_select = _B.index_select
 clone = _B.clone
 detach = _B.detach
-flatten = Tensor.flatten
-chunk = Tensor.chunk
-split = Tensor.split
-unbind = Tensor.unbind
-norm = Tensor.norm
-allclose = Tensor.allclose
-equal = Tensor.equal
-isnan = Tensor.isnan
-isinf = Tensor.isinf
-isfinite = Tensor.isfinite
-nonzero = Tensor.nonzero
-masked_fill = Tensor.masked_fill
-square = Tensor.square
+flatten = _function(Tensor.flatten)
+chunk = _function(Tensor.chunk)
+split = _function(Tensor.split)
+unbind = _function(Tensor.unbind)
+norm = Tensor.norm  # PyTorch's own torch.norm raises AttributeError for a non-Tensor too
+allclose = _function(Tensor.allclose)
+equal = _function(Tensor.equal)
+isnan = _function(Tensor.isnan)
+isinf = _function(Tensor.isinf)
+isfinite = _function(Tensor.isfinite)
+nonzero = _function(Tensor.nonzero)
+masked_fill = _function(Tensor.masked_fill)
+square = _function(Tensor.square)
 erf = _B.erf
-erf_ = Tensor.erf_
-all = Tensor.all  # noqa: A001
-any = Tensor.any  # noqa: A001
-prod = Tensor.prod
-cumsum = Tensor.cumsum
-sort = Tensor.sort
-argsort = Tensor.argsort
-topk = Tensor.topk
-gather = Tensor.gather
-floor_divide = Tensor.floor_divide
+erf_ = _function(Tensor.erf_)
+all = _function(Tensor.all)  # noqa: A001
+any = _function(Tensor.any)  # noqa: A001
+prod = _function(Tensor.prod)
+cumsum = _function(Tensor.cumsum)
+sort = _function(Tensor.sort)
+argsort = _function(Tensor.argsort)
+topk = _function(Tensor.topk)
+gather = _function(Tensor.gather)
+floor_divide = _function(Tensor.floor_divide)
 
 
 def remainder(input, other):  # noqa: A002 - torch's argument name
@@ -244,18 +272,21 @@ def remainder(input, other):  # noqa: A002 - torch's argument name
     return Tensor.remainder(input, other)
 
 
-fmod = Tensor.fmod
-floor = Tensor.floor
-ceil = Tensor.ceil
-trunc = Tensor.trunc
-round = Tensor.round  # noqa: A001
-frac = Tensor.frac
-dot = Tensor.dot
-median = Tensor.median
+fmod = _function(Tensor.fmod)
+floor = _function(Tensor.floor)
+ceil = _function(Tensor.ceil)
+trunc = _function(Tensor.trunc)
+round = _function(Tensor.round)  # noqa: A001
+frac = _function(Tensor.frac)
+dot = _function(Tensor.dot)
+median = _function(Tensor.median)
 
 
 def bmm(input, mat2):  # noqa: A002
     """Batched matrix product of (b, n, m) and (b, m, p) tensors."""
+    _check_input("bmm", input)
+    if not isinstance(mat2, _C.TensorBase):
+        raise TypeError(f"bmm(): argument 'mat2' (position 2) must be Tensor, not {type(mat2).__name__}")
     if input.dim() != 3 or mat2.dim() != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor" if input.dim() != 3 else
                            "batch2 must be a 3D tensor")

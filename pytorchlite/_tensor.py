@@ -21,6 +21,8 @@ def _wrap_dim(dim, ndim):
     """dim in [-ndim, ndim) (a 0-dim tensor takes 0 and -1) as a non-negative int, or PyTorch's
     IndexError."""
     n = max(ndim, 1)
+    if not -2 ** 63 <= dim < 2 ** 63:
+        raise ValueError("Overflow when unpacking long long")  # PyTorch's int64 argument parsing
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
@@ -613,7 +615,7 @@ class Tensor(_C.TensorBase):
         b = other.detach().numpy().astype(nd) if isinstance(other, Tensor) else _np.asarray(other, nd)
         if not nd.kind == "f" and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
-        with _np.errstate(divide="ignore", invalid="ignore"):
+        with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             res = _np.ascontiguousarray(fn(a, b).astype(nd))
         return _C.from_numpy(res.reshape(tuple(ref.shape)))
 

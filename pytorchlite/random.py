@@ -144,8 +144,11 @@ def set_rng_state(new_state):
 def _parse_size(size, fname):
     if not size:
         raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
-    if len(size) == 1 and not isinstance(size[0], int) and hasattr(size[0], "__iter__"):
-        size = tuple(size[0])
+    one = size[0] if len(size) == 1 else None
+    # a sequence of sizes; a 0-dim integer tensor is one size, as in PyTorch
+    if one is not None and not isinstance(one, int) and hasattr(one, "__iter__") and \
+            getattr(one, "ndim", 1) != 0:
+        size = tuple(one)
     try:
         return tuple(operator.index(s) for s in size)
     except TypeError:
@@ -185,6 +188,8 @@ def _dense_order(t):
 
 def _empty_like(t, dtype):
     """torch.empty_like(t) with preserve_format: keeps t's stride order when t is dense."""
+    if not isinstance(t, _C.TensorBase):
+        raise TypeError(f"argument 'input' (position 1) must be Tensor, not {type(t).__name__}")
     dtype = t.dtype if dtype is None else dtype
     shape = tuple(t.shape)
     order = _dense_order(t)
@@ -339,6 +344,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """bernoulli(input, p=None) -> 0/1 samples; P(1) is input's elements (or the float p)."""
+    if not isinstance(input, _C.TensorBase):
+        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     t = _C._rng_empty(tuple(input.shape), input.dtype)
     _C._bernoulli_(t, input if p is None else float(p), generator)
     return t

@@ -1,8 +1,10 @@
 /* alloc.c — 64-byte aligned blocks with a bounded cache of large ones (see alloc.h). */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
 #include "alloc.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CACHE_MIN_BYTES ((size_t)64 << 10)   /* smaller blocks are not cached */
 #define CACHE_SLOTS 64
@@ -19,9 +21,30 @@ static int cache_count = 0;
 static size_t cache_bytes = 0;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Set once by pl_alloc_init (module initialisation, before any tensor exists); read-only after. */
+static bool caches_off = false;
+
+void
+pl_alloc_init(void)
+{
+    const char *v = getenv("PYTORCHLITE_NO_CACHE");
+    caches_off = v && v[0] && strcmp(v, "0") != 0;
+}
+
+bool
+pl_alloc_caches_off(void)
+{
+    return caches_off;
+}
+
 void *
 pl_block_alloc(size_t *bytes)
 {
+    if (caches_off) {
+        /* exactly the bytes asked for, so that a memory checker sees every overrun */
+        void *b = NULL;
+        return posix_memalign(&b, 64, *bytes ? *bytes : 1) == 0 ? b : NULL;
+    }
     size_t want = (*bytes + 63) & ~(size_t)63;
     if (want == 0) want = 64;
     if (want < CACHE_MIN_BYTES) {
@@ -55,7 +78,7 @@ void
 pl_block_free(void *block, size_t capacity)
 {
     if (!block) return;
-    if (capacity < CACHE_MIN_BYTES) {
+    if (capacity < CACHE_MIN_BYTES || caches_off) {
         free(block);
         return;
     }

@@ -33,6 +33,20 @@ pl_status pl_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b
 pl_dtype pl_result_type(const pl_tensor *a, bool a_wrapped, const pl_tensor *b, bool b_wrapped);
 extern pl_dtype pl_default_float; /* torch.get_default_dtype() */
 
+/* ---- Python numbers and range factories (ops/factory.c) ---- */
+/* A number given to an op: an exact int64 (is_int; d holds it as a double too) or a double. */
+typedef struct pl_scalar {
+    bool is_int;
+    int64_t i;
+    double d;
+} pl_scalar;
+/* The number as int64, with PyTorch's checked conversion (Scalar::to<int64_t>): nan and values
+ * outside [-2^63, 2^63] are PL_ERR_RUNTIME "value cannot be converted to type int64_t without
+ * overflow". */
+pl_status pl_scalar_to_int64_checked(pl_scalar v, int64_t *out);
+/* torch.arange(start, end, step, dtype=dtype): PyTorch's checks, messages and values. */
+pl_tensor *pl_arange(pl_scalar start, pl_scalar end, pl_scalar step, pl_dtype dtype);
+
 /* ---- copies and casts (ops/copy.c) ---- */
 pl_tensor *pl_contiguous(pl_tensor *a); /* a itself (retained) when already contiguous */
 pl_tensor *pl_clone(pl_tensor *a);
@@ -41,6 +55,9 @@ pl_tensor *pl_to_dtype(pl_tensor *a, pl_dtype dtype); /* a itself when dtype mat
 pl_status pl_copy_raw(pl_tensor *dst, const pl_tensor *src);
 pl_status pl_copy_(pl_tensor *dst, pl_tensor *src); /* in-place op with autograd checks */
 pl_status pl_fill_(pl_tensor *t, double value);
+/* fill_ with an exact int64 for int scalars; nan or out-of-range values for an int64 tensor are
+ * PyTorch's RuntimeError (pl_scalar_to_int64_checked). */
+pl_status pl_fill_scalar_(pl_tensor *t, pl_scalar value);
 /* The check every in-place op makes: a leaf requiring grad cannot be modified in place. */
 pl_status pl_check_inplace(pl_tensor *t);
 /* PyTorch's internal-overlap check for ops that read what they write (add_, exp_, copy_...):

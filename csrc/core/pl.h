@@ -3,6 +3,7 @@
 #define PL_H
 #include "error.h"
 #include "tensor.h"
+#include "alloc.h"
 #include "rng.h"
 #include "optim.h"
 #include "autograd.h"

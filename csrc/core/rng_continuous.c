@@ -275,7 +275,7 @@ pl_exponential_(pl_tensor *t, double lambd, pl_generator *g)
     if (!(lambd > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "exponential_ expects lambda > 0.0, but found lambda=%g",
                             lambd);
-    if (!pl_dtype_is_floating(t->dtype))
+    if (!pl_dtype_is_floating(t->dtype) && t->numel > 0) /* PyTorch checks only a non-empty one */
         return pl_error_set(PL_ERR_RUNTIME,
                             "Exponential distribution is a continuous probability distribution. "
                             "dtype must be a floating point but you specified %s",
@@ -302,7 +302,7 @@ pl_log_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
 {
     if (!(std > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "log_normal_ expects std > 0.0, but found std=%g", std);
-    if (!pl_dtype_is_floating(t->dtype))
+    if (!pl_dtype_is_floating(t->dtype) && t->numel > 0) /* an empty one passes, as in PyTorch */
         return not_implemented("log_normal_cpu", t->dtype);
     return fill_double_dist(t, DIST_LOG_NORMAL, mean, std, g);
 }

@@ -50,18 +50,35 @@ float_digits(pl_dtype dtype)
     return dtype == PL_FLOAT32 ? 24 : 53;
 }
 
-/* PyTorch moves `from` up to the next value representable in the float dtype. */
+/* v rounded to the float dtype and back, as PyTorch's static_cast pair gives it on x86 (values
+ * that round to 2^63 come back as INT64_MIN), without the undefined conversion. */
+static int64_t
+round_trip(int64_t v, pl_dtype dtype)
+{
+    return pl_double_to_int64(dtype == PL_FLOAT32 ? (double)(float)v : (double)v);
+}
+
+/* the bit length - 1 of |v| (0 for 0 and 1) */
+static int
+magnitude_bits(int64_t v)
+{
+    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    int n = 0;
+    while (mag >>= 1)
+        n++;
+    return n;
+}
+
+/* PyTorch moves `from` up to the next value representable in the float dtype. Its int64
+ * arithmetic wraps; here in unsigned. */
 static int64_t
 float_update_from(int64_t from, pl_dtype dtype)
 {
-    int64_t from_plus_1 = dtype == PL_FLOAT32 ? (int64_t)(float)(from + 1)
-                                              : (int64_t)(double)(from + 1);
+    int64_t from1 = (int64_t)((uint64_t)from + 1);
+    int64_t from_plus_1 = round_trip(from1, dtype);
     if (from_plus_1 < from) {
-        int64_t mag = llabs(from + 1);
-        int n = 0;
-        while (mag >>= 1)
-            n++;
-        from = from_plus_1 + (INT64_C(1) << (n - float_digits(dtype) + 1));
+        int n = magnitude_bits(from1);
+        from = (int64_t)((uint64_t)from_plus_1 + (UINT64_C(1) << (n - float_digits(dtype) + 1)));
     }
     return from;
 }
@@ -69,14 +86,11 @@ float_update_from(int64_t from, pl_dtype dtype)
 static int64_t
 float_update_to(int64_t to, pl_dtype dtype)
 {
-    int64_t to_minus_1 = dtype == PL_FLOAT32 ? (int64_t)(float)(to - 1)
-                                             : (int64_t)(double)(to - 1);
+    int64_t to1 = (int64_t)((uint64_t)to - 1);
+    int64_t to_minus_1 = round_trip(to1, dtype);
     if (to_minus_1 >= to) {
-        int64_t mag = llabs(to - 1);
-        int n = 0;
-        while (mag >>= 1)
-            n++;
-        to = to_minus_1 - (INT64_C(1) << (n - float_digits(dtype) + 1));
+        int n = magnitude_bits(to1);
+        to = (int64_t)((uint64_t)to_minus_1 - (UINT64_C(1) << (n - float_digits(dtype) + 1)));
     }
     return to;
 }

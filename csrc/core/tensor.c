@@ -174,24 +174,37 @@ pl_storage_release(pl_storage *s)
 
 /* ---- tensors ---- */
 
+bool
+pl_shape_numel_checked(int ndim, const int64_t *shape, int64_t *out)
+{
+    int64_t n = 1;
+    bool overflow = false;
+    for (int i = 0; i < ndim; i++) { /* in order, like PyTorch: [2^62, 2^62, 0] overflows */
+        overflow |= __builtin_mul_overflow(n, shape[i], &n);
+    }
+    *out = n;
+    return !overflow;
+}
+
 int64_t
 pl_shape_numel(int ndim, const int64_t *shape)
 {
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++) {
-        n *= shape[i];
-    }
+    int64_t n;
+    pl_shape_numel_checked(ndim, shape, &n); /* callers pass checked shapes */
     return n;
 }
 
-void
+bool
 pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides)
 {
+    /* PyTorch's rule: stride[i] = stride[i + 1] * max(shape[i + 1], 1) */
     int64_t s = 1;
+    bool overflow = false;
     for (int i = ndim - 1; i >= 0; i--) {
         strides[i] = s;
-        s *= shape[i] > 0 ? shape[i] : 1;
+        if (i > 0) overflow |= __builtin_mul_overflow(s, shape[i] > 0 ? shape[i] : 1, &s);
     }
+    return !overflow;
 }
 
 static pl_tensor *
@@ -219,6 +232,7 @@ pl_format_shape(char *buf, size_t size, int ndim, const int64_t *shape)
     }
 }
 
+/* Dimension count and sizes (no negative size), PyTorch's checks and messages. */
 static pl_status
 check_shape(int ndim, const int64_t *shape)
 {
@@ -235,16 +249,6 @@ check_shape(int ndim, const int64_t *shape)
                                 (long long)shape[i], buf);
         }
     }
-    /* the element count must fit in int64 (a wrapped count would under-allocate) */
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++) {
-        if (__builtin_mul_overflow(n, shape[i], &n)) {
-            char buf[256];
-            pl_format_shape(buf, sizeof buf, ndim, shape);
-            return pl_error_set(PL_ERR_RUNTIME, "Storage size calculation overflowed with sizes=%s",
-                                buf);
-        }
-    }
     return PL_OK;
 }
 
@@ -254,17 +258,28 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
     if (check_shape(ndim, shape) != PL_OK) {
         return NULL;
     }
-    int64_t numel = pl_shape_numel(ndim, shape);
+    /* the byte count and every stride must fit in int64 (wrapped ones would under-allocate) */
+    int64_t numel, nbytes, strides[PL_MAX_DIMS];
+    if (!pl_shape_numel_checked(ndim, shape, &numel) ||
+        __builtin_mul_overflow(numel, (int64_t)pl_dtype_size(dtype), &nbytes)) {
+        char buf[256];
+        pl_format_shape(buf, sizeof buf, ndim, shape);
+        pl_error_set(PL_ERR_RUNTIME, "Storage size calculation overflowed with sizes=%s", buf);
+        return NULL;
+    }
+    if (!pl_contiguous_strides(ndim, shape, strides)) {
+        pl_error_set(PL_ERR_RUNTIME, "Stride calculation overflowed");
+        return NULL;
+    }
     if (numel > ((int64_t)1 << 40)) {
         pl_error_nomem();
         return NULL;
     }
-    int64_t nbytes = numel * (int64_t)pl_dtype_size(dtype);
     pl_tensor *t;
     if (nbytes <= PL_SMALL_TENSOR_BYTES) {
         /* one malloc: [tensor | storage | data], freed when the storage dies */
         size_t head = (sizeof(pl_tensor) + sizeof(pl_storage) + 63) & ~(size_t)63;
-        bool tiny = nbytes <= PL_TINY_TENSOR_BYTES;
+        bool tiny = nbytes <= PL_TINY_TENSOR_BYTES && !pl_alloc_caches_off();
         char *block = tiny ? tiny_block_alloc() : malloc(head + (size_t)nbytes);
         if (!block) {
             pl_error_nomem();
@@ -302,8 +317,10 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
     t->ndim = ndim;
     t->dtype = dtype;
     t->numel = numel;
-    memcpy(t->shape, shape, sizeof(int64_t) * ndim);
-    pl_contiguous_strides(ndim, shape, t->strides);
+    if (ndim > 0) { /* shape may be NULL at 0 dims */
+        memcpy(t->shape, shape, sizeof(int64_t) * ndim);
+        memcpy(t->strides, strides, sizeof(int64_t) * ndim);
+    }
     return t;
 }
 
@@ -334,7 +351,7 @@ pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value)
     }
     case PL_INT64: {
         int64_t *p = data;
-        int64_t v = (int64_t)value;
+        int64_t v = pl_double_to_int64(value); /* callers check the range where PyTorch does */
         for (int64_t i = 0; i < n; i++) p[i] = v;
         break;
     }
@@ -350,6 +367,10 @@ pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value)
 pl_tensor *
 pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value)
 {
+    if (dtype == PL_INT64 && !pl_double_fits_int64(value)) { /* PyTorch's checked conversion */
+        pl_error_set(PL_ERR_RUNTIME, "value cannot be converted to type int64_t without overflow");
+        return NULL;
+    }
     pl_tensor *t = pl_tensor_empty(ndim, shape, dtype);
     if (t) {
         pl_fill_contiguous(t->storage->data, dtype, t->numel, value);
@@ -370,14 +391,23 @@ pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim, const int64_t *
     if (check_shape(ndim, shape) != PL_OK) {
         return NULL;
     }
-    int64_t numel = pl_shape_numel(ndim, shape);
+    int64_t numel;
+    if (!pl_shape_numel_checked(ndim, shape, &numel)) {
+        pl_error_set(PL_ERR_RUNTIME, "numel: integer multiplication overflow");
+        return NULL;
+    }
     if (numel > 0) {
-        int64_t lo = offset, hi = offset;
+        /* the lowest and highest element addressed, in int64 without wrapping */
+        int64_t lo = offset, hi = offset, span, end;
+        bool overflow = false;
         for (int i = 0; i < ndim; i++) {
-            int64_t span = (shape[i] - 1) * strides[i];
-            if (span < 0) lo += span; else hi += span;
+            overflow |= __builtin_mul_overflow(shape[i] - 1, strides[i], &span);
+            overflow |= span < 0 ? __builtin_add_overflow(lo, span, &lo)
+                                 : __builtin_add_overflow(hi, span, &hi);
         }
-        if (lo < 0 || (hi + 1) * (int64_t)pl_dtype_size(dtype) > storage->nbytes) {
+        overflow |= __builtin_add_overflow(hi, 1, &end) ||
+                    __builtin_mul_overflow(end, (int64_t)pl_dtype_size(dtype), &end);
+        if (overflow || lo < 0 || end > storage->nbytes) {
             pl_error_set(PL_ERR_RUNTIME, "view is out of bounds for its storage of %lld bytes",
                          (long long)storage->nbytes);
             return NULL;
@@ -394,8 +424,10 @@ pl_tensor_view_of(pl_storage *storage, pl_dtype dtype, int ndim, const int64_t *
     t->ndim = ndim;
     t->dtype = dtype;
     t->numel = numel;
-    memcpy(t->shape, shape, sizeof(int64_t) * ndim);
-    memcpy(t->strides, strides, sizeof(int64_t) * ndim);
+    if (ndim > 0) { /* shape and strides may be NULL for a 0-dim view */
+        memcpy(t->shape, shape, sizeof(int64_t) * ndim);
+        memcpy(t->strides, strides, sizeof(int64_t) * ndim);
+    }
     return t;
 }
 
@@ -511,6 +543,25 @@ pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
     case PL_INT64: return (double)((const int64_t *)p)[off];
     case PL_BOOL: return ((const uint8_t *)p)[off] ? 1.0 : 0.0;
     default: return 0.0;
+    }
+}
+
+int64_t
+pl_tensor_get_int64(const pl_tensor *t, int64_t linear_index)
+{
+    int64_t off = 0;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        int64_t idx = linear_index % t->shape[i];
+        linear_index /= t->shape[i];
+        off += idx * t->strides[i];
+    }
+    const char *p = pl_tensor_data(t);
+    switch (t->dtype) {
+    case PL_INT64: return ((const int64_t *)p)[off];
+    case PL_BOOL: return ((const uint8_t *)p)[off] != 0;
+    case PL_FLOAT32: return pl_double_to_int64(((const float *)p)[off]);
+    case PL_FLOAT64: return pl_double_to_int64(((const double *)p)[off]);
+    default: return 0;
     }
 }
 

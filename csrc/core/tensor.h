@@ -92,7 +92,8 @@ pl_storage *pl_storage_wrap(void *data, int64_t nbytes, void (*deleter)(void *, 
 void pl_storage_release(pl_storage *s);
 
 /* ---- construction ---- */
-/* Contiguous, uninitialised. Fails with PL_ERR_RUNTIME on a negative size. */
+/* Contiguous, uninitialised. Fails with PL_ERR_RUNTIME (PyTorch's messages) on a negative size or
+ * when the byte count or a stride does not fit in int64; PL_ERR_NOMEM when it cannot be had. */
 pl_tensor *pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype);
 pl_tensor *pl_tensor_zeros(int ndim, const int64_t *shape, pl_dtype dtype);
 pl_tensor *pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value);
@@ -122,13 +123,43 @@ pl_tensor_data(const pl_tensor *t) /* address of element 0 of the view */
     return (char *)t->storage->data + t->offset * (int64_t)pl_dtype_size(t->dtype);
 }
 bool pl_tensor_is_contiguous(const pl_tensor *t);
-void pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/* Row-major strides for shape (sizes of 0 count as 1, PyTorch's rule); false when a stride
+ * overflows int64 (the values are then wrapped and unusable). */
+bool pl_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/* The element count of a shape (non-negative sizes). The checked form returns false when the
+ * running product overflows int64 (in order, as PyTorch checks: [2^62, 2^62, 0] overflows,
+ * [0, 2^62, 2^62] does not); the other is for shapes of tensors that exist (already checked). */
+bool pl_shape_numel_checked(int ndim, const int64_t *shape, int64_t *out);
 int64_t pl_shape_numel(int ndim, const int64_t *shape);
 bool pl_same_shape(const pl_tensor *a, const pl_tensor *b);
 /* Wraps a possibly negative dim into [0, ndim); PL_ERR_INDEX with PyTorch's message if out of range. */
 pl_status pl_wrap_dim(int64_t dim, int ndim, int *out);
-/* Element i of the view in row-major (logical) order, read as double / int64. */
+/* Element i of the view in row-major (logical) order, read as double / int64 (int64 elements
+ * exactly; floating ones converted with pl_double_to_int64). */
 double pl_tensor_get_double(const pl_tensor *t, int64_t linear_index);
+int64_t pl_tensor_get_int64(const pl_tensor *t, int64_t linear_index);
+
+/* ---- conversions without undefined behaviour ----
+ * Converting a double outside int64's range (or nan) to int64 is undefined in C. PyTorch's casts
+ * (`.long()`, `.to(torch.int64)`) do it anyway, and on x86 the instruction gives INT64_MIN for
+ * every such value; these helpers give that same value by an explicit check. */
+static inline int64_t
+pl_double_to_int64(double x)
+{
+    if (x >= -9223372036854775808.0 && x < 9223372036854775808.0) { /* [-2^63, 2^63) */
+        return (int64_t)x;
+    }
+    return INT64_MIN; /* nan, +-inf, and finite values out of range */
+}
+/* Whether PyTorch's checked scalar conversion (c10::overflows<int64_t, double>, used by full(),
+ * fill_(), masked_fill(), tensor(data)) accepts v for int64: it rejects nan and values outside
+ * [-2^63, 2^63] ("value cannot be converted to type int64_t without overflow"); 2^63 itself
+ * passes (its max() compares as 2^63 in double) and then converts to INT64_MIN. */
+static inline bool
+pl_double_fits_int64(double v)
+{
+    return v >= -9223372036854775808.0 && v <= 9223372036854775808.0;
+}
 void pl_tensor_bump_version(pl_tensor *t);
 /* Whether no other tensor shares t's storage. */
 static inline bool

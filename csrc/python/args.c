@@ -126,7 +126,7 @@ plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out)
     if (plpy_is_tensor(obj)) {
         pl_tensor *t = ((PlTensorObject *)obj)->t;
         if (t->numel == 1 && !pl_dtype_is_floating(t->dtype)) {
-            *out = (int64_t)pl_tensor_get_double(t, 0);
+            *out = pl_tensor_get_int64(t, 0);
             return 0;
         }
     }
@@ -263,4 +263,43 @@ plpy_operand(PyObject *obj, bool *wrapped, const char *what)
                      Py_TYPE(obj)->tp_name);
     }
     return t;
+}
+
+int
+plpy_as_scalar(PyObject *obj, pl_dtype dtype, pl_scalar *out)
+{
+    if (plpy_is_tensor(obj) && ((PlTensorObject *)obj)->t->numel == 1 &&
+        !pl_dtype_is_floating(((PlTensorObject *)obj)->t->dtype)) {
+        int64_t v = pl_tensor_get_int64(((PlTensorObject *)obj)->t, 0);
+        *out = (pl_scalar){true, v, (double)v};
+        return 0;
+    }
+    if (!plpy_is_tensor(obj) && !PyFloat_Check(obj) && PyIndex_Check(obj)) {
+        PyObject *i = PyNumber_Index(obj); /* new reference */
+        if (!i) return -1;
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(i);
+            return -1;
+        }
+        if (!overflow) {
+            Py_DECREF(i);
+            *out = (pl_scalar){true, v, (double)v};
+            return 0;
+        }
+        unsigned long long u = PyLong_AsUnsignedLongLong(i); /* PyTorch's messages past it */
+        Py_DECREF(i);
+        if (PyErr_Occurred()) return -1;
+        if (dtype == PL_INT64) {
+            PyErr_SetString(PyExc_RuntimeError, "value cannot be converted to type int64_t without overflow");
+            return -1;
+        }
+        *out = (pl_scalar){false, 0, (double)u};
+        return 0;
+    }
+    double d;
+    if (plpy_as_double(obj, 0, &d) < 0) return -1;
+    *out = (pl_scalar){false, 0, d};
+    return 0;
 }

@@ -33,6 +33,10 @@ bool plpy_can_cast(pl_dtype from, pl_dtype to);
 int plpy_as_int64(PyObject *obj, int64_t dflt, int64_t *out);
 int plpy_as_double(PyObject *obj, double dflt, double *out);
 int plpy_as_bool(PyObject *obj, bool dflt, bool *out);
+/* A fill value as PyTorch's Scalar for a tensor of `dtype`: Python ints (and __index__ objects,
+ * int tensors of one element) exactly, other numbers as doubles. Ints of 2^63 .. 2^64-1 (PyTorch's
+ * unsigned scalars) are RuntimeError for int64; ints past that OverflowError. 0, or -1 raised. */
+int plpy_as_scalar(PyObject *obj, pl_dtype dtype, pl_scalar *out);
 /* An int or a sequence of ints (dims); returns count (>= 0) or -1. */
 int plpy_as_dims(PyObject *obj, int64_t *dims, int max);
 /* A Python number as a wrapped 0-dim core tensor (new ref), or NULL without an exception
@@ -47,6 +51,17 @@ pl_tensor *plpy_operand(PyObject *obj, bool *wrapped, const char *what);
 #define PLPY_T(op) (((PlTensorObject *)(op))->t)
 #define PLPY_FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
 #define PLPY_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+
+/* PLPY_ONE_ARG(wrapper, impl, "fname", "argname"): a fastcall-with-keywords method `wrapper`
+ * taking its one required argument by position or as argname=, then calling impl(self, arg). */
+#define PLPY_ONE_ARG(wrapper, impl, fname, argname)                                          \
+    static PyObject *wrapper(PLPY_ARGS)                                                      \
+    {                                                                                        \
+        static const char *const names_[] = {argname, NULL};                                 \
+        PyObject *a_[1];                                                                     \
+        if (plpy_parse_req(fname, args, nargs, kwnames, names_, 1, a_) < 0) return NULL;     \
+        return impl(self, a_[0]);                                                            \
+    }
 
 /* self (new reference) after an in-place op succeeded, or the core's error raised. */
 static inline PyObject *

@@ -182,9 +182,14 @@ fill_data(PyObject *obj, int depth, const data_info *info, pl_tensor *out, int64
     }
     if (!is_data_scalar(obj) || *pos >= out->numel) return changed_data(obj, info, depth, -1);
     char *dst = (char *)out->storage->data + *pos * pl_dtype_size(out->dtype);
-    if (out->dtype == PL_INT64 && PyLong_Check(obj)) {
+    if (out->dtype == PL_INT64 && (PyLong_Check(obj) || (PyIndex_Check(obj) && !PyFloat_Check(obj)))) {
+        /* exactly (a NumPy int too: through a double, 2^62 + 1 would lose its last bit) */
+        PyObject *index = PyNumber_Index(obj);
+        if (!index) return -1;
         int overflow;
-        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+        Py_DECREF(index);
+        if (v == -1 && PyErr_Occurred()) return -1;
         if (overflow) {
             PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
             return -1;
@@ -193,6 +198,10 @@ fill_data(PyObject *obj, int depth, const data_info *info, pl_tensor *out, int64
     } else {
         double v = PyFloat_AsDouble(obj);
         if (v == -1.0 && PyErr_Occurred()) return -1;
+        if (out->dtype == PL_INT64 && !pl_double_fits_int64(v)) { /* PyTorch's check */
+            PyErr_SetString(PyExc_RuntimeError, "value cannot be converted to type int64 without overflow");
+            return -1;
+        }
         pl_fill_contiguous(dst, out->dtype, 1, v);
     }
     (*pos)++;

@@ -174,16 +174,11 @@ f_full(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     pl_dtype dt;
     pl_dtype inferred = PyBool_Check(fill) ? PL_BOOL : PyLong_Check(fill) ? PL_INT64 : plpy_default_dtype;
     if (plpy_dtype_from_object(kw.dtype, inferred, &dt) < 0) return NULL;
-    double v;
-    if (plpy_as_double(fill, 0, &v) < 0) return NULL;
-    pl_tensor *t = pl_tensor_full(nd, shape, dt, v);
-    if (t && dt == PL_INT64 && PyLong_Check(fill)) { /* exact large ints */
-        long long iv = PyLong_AsLongLong(fill);
-        if (iv == -1 && PyErr_Occurred()) {
-            pl_tensor_release(t);
-            return NULL;
-        }
-        for (int64_t i = 0; i < t->numel; i++) ((int64_t *)t->storage->data)[i] = iv;
+    pl_scalar v;
+    if (plpy_as_scalar(fill, dt, &v) < 0) return NULL;
+    pl_tensor *t = pl_tensor_full(nd, shape, dt, v.is_int && dt == PL_INT64 ? 0.0 : v.d);
+    if (t && v.is_int && dt == PL_INT64) { /* exact large ints */
+        for (int64_t i = 0; i < t->numel; i++) ((int64_t *)t->storage->data)[i] = v.i;
     }
     return plpy_finish_factory(t, kw.requires_grad);
 }
@@ -214,42 +209,30 @@ f_arange(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     }
     bool any_float = false;
     PyObject *vals[3] = {start, end, step};
+    pl_scalar sc[3];
     for (int i = 0; i < 3; i++) {
-        if (!vals[i]) continue;
+        if (!vals[i]) {
+            sc[i] = (pl_scalar){true, i == 2, i == 2}; /* start 0, step 1 */
+            continue;
+        }
         if (PyFloat_Check(vals[i]) || (plpy_is_tensor(vals[i]) && pl_dtype_is_floating(T(vals[i])->dtype)))
             any_float = true;
-    }
-    double s, e, st;
-    if (plpy_as_double(start, 0, &s) < 0 || plpy_as_double(end, 0, &e) < 0 || plpy_as_double(step, 1, &st) < 0)
-        return NULL;
-    if (st == 0) {
-        PyErr_SetString(PyExc_RuntimeError, "step must be nonzero");
-        return NULL;
-    }
-    if ((st > 0 && e < s) || (st < 0 && e > s)) {
-        PyErr_SetString(PyExc_RuntimeError, "upper bound and larger bound inconsistent with step sign");
-        return NULL;
+        if (plpy_is_tensor(vals[i]) && !pl_dtype_is_floating(T(vals[i])->dtype) && T(vals[i])->numel == 1) {
+            int64_t v = pl_tensor_get_int64(T(vals[i]), 0);
+            sc[i] = (pl_scalar){true, v, (double)v};
+        } else if (PyLong_Check(vals[i])) {
+            long long v = PyLong_AsLongLong(vals[i]);
+            if (v == -1 && PyErr_Occurred()) return NULL;
+            sc[i] = (pl_scalar){true, v, (double)v};
+        } else {
+            double d;
+            if (plpy_as_double(vals[i], 0, &d) < 0) return NULL;
+            sc[i] = (pl_scalar){false, 0, d};
+        }
     }
     pl_dtype dt;
     if (plpy_dtype_from_object(kw.dtype, any_float ? plpy_default_dtype : PL_INT64, &dt) < 0) return NULL;
-    int64_t n = (int64_t)ceil((e - s) / st);
-    pl_tensor *t = pl_tensor_empty(1, &n, dt);
-    if (!t) return plpy_raise();
-    /* PyTorch's order: start + step * i in double; its vector loop (32-byte vectors, two at a
-     * time) instead adds i * step to the rounded value at the start of each vector */
-    int64_t lanes = 32 / (int64_t)pl_dtype_size(dt);
-    int64_t vec_end = pl_dtype_is_floating(dt) ? n / (2 * lanes) * (2 * lanes) : 0;
-    for (int64_t i = 0; i < n; i++) {
-        double v = s + st * (double)i;
-        if (i < vec_end) {
-            int64_t c = i - i % lanes;
-            double base = s + st * (double)c;
-            if (dt == PL_FLOAT32) base = (float)base;
-            v = base + (double)(i - c) * st;
-        }
-        pl_fill_contiguous((char *)t->storage->data + i * pl_dtype_size(dt), dt, 1, v);
-    }
-    return plpy_finish_factory(t, kw.requires_grad);
+    return plpy_finish_factory(pl_arange(sc[0], sc[1], sc[2], dt), kw.requires_grad);
 }
 
 static PyObject *

@@ -224,7 +224,7 @@ apply_index(PyObject *self, PyObject *key, adv_list *adv)
         } else if (PyLong_Check(k) || (PyIndex_Check(k) && !plpy_is_tensor(k)) ||
                    (plpy_is_tensor(k) && T(k)->ndim == 0)) {
             int64_t v;
-            if (plpy_is_tensor(k)) v = (int64_t)pl_tensor_get_double(T(k), 0);
+            if (plpy_is_tensor(k)) v = pl_tensor_get_int64(T(k), 0);
             else if (plpy_as_int64(k, 0, &v) < 0) goto fail;
             int64_t size = cur->shape[dim];
             if (v < -size || v >= size) {

@@ -230,7 +230,6 @@ m_copy_(ARGS)
 static PyObject *
 m_fill_(PyObject *self, PyObject *arg)
 {
-    double v;
     if (plpy_is_tensor(arg) && T(arg)->requires_grad && pl_grad_enabled() &&
         pl_dtype_is_floating(T(self)->dtype)) {
         /* PyTorch records FillBackward with an edge to the value; reading it as a number would
@@ -240,8 +239,9 @@ m_fill_(PyObject *self, PyObject *arg)
                         "grad; use torch.where or an out-of-place expression instead");
         return NULL;
     }
-    if (plpy_as_double(arg, 0, &v) < 0) return NULL;
-    return ret_self_or_raise(self, pl_fill_(T(self), v));
+    pl_scalar v;
+    if (plpy_as_scalar(arg, T(self)->dtype, &v) < 0) return NULL;
+    return ret_self_or_raise(self, pl_fill_scalar_(T(self), v));
 }
 
 static PyObject *
@@ -487,6 +487,10 @@ m_as_subclass(PyObject *self, PyObject *cls)
     return plpy_wrap_as((PyTypeObject *)cls, pl_alias_view(T(self)));
 }
 
+PLPY_ONE_ARG(m_fill_kw, m_fill_, "fill_", "value")
+PLPY_ONE_ARG(m_unsqueeze_kw, m_unsqueeze, "unsqueeze", "dim")
+PLPY_ONE_ARG(m_as_subclass_kw, m_as_subclass, "as_subclass", "cls")
+
 #define M_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL}
 #define M_O(name, fn) {name, (PyCFunction)(fn), METH_O, NULL}
 #define M_FAST(name, fn) {name, FASTCALL(fn), METH_FASTCALL, NULL}
@@ -516,7 +520,7 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("contiguous", m_contiguous),
     M_O("_to_dtype", m_to_dtype),
     M_KW("copy_", m_copy_),
-    M_O("fill_", m_fill_),
+    M_KW("fill_", m_fill_kw),
     M_NOARGS("zero_", m_zero_),
     M_FAST("view", m_view),
     M_FAST("reshape", m_reshape),
@@ -524,12 +528,12 @@ PyMethodDef plpy_tensor_methods[] = {
     M_FAST("permute", m_permute),
     M_KW("transpose", m_transpose),
     M_NOARGS("t", m_t),
-    M_O("unsqueeze", m_unsqueeze),
+    M_KW("unsqueeze", m_unsqueeze_kw),
     M_KW("squeeze", m_squeeze),
     M_KW("select", m_select),
     M_KW("narrow", m_narrow),
     M_KW("index_select", m_index_select),
-    M_O("as_subclass", m_as_subclass),
+    M_KW("as_subclass", m_as_subclass_kw),
     {"_make_subclass", FASTCALL(m_make_subclass), METH_FASTCALL | METH_STATIC, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -464,6 +464,9 @@ m_gelu(PyObject *self, PyObject *arg)
     return plpy_wrap(pl_gelu(T(self), tanh_approx));
 }
 
+PLPY_ONE_ARG(m_matmul_kw, m_matmul, "matmul", "other")
+PLPY_ONE_ARG(m_mm_kw, m_mm, "mm", "mat2")
+
 #define M_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL}
 #define M_O(name, fn) {name, (PyCFunction)(fn), METH_O, NULL}
 #define M_FAST(name, fn) {name, FASTCALL(fn), METH_FASTCALL, NULL}
@@ -533,8 +536,8 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("clip", m_clamp),
     M_KW("clamp_", m_clamp_),
     M_KW("clip_", m_clamp_),
-    M_O("matmul", m_matmul),
-    M_O("mm", m_mm),
+    M_KW("matmul", m_matmul_kw),
+    M_KW("mm", m_mm_kw),
     M_KW("softmax", m_softmax),
     M_KW("log_softmax", m_log_softmax),
     {NULL, NULL, 0, NULL},

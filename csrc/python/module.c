@@ -65,6 +65,7 @@ plpy_numpy_api(int force)
 static int
 module_exec(PyObject *m)
 {
+    pl_alloc_init(); /* PYTORCHLITE_NO_CACHE: before the first tensor */
     if (plpy_errors_init(m) < 0) return -1;
     if (plpy_tensor_type_init(m) < 0 || plpy_node_type_init(m) < 0) return -1;
     if (PyModule_AddFunctions(m, module_functions) < 0 ||

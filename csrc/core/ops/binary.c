@@ -15,7 +15,33 @@
 typedef struct {
     double alpha;
     float alpha_f;
+    int64_t alpha_i; /* alpha for int64 kernels (converted once, without overflow) */
 } binary_ctx;
+
+/* int64 power as PyTorch computes it: square-and-multiply with wrapping products; a negative
+ * exponent gives 1 for base 1, +-1 for base -1 and 0 otherwise (an integer reciprocal). */
+static inline int64_t
+pow_int64(int64_t base, int64_t exp)
+{
+    if (exp < 0) {
+        if (base == 1) return 1;
+        if (base == -1) return exp % 2 ? -1 : 1;
+        return 0;
+    }
+    uint64_t result = 1, b = (uint64_t)base;
+    for (uint64_t e = (uint64_t)exp; e; e >>= 1) {
+        if (e & 1) result *= b;
+        b *= b;
+    }
+    return (int64_t)result;
+}
+
+/* alpha of add/sub for int64 operands: PyTorch takes an integral alpha (the binding checks) */
+static inline uint64_t
+alpha_i64(const void *ctx)
+{
+    return (uint64_t)((const binary_ctx *)ctx)->alpha_i;
+}
 
 /* One kernel per (op, dtype): out = EXPR(x, y), with a tight loop for contiguous runs. */
 #define DEFINE_BINARY(NAME, T, TOUT, EXPR)                                                   \
@@ -109,10 +135,10 @@ DEFINE_BINARY(le_f64, double, uint8_t, x <= y)
 DEFINE_BINARY(gt_f64, double, uint8_t, x > y)
 DEFINE_BINARY(ge_f64, double, uint8_t, x >= y)
 /* int64 (unsigned arithmetic wraps like PyTorch's instead of being undefined) */
-DEFINE_BINARY(add_i64, int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)y * (uint64_t)(int64_t)ctx->alpha))
-DEFINE_BINARY(sub_i64, int64_t, int64_t, (int64_t)((uint64_t)x - (uint64_t)y * (uint64_t)(int64_t)ctx->alpha))
+DEFINE_BINARY(add_i64, int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)y * alpha_i64(ctx)))
+DEFINE_BINARY(sub_i64, int64_t, int64_t, (int64_t)((uint64_t)x - (uint64_t)y * alpha_i64(ctx)))
 DEFINE_BINARY(mul_i64, int64_t, int64_t, (int64_t)((uint64_t)x * (uint64_t)y))
-DEFINE_BINARY(pow_i64, int64_t, int64_t, (int64_t)pow((double)x, (double)y))
+DEFINE_BINARY(pow_i64, int64_t, int64_t, pow_int64(x, y))
 DEFINE_BINARY(max_i64, int64_t, int64_t, x > y ? x : y)
 DEFINE_BINARY(min_i64, int64_t, int64_t, x < y ? x : y)
 DEFINE_BINARY(eq_i64, int64_t, uint8_t, x == y)
@@ -410,7 +436,7 @@ run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", binop_names[op],
                             pl_dtype_name(cdt));
     }
-    binary_ctx ctx = {alpha, (float)alpha};
+    binary_ctx ctx = {alpha, (float)alpha, pl_double_to_int64(alpha)};
     if (a->dtype == cdt && b->dtype == cdt && pl_same_shape(a, b) && pl_same_shape(a, out) &&
         pl_tensor_is_contiguous(a) && pl_tensor_is_contiguous(b) && pl_tensor_is_contiguous(out)) {
         /* the common case: one contiguous run, no loop set-up */
@@ -459,7 +485,7 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
         int64_t es = (int64_t)pl_dtype_size(cdt);
         char *ptrs[3] = {out->storage->data, pl_tensor_data(a), pl_tensor_data(b)};
         int64_t strides[3] = {es, es, es};
-        binary_ctx ctx = {1.0, 1.0f};
+        binary_ctx ctx = {1.0, 1.0f, 1};
         binary_kernels[op][cdt](ptrs, strides, a->numel, &ctx);
     } else {
         int ndim;

@@ -30,8 +30,9 @@ DEFINE_CAST(b_f, uint8_t, float, x != 0)
 DEFINE_CAST(b_d, uint8_t, double, x != 0)
 DEFINE_CAST(i_b, int64_t, uint8_t, x)
 DEFINE_CAST(i_i, int64_t, int64_t, x)
-DEFINE_CAST(i_f, int64_t, float, x)
-DEFINE_CAST(i_d, int64_t, double, x)
+/* float -> int64: out-of-range values and nan become INT64_MIN, as PyTorch's cast does on x86 */
+DEFINE_CAST(i_f, int64_t, float, pl_double_to_int64(x))
+DEFINE_CAST(i_d, int64_t, double, pl_double_to_int64(x))
 DEFINE_CAST(f_b, float, uint8_t, x)
 DEFINE_CAST(f_i, float, int64_t, x)
 DEFINE_CAST(f_f, float, float, x)
@@ -266,18 +267,26 @@ DEFINE_FILL(fill_8, int64_t)
 pl_status
 pl_fill_(pl_tensor *t, double value)
 {
+    return pl_fill_scalar_(t, (pl_scalar){false, 0, value});
+}
+
+pl_status
+pl_fill_scalar_(pl_tensor *t, pl_scalar value)
+{
     pl_status st = pl_check_inplace(t);
     if (st != PL_OK) return st;
-    if (pl_tensor_is_contiguous(t)) {
-        pl_fill_contiguous(pl_tensor_data(t), t->dtype, t->numel, value);
+    int64_t exact = 0; /* the int64 value, exact for an int scalar */
+    if (t->dtype == PL_INT64 && (st = pl_scalar_to_int64_checked(value, &exact)) != PL_OK) return st;
+    if (pl_tensor_is_contiguous(t) && !(t->dtype == PL_INT64 && value.is_int)) {
+        pl_fill_contiguous(pl_tensor_data(t), t->dtype, t->numel, value.d);
     } else {
         union { uint8_t b; float f; int64_t i; double d; } v;
         pl_inner_fn fn;
         switch (t->dtype) {
-        case PL_BOOL: v.b = value != 0; fn = fill_1; break;
-        case PL_FLOAT32: v.f = (float)value; fn = fill_f; break;
-        case PL_INT64: v.i = (int64_t)value; fn = fill_8; break;
-        default: v.d = value; fn = fill_8; break;
+        case PL_BOOL: v.b = value.d != 0; fn = fill_1; break;
+        case PL_FLOAT32: v.f = (float)value.d; fn = fill_f; break;
+        case PL_INT64: v.i = exact; fn = fill_8; break;
+        default: v.d = value.d; fn = fill_8; break;
         }
         pl_loop loop;
         pl_loop_init(&loop, t->ndim, t->shape);

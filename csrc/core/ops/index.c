@@ -122,7 +122,7 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
     if (!as_index_op) {
         /* index_select, unlike a[index], takes no negative indices */
         for (int64_t i = 0; i < index->numel; i++) {
-            int64_t k = (int64_t)pl_tensor_get_double(index, i);
+            int64_t k = pl_tensor_get_int64(index, i);
             if (k < 0 || k >= a->shape[dim]) {
                 pl_error_set(PL_ERR_INDEX, "index out of range in self");
                 return NULL;
@@ -347,12 +347,14 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
                 goto out;
             }
         }
-        shape[dim] += ts[i]->shape[dim];
+        /* wraps like PyTorch's sum (too long a result is then a negative size, its error) */
+        shape[dim] = (int64_t)((uint64_t)shape[dim] + (uint64_t)ts[i]->shape[dim]);
     }
     out = pl_tensor_empty(ts[0]->ndim, shape, dt);
     if (!out) goto out;
     int64_t at = 0;
-    for (int i = 0; i < n; i++) {
+    /* an empty result has nothing to copy (and its strides may not give offsets in int64) */
+    for (int i = 0; i < n && out->numel > 0; i++) {
         int64_t len = ts[i]->shape[dim];
         int64_t part_shape[PL_MAX_DIMS];
         memcpy(part_shape, out->shape, sizeof(int64_t) * out->ndim);

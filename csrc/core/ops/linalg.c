@@ -45,13 +45,16 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
         const int64_t *x = (const int64_t *)pl_tensor_data(a);   /* (M, K) */
         const int64_t *y = (const int64_t *)pl_tensor_data(b);   /* (K, N) */
         int64_t *z = (int64_t *)pl_tensor_data(out);             /* (M, N) */
+        /* products and sums wrap like PyTorch's (unsigned arithmetic: no signed overflow) */
+        uint64_t ialpha = (uint64_t)pl_double_to_int64(alpha), ibeta = (uint64_t)pl_double_to_int64(beta);
         for (int64_t i = 0; i < M; i++) {
             for (int64_t j = 0; j < N; j++) {
-                int64_t acc = 0;
+                uint64_t acc = 0;
                 for (int64_t k = 0; k < K; k++)
-                    acc += x[i * a->strides[0] + k * a->strides[1]] * y[k * b->strides[0] + j * b->strides[1]];
+                    acc += (uint64_t)x[i * a->strides[0] + k * a->strides[1]] *
+                           (uint64_t)y[k * b->strides[0] + j * b->strides[1]];
                 int64_t *o = z + i * out->strides[0] + j * out->strides[1];
-                *o = (int64_t)alpha * acc + (beta != 0 ? (int64_t)beta * *o : 0);
+                *o = (int64_t)(ialpha * acc + (beta != 0 ? ibeta * (uint64_t)*o : 0));
             }
         }
         return PL_OK;
@@ -70,7 +73,9 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
         /* Tiny products (a tutorial's 2 -> 4 -> 1 network) accumulate in k order without fused
          * multiply-adds, the order PyTorch's BLAS uses at these sizes, so small models train to
          * the same bits; larger ones take the blocked kernels. */
-        bool tiny = M * N * K <= PL_GEMM_TINY_WORK;
+        int64_t work;
+        bool tiny = !__builtin_mul_overflow(M, N, &work) && !__builtin_mul_overflow(work, K, &work) &&
+                    work <= PL_GEMM_TINY_WORK;
         if (out->dtype == PL_FLOAT32) {
             (tiny ? pl_sgemm_ref : pl_sgemm)(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
                      (const float *)pl_tensor_data(b), ldb, (float)beta, (float *)pl_tensor_data(out), ldc);

@@ -12,7 +12,7 @@ pl_loop_init(pl_loop *loop, int ndim, const int64_t *shape)
 {
     loop->nops = 0;
     loop->ndim = ndim;
-    memcpy(loop->shape, shape, sizeof(int64_t) * ndim);
+    if (ndim > 0) memcpy(loop->shape, shape, sizeof(int64_t) * ndim); /* NULL allowed at 0 */
 }
 
 void

@@ -202,7 +202,7 @@ nll_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         return pl_error_status();
     }
     for (int64_t i = 0; i < N; i++) {
-        int64_t c = (int64_t)pl_tensor_get_double(t, i);
+        int64_t c = pl_tensor_get_int64(t, i);
         if (c == node->ints[2]) continue; /* ignore_index */
         double gv = reduction == 0 ? pl_tensor_get_double(gc, i) : pl_tensor_get_double(gc, 0);
         if (reduction == 1) gv /= (double)count;
@@ -239,7 +239,7 @@ pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction)
     double total = 0;
     int64_t count = 0;
     for (int64_t i = 0; i < N; i++) {
-        int64_t c = (int64_t)pl_tensor_get_double(target, i);
+        int64_t c = pl_tensor_get_int64(target, i);
         double v = 0;
         if (c != ignore_index) {
             if (c < 0 || c >= C) {

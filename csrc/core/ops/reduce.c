@@ -225,7 +225,9 @@ pl_sum(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
                     off_in += idx * ai->strides[d];
                     if (!p.reduced[d]) off_out += idx * view->strides[d];
                 }
-                ((int64_t *)pl_tensor_data(view))[off_out] += ((int64_t *)pl_tensor_data(ai))[off_in];
+                int64_t *acc = (int64_t *)pl_tensor_data(view) + off_out;
+                /* int64 sums wrap, as PyTorch's do (in unsigned: no signed overflow) */
+                *acc = (int64_t)((uint64_t)*acc + (uint64_t)((int64_t *)pl_tensor_data(ai))[off_in]);
             }
         }
         pl_tensor_release(view);

@@ -442,11 +442,27 @@ typedef struct {
     double min, max;
 } clamp_ctx;
 
-#define DEFINE_CLAMP(NAME, T)                                                                \
+/* A bound for an int64 clamp: saturated to int64's range (a double bound past it cannot be
+ * converted), so clamp(-2^63, 2^63 - 1), whose bounds round to +-2^63, keeps every value. */
+static inline int64_t
+clamp_bound_i64(double d)
+{
+    if (d >= 9223372036854775808.0) return INT64_MAX;
+    if (d < -9223372036854775808.0) return INT64_MIN;
+    return d == d ? (int64_t)d : 0; /* nan: not used (see has_bound) */
+}
+#define CLAMP_BOUND_FLOAT(T, d) ((T)(d))
+#define CLAMP_BOUND_INT(T, d) clamp_bound_i64(d)
+
+/* Note: PyTorch promotes an int64 tensor clamped with float bounds to float; here the result
+ * keeps int64, and a nan bound leaves int64 values alone (FLOATING is 0 for int64). */
+#define DEFINE_CLAMP(NAME, T, BOUND, FLOATING)                                               \
     static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
     {                                                                                        \
         const clamp_ctx *c = vctx;                                                           \
-        T lo = (T)c->min, hi = (T)c->max;                                                    \
+        bool has_min = c->has_min && (FLOATING || c->min == c->min);                         \
+        bool has_max = c->has_max && (FLOATING || c->max == c->max);                         \
+        T lo = has_min ? BOUND(T, c->min) : 0, hi = has_max ? BOUND(T, c->max) : 0;         \
         int64_t so = s[0] / (int64_t)sizeof(T), sa = s[1] / (int64_t)sizeof(T);              \
         T *out = (T *)p[0];                                                                  \
         const T *a = (const T *)p[1];                                                        \
@@ -454,15 +470,15 @@ typedef struct {
             T x = a[i * sa];                                                                 \
             /* a nan input stays nan; a nan bound makes every result nan, as in PyTorch */    \
             if (x == x) {                                                                    \
-                if (c->has_min && !(x >= lo)) x = lo;                                        \
-                if (c->has_max && x == x && !(x <= hi)) x = hi;                              \
+                if (has_min && !(x >= lo)) x = lo;                                           \
+                if (has_max && x == x && !(x <= hi)) x = hi;                                 \
             }                                                                                \
             out[i * so] = x;                                                                 \
         }                                                                                    \
     }
-DEFINE_CLAMP(clamp_f32, float)
-DEFINE_CLAMP(clamp_f64, double)
-DEFINE_CLAMP(clamp_i64, int64_t)
+DEFINE_CLAMP(clamp_f32, float, CLAMP_BOUND_FLOAT, 1)
+DEFINE_CLAMP(clamp_f64, double, CLAMP_BOUND_FLOAT, 1)
+DEFINE_CLAMP(clamp_i64, int64_t, CLAMP_BOUND_INT, 0)
 
 static pl_status
 clamp_backward(pl_node *node, pl_tensor *g, pl_tensor **din)

@@ -22,7 +22,7 @@ make_view(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides, 
             pl_tensor_release(v);
             return NULL;
         }
-        memcpy(node->ints, ints, sizeof(int64_t) * nints);
+        if (nints > 0) memcpy(node->ints, ints, sizeof(int64_t) * nints);
         pl_node_attach(v, node);
     }
     return v;
@@ -35,6 +35,7 @@ infer_shape(int64_t numel, int ndim, const int64_t *in, int64_t *out)
 {
     int infer = -1;
     int64_t prod = 1;
+    /* PyTorch's product wraps (a shape whose count overflows then fails in make_view) */
     for (int i = 0; i < ndim; i++) {
         if (in[i] == -1) {
             if (infer >= 0) return pl_error_set(PL_ERR_RUNTIME, "only one dimension can be inferred");
@@ -42,11 +43,12 @@ infer_shape(int64_t numel, int ndim, const int64_t *in, int64_t *out)
         } else if (in[i] < 0) {
             return pl_error_set(PL_ERR_RUNTIME, "invalid shape dimension %lld", (long long)in[i]);
         } else {
-            prod *= in[i];
+            prod = (int64_t)((uint64_t)prod * (uint64_t)in[i]);
         }
         out[i] = in[i];
     }
-    if (infer >= 0) {
+    if (numel == prod || (infer >= 0 && prod > 0 && numel % prod == 0)) {
+        if (infer < 0) return PL_OK;
         if (prod == 0) {
             char s[128];
             pl_format_shape(s, sizeof s, ndim, in);
@@ -55,11 +57,7 @@ infer_shape(int64_t numel, int ndim, const int64_t *in, int64_t *out)
                                 "unspecified dimension size -1 can be any value and is ambiguous",
                                 (long long)numel, s);
         }
-        if (numel % prod == 0) {
-            out[infer] = numel / prod;
-            return PL_OK;
-        }
-    } else if (prod == numel) {
+        out[infer] = numel / prod;
         return PL_OK;
     }
     char s[128];
