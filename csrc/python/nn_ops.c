@@ -3,12 +3,13 @@
  *   _C._conv(input, weight, bias, stride, padding, dilation, groups, nsp) -> Tensor
  *       nsp = 1 (conv1d) or 2 (conv2d); bias may be None; stride/padding/dilation are ints or
  *       sequences of nsp ints. Unbatched input (one dim fewer) is batched and squeezed back.
- *   _C._max_pool(input, kernel, stride, padding, dilation, ceil_mode, return_indices, nsp)
+ *   _C._max_pool2d(input, kernel, stride, padding, dilation, ceil_mode, return_indices)
  *       -> Tensor or (Tensor, indices)
- *   _C._avg_pool(input, kernel, stride, padding, ceil_mode, count_include_pad,
- *                divisor_override, nsp) -> Tensor
- *   _C._adaptive_avg_pool(input, output_size, nsp) -> Tensor
- *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop kernels)
+ *   _C._avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad,
+ *                  divisor_override or None) -> Tensor
+ *   _C._adaptive_avg_pool2d(input, output_size) -> Tensor
+ *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
+ *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
  *
  * All arguments are borrowed; the results are new references.
  */
@@ -130,6 +131,94 @@ plpy_conv(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return finish(out, unb);
 }
 
+static int
+get_bool(PyObject *obj, bool *out)
+{
+    int v = PyObject_IsTrue(obj);
+    if (v < 0) return -1;
+    *out = v;
+    return 0;
+}
+
+static PyObject *
+plpy_max_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "_max_pool2d() takes 7 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    int64_t k[2], s[2], p[2], d[2];
+    bool ceil_mode, ret_idx;
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple(args[1], "kernel_size", 2, k) < 0 ||
+        int_tuple(args[2], "stride", 2, s) < 0 || int_tuple(args[3], "padding", 2, p) < 0 ||
+        int_tuple(args[4], "dilation", 2, d) < 0 || get_bool(args[5], &ceil_mode) < 0 ||
+        get_bool(args[6], &ret_idx) < 0) {
+        return NULL;
+    }
+    pl_tensor *idx = NULL;
+    pl_tensor *out = pl_max_pool2d(x, k, s, p, d, ceil_mode, ret_idx ? &idx : NULL);
+    if (!out) return plpy_raise();
+    PyObject *o = plpy_wrap(out);
+    if (!ret_idx || !o) {
+        pl_tensor_release(idx);
+        return o;
+    }
+    PyObject *i = plpy_wrap(idx);
+    if (!i) {
+        Py_DECREF(o);
+        return NULL;
+    }
+    PyObject *pair = PyTuple_Pack(2, o, i);
+    Py_DECREF(o);
+    Py_DECREF(i);
+    return pair;
+}
+
+static PyObject *
+plpy_avg_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "_avg_pool2d() takes 7 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    int64_t k[2], s[2], p[2];
+    bool ceil_mode, cip;
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple(args[1], "kernel_size", 2, k) < 0 ||
+        int_tuple(args[2], "stride", 2, s) < 0 || int_tuple(args[3], "padding", 2, p) < 0 ||
+        get_bool(args[4], &ceil_mode) < 0 || get_bool(args[5], &cip) < 0) {
+        return NULL;
+    }
+    long long div = 0;
+    if (args[6] != Py_None) {
+        div = PyLong_AsLongLong(args[6]);
+        if (div == -1 && PyErr_Occurred()) return NULL;
+        if (div == 0) {
+            PyErr_SetString(PyExc_RuntimeError, "divisor must be not zero");
+            return NULL;
+        }
+    }
+    return finish(pl_avg_pool2d(x, k, s, p, ceil_mode, cip, div), false);
+}
+
+static PyObject *
+plpy_adaptive_avg_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "_adaptive_avg_pool2d() takes 2 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    int64_t size[2];
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple(args[1], "output_size", 2, size) < 0)
+        return NULL;
+    return finish(pl_adaptive_avg_pool2d(x, size), false);
+}
+
 static PyObject *
 plpy_conv_force_reference(PyObject *self, PyObject *arg)
 {
@@ -143,7 +232,12 @@ plpy_conv_force_reference(PyObject *self, PyObject *arg)
 PyMethodDef plpy_nn_functions[] = {
     {"_conv", (PyCFunction)(void (*)(void))plpy_conv, METH_FASTCALL,
      "Convolution over 1 or 2 spatial dims (im2col + GEMM); grad_fn ConvolutionBackward0."},
+    {"_max_pool2d", (PyCFunction)(void (*)(void))plpy_max_pool2d, METH_FASTCALL,
+     "2-D max pooling; returns (output, indices) when return_indices."},
+    {"_avg_pool2d", (PyCFunction)(void (*)(void))plpy_avg_pool2d, METH_FASTCALL, "2-D average pooling."},
+    {"_adaptive_avg_pool2d", (PyCFunction)(void (*)(void))plpy_adaptive_avg_pool2d, METH_FASTCALL,
+     "2-D adaptive average pooling."},
     {"_conv_force_reference", plpy_conv_force_reference, METH_O,
-     "Tests: run the direct-loop convolution and pooling kernels."},
+     "Tests: run the direct-loop convolution kernels."},
     {NULL, NULL, 0, NULL},
 };

@@ -187,12 +187,12 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
     }
     if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype || (bias && bias->dtype != x->dtype)) {
         const pl_tensor *other = x->dtype != w->dtype ? w : bias ? bias : w;
-        const char *nm[] = {"bool", "long int", "float", "double"};
+        const char *nm[] = {"Bool", "Long", "Float", "Double"};
         if (!pl_dtype_is_floating(x->dtype) && x->dtype == w->dtype)
             return pl_error_set(PL_ERR_RUNTIME, "\"slow_conv2d_cpu\" not implemented for '%s'",
-                                x->dtype == PL_INT64 ? "Long" : "Bool");
-        return pl_error_set(PL_ERR_RUNTIME, "Input type (%s) and %s type (%s) should be the same",
-                            nm[x->dtype], other == w ? "weight" : "bias", nm[other->dtype]);
+                                nm[x->dtype]);
+        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s", nm[x->dtype],
+                            nm[other->dtype]);
     }
     g->N = x->shape[0];
     g->C = x->shape[1];
