@@ -23,7 +23,7 @@ class _BatchNorm(Module):
     __constants__ = ["track_running_stats", "momentum", "eps", "num_features", "affine"]
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         _check_device(device)
         super().__init__()
         self.num_features = num_features
@@ -34,7 +34,10 @@ class _BatchNorm(Module):
         kwargs = {} if dtype is None else {"dtype": dtype}
         if affine:
             self.weight = Parameter(torch.empty(num_features, **kwargs))
-            self.bias = Parameter(torch.empty(num_features, **kwargs))
+            if bias:
+                self.bias = Parameter(torch.empty(num_features, **kwargs))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -58,11 +61,13 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
     def forward(self, input):
         self._check_input_dim(input)
