@@ -44,6 +44,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
             left = [t // 2 for t in total]
             extra = [t - 2 * l for t, l in zip(total, left)]
             if any(extra):
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                              "require a zero-padded copy of the input be created", stacklevel=3)
                 # PyTorch pads the far side by the odd element first, then convolves
                 # with the symmetric part
                 pads = []

@@ -211,7 +211,7 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
     if (g->O % groups != 0) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "Given groups=%lld, expected weight to be divisible by %lld at "
-                            "dimension 0, but got weight of size %s instead",
+                            "dimension 0, but got weight of size [%s] instead",
                             (long long)groups, (long long)groups, ws);
     }
     if (g->C != w->shape[1] * groups) {
