@@ -224,3 +224,24 @@ def test_dropout2d_zeroes_whole_channels():
     per_channel = y.numpy().reshape(24, 9)
     assert all(len(set(row)) == 1 for row in per_channel)
     assert set(per_channel[:, 0]) <= {0.0, 2.0} and len(set(per_channel[:, 0])) == 2
+
+
+@pytest.mark.parametrize("kwargs", [dict(dilation=2**62), dict(padding=2**61), dict(stride=2**62),
+                                    dict(padding=(2**62 - 1, 0))])
+def test_conv_huge_parameters_raise_or_work_without_overflow(kwargs):
+    """Sizes that overflow int64 are refused with an error, never wrapped around."""
+    try:
+        y = F.conv2d(torch.ones(1, 3, 5, 5), torch.ones(2, 3, 3, 3), **kwargs)
+    except (RuntimeError, MemoryError):
+        return
+    assert tuple(y.shape) == (1, 2, 1, 1)
+
+
+def test_conv_strided_views_as_input(rng):
+    x = rng.standard_normal((3, 2, 6, 7))
+    xt = to_pl(x.transpose(1, 0, 3, 2).copy()).permute(1, 0, 3, 2)  # (3, 2, 6, 7), strided
+    w = to_pl(rng.standard_normal((2, 4, 7, 3))).transpose(0, 1)[:, :, ::2]  # (4, 2, 4, 3)
+    assert not xt.is_contiguous() and not w.is_contiguous()
+    got = F.conv2d(xt, w).numpy()
+    want = F.conv2d(xt.contiguous(), w.contiguous()).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)

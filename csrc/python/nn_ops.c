@@ -17,29 +17,49 @@
 
 #include "core/conv.h"
 
-/* An int or a sequence of n ints into out[n]. Returns 0, or -1 with TypeError set. */
+/* An int or a sequence of n ints into out[n] (within C int range when int32). Returns 0, or
+ * -1 with TypeError (not ints) or RuntimeError (out of range) set. */
 static int
-int_tuple(PyObject *obj, const char *name, int n, int64_t *out)
+int_tuple_bounded(PyObject *obj, const char *name, int n, int64_t *out, bool int32)
 {
     if (PyLong_Check(obj)) {
         long long v = PyLong_AsLongLong(obj);
         if (v == -1 && PyErr_Occurred()) return -1;
         for (int i = 0; i < n; i++) out[i] = v;
-        return 0;
-    }
-    if ((PyTuple_Check(obj) || PyList_Check(obj)) && PySequence_Fast_GET_SIZE(obj) == n) {
+    } else if ((PyTuple_Check(obj) || PyList_Check(obj)) && PySequence_Fast_GET_SIZE(obj) == n) {
         for (int i = 0; i < n; i++) {
             PyObject *it = PySequence_Fast_GET_ITEM(obj, i);
             if (!PyLong_Check(it)) goto bad;
             out[i] = PyLong_AsLongLong(it);
             if (out[i] == -1 && PyErr_Occurred()) return -1;
         }
-        return 0;
+    } else {
+        goto bad;
     }
+    for (int i = 0; int32 && i < n; i++) {
+        if (out[i] > INT32_MAX || out[i] < INT32_MIN) {
+            PyErr_SetString(PyExc_RuntimeError, "value cannot be converted to type int without overflow");
+            return -1;
+        }
+    }
+    return 0;
 bad:
     PyErr_Format(PyExc_TypeError, "%s must be an int or a tuple of %d ints, not %.100s", name, n,
                  Py_TYPE(obj)->tp_name);
     return -1;
+}
+
+static int
+int_tuple(PyObject *obj, const char *name, int n, int64_t *out)
+{
+    return int_tuple_bounded(obj, name, n, out, false);
+}
+
+/* The same, for pooling: PyTorch takes those parameters as C ints. */
+static int
+int_tuple32(PyObject *obj, const char *name, int n, int64_t *out)
+{
+    return int_tuple_bounded(obj, name, n, out, true);
 }
 
 static int
@@ -151,9 +171,9 @@ plpy_max_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     pl_tensor *x;
     int64_t k[2], s[2], p[2], d[2];
     bool ceil_mode, ret_idx;
-    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple(args[1], "kernel_size", 2, k) < 0 ||
-        int_tuple(args[2], "stride", 2, s) < 0 || int_tuple(args[3], "padding", 2, p) < 0 ||
-        int_tuple(args[4], "dilation", 2, d) < 0 || get_bool(args[5], &ceil_mode) < 0 ||
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple32(args[1], "kernel_size", 2, k) < 0 ||
+        int_tuple32(args[2], "stride", 2, s) < 0 || int_tuple32(args[3], "padding", 2, p) < 0 ||
+        int_tuple32(args[4], "dilation", 2, d) < 0 || get_bool(args[5], &ceil_mode) < 0 ||
         get_bool(args[6], &ret_idx) < 0) {
         return NULL;
     }
@@ -187,8 +207,8 @@ plpy_avg_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     pl_tensor *x;
     int64_t k[2], s[2], p[2];
     bool ceil_mode, cip;
-    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple(args[1], "kernel_size", 2, k) < 0 ||
-        int_tuple(args[2], "stride", 2, s) < 0 || int_tuple(args[3], "padding", 2, p) < 0 ||
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple32(args[1], "kernel_size", 2, k) < 0 ||
+        int_tuple32(args[2], "stride", 2, s) < 0 || int_tuple32(args[3], "padding", 2, p) < 0 ||
         get_bool(args[4], &ceil_mode) < 0 || get_bool(args[5], &cip) < 0) {
         return NULL;
     }

@@ -92,6 +92,15 @@ def test_pool_values_and_gradients_match_torch(case, dtype):
     assert f1 == f2
 
 
+@pytest.mark.parametrize("call", [
+    lambda L, F: F.conv2d(L.ones(0, 3, 5, 5), L.ones(2, 3, 3, 3)),
+    lambda L, F: F.max_pool2d(L.ones(0, 3, 5, 5), 2),
+    lambda L, F: F.avg_pool2d(L.ones(0, 3, 5, 5), 2),
+])
+def test_empty_batch_matches_torch(call):
+    assert tuple(call(pl, plF).shape) == tuple(call(torch, tF).shape)
+
+
 def test_max_pool_indices_and_ties_match_torch():
     x = np.array([[[[1, 3, 3, 0], [3, 2, 2, 3], [0, 0, 1, 1], [1, 1, 0, 0]]]], dtype=np.float32)
     res = []
@@ -227,6 +236,12 @@ def _error(fn):
     lambda L, F: F.avg_pool2d(L.ones(1, 2, 5, 5), 6),
     lambda L, F: F.avg_pool2d(L.ones(1, 2, 5, 5), 2, stride=0),
     lambda L, F: F.adaptive_avg_pool2d(L.ones(5), 2),
+    lambda L, F: F.conv2d(L.ones(1, 3, 5, 5), L.ones(0, 3, 3, 3)),
+    lambda L, F: F.conv2d(L.ones(1, 3, 5, 5), L.ones(2, 3, 3, 3), padding=2**62),
+    lambda L, F: F.max_pool2d(L.ones(1, 3, 5, 5), 2**62),
+    lambda L, F: F.max_pool2d(L.ones(1, 3, 5, 5), 2, stride=2**40),
+    lambda L, F: F.adaptive_avg_pool2d(L.ones(1, 3, 5, 5, dtype=L.int64), 2),
+    lambda L, F: F.max_pool2d(L.ones(2, 0, 5, 5), 2),
     lambda L, F: L.nn.Conv2d(3, 4, 3, groups=2),
     lambda L, F: L.nn.Conv2d(4, 3, 3, groups=2),
     lambda L, F: L.nn.Conv2d(4, 4, 3, padding="full"),

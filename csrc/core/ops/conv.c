@@ -2,6 +2,7 @@
  * im2col + GEMM forward and backward, the direct-loop reference kernels they are tested
  * against, and the ConvolutionBackward0 node. Everything runs on contiguous 4-D views
  * (N, C, H, W); a 1-D convolution is the 2-D one with H = 1 and a unit kernel height. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,8 +230,30 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
                             "%lld elements, but got bias of size %s instead",
                             ws, (long long)g->O, bs);
     }
-    int64_t in_p[2] = {g->H + 2 * g->ph, g->W + 2 * g->pw};
-    int64_t k_d[2] = {g->dh * (g->kh - 1) + 1, g->dw * (g->kw - 1) + 1};
+    if (g->O == 0) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given groups=%lld, expected weight to be at least 1 at dimension 0, "
+                            "but got weight of size %s instead", (long long)groups, ws);
+    }
+    /* padded sizes and dilated kernels, refused where they would overflow int64 */
+    int64_t in_p[2], k_d[2], dims[2] = {g->H, g->W}, pads[2] = {g->ph, g->pw};
+    int64_t dils[2] = {g->dh, g->dw}, ks[2] = {g->kh, g->kw};
+    for (int i = 0; i < 2; i++) {
+        int64_t twice;
+        if (pads[i] > INT64_MAX / 2 || __builtin_mul_overflow(pads[i], 2, &twice) ||
+            __builtin_add_overflow(dims[i], twice, &in_p[i])) {
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Given padding=%lld at dimension %d , expected padding to be at "
+                                "most %lld", (long long)pads[i], nsp == 2 ? i : 0,
+                                (long long)(pads[i] > INT64_MAX / 2 ? INT64_MAX / 2
+                                                                    : (INT64_MAX - dims[i]) / 2));
+        }
+        if (__builtin_mul_overflow(dils[i], ks[i] - 1, &k_d[i]) || k_d[i] == INT64_MAX) {
+            k_d[i] = INT64_MAX; /* too large for any input: reported below */
+        } else {
+            k_d[i] += 1;
+        }
+    }
     if (in_p[0] < k_d[0] || in_p[1] < k_d[1]) {
         if (nsp == 2)
             return pl_error_set(PL_ERR_RUNTIME,

@@ -40,8 +40,17 @@ static pl_status
 pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p,
            const int64_t *d, bool ceil_mode, int64_t *oh, int64_t *ow)
 {
-    if ((x->ndim != 3 && x->ndim != 4) || x->numel == 0)
+    bool empty_plane = x->ndim >= 3 && (x->shape[x->ndim - 1] == 0 || x->shape[x->ndim - 2] == 0 ||
+                                        x->shape[x->ndim - 3] == 0);
+    if (x->ndim != 3 && x->ndim != 4)
         return pl_error_set(PL_ERR_RUNTIME, "non-empty 3D or 4D (batch mode) tensor expected for input");
+    if (empty_plane) {
+        char xs[96];
+        pl_format_shape(xs, sizeof xs, x->ndim, x->shape);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
+                            "for input, but got:%s", xs);
+    }
     if (!pl_dtype_is_floating(x->dtype))
         return pl_error_set(PL_ERR_RUNTIME, "pooling is not implemented for '%s'",
                             x->dtype == PL_INT64 ? "Long" : "Bool");
@@ -383,7 +392,7 @@ pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size)
         return NULL;
     }
     if (!pl_dtype_is_floating(x->dtype)) {
-        pl_error_set(PL_ERR_RUNTIME, "\"adaptive_avg_pool2d\" not implemented for '%s'",
+        pl_error_set(PL_ERR_NOTIMPL, "\"adaptive_avg_pool2d\" not implemented for '%s'",
                      x->dtype == PL_INT64 ? "Long" : "Bool");
         return NULL;
     }
