@@ -1,5 +1,8 @@
 """Convolution, pooling, pad and batch norm: the im2col kernel against the direct-loop
 reference, gradients against float64 central differences, and results against NumPy."""
+import gc
+import os
+
 import numpy as np
 import pytest
 
@@ -245,3 +248,41 @@ def test_conv_strided_views_as_input(rng):
     got = F.conv2d(xt, w).numpy()
     want = F.conv2d(xt.contiguous(), w.contiguous()).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# ---- memory: a small CNN's training steps and failing calls must not grow the process ----
+
+def _rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def _cnn_step(model=[]):  # noqa: B006 - one model kept across calls
+    if not model:
+        torch.manual_seed(0)
+        model.append(nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                                   nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, groups=2), nn.ReLU(),
+                                   nn.AvgPool2d(2, ceil_mode=True), nn.AdaptiveAvgPool2d((2, 3)),
+                                   nn.Flatten(), nn.Linear(48, 4)))
+    x = torch.randn(4, 3, 32, 32, requires_grad=True)
+    loss = model[0](x).pow(2).mean()
+    loss.backward()
+    _, idx = F.max_pool2d(x, 3, return_indices=True)
+    for bad in (lambda: F.conv2d(x, torch.ones(2, 4, 3, 3)), lambda: F.max_pool2d(x, 40),
+                lambda: F.conv2d(x[:, :, :2, :2], torch.ones(2, 3, 3, 3)),
+                lambda: F.adaptive_avg_pool2d(x[0, 0, 0], 2)):
+        with pytest.raises(RuntimeError):
+            bad()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc")
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="RSS under ASan")
+def test_cnn_training_steps_do_not_leak():
+    for _ in range(10):
+        _cnn_step()
+    gc.collect()
+    before = _rss()
+    for _ in range(150):
+        _cnn_step()
+    gc.collect()
+    assert _rss() - before < 12 * 2 ** 20
