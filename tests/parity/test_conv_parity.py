@@ -237,6 +237,8 @@ def _error(fn):
     lambda L, F: F.avg_pool2d(L.ones(1, 2, 5, 5), 2, stride=0),
     lambda L, F: F.adaptive_avg_pool2d(L.ones(5), 2),
     lambda L, F: F.conv2d(L.ones(1, 3, 5, 5), L.ones(0, 3, 3, 3)),
+    lambda L, F: F.conv2d(L.ones(1, 4, 5, 5), L.ones(2, 4, 3, 3), groups=7),
+    lambda L, F: F.conv2d(L.ones(1, 4, 5, 5), L.ones(8, 4, 3, 3), groups=2**62),
     lambda L, F: F.conv2d(L.ones(1, 3, 5, 5), L.ones(2, 3, 3, 3), padding=2**62),
     lambda L, F: F.max_pool2d(L.ones(1, 3, 5, 5), 2**62),
     lambda L, F: F.max_pool2d(L.ones(1, 3, 5, 5), 2, stride=2**40),

@@ -209,17 +209,24 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
     g->dh = nsp == 2 ? dilation[0] : 1;
     g->dw = dilation[nsp - 1];
     g->G = groups;
+    if (g->O < groups) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given groups=%lld, expected weight to be at least %lld at dimension "
+                            "0, but got weight of size %s instead", (long long)groups,
+                            (long long)groups, ws);
+    }
     if (g->O % groups != 0) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "Given groups=%lld, expected weight to be divisible by %lld at "
                             "dimension 0, but got weight of size [%s] instead",
                             (long long)groups, (long long)groups, ws);
     }
-    if (g->C != w->shape[1] * groups) {
+    int64_t expected_c;
+    if (__builtin_mul_overflow(w->shape[1], groups, &expected_c) || g->C != expected_c) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "Given groups=%lld, weight of size %s, expected input%s to have %lld "
                             "channels, but got %lld channels instead",
-                            (long long)groups, ws, xs, (long long)(w->shape[1] * groups),
+                            (long long)groups, ws, xs, (long long)expected_c,
                             (long long)g->C);
     }
     if (bias && (bias->ndim != 1 || bias->shape[0] != g->O)) {
@@ -229,11 +236,6 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
                             "Given weight of size %s, expected bias to be 1-dimensional with "
                             "%lld elements, but got bias of size %s instead",
                             ws, (long long)g->O, bs);
-    }
-    if (g->O == 0) {
-        return pl_error_set(PL_ERR_RUNTIME,
-                            "Given groups=%lld, expected weight to be at least 1 at dimension 0, "
-                            "but got weight of size %s instead", (long long)groups, ws);
     }
     /* padded sizes and dilated kernels, refused where they would overflow int64 */
     int64_t in_p[2], k_d[2], dims[2] = {g->H, g->W}, pads[2] = {g->ph, g->pw};
