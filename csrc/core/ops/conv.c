@@ -186,14 +186,18 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
                             "%d-dimensional input of size %s instead",
                             w->ndim, w->ndim, ws, x->ndim, xs);
     }
-    if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype || (bias && bias->dtype != x->dtype)) {
-        const pl_tensor *other = x->dtype != w->dtype ? w : bias ? bias : w;
+    if (bias && bias->dtype != x->dtype) { /* PyTorch compares the bias first */
+        const char *lower[] = {"bool", "long", "float", "double"};
+        return pl_error_set(PL_ERR_RUNTIME, "Input type (%s) and bias type (%s) should be the same",
+                            lower[x->dtype], lower[bias->dtype]);
+    }
+    if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype) {
         const char *nm[] = {"Bool", "Long", "Float", "Double"};
-        if (!pl_dtype_is_floating(x->dtype) && x->dtype == w->dtype)
+        if (x->dtype == w->dtype)
             return pl_error_set(PL_ERR_RUNTIME, "\"slow_conv2d_cpu\" not implemented for '%s'",
                                 nm[x->dtype]);
         return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s", nm[x->dtype],
-                            nm[other->dtype]);
+                            nm[w->dtype]);
     }
     g->N = x->shape[0];
     g->C = x->shape[1];

@@ -54,15 +54,18 @@ pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t
     if (!pl_dtype_is_floating(x->dtype))
         return pl_error_set(PL_ERR_RUNTIME, "pooling is not implemented for '%s'",
                             x->dtype == PL_INT64 ? "Long" : "Bool");
+    if (s[0] <= 0 || s[1] <= 0) return pl_error_set(PL_ERR_RUNTIME, "stride should not be zero");
     if (k[0] <= 0 || k[1] <= 0)
         return pl_error_set(PL_ERR_RUNTIME, "kernel size should be greater than zero, but got kH: %lld kW: %lld",
                             (long long)k[0], (long long)k[1]);
-    if (s[0] <= 0 || s[1] <= 0) return pl_error_set(PL_ERR_RUNTIME, "stride should not be zero");
     if (d[0] <= 0 || d[1] <= 0)
         return pl_error_set(PL_ERR_RUNTIME, "dilation should be greater than zero, but got dilationH: %lld dilationW: %lld",
                             (long long)d[0], (long long)d[1]);
     for (int i = 0; i < 2; i++) {
-        if (p[i] < 0 || p[i] > (d[i] * (k[i] - 1) + 1) / 2)
+        if (p[i] < 0)
+            return pl_error_set(PL_ERR_RUNTIME, "pad must be non-negative, but got pad: %lld",
+                                (long long)p[i]);
+        if (p[i] > (d[i] * (k[i] - 1) + 1) / 2)
             return pl_error_set(PL_ERR_RUNTIME,
                                 "pad should be at most half of effective kernel size, but got "
                                 "pad=%lld, kernel_size=%lld and dilation=%lld",
