@@ -9,6 +9,7 @@ int plpy_node_type_init(PyObject *module);
 /* Tables of binding files that may be absent from a build (weak: NULL when not linked). */
 extern PyMethodDef plpy_random_functions[] __attribute__((weak));
 extern PyMethodDef plpy_optim_functions[] __attribute__((weak));
+extern PyMethodDef plpy_nn_functions[] __attribute__((weak)); /* nn_ops.c */
 int plpy_random_init(PyObject *module) __attribute__((weak));
 int plpy_dlpack_init(PyObject *module) __attribute__((weak)); /* dlpack.c */
 int plpy_docstr_init(PyObject *module) __attribute__((weak)); /* docstr.c */
@@ -75,6 +76,7 @@ module_exec(PyObject *m)
     }
     if (plpy_random_functions && PyModule_AddFunctions(m, plpy_random_functions) < 0) return -1;
     if (plpy_optim_functions && PyModule_AddFunctions(m, plpy_optim_functions) < 0) return -1;
+    if (plpy_nn_functions && PyModule_AddFunctions(m, plpy_nn_functions) < 0) return -1;
     if (plpy_random_init && plpy_random_init(m) < 0) return -1;
     if (plpy_dlpack_init && plpy_dlpack_init(m) < 0) return -1;
     if (plpy_docstr_init && plpy_docstr_init(m) < 0) return -1;

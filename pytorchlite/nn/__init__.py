@@ -6,6 +6,8 @@ from .modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, ELU
                       SmoothL1Loss, Softmax, Softplus, Tanh)
 from .modules import (Embedding, EmbeddingBag, GRU, GRUCell, LayerNorm, LSTM, LSTMCell,
                       RMSNorm, RNN, RNNBase, RNNCell, RNNCellBase)
+from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d,
+                      BatchNorm2d, Conv1d, Conv2d, Dropout1d, Dropout2d, MaxPool1d, MaxPool2d)
 from . import functional, init, utils
 
 __all__ = [
@@ -15,4 +17,8 @@ __all__ = [
     "utils", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "SiLU", "ELU",
     "Softplus", "GELU", "Embedding", "EmbeddingBag", "LayerNorm", "RMSNorm", "RNNBase", "RNN",
     "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+]
+__all__ += [
+    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
 ]

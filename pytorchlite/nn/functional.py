@@ -6,6 +6,7 @@ are compositions of Tensor operations, so autograd needs nothing extra for them.
 import warnings
 
 import pytorchlite as torch
+from ._functional_conv import *  # noqa: F401,F403  conv, pooling, pad, batch_norm, dropout2d
 
 __all__ = [
     "linear", "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",

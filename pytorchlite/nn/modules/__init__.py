@@ -20,3 +20,15 @@ __all__ = [
     "Embedding", "EmbeddingBag", "LayerNorm", "RMSNorm", "RNNBase", "RNN", "LSTM", "GRU",
     "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]
+
+# convolutional networks
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .conv import Conv1d, Conv2d
+from .dropout import Dropout1d, Dropout2d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                      MaxPool2d)
+
+__all__ += [
+    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
+]

@@ -1,0 +1,39 @@
+/* conv.h — convolution and pooling over 1-D and 2-D spatial dims (ops/conv.c, ops/pool.c).
+ *
+ * Layouts are PyTorch's: input (N, C, [H,] W), weight (O, C / groups, [kH,] kW), bias (O) or
+ * NULL. `nsp` is the number of spatial dims (1 or 2); the per-dim arrays (stride, padding,
+ * dilation, kernel) hold nsp entries. A 1-D op runs as the 2-D one with a unit height.
+ * Convolution inputs are batched (the binding adds and removes the batch dim of unbatched
+ * input, as PyTorch, whose unbatched grad_fn is then SqueezeBackward1).
+ *
+ * Ownership: results are NEW references, or NULL with an error recorded (error.h); arguments
+ * are borrowed. Recorded ops attach PyTorch's grad_fn: ConvolutionBackward0,
+ * MaxPool2DWithIndicesBackward0, AvgPool2DBackward0, AdaptiveAvgPool2DBackward0.
+ */
+#ifndef PL_CONV_H
+#define PL_CONV_H
+
+#include <stdbool.h>
+
+#include "tensor.h"
+
+pl_tensor *pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
+                          const int64_t *stride, const int64_t *padding, const int64_t *dilation,
+                          int64_t groups);
+/* Tests: run the direct-loop reference kernels instead of im2col + GEMM. */
+void pl_conv_force_reference(bool on);
+
+/* Pooling over (N, C, H, W) or (C, H, W) input; two entries per array (1-D pooling is a
+ * view of it).
+ * Max pooling; *indices_out (when not NULL) receives a NEW int64 tensor of flat indices into
+ * each (H * W) input plane, as PyTorch's return_indices. */
+pl_tensor *pl_max_pool2d(pl_tensor *x, const int64_t *kernel, const int64_t *stride,
+                       const int64_t *padding, const int64_t *dilation, bool ceil_mode,
+                       pl_tensor **indices_out);
+/* divisor_override <= 0 means none. */
+pl_tensor *pl_avg_pool2d(pl_tensor *x, const int64_t *kernel, const int64_t *stride,
+                       const int64_t *padding, bool ceil_mode, bool count_include_pad,
+                       int64_t divisor_override);
+pl_tensor *pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size);
+
+#endif

@@ -1,0 +1,431 @@
+/* conv.c — convolution (1-D and 2-D, groups, stride, padding, dilation): shape checks, the
+ * im2col + GEMM forward and backward, the direct-loop reference kernels they are tested
+ * against, and the ConvolutionBackward0 node. Everything runs on contiguous 4-D views
+ * (N, C, H, W); a 1-D convolution is the 2-D one with H = 1 and a unit kernel height. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../autograd.h"
+#include "../conv.h"
+#include "../gemm.h"
+#include "../ops.h"
+
+static bool force_reference = false;
+
+void
+pl_conv_force_reference(bool on)
+{
+    force_reference = on;
+}
+
+/* Geometry of one convolution, all on the 4-D views. */
+typedef struct conv_geom {
+    int64_t N, C, H, W;      /* input */
+    int64_t O, kh, kw;       /* weight (O, C / G, kh, kw) */
+    int64_t OH, OW;          /* output */
+    int64_t sh, sw, ph, pw, dh, dw, G;
+} conv_geom;
+
+/* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
+
+#define DEFINE_CONV_KERNELS(T, SUF, GEMM)                                                       \
+    static void im2col_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,                  \
+                             T *col /* (Cg * kh * kw, OH * OW) */, int64_t Cg)                 \
+    {                                                                                          \
+        int64_t L = g->OH * g->OW;                                                             \
+        for (int64_t c = 0; c < Cg; c++)                                                       \
+            for (int64_t i = 0; i < g->kh; i++)                                                \
+                for (int64_t j = 0; j < g->kw; j++) {                                          \
+                    T *row = col + ((c * g->kh + i) * g->kw + j) * L;                          \
+                    for (int64_t oy = 0; oy < g->OH; oy++) {                                   \
+                        int64_t y = oy * g->sh - g->ph + i * g->dh;                            \
+                        T *r = row + oy * g->OW;                                               \
+                        if (y < 0 || y >= g->H) {                                              \
+                            for (int64_t ox = 0; ox < g->OW; ox++) r[ox] = 0;                  \
+                            continue;                                                          \
+                        }                                                                      \
+                        const T *xr = x + (c * g->H + y) * g->W;                               \
+                        for (int64_t ox = 0; ox < g->OW; ox++) {                               \
+                            int64_t xx = ox * g->sw - g->pw + j * g->dw;                       \
+                            r[ox] = (xx >= 0 && xx < g->W) ? xr[xx] : 0;                       \
+                        }                                                                      \
+                    }                                                                          \
+                }                                                                              \
+    }                                                                                          \
+    static void col2im_##SUF(const conv_geom *g, const T *col /* (Cg * kh * kw, OH * OW) */,   \
+                             T *dx /* (Cg, H, W), accumulated */, int64_t Cg)                  \
+    {                                                                                          \
+        int64_t L = g->OH * g->OW;                                                             \
+        for (int64_t c = 0; c < Cg; c++)                                                       \
+            for (int64_t i = 0; i < g->kh; i++)                                                \
+                for (int64_t j = 0; j < g->kw; j++) {                                          \
+                    const T *row = col + ((c * g->kh + i) * g->kw + j) * L;                    \
+                    for (int64_t oy = 0; oy < g->OH; oy++) {                                   \
+                        int64_t y = oy * g->sh - g->ph + i * g->dh;                            \
+                        if (y < 0 || y >= g->H) continue;                                      \
+                        const T *r = row + oy * g->OW;                                         \
+                        T *xr = dx + (c * g->H + y) * g->W;                                    \
+                        for (int64_t ox = 0; ox < g->OW; ox++) {                               \
+                            int64_t xx = ox * g->sw - g->pw + j * g->dw;                       \
+                            if (xx >= 0 && xx < g->W) xr[xx] += r[ox];                         \
+                        }                                                                      \
+                    }                                                                          \
+                }                                                                              \
+    }                                                                                          \
+    /* y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, Cg, kh, kw)) + b (O) or no bias */        \
+    static pl_status conv_fwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *b,    \
+                                    T *y)                                                      \
+    {                                                                                          \
+        int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
+        int64_t L = g->OH * g->OW;                                                             \
+        T *col = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                          \
+        if (!col) return pl_error_nomem();                                                     \
+        for (int64_t n = 0; n < g->N; n++)                                                     \
+            for (int64_t gi = 0; gi < g->G; gi++) {                                            \
+                im2col_##SUF(g, x + (n * g->C + gi * Cg) * g->H * g->W, col, Cg);              \
+                T *yo = y + (n * g->O + gi * Og) * L; /* (Og, L) */                            \
+                if (L > 0 && Og > 0)                                                           \
+                    GEMM(false, false, Og, L, K, 1, w + gi * Og * K, K > 0 ? K : 1, col,       \
+                         L, 0, yo, L);                                                         \
+                if (b)                                                                         \
+                    for (int64_t o = 0; o < Og; o++)                                           \
+                        for (int64_t l = 0; l < L; l++) yo[o * L + l] += b[gi * Og + o];       \
+            }                                                                                  \
+        free(col);                                                                             \
+        return PL_OK;                                                                          \
+    }                                                                                          \
+    /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
+     * from dy (N, O, OH, OW). */                                                              \
+    static pl_status conv_bwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy,   \
+                                    T *dx, T *dw, T *db)                                       \
+    {                                                                                          \
+        int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
+        int64_t L = g->OH * g->OW;                                                             \
+        T *col = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                          \
+        if (!col) return pl_error_nomem();                                                     \
+        for (int64_t n = 0; n < g->N; n++)                                                     \
+            for (int64_t gi = 0; gi < g->G; gi++) {                                            \
+                const T *dyo = dy + (n * g->O + gi * Og) * L; /* (Og, L) */                    \
+                if (L == 0 || K == 0) continue;                                                \
+                if (dw) {                                                                      \
+                    im2col_##SUF(g, x + (n * g->C + gi * Cg) * g->H * g->W, col, Cg);          \
+                    GEMM(false, true, Og, K, L, 1, dyo, L, col, L, 1, dw + gi * Og * K, K);    \
+                }                                                                              \
+                if (dx) {                                                                      \
+                    if (Og > 0)                                                                \
+                        GEMM(true, false, K, L, Og, 1, w + gi * Og * K, K, dyo, L, 0, col, L); \
+                    else                                                                       \
+                        memset(col, 0, sizeof(T) * (size_t)(K * L));                           \
+                    col2im_##SUF(g, col, dx + (n * g->C + gi * Cg) * g->H * g->W, Cg);         \
+                }                                                                              \
+            }                                                                                  \
+        if (db)                                                                                \
+            for (int64_t o = 0; o < g->O; o++) {                                               \
+                T acc = 0;                                                                     \
+                for (int64_t n = 0; n < g->N; n++)                                             \
+                    for (int64_t l = 0; l < L; l++) acc += dy[(n * g->O + o) * L + l];         \
+                db[o] = acc;                                                                   \
+            }                                                                                  \
+        free(col);                                                                             \
+        return PL_OK;                                                                          \
+    }                                                                                          \
+    /* The reference: direct loops over every output and kernel tap, double accumulation. */   \
+    static void conv_ref_##SUF(const conv_geom *g, const T *x, const T *w, const T *b, T *y,   \
+                               const T *dy, T *dx, T *dw, T *db)                               \
+    {                                                                                          \
+        int64_t Cg = g->C / g->G, Og = g->O / g->G;                                            \
+        for (int64_t n = 0; n < g->N; n++)                                                     \
+            for (int64_t o = 0; o < g->O; o++) {                                               \
+                int64_t gi = o / Og;                                                           \
+                for (int64_t oy = 0; oy < g->OH; oy++)                                         \
+                    for (int64_t ox = 0; ox < g->OW; ox++) {                                   \
+                        int64_t yi = ((n * g->O + o) * g->OH + oy) * g->OW + ox;               \
+                        double acc = 0, gy = dy ? (double)dy[yi] : 0;                          \
+                        for (int64_t c = 0; c < Cg; c++)                                       \
+                            for (int64_t i = 0; i < g->kh; i++)                                \
+                                for (int64_t j = 0; j < g->kw; j++) {                          \
+                                    int64_t yy = oy * g->sh - g->ph + i * g->dh;               \
+                                    int64_t xx = ox * g->sw - g->pw + j * g->dw;               \
+                                    if (yy < 0 || yy >= g->H || xx < 0 || xx >= g->W) continue; \
+                                    int64_t xi = ((n * g->C + gi * Cg + c) * g->H + yy) * g->W + xx; \
+                                    int64_t wi = ((o * Cg + c) * g->kh + i) * g->kw + j;       \
+                                    if (y) acc += (double)x[xi] * (double)w[wi];               \
+                                    if (dx) dx[xi] += (T)(gy * (double)w[wi]);                 \
+                                    if (dw) dw[wi] += (T)(gy * (double)x[xi]);                 \
+                                }                                                              \
+                        if (y) y[yi] = (T)(acc + (b ? (double)b[o] : 0));                      \
+                        if (db) db[o] += (T)gy;                                                \
+                    }                                                                          \
+            }                                                                                  \
+    }
+
+DEFINE_CONV_KERNELS(float, f32, pl_sgemm)
+DEFINE_CONV_KERNELS(double, f64, pl_dgemm)
+
+/* ---- shape checks (PyTorch's messages) ---- */
+
+static pl_status
+conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int nsp,
+           const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups,
+           conv_geom *g)
+{
+    char ws[96], xs[96];
+    pl_format_shape(ws, sizeof ws, w->ndim, w->shape);
+    pl_format_shape(xs, sizeof xs, x->ndim, x->shape);
+    if (nsp != 1 && nsp != 2) return pl_error_set(PL_ERR_RUNTIME, "convolution: only 1-D and 2-D are supported");
+    for (int i = 0; i < nsp; i++) {
+        if (stride[i] <= 0) return pl_error_set(PL_ERR_RUNTIME, "non-positive stride is not supported");
+        if (padding[i] < 0) return pl_error_set(PL_ERR_RUNTIME, "negative padding is not supported");
+        if (dilation[i] <= 0) return pl_error_set(PL_ERR_RUNTIME, "dilation should be greater than zero");
+    }
+    if (groups <= 0) return pl_error_set(PL_ERR_RUNTIME, "non-positive groups is not supported");
+    if (x->ndim != nsp + 2 || w->ndim != nsp + 2) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Expected %d-dimensional input for %d-dimensional weight %s, but got "
+                            "%d-dimensional input of size %s instead",
+                            w->ndim, w->ndim, ws, x->ndim, xs);
+    }
+    if (bias && bias->dtype != x->dtype) { /* PyTorch compares the bias first */
+        const char *lower[] = {"bool", "long", "float", "double"};
+        return pl_error_set(PL_ERR_RUNTIME, "Input type (%s) and bias type (%s) should be the same",
+                            lower[x->dtype], lower[bias->dtype]);
+    }
+    if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype) {
+        const char *nm[] = {"Bool", "Long", "Float", "Double"};
+        if (x->dtype == w->dtype)
+            return pl_error_set(PL_ERR_RUNTIME, "\"slow_conv2d_cpu\" not implemented for '%s'",
+                                nm[x->dtype]);
+        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s", nm[x->dtype],
+                            nm[w->dtype]);
+    }
+    g->N = x->shape[0];
+    g->C = x->shape[1];
+    g->H = nsp == 2 ? x->shape[2] : 1;
+    g->W = x->shape[nsp + 1];
+    g->O = w->shape[0];
+    g->kh = nsp == 2 ? w->shape[2] : 1;
+    g->kw = w->shape[nsp + 1];
+    g->sh = nsp == 2 ? stride[0] : 1;
+    g->sw = stride[nsp - 1];
+    g->ph = nsp == 2 ? padding[0] : 0;
+    g->pw = padding[nsp - 1];
+    g->dh = nsp == 2 ? dilation[0] : 1;
+    g->dw = dilation[nsp - 1];
+    g->G = groups;
+    if (g->O < groups) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given groups=%lld, expected weight to be at least %lld at dimension "
+                            "0, but got weight of size %s instead", (long long)groups,
+                            (long long)groups, ws);
+    }
+    if (g->O % groups != 0) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given groups=%lld, expected weight to be divisible by %lld at "
+                            "dimension 0, but got weight of size [%s] instead",
+                            (long long)groups, (long long)groups, ws);
+    }
+    int64_t expected_c;
+    if (__builtin_mul_overflow(w->shape[1], groups, &expected_c) || g->C != expected_c) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given groups=%lld, weight of size %s, expected input%s to have %lld "
+                            "channels, but got %lld channels instead",
+                            (long long)groups, ws, xs, (long long)expected_c,
+                            (long long)g->C);
+    }
+    if (bias && (bias->ndim != 1 || bias->shape[0] != g->O)) {
+        char bs[96];
+        pl_format_shape(bs, sizeof bs, bias->ndim, bias->shape);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given weight of size %s, expected bias to be 1-dimensional with "
+                            "%lld elements, but got bias of size %s instead",
+                            ws, (long long)g->O, bs);
+    }
+    /* padded sizes and dilated kernels, refused where they would overflow int64 */
+    int64_t in_p[2], k_d[2], dims[2] = {g->H, g->W}, pads[2] = {g->ph, g->pw};
+    int64_t dils[2] = {g->dh, g->dw}, ks[2] = {g->kh, g->kw};
+    for (int i = 0; i < 2; i++) {
+        int64_t twice;
+        if (pads[i] > INT64_MAX / 2 || __builtin_mul_overflow(pads[i], 2, &twice) ||
+            __builtin_add_overflow(dims[i], twice, &in_p[i])) {
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Given padding=%lld at dimension %d , expected padding to be at "
+                                "most %lld", (long long)pads[i], nsp == 2 ? i : 0,
+                                (long long)(pads[i] > INT64_MAX / 2 ? INT64_MAX / 2
+                                                                    : (INT64_MAX - dims[i]) / 2));
+        }
+        if (__builtin_mul_overflow(dils[i], ks[i] - 1, &k_d[i]) || k_d[i] == INT64_MAX) {
+            k_d[i] = INT64_MAX; /* too large for any input: reported below */
+        } else {
+            k_d[i] += 1;
+        }
+    }
+    if (in_p[0] < k_d[0] || in_p[1] < k_d[1]) {
+        if (nsp == 2)
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Calculated padded input size per channel: (%lld x %lld). Kernel "
+                                "size: (%lld x %lld). Kernel size can't be greater than actual "
+                                "input size",
+                                (long long)in_p[0], (long long)in_p[1], (long long)k_d[0],
+                                (long long)k_d[1]);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Calculated padded input size per channel: (%lld). Kernel size: "
+                            "(%lld). Kernel size can't be greater than actual input size",
+                            (long long)in_p[1], (long long)k_d[1]);
+    }
+    g->OH = (in_p[0] - k_d[0]) / g->sh + 1;
+    g->OW = (in_p[1] - k_d[1]) / g->sw + 1;
+    return PL_OK;
+}
+
+/* ---- forward / backward on contiguous buffers ---- */
+
+static pl_status
+run_forward(const conv_geom *g, pl_tensor *x, pl_tensor *w, pl_tensor *b, pl_tensor *y)
+{
+    const void *bp = b ? pl_tensor_data(b) : NULL;
+    if (x->dtype == PL_FLOAT32) {
+        if (force_reference) {
+            conv_ref_f32(g, (const float *)pl_tensor_data(x), (const float *)pl_tensor_data(w),
+                         bp, (float *)pl_tensor_data(y), NULL, NULL, NULL, NULL);
+            return PL_OK;
+        }
+        return conv_fwd_f32(g, (const float *)pl_tensor_data(x), (const float *)pl_tensor_data(w),
+                            bp, (float *)pl_tensor_data(y));
+    }
+    if (force_reference) {
+        conv_ref_f64(g, (const double *)pl_tensor_data(x), (const double *)pl_tensor_data(w), bp,
+                     (double *)pl_tensor_data(y), NULL, NULL, NULL, NULL);
+        return PL_OK;
+    }
+    return conv_fwd_f64(g, (const double *)pl_tensor_data(x), (const double *)pl_tensor_data(w),
+                        bp, (double *)pl_tensor_data(y));
+}
+
+static pl_status
+run_backward(const conv_geom *g, pl_tensor *x, pl_tensor *w, pl_tensor *dy, pl_tensor *dx,
+             pl_tensor *dw, pl_tensor *db)
+{
+#define PTR(t) ((t) ? pl_tensor_data(t) : NULL)
+    if (x->dtype == PL_FLOAT32) {
+        if (force_reference) {
+            conv_ref_f32(g, (const float *)PTR(x), (const float *)PTR(w), NULL, NULL,
+                         (const float *)PTR(dy), (float *)PTR(dx), (float *)PTR(dw), (float *)PTR(db));
+            return PL_OK;
+        }
+        return conv_bwd_f32(g, (const float *)PTR(x), (const float *)PTR(w), (const float *)PTR(dy),
+                            (float *)PTR(dx), (float *)PTR(dw), (float *)PTR(db));
+    }
+    if (force_reference) {
+        conv_ref_f64(g, (const double *)PTR(x), (const double *)PTR(w), NULL, NULL,
+                     (const double *)PTR(dy), (double *)PTR(dx), (double *)PTR(dw), (double *)PTR(db));
+        return PL_OK;
+    }
+    return conv_bwd_f64(g, (const double *)PTR(x), (const double *)PTR(w), (const double *)PTR(dy),
+                        (double *)PTR(dx), (double *)PTR(dw), (double *)PTR(db));
+#undef PTR
+}
+
+/* node ints: nsp, groups, stride[2], padding[2], dilation[2] */
+static void
+geom_from_node(const pl_node *node, const pl_tensor *x, const pl_tensor *w, conv_geom *g)
+{
+    int nsp = (int)node->ints[0];
+    /* the checks passed in the forward; recompute the geometry only */
+    g->N = x->shape[0];
+    g->C = x->shape[1];
+    g->H = nsp == 2 ? x->shape[2] : 1;
+    g->W = x->shape[nsp + 1];
+    g->O = w->shape[0];
+    g->kh = nsp == 2 ? w->shape[2] : 1;
+    g->kw = w->shape[nsp + 1];
+    g->G = node->ints[1];
+    g->sh = node->ints[2], g->sw = node->ints[3];
+    g->ph = node->ints[4], g->pw = node->ints[5];
+    g->dh = node->ints[6], g->dw = node->ints[7];
+    g->OH = (g->H + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1;
+    g->OW = (g->W + 2 * g->pw - (g->dw * (g->kw - 1) + 1)) / g->sw + 1;
+}
+
+static pl_status
+conv_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0), *w = pl_node_saved(node, 1);
+    if (!x || !w) return pl_error_status();
+    conv_geom g;
+    geom_from_node(node, x, w, &g);
+    pl_tensor *xc = pl_contiguous(x), *wc = pl_contiguous(w), *dyc = NULL;
+    pl_tensor *dx = NULL, *dw = NULL, *db = NULL;
+    pl_status st = PL_OK;
+    if (!xc || !wc) goto fail;
+    dyc = dout->dtype == x->dtype ? pl_contiguous(dout) : NULL;
+    if (!dyc) {
+        if (dout->dtype != x->dtype) pl_error_set(PL_ERR_RUNTIME, "convolution backward: gradient dtype differs from the input's");
+        goto fail;
+    }
+    if (node->next[0].fn && !(dx = pl_tensor_zeros(x->ndim, x->shape, x->dtype))) goto fail;
+    if (node->next[1].fn && !(dw = pl_tensor_zeros(w->ndim, w->shape, w->dtype))) goto fail;
+    if (node->next[2].fn) {
+        int64_t o = g.O;
+        if (!(db = pl_tensor_zeros(1, &o, x->dtype))) goto fail;
+    }
+    if (dx || dw || db) {
+        st = run_backward(&g, xc, wc, dyc, dx, dw, db);
+        if (st != PL_OK) goto fail;
+    }
+    pl_tensor_release(xc);
+    pl_tensor_release(wc);
+    pl_tensor_release(dyc);
+    din[0] = dx;
+    din[1] = dw;
+    din[2] = db;
+    return PL_OK;
+fail:
+    pl_tensor_release(xc);
+    pl_tensor_release(wc);
+    pl_tensor_release(dyc);
+    pl_tensor_release(dx);
+    pl_tensor_release(dw);
+    pl_tensor_release(db);
+    return pl_error_status();
+}
+static const pl_node_kind conv_kind = {"ConvolutionBackward0", conv_backward};
+
+pl_tensor *
+pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, const int64_t *stride,
+               const int64_t *padding, const int64_t *dilation, int64_t groups)
+{
+    conv_geom g = {0};
+    if (conv_check(x, w, bias, nsp, stride, padding, dilation, groups, &g) != PL_OK) return NULL;
+    int64_t shape[4] = {g.N, g.O, nsp == 2 ? g.OH : g.OW, g.OW};
+    pl_tensor *out = pl_tensor_empty(nsp + 2, shape, x->dtype);
+    pl_tensor *xc = out ? pl_contiguous(x) : NULL;
+    pl_tensor *wc = xc ? pl_contiguous(w) : NULL;
+    pl_tensor *bc = (wc && bias) ? pl_contiguous(bias) : NULL;
+    if (!wc || (bias && !bc) || run_forward(&g, xc, wc, bc, out) != PL_OK) goto fail;
+    pl_tensor_release(xc);
+    pl_tensor_release(wc);
+    pl_tensor_release(bc);
+    pl_tensor *ins[3] = {x, w, bias};
+    if (pl_needs_grad(ins, 3)) {
+        pl_node *node = pl_node_new(&conv_kind, ins, 3);
+        if (!node || pl_node_save(node, 0, x) != PL_OK || pl_node_save(node, 1, w) != PL_OK) {
+            pl_node_release(node);
+            pl_tensor_release(out);
+            return NULL;
+        }
+        node->ints[0] = nsp;
+        node->ints[1] = groups;
+        node->ints[2] = g.sh, node->ints[3] = g.sw;
+        node->ints[4] = g.ph, node->ints[5] = g.pw;
+        node->ints[6] = g.dh, node->ints[7] = g.dw;
+        pl_node_attach(out, node);
+    }
+    return out;
+fail:
+    pl_tensor_release(out);
+    pl_tensor_release(xc);
+    pl_tensor_release(wc);
+    pl_tensor_release(bc);
+    return NULL;
+}

@@ -1,0 +1,421 @@
+/* pool.c — 2-D pooling over (N, C, H, W): max (with argmax indices), average and adaptive
+ * average; output-size rules, PyTorch's checks and messages, forward and backward kernels
+ * and their nodes. Every (n, c) plane is pooled on its own; the input is made contiguous. */
+#include <math.h>
+#include <string.h>
+
+#include "../autograd.h"
+#include "../conv.h"
+#include "../ops.h"
+
+/* Planes, height and width of a 3-D (C, H, W) or 4-D (N, C, H, W) tensor. */
+static void
+planes(const pl_tensor *t, int64_t *P, int64_t *H, int64_t *W)
+{
+    *H = t->shape[t->ndim - 2];
+    *W = t->shape[t->ndim - 1];
+    *P = t->ndim == 4 ? t->shape[0] * t->shape[1] : t->shape[0];
+}
+
+/* x's shape with its last two dims replaced by (oh, ow). */
+static void
+out_shape(const pl_tensor *x, int64_t oh, int64_t ow, int64_t *shape)
+{
+    memcpy(shape, x->shape, sizeof(int64_t) * x->ndim);
+    shape[x->ndim - 2] = oh;
+    shape[x->ndim - 1] = ow;
+}
+
+/* PyTorch's pooling_output_shape for one dim. */
+static int64_t
+pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode)
+{
+    int64_t num = in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+    int64_t out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
+    if (ceil_mode && (out - 1) * stride >= in + pad) out--;
+    return out;
+}
+
+static pl_status
+pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p,
+           const int64_t *d, bool ceil_mode, int64_t *oh, int64_t *ow)
+{
+    bool empty_plane = x->ndim >= 3 && (x->shape[x->ndim - 1] == 0 || x->shape[x->ndim - 2] == 0 ||
+                                        x->shape[x->ndim - 3] == 0);
+    if (x->ndim != 3 && x->ndim != 4)
+        return pl_error_set(PL_ERR_RUNTIME, "non-empty 3D or 4D (batch mode) tensor expected for input");
+    if (empty_plane) {
+        char xs[96];
+        pl_format_shape(xs, sizeof xs, x->ndim, x->shape);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
+                            "for input, but got:%s", xs);
+    }
+    if (!pl_dtype_is_floating(x->dtype))
+        return pl_error_set(PL_ERR_RUNTIME, "pooling is not implemented for '%s'",
+                            x->dtype == PL_INT64 ? "Long" : "Bool");
+    if (s[0] <= 0 || s[1] <= 0) return pl_error_set(PL_ERR_RUNTIME, "stride should not be zero");
+    if (k[0] <= 0 || k[1] <= 0)
+        return pl_error_set(PL_ERR_RUNTIME, "kernel size should be greater than zero, but got kH: %lld kW: %lld",
+                            (long long)k[0], (long long)k[1]);
+    if (d[0] <= 0 || d[1] <= 0)
+        return pl_error_set(PL_ERR_RUNTIME, "dilation should be greater than zero, but got dilationH: %lld dilationW: %lld",
+                            (long long)d[0], (long long)d[1]);
+    for (int i = 0; i < 2; i++) {
+        if (p[i] < 0)
+            return pl_error_set(PL_ERR_RUNTIME, "pad must be non-negative, but got pad: %lld",
+                                (long long)p[i]);
+        if (p[i] > (d[i] * (k[i] - 1) + 1) / 2)
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "pad should be at most half of effective kernel size, but got "
+                                "pad=%lld, kernel_size=%lld and dilation=%lld",
+                                (long long)p[i], (long long)k[i], (long long)d[i]);
+    }
+    int64_t P, H, W;
+    planes(x, &P, &H, &W);
+    int64_t C = x->shape[x->ndim - 3];
+    *oh = pool_out_size(H, k[0], p[0], s[0], d[0], ceil_mode);
+    *ow = pool_out_size(W, k[1], p[1], s[1], d[1], ceil_mode);
+    if (*oh < 1 || *ow < 1)
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given input size: (%lldx%lldx%lld). Calculated output size: "
+                            "(%lldx%lldx%lld). Output size is too small",
+                            (long long)C, (long long)H, (long long)W,
+                            (long long)C, (long long)*oh, (long long)*ow);
+    return PL_OK;
+}
+
+/* ---- max pooling ---- */
+
+#define DEFINE_MAX_POOL(T, SUF)                                                                 \
+    /* y, idx (P, OH, OW) from x (P, H, W) */                                                  \
+    static void max_pool_##SUF(const T *x, T *y, int64_t *idx, int64_t P, int64_t H, int64_t W, \
+                               int64_t OH, int64_t OW, const int64_t *k, const int64_t *s,     \
+                               const int64_t *p, const int64_t *d)                             \
+    {                                                                                          \
+        for (int64_t pl = 0; pl < P; pl++)                                                     \
+            for (int64_t oy = 0; oy < OH; oy++)                                                \
+                for (int64_t ox = 0; ox < OW; ox++) {                                          \
+                    int64_t best = -1;                                                         \
+                    T m = (T)-INFINITY;                                                        \
+                    for (int64_t i = 0; i < k[0]; i++) {                                       \
+                        int64_t yy = oy * s[0] - p[0] + i * d[0];                              \
+                        if (yy < 0 || yy >= H) continue;                                       \
+                        for (int64_t j = 0; j < k[1]; j++) {                                   \
+                            int64_t xx = ox * s[1] - p[1] + j * d[1];                          \
+                            if (xx < 0 || xx >= W) continue;                                   \
+                            T v = x[(pl * H + yy) * W + xx];                                   \
+                            /* first max on ties; a NaN wins, as PyTorch */                    \
+                            if (best < 0 || v > m || isnan(v)) {                               \
+                                m = v;                                                         \
+                                best = yy * W + xx;                                            \
+                            }                                                                  \
+                        }                                                                      \
+                    }                                                                          \
+                    int64_t o = (pl * OH + oy) * OW + ox;                                      \
+                    y[o] = m;                                                                  \
+                    idx[o] = best < 0 ? 0 : best;                                              \
+                }                                                                              \
+    }                                                                                          \
+    /* dx (P, H, W) += dy (P, OH, OW) routed to the argmax */                                  \
+    static void max_pool_bwd_##SUF(const T *dy, const int64_t *idx, T *dx, int64_t P,           \
+                                   int64_t HW, int64_t OHW)                                    \
+    {                                                                                          \
+        for (int64_t pl = 0; pl < P; pl++)                                                     \
+            for (int64_t o = 0; o < OHW; o++) dx[pl * HW + idx[pl * OHW + o]] += dy[pl * OHW + o]; \
+    }
+
+DEFINE_MAX_POOL(float, f32)
+DEFINE_MAX_POOL(double, f64)
+
+/* The gradient of the input shaped as the node's edge 0, from dout and a contiguous copy. */
+static pl_tensor *
+input_grad_zeros(pl_node *node)
+{
+    return pl_tensor_zeros(node->next[0].ndim, node->next[0].shape, node->next[0].dtype);
+}
+
+static pl_status
+max_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    pl_tensor *idx = pl_node_saved(node, 0);
+    if (!idx) return pl_error_status();
+    pl_tensor *dyc = pl_contiguous(dout), *idxc = dyc ? pl_contiguous(idx) : NULL;
+    pl_tensor *dx = idxc ? input_grad_zeros(node) : NULL;
+    if (!dx) {
+        pl_tensor_release(dyc);
+        pl_tensor_release(idxc);
+        return pl_error_status();
+    }
+    int64_t P, H, W, OH, OW;
+    planes(dx, &P, &H, &W);
+    planes(dyc, &P, &OH, &OW);
+    int64_t HW = H * W, OHW = OH * OW;
+    if (dx->dtype == PL_FLOAT32)
+        max_pool_bwd_f32((const float *)pl_tensor_data(dyc), (const int64_t *)pl_tensor_data(idxc),
+                         (float *)pl_tensor_data(dx), P, HW, OHW);
+    else
+        max_pool_bwd_f64((const double *)pl_tensor_data(dyc), (const int64_t *)pl_tensor_data(idxc),
+                         (double *)pl_tensor_data(dx), P, HW, OHW);
+    pl_tensor_release(dyc);
+    pl_tensor_release(idxc);
+    din[0] = dx;
+    return PL_OK;
+}
+static const pl_node_kind max_pool_kind = {"MaxPool2DWithIndicesBackward0", max_pool_backward};
+
+pl_tensor *
+pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, const int64_t *d,
+              bool ceil_mode, pl_tensor **indices_out)
+{
+    int64_t OH = 0, OW = 0;
+    if (pool_check(x, k, s, p, d, ceil_mode, &OH, &OW) != PL_OK) return NULL;
+    int64_t shape[4], P, H, W;
+    out_shape(x, OH, OW, shape);
+    planes(x, &P, &H, &W);
+    pl_tensor *xc = pl_contiguous(x);
+    pl_tensor *out = xc ? pl_tensor_empty(x->ndim, shape, x->dtype) : NULL;
+    pl_tensor *idx = out ? pl_tensor_empty(x->ndim, shape, PL_INT64) : NULL;
+    if (!idx) goto fail;
+    if (x->dtype == PL_FLOAT32)
+        max_pool_f32((const float *)pl_tensor_data(xc), (float *)pl_tensor_data(out),
+                     (int64_t *)pl_tensor_data(idx), P, H, W, OH, OW, k, s, p, d);
+    else
+        max_pool_f64((const double *)pl_tensor_data(xc), (double *)pl_tensor_data(out),
+                     (int64_t *)pl_tensor_data(idx), P, H, W, OH, OW, k, s, p, d);
+    pl_tensor_release(xc);
+    xc = NULL;
+    if (pl_needs_grad(&x, 1)) {
+        pl_node *node = pl_node_new(&max_pool_kind, &x, 1);
+        if (!node || pl_node_save(node, 0, idx) != PL_OK) {
+            pl_node_release(node);
+            goto fail;
+        }
+        pl_node_attach(out, node);
+    }
+    if (indices_out)
+        *indices_out = idx;
+    else
+        pl_tensor_release(idx);
+    return out;
+fail:
+    pl_tensor_release(xc);
+    pl_tensor_release(out);
+    pl_tensor_release(idx);
+    return NULL;
+}
+
+/* ---- average pooling (ints: k[2], s[2], p[2], ceil, count_include_pad, divisor) ---- */
+
+/* Window of output (oy, ox): clipped bounds and the divisor PyTorch uses. */
+static void
+avg_window(const int64_t *q, int64_t H, int64_t W, int64_t oy, int64_t ox, int64_t *y0,
+           int64_t *y1, int64_t *x0, int64_t *x1, int64_t *div)
+{
+    int64_t hs = oy * q[2] - q[4], ws = ox * q[3] - q[5];
+    int64_t he = hs + q[0] < H + q[4] ? hs + q[0] : H + q[4];
+    int64_t we = ws + q[1] < W + q[5] ? ws + q[1] : W + q[5];
+    int64_t pool = (he - hs) * (we - ws);
+    *y0 = hs > 0 ? hs : 0, *x0 = ws > 0 ? ws : 0;
+    *y1 = he < H ? he : H, *x1 = we < W ? we : W;
+    if (q[8] > 0)
+        *div = q[8];
+    else
+        *div = q[7] ? pool : (*y1 - *y0) * (*x1 - *x0);
+}
+
+#define DEFINE_AVG_POOL(T, SUF)                                                                 \
+    static void avg_pool_##SUF(const T *x, T *y, int64_t P, int64_t H, int64_t W, int64_t OH,   \
+                               int64_t OW, const int64_t *q, bool backward)                    \
+    {                                                                                          \
+        /* forward: y (P, OH, OW) from x (P, H, W); backward: x is dy, y is dx (+=) */         \
+        for (int64_t pl = 0; pl < P; pl++)                                                     \
+            for (int64_t oy = 0; oy < OH; oy++)                                                \
+                for (int64_t ox = 0; ox < OW; ox++) {                                          \
+                    int64_t y0, y1, x0, x1, div;                                               \
+                    avg_window(q, H, W, oy, ox, &y0, &y1, &x0, &x1, &div);                     \
+                    int64_t o = (pl * OH + oy) * OW + ox;                                      \
+                    if (backward) {                                                            \
+                        T g = x[o] / (T)div;                                                   \
+                        for (int64_t yy = y0; yy < y1; yy++)                                   \
+                            for (int64_t xx = x0; xx < x1; xx++) y[(pl * H + yy) * W + xx] += g; \
+                        continue;                                                              \
+                    }                                                                          \
+                    T acc = 0;                                                                 \
+                    for (int64_t yy = y0; yy < y1; yy++)                                       \
+                        for (int64_t xx = x0; xx < x1; xx++) acc += x[(pl * H + yy) * W + xx]; \
+                    y[o] = (y1 > y0 && x1 > x0) ? acc / (T)div : 0;                            \
+                }                                                                              \
+    }
+
+DEFINE_AVG_POOL(float, f32)
+DEFINE_AVG_POOL(double, f64)
+
+static void
+run_avg(const pl_tensor *src, pl_tensor *dst, const int64_t *q, bool backward)
+{
+    const pl_tensor *in = backward ? dst : src, *out = backward ? src : dst; /* x and y shapes */
+    int64_t P, H, W, OH, OW;
+    planes(in, &P, &H, &W);
+    planes(out, &P, &OH, &OW);
+    if (src->dtype == PL_FLOAT32)
+        avg_pool_f32((const float *)pl_tensor_data(src), (float *)pl_tensor_data(dst), P, H, W,
+                     OH, OW, q, backward);
+    else
+        avg_pool_f64((const double *)pl_tensor_data(src), (double *)pl_tensor_data(dst), P, H, W,
+                     OH, OW, q, backward);
+}
+
+static pl_status
+avg_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    pl_tensor *dyc = pl_contiguous(dout), *dx = dyc ? input_grad_zeros(node) : NULL;
+    if (!dx) {
+        pl_tensor_release(dyc);
+        return pl_error_status();
+    }
+    run_avg(dyc, dx, node->ints, true);
+    pl_tensor_release(dyc);
+    din[0] = dx;
+    return PL_OK;
+}
+static const pl_node_kind avg_pool_kind = {"AvgPool2DBackward0", avg_pool_backward};
+
+pl_tensor *
+pl_avg_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode,
+              bool count_include_pad, int64_t divisor_override)
+{
+    int64_t OH = 0, OW = 0, one[2] = {1, 1};
+    if (pool_check(x, k, s, p, one, ceil_mode, &OH, &OW) != PL_OK) return NULL;
+    int64_t q[9] = {k[0], k[1], s[0], s[1], p[0], p[1], ceil_mode, count_include_pad,
+                    divisor_override > 0 ? divisor_override : 0};
+    int64_t shape[4];
+    out_shape(x, OH, OW, shape);
+    pl_tensor *xc = pl_contiguous(x);
+    pl_tensor *out = xc ? pl_tensor_empty(x->ndim, shape, x->dtype) : NULL;
+    if (!out) {
+        pl_tensor_release(xc);
+        return NULL;
+    }
+    run_avg(xc, out, q, false);
+    pl_tensor_release(xc);
+    if (pl_needs_grad(&x, 1)) {
+        pl_node *node = pl_node_new(&avg_pool_kind, &x, 1);
+        if (!node) {
+            pl_tensor_release(out);
+            return NULL;
+        }
+        memcpy(node->ints, q, sizeof q);
+        pl_node_attach(out, node);
+    }
+    return out;
+}
+
+/* ---- adaptive average pooling: window i covers [floor(i*in/out), ceil((i+1)*in/out)) ---- */
+
+#define DEFINE_ADAPTIVE(T, SUF)                                                                 \
+    static void adaptive_##SUF(const T *x, T *y, int64_t P, int64_t H, int64_t W, int64_t OH,   \
+                               int64_t OW, bool backward)                                      \
+    {                                                                                          \
+        for (int64_t pl = 0; pl < P; pl++)                                                     \
+            for (int64_t oy = 0; oy < OH; oy++) {                                              \
+                int64_t y0 = oy * H / OH, y1 = ((oy + 1) * H + OH - 1) / OH;                   \
+                for (int64_t ox = 0; ox < OW; ox++) {                                          \
+                    int64_t x0 = ox * W / OW, x1 = ((ox + 1) * W + OW - 1) / OW;               \
+                    int64_t o = (pl * OH + oy) * OW + ox;                                      \
+                    T div = (T)((y1 - y0) * (x1 - x0));                                        \
+                    if (backward) {                                                            \
+                        T g = x[o] / div;                                                      \
+                        for (int64_t yy = y0; yy < y1; yy++)                                   \
+                            for (int64_t xx = x0; xx < x1; xx++) y[(pl * H + yy) * W + xx] += g; \
+                        continue;                                                              \
+                    }                                                                          \
+                    T acc = 0;                                                                 \
+                    for (int64_t yy = y0; yy < y1; yy++)                                       \
+                        for (int64_t xx = x0; xx < x1; xx++) acc += x[(pl * H + yy) * W + xx]; \
+                    y[o] = acc / div;                                                          \
+                }                                                                              \
+            }                                                                                  \
+    }
+
+DEFINE_ADAPTIVE(float, f32)
+DEFINE_ADAPTIVE(double, f64)
+
+static void
+run_adaptive(const pl_tensor *src, pl_tensor *dst, bool backward)
+{
+    const pl_tensor *in = backward ? dst : src, *out = backward ? src : dst;
+    int64_t P, H, W, OH, OW;
+    planes(in, &P, &H, &W);
+    planes(out, &P, &OH, &OW);
+    if (src->dtype == PL_FLOAT32)
+        adaptive_f32((const float *)pl_tensor_data(src), (float *)pl_tensor_data(dst), P, H, W,
+                     OH, OW, backward);
+    else
+        adaptive_f64((const double *)pl_tensor_data(src), (double *)pl_tensor_data(dst), P, H, W,
+                     OH, OW, backward);
+}
+
+static pl_status
+adaptive_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    pl_tensor *dyc = pl_contiguous(dout), *dx = dyc ? input_grad_zeros(node) : NULL;
+    if (!dx) {
+        pl_tensor_release(dyc);
+        return pl_error_status();
+    }
+    run_adaptive(dyc, dx, true);
+    pl_tensor_release(dyc);
+    din[0] = dx;
+    return PL_OK;
+}
+static const pl_node_kind adaptive_kind = {"AdaptiveAvgPool2DBackward0", adaptive_backward};
+
+pl_tensor *
+pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size)
+{
+    char xs[96];
+    pl_format_shape(xs, sizeof xs, x->ndim, x->shape);
+    if (x->ndim != 3 && x->ndim != 4) {
+        pl_error_set(PL_ERR_RUNTIME, "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got %s", xs);
+        return NULL;
+    }
+    for (int i = x->ndim - 3; i < x->ndim; i++) {
+        if (x->shape[i] == 0) {
+            pl_error_set(PL_ERR_RUNTIME,
+                         "adaptive_avg_pool2d(): Expected input to have non-zero size for "
+                         "non-batch dimensions, but input has sizes %s with dimension %d being empty",
+                         xs, i);
+            return NULL;
+        }
+    }
+    if (output_size[0] < 0 || output_size[1] < 0) {
+        pl_error_set(PL_ERR_RUNTIME, "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {%lld, %lld}",
+                     (long long)output_size[0], (long long)output_size[1]);
+        return NULL;
+    }
+    if (!pl_dtype_is_floating(x->dtype)) {
+        pl_error_set(PL_ERR_NOTIMPL, "\"adaptive_avg_pool2d\" not implemented for '%s'",
+                     x->dtype == PL_INT64 ? "Long" : "Bool");
+        return NULL;
+    }
+    int64_t shape[4];
+    out_shape(x, output_size[0], output_size[1], shape);
+    pl_tensor *xc = pl_contiguous(x);
+    pl_tensor *out = xc ? pl_tensor_empty(x->ndim, shape, x->dtype) : NULL;
+    if (!out) {
+        pl_tensor_release(xc);
+        return NULL;
+    }
+    run_adaptive(xc, out, false);
+    pl_tensor_release(xc);
+    if (pl_needs_grad(&x, 1)) {
+        pl_node *node = pl_node_new(&adaptive_kind, &x, 1);
+        if (!node) {
+            pl_tensor_release(out);
+            return NULL;
+        }
+        pl_node_attach(out, node);
+    }
+    return out;
+}

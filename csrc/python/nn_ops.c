@@ -1,0 +1,263 @@
+/* nn_ops.c (binding) — the layers' kernels of csrc/core/conv.h as _C functions.
+ *
+ *   _C._conv(input, weight, bias, stride, padding, dilation, groups, nsp) -> Tensor
+ *       nsp = 1 (conv1d) or 2 (conv2d); bias may be None; stride/padding/dilation are ints or
+ *       sequences of nsp ints. Unbatched input (one dim fewer) is batched and squeezed back.
+ *   _C._max_pool2d(input, kernel, stride, padding, dilation, ceil_mode, return_indices)
+ *       -> Tensor or (Tensor, indices)
+ *   _C._avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad,
+ *                  divisor_override or None) -> Tensor
+ *   _C._adaptive_avg_pool2d(input, output_size) -> Tensor
+ *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
+ *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
+ *
+ * All arguments are borrowed; the results are new references.
+ */
+#include "plpy.h"
+
+#include "core/conv.h"
+
+/* An int or a sequence of n ints into out[n] (within C int range when int32). Returns 0, or
+ * -1 with TypeError (not ints) or RuntimeError (out of range) set. */
+static int
+int_tuple_bounded(PyObject *obj, const char *name, int n, int64_t *out, bool int32)
+{
+    if (PyLong_Check(obj)) {
+        long long v = PyLong_AsLongLong(obj);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        for (int i = 0; i < n; i++) out[i] = v;
+    } else if ((PyTuple_Check(obj) || PyList_Check(obj)) && PySequence_Fast_GET_SIZE(obj) == n) {
+        for (int i = 0; i < n; i++) {
+            PyObject *it = PySequence_Fast_GET_ITEM(obj, i);
+            if (!PyLong_Check(it)) goto bad;
+            out[i] = PyLong_AsLongLong(it);
+            if (out[i] == -1 && PyErr_Occurred()) return -1;
+        }
+    } else {
+        goto bad;
+    }
+    for (int i = 0; int32 && i < n; i++) {
+        if (out[i] > INT32_MAX || out[i] < INT32_MIN) {
+            PyErr_SetString(PyExc_RuntimeError, "value cannot be converted to type int without overflow");
+            return -1;
+        }
+    }
+    return 0;
+bad:
+    PyErr_Format(PyExc_TypeError, "%s must be an int or a tuple of %d ints, not %.100s", name, n,
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+static int
+int_tuple(PyObject *obj, const char *name, int n, int64_t *out)
+{
+    return int_tuple_bounded(obj, name, n, out, false);
+}
+
+/* The same, for pooling: PyTorch takes those parameters as C ints. */
+static int
+int_tuple32(PyObject *obj, const char *name, int n, int64_t *out)
+{
+    return int_tuple_bounded(obj, name, n, out, true);
+}
+
+static int
+get_tensor(PyObject *obj, const char *name, bool allow_none, pl_tensor **out)
+{
+    if (allow_none && obj == Py_None) {
+        *out = NULL;
+        return 0;
+    }
+    if (!plpy_is_tensor(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a Tensor, not %.100s", name, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = ((PlTensorObject *)obj)->t;
+    return 0;
+}
+
+static int
+get_nsp(PyObject *obj, int *nsp)
+{
+    long v = PyLong_AsLong(obj);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (v != 1 && v != 2) {
+        PyErr_SetString(PyExc_ValueError, "only 1-D and 2-D spatial dims are supported");
+        return -1;
+    }
+    *nsp = (int)v;
+    return 0;
+}
+
+/* Checks the input's rank (nsp + 1 unbatched or nsp + 2 batched) with PyTorch's message and
+ * returns a batched view (new reference); *unbatched says whether one was added. */
+static pl_tensor *
+batched(pl_tensor *x, int nsp, const char *op, bool *unbatched)
+{
+    if (x->ndim != nsp + 1 && x->ndim != nsp + 2) {
+        char xs[128];
+        pl_format_shape(xs, sizeof xs, x->ndim, x->shape);
+        PyErr_Format(PyExc_RuntimeError,
+                     "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of "
+                     "size: %s", nsp + 1, nsp + 2, op, xs);
+        return NULL;
+    }
+    *unbatched = x->ndim == nsp + 1;
+    if (*unbatched) {
+        pl_tensor *b = pl_unsqueeze(x, 0);
+        if (!b) plpy_raise();
+        return b;
+    }
+    return pl_tensor_retain(x);
+}
+
+/* Wraps a core result, squeezing the batch dim back off when the input was unbatched. */
+static PyObject *
+finish(pl_tensor *out_steal, bool unbatched)
+{
+    if (!out_steal) return plpy_raise();
+    if (!unbatched) return plpy_wrap(out_steal);
+    pl_tensor *s = pl_squeeze(out_steal, false, 0);
+    pl_tensor_release(out_steal);
+    return s ? plpy_wrap(s) : plpy_raise();
+}
+
+static PyObject *
+plpy_conv(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 8) {
+        PyErr_Format(PyExc_TypeError, "_conv() takes 8 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x, *w, *b;
+    int nsp;
+    int64_t stride[2], padding[2], dilation[2];
+    if (get_tensor(args[0], "input", false, &x) < 0 || get_tensor(args[1], "weight", false, &w) < 0 ||
+        get_tensor(args[2], "bias", true, &b) < 0 || get_nsp(args[7], &nsp) < 0 ||
+        int_tuple(args[3], "stride", nsp, stride) < 0 ||
+        int_tuple(args[4], "padding", nsp, padding) < 0 ||
+        int_tuple(args[5], "dilation", nsp, dilation) < 0) {
+        return NULL;
+    }
+    long long groups = PyLong_AsLongLong(args[6]);
+    if (groups == -1 && PyErr_Occurred()) return NULL;
+    bool unb;
+    pl_tensor *xb = batched(x, nsp, nsp == 2 ? "conv2d" : "conv1d", &unb);
+    if (!xb) return NULL;
+    pl_tensor *out = pl_convolution(xb, w, b, nsp, stride, padding, dilation, groups);
+    pl_tensor_release(xb);
+    return finish(out, unb);
+}
+
+static int
+get_bool(PyObject *obj, bool *out)
+{
+    int v = PyObject_IsTrue(obj);
+    if (v < 0) return -1;
+    *out = v;
+    return 0;
+}
+
+static PyObject *
+plpy_max_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "_max_pool2d() takes 7 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    int64_t k[2], s[2], p[2], d[2];
+    bool ceil_mode, ret_idx;
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple32(args[1], "kernel_size", 2, k) < 0 ||
+        int_tuple32(args[2], "stride", 2, s) < 0 || int_tuple32(args[3], "padding", 2, p) < 0 ||
+        int_tuple32(args[4], "dilation", 2, d) < 0 || get_bool(args[5], &ceil_mode) < 0 ||
+        get_bool(args[6], &ret_idx) < 0) {
+        return NULL;
+    }
+    pl_tensor *idx = NULL;
+    pl_tensor *out = pl_max_pool2d(x, k, s, p, d, ceil_mode, ret_idx ? &idx : NULL);
+    if (!out) return plpy_raise();
+    PyObject *o = plpy_wrap(out);
+    if (!ret_idx || !o) {
+        pl_tensor_release(idx);
+        return o;
+    }
+    PyObject *i = plpy_wrap(idx);
+    if (!i) {
+        Py_DECREF(o);
+        return NULL;
+    }
+    PyObject *pair = PyTuple_Pack(2, o, i);
+    Py_DECREF(o);
+    Py_DECREF(i);
+    return pair;
+}
+
+static PyObject *
+plpy_avg_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "_avg_pool2d() takes 7 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    int64_t k[2], s[2], p[2];
+    bool ceil_mode, cip;
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple32(args[1], "kernel_size", 2, k) < 0 ||
+        int_tuple32(args[2], "stride", 2, s) < 0 || int_tuple32(args[3], "padding", 2, p) < 0 ||
+        get_bool(args[4], &ceil_mode) < 0 || get_bool(args[5], &cip) < 0) {
+        return NULL;
+    }
+    long long div = 0;
+    if (args[6] != Py_None) {
+        div = PyLong_AsLongLong(args[6]);
+        if (div == -1 && PyErr_Occurred()) return NULL;
+        if (div == 0) {
+            PyErr_SetString(PyExc_RuntimeError, "divisor must be not zero");
+            return NULL;
+        }
+    }
+    return finish(pl_avg_pool2d(x, k, s, p, ceil_mode, cip, div), false);
+}
+
+static PyObject *
+plpy_adaptive_avg_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "_adaptive_avg_pool2d() takes 2 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    int64_t size[2];
+    if (get_tensor(args[0], "input", false, &x) < 0 || int_tuple(args[1], "output_size", 2, size) < 0)
+        return NULL;
+    return finish(pl_adaptive_avg_pool2d(x, size), false);
+}
+
+static PyObject *
+plpy_conv_force_reference(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    pl_conv_force_reference(on);
+    Py_RETURN_NONE;
+}
+
+PyMethodDef plpy_nn_functions[] = {
+    {"_conv", (PyCFunction)(void (*)(void))plpy_conv, METH_FASTCALL,
+     "Convolution over 1 or 2 spatial dims (im2col + GEMM); grad_fn ConvolutionBackward0."},
+    {"_max_pool2d", (PyCFunction)(void (*)(void))plpy_max_pool2d, METH_FASTCALL,
+     "2-D max pooling; returns (output, indices) when return_indices."},
+    {"_avg_pool2d", (PyCFunction)(void (*)(void))plpy_avg_pool2d, METH_FASTCALL, "2-D average pooling."},
+    {"_adaptive_avg_pool2d", (PyCFunction)(void (*)(void))plpy_adaptive_avg_pool2d, METH_FASTCALL,
+     "2-D adaptive average pooling."},
+    {"_conv_force_reference", plpy_conv_force_reference, METH_O,
+     "Tests: run the direct-loop convolution kernels."},
+    {NULL, NULL, 0, NULL},
+};

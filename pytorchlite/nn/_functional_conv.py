@@ -1,0 +1,318 @@
+"""nn.functional for convolutional networks: conv1d/conv2d, pooling, pad, batch_norm and
+channel dropout.
+
+Convolution and pooling run in the C core (_C._conv, _C._max_pool2d, _C._avg_pool2d,
+_C._adaptive_avg_pool2d), which records PyTorch's grad_fn nodes; 1-D pooling is the 2-D
+kernel on a unit-height view, as PyTorch does it. pad and batch_norm are compositions of
+Tensor operations, so autograd needs nothing extra for them.
+"""
+import warnings
+
+import pytorchlite as torch
+
+__all__ = [
+    "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "pad", "batch_norm", "dropout1d", "dropout2d",
+]
+
+
+def _tuple(value, n, name="argument"):
+    """An int, or a sequence of one or n ints, as a tuple of n ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    value = tuple(value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values "
+                           f"to match the convolution dimensions, but got {name}={list(value)}")
+    return value
+
+
+# ----------------------------------------------------------------------------- convolution
+def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
+    stride = _tuple(stride, nsp, "stride")
+    dilation = _tuple(dilation, nsp, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nsp
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            kernel = weight.shape[2:]
+            total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            left = [t // 2 for t in total]
+            extra = [t - 2 * l for t, l in zip(total, left)]
+            if any(extra):
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                              "require a zero-padded copy of the input be created", stacklevel=3)
+                # PyTorch pads the far side by the odd element first, then convolves
+                # with the symmetric part
+                pads = []
+                for e in reversed(extra):
+                    pads += [0, e]
+                input = pad(input, pads)
+            padding = tuple(left)
+        else:
+            raise RuntimeError(f"Invalid padding string '{padding}', should be one of "
+                               "{'valid', 'same'}")
+    else:
+        padding = _tuple(padding, nsp, "padding")
+    return torch._C._conv(input, weight, bias, stride, padding, dilation, groups, nsp)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over (N, C, L) or unbatched (C, L) input; weight (O, C/groups, k).
+
+    padding is an int, a 1-tuple, 'valid' or 'same'.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over (N, C, H, W) or unbatched (C, H, W) input; weight (O, C/groups,
+    kH, kW).
+
+    padding is an int, a pair, 'valid' or 'same'.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+# --------------------------------------------------------------------------------- pooling
+def _check_1d(input, op):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"{op}() Expected 2D or 3D input, but got {input.dim()}D input")
+
+
+def _stride_or_kernel(stride, kernel_size):
+    return kernel_size if stride is None or (not isinstance(stride, int) and len(stride) == 0) else stride
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-D max pooling; with return_indices also the flat argmax in each (H * W) plane."""
+    stride = _stride_or_kernel(stride, kernel_size)
+    return torch._C._max_pool2d(input, kernel_size, stride, padding, dilation, bool(ceil_mode),
+                                bool(return_indices))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-D max pooling over (N, C, L) or (C, L) input."""
+    _check_1d(input, "max_pool1d")
+    stride = _stride_or_kernel(stride, kernel_size)
+    one = lambda v: (1, _tuple(v, 1)[0])  # noqa: E731
+    out = torch._C._max_pool2d(input.unsqueeze(-2), one(kernel_size), one(stride),
+                               (0, _tuple(padding, 1)[0]), one(dilation), bool(ceil_mode),
+                               bool(return_indices))
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """2-D average pooling."""
+    stride = _stride_or_kernel(stride, kernel_size)
+    return torch._C._avg_pool2d(input, kernel_size, stride, padding, bool(ceil_mode),
+                                bool(count_include_pad), divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """1-D average pooling over (N, C, L) or (C, L) input."""
+    _check_1d(input, "avg_pool1d")
+    stride = _stride_or_kernel(stride, kernel_size)
+    k, s, p = _tuple(kernel_size, 1)[0], _tuple(stride, 1)[0], _tuple(padding, 1)[0]
+    out = torch._C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), bool(ceil_mode),
+                               bool(count_include_pad), None)
+    return out.squeeze(-2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over PyTorch's adaptive windows [floor(i*in/out), ceil((i+1)*in/out)).
+
+    output_size is an int or a pair whose entries may be None (keep that input size). A 1x1
+    output is a mean over the last two dims, as PyTorch computes it (grad_fn MeanBackward1).
+    """
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    size = _tuple(output_size, 2, "output_size") if output_size is not None else (None, None)
+    size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(size))
+    if size == (1, 1) and input.numel() > 0:
+        return input.mean((-1, -2), keepdim=True)
+    return torch._C._adaptive_avg_pool2d(input, size)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Adaptive average pooling over (N, C, L) or (C, L) input."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got {list(input.shape)}")
+    (size,) = _tuple(output_size, 1, "output_size")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+# ------------------------------------------------------------------------------------ pad
+def _pad_index(n, before, after, mode):
+    """Source indices along one dim of size n for a non-constant padding mode."""
+    out = []
+    for i in range(-before, n + after):
+        if mode == "replicate":
+            j = min(max(i, 0), n - 1)
+        elif mode == "circular":
+            j = i % n
+        else:  # reflect
+            period = 2 * (n - 1)
+            j = i % period if period else 0
+            j = period - j if j >= n else j
+        out.append(j)
+    return out
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pads the last len(pad) // 2 dims: pad = (left_last, right_last, left_prev, ...).
+
+    mode is 'constant' (value, default 0; negative pads crop), 'reflect', 'replicate' or
+    'circular'.
+    """
+    pad = list(pad)
+    if len(pad) % 2 != 0:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           "dimension but got padding length " f"{len(pad)} and input of "
+                           f"dimension {input.dim()}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant" and value not in (None, 0, 0.0):
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.dim() - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if before == 0 and after == 0:
+            continue
+        n = out.shape[dim]
+        if mode == "constant":
+            if before < 0:
+                out, n, before = out.narrow(dim, -before, n + before), n + before, 0
+            if after < 0:
+                out, n, after = out.narrow(dim, 0, n + after), n + after, 0
+            parts = []
+            for width in (before, None, after):
+                if width is None:
+                    parts.append(out)
+                elif width > 0:
+                    shape = list(out.shape)
+                    shape[dim] = width
+                    parts.append(torch.full(shape, 0 if value is None else value, dtype=out.dtype))
+            out = torch.cat(parts, dim) if len(parts) > 1 else out
+            continue
+        if mode == "reflect" and (before >= n or after >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({before}, {after}) at dimension "
+                               f"{dim} of input {list(input.shape)}")
+        if mode == "circular" and (before > n or after > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        out = out.index_select(dim, torch.tensor(_pad_index(n, before, after, mode)))
+    return out
+
+
+# ------------------------------------------------------------------------------ batch_norm
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalises each channel (dim 1) over the other dims.
+
+    Training uses the batch's mean and biased variance, and updates running_mean /
+    running_var (when given) in place with momentum, the variance unbiased, as PyTorch.
+    Otherwise the running statistics are used.
+
+    Note:
+        Composed from Tensor operations, so the result's grad_fn is the last of those
+        (PyTorch's is NativeBatchNormBackward0); the values and gradients are PyTorch's.
+    """
+    if input.dim() < 2:
+        raise ValueError(f"Expected 2D or higher input (got {input.dim()}D input)")
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = [1, input.shape[1]] + [1] * (input.dim() - 2)
+    count = input.numel() // max(input.shape[1], 1)
+    if training:
+        if count == 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        mean = input.mean(dims)
+        var = input.var(dims, correction=0)
+        if running_mean is not None or running_var is not None:
+            with torch.no_grad():
+                if running_mean is not None:
+                    running_mean.copy_(momentum * mean.detach() + (1 - momentum) * running_mean)
+                if running_var is not None:
+                    unbiased = var.detach() * (count / (count - 1))
+                    running_var.copy_(momentum * unbiased + (1 - momentum) * running_var)
+    else:
+        mean, var = running_mean, running_var
+    out = (input - mean.reshape(shape)) * (var.reshape(shape) + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+# -------------------------------------------------------------------------- channel dropout
+def _feature_dropout(input, p, training, inplace):
+    """PyTorch's feature_dropout: one draw per (N, C) feature map, bernoulli_(1 - p) on an
+    (N, C, 1, ...) tensor, divided by 1 - p, multiplied in."""
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    shape = list(input.shape[:2]) + [1] * (input.dim() - 2)
+    if p == 1:
+        noise = torch.zeros(shape, dtype=input.dtype)
+    else:
+        noise = torch.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+        noise.div_(1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, H, W) input with probability p (PyTorch's stream)."""
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout2d "
+                      "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, "
+                      "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+                      stacklevel=2)
+    if inp_dim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability p."""
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {inp_dim}D input. "
+                           "Note that dropout1d exists to provide channel-wise dropout on inputs "
+                           "with 1 spatial dimension, a channel dimension, and an optional batch "
+                           "dimension (i.e. 2D or 3D inputs).")
+    batched = inp_dim == 3
+    if not batched:
+        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    result = _feature_dropout(input, p, training, inplace)
+    if not batched:
+        result = result.squeeze_(0) if inplace else result.squeeze(0)
+    return result
