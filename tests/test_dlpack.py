@@ -60,12 +60,20 @@ _capsule_new.restype = ctypes.py_object
 _capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
 
 
+# A real producer's managed tensor and deleter live until the deleter has run. These are Python
+# objects, so every Producer is kept here for the whole run: a tensor made from its capsule may
+# be freed, and call the deleter, after the test's own references are gone (a skipped test's
+# frame is collected in any order).
+_PRODUCERS = []
+
+
 class Producer:
     """Owns a NumPy buffer and hands out one capsule describing (shape, strides, byte_offset)
     over it; counts deleter calls."""
 
     def __init__(self, buf, shape, strides, byte_offset=0, versioned=False, code=2, bits=64,
                  device=1, major=1, flags=0):
+        _PRODUCERS.append(self)
         self.buf = buf
         self.calls = 0
         n = len(shape)
