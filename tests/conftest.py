@@ -15,6 +15,19 @@ def child_env(**extra):
     return dict(os.environ, PYTHONPATH=path, **extra)
 
 
+def rss_bytes():
+    """The process's resident set size (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+# A test that bounds the growth of resident memory: it needs /proc, and means nothing under
+# AddressSanitizer, whose quarantine keeps freed memory resident.
+measures_rss = pytest.mark.skipif(
+    not os.path.exists("/proc/self/statm") or "asan" in os.environ.get("LD_PRELOAD", ""),
+    reason="reads /proc/self/statm; RSS is meaningless under AddressSanitizer")
+
+
 def numeric_grad(fn, inputs, eps=1e-6):
     """Central differences of scalar fn(*inputs) w.r.t. each float64 input (NumPy arrays)."""
     grads = []

@@ -22,6 +22,7 @@
 # with it): a stand-in package on PYTHONPATH makes `import torch` fail with ModuleNotFoundError,
 # so the tests run as where torch is absent (the parity tests skip, the fuzz tests check "no
 # crash, and an exception of the expected kinds" against NumPy). TORCH_HIDDEN=0 keeps torch.
+# matplotlib and nbclient are hidden the same way (see below).
 set -uo pipefail
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${SANITIZE_DIR:-$(mktemp -d /tmp/pytorchlite-sanitize.XXXXXX)}"
@@ -48,12 +49,18 @@ export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 export PYTORCHLITE_NO_CACHE=1
 export PYTHONDONTWRITEBYTECODE=1
 export PYTHONUNBUFFERED=1 # the name of the running test reaches the log before a report stops it
-if [ "${TORCH_HIDDEN:-1}" != 0 ]; then
-    mkdir -p "$DIR/notorch/torch"
-    echo 'raise ModuleNotFoundError("torch is hidden from this test run", name="torch")' \
-        >"$DIR/notorch/torch/__init__.py"
-    export PYTHONPATH="$DIR/notorch${PYTHONPATH:+:$PYTHONPATH}"
-fi
+# matplotlib and nbclient (its kernel talks through zmq) are hidden too: their C++ extensions
+# throw exceptions that the preloaded ASan runtime cannot intercept (a CHECK failure in its
+# __cxa_throw interceptor), so the plot and notebook tests skip here.
+hidden="matplotlib nbclient"
+[ "${TORCH_HIDDEN:-1}" != 0 ] && hidden="torch $hidden"
+rm -rf "$DIR/notorch"
+for pkg in $hidden; do
+    mkdir -p "$DIR/notorch/$pkg"
+    echo "raise ModuleNotFoundError('$pkg is hidden from this test run', name='$pkg')" \
+        >"$DIR/notorch/$pkg/__init__.py"
+done
+export PYTHONPATH="$DIR/notorch${PYTHONPATH:+:$PYTHONPATH}"
 
 # a pytest plugin that writes the id of the test about to run, so that the script can tell
 # which test a report stopped (ids may hold spaces, which the log does not delimit)

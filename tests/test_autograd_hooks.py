@@ -9,6 +9,7 @@ import pytest
 
 import pytorchlite as torch
 import pytorchlite.nn as nn
+from conftest import measures_rss, rss_bytes
 
 
 def _err(fn):
@@ -306,11 +307,7 @@ def test_hook_cycles_are_collected():
     assert rx() is None
 
 
-def _rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096
-
-
+@measures_rss
 def test_hook_cycles_do_not_leak_over_training_steps():
     """Each step makes a leaf and a non-leaf of 16 KiB whose hooks hold them; leaking one of
     them per step would grow the process by about 50 MiB over the run. The leaf's cycle is
@@ -334,13 +331,13 @@ def test_hook_cycles_do_not_leak_over_training_steps():
     gc.collect()
     gc.freeze()  # the test session's own objects stay out of the collections below
     try:
-        before = _rss()
+        before = rss_bytes()
         for i in range(3000):
             step()
             if i % 100 == 99:
                 gc.collect()
         gc.collect()
-        grown = _rss() - before
+        grown = rss_bytes() - before
     finally:
         gc.unfreeze()
     assert grown < 8 * 2 ** 20

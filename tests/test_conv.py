@@ -9,7 +9,7 @@ import pytest
 import pytorchlite as torch
 import pytorchlite.nn as nn
 import pytorchlite.nn.functional as F
-from conftest import numeric_grad, to_pl
+from conftest import measures_rss, numeric_grad, rss_bytes, to_pl
 
 # (input shape, weight shape, stride, padding, dilation, groups)
 CONV_CASES = [
@@ -256,10 +256,6 @@ def test_conv_strided_views_as_input(rng):
 
 # ---- memory: a small CNN's training steps and failing calls must not grow the process ----
 
-def _rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096
-
 
 def _cnn_step(model=[]):  # noqa: B006 - one model kept across calls
     if not model:
@@ -279,14 +275,14 @@ def _cnn_step(model=[]):  # noqa: B006 - one model kept across calls
             bad()
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc")
+@measures_rss
 @pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="RSS under ASan")
 def test_cnn_training_steps_do_not_leak():
     for _ in range(10):
         _cnn_step()
     gc.collect()
-    before = _rss()
+    before = rss_bytes()
     for _ in range(150):
         _cnn_step()
     gc.collect()
-    assert _rss() - before < 12 * 2 ** 20
+    assert rss_bytes() - before < 12 * 2 ** 20

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import pytorchlite as torch
+from conftest import measures_rss, rss_bytes
 import pytorchlite.nn as nn
 import pytorchlite.nn.functional as F
 
@@ -373,14 +374,7 @@ def test_einsum_errors():
 
 # ---------------------------------------------------------------- memory
 
-def _rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096
-
-
-@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/statm"), reason="Linux /proc")
-@pytest.mark.skipif("asan" in __import__("os").environ.get("LD_PRELOAD", ""),
-                    reason="AddressSanitizer keeps freed memory in quarantine: RSS grows without a leak")
+@measures_rss
 def test_new_paths_do_not_leak():
     # 64 KiB per (128, 128) float tensor: one leaked per step outgrows the bound
     x = torch.randn(128, 128, requires_grad=True)
@@ -404,8 +398,8 @@ def test_new_paths_do_not_leak():
     for _ in range(30):
         step()
     gc.collect()
-    before = _rss()
+    before = rss_bytes()
     for _ in range(400):
         step()
     gc.collect()
-    assert _rss() - before < 12 * 2 ** 20
+    assert rss_bytes() - before < 12 * 2 ** 20

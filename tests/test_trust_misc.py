@@ -16,6 +16,7 @@ import zipfile
 import pytest
 
 import pytorchlite as torch
+from conftest import measures_rss, rss_bytes
 
 
 def _real_torch():
@@ -273,24 +274,19 @@ def test_stored_records_are_read_without_a_crc_check():
 
 # ---- the small-tensor cache of a thread is freed when the thread exits -------------------
 
-def _rss_bytes():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc/self/statm")
+@measures_rss
 def test_short_lived_threads_do_not_keep_their_tensor_cache():
     def work():
         kept = [torch.ones(3) + 1 for _ in range(300)]  # 300 small tensors, then freed
         del kept
 
     work()
-    before = _rss_bytes()
+    before = rss_bytes()
     for _ in range(2000):
         t = threading.Thread(target=work)
         t.start()
         t.join()
-    grown = _rss_bytes() - before
+    grown = rss_bytes() - before
     # each thread caches up to 256 blocks; kept after exit that was ~200 MB for 2000 threads
     assert grown < 20 * 2 ** 20, f"RSS grew by {grown / 2 ** 20:.1f} MB"
 
