@@ -6,6 +6,8 @@ from .modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, ELU
                       SmoothL1Loss, Softmax, Softplus, Tanh)
 from .modules import (Embedding, EmbeddingBag, GRU, GRUCell, LayerNorm, LSTM, LSTMCell,
                       RMSNorm, RNN, RNNBase, RNNCell, RNNCellBase)
+from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
+                      TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from . import functional, init, utils
 
 __all__ = [
@@ -14,5 +16,7 @@ __all__ = [
     "ModuleDict", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "functional", "init",
     "utils", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "SiLU", "ELU",
     "Softplus", "GELU", "Embedding", "EmbeddingBag", "LayerNorm", "RMSNorm", "RNNBase", "RNN",
-    "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+    "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
 ]

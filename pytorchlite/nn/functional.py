@@ -500,3 +500,9 @@ __all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
 # ----------------------------------------------------------------- sequence-model layers
 from ._functional_seq import embedding, embedding_bag, layer_norm, rms_norm  # noqa: E402,F401
 __all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
+
+
+# ----------------------------------------------------------------------------- attention
+from ._functional_attn import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
+                               multi_head_attention_forward, scaled_dot_product_attention)
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
