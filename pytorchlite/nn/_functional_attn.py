@@ -6,6 +6,7 @@ values agree to float rounding and dropout draws from the same random stream.
 nn.functional re-exports them.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -102,11 +103,15 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
     """Bool masks (True = masked out) become float masks of 0.0 / -inf in target_type."""
     if mask is None:
         return None
-    if _is_bool(mask):
+    is_float = _is_float(mask)
+    if not _is_bool(mask) and not is_float:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      "Use same type for both instead.", stacklevel=2)
+    if not is_float:
         return torch.zeros(tuple(mask.shape), dtype=target_type).masked_fill(
             mask, float("-inf"))
-    if not _is_float(mask):
-        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     return mask
 
 
@@ -153,6 +158,13 @@ def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
         return False
     raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
                          f"{query.dim()}-D query tensor")
+
+
+def _check_static(t, name, rows, head_dim):
+    if t.shape[0] != rows:
+        raise AssertionError(f"expecting {name}.size(0) of {rows}, but got {t.shape[0]}")
+    if t.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {t.shape[2]}")
 
 
 def _in_projection(q, k, v, w_q, w_k, w_v, b_q, b_k, b_v):
@@ -235,25 +247,31 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
 
     if bias_k is not None and bias_v is not None:
-        if static_k is not None or static_v is not None:
+        if static_k is not None:
             raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
         k = torch.cat([k, bias_k.repeat(1, bsz, 1)])
         v = torch.cat([v, bias_v.repeat(1, bsz, 1)])
         if attn_mask is not None:
             attn_mask = _pad_last(attn_mask)
         if key_padding_mask is not None:
             key_padding_mask = _pad_last(key_padding_mask)
-    elif bias_k is not None or bias_v is not None:
-        raise AssertionError()
+    elif bias_k is not None:
+        raise AssertionError("bias_k is set but bias_v is None")
+    elif bias_v is not None:
+        raise AssertionError("bias_v is set but bias_k is None")
 
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
     if static_k is None:
         k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
     else:
+        _check_static(static_k, "static_k", bsz * num_heads, head_dim)
         k = static_k
     if static_v is None:
         v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
     else:
+        _check_static(static_v, "static_v", bsz * num_heads, head_dim)
         v = static_v
 
     if add_zero_attn:
@@ -267,9 +285,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
     src_len = k.shape[1]
     if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but "
-                                 f"got {key_padding_mask.shape}")
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                                 f"{key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                                 f"{key_padding_mask.shape[1]}")
         key_padding_mask = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(
             -1, num_heads, -1, -1).reshape(bsz * num_heads, 1, src_len)
         attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
