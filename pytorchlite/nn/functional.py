@@ -152,9 +152,24 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         zero = torch.zeros((), dtype=input.dtype)
         return input.mul_(zero) if inplace else input * zero
-    noise = torch.empty_like(input).bernoulli_(1 - p)
+    noise = _empty_like_stride_order(input).bernoulli_(1 - p)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+def _empty_like_stride_order(input):
+    """An uninitialised tensor shaped as input whose memory runs in input's stride order, as
+    PyTorch's empty_like(memory_format=preserve) makes it, so that a random fill of it draws
+    in the same order as PyTorch's (a transposed input gets a transposed noise)."""
+    if input.is_contiguous() or input.dim() < 2:
+        return torch.empty_like(input)
+    sizes, strides = input.shape, input.stride()
+    if any(st == 0 and sz > 1 for sz, st in zip(sizes, strides)):
+        return torch.empty_like(input)
+    order = sorted(range(input.dim()), key=lambda d: -strides[d])
+    inverse = sorted(range(input.dim()), key=lambda d: order[d])
+    dense = torch.empty(tuple(sizes[d] for d in order), dtype=input.dtype)
+    return dense.permute(*inverse)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
