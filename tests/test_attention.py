@@ -165,6 +165,7 @@ def test_decoder_layer_gradients_finite_differences():
     fd_check([tgt, mem], lambda: (layer(tgt, mem, tgt_mask=mask) ** 2).sum(), tol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 def test_transformer_checks_batch_and_features():
     torch.manual_seed(0)
     t = nn.Transformer(4, 2, 1, 1, 8)

@@ -23,6 +23,16 @@ def _is_float(t):
     return t.is_floating_point()
 
 
+_C_TYPE_NAMES = {"torch.float32": "float", "torch.float64": "double", "torch.int64": "long int",
+                 "torch.int32": "int", "torch.bool": "bool", "torch.float16": "c10::Half",
+                 "torch.bfloat16": "c10::BFloat16"}
+
+
+def _c_name(t):
+    """The C++ type name PyTorch's messages print for a tensor's dtype."""
+    return _C_TYPE_NAMES.get(str(t.dtype), str(t.dtype))
+
+
 def _causal_keep(L, S):
     """Bool (L, S) tensor, True on and below the diagonal."""
     return torch.tensor(np.tril(np.ones((L, S), dtype=bool)))
@@ -43,6 +53,13 @@ def _safe_softmax(x):
     return out
 
 
+def _repeat_heads(t, r):
+    """repeat_interleave(r, dim=-3): each head repeated r times in place."""
+    shape = tuple(t.shape)
+    wide = t.unsqueeze(-3).expand(*shape[:-2], r, *shape[-2:])
+    return wide.reshape(*shape[:-3], shape[-3] * r, *shape[-2:])
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims.
@@ -56,12 +73,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                            "set when is_causal=True")
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
         raise RuntimeError(
-            "scaled_dot_product_attention: query, key and value must have at least 2 "
-            f"dimensions, got {query.dim()}, {key.dim()} and {value.dim()}")
+            "Expected query, key, and value to all be  at least 2 dimensional, but got "
+            f"query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} "
+            "instead.")
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
-            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
+            f"{_c_name(query)} key.dtype: {_c_name(key)} and value.dtype: {_c_name(value)} "
+            "instead.")
+    if attn_mask is not None and not (_is_bool(attn_mask) or _is_float(attn_mask)
+                                      or attn_mask.dtype == query.dtype):
+        raise RuntimeError(
+            "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+            f"attn_mask.dtype: {_c_name(attn_mask)} and  query.dtype: {_c_name(query)} "
+            "instead.")
+    if query.shape[-1] != key.shape[-1] and tuple(query.shape[:-2]) == tuple(key.shape[:-2]):
+        batch = int(np.prod(query.shape[:-2]))
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{batch}, {query.shape[-1]}] but got: [{batch}, {key.shape[-1]}].")
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     scale_factor = 1.0 / math.sqrt(E) if scale is None else scale
     root = math.sqrt(abs(scale_factor))
@@ -75,12 +105,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa and query.dim() >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
         if hq % hk or hq % hv:
+            # PyTorch's message, cut short as it prints it
             raise RuntimeError("Number of heads in key and value must divide the number of "
-                               "heads in query")
+                               "heads in ")
         if hk != hq:
-            k = k.repeat_interleave(hq // hk, dim=-3)
+            k = _repeat_heads(k, hq // hk)
         if hv != hq:
-            v = v.repeat_interleave(hq // hv, dim=-3)
+            v = _repeat_heads(v, hq // hv)
     attn = torch.matmul(q, k.transpose(-2, -1) * root)
     if mask is not None:
         attn = attn + mask

@@ -219,6 +219,7 @@ ENC_CASES = [{}, {"norm_first": True, "activation": "gelu"}, {"bias": False},
              {"batch_first": True}]
 
 
+@pytest.mark.filterwarnings("ignore:Support for mismatched src_key_padding_mask")
 @pytest.mark.parametrize("kw", ENC_CASES)
 def test_encoder_layer_and_stack(kw):
     with warnings.catch_warnings():
@@ -336,3 +337,51 @@ def test_mha_eval_no_grad_matches_torch_fast_path(need_weights):
     assert (wa is None) == (wb is None)
     if wb is not None:
         close(wa, wb)
+
+
+def test_sdpa_grouped_query_heads_as_torch():
+    (q, tq), (k, tk), (v, tv) = (pair(rand(2, 4, 3, 8, seed=1), True),
+                                 pair(rand(2, 2, 5, 8, seed=2), True),
+                                 pair(rand(2, 1, 5, 6, seed=3), True))
+    a = plF.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+    b = tF.scaled_dot_product_attention(tq, tk, tv, enable_gqa=True)
+    close(a, b)
+    a.sum().backward()
+    b.sum().backward()
+    close(k.grad, tk.grad, rtol=1e-4, atol=1e-5)
+    close(v.grad, tv.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_sdpa_bad_input_as_torch():
+    q, k = rand(2, 4, 3, 8, seed=1), rand(2, 2, 5, 8, seed=2)
+    cases = [
+        lambda L: (L.tensor(q), L.tensor(k), L.tensor(k)),
+        lambda L: (L.tensor(q), L.tensor(k).repeat(1, 3, 1, 1)[:, :3],
+                   L.tensor(k).repeat(1, 3, 1, 1)[:, :3], {"enable_gqa": True}),
+        lambda L: (L.tensor(q), L.tensor(q).double(), L.tensor(q)),
+        lambda L: (L.tensor(q[0, 0, 0]),) * 3,
+        lambda L: (L.tensor(q), L.tensor(q), L.tensor(q), {"attn_mask": L.ones(3, 4)}),
+        lambda L: (L.tensor(q), L.tensor(q), L.tensor(q),
+                   {"attn_mask": L.ones(3, 3, dtype=L.int64)}),
+        lambda L: (L.tensor(q), L.tensor(q[..., :5]), L.tensor(q)),
+    ]
+
+    def call(F, L, case):
+        args = case(L)
+        kw = args[-1] if isinstance(args[-1], dict) else {}
+        args = args[:-1] if kw else args
+        return lambda: F.scaled_dot_product_attention(*args, **kw)
+
+    for case in cases:
+        same_exc(call(plF, pl, case), call(tF, torch, case))
+
+
+def test_encoder_layer_with_activation_module_repr_and_values():
+    m, tm = both(0, lambda: plnn.TransformerEncoderLayer(8, 2, 16, activation=plnn.GELU()),
+                 lambda: tnn.TransformerEncoderLayer(8, 2, 16, activation=tnn.GELU()))
+    assert repr(m) == repr(tm)
+    assert m.activation_relu_or_gelu == tm.activation_relu_or_gelu == 2
+    x, tx = pair(rand(4, 2, 8))
+    m.eval()
+    tm.eval()
+    close(m(x), tm(tx), atol=1e-5)
