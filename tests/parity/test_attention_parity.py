@@ -385,3 +385,47 @@ def test_encoder_layer_with_activation_module_repr_and_values():
     m.eval()
     tm.eval()
     close(m(x), tm(tx), atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Support for mismatched")
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "norm_first": True}])
+def test_transformer_masks_training_and_state_dict_from_torch(kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m, tm = both(0, lambda: plnn.Transformer(8, 2, 1, 2, 16, **kw),
+                     lambda: tnn.Transformer(8, 2, 1, 2, 16, **kw))
+        m2, tm2 = both(9, lambda: plnn.Transformer(8, 2, 1, 2, 16, **kw),
+                       lambda: tnn.Transformer(8, 2, 1, 2, 16, **kw))
+    m2.load_state_dict({k: pl.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    same_params(m2, tm)
+    bf = kw.get("batch_first", False)
+    shp = (lambda L: (3, L, 8)) if bf else (lambda L: (L, 3, 8))
+    src, tsrc = pair(rand(*shp(5), seed=1))
+    tgt, ttgt = pair(rand(*shp(4), seed=2))
+    skpm = np.zeros((3, 5), dtype=bool)
+    skpm[2, 3:] = True
+    tkpm = np.zeros((3, 4), dtype=bool)
+    tkpm[0, 3] = True
+    pl.manual_seed(4)
+    torch.manual_seed(4)
+    a = m2(src, tgt, tgt_mask=plnn.Transformer.generate_square_subsequent_mask(4),
+           src_key_padding_mask=pl.tensor(skpm), tgt_key_padding_mask=pl.tensor(tkpm),
+           memory_key_padding_mask=pl.tensor(skpm))
+    b = tm(tsrc, ttgt, tgt_mask=tnn.Transformer.generate_square_subsequent_mask(4),
+           src_key_padding_mask=torch.tensor(skpm), tgt_key_padding_mask=torch.tensor(tkpm),
+           memory_key_padding_mask=torch.tensor(skpm))
+    close(a, b, atol=1e-5)
+
+
+def test_mha_merge_masks_as_torch():
+    m, tm = both(0, lambda: plnn.MultiheadAttention(8, 2), lambda: tnn.MultiheadAttention(8, 2))
+    am, kpm = rand(4, 4, seed=1), rand(3, 4, seed=2)
+    for a_, k_ in ((am, kpm), (None, kpm), (am, None), (None, None)):
+        got = m.merge_masks(None if a_ is None else pl.tensor(a_),
+                            None if k_ is None else pl.tensor(k_), pl.ones(3, 4, 8))
+        want = tm.merge_masks(None if a_ is None else torch.tensor(a_),
+                              None if k_ is None else torch.tensor(k_), torch.ones(3, 4, 8))
+        assert got[1] == want[1]
+        assert (got[0] is None) == (want[0] is None)
+        if want[0] is not None:
+            close(got[0], want[0])
