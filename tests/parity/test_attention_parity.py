@@ -429,3 +429,22 @@ def test_mha_merge_masks_as_torch():
         assert (got[0] is None) == (want[0] is None)
         if want[0] is not None:
             close(got[0], want[0])
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_mha_batch_mismatch_and_unbatched_mask_errors_as_torch(batch_first):
+    m, tm = both(0, lambda: plnn.MultiheadAttention(8, 2, batch_first=batch_first),
+                 lambda: tnn.MultiheadAttention(8, 2, batch_first=batch_first))
+    kshape = (2, 5, 8) if batch_first else (5, 2, 8)
+    for nw in (True, False):
+        same_exc(lambda: m(pl.ones(3, 4, 8), pl.ones(*kshape), pl.ones(*kshape),
+                           need_weights=nw),
+                 lambda: tm(torch.ones(3, 4, 8), torch.ones(*kshape), torch.ones(*kshape),
+                            need_weights=nw))
+    u, tu = pl.ones(4, 8), torch.ones(4, 8)
+    same_exc(lambda: m(u, u, u, attn_mask=pl.zeros(3, 4, 4)),
+             lambda: tm(tu, tu, tu, attn_mask=torch.zeros(3, 4, 4)))
+    same_exc(lambda: m(u, u, u, key_padding_mask=pl.zeros(1, 4)),
+             lambda: tm(tu, tu, tu, key_padding_mask=torch.zeros(1, 4)))
+    same_exc(lambda: m(pl.ones(8), pl.ones(8), pl.ones(8)),
+             lambda: tm(torch.ones(8), torch.ones(8), torch.ones(8)))
