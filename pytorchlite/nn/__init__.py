@@ -8,6 +8,8 @@ from .modules import (Embedding, EmbeddingBag, GRU, GRUCell, LayerNorm, LSTM, LS
                       RMSNorm, RNN, RNNBase, RNNCell, RNNCellBase)
 from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d,
                       BatchNorm2d, Conv1d, Conv2d, Dropout1d, Dropout2d, MaxPool1d, MaxPool2d)
+from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
+                      TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from . import functional, init, utils
 
 __all__ = [
@@ -16,7 +18,9 @@ __all__ = [
     "ModuleDict", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "functional", "init",
     "utils", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "SiLU", "ELU",
     "Softplus", "GELU", "Embedding", "EmbeddingBag", "LayerNorm", "RMSNorm", "RNNBase", "RNN",
-    "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+    "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
 ]
 __all__ += [
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",

@@ -153,9 +153,24 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         zero = torch.zeros((), dtype=input.dtype)
         return input.mul_(zero) if inplace else input * zero
-    noise = torch.empty_like(input).bernoulli_(1 - p)
+    noise = _empty_like_stride_order(input).bernoulli_(1 - p)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+def _empty_like_stride_order(input):
+    """An uninitialised tensor shaped as input whose memory runs in input's stride order, as
+    PyTorch's empty_like(memory_format=preserve) makes it, so that a random fill of it draws
+    in the same order as PyTorch's (a transposed input gets a transposed noise)."""
+    if input.is_contiguous() or input.dim() < 2:
+        return torch.empty_like(input)
+    sizes, strides = input.shape, input.stride()
+    if any(st == 0 and sz > 1 for sz, st in zip(sizes, strides)):
+        return torch.empty_like(input)
+    order = sorted(range(input.dim()), key=lambda d: -strides[d])
+    inverse = sorted(range(input.dim()), key=lambda d: order[d])
+    dense = torch.empty(tuple(sizes[d] for d in order), dtype=input.dtype)
+    return dense.permute(*inverse)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -501,3 +516,9 @@ __all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
 # ----------------------------------------------------------------- sequence-model layers
 from ._functional_seq import embedding, embedding_bag, layer_norm, rms_norm  # noqa: E402,F401
 __all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
+
+
+# ----------------------------------------------------------------------------- attention
+from ._functional_attn import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
+                               multi_head_attention_forward, scaled_dot_product_attention)
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]

@@ -1,4 +1,5 @@
 """The layer classes of pytorchlite.nn."""
+from .activation_attn import MultiheadAttention, NonDynamicallyQuantizableLinear
 from .activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
                          Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
@@ -11,6 +12,8 @@ from .module import Module
 from .normalization import LayerNorm, RMSNorm
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 
 __all__ = [
     "Module", "Identity", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
@@ -19,6 +22,8 @@ __all__ = [
     "HuberLoss", "SiLU", "ELU", "Softplus", "GELU",
     "Embedding", "EmbeddingBag", "LayerNorm", "RMSNorm", "RNNBase", "RNN", "LSTM", "GRU",
     "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+    "TransformerEncoderLayer", "TransformerDecoderLayer",
 ]
 
 # convolutional networks
