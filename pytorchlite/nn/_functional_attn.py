@@ -8,7 +8,6 @@ nn.functional re-exports them.
 import math
 import warnings
 
-import numpy as np
 
 import pytorchlite as torch
 
@@ -35,6 +34,7 @@ def _c_name(t):
 
 def _causal_keep(L, S):
     """Bool (L, S) tensor, True on and below the diagonal."""
+    import numpy as np  # on first use: `import pytorchlite.nn` stays NumPy-free
     return torch.tensor(np.tril(np.ones((L, S), dtype=bool)))
 
 
@@ -68,6 +68,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     (..., L, S). ``scale`` defaults to 1/sqrt(E). As PyTorch's reference path, q and k are each
     multiplied by sqrt(scale) before the product; dropout is applied to the weights.
     """
+    import numpy as np  # on first use: `import pytorchlite.nn` stays NumPy-free
     if attn_mask is not None and is_causal:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")

@@ -3,7 +3,6 @@
 All three are compositions of existing Tensor operations (index_select, mean, var, rsqrt,
 where), so autograd needs nothing extra for them. nn.functional re-exports them.
 """
-import numpy as np
 
 import pytorchlite as torch
 
@@ -119,6 +118,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
     ``eps=None`` uses the machine epsilon of the input's dtype, as PyTorch.
     """
+    import numpy as np  # on first use: `import pytorchlite.nn` stays NumPy-free
     normalized_shape, dims = _norm_dims(input, normalized_shape, "rms_norm")
     _check_affine(weight, normalized_shape, "weight")
     if eps is None:
@@ -172,6 +172,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     Note:
         ``sparse=True`` is not supported and raises NotImplementedError.
     """
+    import numpy as np  # on first use: `import pytorchlite.nn` stays NumPy-free
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None:

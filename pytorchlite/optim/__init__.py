@@ -1,21 +1,37 @@
 """pytorchlite.optim: optimizers and learning rate schedulers.
 
 reference: https://pytorch.org/docs/stable/optim.html
+
+Note:
+    SGD, Adam and AdamW (fused C updates) load with the package; the other optimizers, which
+    compute through NumPy, and ``swa_utils`` load on first use, so a script that only uses SGD
+    or Adam does not import NumPy for them.
 """
-from . import lr_scheduler, swa_utils
-from .adadelta import Adadelta
-from .adagrad import Adagrad
+from . import lr_scheduler
 from .adam import Adam, AdamW
-from .adamax import Adamax
-from .asgd import ASGD
-from .lbfgs import LBFGS
-from .nadam import NAdam
 from .optimizer import Optimizer
-from .radam import RAdam
-from .rmsprop import RMSprop
-from .rprop import Rprop
 from .sgd import SGD
+
+# name -> the module that defines it (loaded on first use)
+_LAZY = {"Adadelta": "adadelta", "Adagrad": "adagrad", "Adamax": "adamax", "ASGD": "asgd",
+         "LBFGS": "lbfgs", "NAdam": "nadam", "RAdam": "radam", "RMSprop": "rmsprop",
+         "Rprop": "rprop", "swa_utils": None}
 
 __all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer",
            "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler",
            "swa_utils"]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'pytorchlite.optim' has no attribute '{name}'")
+    import importlib
+
+    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

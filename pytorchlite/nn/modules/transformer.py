@@ -2,7 +2,6 @@
 import copy
 import warnings
 
-import numpy as np
 
 import pytorchlite as torch
 
@@ -22,6 +21,7 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder",
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """(sz, sz) float mask: -inf above the diagonal, 0.0 on and below it."""
+    import numpy as np  # on first use: `import pytorchlite.nn` stays NumPy-free
     _check_device(device)
     mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.float64), k=1)
     return torch.tensor(mask, dtype=torch.float32 if dtype is None else dtype)
