@@ -8,7 +8,7 @@ torch's CPU path.
 import pytorchlite
 
 from . import _pointwise as pw
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_adam_args, check_lr  # noqa: F401 (re-exported)
 
 __all__ = ["SingleTensorOptimizer", "new_step", "check_lr"]
 
@@ -16,14 +16,6 @@ __all__ = ["SingleTensorOptimizer", "new_step", "check_lr"]
 def new_step(value=0.0):
     """A float32 0-dim step counter, as torch keeps it."""
     return pytorchlite.tensor(float(value), dtype=pytorchlite.float32)
-
-
-def check_lr(lr):
-    """torch's checks of a learning rate argument."""
-    if isinstance(lr, pytorchlite.Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
 
 
 def to_scalar(x):

@@ -373,6 +373,27 @@ def _add_hook(hooks, hook, prepend):
     return handle
 
 
+def check_lr(lr):
+    """torch's checks of a learning rate argument."""
+    if isinstance(lr, pytorchlite.Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_adam_args(lr, eps, betas, weight_decay):
+    """torch's checks of the Adam family's lr, eps, betas and weight_decay, in its order."""
+    check_lr(lr)
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _check_fused_flags(fused, differentiable, foreach):
     """PyTorch's checks of the fused/foreach/differentiable options an optimizer accepts."""
     if fused:
