@@ -527,8 +527,9 @@ pl_wrap_dim(int64_t dim, int ndim, int *out)
     return PL_OK;
 }
 
-double
-pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
+/* The element offset of the row-major linear_index'th element of t (strides applied). */
+static int64_t
+element_offset(const pl_tensor *t, int64_t linear_index)
 {
     int64_t off = 0;
     for (int i = t->ndim - 1; i >= 0; i--) {
@@ -536,6 +537,13 @@ pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
         linear_index /= t->shape[i];
         off += idx * t->strides[i];
     }
+    return off;
+}
+
+double
+pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
+{
+    int64_t off = element_offset(t, linear_index);
     const char *p = pl_tensor_data(t);
     switch (t->dtype) {
     case PL_FLOAT32: return ((const float *)p)[off];
@@ -549,12 +557,7 @@ pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
 int64_t
 pl_tensor_get_int64(const pl_tensor *t, int64_t linear_index)
 {
-    int64_t off = 0;
-    for (int i = t->ndim - 1; i >= 0; i--) {
-        int64_t idx = linear_index % t->shape[i];
-        linear_index /= t->shape[i];
-        off += idx * t->strides[i];
-    }
+    int64_t off = element_offset(t, linear_index);
     const char *p = pl_tensor_data(t);
     switch (t->dtype) {
     case PL_INT64: return ((const int64_t *)p)[off];
