@@ -389,7 +389,7 @@ fail:
     pl_tensor_release(db);
     return pl_error_status();
 }
-static const pl_node_kind conv_kind = {"ConvolutionBackward0", conv_backward};
+static const pl_node_kind conv_kind = {"ConvolutionBackward0", conv_backward, 0};
 
 pl_tensor *
 pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, const int64_t *stride,

@@ -99,8 +99,8 @@ index_select_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = z;
     return PL_OK;
 }
-static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward};
-static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward};
+static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
@@ -250,8 +250,8 @@ cat_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     return PL_OK;
 }
-static const pl_node_kind cat_kind = {"CatBackward0", cat_backward};
-static const pl_node_kind stack_kind = {"StackBackward0", cat_backward};
+static const pl_node_kind cat_kind = {"CatBackward0", cat_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind stack_kind = {"StackBackward0", cat_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)

@@ -291,7 +291,7 @@ index_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = z;
     return PL_OK;
 }
-static const pl_node_kind index_kind = {"IndexBackward0", index_backward};
+static const pl_node_kind index_kind = {"IndexBackward0", index_backward, 0};
 
 pl_tensor *
 pl_index(pl_tensor *a, int n, pl_tensor *const *indices)
@@ -382,4 +382,72 @@ done:
     pl_tensor_release(offs);
     plan_free(&p);
     return st;
+}
+
+/* ---- a[indices] = values with autograd (IndexPutBackward0) ----
+ * saved: [0] a bool mask of a's shape, true where a keeps its old value; [1] the flat
+ * positions in a that the values went to (int64, the indexing result's shape). */
+static pl_status
+index_put_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *keep = pl_node_saved(node, 0), *pos = pl_node_saved(node, 1);
+    if (!keep || !pos) return pl_error_status();
+    if (node->next[0].fn) {
+        pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
+        din[0] = zero ? pl_where(keep, g, zero) : NULL;
+        pl_tensor_release(zero);
+        if (!din[0]) return pl_error_status();
+    }
+    if (node->next[1].fn) {
+        int64_t n = g->numel;
+        pl_tensor *flat = pl_reshape(g, 1, &n);
+        din[1] = flat ? pl_index(flat, 1, &pos) : NULL;
+        pl_tensor_release(flat);
+        if (!din[1]) return pl_error_status();
+        const pl_edge *e = &node->next[1];
+        if (din[1]->ndim < e->ndim && din[1]->numel == pl_shape_numel(e->ndim, e->shape)) {
+            pl_tensor *r = pl_reshape(din[1], e->ndim, e->shape); /* values with leading 1s */
+            pl_tensor_release(din[1]);
+            if (!(din[1] = r)) return pl_error_status();
+        }
+    }
+    return PL_OK;
+}
+static const pl_node_kind index_put_kind = {"IndexPutBackward0", index_put_backward,
+                                            PL_KIND_DIFFERENTIABLE};
+
+pl_status
+pl_index_put_recorded(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st != PL_OK) return st;
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_scalar zero = {true, 0, 0.0}, count = {true, a->numel, (double)a->numel};
+    pl_tensor *ar = pl_arange(zero, count, (pl_scalar){true, 1, 1.0}, PL_INT64);
+    pl_tensor *arv = ar ? pl_reshape(ar, a->ndim, a->shape) : NULL;
+    pl_tensor *pos = arv ? pl_index(arv, n, indices) : NULL;
+    pl_tensor *keep = pos ? pl_tensor_full(a->ndim, a->shape, PL_BOOL, 1.0) : NULL;
+    pl_tensor *no = keep ? pl_tensor_scalar(0.0, PL_BOOL) : NULL;
+    st = no ? pl_index_put(keep, n, indices, no) : pl_error_status();
+    pl_set_grad_enabled(was);
+    pl_node *node = NULL;
+    if (st == PL_OK) {
+        pl_tensor *ins[2] = {a, values};
+        node = pl_node_new(&index_put_kind, ins, 2);
+        if (!node || pl_node_save(node, 0, keep) != PL_OK || pl_node_save(node, 1, pos) != PL_OK) {
+            st = pl_error_status();
+        }
+    }
+    if (st == PL_OK) st = pl_index_put(a, n, indices, values);
+    pl_tensor_release(ar);
+    pl_tensor_release(arv);
+    pl_tensor_release(pos);
+    pl_tensor_release(keep);
+    pl_tensor_release(no);
+    if (st != PL_OK) {
+        pl_node_release(node);
+        return st;
+    }
+    return pl_view_rebase(a, node);
 }

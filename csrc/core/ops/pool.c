@@ -162,7 +162,7 @@ max_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     din[0] = dx;
     return PL_OK;
 }
-static const pl_node_kind max_pool_kind = {"MaxPool2DWithIndicesBackward0", max_pool_backward};
+static const pl_node_kind max_pool_kind = {"MaxPool2DWithIndicesBackward0", max_pool_backward, 0};
 
 pl_tensor *
 pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, const int64_t *d,
@@ -279,7 +279,7 @@ avg_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     din[0] = dx;
     return PL_OK;
 }
-static const pl_node_kind avg_pool_kind = {"AvgPool2DBackward0", avg_pool_backward};
+static const pl_node_kind avg_pool_kind = {"AvgPool2DBackward0", avg_pool_backward, 0};
 
 pl_tensor *
 pl_avg_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode,
@@ -369,7 +369,7 @@ adaptive_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     din[0] = dx;
     return PL_OK;
 }
-static const pl_node_kind adaptive_kind = {"AdaptiveAvgPool2DBackward0", adaptive_backward};
+static const pl_node_kind adaptive_kind = {"AdaptiveAvgPool2DBackward0", adaptive_backward, 0};
 
 pl_tensor *
 pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size)
