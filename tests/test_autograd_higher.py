@@ -177,18 +177,92 @@ def test_create_graph_through_custom_function():
     assert g.tolist() == [12.0, 3.0] and g.requires_grad
 
 
-def test_double_backward_through_a_fused_backward_is_refused_clearly():
-    x = torch.randn(1, 1, 5, 5, requires_grad=True)
-    w = torch.randn(1, 1, 3, 3, requires_grad=True)
-    g, = torch.autograd.grad(F.conv2d(x, w).sum(), x)  # without create_graph: fine
-    assert g.shape == x.shape
-    # with it, the gradient would need its own graph (it depends on w): refused, never zero
-    with pytest.raises(NotImplementedError, match="ConvolutionBackward0"):
-        torch.autograd.grad(F.conv2d(x, w).sum(), x, create_graph=True)
-    # a graph that only passes through conv without needing its gradient's graph is fine
-    y = F.conv2d(x.detach(), w.detach()).requires_grad_()
-    g2, = torch.autograd.grad((y * y).sum(), y, create_graph=True)
-    assert g2.requires_grad
+CONVS = {
+    "conv2d": dict(shape=(2, 4, 5, 6), w=(6, 2, 3, 2), stride=(2, 1), padding=(1, 0),
+                   dilation=(1, 2), groups=2),
+    "conv2d_plain": dict(shape=(1, 2, 4, 4), w=(3, 2, 3, 3), stride=1, padding=1, dilation=1,
+                         groups=1),
+    "conv1d": dict(shape=(2, 3, 7), w=(2, 3, 3), stride=2, padding=1, dilation=1, groups=1),
+}
+
+
+def _conv_case(lib, name):
+    c = CONVS[name]
+    gen = np.random.default_rng(3)
+    x = lib.tensor(gen.standard_normal(c["shape"]), requires_grad=True)
+    w = lib.tensor(gen.standard_normal(c["w"]), requires_grad=True)
+    b = lib.tensor(gen.standard_normal(c["w"][0]), requires_grad=True)
+    f = lib.nn.functional.conv2d if len(c["shape"]) == 4 else lib.nn.functional.conv1d
+    kw = {k: c[k] for k in ("stride", "padding", "dilation", "groups")}
+    return (x, w, b), (lambda x, w, b: f(x, w, b, **kw).tanh())
+
+
+@pytest.mark.parametrize("name", sorted(CONVS))
+def test_conv_double_backward(name):
+    inputs, f = _conv_case(torch, name)
+    assert torch.autograd.gradgradcheck(f, inputs, atol=1e-5)
+
+    def penalty(lib):
+        (x, w, b), g = _conv_case(lib, name)
+        gx, = lib.autograd.grad(g(x, w, b).sum(), x, create_graph=True)
+        (gx * gx).sum().backward()
+        return [t.grad.numpy().copy() for t in (x, w, b)]
+
+    got = penalty(torch)
+    real = pytest.importorskip("torch")
+    for a, b in zip(got, penalty(real)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
+POOLS = {
+    "max_pool2d": lambda F, x: F.max_pool2d(x, 2, stride=1, padding=1),
+    "max_pool1d": lambda F, x: F.max_pool1d(x.flatten(2), 3, stride=2),
+    "avg_pool2d": lambda F, x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
+    "adaptive_avg_pool2d": lambda F, x: F.adaptive_avg_pool2d(x, (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_pool_double_backward(name):
+    def run(lib):
+        gen = np.random.default_rng(5)
+        x = lib.tensor(gen.standard_normal((2, 3, 5, 6)), requires_grad=True)
+        f = lambda a: POOLS[name](lib.nn.functional, a * a)  # noqa: E731
+        g, = lib.autograd.grad((f(x) ** 3).sum(), x, create_graph=True)
+        h, = lib.autograd.grad((g.sin()).sum(), x)
+        return f, x, h.numpy()
+
+    f, x, h = run(torch)
+    assert torch.autograd.gradgradcheck(f, (x,))
+    real = pytest.importorskip("torch")
+    np.testing.assert_allclose(h, run(real)[2], rtol=1e-10, atol=1e-12)
+
+
+def test_advanced_index_double_backward():
+    def run(lib):
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+        idx = lib.tensor([[0, 2], [3, 3]])
+        g, = lib.autograd.grad((x[idx] ** 3).sum() + (x[:, lib.tensor([1, 1])] ** 2).sum(), x,
+                               create_graph=True)
+        h, = lib.autograd.grad(g.sin().sum(), x)
+        return h.numpy()
+
+    h = run(torch)
+    x = torch.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+    assert torch.autograd.gradgradcheck(lambda a: a[torch.tensor([[0, 2], [3, 3]])] ** 3, (x,))
+    real = pytest.importorskip("torch")
+    np.testing.assert_allclose(h, run(real), rtol=1e-12)
+
+
+def test_double_backward_through_a_numpy_backward_is_refused_clearly():
+    # cumsum/cumprod/prod/gather/sort/topk compute their backward with NumPy: differentiating
+    # their gradient raises PyTorch's once_differentiable error instead of giving zero
+    x = torch.randn(4, requires_grad=True)
+    g, = torch.autograd.grad((x.cumsum(0) ** 2).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
+        g.sum().backward()
+    g, = torch.autograd.grad(x.cumsum(0).sum(), x)  # first order: fine
+    assert g.tolist() == [4.0, 3.0, 2.0, 1.0]
 
 
 def test_without_create_graph_gradients_have_no_history():

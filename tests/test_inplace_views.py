@@ -138,3 +138,21 @@ def test_view_writes_leave_no_cycle():
     del x
     gc.collect()
     assert ref() is None
+
+
+def test_index_put_matches_setitem_and_torch():
+    def run(lib):
+        w = lib.tensor([1.0, -2.0], requires_grad=True)
+        x = lib.zeros(2, 3)
+        y = x.index_put((lib.tensor([0, 1]), lib.tensor([2, 0])), w * 3)
+        x.index_put_((lib.tensor([1]),), lib.tensor(5.0))
+        (y * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        return y.grad_fn.name(), y.detach().tolist(), x.tolist(), w.grad.tolist()
+
+    got = run(torch)
+    assert got == ("IndexPutBackward0", [[0.0, 0.0, 3.0], [-6.0, 0.0, 0.0]],
+                   [[0.0, 0.0, 0.0], [5.0, 5.0, 5.0]], [6.0, 9.0])
+    with pytest.raises(NotImplementedError, match="accumulate"):
+        torch.zeros(3).index_put_((torch.tensor([0]),), torch.tensor(1.0), accumulate=True)
+    real = pytest.importorskip("torch")
+    assert run(real) == got

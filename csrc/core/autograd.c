@@ -289,7 +289,8 @@ pl_node_release(pl_node *node)
     while (top > 0) {
         pl_node *n = stack[--top];
         /* children: the edges, then the histories of the saved tensors */
-        for (int i = 0; i < n->n_inputs + PL_NODE_MAX_SAVED; i++) {
+        int n_children = n->n_inputs + (n->saved_mask ? PL_NODE_MAX_SAVED : 0);
+        for (int i = 0; i < n_children; i++) {
             pl_node *child = i < n->n_inputs ? n->next[i].fn : n->saved_fn[i - n->n_inputs];
             if (child && --child->refcount == 0) {
                 if (top == cap) {

@@ -9,7 +9,7 @@ input when it has no zeros, and use products that leave out one element when it 
 import numpy as np
 
 from .. import _C
-from .function import Function
+from .function import Function, once_differentiable
 
 __all__ = ["gather", "cumsum", "cumprod", "prod"]
 
@@ -45,6 +45,7 @@ class _Gather(Function):
         return x.gather(dim, index)
 
     @staticmethod
+    @once_differentiable  # computed with NumPy: a second derivative raises, never comes out 0
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
         dim, shape = ctx.dim, ctx.shape
@@ -65,6 +66,7 @@ class _Cumsum(Function):
         return x.cumsum(dim, dtype=dtype)
 
     @staticmethod
+    @once_differentiable  # computed with NumPy: a second derivative raises, never comes out 0
     def backward(ctx, g):
         gn = _np(g)
         if gn.ndim == 0:
@@ -91,6 +93,7 @@ class _Prod(Function):
         return out
 
     @staticmethod
+    @once_differentiable  # computed with NumPy: a second derivative raises, never comes out 0
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         xn, gn, on = _np(x), _np(g), _np(out)
@@ -120,6 +123,7 @@ class _Cumprod(Function):
         return out
 
     @staticmethod
+    @once_differentiable  # computed with NumPy: a second derivative raises, never comes out 0
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         xn, gn, on = _np(x), _np(g), _np(out)
