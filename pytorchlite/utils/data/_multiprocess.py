@@ -119,9 +119,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     # ---- receiving ----
 
-    def _try_get_data(self, timeout=_worker.MP_STATUS_CHECK_INTERVAL):
-        """(True, item) from the result queue, or (False, None) after ``timeout`` seconds;
-        raises if a worker died meanwhile."""
+    def _try_get_data(self, timeout=None):
+        """(True, item) from the result queue, or (False, None) after ``timeout`` seconds
+        (default: the status-check interval); raises if a worker died meanwhile."""
+        if timeout is None:
+            timeout = _worker.MP_STATUS_CHECK_INTERVAL
         try:
             return True, self._data_queue.get(timeout=timeout)
         except Exception as e:

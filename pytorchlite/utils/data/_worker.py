@@ -27,8 +27,15 @@ from ._fetch import _DatasetKind
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# Seconds between two checks, while waiting on a queue, that the other side is still alive.
+# Seconds between two checks, while the main process waits on the result queue, that the
+# workers are still alive.
 MP_STATUS_CHECK_INTERVAL = 5.0
+
+# Seconds between two checks, while a worker waits for work, that the main process is alive
+# and has not ended the pass. The None that normally ends a worker can be lost: when the
+# iterator dies in a garbage-collected cycle (an exception's traceback holds it), the index
+# queue's feeder thread is finalised before the iterator's shutdown puts None on it.
+WORKER_POLL_INTERVAL = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,8 +169,10 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
         iteration_end = False
         while _parent_alive(parent_pid):
             try:
-                r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                r = index_queue.get(timeout=WORKER_POLL_INTERVAL)
             except queue.Empty:
+                if done_event.is_set():
+                    break  # shut down, and nothing left to read
                 continue
             if isinstance(r, _ResumeIteration):
                 data_queue.put((r, None))
