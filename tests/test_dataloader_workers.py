@@ -142,15 +142,34 @@ def test_len_with_workers():
     assert len(DataLoader(lh.Slow(n=7), batch_size=3, num_workers=2, drop_last=True)) == 2
 
 
-def test_out_of_order_delivery_gives_the_same_batches():
-    # worker 0 is slow on its first batch: with in_order=False worker 1's batches come first
-    loader = DataLoader(lh.Slow(n=8, delay=1.0, only=0), batch_size=2, num_workers=2,
-                        in_order=False)
-    got = [b.tolist() for b in loader]
-    assert sorted(got) == [[0, 1], [2, 3], [4, 5], [6, 7]]
-    assert got[0] != [0, 1]
-    ordered = DataLoader(lh.Slow(n=8, delay=0.2, only=0), batch_size=2, num_workers=2)
-    assert [b.tolist() for b in ordered] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+def test_out_of_order_delivery_gives_the_same_batches(tmp_path):
+    # worker 0 answers its first batch only after worker 1 has loaded both of its batches
+    def gated(name, in_order):
+        loader = DataLoader(lh.Gated(str(tmp_path / name)), batch_size=2, num_workers=2,
+                            in_order=in_order)
+        return [b.tolist() for b in loader]
+
+    assert gated("unordered", in_order=False) == [[2, 3], [6, 7], [0, 1], [4, 5]]
+    assert gated("ordered", in_order=True) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+
+
+def test_persistent_workers_with_an_iterable_dataset_match_torch():
+    mine, theirs = both(lambda name: lh.sharded_range(name, 5), epochs=2, batch_size=2,
+                        num_workers=2, persistent_workers=True)
+    assert mine == theirs and mine[0] == mine[1]
+
+
+def test_unpicklable_dataset_under_spawn_warns_as_torch():
+    class Local:  # a spawned worker could not import it
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return i
+
+    with pytest.warns(UserWarning, match="Got pickle error when attempting to start a worker"):
+        with pytest.raises(AttributeError, match="Can't pickle local object"):
+            next(iter(DataLoader(Local(), num_workers=1, multiprocessing_context="spawn")))
 
 
 # ---- worker info and worker_init_fn ----

@@ -20,7 +20,9 @@ reference: https://pytorch.org/docs/stable/data.html#multi-process-data-loading
 import atexit
 import itertools
 import multiprocessing
+import pickle
 import queue
+import warnings
 import weakref
 
 from . import _worker
@@ -83,7 +85,20 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                           self._base_seed, self._worker_init_fn, i, self._num_workers),
                 )
                 w.daemon = True
-                w.start()
+                try:
+                    w.start()
+                except (TypeError, AttributeError, pickle.PicklingError):
+                    # 'spawn' and 'forkserver' pickle the dataset and functions
+                    warnings.warn(
+                        "Got pickle error when attempting to start a worker Process. This "
+                        "might be because the worker Process arguments are not picklable. "
+                        "Python 3.14+ changed the multiprocessing start method in non-Mac "
+                        "POSIX platforms to 'forkserver', which requires the worker Process "
+                        "arguments to be picklable. You can also try "
+                        "multiprocessing.set_start_method('fork').",
+                        stacklevel=4,
+                    )
+                    raise
                 self._index_queues.append(index_queue)
                 self._workers.append(w)
         except BaseException:
