@@ -178,6 +178,7 @@ def test_get_worker_info_is_none_in_the_main_process():
     assert pytorchlite.utils.data.get_worker_info() is None
 
 
+@pytest.mark.filterwarnings("ignore:This DataLoader will create 3 worker processes")
 def test_worker_info_and_init_fn_match_torch():
     mine, theirs = both(lh.WorkerFacts, batch_size=2, num_workers=3,
                         worker_init_fn=lh.record_init, after=False)
