@@ -4,6 +4,7 @@ torch: the library is named by a string ("pytorchlite" or "torch") and imported 
 import importlib
 import os
 import random
+import signal
 import time
 
 import numpy as np
@@ -99,17 +100,21 @@ class FailingTwoArg(Failing):
 
 
 class Dies:
-    """The worker process exits abruptly at index ``bad``."""
+    """The worker process exits abruptly at index ``bad``: exit code 3, or killed by
+    SIGKILL when ``kill``."""
 
-    def __init__(self, bad=2, n=8):
+    def __init__(self, bad=2, n=8, kill=False):
         self.bad = bad
         self.n = n
+        self.kill = kill
 
     def __len__(self):
         return self.n
 
     def __getitem__(self, i):
         if i == self.bad:
+            if self.kill:
+                os.kill(os.getpid(), signal.SIGKILL)
             os._exit(3)
         return i
 
@@ -190,17 +195,22 @@ def _iterable_class(lib_name):
     return ShardedRange
 
 
-PlShardedRange = _iterable_class("pytorchlite")
-PlShardedRange.__qualname__ = PlShardedRange.__name__ = "PlShardedRange"
-try:
-    import torch  # noqa: F401
+_ITERABLE_NAMES = {"pytorchlite": "PlShardedRange", "torch": "TorchShardedRange"}
 
-    TorchShardedRange = _iterable_class("torch")
-    TorchShardedRange.__qualname__ = TorchShardedRange.__name__ = "TorchShardedRange"
-except ImportError:
-    TorchShardedRange = None
+
+def __getattr__(name):
+    # the classes are made on first use, so that importing this module (as a spawned worker
+    # does to unpickle a dataset) does not import torch
+    for lib_name, class_name in _ITERABLE_NAMES.items():
+        if name == class_name:
+            cls = _iterable_class(lib_name)
+            cls.__qualname__ = cls.__name__ = class_name
+            globals()[class_name] = cls
+            return cls
+    raise AttributeError(name)
 
 
 def sharded_range(lib_name, *args, **kwargs):
-    cls = PlShardedRange if lib_name == "pytorchlite" else TorchShardedRange
+    name = _ITERABLE_NAMES[lib_name]
+    cls = globals().get(name) or __getattr__(name)
     return cls(*args, **kwargs)

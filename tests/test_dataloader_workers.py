@@ -278,15 +278,22 @@ def test_worker_init_fn_error_is_reraised():
     assert "init failed in 0" in str(info.value)
 
 
-def test_dead_worker_is_reported():
-    loader = DataLoader(lh.Dies(bad=2), batch_size=2, num_workers=2)
-    it = iter(loader)
-    pids = worker_pids(it)
-    with pytest.raises(RuntimeError, match=r"^DataLoader worker \(pid\(s\) \d+\) exited "
-                                           r"unexpectedly$"):
-        list(it)
-    del it
-    assert_gone(pids)
+@pytest.mark.parametrize("kill", [False, True])
+def test_dead_worker_is_reported_as_torch(kill):
+    torch_or_skip()
+    texts = []
+    for name in LIBS:
+        it = iter(lh.data(name).DataLoader(lh.Dies(bad=2, kill=kill), batch_size=2,
+                                           num_workers=2))
+        pids = worker_pids(it)
+        with pytest.raises(RuntimeError) as info:
+            list(it)
+        it._shutdown_workers()
+        assert_gone(pids)
+        texts.append([re.sub(r"\d{2,}", "PID", str(e))
+                      for e in (info.value, info.value.__cause__)])
+    assert texts[0] == texts[1]
+    assert texts[0][0] == "DataLoader worker (pid(s) PID) exited unexpectedly"
 
 
 def test_timeout():

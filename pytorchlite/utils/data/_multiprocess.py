@@ -22,6 +22,8 @@ import itertools
 import multiprocessing
 import pickle
 import queue
+import signal
+import time
 import warnings
 import weakref
 
@@ -136,24 +138,46 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _try_get_data(self, timeout=None):
         """(True, item) from the result queue, or (False, None) after ``timeout`` seconds
-        (default: the status-check interval); raises if a worker died meanwhile."""
+        (default: the status-check interval). Waits in short slices and raises as soon as a
+        worker has died, as PyTorch's SIGCHLD handler makes it do."""
         if timeout is None:
             timeout = _worker.MP_STATUS_CHECK_INTERVAL
-        try:
-            return True, self._data_queue.get(timeout=timeout)
-        except Exception as e:
-            failed = []
-            for worker_id, w in enumerate(self._workers):
-                if self._workers_status[worker_id] and not w.is_alive():
-                    failed.append(w)
-                    self._mark_worker_as_unavailable(worker_id)
-            if failed:
-                pids = ", ".join(str(w.pid) for w in failed)
-                raise RuntimeError(
-                    f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from e
-            if isinstance(e, queue.Empty):
-                return False, None
-            raise
+        end = time.monotonic() + timeout
+        while True:
+            wait = min(_worker.WORKER_POLL_INTERVAL, max(end - time.monotonic(), 0.0))
+            try:
+                return True, self._data_queue.get(timeout=wait)
+            except queue.Empty as e:
+                self._raise_if_a_worker_died(e)
+                if time.monotonic() >= end:
+                    return False, None
+            except Exception as e:
+                self._raise_if_a_worker_died(e)
+                raise
+
+    def _raise_if_a_worker_died(self, error):
+        failed = []
+        for worker_id, w in enumerate(self._workers):
+            if self._workers_status[worker_id] and not w.is_alive():
+                failed.append(w)
+                self._mark_worker_as_unavailable(worker_id)
+        if not failed:
+            return
+        w = failed[0]
+        if not w.exitcode:
+            cause = error  # it ended on its own (its parent seemed gone)
+        elif w.exitcode < 0:
+            cause = RuntimeError(f"DataLoader worker (pid {w.pid}) is killed by signal: "
+                                 f"{signal.strsignal(-w.exitcode)}. ")
+        else:
+            cause = RuntimeError(
+                f"DataLoader worker (pid {w.pid}) exited unexpectedly with exit code "
+                f"{w.exitcode}. Details are lost due to multiprocessing. Rerunning with "
+                "num_workers=0 may give better error trace.")
+        if cause is not error:
+            cause.__cause__ = error
+        pids = ", ".join(str(w.pid) for w in failed)
+        raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from cause
 
     def _get_data(self):
         if self._timeout > 0:
