@@ -417,3 +417,21 @@ def test_contexts_are_accepted():
     assert DataLoader(range(3), num_workers=1, multiprocessing_context=ctx) \
         .multiprocessing_context is ctx
     assert re.search("fork", str(multiprocessing.get_all_start_methods()))
+
+
+def test_multiprocessing_module_matches_torchs_names():
+    mp = pytorchlite.multiprocessing
+    ctx = mp.get_context("spawn")
+    assert DataLoader(range(3), num_workers=1, multiprocessing_context=ctx) \
+        .multiprocessing_context is ctx
+    assert mp.get_sharing_strategy() == "file_descriptor"
+    mp.set_sharing_strategy("file_system")
+    try:
+        assert mp.get_sharing_strategy() == "file_system"
+    finally:
+        mp.set_sharing_strategy("file_descriptor")
+    with pytest.raises(AssertionError, match="^invalid sharing strategy 'shm', expected one of"):
+        mp.set_sharing_strategy("shm")
+    torch = torch_or_skip()
+    assert sorted(mp.__all__) == sorted(torch.multiprocessing.__all__)
+    assert mp.get_all_sharing_strategies() == torch.multiprocessing.get_all_sharing_strategies()
