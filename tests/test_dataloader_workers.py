@@ -323,11 +323,13 @@ def test_option_errors_match_torch():
         assert errors[0] == errors[1], kwargs
 
 
-def test_timeout_without_workers_is_refused_as_torch():
+def test_iterator_refusals_match_torch():
     torch = torch_or_skip()
     for loader_cls in (DataLoader, torch.utils.data.DataLoader):
         with pytest.raises(AssertionError, match="requires timeout == 0"):
             iter(loader_cls(range(4), timeout=1))
+        with pytest.raises(AssertionError, match="^prefetch_factor must be greater than 0"):
+            iter(loader_cls(range(4), num_workers=1, prefetch_factor=0))
 
 
 def test_warnings_match_torch():
