@@ -137,6 +137,20 @@ def test_batching_options_in_workers_match_torch(kwargs):
     assert mine == theirs
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_tensor_dataset_in_workers_matches_torch(fast, monkeypatch):
+    # the row-gather fast path and the per-sample path give torch's batches in workers too
+    monkeypatch.setattr(pytorchlite.utils.data.dataloader, "_ROW_GATHER", fast)
+
+    def tensors(name):
+        lib = lh.lib(name)
+        x = lib.arange(30, dtype=lib.float32).reshape(10, 3)
+        return lh.data(name).TensorDataset(x, lib.arange(10) * 2, x[:, 0] > 10)
+
+    mine, theirs = both(tensors, seed=4, batch_size=4, shuffle=True, num_workers=2, epochs=2)
+    assert mine == theirs
+
+
 def test_len_with_workers():
     assert len(DataLoader(lh.Slow(n=7), batch_size=3, num_workers=2)) == 3
     assert len(DataLoader(lh.Slow(n=7), batch_size=3, num_workers=2, drop_last=True)) == 2

@@ -7,6 +7,8 @@ same order.
 reference: https://pytorch.org/docs/stable/data.html#loading-batched-and-non-batched-data
 """
 
+import pytorchlite
+
 __all__ = []
 
 
@@ -15,9 +17,12 @@ class _DatasetKind:
     Iterable = 1
 
     @staticmethod
-    def create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last):
+    def create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last, row_gather=False):
+        """``row_gather``: the loader checked that ``_TensorRowsFetcher`` gives the same
+        batches (see ``dataloader._row_gather_tensors``)."""
         if kind == _DatasetKind.Map:
-            return _MapDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
+            fetcher_cls = _TensorRowsFetcher if row_gather else _MapDatasetFetcher
+            return fetcher_cls(dataset, auto_collation, collate_fn, drop_last)
         return _IterableDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
 
 
@@ -46,6 +51,15 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
         else:
             data = dataset[possibly_batched_index]
         return self.collate_fn(data)
+
+
+class _TensorRowsFetcher(_BaseDatasetFetcher):
+    """A TensorDataset batch gathered from each tensor with one index operation: the same
+    list of tensors as ``default_collate`` over per-sample ``__getitem__``."""
+
+    def fetch(self, possibly_batched_index):
+        index = pytorchlite.tensor(possibly_batched_index, dtype=pytorchlite.int64)
+        return [t[index] for t in self.dataset.tensors]
 
 
 class _IterableDatasetFetcher(_BaseDatasetFetcher):

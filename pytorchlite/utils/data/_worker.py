@@ -145,7 +145,8 @@ def _parent_alive(parent_pid):
 
 
 def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
+                 row_gather=False):
     """The body of worker process ``worker_id``; returns when told to (None on its index
     queue), when the main process dies, or on KeyboardInterrupt."""
     global _worker_info
@@ -163,7 +164,7 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
             if init_fn is not None:
                 init_fn(worker_id)
             fetcher = _DatasetKind.create_fetcher(dataset_kind, dataset, auto_collation,
-                                                  collate_fn, drop_last)
+                                                  collate_fn, drop_last, row_gather)
         except Exception:
             init_exception = _ExceptionWrapper(where=where)
 
@@ -179,7 +180,7 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
                 data_queue.put((r, None))
                 iteration_end = False
                 fetcher = _DatasetKind.create_fetcher(dataset_kind, dataset, auto_collation,
-                                                      collate_fn, drop_last)
+                                                      collate_fn, drop_last, row_gather)
                 continue
             if r is None:
                 break

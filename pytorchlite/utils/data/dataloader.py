@@ -9,7 +9,7 @@ the same state, as with torch. With ``num_workers > 0`` the iterator starts work
 indices at once, as PyTorch does, so the sampler runs when ``iter()`` is called.
 
 A TensorDataset with the default collate function and a built-in sampler takes a fast path
-in the main process: each batch is gathered from every tensor with one index operation
+(in the main process or in each worker): each batch is gathered from every tensor with one index operation
 instead of one ``__getitem__`` per sample followed by ``stack``. It yields the same list of
 tensors (same values, dtypes and shapes) and takes the same random draws.
 
@@ -355,6 +355,7 @@ class _BaseDataLoaderIter:
         )
         self._persistent_workers = loader.persistent_workers
         self._num_yielded = 0
+        self._row_gather = _ROW_GATHER and _row_gather_tensors(loader) is not None
 
     def __iter__(self):
         return self
@@ -405,15 +406,10 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         super().__init__(loader)
         if self._timeout != 0:
             raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
-        self._tensors = None
-        if self._dataset_kind == _DatasetKind.Map and _ROW_GATHER:
-            self._tensors = _row_gather_tensors(loader)
         self._fetcher = _DatasetKind.create_fetcher(
             self._dataset_kind, self._dataset, self._auto_collation, self._collate_fn,
-            self._drop_last)
+            self._drop_last, self._row_gather)
 
     def _next_data(self):
         index = self._next_index()  # may raise StopIteration
-        if self._tensors is not None:
-            return [t[pytorchlite.tensor(index, dtype=pytorchlite.int64)] for t in self._tensors]
         return self._fetcher.fetch(index)  # may raise StopIteration
