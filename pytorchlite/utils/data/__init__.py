@@ -2,8 +2,8 @@
 
 reference: https://pytorch.org/docs/stable/data.html
 """
-from . import distributed
-from ._fetch import _DatasetKind
+from . import distributed  # noqa: F401 (torch.utils.data.distributed)
+from ._fetch import _DatasetKind  # noqa: F401 (torch.utils.data._DatasetKind)
 from ._worker import get_worker_info
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader

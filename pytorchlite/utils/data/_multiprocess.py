@@ -142,7 +142,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _try_get_data(self, timeout=None):
         """(True, item) from the result queue, or (False, None) after ``timeout`` seconds
-        (default: the status-check interval). Waits in short slices and raises as soon as a
+        (default: ``MP_STATUS_CHECK_INTERVAL``). Waits in short slices and raises as soon as a
         worker has died, as PyTorch's SIGCHLD handler makes it do."""
         if timeout is None:
             timeout = _worker.MP_STATUS_CHECK_INTERVAL

@@ -27,15 +27,14 @@ from ._fetch import _DatasetKind
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# Seconds between two checks, while the main process waits on the result queue, that the
-# workers are still alive.
+# Seconds the main process waits for a worker to exit at shutdown before terminating it.
 MP_STATUS_CHECK_INTERVAL = 5.0
 
 # Seconds between two checks, while a worker waits for work, that the main process is alive
 # and has not ended the pass; and, while the main process waits for a batch, that no worker
-# has died (PyTorch learns that from SIGCHLD). The None that normally ends a worker can be lost: when the
-# iterator dies in a garbage-collected cycle (an exception's traceback holds it), the index
-# queue's feeder thread is finalised before the iterator's shutdown puts None on it.
+# has died (PyTorch learns that from SIGCHLD). The None that normally ends a worker can be
+# lost: when the iterator dies in a garbage-collected cycle (an exception's traceback holds
+# it), the index queue's feeder thread is finalised before the shutdown puts None on it.
 WORKER_POLL_INTERVAL = 0.1
 
 

@@ -9,9 +9,9 @@ the same state, as with torch. With ``num_workers > 0`` the iterator starts work
 indices at once, as PyTorch does, so the sampler runs when ``iter()`` is called.
 
 A TensorDataset with the default collate function and a built-in sampler takes a fast path
-(in the main process or in each worker): each batch is gathered from every tensor with one index operation
-instead of one ``__getitem__`` per sample followed by ``stack``. It yields the same list of
-tensors (same values, dtypes and shapes) and takes the same random draws.
+(in the main process or in each worker): each batch is gathered from every tensor with one
+index operation instead of one ``__getitem__`` per sample followed by ``stack``. It yields
+the same list of tensors (same values, dtypes and shapes) and takes the same random draws.
 
 reference: https://pytorch.org/docs/stable/data.html#torch.utils.data.DataLoader
 """
