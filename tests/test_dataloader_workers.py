@@ -428,11 +428,19 @@ def test_interrupted_script_leaves_no_worker_behind():
 
 # ---- start methods ----
 
+def _tensors_and_draws(name):
+    data = lh.data(name)
+    x = lh.lib(name).arange(20).reshape(10, 2)
+    return data.StackDataset(data.TensorDataset(x), lh.RandomDraws(name))
+
+
 def test_spawn_context_matches_torchs_batches():
+    # the dataset (tensors included) is pickled to the spawned workers
     torch_or_skip()
-    mine = run("pytorchlite", lh.RandomDraws, seed=2, batch_size=3, shuffle=True,
+    mine = run("pytorchlite", _tensors_and_draws, seed=2, batch_size=3, shuffle=True,
                num_workers=2, multiprocessing_context="spawn")
-    theirs = run("torch", lh.RandomDraws, seed=2, batch_size=3, shuffle=True, num_workers=2)
+    theirs = run("torch", _tensors_and_draws, seed=2, batch_size=3, shuffle=True,
+                 num_workers=2)
     assert mine == theirs
 
 
