@@ -426,6 +426,29 @@ def test_interrupted_script_leaves_no_worker_behind():
     assert_gone([int(p) for p in proc.stdout.split()])
 
 
+def test_script_exiting_with_live_workers_leaves_none_behind():
+    # a persistent loader and an abandoned pass are both alive when the interpreter exits
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import loader_helpers as lh
+        from pytorchlite.utils.data import DataLoader
+        kept = DataLoader(lh.Slow(n=100, delay=0.01), batch_size=2, num_workers=2,
+                          persistent_workers=True)
+        first = iter(kept)
+        next(first)
+        second = iter(DataLoader(lh.Slow(n=100, delay=0.01), batch_size=2, num_workers=2))
+        next(second)
+        print(*[w.pid for w in first._workers + second._workers], flush=True)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__)],
+                          capture_output=True, text=True, env=child_env(), timeout=120)
+    assert proc.returncode == 0 and proc.stderr == ""
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 4
+    assert_gone(pids)
+
+
 # ---- start methods ----
 
 def _tensors_and_draws(name):
