@@ -157,14 +157,17 @@ def test_len_with_workers():
 
 
 def test_out_of_order_delivery_gives_the_same_batches(tmp_path):
-    # worker 0 answers its first batch only after worker 1 has loaded both of its batches
-    def gated(name, in_order):
-        loader = DataLoader(lh.Gated(str(tmp_path / name)), batch_size=2, num_workers=2,
-                            in_order=in_order)
-        return [b.tolist() for b in loader]
-
-    assert gated("unordered", in_order=False) == [[2, 3], [6, 7], [0, 1], [4, 5]]
-    assert gated("ordered", in_order=True) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    # worker 0 holds its first batch until released; worker 1 has batches 1 and 3
+    flag = tmp_path / "release"
+    it = iter(DataLoader(lh.Gated(str(flag)), batch_size=2, num_workers=2, in_order=False))
+    first = [next(it).tolist() for _ in range(2)]
+    flag.touch()
+    assert first == [[2, 3], [6, 7]]
+    assert [b.tolist() for b in it] == [[0, 1], [4, 5]]
+    # in order: released by worker 1 loading index 7, and still yielded in sampler order
+    loader = DataLoader(lh.Gated(str(tmp_path / "by_worker"), last=7), batch_size=2,
+                        num_workers=2)
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4, 5], [6, 7]]
 
 
 def test_persistent_workers_with_an_iterable_dataset_match_torch():
