@@ -367,10 +367,11 @@ def test_warnings_match_torch():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             loader = loader_cls(list(range(4)), num_workers=len(os.sched_getaffinity(0)) + 1,
-                                pin_memory=True)
+                                pin_memory=True, pin_memory_device="cuda")
             iter(loader)._shutdown_workers()
         got.append(sorted(str(w.message) for w in caught))
-    assert got[0] == got[1] and len(got[0]) == 3
+    # too many workers (at construction and at iter), pin_memory_device, pin_memory
+    assert got[0] == got[1] and len(got[0]) == 4
 
 
 # ---- shutdown ----
