@@ -271,7 +271,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     # ---- shutdown ----
 
-    def _mark_worker_as_unavailable(self, worker_id, shutdown=False):
+    def _mark_worker_as_unavailable(self, worker_id):
         """Tells worker ``worker_id`` to exit (it may already be dead) and stops sending it
         work."""
         self._index_queues[worker_id].put(None)
@@ -286,7 +286,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._workers_done_event.set()
             for worker_id in range(len(self._workers)):
                 if self._persistent_workers or self._workers_status[worker_id]:
-                    self._mark_worker_as_unavailable(worker_id, shutdown=True)
+                    self._mark_worker_as_unavailable(worker_id)
             for w in self._workers:
                 w.join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
             for q in self._index_queues:
