@@ -471,6 +471,31 @@ def test_spawn_context_matches_torchs_batches():
     assert mine == theirs
 
 
+def test_run_script_with_spawned_workers_aliases_torch_in_them(tmp_path):
+    # `python -m pytorchlite run`: a spawned worker imports the script again, and its
+    # `import torch` must give pytorchlite there too
+    script = tmp_path / "spawn_script.py"
+    script.write_text(textwrap.dedent("""
+        import torch
+        from torch.utils.data import DataLoader, Dataset, get_worker_info
+
+        class Where(Dataset):
+            def __len__(self):
+                return 2
+
+            def __getitem__(self, i):
+                return f"{type(torch.ones(1)).__module__} {get_worker_info().id}"
+
+        if __name__ == "__main__":
+            print(list(DataLoader(Where(), batch_size=None, num_workers=1,
+                                  multiprocessing_context="spawn")))
+    """))
+    proc = subprocess.run([sys.executable, "-m", "pytorchlite", "run", str(script)],
+                          capture_output=True, text=True, env=child_env(), timeout=120)
+    assert proc.stderr == ""
+    assert proc.stdout == "['pytorchlite._tensor 0', 'pytorchlite._tensor 0']\n"
+
+
 def test_contexts_are_accepted():
     for method in multiprocessing.get_all_start_methods():
         loader = DataLoader(range(3), num_workers=1, multiprocessing_context=method)
