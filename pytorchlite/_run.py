@@ -4,10 +4,10 @@
 ``pytorchlite.x.y``, in the script and in the processes it starts (forked, spawned or
 from a forkserver, such as DataLoader workers). When the script reaches something
 pytorchlite does not have (a module such as ``torch.fft``, a layer such as
-``torch.nn.Conv3d``, a Tensor method) and does not catch the error itself, the run ends with one line on stderr, ``pytorchlite does not support
-torch.fft yet``, and exit code 1. Any other uncaught exception prints the traceback Python
-would print for ``python script.py``: the script's frames and those below them, without the
-runner's own.
+``torch.nn.Conv3d``, a Tensor method) and does not catch the error itself, the run ends
+with one line on stderr, ``pytorchlite does not support torch.fft yet``, and exit code 1.
+Any other uncaught exception prints the traceback Python would print for
+``python script.py``: the script's frames and those below them, without the runner's own.
 """
 import importlib
 import importlib.abc
