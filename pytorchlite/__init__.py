@@ -304,7 +304,7 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack"}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None}
 
 
 def __getattr__(name):
