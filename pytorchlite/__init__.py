@@ -271,6 +271,7 @@ def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         return other.__rmod__(input)
+    _check_input("remainder", input)
     return Tensor.remainder(input, other)
 
 

@@ -743,7 +743,9 @@ class Tensor(_C.TensorBase):
         floating = self.dtype.is_floating_point
         if dim is None:
             flat = self.reshape(-1)
-            if floating and flat.numel() > 0:
+            if flat.numel() == 0:  # PyTorch: nan, or the lowest value for an integer dtype
+                return _C.full((), float("nan") if floating else -2 ** 63, dtype=self.dtype)
+            if floating:
                 nans = flat != flat
                 if nans.any():  # PyTorch: a nan anywhere is the median
                     return flat[nans.long().argmax()]
