@@ -254,15 +254,41 @@ def test_advanced_index_double_backward():
     np.testing.assert_allclose(h, run(real), rtol=1e-12)
 
 
-def test_double_backward_through_a_numpy_backward_is_refused_clearly():
-    # cumsum/cumprod/prod/gather/sort/topk compute their backward with NumPy: differentiating
-    # their gradient raises PyTorch's once_differentiable error instead of giving zero
-    x = torch.randn(4, requires_grad=True)
-    g, = torch.autograd.grad((x.cumsum(0) ** 2).sum(), x, create_graph=True)
+NUMPY_BACKED = {
+    "gather": lambda x: x.gather(1, x.new_tensor([[0, 2, 2], [1, 0, 3], [3, 3, 1]]).long()) ** 2,
+    "sort": lambda x: x.sort(1)[0] * x,
+    "topk": lambda x: x.topk(2, dim=0)[0] ** 3,
+    "cumsum": lambda x: x.cumsum(1) ** 2,
+    "cumprod": lambda x: (x * x + 0.5).cumprod(0),
+    "prod": lambda x: (x + 3).prod(1) + (x * 2).prod(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_BACKED))
+def test_double_backward_through_python_formulas(name):
+    f = NUMPY_BACKED[name]
+    x, v = _inputs(torch)
+    assert torch.autograd.gradgradcheck(f, (x,))
+
+    def second(lib):
+        x, v = _inputs(lib)
+        g, = lib.autograd.grad((NUMPY_BACKED[name](x) * 1.5).sum(), x, create_graph=True)
+        return lib.autograd.grad((g.sin() * v).sum(), x)[0].numpy()
+
+    h = second(torch)
+    real = pytest.importorskip("torch")
+    np.testing.assert_allclose(h, second(real), rtol=1e-9, atol=1e-11)
+
+
+def test_double_backward_of_prod_with_zeros_is_refused_clearly():
+    # prod/cumprod over an input holding zeros take the NumPy formula (once_differentiable):
+    # differentiating their gradient raises PyTorch's error instead of giving zero
+    x = torch.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    g, = torch.autograd.grad((x.prod() * x).sum(), x, create_graph=True)
     with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
         g.sum().backward()
-    g, = torch.autograd.grad(x.cumsum(0).sum(), x)  # first order: fine
-    assert g.tolist() == [4.0, 3.0, 2.0, 1.0]
+    g, = torch.autograd.grad(x.prod(), x)  # first order: fine
+    assert g.tolist() == [0.0, 6.0, 0.0]
 
 
 def test_without_create_graph_gradients_have_no_history():
