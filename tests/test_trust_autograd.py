@@ -217,16 +217,16 @@ def _write_and_backward(T, name):
     return x.requires_grad, w.grad.item(), x.detach().tolist()
 
 
-@pytest.mark.parametrize("name", sorted(set(ASSIGNMENTS) - {"fill_"}))
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_write_of_a_grad_requiring_value_keeps_the_graph(name):
     req, g, _ = _write_and_backward(torch, name)
     assert req and g == EXPECTED_GRAD[name]
 
 
-def test_fill_with_a_grad_requiring_value_raises_not_implemented():
+def test_fill_with_a_non_scalar_value_raises_as_torch():
     x = torch.zeros(3)
-    with pytest.raises(NotImplementedError):
-        x.fill_(_w())
+    with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor"):
+        x.fill_(torch.ones(2, requires_grad=True))
     assert not x.requires_grad and x.tolist() == [0.0, 0.0, 0.0]  # nothing half-written
 
 
@@ -234,8 +234,7 @@ def test_fill_with_a_grad_requiring_value_raises_not_implemented():
 def test_torch_builds_the_same_graph_for_each_write(name):
     pt = pytest.importorskip("torch")
     assert _write_and_backward(pt, name)[1] == EXPECTED_GRAD[name]
-    if name != "fill_":
-        assert _write_and_backward(pt, name) == _write_and_backward(torch, name)
+    assert _write_and_backward(pt, name) == _write_and_backward(torch, name)
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
