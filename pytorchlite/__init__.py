@@ -22,7 +22,6 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
 from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
-cumprod = Tensor.cumprod  # with its backward (autograd/_formulas.py)
 from . import return_types
 
 __version__ = "0.1.0"
@@ -253,6 +252,7 @@ nonzero = _function(Tensor.nonzero)
 masked_fill = _function(Tensor.masked_fill)
 index_put_ = _function(Tensor.index_put_)
 index_put = _function(Tensor.index_put)
+index_add = _function(Tensor.index_add)
 square = _function(Tensor.square)
 erf = _B.erf
 erf_ = _function(Tensor.erf_)
@@ -260,6 +260,7 @@ all = _function(Tensor.all)  # noqa: A001
 any = _function(Tensor.any)  # noqa: A001
 prod = _function(Tensor.prod)
 cumsum = _function(Tensor.cumsum)
+cumprod = _function(Tensor.cumprod)
 sort = _function(Tensor.sort)
 argsort = _function(Tensor.argsort)
 topk = _function(Tensor.topk)

@@ -444,6 +444,10 @@ class Tensor(_C.TensorBase):
         self[tuple(indices)] = values
         return self
 
+    def index_add(self, dim, index, source, *, alpha=1):
+        """Out-of-place ``index_add_``."""
+        return self.clone().index_add_(dim, index, source, alpha=alpha)
+
     def index_put(self, indices, values, accumulate=False):
         """Out-of-place ``index_put_``: a copy of self with ``values`` at ``indices``."""
         return self.clone().index_put_(indices, values, accumulate)

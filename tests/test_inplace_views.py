@@ -156,3 +156,22 @@ def test_index_put_matches_setitem_and_torch():
         torch.zeros(3).index_put_((torch.tensor([0]),), torch.tensor(1.0), accumulate=True)
     real = pytest.importorskip("torch")
     assert run(real) == got
+
+
+def test_index_add_with_history_by_hand():
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = torch.tensor([0.5, -1.0, 2.0, 4.0], requires_grad=True)
+    y = b * 1
+    y.index_add_(0, torch.tensor([1, 1, 3]), a, alpha=0.5)
+    assert y.grad_fn.name() == "IndexAddBackward0"
+    assert y.tolist() == [0.5, -1.0 + 0.5 + 1.0, 2.0, 4.0 + 1.5]
+    (y * torch.arange(4.0)).sum().backward()
+    assert a.grad.tolist() == [0.5, 0.5, 1.5] and b.grad.tolist() == [0.0, 1.0, 2.0, 3.0]
+    z = torch.zeros(2, 4)
+    z[1].index_add_(0, torch.tensor([0, 2, 2]), a)
+    assert z.grad_fn.name() == "torch::autograd::CopySlices"
+    assert z.tolist() == [[0.0] * 4, [1.0, 0.0, 5.0, 0.0]]
+    g, = torch.autograd.grad((z ** 2).sum(), a, create_graph=True)
+    assert g.tolist() == [2.0, 10.0, 10.0]
+    with pytest.raises(RuntimeError, match="Number of indices"):
+        torch.zeros(3).index_add_(0, torch.tensor([0, 1]), torch.ones(3))

@@ -149,6 +149,8 @@ pl_tensor *pl_select(pl_tensor *a, int64_t dim, int64_t index);
 pl_tensor *pl_alias_view(pl_tensor *a); /* the same view as a new tensor (AliasBackward0): x[...] */
 pl_tensor *pl_slice(pl_tensor *a, int64_t dim, int64_t start, int64_t stop, int64_t step);
 pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_index_op);
+/* a[..., index[i], ...] += alpha * src[..., i, ...] along dim (IndexAddBackward0) */
+pl_status pl_index_add_(pl_tensor *a, int64_t dim, pl_tensor *index, pl_tensor *src, double alpha);
 pl_status pl_index_put_(pl_tensor *a, pl_tensor *index, pl_tensor *values); /* a[index] = values */
 pl_tensor *pl_cat(pl_tensor *const *ts, int n, int64_t dim, bool is_stack);
 
