@@ -280,15 +280,33 @@ def test_double_backward_through_python_formulas(name):
     np.testing.assert_allclose(h, second(real), rtol=1e-9, atol=1e-11)
 
 
-def test_double_backward_of_prod_with_zeros_is_refused_clearly():
-    # prod/cumprod over an input holding zeros take the NumPy formula (once_differentiable):
-    # differentiating their gradient raises PyTorch's error instead of giving zero
-    x = torch.tensor([2.0, 0.0, 3.0], requires_grad=True)
-    g, = torch.autograd.grad((x.prod() * x).sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
-        g.sum().backward()
-    g, = torch.autograd.grad(x.prod(), x)  # first order: fine
-    assert g.tolist() == [0.0, 6.0, 0.0]
+ZEROS = {
+    "prod_all": lambda x: x.prod() * x,
+    "prod_dim": lambda x: x.prod(1),
+    "prod_keep": lambda x: x.prod(0, keepdim=True) * x,
+    "cumprod": lambda x: x.cumprod(1),
+    "cumprod0": lambda x: x.cumprod(0) ** 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZEROS))
+def test_double_backward_of_prod_and_cumprod_over_zeros(name):
+    def x_of(lib):
+        return lib.tensor([[2.0, 0.0, 3.0, -1.5], [0.0, 0.0, 1.25, 2.0], [0.5, -2.0, 1.5, 0.75]],
+                          dtype=lib.float64, requires_grad=True)
+
+    f = ZEROS[name]
+    assert torch.autograd.gradgradcheck(f, (x_of(torch),))
+
+    def second(lib):
+        x = x_of(lib)
+        g, = lib.autograd.grad((f(x) * 1.5).sum(), x, create_graph=True)
+        return g.detach().numpy(), lib.autograd.grad((g.sin()).sum(), x)[0].numpy()
+
+    got = second(torch)
+    real = pytest.importorskip("torch")
+    for a, b in zip(got, second(real)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 def test_without_create_graph_gradients_have_no_history():

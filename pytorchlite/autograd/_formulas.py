@@ -7,8 +7,9 @@ output gradient; cumsum's is a reversed cumulative sum; prod's and cumprod's div
 input when it has no zeros, and use products that leave out one element when it has.
 
 With grad mode on in the backward (create_graph=True) each gradient is computed with recording
-ops instead, so it can be differentiated again; prod and cumprod over an input holding zeros
-are the exception (once_differentiable: a second derivative raises PyTorch's error).
+ops instead, so it can be differentiated again. Over an input holding zeros, prod's and
+cumprod's recorded gradients build an (n, n) matrix per reduced slice (n the reduced size) of
+the products that leave one element out.
 """
 import numpy as np
 
@@ -42,6 +43,44 @@ def _recording(*tensors):
     from .. import is_grad_enabled
 
     return is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def _prod_grad_zeros(g, x, dim, keepdim):
+    """prod's gradient through recording ops, exact with zeros: g times the product of the
+    other elements, from a matrix whose row k is x with x_k replaced by 1."""
+    from .. import eye, ones
+
+    if dim is None:
+        xf, gk = x.reshape(-1), g.reshape(1)
+    else:
+        xf = x.transpose(dim, -1)
+        gk = (g if keepdim else g.unsqueeze(dim)).transpose(dim, -1)
+    n = xf.shape[-1]
+    rep = _C.where(eye(n, dtype=_bool()), ones((), dtype=x.dtype), xf.unsqueeze(-2))
+    grad = gk * rep.prod(-1)
+    return grad.reshape(x.shape) if dim is None else grad.transpose(dim, -1)
+
+
+def _cumprod_grad_zeros(g, x, dim):
+    """cumprod's gradient through recording ops, exact with zeros:
+    grad_k = prod_{j<k} x_j * sum_{i>=k} g_i prod_{k<j<=i} x_j."""
+    from .. import arange, cat, ones, zeros
+
+    xf, gf = x.transpose(dim, -1), g.transpose(dim, -1)
+    n = xf.shape[-1]
+    ar = arange(n)
+    after = ar.unsqueeze(0) > ar.unsqueeze(1)  # [k, j]: j > k
+    inner = _C.where(after, xf.unsqueeze(-2), ones((), dtype=x.dtype)).cumprod(-1)
+    upper = ar.unsqueeze(0) >= ar.unsqueeze(1)  # [k, i]: i >= k
+    tail = _C.where(upper, gf.unsqueeze(-2) * inner, zeros((), dtype=x.dtype)).sum(-1)
+    before = cat([ones(xf.shape[:-1] + (1,), dtype=x.dtype), xf[..., :-1]], -1).cumprod(-1)
+    return (before * tail).transpose(dim, -1)
+
+
+def _bool():
+    from .. import bool as bool_
+
+    return bool_
 
 
 def _reverse_cumsum(t, dim):
@@ -142,7 +181,9 @@ class _Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        if _recording(g, x) and x.dim() > 0 and not (x == 0).any():
+        if _recording(g, x) and x.dim() > 0 and (x == 0).any():
+            return _prod_grad_zeros(g, x, ctx.dim, ctx.keepdim), None, None
+        if _recording(g, x) and x.dim() > 0:
             dim, keepdim = ctx.dim, ctx.keepdim
             out = x.prod() if dim is None else x.prod(dim, keepdim=True)  # with its history
             if dim is not None and not keepdim:
@@ -183,7 +224,9 @@ class _Cumprod(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        if _recording(g, x) and x.dim() > 0 and not (x == 0).any():
+        if _recording(g, x) and x.dim() > 0 and (x == 0).any():
+            return _cumprod_grad_zeros(g, x, ctx.dim), None
+        if _recording(g, x) and x.dim() > 0:
             return _reverse_cumsum(g * x.cumprod(ctx.dim), ctx.dim) / x, None
         return _Cumprod._numpy_backward(ctx, g)
 
