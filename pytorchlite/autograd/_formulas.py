@@ -181,7 +181,9 @@ class _Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        if _recording(g, x) and x.dim() > 0 and (x == 0).any():
+        if _recording(g, x) and x.dim() == 0:
+            return g.clone(), None, None
+        if _recording(g, x) and (x == 0).any():
             return _prod_grad_zeros(g, x, ctx.dim, ctx.keepdim), None, None
         if _recording(g, x) and x.dim() > 0:
             dim, keepdim = ctx.dim, ctx.keepdim
@@ -224,7 +226,9 @@ class _Cumprod(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        if _recording(g, x) and x.dim() > 0 and (x == 0).any():
+        if _recording(g, x) and x.dim() == 0:
+            return g.clone(), None
+        if _recording(g, x) and (x == 0).any():
             return _cumprod_grad_zeros(g, x, ctx.dim), None
         if _recording(g, x) and x.dim() > 0:
             return _reverse_cumsum(g * x.cumprod(ctx.dim), ctx.dim) / x, None
