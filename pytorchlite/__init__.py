@@ -256,6 +256,12 @@ index_add = _function(Tensor.index_add)
 square = _function(Tensor.square)
 erf = _B.erf
 erf_ = _function(Tensor.erf_)
+# torch.name_(t, ...): the in-place Tensor methods under torch's module-level names
+for _name in ("abs_", "clamp_", "clip_", "cos_", "detach_", "exp_", "expm1_", "fill_", "log1p_",
+              "log_", "neg_", "reciprocal_", "rsqrt_", "sigmoid_", "sin_", "sqrt_", "tanh_",
+              "zero_"):
+    globals()[_name] = _function(getattr(Tensor, _name))
+del _name
 all = _function(Tensor.all)  # noqa: A001
 any = _function(Tensor.any)  # noqa: A001
 prod = _function(Tensor.prod)

@@ -259,11 +259,13 @@ sub_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
-/* 2 - x: only the tensor operand (slot 1) can need a gradient */
+/* 2 - x: the node's one edge is the tensor operand, as PyTorch's RsubBackward1 */
 static pl_status
 rsub_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
-    return sub_backward(node, g, din);
+    double alpha = node->scalars[0];
+    din[0] = alpha == 1.0 ? pl_unary(PL_NEG, g) : pl_scale(g, -alpha);
+    return din[0] ? PL_OK : pl_error_status();
 }
 
 static pl_status
@@ -553,7 +555,7 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
             pl_error_set(PL_ERR_RUNTIME, "the derivative for '%s' is not implemented", binop_names[op]);
             goto fail;
         }
-        pl_node *node = pl_node_new(kind, ins, 2);
+        pl_node *node = kind == &rsub_kind ? pl_node_new(kind, &b, 1) : pl_node_new(kind, ins, 2);
         if (!node) goto fail;
         node->scalars[0] = alpha;
         node->ints[0] = op == PL_MAXIMUM || op == PL_FMOD;
