@@ -186,6 +186,7 @@ unpack_with_history(pl_node *node, int i)
 void
 pl_node_drop_unpacked(pl_node *node)
 {
+    if (!node->saved_mask) return; /* nothing saved, nothing handed out */
     for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
         pl_tensor_release(node->unpacked[i]);
         node->unpacked[i] = NULL;

@@ -474,7 +474,7 @@ pl_backward_ex(const pl_backward_args *a)
         }
         if ((n->exec & EXEC_RUN) && !a->retain_graph && n->kind != &pl_accumulate_grad_kind) {
             n->saved_released = true;
-            for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+            for (int i = 0; n->saved_mask && i < PL_NODE_MAX_SAVED; i++) {
                 pl_tensor_release(n->saved[i]);
                 n->saved[i] = NULL;
                 pl_node_release(n->saved_fn[i]);
