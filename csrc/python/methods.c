@@ -68,6 +68,12 @@ scalar_to_py(const pl_tensor *t, int64_t off)
     case PL_FLOAT32: return PyFloat_FromDouble(((const float *)p)[off]);
     case PL_FLOAT64: return PyFloat_FromDouble(((const double *)p)[off]);
     case PL_INT64: return PyLong_FromLongLong(((const int64_t *)p)[off]);
+    case PL_UINT8: return PyLong_FromLong(((const uint8_t *)p)[off]);
+    case PL_INT8: return PyLong_FromLong(((const int8_t *)p)[off]);
+    case PL_INT16: return PyLong_FromLong(((const int16_t *)p)[off]);
+    case PL_INT32: return PyLong_FromLong(((const int32_t *)p)[off]);
+    case PL_FLOAT16: return PyFloat_FromDouble(pl_half_to_float(((const uint16_t *)p)[off]));
+    case PL_BFLOAT16: return PyFloat_FromDouble(pl_bf16_to_float(((const uint16_t *)p)[off]));
     default: return PyBool_FromLong(((const uint8_t *)p)[off]);
     }
 }
@@ -117,8 +123,14 @@ m_numpy(ARGS)
                         "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
         return NULL;
     }
+    if (t->dtype == PL_BFLOAT16) { /* NumPy has no bfloat16 */
+        PyErr_SetString(PyExc_TypeError, "Got unsupported ScalarType BFloat16");
+        return NULL;
+    }
     if (plpy_numpy_api(1) < 0) return NULL;
-    static const int npy_types[PL_NUM_DTYPES] = {NPY_BOOL, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64};
+    static const int npy_types[PL_NUM_DTYPES] = {NPY_BOOL, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64,
+                                                 NPY_UINT8, NPY_INT8, NPY_INT16, NPY_INT32,
+                                                 NPY_FLOAT16, -1};
     npy_intp dims[PL_MAX_DIMS], strides[PL_MAX_DIMS];
     for (int i = 0; i < t->ndim; i++) {
         dims[i] = (npy_intp)t->shape[i];

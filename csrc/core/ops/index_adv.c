@@ -282,14 +282,21 @@ index_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     p.out_ndim = g->ndim;
     memcpy(p.out_shape, g->shape, sizeof(int64_t) * g->ndim);
-    pl_tensor *z = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
-    if (!z) return pl_error_status();
+    /* float16/bfloat16 gradients accumulate in float32 and are rounded once */
+    pl_tensor *gc = pl_dtype_is_compute(g->dtype) ? pl_tensor_retain(g) : pl_cast_raw(g, PL_FLOAT32);
+    pl_tensor *z = gc ? pl_tensor_zeros(e->ndim, e->shape, gc->dtype) : NULL;
+    if (!z) {
+        pl_tensor_release(gc);
+        return pl_error_status();
+    }
     /* repeated indices accumulate, in order */
     index_walk(&p, (const int64_t *)pl_tensor_data(offs), pl_tensor_data(z), z->strides,
-               pl_tensor_data(g), g->strides, pl_dtype_size(g->dtype),
-               g->dtype == PL_FLOAT32 ? WALK_ADD_F32 : WALK_ADD_F64);
-    din[0] = z;
-    return PL_OK;
+               pl_tensor_data(gc), gc->strides, pl_dtype_size(gc->dtype),
+               gc->dtype == PL_FLOAT32 ? WALK_ADD_F32 : WALK_ADD_F64);
+    pl_tensor_release(gc);
+    din[0] = g->dtype == z->dtype ? z : pl_cast_raw(z, g->dtype);
+    if (din[0] != z) pl_tensor_release(z);
+    return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind index_kind = {"IndexBackward0", index_backward};
 
