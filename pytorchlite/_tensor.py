@@ -29,11 +29,6 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _no_dtype(name, method):
-    raise TypeError(f"pytorchlite does not support the dtype torch.{name} yet, so Tensor.{method}() "
-                    "is not available (float32, float64, int64 and bool are)")
-
-
 def _check_tensor_arg(fname, other, name="other"):
     if not isinstance(other, _C.TensorBase):
         raise TypeError(f"{fname}(): argument '{name}' (position 1) must be Tensor, not "
@@ -184,7 +179,10 @@ class Tensor(_C.TensorBase):
 
     def type(self, dtype=None):
         names = {_dt.float32: "torch.FloatTensor", _dt.float64: "torch.DoubleTensor",
-                 _dt.int64: "torch.LongTensor", _dt.bool: "torch.BoolTensor"}
+                 _dt.int64: "torch.LongTensor", _dt.bool: "torch.BoolTensor",
+                 _dt.float16: "torch.HalfTensor", _dt.bfloat16: "torch.BFloat16Tensor",
+                 _dt.int32: "torch.IntTensor", _dt.int16: "torch.ShortTensor",
+                 _dt.int8: "torch.CharTensor", _dt.uint8: "torch.ByteTensor"}
         if dtype is None:
             return names[self.dtype]
         if isinstance(dtype, str):
@@ -204,23 +202,32 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(_dt.int64)
 
     def int(self):
-        """Note: pytorchlite has no torch.int32 yet, so this raises TypeError (use ``long()``)."""
-        _no_dtype("int32", "int")
+        return self._to_dtype(_dt.int32)
 
     def short(self):
-        _no_dtype("int16", "short")
+        return self._to_dtype(_dt.int16)
 
     def byte(self):
-        _no_dtype("uint8", "byte")
+        return self._to_dtype(_dt.uint8)
 
     def char(self):
-        _no_dtype("int8", "char")
+        return self._to_dtype(_dt.int8)
 
     def half(self):
-        _no_dtype("float16", "half")
+        return self._to_dtype(_dt.float16)
 
     def bfloat16(self):
-        _no_dtype("bfloat16", "bfloat16")
+        return self._to_dtype(_dt.bfloat16)
+
+    @property
+    def itemsize(self):
+        """Bytes per element (``element_size()``)."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes the elements take: ``numel() * element_size()``."""
+        return self.numel() * self.dtype.itemsize
 
     def bool(self):
         return self._to_dtype(_dt.bool)

@@ -28,6 +28,12 @@ static const struct {
     {PL_INT64, PL_DL_INT, 64},
     {PL_FLOAT32, PL_DL_FLOAT, 32},
     {PL_FLOAT64, PL_DL_FLOAT, 64},
+    {PL_UINT8, PL_DL_UINT, 8},
+    {PL_INT8, PL_DL_INT, 8},
+    {PL_INT16, PL_DL_INT, 16},
+    {PL_INT32, PL_DL_INT, 32},
+    {PL_FLOAT16, PL_DL_FLOAT, 16},
+    {PL_BFLOAT16, PL_DL_BFLOAT, 16},
 };
 #define DTYPE_COUNT ((int)(sizeof dtype_table / sizeof dtype_table[0]))
 

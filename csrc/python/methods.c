@@ -274,10 +274,23 @@ shape_args(PyObject *const *args, Py_ssize_t nargs, int64_t *shape)
 static PyObject *
 m_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    pl_dtype dt;
     if (nargs == 1 && !PyLong_Check(args[0]) && !PySequence_Check(args[0])) {
-        /* view(dtype) is not supported; keep the error clear */
-        PyErr_SetString(PyExc_TypeError, "view(): argument 'size' must be tuple of ints");
-        return NULL;
+        /* view(dtype): the same bytes read as another dtype of the same size */
+        if (plpy_dtype_from_object(args[0], PL_FLOAT32, &dt) < 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "view(): argument 'size' must be tuple of ints");
+            return NULL;
+        }
+        pl_tensor *t = T(self);
+        if (pl_dtype_size(dt) != pl_dtype_size(t->dtype)) {
+            PyErr_SetString(PyExc_NotImplementedError,
+                            "pytorchlite's view(dtype) needs a dtype of the same element size");
+            return NULL;
+        }
+        pl_tensor *v = pl_tensor_view_of(t->storage, dt, t->ndim, t->shape, t->strides, t->offset);
+        if (v) v->is_view = true;
+        return plpy_wrap(v);
     }
     if (nargs == 0) {
         PyErr_SetString(PyExc_TypeError, "view() missing 1 required positional arguments: \"size\"");
