@@ -486,10 +486,20 @@ class Tensor(_C.TensorBase):
         _check_tensor_arg("logical_or", other)
         return self.bool() | other.bool()
 
+    def _compute_numpy(self):
+        """The values as a NumPy array of the core's compute dtype: int64 for integers,
+        float32 for float16/bfloat16 (PyTorch's kernels accumulate these in float32)."""
+        t = self.detach()
+        if t.dtype in (_dt.float16, _dt.bfloat16):
+            t = t.float()
+        elif not t.dtype.is_floating_point and t.dtype is not _dt.bool:
+            t = t.long()
+        return t.numpy()
+
     def prod(self, dim=None, keepdim=False, dtype=None):
         import numpy as _np
 
-        src = self.detach().numpy()
+        src = self._compute_numpy()
         if dim is not None:
             dim = _wrap_dim(dim, self.dim())
             if self.dim() == 0:
@@ -512,7 +522,7 @@ class Tensor(_C.TensorBase):
         out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
         if self.dim() == 0:
             return self.to(out, copy=True)
-        return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=out)
+        return _C.tensor(_np.cumsum(self._compute_numpy(), axis=dim), dtype=out)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         _check_tensor_arg("allclose", other)
@@ -614,21 +624,27 @@ class Tensor(_C.TensorBase):
 
     # ---- rounding and integer division (no gradient: PyTorch's is zero almost everywhere) ----
     def _numpy_binary(self, other, fn):
+        # operands cast to the common dtype first (a number wraps into an integer one, as
+        # PyTorch casts it); bfloat16, which NumPy lacks, computes in float32
         import numpy as _np
 
         ref = self.detach() + (other.detach() if isinstance(other, Tensor) else other)
-        nd = ref.detach().numpy().dtype
-        a = self.detach().numpy().astype(nd)
-        b = other.detach().numpy().astype(nd) if isinstance(other, Tensor) else _np.asarray(other, nd)
-        if not nd.kind == "f" and (b == 0).any():
+        cd = _dt.float32 if ref.dtype is _dt.bfloat16 else ref.dtype
+        if not isinstance(other, Tensor):
+            other = _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None)
+        a = self.detach().to(ref.dtype).to(cd).numpy()
+        b = other.detach().to(ref.dtype).to(cd).numpy()
+        if not cd.is_floating_point and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            res = _np.ascontiguousarray(fn(a, b).astype(nd))
-        return _C.from_numpy(res.reshape(tuple(ref.shape)))
+            res = _np.ascontiguousarray(fn(a, b).astype(a.dtype))
+        return _C.from_numpy(res.reshape(tuple(ref.shape))).to(ref.dtype)
 
     def floor_divide(self, other):
         import numpy as _np
 
+        if self._floating_with(other):
+            return self._floor_divide(other)
         return self._numpy_binary(other, _np.floor_divide)
 
     def _floating_with(self, other):
@@ -655,7 +671,8 @@ class Tensor(_C.TensorBase):
         return self.floor_divide(other)
 
     def __rfloordiv__(self, other):
-        return _C.full((), other, dtype=(self.detach() + other).dtype).floor_divide(self) \
+        return _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None).to(
+            (self.detach() + other).dtype).floor_divide(self) \
             if not isinstance(other, Tensor) else other.floor_divide(self)
 
     def __mod__(self, other):
@@ -666,7 +683,8 @@ class Tensor(_C.TensorBase):
             return other.remainder(self)
         if self._floating_with(other):
             return self._rremainder(other)
-        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self)
+        return _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None).to(
+            (self.detach() + other).dtype).remainder(self)
 
     def __ifloordiv__(self, other):
         self._check_overlap(other)

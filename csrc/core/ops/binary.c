@@ -420,14 +420,15 @@ binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
 
 /* ---- forward ---- */
 
-/* An operand in the compute dtype cdt of common dtype rdt: an integer operand of another dtype
- * is first cast to rdt (PyTorch casts operands to the common dtype, so uint8 250 > -1 compares
- * with 255); floating operands go straight to float32, as PyTorch's float16 kernels read their
- * scalars in float32. */
+/* An operand of op in the compute dtype cdt of common dtype rdt. PyTorch casts operands to
+ * the common dtype (so uint8 250 > -1 compares with 255): an operand of another dtype is first
+ * cast to rdt. The one exception: float16/bfloat16 add, sub, mul, div and floor division read
+ * their other operand straight in float32 (PyTorch's kernels take the scalar in opmath). */
 static pl_tensor *
-to_compute(pl_tensor *t, pl_dtype rdt, pl_dtype cdt)
+to_compute(pl_binop op, pl_tensor *t, pl_dtype rdt, pl_dtype cdt)
 {
-    if (t->dtype != rdt && rdt != cdt && !pl_dtype_is_floating(rdt)) {
+    bool opmath = op == PL_ADD || op == PL_SUB || op == PL_MUL || op == PL_DIV || op == PL_DIV_FLOOR;
+    if (t->dtype != rdt && rdt != cdt && !(opmath && pl_dtype_is_floating(rdt))) {
         pl_tensor *r = pl_to_dtype(t, rdt);
         pl_tensor *c = r ? pl_to_dtype(r, cdt) : NULL;
         pl_tensor_release(r);
@@ -475,8 +476,8 @@ run_binary(pl_binop op, pl_dtype rdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
         pl_run_contiguous(fn, 3, ptrs, strides, out->numel, &ctx);
         return PL_OK;
     }
-    pl_tensor *ca = to_compute(a, rdt, cdt);
-    pl_tensor *cb = ca ? to_compute(b, rdt, cdt) : NULL;
+    pl_tensor *ca = to_compute(op, a, rdt, cdt);
+    pl_tensor *cb = ca ? to_compute(op, b, rdt, cdt) : NULL;
     if (!ca || !cb) {
         pl_tensor_release(ca);
         return pl_error_status();

@@ -320,7 +320,7 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
         } else {
             ts[i] = pl_tensor_retain(ts_in[i]);
         }
-        if (i > 0) dt = dt > ts[i]->dtype ? dt : ts[i]->dtype;
+        if (i > 0) dt = pl_promote_types(dt, ts[i]->dtype);
     }
     for (int i = 0; i < n; i++) {
         if (ts[i]->ndim == 0) { /* checked before dim, as PyTorch does */

@@ -126,7 +126,7 @@ check_float_pair(const char *what, pl_tensor *a, pl_tensor *b)
                             cpp_type_name(a->dtype), cpp_type_name(b->dtype));
     }
     if (a->dtype == PL_BOOL) {
-        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", what,
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'", what,
                             pl_dtype_scalar_name(a->dtype));
     }
     return PL_OK;

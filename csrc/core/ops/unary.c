@@ -129,7 +129,8 @@ static pl_tensor *
 relu_backward_fast(pl_tensor *g, pl_tensor *y)
 {
     if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(g) ||
-        !pl_tensor_is_contiguous(y) || !pl_dtype_is_floating(g->dtype)) {
+        !pl_tensor_is_contiguous(y) || !pl_dtype_is_floating(g->dtype) ||
+        !pl_dtype_is_compute(g->dtype)) { /* float16/bfloat16 take the general path */
         return NULL;
     }
     pl_tensor *out = pl_tensor_empty(g->ndim, g->shape, g->dtype);
@@ -355,7 +356,8 @@ pl_unary_(pl_unop op, pl_tensor *a)
         return st;
     }
     if (!pl_dtype_is_floating(a->dtype) && !keeps_integer(op)) {
-        return pl_error_set(PL_ERR_RUNTIME, "result type Float can't be cast to the desired output type Long");
+        return pl_error_set(PL_ERR_RUNTIME, "result type Float can't be cast to the desired output type %s",
+                            pl_dtype_scalar_name(a->dtype));
     }
     st = run_unary(op, a, a);
     if (st == PL_OK) pl_tensor_bump_version(a);
