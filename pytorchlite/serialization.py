@@ -220,7 +220,8 @@ def _view(storage, dtype, offset, size, stride):
     itemsize = base.itemsize
     arr = np.lib.stride_tricks.as_strided(base[offset:], shape=size,
                                           strides=tuple(s * itemsize for s in stride))
-    return _C.from_numpy(arr)
+    t = _C.from_numpy(arr)
+    return t if t.dtype is dtype else t.view(dtype)  # bfloat16 read as int16
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
