@@ -265,7 +265,11 @@ class Tensor(_C.TensorBase):
 
     def __reduce_ex__(self, proto):
         # order="K" keeps the dimension order of the strides (a transposed tensor stays so)
-        return (_rebuild_tensor, (self.detach().numpy().copy(order="K"), self.requires_grad))
+        t = self.detach()
+        if t.dtype is _dt.bfloat16:  # NumPy has no bfloat16: its bits travel as int16
+            return (_rebuild_tensor, (t.view(_dt.int16).numpy().copy(order="K"),
+                                      self.requires_grad, "bfloat16"))
+        return (_rebuild_tensor, (t.numpy().copy(order="K"), self.requires_grad))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -468,12 +472,15 @@ class Tensor(_C.TensorBase):
     def all(self, dim=None, keepdim=False):
         b = self.bool()
         if dim is None:
-            return (b.long().sum() == b.numel())
-        return b.long().sum(dim=dim, keepdim=keepdim) == b.shape[dim]
+            r = b.long().sum() == b.numel()
+        else:
+            r = b.long().sum(dim=dim, keepdim=keepdim) == b.shape[dim]
+        return r.byte() if self.dtype is _dt.uint8 else r  # PyTorch keeps uint8 for uint8
 
     def any(self, dim=None, keepdim=False):
         b = self.bool().long()
-        return (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
+        r = (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
+        return r.byte() if self.dtype is _dt.uint8 else r
 
     def logical_not(self):
         return ~self.bool()
@@ -570,7 +577,7 @@ class Tensor(_C.TensorBase):
         dim = _wrap_dim(dim, self.dim())
         if self.dim() == 0:
             return _minmax_like("sort", self.clone(), _C.zeros((), dtype=_dt.int64))
-        a = self.detach().numpy()
+        a = self._compute_numpy() if self.dtype is _dt.bfloat16 else self.detach().numpy()
         if descending:
             # stable descending order (NaN first, ties in input order): sort the reversed
             # array ascending, reverse the result and map the positions back
@@ -600,7 +607,8 @@ class Tensor(_C.TensorBase):
             return _formulas.gather(self, dim, index)
         if index.dtype != _dt.int64:
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
-        src, idx = self.detach().numpy(), index.numpy()
+        src, idx = self._compute_numpy() if self.dtype is _dt.bfloat16 else self.detach().numpy(), \
+            index.numpy()
         if self.dim() == 0:
             src = src.reshape(1)
         if idx.ndim != src.ndim and not (self.dim() == 0 and idx.ndim <= 1):
@@ -620,7 +628,8 @@ class Tensor(_C.TensorBase):
         src = src[tuple(slice(None) if d == dim else slice(0, idx.shape[d])
                         for d in range(src.ndim))]
         res = _np.take_along_axis(src, idx, axis=dim).reshape(index.shape)
-        return _C.from_numpy(_np.array(res, order="C"))  # ascontiguousarray makes 0-dim 1-dim
+        out = _C.from_numpy(_np.array(res, order="C"))  # ascontiguousarray makes 0-dim 1-dim
+        return out.to(self.dtype)  # bfloat16 went through float32
 
     # ---- rounding and integer division (no gradient: PyTorch's is zero almost everywhere) ----
     def _numpy_binary(self, other, fn):
@@ -774,16 +783,19 @@ class Tensor(_C.TensorBase):
         return bool((self == element).any())
 
 
-def _rebuild_tensor(array, requires_grad):
+def _rebuild_tensor(array, requires_grad, view_as=None):
     import numpy as _np
 
     if isinstance(array, _np.ndarray) and array.dtype.isnative and \
-            array.dtype in (_np.float32, _np.float64, _np.int64, _np.bool_):
+            array.dtype in (_np.float32, _np.float64, _np.float16, _np.int64, _np.int32,
+                            _np.int16, _np.int8, _np.uint8, _np.bool_):
         if not array.flags.writeable:
             array = array.copy(order="K")
         t = _C.from_numpy(array)  # the unpickled array is owned by this tensor alone
     else:
         t = _C.tensor(array)
+    if view_as is not None:
+        t = t.view(getattr(_dt, view_as))
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -616,6 +616,18 @@ element_offset(const pl_tensor *t, int64_t linear_index)
 }
 
 double
+pl_double_as_dtype(double v, pl_dtype dtype)
+{
+    union { uint8_t b[8]; double d; } one; /* one element of any dtype */
+    pl_store_double(one.b, dtype, v);
+    pl_tensor t = {0};
+    pl_storage s = {0};
+    s.data = one.b, s.nbytes = 8;
+    t.storage = &s, t.dtype = dtype, t.numel = 1;
+    return pl_tensor_get_double(&t, 0);
+}
+
+double
 pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
 {
     int64_t off = element_offset(t, linear_index);

@@ -215,6 +215,8 @@ void pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value);
 /* Writes value into the one element at dst, converted as a float64 -> dtype cast converts it
  * (ops/copy.c). */
 void pl_store_double(void *dst, pl_dtype dtype, double value);
+/* value converted to dtype (as pl_store_double) and read back as a double. */
+double pl_double_as_dtype(double value, pl_dtype dtype);
 /* PyTorch's checked conversion of a number to dtype (c10::overflows, used by full(), fill_()):
  * PL_ERR_RUNTIME "value cannot be converted to type int8_t without overflow" when v does not fit. */
 pl_status pl_check_scalar_fits(double v, pl_dtype dtype);

@@ -9,6 +9,7 @@ input when it has no zeros, and use products that leave out one element when it 
 import numpy as np
 
 from .. import _C
+from .. import _dtype as _dt
 from .function import Function
 
 __all__ = ["gather", "cumsum", "cumprod", "prod"]
@@ -30,11 +31,13 @@ def _node_class(base, name):
 
 
 def _np(t):
-    return t.detach().numpy()
+    t = t.detach()
+    return (t.float() if t.dtype is _dt.bfloat16 else t).numpy()  # NumPy has no bfloat16
 
 
 def _tensor(a, like):
-    return _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
+    t = _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
+    return t if t.dtype is like.dtype else t.to(like.dtype)  # bfloat16 went through float32
 
 
 class _Gather(Function):

@@ -521,7 +521,13 @@ static const pl_node_kind clamp_kind = {"ClampBackward1", clamp_backward};
 static pl_status
 run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
 {
-    if (!pl_dtype_is_compute(out->dtype)) { /* a storage dtype: clamp in its compute dtype */
+    if (!pl_dtype_is_compute(out->dtype)) {
+        /* a storage dtype: clamp in its compute dtype, to bounds cast to out's dtype first as
+         * PyTorch casts them (uint8 clamp(min=-1) clamps to 255) */
+        clamp_ctx cc = *c;
+        if (cc.has_min && cc.min == cc.min) cc.min = pl_double_as_dtype(cc.min, out->dtype);
+        if (cc.has_max && cc.max == cc.max) cc.max = pl_double_as_dtype(cc.max, out->dtype);
+        c = &cc;
         pl_tensor *ca = pl_to_dtype(a, pl_dtype_compute(out->dtype));
         pl_tensor *tmp = ca ? pl_tensor_empty(out->ndim, out->shape, ca->dtype) : NULL;
         pl_status st = tmp ? run_clamp(tmp, ca, c) : pl_error_status();
