@@ -240,3 +240,31 @@ def test_printing_matches_pytorch(a):
         assert repr(big_pl) == repr(big_t)
         long_pl, long_t = pl.arange(2000).to(getattr(pl, a)), torch.arange(2000).to(getattr(torch, a))
         assert repr(long_pl) == repr(long_t)
+
+
+@pytest.mark.parametrize("a", NEW)
+def test_sorting_scans_logical_reductions_and_copies(a):
+    import copy
+
+    x_pl, x_t = make(a, VALUES if a not in FLOATS else FVALUES)
+    for name in ("sort", "argsort", "cumsum", "cumprod"):
+        same_outcome(lambda: getattr(x_pl, name)(1), lambda: getattr(x_t, name)(1))
+    same_outcome(lambda: x_pl.topk(2), lambda: x_t.topk(2))
+    same_outcome(lambda: x_pl.median(), lambda: x_t.median())
+    for name in ("all", "any"):  # uint8 keeps uint8, as in PyTorch
+        same_outcome(lambda: getattr(x_pl, name)(), lambda: getattr(x_t, name)())
+        same_outcome(lambda: getattr(x_pl, name)(0), lambda: getattr(x_t, name)(0))
+    same_outcome(lambda: x_pl.clamp(-1, 200), lambda: x_t.clamp(-1, 200))  # bounds cast first
+    same(copy.deepcopy(x_pl), x_t)
+
+
+@pytest.mark.parametrize("a", NEW)
+def test_random_streams_match_pytorch(a):
+    p, t = both(torch, a)
+    pl.manual_seed(0)
+    torch.manual_seed(0)
+    same(pl.randint(0, 100, (40,), dtype=p), torch.randint(0, 100, (40,), dtype=t))
+    same(pl.randperm(12, dtype=p), torch.randperm(12, dtype=t))
+    if a in FLOATS:
+        same(pl.rand(40, dtype=p), torch.rand(40, dtype=t))
+        same(pl.randn(32, dtype=p), torch.randn(32, dtype=t))  # whole blocks of 16

@@ -32,7 +32,8 @@ def _node_class(base, name):
 
 def _np(t):
     t = t.detach()
-    return (t.float() if t.dtype is _dt.bfloat16 else t).numpy()  # NumPy has no bfloat16
+    # float16/bfloat16 in float32, as PyTorch's kernels accumulate them (NumPy lacks bfloat16)
+    return (t.float() if t.dtype in (_dt.float16, _dt.bfloat16) else t).numpy()
 
 
 def _tensor(a, like):

@@ -525,6 +525,10 @@ run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
         /* a storage dtype: clamp in its compute dtype, to bounds cast to out's dtype first as
          * PyTorch casts them (uint8 clamp(min=-1) clamps to 255) */
         clamp_ctx cc = *c;
+        if ((cc.has_min && pl_check_scalar_fits(cc.min, out->dtype) != PL_OK) ||
+            (cc.has_max && pl_check_scalar_fits(cc.max, out->dtype) != PL_OK)) {
+            return pl_error_status(); /* PyTorch's checked conversion of the bounds */
+        }
         if (cc.has_min && cc.min == cc.min) cc.min = pl_double_as_dtype(cc.min, out->dtype);
         if (cc.has_max && cc.max == cc.max) cc.max = pl_double_as_dtype(cc.max, out->dtype);
         c = &cc;
