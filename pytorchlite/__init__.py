@@ -23,7 +23,6 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
 from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
-cumprod = Tensor.cumprod  # with its backward (autograd/_formulas.py)
 from . import return_types
 
 __version__ = "0.1.0"
@@ -128,6 +127,12 @@ def _check_input(fname, input):  # noqa: A002
     if not isinstance(input, _C.TensorBase):
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+
+
+def cumprod(input, dim, *, dtype=None):  # noqa: A002
+    """Cumulative product along dim, with its backward (autograd/_formulas.py)."""
+    _check_input("cumprod", input)
+    return input.cumprod(dim, dtype=dtype)
 
 
 def _function(method):
