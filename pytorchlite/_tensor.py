@@ -605,6 +605,8 @@ class Tensor(_C.TensorBase):
             from .autograd import _formulas
 
             return _formulas.gather(self, dim, index)
+        if index.dtype is _dt.int32:
+            index = index.long()
         if index.dtype != _dt.int64:
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         src, idx = self._compute_numpy() if self.dtype is _dt.bfloat16 else self.detach().numpy(), \

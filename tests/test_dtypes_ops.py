@@ -268,3 +268,21 @@ def test_random_streams_match_pytorch(a):
     if a in FLOATS:
         same(pl.rand(40, dtype=p), torch.rand(40, dtype=t))
         same(pl.randn(32, dtype=p), torch.randn(32, dtype=t))  # whole blocks of 16
+
+
+def test_narrow_integer_index_tensors():
+    import warnings
+
+    for name in ("int32", "int16", "uint8", "int8", "float32"):
+        p, t = both(torch, name)
+        x_pl, x_t = pl.arange(6.0), torch.arange(6.0)
+        for idx in ([0, 2], [1, 0, 1, 0, 0, 1]):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # PyTorch's uint8-mask deprecation
+                same_outcome(lambda: x_pl[pl.tensor(idx, dtype=p)], lambda: x_t[torch.tensor(idx, dtype=t)])
+            same_outcome(lambda: x_pl.index_select(0, pl.tensor(idx, dtype=p)),
+                         lambda: x_t.index_select(0, torch.tensor(idx, dtype=t)))
+            same_outcome(lambda: x_pl.gather(0, pl.tensor(idx, dtype=p)),
+                         lambda: x_t.gather(0, torch.tensor(idx, dtype=t)))
+        same_outcome(lambda: pl.nn.functional.cross_entropy(pl.zeros(2, 3), pl.tensor([0, 2], dtype=p)),
+                     lambda: torch.nn.functional.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 2], dtype=t)))

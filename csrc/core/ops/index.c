@@ -107,8 +107,14 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
 {
     int dim;
     if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    if (index->dtype == PL_INT32) { /* PyTorch takes int32 indices too */
+        pl_tensor *wide = pl_cast_raw(index, PL_INT64);
+        pl_tensor *r = wide ? pl_index_select(a, dim_, wide, as_index_op) : NULL;
+        pl_tensor_release(wide);
+        return r;
+    }
     if (index->dtype != PL_INT64) {
-        pl_error_set(PL_ERR_RUNTIME, "index_select(): Expected dtype int64 for index");
+        pl_error_set(PL_ERR_RUNTIME, "index_select(): Expected dtype int32 or int64 for index");
         return NULL;
     }
     if (index->ndim > 1) {
