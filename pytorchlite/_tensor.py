@@ -259,9 +259,10 @@ class Tensor(_C.TensorBase):
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """NumPy ufuncs on a tensor (np.exp(t), np.add(t, 1)) return a tensor, as PyTorch's do.
 
-        Note: PyTorch turns a bool result into uint8, a dtype pytorchlite lacks; it stays bool.
+        A bool result becomes uint8, as PyTorch's does.
         """
-        return _C.from_numpy(array)
+        t = _C.from_numpy(array)
+        return t.byte() if t.dtype is _dt.bool else t
 
     def __reduce_ex__(self, proto):
         # order="K" keeps the dimension order of the strides (a transposed tensor stays so)

@@ -176,3 +176,10 @@ def test_finfo_from_first_principles():
     assert pl.finfo(pl.bfloat16).eps == 2 ** -7 and pl.finfo(pl.float32).eps == np.finfo(np.float32).eps
     assert pl.finfo(pl.float64).max == np.finfo(np.float64).max
     assert pl.iinfo(pl.uint8).max == 255 and pl.iinfo(pl.int32).min == -2 ** 31
+
+
+def test_numpy_ufunc_bool_results_become_uint8_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for mod in (pl, torch):
+        r = np.greater(mod.tensor([1.0, -2.0]), 0)
+        assert repr(r.dtype) == "torch.uint8" and r.tolist() == [1, 0]

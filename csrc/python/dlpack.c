@@ -66,7 +66,8 @@ dtype_from_dl(pl_dl_dtype dt, pl_dtype *out)
     dl_dtype_name(dt, name, sizeof name);
     PyErr_Format(PyExc_TypeError,
                  "from_dlpack: pytorchlite does not support the DLPack dtype %s yet (supported: "
-                 "float32, float64, int64 and bool)", name);
+                 "float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8 and bool)",
+                 name);
     return -1;
 }
 
