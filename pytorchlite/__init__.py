@@ -258,6 +258,8 @@ isinf = _function(Tensor.isinf)
 isfinite = _function(Tensor.isfinite)
 nonzero = _function(Tensor.nonzero)
 masked_fill = _function(Tensor.masked_fill)
+index_put_ = _function(Tensor.index_put_)
+index_put = _function(Tensor.index_put)
 square = _function(Tensor.square)
 erf = _B.erf
 erf_ = _function(Tensor.erf_)
@@ -276,6 +278,7 @@ def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         return other.__rmod__(input)
+    _check_input("remainder", input)
     return Tensor.remainder(input, other)
 
 
@@ -309,7 +312,7 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack"}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None}
 
 
 def __getattr__(name):

@@ -244,12 +244,18 @@ m_fill_(PyObject *self, PyObject *arg)
 {
     if (plpy_is_tensor(arg) && T(arg)->requires_grad && pl_grad_enabled() &&
         pl_dtype_is_floating(T(self)->dtype)) {
-        /* PyTorch records FillBackward with an edge to the value; reading it as a number would
-         * drop that graph */
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "pytorchlite does not support fill_ with a tensor value that requires "
-                        "grad; use torch.where or an out-of-place expression instead");
-        return NULL;
+        /* a value with history: copy_ of it expanded, so its gradient is the sum (PyTorch
+         * records FillBackward3; a view's base gets CopySlices either way) */
+        pl_tensor *value = T(arg);
+        if (value->ndim != 0) {
+            PyErr_Format(PyExc_RuntimeError, "fill_ only supports 0-dimension value tensor but got "
+                         "tensor with %d dimensions.", value->ndim);
+            return NULL;
+        }
+        pl_tensor *e = pl_expand(value, T(self)->ndim, T(self)->shape);
+        pl_status st = e ? pl_copy_(T(self), e) : pl_error_status();
+        pl_tensor_release(e);
+        return ret_self_or_raise(self, st);
     }
     pl_scalar v;
     if (plpy_as_scalar(arg, T(self)->dtype, &v) < 0) return NULL;

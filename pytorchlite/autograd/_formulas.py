@@ -5,12 +5,16 @@ core's engine made through autograd.Function, with PyTorch's grad_fn name (Gathe
 The formulas follow PyTorch's (FunctionsManual.cpp): gather's gradient is a scatter-add of the
 output gradient; cumsum's is a reversed cumulative sum; prod's and cumprod's divide by the
 input when it has no zeros, and use products that leave out one element when it has.
+
+With grad mode on in the backward (create_graph=True) each gradient is computed with recording
+ops instead, so it can be differentiated again; prod and cumprod over an input holding zeros
+are the exception (once_differentiable: a second derivative raises PyTorch's error).
 """
 import numpy as np
 
 from .. import _C
 from .. import _dtype as _dt
-from .function import Function
+from .function import Function, once_differentiable
 
 __all__ = ["gather", "cumsum", "cumprod", "prod"]
 
@@ -36,6 +40,18 @@ def _np(t):
     return (t.float() if t.dtype in (_dt.float16, _dt.bfloat16) else t).numpy()
 
 
+def _recording(*tensors):
+    """Whether a backward must record its own graph (create_graph and some input has history)."""
+    from .. import is_grad_enabled
+
+    return is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def _reverse_cumsum(t, dim):
+    """sum_{j >= i} t_j along dim, through recording ops."""
+    return t.sum(dim, keepdim=True) - t.cumsum(dim) + t
+
+
 def _tensor(a, like):
     t = _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
     return t if t.dtype is like.dtype else t.to(like.dtype)  # bfloat16 went through float32
@@ -51,6 +67,14 @@ class _Gather(Function):
     @staticmethod
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
+        if _recording(g) and ctx.shape:
+            return _gather_grad_recorded(g, ctx.dim, index, ctx.shape), None, None
+        return _Gather._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
+        (index,) = ctx.saved_tensors
         dim, shape = ctx.dim, ctx.shape
         gn, idx = _np(g), _np(index)
         out = np.zeros(shape if shape else (1,), dtype=gn.dtype)
@@ -62,6 +86,24 @@ class _Gather(Function):
         return _tensor(out.reshape(shape), g), None, None
 
 
+def _gather_grad_recorded(g, dim, index, shape):
+    """scatter-add of g at index as the gradient of an advanced-index read, whose backward
+    records its own graph (IndexBackwardBackward0)."""
+    from .. import arange, zeros
+    from . import grad
+
+    z = zeros(shape, dtype=g.dtype, requires_grad=True)
+    key = []
+    for d in range(index.dim()):
+        if d == dim:
+            key.append(index)
+        else:
+            view = [1] * index.dim()
+            view[d] = index.shape[d]
+            key.append(arange(index.shape[d]).reshape(view))
+    return grad(z[tuple(key)], z, g, create_graph=True)[0]
+
+
 class _Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim, dtype):
@@ -70,6 +112,13 @@ class _Cumsum(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if _recording(g):
+            return (g.clone() if g.dim() == 0 else _reverse_cumsum(g, ctx.dim)), None, None
+        return _Cumsum._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
         gn = _np(g)
         if gn.ndim == 0:
             return g.clone(), None, None
@@ -96,6 +145,18 @@ class _Prod(Function):
 
     @staticmethod
     def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        if _recording(g, x) and x.dim() > 0 and not (x == 0).any():
+            dim, keepdim = ctx.dim, ctx.keepdim
+            out = x.prod() if dim is None else x.prod(dim, keepdim=True)  # with its history
+            if dim is not None and not keepdim:
+                g = g.unsqueeze(dim)
+            return g * out / x, None, None
+        return _Prod._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
         x, out = ctx.saved_tensors
         xn, gn, on = _np(x), _np(g), _np(out)
         if xn.ndim == 0:
@@ -125,6 +186,14 @@ class _Cumprod(Function):
 
     @staticmethod
     def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        if _recording(g, x) and x.dim() > 0 and not (x == 0).any():
+            return _reverse_cumsum(g * x.cumprod(ctx.dim), ctx.dim) / x, None
+        return _Cumprod._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
         x, out = ctx.saved_tensors
         xn, gn, on = _np(x), _np(g), _np(out)
         if xn.ndim == 0:

@@ -99,8 +99,8 @@ index_select_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = z;
     return PL_OK;
 }
-static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward};
-static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward};
+static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
@@ -256,8 +256,8 @@ cat_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     return PL_OK;
 }
-static const pl_node_kind cat_kind = {"CatBackward0", cat_backward};
-static const pl_node_kind stack_kind = {"StackBackward0", cat_backward};
+static const pl_node_kind cat_kind = {"CatBackward0", cat_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind stack_kind = {"StackBackward0", cat_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
@@ -276,7 +276,7 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
         for (int i = 0; i < n; i++) {
             bool legacy_empty = ts_in[i]->ndim == 1 && ts_in[i]->shape[0] == 0;
             kept += !legacy_empty;
-            if (ts_in[i]->dtype > edt) edt = ts_in[i]->dtype;
+            edt = pl_promote_types(edt, ts_in[i]->dtype);
         }
         if (kept == 0) {
             int64_t zero = 0;
