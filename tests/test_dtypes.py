@@ -233,3 +233,21 @@ def test_default_dtype_may_be_half(torch):
     finally:
         pl.set_default_dtype(pl.float32)
         torch.set_default_dtype(torch.float32)
+
+
+def test_fast_half_conversion_matches_the_reference_kernel():
+    # contiguous float32 <-> float16 runs take the F16C instructions where the CPU has them;
+    # strided ones take the scalar reference kernel: every bit pattern must agree (NaNs as NaNs)
+    bits = np.arange(0, 65536, dtype=np.int64).astype(np.int16)
+    pair = np.repeat(bits, 2)  # every value twice: [::2] is a strided view of the same values
+    half = pl.from_numpy(pair.copy()).view(pl.float16)
+    fast, ref = half[::2].contiguous().float().numpy(), half[::2].float().numpy()
+    np.testing.assert_array_equal(fast, ref)
+    rnd = np.random.default_rng(3).integers(0, 2 ** 32, 100000, dtype=np.uint64).astype(np.uint32)
+    f = np.concatenate([rnd.view(np.float32), fast])
+    x = pl.from_numpy(np.repeat(f, 2))
+    fast_h = x[::2].contiguous().half().float().numpy()
+    ref_h = x[::2].half().float().numpy()
+    nan = np.isnan(f)
+    np.testing.assert_array_equal(fast_h[~nan], ref_h[~nan])
+    assert np.isnan(fast_h[nan]).all() and np.isnan(ref_h[nan]).all()

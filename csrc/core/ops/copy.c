@@ -83,6 +83,70 @@ static const pl_inner_fn cast_kernels[PL_NUM_DTYPES][PL_NUM_DTYPES] = {
     ROW_FNS(i8), ROW_FNS(i16), ROW_FNS(i32), ROW_FNS(h), ROW_FNS(bf),
 };
 
+/* float32 <-> float16 of contiguous runs with the F16C instructions (round to nearest even,
+ * subnormals kept, as the scalar kernels above, which stay the reference: strided copies and
+ * CPUs without F16C use them, and the tests compare the two on every bit pattern). NaNs keep
+ * their top payload bits here, where the scalar kernel gives the canonical 0x7e00. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PL_HAVE_F16C_BUILD 1
+__attribute__((target("avx,f16c"))) static void
+f32_to_f16_f16c(uint16_t *restrict d, const float *restrict s, int64_t n) /* (n,) each */
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(s + i), _MM_FROUND_TO_NEAREST_INT);
+        _mm_storeu_si128((__m128i *)(d + i), h);
+    }
+    for (; i < n; i++) d[i] = pl_float_to_half(s[i]);
+}
+
+__attribute__((target("avx,f16c"))) static void
+f16_to_f32_f16c(float *restrict d, const uint16_t *restrict s, int64_t n) /* (n,) each */
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + i))));
+    }
+    for (; i < n; i++) d[i] = pl_half_to_float(s[i]);
+}
+
+static bool
+cpu_has_f16c(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+    }
+    return cached != 0;
+}
+#endif
+
+/* dst = src for contiguous float32/float16 pairs of one shape on an F16C CPU; false otherwise
+ * (the caller then takes the reference kernels). */
+static bool
+copy_half_fast(pl_tensor *dst, const pl_tensor *src)
+{
+#ifdef PL_HAVE_F16C_BUILD
+    bool to_half = dst->dtype == PL_FLOAT16 && src->dtype == PL_FLOAT32;
+    bool from_half = dst->dtype == PL_FLOAT32 && src->dtype == PL_FLOAT16;
+    if (!(to_half || from_half) || !pl_same_shape(dst, src) || !pl_tensor_is_contiguous(dst) ||
+        !pl_tensor_is_contiguous(src) || !cpu_has_f16c()) {
+        return false;
+    }
+    if (to_half) {
+        f32_to_f16_f16c((uint16_t *)pl_tensor_data(dst), (const float *)pl_tensor_data(src), dst->numel);
+    } else {
+        f16_to_f32_f16c((float *)pl_tensor_data(dst), (const uint16_t *)pl_tensor_data(src), dst->numel);
+    }
+    return true;
+#else
+    (void)dst, (void)src;
+    return false;
+#endif
+}
+
 void
 pl_store_double(void *dst, pl_dtype dtype, double value)
 {
@@ -110,6 +174,7 @@ pl_copy_raw(pl_tensor *dst, const pl_tensor *src)
         memmove(pl_tensor_data(dst), pl_tensor_data(src), (size_t)dst->numel * pl_dtype_size(dst->dtype));
         return PL_OK;
     }
+    if (copy_half_fast(dst, src)) return PL_OK;
     pl_loop loop;
     pl_loop_init(&loop, dst->ndim, dst->shape);
     pl_loop_add(&loop, dst);
