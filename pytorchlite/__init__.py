@@ -15,6 +15,7 @@ except ImportError as _exc:  # a checkout whose extension was never built
     raise
 from . import _dtype
 from ._dtype import bool, double, dtype, float, float32, float64, int64, long  # noqa: A004
+from ._dtype import bfloat16, float16, half, int, int8, int16, int32, short, uint8  # noqa: A004
 from ._size import Size
 from ._tensor import Tensor
 from . import autograd
@@ -40,8 +41,8 @@ class _GradFnType:
         return f"<{type(node).__name__} object at {hex(id(node))}>"
 
 
-_C._register(Tensor, Size, [_dtype.bool, _dtype.int64, _dtype.float32, _dtype.float64],
-             _GradFnType.make)
+_C._register(Tensor, Size, list(_dtype._ALL), _GradFnType.make)
+from ._typeinfo import can_cast, finfo, iinfo, promote_types, result_type  # noqa: E402
 
 
 class device:
@@ -114,7 +115,8 @@ def as_tensor(data, dtype=None, device=None):
         return data if dtype is None else data.to(dtype)
     np = sys.modules.get("numpy")  # an ndarray exists only once NumPy is imported
     if np is not None and isinstance(data, np.ndarray) and \
-            data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+            data.dtype in (np.float32, np.float64, np.float16, np.int64, np.int32, np.int16,
+                           np.int8, np.uint8, np.bool_):
         t = _C.from_numpy(data)
         return t if dtype is None else t.to(dtype)
     return _C.tensor(data, dtype=dtype)
@@ -125,6 +127,12 @@ def _check_input(fname, input):  # noqa: A002
     if not isinstance(input, _C.TensorBase):
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+
+
+def cumprod(input, dim, *, dtype=None):  # noqa: A002
+    """Cumulative product along dim, with its backward (autograd/_formulas.py)."""
+    _check_input("cumprod", input)
+    return input.cumprod(dim, dtype=dtype)
 
 
 def _function(method):

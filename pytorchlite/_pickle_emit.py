@@ -19,7 +19,9 @@ from ._size import Size
 from ._tensor import Tensor
 
 _STORAGE_OF = {_dt.float32: "FloatStorage", _dt.float64: "DoubleStorage",
-               _dt.int64: "LongStorage", _dt.bool: "BoolStorage"}
+               _dt.int64: "LongStorage", _dt.bool: "BoolStorage", _dt.float16: "HalfStorage",
+               _dt.bfloat16: "BFloat16Storage", _dt.int32: "IntStorage",
+               _dt.int16: "ShortStorage", _dt.int8: "CharStorage", _dt.uint8: "ByteStorage"}
 
 
 def _device_type():

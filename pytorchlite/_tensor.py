@@ -29,11 +29,6 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _no_dtype(name, method):
-    raise TypeError(f"pytorchlite does not support the dtype torch.{name} yet, so Tensor.{method}() "
-                    "is not available (float32, float64, int64 and bool are)")
-
-
 def _check_tensor_arg(fname, other, name="other"):
     if not isinstance(other, _C.TensorBase):
         raise TypeError(f"{fname}(): argument '{name}' (position 1) must be Tensor, not "
@@ -184,7 +179,10 @@ class Tensor(_C.TensorBase):
 
     def type(self, dtype=None):
         names = {_dt.float32: "torch.FloatTensor", _dt.float64: "torch.DoubleTensor",
-                 _dt.int64: "torch.LongTensor", _dt.bool: "torch.BoolTensor"}
+                 _dt.int64: "torch.LongTensor", _dt.bool: "torch.BoolTensor",
+                 _dt.float16: "torch.HalfTensor", _dt.bfloat16: "torch.BFloat16Tensor",
+                 _dt.int32: "torch.IntTensor", _dt.int16: "torch.ShortTensor",
+                 _dt.int8: "torch.CharTensor", _dt.uint8: "torch.ByteTensor"}
         if dtype is None:
             return names[self.dtype]
         if isinstance(dtype, str):
@@ -204,23 +202,32 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(_dt.int64)
 
     def int(self):
-        """Note: pytorchlite has no torch.int32 yet, so this raises TypeError (use ``long()``)."""
-        _no_dtype("int32", "int")
+        return self._to_dtype(_dt.int32)
 
     def short(self):
-        _no_dtype("int16", "short")
+        return self._to_dtype(_dt.int16)
 
     def byte(self):
-        _no_dtype("uint8", "byte")
+        return self._to_dtype(_dt.uint8)
 
     def char(self):
-        _no_dtype("int8", "char")
+        return self._to_dtype(_dt.int8)
 
     def half(self):
-        _no_dtype("float16", "half")
+        return self._to_dtype(_dt.float16)
 
     def bfloat16(self):
-        _no_dtype("bfloat16", "bfloat16")
+        return self._to_dtype(_dt.bfloat16)
+
+    @property
+    def itemsize(self):
+        """Bytes per element (``element_size()``)."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes the elements take: ``numel() * element_size()``."""
+        return self.numel() * self.dtype.itemsize
 
     def bool(self):
         return self._to_dtype(_dt.bool)
@@ -252,13 +259,18 @@ class Tensor(_C.TensorBase):
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """NumPy ufuncs on a tensor (np.exp(t), np.add(t, 1)) return a tensor, as PyTorch's do.
 
-        Note: PyTorch turns a bool result into uint8, a dtype pytorchlite lacks; it stays bool.
+        A bool result becomes uint8, as PyTorch's does.
         """
-        return _C.from_numpy(array)
+        t = _C.from_numpy(array)
+        return t.byte() if t.dtype is _dt.bool else t
 
     def __reduce_ex__(self, proto):
         # order="K" keeps the dimension order of the strides (a transposed tensor stays so)
-        return (_rebuild_tensor, (self.detach().numpy().copy(order="K"), self.requires_grad))
+        t = self.detach()
+        if t.dtype is _dt.bfloat16:  # NumPy has no bfloat16: its bits travel as int16
+            return (_rebuild_tensor, (t.view(_dt.int16).numpy().copy(order="K"),
+                                      self.requires_grad, "bfloat16"))
+        return (_rebuild_tensor, (t.numpy().copy(order="K"), self.requires_grad))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -483,12 +495,15 @@ class Tensor(_C.TensorBase):
     def all(self, dim=None, keepdim=False):
         b = self.bool()
         if dim is None:
-            return (b.long().sum() == b.numel())
-        return b.long().sum(dim=dim, keepdim=keepdim) == b.shape[dim]
+            r = b.long().sum() == b.numel()
+        else:
+            r = b.long().sum(dim=dim, keepdim=keepdim) == b.shape[dim]
+        return r.byte() if self.dtype is _dt.uint8 else r  # PyTorch keeps uint8 for uint8
 
     def any(self, dim=None, keepdim=False):
         b = self.bool().long()
-        return (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
+        r = (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
+        return r.byte() if self.dtype is _dt.uint8 else r
 
     def logical_not(self):
         return ~self.bool()
@@ -501,10 +516,20 @@ class Tensor(_C.TensorBase):
         _check_tensor_arg("logical_or", other)
         return self.bool() | other.bool()
 
+    def _compute_numpy(self):
+        """The values as a NumPy array of the core's compute dtype: int64 for integers,
+        float32 for float16/bfloat16 (PyTorch's kernels accumulate these in float32)."""
+        t = self.detach()
+        if t.dtype in (_dt.float16, _dt.bfloat16):
+            t = t.float()
+        elif not t.dtype.is_floating_point and t.dtype is not _dt.bool:
+            t = t.long()
+        return t.numpy()
+
     def prod(self, dim=None, keepdim=False, dtype=None):
         import numpy as _np
 
-        src = self.detach().numpy()
+        src = self._compute_numpy()
         if dim is not None:
             dim = _wrap_dim(dim, self.dim())
             if self.dim() == 0:
@@ -527,7 +552,7 @@ class Tensor(_C.TensorBase):
         out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
         if self.dim() == 0:
             return self.to(out, copy=True)
-        return _C.tensor(_np.cumsum(self.detach().numpy(), axis=dim), dtype=out)
+        return _C.tensor(_np.cumsum(self._compute_numpy(), axis=dim), dtype=out)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         _check_tensor_arg("allclose", other)
@@ -575,7 +600,7 @@ class Tensor(_C.TensorBase):
         dim = _wrap_dim(dim, self.dim())
         if self.dim() == 0:
             return _minmax_like("sort", self.clone(), _C.zeros((), dtype=_dt.int64))
-        a = self.detach().numpy()
+        a = self._compute_numpy() if self.dtype is _dt.bfloat16 else self.detach().numpy()
         if descending:
             # stable descending order (NaN first, ties in input order): sort the reversed
             # array ascending, reverse the result and map the positions back
@@ -603,9 +628,12 @@ class Tensor(_C.TensorBase):
             from .autograd import _formulas
 
             return _formulas.gather(self, dim, index)
+        if index.dtype is _dt.int32:
+            index = index.long()
         if index.dtype != _dt.int64:
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
-        src, idx = self.detach().numpy(), index.numpy()
+        src, idx = self._compute_numpy() if self.dtype is _dt.bfloat16 else self.detach().numpy(), \
+            index.numpy()
         if self.dim() == 0:
             src = src.reshape(1)
         if idx.ndim != src.ndim and not (self.dim() == 0 and idx.ndim <= 1):
@@ -625,25 +653,32 @@ class Tensor(_C.TensorBase):
         src = src[tuple(slice(None) if d == dim else slice(0, idx.shape[d])
                         for d in range(src.ndim))]
         res = _np.take_along_axis(src, idx, axis=dim).reshape(index.shape)
-        return _C.from_numpy(_np.array(res, order="C"))  # ascontiguousarray makes 0-dim 1-dim
+        out = _C.from_numpy(_np.array(res, order="C"))  # ascontiguousarray makes 0-dim 1-dim
+        return out.to(self.dtype)  # bfloat16 went through float32
 
     # ---- rounding and integer division (no gradient: PyTorch's is zero almost everywhere) ----
     def _numpy_binary(self, other, fn):
+        # operands cast to the common dtype first (a number wraps into an integer one, as
+        # PyTorch casts it); bfloat16, which NumPy lacks, computes in float32
         import numpy as _np
 
         ref = self.detach() + (other.detach() if isinstance(other, Tensor) else other)
-        nd = ref.detach().numpy().dtype
-        a = self.detach().numpy().astype(nd)
-        b = other.detach().numpy().astype(nd) if isinstance(other, Tensor) else _np.asarray(other, nd)
-        if not nd.kind == "f" and (b == 0).any():
+        cd = _dt.float32 if ref.dtype is _dt.bfloat16 else ref.dtype
+        if not isinstance(other, Tensor):
+            other = _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None)
+        a = self.detach().to(ref.dtype).to(cd).numpy()
+        b = other.detach().to(ref.dtype).to(cd).numpy()
+        if not cd.is_floating_point and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            res = _np.ascontiguousarray(fn(a, b).astype(nd))
-        return _C.from_numpy(res.reshape(tuple(ref.shape)))
+            res = _np.ascontiguousarray(fn(a, b).astype(a.dtype))
+        return _C.from_numpy(res.reshape(tuple(ref.shape))).to(ref.dtype)
 
     def floor_divide(self, other):
         import numpy as _np
 
+        if self._floating_with(other):
+            return self._floor_divide(other)
         return self._numpy_binary(other, _np.floor_divide)
 
     def _floating_with(self, other):
@@ -670,7 +705,8 @@ class Tensor(_C.TensorBase):
         return self.floor_divide(other)
 
     def __rfloordiv__(self, other):
-        return _C.full((), other, dtype=(self.detach() + other).dtype).floor_divide(self) \
+        return _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None).to(
+            (self.detach() + other).dtype).floor_divide(self) \
             if not isinstance(other, Tensor) else other.floor_divide(self)
 
     def __mod__(self, other):
@@ -681,7 +717,8 @@ class Tensor(_C.TensorBase):
             return other.remainder(self)
         if self._floating_with(other):
             return self._rremainder(other)
-        return _C.full((), other, dtype=(self.detach() + other).dtype).remainder(self)
+        return _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None).to(
+            (self.detach() + other).dtype).remainder(self)
 
     def __ifloordiv__(self, other):
         self._check_overlap(other)
@@ -773,16 +810,19 @@ class Tensor(_C.TensorBase):
         return bool((self == element).any())
 
 
-def _rebuild_tensor(array, requires_grad):
+def _rebuild_tensor(array, requires_grad, view_as=None):
     import numpy as _np
 
     if isinstance(array, _np.ndarray) and array.dtype.isnative and \
-            array.dtype in (_np.float32, _np.float64, _np.int64, _np.bool_):
+            array.dtype in (_np.float32, _np.float64, _np.float16, _np.int64, _np.int32,
+                            _np.int16, _np.int8, _np.uint8, _np.bool_):
         if not array.flags.writeable:
             array = array.copy(order="K")
         t = _C.from_numpy(array)  # the unpickled array is owned by this tensor alone
     else:
         t = _C.tensor(array)
+    if view_as is not None:
+        t = t.view(getattr(_dt, view_as))
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -118,7 +118,8 @@ Example::
     "from_numpy": """from_numpy(ndarray) -> Tensor
 
 A tensor sharing memory with the NumPy array: writes through either show in the other, and the
-array stays alive as long as the tensor. float64, float32, int64 and bool arrays are supported.
+array stays alive as long as the tensor. float64, float32, float16, int64, int32, int16, int8,
+uint8 and bool arrays are supported.
 
 Example::
 

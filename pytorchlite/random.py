@@ -276,6 +276,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     """randint_like(input, low=0, high) -> integers on [low, high) shaped like input."""
     if high is None:
         low, high = 0, low
+    for name, v in (("high", high), ("low", low)):
+        if _is_tensor(v) and v.dim() != 0:
+            raise RuntimeError(f"{name} must be a scalar tensor and on CPU")
     t = _empty_like(input, dtype)
     _C._random_(t, operator.index(low), operator.index(high), generator)
     return _finish(t, requires_grad)

@@ -25,8 +25,8 @@ Note:
     messages. Argument mistakes raise the reference's ``TypeError``/``ValueError``/
     ``RuntimeError``/``FileNotFoundError``.
 
-    pytorchlite's tensors are float32, float64, int64 and bool (F32, F64, I64, BOOL). A file may
-    hold any dtype of the format; ``get_tensor`` of another dtype (F16, BF16, I32, U8, ...) raises
+    pytorchlite's tensors are F32, F64, F16, BF16, I64, I32, I16, I8, U8 and BOOL. A file may
+    hold any dtype of the format; ``get_tensor`` of another dtype (U16, F8_E4M3, C64, ...) raises
     :class:`SafetensorError` naming it, while ``framework="np"`` returns it as a NumPy array when
     NumPy has that type. ``_DTYPES`` is the one table to extend when pytorchlite gains dtypes.
 
@@ -66,18 +66,18 @@ _DTYPES = {
     "F4": (1, 4, None, None),
     "F6_E2M3": (2, 6, None, None),
     "F6_E3M2": (3, 6, None, None),
-    "U8": (4, 8, np.uint8, None),
-    "I8": (5, 8, np.int8, None),
+    "U8": (4, 8, np.uint8, "uint8"),
+    "I8": (5, 8, np.int8, "int8"),
     "F8_E5M2": (6, 8, None, None),
     "F8_E4M3": (7, 8, None, None),
     "F8_E8M0": (8, 8, None, None),
     "F8_E4M3FNUZ": (9, 8, None, None),
     "F8_E5M2FNUZ": (10, 8, None, None),
-    "I16": (11, 16, np.int16, None),
+    "I16": (11, 16, np.int16, "int16"),
     "U16": (12, 16, np.uint16, None),
-    "F16": (13, 16, np.float16, None),
-    "BF16": (14, 16, None, None),
-    "I32": (15, 32, np.int32, None),
+    "F16": (13, 16, np.float16, "float16"),
+    "BF16": (14, 16, None, "bfloat16"),  # no NumPy type: its bytes travel as int16
+    "I32": (15, 32, np.int32, "int32"),
     "U32": (16, 32, np.uint32, None),
     "F32": (17, 32, np.float32, "float32"),
     "C64": (18, 64, np.complex64, None),
@@ -219,7 +219,7 @@ def _array(buffer, data_start, name, info):
     """A NumPy view (or an aligned copy) of one tensor's bytes, or None for a dtype NumPy lacks.
     The view keeps ``buffer`` alive."""
     dtype, shape, begin, end = info
-    np_type = _DTYPES[dtype][2]
+    np_type = _DTYPES[dtype][2] or (np.int16 if dtype == "BF16" else None)
     if np_type is None:
         return None
     np_dtype = np.dtype(np_type).newbyteorder("<")
@@ -243,12 +243,13 @@ def _unsupported(name, dtype):
 
 def _to_framework(arr, name, dtype, framework):
     if framework == "numpy":
-        if arr is None:
+        if arr is None or _DTYPES[dtype][2] is None:
             raise SafetensorError(f"tensor `{name}` has dtype {dtype}, which NumPy cannot hold")
         return arr
     if _DTYPES[dtype][3] is None or arr is None:
         raise _unsupported(name, dtype)
-    return _torch().from_numpy(arr)
+    t = _torch().from_numpy(arr)
+    return t.view(_torch().bfloat16) if dtype == "BF16" else t
 
 
 _FRAMEWORKS = {"pt": "pytorch", "torch": "pytorch", "pytorch": "pytorch", "np": "numpy",
@@ -491,7 +492,8 @@ def _prepare(tensors, metadata):
     header = {} if metadata is None else {"__metadata__": metadata}
     arrays, offset = [], 0
     for _, name, dtype, t in items:
-        arr = t.detach().numpy()
+        t = t.detach()
+        arr = (t.view(_torch().int16) if dtype == "BF16" else t).numpy()
         if sys.byteorder == "big":
             arr = arr.astype(arr.dtype.newbyteorder("<"))
         n = arr.nbytes

@@ -38,19 +38,18 @@ __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_g
 # ---- dtypes and storage classes ----------------------------------------------------------
 
 _DTYPE_OF_STORAGE = {v: k for k, v in _STORAGE_OF.items()}
+# bfloat16 has no NumPy type: its bytes are read as int16 and viewed as bfloat16
 _NUMPY_OF = {_dt.float32: np.float32, _dt.float64: np.float64, _dt.int64: np.int64,
-             _dt.bool: np.bool_}
+             _dt.bool: np.bool_, _dt.float16: np.float16, _dt.bfloat16: np.int16,
+             _dt.int32: np.int32, _dt.int16: np.int16, _dt.int8: np.int8, _dt.uint8: np.uint8}
 
 # PyTorch storage classes and dtypes pytorchlite cannot hold, named by their dtype.
 _FOREIGN_STORAGES = {
-    "HalfStorage": "float16", "BFloat16Storage": "bfloat16", "IntStorage": "int32",
-    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8",
     "ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128",
     "QInt8Storage": "qint8", "QUInt8Storage": "quint8", "QInt32Storage": "qint32",
     "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4",
 }
 _FOREIGN_DTYPES = {
-    "float16", "half", "bfloat16", "int32", "int", "int16", "short", "int8", "uint8",
     "uint16", "uint32", "uint64", "complex32", "complex64", "complex128", "cfloat", "cdouble",
     "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
     "float4_e2m1fn_x2", "qint8", "quint8", "qint32", "quint4x2", "quint2x4", "bits1x8",
@@ -60,8 +59,8 @@ _FOREIGN_DTYPES = {
 
 def _unsupported_dtype(name):
     return TypeError(f"pytorchlite cannot load tensors of dtype torch.{name}: it supports "
-                     "torch.float32, torch.float64, torch.int64 and torch.bool (convert the "
-                     "tensors in PyTorch first, e.g. with .float())")
+                     "torch.float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8 "
+                     "and bool (convert the tensors in PyTorch first, e.g. with .float())")
 
 
 # ---- the zip container -------------------------------------------------------------------
@@ -178,7 +177,10 @@ class _StorageIn:
         """The whole storage as one 1-D tensor (made once per dtype)."""
         t = self.base_tensors.get(dtype)
         if t is None:
-            t = self.base_tensors[dtype] = _C.from_numpy(self.array(dtype))
+            t = _C.from_numpy(self.array(dtype))
+            if t.dtype is not dtype:  # bfloat16 read as int16
+                t = t.view(dtype)
+            self.base_tensors[dtype] = t
         return t
 
     # map_location callables receive this object and usually return it unchanged
@@ -218,7 +220,8 @@ def _view(storage, dtype, offset, size, stride):
     itemsize = base.itemsize
     arr = np.lib.stride_tricks.as_strided(base[offset:], shape=size,
                                           strides=tuple(s * itemsize for s in stride))
-    return _C.from_numpy(arr)
+    t = _C.from_numpy(arr)
+    return t if t.dtype is dtype else t.view(dtype)  # bfloat16 read as int16
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
@@ -322,7 +325,8 @@ def _torch_globals():
             kind.replace("_", " "), "pytorchlite has dense CPU tensors only")
     for d in _dt._ALL:
         table[("torch", repr(d)[len("torch."):])] = d
-    for alias, d in (("float", _dt.float32), ("double", _dt.float64), ("long", _dt.int64)):
+    for alias, d in (("float", _dt.float32), ("double", _dt.float64), ("long", _dt.int64),
+                     ("half", _dt.float16), ("int", _dt.int32), ("short", _dt.int16)):
         table[("torch", alias)] = d
     for name, d in _DTYPE_OF_STORAGE.items():
         table[("torch", name)] = _StorageType(name, d)

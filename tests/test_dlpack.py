@@ -246,8 +246,8 @@ def test_foreign_capsule_deleter_called_once_with_byte_offset():
 
 def test_foreign_capsule_refusals_leave_it_to_its_owner():
     buf = np.zeros(4)
-    for kwargs, exc, text in [({"code": 2, "bits": 16}, TypeError, "float16"),
-                              ({"code": 0, "bits": 32}, TypeError, "int32"),
+    for kwargs, exc, text in [({"code": 1, "bits": 16}, TypeError, "uint16"),
+                              ({"code": 2, "bits": 8}, TypeError, "float8"),
                               ({"code": 5, "bits": 64}, TypeError, "complex64"),
                               ({"device": 2}, BufferError, "CPU")]:
         p = Producer(buf, (4,), (1,), **kwargs)

@@ -75,7 +75,7 @@ def test_numpy_round_trip_shares_memory():
     assert t[0, 1].item() == 7
     assert torch.from_numpy(np.array([1, 2])).dtype == torch.int64
     with pytest.raises(TypeError, match="can't convert np.ndarray"):
-        torch.from_numpy(np.zeros(2, dtype=np.int8))
+        torch.from_numpy(np.zeros(2, dtype=np.uint16))
 
 
 def test_numpy_refuses_tensors_that_require_grad():

@@ -50,6 +50,13 @@ pl_tensor *pl_arange(pl_scalar start, pl_scalar end, pl_scalar step, pl_dtype dt
 /* ---- copies and casts (ops/copy.c) ---- */
 pl_tensor *pl_contiguous(pl_tensor *a); /* a itself (retained) when already contiguous */
 pl_tensor *pl_clone(pl_tensor *a);
+/* a as a new contiguous tensor of dtype, without autograd history (kernels' temporaries). */
+pl_tensor *pl_cast_raw(const pl_tensor *a, pl_dtype dtype);
+/* For an op run on a storage-dtype tensor's copy in its compute dtype (pl_dtype_compute): r
+ * (stolen; NULL passes through) cast back to dtype when r is in that compute dtype, else r
+ * itself (argmax's int64 indices stay int64). Autograd records the cast, as it records the cast
+ * of the input, so gradients flow through both (ToCopyBackward0). */
+pl_tensor *pl_from_compute(pl_tensor *r, pl_dtype dtype);
 pl_tensor *pl_to_dtype(pl_tensor *a, pl_dtype dtype); /* a itself when dtype matches */
 /* dst[...] = src broadcast and cast; not recorded by autograd (callers check). */
 pl_status pl_copy_raw(pl_tensor *dst, const pl_tensor *src);

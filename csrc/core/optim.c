@@ -120,7 +120,7 @@ check_param(const pl_tensor *p, int64_t i)
     if (p == NULL) {
         return pl_error_set(PL_ERR_RUNTIME, "optimizer: missing parameter %lld", (long long)i);
     }
-    if (!pl_dtype_is_floating(p->dtype)) {
+    if (!pl_dtype_is_floating(p->dtype) || !pl_dtype_is_compute(p->dtype)) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "optimizer: parameter %lld has dtype %s; only float32 and float64 "
                             "parameters can be optimized",

@@ -14,6 +14,7 @@
 pl_status
 pl_uniform_(pl_tensor *t, double from, double to, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_uniform_(c_, from, to, g));
     if (!pl_dtype_is_floating(t->dtype))
         return not_implemented("check_uniform_bounds", t->dtype);
     if (from > to)
@@ -205,6 +206,7 @@ normal_fill_f64(double *d, int64_t n, double mean, double std, pl_generator *g)
 pl_status
 pl_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_normal_(c_, mean, std, g));
     if (std < 0.0)
         return pl_error_set(PL_ERR_RUNTIME, "normal expects std >= 0.0, but found std %g", std);
     if (!pl_dtype_is_floating(t->dtype))
@@ -272,6 +274,7 @@ fill_double_dist(pl_tensor *t, dist_kind kind, double a, double b, pl_generator 
 pl_status
 pl_exponential_(pl_tensor *t, double lambd, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_exponential_(c_, lambd, g));
     if (!(lambd > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "exponential_ expects lambda > 0.0, but found lambda=%g",
                             lambd);
@@ -286,6 +289,7 @@ pl_exponential_(pl_tensor *t, double lambd, pl_generator *g)
 pl_status
 pl_cauchy_(pl_tensor *t, double median, double sigma, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_cauchy_(c_, median, sigma, g));
     if (!(sigma > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "cauchy_ expects sigma > 0.0, but found sigma=%g",
                             sigma);
@@ -300,6 +304,7 @@ pl_cauchy_(pl_tensor *t, double median, double sigma, pl_generator *g)
 pl_status
 pl_log_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_log_normal_(c_, mean, std, g));
     if (!(std > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "log_normal_ expects std > 0.0, but found std=%g", std);
     if (!pl_dtype_is_floating(t->dtype) && t->numel > 0) /* an empty one passes, as in PyTorch */
@@ -310,6 +315,7 @@ pl_log_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
 pl_status
 pl_geometric_(pl_tensor *t, double p, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_geometric_(c_, p, g));
     if (!(p > 0.0 && p < 1.0))
         return pl_error_set(PL_ERR_RUNTIME, "geometric_ expects p to be in (0, 1), but got p=%g",
                             p);

@@ -15,6 +15,7 @@
 pl_status
 pl_random_(pl_tensor *t, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_random_(c_, g));
     pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
@@ -110,6 +111,7 @@ check_from_to_in_range(int64_t from, int64_t to_inc, pl_dtype dtype)
 pl_status
 pl_random_from_to_(pl_tensor *t, int64_t from, bool has_to, int64_t to, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_random_from_to_(c_, from, has_to, to, g));
     uint64_t range = 0; /* 0: the full 2^64 range */
     bool floating = pl_dtype_is_floating(t->dtype);
     if (has_to) {
@@ -181,6 +183,7 @@ pl_random_from_to_(pl_tensor *t, int64_t from, bool has_to, int64_t to, pl_gener
 pl_status
 pl_bernoulli_scalar_(pl_tensor *t, double p, pl_generator *g)
 {
+    PL_FILL_VIA_COMPUTE(t, pl_bernoulli_scalar_(c_, p, g));
     if (!(p >= 0.0 && p <= 1.0))
         return pl_error_set(PL_ERR_RUNTIME, "bernoulli_ expects p to be in [0, 1], but got p=%g",
                             p);
@@ -228,6 +231,13 @@ expand_strides(const pl_tensor *src, int ndim, const int64_t *shape, int64_t *st
 pl_status
 pl_bernoulli_tensor_(pl_tensor *t, const pl_tensor *p, pl_generator *g)
 {
+    if (!pl_dtype_is_compute(p->dtype)) { /* float16/bfloat16 probabilities read as float32 */
+        pl_tensor *c = pl_cast_raw(p, pl_dtype_compute(p->dtype));
+        pl_status st = c ? pl_bernoulli_tensor_(t, c, g) : pl_error_status();
+        pl_tensor_release(c);
+        return st;
+    }
+    PL_FILL_VIA_COMPUTE(t, pl_bernoulli_tensor_(c_, p, g));
     if (!pl_dtype_is_floating(p->dtype))
         return not_implemented("bernoulli_tensor_cpu_p_", p->dtype);
     int64_t pstrides[PL_MAX_DIMS];
@@ -289,6 +299,12 @@ bad_p:
 pl_tensor *
 pl_randperm(int64_t n, pl_dtype dtype, pl_generator *g)
 {
+    if (!pl_dtype_is_compute(dtype) && n >= 0) { /* drawn as its compute dtype, then cast */
+        pl_tensor *r = pl_randperm(n, pl_dtype_compute(dtype), g);
+        pl_tensor *out = r ? pl_cast_raw(r, dtype) : NULL;
+        pl_tensor_release(r);
+        return out;
+    }
     if (n < 0) {
         pl_error_set(PL_ERR_RUNTIME, "Trying to create tensor with negative dimension %lld: [%lld]",
                      (long long)n, (long long)n);
@@ -509,6 +525,12 @@ multinomial_replacement(const pl_tensor *probs, int64_t rows, int64_t cats, int6
 pl_tensor *
 pl_multinomial(const pl_tensor *probs, int64_t num_samples, bool replacement, pl_generator *g)
 {
+    if (!pl_dtype_is_compute(probs->dtype)) { /* float16/bfloat16 (or integer) weights */
+        pl_tensor *c = pl_cast_raw(probs, pl_dtype_compute(probs->dtype));
+        pl_tensor *r = c ? pl_multinomial(c, num_samples, replacement, g) : NULL;
+        pl_tensor_release(c);
+        return r;
+    }
     if (probs->ndim < 1 || probs->ndim > 2) {
         pl_error_set(PL_ERR_RUNTIME, "prob_dist must be 1 or 2 dim");
         return NULL;

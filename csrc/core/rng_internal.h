@@ -192,13 +192,7 @@ elem_iter_tensor(elem_iter *it, const pl_tensor *t)
 static inline const char *
 dtype_cap_name(pl_dtype dtype)
 {
-    switch (dtype) {
-    case PL_BOOL: return "Bool";
-    case PL_INT64: return "Long";
-    case PL_FLOAT32: return "Float";
-    case PL_FLOAT64: return "Double";
-    default: return "Unknown";
-    }
+    return pl_dtype_scalar_name(dtype);
 }
 
 static inline pl_status
@@ -216,7 +210,7 @@ store_double(pl_dtype dtype, char *base, int64_t off, double v)
     case PL_FLOAT64: ((double *)base)[off] = v; break;
     case PL_INT64: ((int64_t *)base)[off] = (int64_t)v; break;
     case PL_BOOL: ((bool *)base)[off] = v != 0.0; break;
-    default: break;
+    default: pl_store_double(base + off * (int64_t)pl_dtype_size(dtype), dtype, v); break;
     }
 }
 
@@ -228,9 +222,27 @@ store_int64(pl_dtype dtype, char *base, int64_t off, int64_t v)
     case PL_FLOAT64: ((double *)base)[off] = (double)v; break;
     case PL_INT64: ((int64_t *)base)[off] = v; break;
     case PL_BOOL: ((bool *)base)[off] = v != 0; break;
-    default: break;
+    default: pl_store_double(base + off * (int64_t)pl_dtype_size(dtype), dtype, (double)v); break;
     }
 }
+
+/* The public fills' first step for a tensor of a storage dtype (uint8 ... bfloat16): the draws
+ * go into a temporary of its compute dtype (the stream that dtype draws) and are cast into t,
+ * so randint(0, 10, dtype=torch.uint8) gives int64's values. CALL fills `c_`. */
+#define PL_FILL_VIA_COMPUTE(t, CALL)                                                         \
+    do {                                                                                     \
+        if (!pl_dtype_is_compute((t)->dtype)) {                                              \
+            pl_status st_ = pl_check_no_overlap(t);                                          \
+            pl_tensor *c_ = st_ == PL_OK ? pl_tensor_empty((t)->ndim, (t)->shape,            \
+                                                           pl_dtype_compute((t)->dtype))     \
+                                         : NULL;                                             \
+            if (st_ == PL_OK) st_ = c_ ? (CALL) : pl_error_status();                         \
+            if (st_ == PL_OK) st_ = pl_copy_raw((t), c_);                                    \
+            pl_tensor_release(c_);                                                           \
+            if (st_ == PL_OK) pl_tensor_bump_version(t);                                     \
+            return st_;                                                                      \
+        }                                                                                    \
+    } while (0)
 
 static inline pl_status
 fill_done(pl_tensor *t)

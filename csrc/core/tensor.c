@@ -1,6 +1,7 @@
 /* tensor.c — storage and tensor lifetime, construction, and shape helpers. */
 #include "tensor.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,12 +95,49 @@ tiny_block_free(void *block)
     }
 }
 
-static const char *const dtype_names[PL_NUM_DTYPES] = {"bool", "int64", "float32", "float64"};
+static const char *const dtype_names[PL_NUM_DTYPES] = {
+    "bool", "int64", "float32", "float64", "uint8", "int8", "int16", "int32", "float16", "bfloat16"};
+static const char *const scalar_names[PL_NUM_DTYPES] = {
+    "Bool", "Long", "Float", "Double", "Byte", "Char", "Short", "Int", "Half", "BFloat16"};
 
 const char *
 pl_dtype_name(pl_dtype dtype)
 {
     return dtype_names[dtype];
+}
+
+const char *
+pl_dtype_scalar_name(pl_dtype dtype)
+{
+    return scalar_names[dtype];
+}
+
+/* 0 bool, 1 integral, 2 floating; within a kind, the rank orders by width */
+static int
+dtype_kind(pl_dtype d)
+{
+    return d == PL_BOOL ? 0 : pl_dtype_is_floating(d) ? 2 : 1;
+}
+
+pl_dtype
+pl_promote_types(pl_dtype a, pl_dtype b)
+{
+    if (a == b) return a;
+    int ka = dtype_kind(a), kb = dtype_kind(b);
+    if (ka != kb) return ka > kb ? a : b; /* bool < integral < floating */
+    if (ka == 2) {
+        /* float16 with bfloat16 meet in float32; otherwise the wider wins */
+        if ((a == PL_FLOAT16 && b == PL_BFLOAT16) || (a == PL_BFLOAT16 && b == PL_FLOAT16)) {
+            return PL_FLOAT32;
+        }
+        return pl_dtype_size(a) >= pl_dtype_size(b) ? a : b;
+    }
+    /* integral, a != b: uint8 is the only unsigned one */
+    if (a == PL_UINT8 || b == PL_UINT8) {
+        pl_dtype s = a == PL_UINT8 ? b : a;
+        return s == PL_INT8 ? PL_INT16 : s;
+    }
+    return pl_dtype_size(a) >= pl_dtype_size(b) ? a : b;
 }
 
 /* ---- storage ---- */
@@ -359,18 +397,55 @@ pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value)
         memset(data, value != 0, (size_t)n);
         break;
     }
-    default:
+    default: {
+        /* the storage dtypes: one element converted as a cast converts it, then repeated */
+        int64_t es = (int64_t)pl_dtype_size(dtype);
+        if (n <= 0) break;
+        pl_store_double(data, dtype, value);
+        for (int64_t i = 1; i < n; i++) memcpy((char *)data + i * es, data, (size_t)es);
         break;
     }
+    }
+}
+
+pl_status
+pl_check_scalar_fits(double v, pl_dtype dtype)
+{
+    /* c10's overflows<T>(double): integers reject nan and values outside [min, max] (uint8
+     * also accepts down to -255, c10's rule for unsigned types); float16/bfloat16 accept
+     * inf and nan but no finite value beyond their largest */
+    double lo, hi;
+    const char *name;
+    switch (dtype) {
+    case PL_INT64:
+        if (pl_double_fits_int64(v)) return PL_OK;
+        name = "int64_t";
+        goto fail;
+    case PL_UINT8: lo = -255, hi = 255, name = "uint8_t"; break;
+    case PL_INT8: lo = -128, hi = 127, name = "int8_t"; break;
+    case PL_INT16: lo = -32768, hi = 32767, name = "int16_t"; break;
+    case PL_INT32: lo = -2147483648.0, hi = 2147483647.0, name = "int"; break;
+    case PL_FLOAT16:
+        if (isinf(v) || isnan(v) || (v >= -65504.0 && v <= 65504.0)) return PL_OK;
+        name = "c10::Half";
+        goto fail;
+    case PL_BFLOAT16:
+        if (isinf(v) || isnan(v) || (v >= -3.3895313892515355e38 && v <= 3.3895313892515355e38)) {
+            return PL_OK;
+        }
+        name = "c10::BFloat16";
+        goto fail;
+    default: return PL_OK;
+    }
+    if (v >= lo && v <= hi) return PL_OK;
+fail:
+    return pl_error_set(PL_ERR_RUNTIME, "value cannot be converted to type %s without overflow", name);
 }
 
 pl_tensor *
 pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value)
 {
-    if (dtype == PL_INT64 && !pl_double_fits_int64(value)) { /* PyTorch's checked conversion */
-        pl_error_set(PL_ERR_RUNTIME, "value cannot be converted to type int64_t without overflow");
-        return NULL;
-    }
+    if (pl_check_scalar_fits(value, dtype) != PL_OK) return NULL; /* PyTorch's checked conversion */
     pl_tensor *t = pl_tensor_empty(ndim, shape, dtype);
     if (t) {
         pl_fill_contiguous(t->storage->data, dtype, t->numel, value);
@@ -542,6 +617,18 @@ element_offset(const pl_tensor *t, int64_t linear_index)
 }
 
 double
+pl_double_as_dtype(double v, pl_dtype dtype)
+{
+    union { uint8_t b[8]; double d; } one; /* one element of any dtype */
+    pl_store_double(one.b, dtype, v);
+    pl_tensor t = {0};
+    pl_storage s = {0};
+    s.data = one.b, s.nbytes = 8;
+    t.storage = &s, t.dtype = dtype, t.numel = 1;
+    return pl_tensor_get_double(&t, 0);
+}
+
+double
 pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
 {
     int64_t off = element_offset(t, linear_index);
@@ -551,6 +638,12 @@ pl_tensor_get_double(const pl_tensor *t, int64_t linear_index)
     case PL_FLOAT64: return ((const double *)p)[off];
     case PL_INT64: return (double)((const int64_t *)p)[off];
     case PL_BOOL: return ((const uint8_t *)p)[off] ? 1.0 : 0.0;
+    case PL_UINT8: return ((const uint8_t *)p)[off];
+    case PL_INT8: return ((const int8_t *)p)[off];
+    case PL_INT16: return ((const int16_t *)p)[off];
+    case PL_INT32: return ((const int32_t *)p)[off];
+    case PL_FLOAT16: return pl_half_to_float(((const uint16_t *)p)[off]);
+    case PL_BFLOAT16: return pl_bf16_to_float(((const uint16_t *)p)[off]);
     default: return 0.0;
     }
 }
@@ -563,9 +656,11 @@ pl_tensor_get_int64(const pl_tensor *t, int64_t linear_index)
     switch (t->dtype) {
     case PL_INT64: return ((const int64_t *)p)[off];
     case PL_BOOL: return ((const uint8_t *)p)[off] != 0;
-    case PL_FLOAT32: return pl_double_to_int64(((const float *)p)[off]);
-    case PL_FLOAT64: return pl_double_to_int64(((const double *)p)[off]);
-    default: return 0;
+    case PL_UINT8: return ((const uint8_t *)p)[off];
+    case PL_INT8: return ((const int8_t *)p)[off];
+    case PL_INT16: return ((const int16_t *)p)[off];
+    case PL_INT32: return ((const int32_t *)p)[off];
+    default: return pl_double_to_int64(pl_tensor_get_double(t, linear_index));
     }
 }
 

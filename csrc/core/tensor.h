@@ -16,28 +16,69 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "half.h"
 
 #define PL_MAX_DIMS 8
 
-/* The order is the promotion lattice: a higher value wins (bool < int64 < float32 < float64). */
+/* The first four are the compute dtypes: every kernel exists for them. The others are storage
+ * dtypes: ops read them into their compute dtype (pl_dtype_compute), run the compute kernel and
+ * cast the result back, as PyTorch's CPU kernels compute float16/bfloat16 in float32.
+ * Promotion follows PyTorch's table (pl_promote_types), not this order. */
 typedef enum pl_dtype {
     PL_BOOL = 0,
     PL_INT64 = 1,
     PL_FLOAT32 = 2,
     PL_FLOAT64 = 3,
+    PL_UINT8 = 4,
+    PL_INT8 = 5,
+    PL_INT16 = 6,
+    PL_INT32 = 7,
+    PL_FLOAT16 = 8,
+    PL_BFLOAT16 = 9,
     PL_NUM_DTYPES
 } pl_dtype;
 
 static inline size_t
 pl_dtype_size(pl_dtype dtype)
 {
-    return dtype == PL_BOOL ? 1 : dtype == PL_FLOAT32 ? 4 : 8;
+    static const unsigned char sizes[PL_NUM_DTYPES] = {1, 8, 4, 8, 1, 1, 2, 4, 2, 2};
+    return (unsigned)dtype < PL_NUM_DTYPES ? sizes[dtype] : 1;
 }
-const char *pl_dtype_name(pl_dtype dtype); /* "float32", ... */
+const char *pl_dtype_name(pl_dtype dtype);        /* "float32", ... */
+const char *pl_dtype_scalar_name(pl_dtype dtype); /* PyTorch's ScalarType name: "Float", "Byte" */
 static inline bool
 pl_dtype_is_floating(pl_dtype dtype)
 {
-    return dtype == PL_FLOAT32 || dtype == PL_FLOAT64;
+    return dtype == PL_FLOAT32 || dtype == PL_FLOAT64 || dtype == PL_FLOAT16 || dtype == PL_BFLOAT16;
+}
+/* Integer dtypes (bool is not one, as in PyTorch's isIntegralType(t, includeBool=false)). */
+static inline bool
+pl_dtype_is_integral(pl_dtype dtype)
+{
+    return dtype == PL_INT64 || dtype == PL_UINT8 || dtype == PL_INT8 || dtype == PL_INT16 ||
+           dtype == PL_INT32;
+}
+/* Whether the kernels exist for dtype itself (bool, int64, float32, float64). */
+static inline bool
+pl_dtype_is_compute(pl_dtype dtype)
+{
+    return dtype <= PL_FLOAT64;
+}
+/* The compute dtype an op on dtype runs in: int64 for integers, float32 for float16/bfloat16. */
+static inline pl_dtype
+pl_dtype_compute(pl_dtype dtype)
+{
+    if (pl_dtype_is_compute(dtype)) return dtype;
+    return pl_dtype_is_floating(dtype) ? PL_FLOAT32 : PL_INT64;
+}
+/* PyTorch's torch.promote_types. */
+pl_dtype pl_promote_types(pl_dtype a, pl_dtype b);
+/* PyTorch's torch.can_cast (same-kind casting: no floating -> integral, no non-bool -> bool). */
+static inline bool
+pl_can_cast(pl_dtype from, pl_dtype to)
+{
+    if (pl_dtype_is_floating(from) && !pl_dtype_is_floating(to)) return false;
+    return !(from != PL_BOOL && to == PL_BOOL);
 }
 
 typedef struct pl_storage {
@@ -177,5 +218,13 @@ pl_tensor_storage_unshared(const pl_tensor *t)
 void pl_format_shape(char *buf, size_t size, int ndim, const int64_t *shape);
 /* Writes value (cast to dtype) into n contiguous elements at data. */
 void pl_fill_contiguous(void *data, pl_dtype dtype, int64_t n, double value);
+/* Writes value into the one element at dst, converted as a float64 -> dtype cast converts it
+ * (ops/copy.c). */
+void pl_store_double(void *dst, pl_dtype dtype, double value);
+/* value converted to dtype (as pl_store_double) and read back as a double. */
+double pl_double_as_dtype(double value, pl_dtype dtype);
+/* PyTorch's checked conversion of a number to dtype (c10::overflows, used by full(), fill_()):
+ * PL_ERR_RUNTIME "value cannot be converted to type int8_t without overflow" when v does not fit. */
+pl_status pl_check_scalar_fits(double v, pl_dtype dtype);
 
 #endif

@@ -101,19 +101,13 @@ plpy_snapshot(PyObject *obj, const char *msg)
 const char *
 plpy_dtype_title(pl_dtype dt)
 {
-    switch (dt) {
-    case PL_FLOAT32: return "Float";
-    case PL_FLOAT64: return "Double";
-    case PL_INT64: return "Long";
-    default: return "Bool";
-    }
+    return pl_dtype_scalar_name(dt);
 }
 
 bool
 plpy_can_cast(pl_dtype from, pl_dtype to)
 {
-    if (pl_dtype_is_floating(from) && !pl_dtype_is_floating(to)) return false;
-    return !(from != PL_BOOL && to == PL_BOOL);
+    return pl_can_cast(from, to);
 }
 
 int

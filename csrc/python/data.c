@@ -42,8 +42,8 @@ nesting_error(PyObject *obj, int depth, const data_info *info)
 }
 
 /* The dtype an element asks for, as PyTorch infers it: a NumPy scalar its own (float64,
- * float32, integers as int64, bool; other floats the default), a Python float the default
- * dtype, an int int64, a bool bool. */
+ * float32, float16, uint8, int8, int16, int32, other integers as int64, bool; other floats the
+ * default), a Python float the default dtype, an int int64, a bool bool. */
 static pl_dtype
 scalar_dtype(PyObject *obj)
 {
@@ -51,9 +51,14 @@ scalar_dtype(PyObject *obj)
     if (PyLong_CheckExact(obj)) return PL_INT64;
     if (plpy_numpy_api(0) > 0 && PyArray_IsScalar(obj, Generic)) {
         if (PyArray_IsScalar(obj, Bool)) return PL_BOOL;
+        if (PyArray_IsScalar(obj, UByte)) return PL_UINT8;
+        if (PyArray_IsScalar(obj, Byte)) return PL_INT8;
+        if (PyArray_IsScalar(obj, Short)) return PL_INT16;
+        if (PyArray_IsScalar(obj, Int)) return PL_INT32;
         if (PyArray_IsScalar(obj, Integer)) return PL_INT64;
         if (PyArray_IsScalar(obj, Double)) return PL_FLOAT64;
         if (PyArray_IsScalar(obj, Float)) return PL_FLOAT32;
+        if (PyArray_IsScalar(obj, Half)) return PL_FLOAT16;
         return plpy_default_dtype;
     }
     if (PyBool_Check(obj)) return PL_BOOL;
@@ -74,7 +79,7 @@ scan_data(PyObject *obj, int depth, data_info *info)
         for (int i = 0; i < t->ndim; i++) {
             if (info->shape[depth + i] != t->shape[i]) goto ragged;
         }
-        if (!info->seen_any || t->dtype > info->dtype) info->dtype = t->dtype;
+        info->dtype = info->seen_any ? pl_promote_types(info->dtype, t->dtype) : t->dtype;
         info->seen_any = true;
         return 0;
     }
@@ -82,7 +87,7 @@ scan_data(PyObject *obj, int depth, data_info *info)
         if (info->seen_any && info->ndim != depth) goto ragged;
         if (!info->seen_any) info->ndim = depth;
         pl_dtype d = scalar_dtype(obj);
-        if (!info->seen_any || d > info->dtype) info->dtype = d;
+        info->dtype = info->seen_any ? pl_promote_types(info->dtype, d) : d;
         info->seen_any = true;
         return 0;
     }
@@ -198,8 +203,11 @@ fill_data(PyObject *obj, int depth, const data_info *info, pl_tensor *out, int64
     } else {
         double v = PyFloat_AsDouble(obj);
         if (v == -1.0 && PyErr_Occurred()) return -1;
-        if (out->dtype == PL_INT64 && !pl_double_fits_int64(v)) { /* PyTorch's check */
-            PyErr_SetString(PyExc_RuntimeError, "value cannot be converted to type int64 without overflow");
+        if (pl_dtype_is_integral(out->dtype) && pl_check_scalar_fits(v, out->dtype) != PL_OK) {
+            /* PyTorch's check, which names the dtype here ("uint8", not "uint8_t") */
+            pl_error_clear();
+            PyErr_Format(PyExc_RuntimeError, "value cannot be converted to type %s without overflow",
+                         pl_dtype_name(out->dtype));
             return -1;
         }
         pl_fill_contiguous(dst, out->dtype, 1, v);
@@ -301,13 +309,23 @@ plpy_from_numpy_array(PyObject *obj)
     switch (PyArray_TYPE(arr)) {
     case NPY_FLOAT32: dt = PL_FLOAT32; break;
     case NPY_FLOAT64: dt = PL_FLOAT64; break;
+    case NPY_FLOAT16: dt = PL_FLOAT16; break;
     case NPY_INT64: dt = PL_INT64; break;
+    case NPY_INT32: dt = PL_INT32; break;
+    case NPY_INT16: dt = PL_INT16; break;
+    case NPY_INT8: dt = PL_INT8; break;
+    case NPY_UINT8: dt = PL_UINT8; break;
     case NPY_BOOL: dt = PL_BOOL; break;
     default: {
+        if (PyArray_ISINTEGER(arr) && PyArray_ITEMSIZE(arr) == 8 && PyArray_ISSIGNED(arr)) {
+            dt = PL_INT64; /* long long: the same 8 bytes as int64 under another number */
+            break;
+        }
         PyObject *r = PyObject_Str((PyObject *)PyArray_DESCR(arr));
         PyErr_Format(PyExc_TypeError,
                      "can't convert np.ndarray of type numpy.%S. The only supported types are: "
-                     "float64, float32, int64, and bool.", r ? r : Py_None);
+                     "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.",
+                     r ? r : Py_None);
         Py_XDECREF(r);
         return NULL;
     }

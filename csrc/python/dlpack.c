@@ -28,6 +28,12 @@ static const struct {
     {PL_INT64, PL_DL_INT, 64},
     {PL_FLOAT32, PL_DL_FLOAT, 32},
     {PL_FLOAT64, PL_DL_FLOAT, 64},
+    {PL_UINT8, PL_DL_UINT, 8},
+    {PL_INT8, PL_DL_INT, 8},
+    {PL_INT16, PL_DL_INT, 16},
+    {PL_INT32, PL_DL_INT, 32},
+    {PL_FLOAT16, PL_DL_FLOAT, 16},
+    {PL_BFLOAT16, PL_DL_BFLOAT, 16},
 };
 #define DTYPE_COUNT ((int)(sizeof dtype_table / sizeof dtype_table[0]))
 
@@ -60,7 +66,8 @@ dtype_from_dl(pl_dl_dtype dt, pl_dtype *out)
     dl_dtype_name(dt, name, sizeof name);
     PyErr_Format(PyExc_TypeError,
                  "from_dlpack: pytorchlite does not support the DLPack dtype %s yet (supported: "
-                 "float32, float64, int64 and bool)", name);
+                 "float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8 and bool)",
+                 name);
     return -1;
 }
 

@@ -537,6 +537,42 @@ f_set_num_threads(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* _promote_types(type1, type2): PyTorch's torch.promote_types */
+static PyObject *
+f_promote_types(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    pl_dtype a, b;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "promote_types() takes 2 arguments (type1, type2)");
+        return NULL;
+    }
+    if (plpy_dtype_from_object(args[0], PL_FLOAT32, &a) < 0 ||
+        plpy_dtype_from_object(args[1], PL_FLOAT32, &b) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(plpy_dtype_object(pl_promote_types(a, b)));
+}
+
+/* _result_type(tensor_or_number, tensor_or_number): the dtype a binary op's result takes,
+ * Python numbers counting as wrapped numbers (PyTorch's torch.result_type) */
+static PyObject *
+f_result_type(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "result_type() takes 2 arguments (tensor, other)");
+        return NULL;
+    }
+    bool wa, wb;
+    pl_tensor *a = plpy_operand(args[0], &wa, "result_type");
+    pl_tensor *b = a ? plpy_operand(args[1], &wb, "result_type") : NULL;
+    PyObject *r = b ? Py_NewRef(plpy_dtype_object(pl_result_type(a, wa, b, wb))) : NULL;
+    pl_tensor_release(a);
+    pl_tensor_release(b);
+    return r;
+}
+
 extern PyObject *plpy_register(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 
 #define F_KW(name, fn) {name, FASTCALL(fn), METH_FASTCALL | METH_KEYWORDS, NULL}
@@ -563,6 +599,8 @@ PyMethodDef plpy_tensor_functions[] = {
     {"nonzero", f_nonzero, METH_O, NULL},
     {"set_default_dtype", f_set_default_dtype, METH_O, NULL},
     {"get_default_dtype", f_get_default_dtype, METH_NOARGS, NULL},
+    F_FAST("_promote_types", f_promote_types),
+    F_FAST("_result_type", f_result_type),
     {"get_num_threads", f_get_num_threads, METH_NOARGS, NULL},
     {"set_num_threads", f_set_num_threads, METH_O, NULL},
     F_FAST("_register", plpy_register),

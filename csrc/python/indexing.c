@@ -166,13 +166,24 @@ apply_index(PyObject *self, PyObject *key, adv_list *adv)
         if (k == Py_None || PyBool_Check(k)) continue;
         if (plpy_is_tensor(k)) {
             pl_tensor *kt = T(k);
-            if (kt->dtype != PL_INT64 && kt->dtype != PL_BOOL) {
+            if (kt->dtype != PL_INT64 && kt->dtype != PL_BOOL && kt->dtype != PL_INT32 &&
+                kt->dtype != PL_UINT8) {
                 PyErr_SetString(PyExc_IndexError,
                                 "tensors used as indices must be long, int, byte or bool tensors");
                 goto fail;
             }
             if (kt->ndim == 0 && kt->dtype == PL_BOOL) continue; /* as a Python bool */
-            if (kt->ndim > 0) conv[i] = pl_tensor_retain(kt);
+            if (kt->ndim > 0 && (kt->dtype == PL_INT64 || kt->dtype == PL_BOOL)) {
+                conv[i] = pl_tensor_retain(kt);
+            } else if (kt->ndim > 0) {
+                /* int32 indices read as int64; uint8 is a mask (PyTorch's byte masks,
+                 * deprecated there but still taken) */
+                conv[i] = pl_cast_raw(kt, kt->dtype == PL_UINT8 ? PL_BOOL : PL_INT64);
+                if (!conv[i]) {
+                    plpy_raise();
+                    goto fail;
+                }
+            }
         } else if (is_sequence_index(k)) {
             conv[i] = sequence_index(k);
             if (!conv[i]) goto fail;

@@ -68,6 +68,12 @@ scalar_to_py(const pl_tensor *t, int64_t off)
     case PL_FLOAT32: return PyFloat_FromDouble(((const float *)p)[off]);
     case PL_FLOAT64: return PyFloat_FromDouble(((const double *)p)[off]);
     case PL_INT64: return PyLong_FromLongLong(((const int64_t *)p)[off]);
+    case PL_UINT8: return PyLong_FromLong(((const uint8_t *)p)[off]);
+    case PL_INT8: return PyLong_FromLong(((const int8_t *)p)[off]);
+    case PL_INT16: return PyLong_FromLong(((const int16_t *)p)[off]);
+    case PL_INT32: return PyLong_FromLong(((const int32_t *)p)[off]);
+    case PL_FLOAT16: return PyFloat_FromDouble(pl_half_to_float(((const uint16_t *)p)[off]));
+    case PL_BFLOAT16: return PyFloat_FromDouble(pl_bf16_to_float(((const uint16_t *)p)[off]));
     default: return PyBool_FromLong(((const uint8_t *)p)[off]);
     }
 }
@@ -117,8 +123,14 @@ m_numpy(ARGS)
                         "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
         return NULL;
     }
+    if (t->dtype == PL_BFLOAT16) { /* NumPy has no bfloat16 */
+        PyErr_SetString(PyExc_TypeError, "Got unsupported ScalarType BFloat16");
+        return NULL;
+    }
     if (plpy_numpy_api(1) < 0) return NULL;
-    static const int npy_types[PL_NUM_DTYPES] = {NPY_BOOL, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64};
+    static const int npy_types[PL_NUM_DTYPES] = {NPY_BOOL, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64,
+                                                 NPY_UINT8, NPY_INT8, NPY_INT16, NPY_INT32,
+                                                 NPY_FLOAT16, -1};
     npy_intp dims[PL_MAX_DIMS], strides[PL_MAX_DIMS];
     for (int i = 0; i < t->ndim; i++) {
         dims[i] = (npy_intp)t->shape[i];
@@ -268,10 +280,23 @@ shape_args(PyObject *const *args, Py_ssize_t nargs, int64_t *shape)
 static PyObject *
 m_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    pl_dtype dt;
     if (nargs == 1 && !PyLong_Check(args[0]) && !PySequence_Check(args[0])) {
-        /* view(dtype) is not supported; keep the error clear */
-        PyErr_SetString(PyExc_TypeError, "view(): argument 'size' must be tuple of ints");
-        return NULL;
+        /* view(dtype): the same bytes read as another dtype of the same size */
+        if (plpy_dtype_from_object(args[0], PL_FLOAT32, &dt) < 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "view(): argument 'size' must be tuple of ints");
+            return NULL;
+        }
+        pl_tensor *t = T(self);
+        if (pl_dtype_size(dt) != pl_dtype_size(t->dtype)) {
+            PyErr_SetString(PyExc_NotImplementedError,
+                            "pytorchlite's view(dtype) needs a dtype of the same element size");
+            return NULL;
+        }
+        pl_tensor *v = pl_tensor_view_of(t->storage, dt, t->ndim, t->shape, t->strides, t->offset);
+        if (v) v->is_view = true;
+        return plpy_wrap(v);
     }
     if (nargs == 0) {
         PyErr_SetString(PyExc_TypeError, "view() missing 1 required positional arguments: \"size\"");

@@ -280,6 +280,7 @@ ARITH(gt, PL_GT, false)
 ARITH(ge, PL_GE, false)
 ARITH(maximum, PL_MAXIMUM, false)
 ARITH(minimum, PL_MINIMUM, false)
+ARITH(_floor_divide, PL_DIV_FLOOR, false) /* floating operands (PyTorch's fmod-based rule) */
 
 /* remainder / fmod of floating operands (the Python methods handle integer ones):
  * _remainder(other), _fmod(other), and the reflected _rremainder(number) / _rfmod(number). */
@@ -499,6 +500,7 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("argmax", m_argmax),
     M_KW("argmin", m_argmin),
     M_KW("add", m_add),
+    M_KW("_floor_divide", m__floor_divide),
     M_KW("sub", m_sub),
     M_KW("subtract", m_sub),
     M_KW("mul", m_mul),

@@ -226,7 +226,7 @@ bitwise(pl_tensor *ta, bool aw, pl_tensor *tb, bool bw, bitop op)
     pl_dtype dt = pl_result_type(ta, aw, tb, bw);
     if (pl_dtype_is_floating(dt)) {
         PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for '%s'", bitop_kernel[op],
-                     dt == PL_FLOAT32 ? "Float" : "Double");
+                     pl_dtype_scalar_name(dt));
         return NULL;
     }
     int nd;
@@ -235,18 +235,25 @@ bitwise(pl_tensor *ta, bool aw, pl_tensor *tb, bool bw, bitop op)
         plpy_raise();
         return NULL;
     }
-    pl_tensor *x = pl_to_dtype(ta, dt), *y = x ? pl_to_dtype(tb, dt) : NULL;
-    pl_tensor *r = y ? pl_tensor_empty(nd, shape, dt) : NULL;
+    /* uint8 ... int32 in int64 (the low bits are the same), then cast back */
+    pl_dtype cdt = pl_dtype_compute(dt);
+    pl_tensor *x = pl_to_dtype(ta, cdt), *y = x ? pl_to_dtype(tb, cdt) : NULL;
+    pl_tensor *r = y ? pl_tensor_empty(nd, shape, cdt) : NULL;
     if (r) {
         pl_loop loop;
         pl_loop_init(&loop, nd, shape);
         pl_loop_add(&loop, r);
         pl_loop_add(&loop, x);
         pl_loop_add(&loop, y);
-        pl_loop_run(&loop, dt == PL_BOOL ? bitwise_bool : bitwise_i64, &op);
+        pl_loop_run(&loop, cdt == PL_BOOL ? bitwise_bool : bitwise_i64, &op);
     }
     pl_tensor_release(x);
     pl_tensor_release(y);
+    if (r && cdt != dt) {
+        pl_tensor *c = pl_cast_raw(r, dt);
+        pl_tensor_release(r);
+        r = c;
+    }
     if (!r) plpy_raise();
     return r;
 }

@@ -187,7 +187,7 @@ plpy_dtype_from_object(PyObject *obj, pl_dtype dflt, pl_dtype *out)
     if (obj == (PyObject *)&PyLong_Type) { *out = PL_INT64; return 0; }
     if (obj == (PyObject *)&PyBool_Type) { *out = PL_BOOL; return 0; }
     PyObject *r = PyObject_Repr(obj);
-    PyErr_Format(PyExc_TypeError, "pytorchlite supports the dtypes float32, float64, int64 and bool; got %S", r ? r : obj);
+    PyErr_Format(PyExc_TypeError, "pytorchlite supports the dtypes bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32 and float64; got %S", r ? r : obj);
     Py_XDECREF(r);
     return -1;
 }
@@ -606,7 +606,7 @@ plpy_register(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     (void)mod;
     if (nargs != 4 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyList_Check(args[2]) ||
         PyList_GET_SIZE(args[2]) != PL_NUM_DTYPES) {
-        PyErr_SetString(PyExc_TypeError, "_register(Tensor, Size, [bool, int64, float32, float64], grad_fn_factory)");
+        PyErr_SetString(PyExc_TypeError, "_register(Tensor, Size, dtypes in the core's order, grad_fn_factory)");
         return NULL;
     }
     Py_XSETREF(plpy_TensorClass, (PyTypeObject *)Py_NewRef(args[0]));

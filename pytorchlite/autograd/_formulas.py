@@ -14,6 +14,7 @@ the products that leave one element out.
 import numpy as np
 
 from .. import _C
+from .. import _dtype as _dt
 from .function import Function, once_differentiable
 
 __all__ = ["gather", "cumsum", "cumprod", "prod"]
@@ -35,7 +36,9 @@ def _node_class(base, name):
 
 
 def _np(t):
-    return t.detach().numpy()
+    t = t.detach()
+    # float16/bfloat16 in float32, as PyTorch's kernels accumulate them (NumPy lacks bfloat16)
+    return (t.float() if t.dtype in (_dt.float16, _dt.bfloat16) else t).numpy()
 
 
 def _recording(*tensors):
@@ -89,7 +92,8 @@ def _reverse_cumsum(t, dim):
 
 
 def _tensor(a, like):
-    return _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
+    t = _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
+    return t if t.dtype is like.dtype else t.to(like.dtype)  # bfloat16 went through float32
 
 
 class _Gather(Function):

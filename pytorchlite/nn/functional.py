@@ -235,7 +235,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(diff, reduction)
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool",
+               "float16": "Half", "bfloat16": "BFloat16", "int32": "Int", "int16": "Short",
+               "int8": "Char", "uint8": "Byte"}
 
 
 def _type_name(t):
@@ -258,7 +260,7 @@ def _check_nll_target(input, target):
     if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{target.shape[0]}")
-    if target.dtype != torch.int64:
+    if target.dtype not in (torch.int64, torch.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_type_name(target)}")
 
@@ -295,6 +297,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         reduction = _legacy_reduction(size_average, reduce)
     _reduction_enum(reduction)
     _check_nll_target(input, target)
+    target = target.long()  # a uint8 target reads as int64
     squeeze = input.dim() == 1
     if squeeze:
         input, target = input.unsqueeze(0), target.reshape(1)

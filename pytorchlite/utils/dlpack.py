@@ -11,7 +11,8 @@ side shows through the other, and the memory stays alive as long as either side 
     >>> a
     array([7., 1., 2.])
 
-Note: pytorchlite reads float32, float64, int64 and bool tensors; other DLPack dtypes raise a
+Note: pytorchlite reads float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8
+and bool tensors; other DLPack dtypes raise a
 TypeError naming the dtype. As in PyTorch, a read-only producer (a NumPy array with
 ``writeable=False``) is shared all the same: do not write through the tensor.
 """

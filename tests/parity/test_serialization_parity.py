@@ -132,8 +132,7 @@ def test_torch_parameter_with_attributes():
     assert isinstance(r, pl.nn.Parameter) and r.tag == "x"
 
 
-@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.int32, torch.uint8,
-                                   torch.int8, torch.complex64, torch.uint16])
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.uint16])
 def test_torch_unsupported_dtypes_named(dtype):
     buf = _torch_to_pl_buffer({"w": torch.zeros(2, dtype=dtype)})
     with pytest.raises(TypeError, match=str(dtype).replace(".", r"\.") + r"\b"):

@@ -42,7 +42,6 @@ def outputs(tmp_path_factory):
 
 # Differences still open, each with its cause; strict, so a fix shows up as XPASS -> failure.
 KNOWN = {
-    "t03_promotion.py": "no int32 dtype: Tensor.int() raises TypeError",
     "t22_seed_init.py": "orthogonal_: QR from NumPy differs in the last bits from LAPACK's",
     "t30_misc_torch.py": "torch.__name__ is 'pytorchlite' under the import alias",
     "t32_softmax_classify.py": "softmax: PyTorch's vectorized exp and reciprocal multiply "

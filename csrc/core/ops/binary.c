@@ -207,7 +207,8 @@ is_comparison(pl_binop op)
     return op >= PL_EQ;
 }
 
-/* The dtype the kernel computes in (and, but for comparisons, the result dtype). */
+/* The op's common dtype (and, but for comparisons, its result dtype); the kernel computes in
+ * pl_dtype_compute of it. */
 static pl_dtype
 compute_dtype(pl_binop op, pl_dtype promoted)
 {
@@ -459,9 +460,29 @@ binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
 
 /* ---- forward ---- */
 
-static pl_status
-run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha)
+/* An operand of op in the compute dtype cdt of common dtype rdt. PyTorch casts operands to
+ * the common dtype (so uint8 250 > -1 compares with 255): an operand of another dtype is first
+ * cast to rdt. The one exception: float16/bfloat16 add, sub, mul, div and floor division read
+ * their other operand straight in float32 (PyTorch's kernels take the scalar in opmath). */
+static pl_tensor *
+to_compute(pl_binop op, pl_tensor *t, pl_dtype rdt, pl_dtype cdt)
 {
+    bool opmath = op == PL_ADD || op == PL_SUB || op == PL_MUL || op == PL_DIV || op == PL_DIV_FLOOR;
+    if (t->dtype != rdt && rdt != cdt && !(opmath && pl_dtype_is_floating(rdt))) {
+        pl_tensor *r = pl_to_dtype(t, rdt);
+        pl_tensor *c = r ? pl_to_dtype(r, cdt) : NULL;
+        pl_tensor_release(r);
+        return c;
+    }
+    return pl_to_dtype(t, cdt);
+}
+
+/* out = a op b in common dtype rdt; out's dtype is rdt (bool for comparisons), or, for a
+ * storage dtype, the kernel writes a compute-dtype temporary that is cast into out. */
+static pl_status
+run_binary(pl_binop op, pl_dtype rdt, pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha)
+{
+    pl_dtype cdt = pl_dtype_compute(rdt);
     if ((op == PL_DIV_FLOOR || op == PL_DIV_TRUNC) && cdt == PL_INT64) {
         for (int64_t i = 0; i < b->numel; i++) {
             if (pl_tensor_get_double(b, i) == 0) return pl_error_set(PL_ERR_RUNTIME, "ZeroDivisionError");
@@ -482,6 +503,15 @@ run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
                             pl_dtype_name(cdt));
     }
     binary_ctx ctx = {alpha, (float)alpha, pl_double_to_int64(alpha)};
+    pl_dtype kernel_out = is_comparison(op) ? PL_BOOL : cdt;
+    if (out->dtype != kernel_out) {
+        pl_tensor *tmp = pl_tensor_empty(out->ndim, out->shape, kernel_out);
+        if (!tmp) return pl_error_status();
+        pl_status st = run_binary(op, rdt, tmp, a, b, alpha);
+        if (st == PL_OK) st = pl_copy_raw(out, tmp);
+        pl_tensor_release(tmp);
+        return st;
+    }
     if (a->dtype == cdt && b->dtype == cdt && pl_same_shape(a, b) && pl_same_shape(a, out) &&
         pl_tensor_is_contiguous(a) && pl_tensor_is_contiguous(b) && pl_tensor_is_contiguous(out)) {
         /* the common case: one contiguous run, no loop set-up */
@@ -491,8 +521,8 @@ run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
         pl_run_contiguous(fn, 3, ptrs, strides, out->numel, &ctx);
         return PL_OK;
     }
-    pl_tensor *ca = pl_to_dtype(a, cdt);
-    pl_tensor *cb = ca ? pl_to_dtype(b, cdt) : NULL;
+    pl_tensor *ca = to_compute(op, a, rdt, cdt);
+    pl_tensor *cb = ca ? to_compute(op, b, rdt, cdt) : NULL;
     if (!ca || !cb) {
         pl_tensor_release(ca);
         return pl_error_status();
@@ -519,7 +549,7 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
     }
     pl_dtype cdt;
     pl_tensor *out;
-    if (a->dtype == b->dtype && pl_dtype_is_floating(a->dtype) && !a_wrapped && !b_wrapped &&
+    if (a->dtype == b->dtype && (a->dtype == PL_FLOAT32 || a->dtype == PL_FLOAT64) && !a_wrapped && !b_wrapped &&
         !is_comparison(op) && alpha == 1.0 && a->numel < PL_PARALLEL_MIN_ELEMENTS &&
         pl_same_shape(a, b) && pl_tensor_is_contiguous(a) && pl_tensor_is_contiguous(b)) {
         /* the per-op hot path: two small contiguous float tensors of one shape and dtype need
@@ -643,11 +673,9 @@ pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped
                             "output with shape %s doesn't match the broadcast shape %s", sb, sa);
     }
     pl_dtype cdt = compute_dtype(op, pl_result_type(a, false, b, b_wrapped));
-    if (!is_comparison(op) && cdt != a->dtype &&
-        !(pl_dtype_is_floating(a->dtype) || cdt == PL_BOOL)) {
+    if (!is_comparison(op) && !pl_can_cast(cdt, a->dtype)) {
         return pl_error_set(PL_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
-                            cdt == PL_FLOAT32 ? "Float" : cdt == PL_FLOAT64 ? "Double" : "Long",
-                            a->dtype == PL_INT64 ? "Long" : a->dtype == PL_BOOL ? "Bool" : "Float");
+                            pl_dtype_scalar_name(cdt), pl_dtype_scalar_name(a->dtype));
     }
     pl_tensor *ins[2] = {a, b};
     if (pl_needs_grad(ins, 2)) { /* pl_rebase_inplace keeps the values a backward saved */
@@ -657,7 +685,7 @@ pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped
         pl_tensor_release(r);
         return st;
     }
-    if (cdt == a->dtype && !is_comparison(op)) {
+    if (cdt == a->dtype && pl_dtype_is_compute(cdt) && !is_comparison(op)) {
         st = run_binary(op, cdt, a, a, b, alpha);
     } else {
         pl_tensor *r = pl_binary(op, a, b, alpha, false, b_wrapped);

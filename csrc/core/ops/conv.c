@@ -10,6 +10,7 @@
 #include "../conv.h"
 #include "../gemm.h"
 #include "../ops.h"
+#include "internal.h"
 
 static bool force_reference = false;
 
@@ -187,17 +188,17 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
                             w->ndim, w->ndim, ws, x->ndim, xs);
     }
     if (bias && bias->dtype != x->dtype) { /* PyTorch compares the bias first */
-        const char *lower[] = {"bool", "long", "float", "double"};
+        const char *lower[PL_NUM_DTYPES] = {"bool", "long", "float", "double", "unsigned char",
+                                            "signed char", "short", "int", "c10::Half", "c10::BFloat16"};
         return pl_error_set(PL_ERR_RUNTIME, "Input type (%s) and bias type (%s) should be the same",
                             lower[x->dtype], lower[bias->dtype]);
     }
     if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype) {
-        const char *nm[] = {"Bool", "Long", "Float", "Double"};
         if (x->dtype == w->dtype)
             return pl_error_set(PL_ERR_RUNTIME, "\"slow_conv2d_cpu\" not implemented for '%s'",
-                                nm[x->dtype]);
-        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s", nm[x->dtype],
-                            nm[w->dtype]);
+                                pl_dtype_scalar_name(x->dtype));
+        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
+                            pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));
     }
     g->N = x->shape[0];
     g->C = x->shape[1];
@@ -543,6 +544,17 @@ pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, const int64
 {
     conv_geom g = {0};
     if (conv_check(x, w, bias, nsp, stride, padding, dilation, groups, &g) != PL_OK) return NULL;
+    if (pl_is_half(x)) { /* float16/bfloat16: in float32, rounded once (autograd sees the casts) */
+        pl_tensor *cx = pl_to_dtype(x, PL_FLOAT32), *cw = cx ? pl_to_dtype(w, PL_FLOAT32) : NULL;
+        pl_tensor *cb = cw && bias ? pl_to_dtype(bias, PL_FLOAT32) : NULL;
+        pl_tensor *r = cw && (cb || !bias)
+                           ? pl_convolution(cx, cw, cb, nsp, stride, padding, dilation, groups)
+                           : NULL;
+        pl_tensor_release(cx);
+        pl_tensor_release(cw);
+        pl_tensor_release(cb);
+        return pl_from_compute(r, x->dtype);
+    }
     int64_t shape[4] = {g.N, g.O, nsp == 2 ? g.OH : g.OW, g.OW};
     pl_tensor *out = pl_tensor_empty(nsp + 2, shape, x->dtype);
     pl_tensor *xc = out ? pl_contiguous(x) : NULL;

@@ -24,30 +24,136 @@
         }                                                                                    \
     }
 
-DEFINE_CAST(b_b, uint8_t, uint8_t, x)
-DEFINE_CAST(b_i, uint8_t, int64_t, x != 0)
-DEFINE_CAST(b_f, uint8_t, float, x != 0)
-DEFINE_CAST(b_d, uint8_t, double, x != 0)
-DEFINE_CAST(i_b, int64_t, uint8_t, x)
-DEFINE_CAST(i_i, int64_t, int64_t, x)
-/* float -> int64: out-of-range values and nan become INT64_MIN, as PyTorch's cast does on x86 */
-DEFINE_CAST(i_f, int64_t, float, pl_double_to_int64(x))
-DEFINE_CAST(i_d, int64_t, double, pl_double_to_int64(x))
-DEFINE_CAST(f_b, float, uint8_t, x)
-DEFINE_CAST(f_i, float, int64_t, x)
-DEFINE_CAST(f_f, float, float, x)
-DEFINE_CAST(f_d, float, double, x)
-DEFINE_CAST(d_b, double, uint8_t, x)
-DEFINE_CAST(d_i, double, int64_t, x)
-DEFINE_CAST(d_f, double, float, x)
-DEFINE_CAST(d_d, double, double, x)
+/* Each element is read as int64 (integer and bool sources) or double (floating sources, all
+ * exact in double) and stored by the destination's rule, PyTorch's casts on x86:
+ * - to bool: x != 0 (nan is true);
+ * - floating to int64 and uint8: through int64, out-of-range values and nan giving INT64_MIN
+ *   (uint8 keeps its low byte); floating to int32/int16/int8: through int32, out-of-range and nan
+ *   giving INT32_MIN, then the low bits (so 70000.0 -> int16 is 4464, 1e10 -> int16 is 0);
+ * - integer to a narrower integer keeps the low bits (-1 -> uint8 is 255);
+ * - to float16/bfloat16: through float32, then round to nearest even (half.h). */
+static inline int32_t
+double_to_int32(double x)
+{
+    if (x >= -2147483648.0 && x < 2147483648.0) return (int32_t)x;
+    return INT32_MIN;
+}
+#define ST_I(DN, TD, FROM_I, FROM_D)                                                         \
+    static inline TD st_##DN##_i(int64_t v) { return FROM_I; }                              \
+    static inline TD st_##DN##_d(double v) { return FROM_D; }
+ST_I(b, uint8_t, v != 0, v != 0)
+ST_I(l, int64_t, v, pl_double_to_int64(v))
+ST_I(f, float, (float)v, (float)v)
+ST_I(d, double, (double)v, v)
+ST_I(u8, uint8_t, (uint8_t)(uint64_t)v, (uint8_t)(uint64_t)pl_double_to_int64(v))
+ST_I(i8, int8_t, (int8_t)(uint64_t)v, (int8_t)double_to_int32(v))
+ST_I(i16, int16_t, (int16_t)(uint64_t)v, (int16_t)double_to_int32(v))
+ST_I(i32, int32_t, (int32_t)(uint64_t)v, double_to_int32(v))
+ST_I(h, uint16_t, pl_float_to_half((float)v), pl_float_to_half((float)v))
+ST_I(bf, uint16_t, pl_float_to_bf16((float)v), pl_float_to_bf16((float)v))
 
+/* one destination dtype's row: a kernel per source dtype, in the enum's order */
+#define CAST_ROW(DN, TD)                                                                     \
+    DEFINE_CAST(DN##_b, TD, uint8_t, st_##DN##_i((int64_t)(x != 0)))                         \
+    DEFINE_CAST(DN##_l, TD, int64_t, st_##DN##_i(x))                                         \
+    DEFINE_CAST(DN##_f, TD, float, st_##DN##_d(x))                                           \
+    DEFINE_CAST(DN##_d, TD, double, st_##DN##_d(x))                                          \
+    DEFINE_CAST(DN##_u8, TD, uint8_t, st_##DN##_i(x))                                        \
+    DEFINE_CAST(DN##_i8, TD, int8_t, st_##DN##_i(x))                                         \
+    DEFINE_CAST(DN##_i16, TD, int16_t, st_##DN##_i(x))                                       \
+    DEFINE_CAST(DN##_i32, TD, int32_t, st_##DN##_i(x))                                       \
+    DEFINE_CAST(DN##_h, TD, uint16_t, st_##DN##_d(pl_half_to_float(x)))                      \
+    DEFINE_CAST(DN##_bf, TD, uint16_t, st_##DN##_d(pl_bf16_to_float(x)))
+#define ROW_FNS(DN) {DN##_b, DN##_l, DN##_f, DN##_d, DN##_u8, DN##_i8, DN##_i16, DN##_i32, DN##_h, DN##_bf}
+
+CAST_ROW(b, uint8_t)
+CAST_ROW(l, int64_t)
+CAST_ROW(f, float)
+CAST_ROW(d, double)
+CAST_ROW(u8, uint8_t)
+CAST_ROW(i8, int8_t)
+CAST_ROW(i16, int16_t)
+CAST_ROW(i32, int32_t)
+CAST_ROW(h, uint16_t)
+CAST_ROW(bf, uint16_t)
+
+/* [dst][src] */
 static const pl_inner_fn cast_kernels[PL_NUM_DTYPES][PL_NUM_DTYPES] = {
-    {b_b, b_i, b_f, b_d},
-    {i_b, i_i, i_f, i_d},
-    {f_b, f_i, f_f, f_d},
-    {d_b, d_i, d_f, d_d},
+    ROW_FNS(b), ROW_FNS(l), ROW_FNS(f), ROW_FNS(d), ROW_FNS(u8),
+    ROW_FNS(i8), ROW_FNS(i16), ROW_FNS(i32), ROW_FNS(h), ROW_FNS(bf),
 };
+
+/* float32 <-> float16 of contiguous runs with the F16C instructions (round to nearest even,
+ * subnormals kept, as the scalar kernels above, which stay the reference: strided copies and
+ * CPUs without F16C use them, and the tests compare the two on every bit pattern). NaNs keep
+ * their top payload bits here, where the scalar kernel gives the canonical 0x7e00. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PL_HAVE_F16C_BUILD 1
+__attribute__((target("avx,f16c"))) static void
+f32_to_f16_f16c(uint16_t *restrict d, const float *restrict s, int64_t n) /* (n,) each */
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(s + i), _MM_FROUND_TO_NEAREST_INT);
+        _mm_storeu_si128((__m128i *)(d + i), h);
+    }
+    for (; i < n; i++) d[i] = pl_float_to_half(s[i]);
+}
+
+__attribute__((target("avx,f16c"))) static void
+f16_to_f32_f16c(float *restrict d, const uint16_t *restrict s, int64_t n) /* (n,) each */
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + i))));
+    }
+    for (; i < n; i++) d[i] = pl_half_to_float(s[i]);
+}
+
+static bool
+cpu_has_f16c(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+    }
+    return cached != 0;
+}
+#endif
+
+/* dst = src for contiguous float32/float16 pairs of one shape on an F16C CPU; false otherwise
+ * (the caller then takes the reference kernels). */
+static bool
+copy_half_fast(pl_tensor *dst, const pl_tensor *src)
+{
+#ifdef PL_HAVE_F16C_BUILD
+    bool to_half = dst->dtype == PL_FLOAT16 && src->dtype == PL_FLOAT32;
+    bool from_half = dst->dtype == PL_FLOAT32 && src->dtype == PL_FLOAT16;
+    if (!(to_half || from_half) || !pl_same_shape(dst, src) || !pl_tensor_is_contiguous(dst) ||
+        !pl_tensor_is_contiguous(src) || !cpu_has_f16c()) {
+        return false;
+    }
+    if (to_half) {
+        f32_to_f16_f16c((uint16_t *)pl_tensor_data(dst), (const float *)pl_tensor_data(src), dst->numel);
+    } else {
+        f16_to_f32_f16c((float *)pl_tensor_data(dst), (const uint16_t *)pl_tensor_data(src), dst->numel);
+    }
+    return true;
+#else
+    (void)dst, (void)src;
+    return false;
+#endif
+}
+
+void
+pl_store_double(void *dst, pl_dtype dtype, double value)
+{
+    char *p[2] = {dst, (char *)&value};
+    int64_t s[2] = {(int64_t)pl_dtype_size(dtype), (int64_t)sizeof(double)};
+    cast_kernels[dtype][PL_FLOAT64](p, s, 1, NULL);
+}
 
 pl_status
 pl_copy_raw(pl_tensor *dst, const pl_tensor *src)
@@ -68,6 +174,7 @@ pl_copy_raw(pl_tensor *dst, const pl_tensor *src)
         memmove(pl_tensor_data(dst), pl_tensor_data(src), (size_t)dst->numel * pl_dtype_size(dst->dtype));
         return PL_OK;
     }
+    if (copy_half_fast(dst, src)) return PL_OK;
     pl_loop loop;
     pl_loop_init(&loop, dst->ndim, dst->shape);
     pl_loop_add(&loop, dst);
@@ -130,6 +237,26 @@ pl_to_dtype(pl_tensor *a, pl_dtype dtype)
         return pl_tensor_retain(a);
     }
     return copy_to_new(a, dtype, &to_copy_kind);
+}
+
+pl_tensor *
+pl_cast_raw(const pl_tensor *a, pl_dtype dtype)
+{
+    pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, dtype);
+    if (out && pl_copy_raw(out, a) != PL_OK) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    return out;
+}
+
+pl_tensor *
+pl_from_compute(pl_tensor *r, pl_dtype dtype)
+{
+    if (!r || r->dtype != pl_dtype_compute(dtype) || r->dtype == dtype) return r;
+    pl_tensor *out = pl_to_dtype(r, dtype);
+    pl_tensor_release(r);
+    return out;
 }
 
 /* ---- in-place writes ---- */
@@ -259,7 +386,8 @@ pl_copy_(pl_tensor *dst, pl_tensor *src)
         for (int64_t i = 0; i < n; i++) *(T *)(p[0] + i * s[0]) = v;                         \
     }
 DEFINE_FILL(fill_1, uint8_t)
-DEFINE_FILL(fill_f, float)
+DEFINE_FILL(fill_2, uint16_t)
+DEFINE_FILL(fill_4, uint32_t)
 DEFINE_FILL(fill_8, int64_t)
 
 pl_status
@@ -275,21 +403,24 @@ pl_fill_scalar_(pl_tensor *t, pl_scalar value)
     if (st != PL_OK) return st;
     int64_t exact = 0; /* the int64 value, exact for an int scalar */
     if (t->dtype == PL_INT64 && (st = pl_scalar_to_int64_checked(value, &exact)) != PL_OK) return st;
+    if (t->dtype != PL_INT64 && (st = pl_check_scalar_fits(value.d, t->dtype)) != PL_OK) return st;
     if (pl_tensor_is_contiguous(t) && !(t->dtype == PL_INT64 && value.is_int)) {
         pl_fill_contiguous(pl_tensor_data(t), t->dtype, t->numel, value.d);
     } else {
-        union { uint8_t b; float f; int64_t i; double d; } v;
-        pl_inner_fn fn;
-        switch (t->dtype) {
-        case PL_BOOL: v.b = value.d != 0; fn = fill_1; break;
-        case PL_FLOAT32: v.f = (float)value.d; fn = fill_f; break;
-        case PL_INT64: v.i = exact; fn = fill_8; break;
-        default: v.d = value.d; fn = fill_8; break;
+        /* one element's bytes, then a fill by element size */
+        union { uint8_t b; uint16_t h; uint32_t w; int64_t i; } v;
+        static const pl_inner_fn by_size[9] = {NULL, fill_1, fill_2, NULL, fill_4, NULL, NULL, NULL, fill_8};
+        if (t->dtype == PL_INT64) {
+            v.i = exact;
+        } else if (t->dtype == PL_INT32 && value.is_int) {
+            v.w = (uint32_t)(uint64_t)value.i;
+        } else {
+            pl_store_double(&v, t->dtype, value.d);
         }
         pl_loop loop;
         pl_loop_init(&loop, t->ndim, t->shape);
         pl_loop_add(&loop, t);
-        pl_loop_run(&loop, fn, &v);
+        pl_loop_run(&loop, by_size[pl_dtype_size(t->dtype)], &v);
     }
     pl_tensor_bump_version(t);
     if (pl_grad_enabled() && pl_dtype_is_floating(t->dtype) && t->base && t->base->requires_grad) {

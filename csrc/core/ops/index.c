@@ -108,8 +108,14 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
 {
     int dim;
     if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    if (index->dtype == PL_INT32) { /* PyTorch takes int32 indices too */
+        pl_tensor *wide = pl_cast_raw(index, PL_INT64);
+        pl_tensor *r = wide ? pl_index_select(a, dim_, wide, as_index_op) : NULL;
+        pl_tensor_release(wide);
+        return r;
+    }
     if (index->dtype != PL_INT64) {
-        pl_error_set(PL_ERR_RUNTIME, "index_select(): Expected dtype int64 for index");
+        pl_error_set(PL_ERR_RUNTIME, "index_select(): Expected dtype int32 or int64 for index");
         return NULL;
     }
     if (index->ndim > 1) {
@@ -379,7 +385,7 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
         for (int i = 0; i < n; i++) {
             bool legacy_empty = ts_in[i]->ndim == 1 && ts_in[i]->shape[0] == 0;
             kept += !legacy_empty;
-            if (ts_in[i]->dtype > edt) edt = ts_in[i]->dtype;
+            edt = pl_promote_types(edt, ts_in[i]->dtype);
         }
         if (kept == 0) {
             int64_t zero = 0;
@@ -429,7 +435,7 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
         } else {
             ts[i] = pl_tensor_retain(ts_in[i]);
         }
-        if (i > 0) dt = dt > ts[i]->dtype ? dt : ts[i]->dtype;
+        if (i > 0) dt = pl_promote_types(dt, ts[i]->dtype);
     }
     for (int i = 0; i < n; i++) {
         if (ts[i]->ndim == 0) { /* checked before dim, as PyTorch does */

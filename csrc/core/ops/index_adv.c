@@ -311,16 +311,23 @@ index_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!offs) return pl_error_status();
     index_plan p;
     plan_from_node(node, offs, g->ndim, g->shape, &p);
-    pl_tensor *z = pl_tensor_zeros((int)node->ints[2], node->ints + 3, g->dtype);
-    pl_tensor *gc = z ? pl_contiguous(g) : NULL;
+    /* float16/bfloat16 gradients accumulate in float32 and are rounded once */
+    pl_dtype acc = pl_dtype_is_compute(g->dtype) ? g->dtype : PL_FLOAT32;
+    pl_tensor *z = pl_tensor_zeros((int)node->ints[2], node->ints + 3, acc);
+    pl_tensor *gc = !z ? NULL : acc == g->dtype ? pl_contiguous(g) : pl_cast_raw(g, acc);
     if (!gc) {
         pl_tensor_release(z);
         return pl_error_status();
     }
     index_walk(&p, (const int64_t *)pl_tensor_data(offs), pl_tensor_data(z), z->strides,
-               pl_tensor_data(gc), gc->strides, pl_dtype_size(g->dtype),
-               g->dtype == PL_FLOAT32 ? WALK_ADD_F32 : WALK_ADD_F64);
+               pl_tensor_data(gc), gc->strides, pl_dtype_size(acc),
+               acc == PL_FLOAT32 ? WALK_ADD_F32 : WALK_ADD_F64);
     pl_tensor_release(gc);
+    if (acc != g->dtype) {
+        pl_tensor *r = pl_cast_raw(z, g->dtype);
+        pl_tensor_release(z);
+        if (!(z = r)) return pl_error_status();
+    }
     /* create_graph: that map is recorded; its backward gathers again */
     din[0] = pl_grad_enabled() && g->requires_grad ? record_index_map(z, g, &index_bb_kind, node, offs) : z;
     return din[0] ? PL_OK : pl_error_status();

@@ -23,4 +23,21 @@ void pl_run_contiguous(pl_inner_fn fn, int nops, char **ptrs, const int64_t *str
  * a's dtype and holds one element per output, adding up in PyTorch's CPU order (sum_order.c). */
 pl_status pl_sum_ordered(const pl_tensor *a, const bool *reduced, pl_tensor *out);
 
+/* For the entry of an op whose kernels exist for the compute dtypes only, once it has found
+ * tensor A of a storage dtype: runs the op CALL on `c_`, A's cast to its compute dtype, and
+ * returns its result cast back (pl_from_compute). CALL names c_ where the op takes A. */
+#define PL_RUN_IN_COMPUTE(A, CALL)                                                           \
+    do {                                                                                     \
+        pl_tensor *c_ = pl_to_dtype((A), pl_dtype_compute((A)->dtype));                      \
+        pl_tensor *r_ = c_ ? (CALL) : NULL;                                                  \
+        pl_tensor_release(c_);                                                               \
+        return pl_from_compute(r_, (A)->dtype);                                              \
+    } while (0)
+/* Whether t is float16 or bfloat16 (the storage dtypes computed in float32). */
+static inline bool
+pl_is_half(const pl_tensor *t)
+{
+    return t->dtype == PL_FLOAT16 || t->dtype == PL_BFLOAT16;
+}
+
 #endif

@@ -38,6 +38,20 @@ gemm_layout(const pl_tensor *m, int64_t *ld, bool *trans)
 static pl_status
 gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
 {
+    if (!pl_dtype_is_compute(out->dtype)) {
+        /* a storage dtype: the product in its compute dtype (float32 accumulation for
+         * float16/bfloat16, as PyTorch's CPU kernels), rounded once into out */
+        pl_dtype c = pl_dtype_compute(out->dtype);
+        pl_tensor *ca = pl_cast_raw(a, c), *cb = ca ? pl_cast_raw(b, c) : NULL;
+        pl_tensor *co = !cb ? NULL : beta != 0 ? pl_cast_raw(out, c) /* out's values count */
+                                               : pl_tensor_zeros(out->ndim, out->shape, c);
+        pl_status st = co ? gemm_2d(co, ca, cb, alpha, beta) : pl_error_status();
+        if (st == PL_OK) st = pl_copy_raw(out, co);
+        pl_tensor_release(ca);
+        pl_tensor_release(cb);
+        pl_tensor_release(co);
+        return st;
+    }
     int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
     int64_t lda, ldb;
     bool ta, tb;
@@ -93,18 +107,27 @@ fail:
     return pl_error_status();
 }
 
+/* The C++ type names PyTorch's matmul messages print */
+static const char *
+cpp_type_name(pl_dtype d)
+{
+    static const char *const names[PL_NUM_DTYPES] = {
+        "bool", "long int", "float", "double", "unsigned char", "signed char", "short int", "int",
+        "c10::Half", "c10::BFloat16"};
+    return names[d];
+}
+
 static pl_status
 check_float_pair(const char *what, pl_tensor *a, pl_tensor *b)
 {
     if (a->dtype != b->dtype) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "expected m1 and m2 to have the same dtype, but got: %s != %s",
-                            a->dtype == PL_FLOAT32 ? "float" : a->dtype == PL_FLOAT64 ? "double" : a->dtype == PL_INT64 ? "long int" : "bool",
-                            b->dtype == PL_FLOAT32 ? "float" : b->dtype == PL_FLOAT64 ? "double" : b->dtype == PL_INT64 ? "long int" : "bool");
+                            cpp_type_name(a->dtype), cpp_type_name(b->dtype));
     }
     if (a->dtype == PL_BOOL) {
-        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", what,
-                            a->dtype == PL_INT64 ? "Long" : "Bool");
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'", what,
+                            pl_dtype_scalar_name(a->dtype));
     }
     return PL_OK;
 }

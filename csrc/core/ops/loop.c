@@ -127,12 +127,6 @@ pl_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nou
 
 /* ---- type promotion, following PyTorch's categories ---- */
 
-static int
-category(pl_dtype d)
-{
-    return d == PL_BOOL ? 0 : d == PL_INT64 ? 1 : 2;
-}
-
 #define PL_UNDEFINED ((pl_dtype)-1)
 
 static pl_dtype
@@ -140,7 +134,7 @@ promote(pl_dtype a, pl_dtype b)
 {
     if ((int)a < 0) return b;
     if ((int)b < 0) return a;
-    return a > b ? a : b;
+    return pl_promote_types(a, b);
 }
 
 static pl_dtype
@@ -174,7 +168,6 @@ pl_result_type(const pl_tensor *a, bool a_wrapped, const pl_tensor *b, bool b_wr
             dim_r = promote(dim_r, d);
         }
     }
-    (void)category;
     return combine_categories(dim_r, combine_categories(zero_r, wrapped_r));
 }
 

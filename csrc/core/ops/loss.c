@@ -4,6 +4,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 /* ---- mse_loss ---- */
 
@@ -146,8 +147,12 @@ pl_softmax(pl_tensor *a, int64_t dim_, bool log)
     pl_tensor *src = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a) : NULL;
     if (!src) {
         pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl",
-                     a->dtype == PL_INT64 ? "Long" : "Bool");
+                     pl_dtype_scalar_name(a->dtype));
         return NULL;
+    }
+    if (pl_is_half(a)) {
+        pl_tensor_release(src);
+        PL_RUN_IN_COMPUTE(a, pl_softmax(c_, dim_, log));
     }
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
@@ -236,9 +241,10 @@ pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction)
     }
     if (target->dtype != PL_INT64) {
         pl_error_set(PL_ERR_RUNTIME, "expected target dtype to be Long or Byte, but got %s",
-                     target->dtype == PL_FLOAT32 ? "Float" : target->dtype == PL_FLOAT64 ? "Double" : "Bool");
+                     pl_dtype_scalar_name(target->dtype));
         return NULL;
     }
+    if (pl_is_half(logp)) PL_RUN_IN_COMPUTE(logp, pl_nll_loss(c_, target, reduction));
     int64_t N = logp->ndim == 2 ? logp->shape[0] : 1, C = logp->shape[logp->ndim - 1];
     if (target->numel != N || target->ndim > 1) {
         pl_error_set(PL_ERR_VALUE, "Expected input batch_size (%lld) to match target batch_size (%lld).",

@@ -12,6 +12,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 typedef struct {
     int ndim;
@@ -206,7 +207,7 @@ static const pl_node_kind vector_norm_kind = {"LinalgVectorNormBackward0", vecto
 static const char *
 dtype_title(pl_dtype dt)
 {
-    return dt == PL_INT64 ? "Long" : dt == PL_BOOL ? "Bool" : dt == PL_FLOAT64 ? "Double" : "Float";
+    return pl_dtype_scalar_name(dt);
 }
 
 pl_tensor *
@@ -218,6 +219,7 @@ pl_vector_norm(pl_tensor *a, double p, const int64_t *dims, int ndims, bool keep
                      "Got %s", dtype_title(a->dtype));
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_vector_norm(c_, p, dims, ndims, keepdim));
     norm_plan plan;
     if (plan_norm(a, dims, ndims, &plan) != PL_OK) return NULL;
     if (isinf(p) && a->numel == 0) {

@@ -7,6 +7,7 @@
 #include "../autograd.h"
 #include "../conv.h"
 #include "../ops.h"
+#include "internal.h"
 
 /* Planes, height and width of a 3-D (C, H, W) or 4-D (N, C, H, W) tensor. */
 static void
@@ -53,7 +54,7 @@ pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t
     }
     if (!pl_dtype_is_floating(x->dtype))
         return pl_error_set(PL_ERR_RUNTIME, "pooling is not implemented for '%s'",
-                            x->dtype == PL_INT64 ? "Long" : "Bool");
+                            pl_dtype_scalar_name(x->dtype));
     if (s[0] <= 0 || s[1] <= 0) return pl_error_set(PL_ERR_RUNTIME, "stride should not be zero");
     if (k[0] <= 0 || k[1] <= 0)
         return pl_error_set(PL_ERR_RUNTIME, "kernel size should be greater than zero, but got kH: %lld kW: %lld",
@@ -263,6 +264,7 @@ pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
 {
     int64_t OH = 0, OW = 0;
     if (pool_check(x, k, s, p, d, ceil_mode, &OH, &OW) != PL_OK) return NULL;
+    if (pl_is_half(x)) PL_RUN_IN_COMPUTE(x, pl_max_pool2d(c_, k, s, p, d, ceil_mode, indices_out));
     int64_t shape[4], P, H, W;
     out_shape(x, OH, OW, shape);
     planes(x, &P, &H, &W);
@@ -381,6 +383,9 @@ pl_avg_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
 {
     int64_t OH = 0, OW = 0, one[2] = {1, 1};
     if (pool_check(x, k, s, p, one, ceil_mode, &OH, &OW) != PL_OK) return NULL;
+    if (pl_is_half(x)) {
+        PL_RUN_IN_COMPUTE(x, pl_avg_pool2d(c_, k, s, p, ceil_mode, count_include_pad, divisor_override));
+    }
     int64_t q[9] = {k[0], k[1], s[0], s[1], p[0], p[1], ceil_mode, count_include_pad,
                     divisor_override > 0 ? divisor_override : 0};
     int64_t shape[4];
@@ -491,9 +496,10 @@ pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size)
     }
     if (!pl_dtype_is_floating(x->dtype)) {
         pl_error_set(PL_ERR_NOTIMPL, "\"adaptive_avg_pool2d\" not implemented for '%s'",
-                     x->dtype == PL_INT64 ? "Long" : "Bool");
+                     pl_dtype_scalar_name(x->dtype));
         return NULL;
     }
+    if (pl_is_half(x)) PL_RUN_IN_COMPUTE(x, pl_adaptive_avg_pool2d(c_, output_size));
     int64_t shape[4];
     out_shape(x, output_size[0], output_size[1], shape);
     pl_tensor *xc = pl_contiguous(x);

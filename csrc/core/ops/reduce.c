@@ -203,6 +203,7 @@ record(pl_tensor *out, pl_tensor *a, const pl_node_kind *kind, const reduce_plan
 pl_tensor *
 pl_sum(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
 {
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_sum(c_, dims, ndims, keepdim));
     reduce_plan p;
     if (plan_reduce(a, dims, ndims, keepdim, &p) != PL_OK) return NULL;
     pl_dtype dt = pl_dtype_is_floating(a->dtype) ? a->dtype : PL_INT64;
@@ -244,9 +245,10 @@ pl_mean(pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
     if (!pl_dtype_is_floating(a->dtype)) {
         pl_error_set(PL_ERR_RUNTIME,
                      "mean(): could not infer output dtype. Input dtype must be either a floating "
-                     "point or complex dtype. Got: %s", a->dtype == PL_INT64 ? "Long" : "Bool");
+                     "point or complex dtype. Got: %s", pl_dtype_scalar_name(a->dtype));
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_mean(c_, dims, ndims, keepdim));
     reduce_plan p;
     if (plan_reduce(a, dims, ndims, keepdim, &p) != PL_OK) return NULL;
     pl_tensor *out = ordered_sum(a, &p);
@@ -319,6 +321,7 @@ pl_var(pl_tensor *a, const int64_t *dims, int ndims, double correction, bool kee
         pl_error_set(PL_ERR_RUNTIME, "std and var only support floating point and complex dtypes");
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_var(c_, dims, ndims, correction, keepdim, take_sqrt));
     reduce_plan p;
     if (plan_reduce(a, dims, ndims, keepdim, &p) != PL_OK) return NULL;
     pl_tensor *mean = sum_double(a, &p);
@@ -398,6 +401,7 @@ pl_max_all(pl_tensor *a, bool is_min)
                      "Specify the reduction dim with the 'dim' argument.", is_min ? "min" : "max");
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_max_all(c_, is_min));
     double best = pl_tensor_get_double(a, 0);
     bool nan = best != best;
     for (int64_t i = 1; i < a->numel && !nan; i++) {
@@ -516,6 +520,17 @@ pl_max_dim(pl_tensor *a, int64_t dim_, bool keepdim, bool is_min, pl_tensor **va
     for (int d = 0; d < a->ndim; d++) {
         if (d != dim) shape[nd++] = a->shape[d];
         else if (keepdim) shape[nd++] = 1;
+    }
+    if (pl_is_half(a)) { /* the values through float32 (autograd records the casts) */
+        pl_tensor *c = pl_to_dtype(a, PL_FLOAT32);
+        pl_status st = c ? pl_max_dim(c, dim_, keepdim, is_min, values, indices) : pl_error_status();
+        pl_tensor_release(c);
+        if (st == PL_OK && !(*values = pl_from_compute(*values, a->dtype))) {
+            pl_tensor_release(*indices);
+            *indices = NULL;
+            return pl_error_status();
+        }
+        return st;
     }
     pl_tensor *ac = pl_contiguous(a);
     pl_tensor *v = ac ? pl_tensor_empty(nd, shape, a->dtype) : NULL;

@@ -219,6 +219,13 @@ static const pl_node_kind erf_kind = {"ErfBackward0", erf_backward, PL_KIND_DIFF
 pl_tensor *
 pl_erf(pl_tensor *a)
 {
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_erf(c_));
+    if (!pl_dtype_is_floating(a->dtype) && !pl_dtype_is_compute(pl_default_float)) {
+        pl_tensor *d = pl_to_dtype(a, pl_default_float); /* a float16 default dtype */
+        pl_tensor *r = d ? pl_erf(d) : NULL;
+        pl_tensor_release(d);
+        return r;
+    }
     /* integer and bool inputs give the default floating dtype, as in PyTorch */
     pl_tensor *x = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a)
                                                   : pl_to_dtype(a, pl_default_float);
@@ -260,9 +267,10 @@ pl_gelu(pl_tensor *a, bool approximate_tanh)
 {
     if (!pl_dtype_is_floating(a->dtype)) {
         pl_error_set(PL_ERR_NOTIMPL, "\"GeluKernelImpl\" not implemented for '%s'",
-                     a->dtype == PL_INT64 ? "Long" : "Bool");
+                     pl_dtype_scalar_name(a->dtype));
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_gelu(c_, approximate_tanh));
     pl_tensor *out = special_apply(approximate_tanh ? FN_GELU_TANH : FN_GELU, a, NULL);
     if (out && pl_needs_grad(&a, 1)) {
         pl_node *node = pl_node_new(&gelu_kind, &a, 1);

@@ -129,7 +129,8 @@ static pl_tensor *
 relu_backward_fast(pl_tensor *g, pl_tensor *y)
 {
     if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(g) ||
-        !pl_tensor_is_contiguous(y) || !pl_dtype_is_floating(g->dtype)) {
+        !pl_tensor_is_contiguous(y) || !pl_dtype_is_floating(g->dtype) ||
+        !pl_dtype_is_compute(g->dtype)) { /* float16/bfloat16 take the general path */
         return NULL;
     }
     pl_tensor *out = pl_tensor_empty(g->ndim, g->shape, g->dtype);
@@ -270,6 +271,15 @@ unary_saves(pl_unop op, bool *save_x, bool *save_y)
 static pl_status
 run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
 {
+    if (!pl_dtype_is_compute(out->dtype)) {
+        /* a storage dtype: compute in its compute dtype, then cast (wrapping integers) */
+        pl_tensor *tmp = pl_tensor_empty(out->ndim, out->shape, pl_dtype_compute(out->dtype));
+        if (!tmp) return pl_error_status();
+        pl_status st = run_unary(op, tmp, a);
+        if (st == PL_OK) st = pl_copy_raw(out, tmp);
+        pl_tensor_release(tmp);
+        return st;
+    }
     pl_inner_fn fn = unary_kernels[op][out->dtype];
     if (!fn) {
         return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", unop_names[op],
@@ -346,7 +356,8 @@ pl_unary_(pl_unop op, pl_tensor *a)
         return st;
     }
     if (!pl_dtype_is_floating(a->dtype) && !keeps_integer(op)) {
-        return pl_error_set(PL_ERR_RUNTIME, "result type Float can't be cast to the desired output type Long");
+        return pl_error_set(PL_ERR_RUNTIME, "result type Float can't be cast to the desired output type %s",
+                            pl_dtype_scalar_name(a->dtype));
     }
     st = run_unary(op, a, a);
     if (st == PL_OK) pl_tensor_bump_version(a);
@@ -510,6 +521,25 @@ static const pl_node_kind clamp_kind = {"ClampBackward1", clamp_backward, PL_KIN
 static pl_status
 run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
 {
+    if (!pl_dtype_is_compute(out->dtype)) {
+        /* a storage dtype: clamp in its compute dtype, to bounds cast to out's dtype first as
+         * PyTorch casts them (uint8 clamp(min=-1) clamps to 255) */
+        clamp_ctx cc = *c;
+        if ((cc.has_min && pl_check_scalar_fits(cc.min, out->dtype) != PL_OK) ||
+            (cc.has_max && pl_check_scalar_fits(cc.max, out->dtype) != PL_OK)) {
+            return pl_error_status(); /* PyTorch's checked conversion of the bounds */
+        }
+        if (cc.has_min && cc.min == cc.min) cc.min = pl_double_as_dtype(cc.min, out->dtype);
+        if (cc.has_max && cc.max == cc.max) cc.max = pl_double_as_dtype(cc.max, out->dtype);
+        c = &cc;
+        pl_tensor *ca = pl_to_dtype(a, pl_dtype_compute(out->dtype));
+        pl_tensor *tmp = ca ? pl_tensor_empty(out->ndim, out->shape, ca->dtype) : NULL;
+        pl_status st = tmp ? run_clamp(tmp, ca, c) : pl_error_status();
+        if (st == PL_OK) st = pl_copy_raw(out, tmp);
+        pl_tensor_release(ca);
+        pl_tensor_release(tmp);
+        return st;
+    }
     pl_inner_fn fn = out->dtype == PL_FLOAT32 ? clamp_f32 : out->dtype == PL_FLOAT64 ? clamp_f64
                      : out->dtype == PL_INT64 ? clamp_i64 : NULL;
     if (!fn) return pl_error_set(PL_ERR_RUNTIME, "\"clamp\" not implemented for 'Bool'");
@@ -626,7 +656,8 @@ pl_leaky_relu(pl_tensor *a, double slope)
         }                                                                                    \
     }
 DEFINE_WHERE(where_1, uint8_t)
-DEFINE_WHERE(where_4, float)
+DEFINE_WHERE(where_2, uint16_t)
+DEFINE_WHERE(where_4, uint32_t)
 DEFINE_WHERE(where_8, int64_t)
 
 static pl_status
@@ -673,7 +704,7 @@ pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)
     pl_loop_add(&loop, cond);
     pl_loop_add(&loop, ca);
     pl_loop_add(&loop, cb);
-    pl_loop_run(&loop, es == 1 ? where_1 : es == 4 ? where_4 : where_8, NULL);
+    pl_loop_run(&loop, es == 1 ? where_1 : es == 2 ? where_2 : es == 4 ? where_4 : where_8, NULL);
     pl_tensor_release(ca);
     pl_tensor_release(cb);
     pl_tensor *ins[3] = {cond, a, b};

@@ -540,6 +540,14 @@ class Module:
         """Cast floating-point parameters and buffers to float64; returns self."""
         return self._apply(lambda t: t.to(torch.float64) if t.is_floating_point() else t)
 
+    def half(self):
+        """Cast floating-point parameters and buffers to float16; returns self."""
+        return self._apply(lambda t: t.to(torch.float16) if t.is_floating_point() else t)
+
+    def bfloat16(self):
+        """Cast floating-point parameters and buffers to bfloat16; returns self."""
+        return self._apply(lambda t: t.to(torch.bfloat16) if t.is_floating_point() else t)
+
     def cpu(self):
         """Parameters and buffers already live on the CPU; returns self."""
         return self
