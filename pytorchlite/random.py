@@ -5,11 +5,10 @@ normal, bernoulli, multinomial and the ``*_like`` forms) and the in-place Tensor
 (uniform_, normal_, random_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_).
 
 Note:
-    pytorchlite has no uint8 dtype, so a generator state (``get_rng_state()``,
-    ``Generator.get_state()``) is a 1-D int64 tensor of 5056 byte values in torch's layout.
-    ``set_rng_state``/``Generator.set_state`` accept that tensor, a real ``torch.ByteTensor``
-    (anything with ``.numpy()``), a NumPy array, or ``bytes``, so states cross over in both
-    directions: ``torch.set_rng_state(torch.tensor(state.numpy(), dtype=torch.uint8))``.
+    A generator state (``get_rng_state()``, ``Generator.get_state()``) is a 1-D uint8 tensor of
+    5056 bytes in torch's layout. ``set_rng_state``/``Generator.set_state`` also accept a real
+    ``torch.ByteTensor`` (anything with ``.numpy()``), a NumPy array, ``bytes``, or the int64
+    tensor of byte values earlier pytorchlite versions returned.
 """
 import operator
 import sys
@@ -52,7 +51,7 @@ def _pkg():
 def _state_tensor(raw):
     import numpy as _np
 
-    arr = _np.frombuffer(raw, dtype=_np.uint8).astype(_np.int64)
+    arr = _np.frombuffer(raw, dtype=_np.uint8).copy()
     return _pkg().from_numpy(arr)
 
 
@@ -95,7 +94,7 @@ class Generator(_C._generator_type()):
         return dev("cpu") if dev is not None else "cpu"
 
     def get_state(self):
-        """The generator state as a 5056-element tensor of byte values (see module Note)."""
+        """The generator state as a 5056-element uint8 tensor (see module Note)."""
         return _state_tensor(self._get_state_bytes())
 
     def set_state(self, new_state):
@@ -128,7 +127,7 @@ def initial_seed():
 
 
 def get_rng_state():
-    """The default generator's state (a 5056-element tensor of byte values)."""
+    """The default generator's state (a 5056-element uint8 tensor)."""
     return default_generator.get_state()
 
 

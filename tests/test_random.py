@@ -66,7 +66,7 @@ def test_state_round_trip_including_normal_cache():
     torch.manual_seed(7)
     torch.randn(3)  # odd scalar-path count: one cached sample
     state = torch.get_rng_state()
-    assert tuple(state.shape) == (5056,)
+    assert tuple(state.shape) == (5056,) and state.dtype == torch.uint8  # a ByteTensor, as torch
     a = arr(torch.randn(5))
     b = arr(torch.rand(40, dtype=torch.float64))
     torch.manual_seed(1)
