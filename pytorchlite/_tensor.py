@@ -444,16 +444,31 @@ class Tensor(_C.TensorBase):
 
     def index_put_(self, indices, values, accumulate=False):
         """``self[indices] = values`` for a tuple of index tensors (IndexPutBackward0 when a
-        graph is recorded).
+        graph is recorded); with ``accumulate=True`` repeated positions add up.
 
-        Note: ``accumulate=True`` is not supported yet (NotImplementedError).
+        Note: with ``accumulate=True`` the graph records the additions through a flat view
+        (CopySlices / IndexAddBackward0) where PyTorch records IndexPutBackward0.
         """
-        if accumulate:
-            raise NotImplementedError("pytorchlite does not support index_put_(accumulate=True) yet")
         if not isinstance(indices, (tuple, list)):
             raise TypeError(f"index_put_(): argument 'indices' must be tuple of Tensors, not "
                             f"{type(indices).__name__}")
-        self[tuple(indices)] = values
+        if not accumulate:
+            self[tuple(indices)] = values
+            return self
+        from . import arange
+
+        pos = arange(self.numel()).reshape(self.shape)[tuple(indices)]  # flat positions
+        if values.dtype != self.dtype:
+            raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                               f"{self.type()[6:-6]} for the destination and "
+                               f"{values.type()[6:-6]} for the source.")
+        vals = values.expand(pos.shape).reshape(-1)
+        pos = pos.reshape(-1)
+        if self.is_contiguous():
+            self.view(-1).index_add_(0, pos, vals)
+        else:
+            flat = self.contiguous().view(-1)
+            self.copy_(flat.index_add_(0, pos, vals).view(self.shape))
         return self
 
     def index_add(self, dim, index, source, *, alpha=1):

@@ -152,8 +152,23 @@ def test_index_put_matches_setitem_and_torch():
     got = run(torch)
     assert got == ("IndexPutBackward0", [[0.0, 0.0, 3.0], [-6.0, 0.0, 0.0]],
                    [[0.0, 0.0, 0.0], [5.0, 5.0, 5.0]], [6.0, 9.0])
-    with pytest.raises(NotImplementedError, match="accumulate"):
-        torch.zeros(3).index_put_((torch.tensor([0]),), torch.tensor(1.0), accumulate=True)
+    real = pytest.importorskip("torch")
+    assert run(real) == got
+
+
+def test_index_put_accumulate_adds_repeats():
+    def run(lib):
+        w = lib.tensor([1.5, -2.0, 0.25], requires_grad=True)
+        y = lib.zeros(2, 3).index_put((lib.tensor([0, 1, 0]), lib.tensor([2, 0, 2])), w * 2,
+                                      accumulate=True)
+        (y * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        z = lib.zeros(3, 2).t()  # not contiguous
+        z.index_put_((lib.tensor([1, 1]),), lib.tensor([1.0, 2.0, 3.0]), accumulate=True)
+        return y.detach().tolist(), w.grad.tolist(), z.tolist()
+
+    got = run(torch)
+    assert got == ([[0.0, 0.0, 3.5], [-4.0, 0.0, 0.0]], [4.0, 6.0, 4.0],
+                   [[0.0, 0.0, 0.0], [2.0, 4.0, 6.0]])
     real = pytest.importorskip("torch")
     assert run(real) == got
 
