@@ -10,6 +10,7 @@
  *   _C._adaptive_avg_pool2d(input, output_size) -> Tensor
  *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
+ *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
  *
  * All arguments are borrowed; the results are new references.
  */
@@ -249,7 +250,39 @@ plpy_conv_force_reference(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+plpy_lstm_layer(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "_lstm_layer() takes 5 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *gi, *h0, *c0, *w_hh, *out, *c_n;
+    bool reverse;
+    if (get_tensor(args[0], "gates", false, &gi) < 0 || get_tensor(args[1], "h0", false, &h0) < 0 ||
+        get_tensor(args[2], "c0", false, &c0) < 0 || get_tensor(args[3], "w_hh", false, &w_hh) < 0 ||
+        get_bool(args[4], &reverse) < 0) {
+        return NULL;
+    }
+    if (pl_lstm_layer(gi, h0, c0, w_hh, reverse, &out, &c_n) != PL_OK) return plpy_raise();
+    PyObject *po = plpy_wrap(out); /* steals out */
+    PyObject *pc = po ? plpy_wrap(c_n) : NULL;
+    if (!po) pl_tensor_release(c_n);
+    if (!pc) {
+        Py_XDECREF(po);
+        return NULL;
+    }
+    PyObject *res = PyTuple_Pack(2, po, pc);
+    Py_DECREF(po);
+    Py_DECREF(pc);
+    return res;
+}
+
 PyMethodDef plpy_nn_functions[] = {
+    {"_lstm_layer", (PyCFunction)(void (*)(void))plpy_lstm_layer, METH_FASTCALL,
+     "One LSTM layer-direction over all steps: (gates (T,B,4H), h0, c0, w_hh, reverse) -> "
+     "(output (T,B,H), c_n); grad_fn MkldnnRnnLayerBackward0."},
     {"_conv", (PyCFunction)(void (*)(void))plpy_conv, METH_FASTCALL,
      "Convolution over 1 or 2 spatial dims (im2col + GEMM); grad_fn ConvolutionBackward0."},
     {"_max_pool2d", (PyCFunction)(void (*)(void))plpy_max_pool2d, METH_FASTCALL,
