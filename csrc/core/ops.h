@@ -134,6 +134,11 @@ pl_tensor *pl_linear(pl_tensor *x, pl_tensor *w, pl_tensor *bias); /* x @ w.T + 
 /* ---- losses and softmax (ops/loss.c) ---- */
 pl_tensor *pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction); /* 0 none 1 mean 2 sum */
 pl_tensor *pl_softmax(pl_tensor *a, int64_t dim, bool log);
+/* (log_)softmax over the last dim with one-pass fused backward (ops/softmax_rows.c); `which`
+ * is PL_SOFTMAX_ROWS_PLAIN, _LOG or _SAFE (rows of all -inf give zeros; SafeSoftmaxBackward0).
+ * New reference or NULL. */
+enum { PL_SOFTMAX_ROWS_PLAIN = 0, PL_SOFTMAX_ROWS_LOG = 1, PL_SOFTMAX_ROWS_SAFE = 2 };
+pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
 pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
 
 /* ---- views and indexing (ops/view.c) ---- */

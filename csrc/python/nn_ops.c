@@ -11,6 +11,7 @@
  *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
  *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
+ *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
  *
  * All arguments are borrowed; the results are new references.
  */
@@ -279,7 +280,24 @@ plpy_lstm_layer(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return res;
 }
 
+static PyObject *
+plpy_softmax_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "_softmax_rows() takes 2 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    if (get_tensor(args[0], "input", false, &x) < 0) return NULL;
+    long which = PyLong_AsLong(args[1]);
+    if (which == -1 && PyErr_Occurred()) return NULL;
+    return finish(pl_softmax_rows(x, (int)which), false);
+}
+
 PyMethodDef plpy_nn_functions[] = {
+    {"_softmax_rows", (PyCFunction)(void (*)(void))plpy_softmax_rows, METH_FASTCALL,
+     "(input, which) -> softmax (0), log_softmax (1) or safe softmax (2) over the last dim."},
     {"_lstm_layer", (PyCFunction)(void (*)(void))plpy_lstm_layer, METH_FASTCALL,
      "One LSTM layer-direction over all steps: (gates (T,B,4H), h0, c0, w_hh, reverse) -> "
      "(output (T,B,H), c_n); grad_fn MkldnnRnnLayerBackward0."},
