@@ -12,6 +12,7 @@
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
  *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
  *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
+ *   _C._layer_norm(input, D, weight, bias, eps) -> Tensor   (ops.h pl_layer_norm)
  *
  * All arguments are borrowed; the results are new references.
  */
@@ -295,7 +296,29 @@ plpy_softmax_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return finish(pl_softmax_rows(x, (int)which), false);
 }
 
+static PyObject *
+plpy_layer_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "_layer_norm() takes 5 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x, *w, *b;
+    if (get_tensor(args[0], "input", false, &x) < 0 || get_tensor(args[2], "weight", true, &w) < 0 ||
+        get_tensor(args[3], "bias", true, &b) < 0) {
+        return NULL;
+    }
+    long long D = PyLong_AsLongLong(args[1]);
+    if (D == -1 && PyErr_Occurred()) return NULL;
+    double eps = PyFloat_AsDouble(args[4]);
+    if (eps == -1.0 && PyErr_Occurred()) return NULL;
+    return finish(pl_layer_norm(x, D, w, b, eps), false);
+}
+
 PyMethodDef plpy_nn_functions[] = {
+    {"_layer_norm", (PyCFunction)(void (*)(void))plpy_layer_norm, METH_FASTCALL,
+     "(input, D, weight, bias, eps) -> layer norm over the trailing D elements."},
     {"_softmax_rows", (PyCFunction)(void (*)(void))plpy_softmax_rows, METH_FASTCALL,
      "(input, which) -> softmax (0), log_softmax (1) or safe softmax (2) over the last dim."},
     {"_lstm_layer", (PyCFunction)(void (*)(void))plpy_lstm_layer, METH_FASTCALL,
