@@ -47,7 +47,8 @@ void pl_lstm_cell_backward_f64(int64_t B, int64_t H, const double *act, const do
  * reverse). All four inputs must share one floating dtype (float32 or float64); any strides.
  *
  * When autograd records (grad mode on and an input requires grad), out and c_n become
- * outputs 0 and 1 of one node, MkldnnRnnLayerBackward0 (the name PyTorch's CPU LSTM prints),
+ * outputs 0 and 1 of one node, MkldnnRnnLayerBackward0 for float32 and StackBackward0 for
+ * float64 (the names PyTorch's CPU LSTM prints for a layer's output),
  * whose backward runs the recurrence backwards: gradients of gi, h0, c0 and w_hh.
  * Returns PL_OK or an error status (nothing is returned then). Borrowed arguments. */
 pl_status pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh,

@@ -241,7 +241,10 @@ lstm_layer_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     return PL_OK;
 }
 
+/* The names PyTorch's CPU LSTM prints for a layer's output: float32 runs as one oneDNN layer
+ * op; float64 runs step by step and stacks the steps' outputs. */
 static const pl_node_kind lstm_layer_kind = {"MkldnnRnnLayerBackward0", lstm_layer_backward};
+static const pl_node_kind lstm_layer_kind_f64 = {"StackBackward0", lstm_layer_backward};
 
 static pl_status
 check_layer_args(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh)
@@ -309,7 +312,8 @@ pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh, bool
 #undef DATA
     if (st != PL_OK) goto fail;
     if (record) {
-        pl_node *node = pl_node_new(&lstm_layer_kind, ins, 4);
+        pl_node *node = pl_node_new(dt == PL_FLOAT32 ? &lstm_layer_kind : &lstm_layer_kind_f64,
+                                    ins, 4);
         if (!node || pl_node_save(node, 0, ws) != PL_OK || pl_node_save(node, 1, o) != PL_OK ||
             pl_node_save(node, 2, c[3]) != PL_OK) {
             if (node) pl_node_release(node);
