@@ -250,3 +250,26 @@ def test_small_batch_linear_against_float64_numpy(rng, rows, dtype):
     want = x.astype(np.float64) @ w.astype(np.float64).T + b
     tol = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(arr(y), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("H", [1, 8, 13, 40])
+def test_simd_cell_matches_plain_cell(rng, H):
+    """The AVX2 cell (vector exp) against the plain libm cell, values of every size."""
+    T, B = 3, 5
+    gi_np = (rng.normal(size=(T, B, 4 * H)) * rng.choice([0.01, 1.0, 8.0, 60.0],
+                                                         size=(T, B, 4 * H))).astype(np.float32)
+    h0_np, c0_np = (rng.normal(size=(B, H)).astype(np.float32) for _ in range(2))
+    w_np = (rng.normal(size=(4 * H, H)) * 0.3).astype(np.float32)
+    g_np = rng.normal(size=(T, B, H)).astype(np.float32)
+    results = []
+    for reference in (False, True):
+        torch._C._lstm_force_reference(reference)
+        try:
+            ins = [torch.tensor(a, requires_grad=True) for a in (gi_np, h0_np, c0_np, w_np)]
+            out, c_n = torch._C._lstm_layer(*ins, False)
+            ((out * torch.tensor(g_np)).sum() + c_n.sum()).backward()
+        finally:
+            torch._C._lstm_force_reference(False)
+        results.append([arr(out), arr(c_n)] + [arr(t.grad) for t in ins])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)

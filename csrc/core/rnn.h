@@ -22,20 +22,28 @@
 #include "tensor.h"
 
 /* gates: (B, 4H) pre-activations in, activations i, f, g, o out (in place);
- * c_prev: (B, H); c: (B, H) receives c' (may be c_prev itself); h: (B, H) receives h',
- * row stride ldh (h may be a row block of a larger (T, B, H) output). */
+ * c_prev: (B, H); c: (B, H) receives c' (may be c_prev itself); tc: (B, H) receives tanh(c'),
+ * or NULL; h: (B, H) receives h', row stride ldh (h may be a row block of a (T, B, H) output).
+ * These are the plain (reference) kernels, libm's expf/tanhf. */
 void pl_lstm_cell_forward_f32(int64_t B, int64_t H, float *gates, const float *c_prev,
-                              float *c, float *h, int64_t ldh);
+                              float *c, float *tc, float *h, int64_t ldh);
 void pl_lstm_cell_forward_f64(int64_t B, int64_t H, double *gates, const double *c_prev,
-                              double *c, double *h, int64_t ldh);
+                              double *c, double *tc, double *h, int64_t ldh);
+/* The same as pl_lstm_cell_forward_f32 with AVX2+FMA and a vector exp (ops/rnn_cell_x86.c);
+ * returns false, doing nothing, when the CPU lacks them. */
+bool pl_lstm_cell_forward_f32_simd(int64_t B, int64_t H, float *gates, const float *c_prev,
+                                   float *c, float *tc, float *h, int64_t ldh);
+/* true: pl_lstm_layer runs the plain cell kernels only (tests); process-wide. */
+void pl_lstm_force_reference(bool on);
 
-/* act: (B, 4H) activations from the forward; c_prev, c: (B, H) the cell state before and
- * after the step; dh: (B, H) gradient of h' (NULL: zero); dc: (B, H) in: gradient of c',
- * out: gradient of c_prev (in place); dgates: (B, 4H) receives the pre-activation gradients. */
+/* act: (B, 4H) activations from the forward; c_prev: (B, H) the cell state before the step;
+ * tc: (B, H) tanh of the state after it; dh: (B, H) gradient of h' (NULL: zero); dc: (B, H)
+ * in: gradient of c', out: gradient of c_prev (in place); dgates: (B, 4H) receives the
+ * pre-activation gradients. */
 void pl_lstm_cell_backward_f32(int64_t B, int64_t H, const float *act, const float *c_prev,
-                               const float *c, const float *dh, float *dc, float *dgates);
+                               const float *tc, const float *dh, float *dc, float *dgates);
 void pl_lstm_cell_backward_f64(int64_t B, int64_t H, const double *act, const double *c_prev,
-                               const double *c, const double *dh, double *dc, double *dgates);
+                               const double *tc, const double *dh, double *dc, double *dgates);
 
 /* One LSTM layer-direction over all T steps in one call.
  *   gi:   (T, B, 4H) input projections W_ih x_t with both biases already added

@@ -11,6 +11,7 @@
  *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
  *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
+ *   _C._lstm_force_reference(flag) -> None   (tests: the plain LSTM cell kernels)
  *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
  *   _C._layer_norm(input, D, weight, bias, eps) -> Tensor   (ops.h pl_layer_norm)
  *
@@ -316,7 +317,19 @@ plpy_layer_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return finish(pl_layer_norm(x, D, w, b, eps), false);
 }
 
+static PyObject *
+plpy_lstm_force_reference(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    pl_lstm_force_reference(on);
+    Py_RETURN_NONE;
+}
+
 PyMethodDef plpy_nn_functions[] = {
+    {"_lstm_force_reference", plpy_lstm_force_reference, METH_O,
+     "Tests: run the plain (libm) LSTM cell kernels."},
     {"_layer_norm", (PyCFunction)(void (*)(void))plpy_layer_norm, METH_FASTCALL,
      "(input, D, weight, bias, eps) -> layer norm over the trailing D elements."},
     {"_softmax_rows", (PyCFunction)(void (*)(void))plpy_softmax_rows, METH_FASTCALL,

@@ -13,6 +13,7 @@
  * T-1-t when reverse):
  *     act  (T, B, 4H)   the activations i, f, g, o of step p
  *     cs   (T+1, B, H)  cs[0] = c0, cs[p+1] = the cell state after step p
+ *     tcs  (T, B, H)    tanh(cs[p+1]), which the backward needs (no tanh there)
  *     h0   (B, H)       a copy of the initial hidden state
  * saved[1] = out (T, B, H), saved[2] = w_hh (4H, H); ints[0..3] = T, B, H, reverse.
  */
@@ -32,12 +33,12 @@
     static inline T sigmoid_##S(T x) { return (T)1 / ((T)1 + EXP(-x)); }                  \
                                                                                            \
     void pl_lstm_cell_forward_##S(int64_t B, int64_t H, T *gates, const T *c_prev, T *c,    \
-                                  T *h, int64_t ldh)                                       \
+                                  T *tc, T *h, int64_t ldh)                                \
     {                                                                                      \
         for (int64_t b = 0; b < B; b++) {                                                  \
             T *gi = gates + b * 4 * H, *gf = gi + H, *gg = gf + H, *go = gg + H;           \
             const T *cp = c_prev + b * H;                                                  \
-            T *cn = c + b * H, *hn = h + b * ldh;                                          \
+            T *cn = c + b * H, *hn = h + b * ldh, *tn = tc ? tc + b * H : NULL;            \
             for (int64_t j = 0; j < H; j++) {                                              \
                 T i = sigmoid_##S(gi[j]), f = sigmoid_##S(gf[j]);                          \
                 T g = TANH(gg[j]), o = sigmoid_##S(go[j]);                                 \
@@ -47,7 +48,9 @@
                 gg[j] = g;                                                                 \
                 go[j] = o;                                                                 \
                 cn[j] = cv;                                                                \
-                hn[j] = o * TANH(cv);                                                      \
+                T t = TANH(cv);                                                            \
+                if (tn) tn[j] = t;                                                         \
+                hn[j] = o * t;                                                             \
             }                                                                              \
         }                                                                                  \
     }                                                                                      \
@@ -57,20 +60,20 @@
      *   di = dc' * g;  df = dc' * c;  dg = dc' * i;  dc = dc' * f;                        \
      * and through the nonlinearities: sigmoid' = s (1 - s), tanh' = 1 - t^2 */            \
     void pl_lstm_cell_backward_##S(int64_t B, int64_t H, const T *act, const T *c_prev,     \
-                                   const T *c, const T *dh, T *dc, T *dgates)              \
+                                   const T *tc, const T *dh, T *dc, T *dgates)             \
     {                                                                                      \
         for (int64_t b = 0; b < B; b++) {                                                  \
             const T *ai = act + b * 4 * H, *af = ai + H, *ag = af + H, *ao = ag + H;       \
-            const T *cp = c_prev + b * H, *cn = c + b * H;                                 \
+            const T *cp = c_prev + b * H, *tcb = tc + b * H;                               \
             const T *dhb = dh ? dh + b * H : NULL;                                         \
             T *dcb = dc + b * H;                                                           \
             T *di = dgates + b * 4 * H, *df = di + H, *dg = df + H, *dO = dg + H;          \
             for (int64_t j = 0; j < H; j++) {                                              \
                 T i = ai[j], f = af[j], g = ag[j], o = ao[j];                              \
-                T tc = TANH(cn[j]);                                                        \
+                T t = tcb[j];                                                              \
                 T dhv = dhb ? dhb[j] : (T)0;                                               \
-                T dcv = dcb[j] + dhv * o * ((T)1 - tc * tc);                               \
-                dO[j] = dhv * tc * o * ((T)1 - o);                                         \
+                T dcv = dcb[j] + dhv * o * ((T)1 - t * t);                                 \
+                dO[j] = dhv * t * o * ((T)1 - o);                                          \
                 di[j] = dcv * g * i * ((T)1 - i);                                          \
                 df[j] = dcv * cp[j] * f * ((T)1 - f);                                      \
                 dg[j] = dcv * i * ((T)1 - g * g);                                          \
@@ -97,7 +100,7 @@ time_of(const lstm_dims *d, int64_t p)
     return d->reverse ? d->nt - 1 - p : p;
 }
 
-#define DEFINE_LSTM_RUN(S, T, GEMM)                                                        \
+#define DEFINE_LSTM_RUN(S, T, GEMM, CELL_FWD)                                                        \
     /* gi (T,B,4H), h0 (B,H), c0 (B,H), w_hh (4H,H) contiguous; out (T,B,H), cn (B,H);     \
      * ws: the workspace (above) or NULL when nothing is recorded. */                      \
     static pl_status lstm_forward_##S(const lstm_dims *d, const T *gi, const T *h0,         \
@@ -116,10 +119,11 @@ time_of(const lstm_dims *d, int64_t p)
             for (int64_t r = 0; r < G4; r++)                                               \
                 for (int64_t k = 0; k < H; k++) wt[k * G4 + r] = w_hh[r * H + k];          \
         }                                                                                  \
-        T *cs = ws ? ws + d->nt * B * G4 : NULL; /* (T+1, B, H) */                          \
+        T *cs = ws ? ws + d->nt * B * G4 : NULL;      /* (T+1, B, H) */                     \
+        T *tcs = ws ? cs + (d->nt + 1) * B * H : NULL; /* (T, B, H) */                      \
         if (ws) {                                                                          \
             memcpy(cs, c0, (size_t)(B * H) * sizeof(T));                                   \
-            memcpy(cs + (d->nt + 1) * B * H, h0, (size_t)(B * H) * sizeof(T));              \
+            memcpy(tcs + d->nt * B * H, h0, (size_t)(B * H) * sizeof(T));                   \
         }                                                                                  \
         for (int64_t p = 0; p < d->nt; p++) {                                               \
             int64_t t = time_of(d, p);                                                     \
@@ -130,7 +134,7 @@ time_of(const lstm_dims *d, int64_t p)
             else GEMM(false, true, B, G4, H, 1, hprev, H, w_hh, H, 1, g, G4);              \
             const T *cprev = ws ? cs + p * B * H : (p == 0 ? c0 : cn);                     \
             T *cnew = ws ? cs + (p + 1) * B * H : cn;                                      \
-            pl_lstm_cell_forward_##S(B, H, g, cprev, cnew, out + t * B * H, H);            \
+            CELL_FWD(B, H, g, cprev, cnew, ws ? tcs + p * B * H : NULL, out + t * B * H, H);  \
         }                                                                                  \
         if (ws) memcpy(cn, cs + d->nt * B * H, (size_t)(B * H) * sizeof(T));                \
         else if (d->nt == 0) memcpy(cn, c0, (size_t)(B * H) * sizeof(T));                   \
@@ -146,7 +150,8 @@ time_of(const lstm_dims *d, int64_t p)
                                        T *dh0, T *dc0, T *dw)                              \
     {                                                                                      \
         const int64_t B = d->B, H = d->H, G4 = 4 * H, BH = B * H;                          \
-        const T *cs = ws + d->nt * B * G4, *h0 = cs + (d->nt + 1) * BH;                      \
+        const T *cs = ws + d->nt * B * G4, *tcs = cs + (d->nt + 1) * BH;                    \
+        const T *h0 = tcs + d->nt * BH;                                                    \
         T *dh = calloc((size_t)(2 * BH > 0 ? 2 * BH : 1), sizeof(T)); /* dh, dc (B,H) */   \
         if (!dh) return pl_error_nomem();                                                  \
         T *dc = dh + BH;                                                                   \
@@ -156,8 +161,8 @@ time_of(const lstm_dims *d, int64_t p)
             if (dout)                                                                      \
                 for (int64_t k = 0; k < BH; k++) dh[k] += dout[t * BH + k];                \
             T *dg = dgi + t * B * G4;                                                      \
-            pl_lstm_cell_backward_##S(B, H, ws + p * B * G4, cs + p * BH, cs + (p + 1) * BH, \
-                                      dh, dc, dg);                                         \
+            pl_lstm_cell_backward_##S(B, H, ws + p * B * G4, cs + p * BH, tcs + p * BH, dh,  \
+                                      dc, dg);                                             \
             /* h_{t-1} fed the gates through W_hh: dh_{t-1} = dG W_hh */                   \
             GEMM(false, false, B, H, G4, 1, dg, G4, w_hh, H, 0, dh, H);                    \
         }                                                                                  \
@@ -177,8 +182,25 @@ time_of(const lstm_dims *d, int64_t p)
         return PL_OK;                                                                      \
     }
 
-DEFINE_LSTM_RUN(f32, float, pl_sgemm)
-DEFINE_LSTM_RUN(f64, double, pl_dgemm)
+static bool force_reference;
+
+void
+pl_lstm_force_reference(bool on)
+{
+    force_reference = on;
+}
+
+/* The float32 cell: the SIMD kernel unless the reference is forced or the CPU lacks it. */
+static void
+cell_forward_f32(int64_t B, int64_t H, float *gates, const float *c_prev, float *c, float *tc,
+                 float *h, int64_t ldh)
+{
+    if (force_reference || !pl_lstm_cell_forward_f32_simd(B, H, gates, c_prev, c, tc, h, ldh))
+        pl_lstm_cell_forward_f32(B, H, gates, c_prev, c, tc, h, ldh);
+}
+
+DEFINE_LSTM_RUN(f32, float, pl_sgemm, cell_forward_f32)
+DEFINE_LSTM_RUN(f64, double, pl_dgemm, pl_lstm_cell_forward_f64)
 
 /* ------------------------------------------------------------------------------------ */
 /* The autograd node                                                                     */
@@ -291,7 +313,7 @@ pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh, bool
     /* new references: contiguous inputs, outputs, workspace */
     pl_tensor *c[4] = {0}, *o = NULL, *cn = NULL, *ws = NULL;
     int64_t oshape[3] = {d.nt, d.B, d.H}, sshape[2] = {d.B, d.H};
-    int64_t wsize = d.nt * d.B * 4 * d.H + (d.nt + 2) * d.B * d.H;
+    int64_t wsize = d.nt * d.B * 4 * d.H + (2 * d.nt + 2) * d.B * d.H;
     for (int i = 0; i < 4; i++) {
         if (!(c[i] = pl_contiguous(ins[i]))) goto fail;
     }
