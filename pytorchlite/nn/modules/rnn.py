@@ -2,8 +2,11 @@
 
 Parameter names, order, shapes and default initialisation (every parameter drawn from
 U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) in parameters() order) are PyTorch's, so seeded
-weights and state_dicts cross both ways. The recurrences are compositions of differentiable
-Tensor operations; a layer's input projection is one linear over all its time steps.
+weights and state_dicts cross both ways. A layer's input projection is one linear over all its
+time steps. An LSTM layer then runs its whole recurrence in one C call per direction (the
+fused cell and its backward, csrc/core/ops/rnn_cell.c) when every step has the same batch and
+there is no projection; otherwise, and for GRU/RNN, the recurrences are compositions of
+differentiable Tensor operations (the LSTM's is the reference the fused path is tested against).
 """
 import math
 import numbers
