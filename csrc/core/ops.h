@@ -148,6 +148,9 @@ pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
 /* ---- views and indexing (ops/view.c) ---- */
 pl_tensor *pl_view(pl_tensor *a, int ndim, const int64_t *shape); /* one -1 allowed */
 pl_tensor *pl_reshape(pl_tensor *a, int ndim, const int64_t *shape);
+/* As pl_view, recorded as PyTorch's _unsafe_view (UnsafeViewBackward0): the view matmul puts
+ * on its folded product. New reference or NULL. */
+pl_tensor *pl_unsafe_view(pl_tensor *a, int ndim, const int64_t *shape);
 pl_tensor *pl_transpose(pl_tensor *a, int64_t d0, int64_t d1);
 pl_tensor *pl_t(pl_tensor *a);
 pl_tensor *pl_permute(pl_tensor *a, int ndims, const int64_t *dims);

@@ -171,3 +171,36 @@ def test_small_batch_linear_matches_torch(rows):
                                            pl.tensor(arr(lin.bias)))
     np.testing.assert_allclose(arr(y), arr(lin(x)), rtol=1e-4, atol=1e-4)
     assert tuple(y.shape) == (rows, 1031)
+
+
+def grad_fn_chain(t, depth=3):
+    names, f = [], t.grad_fn
+    for _ in range(depth):
+        if f is None:
+            break
+        names.append(type(f).__name__)
+        nxt = [n for n, _ in f.next_functions
+               if n is not None and type(n).__name__ != "AccumulateGrad"]
+        f = nxt[0] if nxt else None
+    return names
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_on_3d_input_folds_into_one_product_as_torch(contiguous, bias):
+    """A 3-D (e.g. transposed, as in batch_first attention) input: one mm, torch's grad_fns."""
+    rng = np.random.default_rng(6)
+    x_np, w_np = rng.normal(size=(4, 3, 5)), rng.normal(size=(6, 5))
+    b_np, g_np = rng.normal(size=(6,)), rng.normal(size=(3, 4, 6) if not contiguous else (4, 3, 6))
+    outs = []
+    for lib in (torch, pl):
+        x = lib.tensor(x_np, requires_grad=True)
+        w = lib.tensor(w_np, requires_grad=True)
+        b = lib.tensor(b_np, requires_grad=True) if bias else None
+        y = lib.nn.functional.linear(x if contiguous else x.transpose(0, 1), w, b)
+        y.backward(lib.tensor(g_np))
+        outs.append((grad_fn_chain(y), [arr(y), arr(x.grad), arr(w.grad)]
+                     + ([arr(b.grad)] if bias else [])))
+    assert outs[0][0] == outs[1][0]
+    for t, p in zip(outs[0][1], outs[1][1]):
+        np.testing.assert_allclose(p, t, rtol=1e-12, atol=1e-12)
