@@ -273,3 +273,37 @@ def test_simd_cell_matches_plain_cell(rng, H):
         results.append([arr(out), arr(c_n)] + [arr(t.grad) for t in ins])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("n", [1, 7, 8, 29, 2000])
+def test_simd_softmax_rows_against_the_float64_plain_kernel(rng, which, n):
+    """float32 rows take the AVX2 kernel (vector exp); float64 rows the plain loops."""
+    x_np = (rng.normal(size=(6, n)) * 4).astype(np.float32)
+    x_np[1, ::3] = -np.inf
+    x_np[2, :] = -np.inf
+    y32 = arr(torch._C._softmax_rows(torch.tensor(x_np), which))
+    y64 = arr(torch._C._softmax_rows(torch.tensor(x_np.astype(np.float64)), which))
+    # the same non-finite entries (a fully masked row: NaN, or zeros when safe; -inf logs)
+    np.testing.assert_array_equal(np.isfinite(y32), np.isfinite(y64))
+    finite = np.isfinite(y64)
+    np.testing.assert_allclose(y32[finite], y64[finite], rtol=2e-6, atol=2e-6)
+    if which == 2:
+        assert (y32[2] == 0).all()
+    if which != 1 and n > 3:  # masked entries of a partly masked row are exact zeros
+        assert (y32[1, ::3] == 0).all()
+    nan_row = x_np.copy()
+    nan_row[0, n // 2] = np.nan
+    assert np.isnan(arr(torch._C._softmax_rows(torch.tensor(nan_row), which))[0]).all()
+
+
+def test_cross_entropy_runs_the_fused_log_softmax(rng):
+    x = torch.tensor(rng.normal(size=(5, 11)).astype(np.float32), requires_grad=True)
+    t = torch.tensor(rng.integers(0, 11, size=5))
+    loss = F.cross_entropy(x, t)
+    loss.backward()
+    xr = torch.tensor(arr(x).astype(np.float64), requires_grad=True)
+    ref = -torch.log_softmax(xr, 1)[torch.arange(5), t].mean()
+    ref.backward()
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-6)
+    np.testing.assert_allclose(arr(x.grad), arr(xr.grad), rtol=1e-5, atol=1e-7)

@@ -23,4 +23,9 @@ void pl_run_contiguous(pl_inner_fn fn, int nops, char **ptrs, const int64_t *str
  * a's dtype and holds one element per output, adding up in PyTorch's CPU order (sum_order.c). */
 pl_status pl_sum_ordered(const pl_tensor *a, const bool *reduced, pl_tensor *out);
 
+/* The float32 forward of pl_softmax_rows (`which` as there) with AVX2+FMA and a vector exp
+ * (softmax_rows_x86.c): out, a (rows, n) contiguous. Returns false, doing nothing, when the
+ * CPU lacks them. */
+bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t n, int which);
+
 #endif

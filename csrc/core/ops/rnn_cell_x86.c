@@ -3,8 +3,7 @@
  * The cell's five transcendental calls per unit (three sigmoids, two tanh) dominate an LSTM
  * step once the GEMMs are fast; libm's expf/tanhf are scalar. Here one vector exp serves all
  * five:  sigmoid(x) = 1 / (1 + exp(-x)),  tanh(x) = 2 / (1 + exp(-2x)) - 1.
- * exp is Cody-Waite range reduction (x = n ln2 + r, |r| <= ln2 / 2) and a degree-6 Taylor
- * polynomial for exp(r), scaled by 2^n through the exponent bits: about 2 ulp. tanh written
+ * exp is pl_exp8 (vexp_x86.h), about 2 ulp. tanh written
  * through exp loses relative (not absolute) accuracy near 0: its error stays below ~1e-7 in
  * absolute terms, the size of float32 rounding of the values an LSTM carries.
  * Lanes past the last multiple of 8 run the plain kernel's formulas (libm).
@@ -19,29 +18,10 @@
 #include "../rnn.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "vexp_x86.h"
 
-#define TGT __attribute__((target("avx2,fma")))
-
-TGT static inline __m256
-exp8(__m256 x)
-{
-    const __m256 lo = _mm256_set1_ps(-87.3f), hi = _mm256_set1_ps(88.3f);
-    x = _mm256_min_ps(hi, _mm256_max_ps(lo, x)); /* operand order keeps a NaN x */
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
-}
+#define TGT PL_VEXP_TGT
+#define exp8 pl_exp8
 
 TGT static inline __m256
 sigmoid8(__m256 x)
@@ -105,12 +85,7 @@ bool
 pl_lstm_cell_forward_f32_simd(int64_t B, int64_t H, float *gates, const float *c_prev, float *c,
                               float *tc, float *h, int64_t ldh)
 {
-    static int ok = -1; /* benign race: every thread computes the same value */
-    if (ok < 0) {
-        __builtin_cpu_init();
-        ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    if (!ok) return false;
+    if (!pl_have_avx2_fma()) return false;
     cell_forward_avx2(B, H, gates, c_prev, c, tc, h, ldh);
     return true;
 }

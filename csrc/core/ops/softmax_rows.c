@@ -6,6 +6,9 @@
  * which here is one fused loop per row instead of four whole-tensor temporaries:
  *     softmax:      dx = y * (g - sum(g * y))
  *     log_softmax:  dx = g - exp(y) * sum(g)
+ * A backward that runs with grad mode on (create_graph) is written with differentiable ops
+ * instead, so it can be differentiated again. The float32 forward runs the AVX2 kernel of
+ * softmax_rows_x86.c (vector exp) when the CPU has it; the plain loops here are its reference.
  * The safe softmax (PyTorch's _safe_softmax, used by scaled_dot_product_attention's reference
  * path) gives a row of zeros where every input is -inf (a fully masked query), where plain
  * softmax gives NaN; its backward is softmax's (zero rows pass zero gradient).
@@ -17,6 +20,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 #define DEFINE_ROWS(S, T, EXP, LOG)                                                        \
     static void rows_forward_##S(T *out, const T *a, int64_t rows, int64_t n, int which)   \
@@ -66,12 +70,41 @@
 DEFINE_ROWS(f32, float, expf, logf)
 DEFINE_ROWS(f64, double, exp, log)
 
+/* The backward written with differentiable ops, for a backward that records its own graph
+ * (grad mode on while it runs, as create_graph=True makes it). */
+static pl_status
+rows_backward_recorded(pl_tensor *y, pl_tensor *g, int which, pl_tensor **din)
+{
+    int64_t dim = y->ndim - 1;
+    pl_tensor *r = NULL;
+    if (which == PL_SOFTMAX_ROWS_LOG) { /* g - exp(y) * sum(g) */
+        pl_tensor *s = pl_sum(g, &dim, 1, true);
+        pl_tensor *e = s ? pl_unary(PL_EXP, y) : NULL;
+        pl_tensor *es = e ? pl_binary(PL_MUL, e, s, 1, false, false) : NULL;
+        r = es ? pl_binary(PL_SUB, g, es, 1, false, false) : NULL;
+        pl_tensor_release(s);
+        pl_tensor_release(e);
+        pl_tensor_release(es);
+    } else { /* y * (g - sum(g * y)) */
+        pl_tensor *gy = pl_binary(PL_MUL, g, y, 1, false, false);
+        pl_tensor *s = gy ? pl_sum(gy, &dim, 1, true) : NULL;
+        pl_tensor *d = s ? pl_binary(PL_SUB, g, s, 1, false, false) : NULL;
+        r = d ? pl_binary(PL_MUL, y, d, 1, false, false) : NULL;
+        pl_tensor_release(gy);
+        pl_tensor_release(s);
+        pl_tensor_release(d);
+    }
+    din[0] = r;
+    return r ? PL_OK : pl_error_status();
+}
+
 static pl_status
 rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *y = pl_node_saved(node, 0);
     if (!y) return pl_error_status();
     int which = (int)node->ints[0];
+    if (pl_grad_enabled() && y->ndim > 0) return rows_backward_recorded(y, g, which, din);
     pl_tensor *gc = pl_contiguous(g); /* new reference */
     if (!gc) return pl_error_status();
     pl_tensor *dx = pl_tensor_empty(y->ndim, y->shape, y->dtype);
@@ -127,8 +160,9 @@ pl_softmax_rows(pl_tensor *a, int which)
     int64_t rows = n ? a->numel / n : 0;
     if (a->numel > 0) {
         if (a->dtype == PL_FLOAT32) {
-            rows_forward_f32((float *)pl_tensor_data(out), (const float *)pl_tensor_data(ac), rows,
-                             n, which);
+            float *o = (float *)pl_tensor_data(out);
+            const float *x = (const float *)pl_tensor_data(ac);
+            if (!pl_softmax_rows_f32_simd(o, x, rows, n, which)) rows_forward_f32(o, x, rows, n, which);
         } else {
             rows_forward_f64((double *)pl_tensor_data(out), (const double *)pl_tensor_data(ac),
                              rows, n, which);
