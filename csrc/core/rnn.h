@@ -57,7 +57,8 @@ void pl_lstm_cell_backward_f64(int64_t B, int64_t H, const double *act, const do
  * When autograd records (grad mode on and an input requires grad), out and c_n become
  * outputs 0 and 1 of one node, MkldnnRnnLayerBackward0 for float32 and StackBackward0 for
  * float64 (the names PyTorch's CPU LSTM prints for a layer's output),
- * whose backward runs the recurrence backwards: gradients of gi, h0, c0 and w_hh.
+ * whose backward runs the recurrence backwards: gradients of gi, h0, c0 and w_hh (not itself
+ * differentiable: a backward run with grad mode on fails with PL_ERR_NOTIMPL).
  * Returns PL_OK or an error status (nothing is returned then). Borrowed arguments. */
 pl_status pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh,
                         bool reverse, pl_tensor **out, pl_tensor **c_n);

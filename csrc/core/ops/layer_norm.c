@@ -81,6 +81,10 @@ DEFINE_LN(f64, double)
 static pl_status
 ln_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
+    if (pl_grad_enabled()) { /* a backward that records its own graph (create_graph) */
+        return pl_error_set(PL_ERR_NOTIMPL, "pytorchlite: the fused layer_norm "
+                            "(NativeLayerNormBackward0) has no double backward");
+    }
     pl_tensor *x = pl_node_saved(node, 0), *stats = pl_node_saved(node, 2);
     pl_tensor *w = pl_node_has_saved(node, 1) ? pl_node_saved(node, 1) : NULL;
     if (!x || !stats || (pl_node_has_saved(node, 1) && !w)) return pl_error_status();

@@ -214,6 +214,10 @@ release_n(pl_tensor **ts, int n)
 static pl_status
 lstm_layer_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
 {
+    if (pl_grad_enabled()) { /* a backward that records its own graph (create_graph) */
+        return pl_error_set(PL_ERR_NOTIMPL, "pytorchlite: the fused LSTM layer (%s) has no "
+                            "double backward", node->kind->name);
+    }
     pl_tensor *ws = pl_node_saved(node, 0), *out = pl_node_saved(node, 1);
     pl_tensor *w_hh = pl_node_saved(node, 2);
     if (!ws || !out || !w_hh) return pl_error_status();
