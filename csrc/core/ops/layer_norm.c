@@ -117,7 +117,8 @@ ln_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
-static const pl_node_kind ln_kind = {"NativeLayerNormBackward0", ln_backward};
+static const pl_node_kind ln_kind = {.name = "NativeLayerNormBackward0",
+                                     .backward = ln_backward};
 
 pl_tensor *
 pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps)

@@ -269,8 +269,10 @@ lstm_layer_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
 
 /* The names PyTorch's CPU LSTM prints for a layer's output: float32 runs as one oneDNN layer
  * op; float64 runs step by step and stacks the steps' outputs. */
-static const pl_node_kind lstm_layer_kind = {"MkldnnRnnLayerBackward0", lstm_layer_backward};
-static const pl_node_kind lstm_layer_kind_f64 = {"StackBackward0", lstm_layer_backward};
+static const pl_node_kind lstm_layer_kind = {.name = "MkldnnRnnLayerBackward0",
+                                             .backward = lstm_layer_backward};
+static const pl_node_kind lstm_layer_kind_f64 = {.name = "StackBackward0",
+                                                 .backward = lstm_layer_backward};
 
 static pl_status
 check_layer_args(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh)
