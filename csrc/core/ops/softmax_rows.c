@@ -127,9 +127,9 @@ rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 }
 
 static const pl_node_kind rows_kinds[3] = {
-    [PL_SOFTMAX_ROWS_PLAIN] = {"SoftmaxBackward0", rows_backward},
-    [PL_SOFTMAX_ROWS_LOG] = {"LogSoftmaxBackward0", rows_backward},
-    [PL_SOFTMAX_ROWS_SAFE] = {"SafeSoftmaxBackward0", rows_backward},
+    [PL_SOFTMAX_ROWS_PLAIN] = {.name = "SoftmaxBackward0", .backward = rows_backward},
+    [PL_SOFTMAX_ROWS_LOG] = {.name = "LogSoftmaxBackward0", .backward = rows_backward},
+    [PL_SOFTMAX_ROWS_SAFE] = {.name = "SafeSoftmaxBackward0", .backward = rows_backward},
 };
 
 pl_tensor *
