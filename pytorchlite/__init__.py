@@ -22,7 +22,6 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
 from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
-cumprod = Tensor.cumprod  # with its backward (autograd/_formulas.py)
 from . import return_types
 
 __version__ = "0.1.0"
@@ -251,13 +250,23 @@ isinf = _function(Tensor.isinf)
 isfinite = _function(Tensor.isfinite)
 nonzero = _function(Tensor.nonzero)
 masked_fill = _function(Tensor.masked_fill)
+index_put_ = _function(Tensor.index_put_)
+index_put = _function(Tensor.index_put)
+index_add = _function(Tensor.index_add)
 square = _function(Tensor.square)
 erf = _B.erf
 erf_ = _function(Tensor.erf_)
+# torch.name_(t, ...): the in-place Tensor methods under torch's module-level names
+for _name in ("abs_", "clamp_", "clip_", "cos_", "detach_", "exp_", "expm1_", "fill_", "log1p_",
+              "log_", "neg_", "reciprocal_", "rsqrt_", "sigmoid_", "sin_", "sqrt_", "tanh_",
+              "zero_"):
+    globals()[_name] = _function(getattr(Tensor, _name))
+del _name
 all = _function(Tensor.all)  # noqa: A001
 any = _function(Tensor.any)  # noqa: A001
 prod = _function(Tensor.prod)
 cumsum = _function(Tensor.cumsum)
+cumprod = _function(Tensor.cumprod)
 sort = _function(Tensor.sort)
 argsort = _function(Tensor.argsort)
 topk = _function(Tensor.topk)
@@ -269,6 +278,7 @@ def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         return other.__rmod__(input)
+    _check_input("remainder", input)
     return Tensor.remainder(input, other)
 
 
@@ -302,7 +312,7 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack"}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None}
 
 
 def __getattr__(name):

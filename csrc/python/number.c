@@ -49,7 +49,10 @@ binary_op(PyObject *a, PyObject *b, pl_binop op)
         if (PyErr_Occurred()) return NULL;
         Py_RETURN_NOTIMPLEMENTED;
     }
-    pl_tensor *r = pl_binary(op, ta, tb, 1.0, aw, bw);
+    /* number + tensor and number * tensor are the tensor's reflected methods in PyTorch:
+     * the tensor is the op's first input (its grad_fn's first edge) */
+    bool swap = aw && !bw && (op == PL_ADD || op == PL_MUL);
+    pl_tensor *r = swap ? pl_binary(op, tb, ta, 1.0, bw, aw) : pl_binary(op, ta, tb, 1.0, aw, bw);
     pl_tensor_release(ta);
     pl_tensor_release(tb);
     return plpy_wrap(r);
