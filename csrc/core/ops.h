@@ -140,8 +140,8 @@ pl_tensor *pl_softmax(pl_tensor *a, int64_t dim, bool log);
 enum { PL_SOFTMAX_ROWS_PLAIN = 0, PL_SOFTMAX_ROWS_LOG = 1, PL_SOFTMAX_ROWS_SAFE = 2 };
 pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
 /* Layer normalisation of x over its trailing D elements per row, with optional weight and
- * bias of D elements (ops/layer_norm.c; grad_fn NativeLayerNormBackward0; its backward is not
- * differentiable again). New reference or NULL. */
+ * bias of D elements (ops/layer_norm.c; grad_fn NativeLayerNormBackward0). New reference or
+ * NULL. */
 pl_tensor *pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps);
 pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
 

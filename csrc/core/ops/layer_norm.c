@@ -12,8 +12,11 @@
  * The plain reference is the composition of Tensor ops in nn/_functional_seq.py (layer_norm
  * with _FUSED_LAYER_NORM off), which the tests compare with this kernel.
  *
+ * A backward run with grad mode on (create_graph) is written with recording ops instead, so it
+ * can be differentiated again.
+ *
  * node: saved[0] = x (contiguous), saved[1] = w or nothing, saved[2] = stats (R, 2): mean and
- * rstd per row; ints[0] = D.
+ * rstd per row; ints[0] = D; scalars[0] = eps.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -78,12 +81,62 @@
 DEFINE_LN(f32, float)
 DEFINE_LN(f64, double)
 
+/* The backward written with recording ops, for a backward run with grad mode on
+ * (create_graph): mean and rstd are recomputed from x so that the results carry their graph.
+ * dw and db are left in x's shape; the engine sums them to the parameters' shapes. */
+static pl_status
+ln_backward_recorded(pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *g, pl_tensor **din)
+{
+    int64_t D = node->ints[0], dims[PL_MAX_DIMS];
+    int k = 0;
+    for (int64_t p = 1; k < x->ndim && p != D; k++) p *= x->shape[x->ndim - 1 - k];
+    if (k == 0) k = 1;
+    for (int i = 0; i < k; i++) dims[i] = x->ndim - k + i;
+    /* new references; t[] collects the temporaries */
+    pl_tensor *t[12] = {0};
+    int n = 0;
+#define TMP(e) (t[n] = (e), t[n++])
+    pl_tensor *eps = TMP(pl_tensor_scalar(node->scalars[0], PL_FLOAT64));
+    pl_tensor *mean = eps ? TMP(pl_mean(x, dims, k, true)) : NULL;
+    pl_tensor *xc = mean ? TMP(pl_binary(PL_SUB, x, mean, 1, false, false)) : NULL;
+    pl_tensor *sq = xc ? TMP(pl_binary(PL_MUL, xc, xc, 1, false, false)) : NULL;
+    pl_tensor *var = sq ? TMP(pl_mean(sq, dims, k, true)) : NULL;
+    pl_tensor *ve = var ? TMP(pl_binary(PL_ADD, var, eps, 1, false, false)) : NULL;
+    pl_tensor *rstd = ve ? TMP(pl_unary(PL_RSQRT, ve)) : NULL;
+    pl_tensor *xhat = rstd ? TMP(pl_binary(PL_MUL, xc, rstd, 1, false, false)) : NULL;
+    pl_tensor *gw = !xhat ? NULL : w ? TMP(pl_binary(PL_MUL, g, w, 1, false, false)) : g;
+    pl_tensor *ma = gw ? TMP(pl_mean(gw, dims, k, true)) : NULL;
+    pl_tensor *gx = ma ? TMP(pl_binary(PL_MUL, gw, xhat, 1, false, false)) : NULL;
+    pl_tensor *mc = gx ? TMP(pl_mean(gx, dims, k, true)) : NULL;
+#undef TMP
+    pl_status st = mc ? PL_OK : pl_error_status();
+    if (st == PL_OK && node->next[0].fn) { /* rstd * (gw - ma - xhat * mc) */
+        pl_tensor *a = pl_binary(PL_SUB, gw, ma, 1, false, false);
+        pl_tensor *b = a ? pl_binary(PL_MUL, xhat, mc, 1, false, false) : NULL;
+        pl_tensor *c = b ? pl_binary(PL_SUB, a, b, 1, false, false) : NULL;
+        din[0] = c ? pl_binary(PL_MUL, rstd, c, 1, false, false) : NULL;
+        pl_tensor_release(a);
+        pl_tensor_release(b);
+        pl_tensor_release(c);
+        if (!din[0]) st = pl_error_status();
+    }
+    if (st == PL_OK && w && node->next[1].fn &&
+        !(din[1] = pl_binary(PL_MUL, g, xhat, 1, false, false))) {
+        st = pl_error_status();
+    }
+    if (st == PL_OK && node->next[2].fn) din[2] = pl_tensor_retain(g);
+    for (int i = 0; i < n; i++) pl_tensor_release(t[i]);
+    return st;
+}
+
 static pl_status
 ln_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     if (pl_grad_enabled()) { /* a backward that records its own graph (create_graph) */
-        return pl_error_set(PL_ERR_NOTIMPL, "pytorchlite: the fused layer_norm "
-                            "(NativeLayerNormBackward0) has no double backward");
+        pl_tensor *xs = pl_node_saved(node, 0);
+        pl_tensor *ws = pl_node_has_saved(node, 1) ? pl_node_saved(node, 1) : NULL;
+        if (!xs || (pl_node_has_saved(node, 1) && !ws)) return pl_error_status();
+        return ln_backward_recorded(node, xs, ws, g, din);
     }
     pl_tensor *x = pl_node_saved(node, 0), *stats = pl_node_saved(node, 2);
     pl_tensor *w = pl_node_has_saved(node, 1) ? pl_node_saved(node, 1) : NULL;
@@ -118,7 +171,7 @@ ln_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 }
 
 static const pl_node_kind ln_kind = {.name = "NativeLayerNormBackward0",
-                                     .backward = ln_backward};
+                                     .backward = ln_backward, .flags = PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps)
@@ -165,6 +218,7 @@ pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps)
             goto fail;
         }
         node->ints[0] = D;
+        node->scalars[0] = eps;
         pl_node_attach(out, node);
     }
     pl_tensor_release(xc);

@@ -127,9 +127,13 @@ rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 }
 
 static const pl_node_kind rows_kinds[3] = {
-    [PL_SOFTMAX_ROWS_PLAIN] = {.name = "SoftmaxBackward0", .backward = rows_backward},
-    [PL_SOFTMAX_ROWS_LOG] = {.name = "LogSoftmaxBackward0", .backward = rows_backward},
-    [PL_SOFTMAX_ROWS_SAFE] = {.name = "SafeSoftmaxBackward0", .backward = rows_backward},
+    /* differentiable: with grad mode on, rows_backward_recorded runs (double backward) */
+    [PL_SOFTMAX_ROWS_PLAIN] = {.name = "SoftmaxBackward0", .backward = rows_backward,
+                               .flags = PL_KIND_DIFFERENTIABLE},
+    [PL_SOFTMAX_ROWS_LOG] = {.name = "LogSoftmaxBackward0", .backward = rows_backward,
+                             .flags = PL_KIND_DIFFERENTIABLE},
+    [PL_SOFTMAX_ROWS_SAFE] = {.name = "SafeSoftmaxBackward0", .backward = rows_backward,
+                              .flags = PL_KIND_DIFFERENTIABLE},
 };
 
 pl_tensor *
