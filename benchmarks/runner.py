@@ -38,6 +38,12 @@ ROWS = (
         1.0),
     Row("matmul", "matmul 1024^3 float32", "matmul", "seconds", "s", 1.1, min_peak_percent=80.0),
     Row("memory", "peak RSS of the training loop", "training_loop", "max_rss_mib", "MiB", 0.3),
+    Row("lstm_lm", "word LSTM LM 2x200, seq 35, batch 20 (per step)", "lstm_lm", "seconds", "s",
+        1.0),
+    Row("transformer", "Transformer encoder 2x128, batch 16, seq 64 (per step)", "transformer",
+        "seconds", "s", 1.0),
+    Row("lstm_infer", "LSTM 256 token loop, batch 1, no_grad (per token)", "lstm_infer",
+        "seconds", "s", 0.3),
 )
 
 

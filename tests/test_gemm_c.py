@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SOURCES = ["csrc/core/gemm.c", "csrc/core/gemm_x86.c", "csrc/core/parallel.c",
+SOURCES = ["csrc/core/gemm.c", "csrc/core/gemm_dot.c", "csrc/core/gemm_x86.c", "csrc/core/parallel.c",
            "csrc/core/error.c", "tests/c/test_gemm.c"]
 
 

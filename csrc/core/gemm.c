@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_dot.h"
 #include "gemm_kernels.h"
 #include "parallel.h"
 
@@ -470,6 +471,25 @@ pl_gemm_direct(pl_gemm_call *g, int threads)
     pl_parallel_for(blocks, pl_gemm_direct_chunk, g, (blocks + chunks - 1) / chunks);
 }
 
+/* pl_parallel_for chunk of the dot-product path: a range of 4-column blocks of C. */
+static void
+pl_gemm_dot_chunk(void *ctx, int64_t begin, int64_t end)
+{
+    const pl_gemm_call *g = ctx;
+    const size_t es = g->dbl ? sizeof(double) : sizeof(float);
+    const bool simd = g->ks->small != NULL; /* the SIMD kernel sets; "generic" has none */
+    int64_t n0 = begin * 4, n1 = end * 4 < g->N ? end * 4 : g->N;
+    const char *B = g->B + n0 * g->ldb * es;
+    char *C = g->C + n0 * es;
+    if (g->dbl) {
+        pl_gemm_dot_f64(simd, g->M, n1 - n0, g->K, g->alpha, (const double *)g->A, g->lda,
+                        (const double *)B, g->ldb, g->beta, (double *)C, g->ldc);
+    } else {
+        pl_gemm_dot_f32(simd, g->M, n1 - n0, g->K, (float)g->alpha, (const float *)g->A,
+                        g->lda, (const float *)B, g->ldb, (float)g->beta, (float *)C, g->ldc);
+    }
+}
+
 static void
 pl_gemm_run(pl_gemm_call *g)
 {
@@ -477,6 +497,18 @@ pl_gemm_run(pl_gemm_call *g)
     const size_t es = g->dbl ? sizeof(double) : sizeof(float);
     const int64_t work = g->M * g->N * g->K;
     int threads = work >= PL_GEMM_PARALLEL_MIN ? pl_parallel_get_num_threads() : 1;
+    if (g->trans_b && !g->trans_a && g->M <= PL_GEMM_DOT_MAX_M) {
+        /* a few rows against B^T (a small-batch linear layer): dot products of rows */
+        int64_t blocks = (g->N + 3) / 4;
+        if (threads <= 1 || blocks < 2) {
+            pl_gemm_dot_chunk(g, 0, blocks);
+        } else {
+            int64_t chunks = work / PL_GEMM_CHUNK_MIN;
+            if (chunks < 1) chunks = 1;
+            pl_parallel_for(blocks, pl_gemm_dot_chunk, g, (blocks + chunks - 1) / chunks);
+        }
+        return;
+    }
     if (!ks->small) {
         if (work <= ks->small_max) {
             pl_gemm_ref_rect(g, 0, g->M, 0, g->N);

@@ -141,11 +141,23 @@ pl_tensor *pl_linear(pl_tensor *x, pl_tensor *w, pl_tensor *bias); /* x @ w.T + 
 /* ---- losses and softmax (ops/loss.c) ---- */
 pl_tensor *pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction); /* 0 none 1 mean 2 sum */
 pl_tensor *pl_softmax(pl_tensor *a, int64_t dim, bool log);
+/* (log_)softmax over the last dim with one-pass fused backward (ops/softmax_rows.c); `which`
+ * is PL_SOFTMAX_ROWS_PLAIN, _LOG or _SAFE (rows of all -inf give zeros; SafeSoftmaxBackward0).
+ * New reference or NULL. */
+enum { PL_SOFTMAX_ROWS_PLAIN = 0, PL_SOFTMAX_ROWS_LOG = 1, PL_SOFTMAX_ROWS_SAFE = 2 };
+pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
+/* Layer normalisation of x over its trailing D elements per row, with optional weight and
+ * bias of D elements (ops/layer_norm.c; grad_fn NativeLayerNormBackward0). New reference or
+ * NULL. */
+pl_tensor *pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps);
 pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
 
 /* ---- views and indexing (ops/view.c) ---- */
 pl_tensor *pl_view(pl_tensor *a, int ndim, const int64_t *shape); /* one -1 allowed */
 pl_tensor *pl_reshape(pl_tensor *a, int ndim, const int64_t *shape);
+/* As pl_view, recorded as PyTorch's _unsafe_view (UnsafeViewBackward0): the view matmul puts
+ * on its folded product. New reference or NULL. */
+pl_tensor *pl_unsafe_view(pl_tensor *a, int ndim, const int64_t *shape);
 pl_tensor *pl_transpose(pl_tensor *a, int64_t d0, int64_t d1);
 pl_tensor *pl_t(pl_tensor *a);
 pl_tensor *pl_permute(pl_tensor *a, int ndims, const int64_t *dims);

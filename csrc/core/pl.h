@@ -10,4 +10,5 @@
 #include "ops.h"
 #include "gemm.h"
 #include "parallel.h"
+#include "rnn.h"
 #endif

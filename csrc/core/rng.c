@@ -46,13 +46,20 @@ pl_generator_init(pl_generator *g)
 static void
 mt_twist(pl_generator *g)
 {
+    /* in place, k = 0 .. N-1 in order: st[k] from st[k], st[(k + 1) % N], st[(k + M) % N],
+     * the wrapped indices reading words this pass already rewrote; split into three loops so
+     * that no index needs a modulo */
     uint32_t *st = g->state;
-    for (int k = 0; k < PL_MT_N; k++) {
-        uint32_t a = st[k];
-        uint32_t b = st[(k + 1) % PL_MT_N];
-        uint32_t m = (a & MT_UPPER) | (b & MT_LOWER);
-        st[k] = st[(k + MT_M) % PL_MT_N] ^ (m >> 1) ^ ((b & 1u) ? MT_MATRIX_A : 0u);
-    }
+#define MT_STEP(k, k1, km)                                                                 \
+    do {                                                                                   \
+        uint32_t m_ = (st[k] & MT_UPPER) | (st[k1] & MT_LOWER);                            \
+        st[k] = st[km] ^ (m_ >> 1) ^ ((st[k1] & 1u) ? MT_MATRIX_A : 0u);                   \
+    } while (0)
+    int k = 0;
+    for (; k < PL_MT_N - MT_M; k++) MT_STEP(k, k + 1, k + MT_M);
+    for (; k < PL_MT_N - 1; k++) MT_STEP(k, k + 1, k + MT_M - PL_MT_N);
+    MT_STEP(PL_MT_N - 1, 0, MT_M - 1);
+#undef MT_STEP
     g->left = PL_MT_N;
     g->next = 0;
 }
@@ -68,6 +75,33 @@ pl_generator_random(pl_generator *g)
     y ^= (y << 15) & 0xEFC60000u;
     y ^= y >> 18;
     return y;
+}
+
+void
+pl_generator_fill(pl_generator *g, uint32_t *out, int64_t n)
+{
+    while (n > 0) {
+        if (g->left == 1) { /* the next word needs a twist, as pl_generator_random does */
+            *out++ = pl_generator_random(g);
+            n--;
+            continue;
+        }
+        /* words state[next .. next + left - 2] are ready without a twist */
+        int64_t run = g->left - 1 < n ? g->left - 1 : n;
+        const uint32_t *st = g->state + g->next;
+        for (int64_t k = 0; k < run; k++) {
+            uint32_t y = st[k];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9D2C5680u;
+            y ^= (y << 15) & 0xEFC60000u;
+            y ^= y >> 18;
+            out[k] = y;
+        }
+        g->next += (uint32_t)run;
+        g->left -= (int)run;
+        out += run;
+        n -= run;
+    }
 }
 
 uint64_t

@@ -55,6 +55,8 @@ uint64_t pl_generator_initial_seed(const pl_generator *g);
 /* One 32-bit word; and two words, the first one as the high half. */
 uint32_t pl_generator_random(pl_generator *g);
 uint64_t pl_generator_random64(pl_generator *g);
+/* n words into out[0..n), the same words as n calls of pl_generator_random (in bulk). */
+void pl_generator_fill(pl_generator *g, uint32_t *out, int64_t n);
 /* Serialises g into out[PL_RNG_STATE_SIZE] (PyTorch's byte layout). */
 void pl_generator_get_state(const pl_generator *g, uint8_t *out);
 /* Loads a state of PL_RNG_STATE_SIZE or PL_RNG_STATE_SIZE_LEGACY bytes; PL_ERR_RUNTIME with

@@ -191,10 +191,26 @@ pl_bernoulli_scalar_(pl_tensor *t, double p, pl_generator *g)
     if (st != PL_OK)
         return st;
     g = gen_or_default(g);
+    char *base = pl_tensor_data(t);
+    if (pl_tensor_is_contiguous(t) && pl_dtype_is_floating(t->dtype)) {
+        /* the same draws in bulk: two words (high, low) per element, U53 < p in double */
+        enum { CHUNK = 512 };
+        uint32_t w[2 * CHUNK];
+        for (int64_t i0 = 0; i0 < t->numel; i0 += CHUNK) {
+            int64_t n = t->numel - i0 < CHUNK ? t->numel - i0 : CHUNK;
+            pl_generator_fill(g, w, 2 * n);
+            for (int64_t i = 0; i < n; i++) {
+                uint64_t v = ((uint64_t)w[2 * i] << 32 | w[2 * i + 1]) & ((UINT64_C(1) << 53) - 1);
+                bool hit = (double)(int64_t)v * 0x1p-53 < p; /* v < 2^53: exact */
+                if (t->dtype == PL_FLOAT32) ((float *)base)[i0 + i] = hit ? 1.0f : 0.0f;
+                else ((double *)base)[i0 + i] = hit ? 1.0 : 0.0;
+            }
+        }
+        return fill_done(t);
+    }
     elem_iter it;
     elem_iter_tensor(&it, t);
     int64_t off;
-    char *base = pl_tensor_data(t);
     while (elem_iter_next(&it, &off, NULL))
         store_int64(t->dtype, base, off, u53(g) < p ? 1 : 0);
     return fill_done(t);

@@ -10,6 +10,10 @@
  *   _C._adaptive_avg_pool2d(input, output_size) -> Tensor
  *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
+ *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
+ *   _C._lstm_force_reference(flag) -> None   (tests: the plain LSTM cell kernels)
+ *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
+ *   _C._layer_norm(input, D, weight, bias, eps) -> Tensor   (ops.h pl_layer_norm)
  *
  * All arguments are borrowed; the results are new references.
  */
@@ -249,7 +253,90 @@ plpy_conv_force_reference(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+plpy_lstm_layer(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "_lstm_layer() takes 5 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *gi, *h0, *c0, *w_hh, *out, *c_n;
+    bool reverse;
+    if (get_tensor(args[0], "gates", false, &gi) < 0 || get_tensor(args[1], "h0", false, &h0) < 0 ||
+        get_tensor(args[2], "c0", false, &c0) < 0 || get_tensor(args[3], "w_hh", false, &w_hh) < 0 ||
+        get_bool(args[4], &reverse) < 0) {
+        return NULL;
+    }
+    if (pl_lstm_layer(gi, h0, c0, w_hh, reverse, &out, &c_n) != PL_OK) return plpy_raise();
+    PyObject *po = plpy_wrap(out); /* steals out */
+    PyObject *pc = po ? plpy_wrap(c_n) : NULL;
+    if (!po) pl_tensor_release(c_n);
+    if (!pc) {
+        Py_XDECREF(po);
+        return NULL;
+    }
+    PyObject *res = PyTuple_Pack(2, po, pc);
+    Py_DECREF(po);
+    Py_DECREF(pc);
+    return res;
+}
+
+static PyObject *
+plpy_softmax_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "_softmax_rows() takes 2 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x;
+    if (get_tensor(args[0], "input", false, &x) < 0) return NULL;
+    long which = PyLong_AsLong(args[1]);
+    if (which == -1 && PyErr_Occurred()) return NULL;
+    return finish(pl_softmax_rows(x, (int)which), false);
+}
+
+static PyObject *
+plpy_layer_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "_layer_norm() takes 5 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x, *w, *b;
+    if (get_tensor(args[0], "input", false, &x) < 0 || get_tensor(args[2], "weight", true, &w) < 0 ||
+        get_tensor(args[3], "bias", true, &b) < 0) {
+        return NULL;
+    }
+    long long D = PyLong_AsLongLong(args[1]);
+    if (D == -1 && PyErr_Occurred()) return NULL;
+    double eps = PyFloat_AsDouble(args[4]);
+    if (eps == -1.0 && PyErr_Occurred()) return NULL;
+    return finish(pl_layer_norm(x, D, w, b, eps), false);
+}
+
+static PyObject *
+plpy_lstm_force_reference(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    pl_lstm_force_reference(on);
+    Py_RETURN_NONE;
+}
+
 PyMethodDef plpy_nn_functions[] = {
+    {"_lstm_force_reference", plpy_lstm_force_reference, METH_O,
+     "Tests: run the plain (libm) LSTM cell kernels."},
+    {"_layer_norm", (PyCFunction)(void (*)(void))plpy_layer_norm, METH_FASTCALL,
+     "(input, D, weight, bias, eps) -> layer norm over the trailing D elements."},
+    {"_softmax_rows", (PyCFunction)(void (*)(void))plpy_softmax_rows, METH_FASTCALL,
+     "(input, which) -> softmax (0), log_softmax (1) or safe softmax (2) over the last dim."},
+    {"_lstm_layer", (PyCFunction)(void (*)(void))plpy_lstm_layer, METH_FASTCALL,
+     "One LSTM layer-direction over all steps: (gates (T,B,4H), h0, c0, w_hh, reverse) -> "
+     "(output (T,B,H), c_n); grad_fn MkldnnRnnLayerBackward0."},
     {"_conv", (PyCFunction)(void (*)(void))plpy_conv, METH_FASTCALL,
      "Convolution over 1 or 2 spatial dims (im2col + GEMM); grad_fn ConvolutionBackward0."},
     {"_max_pool2d", (PyCFunction)(void (*)(void))plpy_max_pool2d, METH_FASTCALL,

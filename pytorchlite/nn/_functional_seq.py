@@ -4,6 +4,8 @@ All three are compositions of existing Tensor operations (index_select, mean, va
 where), so autograd needs nothing extra for them. nn.functional re-exports them.
 """
 
+import math
+
 import pytorchlite as torch
 
 __all__ = ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
@@ -95,6 +97,12 @@ def _check_affine(t, normalized_shape, what):
                            f"{list(normalized_shape)}")
 
 
+# layer_norm runs one fused C kernel each way (_C._layer_norm, grad_fn NativeLayerNormBackward0
+# as PyTorch's). False: the plain composition of Tensor ops below, the reference the fused
+# kernel is tested against.
+_FUSED_LAYER_NORM = True
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias over the trailing ``normalized_shape`` dims.
 
@@ -103,6 +111,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape, dims = _norm_dims(input, normalized_shape, "layer_norm")
     _check_affine(weight, normalized_shape, "weight")
     _check_affine(bias, normalized_shape, "bias")
+    if (_FUSED_LAYER_NORM and input.is_floating_point()
+            and all(t is None or t.dtype == input.dtype for t in (weight, bias))):
+        return torch._C._layer_norm(input, math.prod(normalized_shape), weight, bias,
+                                    float(eps))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, correction=0, keepdim=True)
     out = (input - mean) * torch.rsqrt(var + eps)

@@ -40,4 +40,9 @@ pl_is_half(const pl_tensor *t)
     return t->dtype == PL_FLOAT16 || t->dtype == PL_BFLOAT16;
 }
 
+/* The float32 forward of pl_softmax_rows (`which` as there) with AVX2+FMA and a vector exp
+ * (softmax_rows_x86.c): out, a (rows, n) contiguous. Returns false, doing nothing, when the
+ * CPU lacks them. */
+bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t n, int which);
+
 #endif

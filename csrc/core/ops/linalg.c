@@ -545,6 +545,26 @@ pl_linear(pl_tensor *x, pl_tensor *w, pl_tensor *bias)
         }
         pl_tensor_release(x2);
         pl_tensor_release(o2);
+    } else if (x->ndim >= 3) {
+        /* fold the leading dims into one mm, as PyTorch's matmul does (the reshape copies a
+         * non-contiguous x), so the weight's gradient is one product, not a sum over a
+         * batch; then the bias, as PyTorch's linear: AddBackward0 <- UnsafeViewBackward0 <-
+         * MmBackward0 */
+        int64_t flat[2] = {1, x->shape[x->ndim - 1]}, shape[PL_MAX_DIMS];
+        for (int d = 0; d < x->ndim - 1; d++) flat[0] *= x->shape[d];
+        memcpy(shape, x->shape, sizeof(int64_t) * x->ndim);
+        shape[x->ndim - 1] = w->shape[0];
+        pl_tensor *x2 = pl_reshape(x, 2, flat);
+        pl_tensor *m = x2 ? pl_mm(x2, wt) : NULL;
+        pl_tensor *m3 = m ? pl_unsafe_view(m, x->ndim, shape) : NULL;
+        pl_tensor_release(x2);
+        pl_tensor_release(m);
+        if (m3 && bias) {
+            out = pl_binary(PL_ADD, m3, bias, 1.0, false, false);
+            pl_tensor_release(m3);
+        } else {
+            out = m3;
+        }
     } else {
         pl_tensor *m = pl_matmul(x, wt);
         if (m && bias) {

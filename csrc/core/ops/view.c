@@ -139,6 +139,22 @@ pl_view(pl_tensor *a, int ndim, const int64_t *shape_in)
 }
 
 pl_tensor *
+pl_unsafe_view(pl_tensor *a, int ndim, const int64_t *shape_in)
+{
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    if (ndim > PL_MAX_DIMS) {
+        pl_error_set(PL_ERR_RUNTIME, "too many dimensions");
+        return NULL;
+    }
+    if (infer_shape(a->numel, ndim, shape_in, shape) != PL_OK) return NULL;
+    if (!view_strides(a, ndim, shape, strides)) {
+        pl_error_set(PL_ERR_RUNTIME, "_unsafe_view: size is not compatible with the input's strides");
+        return NULL;
+    }
+    return make_view(a, ndim, shape, strides, a->offset, &unsafe_view_kind, NULL, 0);
+}
+
+pl_tensor *
 pl_reshape(pl_tensor *a, int ndim, const int64_t *shape_in)
 {
     int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];

@@ -2,8 +2,11 @@
 
 Parameter names, order, shapes and default initialisation (every parameter drawn from
 U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) in parameters() order) are PyTorch's, so seeded
-weights and state_dicts cross both ways. The recurrences are compositions of differentiable
-Tensor operations; a layer's input projection is one linear over all its time steps.
+weights and state_dicts cross both ways. A layer's input projection is one linear over all its
+time steps. An LSTM layer then runs its whole recurrence in one C call per direction (the
+fused cell and its backward, csrc/core/ops/rnn_cell.c) when every step has the same batch and
+there is no projection; otherwise, and for GRU/RNN, the recurrences are compositions of
+differentiable Tensor operations (the LSTM's is the reference the fused path is tested against).
 """
 import math
 import numbers
@@ -20,6 +23,11 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+# LSTM layers run their recurrence as one fused C call per layer-direction (_C._lstm_layer,
+# grad_fn MkldnnRnnLayerBackward0 as PyTorch's CPU LSTM). False: every LSTM runs the plain
+# composition of Tensor ops below (_lstm_step), the reference the fused path is tested against.
+_FUSED_LSTM = True
 
 
 # ------------------------------------------------------------------------------ cell steps
@@ -193,7 +201,8 @@ class RNNBase(Module):
         """data (N, input_size) packed time-major with batch_sizes (a list of ints).
 
         hx is h0 (layers*dirs, B, H) or, for LSTM, (h0, c0). Returns the last layer's output
-        data (N, dirs * H_out) and the final states in hx's layout.
+        data (N, dirs * H_out), or (T, B, dirs * H) from the fused LSTM path, and the final
+        states in hx's layout.
         """
         is_lstm = self.mode == "LSTM"
         step = {"RNN_TANH": _rnn_tanh_step, "RNN_RELU": _rnn_relu_step,
@@ -202,12 +211,26 @@ class RNNBase(Module):
         for bs in batch_sizes:
             offsets.append(offsets[-1] + bs)
         dirs = self._num_directions()
+        steps_n = len(batch_sizes)
+        fused = (is_lstm and _FUSED_LSTM and self.proj_size == 0 and steps_n > 0
+                 and data.is_floating_point() and batch_sizes.count(batch_sizes[0]) == steps_n)
         h_finals, c_finals = [], []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(dirs):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
                 k = layer * dirs + direction
+                if fused:
+                    # every step's input projection as one GEMM, then the recurrence in C
+                    bias = b_ih + b_hh if b_ih is not None else None
+                    gi_all = F.linear(data, w_ih, bias)
+                    out, c = torch._C._lstm_layer(
+                        gi_all.view(steps_n, batch_sizes[0], gi_all.shape[-1]), hx[0][k],
+                        hx[1][k], w_hh, direction == 1)
+                    outputs.append(out)  # (T, B, H): the next layer's linear takes it as is
+                    h_finals.append(out[0] if direction == 1 else out[steps_n - 1])
+                    c_finals.append(c)
+                    continue
                 gi_all = F.linear(data, w_ih, b_ih)
                 if is_lstm:
                     h, c = hx[0][k], hx[1][k]
@@ -234,7 +257,7 @@ class RNNBase(Module):
                 h_finals.append(h)
                 if is_lstm:
                     c_finals.append(c)
-            data = outputs[0] if dirs == 1 else torch.cat(outputs, 1)
+            data = outputs[0] if dirs == 1 else torch.cat(outputs, outputs[0].dim() - 1)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 data = F.dropout(data, self.dropout, True)
         h_n = torch.stack(h_finals, 0)
@@ -294,12 +317,15 @@ class RNNBase(Module):
                 self.check_hidden_size(hx, self._expected_hidden(batch, h_size))
         out, hidden = self._run(data, batch_sizes, hx)
         if packed:
+            if out.dim() == 3:
+                out = out.reshape(-1, out.shape[2])
             if unsorted_indices is not None:
                 hidden = (hidden[0].index_select(1, unsorted_indices),
                           hidden[1].index_select(1, unsorted_indices)) if is_lstm \
                     else hidden.index_select(1, unsorted_indices)
             return PackedSequence(out, batch_sizes_t, sorted_indices, unsorted_indices), hidden
-        out = out.reshape(len(batch_sizes), batch, out.shape[1])
+        if out.dim() == 2:
+            out = out.reshape(len(batch_sizes), batch, out.shape[1])
         if self.batch_first:
             out = out.transpose(0, 1)
         if unbatched:
