@@ -15,6 +15,7 @@ except ImportError as _exc:  # a checkout whose extension was never built
     raise
 from . import _dtype
 from ._dtype import bool, double, dtype, float, float32, float64, int64, long  # noqa: A004
+from ._dtype import finfo
 from ._size import Size
 from ._tensor import Tensor
 from . import autograd
@@ -292,6 +293,36 @@ def bmm(input, mat2):  # noqa: A002
                            "batch2 must be a 3D tensor")
     return input.matmul(mat2)
 
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to (a torch.Size)."""
+    out = []
+    for i, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if len(shape) > len(out):
+            out = [1] * (len(shape) - len(out)) + out
+        for d in range(1, len(shape) + 1):
+            n, m = shape[-d], out[-d]
+            if n != m and n != 1 and m != 1:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {n} at {-d}! Mismatching "
+                    f"argument at index {i} had {shape}; but expected shape should be "
+                    f"broadcastable to {out}")
+            if m == 1:
+                out[-d] = n
+    return Size(out)
+
+
+def broadcast_tensors(*tensors):
+    """Expanded views of the tensors, all of their common broadcast shape."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for t in tensors:
+        shape = random._broadcast_shape(shape, t.shape)
+    return tuple(t.expand(shape) for t in tensors)
+
+
 # ---- random streams; printing and the submodules load on first use ----
 from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
@@ -302,7 +333,7 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack"}
+         "from_dlpack": "utils.dlpack", "distributions": None}
 
 
 def __getattr__(name):

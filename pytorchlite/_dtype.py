@@ -49,3 +49,36 @@ def _dtype_by_name(name):
         if d._name == name:
             return d
     raise ValueError(name)
+
+
+class finfo:
+    """finfo(type=None) -> the numerical limits of a floating dtype (the default dtype if None),
+    with PyTorch's attribute names and printed form."""
+
+    _LIMITS = {  # bits, eps, max, tiny (= smallest_normal), resolution
+        "float32": (32, 2.0 ** -23, 3.4028234663852886e+38, 2.0 ** -126, 1e-06),
+        "float64": (64, 2.0 ** -52, 1.7976931348623157e+308, 2.0 ** -1022, 1e-15),
+    }
+
+    def __init__(self, type=None):  # noqa: A002 (PyTorch's argument name)
+        if type is None:
+            from . import _C
+            type = _C.get_default_dtype()
+        if not isinstance(type, dtype) or not type.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        self.bits, self.eps, self.max, self.tiny, self.resolution = self._LIMITS[type._name]
+        self.min = -self.max
+        self.smallest_normal = self.tiny
+        self.dtype = type._name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
