@@ -29,7 +29,8 @@ def _np(t):
 
 def _like(a, t):
     """A new tensor from the array a, with t's dtype."""
-    return _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(t).dtype)))
+    a = np.asarray(a, dtype=_np(t).dtype)
+    return _C.from_numpy(np.ascontiguousarray(a).reshape(a.shape))
 
 
 def _float_input(x):

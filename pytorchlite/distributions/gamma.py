@@ -12,10 +12,14 @@ __all__ = ["Gamma"]
 
 
 def xlogy(x, y):
-    """x * log(y), 0 where x == 0 (torch.xlogy), differentiable."""
+    """x * log(y), 0 where x == 0 (unless y is NaN) (torch.xlogy), with PyTorch's gradients:
+    log(y) for x (also where x == 0 < y) and x / y for y."""
     if isinstance(x, numbers.Number):
-        return x * y.log() if x != 0 else y * 0
-    return (x * y.log()).masked_fill(x == 0, 0.0)
+        if x == 0:
+            return (y * 0).masked_fill(y == y, 0.0)
+        return x * y.log()
+    log_y = y.log().masked_fill((x == 0) & (y <= 0), 0.0)
+    return x * log_y
 
 
 class Gamma(ExponentialFamily):
