@@ -41,13 +41,21 @@ def _float_input(x):
 
 # ---- lgamma / digamma / trigamma (double precision NumPy kernels) ----
 
-_lgamma_u = np.frompyfunc(lambda v: math.lgamma(v) if not (v <= 0 and v == int(v))
-                          else math.inf, 1, 1)
+def _lgamma_one(v):
+    if v != v:
+        return v
+    if v <= 0 and (v == -math.inf or v == math.floor(v)):  # the poles (and -inf)
+        return math.inf
+    return math.lgamma(v)
+
+
+_lgamma_u = np.frompyfunc(_lgamma_one, 1, 1)
 
 
 def _lgamma_np(x):
     x = np.asarray(x, dtype=np.float64)
-    out = np.asarray(_lgamma_u(x), dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # NaN inputs raise the flag inside the loop
+        out = np.asarray(_lgamma_u(x), dtype=np.float64)
     return np.where(np.isnan(x), np.nan, out)
 
 
@@ -67,7 +75,8 @@ def _digamma_np(x):
             out -= np.where(small, 1.0 / y, 0.0)
             y = np.where(small, y + 1.0, y)
         z = 1.0 / (y * y)
-        series = z * (1 / 12 - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z * (1 / 132)))))
+        series = z * (1 / 12 - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z * (
+            1 / 132 - z * (691 / 32760 - z / 12))))))
         out += np.log(y) - 0.5 / y - series + refl
     out = np.where(x == 0, np.copysign(np.inf, -x), out)
     out = np.where(pole & (x != 0), np.nan, out)
@@ -90,7 +99,8 @@ def _trigamma_np(x):
             out += np.where(small, 1.0 / (y * y), 0.0)
             y = np.where(small, y + 1.0, y)
         z = 1.0 / (y * y)
-        out += 1.0 / y + z / 2 + z / y * (1 / 6 - z * (1 / 30 - z * (1 / 42 - z / 30)))
+        out += 1.0 / y + z / 2 + z / y * (1 / 6 - z * (1 / 30 - z * (1 / 42 - z * (
+            1 / 30 - z * (5 / 66 - z * (691 / 2730 - z * 7 / 6))))))
         return sign * out + refl
 
 

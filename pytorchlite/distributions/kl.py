@@ -8,7 +8,7 @@ from .. import _C
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .dirichlet import Beta, Dirichlet
-from .distribution import Distribution
+from .distribution import Distribution, ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from ._math import diagonal, digamma, lgamma, solve_triangular
@@ -103,6 +103,30 @@ def _batch_trace_XXT(bmat):
     """trace(X X^T) for a batch of matrices X: the sum of squares of each matrix."""
     n, m = bmat.size(-1), bmat.size(-2)
     return bmat.reshape(-1, m * n).pow(2).sum(-1).reshape(bmat.shape[:-2])
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log-normaliser, for two members of one family.
+
+    Note:
+        The result carries no gradient (pytorchlite's autograd.grad has no create_graph);
+        every family pytorchlite provides has its own closed form registered instead.
+    """
+    import pytorchlite
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential "
+                                  "families cannot                             be computed "
+                                  "using Bregman divergences")
+    p_nparams = [n.detach().requires_grad_() for n in p._natural_params]
+    q_nparams = q._natural_params
+    with pytorchlite.enable_grad():
+        lg_normal = p._log_normalizer(*p_nparams)
+        gradients = pytorchlite.autograd.grad(lg_normal.sum(), p_nparams)
+    result = q._log_normalizer(*q_nparams) - lg_normal.detach()
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        result = result - _sum_rightmost((qnp - pnp.detach()) * g, len(q.event_shape))
+    return result
 
 
 @register_kl(Bernoulli, Bernoulli)

@@ -55,12 +55,13 @@ class MultivariateNormal(Distribution):
                 (precision_matrix is not None) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
                              "scale_tril may be specified.")
-        for name, m in (("scale_tril", scale_tril), ("covariance_matrix", covariance_matrix),
+        for name, m in (("scale_tril matrix", scale_tril), ("covariance_matrix", covariance_matrix),
                         ("precision_matrix", precision_matrix)):
             if m is not None:
                 if m.dim() < 2:
-                    raise ValueError(f"{name} matrix must be at least two-dimensional, with "
+                    raise ValueError(f"{name} must be at least two-dimensional, with "
                                      "optional leading batch dimensions")
+                name = name.split()[0]
                 batch_shape = pytorchlite.broadcast_shapes(m.shape[:-2], loc.shape[:-1])
                 setattr(self, name, m.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
