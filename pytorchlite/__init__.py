@@ -23,7 +23,6 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
 from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
-cumprod = Tensor.cumprod  # with its backward (autograd/_formulas.py)
 from . import return_types
 
 __version__ = "0.1.0"
@@ -258,6 +257,7 @@ erf_ = _function(Tensor.erf_)
 all = _function(Tensor.all)  # noqa: A001
 any = _function(Tensor.any)  # noqa: A001
 prod = _function(Tensor.prod)
+cumprod = _function(Tensor.cumprod)  # with its backward (autograd/_formulas.py)
 cumsum = _function(Tensor.cumsum)
 sort = _function(Tensor.sort)
 argsort = _function(Tensor.argsort)
@@ -270,6 +270,9 @@ def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         return other.__rmod__(input)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"remainder() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__})")
     return Tensor.remainder(input, other)
 
 
@@ -294,11 +297,31 @@ def bmm(input, mat2):  # noqa: A002
     return input.matmul(mat2)
 
 
+def _shape_arg(shape):
+    """One argument of broadcast_shapes as a tuple of ints, with PyTorch's errors."""
+    import numbers
+
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, _C.TensorBase):
+        shape = (int(shape),)
+    elif not isinstance(shape, (tuple, list)):
+        raise RuntimeError("Input shapes should be of type ints, a tuple of ints, or a list of "
+                           f"ints, got {shape}")
+    for n in shape:
+        if not isinstance(n, numbers.Integral) or isinstance(n, _C.TensorBase):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (item 0 is "
+                            f"'{type(n).__name__}')")
+    return tuple(int(n) for n in shape)
+
+
 def broadcast_shapes(*shapes):
     """The shape that tensors of the given shapes broadcast to (a torch.Size)."""
+    shapes = [_shape_arg(shape) for shape in shapes]  # every type is checked first, as in torch
+    for shape in shapes:
+        for n in shape:  # (this module's any and all are torch's)
+            if n < 0:
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
     out = []
     for i, shape in enumerate(shapes):
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
         if len(shape) > len(out):
             out = [1] * (len(shape) - len(out)) + out
         for d in range(1, len(shape) + 1):
@@ -318,7 +341,10 @@ def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = ()
-    for t in tensors:
+    for i, t in enumerate(tensors):
+        if not isinstance(t, _C.TensorBase):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
         shape = random._broadcast_shape(shape, t.shape)
     return tuple(t.expand(shape) for t in tensors)
 

@@ -725,6 +725,11 @@ class Tensor(_C.TensorBase):
         floating = self.dtype.is_floating_point
         if dim is None:
             flat = self.reshape(-1)
+            if flat.numel() == 0:
+                if floating:  # PyTorch: nan
+                    return _C.full((), float("nan"), dtype=self.dtype)
+                raise RuntimeError("median() of an empty integer or bool tensor has no defined "
+                                   "value (PyTorch returns an arbitrary one); pytorchlite refuses")
             if floating and flat.numel() > 0:
                 nans = flat != flat
                 if nans.any():  # PyTorch: a nan anywhere is the median

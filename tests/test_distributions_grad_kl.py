@@ -91,6 +91,12 @@ def test_log_prob_and_entropy_gradients_match_torch(name):
 
 
 def test_discrete_log_prob_gradients_match_torch():
+    assert_grads_match([[0.5, 3.0]], lambda m, r: m.distributions.Poisson(r).log_prob(
+        V(m, [0.0, 4.0])))
+    assert_grads_match([[0.2, 0.7]], lambda m, p: m.distributions.Binomial(
+        V(m, [6.0, 6.0]), p).log_prob(V(m, [1.0, 5.0])))
+    assert_grads_match([[0.2, -0.7]], lambda m, x: m.distributions.Binomial(
+        V(m, [6.0, 6.0]), logits=x).entropy())
     assert_grads_match([[0.2, 0.7]], lambda m, p: m.distributions.Bernoulli(p).log_prob(
         V(m, [1.0, 0.0])))
     assert_grads_match([[-1.0, 2.0]], lambda m, x: m.distributions.Bernoulli(logits=x).entropy())
@@ -128,6 +134,9 @@ def _pairs(m):
         "NormalLaplace": (D.Normal(a, b), D.Laplace(b, a)),
         "UniformNormal": (D.Uniform(V(m, [0.0, 0.0]), V(m, [1.0, 3.0])), D.Normal(a, b)),
         "UniformGamma": (D.Uniform(V(m, [0.0, 0.5]), V(m, [1.0, 3.0])), D.Gamma(a, b)),
+        "Poisson": (D.Poisson(a), D.Poisson(b)),
+        "Binomial": (D.Binomial(V(m, [5.0, 9.0]), V(m, [0.2, 0.7])),
+                     D.Binomial(V(m, [5.0, 4.0]), V(m, [0.5, 0.1]))),
         "BetaUniform": (D.Beta(a, b), D.Uniform(V(m, [0.0, 0.1]), V(m, [1.0, 1.0]))),
     }
 
@@ -269,11 +278,30 @@ def test_dirichlet_stream_bitwise(dtype):
     assert same_bits(ref.rand(2), pl.rand(2))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_poisson_and_binomial_streams_bitwise(dtype):
+    # every branch: rate 0, the product of uniforms below 10, transformed rejection above;
+    # binomial inversion, BTRS, p above 1/2 (the complement), p 0 and 1, count 0
+    rates = np.array([0.0, 0.1, 1.0, 3.7, 9.99, 10.0, 15.0, 100.0, 1e4] * 20, dtype=dtype)
+    n = np.array([0, 1, 5, 10, 20, 50, 100, 1000, 37] * 20, dtype=dtype)
+    p = np.array([0.0, 0.3, 0.5, 0.9, 0.05, 0.5, 0.99, 0.2, 1.0] * 20, dtype=dtype)
+    for m in (ref, pl):
+        m.manual_seed(21)
+    a = [ref.poisson(ref.from_numpy(rates)), ref.binomial(ref.from_numpy(n), ref.from_numpy(p)),
+         ref.rand(2)]
+    b = [pl._C._poisson(pl.from_numpy(rates), None),
+         pl._C._binomial(pl.from_numpy(n), pl.from_numpy(p), None), pl.rand(2)]
+    for x, y in zip(a, b):
+        assert same_bits(x, y)
+
+
 def test_sampler_errors_match_torch():
     for fn in (lambda m: m._standard_gamma(m.ones(3, dtype=m.int64)) if m is ref else
                pl._C._standard_gamma(pl.ones(3, dtype=pl.int64), None),
                lambda m: m._sample_dirichlet(m.ones(3, dtype=m.int64)) if m is ref else
-               pl._C._sample_dirichlet(pl.ones(3, dtype=pl.int64), None)):
+               pl._C._sample_dirichlet(pl.ones(3, dtype=pl.int64), None),
+               lambda m: m.poisson(m.tensor([1.0, -1.0])) if m is ref else
+               pl._C._poisson(pl.tensor([1.0, -1.0]), None)):
         with pytest.raises(Exception) as er:
             fn(ref)
         with pytest.raises(type(er.value)) as ep:

@@ -27,6 +27,8 @@ STATS = [
     lambda: D.OneHotCategorical(torch.tensor([0.2, 0.3, 0.5])),
     lambda: D.MultivariateNormal(torch.tensor([1.0, -1.0]),
                                  torch.tensor([[2.0, 0.6], [0.6, 1.0]])),
+    lambda: D.Poisson(torch.tensor([0.7, 6.0, 40.0])),
+    lambda: D.Binomial(torch.tensor([5.0, 30.0, 200.0]), torch.tensor([0.3, 0.5, 0.95])),
 ]
 
 
@@ -63,6 +65,7 @@ def test_densities_integrate_to_one(build, lo, hi):
 
 
 @pytest.mark.parametrize("d", [D.Bernoulli(torch.tensor([0.3, 0.8])),
+                               D.Binomial(7, torch.tensor([0.1, 0.5, 0.8])),
                                D.Categorical(torch.tensor([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]])),
                                D.OneHotCategorical(torch.tensor([0.2, 0.8]))], ids=repr)
 def test_discrete_probabilities_sum_to_one(d):

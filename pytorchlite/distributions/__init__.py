@@ -11,6 +11,7 @@ Note:
 """
 from . import constraints
 from .bernoulli import Bernoulli
+from .counts import Binomial, Poisson
 from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution, ExponentialFamily
@@ -23,7 +24,7 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential",
            "ExponentialFamily", "Gamma", "Independent", "Laplace", "MultivariateNormal",
-           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Uniform",
+           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "Uniform",
            "constraints", "kl_divergence", "register_kl"]

@@ -7,6 +7,7 @@ from functools import total_ordering
 from .. import _C
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
+from .counts import Binomial, Poisson
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution, ExponentialFamily
 from .exponential import Exponential
@@ -220,6 +221,21 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
                                               pL.expand(batch + (n, n)), upper=False))
     term3 = _batch_mahalanobis(qL, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is "
+                                  "not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return kl.masked_fill(p.total_count > q.total_count, math.inf)
 
 
 @register_kl(Uniform, Uniform)

@@ -15,6 +15,10 @@ for d in [D.Uniform(-1.0, 2.0), D.Bernoulli(0.3), D.Exponential(2.0), D.Gamma(0.
     print(d.log_prob(x))
     print(d.entropy(), d.mean, d.variance)
 
+for d in [D.Poisson(torch.tensor([0.5, 4.0, 30.0])), D.Binomial(10, torch.tensor([0.3, 0.9]))]:
+    x = d.sample((3,))
+    print(type(d).__name__, x, d.log_prob(x), d.mean, d.variance)
+
 # maximum likelihood for a Normal by gradient ascent on log_prob
 data = D.Normal(3.0, 0.5).sample((200,))
 loc = torch.zeros((), requires_grad=True)
