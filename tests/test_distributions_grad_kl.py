@@ -90,6 +90,11 @@ def test_log_prob_and_entropy_gradients_match_torch(name):
     assert_grads_match(params, lambda m, *p: build(m, *p).entropy())
 
 
+def test_gamma_cdf_gradients_match_torch():
+    assert_grads_match([[1.0, 3.0]], lambda m, r: m.distributions.Gamma(
+        V(m, [0.5, 2.0]), r).cdf(V(m, [0.3, 1.2])), rtol=1e-9)
+
+
 def test_discrete_log_prob_gradients_match_torch():
     assert_grads_match([[0.5, 3.0]], lambda m, r: m.distributions.Poisson(r).log_prob(
         V(m, [0.0, 4.0])))

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _C
 from ..autograd.function import Function
 
-__all__ = ["erfinv", "lgamma", "digamma", "logsumexp", "diagonal", "diag_embed", "tril", "cholesky",
+__all__ = ["erfinv", "gammainc", "lgamma", "digamma", "logsumexp", "diagonal", "diag_embed", "tril", "cholesky",
            "solve_triangular", "standard_gamma", "sample_dirichlet", "flip_matrix"]
 
 
@@ -407,3 +407,74 @@ def sample_dirichlet(alpha, generator=None):
     if alpha.requires_grad:
         return _SampleDirichlet.apply(alpha, generator)
     return _C._sample_dirichlet(alpha, generator)
+
+
+def _gammainc_np(a, x):
+    """The regularised lower incomplete gamma function P(a, x) in double precision: the power
+    series for x < a + 1, otherwise 1 - Q with Q from Lentz's continued fraction."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    out = np.empty(a.shape, dtype=np.float64)
+    flat_a, flat_x, flat = a.reshape(-1), x.reshape(-1), out.reshape(-1)
+    tiny = 1e-300
+    for i, (s, z) in enumerate(zip(flat_a, flat_x)):
+        if math.isnan(s) or math.isnan(z) or s < 0 or z < 0:
+            flat[i] = math.nan
+        elif s == 0:
+            flat[i] = 1.0 if z > 0 else math.nan
+        elif z == 0:
+            flat[i] = 0.0
+        elif math.isinf(z):
+            flat[i] = 1.0
+        else:
+            log_pre = s * math.log(z) - z - math.lgamma(s)
+            if z < s + 1:
+                term = total = 1.0 / s
+                k = s
+                for _ in range(10000):
+                    k += 1
+                    term *= z / k
+                    total += term
+                    if abs(term) < abs(total) * 1e-17:
+                        break
+                flat[i] = total * math.exp(log_pre)
+            else:
+                b = z + 1 - s
+                c, d = 1 / tiny, 1 / b
+                h = d
+                for n in range(1, 10000):
+                    an = -n * (n - s)
+                    b += 2
+                    d = an * d + b
+                    d = tiny if abs(d) < tiny else d
+                    c = b + an / c
+                    c = tiny if abs(c) < tiny else c
+                    d = 1 / d
+                    delta = d * c
+                    h *= delta
+                    if abs(delta - 1) < 1e-16:
+                        break
+                flat[i] = 1.0 - math.exp(log_pre) * h
+    return out
+
+
+class _Gammainc(Function):
+    @staticmethod
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        return _like(_gammainc_np(_np(a), _np(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        an, xn = _np(a).astype(np.float64), _np(x).astype(np.float64)
+        with np.errstate(all="ignore"):
+            dx = np.exp((an - 1) * np.log(xn) - xn - _lgamma_np(an))
+        dx = _sum_to(np.broadcast_to(dx, np.broadcast_shapes(an.shape, xn.shape)) *
+                     _np(g).astype(np.float64), tuple(x.shape))
+        return None, _like(dx, x)
+
+
+def gammainc(a, x):
+    """The regularised lower incomplete gamma function (torch.special.gammainc),
+    differentiable in x (PyTorch has no derivative in a either)."""
+    return _Gammainc.apply(_float_input(a), _float_input(x))

@@ -4,7 +4,7 @@ import numbers
 from .._dtype import finfo
 from .._size import Size
 from . import constraints
-from ._math import digamma, lgamma, standard_gamma
+from ._math import digamma, gammainc, lgamma, standard_gamma
 from .distribution import ExponentialFamily
 from .utils import broadcast_all
 
@@ -76,6 +76,11 @@ class Gamma(ExponentialFamily):
     def entropy(self):
         return (self.concentration - self.rate.log() + lgamma(self.concentration)
                 + (1.0 - self.concentration) * digamma(self.concentration))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     @property
     def _natural_params(self):
