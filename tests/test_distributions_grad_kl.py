@@ -312,3 +312,28 @@ def test_sampler_errors_match_torch():
         with pytest.raises(type(er.value)) as ep:
             fn(pl)
         assert str(ep.value) == str(er.value)
+
+
+def test_straight_through_rsample_matches_torch():
+    assert_grads_match([[0.2, 0.5, 0.3]], lambda m, p: (
+        m.distributions.OneHotCategoricalStraightThrough(probs=p).rsample((5,))
+        * V(m, [1.0, 2.0, 3.0])), seed=8)
+
+
+def test_utils_match_torch():
+    for fn in (lambda m, u: u.probs_to_logits(V(m, [0.0, 0.2, 1.0])),
+               lambda m, u: u.probs_to_logits(V(m, [0.0, 0.2, 1.0]), is_binary=True),
+               lambda m, u: u.logits_to_probs(V(m, [[0.5, -1.0, 3.0]])),
+               lambda m, u: u.logits_to_probs(V(m, [0.5, -1.0, 3.0]), is_binary=True),
+               lambda m, u: u.clamp_probs(m.tensor([0.0, 0.5, 1.0]))):
+        a = fn(ref, ref.distributions.utils)
+        b = fn(pl, pl.distributions.utils)
+        np.testing.assert_allclose(np_of(b), np_of(a), rtol=1e-12)
+        assert np_of(a).dtype == np_of(b).dtype
+    a = ref.distributions.utils.broadcast_all(ref.zeros(2, 1, dtype=ref.float64), 3.0)
+    b = pl.distributions.utils.broadcast_all(pl.zeros(2, 1, dtype=pl.float64), 3.0)
+    assert [tuple(t.shape) for t in a] == [tuple(t.shape) for t in b]
+    assert all(same_bits(x, y) for x, y in zip(a, b))
+    for m in (ref, pl):
+        with pytest.raises(ValueError, match="Input arguments must all be instances of Number"):
+            m.distributions.utils.broadcast_all("a", 1.0)
