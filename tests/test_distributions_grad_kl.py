@@ -300,6 +300,15 @@ def test_poisson_and_binomial_streams_bitwise(dtype):
         assert same_bits(x, y)
 
 
+def test_poisson_huge_rates_match_torch():
+    rates = [float("inf"), 1e18, 1e30, 5e9]
+    for m in (ref, pl):
+        m.manual_seed(4)
+    a = ref.poisson(ref.tensor(rates, dtype=ref.float64))
+    b = pl._C._poisson(pl.tensor(rates, dtype=pl.float64), None)
+    assert same_bits(a, b)
+
+
 def test_sampler_errors_match_torch():
     for fn in (lambda m: m._standard_gamma(m.ones(3, dtype=m.int64)) if m is ref else
                pl._C._standard_gamma(pl.ones(3, dtype=pl.int64), None),

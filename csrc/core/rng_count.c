@@ -23,6 +23,16 @@
  * Poisson
  * ---------------------------------------------------------------------------------------- */
 
+/* (int64_t)v as x86-64's conversion gives it (what PyTorch's cast compiles to): INT64_MIN for NaN
+ * and out-of-range values, so that huge or infinite rates give PyTorch's results without UB. */
+static int64_t
+to_int64(double v)
+{
+    if (!(v >= -0x1p63 && v < 0x1p63))
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
 static double
 poisson_one(double rate, pl_generator *g)
 {
@@ -37,14 +47,15 @@ poisson_one(double rate, pl_generator *g)
             const double U = u53(g) - 0.5;
             const double V = u53(g);
             const double us = 0.5 - fabs(U);
-            const int64_t k = (int64_t)floor((2 * a / us + b) * U + rate + 0.43);
+            /* k is an int64 count; for rates past 2^63 the comparisons use the unconverted
+             * value, as PyTorch's compiled code does (only the result is converted) */
+            const double k = floor((2 * a / us + b) * U + rate + 0.43);
             if (us >= 0.07 && V <= vr)
-                return (double)k;
+                return (double)to_int64(k);
             if (k < 0 || (us < 0.013 && V > us))
                 continue;
-            if (log(V) + log(invalpha) - log(a / (us * us) + b) <=
-                -rate + (double)k * loglam - lgamma((double)k + 1))
-                return (double)k;
+            if (log(V) + log(invalpha) - log(a / (us * us) + b) <= -rate + k * loglam - lgamma(k + 1))
+                return (double)to_int64(k);
         }
     }
     if (rate == 0)
