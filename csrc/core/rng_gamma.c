@@ -44,6 +44,23 @@ marsaglia_tsang(double d, double scale, pl_generator *g)
     }
 }
 
+/* (float)v with IEEE round-to-nearest, also for |v| past FLT_MAX (where C leaves the conversion
+ * undefined): the nearest float, or an infinity from FLT_MAX + half an ulp on. */
+static float
+to_float(double v)
+{
+    const double overflow = 0x1.ffffffp127; /* FLT_MAX + half its ulp */
+    if (v >= overflow)
+        return INFINITY;
+    if (v <= -overflow)
+        return -INFINITY;
+    if (v > FLT_MAX)
+        return FLT_MAX;
+    if (v < -FLT_MAX)
+        return -FLT_MAX;
+    return (float)v;
+}
+
 /* One standard-gamma sample with a float32 alpha (float arithmetic on alpha itself). */
 static float
 gamma_f32(float alpha, pl_generator *g)
@@ -56,7 +73,7 @@ gamma_f32(float alpha, pl_generator *g)
         alpha += 1.0f;
     }
     const double d = (double)(alpha - ONE_THIRD_F);
-    return (float)marsaglia_tsang(d, scale, g);
+    return to_float(marsaglia_tsang(d, scale, g));
 }
 
 /* One standard-gamma sample with a float64 alpha. */
