@@ -79,6 +79,9 @@ DISTS = {
         T(m, [12.0, 12.0, 12.0, 12.0], dt), T(m, [0.0, 0.3, 0.6, 1.0], dt)),
     "BinomialLogits": lambda m, dt: m.distributions.Binomial(
         T(m, [[100.0], [7.0]], dt), logits=T(m, [-1.0, 0.5, 4.0], dt)),
+    "LogNormal": lambda m, dt: m.distributions.LogNormal(T(m, [0.0, 1.5, -2.0], dt),
+                                                         T(m, [1.0, 0.5, 3.0], dt)),
+    "HalfNormal": lambda m, dt: m.distributions.HalfNormal(T(m, [1.0, 0.5, 3.0], dt)),
     "Independent": lambda m, dt: m.distributions.Independent(
         m.distributions.Normal(T(m, [[0.0, 1.5], [1.0, -2.0]], dt),
                                T(m, [[1.0, 0.5], [2.0, 3.0]], dt)), 1),
@@ -88,7 +91,8 @@ DISTS = {
 # later elementwise op rounds differently (Laplace: log1p; MultivariateNormal: matmul order).
 BITWISE = {"Normal", "Uniform", "Bernoulli", "BernoulliLogits", "Categorical",
            "CategoricalLogits", "OneHotCategorical", "Exponential", "Gamma", "Beta",
-           "Dirichlet", "Independent", "Poisson", "Binomial", "BinomialLogits"}
+           "Dirichlet", "Independent", "Poisson", "Binomial", "BinomialLogits", "LogNormal",
+           "HalfNormal"}
 
 # A value in the support of each distribution, broadcastable to its batch + event shape.
 VALUES = {
@@ -98,6 +102,7 @@ VALUES = {
     "Laplace": [0.3, 1.0, -4.0], "Gamma": [0.1, 2.0, 9.0], "Beta": [0.2, 0.5, 0.99],
     "Dirichlet": [[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], "MVNcov": [[0.5, 1.5], [0.0, 0.0]],
     "MVNprec": [[0.5, 1.5], [0.0, 0.0]], "MVNtril": [0.5, 1.5, -1.0],
+    "LogNormal": [0.3, 1.0, 4.0], "HalfNormal": [0.3, 1.0, 4.0],
     "Independent": [[0.5, 1.5], [0.0, 0.0]], "Poisson": [0.0, 1.0, 3.0, 12.0, 240.0],
     "Binomial": [0.0, 4.0, 7.0, 12.0], "BinomialLogits": [[30.0, 50.0, 98.0], [0.0, 3.0, 7.0]],
 }
@@ -188,7 +193,8 @@ def test_log_prob_entropy_moments(name, dtype):
             close(mode_ref, dp.mode, rtol=rtol)
 
 
-@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace"])
+@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "LogNormal",
+                                  "HalfNormal"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_cdf_icdf(name, dtype):
     rtol = 2e-5 if dtype == "float32" else 1e-9
@@ -266,6 +272,10 @@ REPRS = [
     lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)),
     lambda m: m.distributions.MultivariateNormal(m.zeros(2), scale_tril=m.eye(2)),
     lambda m: m.distributions.Poisson(3.0),
+    lambda m: m.distributions.LogNormal(0.0, 1.0),
+    lambda m: m.distributions.HalfNormal(m.ones(2)),
+    lambda m: m.distributions.TransformedDistribution(m.distributions.Normal(0.0, 1.0),
+                                                      m.distributions.transforms.ExpTransform()),
     lambda m: m.distributions.Binomial(10, m.tensor([0.5, 0.2])),
 ]
 
@@ -333,6 +343,10 @@ ERRORS = [
         [[1.0, 1.0], [0.0, 1.0]])),
     lambda m: m.distributions.Independent(m.distributions.Normal(0.0, 1.0), 1),
     lambda m: m.distributions.Poisson(-1.0),
+    lambda m: m.distributions.LogNormal(0.0, -1.0),
+    lambda m: m.distributions.LogNormal(0.0, 1.0).log_prob(m.tensor(-1.0)),
+    lambda m: m.distributions.HalfNormal(1.0).log_prob(m.tensor(-1.0)),
+    lambda m: m.distributions.TransformedDistribution(m.distributions.Normal(0.0, 1.0), 3),
     lambda m: m.distributions.Poisson(2.0).log_prob(m.tensor(1.5)),
     lambda m: m.distributions.Binomial(2.5, m.tensor(0.5)),
     lambda m: m.distributions.Binomial(10, m.tensor(0.5)).log_prob(m.tensor(11.0)),
@@ -373,3 +387,64 @@ def test_import_forms():
     assert "distributions" in dir(pl)
     assert pl.distributions.constraints.positive.check(pl.tensor([1.0, -1.0])).tolist() == \
         [True, False]
+
+
+def _transformed(m):
+    D, Tr = m.distributions, m.distributions.transforms
+    base = D.Normal(T(m, [0.0, 1.0], "float64"), T(m, [1.0, 0.5], "float64"))
+    return {
+        "affine_exp": D.TransformedDistribution(base, [Tr.AffineTransform(1.0, 2.0),
+                                                       Tr.ExpTransform()]),
+        "sigmoid": D.TransformedDistribution(base, Tr.SigmoidTransform()),
+        "logit": D.TransformedDistribution(D.Uniform(T(m, [0.0, 0.2], "float64"), 1.0),
+                                           Tr.SigmoidTransform().inv),
+        "power": D.TransformedDistribution(D.Exponential(T(m, [1.0, 2.0], "float64")),
+                                           Tr.PowerTransform(0.5)),
+        "affine_vec": D.TransformedDistribution(
+            D.Normal(m.zeros(3, dtype=m.float64), 1.0),
+            Tr.AffineTransform(T(m, [1.0, 2.0, 3.0], "float64"), T(m, [0.5, 2.0, 1.0], "float64"),
+                               event_dim=1)),
+        "tensor_scale": D.TransformedDistribution(
+            base, Tr.AffineTransform(0.0, T(m, [[-1.0], [2.0]], "float64"))),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_transformed(pl)))
+def test_transformed_distribution_matches_torch(name):
+    dr, dp = _transformed(ref)[name], _transformed(pl)[name]
+    assert tuple(dr.batch_shape) == tuple(dp.batch_shape)
+    assert tuple(dr.event_shape) == tuple(dp.event_shape)
+    assert repr(dr.support) == repr(dp.support)
+    a, b = both(lambda m: (dr if m is ref else dp).sample((4,)), seed=9)
+    close(a, b, rtol=1e-12)
+    a, b = both(lambda m: (dr if m is ref else dp).rsample((4,)), seed=9)
+    close(a, b, rtol=1e-12)
+    close(dr.log_prob(a), dp.log_prob(b), rtol=1e-10)
+    if name in ("affine_exp", "sigmoid", "logit"):
+        q = [[0.2, 0.7]]
+        close(dr.cdf(dr.icdf(T(ref, q, "float64"))), dp.cdf(dp.icdf(T(pl, q, "float64"))),
+              rtol=1e-10)
+        close(dr.icdf(T(ref, q, "float64")), dp.icdf(T(pl, q, "float64")), rtol=1e-10)
+    er, ep = dr.expand((3,) + tuple(dr.batch_shape)), dp.expand((3,) + tuple(dp.batch_shape))
+    assert tuple(er.batch_shape) == tuple(ep.batch_shape)
+
+
+def test_transform_reprs_and_inverses():
+    for fn in (lambda Tr: Tr.ExpTransform(), lambda Tr: Tr.ExpTransform().inv,
+               lambda Tr: Tr.SigmoidTransform(), lambda Tr: Tr.AbsTransform(),
+               lambda Tr: Tr.ComposeTransform([Tr.ExpTransform(), Tr.SigmoidTransform()])):
+        assert repr(fn(pl.distributions.transforms)) == repr(fn(ref.distributions.transforms))
+    x = [-1.5, 0.0, 2.0]
+    for fn in (lambda Tr: Tr.ExpTransform(), lambda Tr: Tr.SigmoidTransform(),
+               lambda Tr: Tr.AffineTransform(0.5, -3.0),
+               lambda Tr: Tr.ComposeTransform([Tr.AffineTransform(0.5, 3.0), Tr.ExpTransform()])):
+        tr, tp = fn(ref.distributions.transforms), fn(pl.distributions.transforms)
+        xr, xp = T(ref, x, "float64"), T(pl, x, "float64")
+        close(tr(xr), tp(xp), rtol=1e-12)
+        close(tr.inv(tr(xr)), tp.inv(tp(xp)), rtol=1e-12)
+        close(tr.log_abs_det_jacobian(xr, tr(xr)), tp.log_abs_det_jacobian(xp, tp(xp)),
+              rtol=1e-12)
+        assert tr.sign == tp.sign and tr.bijective == tp.bijective
+    cached = pl.distributions.transforms.ExpTransform(cache_size=1)
+    x = pl.tensor([0.5])
+    assert cached.inv(cached(x)) is x

@@ -61,6 +61,8 @@ RSAMPLE = {
                lambda m, a, c: m.distributions.MultivariateNormal(a, covariance_matrix=c)),
     "MVNprec": ([[0.0, 1.0], COV],
                 lambda m, a, c: m.distributions.MultivariateNormal(a, precision_matrix=c)),
+    "LogNormal": ([[0.0, 1.0], [1.0, 0.5]], lambda m, a, b: m.distributions.LogNormal(a, b)),
+    "HalfNormal": ([[1.0, 0.5]], lambda m, a: m.distributions.HalfNormal(a)),
     "MVNtril": ([[0.0, 1.0], TRIL],
                 lambda m, a, c: m.distributions.MultivariateNormal(a, scale_tril=c)),
 }
@@ -79,6 +81,7 @@ LOG_PROB = {
     "Dirichlet": ([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], "Dirichlet"),
     "MVNcov": ([[0.3, 2.0], [1.0, 1.0]], "MVNcov"), "MVNprec": ([[0.3, 2.0]], "MVNprec"),
     "MVNtril": ([[0.3, 2.0], [-1.0, 1.0]], "MVNtril"),
+    "LogNormal": ([0.3, 2.0], "LogNormal"), "HalfNormal": ([0.3, 2.0], "HalfNormal"),
 }
 
 

@@ -6,8 +6,8 @@ log-densities, entropies, moments, and KL divergences between common pairs.
 attribute) gives the classes below.
 
 Note:
-    pytorchlite has a subset of PyTorch's distributions (those listed in ``__all__``); the
-    transforms and TransformedDistribution are not provided yet.
+    pytorchlite has a subset of PyTorch's distributions (those listed in ``__all__``) and of
+    its transforms (see ``transforms``).
 """
 from . import constraints
 from .bernoulli import Bernoulli
@@ -22,9 +22,12 @@ from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .transformed_distribution import HalfNormal, LogNormal, TransformedDistribution
+from . import transforms
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential",
-           "ExponentialFamily", "Gamma", "Independent", "Laplace", "MultivariateNormal",
+           "ExponentialFamily", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
+           "MultivariateNormal", "TransformedDistribution", "transforms",
            "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "Uniform",
            "constraints", "kl_divergence", "register_kl"]
