@@ -79,6 +79,10 @@ DISTS = {
         T(m, [12.0, 12.0, 12.0, 12.0], dt), T(m, [0.0, 0.3, 0.6, 1.0], dt)),
     "BinomialLogits": lambda m, dt: m.distributions.Binomial(
         T(m, [[100.0], [7.0]], dt), logits=T(m, [-1.0, 0.5, 4.0], dt)),
+    "Cauchy": lambda m, dt: m.distributions.Cauchy(T(m, [0.0, 1.5, -2.0], dt),
+                                                   T(m, [1.0, 0.5, 3.0], dt)),
+    "Geometric": lambda m, dt: m.distributions.Geometric(T(m, [0.05, 0.5, 1.0], dt)),
+    "GeometricLogits": lambda m, dt: m.distributions.Geometric(logits=T(m, [-3.0, 0.0, 2.0], dt)),
     "LogNormal": lambda m, dt: m.distributions.LogNormal(T(m, [0.0, 1.5, -2.0], dt),
                                                          T(m, [1.0, 0.5, 3.0], dt)),
     "HalfNormal": lambda m, dt: m.distributions.HalfNormal(T(m, [1.0, 0.5, 3.0], dt)),
@@ -92,7 +96,7 @@ DISTS = {
 BITWISE = {"Normal", "Uniform", "Bernoulli", "BernoulliLogits", "Categorical",
            "CategoricalLogits", "OneHotCategorical", "Exponential", "Gamma", "Beta",
            "Dirichlet", "Independent", "Poisson", "Binomial", "BinomialLogits", "LogNormal",
-           "HalfNormal"}
+           "HalfNormal", "Cauchy", "Geometric", "GeometricLogits"}
 
 # A value in the support of each distribution, broadcastable to its batch + event shape.
 VALUES = {
@@ -102,7 +106,8 @@ VALUES = {
     "Laplace": [0.3, 1.0, -4.0], "Gamma": [0.1, 2.0, 9.0], "Beta": [0.2, 0.5, 0.99],
     "Dirichlet": [[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], "MVNcov": [[0.5, 1.5], [0.0, 0.0]],
     "MVNprec": [[0.5, 1.5], [0.0, 0.0]], "MVNtril": [0.5, 1.5, -1.0],
-    "LogNormal": [0.3, 1.0, 4.0], "HalfNormal": [0.3, 1.0, 4.0],
+    "LogNormal": [0.3, 1.0, 4.0], "HalfNormal": [0.3, 1.0, 4.0], "Cauchy": [0.3, 1.0, -4.0],
+    "Geometric": [3.0, 1.0, 0.0], "GeometricLogits": [0.0, 2.0, 7.0],
     "Independent": [[0.5, 1.5], [0.0, 0.0]], "Poisson": [0.0, 1.0, 3.0, 12.0, 240.0],
     "Binomial": [0.0, 4.0, 7.0, 12.0], "BinomialLogits": [[30.0, 50.0, 98.0], [0.0, 3.0, 7.0]],
 }
@@ -194,7 +199,7 @@ def test_log_prob_entropy_moments(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "LogNormal",
-                                  "HalfNormal"])
+                                  "HalfNormal", "Cauchy"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_cdf_icdf(name, dtype):
     rtol = 2e-5 if dtype == "float32" else 1e-9
@@ -344,6 +349,9 @@ ERRORS = [
     lambda m: m.distributions.Independent(m.distributions.Normal(0.0, 1.0), 1),
     lambda m: m.distributions.Poisson(-1.0),
     lambda m: m.distributions.LogNormal(0.0, -1.0),
+    lambda m: m.distributions.Geometric(m.tensor([0.0, 0.5])),
+    lambda m: m.distributions.Geometric(1.5),
+    lambda m: m.distributions.Cauchy(0.0, 0.0),
     lambda m: m.distributions.LogNormal(0.0, 1.0).log_prob(m.tensor(-1.0)),
     lambda m: m.distributions.HalfNormal(1.0).log_prob(m.tensor(-1.0)),
     lambda m: m.distributions.TransformedDistribution(m.distributions.Normal(0.0, 1.0), 3),

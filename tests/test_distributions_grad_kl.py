@@ -61,6 +61,7 @@ RSAMPLE = {
                lambda m, a, c: m.distributions.MultivariateNormal(a, covariance_matrix=c)),
     "MVNprec": ([[0.0, 1.0], COV],
                 lambda m, a, c: m.distributions.MultivariateNormal(a, precision_matrix=c)),
+    "Cauchy": ([[0.0, 1.0], [1.0, 0.5]], lambda m, a, b: m.distributions.Cauchy(a, b)),
     "LogNormal": ([[0.0, 1.0], [1.0, 0.5]], lambda m, a, b: m.distributions.LogNormal(a, b)),
     "HalfNormal": ([[1.0, 0.5]], lambda m, a: m.distributions.HalfNormal(a)),
     "MVNtril": ([[0.0, 1.0], TRIL],
@@ -81,7 +82,7 @@ LOG_PROB = {
     "Dirichlet": ([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], "Dirichlet"),
     "MVNcov": ([[0.3, 2.0], [1.0, 1.0]], "MVNcov"), "MVNprec": ([[0.3, 2.0]], "MVNprec"),
     "MVNtril": ([[0.3, 2.0], [-1.0, 1.0]], "MVNtril"),
-    "LogNormal": ([0.3, 2.0], "LogNormal"), "HalfNormal": ([0.3, 2.0], "HalfNormal"),
+    "LogNormal": ([0.3, 2.0], "LogNormal"), "Cauchy": ([0.3, 2.0], "Cauchy"), "HalfNormal": ([0.3, 2.0], "HalfNormal"),
 }
 
 
@@ -98,7 +99,14 @@ def test_gamma_cdf_gradients_match_torch():
         V(m, [0.5, 2.0]), r).cdf(V(m, [0.3, 1.2])), rtol=1e-9)
 
 
+def test_cauchy_cdf_icdf_gradients_match_torch():
+    assert_grads_match([[0.0, 1.0], [1.0, 0.5]], lambda m, a, b: m.distributions.Cauchy(
+        a, b).cdf(V(m, [0.3, 2.0])) + m.distributions.Cauchy(a, b).icdf(V(m, [0.2, 0.9])))
+
+
 def test_discrete_log_prob_gradients_match_torch():
+    assert_grads_match([[0.2, 0.7]], lambda m, p: m.distributions.Geometric(p).log_prob(
+        V(m, [3.0, 0.0])) + m.distributions.Geometric(p).entropy())
     assert_grads_match([[0.5, 3.0]], lambda m, r: m.distributions.Poisson(r).log_prob(
         V(m, [0.0, 4.0])))
     assert_grads_match([[0.2, 0.7]], lambda m, p: m.distributions.Binomial(

@@ -12,6 +12,7 @@ Note:
 from . import constraints
 from .bernoulli import Bernoulli
 from .counts import Binomial, Poisson
+from .cauchy import Cauchy, Geometric
 from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution, ExponentialFamily
@@ -26,8 +27,8 @@ from .transformed_distribution import HalfNormal, LogNormal, TransformedDistribu
 from . import transforms
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential",
-           "ExponentialFamily", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Dirichlet", "Distribution", "Exponential",
+           "ExponentialFamily", "Gamma", "Geometric", "HalfNormal", "Independent", "Laplace", "LogNormal",
            "MultivariateNormal", "TransformedDistribution", "transforms",
            "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "Uniform",
            "constraints", "kl_divergence", "register_kl"]

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _C
 from ..autograd.function import Function
 
-__all__ = ["erfinv", "gammainc", "lgamma", "digamma", "logsumexp", "diagonal", "diag_embed", "tril", "cholesky",
+__all__ = ["atan", "erfinv", "gammainc", "lgamma", "tan", "digamma", "logsumexp", "diagonal", "diag_embed", "tril", "cholesky",
            "solve_triangular", "standard_gamma", "sample_dirichlet", "flip_matrix"]
 
 
@@ -478,3 +478,38 @@ def gammainc(a, x):
     """The regularised lower incomplete gamma function (torch.special.gammainc),
     differentiable in x (PyTorch has no derivative in a either)."""
     return _Gammainc.apply(_float_input(a), _float_input(x))
+
+
+class _Atan(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _like(np.arctan(_np(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + x * x)
+
+
+class _Tan(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = _like(np.tan(_np(x)), x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 + y * y)
+
+
+def atan(x):
+    """arctan elementwise (torch.atan), differentiable."""
+    return _Atan.apply(_float_input(x))
+
+
+def tan(x):
+    """tan elementwise (torch.tan), differentiable."""
+    return _Tan.apply(_float_input(x))
