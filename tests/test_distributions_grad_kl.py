@@ -153,6 +153,10 @@ def _pairs(m):
         "Poisson": (D.Poisson(a), D.Poisson(b)),
         "Binomial": (D.Binomial(V(m, [5.0, 9.0]), V(m, [0.2, 0.7])),
                      D.Binomial(V(m, [5.0, 4.0]), V(m, [0.5, 0.1]))),
+        "Cauchy": (D.Cauchy(a, b), D.Cauchy(b, a)),
+        "Geometric": (D.Geometric(V(m, [0.2, 0.9])), D.Geometric(logits=V(m, [1.0, -1.0]))),
+        "HalfNormal": (D.HalfNormal(a), D.HalfNormal(b)),
+        "LogNormal": (D.LogNormal(a, b), D.LogNormal(b, a)),
         "BetaUniform": (D.Beta(a, b), D.Uniform(V(m, [0.0, 0.1]), V(m, [1.0, 1.0]))),
     }
 
