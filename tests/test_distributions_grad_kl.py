@@ -236,6 +236,25 @@ def test_special_functions_match_torch(fn, dtype):
     np.testing.assert_allclose(np_of(b), np_of(a), rtol=1e-6, equal_nan=True)  # inf/nan exact
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_core_lgamma_digamma_ops(dtype):
+    x = np.concatenate([_special_inputs(), [0.0, -0.0, -1.0, 10.0, 1e18, np.inf, -np.inf,
+                                            np.nan, 1e-30]]).astype(dtype)
+    # digamma follows torch's algorithm bit for bit; lgamma is libm's (torch's differs by an ulp)
+    assert same_bits(ref.from_numpy(x).digamma(), pl.from_numpy(x).digamma())
+    np.testing.assert_allclose(np_of(pl.lgamma(pl.from_numpy(x))),
+                               np_of(ref.lgamma(ref.from_numpy(x))),
+                               rtol=4e-7 if dtype == "float32" else 1e-15,
+                               atol=1e-8 if dtype == "float32" else 1e-15, equal_nan=True)
+    for m in (ref, pl):
+        t = m.tensor([0.5, 3.0], requires_grad=True)
+        assert type(t.lgamma().grad_fn).__name__ == "LgammaBackward0"
+        assert type(m.digamma(t).grad_fn).__name__ == "DigammaBackward0"
+        assert m.tensor([1, 2]).lgamma().dtype == m.float32
+    assert_grads_match([[0.3, 1.7, 6.0, -0.4, 25.0]], lambda m, t: t.lgamma() + t.digamma(),
+                       rtol=1e-12)
+
+
 @pytest.mark.parametrize("fn", ["lgamma", "digamma", "erfinv"])
 def test_special_function_gradients_match_torch(fn):
     from pytorchlite.distributions import _math

@@ -1,5 +1,5 @@
-"""Numerical pieces the distributions need that pytorchlite has no op for yet: lgamma,
-digamma (and trigamma, digamma's derivative), logsumexp, matrix diagonals, a Cholesky
+"""Numerical pieces the distributions need that pytorchlite has no op for yet: lgamma and
+digamma (thin wrappers of the core's ops), erfinv, logsumexp, matrix diagonals, a Cholesky
 factorisation and a triangular solve, and the gamma / Dirichlet samplers with their
 reparameterised gradients.
 
@@ -9,7 +9,8 @@ is written with the same formulas PyTorch's derivatives use, so gradients flow t
 ``rsample`` and ``log_prob`` as they do in PyTorch.
 
 Note:
-    The special functions agree with PyTorch's to a few ulps, not bit for bit; the samplers
+    erfinv and the incomplete gamma agree with PyTorch's to a few ulps, not bit for bit
+    (lgamma to one ulp, digamma bit for bit); the samplers
     (``_C._standard_gamma``, ``_C._sample_dirichlet``) are bit for bit.
 """
 import math
@@ -39,7 +40,7 @@ def _float_input(x):
     return x
 
 
-# ---- lgamma / digamma / trigamma (double precision NumPy kernels) ----
+# ---- lgamma / digamma in double precision NumPy (for the NumPy-backed gradients below) ----
 
 def _lgamma_one(v):
     if v != v:
@@ -83,27 +84,6 @@ def _digamma_np(x):
     return np.where(np.isnan(x), np.nan, out)
 
 
-def _trigamma_np(x):
-    """psi'(x): reflection below 0.5, recurrence up to 10, then the asymptotic series."""
-    x = np.array(x, dtype=np.float64)
-    out = np.zeros_like(x)
-    with np.errstate(all="ignore"):
-        neg = x < 0.5
-        sign = np.where(neg, -1.0, 1.0)
-        refl = np.where(neg, (math.pi / np.sin(math.pi * x)) ** 2, 0.0)
-        y = np.where(neg, 1.0 - x, x)
-        while True:
-            small = y < 10.0
-            if not small.any():
-                break
-            out += np.where(small, 1.0 / (y * y), 0.0)
-            y = np.where(small, y + 1.0, y)
-        z = 1.0 / (y * y)
-        out += 1.0 / y + z / 2 + z / y * (1 / 6 - z * (1 / 30 - z * (1 / 42 - z * (
-            1 / 30 - z * (5 / 66 - z * (691 / 2730 - z * 7 / 6))))))
-        return sign * out + refl
-
-
 _erf_u = np.frompyfunc(math.erf, 1, 1)
 
 
@@ -141,38 +121,14 @@ def erfinv(y):
     return _Erfinv.apply(_float_input(y))
 
 
-class _Lgamma(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _like(_lgamma_np(_np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * _like(_digamma_np(_np(x)), x)
-
-
-class _Digamma(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _like(_digamma_np(_np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * _like(_trigamma_np(_np(x)), x)
-
-
 def lgamma(x):
-    """log|Gamma(x)| elementwise (torch.lgamma), differentiable."""
-    return _Lgamma.apply(_float_input(x))
+    """log|Gamma(x)| elementwise (torch.lgamma), differentiable (the core's LgammaBackward0)."""
+    return x.lgamma()
 
 
 def digamma(x):
     """The digamma function psi(x) elementwise (torch.digamma), differentiable."""
-    return _Digamma.apply(_float_input(x))
+    return x.digamma()
 
 
 def logsumexp(x, dim, keepdim=False):
