@@ -251,6 +251,9 @@ isinf = _function(Tensor.isinf)
 isfinite = _function(Tensor.isfinite)
 nonzero = _function(Tensor.nonzero)
 masked_fill = _function(Tensor.masked_fill)
+index_put_ = _function(Tensor.index_put_)
+index_put = _function(Tensor.index_put)
+index_add = _function(Tensor.index_add)
 square = _function(Tensor.square)
 erf = _B.erf
 lgamma = _B.lgamma
@@ -259,8 +262,8 @@ erf_ = _function(Tensor.erf_)
 all = _function(Tensor.all)  # noqa: A001
 any = _function(Tensor.any)  # noqa: A001
 prod = _function(Tensor.prod)
-cumprod = _function(Tensor.cumprod)  # with its backward (autograd/_formulas.py)
 cumsum = _function(Tensor.cumsum)
+cumprod = _function(Tensor.cumprod)
 sort = _function(Tensor.sort)
 argsort = _function(Tensor.argsort)
 topk = _function(Tensor.topk)
@@ -272,9 +275,7 @@ def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         return other.__rmod__(input)
-    if not isinstance(input, Tensor):
-        raise TypeError(f"remainder() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__})")
+    _check_input("remainder", input)
     return Tensor.remainder(input, other)
 
 
@@ -361,7 +362,7 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack", "distributions": None}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None}
 
 
 def __getattr__(name):

@@ -1,12 +1,13 @@
 """``python -m pytorchlite run script.py``: an unmodified PyTorch script, run on pytorchlite.
 
 ``import torch`` and every ``torch.x.y`` import resolve to ``pytorchlite`` and
-``pytorchlite.x.y``. When the script reaches something pytorchlite does not have (a module
-such as ``torch.fft``, a layer such as ``torch.nn.Conv3d``, a Tensor method) and does not catch
-the error itself, the run ends with one line on stderr, ``pytorchlite does not support
-torch.fft yet``, and exit code 1. Any other uncaught exception prints the traceback Python
-would print for ``python script.py``: the script's frames and those below them, without the
-runner's own.
+``pytorchlite.x.y``, in the script and in the processes it starts (forked, spawned or
+from a forkserver, such as DataLoader workers). When the script reaches something
+pytorchlite does not have (a module such as ``torch.fft``, a layer such as
+``torch.nn.Conv3d``, a Tensor method) and does not catch the error itself, the run ends
+with one line on stderr, ``pytorchlite does not support torch.fft yet``, and exit code 1.
+Any other uncaught exception prints the traceback Python would print for
+``python script.py``: the script's frames and those below them, without the runner's own.
 """
 import importlib
 import importlib.abc
@@ -85,6 +86,39 @@ def _print_script_traceback(exc, path):
     sys.stderr.write("".join(lines))
 
 
+def _install_torch_alias():
+    """Puts the torch alias first on ``sys.meta_path`` (once)."""
+    if not any(isinstance(f, _TorchAlias) for f in sys.meta_path):
+        sys.meta_path.insert(0, _TorchAlias())
+
+
+class _AliasInChild:
+    """Unpickled by a 'spawn' or 'forkserver' child before it imports the script again as
+    ``__mp_main__``: installs the torch alias there too."""
+
+    def __reduce__(self):
+        return (_install_torch_alias, ())
+
+
+def _alias_in_spawned_children():
+    """A process started with 'spawn' (or a forkserver) re-imports the script, without the
+    runner: multiprocessing's preparation data, which such a child unpickles first, then
+    carries an object that installs the alias (fork children inherit it)."""
+    import multiprocessing.spawn as spawn
+
+    original = spawn.get_preparation_data
+    if getattr(original, "_pytorchlite_alias", False):
+        return
+
+    def get_preparation_data(name):
+        data = original(name)
+        data["pytorchlite_torch_alias"] = _AliasInChild()
+        return data
+
+    get_preparation_data._pytorchlite_alias = True
+    spawn.get_preparation_data = get_preparation_data
+
+
 def run_script(path, argv):
     """Runs the script at ``path`` as ``__main__`` with torch aliased to pytorchlite; returns
     the exit code (a ``SystemExit`` raised by the script propagates as it would)."""
@@ -92,8 +126,8 @@ def run_script(path, argv):
         print(f"python -m pytorchlite run: can't open file {os.path.abspath(path)!r}: "
               "[Errno 2] No such file or directory", file=sys.stderr)
         return 2
-    if not any(isinstance(f, _TorchAlias) for f in sys.meta_path):
-        sys.meta_path.insert(0, _TorchAlias())
+    _install_torch_alias()
+    _alias_in_spawned_children()
     sys.argv = [path] + list(argv)
     script_dir = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, script_dir)  # as `python script.py` puts the script's folder first

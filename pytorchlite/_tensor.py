@@ -430,6 +430,28 @@ class Tensor(_C.TensorBase):
     def masked_fill_(self, mask, value):
         return self.copy_(self.masked_fill(mask, value))
 
+    def index_put_(self, indices, values, accumulate=False):
+        """``self[indices] = values`` for a tuple of index tensors (IndexPutBackward0 when a
+        graph is recorded).
+
+        Note: ``accumulate=True`` is not supported yet (NotImplementedError).
+        """
+        if accumulate:
+            raise NotImplementedError("pytorchlite does not support index_put_(accumulate=True) yet")
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(f"index_put_(): argument 'indices' must be tuple of Tensors, not "
+                            f"{type(indices).__name__}")
+        self[tuple(indices)] = values
+        return self
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """Out-of-place ``index_add_``."""
+        return self.clone().index_add_(dim, index, source, alpha=alpha)
+
+    def index_put(self, indices, values, accumulate=False):
+        """Out-of-place ``index_put_``: a copy of self with ``values`` at ``indices``."""
+        return self.clone().index_put_(indices, values, accumulate)
+
     def erf_(self):
         """In-place ``erf``.
 
@@ -725,12 +747,9 @@ class Tensor(_C.TensorBase):
         floating = self.dtype.is_floating_point
         if dim is None:
             flat = self.reshape(-1)
-            if flat.numel() == 0:
-                if floating:  # PyTorch: nan
-                    return _C.full((), float("nan"), dtype=self.dtype)
-                raise RuntimeError("median() of an empty integer or bool tensor has no defined "
-                                   "value (PyTorch returns an arbitrary one); pytorchlite refuses")
-            if floating and flat.numel() > 0:
+            if flat.numel() == 0:  # PyTorch: nan, or the lowest value for an integer dtype
+                return _C.full((), float("nan") if floating else -2 ** 63, dtype=self.dtype)
+            if floating:
                 nans = flat != flat
                 if nans.any():  # PyTorch: a nan anywhere is the median
                     return flat[nans.long().argmax()]

@@ -197,12 +197,13 @@ def test_grad_errors_and_options_match_torch():
     assert got == cases(real)
 
 
-def test_create_graph_is_refused_clearly():
+def test_create_graph_gives_gradients_with_history():
     a = torch.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        torch.autograd.grad((a * 2).sum(), [a], create_graph=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        (a * 2).sum().backward(create_graph=True)
+    g, = torch.autograd.grad((a * a * 3).sum(), [a], create_graph=True)
+    assert g.requires_grad and g.grad_fn is not None
+    with pytest.warns(UserWarning, match="reference cycle"):
+        (a * a).sum().backward(create_graph=True)
+    assert a.grad.grad_fn.name() == "CopyBackwards"
 
 
 def test_backward_from_a_hook_into_the_running_graph_is_an_error():

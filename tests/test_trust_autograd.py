@@ -186,7 +186,7 @@ def test_graph_without_saved_tensors_can_backward_twice():
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-# ---- 2. writes that would drop the value's graph raise instead ----
+# ---- 2. writes of a grad-requiring value build the graph PyTorch builds ----
 
 def _w():
     return torch.tensor(2.0, requires_grad=True)
@@ -203,26 +203,42 @@ ASSIGNMENTS = {
     "masked_fill_view": lambda T, x, w: x[1:].masked_fill_(T.tensor([True, False]), w),
     "add_into_view": lambda T, x, w: x[1:].add_(w),
 }
+# d/dw of sum(x * [1, 2, 3]) after each write, by hand
+EXPECTED_GRAD = {"slice_all": 12.0, "int_index": 8.0, "bool_mask": 4.0, "column": 6.0,
+                 "python_int": 2.0, "fill_": 6.0, "copy_into_view": 5.0,
+                 "masked_fill_view": 2.0, "add_into_view": 5.0}
+
+
+def _write_and_backward(T, name):
+    x = T.zeros(3)
+    w = T.tensor(2.0, requires_grad=True)
+    ASSIGNMENTS[name](T, x, w)
+    (x * T.tensor([1.0, 2.0, 3.0])).sum().backward()
+    return x.requires_grad, w.grad.item(), x.detach().tolist()
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
-def test_write_of_a_grad_requiring_value_raises_not_implemented(name):
+def test_write_of_a_grad_requiring_value_keeps_the_graph(name):
+    req, g, _ = _write_and_backward(torch, name)
+    assert req and g == EXPECTED_GRAD[name]
+
+
+def test_fill_with_a_non_scalar_value_raises_as_torch():
     x = torch.zeros(3)
-    with pytest.raises(NotImplementedError):
-        ASSIGNMENTS[name](torch, x, _w())
+    with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor"):
+        x.fill_(torch.ones(2, requires_grad=True))
     assert not x.requires_grad and x.tolist() == [0.0, 0.0, 0.0]  # nothing half-written
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
-def test_torch_builds_a_graph_for_each_refused_write(name):
+def test_torch_builds_the_same_graph_for_each_write(name):
     pt = pytest.importorskip("torch")
-    x = pt.zeros(3)
-    ASSIGNMENTS[name](pt, x, pt.tensor(2.0, requires_grad=True))
-    assert x.requires_grad  # so pytorchlite dropping it silently would be wrong
+    assert _write_and_backward(pt, name)[1] == EXPECTED_GRAD[name]
+    assert _write_and_backward(pt, name) == _write_and_backward(torch, name)
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
-def test_refused_writes_still_work_without_grad(name):
+def test_writes_still_work_without_grad(name):
     x = torch.zeros(3)
     with torch.no_grad():
         ASSIGNMENTS[name](torch, x, _w())

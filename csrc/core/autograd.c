@@ -57,7 +57,9 @@ pl_needs_grad(pl_tensor *const *inputs, int n)
         return false;
     }
     for (int i = 0; i < n; i++) {
-        if (inputs[i] && inputs[i]->requires_grad) {
+        if (!inputs[i]) continue;
+        pl_view_refresh_if_stale(inputs[i]);
+        if (inputs[i]->requires_grad) {
             return true;
         }
     }
@@ -135,10 +137,59 @@ pl_node_save(pl_node *node, int i, const pl_tensor *t)
     if (!alias) {
         return pl_error_status();
     }
+    pl_node *fn = NULL;
+    if (t->grad_fn == node) {
+        node->saved_output_mask |= (uint8_t)(1u << i); /* saved after attach: node's output */
+    } else if (t->grad_fn) {
+        fn = pl_node_retain(t->grad_fn);
+    } else if (t->requires_grad && !(fn = pl_grad_accumulator((pl_tensor *)t))) {
+        pl_tensor_release(alias);
+        return pl_error_status();
+    }
     node->saved[i] = alias;
     node->saved_version[i] = t->storage->version;
     node->saved_mask |= (uint8_t)(1u << i);
+    pl_node_release(node->saved_fn[i]);
+    node->saved_fn[i] = fn;
+    node->saved_nr[i] = t->grad_fn ? t->output_nr : 0;
     return PL_OK;
+}
+
+bool
+pl_node_saved_have_history(const pl_node *node)
+{
+    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+        if (node->saved[i] && (node->saved_fn[i] || ((node->saved_output_mask >> i) & 1u))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An alias of saved slot i with the history it was saved with (new reference). */
+static pl_tensor *
+unpack_with_history(pl_node *node, int i)
+{
+    pl_node *fn = (node->saved_output_mask >> i) & 1u ? node : node->saved_fn[i];
+    pl_tensor *a = pl_tensor_alias(node->saved[i]);
+    if (!a) return NULL;
+    a->grad_fn = pl_node_retain(fn);
+    a->output_nr = fn == node ? 0 : node->saved_nr[i];
+    a->requires_grad = true;
+    if (fn->kind == &pl_accumulate_grad_kind) {
+        /* a leaf's alias routes its gradient straight to the leaf's AccumulateGrad */
+        a->output_nr = 0;
+    }
+    return a;
+}
+
+void
+pl_node_drop_unpacked(pl_node *node)
+{
+    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+        pl_tensor_release(node->unpacked[i]);
+        node->unpacked[i] = NULL;
+    }
 }
 
 pl_tensor *
@@ -173,7 +224,26 @@ pl_node_saved(pl_node *node, int i)
                      tname, shape, len, name, t->storage->version, node->saved_version[i]);
         return NULL;
     }
+    if (t && !grad_disabled && (node->saved_fn[i] || ((node->saved_output_mask >> i) & 1u))) {
+        if (!node->unpacked[i] && !(node->unpacked[i] = unpack_with_history(node, i))) {
+            return NULL;
+        }
+        return node->unpacked[i];
+    }
     return t;
+}
+
+/* The saved slots of node that hold out (its own output): their history is node itself. */
+static void
+mark_saved_outputs(pl_node *node, const pl_tensor *out)
+{
+    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+        const pl_tensor *s = node->saved[i];
+        if (s && !node->saved_fn[i] && s->storage == out->storage && s->offset == out->offset &&
+            s->numel == out->numel) {
+            node->saved_output_mask |= (uint8_t)(1u << i);
+        }
+    }
 }
 
 void
@@ -184,6 +254,9 @@ pl_node_attach(pl_tensor *out, pl_node *node_steal)
     }
     if (out->retains_grad && node_steal) {
         node_steal->retained = out; /* retain_grad follows the tensor to its new history */
+    }
+    if (node_steal && node_steal->saved_mask) {
+        mark_saved_outputs(node_steal, out);
     }
     pl_node_release(out->grad_fn);
     out->grad_fn = node_steal;
@@ -197,6 +270,8 @@ node_release_saved(pl_node *node)
     for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
         pl_tensor_release(node->saved[i]);
         node->saved[i] = NULL;
+        pl_tensor_release(node->unpacked[i]);
+        node->unpacked[i] = NULL;
     }
 }
 
@@ -213,8 +288,10 @@ pl_node_release(pl_node *node)
     stack[top++] = node;
     while (top > 0) {
         pl_node *n = stack[--top];
-        for (int i = 0; i < n->n_inputs; i++) {
-            pl_node *child = n->next[i].fn;
+        /* children: the edges, then the histories of the saved tensors */
+        int n_children = n->n_inputs + (n->saved_mask ? PL_NODE_MAX_SAVED : 0);
+        for (int i = 0; i < n_children; i++) {
+            pl_node *child = i < n->n_inputs ? n->next[i].fn : n->saved_fn[i - n->n_inputs];
             if (child && --child->refcount == 0) {
                 if (top == cap) {
                     int64_t ncap = cap * 2;
@@ -232,6 +309,7 @@ pl_node_release(pl_node *node)
             }
         }
         node_release_saved(n);
+        free(n->geom);
         pl_tensor_release(n->grad_buffer);
         pl_node_clear_hooks(n);
         free(n->out_grads);
@@ -252,6 +330,25 @@ accumulate_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     (void)din;
     pl_tensor *leaf = node->leaf;
     if (!leaf) {
+        return PL_OK;
+    }
+    if (!grad_disabled && dout->requires_grad) {
+        /* create_graph: .grad keeps the gradient's graph, a copy first (PyTorch's
+         * CopyBackwards), then sums out of place */
+        if (!leaf->grad) {
+            pl_tensor *g = pl_tensor_empty(leaf->ndim, leaf->shape, leaf->dtype);
+            if (!g) return pl_error_status();
+            if (pl_copy_(g, dout) != PL_OK) {
+                pl_tensor_release(g);
+                return pl_error_status();
+            }
+            leaf->grad = g;
+            return PL_OK;
+        }
+        pl_tensor *sum = pl_binary(PL_ADD, leaf->grad, dout, 1.0, false, false);
+        if (!sum) return pl_error_status();
+        pl_tensor_release(leaf->grad);
+        leaf->grad = sum;
         return PL_OK;
     }
     if (!leaf->grad) {
@@ -288,7 +385,8 @@ accumulate_and_notify(pl_node *node, pl_tensor *dout, pl_tensor **din)
     return leaf->hooks->call(leaf->hooks->ctx, &c);
 }
 
-const pl_node_kind pl_accumulate_grad_kind = {"AccumulateGrad", accumulate_and_notify};
+const pl_node_kind pl_accumulate_grad_kind = {"AccumulateGrad", accumulate_and_notify,
+                                               PL_KIND_DIFFERENTIABLE};
 
 pl_node *
 pl_grad_accumulator(pl_tensor *leaf)

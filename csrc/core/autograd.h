@@ -57,10 +57,29 @@ typedef struct pl_hook {
  * for each input i; the engine then reduces it to the input's shape and dtype (broadcasting). */
 typedef pl_status (*pl_backward_fn)(pl_node *node, pl_tensor *dout, pl_tensor **din);
 
+/* pl_node_kind.flags */
+enum {
+    /* With grad mode on (a backward with create_graph=True), the backward computes through
+     * recording ops, so its results carry the graph of gradients (double backward). A kind
+     * without the flag refuses to run when a gradient of its results would be needed. */
+    PL_KIND_DIFFERENTIABLE = 1,
+};
+
 typedef struct pl_node_kind {
     const char *name; /* PyTorch's grad_fn class name, e.g. "AddmmBackward0" */
     pl_backward_fn backward;
+    unsigned flags;   /* PL_KIND_* */
 } pl_node_kind;
+
+/* Where a view lies in its base (CopySlices and AsStrided nodes): both geometries are in
+ * elements of the base's storage, `offset` relative to the base's own offset. */
+typedef struct pl_view_geom {
+    int base_ndim, ndim;
+    int64_t base_shape[PL_MAX_DIMS], base_strides[PL_MAX_DIMS];
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    int64_t offset;
+    pl_dtype dtype;
+} pl_view_geom;
 
 typedef struct pl_edge {
     pl_node *fn;      /* owned; NULL when this input needs no gradient */
@@ -80,6 +99,17 @@ struct pl_node {
     uint32_t saved_version[PL_NODE_MAX_SAVED];
     const char *saved_owner_name[PL_NODE_MAX_SAVED]; /* for the in-place error message */
     uint8_t saved_mask;  /* bit i: slot i was filled by pl_node_save (kept after release) */
+    /* What a saved tensor's history was, to give it back with that history when a backward
+     * records its own graph (create_graph): saved_fn[i] is the node (owned; a leaf's
+     * AccumulateGrad) and saved_nr[i] the output number; a slot in saved_output_mask holds this
+     * node's own output (its history is the node itself: not stored, no cycle). */
+    pl_node *saved_fn[PL_NODE_MAX_SAVED];
+    int saved_nr[PL_NODE_MAX_SAVED];
+    uint8_t saved_output_mask;
+    /* Aliases with history handed out by pl_node_saved while grad mode is on (owned); dropped
+     * by pl_node_drop_unpacked once the node's backward ran. */
+    pl_tensor *unpacked[PL_NODE_MAX_SAVED];
+    pl_view_geom *geom; /* owned: CopySlices and AsStrided nodes only */
     bool saved_released; /* freed after a backward without retain_graph */
     double scalars[4];
     int64_t ints[2 * PL_MAX_DIMS + 2];
@@ -127,8 +157,14 @@ pl_node *pl_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n);
 /* Saves an alias of t (no history, so no cycles) in slot i; records t's version. */
 pl_status pl_node_save(pl_node *node, int i, const pl_tensor *t);
 /* The saved tensor in slot i (borrowed), or NULL with PyTorch's error if it was released by
- * a previous backward or modified in place since it was saved. */
+ * a previous backward or modified in place since it was saved. With grad mode on (a backward
+ * recording its own graph) it carries the history it had when saved. */
 pl_tensor *pl_node_saved(pl_node *node, int i);
+/* Releases what pl_node_saved handed out with history (the engine calls it after a node ran). */
+void pl_node_drop_unpacked(pl_node *node);
+/* Whether the backward of node, run with grad mode on, would need gradients of its own
+ * results: one of its saved tensors has history. */
+bool pl_node_saved_have_history(const pl_node *node);
 /* Whether the op saved something in slot i. Stays true after a backward released the slot, so
  * a backward asks this (never saved[i] != NULL) and then pl_node_saved raises PyTorch's error. */
 static inline bool
@@ -187,6 +223,7 @@ typedef struct pl_backward_args {
     int n_inputs;
     bool accumulate;
     bool retain_graph;
+    bool create_graph; /* run the backward with grad mode on: gradients get their own graph */
     pl_tensor **captured;
 } pl_backward_args;
 pl_status pl_backward_ex(const pl_backward_args *a);

@@ -82,9 +82,10 @@ static pl_status
 accumulate_into_grad(pl_tensor *t, pl_tensor *g_in)
 {
     pl_tensor *g;
+    bool keep_graph = pl_grad_enabled() && g_in->requires_grad; /* create_graph */
     if (!t->grad) {
         g = pl_tensor_empty(t->ndim, t->shape, t->dtype);
-        if (g && pl_copy_raw(g, g_in) != PL_OK) {
+        if (g && (keep_graph ? pl_copy_(g, g_in) : pl_copy_raw(g, g_in)) != PL_OK) {
             pl_tensor_release(g);
             g = NULL;
         }
@@ -174,6 +175,21 @@ fit_grad(pl_tensor *g, const pl_edge *e)
         g = r;
     }
     return g;
+}
+
+/* create_graph: a node whose backward is fused kernels gives gradients without a graph; when
+ * that graph would be needed (its incoming gradient or a saved tensor has history), say so
+ * rather than let a gradient of a gradient come out zero. */
+static pl_status
+check_differentiable(const pl_node *n, pl_tensor *const *grads, int n_out)
+{
+    if (n->kind->flags & PL_KIND_DIFFERENTIABLE) return PL_OK;
+    bool needed = pl_node_saved_have_history(n);
+    for (int k = 0; !needed && k < n_out; k++) needed = grads[k] && grads[k]->requires_grad;
+    if (!needed) return PL_OK;
+    return pl_error_set(PL_ERR_NOTIMPL,
+                        "pytorchlite does not support double backward (create_graph=True) through "
+                        "%s yet", n->kind->name);
 }
 
 /* Adds g (stolen) into *slot. */
@@ -274,7 +290,7 @@ mark_needed(node_vec *all, const pl_backward_args *a, uint32_t task)
 
 /* The seed gradient of root i (new ref): a copy of grads[i], or ones for a scalar root. */
 static pl_tensor *
-make_seed(pl_tensor *root, pl_tensor *grad, int i)
+make_seed(pl_tensor *root, pl_tensor *grad, int i, bool create_graph)
 {
     if (!root->requires_grad) {
         pl_error_set(PL_ERR_RUNTIME,
@@ -296,6 +312,9 @@ make_seed(pl_tensor *root, pl_tensor *grad, int i)
                      "Mismatch in shape: grad_output[%d] has a shape of torch.Size(%s) and "
                      "output[%d] has a shape of torch.Size(%s).", i, s1, i, s2);
         return NULL;
+    }
+    if (create_graph && grad->requires_grad) {
+        return pl_tensor_retain(grad); /* its graph goes on into the gradients */
     }
     pl_tensor *seed = pl_tensor_empty(root->ndim, root->shape, root->dtype);
     if (seed && pl_copy_raw(seed, grad) != PL_OK) {
@@ -351,7 +370,7 @@ pl_backward_ex(const pl_backward_args *a)
         return pl_error_set(PL_ERR_NOTIMPL, "pytorchlite: backward takes at most 64 tensors at once");
     }
     for (int i = 0; i < a->n_roots; i++) {
-        seeds[i] = make_seed(a->roots[i], a->grads ? a->grads[i] : NULL, i);
+        seeds[i] = make_seed(a->roots[i], a->grads ? a->grads[i] : NULL, i, a->create_graph);
         if (!seeds[i]) {
             st = pl_error_status();
             goto done;
@@ -364,7 +383,7 @@ pl_backward_ex(const pl_backward_args *a)
     uint32_t task = last_task;
 
     bool was_enabled = pl_grad_enabled();
-    pl_set_grad_enabled(false);
+    pl_set_grad_enabled(a->create_graph);
 
     /* pass 1: discovery and dependency counts */
     for (int i = 0; i < a->n_roots; i++) {
@@ -423,8 +442,10 @@ pl_backward_ex(const pl_backward_args *a)
         }
         pl_tensor *din[PL_NODE_MAX_INPUTS] = {0};
         bool run = any && (n->exec & EXEC_RUN);
-        if (run) { /* a node reached only by "no gradient" edges just passes that on */
+        if (run && a->create_graph) st = check_differentiable(n, grads, n_out);
+        if (run && st == PL_OK) { /* a node reached only by "no gradient" edges passes that on */
             st = n->kind->backward(n, n->out_grads ? NULL : n->grad_buffer, din);
+            pl_node_drop_unpacked(n);
             /* gradients take their inputs' shapes and dtypes before anyone sees them */
             for (int i = 0; st == PL_OK && i < n->n_inputs; i++) {
                 if (din[i] && n->next[i].fn && !(din[i] = fit_grad(din[i], &n->next[i]))) {
@@ -456,6 +477,8 @@ pl_backward_ex(const pl_backward_args *a)
             for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
                 pl_tensor_release(n->saved[i]);
                 n->saved[i] = NULL;
+                pl_node_release(n->saved_fn[i]);
+                n->saved_fn[i] = NULL;
             }
             if (n->fn.call) {
                 pl_hook_call c = {.event = PL_HOOK_FREE_SAVED, .node = n};

@@ -153,6 +153,8 @@ pl_tensor *pl_select(pl_tensor *a, int64_t dim, int64_t index);
 pl_tensor *pl_alias_view(pl_tensor *a); /* the same view as a new tensor (AliasBackward0): x[...] */
 pl_tensor *pl_slice(pl_tensor *a, int64_t dim, int64_t start, int64_t stop, int64_t step);
 pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_index_op);
+/* a[..., index[i], ...] += alpha * src[..., i, ...] along dim (IndexAddBackward0) */
+pl_status pl_index_add_(pl_tensor *a, int64_t dim, pl_tensor *index, pl_tensor *src, double alpha);
 pl_status pl_index_put_(pl_tensor *a, pl_tensor *index, pl_tensor *values); /* a[index] = values */
 pl_tensor *pl_cat(pl_tensor *const *ts, int n, int64_t dim, bool is_stack);
 
@@ -162,9 +164,27 @@ pl_tensor *pl_cat(pl_tensor *const *ts, int n, int64_t dim, bool is_stack);
  * one shape B, whose dims replace the indexed ones in the result when those are adjacent and
  * lead it otherwise (PyTorch's rule). Errors are PyTorch's IndexErrors. */
 pl_tensor *pl_index(pl_tensor *a, int n, pl_tensor *const *indices); /* IndexBackward0 */
+
+/* ---- writes through views (inplace_view.c) ---- */
+/* After values were written into v in place: fn_steal (NULL: the new values are constants) is
+ * the history of v's new values. A view records CopySlices on its base and takes an
+ * AsStridedBackward0 of it; a tensor that is not a view takes fn as its grad_fn. */
+pl_status pl_view_rebase(pl_tensor *v, struct pl_node *fn_steal);
+/* A view whose base was written in place since its grad_fn was made regenerates it. */
+void pl_view_refresh(pl_tensor *t);
+static inline void
+pl_view_refresh_if_stale(pl_tensor *t)
+{
+    if (t->base && t->view_version != t->storage->version) pl_view_refresh(t);
+}
+/* Zeros of base's shape with region's elements (a view of base's storage) set to g, recorded
+ * as AsStridedScatterBackward0 (new reference). */
+pl_tensor *pl_scatter_into_zeros(pl_tensor *g, const pl_tensor *base, const pl_tensor *region);
 /* a[indices] = values (broadcast to the indexing result, cast to a's dtype); not recorded by
  * autograd; bumps a's version. */
 pl_status pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);
+/* The same, recorded for autograd (IndexPutBackward0; CopySlices when a is a view). */
+pl_status pl_index_put_recorded(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);
 pl_tensor *pl_nonzero(pl_tensor *a);
 
 #endif

@@ -479,6 +479,7 @@ pl_tensor_release(pl_tensor *t)
         pl_node_forget_retained(t->grad_fn, t);
     }
     pl_node_release(t->grad_fn);
+    pl_tensor_release(t->base); /* the root of a chain of views: never a view itself */
     pl_storage_release(t->storage); /* may differ from home after .data = ... */
     if (t->embedded) {
         pl_storage_release(t->home); /* last: frees t itself when no view still uses the block */

@@ -76,6 +76,12 @@ typedef struct pl_tensor {
     int output_nr;              /* which output of grad_fn this tensor is */
     struct pl_node *grad_accumulator; /* borrowed: the leaf's AccumulateGrad node, if alive */
     bool is_view;               /* shares its storage with the tensor it was viewed from */
+    /* Views made by view ops: the tensor at the root of the chain of views (owned; NULL for
+     * a tensor that is not such a view). A write through the view records CopySlices on the
+     * base; view_version is the storage version the view's grad_fn was made at, so a view
+     * whose base changed in place regenerates its grad_fn (inplace_view.c). */
+    struct pl_tensor *base;
+    uint32_t view_version;
     bool embedded;              /* lives in the block of storage `home` (small tensors: one malloc) */
     pl_storage *home;           /* owned reference while embedded: keeps the tensor's own memory */
     struct pl_hook *hooks;      /* owned: a leaf's gradient hooks (autograd.h), or NULL */

@@ -80,7 +80,13 @@ node_name(PyObject *op, PyObject *unused)
 {
     (void)unused;
     pl_node *n = node_of(op);
-    return n ? PyUnicode_FromString(n->kind->name) : NULL;
+    if (!n) return NULL;
+    /* PyTorch's two hand-written C++ nodes give their namespaced name */
+    const char *name = n->kind->name;
+    if (strcmp(name, "CopySlices") == 0 || strcmp(name, "AccumulateGrad") == 0) {
+        return PyUnicode_FromFormat("torch::autograd::%s", name);
+    }
+    return PyUnicode_FromString(name);
 }
 
 static PyObject *
@@ -413,6 +419,7 @@ function_kind(PyObject *name)
     strcpy(copy, utf8);
     kind->name = copy;
     kind->backward = pl_callback_backward;
+    kind->flags = PL_KIND_DIFFERENTIABLE; /* user code: its backward runs with grad mode as asked */
     cap = PyCapsule_New(kind, NULL, NULL);
     if (!cap || PyDict_SetItem(function_kinds, name, cap) < 0) {
         Py_XDECREF(cap);
@@ -527,7 +534,7 @@ tensor_list(PyObject *seq, pl_tensor **out, Py_ssize_t cap, int allow_none)
     return n;
 }
 
-/* _run_backward(roots, grads, retain_graph, inputs_or_None, accumulate): the engine.
+/* _run_backward(roots, grads, retain_graph, inputs_or_None, accumulate[, create_graph]): the engine.
  * Returns a tuple of gradients (Tensor or None) for inputs when accumulate is false, else None. */
 static PyObject *
 f_run_backward(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
@@ -535,7 +542,7 @@ f_run_backward(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     (void)m;
     enum { CAP = 64 };
     pl_tensor *roots[CAP], *grads[CAP], *inputs[CAP], *captured[CAP] = {0};
-    if (nargs != 5 || !PyTuple_Check(args[0]) || !PyTuple_Check(args[1]) ||
+    if ((nargs != 5 && nargs != 6) || !PyTuple_Check(args[0]) || !PyTuple_Check(args[1]) ||
         (args[3] != Py_None && !PyTuple_Check(args[3])) ||
         PyTuple_GET_SIZE(args[0]) != PyTuple_GET_SIZE(args[1])) {
         PyErr_SetString(PyExc_TypeError, "_run_backward(roots, grads, retain_graph, inputs, accumulate)");
@@ -546,11 +553,13 @@ f_run_backward(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t n_inputs = 0;
     if (args[3] != Py_None && (n_inputs = tensor_list(args[3], inputs, CAP, 0)) < 0) return NULL;
     int retain = PyObject_IsTrue(args[2]), accumulate = PyObject_IsTrue(args[4]);
-    if (retain < 0 || accumulate < 0) return NULL;
+    int create = nargs == 6 ? PyObject_IsTrue(args[5]) : 0;
+    if (retain < 0 || accumulate < 0 || create < 0) return NULL;
     pl_backward_args a = {
         .roots = roots, .grads = grads, .n_roots = (int)n_roots,
         .inputs = args[3] == Py_None ? NULL : inputs, .n_inputs = (int)n_inputs,
-        .accumulate = accumulate, .retain_graph = retain, .captured = captured,
+        .accumulate = accumulate, .retain_graph = retain, .create_graph = create,
+        .captured = captured,
     };
     if (pl_backward_ex(&a) != PL_OK) {
         for (Py_ssize_t i = 0; i < n_inputs; i++) pl_tensor_release(captured[i]);

@@ -339,16 +339,15 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
         return -1;
     }
     pl_tensor *t = T(self);
-    if (pl_check_inplace(t) != PL_OK) return plpy_raise_int();
-    if (pl_grad_enabled() && t->grad_fn) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "pytorchlite does not support assigning into a tensor that is part of an "
-                        "autograd graph; assign under torch.no_grad() or to a detached tensor");
-        return -1;
-    }
     adv_list adv;
     pl_tensor *v = apply_index(self, key, &adv);
     if (!v) return -1;
+    /* PyTorch writes through the view a basic index makes: a leaf's error names the view */
+    if (pl_check_inplace(adv.n == 0 && v != t ? v : t) != PL_OK) {
+        pl_tensor_release(v);
+        adv_clear(&adv);
+        return plpy_raise_int();
+    }
     pl_tensor *src = plpy_is_tensor(value) ? pl_tensor_retain(T(value)) : plpy_scalar_tensor(value);
     if (!src) {
         if (!PyErr_Occurred()) {
@@ -359,18 +358,10 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
         adv_clear(&adv);
         return -1;
     }
-    if (pl_grad_enabled() && src->requires_grad && pl_dtype_is_floating(t->dtype)) {
-        /* PyTorch records CopySlices / IndexPutBackward0 here; writing the values alone would
-         * silently drop the value's graph */
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "pytorchlite does not support assigning a tensor that requires grad into "
-                        "another tensor (autograd through index assignment is not implemented); "
-                        "build the result out of place, e.g. with torch.cat or torch.where");
-        pl_tensor_release(v);
-        pl_tensor_release(src);
-        adv_clear(&adv);
-        return -1;
-    }
+    /* autograd records the write when either side has history (CopySlices on the base of a
+     * view, IndexPutBackward0 for advanced indices) */
+    bool record = pl_grad_enabled() && pl_dtype_is_floating(t->dtype) &&
+                  (v->requires_grad || src->requires_grad || (v->base && v->base->requires_grad));
     pl_status st;
     /* a tensor value must have the destination's dtype, except a 0-dim one under one mask */
     bool mask_fill = adv.n == 1 && adv.t[0]->dtype == PL_BOOL && src->ndim == 0;
@@ -379,9 +370,19 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
                           "Index put requires the source and destination dtypes match, got %s for "
                           "the destination and %s for the source.",
                           plpy_dtype_title(t->dtype), plpy_dtype_title(src->dtype));
+    } else if (adv.n == 0 && record) {
+        st = pl_copy_(v, src);
     } else if (adv.n == 0) {
         st = pl_check_no_partial_overlap(v, src);
         if (st == PL_OK) st = pl_copy_raw(v, src);
+    } else if (record) {
+        pl_tensor *entries[MAX_ITEMS];
+        int n = index_entries(&adv, entries);
+        /* no basic items: the write is t's own (IndexPutBackward0), not a view's (CopySlices) */
+        bool whole = v->offset == t->offset && v->ndim == t->ndim &&
+                     memcmp(v->shape, t->shape, sizeof(int64_t) * t->ndim) == 0 &&
+                     memcmp(v->strides, t->strides, sizeof(int64_t) * t->ndim) == 0;
+        st = pl_index_put_recorded(whole ? t : v, n, entries, src);
     } else if (is_leading_select(&adv) && adv.t[0]->ndim <= 1) {
         st = pl_index_put_(v, adv.t[0], src);
     } else {
@@ -389,7 +390,7 @@ plpy_tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
         int n = index_entries(&adv, entries);
         st = pl_index_put(v, n, entries, src);
     }
-    if (st == PL_OK) pl_tensor_bump_version(t);
+    if (st == PL_OK && !record) pl_tensor_bump_version(t);
     pl_tensor_release(v);
     pl_tensor_release(src);
     adv_clear(&adv);

@@ -232,12 +232,18 @@ m_fill_(PyObject *self, PyObject *arg)
 {
     if (plpy_is_tensor(arg) && T(arg)->requires_grad && pl_grad_enabled() &&
         pl_dtype_is_floating(T(self)->dtype)) {
-        /* PyTorch records FillBackward with an edge to the value; reading it as a number would
-         * drop that graph */
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "pytorchlite does not support fill_ with a tensor value that requires "
-                        "grad; use torch.where or an out-of-place expression instead");
-        return NULL;
+        /* a value with history: copy_ of it expanded, so its gradient is the sum (PyTorch
+         * records FillBackward3; a view's base gets CopySlices either way) */
+        pl_tensor *value = T(arg);
+        if (value->ndim != 0) {
+            PyErr_Format(PyExc_RuntimeError, "fill_ only supports 0-dimension value tensor but got "
+                         "tensor with %d dimensions.", value->ndim);
+            return NULL;
+        }
+        pl_tensor *e = pl_expand(value, T(self)->ndim, T(self)->shape);
+        pl_status st = e ? pl_copy_(T(self), e) : pl_error_status();
+        pl_tensor_release(e);
+        return ret_self_or_raise(self, st);
     }
     pl_scalar v;
     if (plpy_as_scalar(arg, T(self)->dtype, &v) < 0) return NULL;
@@ -450,6 +456,26 @@ m_index_select(ARGS)
     return plpy_wrap(pl_index_select(T(self), d, idx, false));
 }
 
+/* index_add_(dim, index, source, *, alpha=1) */
+static PyObject *
+m_index_add_(ARGS)
+{
+    static const char *const names[] = {"dim", "index", "source", "alpha", NULL};
+    PyObject *a[4];
+    int64_t d;
+    double alpha;
+    if (plpy_parse_full("index_add_", args, nargs, kwnames, names, 3, 3, a) < 0) return NULL;
+    if (plpy_as_int64(a[0], 0, &d) < 0 || plpy_as_double(a[3], 1.0, &alpha) < 0) return NULL;
+    for (int i = 1; i < 3; i++) {
+        if (!plpy_is_tensor(a[i])) {
+            PyErr_Format(PyExc_TypeError, "index_add_(): argument '%s' (position %d) must be Tensor, "
+                         "not %s", names[i], i + 1, Py_TYPE(a[i])->tp_name);
+            return NULL;
+        }
+    }
+    return ret_self_or_raise(self, pl_index_add_(T(self), d, T(a[1]), T(a[2]), alpha));
+}
+
 /* _make_subclass(cls, data, requires_grad=False): an alias of data of type cls */
 static PyObject *
 m_make_subclass(PyObject *unused, PyObject *const *args, Py_ssize_t nargs)
@@ -533,6 +559,7 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("select", m_select),
     M_KW("narrow", m_narrow),
     M_KW("index_select", m_index_select),
+    M_KW("index_add_", m_index_add_),
     M_KW("as_subclass", m_as_subclass_kw),
     {"_make_subclass", FASTCALL(m_make_subclass), METH_FASTCALL | METH_STATIC, NULL},
     {NULL, NULL, 0, NULL},

@@ -228,8 +228,23 @@ arith(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     double alpha = 1.0;
     if (op == PL_DIV) {
         if (a[1] && a[1] != Py_None) {
-            PyErr_SetString(PyExc_NotImplementedError, "div(rounding_mode=...) is not supported by pytorchlite");
-            return NULL;
+            const char *mode = PyUnicode_Check(a[1]) ? PyUnicode_AsUTF8(a[1]) : NULL;
+            if (!mode) {
+                if (!PyErr_Occurred()) {
+                    PyErr_Format(PyExc_TypeError, "%s(): argument 'rounding_mode' must be str, not %s",
+                                 fname, Py_TYPE(a[1])->tp_name);
+                }
+                return NULL;
+            }
+            if (strcmp(mode, "floor") == 0) {
+                op = PL_DIV_FLOOR;
+            } else if (strcmp(mode, "trunc") == 0) {
+                op = PL_DIV_TRUNC;
+            } else {
+                PyErr_Format(PyExc_RuntimeError, "div expected rounding_mode to be one of None, "
+                             "'trunc', or 'floor' but found '%s'", mode);
+                return NULL;
+            }
         }
     } else if (plpy_as_double(a[1], 1.0, &alpha) < 0) {
         return NULL;

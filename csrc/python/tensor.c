@@ -293,6 +293,7 @@ static PyObject *
 get_requires_grad(PyObject *op, void *c)
 {
     (void)c;
+    pl_view_refresh_if_stale(SELF_T(op));
     return PyBool_FromLong(SELF_T(op)->requires_grad);
 }
 
@@ -389,6 +390,7 @@ static PyObject *
 get_grad_fn(PyObject *op, void *c)
 {
     (void)c;
+    pl_view_refresh_if_stale(SELF_T(op)); /* a view whose base was written in place */
     pl_node *n = SELF_T(op)->grad_fn;
     if (!n) Py_RETURN_NONE;
     return plpy_wrap_node(n);
@@ -398,6 +400,7 @@ static PyObject *
 get_is_leaf(PyObject *op, void *c)
 {
     (void)c;
+    pl_view_refresh_if_stale(SELF_T(op));
     return PyBool_FromLong(SELF_T(op)->grad_fn == NULL);
 }
 

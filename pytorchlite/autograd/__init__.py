@@ -4,6 +4,7 @@ function: custom Functions; gradcheck; anomaly_mode; variable).
 
 Each works as a context manager and as a function decorator, as in PyTorch.
 """
+import warnings
 import functools
 
 from .. import _C
@@ -99,9 +100,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
              inputs=None):
     """Computes the sum of the gradients of ``tensors`` w.r.t. the graph leaves, accumulated
     into their ``.grad`` (only into ``inputs``' when given)."""
-    if create_graph:
-        raise NotImplementedError("pytorchlite does not support create_graph=True yet "
-                                  "(higher-order gradients)")
     if grad_variables is not None:
         grad_tensors = grad_variables
     tensors = _as_tuple(tensors)
@@ -115,7 +113,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grads = _make_grads(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    _C._run_backward(tensors, grads, bool(retain_graph), inputs, True)
+    if create_graph and inputs is None:
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle "
+                      "between the parameter and its gradient which can cause a memory leak. We "
+                      "recommend using autograd.grad when creating the graph to avoid this. If you "
+                      "have to use this function, make sure to reset the .grad fields of your "
+                      "parameters to None after use to break the cycle and avoid the leak.",
+                      UserWarning, stacklevel=2)
+    _C._run_backward(tensors, grads, bool(retain_graph), inputs, True, bool(create_graph))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -130,9 +135,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
-    if create_graph:
-        raise NotImplementedError("pytorchlite does not support create_graph=True yet "
-                                  "(higher-order gradients)")
     if is_grads_batched:
         raise NotImplementedError("pytorchlite does not support is_grads_batched=True")
     outputs = _as_tuple(outputs)
@@ -145,7 +147,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _make_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
-    result = _C._run_backward(outputs, grads, bool(retain_graph), inputs, False)
+    result = _C._run_backward(outputs, grads, bool(retain_graph), inputs, False, bool(create_graph))
     out = []
     for i, (g, t) in enumerate(zip(result, inputs)):
         if g is None:

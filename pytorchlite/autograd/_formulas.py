@@ -5,11 +5,16 @@ core's engine made through autograd.Function, with PyTorch's grad_fn name (Gathe
 The formulas follow PyTorch's (FunctionsManual.cpp): gather's gradient is a scatter-add of the
 output gradient; cumsum's is a reversed cumulative sum; prod's and cumprod's divide by the
 input when it has no zeros, and use products that leave out one element when it has.
+
+With grad mode on in the backward (create_graph=True) each gradient is computed with recording
+ops instead, so it can be differentiated again. Over an input holding zeros, prod's and
+cumprod's recorded gradients build an (n, n) matrix per reduced slice (n the reduced size) of
+the products that leave one element out.
 """
 import numpy as np
 
 from .. import _C
-from .function import Function
+from .function import Function, once_differentiable
 
 __all__ = ["gather", "cumsum", "cumprod", "prod"]
 
@@ -33,6 +38,56 @@ def _np(t):
     return t.detach().numpy()
 
 
+def _recording(*tensors):
+    """Whether a backward must record its own graph (create_graph and some input has history)."""
+    from .. import is_grad_enabled
+
+    return is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def _prod_grad_zeros(g, x, dim, keepdim):
+    """prod's gradient through recording ops, exact with zeros: g times the product of the
+    other elements, from a matrix whose row k is x with x_k replaced by 1."""
+    from .. import eye, ones
+
+    if dim is None:
+        xf, gk = x.reshape(-1), g.reshape(1)
+    else:
+        xf = x.transpose(dim, -1)
+        gk = (g if keepdim else g.unsqueeze(dim)).transpose(dim, -1)
+    n = xf.shape[-1]
+    rep = _C.where(eye(n, dtype=_bool()), ones((), dtype=x.dtype), xf.unsqueeze(-2))
+    grad = gk * rep.prod(-1)
+    return grad.reshape(x.shape) if dim is None else grad.transpose(dim, -1)
+
+
+def _cumprod_grad_zeros(g, x, dim):
+    """cumprod's gradient through recording ops, exact with zeros:
+    grad_k = prod_{j<k} x_j * sum_{i>=k} g_i prod_{k<j<=i} x_j."""
+    from .. import arange, cat, ones, zeros
+
+    xf, gf = x.transpose(dim, -1), g.transpose(dim, -1)
+    n = xf.shape[-1]
+    ar = arange(n)
+    after = ar.unsqueeze(0) > ar.unsqueeze(1)  # [k, j]: j > k
+    inner = _C.where(after, xf.unsqueeze(-2), ones((), dtype=x.dtype)).cumprod(-1)
+    upper = ar.unsqueeze(0) >= ar.unsqueeze(1)  # [k, i]: i >= k
+    tail = _C.where(upper, gf.unsqueeze(-2) * inner, zeros((), dtype=x.dtype)).sum(-1)
+    before = cat([ones(xf.shape[:-1] + (1,), dtype=x.dtype), xf[..., :-1]], -1).cumprod(-1)
+    return (before * tail).transpose(dim, -1)
+
+
+def _bool():
+    from .. import bool as bool_
+
+    return bool_
+
+
+def _reverse_cumsum(t, dim):
+    """sum_{j >= i} t_j along dim, through recording ops."""
+    return t.sum(dim, keepdim=True) - t.cumsum(dim) + t
+
+
 def _tensor(a, like):
     return _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
 
@@ -47,6 +102,14 @@ class _Gather(Function):
     @staticmethod
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
+        if _recording(g) and ctx.shape:
+            return _gather_grad_recorded(g, ctx.dim, index, ctx.shape), None, None
+        return _Gather._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
+        (index,) = ctx.saved_tensors
         dim, shape = ctx.dim, ctx.shape
         gn, idx = _np(g), _np(index)
         out = np.zeros(shape if shape else (1,), dtype=gn.dtype)
@@ -58,6 +121,24 @@ class _Gather(Function):
         return _tensor(out.reshape(shape), g), None, None
 
 
+def _gather_grad_recorded(g, dim, index, shape):
+    """scatter-add of g at index as the gradient of an advanced-index read, whose backward
+    records its own graph (IndexBackwardBackward0)."""
+    from .. import arange, zeros
+    from . import grad
+
+    z = zeros(shape, dtype=g.dtype, requires_grad=True)
+    key = []
+    for d in range(index.dim()):
+        if d == dim:
+            key.append(index)
+        else:
+            view = [1] * index.dim()
+            view[d] = index.shape[d]
+            key.append(arange(index.shape[d]).reshape(view))
+    return grad(z[tuple(key)], z, g, create_graph=True)[0]
+
+
 class _Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim, dtype):
@@ -66,6 +147,13 @@ class _Cumsum(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if _recording(g):
+            return (g.clone() if g.dim() == 0 else _reverse_cumsum(g, ctx.dim)), None, None
+        return _Cumsum._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
         gn = _np(g)
         if gn.ndim == 0:
             return g.clone(), None, None
@@ -92,6 +180,22 @@ class _Prod(Function):
 
     @staticmethod
     def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        if _recording(g, x) and x.dim() == 0:
+            return g.clone(), None, None
+        if _recording(g, x) and (x == 0).any():
+            return _prod_grad_zeros(g, x, ctx.dim, ctx.keepdim), None, None
+        if _recording(g, x) and x.dim() > 0:
+            dim, keepdim = ctx.dim, ctx.keepdim
+            out = x.prod() if dim is None else x.prod(dim, keepdim=True)  # with its history
+            if dim is not None and not keepdim:
+                g = g.unsqueeze(dim)
+            return g * out / x, None, None
+        return _Prod._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
         x, out = ctx.saved_tensors
         xn, gn, on = _np(x), _np(g), _np(out)
         if xn.ndim == 0:
@@ -121,6 +225,18 @@ class _Cumprod(Function):
 
     @staticmethod
     def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        if _recording(g, x) and x.dim() == 0:
+            return g.clone(), None
+        if _recording(g, x) and (x == 0).any():
+            return _cumprod_grad_zeros(g, x, ctx.dim), None
+        if _recording(g, x) and x.dim() > 0:
+            return _reverse_cumsum(g * x.cumprod(ctx.dim), ctx.dim) / x, None
+        return _Cumprod._numpy_backward(ctx, g)
+
+    @staticmethod
+    @once_differentiable
+    def _numpy_backward(ctx, g):
         x, out = ctx.saved_tensors
         xn, gn, on = _np(x), _np(g), _np(out)
         if xn.ndim == 0:

@@ -327,14 +327,46 @@ def _wrap_outputs(ctx, args, outputs):
     return tuple(result), tuple(attach)
 
 
+class _DelayedError:
+    """Made on first use: a Function whose backward raises (PyTorch's DelayedError node)."""
+    cls = None
+
+    @classmethod
+    def apply(cls, out, inputs):
+        if cls.cls is None:
+            class DelayedError(Function):
+                @staticmethod
+                def forward(ctx, x, *rest):
+                    return x.clone()
+
+                @staticmethod
+                def backward(ctx, *grads):
+                    raise RuntimeError("trying to differentiate twice a function that was marked "
+                                       "with @once_differentiable")
+
+            cls.cls = DelayedError
+        return cls.cls.apply(out, *inputs)
+
+
 def once_differentiable(fn):
-    """Decorates a backward that is not itself differentiable: it runs with grad mode off."""
+    """Decorates a backward that is not itself differentiable: it runs with grad mode off, and
+    when its gradients would need a graph (create_graph=True), differentiating them raises
+    PyTorch's error instead of giving zero."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
-        from .. import no_grad
+        from .. import is_grad_enabled, no_grad
+        from .._tensor import Tensor
 
         with no_grad():
-            return fn(ctx, *args)
+            out = fn(ctx, *args)
+        needed = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        if not (is_grad_enabled() and needed):
+            return out
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        wrapped = tuple(_DelayedError.apply(o, needed) if isinstance(o, Tensor) else o
+                        for o in outs)
+        return wrapped[0] if single else wrapped
 
     return wrapper

@@ -36,6 +36,20 @@ pow_int64(int64_t base, int64_t exp)
     return (int64_t)result;
 }
 
+/* int64 division rounded toward zero / toward -inf; INT64_MIN / -1 wraps as in PyTorch */
+static inline int64_t
+idiv_trunc(int64_t a, int64_t b)
+{
+    return b == -1 ? (int64_t)(0u - (uint64_t)a) : a / b;
+}
+
+static inline int64_t
+idiv_floor(int64_t a, int64_t b)
+{
+    int64_t q = idiv_trunc(a, b);
+    return (b != -1 && a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
 /* alpha of add/sub for int64 operands: PyTorch takes an integral alpha (the binding checks) */
 static inline uint64_t
 alpha_i64(const void *ctx)
@@ -139,6 +153,9 @@ DEFINE_BINARY(add_i64, int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)y * a
 DEFINE_BINARY(sub_i64, int64_t, int64_t, (int64_t)((uint64_t)x - (uint64_t)y * alpha_i64(ctx)))
 DEFINE_BINARY(mul_i64, int64_t, int64_t, (int64_t)((uint64_t)x * (uint64_t)y))
 DEFINE_BINARY(pow_i64, int64_t, int64_t, pow_int64(x, y))
+/* rounded division; pl_binary refuses a zero divisor first (y == 0 never reaches these) */
+DEFINE_BINARY(divfl_i64, int64_t, int64_t, y == 0 ? 0 : idiv_floor(x, y))
+DEFINE_BINARY(divtr_i64, int64_t, int64_t, y == 0 ? 0 : idiv_trunc(x, y))
 DEFINE_BINARY(max_i64, int64_t, int64_t, x > y ? x : y)
 DEFINE_BINARY(min_i64, int64_t, int64_t, x < y ? x : y)
 DEFINE_BINARY(eq_i64, int64_t, uint8_t, x == y)
@@ -170,8 +187,8 @@ static const pl_inner_fn binary_kernels[PL_NUM_BINOPS][PL_NUM_DTYPES] = {
     [PL_MINIMUM] = {min_b, min_i64, min_f32, min_f64},
     [PL_REMAINDER] = {NULL, NULL, rem_f32, rem_f64},
     [PL_FMOD] = {NULL, NULL, fmod_f32, fmod_f64},
-    [PL_DIV_FLOOR] = {NULL, NULL, divfl_f32, divfl_f64},
-    [PL_DIV_TRUNC] = {NULL, NULL, divtr_f32, divtr_f64},
+    [PL_DIV_FLOOR] = {NULL, divfl_i64, divfl_f32, divfl_f64},
+    [PL_DIV_TRUNC] = {NULL, divtr_i64, divtr_f32, divtr_f64},
     [PL_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
     [PL_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
     [PL_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
@@ -288,6 +305,8 @@ div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
+static const pl_node_kind rpow_kind;
+
 static pl_status
 pow_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -307,8 +326,11 @@ pow_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         if (!din[0]) return pl_error_status();
     }
     if (node->next[1].fn) {
-        pl_tensor *r = pl_binary(PL_POW, a, b, 1.0, false, false);
-        pl_tensor *l = r ? pl_unary(PL_LOG, a) : NULL;
+        /* a Python-number base (PowBackward2): in double, as PyTorch takes a Scalar's log */
+        pl_tensor *a64 = node->kind == &rpow_kind ? pl_to_dtype(a, PL_FLOAT64) : pl_tensor_retain(a);
+        pl_tensor *r = a64 ? pl_binary(PL_POW, a64, b, 1.0, false, false) : NULL;
+        pl_tensor *l = r ? pl_unary(PL_LOG, a64) : NULL;
+        pl_tensor_release(a64);
         pl_tensor *rl = l ? pl_binary(PL_MUL, r, l, 1.0, false, false) : NULL;
         din[1] = rl ? pl_binary(PL_MUL, g, rl, 1.0, false, false) : NULL;
         pl_tensor_release(r);
@@ -384,20 +406,34 @@ rmod_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
                         node->ints[0] ? "fmod" : "remainder");
 }
 
-static const pl_node_kind add_kind = {"AddBackward0", add_backward};
-static const pl_node_kind sub_kind = {"SubBackward0", sub_backward};
-static const pl_node_kind rsub_kind = {"RsubBackward1", rsub_backward};
-static const pl_node_kind mul_kind = {"MulBackward0", mul_backward};
-static const pl_node_kind div_kind = {"DivBackward0", div_backward};
-static const pl_node_kind pow_kind = {"PowBackward1", pow_backward};
-static const pl_node_kind rpow_kind = {"PowBackward2", pow_backward};
-static const pl_node_kind maximum_kind = {"MaximumBackward0", minmax_backward};
-static const pl_node_kind minimum_kind = {"MinimumBackward0", minmax_backward};
-static const pl_node_kind remainder_scalar_kind = {"RemainderBackward0", mod_backward};
-static const pl_node_kind remainder_kind = {"RemainderBackward1", mod_backward};
-static const pl_node_kind fmod_scalar_kind = {"FmodBackward0", mod_backward};
-static const pl_node_kind fmod_kind = {"FmodBackward1", mod_backward};
-static const pl_node_kind rmod_kind = {"NotImplemented", rmod_backward};
+/* div(rounding_mode='floor' / 'trunc'): piecewise constant, so zero gradients */
+static pl_status
+rounded_div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    for (int i = 0; i < 2; i++) {
+        if (node->next[i].fn && !(din[i] = pl_tensor_zeros(g->ndim, g->shape, g->dtype))) {
+            return pl_error_status();
+        }
+    }
+    return PL_OK;
+}
+
+static const pl_node_kind add_kind = {"AddBackward0", add_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind sub_kind = {"SubBackward0", sub_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind rsub_kind = {"RsubBackward1", rsub_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind mul_kind = {"MulBackward0", mul_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind div_kind = {"DivBackward0", div_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind pow_kind = {"PowBackward1", pow_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind rpow_kind = {"PowBackward2", pow_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind maximum_kind = {"MaximumBackward0", minmax_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind minimum_kind = {"MinimumBackward0", minmax_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind remainder_scalar_kind = {"RemainderBackward0", mod_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind remainder_kind = {"RemainderBackward1", mod_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind fmod_scalar_kind = {"FmodBackward0", mod_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind fmod_kind = {"FmodBackward1", mod_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind rmod_kind = {"NotImplemented", rmod_backward, 0};
+static const pl_node_kind rounded_div_kind = {"DivBackward2", rounded_div_backward,
+                                              PL_KIND_DIFFERENTIABLE};
 
 static const pl_node_kind *
 binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
@@ -410,6 +446,8 @@ binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
     case PL_SUB: return a_wrapped ? &rsub_kind : &sub_kind;
     case PL_MUL: return &mul_kind;
     case PL_DIV: return &div_kind;
+    case PL_DIV_FLOOR:
+    case PL_DIV_TRUNC: return &rounded_div_kind;
     case PL_POW: return a_wrapped ? &rpow_kind : &pow_kind;
     case PL_MAXIMUM: return &maximum_kind;
     case PL_MINIMUM: return &minimum_kind;
@@ -422,6 +460,11 @@ binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
 static pl_status
 run_binary(pl_binop op, pl_dtype cdt, pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha)
 {
+    if ((op == PL_DIV_FLOOR || op == PL_DIV_TRUNC) && cdt == PL_INT64) {
+        for (int64_t i = 0; i < b->numel; i++) {
+            if (pl_tensor_get_double(b, i) == 0) return pl_error_set(PL_ERR_RUNTIME, "ZeroDivisionError");
+        }
+    }
     pl_inner_fn fn = binary_kernels[op][cdt];
     if ((op == PL_ADD || op == PL_SUB) && alpha != 1.0 && pl_dtype_is_floating(cdt)) {
         fn = cdt == PL_FLOAT32 ? add_alpha_f32 : add_alpha_f64;
@@ -537,11 +580,6 @@ fail:
 pl_status
 pl_rebase_inplace(pl_tensor *a, pl_tensor *result)
 {
-    if (a->is_view) {
-        return pl_error_set(PL_ERR_NOTIMPL,
-                            "in-place operations on views of tensors that require grad are not "
-                            "supported by pytorchlite; use an out-of-place operation instead");
-    }
     /* The ops that come here save their self input in slot 0. When the backward reads it, the
      * write below would replace those values: keep a copy, as PyTorch saves an in-place op's
      * original self. Other slots aliasing a (a.mul_(a)) stay checked, and raise as PyTorch's do. */
@@ -557,6 +595,21 @@ pl_rebase_inplace(pl_tensor *a, pl_tensor *result)
     pl_status st = pl_copy_raw(a, result);
     if (st != PL_OK) return st;
     pl_tensor_bump_version(a);
+    /* An output the op saved now lives in a: save a (at its new version) instead, so that a
+     * later write into a's storage is caught as in PyTorch, and the result's buffer is free. */
+    for (int i = 0; n && i < PL_NODE_MAX_SAVED; i++) {
+        pl_tensor *o = n->saved[i];
+        if (o && o->storage == result->storage && ((n->saved_output_mask >> i) & 1u)) {
+            pl_tensor *alias = pl_tensor_alias(a);
+            if (!alias) return pl_error_status();
+            pl_tensor_release(o);
+            n->saved[i] = alias;
+            n->saved_version[i] = a->storage->version;
+        }
+    }
+    if (a->base) { /* a view: CopySlices on its base */
+        return pl_view_rebase(a, result->grad_fn ? pl_node_retain(result->grad_fn) : NULL);
+    }
     if (result->grad_fn) {
         pl_node_attach(a, pl_node_retain(result->grad_fn)); /* moves a retain_grad link too */
     }

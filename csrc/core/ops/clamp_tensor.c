@@ -70,7 +70,7 @@ out:
     for (int i = 0; i < 8; i++) pl_tensor_release(t[i]);
     return st;
 }
-static const pl_node_kind clamp_tensor_kind = {"ClampBackward0", clamp_tensor_backward};
+static const pl_node_kind clamp_tensor_kind = {"ClampBackward0", clamp_tensor_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_clamp_tensor(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max, bool max_wrapped)

@@ -307,7 +307,7 @@ run_backward(const conv_geom *g, pl_tensor *x, pl_tensor *w, pl_tensor *dy, pl_t
              pl_tensor *dw, pl_tensor *db)
 {
 #define PTR(t) ((t) ? pl_tensor_data(t) : NULL)
-    if (x->dtype == PL_FLOAT32) {
+    if (dy->dtype == PL_FLOAT32) { /* x is NULL when only dx is wanted */
         if (force_reference) {
             conv_ref_f32(g, (const float *)PTR(x), (const float *)PTR(w), NULL, NULL,
                          (const float *)PTR(dy), (float *)PTR(dx), (float *)PTR(dw), (float *)PTR(db));
@@ -347,11 +347,157 @@ geom_from_node(const pl_node *node, const pl_tensor *x, const pl_tensor *w, conv
     g->OW = (g->W + 2 * g->pw - (g->dw * (g->kw - 1) + 1)) / g->sw + 1;
 }
 
+/* ---- the backward as recorded ops, for create_graph ----
+ * Each gradient of a convolution is bilinear: dx = Bx(dy, w), dw = Bw(x, dy). Their own
+ * gradients are again convolutions and these two maps, so both are recorded ops:
+ *   Bx's backward given gdx: d dy = conv(gdx, w), d w = Bw(gdx, dy)
+ *   Bw's backward given gdw: d x = Bx(dy, gdw),   d dy = conv(x, gdw)
+ * node ints: as ConvolutionBackward0's, then [8] H, [9] W of the input, [10] kh, [11] kw. */
+
+static pl_tensor *conv_input_grad(pl_node *like, pl_tensor *dy, pl_tensor *w);
+static pl_tensor *conv_weight_grad(pl_node *like, pl_tensor *x, pl_tensor *dy);
+
+static void
+geom_from_ints(const int64_t *ints, const pl_tensor *dy, int64_t C, int64_t O, conv_geom *g)
+{
+    int nsp = (int)ints[0];
+    g->N = dy->shape[0];
+    g->C = C;
+    g->O = O;
+    g->H = ints[8], g->W = ints[9];
+    g->kh = ints[10], g->kw = ints[11];
+    g->G = ints[1];
+    g->sh = ints[2], g->sw = ints[3];
+    g->ph = ints[4], g->pw = ints[5];
+    g->dh = ints[6], g->dw = ints[7];
+    g->OH = nsp == 2 ? dy->shape[2] : 1;
+    g->OW = dy->shape[nsp + 1];
+}
+
+/* conv(x, w) without bias, with the geometry of node `like` */
+static pl_tensor *
+conv_like(const pl_node *like, pl_tensor *x, pl_tensor *w)
+{
+    const int64_t *k = like->ints;
+    int64_t stride[2] = {k[2], k[3]}, pad[2] = {k[4], k[5]}, dil[2] = {k[6], k[7]};
+    int nsp = (int)k[0];
+    return pl_convolution(x, w, NULL, nsp, nsp == 2 ? stride : stride + 1, nsp == 2 ? pad : pad + 1,
+                          nsp == 2 ? dil : dil + 1, k[1]);
+}
+
+static pl_status
+input_grad_backward(pl_node *node, pl_tensor *gdx, pl_tensor **din)
+{
+    pl_tensor *dy = pl_node_saved(node, 0), *w = pl_node_saved(node, 1);
+    if (!dy || !w) return pl_error_status();
+    if (node->next[0].fn && !(din[0] = conv_like(node, gdx, w))) return pl_error_status();
+    if (node->next[1].fn && !(din[1] = conv_weight_grad(node, gdx, dy))) return pl_error_status();
+    return PL_OK;
+}
+
+static pl_status
+weight_grad_backward(pl_node *node, pl_tensor *gdw, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0), *dy = pl_node_saved(node, 1);
+    if (!x || !dy) return pl_error_status();
+    if (node->next[0].fn && !(din[0] = conv_input_grad(node, dy, gdw))) return pl_error_status();
+    if (node->next[1].fn && !(din[1] = conv_like(node, x, gdw))) return pl_error_status();
+    return PL_OK;
+}
+
+static const pl_node_kind conv_input_grad_kind = {"ConvolutionBackwardBackward0",
+                                                  input_grad_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind conv_weight_grad_kind = {"ConvolutionBackwardBackward0",
+                                                   weight_grad_backward, PL_KIND_DIFFERENTIABLE};
+
+/* One of the two maps: out computed by run_backward, recorded with inputs a, b (saved). */
+static pl_tensor *
+record_grad_map(pl_node *like, const pl_node_kind *kind, pl_tensor *out, pl_tensor *a,
+                pl_tensor *b)
+{
+    pl_tensor *ins[2] = {a, b};
+    if (!out || !pl_needs_grad(ins, 2)) return out;
+    pl_node *node = pl_node_new(kind, ins, 2);
+    if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, b) != PL_OK) {
+        pl_node_release(node);
+        pl_tensor_release(out);
+        return NULL;
+    }
+    memcpy(node->ints, like->ints, sizeof(int64_t) * 12);
+    pl_node_attach(out, node);
+    return out;
+}
+
+/* dx (N, C, H, W) from dy (N, O, OH, OW) and w (O, C / G, kh, kw) */
+static pl_tensor *
+conv_input_grad(pl_node *like, pl_tensor *dy, pl_tensor *w)
+{
+    conv_geom g;
+    geom_from_ints(like->ints, dy, w->shape[1] * like->ints[1], w->shape[0], &g);
+    int nsp = (int)like->ints[0];
+    int64_t shape[4] = {g.N, g.C, nsp == 2 ? g.H : g.W, g.W};
+    pl_tensor *dx = pl_tensor_zeros(nsp + 2, shape, dy->dtype);
+    pl_tensor *dyc = dx ? pl_contiguous(dy) : NULL, *wc = dyc ? pl_to_dtype(w, dy->dtype) : NULL;
+    pl_tensor *wcc = wc ? pl_contiguous(wc) : NULL;
+    bool ok = wcc && run_backward(&g, NULL, wcc, dyc, dx, NULL, NULL) == PL_OK;
+    pl_tensor_release(dyc);
+    pl_tensor_release(wc);
+    pl_tensor_release(wcc);
+    if (!ok) {
+        pl_tensor_release(dx);
+        return NULL;
+    }
+    return record_grad_map(like, &conv_input_grad_kind, dx, dy, w);
+}
+
+/* dw (O, C / G, kh, kw) from x (N, C, H, W) and dy (N, O, OH, OW) */
+static pl_tensor *
+conv_weight_grad(pl_node *like, pl_tensor *x, pl_tensor *dy)
+{
+    conv_geom g;
+    geom_from_ints(like->ints, dy, x->shape[1], dy->shape[1], &g);
+    int nsp = (int)like->ints[0];
+    int64_t shape[4] = {g.O, g.C / g.G, nsp == 2 ? g.kh : g.kw, g.kw};
+    pl_tensor *dw = pl_tensor_zeros(nsp + 2, shape, dy->dtype);
+    pl_tensor *dyc = dw ? pl_contiguous(dy) : NULL, *xt = dyc ? pl_to_dtype(x, dy->dtype) : NULL;
+    pl_tensor *xc = xt ? pl_contiguous(xt) : NULL;
+    bool ok = xc && run_backward(&g, xc, NULL, dyc, NULL, dw, NULL) == PL_OK;
+    pl_tensor_release(dyc);
+    pl_tensor_release(xt);
+    pl_tensor_release(xc);
+    if (!ok) {
+        pl_tensor_release(dw);
+        return NULL;
+    }
+    return record_grad_map(like, &conv_weight_grad_kind, dw, x, dy);
+}
+
+static pl_status
+conv_backward_recorded(pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *dout, pl_tensor **din)
+{
+    int nsp = (int)node->ints[0];
+    node->ints[8] = nsp == 2 ? x->shape[2] : 1;
+    node->ints[9] = x->shape[nsp + 1];
+    node->ints[10] = nsp == 2 ? w->shape[2] : 1;
+    node->ints[11] = w->shape[nsp + 1];
+    if (node->next[0].fn && !(din[0] = conv_input_grad(node, dout, w))) return pl_error_status();
+    if (node->next[1].fn && !(din[1] = conv_weight_grad(node, x, dout))) return pl_error_status();
+    if (node->next[2].fn) {
+        int64_t dims[3] = {0, 2, 3};
+        if (!(din[2] = pl_sum(dout, dims, nsp + 1, false))) return pl_error_status();
+    }
+    return PL_OK;
+}
+
 static pl_status
 conv_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
 {
     pl_tensor *x = pl_node_saved(node, 0), *w = pl_node_saved(node, 1);
     if (!x || !w) return pl_error_status();
+    if (pl_grad_enabled() && (dout->requires_grad || x->requires_grad || w->requires_grad) &&
+        dout->dtype == x->dtype) {
+        return conv_backward_recorded(node, x, w, dout, din);
+    }
     conv_geom g;
     geom_from_node(node, x, w, &g);
     pl_tensor *xc = pl_contiguous(x), *wc = pl_contiguous(w), *dyc = NULL;
@@ -389,7 +535,7 @@ fail:
     pl_tensor_release(db);
     return pl_error_status();
 }
-static const pl_node_kind conv_kind = {"ConvolutionBackward0", conv_backward};
+static const pl_node_kind conv_kind = {"ConvolutionBackward0", conv_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, const int64_t *stride,

@@ -85,8 +85,8 @@ clone_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = pl_tensor_retain(g);
     return PL_OK;
 }
-static const pl_node_kind clone_kind = {"CloneBackward0", clone_backward};
-static const pl_node_kind to_copy_kind = {"ToCopyBackward0", clone_backward};
+static const pl_node_kind clone_kind = {"CloneBackward0", clone_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind to_copy_kind = {"ToCopyBackward0", clone_backward, PL_KIND_DIFFERENTIABLE};
 
 static pl_tensor *
 copy_to_new(pl_tensor *a, pl_dtype dtype, const pl_node_kind *kind)
@@ -140,6 +140,10 @@ pl_check_inplace(pl_tensor *t)
     if (pl_grad_enabled() && t->requires_grad && !t->grad_fn) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "a leaf Variable that requires grad is being used in an in-place operation.");
+    }
+    if (pl_grad_enabled() && t->base && t->base->requires_grad && !t->base->grad_fn) {
+        return pl_error_set(PL_ERR_RUNTIME, "a view of a leaf Variable that requires grad is being "
+                                            "used in an in-place operation.");
     }
     if (t->inference && !pl_inference_mode_enabled()) {
         return pl_error_set(PL_ERR_RUNTIME,
@@ -225,7 +229,7 @@ copy_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[1] = pl_tensor_retain(g);
     return PL_OK;
 }
-static const pl_node_kind copy_kind = {"CopyBackwards", copy_backward};
+static const pl_node_kind copy_kind = {"CopyBackwards", copy_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_status
 pl_copy_(pl_tensor *dst, pl_tensor *src)
@@ -236,22 +240,16 @@ pl_copy_(pl_tensor *dst, pl_tensor *src)
     if (st != PL_OK) return st;
     pl_tensor *ins[2] = {dst, src};
     bool record = pl_dtype_is_floating(dst->dtype) && pl_needs_grad(ins, 2);
-    if (record && dst->is_view) {
-        /* PyTorch records CopySlices on the view's base; a node on the view alone would leave
-         * the base without the graph, so refuse rather than drop it */
-        return pl_error_set(PL_ERR_NOTIMPL,
-                            "in-place operations on views of tensors that require grad are not "
-                            "supported by pytorchlite; use an out-of-place operation instead");
-    }
+    pl_node *node = NULL;
+    if (record && !(node = pl_node_new(&copy_kind, ins, 2))) return pl_error_status();
     st = pl_copy_raw(dst, src);
-    if (st != PL_OK) return st;
-    pl_tensor_bump_version(dst);
-    if (record) {
-        pl_node *node = pl_node_new(&copy_kind, ins, 2);
-        if (!node) return pl_error_status();
-        pl_node_attach(dst, node);
+    if (st != PL_OK) {
+        pl_node_release(node);
+        return st;
     }
-    return PL_OK;
+    pl_tensor_bump_version(dst);
+    /* a view records CopySlices on its base (PyTorch's rebase), other tensors take node */
+    return record ? pl_view_rebase(dst, node) : PL_OK;
 }
 
 #define DEFINE_FILL(NAME, T)                                                                 \
@@ -294,6 +292,9 @@ pl_fill_scalar_(pl_tensor *t, pl_scalar value)
         pl_loop_run(&loop, fn, &v);
     }
     pl_tensor_bump_version(t);
+    if (pl_grad_enabled() && pl_dtype_is_floating(t->dtype) && t->base && t->base->requires_grad) {
+        return pl_view_rebase(t, NULL); /* constants in the region: no gradient flows there */
+    }
     if (t->requires_grad && t->grad_fn && pl_grad_enabled()) {
         /* the old history no longer reaches the values: detach like fill_'s zero gradient */
         pl_tensor_detach_(t);

@@ -181,8 +181,8 @@ digamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return gamma_backward(node, g, din, FN_DDIGAMMA);
 }
 
-static const pl_node_kind lgamma_kind = {"LgammaBackward0", lgamma_backward};
-static const pl_node_kind digamma_kind = {"DigammaBackward0", digamma_backward};
+static const pl_node_kind lgamma_kind = {"LgammaBackward0", lgamma_backward, 0};
+static const pl_node_kind digamma_kind = {"DigammaBackward0", digamma_backward, 0};
 
 static pl_tensor *
 gamma_forward(pl_tensor *a, gamma_fn fn, const pl_node_kind *kind)

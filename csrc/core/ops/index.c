@@ -6,6 +6,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 /* ---- gathers and scatters along dim 0 / dim ---- */
 
@@ -99,8 +100,8 @@ index_select_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = z;
     return PL_OK;
 }
-static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward};
-static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward};
+static const pl_node_kind index_select_kind = {"IndexSelectBackward0", index_select_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind index_kind = {"IndexBackward0", index_select_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
@@ -141,6 +142,114 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
         pl_node_attach(out, node);
     }
     return out;
+}
+
+/* ---- index_add_: a[..., index[i], ...] += alpha * src[..., i, ...] along dim ---- */
+
+static pl_status
+index_add_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    if (node->next[0].fn) din[0] = pl_tensor_retain(g);
+    if (node->next[1].fn) {
+        pl_tensor *index = pl_node_saved(node, 0);
+        if (!index) return pl_error_status();
+        pl_tensor *rows = pl_index_select(g, node->ints[0], index, false);
+        din[1] = rows && node->scalars[0] != 1.0 ? pl_scale(rows, node->scalars[0]) : pl_tensor_retain(rows);
+        pl_tensor_release(rows);
+        if (!din[1]) return pl_error_status();
+    }
+    return PL_OK;
+}
+static const pl_node_kind index_add_kind = {"IndexAddBackward0", index_add_backward,
+                                            PL_KIND_DIFFERENTIABLE};
+
+/* PyTorch's checks of index_add_; *dim_out gets the wrapped dim. */
+static pl_status
+index_add_check(const pl_tensor *a, int64_t dim_, const pl_tensor *index, const pl_tensor *src,
+                double alpha, int *dim_out)
+{
+    int dim;
+    if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return pl_error_status();
+    if (index->ndim > 1) {
+        char s[128];
+        pl_format_shape(s, sizeof s, index->ndim, index->shape);
+        return pl_error_set(PL_ERR_INDEX, "index_add_(): Index is supposed to be a vector, but got "
+                                          "dim: %d with type: %s and size: %s", index->ndim,
+                                          index->dtype == PL_INT64 ? "Long" : "Float", s);
+    }
+    if (index->dtype != PL_INT64) {
+        return pl_error_set(PL_ERR_RUNTIME, "index_add_(): Expected dtype int32/int64 for index "
+                                            "but got: %s", index->dtype == PL_BOOL ? "Bool" :
+                                            index->dtype == PL_FLOAT64 ? "Double" : "Float");
+    }
+    if (a->dtype != src->dtype) {
+        const char *n[] = {"Bool", "Long", "Float", "Double"};
+        return pl_error_set(PL_ERR_RUNTIME, "index_add_(): self (%s) and source (%s) must have the "
+                                            "same scalar type", n[a->dtype], n[src->dtype]);
+    }
+    bool same = src->ndim == (a->ndim ? a->ndim : 1) || (a->ndim == 0 && src->ndim == 0);
+    for (int d = 0; same && d < a->ndim; d++) same = d == dim || src->shape[d] == a->shape[d];
+    if (!same || a->ndim == 0) {
+        char sa[128], ss[128];
+        pl_format_shape(sa, sizeof sa, a->ndim, a->shape);
+        pl_format_shape(ss, sizeof ss, src->ndim, src->shape);
+        return pl_error_set(PL_ERR_RUNTIME, "source tensor shape must match self tensor shape, "
+                                            "excluding the specified dimension. Got self.shape = %s "
+                                            "source.shape = %s", sa, ss);
+    }
+    if (src->shape[dim] != index->numel) {
+        return pl_error_set(PL_ERR_RUNTIME, "index_add_(): Number of indices (%lld) should be equal "
+                                            "to source.size(dim): (%lld), for dim: %d",
+                                            (long long)index->numel, (long long)src->shape[dim], dim);
+    }
+    for (int64_t i = 0; i < index->numel; i++) {
+        int64_t k = pl_tensor_get_int64(index, i);
+        if (k < 0 && alpha == 1.0) { /* PyTorch's kernel with alpha reports it as below */
+            return pl_error_set(PL_ERR_RUNTIME, "index %lld is out of bounds for dimension %d with "
+                                                "size %lld", (long long)k, dim, (long long)a->shape[dim]);
+        }
+        if (k < 0) return pl_error_set(PL_ERR_INDEX, "index out of range in self");
+        if (k >= a->shape[dim]) return pl_error_set(PL_ERR_INDEX, "index out of range in self");
+    }
+    *dim_out = dim;
+    return PL_OK;
+}
+
+pl_status
+pl_index_add_(pl_tensor *a, int64_t dim_, pl_tensor *index, pl_tensor *src, double alpha)
+{
+    int dim;
+    pl_status st = pl_check_inplace(a);
+    if (st == PL_OK) st = index_add_check(a, dim_, index, src, alpha, &dim);
+    if (st != PL_OK) return st;
+    pl_tensor *ins[2] = {a, src};
+    bool record = pl_dtype_is_floating(a->dtype) && pl_needs_grad(ins, 2);
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false); /* the values; the node below is the history */
+    pl_tensor *k = alpha == 1.0 ? NULL : pl_tensor_scalar(alpha, src->dtype); /* keeps src's dtype */
+    pl_tensor *scaled = alpha == 1.0 ? pl_tensor_retain(src)
+                        : k ? pl_binary(PL_MUL, src, k, 1.0, false, true) : NULL;
+    pl_tensor_release(k);
+    pl_tensor *r = scaled && record ? pl_clone(a) : (scaled ? pl_tensor_retain(a) : NULL);
+    st = r ? scatter_add_rows(r, dim, index, scaled) : pl_error_status();
+    pl_set_grad_enabled(was);
+    pl_tensor_release(scaled);
+    if (st == PL_OK && record) {
+        pl_node *node = pl_node_new(&index_add_kind, ins, 2);
+        if (!node || pl_node_save(node, 0, index) != PL_OK) {
+            pl_node_release(node);
+            st = pl_error_status();
+        } else {
+            node->ints[0] = dim;
+            node->scalars[0] = alpha;
+            pl_node_attach(r, node);
+            st = pl_rebase_inplace(a, r); /* a view's base gets CopySlices */
+        }
+    } else if (st == PL_OK) {
+        pl_tensor_bump_version(a);
+    }
+    pl_tensor_release(r);
+    return st;
 }
 
 pl_tensor *
@@ -250,8 +359,8 @@ cat_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     return PL_OK;
 }
-static const pl_node_kind cat_kind = {"CatBackward0", cat_backward};
-static const pl_node_kind stack_kind = {"StackBackward0", cat_backward};
+static const pl_node_kind cat_kind = {"CatBackward0", cat_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind stack_kind = {"StackBackward0", cat_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)

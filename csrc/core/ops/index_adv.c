@@ -263,35 +263,91 @@ index_walk(const index_plan *p, const int64_t *offs, char *a, const int64_t *a_s
 
 /* ---- a[indices] ---- */
 
+/* The plan of a[indices] rebuilt from what a node kept: ints [0] the mask of advanced dims,
+ * [1] where the broadcast index dims sit, [2] a's ndim, [3..] a's shape; offs (B) the offsets
+ * in a contiguous a; out: the indexing result's shape. */
+static void
+plan_from_node(const pl_node *node, const pl_tensor *offs, int out_ndim, const int64_t *out_shape,
+               index_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    int64_t mask = node->ints[0];
+    int a_ndim = (int)node->ints[2];
+    p->b_at = (int)node->ints[1];
+    p->nb = offs->ndim;
+    memcpy(p->bshape, offs->shape, sizeof(int64_t) * p->nb);
+    for (int k = 0; k < a_ndim; k++) {
+        if (mask & ((int64_t)1 << k)) p->adv_dims[p->nadv++] = k;
+        else p->rest_dims[p->nr++] = k;
+    }
+    p->out_ndim = out_ndim;
+    memcpy(p->out_shape, out_shape, sizeof(int64_t) * out_ndim);
+}
+
+static const pl_node_kind index_kind, index_bb_kind;
+
+/* Records kind on out (input in), with like's ints and offs saved. */
+static pl_tensor *
+record_index_map(pl_tensor *out, pl_tensor *in, const pl_node_kind *kind, const pl_node *like,
+                 pl_tensor *offs)
+{
+    if (!out || !pl_needs_grad(&in, 1)) return out;
+    pl_node *node = pl_node_new(kind, &in, 1);
+    if (!node || pl_node_save(node, 0, offs) != PL_OK) {
+        pl_node_release(node);
+        pl_tensor_release(out);
+        return NULL;
+    }
+    memcpy(node->ints, like->ints, sizeof node->ints);
+    pl_node_attach(out, node);
+    return out;
+}
+
+/* the gradient of a: g's entries added at the indexed places (repeats accumulate, in order) */
 static pl_status
 index_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *offs = pl_node_saved(node, 0); /* (B), offsets in a contiguous a */
     if (!offs) return pl_error_status();
-    const pl_edge *e = &node->next[0];
-    /* rebuild the plan's geometry from what the node kept */
     index_plan p;
-    memset(&p, 0, sizeof p);
-    int64_t mask = node->ints[0];
-    p.b_at = (int)node->ints[1];
-    p.nb = offs->ndim;
-    memcpy(p.bshape, offs->shape, sizeof(int64_t) * p.nb);
-    for (int k = 0; k < e->ndim; k++) {
-        if (mask & ((int64_t)1 << k)) p.adv_dims[p.nadv++] = k;
-        else p.rest_dims[p.nr++] = k;
+    plan_from_node(node, offs, g->ndim, g->shape, &p);
+    pl_tensor *z = pl_tensor_zeros((int)node->ints[2], node->ints + 3, g->dtype);
+    pl_tensor *gc = z ? pl_contiguous(g) : NULL;
+    if (!gc) {
+        pl_tensor_release(z);
+        return pl_error_status();
     }
-    p.out_ndim = g->ndim;
-    memcpy(p.out_shape, g->shape, sizeof(int64_t) * g->ndim);
-    pl_tensor *z = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
-    if (!z) return pl_error_status();
-    /* repeated indices accumulate, in order */
     index_walk(&p, (const int64_t *)pl_tensor_data(offs), pl_tensor_data(z), z->strides,
-               pl_tensor_data(g), g->strides, pl_dtype_size(g->dtype),
+               pl_tensor_data(gc), gc->strides, pl_dtype_size(g->dtype),
                g->dtype == PL_FLOAT32 ? WALK_ADD_F32 : WALK_ADD_F64);
-    din[0] = z;
-    return PL_OK;
+    pl_tensor_release(gc);
+    /* create_graph: that map is recorded; its backward gathers again */
+    din[0] = pl_grad_enabled() && g->requires_grad ? record_index_map(z, g, &index_bb_kind, node, offs) : z;
+    return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind index_kind = {"IndexBackward0", index_backward};
+
+/* the backward of index_backward: gg (a's shape) gathered at the indexed places */
+static pl_status
+index_bb_backward(pl_node *node, pl_tensor *gg, pl_tensor **din)
+{
+    pl_tensor *offs = pl_node_saved(node, 0);
+    if (!offs) return pl_error_status();
+    const pl_edge *e = &node->next[0]; /* the indexing result's shape */
+    index_plan p;
+    plan_from_node(node, offs, e->ndim, e->shape, &p);
+    pl_tensor *ggc = pl_contiguous(gg);
+    pl_tensor *out = ggc ? pl_tensor_empty(e->ndim, e->shape, gg->dtype) : NULL;
+    if (out) {
+        index_walk(&p, (const int64_t *)pl_tensor_data(offs), pl_tensor_data(ggc), ggc->strides,
+                   pl_tensor_data(out), out->strides, pl_dtype_size(gg->dtype), WALK_GATHER);
+    }
+    pl_tensor_release(ggc);
+    din[0] = record_index_map(out, gg, &index_kind, node, offs);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind index_bb_kind = {"IndexBackwardBackward0", index_bb_backward,
+                                           PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind index_kind = {"IndexBackward0", index_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_index(pl_tensor *a, int n, pl_tensor *const *indices)
@@ -321,6 +377,8 @@ pl_index(pl_tensor *a, int n, pl_tensor *const *indices)
         for (int j = 0; j < p.nadv; j++) mask |= (int64_t)1 << p.adv_dims[j];
         node->ints[0] = mask;
         node->ints[1] = p.b_at;
+        node->ints[2] = a->ndim;
+        memcpy(node->ints + 3, a->shape, sizeof(int64_t) * a->ndim);
         pl_node_attach(out, node);
     }
 done:
@@ -382,4 +440,72 @@ done:
     pl_tensor_release(offs);
     plan_free(&p);
     return st;
+}
+
+/* ---- a[indices] = values with autograd (IndexPutBackward0) ----
+ * saved: [0] a bool mask of a's shape, true where a keeps its old value; [1] the flat
+ * positions in a that the values went to (int64, the indexing result's shape). */
+static pl_status
+index_put_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *keep = pl_node_saved(node, 0), *pos = pl_node_saved(node, 1);
+    if (!keep || !pos) return pl_error_status();
+    if (node->next[0].fn) {
+        pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
+        din[0] = zero ? pl_where(keep, g, zero) : NULL;
+        pl_tensor_release(zero);
+        if (!din[0]) return pl_error_status();
+    }
+    if (node->next[1].fn) {
+        int64_t n = g->numel;
+        pl_tensor *flat = pl_reshape(g, 1, &n);
+        din[1] = flat ? pl_index(flat, 1, &pos) : NULL;
+        pl_tensor_release(flat);
+        if (!din[1]) return pl_error_status();
+        const pl_edge *e = &node->next[1];
+        if (din[1]->ndim < e->ndim && din[1]->numel == pl_shape_numel(e->ndim, e->shape)) {
+            pl_tensor *r = pl_reshape(din[1], e->ndim, e->shape); /* values with leading 1s */
+            pl_tensor_release(din[1]);
+            if (!(din[1] = r)) return pl_error_status();
+        }
+    }
+    return PL_OK;
+}
+static const pl_node_kind index_put_kind = {"IndexPutBackward0", index_put_backward,
+                                            PL_KIND_DIFFERENTIABLE};
+
+pl_status
+pl_index_put_recorded(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values)
+{
+    pl_status st = pl_check_inplace(a);
+    if (st != PL_OK) return st;
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_scalar zero = {true, 0, 0.0}, count = {true, a->numel, (double)a->numel};
+    pl_tensor *ar = pl_arange(zero, count, (pl_scalar){true, 1, 1.0}, PL_INT64);
+    pl_tensor *arv = ar ? pl_reshape(ar, a->ndim, a->shape) : NULL;
+    pl_tensor *pos = arv ? pl_index(arv, n, indices) : NULL;
+    pl_tensor *keep = pos ? pl_tensor_full(a->ndim, a->shape, PL_BOOL, 1.0) : NULL;
+    pl_tensor *no = keep ? pl_tensor_scalar(0.0, PL_BOOL) : NULL;
+    st = no ? pl_index_put(keep, n, indices, no) : pl_error_status();
+    pl_set_grad_enabled(was);
+    pl_node *node = NULL;
+    if (st == PL_OK) {
+        pl_tensor *ins[2] = {a, values};
+        node = pl_node_new(&index_put_kind, ins, 2);
+        if (!node || pl_node_save(node, 0, keep) != PL_OK || pl_node_save(node, 1, pos) != PL_OK) {
+            st = pl_error_status();
+        }
+    }
+    if (st == PL_OK) st = pl_index_put(a, n, indices, values);
+    pl_tensor_release(ar);
+    pl_tensor_release(arv);
+    pl_tensor_release(pos);
+    pl_tensor_release(keep);
+    pl_tensor_release(no);
+    if (st != PL_OK) {
+        pl_node_release(node);
+        return st;
+    }
+    return pl_view_rebase(a, node);
 }

@@ -188,6 +188,15 @@ as_batched(pl_tensor *t, int64_t batch_ndim, const int64_t *batch, bool is_vec, 
     return r;
 }
 
+/* A product inside a backward: recorded when grad mode is on and an operand has history
+ * (create_graph), else the plain kernel. */
+static pl_tensor *
+backward_bmm(pl_tensor *x, pl_tensor *y)
+{
+    if (pl_grad_enabled() && (x->requires_grad || y->requires_grad)) return pl_matmul(x, y);
+    return bmm_raw(x, y);
+}
+
 /* Whether the last two dims of t are a transposed contiguous matrix (column-major). */
 static bool
 is_transposed_matrix(const pl_tensor *t)
@@ -242,13 +251,13 @@ matmul_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
              * gradient transposed, r^T = y^T @ x^T, so that after the transpose back it is
              * contiguous in the weight's own layout and the leaf can keep it without a copy */
             pl_tensor *yt = pl_transpose(y, 1, 2), *xt = yt ? pl_transpose(x, 1, 2) : NULL;
-            pl_tensor *rt = xt ? bmm_raw(yt, xt) : NULL;
+            pl_tensor *rt = xt ? backward_bmm(yt, xt) : NULL;
             r = rt ? pl_transpose(rt, 1, 2) : NULL;
             pl_tensor_release(yt);
             pl_tensor_release(xt);
             pl_tensor_release(rt);
         } else if (tmp) {
-            r = bmm_raw(x, y);
+            r = backward_bmm(x, y);
         }
         pl_tensor_release(tmp);
         if (!r) goto fail;
@@ -285,11 +294,11 @@ out:
     return st;
 }
 
-static const pl_node_kind mm_kind = {"MmBackward0", matmul_backward};
-static const pl_node_kind mv_kind = {"MvBackward0", matmul_backward};
-static const pl_node_kind dot_kind = {"DotBackward0", matmul_backward};
-static const pl_node_kind vm_kind = {"SqueezeBackward4", matmul_backward};
-static const pl_node_kind bmm_kind = {"UnsafeViewBackward0", matmul_backward};
+static const pl_node_kind mm_kind = {"MmBackward0", matmul_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind mv_kind = {"MvBackward0", matmul_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind dot_kind = {"DotBackward0", matmul_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind vm_kind = {"SqueezeBackward4", matmul_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind bmm_kind = {"UnsafeViewBackward0", matmul_backward, PL_KIND_DIFFERENTIABLE};
 
 static pl_tensor *
 record_matmul(pl_tensor *out, pl_tensor *a, pl_tensor *b, const pl_node_kind *kind)
@@ -401,9 +410,16 @@ addmm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     view.saved_version[0] = node->saved_version[1];
     view.saved_version[1] = node->saved_version[2];
     view.saved_mask = (uint8_t)(node->saved_mask >> 1);
+    view.saved_fn[0] = node->saved_fn[1];
+    view.saved_fn[1] = node->saved_fn[2];
+    view.saved_nr[0] = node->saved_nr[1];
+    view.saved_nr[1] = node->saved_nr[2];
+    view.saved_output_mask = (uint8_t)(node->saved_output_mask >> 1);
+    view.unpacked[0] = view.unpacked[1] = view.unpacked[2] = view.unpacked[3] = NULL;
     view.scalars[0] = node->scalars[0];
     view.ints[0] = view.ints[1] = 0;
     pl_status st = matmul_backward(&view, g, mm_din);
+    pl_node_drop_unpacked(&view); /* what the copy handed out with history */
     if (st != PL_OK) return st;
     din[1] = mm_din[0];
     din[2] = mm_din[1];
@@ -420,7 +436,7 @@ addmm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     return PL_OK;
 }
-static const pl_node_kind addmm_kind = {"AddmmBackward0", addmm_backward};
+static const pl_node_kind addmm_kind = {"AddmmBackward0", addmm_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)

@@ -40,7 +40,7 @@ mse_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = gi;
     return PL_OK;
 }
-static const pl_node_kind mse_kind = {"MseLossBackward0", mse_backward};
+static const pl_node_kind mse_kind = {"MseLossBackward0", mse_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction)
@@ -135,8 +135,8 @@ softmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = r;
     return r ? PL_OK : pl_error_status();
 }
-static const pl_node_kind softmax_kind = {"SoftmaxBackward0", softmax_backward};
-static const pl_node_kind log_softmax_kind = {"LogSoftmaxBackward0", softmax_backward};
+static const pl_node_kind softmax_kind = {"SoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind log_softmax_kind = {"LogSoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_softmax(pl_tensor *a, int64_t dim_, bool log)
@@ -195,8 +195,11 @@ nll_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     int reduction = (int)node->ints[0];
     int64_t N = e->ndim == 2 ? e->shape[0] : 1, C = e->shape[e->ndim - 1];
     int64_t count = node->ints[1];
+    /* create_graph: the weights of g (g = 1) as a constant, then times g, recorded */
+    bool composed = pl_grad_enabled() && g->requires_grad;
     pl_tensor *out = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
-    pl_tensor *gc = out ? pl_contiguous(g) : NULL;
+    pl_tensor *gc = out ? (composed ? pl_tensor_full(g->ndim, g->shape, g->dtype, 1.0)
+                                    : pl_contiguous(g)) : NULL;
     if (!gc) {
         pl_tensor_release(out);
         return pl_error_status();
@@ -210,10 +213,18 @@ nll_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         else ((double *)out->storage->data)[i * C + c] = -gv;
     }
     pl_tensor_release(gc);
+    if (composed) {
+        /* reduction 'none' over (N, C): g is (N,), one weight per row */
+        pl_tensor *gk = reduction == 0 && e->ndim == 2 ? pl_unsqueeze(g, 1) : pl_tensor_retain(g);
+        din[0] = gk ? pl_binary(PL_MUL, out, gk, 1.0, false, false) : NULL;
+        pl_tensor_release(gk);
+        pl_tensor_release(out);
+        return din[0] ? PL_OK : pl_error_status();
+    }
     din[0] = out;
     return PL_OK;
 }
-static const pl_node_kind nll_kind = {"NllLossBackward0", nll_backward};
+static const pl_node_kind nll_kind = {"NllLossBackward0", nll_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction)

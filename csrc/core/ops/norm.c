@@ -129,7 +129,18 @@ vector_norm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     int nd = (int)node->ints[0];
     const int64_t *keep = node->ints + 1;
     if (p == 0) return PL_OK; /* the count is piecewise constant: no gradient, as in PyTorch */
-    pl_tensor *t[12] = {0};
+    pl_tensor *t[13] = {0};
+    if (pl_grad_enabled() && x->requires_grad) { /* create_graph: the norm's own history */
+        int64_t dims[PL_MAX_DIMS];
+        int nred = 0;
+        for (int d = 0; d < nd; d++) {
+            if (keep[d] == 1) dims[nred++] = d;
+        }
+        if (nred > 0) {
+            if (!(t[12] = pl_vector_norm(x, p, dims, nred, true))) return pl_error_status();
+            nrm = t[12];
+        }
+    }
     pl_tensor *r = NULL;
     /* g in the kept shape, so it broadcasts against x */
     t[0] = pl_contiguous(g);
@@ -184,13 +195,13 @@ vector_norm_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         }
     }
 out:
-    release_all(t, 12);
+    release_all(t, 13);
     if (!r) return pl_error_status();
     din[0] = r;
     return PL_OK;
 }
 
-static const pl_node_kind vector_norm_kind = {"LinalgVectorNormBackward0", vector_norm_backward};
+static const pl_node_kind vector_norm_kind = {"LinalgVectorNormBackward0", vector_norm_backward, PL_KIND_DIFFERENTIABLE};
 
 static const char *
 dtype_title(pl_dtype dt)

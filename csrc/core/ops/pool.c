@@ -135,6 +135,98 @@ input_grad_zeros(pl_node *node)
     return pl_tensor_zeros(node->next[0].ndim, node->next[0].shape, node->next[0].dtype);
 }
 
+/* ---- the gradients of pooling as recorded ops (create_graph) ----
+ * A pooling gradient is a linear map of dout, whose own gradient is the pooling map again:
+ * max pooling gathers at the saved indices, (adaptive) average pooling averages. With grad
+ * mode on, dx records a "...BackwardBackward0" node whose backward runs that map, itself
+ * recorded with the pooling's kind, so any order of derivative goes through. */
+static const pl_node_kind max_pool_kind, avg_pool_kind, adaptive_kind;
+static void run_avg(const pl_tensor *src, pl_tensor *dst, const int64_t *q, bool backward);
+static void run_adaptive(const pl_tensor *src, pl_tensor *dst, bool backward);
+
+/* out (idx's shape) = gg at the flat plane positions idx: out[p, o] = gg[p, idx[p, o]] */
+static pl_tensor *
+gather_planes(pl_tensor *gg, pl_tensor *idx)
+{
+    pl_tensor *ggc = pl_contiguous(gg), *ic = ggc ? pl_contiguous(idx) : NULL;
+    pl_tensor *out = ic ? pl_tensor_empty(idx->ndim, idx->shape, gg->dtype) : NULL;
+    if (out) {
+        int64_t P, H, W, OH, OW;
+        planes(ggc, &P, &H, &W);
+        planes(ic, &P, &OH, &OW);
+        const int64_t *ix = (const int64_t *)pl_tensor_data(ic); /* (P, OH * OW) */
+        for (int64_t k = 0; k < P * OH * OW; k++) {
+            int64_t src = (k / (OH * OW)) * H * W + ix[k];
+            if (gg->dtype == PL_FLOAT32)
+                ((float *)out->storage->data)[k] = ((const float *)pl_tensor_data(ggc))[src];
+            else
+                ((double *)out->storage->data)[k] = ((const double *)pl_tensor_data(ggc))[src];
+        }
+    }
+    pl_tensor_release(ggc);
+    pl_tensor_release(ic);
+    return out;
+}
+
+/* Records kind on out (input in, the node's ints copied from like, idx saved when given). */
+static pl_tensor *
+record_pool_map(pl_tensor *out, pl_tensor *in, const pl_node_kind *kind, const pl_node *like,
+                pl_tensor *idx)
+{
+    if (!out || !pl_needs_grad(&in, 1)) return out;
+    pl_node *node = pl_node_new(kind, &in, 1);
+    if (!node || (idx && pl_node_save(node, 0, idx) != PL_OK)) {
+        pl_node_release(node);
+        pl_tensor_release(out);
+        return NULL;
+    }
+    memcpy(node->ints, like->ints, sizeof node->ints);
+    pl_node_attach(out, node);
+    return out;
+}
+
+static pl_status
+max_pool_bb_backward(pl_node *node, pl_tensor *gg, pl_tensor **din)
+{
+    pl_tensor *idx = pl_node_saved(node, 0);
+    if (!idx) return pl_error_status();
+    din[0] = record_pool_map(gather_planes(gg, idx), gg, &max_pool_kind, node, idx);
+    return din[0] ? PL_OK : pl_error_status();
+}
+
+/* the pooling map on gg, to the shape of the gradient the node took (its edge's) */
+static pl_status
+avg_bb_backward(pl_node *node, pl_tensor *gg, pl_tensor **din)
+{
+    bool adaptive = node->ints[9] == 1;
+    pl_tensor *ggc = pl_contiguous(gg);
+    pl_tensor *out = ggc ? pl_tensor_empty(node->next[0].ndim, node->next[0].shape, gg->dtype) : NULL;
+    if (out) {
+        if (adaptive) run_adaptive(ggc, out, false);
+        else run_avg(ggc, out, node->ints, false);
+    }
+    pl_tensor_release(ggc);
+    din[0] = record_pool_map(out, gg, adaptive ? &adaptive_kind : &avg_pool_kind, node, NULL);
+    return din[0] ? PL_OK : pl_error_status();
+}
+
+static const pl_node_kind max_pool_bb_kind = {"MaxPool2DWithIndicesBackwardBackward0",
+                                              max_pool_bb_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind avg_pool_bb_kind = {"AvgPool2DBackwardBackward0", avg_bb_backward,
+                                              PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind adaptive_bb_kind = {"AdaptiveAvgPool2DBackwardBackward0",
+                                              avg_bb_backward, PL_KIND_DIFFERENTIABLE};
+
+/* dx of a pooling node, recorded when grad mode is on and dout has history */
+static pl_tensor *
+pool_grad_result(pl_node *node, pl_tensor *dout, pl_tensor *dx, const pl_node_kind *bb,
+                 pl_tensor *idx)
+{
+    if (!dx || !pl_grad_enabled() || !dout->requires_grad) return dx;
+    if (bb == &adaptive_bb_kind) node->ints[9] = 1; /* tells avg_bb_backward which map */
+    return record_pool_map(dx, dout, bb, node, idx);
+}
+
 static pl_status
 max_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
 {
@@ -159,10 +251,11 @@ max_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
                          (double *)pl_tensor_data(dx), P, HW, OHW);
     pl_tensor_release(dyc);
     pl_tensor_release(idxc);
-    din[0] = dx;
-    return PL_OK;
+    din[0] = pool_grad_result(node, dout, dx, &max_pool_bb_kind, idx);
+    return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind max_pool_kind = {"MaxPool2DWithIndicesBackward0", max_pool_backward};
+static const pl_node_kind max_pool_kind = {"MaxPool2DWithIndicesBackward0", max_pool_backward,
+                                           PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, const int64_t *d,
@@ -276,10 +369,11 @@ avg_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     }
     run_avg(dyc, dx, node->ints, true);
     pl_tensor_release(dyc);
-    din[0] = dx;
-    return PL_OK;
+    din[0] = pool_grad_result(node, dout, dx, &avg_pool_bb_kind, NULL);
+    return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind avg_pool_kind = {"AvgPool2DBackward0", avg_pool_backward};
+static const pl_node_kind avg_pool_kind = {"AvgPool2DBackward0", avg_pool_backward,
+                                           PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_avg_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode,
@@ -366,10 +460,11 @@ adaptive_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     }
     run_adaptive(dyc, dx, true);
     pl_tensor_release(dyc);
-    din[0] = dx;
-    return PL_OK;
+    din[0] = pool_grad_result(node, dout, dx, &adaptive_bb_kind, NULL);
+    return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind adaptive_kind = {"AdaptiveAvgPool2DBackward0", adaptive_backward};
+static const pl_node_kind adaptive_kind = {"AdaptiveAvgPool2DBackward0", adaptive_backward,
+                                           PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size)

@@ -180,10 +180,10 @@ mean_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return din[0] ? PL_OK : pl_error_status();
 }
 
-static const pl_node_kind sum_all_kind = {"SumBackward0", sum_backward};
-static const pl_node_kind sum_dim_kind = {"SumBackward1", sum_backward};
-static const pl_node_kind mean_all_kind = {"MeanBackward0", mean_backward};
-static const pl_node_kind mean_dim_kind = {"MeanBackward1", mean_backward};
+static const pl_node_kind sum_all_kind = {"SumBackward0", sum_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind sum_dim_kind = {"SumBackward1", sum_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind mean_all_kind = {"MeanBackward0", mean_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind mean_dim_kind = {"MeanBackward1", mean_backward, PL_KIND_DIFFERENTIABLE};
 
 static pl_tensor *
 record(pl_tensor *out, pl_tensor *a, const pl_node_kind *kind, const reduce_plan *p)
@@ -273,7 +273,18 @@ var_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *res = pl_node_has_saved(node, 2) ? pl_node_saved(node, 2) : NULL;
     if (!x || !mean || (pl_node_has_saved(node, 2) && !res)) return pl_error_status();
     double denom = node->scalars[1];
+    pl_tensor *mean_h = NULL; /* create_graph: the mean's own dependence on x */
+    if (pl_grad_enabled() && x->requires_grad) {
+        int64_t dims[PL_MAX_DIMS];
+        int nd = 0;
+        for (int d = 0; d < x->ndim; d++) {
+            if (node->ints[1 + d] == 1) dims[nd++] = d;
+        }
+        if (!(mean_h = pl_mean(x, dims, nd, true))) return pl_error_status();
+        mean = mean_h;
+    }
     pl_tensor *dev = pl_binary(PL_SUB, x, mean, 1, false, false);
+    pl_tensor_release(mean_h);
     pl_tensor *ge = dev ? expand_back(g, node) : NULL;
     pl_tensor *num = ge ? pl_binary(PL_MUL, ge, dev, 1, false, false) : NULL;
     pl_tensor *r = NULL;
@@ -298,8 +309,8 @@ var_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = r;
     return r ? PL_OK : pl_error_status();
 }
-static const pl_node_kind var_kind = {"VarBackward0", var_backward};
-static const pl_node_kind std_kind = {"StdBackward0", var_backward};
+static const pl_node_kind var_kind = {"VarBackward0", var_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind std_kind = {"StdBackward0", var_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_var(pl_tensor *a, const int64_t *dims, int ndims, double correction, bool keepdim, bool take_sqrt)
@@ -375,8 +386,8 @@ max_all_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor_release(zero);
     return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind max_all_kind = {"MaxBackward1", max_all_backward};
-static const pl_node_kind min_all_kind = {"MinBackward1", max_all_backward};
+static const pl_node_kind max_all_kind = {"MaxBackward1", max_all_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind min_all_kind = {"MinBackward1", max_all_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_max_all(pl_tensor *a, bool is_min)
@@ -426,6 +437,29 @@ pl_max_all(pl_tensor *a, bool is_min)
 }
 
 /* values/indices along one dim; grad goes to the selected index */
+/* The same through recording ops (create_graph): where(position == index, g, 0). */
+static pl_status
+max_dim_backward_composed(pl_node *node, pl_tensor *g, pl_tensor *idx, pl_tensor **din)
+{
+    int dim = (int)node->ints[PL_MAX_DIMS + 1];
+    const pl_edge *e = &node->next[0];
+    int64_t keep[PL_MAX_DIMS], along[PL_MAX_DIMS];
+    for (int d = 0; d < e->ndim; d++) {
+        keep[d] = d == dim ? 1 : e->shape[d];
+        along[d] = d == dim ? e->shape[d] : 1;
+    }
+    pl_scalar zero = {true, 0, 0.0}, n = {true, e->shape[dim], (double)e->shape[dim]};
+    pl_tensor *t[6] = {0};
+    if ((t[0] = pl_arange(zero, n, (pl_scalar){true, 1, 1.0}, PL_INT64)) &&
+        (t[1] = pl_reshape(t[0], e->ndim, along)) && (t[2] = pl_reshape(idx, e->ndim, keep)) &&
+        (t[3] = pl_binary(PL_EQ, t[1], t[2], 1.0, false, false)) &&
+        (t[4] = pl_reshape(g, e->ndim, keep)) && (t[5] = pl_tensor_scalar(0.0, g->dtype))) {
+        din[0] = pl_where(t[3], t[4], t[5]);
+    }
+    for (int i = 0; i < 6; i++) pl_tensor_release(t[i]);
+    return din[0] ? PL_OK : pl_error_status();
+}
+
 static pl_status
 max_dim_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -433,6 +467,7 @@ max_dim_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!idx) return pl_error_status();
     int dim = (int)node->ints[PL_MAX_DIMS + 1];
     const pl_edge *e = &node->next[0];
+    if (pl_grad_enabled() && g->requires_grad) return max_dim_backward_composed(node, g, idx, din);
     pl_tensor *out = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
     pl_tensor *gk = out ? pl_contiguous(g) : NULL;
     pl_tensor *ik = gk ? pl_contiguous(idx) : NULL;
@@ -461,8 +496,8 @@ max_dim_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = out;
     return PL_OK;
 }
-static const pl_node_kind max_dim_kind = {"MaxBackward0", max_dim_backward};
-static const pl_node_kind min_dim_kind = {"MinBackward0", max_dim_backward};
+static const pl_node_kind max_dim_kind = {"MaxBackward0", max_dim_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind min_dim_kind = {"MinBackward0", max_dim_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_status
 pl_max_dim(pl_tensor *a, int64_t dim_, bool keepdim, bool is_min, pl_tensor **values,
@@ -592,12 +627,10 @@ pl_sum_to(pl_tensor *g, int ndim, const int64_t *shape)
         pl_error_set(PL_ERR_RUNTIME, "sum_to: gradient has fewer dims than its input");
         return NULL;
     }
-    bool was = pl_grad_enabled();
-    pl_set_grad_enabled(false);
+    /* recorded when grad mode is on (a backward with create_graph) */
     pl_tensor *s = nd ? pl_sum(g, dims, nd, true) : pl_tensor_retain(g);
     pl_tensor *sc = s ? pl_contiguous(s) : NULL;
-    pl_tensor *r = sc ? pl_view(sc, ndim, shape) : NULL;
-    pl_set_grad_enabled(was);
+    pl_tensor *r = sc ? pl_reshape(sc, ndim, shape) : NULL;
     pl_tensor_release(s);
     pl_tensor_release(sc);
     return r;

@@ -171,7 +171,7 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
         break;
     case PL_RELU: { /* threshold_backward: zero where the result is <= 0 */
-        r = relu_backward_fast(g, y);
+        r = pl_grad_enabled() ? NULL : relu_backward_fast(g, y); /* create_graph: recorded */
         if (r) break;
         pl_tensor *zero = pl_tensor_scalar(0.0, y->dtype);
         t1 = zero ? pl_binary(PL_GT, y, zero, 1, false, true) : NULL;
@@ -244,7 +244,7 @@ unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
-#define UNARY_KIND(OP, NAME) [OP] = {NAME, unary_backward}
+#define UNARY_KIND(OP, NAME) [OP] = {NAME, unary_backward, PL_KIND_DIFFERENTIABLE}
 static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {
     UNARY_KIND(PL_NEG, "NegBackward0"),         UNARY_KIND(PL_EXP, "ExpBackward0"),
     UNARY_KIND(PL_LOG, "LogBackward0"),         UNARY_KIND(PL_SQRT, "SqrtBackward0"),
@@ -373,7 +373,7 @@ pow_scalar_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor_release(ep);
     return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind pow_scalar_kind = {"PowBackward0", pow_scalar_backward};
+static const pl_node_kind pow_scalar_kind = {"PowBackward0", pow_scalar_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_pow_scalar(pl_tensor *a, double e)
@@ -505,7 +505,7 @@ clamp_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor_release(mask);
     return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind clamp_kind = {"ClampBackward1", clamp_backward};
+static const pl_node_kind clamp_kind = {"ClampBackward1", clamp_backward, PL_KIND_DIFFERENTIABLE};
 
 static pl_status
 run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
@@ -587,7 +587,7 @@ leaky_relu_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor_release(neg);
     return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind leaky_relu_kind = {"LeakyReluBackward0", leaky_relu_backward};
+static const pl_node_kind leaky_relu_kind = {"LeakyReluBackward0", leaky_relu_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_leaky_relu(pl_tensor *a, double slope)
@@ -642,7 +642,7 @@ where_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if ((node->next[1].fn && !din[1]) || (node->next[2].fn && !din[2])) return pl_error_status();
     return PL_OK;
 }
-static const pl_node_kind where_kind = {"WhereBackward0", where_backward};
+static const pl_node_kind where_kind = {"WhereBackward0", where_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)

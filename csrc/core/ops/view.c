@@ -16,6 +16,8 @@ make_view(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides, 
     pl_tensor *v = pl_tensor_view_of(a->storage, a->dtype, ndim, shape, strides, offset);
     if (!v) return NULL;
     v->is_view = true;
+    v->base = pl_tensor_retain(a->base ? a->base : a);
+    v->view_version = a->storage->version;
     if (kind && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
         pl_node *node = pl_node_new(kind, &a, 1);
         if (!node) {
@@ -105,12 +107,12 @@ reshape_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor_release(gc);
     return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind view_kind = {"ViewBackward0", reshape_backward};
-static const pl_node_kind unsafe_view_kind = {"UnsafeViewBackward0", reshape_backward};
-static const pl_node_kind squeeze_all_kind = {"SqueezeBackward0", reshape_backward};
-static const pl_node_kind squeeze_dim_kind = {"SqueezeBackward1", reshape_backward};
-static const pl_node_kind unsqueeze_kind = {"UnsqueezeBackward0", reshape_backward};
-static const pl_node_kind alias_kind = {"AliasBackward0", reshape_backward};
+static const pl_node_kind view_kind = {"ViewBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind unsafe_view_kind = {"UnsafeViewBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind squeeze_all_kind = {"SqueezeBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind squeeze_dim_kind = {"SqueezeBackward1", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind unsqueeze_kind = {"UnsqueezeBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind alias_kind = {"AliasBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_alias_view(pl_tensor *a)
@@ -182,9 +184,9 @@ permute_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_set_grad_enabled(was);
     return din[0] ? PL_OK : pl_error_status();
 }
-static const pl_node_kind permute_kind = {"PermuteBackward0", permute_backward};
-static const pl_node_kind transpose_kind = {"TransposeBackward0", permute_backward};
-static const pl_node_kind t_kind = {"TBackward0", permute_backward};
+static const pl_node_kind permute_kind = {"PermuteBackward0", permute_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind transpose_kind = {"TransposeBackward0", permute_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind t_kind = {"TBackward0", permute_backward, PL_KIND_DIFFERENTIABLE};
 
 static pl_tensor *
 permute_impl(pl_tensor *a, int ndims, const int64_t *dims_in, const pl_node_kind *kind)
@@ -297,7 +299,7 @@ expand_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = pl_tensor_retain(g);
     return PL_OK;
 }
-static const pl_node_kind expand_kind = {"ExpandBackward0", expand_backward};
+static const pl_node_kind expand_kind = {"ExpandBackward0", expand_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_expand(pl_tensor *a, int ndim, const int64_t *shape_in)
@@ -361,6 +363,12 @@ part_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!z) return pl_error_status();
     pl_tensor *part = node->ints[0] == 0 ? pl_select(z, node->ints[1], node->ints[2])
                                          : pl_slice(z, node->ints[1], node->ints[2], node->ints[3], node->ints[4]);
+    if (part && pl_grad_enabled() && g->requires_grad) { /* create_graph: a recorded scatter */
+        din[0] = pl_scatter_into_zeros(g, z, part);
+        pl_tensor_release(part);
+        pl_tensor_release(z);
+        return din[0] ? PL_OK : pl_error_status();
+    }
     if (!part || pl_copy_raw(part, g) != PL_OK) {
         pl_tensor_release(part);
         pl_tensor_release(z);
@@ -370,8 +378,8 @@ part_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     din[0] = z;
     return PL_OK;
 }
-static const pl_node_kind select_kind = {"SelectBackward0", part_backward};
-static const pl_node_kind slice_kind = {"SliceBackward0", part_backward};
+static const pl_node_kind select_kind = {"SelectBackward0", part_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind slice_kind = {"SliceBackward0", part_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_select(pl_tensor *a, int64_t dim_, int64_t index)

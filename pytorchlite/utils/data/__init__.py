@@ -2,17 +2,22 @@
 
 reference: https://pytorch.org/docs/stable/data.html
 """
+from . import distributed  # noqa: F401 (torch.utils.data.distributed)
+from ._fetch import _DatasetKind  # noqa: F401 (torch.utils.data._DatasetKind)
+from ._worker import get_worker_info
 from .collate import default_collate, default_convert
-from .dataloader import DataLoader, _DatasetKind, get_worker_info
+from .dataloader import DataLoader
 from .dataset import (
     ChainDataset,
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,
 )
+from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -28,10 +33,12 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",

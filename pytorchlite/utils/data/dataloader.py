@@ -4,35 +4,31 @@ Per pass (each ``iter(loader)``), in PyTorch's order: the iterator draws its 63-
 seed (two words of the loader's generator or the default one, even when nothing is
 shuffled), then the first ``next()`` runs the sampler (a RandomSampler draws its own seed
 and takes ``randperm``). So a script gets the same batches, and leaves the global stream in
-the same state, as with torch.
+the same state, as with torch. With ``num_workers > 0`` the iterator starts worker processes
+(see ``_multiprocess``) and sends them the first ``prefetch_factor * num_workers`` batches of
+indices at once, as PyTorch does, so the sampler runs when ``iter()`` is called.
 
-A TensorDataset with the default collate function and a built-in sampler takes a fast path:
-each batch is gathered from every tensor with one index operation instead of one
-``__getitem__`` per sample followed by ``stack``. It yields the same list of tensors (same
-values, dtypes and shapes) and takes the same random draws.
+A TensorDataset with the default collate function and a built-in sampler takes a fast path
+(in the main process or in each worker): each batch is gathered from every tensor with one
+index operation instead of one ``__getitem__`` per sample followed by ``stack``. It yields
+the same list of tensors (same values, dtypes and shapes) and takes the same random draws.
 
 reference: https://pytorch.org/docs/stable/data.html#torch.utils.data.DataLoader
 """
+import math
+import multiprocessing
+import os
 import warnings
 
 import pytorchlite
 
+from ._fetch import _DatasetKind
+from ._worker import get_worker_info
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info"]
-
-
-def get_worker_info():
-    """Information about the current loader worker: always None, since pytorchlite loads
-    every batch in the main process."""
-    return None
-
-
-class _DatasetKind:
-    Map = 0
-    Iterable = 1
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -63,18 +59,29 @@ class DataLoader:
         pin_memory (bool, optional): no effect on CPU (default: ``False``).
         drop_last (bool, optional): set to ``True`` to drop the last incomplete batch
             (default: ``False``).
-        timeout (numeric, optional): must be non-negative (default: ``0``).
-        worker_init_fn (Callable, optional): see the note (default: ``None``).
-        multiprocessing_context: accepted only with ``num_workers > 0``.
+        timeout (numeric, optional): if positive, the timeout value for collecting a batch
+            from workers. Should always be non-negative (default: ``0``).
+        worker_init_fn (Callable, optional): called with the worker id in each worker
+            process, after seeding and before data loading (default: ``None``).
+        multiprocessing_context (str or multiprocessing.context.BaseContext, optional):
+            the start method of the workers (``'fork'``, ``'spawn'``, ``'forkserver'``);
+            ``None`` uses the default one of ``multiprocessing`` (default: ``None``).
         generator (torch.Generator, optional): used by RandomSampler for the random
             indices and for the iterator's ``base_seed`` (default: ``None``).
-        prefetch_factor, persistent_workers, pin_memory_device, in_order: as in torch.
+        prefetch_factor (int, optional, keyword-only arg): number of batches loaded in
+            advance by each worker (default: ``None``, meaning 2 with workers).
+        persistent_workers (bool, optional): keep the worker processes alive between
+            passes (default: ``False``).
+        pin_memory_device (str, optional): deprecated, no effect (default: ``""``).
+        in_order (bool, optional): yield batches in sampler order even when a later one
+            is ready first (default: ``True``).
+
+    Worker ``i`` seeds Python's ``random`` and the default generator with
+    ``base_seed + i`` (and NumPy with words derived from both), as PyTorch's workers do, so
+    random draws in ``__getitem__`` match torch's under the same seed.
 
     Note:
-        pytorchlite always loads in the main process: with ``num_workers > 0`` the batches,
-        their order and the random draws of the sampler and base seed are PyTorch's, but no
-        worker process is started, ``worker_init_fn`` is not called and
-        ``get_worker_info()`` returns None.
+        Batches cross from the workers by pickling (a copy), not through shared memory.
     """
 
     _initialized = False
@@ -103,13 +110,6 @@ class DataLoader:
             raise ValueError("prefetch_factor option should be non-negative")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
-        if multiprocessing_context is not None and num_workers == 0:
-            raise ValueError(
-                "multiprocessing_context can only be used with "
-                "multi-process loading (num_workers > 0), but got "
-                f"num_workers={num_workers}"
-            )
-
         self.dataset = dataset
         self.num_workers = num_workers
         self.prefetch_factor = prefetch_factor
@@ -181,8 +181,40 @@ class DataLoader:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
+        self._IterableDataset_len_called = None
         self._iterator = None
         self._initialized = True
+        self.check_worker_number_rationality()
+
+    @property
+    def multiprocessing_context(self):
+        return self.__multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, multiprocessing_context):
+        if multiprocessing_context is not None:
+            if self.num_workers == 0:
+                raise ValueError(
+                    "multiprocessing_context can only be used with "
+                    "multi-process loading (num_workers > 0), but got "
+                    f"num_workers={self.num_workers}"
+                )
+            if isinstance(multiprocessing_context, str):
+                valid_start_methods = multiprocessing.get_all_start_methods()
+                if multiprocessing_context not in valid_start_methods:
+                    raise ValueError(
+                        "multiprocessing_context option should specify a valid start "
+                        f"method in {valid_start_methods!r}, but got "
+                        f"multiprocessing_context={multiprocessing_context!r}"
+                    )
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
+            if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+                raise TypeError(
+                    "multiprocessing_context option should be a valid context object or a "
+                    "string specifying the start method, but got "
+                    f"multiprocessing_context={multiprocessing_context}"
+                )
+        self.__multiprocessing_context = multiprocessing_context
 
     def __setattr__(self, attr, val):
         if self._initialized and attr in (
@@ -200,7 +232,12 @@ class DataLoader:
         super().__setattr__(attr, val)
 
     def _get_iterator(self):
-        return _SingleProcessDataLoaderIter(self)
+        if self.num_workers == 0:
+            return _SingleProcessDataLoaderIter(self)
+        from ._multiprocess import _MultiProcessingDataLoaderIter
+
+        self.check_worker_number_rationality()
+        return _MultiProcessingDataLoaderIter(self)
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
@@ -224,14 +261,41 @@ class DataLoader:
 
     def __len__(self):
         if self._dataset_kind == _DatasetKind.Iterable:
-            length = len(self.dataset)
+            # remembered, to warn when a pass yields more than this many samples
+            length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 if self.drop_last:
                     length = length // self.batch_size
                 else:
-                    length = -(-length // self.batch_size)
+                    length = math.ceil(length / self.batch_size)
             return length
         return len(self._index_sampler)
+
+    def check_worker_number_rationality(self):
+        """Warns (as torch does) when more workers are asked for than this process may
+        use CPUs."""
+        if not self.num_workers:
+            return
+        cpuset_checked = hasattr(os, "sched_getaffinity")
+        suggest = len(os.sched_getaffinity(0)) if cpuset_checked else os.cpu_count()
+        if suggest is not None and self.num_workers <= suggest:
+            return
+        if suggest is not None:
+            suggested = (
+                f"Our suggested max number of worker in current system is {suggest}"
+                f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, "
+                "which is smaller than what this DataLoader is going to create."
+            )
+        else:
+            suggested = ("DataLoader is not able to compute a suggested max number of worker "
+                         "in current system.")
+        warnings.warn(
+            f"This DataLoader will create {self.num_workers} worker processes in total. "
+            f"{suggested} Please be aware that excessive worker creation might get DataLoader "
+            "running slow or even freeze, lower the worker number to avoid potential "
+            "slowness/freeze if necessary.",
+            stacklevel=2,
+        )
 
 
 # The TensorDataset fast path; tests switch it off to compare with the general path.
@@ -258,16 +322,23 @@ def _row_gather_tensors(loader):
     return tensors
 
 
-class _SingleProcessDataLoaderIter:
-    """One pass over a DataLoader, loading in the calling process."""
+class _BaseDataLoaderIter:
+    """What every pass shares: the sampler iterator, the base seed, the length check."""
 
     def __init__(self, loader):
         self._dataset = loader.dataset
         self._dataset_kind = loader._dataset_kind
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
         self._auto_collation = loader._auto_collation
         self._drop_last = loader.drop_last
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn(
+                "pin_memory_device is deprecated, the current accelerator will be used as the "
+                f"device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                stacklevel=3,
+            )
         if loader.pin_memory:
             warnings.warn(
                 "'pin_memory' argument is set as true but no accelerator is found, "
@@ -284,30 +355,41 @@ class _SingleProcessDataLoaderIter:
         )
         self._persistent_workers = loader.persistent_workers
         self._num_yielded = 0
-        self._dataset_iter = None
-        self._ended = False
-        self._tensors = None
-        if self._dataset_kind == _DatasetKind.Iterable:
-            self._dataset_iter = iter(self._dataset)
-            self._fetch = self._fetch_iterable
-        else:
-            self._tensors = _row_gather_tensors(loader) if _ROW_GATHER else None
-            self._fetch = self._fetch_map if self._tensors is None else self._fetch_tensor_rows
-
-    def _reset(self, loader):
-        self._sampler_iter = iter(self._index_sampler)
-        self._num_yielded = 0
-        if self._dataset_kind == _DatasetKind.Iterable:
-            self._dataset_iter = iter(self._dataset)
-            self._ended = False
+        self._row_gather = _ROW_GATHER and _row_gather_tensors(loader) is not None
 
     def __iter__(self):
         return self
 
+    def _reset(self, loader, first_iter=False):
+        self._sampler_iter = iter(self._index_sampler)
+        self._num_yielded = 0
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
+
+    def _next_index(self):
+        return next(self._sampler_iter)  # may raise StopIteration
+
+    def _next_data(self):
+        raise NotImplementedError
+
     def __next__(self):
-        index = next(self._sampler_iter)  # may raise StopIteration
-        data = self._fetch(index)  # may raise StopIteration
+        data = self._next_data()
         self._num_yielded += 1
+        if (self._dataset_kind == _DatasetKind.Iterable
+                and self._IterableDataset_len_called is not None
+                and self._num_yielded > self._IterableDataset_len_called):
+            msg = (
+                f"Length of IterableDataset {self._dataset} was reported to be "
+                f"{self._IterableDataset_len_called}(when accessing len(dataloader)), but "
+                f"{self._num_yielded} samples have been fetched. "
+            )
+            if self._num_workers > 0:
+                msg += (
+                    "For multiprocessing data-loading, this could be caused by not properly "
+                    "configuring the IterableDataset replica at each worker. Please see "
+                    "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset"
+                    " for examples."
+                )
+            warnings.warn(msg, stacklevel=2)
         return data
 
     def __len__(self):
@@ -316,36 +398,18 @@ class _SingleProcessDataLoaderIter:
     def __getstate__(self):
         raise NotImplementedError("{} cannot be pickled", self.__class__.__name__)
 
-    # ---- fetchers ----
 
-    def _fetch_tensor_rows(self, indices):
-        index = pytorchlite.tensor(indices, dtype=pytorchlite.int64)
-        return [t[index] for t in self._tensors]
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
+    """One pass over a DataLoader, loading in the calling process."""
 
-    def _fetch_map(self, possibly_batched_index):
-        dataset = self._dataset
-        if self._auto_collation:
-            if hasattr(dataset, "__getitems__") and dataset.__getitems__:
-                data = dataset.__getitems__(possibly_batched_index)
-            else:
-                data = [dataset[idx] for idx in possibly_batched_index]
-        else:
-            data = dataset[possibly_batched_index]
-        return self._collate_fn(data)
+    def __init__(self, loader):
+        super().__init__(loader)
+        if self._timeout != 0:
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
+        self._fetcher = _DatasetKind.create_fetcher(
+            self._dataset_kind, self._dataset, self._auto_collation, self._collate_fn,
+            self._drop_last, self._row_gather)
 
-    def _fetch_iterable(self, possibly_batched_index):
-        if self._ended:
-            raise StopIteration
-        if self._auto_collation:
-            data = []
-            for _ in possibly_batched_index:
-                try:
-                    data.append(next(self._dataset_iter))
-                except StopIteration:
-                    self._ended = True
-                    break
-            if len(data) == 0 or (self._drop_last and len(data) < len(possibly_batched_index)):
-                raise StopIteration
-        else:
-            data = next(self._dataset_iter)
-        return self._collate_fn(data)
+    def _next_data(self):
+        index = self._next_index()  # may raise StopIteration
+        return self._fetcher.fetch(index)  # may raise StopIteration

@@ -1,4 +1,5 @@
-"""Datasets: Dataset, IterableDataset, TensorDataset, ConcatDataset, Subset, random_split.
+"""Datasets: Dataset, IterableDataset, TensorDataset, StackDataset, ConcatDataset,
+ChainDataset, Subset, random_split.
 
 reference: https://pytorch.org/docs/stable/data.html#dataset-types
 """
@@ -13,6 +14,7 @@ __all__ = [
     "ConcatDataset",
     "Dataset",
     "IterableDataset",
+    "StackDataset",
     "Subset",
     "TensorDataset",
     "random_split",
@@ -38,8 +40,9 @@ class Dataset:
 class IterableDataset(Dataset):
     r"""An iterable Dataset: subclasses implement :meth:`__iter__` returning the samples.
 
-    Note:
-        pytorchlite loads in the main process, so each iterator sees the whole stream.
+    With ``num_workers > 0`` each worker process iterates its own copy of the dataset, so
+    without sharding every sample comes once per worker; ``__iter__`` can call
+    :func:`get_worker_info` to pick this worker's share.
     """
 
     def __iter__(self):
@@ -93,6 +96,73 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].size(0)
+
+
+class StackDataset(Dataset):
+    r"""Dataset as a stacking of multiple datasets: sample ``i`` is the tuple (positional
+    datasets) or the dict (keyword datasets) of each dataset's sample ``i``.
+
+    Example:
+        >>> stack = StackDataset(range(3), range(10, 13))
+        >>> stack[1]
+        (1, 11)
+        >>> StackDataset(a=range(3), b=range(10, 13))[1]
+        {'a': 1, 'b': 11}
+
+    Args:
+        *args (Dataset): Datasets for stacking returned as tuple.
+        **kwargs (Dataset): Datasets for stacking returned as dict.
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            if kwargs:
+                raise ValueError(
+                    "Supported either ``tuple``- (via ``args``) or"
+                    "``dict``- (via ``kwargs``) like input/output, but both types are given."
+                )
+            parts = args
+            self.datasets = args
+        elif kwargs:
+            parts = list(kwargs.values())
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(parts[0])
+        if any(self._length != len(dataset) for dataset in parts):
+            raise ValueError("Size mismatch between datasets")
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: dataset[index] for k, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    @staticmethod
+    def _column(dataset, indices):
+        """Each index's sample of one dataset, through its ``__getitems__`` if it has one."""
+        getitems = getattr(dataset, "__getitems__", None)
+        if not callable(getitems):
+            return [dataset[idx] for idx in indices]
+        items = getitems(indices)
+        if len(items) != len(indices):
+            raise ValueError(
+                "Nested dataset's output size mismatch."
+                f" Expected {len(indices)}, got {len(items)}"
+            )
+        return items
+
+    def __getitems__(self, indices):
+        if isinstance(self.datasets, dict):
+            batch = [{} for _ in indices]
+            for key, dataset in self.datasets.items():
+                for sample, item in zip(batch, self._column(dataset, indices)):
+                    sample[key] = item
+            return batch
+        columns = [self._column(dataset, indices) for dataset in self.datasets]
+        return [tuple(sample) for sample in zip(*columns)]
+
+    def __len__(self):
+        return self._length
 
 
 class ConcatDataset(Dataset):
