@@ -349,7 +349,8 @@ def broadcast_tensors(*tensors):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
         shape = random._broadcast_shape(shape, t.shape)
-    return tuple(t.expand(shape) for t in tensors)
+    # a tensor already of the broadcast shape comes back itself, as in torch
+    return tuple(t if tuple(t.shape) == tuple(shape) else t.expand(shape) for t in tensors)
 
 
 # ---- random streams; printing and the submodules load on first use ----

@@ -181,6 +181,32 @@ def test_kl_gradients_match_torch():
         m.distributions.Dirichlet(a), m.distributions.Dirichlet(a * a + 1)))
 
 
+def test_exponential_family_fallbacks_match_torch():
+    # the Bregman forms PyTorch falls back on, called directly on families with closed forms
+    for m in (ref, pl):
+        m.manual_seed(0)
+    out = []
+    for m in (ref, pl):
+        scale = m.tensor([2.0, 1.0], dtype=m.float64, requires_grad=True)
+        p = m.distributions.Normal(V(m, [0.5, 1.0]), V(m, [1.0, 2.0]))
+        q = m.distributions.Normal(V(m, [0.0, 0.0]), scale)
+        kl = m.distributions.kl._kl_expfamily_expfamily(p, q)
+        kl.sum().backward()
+        g = m.distributions.Gamma(V(m, [2.0, 3.0]), 1.0)
+        out.append([kl, scale.grad, m.distributions.ExponentialFamily.entropy(g),
+                    m.distributions.ExponentialFamily.entropy(p)])
+    for a, b in zip(*out):
+        np.testing.assert_allclose(np_of(b), np_of(a), rtol=1e-12)
+
+
+def test_numpy_backed_backwards_refuse_a_second_derivative():
+    from pytorchlite.distributions import _math
+    x = pl.tensor([0.3], dtype=pl.float64, requires_grad=True)
+    (gx,) = pl.autograd.grad(_math.erfinv(x).sum(), [x], create_graph=True)
+    with pytest.raises(RuntimeError):
+        gx.sum().backward()
+
+
 def test_kl_errors_and_registration():
     messages = {}
     for m in (ref, pl):
@@ -253,6 +279,11 @@ def test_core_lgamma_digamma_ops(dtype):
         assert m.tensor([1, 2]).lgamma().dtype == m.float32
     assert_grads_match([[0.3, 1.7, 6.0, -0.4, 25.0]], lambda m, t: t.lgamma() + t.digamma(),
                        rtol=1e-12)
+
+    def second(m, t):  # d/dx of lgamma's gradient (double backward through LgammaBackward0)
+        (g,) = m.autograd.grad(t.lgamma().sum(), [t], create_graph=True)
+        return g
+    assert_grads_match([[0.3, 1.7, 6.0, -0.4]], second, rtol=1e-12)
 
 
 @pytest.mark.parametrize("fn", ["lgamma", "digamma", "erfinv"])

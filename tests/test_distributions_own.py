@@ -240,3 +240,9 @@ def test_finfo_and_broadcasting_helpers():
         torch.broadcast_shapes((2,), (3,))
     a, b = torch.broadcast_tensors(torch.zeros(2, 1), torch.ones(3))
     assert tuple(a.shape) == tuple(b.shape) == (2, 3) and b.stride() == (0, 1)
+    x = torch.ones(2, requires_grad=True)
+    assert torch.broadcast_tensors(x, torch.ones(2))[0] is x  # no expand needed: x itself
+    d = D.Normal(x, 1.0)
+    assert d.loc is x
+    d.rsample((3,)).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]

@@ -6,7 +6,8 @@ reparameterised gradients.
 Each is either a composition of existing differentiable ops, or an autograd.Function whose
 forward is computed with NumPy (in double, then cast to the input's dtype) and whose backward
 is written with the same formulas PyTorch's derivatives use, so gradients flow through
-``rsample`` and ``log_prob`` as they do in PyTorch.
+``rsample`` and ``log_prob`` as they do in PyTorch. Those backwards are once_differentiable:
+a second derivative through them raises instead of coming out wrong.
 
 Note:
     erfinv and the incomplete gamma agree with PyTorch's to a few ulps, not bit for bit
@@ -18,7 +19,7 @@ import math
 import numpy as np
 
 from .. import _C
-from ..autograd.function import Function
+from ..autograd.function import Function, once_differentiable
 
 __all__ = ["atan", "erfinv", "gammainc", "lgamma", "tan", "digamma", "logsumexp", "diagonal", "diag_embed", "tril", "cholesky",
            "solve_triangular", "standard_gamma", "sample_dirichlet", "flip_matrix"]
@@ -111,6 +112,7 @@ class _Erfinv(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * (x * x).exp() * (math.sqrt(math.pi) / 2)
@@ -209,6 +211,7 @@ class _Cholesky(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (lo,) = ctx.saved_tensors
         L, gL = _np(lo).astype(np.float64), _np(g).astype(np.float64)
@@ -240,6 +243,7 @@ class _SolveTriangular(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         a, x = ctx.saved_tensors
         an = _np(a).astype(np.float64)
@@ -326,6 +330,7 @@ class _StandardGamma(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         alpha, out = ctx.saved_tensors
         grad = _standard_gamma_grad_np(_np(alpha), _np(out))
@@ -347,6 +352,7 @@ class _SampleDirichlet(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         alpha, x = ctx.saved_tensors
         from ._dirichlet_grad import dirichlet_grad_np
@@ -420,6 +426,7 @@ class _Gammainc(Function):
         return _like(_gammainc_np(_np(a), _np(x)), x)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         a, x = ctx.saved_tensors
         an, xn = _np(a).astype(np.float64), _np(x).astype(np.float64)
@@ -443,6 +450,7 @@ class _Atan(Function):
         return _like(np.arctan(_np(x)), x)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / (1 + x * x)
@@ -456,6 +464,7 @@ class _Tan(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return g * (1 + y * y)

@@ -191,18 +191,14 @@ class ExponentialFamily(Distribution):
         raise NotImplementedError
 
     def entropy(self):
-        """The entropy from the log-normaliser's gradient (the Bregman divergence form).
-
-        Note:
-            The result carries no gradient: pytorchlite's autograd.grad has no create_graph.
-        """
+        """The entropy from the log-normaliser's gradient (the Bregman divergence form)."""
         import pytorchlite
         result = -self._mean_carrier_measure
         nparams = [p.detach().requires_grad_() for p in self._natural_params]
         with pytorchlite.enable_grad():
             lg_normal = self._log_normalizer(*nparams)
-            gradients = pytorchlite.autograd.grad(lg_normal.sum(), nparams)
-        result = result + lg_normal.detach()
+            gradients = pytorchlite.autograd.grad(lg_normal.sum(), nparams, create_graph=True)
+        result = result + lg_normal
         for p, g in zip(nparams, gradients):
-            result = result - (p.detach() * g).reshape(tuple(self._batch_shape) + (-1,)).sum(-1)
+            result = result - (p * g).reshape(tuple(self._batch_shape) + (-1,)).sum(-1)
         return result

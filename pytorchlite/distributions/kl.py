@@ -110,12 +110,7 @@ def _batch_trace_XXT(bmat):
 
 @register_kl(ExponentialFamily, ExponentialFamily)
 def _kl_expfamily_expfamily(p, q):
-    """The Bregman divergence of the log-normaliser, for two members of one family.
-
-    Note:
-        The result carries no gradient (pytorchlite's autograd.grad has no create_graph);
-        every family pytorchlite provides has its own closed form registered instead.
-    """
+    """The Bregman divergence of the log-normaliser, for two members of one family."""
     import pytorchlite
     if type(p) is not type(q):
         raise NotImplementedError("The cross KL-divergence between different exponential "
@@ -125,10 +120,10 @@ def _kl_expfamily_expfamily(p, q):
     q_nparams = q._natural_params
     with pytorchlite.enable_grad():
         lg_normal = p._log_normalizer(*p_nparams)
-        gradients = pytorchlite.autograd.grad(lg_normal.sum(), p_nparams)
-    result = q._log_normalizer(*q_nparams) - lg_normal.detach()
+        gradients = pytorchlite.autograd.grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
     for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
-        result = result - _sum_rightmost((qnp - pnp.detach()) * g, len(q.event_shape))
+        result = result - _sum_rightmost((qnp - pnp) * g, len(q.event_shape))
     return result
 
 

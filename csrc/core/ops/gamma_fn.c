@@ -7,6 +7,9 @@
  * AVX2 build evaluates with fused multiply-adds, written here as fma/fmaf); float32 is computed
  * in float. Integer and bool inputs give the default floating dtype, as in PyTorch.
  *
+ * lgamma can be differentiated twice (its backward records digamma); digamma once (PyTorch's
+ * polygamma is not here yet).
+ *
  * Ownership: inputs are borrowed; results are NEW references (NULL with an error set).
  */
 #include <math.h>
@@ -169,9 +172,21 @@ gamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din, gamma_fn dfn)
     return din[0] ? PL_OK : pl_error_status();
 }
 
+/* With create_graph (grad mode on in the backward), lgamma's gradient g * digamma(x) is built
+ * from recording ops, so it can be differentiated once more (through DigammaBackward0). */
 static pl_status
 lgamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    if (pl_grad_enabled() && (x->requires_grad || g->requires_grad)) {
+        pl_tensor *d = pl_digamma(x);
+        pl_tensor *gx = d ? pl_to_dtype(g, x->dtype) : NULL;
+        din[0] = gx ? pl_binary(PL_MUL, gx, d, 1.0, false, false) : NULL;
+        pl_tensor_release(gx);
+        pl_tensor_release(d);
+        return din[0] ? PL_OK : pl_error_status();
+    }
     return gamma_backward(node, g, din, FN_DLGAMMA);
 }
 
@@ -181,7 +196,8 @@ digamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return gamma_backward(node, g, din, FN_DDIGAMMA);
 }
 
-static const pl_node_kind lgamma_kind = {"LgammaBackward0", lgamma_backward, 0};
+static const pl_node_kind lgamma_kind = {"LgammaBackward0", lgamma_backward,
+                                         PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind digamma_kind = {"DigammaBackward0", digamma_backward, 0};
 
 static pl_tensor *
