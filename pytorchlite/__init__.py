@@ -263,6 +263,8 @@ index_put = _function(Tensor.index_put)
 index_add = _function(Tensor.index_add)
 square = _function(Tensor.square)
 erf = _B.erf
+lgamma = _B.lgamma
+digamma = _B.digamma
 erf_ = _function(Tensor.erf_)
 # torch.name_(t, ...): the in-place Tensor methods under torch's module-level names
 for _name in ("abs_", "clamp_", "clip_", "cos_", "detach_", "exp_", "expm1_", "fill_", "log1p_",
@@ -310,6 +312,60 @@ def bmm(input, mat2):  # noqa: A002
                            "batch2 must be a 3D tensor")
     return input.matmul(mat2)
 
+
+def _shape_arg(shape):
+    """One argument of broadcast_shapes as a tuple of ints, with PyTorch's errors."""
+    import numbers
+
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, _C.TensorBase):
+        shape = (int(shape),)
+    elif not isinstance(shape, (tuple, list)):
+        raise RuntimeError("Input shapes should be of type ints, a tuple of ints, or a list of "
+                           f"ints, got {shape}")
+    for n in shape:
+        if not isinstance(n, numbers.Integral) or isinstance(n, _C.TensorBase):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (item 0 is "
+                            f"'{type(n).__name__}')")
+    return tuple(int(n) for n in shape)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to (a torch.Size)."""
+    shapes = [_shape_arg(shape) for shape in shapes]  # every type is checked first, as in torch
+    for shape in shapes:
+        for n in shape:  # (this module's any and all are torch's)
+            if n < 0:
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
+    out = []
+    for i, shape in enumerate(shapes):
+        if len(shape) > len(out):
+            out = [1] * (len(shape) - len(out)) + out
+        for d in range(1, len(shape) + 1):
+            n, m = shape[-d], out[-d]
+            if n != m and n != 1 and m != 1:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {n} at {-d}! Mismatching "
+                    f"argument at index {i} had {shape}; but expected shape should be "
+                    f"broadcastable to {out}")
+            if m == 1:
+                out[-d] = n
+    return Size(out)
+
+
+def broadcast_tensors(*tensors):
+    """Expanded views of the tensors, all of their common broadcast shape."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for i, t in enumerate(tensors):
+        if not isinstance(t, _C.TensorBase):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+        shape = random._broadcast_shape(shape, t.shape)
+    # a tensor already of the broadcast shape comes back itself, as in torch
+    return tuple(t if tuple(t.shape) == tuple(shape) else t.expand(shape) for t in tensors)
+
+
 # ---- random streams; printing and the submodules load on first use ----
 from .random import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
@@ -320,7 +376,7 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack", "multiprocessing": None}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None}
 
 
 def __getattr__(name):

@@ -61,3 +61,4 @@ def _dtype_by_name(name):
         if d._name == name:
             return d
     raise ValueError(name)
+

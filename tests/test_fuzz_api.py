@@ -118,6 +118,8 @@ def _check(call, what, compare=True):
     t_status, want = _outcome(lambda: call(torch))
     if t_status == "err" and _signature_error(want) and not os.environ.get("PL_FUZZ_COLLECT"):
         return
+    if t_status == "err" and "INTERNAL ASSERT FAILED" in str(want):
+        return  # a bug inside torch's argument parser is no behaviour to match
     if status == "err" and t_status == "err":
         if isinstance(got, (fp.HostileError, NotImplementedError)) or \
                 isinstance(want, fp.HostileError):

@@ -116,6 +116,10 @@ pl_tensor *pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b);
  * PyTorch's tanh approximation (GeluBackward0) (ops/special.c). */
 pl_tensor *pl_erf(pl_tensor *a);
 pl_tensor *pl_gelu(pl_tensor *a, bool approximate_tanh);
+/* lgamma (LgammaBackward0) and digamma (DigammaBackward0) (ops/gamma_fn.c); integer input gives
+ * the default float dtype. */
+pl_tensor *pl_lgamma(pl_tensor *a);
+pl_tensor *pl_digamma(pl_tensor *a);
 
 /* ---- reductions (ops/reduce.c) ----
  * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */

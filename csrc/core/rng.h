@@ -90,5 +90,16 @@ pl_tensor *pl_randperm(int64_t n, pl_dtype dtype, pl_generator *g);
  * (rows, n). */
 pl_tensor *pl_multinomial(const pl_tensor *probs, int64_t num_samples, bool replacement,
                           pl_generator *g);
+/* torch._standard_gamma(alpha): one Gamma(alpha, 1) sample per element of a float tensor,
+ * same shape and dtype, contiguous (rng_gamma.c). */
+pl_tensor *pl_standard_gamma(const pl_tensor *alpha, pl_generator *g);
+/* torch._sample_dirichlet(alpha): Dirichlet samples over alpha's last dim (rng_gamma.c). */
+pl_tensor *pl_sample_dirichlet(const pl_tensor *alpha, pl_generator *g);
+/* torch.poisson(rate): one Poisson(rate) count per element of a float tensor, as floats of its
+ * dtype (rng_count.c). */
+pl_tensor *pl_poisson(const pl_tensor *rate, pl_generator *g);
+/* torch.binomial(count, prob): Binomial(count, prob) counts; count and prob are float tensors
+ * of one dtype and shape (rng_count.c). */
+pl_tensor *pl_binomial(const pl_tensor *count, const pl_tensor *prob, pl_generator *g);
 
 #endif

@@ -471,6 +471,20 @@ m_erf(PyObject *self, PyObject *u)
     return plpy_wrap(pl_erf(T(self)));
 }
 
+static PyObject *
+m_lgamma(PyObject *self, PyObject *u)
+{
+    (void)u;
+    return plpy_wrap(pl_lgamma(T(self)));
+}
+
+static PyObject *
+m_digamma(PyObject *self, PyObject *u)
+{
+    (void)u;
+    return plpy_wrap(pl_digamma(T(self)));
+}
+
 /* _gelu(approximate_tanh): the kernel behind nn.functional.gelu */
 static PyObject *
 m_gelu(PyObject *self, PyObject *arg)
@@ -548,6 +562,8 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_UNARY(_round),
     M_NOARGS("negative", m_neg),
     M_NOARGS("erf", m_erf),
+    M_NOARGS("lgamma", m_lgamma),
+    M_NOARGS("digamma", m_digamma),
     M_O("_gelu", m_gelu),
     M_KW("clamp", m_clamp),
     M_KW("clip", m_clamp),

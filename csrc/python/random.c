@@ -406,6 +406,66 @@ rnd_multinomial(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     return plpy_wrap(t);
 }
 
+/* _standard_gamma / _sample_dirichlet / _poisson (alpha, gen) -> new tensor */
+static PyObject *
+rnd_alpha_sampler(PyObject *const *args, Py_ssize_t nargs, const char *name,
+                  pl_tensor *(*fn)(const pl_tensor *, pl_generator *))
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "%s(alpha, generator)", name);
+        return NULL;
+    }
+    pl_tensor *a = plpy_unwrap(args[0]);
+    pl_generator *g;
+    if (a == NULL || gen_from_object(args[1], &g) < 0)
+        return NULL;
+    pl_tensor *t = fn(a, g);
+    if (t == NULL)
+        return plpy_raise();
+    return plpy_wrap(t);
+}
+
+static PyObject *
+rnd_standard_gamma(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)mod;
+    return rnd_alpha_sampler(args, nargs, "_standard_gamma", pl_standard_gamma);
+}
+
+static PyObject *
+rnd_sample_dirichlet(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)mod;
+    return rnd_alpha_sampler(args, nargs, "_sample_dirichlet", pl_sample_dirichlet);
+}
+
+static PyObject *
+rnd_poisson(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)mod;
+    return rnd_alpha_sampler(args, nargs, "_poisson", pl_poisson);
+}
+
+/* _binomial(count, prob, gen) -> new tensor */
+static PyObject *
+rnd_binomial(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)mod;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_binomial(count, prob, generator)");
+        return NULL;
+    }
+    pl_tensor *count = plpy_unwrap(args[0]);
+    pl_tensor *prob = count != NULL ? plpy_unwrap(args[1]) : NULL;
+    pl_generator *g;
+    if (prob == NULL || gen_from_object(args[2], &g) < 0)
+        return NULL;
+    pl_tensor *t = pl_binomial(count, prob, g);
+    if (t == NULL)
+        return plpy_raise();
+    return plpy_wrap(t);
+}
+
 PyMethodDef plpy_random_functions[] = {
     {"_generator_type", rnd_generator_type, METH_NOARGS, NULL},
     {"_generator_bind_default", rnd_generator_bind_default, METH_O, NULL},
@@ -420,5 +480,10 @@ PyMethodDef plpy_random_functions[] = {
     {"_bernoulli_", (PyCFunction)(void (*)(void))rnd_bernoulli_, METH_FASTCALL, NULL},
     {"_randperm", (PyCFunction)(void (*)(void))rnd_randperm, METH_FASTCALL, NULL},
     {"_multinomial", (PyCFunction)(void (*)(void))rnd_multinomial, METH_FASTCALL, NULL},
+    {"_standard_gamma", (PyCFunction)(void (*)(void))rnd_standard_gamma, METH_FASTCALL, NULL},
+    {"_sample_dirichlet", (PyCFunction)(void (*)(void))rnd_sample_dirichlet, METH_FASTCALL,
+     NULL},
+    {"_poisson", (PyCFunction)(void (*)(void))rnd_poisson, METH_FASTCALL, NULL},
+    {"_binomial", (PyCFunction)(void (*)(void))rnd_binomial, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -164,6 +164,56 @@ test_ranges_and_errors(void)
     pl_tensor_release(t);
 }
 
+/* Gamma, Dirichlet, Poisson, binomial (rng_gamma.c, rng_count.c): ranges, the cases that draw
+ * nothing, and dtype errors. */
+static void
+test_gamma_family(void)
+{
+    pl_generator g;
+    pl_generator_manual_seed(&g, 11);
+    int64_t shape[2] = {50, 4};
+    pl_tensor *alpha = pl_tensor_full(2, shape, PL_FLOAT32, 0.25);
+    pl_tensor *x = pl_standard_gamma(alpha, &g);
+    CHECK(x != NULL && x->dtype == PL_FLOAT32 && x->numel == 200, "standard_gamma");
+    for (int64_t i = 0; x != NULL && i < x->numel; i++)
+        CHECK(((const float *)pl_tensor_data(x))[i] >= 0x1p-126f, "gamma >= FLT_MIN");
+    pl_tensor *dir = pl_sample_dirichlet(alpha, &g);
+    CHECK(dir != NULL, "sample_dirichlet");
+    for (int64_t r = 0; dir != NULL && r < 50; r++) {
+        const float *row = (const float *)pl_tensor_data(dir) + 4 * r;
+        double sum = (double)row[0] + row[1] + row[2] + row[3];
+        CHECK(fabs(sum - 1.0) < 1e-5, "dirichlet row %" PRId64 " sums to %g", r, sum);
+    }
+    /* alpha 0 gives FLT_MIN without a draw, like a rate-0 Poisson and a p=0 / p=1 binomial */
+    pl_tensor *zero = pl_tensor_zeros(2, shape, PL_FLOAT64);
+    pl_tensor *one = pl_tensor_full(2, shape, PL_FLOAT64, 1.0);
+    pl_tensor *count = pl_tensor_full(2, shape, PL_FLOAT64, 7.0);
+    pl_generator_manual_seed(&g, 12);
+    pl_tensor *g0 = pl_standard_gamma(zero, &g);
+    pl_tensor *p0 = pl_poisson(zero, &g);
+    pl_tensor *b0 = pl_binomial(count, zero, &g);
+    pl_tensor *b1 = pl_binomial(count, one, &g);
+    CHECK(words_used(&g, 12) == 0, "degenerate samplers draw no words");
+    CHECK(g0 != NULL && p0 != NULL && b0 != NULL && b1 != NULL, "degenerate samplers");
+    if (g0 != NULL && p0 != NULL && b0 != NULL && b1 != NULL) {
+        CHECK(((const double *)pl_tensor_data(g0))[5] == 0x1p-1022, "gamma(0)");
+        CHECK(((const double *)pl_tensor_data(p0))[5] == 0.0, "poisson(0)");
+        CHECK(((const double *)pl_tensor_data(b0))[5] == 0.0, "binomial(7, 0)");
+        CHECK(((const double *)pl_tensor_data(b1))[5] == 7.0, "binomial(7, 1)");
+    }
+    pl_tensor *ints = pl_tensor_zeros(2, shape, PL_INT64);
+    CHECK(pl_standard_gamma(ints, &g) == NULL && pl_error_status() == PL_ERR_NOTIMPL,
+          "gamma on int64");
+    pl_tensor *neg = pl_tensor_full(2, shape, PL_FLOAT64, -1.0);
+    CHECK(pl_poisson(neg, &g) == NULL && pl_error_status() == PL_ERR_RUNTIME, "negative rate");
+    pl_tensor *scalar = pl_tensor_scalar(1.0, PL_FLOAT64);
+    CHECK(pl_sample_dirichlet(scalar, &g) == NULL && pl_error_status() == PL_ERR_INDEX,
+          "dirichlet of a 0-dim tensor");
+    pl_tensor *ts[] = {alpha, x, dir, zero, one, count, g0, p0, b0, b1, ints, neg, scalar};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        pl_tensor_release(ts[i]);
+}
+
 /* ---- print mode: hex streams for the parity test ---- */
 
 static void
@@ -214,6 +264,37 @@ print_cases(void)
     pl_tensor *p = pl_randperm(20, PL_INT64, &g);
     print_tensor("randperm int64 20", p);
     pl_tensor_release(p);
+    /* samplers with a parameter tensor: every element the same parameter, 300 of them */
+    for (int di = 0; di < 2; di++) {
+        const char *dn = dtypes[di] == PL_FLOAT32 ? "float32" : "float64";
+        int64_t shape[2] = {100, 3};
+        pl_tensor *a = pl_tensor_full(2, shape, dtypes[di], 0.7);
+        pl_tensor *r = pl_tensor_full(2, shape, dtypes[di], 12.5);
+        pl_tensor *n = pl_tensor_full(2, shape, dtypes[di], 40.0);
+        pl_tensor *q = pl_tensor_full(2, shape, dtypes[di], 0.35);
+        char name[64];
+        struct {
+            const char *kind;
+            pl_tensor *(*one)(const pl_tensor *, pl_generator *);
+        } unary[] = {{"gamma", pl_standard_gamma}, {"dirichlet", pl_sample_dirichlet},
+                     {"poisson", pl_poisson}};
+        for (size_t k = 0; k < 3; k++) {
+            pl_generator_manual_seed(&g, 0);
+            pl_tensor *t = unary[k].one(k == 2 ? r : a, &g);
+            snprintf(name, sizeof name, "%s %s 300", unary[k].kind, dn);
+            print_tensor(name, t);
+            pl_tensor_release(t);
+        }
+        pl_generator_manual_seed(&g, 0);
+        pl_tensor *t = pl_binomial(n, q, &g);
+        snprintf(name, sizeof name, "binomial %s 300", dn);
+        print_tensor(name, t);
+        pl_tensor_release(t);
+        pl_tensor_release(a);
+        pl_tensor_release(r);
+        pl_tensor_release(n);
+        pl_tensor_release(q);
+    }
 }
 
 int
@@ -227,6 +308,7 @@ main(int argc, char **argv)
     test_state();
     test_word_counts();
     test_ranges_and_errors();
+    test_gamma_family();
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);
         return 1;

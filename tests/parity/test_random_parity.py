@@ -289,6 +289,16 @@ def test_c_core_streams_match_torch(tmp_path):
             assert [int(v) for v in vals] == ref.randperm(int(n)).tolist()
             continue
         ref.manual_seed(0)
+        dt = getattr(ref, dtype)
+        samplers = {"gamma": lambda: ref._standard_gamma(ref.full((100, 3), 0.7, dtype=dt)),
+                    "dirichlet": lambda: ref._sample_dirichlet(ref.full((100, 3), 0.7, dtype=dt)),
+                    "poisson": lambda: ref.poisson(ref.full((100, 3), 12.5, dtype=dt)),
+                    "binomial": lambda: ref.binomial(ref.full((100, 3), 40.0, dtype=dt),
+                                                     ref.full((100, 3), 0.35, dtype=dt))}
+        if kind in samplers:
+            got = [float.fromhex(v) for v in vals]
+            assert got == samplers[kind]().double().reshape(-1).tolist(), line[:80]
+            continue
         t = ref.empty(int(n), dtype=getattr(ref, dtype))
         {"uniform": lambda: t.uniform_(-0.5, 2.0), "normal": lambda: t.normal_(0.3, 1.7),
          "exponential": lambda: t.exponential_(1.5)}[kind]()
