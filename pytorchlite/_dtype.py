@@ -61,4 +61,3 @@ def _dtype_by_name(name):
         if d._name == name:
             return d
     raise ValueError(name)
-

@@ -309,8 +309,15 @@ def test_dead_worker_is_reported_as_torch(kill):
         assert_gone(pids)
         texts.append([re.sub(r"\d{2,}", "PID", str(e))
                       for e in (info.value, info.value.__cause__)])
-    assert texts[0] == texts[1]
-    assert texts[0][0] == "DataLoader worker (pid(s) PID) exited unexpectedly"
+    # the message is torch's; the cause names the exit code or signal when the death was seen
+    # through the worker's status (under load either library may notice it first another way)
+    for text in texts:
+        assert text[0] == "DataLoader worker (pid(s) PID) exited unexpectedly"
+    mine = texts[LIBS.index("pytorchlite")][1]
+    assert re.match(r"DataLoader worker \(pid PID\) (exited unexpectedly with exit code 3|is killed "
+                    r"by signal: Killed)", mine), mine
+    causes = [t[1] for t in texts if t[1] != "None"]
+    assert len(set(causes)) <= 1, causes
 
 
 def test_timeout():
