@@ -3,6 +3,8 @@
 ``import pytorchlite as torch`` and PyTorch code runs unchanged: the same names, defaults,
 printed forms, exception types and (for the same seed) the same random numbers.
 """
+import builtins as _builtins  # torch.int, torch.float and torch.bool are dtypes here
+import operator as _operator
 try:
     from . import _C
 except ImportError as _exc:  # a checkout whose extension was never built
@@ -55,7 +57,7 @@ class device:
             type, index = type.type, type.index
         name = str(type)
         if name.startswith("cpu:"):
-            name, index = "cpu", int(name[4:])
+            name, index = "cpu", _builtins.int(name[4:])
         if name != "cpu":
             raise RuntimeError(f"pytorchlite runs on the CPU only; device '{type}' is not available")
         self.type = name
@@ -318,7 +320,7 @@ def _shape_arg(shape):
     import numbers
 
     if isinstance(shape, numbers.Integral) and not isinstance(shape, _C.TensorBase):
-        shape = (int(shape),)
+        shape = (_operator.index(shape),)
     elif not isinstance(shape, (tuple, list)):
         raise RuntimeError("Input shapes should be of type ints, a tuple of ints, or a list of "
                            f"ints, got {shape}")
@@ -326,7 +328,7 @@ def _shape_arg(shape):
         if not isinstance(n, numbers.Integral) or isinstance(n, _C.TensorBase):
             raise TypeError(f"torch.Size() takes an iterable of 'int' (item 0 is "
                             f"'{type(n).__name__}')")
-    return tuple(int(n) for n in shape)
+    return tuple(_operator.index(n) for n in shape)
 
 
 def broadcast_shapes(*shapes):
