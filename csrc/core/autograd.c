@@ -209,9 +209,14 @@ pl_node_saved(pl_node *node, int i)
     if (t && t->storage->version != node->saved_version[i]) {
         char shape[128];
         pl_format_shape(shape, sizeof shape, t->ndim, t->shape);
-        const char *tname = t->dtype == PL_FLOAT32 ? "torch.FloatTensor"
-                            : t->dtype == PL_FLOAT64 ? "torch.DoubleTensor"
-                            : t->dtype == PL_INT64 ? "torch.LongTensor" : "torch.BoolTensor";
+        static const char *const type_names[PL_NUM_DTYPES] = {
+            [PL_BOOL] = "torch.BoolTensor",    [PL_INT64] = "torch.LongTensor",
+            [PL_FLOAT32] = "torch.FloatTensor", [PL_FLOAT64] = "torch.DoubleTensor",
+            [PL_UINT8] = "torch.ByteTensor",   [PL_INT8] = "torch.CharTensor",
+            [PL_INT16] = "torch.ShortTensor",  [PL_INT32] = "torch.IntTensor",
+            [PL_FLOAT16] = "torch.HalfTensor", [PL_BFLOAT16] = "torch.BFloat16Tensor",
+        };
+        const char *tname = type_names[t->dtype];
         /* PyTorch names the op without its "BackwardN" suffix here */
         const char *name = node->kind->name;
         const char *cut = strstr(name, "Backward");
