@@ -429,48 +429,44 @@ record_grad_map(pl_node *like, const pl_node_kind *kind, pl_tensor *out, pl_tens
     return out;
 }
 
-/* dx (N, C, H, W) from dy (N, O, OH, OW) and w (O, C / G, kh, kw) */
+/* One of the two maps, computed by run_backward and recorded with inputs (a, b):
+ *   weight false: dx (N, C, H, W) from a = dy (N, O, OH, OW) and b = w (O, C / G, kh, kw);
+ *   weight true:  dw (O, C / G, kh, kw) from a = x (N, C, H, W) and b = dy. */
+static pl_tensor *
+conv_grad_map(pl_node *like, bool weight, pl_tensor *a, pl_tensor *b)
+{
+    pl_tensor *dy = weight ? b : a, *other = weight ? a : b; /* other: x or w */
+    conv_geom g;
+    if (weight) geom_from_ints(like->ints, dy, other->shape[1], dy->shape[1], &g);
+    else geom_from_ints(like->ints, dy, other->shape[1] * like->ints[1], other->shape[0], &g);
+    int nsp = (int)like->ints[0];
+    int64_t dx_shape[4] = {g.N, g.C, nsp == 2 ? g.H : g.W, g.W};
+    int64_t dw_shape[4] = {g.O, g.C / g.G, nsp == 2 ? g.kh : g.kw, g.kw};
+    pl_tensor *out = pl_tensor_zeros(nsp + 2, weight ? dw_shape : dx_shape, dy->dtype);
+    pl_tensor *dyc = out ? pl_contiguous(dy) : NULL;
+    pl_tensor *ot = dyc ? pl_to_dtype(other, dy->dtype) : NULL, *oc = ot ? pl_contiguous(ot) : NULL;
+    bool ok = oc && run_backward(&g, weight ? oc : NULL, weight ? NULL : oc, dyc, weight ? NULL : out,
+                                 weight ? out : NULL, NULL) == PL_OK;
+    pl_tensor_release(dyc);
+    pl_tensor_release(ot);
+    pl_tensor_release(oc);
+    if (!ok) {
+        pl_tensor_release(out);
+        return NULL;
+    }
+    return record_grad_map(like, weight ? &conv_weight_grad_kind : &conv_input_grad_kind, out, a, b);
+}
+
 static pl_tensor *
 conv_input_grad(pl_node *like, pl_tensor *dy, pl_tensor *w)
 {
-    conv_geom g;
-    geom_from_ints(like->ints, dy, w->shape[1] * like->ints[1], w->shape[0], &g);
-    int nsp = (int)like->ints[0];
-    int64_t shape[4] = {g.N, g.C, nsp == 2 ? g.H : g.W, g.W};
-    pl_tensor *dx = pl_tensor_zeros(nsp + 2, shape, dy->dtype);
-    pl_tensor *dyc = dx ? pl_contiguous(dy) : NULL, *wc = dyc ? pl_to_dtype(w, dy->dtype) : NULL;
-    pl_tensor *wcc = wc ? pl_contiguous(wc) : NULL;
-    bool ok = wcc && run_backward(&g, NULL, wcc, dyc, dx, NULL, NULL) == PL_OK;
-    pl_tensor_release(dyc);
-    pl_tensor_release(wc);
-    pl_tensor_release(wcc);
-    if (!ok) {
-        pl_tensor_release(dx);
-        return NULL;
-    }
-    return record_grad_map(like, &conv_input_grad_kind, dx, dy, w);
+    return conv_grad_map(like, false, dy, w);
 }
 
-/* dw (O, C / G, kh, kw) from x (N, C, H, W) and dy (N, O, OH, OW) */
 static pl_tensor *
 conv_weight_grad(pl_node *like, pl_tensor *x, pl_tensor *dy)
 {
-    conv_geom g;
-    geom_from_ints(like->ints, dy, x->shape[1], dy->shape[1], &g);
-    int nsp = (int)like->ints[0];
-    int64_t shape[4] = {g.O, g.C / g.G, nsp == 2 ? g.kh : g.kw, g.kw};
-    pl_tensor *dw = pl_tensor_zeros(nsp + 2, shape, dy->dtype);
-    pl_tensor *dyc = dw ? pl_contiguous(dy) : NULL, *xt = dyc ? pl_to_dtype(x, dy->dtype) : NULL;
-    pl_tensor *xc = xt ? pl_contiguous(xt) : NULL;
-    bool ok = xc && run_backward(&g, xc, NULL, dyc, NULL, dw, NULL) == PL_OK;
-    pl_tensor_release(dyc);
-    pl_tensor_release(xt);
-    pl_tensor_release(xc);
-    if (!ok) {
-        pl_tensor_release(dw);
-        return NULL;
-    }
-    return record_grad_map(like, &conv_weight_grad_kind, dw, x, dy);
+    return conv_grad_map(like, true, x, dy);
 }
 
 static pl_status
