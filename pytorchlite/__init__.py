@@ -189,23 +189,22 @@ def numel(input):  # noqa: A002
 
 # ---- ops as functions: the Tensor methods, called with the tensor first ----
 _B = _C.TensorBase
-relu = _B.relu
-relu_ = _B.relu_
-sigmoid = _B.sigmoid
-tanh = _B.tanh
-exp = _B.exp
-log = _B.log
-sqrt = _B.sqrt
-rsqrt = _B.rsqrt
-abs = _B.abs  # noqa: A001
-neg = _B.neg
-negative = _B.neg
-sin = _B.sin
-cos = _B.cos
-sign = _B.sign
-log1p = _B.log1p
-expm1 = _B.expm1
-reciprocal = _B.reciprocal
+# The op table's unary rows (csrc/core/op_table.h): torch.name and torch.name_ for each public
+# row (a PRIV row's method is wrapped by Tensor, which keeps integer input as it is).
+for _name, _grad_fn, _py in _C._unary_ops:
+    if _py != "PRIV":
+        globals()[_name] = getattr(_B, _name)
+    if _py == "PUB":
+        globals()[_name + "_"] = getattr(_B, _name + "_")
+# NumPy-style aliases of table rows, as methods and functions
+for _alias, _name in (("negative", "neg"), ("arcsin", "asin"), ("arccos", "acos"),
+                      ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"),
+                      ("arctanh", "atanh")):
+    globals()[_alias] = globals()[_name]
+    globals()[_alias + "_"] = globals()[_name + "_"]
+    setattr(Tensor, _alias, getattr(_B, _name))
+    setattr(Tensor, _alias + "_", getattr(_B, _name + "_"))
+del _name, _grad_fn, _py, _alias
 matmul = _B.matmul
 mm = _B.mm
 add = _B.add
@@ -269,9 +268,7 @@ lgamma = _B.lgamma
 digamma = _B.digamma
 erf_ = _function(Tensor.erf_)
 # torch.name_(t, ...): the in-place Tensor methods under torch's module-level names
-for _name in ("abs_", "clamp_", "clip_", "cos_", "detach_", "exp_", "expm1_", "fill_", "log1p_",
-              "log_", "neg_", "reciprocal_", "rsqrt_", "sigmoid_", "sin_", "sqrt_", "tanh_",
-              "zero_"):
+for _name in ("clamp_", "clip_", "detach_", "fill_", "zero_"):
     globals()[_name] = _function(getattr(Tensor, _name))
 del _name
 all = _function(Tensor.all)  # noqa: A001

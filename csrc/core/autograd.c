@@ -252,6 +252,27 @@ mark_saved_outputs(pl_node *node, const pl_tensor *out)
     }
 }
 
+pl_tensor *
+pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
+          pl_tensor *const *save, int nsave, pl_node **node)
+{
+    if (node) *node = NULL;
+    pl_node *nd = pl_node_new(kind, inputs, n);
+    if (!nd) goto fail;
+    for (int i = 0; i < nsave; i++) {
+        if (save[i] && pl_node_save(nd, i, save[i]) != PL_OK) {
+            pl_node_release(nd);
+            goto fail;
+        }
+    }
+    pl_node_attach(out, nd);
+    if (node) *node = nd;
+    return out;
+fail:
+    pl_tensor_release(out);
+    return NULL;
+}
+
 void
 pl_node_attach(pl_tensor *out, pl_node *node_steal)
 {

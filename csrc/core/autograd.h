@@ -172,6 +172,13 @@ pl_node_has_saved(const pl_node *node, int i)
 {
     return (node->saved_mask >> i) & 1u;
 }
+/* The recording step an op ends with (call it when pl_needs_grad(inputs, n)): a node of kind
+ * with edges to inputs[0..n) (borrowed), the non-NULL entries of save[0..nsave) (borrowed)
+ * saved in slots 0..nsave-1, attached to out. Returns out with *node (when node is not NULL)
+ * set to the new node (borrowed: out owns it); or NULL with out released and the error
+ * recorded. */
+pl_tensor *pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
+                     pl_tensor *const *save, int nsave, pl_node **node);
 /* Makes out the output of node: sets grad_fn (steals node) and requires_grad. */
 void pl_node_attach(pl_tensor *out, pl_node *node_steal);
 void pl_node_release(pl_node *node);

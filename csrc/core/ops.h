@@ -8,6 +8,7 @@
 #ifndef PL_OPS_H
 #define PL_OPS_H
 
+#include "op_table.h"
 #include "tensor.h"
 
 /* ---- strided loops (ops/loop.c) ----
@@ -91,12 +92,7 @@ pl_tensor *pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool
 /* a op= b in place (a keeps its dtype). */
 pl_status pl_binary_(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool b_wrapped);
 
-typedef enum pl_unop {
-    PL_NEG, PL_EXP, PL_LOG, PL_SQRT, PL_ABS, PL_RELU, PL_SIGMOID, PL_TANH, PL_SIN, PL_COS,
-    PL_RSQRT, PL_RECIPROCAL, PL_SIGN, PL_LOG1P, PL_EXPM1, PL_SQUARE_UNUSED,
-    PL_FLOOR, PL_CEIL, PL_TRUNC, PL_ROUND, /* floating only; zero gradient */
-    PL_NUM_UNOPS
-} pl_unop;
+/* pl_unop: PL_NEG, PL_EXP, ... one per row of PL_UNARY_OPS (op_table.h) */
 pl_tensor *pl_unary(pl_unop op, pl_tensor *a);
 pl_status pl_unary_(pl_unop op, pl_tensor *a);
 /* x ** exponent with PyTorch's special cases. */

@@ -333,39 +333,20 @@ m_pow_(ARGS)
     return PyNumber_InPlacePower(self, a[0], Py_None); /* the in-place operator: self, written */
 }
 
-/* ---- unary ---- */
+/* ---- unary: one method and one in-place method per row of PL_UNARY_OPS (op_table.h) ---- */
 
-#define UNARY(NAME, OP)                                                                      \
-    static PyObject *m_##NAME(PyObject *self, PyObject *u)                                   \
+#define UNARY_METHODS(E, name, ...)                                                           \
+    static PyObject *m_op_##name(PyObject *self, PyObject *u)                                 \
     {                                                                                        \
         (void)u;                                                                             \
-        return plpy_wrap(pl_unary(OP, T(self)));                                             \
+        return plpy_wrap(pl_unary(PL_##E, T(self)));                                         \
     }                                                                                        \
-    static PyObject *m_##NAME##_(PyObject *self, PyObject *u)                                \
+    static PyObject *m_op_##name##_(PyObject *self, PyObject *u)                              \
     {                                                                                        \
         (void)u;                                                                             \
-        return ret_self_or_raise(self, pl_unary_(OP, T(self)));                              \
+        return ret_self_or_raise(self, pl_unary_(PL_##E, T(self)));                          \
     }
-UNARY(neg, PL_NEG)
-UNARY(exp, PL_EXP)
-UNARY(log, PL_LOG)
-UNARY(sqrt, PL_SQRT)
-UNARY(abs, PL_ABS)
-UNARY(relu, PL_RELU)
-UNARY(sigmoid, PL_SIGMOID)
-UNARY(tanh, PL_TANH)
-UNARY(sin, PL_SIN)
-UNARY(cos, PL_COS)
-UNARY(rsqrt, PL_RSQRT)
-UNARY(reciprocal, PL_RECIPROCAL)
-UNARY(sign, PL_SIGN)
-UNARY(log1p, PL_LOG1P)
-UNARY(expm1, PL_EXPM1)
-/* floating floor/ceil/trunc/round (the Python methods keep integer tensors as they are) */
-UNARY(_floor, PL_FLOOR)
-UNARY(_ceil, PL_CEIL)
-UNARY(_trunc, PL_TRUNC)
-UNARY(_round, PL_ROUND)
+PL_UNARY_OPS(UNARY_METHODS)
 
 /* clamp(min, max) with a tensor bound: both bounds as core tensors (NULL when absent, a
  * number wrapped). Returns the op's result (new ref) or, in place, self; NULL with an error. */
@@ -501,7 +482,37 @@ PLPY_ONE_ARG(m_mm_kw, m_mm, "mm", "mat2")
 #define M_O(name, fn) {name, (PyCFunction)(fn), METH_O, NULL}
 #define M_FAST(name, fn) {name, FASTCALL(fn), METH_FASTCALL, NULL}
 #define M_KW(name, fn) {name, FASTCALL(fn), METH_FASTCALL | METH_KEYWORDS, NULL}
-#define M_UNARY(NAME) M_NOARGS(#NAME, m_##NAME), M_NOARGS(#NAME "_", m_##NAME##_)
+/* A table row's method name: PRIV rows are "_name" (Python wraps them) */
+#define UNARY_PYNAME_PUB(name) #name
+#define UNARY_PYNAME_NOFN(name) #name
+#define UNARY_PYNAME_PRIV(name) "_" #name
+#define M_UNARY_ROW(E, name, grad_fn, DT, SAVE, PY, ...)                                       \
+    M_NOARGS(UNARY_PYNAME_##PY(name), m_op_##name),                                          \
+    M_NOARGS(UNARY_PYNAME_##PY(name) "_", m_op_##name##_),
+
+/* _C._unary_ops: ((name, grad_fn, py), ...) from PL_UNARY_OPS, for the Python package's torch.*
+ * functions and tests; py is "PUB", "NOFN" or "PRIV" (the table's PY column). */
+int
+plpy_op_table_init(PyObject *m)
+{
+#define UNARY_OP_ENTRY(E, name, grad_fn, DT, SAVE, PY, ...) {#name, grad_fn, #PY},
+    static const struct { const char *name, *grad_fn, *py; } rows[] = {PL_UNARY_OPS(UNARY_OP_ENTRY)};
+#undef UNARY_OP_ENTRY
+    Py_ssize_t n = (Py_ssize_t)(sizeof rows / sizeof rows[0]);
+    PyObject *ops = PyTuple_New(n);
+    if (!ops) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *row = Py_BuildValue("(sss)", rows[i].name, rows[i].grad_fn, rows[i].py);
+        if (!row) {
+            Py_DECREF(ops);
+            return -1;
+        }
+        PyTuple_SET_ITEM(ops, i, row); /* steals row */
+    }
+    int rc = PyModule_AddObjectRef(m, "_unary_ops", ops);
+    Py_DECREF(ops);
+    return rc;
+}
 
 PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("sum", m_sum),
@@ -541,26 +552,8 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_O("_check_overlap", m_check_overlap),
     M_KW("pow", m_pow),
     M_KW("pow_", m_pow_),
-    M_UNARY(neg),
-    M_UNARY(exp),
-    M_UNARY(log),
-    M_UNARY(sqrt),
-    M_UNARY(abs),
-    M_UNARY(relu),
-    M_UNARY(sigmoid),
-    M_UNARY(tanh),
-    M_UNARY(sin),
-    M_UNARY(cos),
-    M_UNARY(rsqrt),
-    M_UNARY(reciprocal),
-    M_UNARY(sign),
-    M_UNARY(log1p),
-    M_UNARY(expm1),
-    M_UNARY(_floor),
-    M_UNARY(_ceil),
-    M_UNARY(_trunc),
-    M_UNARY(_round),
-    M_NOARGS("negative", m_neg),
+    PL_UNARY_OPS(M_UNARY_ROW)
+    M_NOARGS("negative", m_op_neg),
     M_NOARGS("erf", m_erf),
     M_NOARGS("lgamma", m_lgamma),
     M_NOARGS("digamma", m_digamma),

@@ -1,127 +1,82 @@
-/* unary.c — unary elementwise ops (exp, log, relu, sigmoid, tanh ...), pow with a scalar
- * exponent, clamp, leaky_relu and where: kernels, backwards and in-place forms. */
-#include <math.h>
+/* unary.c — the unary elementwise ops of the op table (op_table.h: exp, log, relu, tanh, the
+ * trigonometric functions ...), pow with a scalar exponent, clamp, leaky_relu and where:
+ * kernels, backwards and in-place forms. */
 #include <string.h>
+#include <tgmath.h> /* the table's float expressions serve float and double */
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
-/* ---- unary ---- */
+/* ---- the table's kernels ---- */
 
-typedef struct {
-    double p0, p1;
-} unary_ctx;
-
-#define DEFINE_UNARY(NAME, T, EXPR)                                                          \
-    static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
+/* One kernel: out = EXPR(x) over one run, with a tight loop for contiguous operands; x is
+ * read as CT (bool as int64, so integer expressions serve it without unsigned warnings). */
+#define DEFINE_UNARY_AS(NAME, T, CT, EXPR)                                                   \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                       \
     {                                                                                        \
-        const unary_ctx *ctx = vctx;                                                         \
+        typedef T scalar_t;                                                                  \
         (void)ctx;                                                                           \
-        T *out = (T *)p[0];                                                                  \
-        const T *a = (const T *)p[1];                                                        \
+        scalar_t *out = (scalar_t *)p[0];                                                    \
+        const scalar_t *a = (const scalar_t *)p[1];                                          \
         if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                        \
             for (int64_t i = 0; i < n; i++) {                                                \
-                T x = a[i];                                                                  \
-                out[i] = (T)(EXPR);                                                          \
+                CT x = a[i];                                                                 \
+                out[i] = (scalar_t)(EXPR);                                                   \
             }                                                                                \
         } else {                                                                             \
             int64_t so = s[0] / (int64_t)sizeof(T), sa = s[1] / (int64_t)sizeof(T);          \
             for (int64_t i = 0; i < n; i++) {                                                \
-                T x = a[i * sa];                                                             \
-                out[i * so] = (T)(EXPR);                                                     \
+                CT x = a[i * sa];                                                            \
+                out[i * so] = (scalar_t)(EXPR);                                              \
             }                                                                                \
         }                                                                                    \
     }
+#define DEFINE_UNARY(NAME, T, EXPR) DEFINE_UNARY_AS(NAME, T, T, EXPR)
 
-DEFINE_UNARY(neg_f32, float, -x)
-DEFINE_UNARY(exp_f32, float, expf(x))
-DEFINE_UNARY(log_f32, float, logf(x))
-DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
-DEFINE_UNARY(abs_f32, float, fabsf(x))
-DEFINE_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x) /* keeps nan */
-DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
-DEFINE_UNARY(tanh_f32, float, tanhf(x))
-DEFINE_UNARY(sin_f32, float, sinf(x))
-DEFINE_UNARY(cos_f32, float, cosf(x))
-DEFINE_UNARY(rsqrt_f32, float, 1.0f / sqrtf(x))
-DEFINE_UNARY(recip_f32, float, 1.0f / x)
-DEFINE_UNARY(sign_f32, float, (float)((x > 0) - (x < 0)))
-DEFINE_UNARY(log1p_f32, float, log1pf(x))
-DEFINE_UNARY(expm1_f32, float, expm1f(x))
-DEFINE_UNARY(neg_f64, double, -x)
-DEFINE_UNARY(exp_f64, double, exp(x))
-DEFINE_UNARY(log_f64, double, log(x))
-DEFINE_UNARY(sqrt_f64, double, sqrt(x))
-DEFINE_UNARY(abs_f64, double, fabs(x))
-DEFINE_UNARY(relu_f64, double, x < 0.0 ? 0.0 : x)
-DEFINE_UNARY(sigmoid_f64, double, 1.0 / (1.0 + exp(-x)))
-DEFINE_UNARY(tanh_f64, double, tanh(x))
-DEFINE_UNARY(sin_f64, double, sin(x))
-DEFINE_UNARY(cos_f64, double, cos(x))
-DEFINE_UNARY(rsqrt_f64, double, 1.0 / sqrt(x))
-DEFINE_UNARY(recip_f64, double, 1.0 / x)
-DEFINE_UNARY(sign_f64, double, (double)((x > 0) - (x < 0)))
-DEFINE_UNARY(log1p_f64, double, log1p(x))
-DEFINE_UNARY(expm1_f64, double, expm1(x))
-/* rounding: round is half to even (the default rounding mode), as PyTorch's */
-DEFINE_UNARY(floor_f32, float, floorf(x))
-DEFINE_UNARY(ceil_f32, float, ceilf(x))
-DEFINE_UNARY(trunc_f32, float, truncf(x))
-DEFINE_UNARY(round_f32, float, nearbyintf(x))
-DEFINE_UNARY(floor_f64, double, floor(x))
-DEFINE_UNARY(ceil_f64, double, ceil(x))
-DEFINE_UNARY(trunc_f64, double, trunc(x))
-DEFINE_UNARY(round_f64, double, nearbyint(x))
-DEFINE_UNARY(neg_i64, int64_t, (int64_t)(0 - (uint64_t)x))
-DEFINE_UNARY(abs_i64, int64_t, x < 0 ? (int64_t)(0 - (uint64_t)x) : x)
-DEFINE_UNARY(relu_i64, int64_t, x > 0 ? x : 0)
-DEFINE_UNARY(sign_i64, int64_t, (x > 0) - (x < 0))
-DEFINE_UNARY(abs_b, uint8_t, x)
-DEFINE_UNARY(sign_b, uint8_t, x)
+/* sin(pi x) / (pi x), 1 at 0, in the element type (as PyTorch's sinc) */
+#define pl_sinc(x) ((x) == 0 ? (scalar_t)1 : sin((scalar_t)3.14159265358979323846 * (x)) /      \
+                                                 ((scalar_t)3.14159265358979323846 * (x)))
 
+/* The DT column: which integer kernels a row has (int64, bool). */
+#define UNARY_INT_FLOAT(NAME, EXPR)
+#define UNARY_INT_INT(NAME, EXPR) DEFINE_UNARY(NAME##_i64, int64_t, EXPR)
+#define UNARY_INT_ALL(NAME, EXPR)                                                            \
+    DEFINE_UNARY(NAME##_i64, int64_t, EXPR)                                                  \
+    DEFINE_UNARY_AS(NAME##_b, uint8_t, int64_t, EXPR)
+#define UNARY_KERNELS(E, name, grad_fn, DT, SAVE, PY, fwd, ifwd, dx)                          \
+    DEFINE_UNARY(name##_f32, float, fwd)                                                     \
+    DEFINE_UNARY(name##_f64, double, fwd)                                                    \
+    UNARY_INT_##DT(name, ifwd)
+PL_UNARY_OPS(UNARY_KERNELS)
+
+/* [op][dtype], dtype order bool, int64, float32, float64; NULL: not defined for that dtype */
+#define KERNEL_ROW_FLOAT(name) {NULL, NULL, name##_f32, name##_f64}
+#define KERNEL_ROW_INT(name) {NULL, name##_i64, name##_f32, name##_f64}
+#define KERNEL_ROW_ALL(name) {name##_b, name##_i64, name##_f32, name##_f64}
+#define UNARY_KERNEL_ROW(E, name, grad_fn, DT, ...) [PL_##E] = KERNEL_ROW_##DT(name),
 static const pl_inner_fn unary_kernels[PL_NUM_UNOPS][PL_NUM_DTYPES] = {
-    [PL_NEG] = {NULL, neg_i64, neg_f32, neg_f64},
-    [PL_EXP] = {NULL, NULL, exp_f32, exp_f64},
-    [PL_LOG] = {NULL, NULL, log_f32, log_f64},
-    [PL_SQRT] = {NULL, NULL, sqrt_f32, sqrt_f64},
-    [PL_ABS] = {abs_b, abs_i64, abs_f32, abs_f64},
-    [PL_RELU] = {NULL, relu_i64, relu_f32, relu_f64},
-    [PL_SIGMOID] = {NULL, NULL, sigmoid_f32, sigmoid_f64},
-    [PL_TANH] = {NULL, NULL, tanh_f32, tanh_f64},
-    [PL_SIN] = {NULL, NULL, sin_f32, sin_f64},
-    [PL_COS] = {NULL, NULL, cos_f32, cos_f64},
-    [PL_RSQRT] = {NULL, NULL, rsqrt_f32, rsqrt_f64},
-    [PL_RECIPROCAL] = {NULL, NULL, recip_f32, recip_f64},
-    [PL_SIGN] = {sign_b, sign_i64, sign_f32, sign_f64},
-    [PL_LOG1P] = {NULL, NULL, log1p_f32, log1p_f64},
-    [PL_EXPM1] = {NULL, NULL, expm1_f32, expm1_f64},
-    [PL_FLOOR] = {NULL, NULL, floor_f32, floor_f64},
-    [PL_CEIL] = {NULL, NULL, ceil_f32, ceil_f64},
-    [PL_TRUNC] = {NULL, NULL, trunc_f32, trunc_f64},
-    [PL_ROUND] = {NULL, NULL, round_f32, round_f64},
-};
+    PL_UNARY_OPS(UNARY_KERNEL_ROW)};
 
-static const char *const unop_names[PL_NUM_UNOPS] = {
-    "neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "rsqrt",
-    "reciprocal", "sign", "log1p", "expm1", "square", "floor", "ceil", "trunc", "round"};
+#define UNARY_NAME(E, name, ...) [PL_##E] = #name,
+static const char *const unop_names[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_NAME)};
 
 /* ops that keep integer dtypes; the others compute in the default float dtype */
-static bool
-keeps_integer(pl_unop op)
-{
-    return op == PL_NEG || op == PL_ABS || op == PL_RELU || op == PL_SIGN;
-}
+#define KEEPS_INT_FLOAT 0
+#define KEEPS_INT_INT 1
+#define KEEPS_INT_ALL 1
+#define UNARY_KEEPS_INT(E, name, grad_fn, DT, ...) [PL_##E] = KEEPS_INT_##DT,
+static const bool unary_keeps_int[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KEEPS_INT)};
 
-static pl_tensor *
-mul3(pl_tensor *a, pl_tensor *b, pl_tensor *c) /* (a * b) * c */
-{
-    pl_tensor *ab = pl_binary(PL_MUL, a, b, 1.0, false, false);
-    if (!ab) return NULL;
-    pl_tensor *r = pl_binary(PL_MUL, ab, c, 1.0, false, false);
-    pl_tensor_release(ab);
-    return r;
-}
+/* which of (input, result) the backward reads: bit 0 the input, bit 1 the result */
+#define SAVES_NONE 0
+#define SAVES_IN 1
+#define SAVES_OUT 2
+#define UNARY_SAVES(E, name, grad_fn, DT, SAVE, ...) [PL_##E] = SAVES_##SAVE,
+static const unsigned char unary_saves[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_SAVES)};
+
+/* ---- the table's backward formulas ---- */
 
 /* relu's backward in one pass when g and y are contiguous and alike; NULL otherwise (no
  * error recorded) so the caller takes the general path. */
@@ -151,122 +106,56 @@ relu_backward_fast(pl_tensor *g, pl_tensor *y)
     return out;
 }
 
+/* threshold_backward: g where the result is > 0, else 0 (recorded under create_graph) */
+static pl_tensor *
+pl_relu_backward(pl_expr *s, pl_tensor *g, pl_tensor *y)
+{
+    pl_tensor *fast = pl_grad_enabled() ? NULL : relu_backward_fast(g, y);
+    if (fast) return ex_keep(s, fast);
+    pl_tensor *zero = ex_keep(s, pl_tensor_scalar(0.0, y->dtype));
+    return ex_where(s, ex_cmpk(s, PL_GT, y, 0), g, zero);
+}
+
+/* d sinc(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), 0 at x = 0 */
+static pl_tensor *
+pl_sinc_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *px = ex_scale(s, x, 3.14159265358979323846);
+    pl_tensor *num = ex_sub(s, ex_mul(s, ex_un(s, PL_COS, px), px), ex_un(s, PL_SIN, px));
+    pl_tensor *d = ex_div(s, num, ex_mul(s, px, x));
+    pl_tensor *zero = ex_keep(s, x ? pl_tensor_scalar(0.0, x->dtype) : NULL);
+    return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), zero, d), g);
+}
+
+typedef pl_tensor *(*unary_dx_fn)(pl_expr *s, pl_tensor *g, pl_tensor *x, pl_tensor *y);
+#define UNARY_DX(E, name, grad_fn, DT, SAVE, PY, fwd, ifwd, dx)                               \
+    static pl_tensor *d_##name(pl_expr *s, pl_tensor *g, pl_tensor *x, pl_tensor *y)          \
+    {                                                                                        \
+        (void)x;                                                                             \
+        (void)y;                                                                             \
+        return dx;                                                                           \
+    }
+PL_UNARY_OPS(UNARY_DX)
+#define UNARY_DX_ROW(E, name, ...) [PL_##E] = d_##name,
+static const unary_dx_fn unary_dx[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_DX_ROW)};
+
 static pl_status
 unary_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_unop op = (pl_unop)node->ints[0];
-    pl_tensor *x = NULL, *y = NULL, *r = NULL, *t1 = NULL, *t2 = NULL;
+    pl_tensor *x = NULL, *y = NULL;
     /* slot 0: the input, slot 1: the result (only what the op needs is saved) */
     if (pl_node_has_saved(node, 0) && !(x = pl_node_saved(node, 0))) return pl_error_status();
     if (pl_node_has_saved(node, 1) && !(y = pl_node_saved(node, 1))) return pl_error_status();
-    switch (op) {
-    case PL_NEG: r = pl_unary(PL_NEG, g); break;
-    case PL_EXP: r = pl_binary(PL_MUL, g, y, 1, false, false); break;
-    case PL_LOG: r = pl_binary(PL_DIV, g, x, 1, false, false); break;
-    case PL_SQRT: /* g / (2 * y) */
-        t1 = pl_scale(y, 2.0);
-        r = t1 ? pl_binary(PL_DIV, g, t1, 1, false, false) : NULL;
-        break;
-    case PL_ABS:
-        t1 = pl_unary(PL_SIGN, x);
-        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
-        break;
-    case PL_RELU: { /* threshold_backward: zero where the result is <= 0 */
-        r = pl_grad_enabled() ? NULL : relu_backward_fast(g, y); /* create_graph: recorded */
-        if (r) break;
-        pl_tensor *zero = pl_tensor_scalar(0.0, y->dtype);
-        t1 = zero ? pl_binary(PL_GT, y, zero, 1, false, true) : NULL;
-        r = t1 ? pl_where(t1, g, zero) : NULL;
-        pl_tensor_release(zero);
-        break;
-    }
-    case PL_SIGMOID: { /* g * (1 - y) * y */
-        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
-        t1 = one ? pl_binary(PL_SUB, one, y, 1, true, false) : NULL;
-        r = t1 ? mul3(g, t1, y) : NULL;
-        pl_tensor_release(one);
-        break;
-    }
-    case PL_TANH: { /* g * (1 - y * y) */
-        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
-        t2 = pl_binary(PL_MUL, y, y, 1, false, false);
-        t1 = (one && t2) ? pl_binary(PL_SUB, one, t2, 1, true, false) : NULL;
-        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
-        pl_tensor_release(one);
-        break;
-    }
-    case PL_SIN:
-        t1 = pl_unary(PL_COS, x);
-        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
-        break;
-    case PL_COS:
-        t1 = pl_unary(PL_SIN, x);
-        t2 = t1 ? pl_unary(PL_NEG, t1) : NULL;
-        r = t2 ? pl_binary(PL_MUL, g, t2, 1, false, false) : NULL;
-        break;
-    case PL_RSQRT: /* -0.5 * g * y^3 */
-        t1 = pl_pow_scalar(y, 3.0);
-        t2 = t1 ? pl_scale(t1, -0.5) : NULL;
-        r = t2 ? pl_binary(PL_MUL, g, t2, 1, false, false) : NULL;
-        break;
-    case PL_RECIPROCAL: /* -g * y * y */
-        t1 = pl_unary(PL_NEG, g);
-        r = t1 ? mul3(t1, y, y) : NULL;
-        break;
-    case PL_SIGN:
-    case PL_FLOOR:
-    case PL_CEIL:
-    case PL_TRUNC:
-    case PL_ROUND: /* piecewise constant */
-        r = pl_tensor_zeros(g->ndim, g->shape, g->dtype);
-        break;
-    case PL_LOG1P: {
-        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
-        t1 = one ? pl_binary(PL_ADD, x, one, 1, false, true) : NULL;
-        r = t1 ? pl_binary(PL_DIV, g, t1, 1, false, false) : NULL;
-        pl_tensor_release(one);
-        break;
-    }
-    case PL_EXPM1: {
-        pl_tensor *one = pl_tensor_scalar(1.0, PL_FLOAT64);
-        t1 = one ? pl_binary(PL_ADD, y, one, 1, false, true) : NULL;
-        r = t1 ? pl_binary(PL_MUL, g, t1, 1, false, false) : NULL;
-        pl_tensor_release(one);
-        break;
-    }
-    default:
-        pl_error_set(PL_ERR_RUNTIME, "no backward for unary op %d", (int)op);
-        break;
-    }
-    pl_tensor_release(t1);
-    pl_tensor_release(t2);
-    if (!r) return pl_error_status();
-    din[0] = r;
-    return PL_OK;
+    pl_expr s = {.n = 0};
+    din[0] = pl_expr_result(&s, unary_dx[op](&s, g, x, y));
+    return din[0] ? PL_OK : pl_error_status();
 }
 
-#define UNARY_KIND(OP, NAME) [OP] = {NAME, unary_backward, PL_KIND_DIFFERENTIABLE}
-static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {
-    UNARY_KIND(PL_NEG, "NegBackward0"),         UNARY_KIND(PL_EXP, "ExpBackward0"),
-    UNARY_KIND(PL_LOG, "LogBackward0"),         UNARY_KIND(PL_SQRT, "SqrtBackward0"),
-    UNARY_KIND(PL_ABS, "AbsBackward0"),         UNARY_KIND(PL_RELU, "ReluBackward0"),
-    UNARY_KIND(PL_SIGMOID, "SigmoidBackward0"), UNARY_KIND(PL_TANH, "TanhBackward0"),
-    UNARY_KIND(PL_SIN, "SinBackward0"),         UNARY_KIND(PL_COS, "CosBackward0"),
-    UNARY_KIND(PL_RSQRT, "RsqrtBackward0"),     UNARY_KIND(PL_RECIPROCAL, "ReciprocalBackward0"),
-    UNARY_KIND(PL_SIGN, "SignBackward0"),       UNARY_KIND(PL_LOG1P, "Log1PBackward0"),
-    UNARY_KIND(PL_EXPM1, "Expm1Backward0"),    UNARY_KIND(PL_FLOOR, "FloorBackward0"),
-    UNARY_KIND(PL_CEIL, "CeilBackward0"),       UNARY_KIND(PL_TRUNC, "TruncBackward0"),
-    UNARY_KIND(PL_ROUND, "RoundBackward0"),
-};
+#define UNARY_KIND(E, name, grad_fn, ...) [PL_##E] = {grad_fn, unary_backward, PL_KIND_DIFFERENTIABLE},
+static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)};
 
-/* which of (input, result) the backward of op reads */
-static void
-unary_saves(pl_unop op, bool *save_x, bool *save_y)
-{
-    *save_x = op == PL_LOG || op == PL_ABS || op == PL_SIN || op == PL_COS || op == PL_LOG1P;
-    *save_y = op == PL_EXP || op == PL_SQRT || op == PL_RELU || op == PL_SIGMOID ||
-              op == PL_TANH || op == PL_RSQRT || op == PL_RECIPROCAL || op == PL_EXPM1;
-}
+/* ---- the table's entry points ---- */
 
 static pl_status
 run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
@@ -281,17 +170,19 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         return st;
     }
     pl_inner_fn fn = unary_kernels[op][out->dtype];
-    if (!fn) {
-        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", unop_names[op],
-                            pl_dtype_name(a->dtype));
+    if (!fn && op == PL_RELU) {
+        return pl_error_set(PL_ERR_RUNTIME, "Boolean inputs not supported for relu");
     }
-    unary_ctx ctx = {0, 0};
+    if (!fn) { /* PyTorch's dispatch error names the CPU kernel */
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
+                            pl_dtype_scalar_name(a->dtype));
+    }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {
         int64_t es = (int64_t)pl_dtype_size(out->dtype);
         char *ptrs[2] = {pl_tensor_data(out), pl_tensor_data(a)};
         int64_t strides[2] = {es, es};
-        pl_run_contiguous(fn, 2, ptrs, strides, out->numel, &ctx);
+        pl_run_contiguous(fn, 2, ptrs, strides, out->numel, NULL);
         return PL_OK;
     }
     pl_tensor *ca = pl_to_dtype(a, out->dtype);
@@ -300,7 +191,7 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);
     pl_loop_add(&loop, ca);
-    pl_loop_run(&loop, fn, &ctx);
+    pl_loop_run(&loop, fn, NULL);
     pl_tensor_release(ca);
     return PL_OK;
 }
@@ -309,7 +200,7 @@ pl_tensor *
 pl_unary(pl_unop op, pl_tensor *a)
 {
     pl_dtype dt = a->dtype;
-    if (!pl_dtype_is_floating(dt) && !keeps_integer(op)) {
+    if (!pl_dtype_is_floating(dt) && !unary_keeps_int[op]) {
         dt = pl_default_float;
     }
     if (op == PL_NEG && dt == PL_BOOL) {
@@ -325,21 +216,13 @@ pl_unary(pl_unop op, pl_tensor *a)
         return NULL;
     }
     if (pl_dtype_is_floating(dt) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&unary_kinds[op], &a, 1);
-        if (!node) goto fail;
+        unsigned saves = unary_saves[op];
+        pl_tensor *save[2] = {saves & SAVES_IN ? a : NULL, saves & SAVES_OUT ? out : NULL};
+        pl_node *node;
+        if (!(out = pl_record(out, &unary_kinds[op], &a, 1, save, 2, &node))) return NULL;
         node->ints[0] = op;
-        bool sx, sy;
-        unary_saves(op, &sx, &sy);
-        if ((sx && pl_node_save(node, 0, a) != PL_OK) || (sy && pl_node_save(node, 1, out) != PL_OK)) {
-            pl_node_release(node);
-            goto fail;
-        }
-        pl_node_attach(out, node);
     }
     return out;
-fail:
-    pl_tensor_release(out);
-    return NULL;
 }
 
 pl_status
@@ -355,7 +238,7 @@ pl_unary_(pl_unop op, pl_tensor *a)
         pl_tensor_release(r);
         return st;
     }
-    if (!pl_dtype_is_floating(a->dtype) && !keeps_integer(op)) {
+    if (!pl_dtype_is_floating(a->dtype) && !unary_keeps_int[op]) {
         return pl_error_set(PL_ERR_RUNTIME, "result type Float can't be cast to the desired output type %s",
                             pl_dtype_scalar_name(a->dtype));
     }

@@ -1,0 +1,92 @@
+/* op_table.h — the elementwise op tables: one row per op is the single place its identity is
+ * written. From a row come its enum value (ops.h), its float/double/int64/bool kernels and its
+ * backward (ops/unary.c, ops/binary.c), its grad_fn kind, the Tensor method, its in-place form
+ * and the torch.* function (csrc/python/methods_math.c expands the same lists; the Python
+ * package reads _C._unary_ops / _C._binary_ops).
+ *
+ * Adding an elementwise op is one row: its forward as an expression in x (and y), and its
+ * derivative as an expression over core ops (ops/expr.h) in g (the output's gradient), x (the
+ * input) and y (the result). Float expressions are written once for float and double: the
+ * kernels include <tgmath.h>, so exp(x) is expf for float; `scalar_t` names the element type.
+ *
+ * Columns of PL_UNARY_OPS:
+ *   ENUM, name     PL_<ENUM>; the method name (kernels are <name>_f32, <name>_f64, ...)
+ *   grad_fn        the name PyTorch prints
+ *   DT             FLOAT: integer and bool input compute in the default float dtype;
+ *                  INT: int64 keeps its dtype (int kernel), bool is refused;
+ *                  ALL: int64 and bool keep their dtype (the int expression serves both)
+ *   SAVE           what the backward reads: NONE, IN (x), OUT (y)
+ *   PY             PUB: a public method, torch function and in-place form; PRIV: the method
+ *                  is "_<name>", wrapped by Python (which keeps integer input as it is);
+ *                  NOFN: public method and in-place method, no torch.<name>_ function
+ *   fwd(x)         float expression
+ *   ifwd(x)        int64 (and bool for ALL) expression; unused for FLOAT
+ *   dx(g, x, y)    derivative
+ */
+#ifndef PL_OP_TABLE_H
+#define PL_OP_TABLE_H
+
+#define PL_UNARY_OPS(X)                                                                         \
+    X(NEG, neg, "NegBackward0", INT, NONE, PUB, -x, (int64_t)(0 - (uint64_t)x), ex_neg(s, g))    \
+    X(EXP, exp, "ExpBackward0", FLOAT, OUT, PUB, exp(x), 0, ex_mul(s, g, y))                     \
+    X(LOG, log, "LogBackward0", FLOAT, IN, PUB, log(x), 0, ex_div(s, g, x))                      \
+    X(SQRT, sqrt, "SqrtBackward0", FLOAT, OUT, PUB, sqrt(x), 0, ex_div(s, g, ex_scale(s, y, 2))) \
+    X(ABS, abs, "AbsBackward0", INT, IN, PUB, fabs(x), x < 0 ? (int64_t)(0 - (uint64_t)x) : x,   \
+      ex_mul(s, g, ex_un(s, PL_SIGN, x)))                                                       \
+    X(RELU, relu, "ReluBackward0", INT, OUT, PUB, x < 0 ? 0 : x, x > 0 ? x : 0,                  \
+      pl_relu_backward(s, g, y))                                                                \
+    X(SIGMOID, sigmoid, "SigmoidBackward0", FLOAT, OUT, PUB, 1 / (1 + exp(-x)), 0,              \
+      ex_mul(s, ex_mul(s, g, ex_ksub(s, 1, y)), y))                                             \
+    X(TANH, tanh, "TanhBackward0", FLOAT, OUT, PUB, tanh(x), 0,                                  \
+      ex_mul(s, g, ex_ksub(s, 1, ex_mul(s, y, y))))                                             \
+    X(SIN, sin, "SinBackward0", FLOAT, IN, PUB, sin(x), 0, ex_mul(s, g, ex_un(s, PL_COS, x)))    \
+    X(COS, cos, "CosBackward0", FLOAT, IN, PUB, cos(x), 0,                                       \
+      ex_mul(s, g, ex_neg(s, ex_un(s, PL_SIN, x))))                                             \
+    X(RSQRT, rsqrt, "RsqrtBackward0", FLOAT, OUT, PUB, 1 / sqrt(x), 0,                           \
+      ex_mul(s, g, ex_scale(s, ex_pow(s, y, 3), -0.5)))                                         \
+    X(RECIPROCAL, reciprocal, "ReciprocalBackward0", FLOAT, OUT, PUB, 1 / x, 0,                  \
+      ex_mul(s, ex_mul(s, ex_neg(s, g), y), y))                                                 \
+    X(SIGN, sign, "SignBackward0", ALL, NONE, NOFN, (scalar_t)((x > 0) - (x < 0)),               \
+      (x > 0) - (x < 0), ex_zeros(s, g))                                                        \
+    X(LOG1P, log1p, "Log1PBackward0", FLOAT, IN, PUB, log1p(x), 0,                               \
+      ex_div(s, g, ex_addk(s, x, 1)))                                                           \
+    X(EXPM1, expm1, "Expm1Backward0", FLOAT, OUT, PUB, expm1(x), 0,                              \
+      ex_mul(s, g, ex_addk(s, y, 1)))                                                           \
+    /* rounding (floating kernels; round is half to even, as PyTorch's) */                       \
+    X(FLOOR, floor, "FloorBackward0", FLOAT, NONE, PRIV, floor(x), 0, ex_zeros(s, g))            \
+    X(CEIL, ceil, "CeilBackward0", FLOAT, NONE, PRIV, ceil(x), 0, ex_zeros(s, g))                \
+    X(TRUNC, trunc, "TruncBackward0", FLOAT, NONE, PRIV, trunc(x), 0, ex_zeros(s, g))            \
+    X(ROUND, round, "RoundBackward0", FLOAT, NONE, PRIV, nearbyint(x), 0, ex_zeros(s, g))        \
+    /* trigonometric and hyperbolic functions and their inverses */                              \
+    X(TAN, tan, "TanBackward0", FLOAT, OUT, PUB, tan(x), 0,                                      \
+      ex_mul(s, g, ex_addk(s, ex_mul(s, y, y), 1)))                                             \
+    X(ASIN, asin, "AsinBackward0", FLOAT, IN, PUB, asin(x), 0,                                   \
+      ex_mul(s, g, ex_un(s, PL_RSQRT, ex_ksub(s, 1, ex_mul(s, x, x)))))                         \
+    X(ACOS, acos, "AcosBackward0", FLOAT, IN, PUB, acos(x), 0,                                   \
+      ex_mul(s, g, ex_neg(s, ex_un(s, PL_RSQRT, ex_ksub(s, 1, ex_mul(s, x, x))))))              \
+    X(ATAN, atan, "AtanBackward0", FLOAT, IN, PUB, atan(x), 0,                                   \
+      ex_div(s, g, ex_addk(s, ex_mul(s, x, x), 1)))                                             \
+    X(SINH, sinh, "SinhBackward0", FLOAT, IN, PUB, sinh(x), 0, ex_mul(s, g, ex_un(s, PL_COSH, x))) \
+    X(COSH, cosh, "CoshBackward0", FLOAT, IN, PUB, cosh(x), 0, ex_mul(s, g, ex_un(s, PL_SINH, x))) \
+    X(ASINH, asinh, "AsinhBackward0", FLOAT, IN, PUB, asinh(x), 0,                               \
+      ex_mul(s, g, ex_un(s, PL_RSQRT, ex_addk(s, ex_pow(s, x, 2), 1))))                         \
+    X(ACOSH, acosh, "AcoshBackward0", FLOAT, IN, PUB, acosh(x), 0,                               \
+      ex_mul(s, g, ex_un(s, PL_RSQRT, ex_addk(s, ex_pow(s, x, 2), -1))))                        \
+    X(ATANH, atanh, "AtanhBackward0", FLOAT, IN, PUB, atanh(x), 0,                               \
+      ex_div(s, g, ex_ksub(s, 1, ex_pow(s, x, 2))))                                             \
+    /* exponentials and logarithms in other bases, erfc, sinc */                                 \
+    X(EXP2, exp2, "Exp2Backward0", FLOAT, OUT, PUB, exp2(x), 0,                                  \
+      ex_scale(s, ex_mul(s, g, y), 0.693147180559945309417))                             \
+    X(LOG2, log2, "Log2Backward0", FLOAT, IN, PUB, log2(x), 0,                                   \
+      ex_div(s, g, ex_scale(s, x, 0.693147180559945309417)))                                    \
+    X(LOG10, log10, "Log10Backward0", FLOAT, IN, PUB, log10(x), 0,                               \
+      ex_div(s, g, ex_scale(s, x, 2.30258509299404568402)))                                     \
+    X(ERFC, erfc, "ErfcBackward0", FLOAT, IN, PUB, erfc(x), 0,                                   \
+      ex_mul(s, ex_scale(s, ex_un(s, PL_EXP, ex_neg(s, ex_pow(s, x, 2))), -1.12837916709551257390), g)) \
+    X(SINC, sinc, "SincBackward0", FLOAT, IN, PUB, pl_sinc(x), 0, pl_sinc_backward(s, g, x))
+
+#define PL_UNARY_ENUM_(E, ...) PL_##E,
+typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
+#undef PL_UNARY_ENUM_
+
+#endif

@@ -1,0 +1,205 @@
+"""The unary op table (csrc/core/op_table.h): every row, as the table declares it.
+
+For each row of _C._unary_ops: the method, in-place method and torch.* function exist as its
+PY column says; the forward matches NumPy on contiguous and strided input; the backward matches
+float64 central differences and records the row's grad_fn; double backward works
+(gradgradcheck); integer and bool input take the dtype PyTorch gives; and, when torch is
+importable, values, gradients, result dtypes and errors match it.
+"""
+import numpy as np
+import pytest
+
+import pytorchlite as torch
+from pytorchlite import _C
+
+ROWS = {name: (grad_fn, py) for name, grad_fn, py in _C._unary_ops}
+
+
+def _np_sinc(x):
+    return np.sinc(x)
+
+
+def _erfc(x):
+    from math import erfc
+    return np.vectorize(erfc)(x)
+
+
+# name -> (NumPy reference, domain (low, high) kept away from poles and kinks)
+REFERENCE = {
+    "neg": (np.negative, (-2, 2)), "exp": (np.exp, (-2, 2)), "log": (np.log, (0.5, 2)),
+    "sqrt": (np.sqrt, (0.5, 2)), "abs": (np.abs, (0.2, 2)), "relu": (lambda x: np.maximum(x, 0), (0.2, 2)),
+    "sigmoid": (lambda x: 1 / (1 + np.exp(-x)), (-2, 2)), "tanh": (np.tanh, (-2, 2)),
+    "sin": (np.sin, (-2, 2)), "cos": (np.cos, (-2, 2)), "rsqrt": (lambda x: 1 / np.sqrt(x), (0.5, 2)),
+    "reciprocal": (lambda x: 1 / x, (0.5, 2)), "sign": (np.sign, (0.2, 2)),
+    "log1p": (np.log1p, (0.5, 2)), "expm1": (np.expm1, (-2, 2)),
+    "floor": (np.floor, (0.1, 0.9)), "ceil": (np.ceil, (0.1, 0.9)), "trunc": (np.trunc, (0.1, 0.9)),
+    "round": (np.round, (0.1, 0.4)),
+    "tan": (np.tan, (-1, 1)), "asin": (np.arcsin, (-0.9, 0.9)), "acos": (np.arccos, (-0.9, 0.9)),
+    "atan": (np.arctan, (-2, 2)), "sinh": (np.sinh, (-2, 2)), "cosh": (np.cosh, (-2, 2)),
+    "asinh": (np.arcsinh, (-2, 2)), "acosh": (np.arccosh, (1.2, 3)), "atanh": (np.arctanh, (-0.9, 0.9)),
+    "exp2": (np.exp2, (-2, 2)), "log2": (np.log2, (0.5, 2)), "log10": (np.log10, (0.5, 2)),
+    "erfc": (_erfc, (-2, 2)), "sinc": (_np_sinc, (0.2, 2)),
+}
+PIECEWISE_CONSTANT = {"sign", "floor", "ceil", "trunc", "round"}
+ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+           "arccosh": "acosh", "arctanh": "atanh", "negative": "neg"}
+
+
+def method(name):
+    return "_" + name if ROWS[name][1] == "PRIV" else name
+
+
+def sample(name, shape, dtype=torch.float64, seed=0):
+    lo, hi = REFERENCE[name][1]
+    x = np.random.default_rng(seed).uniform(lo, hi, size=shape)
+    if name in ("sinc", "sign", "abs", "relu"):  # both signs, away from 0
+        x *= np.where(np.arange(x.size).reshape(shape) % 2, 1, -1)
+    return torch.tensor(x, dtype=dtype)
+
+
+def test_every_row_has_a_reference_here():
+    assert set(ROWS) == set(REFERENCE)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_names_come_from_the_row(name):
+    grad_fn, py = ROWS[name]
+    m = method(name)
+    assert callable(getattr(torch.Tensor, m)) and callable(getattr(torch.Tensor, m + "_"))
+    if py == "PRIV":
+        assert not hasattr(torch, "_" + name)
+    else:
+        assert getattr(torch, name) is getattr(_C.TensorBase, name)
+        assert hasattr(torch, name + "_") == (py == "PUB")
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_forward_matches_numpy_contiguous_and_strided(name, dtype):
+    x = sample(name, (4, 6), dtype)
+    ref = REFERENCE[name][0](x.numpy().astype(np.float64))
+    y = getattr(x, method(name))()
+    tol = 1e-6 if dtype == torch.float32 else 1e-12
+    np.testing.assert_allclose(y.numpy(), ref, rtol=tol, atol=tol)
+    assert y.dtype == dtype
+    # a transposed (non-contiguous) input runs the strided loop
+    yt = getattr(x.t(), method(name))()
+    np.testing.assert_array_equal(yt.numpy(), y.numpy().T)
+    # in place writes the same values
+    z = x.clone()
+    assert getattr(z, method(name) + "_")() is z
+    np.testing.assert_array_equal(z.numpy(), y.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_backward_matches_central_differences(name):
+    x = sample(name, (5,)).requires_grad_()
+    y = getattr(x, method(name))()
+    assert type(y.grad_fn).__name__ == ROWS[name][0]
+    y.sum().backward()
+    if name in PIECEWISE_CONSTANT:
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros(5))
+        return
+    f, eps, x0 = REFERENCE[name][0], 1e-6, x.detach().numpy()
+    numeric = (f(x0 + eps) - f(x0 - eps)) / (2 * eps)
+    np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(set(ROWS) - PIECEWISE_CONSTANT - {"relu", "abs"}))
+def test_double_backward(name):
+    x = sample(name, (4,)).requires_grad_()
+    assert torch.autograd.gradgradcheck(lambda a: getattr(a, method(name))(), (x,))
+
+
+def test_sinc_gradient_at_zero_is_zero():
+    x = torch.tensor([0.0, 0.5], dtype=torch.float64, requires_grad=True)
+    torch.sinc(x).sum().backward()
+    assert x.grad[0].item() == 0.0
+    assert torch.sinc(torch.tensor([0.0])).item() == 1.0
+
+
+def test_aliases_are_the_rows():
+    x = sample("asin", (3,))
+    for alias, name in ALIASES.items():
+        if name == "acosh":
+            x = sample("acosh", (3,))
+        elif name != "asin":
+            x = sample(name, (3,))
+        assert torch.equal(getattr(torch, alias)(x), getattr(torch, name)(x))
+        assert torch.equal(getattr(x, alias)(), getattr(x, name)())
+
+
+def test_integer_input_follows_the_dt_column():
+    i = torch.tensor([-2, 0, 3])
+    assert torch.neg(i).dtype == torch.int64 and torch.neg(i).tolist() == [2, 0, -3]
+    assert torch.abs(i).tolist() == [2, 0, 3] and torch.relu(i).tolist() == [0, 0, 3]
+    assert torch.sign(i).tolist() == [-1, 0, 1]
+    for name in ("exp", "tan", "asinh", "log2", "erfc", "sinc"):
+        assert getattr(torch, name)(i).dtype == torch.float32
+    b = torch.tensor([True, False])
+    assert torch.sign(b).dtype == torch.bool and torch.sign(b).tolist() == [True, False]
+    with pytest.raises(NotImplementedError, match="\"abs_cpu\" not implemented for 'Bool'"):
+        torch.abs(b)
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        torch.relu(b)
+    with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor"):
+        torch.neg(b)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast"):
+        i.clone().tan_()
+
+
+# ---- against torch ----
+
+@pytest.fixture(scope="module")
+def torch_ref():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_values_and_gradients_match_torch(torch_ref, name, dtype):
+    tr = torch_ref
+    x = sample(name, (3, 7), getattr(torch, dtype))
+    xr = tr.tensor(x.numpy(), requires_grad=True)
+    x.requires_grad_()
+    y, yr = getattr(x, method(name))(), getattr(tr, name)(xr)
+    # float32: libm against SLEEF, a few ulps apart
+    tol = dict(rtol=4e-7, atol=1e-7) if dtype == "float32" else dict(rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy(), **tol)
+    assert type(y.grad_fn).__name__ == type(yr.grad_fn).__name__
+    g = sample("exp", (3, 7), getattr(torch, dtype), seed=1)
+    y.backward(g)
+    yr.backward(tr.tensor(g.numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), xr.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ROWS if ROWS[n][1] != "PRIV"))
+@pytest.mark.parametrize("values", [[-3, 0, 5], [True, False]])
+def test_integer_and_bool_input_as_torch(torch_ref, name, values):
+    tr = torch_ref
+    x, xr = torch.tensor(values), tr.tensor(values)
+    try:
+        expected = getattr(tr, name)(xr)
+    except (RuntimeError, NotImplementedError) as exc:
+        with pytest.raises(type(exc)) as info:
+            getattr(torch, name)(x)
+        assert str(info.value) == str(exc)
+        return
+    got = getattr(torch, name)(x)
+    assert str(got.dtype) == str(expected.dtype)
+    np.testing.assert_allclose(got.numpy().astype(np.float64), expected.numpy().astype(np.float64),
+                               rtol=4e-7, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_special_values_as_torch(torch_ref, name):
+    tr = torch_ref
+    vals = [0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), float("nan"), 1e-30, 40.0, -40.0]
+    x = torch.tensor(vals, dtype=torch.float64)
+    got = getattr(x, method(name))().numpy()
+    expected = getattr(tr, name)(tr.tensor(vals, dtype=tr.float64)).numpy()
+    if name == "sign":  # pytorchlite's sign of nan is 0 (the row's expression), torch's nan
+        got, expected = got[:6], expected[:6]
+    np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0, equal_nan=True)
+    real = ~np.isnan(expected)  # the sign of a nan result is libm's
+    np.testing.assert_array_equal(np.signbit(got[real]), np.signbit(expected[real]))
