@@ -205,6 +205,12 @@ for _alias, _name in (("negative", "neg"), ("arcsin", "asin"), ("arccos", "acos"
     setattr(Tensor, _alias, getattr(_B, _name))
     setattr(Tensor, _alias + "_", getattr(_B, _name + "_"))
 del _name, _grad_fn, _py, _alias
+# the op table's binary math rows (their methods are bound by hand: argument forms differ)
+atan2 = arctan2 = _B.atan2
+hypot = _B.hypot
+copysign = _B.copysign
+fmax = _B.fmax
+fmin = _B.fmin
 matmul = _B.matmul
 mm = _B.mm
 add = _B.add

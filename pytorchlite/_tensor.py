@@ -402,12 +402,12 @@ class Tensor(_C.TensorBase):
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                                "of dimensions of tensor")
         t = self.reshape((1,) * (len(sizes) - self.dim()) + tuple(self.shape))
-        # interleave a broadcast dim before each dim, then merge the pairs
+        # a broadcast dim before each repeated dim, then merge the pairs
         shape = []
         expand = []
         for r, d in zip(sizes, t.shape):
-            shape += [1, d]
-            expand += [r, d]
+            shape += [1, d] if r != 1 else [d]
+            expand += [r, d] if r != 1 else [d]
         out = t.reshape(shape).expand(expand)
         return out.reshape([r * d for r, d in zip(sizes, t.shape)])
 

@@ -203,3 +203,134 @@ def test_special_values_as_torch(torch_ref, name):
     np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0, equal_nan=True)
     real = ~np.isnan(expected)  # the sign of a nan result is libm's
     np.testing.assert_array_equal(np.signbit(got[real]), np.signbit(expected[real]))
+
+
+# ---- the binary rows ----
+
+BINARY_ROWS = {name: rest for name, *rest in _C._binary_ops}
+# name -> NumPy reference, and the domain of both operands
+BINARY_MATH = {
+    "atan2": (np.arctan2, (-2, 2)), "hypot": (np.hypot, (-2, 2)),
+    "copysign": (np.copysign, (0.2, 2)), "fmax": (np.fmax, (-2, 2)), "fmin": (np.fmin, (-2, 2)),
+}
+
+
+def pair(shape_a=(3, 4), shape_b=(3, 4), dtype=torch.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(-2, 2, size=shape_a), rng.uniform(-2, 2, size=shape_b)
+    return torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)
+
+
+def test_binary_rows_name_their_nodes():
+    assert BINARY_ROWS["sub"] == ["SubBackward0", "SubBackward0", "RsubBackward1"]
+    assert BINARY_ROWS["eq"] == [None, None, None]
+    x = torch.rand(3, requires_grad=True)
+    for name, (grad_fn, _, _) in BINARY_ROWS.items():
+        if grad_fn is None or name in ("div_floor", "div_trunc"):
+            continue
+        fn = getattr(torch, name, None) or getattr(torch.Tensor, "_" + name)
+        assert type(fn(x, torch.rand(3) + 0.5).grad_fn).__name__ == grad_fn, name
+    assert type((2 - x).grad_fn).__name__ == "RsubBackward1"
+    assert len((2 - x).grad_fn.next_functions) == 1
+    assert type(torch.copysign(x, -1.0).grad_fn).__name__ == "CopysignBackward1"
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_MATH))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_binary_math_forward_matches_numpy(name, dtype):
+    ref = BINARY_MATH[name][0]
+    a, b = pair((3, 4), (4,), dtype)
+    got = getattr(torch, name)(a, b)
+    assert got.dtype == dtype and got.shape == (3, 4)
+    tol = 1e-6 if dtype == torch.float32 else 1e-14
+    np.testing.assert_allclose(got.numpy(), ref(a.numpy(), b.numpy()), rtol=tol, atol=tol)
+    np.testing.assert_array_equal(getattr(a.t(), name)(b.reshape(4, 1)).numpy(), got.numpy().T)
+    if hasattr(a, name + "_"):
+        c = a.clone()
+        assert getattr(c, name + "_")(b) is c
+        np.testing.assert_array_equal(c.numpy(), got.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_MATH))
+def test_binary_math_backward_matches_central_differences(name):
+    ref = BINARY_MATH[name][0]
+    a, b = pair((5,), (5,))
+    a.requires_grad_()
+    b.requires_grad_()
+    getattr(torch, name)(a, b).sum().backward()
+    eps, a0, b0 = 1e-6, a.detach().numpy(), b.detach().numpy()
+    np.testing.assert_allclose(a.grad.numpy(), (ref(a0 + eps, b0) - ref(a0 - eps, b0)) / (2 * eps),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b.grad.numpy(), (ref(a0, b0 + eps) - ref(a0, b0 - eps)) / (2 * eps),
+                               rtol=1e-6, atol=1e-8)
+    assert torch.autograd.gradgradcheck(lambda x, y: getattr(torch, name)(x, y),
+                                        (a.detach().requires_grad_(), b.detach().requires_grad_()))
+
+
+def test_binary_math_argument_rules():
+    a = torch.rand(3)
+    for name in ("atan2", "hypot", "fmax", "fmin"):
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'other' \\(position 1\\) must be Tensor"):
+            getattr(a, name)(2)
+    assert torch.copysign(torch.tensor([1.0, -2.0]), -1).tolist() == [-1.0, -2.0]
+    i = torch.tensor([3, -4])
+    assert torch.atan2(i, i).dtype == torch.float32 and torch.fmax(i, i).dtype == torch.int64
+    with pytest.raises(NotImplementedError, match="\"hypot_cpu\" not implemented for 'Long'"):
+        torch.hypot(i, i)
+    nan = float("nan")
+    assert torch.fmax(torch.tensor([nan, 1.0]), torch.tensor([2.0, nan])).tolist() == [2.0, 1.0]
+    assert torch.arctan2 is torch.atan2
+
+
+def test_remainder_of_a_number_records_a_node_that_refuses():
+    x = torch.rand(3, requires_grad=True) + 1
+    y = torch.remainder(2.0, x)
+    assert type(y.grad_fn).__name__ == "NotImplemented"
+    with pytest.raises(RuntimeError, match="derivative for aten::remainder is not implemented"):
+        y.sum().backward()
+
+
+@pytest.mark.filterwarnings("ignore:This overload of")  # torch warns once per process
+def test_deprecated_alpha_overload_of_add_and_sub():
+    a, b = torch.ones(2), torch.arange(2.0)
+    assert torch.sub(a, 2, b).tolist() == [1.0, -1.0]
+    assert torch.add(a, 3, b).tolist() == [1.0, 4.0]
+    with pytest.raises(TypeError, match="takes 1 positional argument but 2 were given"):
+        a.mul(2, b)
+
+
+def test_repeat_beyond_eight_dims():
+    x = torch.arange(6.0).reshape(2, 3)
+    assert x.repeat(*[1] * 9).shape == (1,) * 7 + (2, 3)
+    assert torch.equal(x.repeat(2, 3), torch.tensor(np.tile(x.numpy(), (2, 3))))
+    assert torch.zeros(*[1] * 16).ndim == 16
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_MATH))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_math_matches_torch(torch_ref, name, dtype):
+    tr = torch_ref
+    a, b = pair((4, 5), (5,), getattr(torch, dtype), seed=3)
+    a.requires_grad_()
+    b.requires_grad_()
+    ar = tr.tensor(a.detach().numpy(), requires_grad=True)
+    br = tr.tensor(b.detach().numpy(), requires_grad=True)
+    y, yr = getattr(torch, name)(a, b), getattr(tr, name)(ar, br)
+    tol = dict(rtol=4e-7, atol=1e-7) if dtype == "float32" else dict(rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy(), **tol)
+    assert type(y.grad_fn).__name__ == type(yr.grad_fn).__name__
+    y.sum().backward()
+    yr.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ar.grad.numpy(), **tol)
+    np.testing.assert_allclose(b.grad.numpy(), br.grad.numpy(), **tol)
+    for vals in ([3, -4, 0], [True, False, True]):
+        x, xr = torch.tensor(vals), tr.tensor(vals)
+        try:
+            expected = getattr(tr, name)(xr, xr)
+        except (RuntimeError, NotImplementedError) as exc:
+            with pytest.raises(type(exc), match=str(exc).replace("(", "\\(").replace(")", "\\)")):
+                getattr(torch, name)(x, x)
+            continue
+        got = getattr(torch, name)(x, x)
+        assert str(got.dtype) == str(expected.dtype)
+        np.testing.assert_allclose(got.numpy().astype(float), expected.numpy().astype(float), rtol=4e-7)

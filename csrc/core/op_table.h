@@ -89,4 +89,67 @@
 typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
 #undef PL_UNARY_ENUM_
 
+/* Columns of PL_BINARY_OPS:
+ *   ENUM, name     PL_<ENUM>; the kernel stem (<name>_f32 ...) and the error's name
+ *   KIND           ARITH: the result has the promoted dtype; TRUEDIV: integer operands compute
+ *                  in the default float dtype; CMP: a bool result, no gradient
+ *   B, I           Y/N: a bool / int64 kernel (bfwd / ifwd)
+ *   fwd(x, y)      float expression (tgmath, as above; ctx is the kernel's binary_ctx)
+ *   grad_fn        the node PyTorch prints for tensor op tensor; _scalar for tensor op
+ *                  number, _rscalar for number op tensor (NULL: not differentiable)
+ *   SAVE           what the backward reads: NONE; CROSS: a when b requires grad and b when a
+ *                  does (mul); BOTH: a and b; BOTH_IF_B: a and b when b requires grad;
+ *                  BOTH_OUT: a, b and the result
+ *   backward       the node's backward function (ops/binary.c)
+ * The rows' Python methods are written by hand in csrc/python/methods_math.c: their argument
+ * forms (alpha, numbers on either side, the dunder operators) differ op to op.
+ */
+#define PL_BINARY_OPS(X)                                                                        \
+    X(ADD, add, ARITH, Y, Y, x + y, (int64_t)((uint64_t)x + (uint64_t)y * alpha_i64(ctx)), x || y, \
+      "AddBackward0", "AddBackward0", "AddBackward0", NONE, add_backward)                       \
+    X(SUB, sub, ARITH, N, Y, x - y, (int64_t)((uint64_t)x - (uint64_t)y * alpha_i64(ctx)), 0,    \
+      "SubBackward0", "SubBackward0", "RsubBackward1", NONE, sub_backward)                      \
+    X(MUL, mul, ARITH, Y, Y, x * y, (int64_t)((uint64_t)x * (uint64_t)y), x && y,                \
+      "MulBackward0", "MulBackward0", "MulBackward0", CROSS, mul_backward)                      \
+    X(DIV, div, TRUEDIV, N, N, x / y, 0, 0, "DivBackward0", "DivBackward0", "DivBackward0",      \
+      BOTH, div_backward)                                                                       \
+    X(POW, pow, ARITH, N, Y, pow(x, y), pow_int64(x, y), 0, "PowBackward1", "PowBackward1",      \
+      "PowBackward2", BOTH, pow_backward)                                                       \
+    X(MAXIMUM, maximum, ARITH, Y, Y, (x != x || y != y) ? NAN : (x > y ? x : y), x > y ? x : y,  \
+      x || y, "MaximumBackward0", "MaximumBackward0", "MaximumBackward0", BOTH, minmax_backward) \
+    X(MINIMUM, minimum, ARITH, Y, Y, (x != x || y != y) ? NAN : (x < y ? x : y), x < y ? x : y,  \
+      x && y, "MinimumBackward0", "MinimumBackward0", "MinimumBackward0", BOTH, minmax_backward) \
+    /* floating only (integer operands are the binding's): remainder (sign of b), fmod (sign of \
+     * a); a number as a gets a node whose backward is not implemented, as in PyTorch */        \
+    X(REMAINDER, remainder, ARITH, N, N, pl_remainder(x, y), 0, 0, "RemainderBackward1",         \
+      "RemainderBackward0", NULL, BOTH_IF_B, mod_backward)                                      \
+    X(FMOD, fmod, ARITH, N, N, fmod(x, y), 0, 0, "FmodBackward1", "FmodBackward0", NULL,         \
+      BOTH_IF_B, mod_backward)                                                                  \
+    /* the floor / trunc quotients (div's rounding modes; pl_binary refuses an int64 0) */      \
+    X(DIV_FLOOR, div_floor, ARITH, N, Y, pl_div_floor(x, y), y == 0 ? 0 : idiv_floor(x, y), 0,   \
+      "DivBackward2", "DivBackward2", "DivBackward2", NONE, rounded_div_backward)               \
+    X(DIV_TRUNC, div_trunc, ARITH, N, Y, trunc(x / y), y == 0 ? 0 : idiv_trunc(x, y), 0,          \
+      "DivBackward2", "DivBackward2", "DivBackward2", NONE, rounded_div_backward)               \
+    X(EQ, eq, CMP, Y, Y, x == y, x == y, x == y, NULL, NULL, NULL, NONE, NULL)                   \
+    X(NE, ne, CMP, Y, Y, x != y, x != y, x != y, NULL, NULL, NULL, NONE, NULL)                   \
+    X(LT, lt, CMP, Y, Y, x < y, x < y, x < y, NULL, NULL, NULL, NONE, NULL)                      \
+    X(LE, le, CMP, Y, Y, x <= y, x <= y, x <= y, NULL, NULL, NULL, NONE, NULL)                   \
+    X(GT, gt, CMP, Y, Y, x > y, x > y, x > y, NULL, NULL, NULL, NONE, NULL)                      \
+    X(GE, ge, CMP, Y, Y, x >= y, x >= y, x >= y, NULL, NULL, NULL, NONE, NULL)                   \
+    /* math functions of two arguments */                                                       \
+    X(ATAN2, atan2, TRUEDIV, N, N, atan2(x, y), 0, 0, "Atan2Backward0", NULL, NULL, BOTH,        \
+      atan2_backward)                                                                           \
+    X(HYPOT, hypot, ARITH, N, N, hypot(x, y), 0, 0, "HypotBackward0", NULL, NULL, BOTH_OUT,      \
+      hypot_backward)                                                                           \
+    X(COPYSIGN, copysign, TRUEDIV, N, N, copysign(x, y), 0, 0, "CopysignBackward0",             \
+      "CopysignBackward1", NULL, BOTH_OUT, copysign_backward)                                   \
+    X(FMAX, fmax, ARITH, Y, Y, fmax(x, y), x > y ? x : y, x || y, "FmaxBackward0", NULL, NULL,   \
+      BOTH, fminmax_backward)                                                                   \
+    X(FMIN, fmin, ARITH, Y, Y, fmin(x, y), x < y ? x : y, x && y, "FminBackward0", NULL, NULL,   \
+      BOTH, fminmax_backward)
+
+#define PL_BINARY_ENUM_(E, ...) PL_##E,
+typedef enum pl_binop { PL_BINARY_OPS(PL_BINARY_ENUM_) PL_NUM_BINOPS } pl_binop;
+#undef PL_BINARY_ENUM_
+
 #endif

@@ -78,13 +78,7 @@ pl_status pl_check_no_overlap(const pl_tensor *t);
 pl_status pl_check_no_partial_overlap(const pl_tensor *out, const pl_tensor *in);
 
 /* ---- elementwise (ops/elementwise.c) ---- */
-typedef enum pl_binop {
-    PL_ADD, PL_SUB, PL_MUL, PL_DIV, PL_POW, PL_MAXIMUM, PL_MINIMUM,
-    /* floating only (integer operands are the binding's): remainder (sign of b), fmod (sign of
-     * a), and the floor / trunc quotients their gradients need */
-    PL_REMAINDER, PL_FMOD, PL_DIV_FLOOR, PL_DIV_TRUNC,
-    PL_EQ, PL_NE, PL_LT, PL_LE, PL_GT, PL_GE, PL_NUM_BINOPS
-} pl_binop;
+/* pl_binop: PL_ADD, PL_SUB, ... one per row of PL_BINARY_OPS (op_table.h) */
 /* a op b with broadcasting; alpha scales b for ADD/SUB. a_wrapped/b_wrapped: the operand is a
  * Python number (0-dim) for type promotion and grad_fn naming. */
 pl_tensor *pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,

@@ -18,7 +18,7 @@
 #include "error.h"
 #include "half.h"
 
-#define PL_MAX_DIMS 8
+#define PL_MAX_DIMS 16
 
 /* The first four are the compute dtypes: every kernel exists for them. The others are storage
  * dtypes: ops read them into their compute dtype (pl_dtype_compute), run the compute kernel and

@@ -223,8 +223,30 @@ arith(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     static const char *const names[] = {"other", "alpha", NULL};
     static const char *const names_div[] = {"other", "rounding_mode", NULL};
     PyObject *a[2];
+    PyObject *swapped[2];
+    int npos = 1;
+    if ((op == PL_ADD || op == PL_SUB) && nargs == 2 && !plpy_is_tensor(args[0]) &&
+        plpy_is_tensor(args[1])) {
+        /* PyTorch's deprecated overload add(input, alpha, other): warned once per process */
+        static bool warned[2];
+        if (!warned[op == PL_SUB]) {
+            warned[op == PL_SUB] = true;
+            const char *n = op == PL_SUB ? "sub" : "add";
+            char msg[400];
+            snprintf(msg, sizeof msg,
+                     "This overload of %s is deprecated:\n\t%s(Tensor input, Number alpha, Tensor "
+                     "other, *, Tensor out = None)\nConsider using one of the following signatures "
+                     "instead:\n\t%s(Tensor input, Tensor other, *, Number alpha = 1, Tensor out = "
+                     "None)", n, n, n);
+            if (PyErr_WarnEx(PyExc_UserWarning, msg, 1) < 0) return NULL;
+        }
+        swapped[0] = args[1];
+        swapped[1] = args[0];
+        args = swapped;
+        npos = 2;
+    }
     /* alpha and rounding_mode are keyword-only */
-    if (plpy_parse_full(fname, args, nargs, kwnames, op == PL_DIV ? names_div : names, 1, 1, a) < 0) return NULL;
+    if (plpy_parse_full(fname, args, nargs, kwnames, op == PL_DIV ? names_div : names, 1, npos, a) < 0) return NULL;
     double alpha = 1.0;
     if (op == PL_DIV) {
         if (a[1] && a[1] != Py_None) {
@@ -281,6 +303,41 @@ ARITH(ge, PL_GE, false)
 ARITH(maximum, PL_MAXIMUM, false)
 ARITH(minimum, PL_MINIMUM, false)
 ARITH(_floor_divide, PL_DIV_FLOOR, false) /* floating operands (PyTorch's fmod-based rule) */
+
+/* The table's math functions of two tensors (atan2, hypot, copysign, fmax, fmin): other must be
+ * a Tensor, or also a number where PyTorch takes one (copysign). */
+static PyObject *
+math2(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, pl_binop op,
+      const char *fname, bool inplace, bool numbers)
+{
+    static const char *const names[] = {"other", NULL};
+    PyObject *a[1];
+    if (plpy_parse_req(fname, args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    if (!numbers && !plpy_is_tensor(a[0])) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument 'other' (position 1) must be Tensor, not %s",
+                     fname, Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    bool bw;
+    pl_tensor *b = plpy_operand(a[0], &bw, fname);
+    if (!b) return NULL;
+    if (inplace) {
+        pl_status st = pl_binary_(op, T(self), b, 1.0, bw);
+        pl_tensor_release(b);
+        return ret_self_or_raise(self, st);
+    }
+    pl_tensor *r = pl_binary(op, T(self), b, 1.0, false, bw);
+    pl_tensor_release(b);
+    return plpy_wrap(r);
+}
+#define MATH2(NAME, OP, NUMBERS)                                                             \
+    static PyObject *m_##NAME(ARGS) { return math2(self, args, nargs, kwnames, OP, #NAME, false, NUMBERS); } \
+    static PyObject *m_##NAME##_(ARGS) { return math2(self, args, nargs, kwnames, OP, #NAME "_", true, NUMBERS); }
+MATH2(atan2, PL_ATAN2, false)
+MATH2(hypot, PL_HYPOT, false)
+MATH2(copysign, PL_COPYSIGN, true)
+MATH2(fmax, PL_FMAX, false)
+MATH2(fmin, PL_FMIN, false)
 
 /* remainder / fmod of floating operands (the Python methods handle integer ones):
  * _remainder(other), _fmod(other), and the reflected _rremainder(number) / _rfmod(number). */
@@ -490,7 +547,8 @@ PLPY_ONE_ARG(m_mm_kw, m_mm, "mm", "mat2")
     M_NOARGS(UNARY_PYNAME_##PY(name), m_op_##name),                                          \
     M_NOARGS(UNARY_PYNAME_##PY(name) "_", m_op_##name##_),
 
-/* _C._unary_ops: ((name, grad_fn, py), ...) from PL_UNARY_OPS, for the Python package's torch.*
+/* _C._unary_ops and _C._binary_ops: the op table's rows.
+ * _C._unary_ops: ((name, grad_fn, py), ...) from PL_UNARY_OPS, for the Python package's torch.*
  * functions and tests; py is "PUB", "NOFN" or "PRIV" (the table's PY column). */
 int
 plpy_op_table_init(PyObject *m)
@@ -511,6 +569,25 @@ plpy_op_table_init(PyObject *m)
     }
     int rc = PyModule_AddObjectRef(m, "_unary_ops", ops);
     Py_DECREF(ops);
+    if (rc < 0) return -1;
+    /* _C._binary_ops: ((name, grad_fn, grad_fn for a number other, for a number self), ...);
+     * None where the row records no node of that form */
+#define BINARY_OP_ENTRY(E, name, K, B, I, f, fi, fb, gf, gfs, gfr, ...) {#name, gf, gfs, gfr},
+    static const struct { const char *name, *gf, *gfs, *gfr; } brows[] = {PL_BINARY_OPS(BINARY_OP_ENTRY)};
+#undef BINARY_OP_ENTRY
+    n = (Py_ssize_t)(sizeof brows / sizeof brows[0]);
+    PyObject *bops = PyTuple_New(n);
+    if (!bops) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *row = Py_BuildValue("(szzz)", brows[i].name, brows[i].gf, brows[i].gfs, brows[i].gfr);
+        if (!row) {
+            Py_DECREF(bops);
+            return -1;
+        }
+        PyTuple_SET_ITEM(bops, i, row); /* steals row */
+    }
+    rc = PyModule_AddObjectRef(m, "_binary_ops", bops);
+    Py_DECREF(bops);
     return rc;
 }
 
@@ -545,6 +622,16 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("ge", m_ge),
     M_KW("maximum", m_maximum),
     M_KW("minimum", m_minimum),
+    M_KW("atan2", m_atan2),
+    M_KW("atan2_", m_atan2_),
+    M_KW("arctan2", m_atan2),
+    M_KW("arctan2_", m_atan2_),
+    M_KW("hypot", m_hypot),
+    M_KW("hypot_", m_hypot_),
+    M_KW("copysign", m_copysign),
+    M_KW("copysign_", m_copysign_),
+    M_KW("fmax", m_fmax),
+    M_KW("fmin", m_fmin),
     M_O("_remainder", m_remainder),
     M_O("_fmod", m_fmod),
     M_O("_rremainder", m_rremainder),

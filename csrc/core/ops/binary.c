@@ -1,15 +1,17 @@
-/* binary.c — binary elementwise ops (arithmetic, pow, maximum/minimum, comparisons) with
- * broadcasting and type promotion: kernels, each op's backward, and the in-place forms.
+/* binary.c — the binary elementwise ops of the op table (op_table.h: arithmetic, pow,
+ * maximum/minimum, comparisons, atan2, hypot ...) with broadcasting and type promotion:
+ * kernels, each op's backward, and the in-place forms.
  *
  * Kernels run over pl_loop runs; operands are first cast to the op's compute dtype, so each
  * kernel sees one dtype. Outputs are new contiguous tensors. Backward functions reuse the
  * forward ops (the engine runs them with grad mode off); broadcasting is undone by the engine.
  */
-#include <math.h>
 #include <string.h>
+#include <tgmath.h> /* the table's float expressions serve float and double */
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
 typedef struct {
@@ -61,27 +63,28 @@ alpha_i64(const void *ctx)
 #define DEFINE_BINARY(NAME, T, TOUT, EXPR)                                                   \
     static void NAME(char **p, const int64_t *s, int64_t n, void *vctx)                      \
     {                                                                                        \
+        typedef T scalar_t;                                                                  \
         const binary_ctx *ctx = vctx;                                                        \
         (void)ctx;                                                                           \
         TOUT *out = (TOUT *)p[0];                                                            \
-        const T *a = (const T *)p[1];                                                        \
-        const T *b = (const T *)p[2];                                                        \
+        const scalar_t *a = (const scalar_t *)p[1];                                          \
+        const scalar_t *b = (const scalar_t *)p[2];                                          \
         if (s[0] == sizeof(TOUT) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                \
             for (int64_t i = 0; i < n; i++) {                                                \
-                T x = a[i], y = b[i];                                                        \
+                scalar_t x = a[i], y = b[i];                                                 \
                 out[i] = (TOUT)(EXPR);                                                       \
             }                                                                                \
         } else if (s[0] == sizeof(TOUT) && s[1] == sizeof(T) && s[2] == 0) {                 \
-            T y = b[0];                                                                      \
+            scalar_t y = b[0];                                                               \
             for (int64_t i = 0; i < n; i++) {                                                \
-                T x = a[i];                                                                  \
+                scalar_t x = a[i];                                                           \
                 out[i] = (TOUT)(EXPR);                                                       \
             }                                                                                \
         } else {                                                                             \
             int64_t so = s[0] / (int64_t)sizeof(TOUT), sa = s[1] / (int64_t)sizeof(T),       \
                     sb = s[2] / (int64_t)sizeof(T);                                          \
             for (int64_t i = 0; i < n; i++) {                                                \
-                T x = a[i * sa], y = b[i * sb];                                              \
+                scalar_t x = a[i * sa], y = b[i * sb];                                       \
                 out[i * so] = (TOUT)(EXPR);                                                  \
             }                                                                                \
         }                                                                                    \
@@ -90,13 +93,13 @@ alpha_i64(const void *ctx)
 /* PyTorch's floating remainder and floor division (BinaryOpsKernel.cpp): both start from fmod,
  * so a == b * div_floor(a, b) + remainder(a, b) holds as closely as rounding allows. */
 #define DEFINE_MOD_HELPERS(T, SUF, FMOD, FLOOR, COPYSIGN)                                    \
-    static inline T remainder_##SUF(T a, T b)                                                \
+    static inline T rem_##SUF(T a, T b)                                                \
     {                                                                                        \
         T mod = FMOD(a, b);                                                                  \
         if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;                                    \
         return mod;                                                                          \
     }                                                                                        \
-    static inline T div_floor_##SUF(T a, T b)                                                \
+    static inline T floordiv_##SUF(T a, T b)                                                \
     {                                                                                        \
         if (b == 0) return a / b;                                                            \
         T mod = FMOD(a, b);                                                                  \
@@ -108,103 +111,56 @@ alpha_i64(const void *ctx)
     }
 DEFINE_MOD_HELPERS(float, f32, fmodf, floorf, copysignf)
 DEFINE_MOD_HELPERS(double, f64, fmod, floor, copysign)
+#define pl_remainder(x, y) _Generic((x), float: rem_f32, double: rem_f64)(x, y)
+#define pl_div_floor(x, y) _Generic((x), float: floordiv_f32, double: floordiv_f64)(x, y)
 
-/* float32 */
-DEFINE_BINARY(add_f32, float, float, x + y)
-DEFINE_BINARY(sub_f32, float, float, x - y)
+/* The table's kernels: float and double always; int64 and bool where the row says Y (bool
+ * arithmetic is logic, as in PyTorch; int64 arithmetic wraps through unsigned). */
+#define BINARY_OUT_ARITH(T) T
+#define BINARY_OUT_TRUEDIV(T) T
+#define BINARY_OUT_CMP(T) uint8_t
+#define BINARY_INT_Y(name, KIND, EXPR) DEFINE_BINARY(name##_i64, int64_t, BINARY_OUT_##KIND(int64_t), EXPR)
+#define BINARY_INT_N(name, KIND, EXPR)
+#define BINARY_BOOL_Y(name, KIND, EXPR) DEFINE_BINARY(name##_b, uint8_t, uint8_t, EXPR)
+#define BINARY_BOOL_N(name, KIND, EXPR)
+#define BINARY_KERNELS(E, name, KIND, B, I, fwd, ifwd, bfwd, ...)                               \
+    DEFINE_BINARY(name##_f32, float, BINARY_OUT_##KIND(float), fwd)                          \
+    DEFINE_BINARY(name##_f64, double, BINARY_OUT_##KIND(double), fwd)                        \
+    BINARY_INT_##I(name, KIND, ifwd)                                                         \
+    BINARY_BOOL_##B(name, KIND, bfwd)
+PL_BINARY_OPS(BINARY_KERNELS)
 /* x + alpha * y, fused as PyTorch's vectorised add with alpha is (sub passes -alpha) */
 DEFINE_BINARY(add_alpha_f32, float, float, fmaf(y, ctx->alpha_f, x))
-DEFINE_BINARY(mul_f32, float, float, x * y)
-DEFINE_BINARY(div_f32, float, float, x / y)
-DEFINE_BINARY(pow_f32, float, float, powf(x, y))
-DEFINE_BINARY(max_f32, float, float, (x != x || y != y) ? NAN : (x > y ? x : y))
-DEFINE_BINARY(min_f32, float, float, (x != x || y != y) ? NAN : (x < y ? x : y))
-DEFINE_BINARY(rem_f32, float, float, remainder_f32(x, y))
-DEFINE_BINARY(fmod_f32, float, float, fmodf(x, y))
-DEFINE_BINARY(divfl_f32, float, float, div_floor_f32(x, y))
-DEFINE_BINARY(divtr_f32, float, float, truncf(x / y))
-DEFINE_BINARY(eq_f32, float, uint8_t, x == y)
-DEFINE_BINARY(ne_f32, float, uint8_t, x != y)
-DEFINE_BINARY(lt_f32, float, uint8_t, x < y)
-DEFINE_BINARY(le_f32, float, uint8_t, x <= y)
-DEFINE_BINARY(gt_f32, float, uint8_t, x > y)
-DEFINE_BINARY(ge_f32, float, uint8_t, x >= y)
-/* float64 */
-DEFINE_BINARY(add_f64, double, double, x + y)
-DEFINE_BINARY(sub_f64, double, double, x - y)
 DEFINE_BINARY(add_alpha_f64, double, double, fma(y, ctx->alpha, x))
-DEFINE_BINARY(mul_f64, double, double, x * y)
-DEFINE_BINARY(div_f64, double, double, x / y)
-DEFINE_BINARY(pow_f64, double, double, pow(x, y))
-DEFINE_BINARY(max_f64, double, double, (x != x || y != y) ? NAN : (x > y ? x : y))
-DEFINE_BINARY(min_f64, double, double, (x != x || y != y) ? NAN : (x < y ? x : y))
-DEFINE_BINARY(rem_f64, double, double, remainder_f64(x, y))
-DEFINE_BINARY(fmod_f64, double, double, fmod(x, y))
-DEFINE_BINARY(divfl_f64, double, double, div_floor_f64(x, y))
-DEFINE_BINARY(divtr_f64, double, double, trunc(x / y))
-DEFINE_BINARY(eq_f64, double, uint8_t, x == y)
-DEFINE_BINARY(ne_f64, double, uint8_t, x != y)
-DEFINE_BINARY(lt_f64, double, uint8_t, x < y)
-DEFINE_BINARY(le_f64, double, uint8_t, x <= y)
-DEFINE_BINARY(gt_f64, double, uint8_t, x > y)
-DEFINE_BINARY(ge_f64, double, uint8_t, x >= y)
-/* int64 (unsigned arithmetic wraps like PyTorch's instead of being undefined) */
-DEFINE_BINARY(add_i64, int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)y * alpha_i64(ctx)))
-DEFINE_BINARY(sub_i64, int64_t, int64_t, (int64_t)((uint64_t)x - (uint64_t)y * alpha_i64(ctx)))
-DEFINE_BINARY(mul_i64, int64_t, int64_t, (int64_t)((uint64_t)x * (uint64_t)y))
-DEFINE_BINARY(pow_i64, int64_t, int64_t, pow_int64(x, y))
-/* rounded division; pl_binary refuses a zero divisor first (y == 0 never reaches these) */
-DEFINE_BINARY(divfl_i64, int64_t, int64_t, y == 0 ? 0 : idiv_floor(x, y))
-DEFINE_BINARY(divtr_i64, int64_t, int64_t, y == 0 ? 0 : idiv_trunc(x, y))
-DEFINE_BINARY(max_i64, int64_t, int64_t, x > y ? x : y)
-DEFINE_BINARY(min_i64, int64_t, int64_t, x < y ? x : y)
-DEFINE_BINARY(eq_i64, int64_t, uint8_t, x == y)
-DEFINE_BINARY(ne_i64, int64_t, uint8_t, x != y)
-DEFINE_BINARY(lt_i64, int64_t, uint8_t, x < y)
-DEFINE_BINARY(le_i64, int64_t, uint8_t, x <= y)
-DEFINE_BINARY(gt_i64, int64_t, uint8_t, x > y)
-DEFINE_BINARY(ge_i64, int64_t, uint8_t, x >= y)
-/* bool: arithmetic as logic, like PyTorch */
-DEFINE_BINARY(add_b, uint8_t, uint8_t, x || y)
-DEFINE_BINARY(mul_b, uint8_t, uint8_t, x && y)
-DEFINE_BINARY(max_b, uint8_t, uint8_t, x || y)
-DEFINE_BINARY(min_b, uint8_t, uint8_t, x && y)
-DEFINE_BINARY(eq_b, uint8_t, uint8_t, x == y)
-DEFINE_BINARY(ne_b, uint8_t, uint8_t, x != y)
-DEFINE_BINARY(lt_b, uint8_t, uint8_t, x < y)
-DEFINE_BINARY(le_b, uint8_t, uint8_t, x <= y)
-DEFINE_BINARY(gt_b, uint8_t, uint8_t, x > y)
-DEFINE_BINARY(ge_b, uint8_t, uint8_t, x >= y)
 
 /* [op][dtype], dtype order bool, int64, float32, float64; NULL: not defined for that dtype */
+#define BINARY_BOOL_KERNEL_Y(name) name##_b
+#define BINARY_BOOL_KERNEL_N(name) NULL
+#define BINARY_INT_KERNEL_Y(name) name##_i64
+#define BINARY_INT_KERNEL_N(name) NULL
+#define BINARY_KERNEL_ROW(E, name, KIND, B, I, ...)                                             \
+    [PL_##E] = {BINARY_BOOL_KERNEL_##B(name), BINARY_INT_KERNEL_##I(name), name##_f32, name##_f64},
 static const pl_inner_fn binary_kernels[PL_NUM_BINOPS][PL_NUM_DTYPES] = {
-    [PL_ADD] = {add_b, add_i64, add_f32, add_f64},
-    [PL_SUB] = {NULL, sub_i64, sub_f32, sub_f64},
-    [PL_MUL] = {mul_b, mul_i64, mul_f32, mul_f64},
-    [PL_DIV] = {NULL, NULL, div_f32, div_f64},
-    [PL_POW] = {NULL, pow_i64, pow_f32, pow_f64},
-    [PL_MAXIMUM] = {max_b, max_i64, max_f32, max_f64},
-    [PL_MINIMUM] = {min_b, min_i64, min_f32, min_f64},
-    [PL_REMAINDER] = {NULL, NULL, rem_f32, rem_f64},
-    [PL_FMOD] = {NULL, NULL, fmod_f32, fmod_f64},
-    [PL_DIV_FLOOR] = {NULL, divfl_i64, divfl_f32, divfl_f64},
-    [PL_DIV_TRUNC] = {NULL, divtr_i64, divtr_f32, divtr_f64},
-    [PL_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
-    [PL_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
-    [PL_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
-    [PL_LE] = {le_b, le_i64, le_f32, le_f64},
-    [PL_GT] = {gt_b, gt_i64, gt_f32, gt_f64},
-    [PL_GE] = {ge_b, ge_i64, ge_f32, ge_f64},
-};
+    PL_BINARY_OPS(BINARY_KERNEL_ROW)};
 
-static const char *const binop_names[PL_NUM_BINOPS] = {
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "div_floor",
-    "div_trunc", "eq", "ne", "lt", "le", "gt", "ge"};
+#define BINARY_NAME(E, name, ...) [PL_##E] = #name,
+static const char *const binop_names[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_NAME)};
+
+#define BINARY_KIND_IS_CMP_ARITH 0
+#define BINARY_KIND_IS_CMP_TRUEDIV 0
+#define BINARY_KIND_IS_CMP_CMP 1
+#define BINARY_IS_CMP(E, name, KIND, ...) [PL_##E] = BINARY_KIND_IS_CMP_##KIND,
+static const bool binary_is_cmp[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_IS_CMP)};
+#define BINARY_KIND_IS_TRUEDIV_ARITH 0
+#define BINARY_KIND_IS_TRUEDIV_TRUEDIV 1
+#define BINARY_KIND_IS_TRUEDIV_CMP 0
+#define BINARY_IS_TRUEDIV(E, name, KIND, ...) [PL_##E] = BINARY_KIND_IS_TRUEDIV_##KIND,
+static const bool binary_is_truediv[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_IS_TRUEDIV)};
 
 static bool
 is_comparison(pl_binop op)
 {
-    return op >= PL_EQ;
+    return binary_is_cmp[op];
 }
 
 /* The op's common dtype (and, but for comparisons, its result dtype); the kernel computes in
@@ -212,7 +168,7 @@ is_comparison(pl_binop op)
 static pl_dtype
 compute_dtype(pl_binop op, pl_dtype promoted)
 {
-    if (op == PL_DIV && !pl_dtype_is_floating(promoted)) {
+    if (binary_is_truediv[op] && !pl_dtype_is_floating(promoted)) {
         return pl_default_float; /* true division */
     }
     if (op == PL_SUB && promoted == PL_BOOL) {
@@ -252,21 +208,14 @@ static pl_status
 sub_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     double alpha = node->scalars[0];
-    if (node->next[0].fn) din[0] = pl_tensor_retain(g);
-    if (node->next[1].fn) {
-        din[1] = alpha == 1.0 ? pl_unary(PL_NEG, g) : pl_scale(g, -alpha);
-        if (!din[1]) return pl_error_status();
+    /* 2 - x: the node's one edge is the tensor operand, as PyTorch's RsubBackward1 */
+    int nb = node->n_inputs == 1 ? 0 : 1;
+    if (nb == 1 && node->next[0].fn) din[0] = pl_tensor_retain(g);
+    if (node->next[nb].fn) {
+        din[nb] = alpha == 1.0 ? pl_unary(PL_NEG, g) : pl_scale(g, -alpha);
+        if (!din[nb]) return pl_error_status();
     }
     return PL_OK;
-}
-
-/* 2 - x: the node's one edge is the tensor operand, as PyTorch's RsubBackward1 */
-static pl_status
-rsub_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
-{
-    double alpha = node->scalars[0];
-    din[0] = alpha == 1.0 ? pl_unary(PL_NEG, g) : pl_scale(g, -alpha);
-    return din[0] ? PL_OK : pl_error_status();
 }
 
 static pl_status
@@ -308,7 +257,7 @@ div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
-static const pl_node_kind rpow_kind;
+static const pl_node_kind binary_rscalar_kinds[PL_NUM_BINOPS];
 
 static pl_status
 pow_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
@@ -330,7 +279,7 @@ pow_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     }
     if (node->next[1].fn) {
         /* a Python-number base (PowBackward2): in double, as PyTorch takes a Scalar's log */
-        pl_tensor *a64 = node->kind == &rpow_kind ? pl_to_dtype(a, PL_FLOAT64) : pl_tensor_retain(a);
+        pl_tensor *a64 = node->kind == &binary_rscalar_kinds[PL_POW] ? pl_to_dtype(a, PL_FLOAT64) : pl_tensor_retain(a);
         pl_tensor *r = a64 ? pl_binary(PL_POW, a64, b, 1.0, false, false) : NULL;
         pl_tensor *l = r ? pl_unary(PL_LOG, a64) : NULL;
         pl_tensor_release(a64);
@@ -350,7 +299,7 @@ minmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *a = pl_node_saved(node, 0), *b = pl_node_saved(node, 1);
     if (!a || !b) return pl_error_status();
-    bool is_max = node->ints[0];
+    bool is_max = node->ints[0] == PL_MAXIMUM;
     pl_tensor *half = pl_scale(g, 0.5);
     pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
     pl_tensor *eq = pl_binary(PL_EQ, a, b, 1.0, false, false);
@@ -389,7 +338,7 @@ mod_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (node->next[1].fn) {
         pl_tensor *a = pl_node_saved(node, 0), *b = pl_node_saved(node, 1);
         if (!a || !b) return pl_error_status();
-        pl_tensor *q = pl_binary(node->ints[0] ? PL_DIV_TRUNC : PL_DIV_FLOOR, a, b, 1.0, false, false);
+        pl_tensor *q = pl_binary(node->ints[0] == PL_FMOD ? PL_DIV_TRUNC : PL_DIV_FLOOR, a, b, 1.0, false, false);
         pl_tensor *nq = q ? pl_unary(PL_NEG, q) : NULL;
         din[1] = nq ? pl_binary(PL_MUL, g, nq, 1.0, false, false) : NULL;
         pl_tensor_release(q);
@@ -399,14 +348,15 @@ mod_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
-/* remainder(number, tensor): PyTorch records a node whose backward is not implemented */
+/* A row without a node for this form (remainder(number, tensor)): PyTorch records a node whose
+ * backward is not implemented */
 static pl_status
-rmod_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+not_implemented_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     (void)g;
     (void)din;
     return pl_error_set(PL_ERR_RUNTIME, "derivative for aten::%s is not implemented",
-                        node->ints[0] ? "fmod" : "remainder");
+                        binop_names[node->ints[0]]);
 }
 
 /* div(rounding_mode='floor' / 'trunc'): piecewise constant, so zero gradients */
@@ -421,42 +371,101 @@ rounded_div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
-static const pl_node_kind add_kind = {"AddBackward0", add_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind sub_kind = {"SubBackward0", sub_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind rsub_kind = {"RsubBackward1", rsub_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind mul_kind = {"MulBackward0", mul_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind div_kind = {"DivBackward0", div_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind pow_kind = {"PowBackward1", pow_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind rpow_kind = {"PowBackward2", pow_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind maximum_kind = {"MaximumBackward0", minmax_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind minimum_kind = {"MinimumBackward0", minmax_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind remainder_scalar_kind = {"RemainderBackward0", mod_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind remainder_kind = {"RemainderBackward1", mod_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind fmod_scalar_kind = {"FmodBackward0", mod_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind fmod_kind = {"FmodBackward1", mod_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind rmod_kind = {"NotImplemented", rmod_backward, 0};
-static const pl_node_kind rounded_div_kind = {"DivBackward2", rounded_div_backward,
-                                              PL_KIND_DIFFERENTIABLE};
+/* atan2: da = g * b / (a^2 + b^2), db = g * -a / (a^2 + b^2) */
+static pl_status
+atan2_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *a = pl_node_saved(node, 0), *b = a ? pl_node_saved(node, 1) : NULL;
+    if (!b) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_tensor *r2 = ex_add(&s, ex_mul(&s, a, a), ex_mul(&s, b, b));
+    pl_tensor *d[2] = {ex_div(&s, ex_mul(&s, g, b), r2), ex_div(&s, ex_mul(&s, g, ex_neg(&s, a)), r2)};
+    pl_status st = d[0] && d[1] ? PL_OK : pl_error_status();
+    for (int i = 0; i < 2 && st == PL_OK; i++) {
+        if (node->next[i].fn) din[i] = pl_tensor_retain(d[i]);
+    }
+    pl_expr_result(&s, NULL);
+    return st;
+}
+
+/* hypot: da = g * a / y, db = g * b / y */
+static pl_status
+hypot_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!node->next[i].fn) continue;
+        pl_tensor *v = pl_node_saved(node, i), *y = v ? pl_node_saved(node, 2) : NULL;
+        if (!y) return pl_error_status();
+        pl_expr s = {.n = 0};
+        if (!(din[i] = pl_expr_result(&s, ex_div(&s, ex_mul(&s, g, v), y)))) return pl_error_status();
+    }
+    return PL_OK;
+}
+
+/* copysign: da = g * (y / a), 0 where a == 0; b gets a zero gradient */
+static pl_status
+copysign_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    if (node->next[0].fn) {
+        pl_tensor *a = pl_node_saved(node, 0), *y = a ? pl_node_saved(node, 2) : NULL;
+        if (!y) return pl_error_status();
+        pl_expr s = {.n = 0};
+        pl_tensor *zero = ex_keep(&s, pl_tensor_scalar(0.0, y->dtype));
+        pl_tensor *ratio = ex_where(&s, ex_cmpk(&s, PL_EQ, a, 0), zero, ex_div(&s, y, a));
+        if (!(din[0] = pl_expr_result(&s, ex_mul(&s, g, ratio)))) return pl_error_status();
+    }
+    if (node->n_inputs > 1 && node->next[1].fn &&
+        !(din[1] = pl_tensor_zeros(g->ndim, g->shape, g->dtype))) {
+        return pl_error_status();
+    }
+    return PL_OK;
+}
+
+/* fmax / fmin: the gradient goes to a where it was chosen (a >= b for fmax, a <= b for fmin,
+ * or b is nan), else to b */
+static pl_status
+fminmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *a = pl_node_saved(node, 0), *b = a ? pl_node_saved(node, 1) : NULL;
+    if (!b) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_binop pick = node->ints[0] == PL_FMAX ? PL_GE : PL_LE;
+    pl_tensor *zero = ex_keep(&s, pl_tensor_scalar(0.0, g->dtype));
+    pl_tensor *a_chosen = ex_bin(&s, PL_MAXIMUM, ex_bin(&s, pick, a, b), ex_bin(&s, PL_NE, b, b));
+    pl_tensor *d[2] = {ex_where(&s, a_chosen, g, zero), ex_where(&s, a_chosen, zero, g)};
+    pl_status st = d[0] && d[1] ? PL_OK : pl_error_status();
+    for (int i = 0; i < 2 && st == PL_OK; i++) {
+        if (node->next[i].fn) din[i] = pl_tensor_retain(d[i]);
+    }
+    pl_expr_result(&s, NULL);
+    return st;
+}
+
+/* Each row's three node kinds: tensor op tensor, tensor op number, number op tensor. A row
+ * without a name for a form (remainder(number, tensor)) records a node that refuses. */
+#define BINARY_KIND_OF(name, backward)                                                       \
+    {(name) ? (name) : "NotImplemented", (name) ? (backward) : not_implemented_backward,     \
+     (name) ? PL_KIND_DIFFERENTIABLE : 0}
+#define BINARY_KIND_ROW(E, n, K, B, I, f, fi, fb, grad_fn, s_, r_, SAVE, backward)             \
+    [PL_##E] = BINARY_KIND_OF(grad_fn, backward),
+#define BINARY_SCALAR_KIND_ROW(E, n, K, B, I, f, fi, fb, g_, grad_fn, r_, SAVE, backward)      \
+    [PL_##E] = BINARY_KIND_OF(grad_fn, backward),
+#define BINARY_RSCALAR_KIND_ROW(E, n, K, B, I, f, fi, fb, g_, s_, grad_fn, SAVE, backward)     \
+    [PL_##E] = BINARY_KIND_OF(grad_fn, backward),
+static const pl_node_kind binary_kinds[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_KIND_ROW)};
+static const pl_node_kind binary_scalar_kinds[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_SCALAR_KIND_ROW)};
+static const pl_node_kind binary_rscalar_kinds[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_RSCALAR_KIND_ROW)};
 
 static const pl_node_kind *
 binary_kind(pl_binop op, bool a_wrapped, bool b_wrapped)
 {
-    switch (op) {
-    case PL_REMAINDER:
-        return a_wrapped ? &rmod_kind : b_wrapped ? &remainder_scalar_kind : &remainder_kind;
-    case PL_FMOD: return a_wrapped ? &rmod_kind : b_wrapped ? &fmod_scalar_kind : &fmod_kind;
-    case PL_ADD: return &add_kind;
-    case PL_SUB: return a_wrapped ? &rsub_kind : &sub_kind;
-    case PL_MUL: return &mul_kind;
-    case PL_DIV: return &div_kind;
-    case PL_DIV_FLOOR:
-    case PL_DIV_TRUNC: return &rounded_div_kind;
-    case PL_POW: return a_wrapped ? &rpow_kind : &pow_kind;
-    case PL_MAXIMUM: return &maximum_kind;
-    case PL_MINIMUM: return &minimum_kind;
-    default: return NULL;
-    }
+    return a_wrapped ? &binary_rscalar_kinds[op] : b_wrapped ? &binary_scalar_kinds[op] : &binary_kinds[op];
 }
+
+/* what the backward reads: slot 0 a, slot 1 b, slot 2 the result */
+enum { SAVES_NONE, SAVES_CROSS, SAVES_BOTH, SAVES_BOTH_IF_B, SAVES_BOTH_OUT };
+#define BINARY_SAVES(E, n, K, B, I, f, fi, fb, g_, s_, r_, SAVE, ...) [PL_##E] = SAVES_##SAVE,
+static const unsigned char binary_saves[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_SAVES)};
 
 /* ---- forward ---- */
 
@@ -499,8 +508,8 @@ run_binary(pl_binop op, pl_dtype rdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
                                 "Subtraction, the `-` operator, with two bool tensors is not "
                                 "supported. Use the `^` or `logical_xor()` operator instead.");
         }
-        return pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", binop_names[op],
-                            pl_dtype_name(cdt));
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", binop_names[op],
+                            pl_dtype_scalar_name(cdt));
     }
     binary_ctx ctx = {alpha, (float)alpha, pl_double_to_int64(alpha)};
     pl_dtype kernel_out = is_comparison(op) ? PL_BOOL : cdt;
@@ -580,31 +589,26 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
     }
     pl_tensor *ins[2] = {a, b};
     if (!is_comparison(op) && pl_dtype_is_floating(cdt) && pl_needs_grad(ins, 2)) {
-        const pl_node_kind *kind = binary_kind(op, a_wrapped, b_wrapped);
-        if (!kind) {
-            pl_error_set(PL_ERR_RUNTIME, "the derivative for '%s' is not implemented", binop_names[op]);
-            goto fail;
+        bool both = false, cross = binary_saves[op] == SAVES_CROSS;
+        switch (binary_saves[op]) {
+        case SAVES_BOTH:
+        case SAVES_BOTH_OUT: both = true; break;
+        case SAVES_BOTH_IF_B: both = !a_wrapped && b->requires_grad; break;
+        default: break;
         }
-        pl_node *node = kind == &rsub_kind ? pl_node_new(kind, &b, 1) : pl_node_new(kind, ins, 2);
-        if (!node) goto fail;
+        pl_tensor *save[3] = {both || (cross && b->requires_grad) ? a : NULL,
+                              both || (cross && a->requires_grad) ? b : NULL,
+                              binary_saves[op] == SAVES_BOTH_OUT ? out : NULL};
+        /* 2 - x records one edge, to x (PyTorch's RsubBackward1) */
+        bool one_edge = op == PL_SUB && a_wrapped;
+        pl_node *node;
+        out = pl_record(out, binary_kind(op, a_wrapped, b_wrapped), one_edge ? &b : ins,
+                        one_edge ? 1 : 2, save, 3, &node);
+        if (!out) return NULL;
         node->scalars[0] = alpha;
-        node->ints[0] = op == PL_MAXIMUM || op == PL_FMOD;
-        bool is_mod = (op == PL_REMAINDER || op == PL_FMOD) && !a_wrapped;
-        bool save_a = (op == PL_MUL && b->requires_grad) || op == PL_DIV || op == PL_POW ||
-                      op == PL_MAXIMUM || op == PL_MINIMUM || (is_mod && b->requires_grad);
-        bool save_b = (op == PL_MUL && a->requires_grad) || op == PL_DIV || op == PL_POW ||
-                      op == PL_MAXIMUM || op == PL_MINIMUM || (is_mod && b->requires_grad);
-        if ((save_a && pl_node_save(node, 0, a) != PL_OK) ||
-            (save_b && pl_node_save(node, 1, b) != PL_OK)) {
-            pl_node_release(node);
-            goto fail;
-        }
-        pl_node_attach(out, node);
+        node->ints[0] = op;
     }
     return out;
-fail:
-    pl_tensor_release(out);
-    return NULL;
 }
 
 /* In-place ops on tensors that are part of a graph: the result's history replaces the
