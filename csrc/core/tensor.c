@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,7 +325,7 @@ pl_tensor_empty(int ndim, const int64_t *shape, pl_dtype dtype)
             return NULL;
         }
         t = (pl_tensor *)block;
-        memset(t, 0, sizeof(pl_tensor));
+        memset(t, 0, offsetof(pl_tensor, shape)); /* shape and strides are written below */
         t->refcount = 1;
         t->embedded = true;
         t->inference = pl_inference_mode_enabled();

@@ -106,8 +106,6 @@ typedef struct pl_tensor {
     int64_t numel;
     int ndim;
     pl_dtype dtype;
-    int64_t shape[PL_MAX_DIMS];
-    int64_t strides[PL_MAX_DIMS]; /* in elements */
 
     /* autograd (autograd.h) */
     bool requires_grad;         /* leaf flag, or set on outputs of recorded ops */
@@ -130,6 +128,11 @@ typedef struct pl_tensor {
                                  * autograd may not save it */
 
     void *pyobj; /* borrowed back-pointer to the binding's wrapper object, or NULL */
+
+    /* Last, so that making a tensor clears the fields above and writes only its ndim entries
+     * here (entries past ndim are undefined). */
+    int64_t shape[PL_MAX_DIMS];
+    int64_t strides[PL_MAX_DIMS]; /* in elements */
 } pl_tensor;
 
 /* ---- storage ---- */
