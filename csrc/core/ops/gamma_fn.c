@@ -208,14 +208,7 @@ gamma_forward(pl_tensor *a, gamma_fn fn, const pl_node_kind *kind)
     if (!x) return NULL;
     pl_tensor *out = gamma_apply(fn, x, NULL);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            out = NULL;
-        } else {
-            pl_node_attach(out, node);
-        }
+        out = pl_record(out, kind, &a, 1, &a, 1, NULL);
     }
     pl_tensor_release(x);
     return out;

@@ -32,15 +32,6 @@ geom_of(pl_view_geom *g, const pl_tensor *base, const pl_tensor *v)
     g->dtype = v->dtype;
 }
 
-static pl_status
-node_set_geom(pl_node *node, const pl_view_geom *g)
-{
-    node->geom = malloc(sizeof *g);
-    if (!node->geom) return pl_error_nomem();
-    *node->geom = *g;
-    return PL_OK;
-}
-
 /* Zeros laid out as the base is (its strides, over the storage it spans), of dtype dt, and the
  * region's view of the same storage. Both new references. */
 static pl_status
@@ -90,21 +81,6 @@ static const pl_node_kind as_strided_scatter_kind = {"AsStridedScatterBackward0"
                                                      as_strided_scatter_backward,
                                                      PL_KIND_DIFFERENTIABLE};
 
-/* Records kind on out (input g) with the geometry; releases out on failure. */
-static pl_tensor *
-record_geom(pl_tensor *out, pl_tensor *g, const pl_node_kind *kind, const pl_view_geom *geom)
-{
-    if (!out || !pl_needs_grad(&g, 1)) return out;
-    pl_node *node = pl_node_new(kind, &g, 1);
-    if (!node || node_set_geom(node, geom) != PL_OK) {
-        pl_node_release(node);
-        pl_tensor_release(out);
-        return NULL;
-    }
-    pl_node_attach(out, node);
-    return out;
-}
-
 /* g: (base shape) -> the region's values, contiguous (new reference). */
 static pl_tensor *
 geom_gather(pl_tensor *g, const pl_view_geom *geom)
@@ -118,7 +94,7 @@ geom_gather(pl_tensor *g, const pl_view_geom *geom)
     }
     pl_tensor_release(b);
     pl_tensor_release(region);
-    return record_geom(out, g, &as_strided_kind, geom);
+    return pl_record_map(out, &as_strided_kind, &g, 1, NULL, 0, NULL, 0, geom);
 }
 
 /* g: (region shape) -> zeros of the base's shape with the region set to g (new reference). */
@@ -133,7 +109,7 @@ geom_scatter(pl_tensor *g, const pl_view_geom *geom)
         pl_tensor_release(b);
         return NULL;
     }
-    return record_geom(b, g, &as_strided_scatter_kind, geom);
+    return pl_record_map(b, &as_strided_scatter_kind, &g, 1, NULL, 0, NULL, 0, geom);
 }
 
 pl_tensor *
@@ -180,8 +156,10 @@ view_from_base(pl_tensor *v)
     if (!base->requires_grad || !pl_dtype_is_floating(v->dtype)) return PL_OK;
     pl_view_geom geom;
     geom_of(&geom, base, v);
+    /* Not pl_record: v is borrowed and keeps its previous grad_fn when this fails (pl_record
+     * would release it, and attach before the geometry is set). */
     pl_node *node = pl_node_new(&as_strided_kind, &base, 1);
-    if (!node || node_set_geom(node, &geom) != PL_OK) {
+    if (!node || pl_node_set_geom(node, &geom) != PL_OK) {
         pl_node_release(node);
         return pl_error_status();
     }
@@ -202,11 +180,13 @@ pl_view_rebase(pl_tensor *v, pl_node *fn_steal)
         v->view_version = v->storage->version;
         return PL_OK;
     }
+    /* Not pl_record: the node goes onto the borrowed base, and its second edge is the node
+     * fn_steal of the region's new values, not the history of a tensor. */
     pl_tensor *ins[2] = {base, NULL};
     pl_node *node = pl_node_new(&copy_slices_kind, ins, 2);
     pl_view_geom geom;
     geom_of(&geom, base, v);
-    if (!node || node_set_geom(node, &geom) != PL_OK) {
+    if (!node || pl_node_set_geom(node, &geom) != PL_OK) {
         pl_node_release(node);
         pl_node_release(fn_steal);
         return pl_error_status();

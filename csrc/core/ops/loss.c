@@ -63,16 +63,13 @@ pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction)
     }
     pl_tensor *ins[2] = {input, target};
     if (pl_dtype_is_floating(out->dtype) && pl_needs_grad(ins, 2)) {
-        pl_node *node = pl_node_new(&mse_kind, ins, 2);
-        if (!node || pl_node_save(node, 0, input) != PL_OK || pl_node_save(node, 1, target) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
+        pl_node *node;
+        if (!(out = pl_record(out, &mse_kind, ins, 2, ins, 2, &node))) {
             pl_tensor_release(sq);
             return NULL;
         }
         node->ints[0] = reduction;
         node->ints[1] = sq->numel;
-        pl_node_attach(out, node);
     }
     pl_tensor_release(sq);
     return out;
@@ -176,15 +173,12 @@ pl_softmax(pl_tensor *a, int64_t dim_, bool log)
     }
     pl_tensor_release(ac);
     if (pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(log ? &log_softmax_kind : &softmax_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, out) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
+        pl_node *node;
+        if (!(out = pl_record(out, log ? &log_softmax_kind : &softmax_kind, &a, 1, &out, 1, &node))) {
             return NULL;
         }
         node->ints[0] = dim;
         node->ints[1] = log;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -282,16 +276,11 @@ pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction)
         if (!out) return NULL;
     }
     if (pl_needs_grad(&logp, 1)) {
-        pl_node *node = pl_node_new(&nll_kind, &logp, 1);
-        if (!node || pl_node_save(node, 0, target) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &nll_kind, &logp, 1, &target, 1, &node))) return NULL;
         node->ints[0] = reduction;
         node->ints[1] = count;
         node->ints[2] = ignore_index;
-        pl_node_attach(out, node);
     }
     return out;
 }

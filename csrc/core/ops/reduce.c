@@ -189,13 +189,9 @@ static pl_tensor *
 record(pl_tensor *out, pl_tensor *a, const pl_node_kind *kind, const reduce_plan *p)
 {
     if (out && pl_dtype_is_floating(out->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(kind, &a, 1);
-        if (!node) {
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, kind, &a, 1, NULL, 0, &node))) return NULL;
         store_keep_shape(node, a, p);
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -350,21 +346,17 @@ pl_var(pl_tensor *a, const int64_t *dims, int ndims, double correction, bool kee
     }
     pl_tensor *out = finish(acc, &p, a->dtype);
     if (out && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(take_sqrt ? &std_kind : &var_kind, &a, 1);
-        pl_tensor *mean_t = node ? pl_to_dtype(mean, a->dtype) : NULL;
-        bool ok = mean_t && pl_node_save(node, 0, a) == PL_OK &&
-                  pl_node_save(node, 1, mean_t) == PL_OK &&
-                  (!take_sqrt || pl_node_save(node, 2, out) == PL_OK);
-        pl_tensor_release(mean_t);
-        if (!ok) {
-            pl_node_release(node);
+        pl_tensor *mean_t = pl_to_dtype(mean, a->dtype);
+        pl_tensor *save[3] = {a, mean_t, take_sqrt ? out : NULL};
+        pl_node *node;
+        if (!mean_t) {
             pl_tensor_release(out);
             out = NULL;
-        } else {
+        } else if ((out = pl_record(out, take_sqrt ? &std_kind : &var_kind, &a, 1, save, 3, &node))) {
             store_keep_shape(node, a, &p);
             node->scalars[1] = denom;
-            pl_node_attach(out, node);
         }
+        pl_tensor_release(mean_t);
     }
     pl_tensor_release(mean);
     return out;
@@ -429,13 +421,8 @@ pl_max_all(pl_tensor *a, bool is_min)
     }
     out = pl_tensor_scalar(best, a->dtype);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(is_min ? &min_all_kind : &max_all_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, out) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
-        pl_node_attach(out, node);
+        pl_tensor *save[2] = {a, out};
+        out = pl_record(out, is_min ? &min_all_kind : &max_all_kind, &a, 1, save, 2, NULL);
     }
     return out;
 }
@@ -571,24 +558,23 @@ pl_max_dim(pl_tensor *a, int64_t dim_, bool keepdim, bool is_min, pl_tensor **va
     pl_tensor_release(flat);
     pl_tensor_release(ac);
     if (pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(is_min ? &min_dim_kind : &max_dim_kind, &a, 1);
-        pl_tensor *ik = NULL;
-        if (node) {
-            /* saved indices in keepdim layout so backward can walk them */
-            int64_t ks[PL_MAX_DIMS];
-            for (int d = 0; d < a->ndim; d++) ks[d] = d == dim ? 1 : a->shape[d];
-            ik = pl_view(ix, a->ndim, ks);
-        }
-        if (!ik || pl_node_save(node, 0, ik) != PL_OK) {
-            pl_tensor_release(ik);
-            pl_node_release(node);
+        /* saved indices in keepdim layout so backward can walk them */
+        int64_t ks[PL_MAX_DIMS];
+        for (int d = 0; d < a->ndim; d++) ks[d] = d == dim ? 1 : a->shape[d];
+        pl_tensor *ik = pl_view(ix, a->ndim, ks);
+        pl_node *node = NULL;
+        if (ik) {
+            v = pl_record(v, is_min ? &min_dim_kind : &max_dim_kind, &a, 1, &ik, 1, &node);
+        } else {
             pl_tensor_release(v);
+            v = NULL;
+        }
+        pl_tensor_release(ik);
+        if (!v) {
             pl_tensor_release(ix);
             return pl_error_status();
         }
-        pl_tensor_release(ik);
         node->ints[PL_MAX_DIMS + 1] = dim;
-        pl_node_attach(v, node);
     }
     *values = v;
     *indices = ix;

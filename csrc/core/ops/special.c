@@ -232,14 +232,7 @@ pl_erf(pl_tensor *a)
     if (!x) return NULL;
     pl_tensor *out = special_apply(FN_ERF, x, NULL);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&erf_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            out = NULL;
-        } else {
-            pl_node_attach(out, node);
-        }
+        out = pl_record(out, &erf_kind, &a, 1, &a, 1, NULL);
     }
     pl_tensor_release(x);
     return out;
@@ -273,14 +266,9 @@ pl_gelu(pl_tensor *a, bool approximate_tanh)
     if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_gelu(c_, approximate_tanh));
     pl_tensor *out = special_apply(approximate_tanh ? FN_GELU_TANH : FN_GELU, a, NULL);
     if (out && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&gelu_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &gelu_kind, &a, 1, &a, 1, &node))) return NULL;
         node->ints[0] = approximate_tanh;
-        pl_node_attach(out, node);
     }
     return out;
 }

@@ -298,14 +298,9 @@ pl_pow_scalar(pl_tensor *a, double e)
     pl_set_grad_enabled(was);
     if (!out) return NULL;
     if (pl_dtype_is_floating(out->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&pow_scalar_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &pow_scalar_kind, &a, 1, &a, 1, &node))) return NULL;
         node->scalars[0] = e;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -449,17 +444,12 @@ pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max)
         return NULL;
     }
     if (pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&clamp_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &clamp_kind, &a, 1, &a, 1, &node))) return NULL;
         node->ints[0] = has_min;
         node->ints[1] = has_max;
         node->scalars[0] = min;
         node->scalars[1] = max;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -516,14 +506,9 @@ pl_leaky_relu(pl_tensor *a, double slope)
     pl_tensor_release(neg);
     pl_set_grad_enabled(was);
     if (out && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&leaky_relu_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &leaky_relu_kind, &a, 1, &a, 1, &node))) return NULL;
         node->scalars[0] = slope;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -592,13 +577,7 @@ pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)
     pl_tensor_release(cb);
     pl_tensor *ins[3] = {cond, a, b};
     if (pl_dtype_is_floating(dt) && pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&where_kind, ins, 3);
-        if (!node || pl_node_save(node, 0, cond) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
-        pl_node_attach(out, node);
+        out = pl_record(out, &where_kind, ins, 3, &cond, 1, NULL);
     }
     return out;
 }
