@@ -4,18 +4,10 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
 /* ---- mse_loss ---- */
-
-static pl_tensor *
-mul_scalar(pl_tensor *a, double s)
-{
-    pl_tensor *k = pl_tensor_scalar(s, PL_FLOAT64);
-    pl_tensor *r = k ? pl_binary(PL_MUL, a, k, 1, false, true) : NULL;
-    pl_tensor_release(k);
-    return r;
-}
 
 static pl_status
 mse_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
@@ -25,11 +17,8 @@ mse_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!x || !t) return pl_error_status();
     int reduction = (int)node->ints[0];
     double norm = reduction == 1 ? 2.0 / (double)node->ints[1] : 2.0;
-    pl_tensor *diff = pl_binary(PL_SUB, x, t, 1, false, false);
-    pl_tensor *scaled = diff ? mul_scalar(diff, norm) : NULL;
-    pl_tensor *gi = scaled ? pl_binary(PL_MUL, scaled, g, 1, false, false) : NULL;
-    pl_tensor_release(diff);
-    pl_tensor_release(scaled);
+    pl_expr s = {.n = 0};
+    pl_tensor *gi = pl_expr_result(&s, ex_mul(&s, ex_scale(&s, ex_sub(&s, x, t), norm), g));
     if (!gi) return pl_error_status();
     if (node->next[1].fn) {
         din[1] = pl_unary(PL_NEG, gi);
@@ -112,26 +101,16 @@ softmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!y) return pl_error_status();
     int64_t dim = node->ints[0];
     bool log = node->ints[1];
-    pl_tensor *r = NULL;
+    pl_expr s = {.n = 0};
+    pl_tensor *r;
     if (log) { /* g - exp(y) * sum(g, dim) */
-        pl_tensor *s = pl_sum(g, &dim, 1, true);
-        pl_tensor *e = s ? pl_unary(PL_EXP, y) : NULL;
-        pl_tensor *es = e ? pl_binary(PL_MUL, e, s, 1, false, false) : NULL;
-        r = es ? pl_binary(PL_SUB, g, es, 1, false, false) : NULL;
-        pl_tensor_release(s);
-        pl_tensor_release(e);
-        pl_tensor_release(es);
+        pl_tensor *gsum = ex_sum(&s, g, &dim, 1, true);
+        r = ex_sub(&s, g, ex_mul(&s, gsum ? ex_un(&s, PL_EXP, y) : NULL, gsum));
     } else { /* y * (g - sum(g * y, dim)) */
-        pl_tensor *gy = pl_binary(PL_MUL, g, y, 1, false, false);
-        pl_tensor *s = gy ? pl_sum(gy, &dim, 1, true) : NULL;
-        pl_tensor *d = s ? pl_binary(PL_SUB, g, s, 1, false, false) : NULL;
-        r = d ? pl_binary(PL_MUL, y, d, 1, false, false) : NULL;
-        pl_tensor_release(gy);
-        pl_tensor_release(s);
-        pl_tensor_release(d);
+        r = ex_mul(&s, y, ex_sub(&s, g, ex_sum(&s, ex_mul(&s, g, y), &dim, 1, true)));
     }
-    din[0] = r;
-    return r ? PL_OK : pl_error_status();
+    din[0] = pl_expr_result(&s, r);
+    return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind softmax_kind = {"SoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind log_softmax_kind = {"LogSoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
