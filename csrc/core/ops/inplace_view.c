@@ -17,6 +17,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 
 static void
 geom_of(pl_view_geom *g, const pl_tensor *base, const pl_tensor *v)
@@ -127,18 +128,15 @@ copy_slices_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     const pl_view_geom *geom = node->geom;
     if (node->next[0].fn) { /* outside the region the old values live on */
+        pl_expr s = {.n = 0};
         bool was = pl_grad_enabled();
-        pl_set_grad_enabled(false);
-        pl_tensor *ones = pl_tensor_full(geom->ndim, geom->shape, g->dtype, 1.0);
-        pl_tensor *inside = ones ? geom_scatter(ones, geom) : NULL;
-        pl_tensor *one = inside ? pl_tensor_scalar(1.0, g->dtype) : NULL;
-        pl_tensor *outside = one ? pl_binary(PL_SUB, one, inside, 1.0, false, false) : NULL;
+        pl_set_grad_enabled(false); /* the mask 1 - scatter(ones) is a constant */
+        pl_tensor *ones = ex_keep(&s, pl_tensor_full(geom->ndim, geom->shape, g->dtype, 1.0));
+        pl_tensor *inside = ex_keep(&s, ones ? geom_scatter(ones, geom) : NULL);
+        pl_tensor *one = ex_keep(&s, inside ? pl_tensor_scalar(1.0, g->dtype) : NULL);
+        pl_tensor *outside = ex_sub(&s, one, inside);
         pl_set_grad_enabled(was);
-        din[0] = outside ? pl_binary(PL_MUL, g, outside, 1.0, false, false) : NULL;
-        pl_tensor_release(ones);
-        pl_tensor_release(inside);
-        pl_tensor_release(one);
-        pl_tensor_release(outside);
+        din[0] = pl_expr_result(&s, ex_mul(&s, g, outside));
         if (!din[0]) return pl_error_status();
     }
     if (node->next[1].fn && !(din[1] = geom_gather(g, geom))) return pl_error_status();

@@ -9,6 +9,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
 /* ---- dims ---- */
@@ -271,41 +272,25 @@ var_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *res = pl_node_has_saved(node, 2) ? pl_node_saved(node, 2) : NULL;
     if (!x || !mean || (pl_node_has_saved(node, 2) && !res)) return pl_error_status();
     double denom = node->scalars[1];
-    pl_tensor *mean_h = NULL; /* create_graph: the mean's own dependence on x */
-    if (pl_grad_enabled() && x->requires_grad) {
+    pl_expr s = {.n = 0};
+    if (pl_grad_enabled() && x->requires_grad) { /* create_graph: the mean's own dependence on x */
         int64_t dims[PL_MAX_DIMS];
         int nd = 0;
         for (int d = 0; d < x->ndim; d++) {
             if (node->ints[1 + d] == 1) dims[nd++] = d;
         }
-        if (!(mean_h = pl_mean(x, dims, nd, true))) return pl_error_status();
-        mean = mean_h;
+        if (!(mean = ex_keep(&s, pl_mean(x, dims, nd, true)))) return pl_error_status();
     }
-    pl_tensor *dev = pl_binary(PL_SUB, x, mean, 1, false, false);
-    pl_tensor_release(mean_h);
-    pl_tensor *ge = dev ? expand_back(g, node) : NULL;
-    pl_tensor *num = ge ? pl_binary(PL_MUL, ge, dev, 1, false, false) : NULL;
-    pl_tensor *r = NULL;
-    if (num) {
-        if (res) {
-            pl_tensor *re = expand_back(res, node);
-            pl_tensor *k = pl_tensor_scalar(denom, PL_FLOAT64);
-            pl_tensor *sd = (re && k) ? pl_binary(PL_MUL, re, k, 1, false, true) : NULL;
-            r = sd ? pl_binary(PL_DIV, num, sd, 1, false, false) : NULL;
-            pl_tensor_release(re);
-            pl_tensor_release(k);
-            pl_tensor_release(sd);
-        } else {
-            pl_tensor *k = pl_tensor_scalar(2.0 / denom, PL_FLOAT64);
-            r = k ? pl_binary(PL_MUL, num, k, 1, false, true) : NULL;
-            pl_tensor_release(k);
-        }
+    pl_tensor *dev = ex_sub(&s, x, mean);
+    pl_tensor *num = ex_mul(&s, dev ? ex_keep(&s, expand_back(g, node)) : NULL, dev);
+    pl_tensor *r;
+    if (res) { /* num / (std * denom) */
+        r = ex_div(&s, num, ex_scale(&s, num ? ex_keep(&s, expand_back(res, node)) : NULL, denom));
+    } else { /* num * (2 / denom) */
+        r = ex_scale(&s, num, 2.0 / denom);
     }
-    pl_tensor_release(dev);
-    pl_tensor_release(ge);
-    pl_tensor_release(num);
-    din[0] = r;
-    return r ? PL_OK : pl_error_status();
+    din[0] = pl_expr_result(&s, r);
+    return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind var_kind = {"VarBackward0", var_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind std_kind = {"StdBackward0", var_backward, PL_KIND_DIFFERENTIABLE};
@@ -370,15 +355,11 @@ max_all_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     /* the gradient is shared evenly among the elements equal to the result */
     pl_tensor *x = pl_node_saved(node, 0), *r = pl_node_saved(node, 1);
     if (!x || !r) return pl_error_status();
-    pl_tensor *mask = pl_binary(PL_EQ, x, r, 1, false, false);
-    pl_tensor *cnt = mask ? pl_sum(mask, NULL, -1, false) : NULL;
-    pl_tensor *share = cnt ? pl_binary(PL_DIV, g, cnt, 1, false, false) : NULL;
-    pl_tensor *zero = share ? pl_tensor_scalar(0.0, g->dtype) : NULL;
-    din[0] = zero ? pl_where(mask, share, zero) : NULL;
-    pl_tensor_release(mask);
-    pl_tensor_release(cnt);
-    pl_tensor_release(share);
-    pl_tensor_release(zero);
+    pl_expr s = {.n = 0};
+    pl_tensor *mask = ex_bin(&s, PL_EQ, x, r);
+    pl_tensor *share = ex_div(&s, g, ex_sum(&s, mask, NULL, -1, false));
+    pl_tensor *zero = share ? ex_keep(&s, pl_tensor_scalar(0.0, g->dtype)) : NULL;
+    din[0] = pl_expr_result(&s, ex_where(&s, mask, share, zero));
     return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind max_all_kind = {"MaxBackward1", max_all_backward, PL_KIND_DIFFERENTIABLE};
