@@ -273,6 +273,31 @@ fail:
     return NULL;
 }
 
+pl_tensor *
+pl_record_map(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
+              pl_tensor *const *save, int nsave, const int64_t *ints, int nints,
+              const pl_view_geom *geom)
+{
+    if (!out || !pl_needs_grad(inputs, n)) return out;
+    pl_node *nd;
+    if (!(out = pl_record(out, kind, inputs, n, save, nsave, &nd))) return NULL;
+    if (nints > 0) memcpy(nd->ints, ints, sizeof(int64_t) * nints);
+    if (geom && pl_node_set_geom(nd, geom) != PL_OK) {
+        pl_tensor_release(out); /* and the node it owns */
+        return NULL;
+    }
+    return out;
+}
+
+pl_status
+pl_node_set_geom(pl_node *node, const pl_view_geom *g)
+{
+    node->geom = malloc(sizeof *g);
+    if (!node->geom) return pl_error_nomem();
+    *node->geom = *g;
+    return PL_OK;
+}
+
 void
 pl_node_attach(pl_tensor *out, pl_node *node_steal)
 {

@@ -15,6 +15,7 @@
 
 #define PL_NODE_MAX_INPUTS 4
 #define PL_NODE_MAX_SAVED 4
+#define PL_NODE_MAX_INTS (2 * PL_MAX_DIMS + 2)
 
 typedef struct pl_node pl_node;
 
@@ -112,7 +113,7 @@ struct pl_node {
     pl_view_geom *geom; /* owned: CopySlices and AsStrided nodes only */
     bool saved_released; /* freed after a backward without retain_graph */
     double scalars[4];
-    int64_t ints[2 * PL_MAX_DIMS + 2];
+    int64_t ints[PL_NODE_MAX_INTS];
     pl_tensor *leaf; /* AccumulateGrad only: owned reference to the leaf */
     /* Borrowed (weak) link to the non-leaf output that called retain_grad(): the engine stores
      * this node's incoming gradient in its .grad. Cleared when that tensor dies or takes
@@ -179,6 +180,16 @@ pl_node_has_saved(const pl_node *node, int i)
  * recorded. */
 pl_tensor *pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
                      pl_tensor *const *save, int nsave, pl_node **node);
+/* Gives node (a CopySlices or AsStrided node) a copy of the view geometry g. */
+pl_status pl_node_set_geom(pl_node *node, const pl_view_geom *g);
+/* The recording step of a recorded map (a backward computed by its own kernel, recorded so
+ * that it differentiates again): out unchanged when it is NULL or !pl_needs_grad(inputs, n);
+ * else pl_record(out, kind, inputs, n, save, nsave) whose node also takes ints[0..nints)
+ * (ints may be NULL when nints is 0) and, when geom is not NULL, a copy of *geom. Returns out,
+ * or NULL with out released and the error recorded. */
+pl_tensor *pl_record_map(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs,
+                         int n, pl_tensor *const *save, int nsave, const int64_t *ints, int nints,
+                         const pl_view_geom *geom);
 /* Makes out the output of node: sets grad_fn (steals node) and requires_grad. */
 void pl_node_attach(pl_tensor *out, pl_node *node_steal);
 void pl_node_release(pl_node *node);

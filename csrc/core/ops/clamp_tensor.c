@@ -92,18 +92,11 @@ pl_clamp_tensor(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max, 
     }
     pl_set_grad_enabled(was);
     if (out && record && pl_dtype_is_floating(out->dtype)) {
-        pl_node *node = pl_node_new(&clamp_tensor_kind, ins, 3);
-        bool ok = node && pl_node_save(node, 0, a) == PL_OK &&
-                  (!min || pl_node_save(node, 1, min) == PL_OK) &&
-                  (!max || pl_node_save(node, 2, max) == PL_OK);
-        if (!ok) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_tensor *save[3] = {a, min, max}; /* min, max: NULL when not given */
+        pl_node *node;
+        if (!(out = pl_record(out, &clamp_tensor_kind, ins, 3, save, 3, &node))) return NULL;
         node->ints[0] = min != NULL;
         node->ints[1] = max != NULL;
-        pl_node_attach(out, node);
     }
     return out;
 }

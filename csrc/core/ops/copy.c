@@ -205,12 +205,7 @@ copy_to_new(pl_tensor *a, pl_dtype dtype, const pl_node_kind *kind)
         return NULL;
     }
     if (pl_dtype_is_floating(dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(kind, &a, 1);
-        if (!node) {
-            pl_tensor_release(out);
-            return NULL;
-        }
-        pl_node_attach(out, node);
+        out = pl_record(out, kind, &a, 1, NULL, 0, NULL);
     }
     return out;
 }
@@ -367,6 +362,8 @@ pl_copy_(pl_tensor *dst, pl_tensor *src)
     if (st != PL_OK) return st;
     pl_tensor *ins[2] = {dst, src};
     bool record = pl_dtype_is_floating(dst->dtype) && pl_needs_grad(ins, 2);
+    /* Not pl_record: the node is dst's new history (a view's base takes CopySlices), given by
+     * pl_view_rebase once the copy succeeded. */
     pl_node *node = NULL;
     if (record && !(node = pl_node_new(&copy_kind, ins, 2))) return pl_error_status();
     st = pl_copy_raw(dst, src);

@@ -13,7 +13,7 @@
 #include "../ops.h"
 #include "internal.h"
 
-#define PL_EXPR_MAX 12
+#define PL_EXPR_MAX 24
 
 typedef struct pl_expr {
     pl_tensor *tmp[PL_EXPR_MAX]; /* owned */
@@ -100,6 +100,12 @@ static inline pl_tensor *
 ex_where(pl_expr *s, pl_tensor *cond, pl_tensor *a, pl_tensor *b)
 {
     return cond && a && b ? ex_keep(s, pl_where(cond, a, b)) : NULL;
+}
+/* a summed over dims[0..ndims) */
+static inline pl_tensor *
+ex_sum(pl_expr *s, pl_tensor *a, const int64_t *dims, int ndims, bool keepdim)
+{
+    return a ? ex_keep(s, pl_sum(a, dims, ndims, keepdim)) : NULL;
 }
 /* zeros of like's shape and dtype (the gradient of a piecewise-constant op) */
 static inline pl_tensor *

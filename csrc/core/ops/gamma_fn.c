@@ -16,6 +16,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 
 #define PI_D 3.14159265358979323846
 
@@ -180,11 +181,10 @@ lgamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *x = pl_node_saved(node, 0);
     if (!x) return pl_error_status();
     if (pl_grad_enabled() && (x->requires_grad || g->requires_grad)) {
-        pl_tensor *d = pl_digamma(x);
-        pl_tensor *gx = d ? pl_to_dtype(g, x->dtype) : NULL;
-        din[0] = gx ? pl_binary(PL_MUL, gx, d, 1.0, false, false) : NULL;
-        pl_tensor_release(gx);
-        pl_tensor_release(d);
+        pl_expr s = {.n = 0};
+        pl_tensor *d = ex_keep(&s, pl_digamma(x));
+        pl_tensor *gx = ex_keep(&s, d ? pl_to_dtype(g, x->dtype) : NULL);
+        din[0] = pl_expr_result(&s, ex_mul(&s, gx, d));
         return din[0] ? PL_OK : pl_error_status();
     }
     return gamma_backward(node, g, din, FN_DLGAMMA);
@@ -208,14 +208,7 @@ gamma_forward(pl_tensor *a, gamma_fn fn, const pl_node_kind *kind)
     if (!x) return NULL;
     pl_tensor *out = gamma_apply(fn, x, NULL);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            out = NULL;
-        } else {
-            pl_node_attach(out, node);
-        }
+        out = pl_record(out, kind, &a, 1, &a, 1, NULL);
     }
     pl_tensor_release(x);
     return out;

@@ -138,14 +138,10 @@ pl_index_select(pl_tensor *a, int64_t dim_, pl_tensor *index, bool as_index_op)
     }
     pl_tensor *out = gather_rows(a, dim, index);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(as_index_op ? &index_kind : &index_select_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, index) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        const pl_node_kind *kind = as_index_op ? &index_kind : &index_select_kind;
+        if (!(out = pl_record(out, kind, &a, 1, &index, 1, &node))) return NULL;
         node->ints[0] = dim;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -241,14 +237,12 @@ pl_index_add_(pl_tensor *a, int64_t dim_, pl_tensor *index, pl_tensor *src, doub
     pl_set_grad_enabled(was);
     pl_tensor_release(scaled);
     if (st == PL_OK && record) {
-        pl_node *node = pl_node_new(&index_add_kind, ins, 2);
-        if (!node || pl_node_save(node, 0, index) != PL_OK) {
-            pl_node_release(node);
+        pl_node *node;
+        if (!(r = pl_record(r, &index_add_kind, ins, 2, &index, 1, &node))) {
             st = pl_error_status();
         } else {
             node->ints[0] = dim;
             node->scalars[0] = alpha;
-            pl_node_attach(r, node);
             st = pl_rebase_inplace(a, r); /* a view's base gets CopySlices */
         }
     } else if (st == PL_OK) {
@@ -505,16 +499,13 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
             }
             goto out;
         }
-        pl_node *node = pl_node_new(is_stack ? &stack_kind : &cat_kind, ts_in, n);
-        if (!node) {
-            pl_tensor_release(out);
-            out = NULL;
+        pl_node *node;
+        if (!(out = pl_record(out, is_stack ? &stack_kind : &cat_kind, ts_in, n, NULL, 0, &node))) {
             goto out;
         }
         node->ints[0] = dim;
         node->ints[1] = is_stack;
         for (int i = 0; i < n; i++) node->ints[2 + i] = ts[i]->shape[dim];
-        pl_node_attach(out, node);
     }
 out:
     for (int i = 0; i < n; i++) pl_tensor_release(ts[i]);

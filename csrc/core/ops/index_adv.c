@@ -291,16 +291,7 @@ static pl_tensor *
 record_index_map(pl_tensor *out, pl_tensor *in, const pl_node_kind *kind, const pl_node *like,
                  pl_tensor *offs)
 {
-    if (!out || !pl_needs_grad(&in, 1)) return out;
-    pl_node *node = pl_node_new(kind, &in, 1);
-    if (!node || pl_node_save(node, 0, offs) != PL_OK) {
-        pl_node_release(node);
-        pl_tensor_release(out);
-        return NULL;
-    }
-    memcpy(node->ints, like->ints, sizeof node->ints);
-    pl_node_attach(out, node);
-    return out;
+    return pl_record_map(out, kind, &in, 1, &offs, 1, like->ints, PL_NODE_MAX_INTS, NULL);
 }
 
 /* the gradient of a: g's entries added at the indexed places (repeats accumulate, in order) */
@@ -373,20 +364,19 @@ pl_index(pl_tensor *a, int n, pl_tensor *const *indices)
     if (pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
         bool same = pl_tensor_is_contiguous(a);
         coffs = same ? pl_tensor_retain(offs) : plan_offsets(&p, a->shape, cstrides);
-        pl_node *node = coffs ? pl_node_new(&index_kind, &a, 1) : NULL;
-        if (!node || pl_node_save(node, 0, coffs) != PL_OK) {
-            pl_node_release(node);
+        pl_node *node;
+        if (!coffs) {
             pl_tensor_release(out);
             out = NULL;
             goto done;
         }
+        if (!(out = pl_record(out, &index_kind, &a, 1, &coffs, 1, &node))) goto done;
         int64_t mask = 0;
         for (int j = 0; j < p.nadv; j++) mask |= (int64_t)1 << p.adv_dims[j];
         node->ints[0] = mask;
         node->ints[1] = p.b_at;
         node->ints[2] = a->ndim;
         memcpy(node->ints + 3, a->shape, sizeof(int64_t) * a->ndim);
-        pl_node_attach(out, node);
     }
 done:
     pl_tensor_release(offs);
@@ -496,6 +486,8 @@ pl_index_put_recorded(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor 
     pl_tensor *no = keep ? pl_tensor_scalar(0.0, PL_BOOL) : NULL;
     st = no ? pl_index_put(keep, n, indices, no) : pl_error_status();
     pl_set_grad_enabled(was);
+    /* Not pl_record: there is no new output; the node becomes a's history (a view's base
+     * takes CopySlices) once the write succeeded, so it is made before the write. */
     pl_node *node = NULL;
     if (st == PL_OK) {
         pl_tensor *ins[2] = {a, values};

@@ -17,6 +17,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 
 static void
 geom_of(pl_view_geom *g, const pl_tensor *base, const pl_tensor *v)
@@ -30,15 +31,6 @@ geom_of(pl_view_geom *g, const pl_tensor *base, const pl_tensor *v)
     memcpy(g->strides, v->strides, sizeof(int64_t) * v->ndim);
     g->offset = v->offset - base->offset;
     g->dtype = v->dtype;
-}
-
-static pl_status
-node_set_geom(pl_node *node, const pl_view_geom *g)
-{
-    node->geom = malloc(sizeof *g);
-    if (!node->geom) return pl_error_nomem();
-    *node->geom = *g;
-    return PL_OK;
 }
 
 /* Zeros laid out as the base is (its strides, over the storage it spans), of dtype dt, and the
@@ -90,21 +82,6 @@ static const pl_node_kind as_strided_scatter_kind = {"AsStridedScatterBackward0"
                                                      as_strided_scatter_backward,
                                                      PL_KIND_DIFFERENTIABLE};
 
-/* Records kind on out (input g) with the geometry; releases out on failure. */
-static pl_tensor *
-record_geom(pl_tensor *out, pl_tensor *g, const pl_node_kind *kind, const pl_view_geom *geom)
-{
-    if (!out || !pl_needs_grad(&g, 1)) return out;
-    pl_node *node = pl_node_new(kind, &g, 1);
-    if (!node || node_set_geom(node, geom) != PL_OK) {
-        pl_node_release(node);
-        pl_tensor_release(out);
-        return NULL;
-    }
-    pl_node_attach(out, node);
-    return out;
-}
-
 /* g: (base shape) -> the region's values, contiguous (new reference). */
 static pl_tensor *
 geom_gather(pl_tensor *g, const pl_view_geom *geom)
@@ -118,7 +95,7 @@ geom_gather(pl_tensor *g, const pl_view_geom *geom)
     }
     pl_tensor_release(b);
     pl_tensor_release(region);
-    return record_geom(out, g, &as_strided_kind, geom);
+    return pl_record_map(out, &as_strided_kind, &g, 1, NULL, 0, NULL, 0, geom);
 }
 
 /* g: (region shape) -> zeros of the base's shape with the region set to g (new reference). */
@@ -133,7 +110,7 @@ geom_scatter(pl_tensor *g, const pl_view_geom *geom)
         pl_tensor_release(b);
         return NULL;
     }
-    return record_geom(b, g, &as_strided_scatter_kind, geom);
+    return pl_record_map(b, &as_strided_scatter_kind, &g, 1, NULL, 0, NULL, 0, geom);
 }
 
 pl_tensor *
@@ -151,18 +128,15 @@ copy_slices_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     const pl_view_geom *geom = node->geom;
     if (node->next[0].fn) { /* outside the region the old values live on */
+        pl_expr s = {.n = 0};
         bool was = pl_grad_enabled();
-        pl_set_grad_enabled(false);
-        pl_tensor *ones = pl_tensor_full(geom->ndim, geom->shape, g->dtype, 1.0);
-        pl_tensor *inside = ones ? geom_scatter(ones, geom) : NULL;
-        pl_tensor *one = inside ? pl_tensor_scalar(1.0, g->dtype) : NULL;
-        pl_tensor *outside = one ? pl_binary(PL_SUB, one, inside, 1.0, false, false) : NULL;
+        pl_set_grad_enabled(false); /* the mask 1 - scatter(ones) is a constant */
+        pl_tensor *ones = ex_keep(&s, pl_tensor_full(geom->ndim, geom->shape, g->dtype, 1.0));
+        pl_tensor *inside = ex_keep(&s, ones ? geom_scatter(ones, geom) : NULL);
+        pl_tensor *one = ex_keep(&s, inside ? pl_tensor_scalar(1.0, g->dtype) : NULL);
+        pl_tensor *outside = ex_sub(&s, one, inside);
         pl_set_grad_enabled(was);
-        din[0] = outside ? pl_binary(PL_MUL, g, outside, 1.0, false, false) : NULL;
-        pl_tensor_release(ones);
-        pl_tensor_release(inside);
-        pl_tensor_release(one);
-        pl_tensor_release(outside);
+        din[0] = pl_expr_result(&s, ex_mul(&s, g, outside));
         if (!din[0]) return pl_error_status();
     }
     if (node->next[1].fn && !(din[1] = geom_gather(g, geom))) return pl_error_status();
@@ -180,8 +154,10 @@ view_from_base(pl_tensor *v)
     if (!base->requires_grad || !pl_dtype_is_floating(v->dtype)) return PL_OK;
     pl_view_geom geom;
     geom_of(&geom, base, v);
+    /* Not pl_record: v is borrowed and keeps its previous grad_fn when this fails (pl_record
+     * would release it, and attach before the geometry is set). */
     pl_node *node = pl_node_new(&as_strided_kind, &base, 1);
-    if (!node || node_set_geom(node, &geom) != PL_OK) {
+    if (!node || pl_node_set_geom(node, &geom) != PL_OK) {
         pl_node_release(node);
         return pl_error_status();
     }
@@ -202,11 +178,13 @@ pl_view_rebase(pl_tensor *v, pl_node *fn_steal)
         v->view_version = v->storage->version;
         return PL_OK;
     }
+    /* Not pl_record: the node goes onto the borrowed base, and its second edge is the node
+     * fn_steal of the region's new values, not the history of a tensor. */
     pl_tensor *ins[2] = {base, NULL};
     pl_node *node = pl_node_new(&copy_slices_kind, ins, 2);
     pl_view_geom geom;
     geom_of(&geom, base, v);
-    if (!node || node_set_geom(node, &geom) != PL_OK) {
+    if (!node || pl_node_set_geom(node, &geom) != PL_OK) {
         pl_node_release(node);
         pl_node_release(fn_steal);
         return pl_error_status();

@@ -211,15 +211,11 @@ pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps)
 #undef P
     pl_tensor *ins[3] = {x, w, b};
     if (pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&ln_kind, ins, 3);
-        if (!node || pl_node_save(node, 0, xc) != PL_OK ||
-            (wc && pl_node_save(node, 1, wc) != PL_OK) || pl_node_save(node, 2, stats) != PL_OK) {
-            if (node) pl_node_release(node);
-            goto fail;
-        }
+        pl_tensor *save[3] = {xc, wc, stats}; /* wc: NULL without a weight */
+        pl_node *node;
+        if (!(out = pl_record(out, &ln_kind, ins, 3, save, 3, &node))) goto fail;
         node->ints[0] = D;
         node->scalars[0] = eps;
-        pl_node_attach(out, node);
     }
     pl_tensor_release(xc);
     pl_tensor_release(wc);

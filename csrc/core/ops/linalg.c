@@ -328,16 +328,11 @@ record_matmul(pl_tensor *out, pl_tensor *a, pl_tensor *b, const pl_node_kind *ki
 {
     pl_tensor *ins[2] = {a, b};
     if (out && pl_needs_grad(ins, 2)) {
-        pl_node *node = pl_node_new(kind, ins, 2);
-        if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, b) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, kind, ins, 2, ins, 2, &node))) return NULL;
         node->ints[0] = a->ndim == 1;
         node->ints[1] = b->ndim == 1;
         node->scalars[0] = 1.0;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -496,15 +491,11 @@ pl_addmm(pl_tensor *bias, pl_tensor *a, pl_tensor *b, double beta, double alpha)
     }
     pl_tensor *ins[3] = {bias, a, b};
     if (pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&addmm_kind, ins, 3);
-        if (!node || pl_node_save(node, 1, a) != PL_OK || pl_node_save(node, 2, b) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_tensor *save[3] = {NULL, a, b}; /* slots 1, 2 (slot 0 unused) */
+        pl_node *node;
+        if (!(out = pl_record(out, &addmm_kind, ins, 3, save, 3, &node))) return NULL;
         node->scalars[0] = alpha;
         node->scalars[1] = beta;
-        pl_node_attach(out, node);
     }
     return out;
 }

@@ -4,18 +4,10 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
 /* ---- mse_loss ---- */
-
-static pl_tensor *
-mul_scalar(pl_tensor *a, double s)
-{
-    pl_tensor *k = pl_tensor_scalar(s, PL_FLOAT64);
-    pl_tensor *r = k ? pl_binary(PL_MUL, a, k, 1, false, true) : NULL;
-    pl_tensor_release(k);
-    return r;
-}
 
 static pl_status
 mse_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
@@ -25,11 +17,8 @@ mse_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!x || !t) return pl_error_status();
     int reduction = (int)node->ints[0];
     double norm = reduction == 1 ? 2.0 / (double)node->ints[1] : 2.0;
-    pl_tensor *diff = pl_binary(PL_SUB, x, t, 1, false, false);
-    pl_tensor *scaled = diff ? mul_scalar(diff, norm) : NULL;
-    pl_tensor *gi = scaled ? pl_binary(PL_MUL, scaled, g, 1, false, false) : NULL;
-    pl_tensor_release(diff);
-    pl_tensor_release(scaled);
+    pl_expr s = {.n = 0};
+    pl_tensor *gi = pl_expr_result(&s, ex_mul(&s, ex_scale(&s, ex_sub(&s, x, t), norm), g));
     if (!gi) return pl_error_status();
     if (node->next[1].fn) {
         din[1] = pl_unary(PL_NEG, gi);
@@ -63,16 +52,13 @@ pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction)
     }
     pl_tensor *ins[2] = {input, target};
     if (pl_dtype_is_floating(out->dtype) && pl_needs_grad(ins, 2)) {
-        pl_node *node = pl_node_new(&mse_kind, ins, 2);
-        if (!node || pl_node_save(node, 0, input) != PL_OK || pl_node_save(node, 1, target) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
+        pl_node *node;
+        if (!(out = pl_record(out, &mse_kind, ins, 2, ins, 2, &node))) {
             pl_tensor_release(sq);
             return NULL;
         }
         node->ints[0] = reduction;
         node->ints[1] = sq->numel;
-        pl_node_attach(out, node);
     }
     pl_tensor_release(sq);
     return out;
@@ -115,26 +101,16 @@ softmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     if (!y) return pl_error_status();
     int64_t dim = node->ints[0];
     bool log = node->ints[1];
-    pl_tensor *r = NULL;
+    pl_expr s = {.n = 0};
+    pl_tensor *r;
     if (log) { /* g - exp(y) * sum(g, dim) */
-        pl_tensor *s = pl_sum(g, &dim, 1, true);
-        pl_tensor *e = s ? pl_unary(PL_EXP, y) : NULL;
-        pl_tensor *es = e ? pl_binary(PL_MUL, e, s, 1, false, false) : NULL;
-        r = es ? pl_binary(PL_SUB, g, es, 1, false, false) : NULL;
-        pl_tensor_release(s);
-        pl_tensor_release(e);
-        pl_tensor_release(es);
+        pl_tensor *gsum = ex_sum(&s, g, &dim, 1, true);
+        r = ex_sub(&s, g, ex_mul(&s, gsum ? ex_un(&s, PL_EXP, y) : NULL, gsum));
     } else { /* y * (g - sum(g * y, dim)) */
-        pl_tensor *gy = pl_binary(PL_MUL, g, y, 1, false, false);
-        pl_tensor *s = gy ? pl_sum(gy, &dim, 1, true) : NULL;
-        pl_tensor *d = s ? pl_binary(PL_SUB, g, s, 1, false, false) : NULL;
-        r = d ? pl_binary(PL_MUL, y, d, 1, false, false) : NULL;
-        pl_tensor_release(gy);
-        pl_tensor_release(s);
-        pl_tensor_release(d);
+        r = ex_mul(&s, y, ex_sub(&s, g, ex_sum(&s, ex_mul(&s, g, y), &dim, 1, true)));
     }
-    din[0] = r;
-    return r ? PL_OK : pl_error_status();
+    din[0] = pl_expr_result(&s, r);
+    return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind softmax_kind = {"SoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind log_softmax_kind = {"LogSoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
@@ -176,15 +152,12 @@ pl_softmax(pl_tensor *a, int64_t dim_, bool log)
     }
     pl_tensor_release(ac);
     if (pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(log ? &log_softmax_kind : &softmax_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, out) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
+        pl_node *node;
+        if (!(out = pl_record(out, log ? &log_softmax_kind : &softmax_kind, &a, 1, &out, 1, &node))) {
             return NULL;
         }
         node->ints[0] = dim;
         node->ints[1] = log;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -282,16 +255,11 @@ pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction)
         if (!out) return NULL;
     }
     if (pl_needs_grad(&logp, 1)) {
-        pl_node *node = pl_node_new(&nll_kind, &logp, 1);
-        if (!node || pl_node_save(node, 0, target) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &nll_kind, &logp, 1, &target, 1, &node))) return NULL;
         node->ints[0] = reduction;
         node->ints[1] = count;
         node->ints[2] = ignore_index;
-        pl_node_attach(out, node);
     }
     return out;
 }

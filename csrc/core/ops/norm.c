@@ -242,16 +242,12 @@ pl_vector_norm(pl_tensor *a, double p, const int64_t *dims, int ndims, bool keep
     }
     pl_set_grad_enabled(was_enabled);
     if (out && record) {
-        pl_node *node = pl_node_new(&vector_norm_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, kept) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            out = NULL;
-        } else {
+        pl_tensor *save[2] = {a, kept};
+        pl_node *node;
+        if ((out = pl_record(out, &vector_norm_kind, &a, 1, save, 2, &node))) {
             node->scalars[0] = p;
             node->ints[0] = a->ndim;
             memcpy(node->ints + 1, plan.keep_shape, sizeof(int64_t) * a->ndim);
-            pl_node_attach(out, node);
         }
     }
     pl_tensor_release(kept);

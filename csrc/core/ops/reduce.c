@@ -9,6 +9,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
 /* ---- dims ---- */
@@ -189,13 +190,9 @@ static pl_tensor *
 record(pl_tensor *out, pl_tensor *a, const pl_node_kind *kind, const reduce_plan *p)
 {
     if (out && pl_dtype_is_floating(out->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(kind, &a, 1);
-        if (!node) {
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, kind, &a, 1, NULL, 0, &node))) return NULL;
         store_keep_shape(node, a, p);
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -275,41 +272,25 @@ var_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *res = pl_node_has_saved(node, 2) ? pl_node_saved(node, 2) : NULL;
     if (!x || !mean || (pl_node_has_saved(node, 2) && !res)) return pl_error_status();
     double denom = node->scalars[1];
-    pl_tensor *mean_h = NULL; /* create_graph: the mean's own dependence on x */
-    if (pl_grad_enabled() && x->requires_grad) {
+    pl_expr s = {.n = 0};
+    if (pl_grad_enabled() && x->requires_grad) { /* create_graph: the mean's own dependence on x */
         int64_t dims[PL_MAX_DIMS];
         int nd = 0;
         for (int d = 0; d < x->ndim; d++) {
             if (node->ints[1 + d] == 1) dims[nd++] = d;
         }
-        if (!(mean_h = pl_mean(x, dims, nd, true))) return pl_error_status();
-        mean = mean_h;
+        if (!(mean = ex_keep(&s, pl_mean(x, dims, nd, true)))) return pl_error_status();
     }
-    pl_tensor *dev = pl_binary(PL_SUB, x, mean, 1, false, false);
-    pl_tensor_release(mean_h);
-    pl_tensor *ge = dev ? expand_back(g, node) : NULL;
-    pl_tensor *num = ge ? pl_binary(PL_MUL, ge, dev, 1, false, false) : NULL;
-    pl_tensor *r = NULL;
-    if (num) {
-        if (res) {
-            pl_tensor *re = expand_back(res, node);
-            pl_tensor *k = pl_tensor_scalar(denom, PL_FLOAT64);
-            pl_tensor *sd = (re && k) ? pl_binary(PL_MUL, re, k, 1, false, true) : NULL;
-            r = sd ? pl_binary(PL_DIV, num, sd, 1, false, false) : NULL;
-            pl_tensor_release(re);
-            pl_tensor_release(k);
-            pl_tensor_release(sd);
-        } else {
-            pl_tensor *k = pl_tensor_scalar(2.0 / denom, PL_FLOAT64);
-            r = k ? pl_binary(PL_MUL, num, k, 1, false, true) : NULL;
-            pl_tensor_release(k);
-        }
+    pl_tensor *dev = ex_sub(&s, x, mean);
+    pl_tensor *num = ex_mul(&s, dev ? ex_keep(&s, expand_back(g, node)) : NULL, dev);
+    pl_tensor *r;
+    if (res) { /* num / (std * denom) */
+        r = ex_div(&s, num, ex_scale(&s, num ? ex_keep(&s, expand_back(res, node)) : NULL, denom));
+    } else { /* num * (2 / denom) */
+        r = ex_scale(&s, num, 2.0 / denom);
     }
-    pl_tensor_release(dev);
-    pl_tensor_release(ge);
-    pl_tensor_release(num);
-    din[0] = r;
-    return r ? PL_OK : pl_error_status();
+    din[0] = pl_expr_result(&s, r);
+    return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind var_kind = {"VarBackward0", var_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind std_kind = {"StdBackward0", var_backward, PL_KIND_DIFFERENTIABLE};
@@ -350,21 +331,17 @@ pl_var(pl_tensor *a, const int64_t *dims, int ndims, double correction, bool kee
     }
     pl_tensor *out = finish(acc, &p, a->dtype);
     if (out && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(take_sqrt ? &std_kind : &var_kind, &a, 1);
-        pl_tensor *mean_t = node ? pl_to_dtype(mean, a->dtype) : NULL;
-        bool ok = mean_t && pl_node_save(node, 0, a) == PL_OK &&
-                  pl_node_save(node, 1, mean_t) == PL_OK &&
-                  (!take_sqrt || pl_node_save(node, 2, out) == PL_OK);
-        pl_tensor_release(mean_t);
-        if (!ok) {
-            pl_node_release(node);
+        pl_tensor *mean_t = pl_to_dtype(mean, a->dtype);
+        pl_tensor *save[3] = {a, mean_t, take_sqrt ? out : NULL};
+        pl_node *node;
+        if (!mean_t) {
             pl_tensor_release(out);
             out = NULL;
-        } else {
+        } else if ((out = pl_record(out, take_sqrt ? &std_kind : &var_kind, &a, 1, save, 3, &node))) {
             store_keep_shape(node, a, &p);
             node->scalars[1] = denom;
-            pl_node_attach(out, node);
         }
+        pl_tensor_release(mean_t);
     }
     pl_tensor_release(mean);
     return out;
@@ -378,15 +355,11 @@ max_all_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     /* the gradient is shared evenly among the elements equal to the result */
     pl_tensor *x = pl_node_saved(node, 0), *r = pl_node_saved(node, 1);
     if (!x || !r) return pl_error_status();
-    pl_tensor *mask = pl_binary(PL_EQ, x, r, 1, false, false);
-    pl_tensor *cnt = mask ? pl_sum(mask, NULL, -1, false) : NULL;
-    pl_tensor *share = cnt ? pl_binary(PL_DIV, g, cnt, 1, false, false) : NULL;
-    pl_tensor *zero = share ? pl_tensor_scalar(0.0, g->dtype) : NULL;
-    din[0] = zero ? pl_where(mask, share, zero) : NULL;
-    pl_tensor_release(mask);
-    pl_tensor_release(cnt);
-    pl_tensor_release(share);
-    pl_tensor_release(zero);
+    pl_expr s = {.n = 0};
+    pl_tensor *mask = ex_bin(&s, PL_EQ, x, r);
+    pl_tensor *share = ex_div(&s, g, ex_sum(&s, mask, NULL, -1, false));
+    pl_tensor *zero = share ? ex_keep(&s, pl_tensor_scalar(0.0, g->dtype)) : NULL;
+    din[0] = pl_expr_result(&s, ex_where(&s, mask, share, zero));
     return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind max_all_kind = {"MaxBackward1", max_all_backward, PL_KIND_DIFFERENTIABLE};
@@ -429,13 +402,8 @@ pl_max_all(pl_tensor *a, bool is_min)
     }
     out = pl_tensor_scalar(best, a->dtype);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(is_min ? &min_all_kind : &max_all_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, out) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
-        pl_node_attach(out, node);
+        pl_tensor *save[2] = {a, out};
+        out = pl_record(out, is_min ? &min_all_kind : &max_all_kind, &a, 1, save, 2, NULL);
     }
     return out;
 }
@@ -571,24 +539,23 @@ pl_max_dim(pl_tensor *a, int64_t dim_, bool keepdim, bool is_min, pl_tensor **va
     pl_tensor_release(flat);
     pl_tensor_release(ac);
     if (pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(is_min ? &min_dim_kind : &max_dim_kind, &a, 1);
-        pl_tensor *ik = NULL;
-        if (node) {
-            /* saved indices in keepdim layout so backward can walk them */
-            int64_t ks[PL_MAX_DIMS];
-            for (int d = 0; d < a->ndim; d++) ks[d] = d == dim ? 1 : a->shape[d];
-            ik = pl_view(ix, a->ndim, ks);
-        }
-        if (!ik || pl_node_save(node, 0, ik) != PL_OK) {
-            pl_tensor_release(ik);
-            pl_node_release(node);
+        /* saved indices in keepdim layout so backward can walk them */
+        int64_t ks[PL_MAX_DIMS];
+        for (int d = 0; d < a->ndim; d++) ks[d] = d == dim ? 1 : a->shape[d];
+        pl_tensor *ik = pl_view(ix, a->ndim, ks);
+        pl_node *node = NULL;
+        if (ik) {
+            v = pl_record(v, is_min ? &min_dim_kind : &max_dim_kind, &a, 1, &ik, 1, &node);
+        } else {
             pl_tensor_release(v);
+            v = NULL;
+        }
+        pl_tensor_release(ik);
+        if (!v) {
             pl_tensor_release(ix);
             return pl_error_status();
         }
-        pl_tensor_release(ik);
         node->ints[PL_MAX_DIMS + 1] = dim;
-        pl_node_attach(v, node);
     }
     *values = v;
     *indices = ix;

@@ -340,11 +340,11 @@ pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh, bool
 #undef DATA
     if (st != PL_OK) goto fail;
     if (record) {
-        pl_node *node = pl_node_new(dt == PL_FLOAT32 ? &lstm_layer_kind : &lstm_layer_kind_f64,
-                                    ins, 4);
-        if (!node || pl_node_save(node, 0, ws) != PL_OK || pl_node_save(node, 1, o) != PL_OK ||
-            pl_node_save(node, 2, c[3]) != PL_OK) {
-            if (node) pl_node_release(node);
+        /* two outputs: pl_record makes o output 0, then cn is attached as output 1 */
+        pl_tensor *save[3] = {ws, o, c[3]};
+        pl_node *node;
+        if (!(o = pl_record(o, dt == PL_FLOAT32 ? &lstm_layer_kind : &lstm_layer_kind_f64, ins, 4,
+                            save, 3, &node))) {
             goto fail;
         }
         node->ints[0] = d.nt;
@@ -352,9 +352,7 @@ pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh, bool
         node->ints[2] = d.H;
         node->ints[3] = reverse;
         node->n_outputs = 2;
-        pl_node_attach_output(o, node, 0);
         pl_node_attach_output(cn, node, 1);
-        pl_node_release(node);
     }
     release_n(c, 4);
     pl_tensor_release(ws);

@@ -174,14 +174,9 @@ pl_softmax_rows(pl_tensor *a, int which)
     }
     pl_tensor_release(ac);
     if (pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&rows_kinds[which], &a, 1);
-        if (!node || pl_node_save(node, 0, out) != PL_OK) {
-            if (node) pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &rows_kinds[which], &a, 1, &out, 1, &node))) return NULL;
         node->ints[0] = which;
-        pl_node_attach(out, node);
     }
     return out;
 }

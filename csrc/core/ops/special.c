@@ -10,6 +10,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "expr.h"
 #include "internal.h"
 
 #define SQRT1_2 0.70710678118654752440  /* 1 / sqrt(2) */
@@ -114,90 +115,56 @@ special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
     return out;
 }
 
-/* ---- composed derivatives, for a backward that records its own graph (create_graph) ---- */
+/* ---- composed derivatives, for a backward that records its own graph (create_graph) ----
+ * Each keeps its terms in the scope s (ops/expr.h) and returns d(x) borrowed from it. */
 
+/* exp(sc * x * x) * k */
 static pl_tensor *
-add_c(pl_tensor *x, double c) /* x + c (new reference) */
+gauss(pl_expr *s, pl_tensor *x, double sc, double k)
 {
-    pl_tensor *k = pl_tensor_scalar(c, PL_FLOAT64);
-    pl_tensor *r = k ? pl_binary(PL_ADD, x, k, 1.0, false, true) : NULL;
-    pl_tensor_release(k);
-    return r;
-}
-
-static pl_tensor *
-mul_t(pl_tensor *a, pl_tensor *b)
-{
-    return pl_binary(PL_MUL, a, b, 1.0, false, false);
-}
-
-/* exp(s * x * x) * k */
-static pl_tensor *
-gauss(pl_tensor *x, double s, double k)
-{
-    pl_tensor *x2 = mul_t(x, x), *e = NULL, *r = NULL;
-    pl_tensor *sx2 = x2 ? pl_scale(x2, s) : NULL;
-    if (sx2 && (e = pl_unary(PL_EXP, sx2))) r = pl_scale(e, k);
-    pl_tensor_release(x2);
-    pl_tensor_release(sx2);
-    pl_tensor_release(e);
-    return r;
+    return ex_scale(s, ex_un(s, PL_EXP, ex_scale(s, ex_mul(s, x, x), sc)), k);
 }
 
 /* d/dx erf(x) = 2/sqrt(pi) exp(-x^2) */
 static pl_tensor *
-derf_composed(pl_tensor *x)
+derf_composed(pl_expr *s, pl_tensor *x)
 {
-    return gauss(x, -1.0, 1.1283791670955126);
+    return gauss(s, x, -1.0, 1.1283791670955126);
 }
 
 /* gelu'(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 */
 static pl_tensor *
-dgelu_composed(pl_tensor *x)
+dgelu_composed(pl_expr *s, pl_tensor *x)
 {
-    pl_tensor *t[5] = {0}, *r = NULL;
-    if ((t[0] = pl_scale(x, 0.7071067811865476)) && (t[1] = pl_erf(t[0])) && (t[2] = add_c(t[1], 1.0)) &&
-        (t[3] = pl_scale(t[2], 0.5)) && (t[4] = gauss(x, -0.5, 0.3989422804014327))) {
-        pl_tensor *xp = mul_t(x, t[4]);
-        r = xp ? pl_binary(PL_ADD, t[3], xp, 1.0, false, false) : NULL;
-        pl_tensor_release(xp);
-    }
-    for (int i = 0; i < 5; i++) pl_tensor_release(t[i]);
-    return r;
+    pl_tensor *u = ex_scale(s, x, 0.7071067811865476);
+    pl_tensor *phi_cdf = ex_scale(s, ex_addk(s, ex_keep(s, u ? pl_erf(u) : NULL), 1.0), 0.5);
+    pl_tensor *phi = phi_cdf ? gauss(s, x, -0.5, 0.3989422804014327) : NULL;
+    return ex_add(s, phi_cdf, ex_mul(s, x, phi));
 }
 
 /* tanh form: u = k (x + c x^3), t = tanh(u):
  * gelu'(x) = (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2 */
 static pl_tensor *
-dgelu_tanh_composed(pl_tensor *x)
+dgelu_tanh_composed(pl_expr *s, pl_tensor *x)
 {
     const double k = 0.7978845608028654, c = 0.044715;
-    pl_tensor *t[12] = {0}, *r = NULL;
-    if ((t[0] = mul_t(x, x)) && (t[1] = mul_t(t[0], x)) && (t[2] = pl_scale(t[1], c)) &&
-        (t[3] = pl_binary(PL_ADD, x, t[2], 1.0, false, false)) && (t[4] = pl_scale(t[3], k)) &&
-        (t[5] = pl_unary(PL_TANH, t[4])) && (t[6] = add_c(t[5], 1.0)) && (t[7] = pl_scale(t[6], 0.5)) &&
-        (t[8] = mul_t(t[5], t[5])) && (t[9] = pl_scale(t[0], 3.0 * c)) && (t[10] = add_c(t[9], 1.0))) {
-        /* x (1 - t^2) k (1 + 3 c x^2) / 2 = (x - x t^2) * (k / 2) (1 + 3 c x^2) */
-        pl_tensor *xt2 = mul_t(x, t[8]);
-        pl_tensor *d = xt2 ? pl_binary(PL_SUB, x, xt2, 1.0, false, false) : NULL;
-        pl_tensor *e = d ? mul_t(d, t[10]) : NULL;
-        t[11] = e ? pl_scale(e, 0.5 * k) : NULL;
-        r = t[11] ? pl_binary(PL_ADD, t[7], t[11], 1.0, false, false) : NULL;
-        pl_tensor_release(xt2);
-        pl_tensor_release(d);
-        pl_tensor_release(e);
-    }
-    for (int i = 0; i < 12; i++) pl_tensor_release(t[i]);
-    return r;
+    pl_tensor *x2 = ex_mul(s, x, x);
+    pl_tensor *u = ex_scale(s, ex_add(s, x, ex_scale(s, ex_mul(s, x2, x), c)), k);
+    pl_tensor *t = ex_un(s, PL_TANH, u);
+    pl_tensor *half_1t = ex_scale(s, ex_addk(s, t, 1.0), 0.5);
+    pl_tensor *t2 = ex_mul(s, t, t);
+    pl_tensor *poly = ex_addk(s, ex_scale(s, x2, 3.0 * c), 1.0);
+    /* x (1 - t^2) k (1 + 3 c x^2) / 2 = (x - x t^2) * (k / 2) (1 + 3 c x^2) */
+    pl_tensor *rest = ex_scale(s, ex_mul(s, ex_sub(s, x, ex_mul(s, x, t2)), poly), 0.5 * k);
+    return ex_add(s, half_1t, rest);
 }
 
 /* g * d(x) with d composed of recording ops */
 static pl_status
-composed_grad(pl_tensor *(*d)(pl_tensor *), pl_tensor *x, pl_tensor *g, pl_tensor **din)
+composed_grad(pl_tensor *(*d)(pl_expr *, pl_tensor *), pl_tensor *x, pl_tensor *g, pl_tensor **din)
 {
-    pl_tensor *dx = d(x);
-    din[0] = dx ? mul_t(g, dx) : NULL;
-    pl_tensor_release(dx);
+    pl_expr s = {.n = 0};
+    din[0] = pl_expr_result(&s, ex_mul(&s, g, d(&s, x)));
     return din[0] ? PL_OK : pl_error_status();
 }
 
@@ -232,14 +199,7 @@ pl_erf(pl_tensor *a)
     if (!x) return NULL;
     pl_tensor *out = special_apply(FN_ERF, x, NULL);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&erf_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            out = NULL;
-        } else {
-            pl_node_attach(out, node);
-        }
+        out = pl_record(out, &erf_kind, &a, 1, &a, 1, NULL);
     }
     pl_tensor_release(x);
     return out;
@@ -273,14 +233,9 @@ pl_gelu(pl_tensor *a, bool approximate_tanh)
     if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_gelu(c_, approximate_tanh));
     pl_tensor *out = special_apply(approximate_tanh ? FN_GELU_TANH : FN_GELU, a, NULL);
     if (out && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&gelu_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &gelu_kind, &a, 1, &a, 1, &node))) return NULL;
         node->ints[0] = approximate_tanh;
-        pl_node_attach(out, node);
     }
     return out;
 }

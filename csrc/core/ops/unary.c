@@ -259,12 +259,8 @@ pow_scalar_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         din[0] = pl_tensor_zeros(g->ndim, g->shape, g->dtype);
         return din[0] ? PL_OK : pl_error_status();
     }
-    /* g * (e * x^(e-1)) */
-    pl_tensor *p = pl_pow_scalar(x, e - 1.0);
-    pl_tensor *ep = p ? pl_scale(p, e) : NULL;
-    din[0] = ep ? pl_binary(PL_MUL, g, ep, 1, false, false) : NULL;
-    pl_tensor_release(p);
-    pl_tensor_release(ep);
+    pl_expr s = {.n = 0};
+    din[0] = pl_expr_result(&s, ex_mul(&s, g, ex_scale(&s, ex_pow(&s, x, e - 1.0), e))); /* g * (e * x^(e-1)) */
     return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind pow_scalar_kind = {"PowBackward0", pow_scalar_backward, PL_KIND_DIFFERENTIABLE};
@@ -298,14 +294,9 @@ pl_pow_scalar(pl_tensor *a, double e)
     pl_set_grad_enabled(was);
     if (!out) return NULL;
     if (pl_dtype_is_floating(out->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&pow_scalar_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &pow_scalar_kind, &a, 1, &a, 1, &node))) return NULL;
         node->scalars[0] = e;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -380,23 +371,15 @@ clamp_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *x = pl_node_saved(node, 0);
     if (!x) return pl_error_status();
     /* the gradient passes where min <= x <= max */
-    pl_tensor *mask = pl_tensor_full(x->ndim, x->shape, PL_BOOL, 1.0);
-    if (!mask) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_tensor *mask = ex_keep(&s, pl_tensor_full(x->ndim, x->shape, PL_BOOL, 1.0));
     for (int k = 0; k < 2; k++) {
-        if (!node->ints[k]) continue;
-        pl_tensor *lim = pl_tensor_scalar(node->scalars[k], PL_FLOAT64);
-        pl_tensor *m = lim ? pl_binary(k == 0 ? PL_GE : PL_LE, x, lim, 1, false, true) : NULL;
-        pl_tensor *both = m ? pl_binary(PL_MUL, mask, m, 1, false, false) : NULL;
-        pl_tensor_release(lim);
-        pl_tensor_release(m);
-        pl_tensor_release(mask);
-        mask = both;
-        if (!mask) return pl_error_status();
+        if (node->ints[k] && mask) {
+            mask = ex_mul(&s, mask, ex_cmpk(&s, k == 0 ? PL_GE : PL_LE, x, node->scalars[k]));
+        }
     }
-    pl_tensor *zero = pl_tensor_scalar(0.0, g->dtype);
-    din[0] = zero ? pl_where(mask, g, zero) : NULL;
-    pl_tensor_release(zero);
-    pl_tensor_release(mask);
+    pl_tensor *zero = mask ? ex_keep(&s, pl_tensor_scalar(0.0, g->dtype)) : NULL;
+    din[0] = pl_expr_result(&s, ex_where(&s, mask, g, zero));
     return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind clamp_kind = {"ClampBackward1", clamp_backward, PL_KIND_DIFFERENTIABLE};
@@ -449,17 +432,12 @@ pl_clamp(pl_tensor *a, bool has_min, double min, bool has_max, double max)
         return NULL;
     }
     if (pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&clamp_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &clamp_kind, &a, 1, &a, 1, &node))) return NULL;
         node->ints[0] = has_min;
         node->ints[1] = has_max;
         node->scalars[0] = min;
         node->scalars[1] = max;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -491,13 +469,10 @@ leaky_relu_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *x = pl_node_saved(node, 0);
     if (!x) return pl_error_status();
-    pl_tensor *zero = pl_tensor_scalar(0.0, PL_FLOAT64);
-    pl_tensor *pos = zero ? pl_binary(PL_GT, x, zero, 1, false, true) : NULL;
-    pl_tensor *neg = pos ? pl_scale(g, node->scalars[0]) : NULL;
-    din[0] = neg ? pl_where(pos, g, neg) : NULL;
-    pl_tensor_release(zero);
-    pl_tensor_release(pos);
-    pl_tensor_release(neg);
+    pl_expr s = {.n = 0};
+    pl_tensor *pos = ex_cmpk(&s, PL_GT, x, 0);
+    pl_tensor *neg = pos ? ex_scale(&s, g, node->scalars[0]) : NULL;
+    din[0] = pl_expr_result(&s, ex_where(&s, pos, g, neg)); /* g where x > 0, else slope * g */
     return din[0] ? PL_OK : pl_error_status();
 }
 static const pl_node_kind leaky_relu_kind = {"LeakyReluBackward0", leaky_relu_backward, PL_KIND_DIFFERENTIABLE};
@@ -516,14 +491,9 @@ pl_leaky_relu(pl_tensor *a, double slope)
     pl_tensor_release(neg);
     pl_set_grad_enabled(was);
     if (out && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&leaky_relu_kind, &a, 1);
-        if (!node || pl_node_save(node, 0, a) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &leaky_relu_kind, &a, 1, &a, 1, &node))) return NULL;
         node->scalars[0] = slope;
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -592,13 +562,7 @@ pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)
     pl_tensor_release(cb);
     pl_tensor *ins[3] = {cond, a, b};
     if (pl_dtype_is_floating(dt) && pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&where_kind, ins, 3);
-        if (!node || pl_node_save(node, 0, cond) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
-        pl_node_attach(out, node);
+        out = pl_record(out, &where_kind, ins, 3, &cond, 1, NULL);
     }
     return out;
 }

@@ -19,13 +19,9 @@ make_view(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides, 
     v->base = pl_tensor_retain(a->base ? a->base : a);
     v->view_version = a->storage->version;
     if (kind && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(kind, &a, 1);
-        if (!node) {
-            pl_tensor_release(v);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(v = pl_record(v, kind, &a, 1, NULL, 0, &node))) return NULL;
         if (nints > 0) memcpy(node->ints, ints, sizeof(int64_t) * nints);
-        pl_node_attach(v, node);
     }
     return v;
 }
@@ -176,12 +172,7 @@ pl_reshape(pl_tensor *a, int ndim, const int64_t *shape_in)
     pl_tensor *v = pl_tensor_view_of(c->storage, a->dtype, ndim, shape, strides, 0);
     pl_tensor_release(c);
     if (v && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        pl_node *node = pl_node_new(&unsafe_view_kind, &a, 1);
-        if (!node) {
-            pl_tensor_release(v);
-            return NULL;
-        }
-        pl_node_attach(v, node);
+        v = pl_record(v, &unsafe_view_kind, &a, 1, NULL, 0, NULL);
     }
     return v;
 }
