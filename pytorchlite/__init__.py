@@ -286,6 +286,14 @@ gather = _function(Tensor.gather)
 floor_divide = _function(Tensor.floor_divide)
 
 
+from ._shape_api import FUNCTIONS as _SHAPE_FUNCTIONS  # noqa: E402
+globals().update(_SHAPE_FUNCTIONS)
+swapaxes = _function(Tensor.swapaxes)
+swapdims = _function(Tensor.swapdims)
+unflatten = _function(Tensor.unflatten)
+as_strided = _function(Tensor.as_strided)
+
+
 def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):

@@ -1,0 +1,218 @@
+"""Attaches the shape, indexing and counting ops (_shape_ops, _scatter_ops, _count_ops) as
+Tensor methods with PyTorch's method forms (``x.flip(0, 1)``, ``x.tile(2)``, in-place ``_``
+versions), adds the in-place view ops (t_, transpose_, squeeze_, unsqueeze_, resize_) and
+as_strided, and lists the torch-level functions ``pytorchlite/__init__.py`` exports.
+"""
+import numpy as np
+
+from . import _C
+from . import _count_ops as _cnt
+from . import _scatter_ops as _sc
+from . import _shape_ops as _sh
+from ._named_op import apply as _apply
+from ._size import Size
+from ._tensor import Tensor
+
+__all__ = ["FUNCTIONS"]
+
+
+def _varargs(fn, name):
+    """A method taking its sequence argument as *ints too: ``x.flip(0, 1)``, ``x.tile(2)``."""
+    def method(self, *dims):
+        if len(dims) == 1:
+            dims = dims[0]
+            if not isinstance(dims, (tuple, list, Size)) and hasattr(type(dims), "__index__") \
+                    and not isinstance(dims, (float, bool)):
+                dims = (dims,)
+        return fn(self, dims)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _broadcast_to(self, *size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    return _sh.broadcast_to(self, size)
+
+
+def _inplace(fn, name):
+    """self.name_(...): fn's result written back into self. With a graph the op records on a
+    copy of self, so its gradient reaches self's earlier history through that copy."""
+    def method(self, *args, **kwargs):
+        if _C.is_grad_enabled() and self.requires_grad:
+            if self.is_leaf:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            return self.copy_(fn(self.clone(), *args, **kwargs))
+        return self.copy_(fn(self, *args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
+
+
+def _scatter_method(self, dim, index, src=None, value=None, *, reduce=None):
+    return _sc.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+
+def _scatter_inplace(self, dim, index, src=None, value=None, *, reduce=None):
+    """In-place ``scatter``; reduce='add' or 'multiply' combines with what is there."""
+    return _inplace(_sc.scatter, "scatter_")(self, dim, index, src, value=value, reduce=reduce)
+
+
+# ---- in-place view ops: the tensor takes the new geometry over the same storage ----
+
+def _set_geometry(self, new, name):
+    if _C.is_grad_enabled() and self.requires_grad:
+        if self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        raise NotImplementedError(f"pytorchlite: {name}() on a tensor with a recorded history is "
+                                  "not supported; use the out-of-place form")
+    self.data = new
+    return self
+
+
+def t_(self):
+    """In-place ``t``: a tensor of at most 2 dims transposed."""
+    if self.dim() > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+    return _set_geometry(self, self.detach().t(), "t_")
+
+
+def transpose_(self, dim0, dim1):
+    """In-place ``transpose``."""
+    return _set_geometry(self, self.detach().transpose(dim0, dim1), "transpose_")
+
+
+def squeeze_(self, dim=None):
+    """In-place ``squeeze``."""
+    d = self.detach()
+    return _set_geometry(self, d.squeeze() if dim is None else d.squeeze(dim), "squeeze_")
+
+
+def unsqueeze_(self, dim):
+    """In-place ``unsqueeze``."""
+    return _set_geometry(self, self.detach().unsqueeze(dim), "unsqueeze_")
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Gives the tensor the shape sizes, keeping its elements in flat order; new elements are
+    zeros.
+
+    Note:
+        PyTorch leaves the new elements uninitialized and keeps the storage (views of the
+        tensor see the change); pytorchlite gives the tensor a storage of its own.
+    """
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)):
+        sizes = tuple(sizes[0])
+    sizes = _sh._ints("resize_", sizes, "size", 1)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    for n in sizes:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                               f"{list(sizes)}")
+    n = 1
+    for s in sizes:
+        n *= s
+    flat = self.detach().reshape(-1)
+    if n <= flat.numel():
+        new = flat[:n].clone()
+    else:
+        new = _C.cat([flat, _C.zeros(n - flat.numel(), dtype=self.dtype)])
+    self.data = new.reshape(sizes)
+    return self
+
+
+def as_strided(self, size, stride, storage_offset=None):
+    """The elements of self's storage at storage_offset + sum(i_k * stride[k]) for each index
+    of size.
+
+    Note:
+        PyTorch returns a view; pytorchlite returns a copy (AsStridedBackward0 accumulates
+        into overlapping positions as PyTorch's does) and reaches only storage positions that
+        belong to self's own elements (others raise NotImplementedError).
+    """
+    size = _sh._ints("as_strided", size, "size", 1)
+    stride = _sh._ints("as_strided", stride, "stride", 2)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    for n in size:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(size)}")
+    offset = self.storage_offset() if storage_offset is None else \
+        _sh._int("as_strided", storage_offset, "storage_offset", 3)
+    own = np.full(1, self.storage_offset(), dtype=np.int64)  # self's elements' positions
+    for n, st in zip(self.shape, self.stride()):
+        own = (own[..., None] + np.arange(n, dtype=np.int64) * st)
+    own = own.reshape(-1)
+    want = np.full(1, offset, dtype=np.int64)
+    for n, st in zip(size, stride):
+        want = want[..., None] + np.arange(n, dtype=np.int64) * st
+    want = want.reshape(size)
+    where = {int(p): i for i, p in enumerate(own)}
+    try:
+        flat_index = np.array([where[int(p)] for p in want.reshape(-1)], dtype=np.int64)
+    except KeyError:
+        if want.size and int(want.max()) >= own.max(initial=0) + 1 and self.is_contiguous() and \
+                self.storage_offset() == 0:
+            need = (int(want.max()) + 1) * self.element_size()
+            raise RuntimeError(
+                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+                f"and itemsize {self.element_size()} requiring a storage size of {need} are out of "
+                f"bounds for storage of size {self.numel() * self.element_size()}") from None
+        raise NotImplementedError("pytorchlite: as_strided reaching storage outside the tensor's "
+                                  "own elements is not supported") from None
+    index = _C.from_numpy(flat_index)
+
+    def forward(t):
+        return t.reshape(-1)[index].reshape(size)
+
+    def backward(g):
+        z = _C.zeros(self.numel(), dtype=g.dtype)
+        return z.index_add(0, index, g.reshape(-1)).reshape(self.shape)
+
+    return _apply("AsStridedBackward0", forward, backward, self)
+
+
+def _attach():
+    plain = {n: getattr(_sh, n) for n in (
+        "fliplr", "flipud", "rot90", "tril", "triu", "diag", "diag_embed", "diagonal",
+        "diagflat", "trace", "repeat_interleave", "movedim", "tensor_split", "hsplit", "vsplit",
+        "dsplit", "take", "take_along_dim", "ravel")}
+    plain.update({n: getattr(_sc, n) for n in (
+        "scatter_add", "scatter_reduce", "index_copy", "index_fill", "masked_select",
+        "masked_scatter")})
+    plain.update({n: getattr(_cnt, n) for n in (
+        "argwhere", "count_nonzero", "unique", "unique_consecutive", "bincount", "histc",
+        "histogram")})
+    for name, fn in plain.items():
+        setattr(Tensor, name, fn)
+    Tensor.moveaxis = _sh.movedim
+    Tensor.flip = _varargs(_sh.flip, "flip")
+    Tensor.tile = _varargs(_sh.tile, "tile")
+    Tensor.roll = _sh.roll
+    Tensor.broadcast_to = _broadcast_to
+    Tensor.scatter = _scatter_method
+    Tensor.scatter_ = _scatter_inplace
+    for name, fn in (("tril_", _sh.tril), ("triu_", _sh.triu), ("scatter_add_", _sc.scatter_add),
+                     ("scatter_reduce_", _sc.scatter_reduce), ("index_copy_", _sc.index_copy),
+                     ("index_fill_", _sc.index_fill), ("masked_scatter_", _sc.masked_scatter)):
+        setattr(Tensor, name, _inplace(fn, name))
+    for fn in (t_, transpose_, squeeze_, unsqueeze_, resize_, as_strided):
+        setattr(Tensor, fn.__name__, fn)
+    Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
+
+
+_attach()
+
+FUNCTIONS = {n: getattr(_sh, n) for n in _sh.__all__}
+FUNCTIONS.update({n: getattr(_sc, n) for n in _sc.__all__})
+FUNCTIONS.update({n: getattr(_cnt, n) for n in _cnt.__all__})
+FUNCTIONS.update(row_stack=_sh.vstack, moveaxis=_sh.movedim)
