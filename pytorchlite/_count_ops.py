@@ -52,10 +52,19 @@ def count_nonzero(input, dim=None):  # noqa: A002
     return nz.sum(dims) if dims else nz.sum()
 
 
+def _check_bools(fname, **flags):
+    for name, value in flags.items():
+        if not isinstance(value, builtins.bool):
+            raise TypeError(f"{fname}(): argument '{name}' must be bool, not "
+                            f"{type(value).__name__}")
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements (slices along dim) of input in ascending order, with the inverse
     indices and the counts when asked for."""
     _check_tensor("unique", input)
+    _check_bools("_unique2", sorted=sorted, return_inverse=return_inverse,
+                 return_counts=return_counts)
     a = _np(input)
     if dim is None:
         vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True,
@@ -89,6 +98,7 @@ def _pack(out, inv, counts, return_inverse, return_counts):
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """input with each run of equal consecutive elements (slices along dim) kept once."""
     _check_tensor("unique_consecutive", input)
+    _check_bools("unique_consecutive", return_inverse=return_inverse, return_counts=return_counts)
     a = _np(input)
     if dim is None:
         flat = a.reshape(-1, 1)
@@ -117,6 +127,8 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
     """How many times each value 0, 1, ... occurs in a 1-D non-negative integer input (the sum
     of weights at those positions when weights is given)."""
     _check_tensor("bincount", input)
+    if weights is not None:
+        _check_tensor("bincount", weights, "weights", 1)
     minlength = _int("bincount", minlength, "minlength", 3)
     if input.dtype.is_floating_point or input.dtype is _dt.bool:
         raise NotImplementedError(f'"bincount_cpu" not implemented for '
@@ -167,7 +179,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return _like(counts.astype(np.float64), input)
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """(hist, bin_edges): counts of input in bins equal bins over range (the data's range by
     default) or between the given edges, weighted and normalized when asked."""
     from . import return_types
@@ -270,4 +282,3 @@ def _tri_indices(fname, lower):
 
 tril_indices = _tri_indices("tril_indices", True)
 triu_indices = _tri_indices("triu_indices", False)
-del builtins

@@ -85,7 +85,7 @@ del _name, _dtype
 _base_type = Tensor.type
 
 
-def _type(self, dtype=None, non_blocking=False, **kwargs):
+def _type(self, dtype=None, non_blocking=False):
     """The type name ('torch.FloatTensor') without dtype; else self converted to dtype (a
     dtype, a legacy type such as torch.LongTensor, or its name)."""
     if isinstance(dtype, tensortype):

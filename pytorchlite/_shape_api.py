@@ -11,14 +11,16 @@ from . import _scatter_ops as _sc
 from . import _shape_ops as _sh
 from ._named_op import apply as _apply
 from ._size import Size
-from ._tensor import Tensor
+from ._tensor import Tensor, _wrap_dim
 
 __all__ = ["FUNCTIONS"]
 
 
-def _varargs(fn, name):
+def _varargs(fn, name, argname="dims"):
     """A method taking its sequence argument as *ints too: ``x.flip(0, 1)``, ``x.tile(2)``."""
     def method(self, *dims):
+        if not dims:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
         if len(dims) == 1:
             dims = dims[0]
             if not isinstance(dims, (tuple, list, Size)) and hasattr(type(dims), "__index__") \
@@ -32,6 +34,8 @@ def _varargs(fn, name):
 
 
 def _broadcast_to(self, *size):
+    if not size:
+        raise TypeError('broadcast_to() missing 1 required positional arguments: "size"')
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
     return _sh.broadcast_to(self, size)
@@ -50,6 +54,39 @@ def _inplace(fn, name):
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
+
+
+def _repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+    """Each element (each slice along dim) repeated repeats times."""
+    if repeats is None:
+        raise TypeError("repeat_interleave() received an invalid combination of arguments - got "
+                        "(), but expected one of:\n * (Tensor repeats, int dim = None, *, int "
+                        "output_size = None)\n * (int repeats, int dim = None, *, int output_size "
+                        "= None)\n")
+    return _sh.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+
+def _count_nonzero(self, *dim, **kwargs):
+    """How many elements are nonzero, overall or along the dims given."""
+    if len(dim) > 1:
+        return _cnt.count_nonzero(self, dim, **kwargs)
+    return _cnt.count_nonzero(self, *dim, **kwargs)
+
+
+def _split_method(fn):
+    def method(self, *indices_or_sections):
+        if len(indices_or_sections) == 1:
+            indices_or_sections = indices_or_sections[0]
+        elif not indices_or_sections:
+            raise TypeError(f'{fn.__name__}() missing 1 required positional arguments: '
+                            '"indices_or_sections"')
+        else:
+            indices_or_sections = list(indices_or_sections)
+        return fn(self, indices_or_sections)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
     return method
 
 
@@ -87,10 +124,20 @@ def transpose_(self, dim0, dim1):
     return _set_geometry(self, self.detach().transpose(dim0, dim1), "transpose_")
 
 
-def squeeze_(self, dim=None):
-    """In-place ``squeeze``."""
+def squeeze_(self, *dim):
+    """In-place ``squeeze`` (of all size-1 dims, or of those among dim)."""
     d = self.detach()
-    return _set_geometry(self, d.squeeze() if dim is None else d.squeeze(dim), "squeeze_")
+    if len(dim) == 1 and isinstance(dim[0], (tuple, list)):
+        dim = tuple(dim[0])
+    if not dim or dim == (None,):
+        return _set_geometry(self, d.squeeze(), "squeeze_")
+    dims = [_wrap_dim(_sh._int("squeeze_", k, "dim", 1), self.dim()) for k in dim]
+    for k in dims:
+        if dims.count(k) > 1:
+            raise RuntimeError(f"dim {k} appears multiple times in the list of dims")
+    for k in sorted(dims, reverse=True):
+        d = d.squeeze(k)
+    return _set_geometry(self, d, "squeeze_")
 
 
 def unsqueeze_(self, dim):
@@ -106,6 +153,8 @@ def resize_(self, *sizes, memory_format=None):
         PyTorch leaves the new elements uninitialized and keeps the storage (views of the
         tensor see the change); pytorchlite gives the tensor a storage of its own.
     """
+    if not sizes:
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)):
         sizes = tuple(sizes[0])
     sizes = _sh._ints("resize_", sizes, "size", 1)
@@ -184,17 +233,20 @@ def as_strided(self, size, stride, storage_offset=None):
 def _attach():
     plain = {n: getattr(_sh, n) for n in (
         "fliplr", "flipud", "rot90", "tril", "triu", "diag", "diag_embed", "diagonal",
-        "diagflat", "trace", "repeat_interleave", "movedim", "tensor_split", "hsplit", "vsplit",
-        "dsplit", "take", "take_along_dim", "ravel")}
+        "diagflat", "trace", "movedim", "tensor_split", "take", "take_along_dim", "ravel")}
     plain.update({n: getattr(_sc, n) for n in (
         "scatter_add", "scatter_reduce", "index_copy", "index_fill", "masked_select",
         "masked_scatter")})
     plain.update({n: getattr(_cnt, n) for n in (
-        "argwhere", "count_nonzero", "unique", "unique_consecutive", "bincount", "histc",
+        "argwhere", "unique", "unique_consecutive", "bincount", "histc",
         "histogram")})
     for name, fn in plain.items():
         setattr(Tensor, name, fn)
     Tensor.moveaxis = _sh.movedim
+    Tensor.repeat_interleave = _repeat_interleave
+    Tensor.count_nonzero = _count_nonzero
+    for fn in (_sh.hsplit, _sh.vsplit, _sh.dsplit):
+        setattr(Tensor, fn.__name__, _split_method(fn))
     Tensor.flip = _varargs(_sh.flip, "flip")
     Tensor.tile = _varargs(_sh.tile, "tile")
     Tensor.roll = _sh.roll

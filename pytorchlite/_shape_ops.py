@@ -476,13 +476,16 @@ def _dtype_name(dt):
 def _split_family(name, dim, min_dims):
     def op(input, indices_or_sections):  # noqa: A002
         _check_tensor(name, input)
+        ios = indices_or_sections
+        if isinstance(ios, (tuple, list)):
+            ios = list(_ints(name, ios, "indices", 2))
+        else:
+            n = _int(name, ios, "sections", 2)
         if input.dim() < min_dims:
             raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} "
                                f"dimension, but got a tensor with {input.dim()} dimensions!")
         d = 0 if name == "hsplit" and input.dim() == 1 else dim
-        ios = indices_or_sections
-        if not isinstance(ios, (tuple, list)):
-            n = _int(name, ios, "sections", 2)
+        if not isinstance(ios, list):
             if n == 0 or input.shape[d] % n:
                 raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but "
                                    f"the size of the dimension {input.shape[d]} is not divisible "
