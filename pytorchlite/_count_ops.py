@@ -53,6 +53,11 @@ def count_nonzero(input, dim=None):  # noqa: A002
 
 
 def _check_bools(fname, **flags):
+    """torch.unique's boolean dispatch first asks bool() of return_inverse and return_counts
+    (a tensor of several values raises there); then every flag must be a bool."""
+    for name in ("return_inverse", "return_counts"):
+        if isinstance(flags.get(name), _C.TensorBase):
+            flags[name] = builtins.bool(flags[name])
     for name, value in flags.items():
         if not isinstance(value, builtins.bool):
             raise TypeError(f"{fname}(): argument '{name}' must be bool, not "

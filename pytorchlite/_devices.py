@@ -200,8 +200,8 @@ _interop = [os.cpu_count() or 1]
 def set_num_interop_threads(num):
     """Records the number of inter-op threads (pytorchlite runs one op at a time)."""
     if isinstance(num, builtins.bool) or not isinstance(num, builtins.int):
-        raise TypeError(f"set_num_interop_threads(): argument 'num' must be int, not "
-                        f"{type(num).__name__}")
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got "
+                           f"{type(num).__name__}")
     if num <= 0:
         raise RuntimeError("set_num_interop_threads expects a positive integer")
     _interop[0] = num

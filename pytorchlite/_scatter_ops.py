@@ -143,8 +143,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
         kind = "sum" if reduce == "add" else "prod"
 
         def no_grad(g):
-            raise NotImplementedError("the derivative for 'scatter' with the reduce argument is "
-                                      "not implemented")
+            raise RuntimeError("derivative for aten::scatter is not implemented")
 
         return _apply("NotImplemented", lambda t, *s: _scatter_np(t, dim, index, src, kind),
                       no_grad, input, *((src,) if tensor_src else ()))
@@ -182,6 +181,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
     """A copy of input with src's elements reduced into it at index along dim: reduce is 'sum',
     'prod', 'mean', 'amax' or 'amin'; include_self=False leaves input's own values out where
     something is scattered."""
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce) if isinstance(reduce, str) else reduce
     if reduce not in _IDENTITY:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")

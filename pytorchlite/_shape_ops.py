@@ -32,14 +32,18 @@ def _check_tensor(fname, x, name="input", pos=1):
 
 def _int(fname, value, name, pos):
     """An int argument (bool and float refused, as PyTorch's parser does)."""
-    if isinstance(value, (builtins.float, builtins.bool)) or not hasattr(type(value), "__index__") \
-            or isinstance(value, _C.TensorBase) and value.dim() != 0:
-        raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be int, not "
-                        f"{type(value).__name__}")
+    _int_type(fname, value, name, pos)
     v = operator.index(value)
     if not -2 ** 63 <= v < 2 ** 63:
         raise ValueError("Overflow when unpacking long long")
     return v
+
+
+def _int_type(fname, value, name, pos):
+    if isinstance(value, (builtins.float, builtins.bool)) or not hasattr(type(value), "__index__") \
+            or isinstance(value, _C.TensorBase) and value.dim() != 0:
+        raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be int, not "
+                        f"{type(value).__name__}")
 
 
 def _ints(fname, value, name, pos, allow_int=True):
@@ -234,6 +238,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
         not reach ``input``).
     """
     _check_tensor("diagonal", input)
+    for pos, (name, value) in enumerate((("offset", offset), ("dim1", dim1), ("dim2", dim2))):
+        _int_type("diagonal", value, name, pos + 2)  # every type before any range
     offset = _int("diagonal", offset, "offset", 2)
     d1, d2 = _diag_dims("diagonal", input, _int("diagonal", dim1, "dim1", 3),
                         _int("diagonal", dim2, "dim2", 4), input.dim())
