@@ -231,19 +231,15 @@ def _diag_dims(fname, x, dim1, dim2, ndim):
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
-    """The offset-th diagonal of the (dim1, dim2) planes, as a new last dim.
-
-    Note:
-        PyTorch returns a view of ``input``; pytorchlite returns a copy (a write into it does
-        not reach ``input``).
-    """
+    """The offset-th diagonal of the (dim1, dim2) planes, as a new last dim (a view of input:
+    writing into it writes input)."""
     _check_tensor("diagonal", input)
     for pos, (name, value) in enumerate((("offset", offset), ("dim1", dim1), ("dim2", dim2))):
         _int_type("diagonal", value, name, pos + 2)  # every type before any range
     offset = _int("diagonal", offset, "offset", 2)
     d1, d2 = _diag_dims("diagonal", input, _int("diagonal", dim1, "dim1", 3),
                         _int("diagonal", dim2, "dim2", 4), input.dim())
-    return _diag_part(input, offset, d1, d2, "DiagonalBackward0")
+    return input._diagonal(offset, d1, d2)
 
 
 def _diag_part(x, offset, d1, d2, name):

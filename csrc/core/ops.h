@@ -171,6 +171,9 @@ pl_tensor *pl_expand(pl_tensor *a, int ndim, const int64_t *shape);
 pl_tensor *pl_select(pl_tensor *a, int64_t dim, int64_t index);
 pl_tensor *pl_alias_view(pl_tensor *a); /* the same view as a new tensor (AliasBackward0): x[...] */
 pl_tensor *pl_slice(pl_tensor *a, int64_t dim, int64_t start, int64_t stop, int64_t step);
+/* The offset-th diagonal of the (dim1, dim2) planes as a new last dim: a view sharing a's
+ * storage (new reference; DiagonalBackward0 when recorded). */
+pl_tensor *pl_diagonal(pl_tensor *a, int64_t offset, int64_t dim1, int64_t dim2);
 pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_index_op);
 /* a[..., index[i], ...] += alpha * src[..., i, ...] along dim (IndexAddBackward0) */
 pl_status pl_index_add_(pl_tensor *a, int64_t dim, pl_tensor *index, pl_tensor *src, double alpha);

@@ -464,6 +464,19 @@ m_narrow(ARGS)
     return plpy_wrap(pl_slice(t, dim, s, s + l, 1));
 }
 
+/* The diagonal view behind Tensor.diagonal (its argument checks are in Python). */
+static PyObject *
+m_diagonal_view(ARGS)
+{
+    static const char *const names[] = {"offset", "dim1", "dim2", NULL};
+    PyObject *a[3];
+    int64_t off, d1, d2;
+    if (plpy_parse_req("_diagonal", args, nargs, kwnames, names, 3, a) < 0) return NULL;
+    if (plpy_as_int64(a[0], 0, &off) < 0 || plpy_as_int64(a[1], 0, &d1) < 0 || plpy_as_int64(a[2], 0, &d2) < 0)
+        return NULL;
+    return plpy_wrap(pl_diagonal(T(self), off, d1, d2));
+}
+
 static PyObject *
 m_index_select(ARGS)
 {
@@ -583,6 +596,7 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("squeeze", m_squeeze),
     M_KW("select", m_select),
     M_KW("narrow", m_narrow),
+    M_KW("_diagonal", m_diagonal_view),
     M_KW("index_select", m_index_select),
     M_KW("index_add_", m_index_add_),
     M_KW("as_subclass", m_as_subclass_kw),
