@@ -172,16 +172,25 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     lo, hi = float(min), float(max)
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
-    a = _np(input).reshape(-1).astype(np.float64)
+    a = _np(input).reshape(-1)
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    a = a[(a >= lo) & (a <= hi)]
-    pos = np.floor((a - lo) / (hi - lo) * bins).astype(np.int64)
-    pos = np.minimum(pos, bins - 1)
-    counts = np.bincount(pos, minlength=bins)[:bins]
+    # PyTorch's linear interpolation, in the input's dtype: bin = (x - lo) * bins / (hi - lo)
+    ft = np.float64 if input.dtype is _dt.float64 else np.float32
+    a, lo_t, hi_t = a.astype(ft), ft(lo), ft(hi)
+    a = a[(a >= lo_t) & (a <= hi_t)]
+    pos = ((a - lo_t) * ft(bins) / (hi_t - lo_t)).astype(np.int64)
+    counts = np.bincount(np.minimum(pos, bins - 1), minlength=bins)[:bins]
     return _like(counts.astype(np.float64), input)
+
+
+def _edges(lo, hi, bins, like):
+    """bins + 1 equal-width bin edges from lo to hi, computed in like's dtype as PyTorch's
+    (linspace), as float64 for NumPy."""
+    dtype = like.dtype if like.dtype in (_dt.float32, _dt.float64) else _dt.float32
+    return _C.linspace(lo, hi, bins + 1, dtype=dtype).numpy().astype(np.float64)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
@@ -205,7 +214,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):  # no
             lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
-        edges = np.linspace(lo, hi, n + 1).astype(_np(input).dtype).astype(np.float64)
+        edges = _edges(lo, hi, n, input)
     hist, _ = np.histogram(a, bins=edges, weights=w, density=density)
     return return_types.histogram((_like(hist, input), _like(edges, input)))
 
