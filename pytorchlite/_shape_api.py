@@ -34,6 +34,7 @@ def _varargs(fn, name, argname="dims"):
 
 
 def _broadcast_to(self, *size):
+    """self expanded to size (a view, as ``expand``)."""
     if not size:
         raise TypeError('broadcast_to() missing 1 required positional arguments: "size"')
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
@@ -91,6 +92,7 @@ def _split_method(fn):
 
 
 def _scatter_method(self, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of self with src's elements (or value) written at index along dim."""
     return _sc.scatter(self, dim, index, src, value=value, reduce=reduce)
 
 
@@ -260,6 +262,8 @@ def _attach():
     for fn in (t_, transpose_, squeeze_, unsqueeze_, resize_, as_strided):
         setattr(Tensor, fn.__name__, fn)
     Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
+    Tensor.swapaxes.__doc__ = "self with dims axis0 and axis1 swapped (``transpose``)."
+    Tensor.unflatten.__doc__ = "self with dim expanded into the dims of sizes (a view)."
 
 
 _attach()
