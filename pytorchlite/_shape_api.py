@@ -179,13 +179,14 @@ def resize_(self, *sizes, memory_format=None):
 
 
 def as_strided(self, size, stride, storage_offset=None):
-    """The elements of self's storage at storage_offset + sum(i_k * stride[k]) for each index
-    of size.
+    """A view of self's storage: element i of the result is at storage_offset +
+    sum(i_k * stride[k]) (storage_offset defaults to self's own).
 
     Note:
-        PyTorch returns a view; pytorchlite returns a copy (AsStridedBackward0 accumulates
-        into overlapping positions as PyTorch's does) and reaches only storage positions that
-        belong to self's own elements (others raise NotImplementedError).
+        Where a graph is recorded (self requires grad), pytorchlite returns a copy with
+        AsStridedBackward0 (whose gradient adds up overlapping positions as PyTorch's does)
+        that reaches only storage positions of self's own elements (others raise
+        NotImplementedError); PyTorch returns a view there too.
     """
     size = _sh._ints("as_strided", size, "size", 1)
     stride = _sh._ints("as_strided", stride, "stride", 2)
@@ -199,35 +200,36 @@ def as_strided(self, size, stride, storage_offset=None):
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(size)}")
     offset = self.storage_offset() if storage_offset is None else \
         _sh._int("as_strided", storage_offset, "storage_offset", 3)
+    if not (_C.is_grad_enabled() and self.requires_grad):
+        try:
+            return self._as_strided(size, stride, offset)
+        except RuntimeError as e:
+            if str(e).startswith("storage offset"):
+                raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, "
+                                   f"{e}") from None
+            raise
     own = np.full(1, self.storage_offset(), dtype=np.int64)  # self's elements' positions
     for n, st in zip(self.shape, self.stride()):
-        own = (own[..., None] + np.arange(n, dtype=np.int64) * st)
-    own = own.reshape(-1)
+        own = own[..., None] + np.arange(n, dtype=np.int64) * st
     want = np.full(1, offset, dtype=np.int64)
     for n, st in zip(size, stride):
         want = want[..., None] + np.arange(n, dtype=np.int64) * st
-    want = want.reshape(size)
-    where = {int(p): i for i, p in enumerate(own)}
+    where = {int(p): i for i, p in enumerate(own.reshape(-1))}
     try:
         flat_index = np.array([where[int(p)] for p in want.reshape(-1)], dtype=np.int64)
     except KeyError:
-        if want.size and int(want.max()) >= own.max(initial=0) + 1 and self.is_contiguous() and \
-                self.storage_offset() == 0:
-            need = (int(want.max()) + 1) * self.element_size()
-            raise RuntimeError(
-                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
-                f"and itemsize {self.element_size()} requiring a storage size of {need} are out of "
-                f"bounds for storage of size {self.numel() * self.element_size()}") from None
-        raise NotImplementedError("pytorchlite: as_strided reaching storage outside the tensor's "
-                                  "own elements is not supported") from None
+        raise NotImplementedError("pytorchlite: as_strided of a tensor that requires grad reaching "
+                                  "storage outside the tensor's own elements is not supported") \
+            from None
     index = _C.from_numpy(flat_index)
+    shape = tuple(self.shape)
 
     def forward(t):
         return t.reshape(-1)[index].reshape(size)
 
     def backward(g):
         z = _C.zeros(self.numel(), dtype=g.dtype)
-        return z.index_add(0, index, g.reshape(-1)).reshape(self.shape)
+        return z.index_add(0, index, g.reshape(-1)).reshape(shape)
 
     return _apply("AsStridedBackward0", forward, backward, self)
 

@@ -229,6 +229,8 @@ def test_inplace_view_ops():
 def test_as_strided():
     a = torch.arange(6.)
     assert a.as_strided((2, 2), (1, 2), 1).tolist() == [[1., 3.], [2., 4.]]
+    with pytest.raises(NotImplementedError):
+        torch.arange(10., requires_grad=True)[2:4].as_strided((3,), (3,), 0)
     assert torch.as_strided(a, (3,), (2,)).tolist() == [0., 2., 4.]
     sliced = torch.arange(10.)[2:]
     assert sliced.as_strided((2,), (3,)).tolist() == [2., 5.]
@@ -236,6 +238,10 @@ def test_as_strided():
         a.as_strided((2, 2), (1, 2), 10)
     with pytest.raises(RuntimeError, match="mismatch in length"):
         a.as_strided((2,), (1, 2))
+    view = a.as_strided((2, 2), (2, 1))  # a view: writes reach a
+    view[1, 1] = -5.0
+    assert a[3].item() == -5.0 and view.data_ptr() == a.data_ptr()
+    assert torch.arange(10.)[2:4].as_strided((3,), (3,), 0).tolist() == [0., 3., 6.]
     x = torch.arange(4., requires_grad=True)
     x.as_strided((3, 2), (1, 1)).sum().backward()  # overlapping windows add up
     assert x.grad.tolist() == [1., 2., 2., 1.]

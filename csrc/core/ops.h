@@ -174,6 +174,10 @@ pl_tensor *pl_slice(pl_tensor *a, int64_t dim, int64_t start, int64_t stop, int6
 /* The offset-th diagonal of the (dim1, dim2) planes as a new last dim: a view sharing a's
  * storage (new reference; DiagonalBackward0 when recorded). */
 pl_tensor *pl_diagonal(pl_tensor *a, int64_t offset, int64_t dim1, int64_t dim2);
+/* A view of a's storage with the given geometry (offset counted from the storage's start),
+ * recording no graph: the caller records one where a gradient is wanted. New reference. */
+pl_tensor *pl_as_strided_nograd(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides,
+                                int64_t offset);
 pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_index_op);
 /* a[..., index[i], ...] += alpha * src[..., i, ...] along dim (IndexAddBackward0) */
 pl_status pl_index_add_(pl_tensor *a, int64_t dim, pl_tensor *index, pl_tensor *src, double alpha);

@@ -1,5 +1,6 @@
 /* view.c — views that share their input's storage: view, reshape, transpose, permute,
  * (un)squeeze, expand, select and slice, with their backwards. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,4 +493,47 @@ pl_diagonal(pl_tensor *a, int64_t offset, int64_t dim1_, int64_t dim2_)
     strides[nd] = a->strides[d1] + a->strides[d2];
     int64_t ints[4] = {2, offset, d1, d2};
     return make_view(a, nd + 1, shape, strides, start, &diagonal_kind, ints, 4);
+}
+
+/* ---- as_strided ---- */
+
+pl_tensor *
+pl_as_strided_nograd(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset)
+{
+    if (ndim > PL_MAX_DIMS) {
+        pl_error_set(PL_ERR_RUNTIME, "as_strided: at most %d dims are supported", PL_MAX_DIMS);
+        return NULL;
+    }
+    int64_t reach = offset, itemsize = (int64_t)pl_dtype_size(a->dtype);
+    bool empty = false;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) {
+            pl_error_set(PL_ERR_RUNTIME, "as_strided: negative size %lld", (long long)shape[i]);
+            return NULL;
+        }
+        if (strides[i] < 0) {
+            pl_error_set(PL_ERR_RUNTIME, "as_strided: Negative strides are not supported at the moment");
+            return NULL;
+        }
+        if (shape[i] == 0) empty = true;
+        else if (strides[i] > 0 && shape[i] - 1 > (INT64_MAX - reach) / strides[i]) {
+            pl_error_set(PL_ERR_RUNTIME, "as_strided: the view reaches past the int64 range");
+            return NULL;
+        }
+        else reach += (shape[i] - 1) * strides[i];
+    }
+    if (offset < 0) {
+        pl_error_set(PL_ERR_RUNTIME, "Tensor: invalid storage offset %lld", (long long)offset);
+        return NULL;
+    }
+    int64_t have = a->storage->nbytes / itemsize;
+    if (!empty && reach >= have) {
+        pl_error_set(PL_ERR_RUNTIME,
+                     "storage offset %lld, and itemsize %lld requiring a storage size of %lld are out of "
+                     "bounds for storage of size %lld",
+                     (long long)offset, (long long)itemsize, (long long)((reach + 1) * itemsize),
+                     (long long)(have * itemsize));
+        return NULL;
+    }
+    return make_view(a, ndim, shape, strides, offset, NULL, NULL, 0);
 }
