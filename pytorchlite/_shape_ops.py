@@ -223,7 +223,7 @@ def _diag_embed(x, offset, d1, d2):
     return out.permute(*perm)
 
 
-def _diag_dims(fname, x, dim1, dim2, ndim):
+def _diag_dims(fname, dim1, dim2, ndim):
     d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
     if d1 == d2:
         raise RuntimeError(f"{fname} dimensions cannot be identical {dim1}, {dim2}")
@@ -237,7 +237,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
     for pos, (name, value) in enumerate((("offset", offset), ("dim1", dim1), ("dim2", dim2))):
         _int_type("diagonal", value, name, pos + 2)  # every type before any range
     offset = _int("diagonal", offset, "offset", 2)
-    d1, d2 = _diag_dims("diagonal", input, _int("diagonal", dim1, "dim1", 3),
+    d1, d2 = _diag_dims("diagonal", _int("diagonal", dim1, "dim1", 3),
                         _int("diagonal", dim2, "dim2", 4), input.dim())
     return input._diagonal(offset, d1, d2)
 
@@ -267,7 +267,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
     """A tensor whose (dim1, dim2) planes hold input's last dim on their offset-th diagonal."""
     _check_tensor("diag_embed", input)
     offset = _int("diag_embed", offset, "offset", 2)
-    d1, d2 = _diag_dims("diagonal", input, _int("diag_embed", dim1, "dim1", 3),
+    d1, d2 = _diag_dims("diagonal", _int("diag_embed", dim1, "dim1", 3),
                         _int("diag_embed", dim2, "dim2", 4), input.dim() + 1)
     if input.dim() == 0:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -1)")
