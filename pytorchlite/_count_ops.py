@@ -15,7 +15,7 @@ from . import _dtype as _dt
 from ._shape_ops import _check_tensor, _dtype_name, _int
 from ._tensor import _wrap_dim
 
-__all__ = ["argwhere", "count_nonzero", "unique", "unique_consecutive", "bincount", "histc",
+__all__ = ["argwhere", "count_nonzero", "unique", "unique_consecutive", "dispatching", "bincount", "histc",
            "histogram", "bucketize", "searchsorted", "tril_indices", "triu_indices"]
 
 
@@ -203,6 +203,9 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):  # no
     a = _np(input).reshape(-1).astype(np.float64)
     w = None if weight is None else _np(weight).reshape(-1).astype(np.float64)
     if isinstance(bins, _C.TensorBase):
+        if bins.dim() != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
+                               f"{bins.dim()} dimensions in the bins tensor for dimension 0")
         edges = _np(bins).astype(np.float64)
     else:
         n = _int("histogram", bins, "bins", 2)
@@ -296,3 +299,19 @@ def _tri_indices(fname, lower):
 
 tril_indices = _tri_indices("tril_indices", True)
 triu_indices = _tri_indices("triu_indices", False)
+
+
+def dispatching(fn, flags):
+    """torch.unique / torch.unique_consecutive: PyTorch's boolean dispatch asks bool() of the
+    flags (name, position) before the call's arguments are checked."""
+    def function(*args, **kwargs):
+        for name, pos in flags:
+            if name in kwargs:
+                builtins.bool(kwargs[name])
+            elif pos < len(args):
+                builtins.bool(args[pos])
+        return fn(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = fn.__name__
+    function.__doc__ = fn.__doc__
+    return function

@@ -272,5 +272,8 @@ _attach()
 
 FUNCTIONS = {n: getattr(_sh, n) for n in _sh.__all__}
 FUNCTIONS.update({n: getattr(_sc, n) for n in _sc.__all__})
-FUNCTIONS.update({n: getattr(_cnt, n) for n in _cnt.__all__})
+FUNCTIONS.update({n: getattr(_cnt, n) for n in _cnt.__all__ if n != "dispatching"})
+FUNCTIONS.update(unique=_cnt.dispatching(_cnt.unique, (("return_counts", 3), ("return_inverse", 2))),
+                 unique_consecutive=_cnt.dispatching(_cnt.unique_consecutive,
+                                                     (("return_counts", 2), ("return_inverse", 1))))
 FUNCTIONS.update(row_stack=_sh.vstack, moveaxis=_sh.movedim)
