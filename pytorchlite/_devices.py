@@ -88,6 +88,17 @@ class device:
     def __hash__(self):
         return hash((self.type, self.index))
 
+    def __enter__(self):
+        """``with torch.device('cpu'):`` makes it the factories' default inside the block."""
+        previous = _default_device
+        set_default_device(self)
+        _entered.append(previous)
+        return self
+
+    def __exit__(self, *exc):
+        set_default_device(_entered.pop())
+        return False
+
     def __reduce__(self):
         return (device, (self.type,) if self.index is None else (self.type, self.index))
 
@@ -111,6 +122,7 @@ def check_device(where, moving=False):
 
 
 _default_device = device("cpu")
+_entered = []  # the defaults that the open ``with device(...)`` blocks replaced
 
 
 def set_default_device(device_):

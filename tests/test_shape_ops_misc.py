@@ -89,6 +89,16 @@ def test_default_device():
     assert torch.get_default_device() == torch.device("cpu")
 
 
+def test_device_as_a_context_manager():
+    with torch.device("cpu") as d:
+        assert d == torch.device("cpu") and torch.get_default_device() == d
+        assert torch.zeros(1).device == d
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        with torch.device("cuda"):
+            pass
+    assert torch.get_default_device() == torch.device("cpu")
+
+
 def test_backend_switches_can_be_set():
     import pytorchlite.backends.cudnn as cudnn
 
