@@ -175,6 +175,8 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     a = _np(input).reshape(-1)
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_c_float(lo)}, {_c_float(hi)}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     # PyTorch's linear interpolation, in the input's dtype: bin = (x - lo) * bins / (hi - lo)
@@ -184,6 +186,13 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     pos = ((a - lo_t) * ft(bins) / (hi_t - lo_t)).astype(np.int64)
     counts = np.bincount(np.minimum(pos, bins - 1), minlength=bins)[:bins]
     return _like(counts.astype(np.float64), input)
+
+
+def _c_float(v):
+    """v as C++'s stream prints a double (1, 0.5, inf, -nan)."""
+    if np.isnan(v):
+        return "-nan" if np.signbit(v) else "nan"
+    return f"{v:g}"
 
 
 def _edges(lo, hi, bins, like):
@@ -215,6 +224,9 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):  # no
             lo, hi = float(range[0]), float(range[1])
         else:
             lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_c_float(lo)}, "
+                               f"{_c_float(hi)}] is not finite")
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges = _edges(lo, hi, n, input)

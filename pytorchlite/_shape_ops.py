@@ -298,6 +298,8 @@ def trace(input):  # noqa: A002
     _check_tensor("trace", input)
     if input.dim() != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
+    if input.dtype is _dt.bool:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     rows, cols = input.shape
 
     def backward(g):
