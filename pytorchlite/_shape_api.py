@@ -103,14 +103,16 @@ def _scatter_inplace(self, dim, index, src=None, value=None, *, reduce=None):
 
 # ---- in-place view ops: the tensor takes the new geometry over the same storage ----
 
-def _set_geometry(self, new, name):
+def _set_geometry(self, view_of, name):
+    """self takes the geometry of view_of(self) over the same storage; with a graph, also its
+    history (the view op's node after self's own)."""
     if _C.is_grad_enabled() and self.requires_grad:
         if self.is_leaf:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        raise NotImplementedError(f"pytorchlite: {name}() on a tensor with a recorded history is "
-                                  "not supported; use the out-of-place form")
-    self.data = new
+        _C._take_view(self, view_of(self))
+        return self
+    self.data = view_of(self.detach())
     return self
 
 
@@ -118,33 +120,36 @@ def t_(self):
     """In-place ``t``: a tensor of at most 2 dims transposed."""
     if self.dim() > 2:
         raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
-    return _set_geometry(self, self.detach().t(), "t_")
+    return _set_geometry(self, Tensor.t, "t_")
 
 
 def transpose_(self, dim0, dim1):
     """In-place ``transpose``."""
-    return _set_geometry(self, self.detach().transpose(dim0, dim1), "transpose_")
+    return _set_geometry(self, lambda t: t.transpose(dim0, dim1), "transpose_")
 
 
 def squeeze_(self, *dim):
     """In-place ``squeeze`` (of all size-1 dims, or of those among dim)."""
-    d = self.detach()
     if len(dim) == 1 and isinstance(dim[0], (tuple, list)):
         dim = tuple(dim[0])
     if not dim or dim == (None,):
-        return _set_geometry(self, d.squeeze(), "squeeze_")
+        return _set_geometry(self, Tensor.squeeze, "squeeze_")
     dims = [_wrap_dim(_sh._int("squeeze_", k, "dim", 1), self.dim()) for k in dim]
     for k in dims:
         if dims.count(k) > 1:
             raise RuntimeError(f"dim {k} appears multiple times in the list of dims")
-    for k in sorted(dims, reverse=True):
-        d = d.squeeze(k)
-    return _set_geometry(self, d, "squeeze_")
+
+    def view_of(t):
+        for k in sorted(dims, reverse=True):
+            t = t.squeeze(k)
+        return t
+
+    return _set_geometry(self, view_of, "squeeze_")
 
 
 def unsqueeze_(self, dim):
     """In-place ``unsqueeze``."""
-    return _set_geometry(self, self.detach().unsqueeze(dim), "unsqueeze_")
+    return _set_geometry(self, lambda t: t.unsqueeze(dim), "unsqueeze_")
 
 
 def resize_(self, *sizes, memory_format=None):

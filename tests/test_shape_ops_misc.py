@@ -227,8 +227,19 @@ def test_inplace_view_ops():
     leaf = torch.zeros(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable"):
         leaf.t_()
+    y = leaf * torch.arange(1., 7.).reshape(2, 3)
+    assert y.t_() is y and y.shape == (3, 2) and type(y.grad_fn).__name__ == "TBackward0"
+    y.unsqueeze_(0).squeeze_(0).transpose_(0, 1)  # back to (2, 3), history kept
+    (y * y).sum().backward()
+    assert np.allclose(leaf.grad.numpy(), 0.0)  # leaf is zeros: 2 * w**2 * leaf
+    w = torch.arange(1., 7.).reshape(2, 3)
+    x = torch.ones(2, 3, requires_grad=True)
+    z = x * w
+    z.t_()
+    (z * torch.arange(6.).reshape(3, 2)).sum().backward()
+    assert x.grad.tolist() == (w * torch.arange(6.).reshape(3, 2).t()).tolist()
     with pytest.raises(NotImplementedError):
-        (leaf * 1).t_()
+        (leaf * 1)[0].unsqueeze_(0)  # a view with history
     r = torch.arange(6.)
     assert r.resize_(2, 2) is r and r.tolist() == [[0., 1.], [2., 3.]]
     assert r.resize_((7,)).tolist()[:4] == [0., 1., 2., 3.] and r.shape == (7,)

@@ -206,6 +206,10 @@ pl_view_refresh_if_stale(pl_tensor *t)
 /* Zeros of base's shape with region's elements (a view of base's storage) set to g, recorded
  * as AsStridedScatterBackward0 (new reference). */
 pl_tensor *pl_scatter_into_zeros(pl_tensor *g, const pl_tensor *base, const pl_tensor *region);
+/* t takes the geometry and the grad_fn of v, a view op's result on t (borrowed both): the
+ * in-place form of that view op. t must not be a view or retain its grad (else
+ * PL_ERR_NOTIMPL). */
+pl_status pl_take_view(pl_tensor *t, pl_tensor *v);
 /* a[indices] = values (broadcast to the indexing result, cast to a's dtype); not recorded by
  * autograd; bumps a's version. */
 pl_status pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);

@@ -47,6 +47,12 @@ print(torch.bucketize(torch.tensor([0, 3, 6]), seq), torch.searchsorted(seq, tor
 y = torch.zeros(2, 3)
 print(y.t_().shape, y.unsqueeze_(0).shape, y.squeeze_().shape, y.transpose_(0, 1).shape)
 print(torch.arange(6.).as_strided((2, 2), (1, 2)), torch.ravel(x.t()).shape)
+h = x * 2
+h.t_()
+h.unsqueeze_(0)
+(h * torch.arange(12.).reshape(1, 4, 3)).sum().backward()
+print(h.shape, x.grad)
+x.grad = None
 for bad in [lambda: torch.flip(x, [0, 0]), lambda: torch.tril(torch.ones(3)), lambda: torch.rot90(x, 1, [0]),
             lambda: x.scatter(0, idx.float(), src), lambda: torch.take(x, torch.tensor([12])),
             lambda: torch.bincount(torch.tensor([-1])), lambda: torch.hsplit(x, 3),
