@@ -8,15 +8,14 @@ Note:
 """
 import builtins
 
-import numpy as np
-
 from . import _C
 from . import _dtype as _dt
+from ._named_op import np
 from ._shape_ops import _check_tensor, _dtype_name, _int
 from ._tensor import _wrap_dim
 
-__all__ = ["argwhere", "count_nonzero", "unique", "unique_consecutive", "dispatching", "bincount", "histc",
-           "histogram", "bucketize", "searchsorted", "tril_indices", "triu_indices"]
+__all__ = ["argwhere", "count_nonzero", "unique", "unique_consecutive", "dispatching", "bincount",
+           "histc", "histogram", "bucketize", "searchsorted", "tril_indices", "triu_indices"]
 
 
 def _np(t):

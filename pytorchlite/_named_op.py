@@ -7,10 +7,22 @@ differentiable ops, so the backward records its own graph under create_graph=Tru
 backward works.
 """
 from . import _C
-from .autograd._formulas import _node_class
 from .autograd.function import Function
 
-__all__ = ["apply"]
+__all__ = ["apply", "np"]
+
+
+class _LazyNumpy:
+    """NumPy, imported on first use: ``import pytorchlite`` does not import it (the modules of
+    the ops computed with NumPy use this in its place)."""
+
+    def __getattr__(self, name):
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _LazyNumpy()
 
 
 class _Named(Function):
@@ -32,4 +44,6 @@ def apply(name, forward, backward, *tensors):
     if not (_C.is_grad_enabled() and any(isinstance(t, _C.TensorBase) and t.requires_grad
                                          for t in tensors)):
         return forward(*tensors)
+    from .autograd._formulas import _node_class  # (it imports NumPy: only once a graph is wanted)
+
     return _node_class(_Named, name).apply(forward, backward, *tensors)

@@ -12,11 +12,9 @@ Note:
     tensor changed in place shows ``CopyBackwards`` as its grad_fn where PyTorch shows the op's
     own node; values and gradients are PyTorch's.
 """
-import numpy as np
-
 from . import _C
 from . import _dtype as _dt
-from ._named_op import apply as _apply
+from ._named_op import apply as _apply, np
 from ._shape_ops import _check_tensor, _dtype_name, _int
 from ._tensor import Tensor, _wrap_dim
 
@@ -67,7 +65,7 @@ def _positions(index, dim, nd):
     return tuple(pos), idx.shape
 
 
-_IDENTITY = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}
+_IDENTITY = {"sum": 0, "mean": 0, "prod": 1, "amax": -float("inf"), "amin": float("inf")}
 
 
 def _scatter_np(x, dim, index, src, reduce, include_self=True):

@@ -3,13 +3,11 @@ Tensor methods with PyTorch's method forms (``x.flip(0, 1)``, ``x.tile(2)``, in-
 versions), adds the in-place view ops (t_, transpose_, squeeze_, unsqueeze_, resize_) and
 as_strided, and lists the torch-level functions ``pytorchlite/__init__.py`` exports.
 """
-import numpy as np
-
 from . import _C
 from . import _count_ops as _cnt
 from . import _scatter_ops as _sc
 from . import _shape_ops as _sh
-from ._named_op import apply as _apply
+from ._named_op import apply as _apply, np
 from ._size import Size
 from ._tensor import Tensor, _wrap_dim
 

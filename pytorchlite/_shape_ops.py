@@ -315,12 +315,11 @@ def tile(input, dims):  # noqa: A002
     _check_tensor("tile", input)
     dims = _ints("tile", dims, "dims", 2, allow_int=False)
     dims = (1,) * (input.dim() - len(dims)) + dims
-    for r in dims:
-        if r < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension "
-                               f"{r * input.shape[0] if input.dim() else r}: "
-                               f"{[r * n for r, n in zip(dims, (1,) * (len(dims) - input.dim()) + tuple(input.shape))]}")
     shape = (1,) * (len(dims) - input.dim()) + tuple(input.shape)
+    sizes = [r * n for r, n in zip(dims, shape)]
+    for n in sizes:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {sizes}")
 
     def backward(g):  # the sum over the copies: g viewed as (r0, n0, r1, n1, ...)
         split = [k for r, n in zip(dims, shape) for k in (r, n)]

@@ -280,3 +280,16 @@ def test_diagonal_is_a_view():
     y.sum().backward()
     assert x.grad.tolist() == [3., 1., 1., 1., 3., 1., 1., 1., 3.]
     assert torch.diagonal(torch.zeros(2, 3), 7).shape == (0,)
+
+
+def test_import_does_not_load_numpy():
+    import subprocess
+    import sys
+
+    from conftest import child_env
+
+    code = "import sys, pytorchlite; pytorchlite.flip(pytorchlite.ones(2), (0,)); " \
+           "print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], env=child_env(), capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
