@@ -47,34 +47,11 @@ _C._register(Tensor, Size, list(_dtype._ALL), _GradFnType.make)
 from ._typeinfo import can_cast, finfo, iinfo, promote_types, result_type  # noqa: E402
 
 
-class device:
-    """The only device pytorchlite has: ``device('cpu')``."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type="cpu", index=None):  # noqa: A002
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        name = str(type)
-        if name.startswith("cpu:"):
-            name, index = "cpu", _builtins.int(name[4:])
-        if name != "cpu":
-            raise RuntimeError(f"pytorchlite runs on the CPU only; device '{type}' is not available")
-        self.type = name
-        self.index = index
-
-    def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else \
-            f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other):
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self):
-        return hash((self.type, self.index))
+from ._devices import (are_deterministic_algorithms_enabled, compile, device,  # noqa: E402,A004
+                       get_default_device, get_float32_matmul_precision, get_num_interop_threads,
+                       is_deterministic_algorithms_warn_only_enabled, set_default_device,
+                       set_float32_matmul_precision, set_num_interop_threads,
+                       use_deterministic_algorithms)
 
 
 # ---- factories (C) ----
@@ -92,6 +69,8 @@ concat = _C.cat
 concatenate = _C.cat
 stack = _C.stack
 addmm = _C.addmm
+from ._legacy import TYPES as _LEGACY_TYPES, logspace, scalar_tensor  # noqa: E402
+globals().update(_LEGACY_TYPES)  # FloatTensor, LongTensor ...
 set_default_dtype = _C.set_default_dtype
 get_default_dtype = _C.get_default_dtype
 OutOfMemoryError = _C.OutOfMemoryError
@@ -289,6 +268,14 @@ gather = _function(Tensor.gather)
 floor_divide = _function(Tensor.floor_divide)
 
 
+from ._shape_api import FUNCTIONS as _SHAPE_FUNCTIONS  # noqa: E402
+globals().update(_SHAPE_FUNCTIONS)
+swapaxes = _function(Tensor.swapaxes)
+swapdims = _function(Tensor.swapdims)
+unflatten = _function(Tensor.unflatten)
+as_strided = _function(Tensor.as_strided)
+
+
 def remainder(input, other):  # noqa: A002 - torch's argument name
     """``input % other``; ``input`` may be a Python number when ``other`` is a Tensor."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -381,7 +368,8 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
+         "backends": None, "accelerator": None, "jit": None}
 
 
 def __getattr__(name):

@@ -7,8 +7,8 @@ those ops and need no backward of their own.
 import copyreg
 
 from . import _C
+from . import _devices, _subclass
 from . import _dtype as _dt
-from . import _subclass
 from ._size import Size
 
 __all__ = ["Tensor"]
@@ -54,8 +54,7 @@ def _check_factory_kw(fname, kw):
     for k in kw:
         if k not in _FACTORY_KW:
             raise TypeError(f"{fname}() got an unexpected keyword argument '{k}'")
-    if kw.get("device") is not None and str(kw["device"]).split(":")[0] != "cpu":
-        raise RuntimeError(f"pytorchlite runs on the CPU only; device '{kw['device']}' is not available")
+    _devices.check_device(kw.get("device"))
 
 
 def _shape_arg(size):
@@ -170,8 +169,7 @@ class Tensor(_C.TensorBase):
                 pass
             else:
                 raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"pytorchlite runs on the CPU only; device '{device}' is not available")
+        _devices.check_device(device, moving=True)
         out = self if dtype is None else self._to_dtype(dtype)
         if copy and out is self:
             out = self.clone()
@@ -239,8 +237,8 @@ class Tensor(_C.TensorBase):
     def cpu(self):
         return self
 
-    def cuda(self, *args, **kwargs):
-        raise RuntimeError("pytorchlite runs on the CPU only")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        _devices.check_device(device if isinstance(device, int) else "cuda", moving=True)
 
     @property
     def device(self):

@@ -10,9 +10,9 @@ Note:
     ``torch.ByteTensor`` (anything with ``.numpy()``), a NumPy array, ``bytes``, or the int64
     tensor of byte values earlier pytorchlite versions returned.
 """
+import contextlib
 import operator
 import sys
-
 
 from . import _C
 
@@ -140,6 +140,22 @@ def set_rng_state(new_state):
 # Helpers
 # ------------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
+             device_type="cuda"):
+    """Within the block, random draws do not change the default generator's stream: its state
+    is restored on exit (without enabled, nothing is saved). devices name accelerator
+    generators, of which pytorchlite has none."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
+
+
 def _parse_size(size, fname):
     if not size:
         raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
@@ -154,6 +170,14 @@ def _parse_size(size, fname):
         names = ", ".join(type(s).__name__ for s in size)
         raise TypeError(f"{fname}(): argument 'size' must be tuple of ints, but found element "
                         f"of type {names}") from None
+
+
+def _device(device):
+    """CPU-only PyTorch's exception for a device other than the CPU."""
+    if device is not None:
+        from ._devices import check_device
+
+        check_device(device)
 
 
 def _finish(t, requires_grad):
@@ -206,6 +230,7 @@ def _empty_like(t, dtype):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """Samples from U[0, 1): ``torch.rand(*size)``."""
+    _device(device)
     t = _C._rng_empty(_parse_size(size, "rand"), dtype)
     _C._uniform_(t, 0.0, 1.0, generator)
     return _finish(t, requires_grad)
@@ -214,6 +239,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False):
     """Samples from N(0, 1): ``torch.randn(*size)``."""
+    _device(device)
     t = _C._rng_empty(_parse_size(size, "randn"), dtype)
     _C._normal_(t, 0.0, 1.0, generator)
     return _finish(t, requires_grad)
@@ -226,6 +252,7 @@ def _int_dtype(dtype):
 def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False, pin_memory=False, low=None, high=None):
     """randint(low=0, high, size) -> integers uniform on [low, high) (int64 by default)."""
+    _device(device)
     args = list(args)
     if size is None and args and not isinstance(args[-1], int) and hasattr(args[-1], "__iter__"):
         size = args.pop()
@@ -250,6 +277,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (int64 by default)."""
+    _device(device)
     t = _C._randperm(operator.index(n), _int_dtype(dtype), generator)
     return _finish(t, requires_grad)
 
@@ -257,6 +285,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, generator=None):
     """U[0, 1) samples shaped (and laid out) like input."""
+    _device(device)
     t = _empty_like(input, dtype)
     _C._uniform_(t, 0.0, 1.0, generator)
     return _finish(t, requires_grad)
@@ -265,6 +294,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, generator=None):
     """N(0, 1) samples shaped (and laid out) like input."""
+    _device(device)
     t = _empty_like(input, dtype)
     _C._normal_(t, 0.0, 1.0, generator)
     return _finish(t, requires_grad)
@@ -273,6 +303,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
                  requires_grad=False, memory_format=None, generator=None):
     """randint_like(input, low=0, high) -> integers on [low, high) shaped like input."""
+    _device(device)
     if high is None:
         low, high = 0, low
     for name, v in (("high", high), ("low", low)):

@@ -1,7 +1,7 @@
 """Named result tuples (``torch.return_types.max`` ...), printed as PyTorch prints them."""
 from . import _C
 
-__all__ = ["max", "min", "sort", "topk", "median"]
+__all__ = ["max", "min", "sort", "topk", "median", "histogram"]
 
 
 def _make(name):
@@ -37,3 +37,22 @@ topk = _make("topk")
 
 _C._set_return_types({"max": lambda v, i: max((v, i)), "min": lambda v, i: min((v, i))})
 median = _make("median")
+
+
+def _make_fields(name, fields):
+    """A named result tuple with the given field names (``histogram``: hist, bin_edges)."""
+    def field(i):
+        return property(lambda self: self[i])
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    attrs = {"__slots__": (), "n_fields": len(fields), "__repr__": __repr__,
+             "__new__": lambda cls, seq: tuple.__new__(cls, seq),
+             "__reduce__": lambda self: (type(self), (tuple(self),))}
+    attrs.update({f: field(i) for i, f in enumerate(fields)})
+    return type(name, (tuple,), attrs)
+
+
+histogram = _make_fields("histogram", ("hist", "bin_edges"))

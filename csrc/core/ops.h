@@ -161,6 +161,13 @@ pl_tensor *pl_expand(pl_tensor *a, int ndim, const int64_t *shape);
 pl_tensor *pl_select(pl_tensor *a, int64_t dim, int64_t index);
 pl_tensor *pl_alias_view(pl_tensor *a); /* the same view as a new tensor (AliasBackward0): x[...] */
 pl_tensor *pl_slice(pl_tensor *a, int64_t dim, int64_t start, int64_t stop, int64_t step);
+/* The offset-th diagonal of the (dim1, dim2) planes as a new last dim: a view sharing a's
+ * storage (new reference; DiagonalBackward0 when recorded). */
+pl_tensor *pl_diagonal(pl_tensor *a, int64_t offset, int64_t dim1, int64_t dim2);
+/* A view of a's storage with the given geometry (offset counted from the storage's start),
+ * recording no graph: the caller records one where a gradient is wanted. New reference. */
+pl_tensor *pl_as_strided_nograd(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides,
+                                int64_t offset);
 pl_tensor *pl_index_select(pl_tensor *a, int64_t dim, pl_tensor *index, bool as_index_op);
 /* a[..., index[i], ...] += alpha * src[..., i, ...] along dim (IndexAddBackward0) */
 pl_status pl_index_add_(pl_tensor *a, int64_t dim, pl_tensor *index, pl_tensor *src, double alpha);
@@ -189,6 +196,10 @@ pl_view_refresh_if_stale(pl_tensor *t)
 /* Zeros of base's shape with region's elements (a view of base's storage) set to g, recorded
  * as AsStridedScatterBackward0 (new reference). */
 pl_tensor *pl_scatter_into_zeros(pl_tensor *g, const pl_tensor *base, const pl_tensor *region);
+/* t takes the geometry and the grad_fn of v, a view op's result on t (borrowed both): the
+ * in-place form of that view op. t must not be a view or retain its grad (else
+ * PL_ERR_NOTIMPL). */
+pl_status pl_take_view(pl_tensor *t, pl_tensor *v);
 /* a[indices] = values (broadcast to the indexing result, cast to a's dtype); not recorded by
  * autograd; bumps a's version. */
 pl_status pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);

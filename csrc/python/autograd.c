@@ -707,7 +707,23 @@ f_mark_retains_grad(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* _take_view(t, v): t becomes v (a view op's result on t) in place, history included. */
+static PyObject *
+f_take_view(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_take_view(t, v) takes two tensors");
+        return NULL;
+    }
+    pl_tensor *t = plpy_unwrap(args[0]), *v = t ? plpy_unwrap(args[1]) : NULL;
+    if (!v) return NULL;
+    if (pl_take_view(t, v) != PL_OK) return plpy_raise();
+    Py_RETURN_NONE;
+}
+
 PyMethodDef plpy_autograd_functions[] = {
+    {"_take_view", (PyCFunction)(void (*)(void))f_take_view, METH_FASTCALL, NULL},
     {"_mark_retains_grad", f_mark_retains_grad, METH_O, NULL},
     {"_set_trace_factory", f_set_trace_factory, METH_O, NULL},
     {"_bump_version", f_bump_version, METH_O, NULL},

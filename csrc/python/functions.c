@@ -53,17 +53,28 @@ int
 plpy_check_device(PyObject *device)
 {
     if (!device || device == Py_None) return 0;
+    if (PyLong_Check(device)) { /* an index alone names an accelerator */
+        PyErr_SetString(PyExc_RuntimeError, "Cannot access accelerator device when none is available.");
+        return -1;
+    }
     PyObject *s = PyObject_Str(device);
     if (!s) return -1;
     const char *d = PyUnicode_AsUTF8(s);
-    int ok = d && (!strcmp(d, "cpu") || !strncmp(d, "cpu:", 4));
-    Py_DECREF(s);
-    if (!ok) {
-        PyErr_Format(PyExc_RuntimeError, "pytorchlite runs on the CPU only; device %R is not available",
-                     device);
+    if (!d) {
+        Py_DECREF(s);
         return -1;
     }
-    return 0;
+    int rc = 0;
+    if (!strncmp(d, "cuda", 4)) { /* PyTorch's own error for a build without CUDA */
+        PyErr_SetString(PyExc_AssertionError, "Torch not compiled with CUDA enabled");
+        rc = -1;
+    } else if (strcmp(d, "cpu") && strncmp(d, "cpu:", 4)) {
+        PyErr_Format(PyExc_NotImplementedError,
+                     "pytorchlite runs on the CPU only; device %R is not available", device);
+        rc = -1;
+    }
+    Py_DECREF(s);
+    return rc;
 }
 
 /* TypeError for more positional arguments than a factory takes. */

@@ -464,6 +464,51 @@ m_narrow(ARGS)
     return plpy_wrap(pl_slice(t, dim, s, s + l, 1));
 }
 
+/* The diagonal view behind Tensor.diagonal (its argument checks are in Python). */
+static PyObject *
+m_diagonal_view(ARGS)
+{
+    static const char *const names[] = {"offset", "dim1", "dim2", NULL};
+    PyObject *a[3];
+    int64_t off, d1, d2;
+    if (plpy_parse_req("_diagonal", args, nargs, kwnames, names, 3, a) < 0) return NULL;
+    if (plpy_as_int64(a[0], 0, &off) < 0 || plpy_as_int64(a[1], 0, &d1) < 0 || plpy_as_int64(a[2], 0, &d2) < 0)
+        return NULL;
+    return plpy_wrap(pl_diagonal(T(self), off, d1, d2));
+}
+
+/* Up to PL_MAX_DIMS ints from a tuple (checked in Python); the count, or -1 with an error. */
+static int
+int_tuple(PyObject *seq, int64_t *out)
+{
+    if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > PL_MAX_DIMS) {
+        PyErr_SetString(PyExc_RuntimeError, "as_strided: sizes and strides must be tuples of at most 8 ints");
+        return -1;
+    }
+    int n = (int)PyTuple_GET_SIZE(seq);
+    for (int i = 0; i < n; i++)
+        if (plpy_as_int64(PyTuple_GET_ITEM(seq, i), 0, &out[i]) < 0) return -1;
+    return n;
+}
+
+/* The strided view behind Tensor.as_strided when no graph is recorded (size, stride: tuples
+ * of ints; offset from the storage's start). */
+static PyObject *
+m_as_strided_view(ARGS)
+{
+    static const char *const names[] = {"size", "stride", "offset", NULL};
+    PyObject *a[3];
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS], off;
+    if (plpy_parse_req("_as_strided", args, nargs, kwnames, names, 3, a) < 0) return NULL;
+    int n = int_tuple(a[0], shape), m = n < 0 ? -1 : int_tuple(a[1], strides);
+    if (n < 0 || m < 0 || plpy_as_int64(a[2], 0, &off) < 0) return NULL;
+    if (n != m) {
+        PyErr_SetString(PyExc_RuntimeError, "mismatch in length of strides and shape");
+        return NULL;
+    }
+    return plpy_wrap(pl_as_strided_nograd(T(self), n, shape, strides, off));
+}
+
 static PyObject *
 m_index_select(ARGS)
 {
@@ -583,6 +628,8 @@ PyMethodDef plpy_tensor_methods[] = {
     M_KW("squeeze", m_squeeze),
     M_KW("select", m_select),
     M_KW("narrow", m_narrow),
+    M_KW("_diagonal", m_diagonal_view),
+    M_KW("_as_strided", m_as_strided_view),
     M_KW("index_select", m_index_select),
     M_KW("index_add_", m_index_add_),
     M_KW("as_subclass", m_as_subclass_kw),

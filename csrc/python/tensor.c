@@ -93,6 +93,29 @@ plpy_wrap_as(PyTypeObject *type, pl_tensor *t)
     return (PyObject *)self;
 }
 
+/* The legacy constructor's own error for a device other than the CPU. */
+static int
+legacy_check_device(PyObject *device)
+{
+    if (device == Py_None || PyLong_Check(device)) return plpy_check_device(device);
+    PyObject *s = PyObject_Str(device);
+    if (!s) return -1;
+    const char *d = PyUnicode_AsUTF8(s);
+    int rc = d ? 0 : -1;
+    if (d && strcmp(d, "cpu") && strncmp(d, "cpu:", 4)) {
+        char type[32];
+        size_t len = strcspn(d, ":");
+        if (len >= sizeof type) len = sizeof type - 1;
+        memcpy(type, d, len);
+        type[len] = '\0';
+        PyErr_Format(PyExc_RuntimeError,
+                     "legacy constructor expects device type: cpu but device type: %s was passed", type);
+        rc = -1;
+    }
+    Py_DECREF(s);
+    return rc;
+}
+
 /* The core tensor of PyTorch's legacy constructor torch.Tensor(*args): () -> an empty float32
  * tensor of shape (0,); (sequence or array) -> float32 data; (Tensor) -> an alias of it;
  * (*sizes) -> uninitialised float32. New reference, or NULL with an exception set. */
@@ -109,7 +132,7 @@ legacy_new(PyObject *args, PyObject *kwds)
                              key);
                 return NULL;
             }
-            if (plpy_check_device(value) < 0) return NULL;
+            if (legacy_check_device(value) < 0) return NULL;
         }
     }
     Py_ssize_t n = PyTuple_GET_SIZE(args);
@@ -124,6 +147,10 @@ legacy_new(PyObject *args, PyObject *kwds)
         pl_tensor *t = pl_tensor_alias(SELF_T(first));
         if (!t) plpy_raise();
         return t;
+    }
+    if (n == 1 && (PyFloat_Check(first) || PyBool_Check(first) || PyComplex_Check(first))) {
+        PyErr_Format(PyExc_TypeError, "new(): data must be a sequence (got %s)", Py_TYPE(first)->tp_name);
+        return NULL;
     }
     PyObject *obj;
     bool is_size = plpy_SizeClass && PyObject_TypeCheck(first, plpy_SizeClass);

@@ -204,3 +204,28 @@ pl_view_refresh(pl_tensor *t)
 {
     if (view_from_base(t) != PL_OK) pl_error_clear(); /* keeps its previous grad_fn */
 }
+
+/* ---- in-place view ops (t_, transpose_, squeeze_, unsqueeze_) on a tensor with history ---- */
+
+pl_status
+pl_take_view(pl_tensor *t, pl_tensor *v)
+{
+    if (t->is_view || t->base || t->retains_grad || v->base != t || t->storage != v->storage) {
+        pl_error_set(PL_ERR_NOTIMPL,
+                     "pytorchlite: an in-place view op on a view, or on a tensor that retains its "
+                     "grad, is not supported while recording a graph; use the out-of-place form");
+        return PL_ERR_NOTIMPL;
+    }
+    t->offset = v->offset;
+    t->ndim = v->ndim;
+    memcpy(t->shape, v->shape, sizeof t->shape);
+    memcpy(t->strides, v->strides, sizeof t->strides);
+    if (v->grad_fn) { /* t's history becomes the view op's node, whose edge is t's old history */
+        pl_node *old = t->grad_fn;
+        t->grad_fn = pl_node_retain(v->grad_fn);
+        t->output_nr = v->output_nr;
+        t->requires_grad = true;
+        if (old) pl_node_release(old);
+    }
+    return PL_OK;
+}

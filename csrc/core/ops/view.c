@@ -1,5 +1,6 @@
 /* view.c — views that share their input's storage: view, reshape, transpose, permute,
  * (un)squeeze, expand, select and slice, with their backwards. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,15 +362,18 @@ pl_expand(pl_tensor *a, int ndim, const int64_t *shape_in)
 /* ---- select / slice ---- */
 
 /* Backward of a view into part of the input: zeros of the input's shape, the same view of
- * them, and the gradient copied in. ints: [0] kind (0 select, 1 slice), [1] dim, [2..4] args */
+ * them, and the gradient copied in. ints: [0] kind (0 select, 1 slice, 2 diagonal), then the
+ * view's arguments: select [1] dim [2] index; slice [1] dim [2..4] start, stop, step;
+ * diagonal [1] offset [2] dim1 [3] dim2 */
 static pl_status
 part_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     const pl_edge *e = &node->next[0];
     pl_tensor *z = pl_tensor_zeros(e->ndim, e->shape, g->dtype);
     if (!z) return pl_error_status();
-    pl_tensor *part = node->ints[0] == 0 ? pl_select(z, node->ints[1], node->ints[2])
-                                         : pl_slice(z, node->ints[1], node->ints[2], node->ints[3], node->ints[4]);
+    pl_tensor *part = node->ints[0] == 0   ? pl_select(z, node->ints[1], node->ints[2])
+                      : node->ints[0] == 1 ? pl_slice(z, node->ints[1], node->ints[2], node->ints[3], node->ints[4])
+                                           : pl_diagonal(z, node->ints[1], node->ints[2], node->ints[3]);
     if (part && pl_grad_enabled() && g->requires_grad) { /* create_graph: a recorded scatter */
         din[0] = pl_scatter_into_zeros(g, z, part);
         pl_tensor_release(part);
@@ -387,6 +391,7 @@ part_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 }
 static const pl_node_kind select_kind = {"SelectBackward0", part_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind slice_kind = {"SliceBackward0", part_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind diagonal_kind = {"DiagonalBackward0", part_backward, PL_KIND_DIFFERENTIABLE};
 
 pl_tensor *
 pl_select(pl_tensor *a, int64_t dim_, int64_t index)
@@ -446,3 +451,80 @@ pl_slice(pl_tensor *a, int64_t dim_, int64_t start, int64_t stop, int64_t step)
     return make_view(a, a->ndim, shape, strides, a->offset + start * a->strides[dim], &slice_kind, ints, 5);
 }
 
+
+/* ---- diagonal ---- */
+
+pl_tensor *
+pl_diagonal(pl_tensor *a, int64_t offset, int64_t dim1_, int64_t dim2_)
+{
+    int d1, d2;
+    if (pl_wrap_dim(dim1_, a->ndim, &d1) != PL_OK || pl_wrap_dim(dim2_, a->ndim, &d2) != PL_OK) return NULL;
+    if (d1 == d2) {
+        pl_error_set(PL_ERR_RUNTIME, "diagonal dimensions cannot be identical %lld, %lld", (long long)dim1_,
+                     (long long)dim2_);
+        return NULL;
+    }
+    int64_t n1 = a->shape[d1], n2 = a->shape[d2], len, start = a->offset;
+    if (offset >= 0) {
+        len = offset >= n2 ? 0 : (n1 < n2 - offset ? n1 : n2 - offset);
+        if (len > 0) start += offset * a->strides[d2];
+    } else {
+        len = offset <= -n1 ? 0 : (n1 + offset < n2 ? n1 + offset : n2);
+        if (len > 0) start -= offset * a->strides[d1];
+    }
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < a->ndim; i++) {
+        if (i == d1 || i == d2) continue;
+        shape[nd] = a->shape[i];
+        strides[nd] = a->strides[i];
+        nd++;
+    }
+    shape[nd] = len;
+    strides[nd] = a->strides[d1] + a->strides[d2];
+    int64_t ints[4] = {2, offset, d1, d2};
+    return make_view(a, nd + 1, shape, strides, start, &diagonal_kind, ints, 4);
+}
+
+/* ---- as_strided ---- */
+
+pl_tensor *
+pl_as_strided_nograd(pl_tensor *a, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset)
+{
+    if (ndim > PL_MAX_DIMS) {
+        pl_error_set(PL_ERR_RUNTIME, "as_strided: at most %d dims are supported", PL_MAX_DIMS);
+        return NULL;
+    }
+    int64_t reach = offset, itemsize = (int64_t)pl_dtype_size(a->dtype);
+    bool empty = false;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) {
+            pl_error_set(PL_ERR_RUNTIME, "as_strided: negative size %lld", (long long)shape[i]);
+            return NULL;
+        }
+        if (strides[i] < 0) {
+            pl_error_set(PL_ERR_RUNTIME, "as_strided: Negative strides are not supported at the moment");
+            return NULL;
+        }
+        if (shape[i] == 0) empty = true;
+        else if (strides[i] > 0 && shape[i] - 1 > (INT64_MAX - reach) / strides[i]) {
+            pl_error_set(PL_ERR_RUNTIME, "as_strided: the view reaches past the int64 range");
+            return NULL;
+        }
+        else reach += (shape[i] - 1) * strides[i];
+    }
+    if (offset < 0) {
+        pl_error_set(PL_ERR_RUNTIME, "Tensor: invalid storage offset %lld", (long long)offset);
+        return NULL;
+    }
+    int64_t have = a->storage->nbytes / itemsize;
+    if (!empty && reach >= have) {
+        pl_error_set(PL_ERR_RUNTIME,
+                     "storage offset %lld, and itemsize %lld requiring a storage size of %lld are out of "
+                     "bounds for storage of size %lld",
+                     (long long)offset, (long long)itemsize, (long long)((reach + 1) * itemsize),
+                     (long long)(have * itemsize));
+        return NULL;
+    }
+    return make_view(a, ndim, shape, strides, offset, NULL, NULL, 0);
+}

@@ -1,0 +1,224 @@
+"""Devices as a CPU-only PyTorch build sees them, and the runtime switches scripts set.
+
+``device`` constructs every device PyTorch knows (``device('cuda:0')``, ``'mps'``, ``'meta'``);
+only the CPU holds tensors, and asking for another raises what CPU-only torch raises
+(``AssertionError: Torch not compiled with CUDA enabled`` for CUDA). Also here:
+set/get_default_device, compile (a no-op), use_deterministic_algorithms,
+set/get_float32_matmul_precision, set/get_num_interop_threads.
+"""
+import builtins
+import os
+import warnings
+
+__all__ = ["device", "check_device", "set_default_device", "get_default_device", "compile",
+           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+           "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
+           "get_float32_matmul_precision", "set_num_interop_threads", "get_num_interop_threads"]
+
+_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
+          "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+_NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+_NO_CUDA = "Torch not compiled with CUDA enabled"
+
+
+def _parse(text):
+    """(type, index) from 'cuda', 'cuda:1' ..., with PyTorch's errors."""
+    if not text:
+        raise RuntimeError("Device string must not be empty")
+    name, sep, idx = text.partition(":")
+    if name not in _TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device "
+                           f"string: {text}")
+    if not sep:
+        return name, None
+    if not idx.isdigit() or len(idx) > 1 and idx[0] == "0":
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    return name, builtins.int(idx)
+
+
+def _bad_args(arg):
+    return TypeError(f"device() received an invalid combination of arguments - got "
+                     f"({type(arg).__name__}), but expected one of:\n * (torch.device device)\n"
+                     f" * (str type, int index = -1)\n")
+
+
+class device:
+    """A device: ``device('cpu')``, ``device('cuda', 0)``, ``device('cuda:1')``.
+
+    Note:
+        pytorchlite holds tensors on the CPU only; other devices can be named and compared,
+        and using one raises what a CPU-only PyTorch raises.
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type=None, index=None):  # noqa: A002 - torch's argument name
+        if isinstance(type, device):
+            if index is not None:
+                raise _bad_args(type)
+            name, idx = type.type, type.index
+        elif isinstance(type, builtins.int) and not isinstance(type, builtins.bool):
+            raise RuntimeError(_NO_ACCELERATOR)
+        elif isinstance(type, str):
+            name, idx = _parse(type)
+            if index is not None:
+                if idx is not None:
+                    raise RuntimeError(f"type (string) must not include an index because index "
+                                       f"was passed explicitly: {type}")
+                if not isinstance(index, builtins.int) or isinstance(index, builtins.bool):
+                    raise _bad_args(index)
+                if index < 0:
+                    raise RuntimeError("Device index must not be negative")
+                idx = index
+        else:
+            raise _bad_args(type)
+        self.type = name
+        self.index = idx
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __enter__(self):
+        """``with torch.device('cpu'):`` makes it the factories' default inside the block."""
+        previous = _default_device
+        set_default_device(self)
+        _entered.append(previous)
+        return self
+
+    def __exit__(self, *exc):
+        set_default_device(_entered.pop())
+        return False
+
+    def __reduce__(self):
+        return (device, (self.type,) if self.index is None else (self.type, self.index))
+
+
+def check_device(where, moving=False):
+    """Nothing for the CPU (or None); else the exception CPU-only PyTorch raises for a tensor
+    made on (moving=False) or moved to (moving=True) that device."""
+    if where is None:
+        return
+    if isinstance(where, builtins.int) and not isinstance(where, builtins.bool):
+        raise RuntimeError(_NO_ACCELERATOR)
+    name = where.type if isinstance(where, device) else _parse(str(where))[0]
+    if name == "cpu":
+        return
+    if name == "cuda":
+        raise AssertionError(_NO_CUDA)
+    if moving and name == "mps":
+        raise RuntimeError("PyTorch is not linked with support for mps devices")
+    raise NotImplementedError(f"pytorchlite runs on the CPU only; device '{where}' is not "
+                              "available")
+
+
+_default_device = device("cpu")
+_entered = []  # the defaults that the open ``with device(...)`` blocks replaced
+
+
+def set_default_device(device_):
+    """Sets the device factories use; only the CPU (or None, the CPU again) is possible.
+
+    Note:
+        PyTorch accepts ``'cuda'`` here and raises at the next factory call on a CPU-only
+        build; pytorchlite raises the same error at once.
+    """
+    global _default_device
+    if device_ is None:
+        _default_device = device("cpu")
+        return
+    check_device(device_)
+    _default_device = device_ if isinstance(device_, device) else device(str(device_))
+
+
+def get_default_device():
+    """The device factories use: ``device(type='cpu')``."""
+    return _default_device
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  # noqa: A001
+            mode=None, options=None, disable=False):
+    """Returns model (a module or function) unchanged; without model, a decorator that does.
+
+    Note:
+        pytorchlite has no graph compiler: ``torch.compile`` is a no-op, so compiled code runs
+        as written (eagerly) with the same results.
+    """
+    if model is None:
+        return lambda fn: fn
+    if not callable(model):
+        raise RuntimeError("torch.compile() expects a callable (a function or an nn.Module)")
+    return model
+
+
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Records the setting. pytorchlite's CPU kernels give the same results run after run, so
+    nothing else changes."""
+    if not isinstance(mode, builtins.bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must be "
+                        f"bool, not {type(mode).__name__}")
+    if not isinstance(warn_only, builtins.bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'warn_only' must be bool, not "
+                        f"{type(warn_only).__name__}")
+    _deterministic.update(mode=mode, warn_only=warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    """Whether ``use_deterministic_algorithms(True)`` is on."""
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """Whether ``use_deterministic_algorithms(True, warn_only=True)`` is on."""
+    return _deterministic["mode"] and _deterministic["warn_only"]
+
+
+_precision = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    """Records 'highest', 'high' or 'medium'. pytorchlite's float32 matrix products always use
+    full float32 precision (as 'highest')."""
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got "
+                           f"{type(precision).__name__}")
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _precision[0] = precision
+
+
+def get_float32_matmul_precision():
+    """The last precision given to ``set_float32_matmul_precision`` ('highest' at first)."""
+    return _precision[0]
+
+
+_interop = [os.cpu_count() or 1]
+
+
+def set_num_interop_threads(num):
+    """Records the number of inter-op threads (pytorchlite runs one op at a time)."""
+    if isinstance(num, builtins.bool) or not isinstance(num, builtins.int):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got "
+                           f"{type(num).__name__}")
+    if num <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    _interop[0] = num
+
+
+def get_num_interop_threads():
+    """The number of inter-op threads (the machine's cores unless set)."""
+    return _interop[0]

@@ -1,0 +1,282 @@
+"""Attaches the shape, indexing and counting ops (_shape_ops, _scatter_ops, _count_ops) as
+Tensor methods with PyTorch's method forms (``x.flip(0, 1)``, ``x.tile(2)``, in-place ``_``
+versions), adds the in-place view ops (t_, transpose_, squeeze_, unsqueeze_, resize_) and
+as_strided, and lists the torch-level functions ``pytorchlite/__init__.py`` exports.
+"""
+from . import _C
+from . import _count_ops as _cnt
+from . import _scatter_ops as _sc
+from . import _shape_ops as _sh
+from ._named_op import apply as _apply, np
+from ._size import Size
+from ._tensor import Tensor, _wrap_dim
+
+__all__ = ["FUNCTIONS"]
+
+
+def _varargs(fn, name, argname="dims"):
+    """A method taking its sequence argument as *ints too: ``x.flip(0, 1)``, ``x.tile(2)``."""
+    def method(self, *dims):
+        if not dims:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
+        if len(dims) == 1:
+            dims = dims[0]
+            if not isinstance(dims, (tuple, list, Size)) and hasattr(type(dims), "__index__") \
+                    and not isinstance(dims, (float, bool)):
+                dims = (dims,)
+        return fn(self, dims)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _broadcast_to(self, *size):
+    """self expanded to size (a view, as ``expand``)."""
+    if not size:
+        raise TypeError('broadcast_to() missing 1 required positional arguments: "size"')
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    return _sh.broadcast_to(self, size)
+
+
+def _inplace(fn, name):
+    """self.name_(...): fn's result written back into self. With a graph the op records on a
+    copy of self, so its gradient reaches self's earlier history through that copy."""
+    def method(self, *args, **kwargs):
+        if _C.is_grad_enabled() and self.requires_grad:
+            if self.is_leaf:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            return self.copy_(fn(self.clone(), *args, **kwargs))
+        return self.copy_(fn(self, *args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
+
+
+def _repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+    """Each element (each slice along dim) repeated repeats times."""
+    if repeats is None:
+        raise TypeError("repeat_interleave() received an invalid combination of arguments - got "
+                        "(), but expected one of:\n * (Tensor repeats, int dim = None, *, int "
+                        "output_size = None)\n * (int repeats, int dim = None, *, int output_size "
+                        "= None)\n")
+    return _sh.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+
+def _count_nonzero(self, *dim, **kwargs):
+    """How many elements are nonzero, overall or along the dims given."""
+    if len(dim) > 1:
+        return _cnt.count_nonzero(self, dim, **kwargs)
+    return _cnt.count_nonzero(self, *dim, **kwargs)
+
+
+def _split_method(fn):
+    def method(self, *indices_or_sections):
+        if len(indices_or_sections) == 1:
+            indices_or_sections = indices_or_sections[0]
+        elif not indices_or_sections:
+            raise TypeError(f'{fn.__name__}() missing 1 required positional arguments: '
+                            '"indices_or_sections"')
+        else:
+            indices_or_sections = list(indices_or_sections)
+        return fn(self, indices_or_sections)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _scatter_method(self, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of self with src's elements (or value) written at index along dim."""
+    return _sc.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+
+def _scatter_inplace(self, dim, index, src=None, value=None, *, reduce=None):
+    """In-place ``scatter``; reduce='add' or 'multiply' combines with what is there."""
+    return _inplace(_sc.scatter, "scatter_")(self, dim, index, src, value=value, reduce=reduce)
+
+
+# ---- in-place view ops: the tensor takes the new geometry over the same storage ----
+
+def _set_geometry(self, view_of, name):
+    """self takes the geometry of view_of(self) over the same storage; with a graph, also its
+    history (the view op's node after self's own)."""
+    if _C.is_grad_enabled() and self.requires_grad:
+        if self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        _C._take_view(self, view_of(self))
+        return self
+    self.data = view_of(self.detach())
+    return self
+
+
+def t_(self):
+    """In-place ``t``: a tensor of at most 2 dims transposed."""
+    if self.dim() > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+    return _set_geometry(self, Tensor.t, "t_")
+
+
+def transpose_(self, dim0, dim1):
+    """In-place ``transpose``."""
+    return _set_geometry(self, lambda t: t.transpose(dim0, dim1), "transpose_")
+
+
+def squeeze_(self, *dim):
+    """In-place ``squeeze`` (of all size-1 dims, or of those among dim)."""
+    if len(dim) == 1 and isinstance(dim[0], (tuple, list)):
+        dim = tuple(dim[0])
+    if not dim or dim == (None,):
+        return _set_geometry(self, Tensor.squeeze, "squeeze_")
+    dims = [_wrap_dim(_sh._int("squeeze_", k, "dim", 1), self.dim()) for k in dim]
+    for k in dims:
+        if dims.count(k) > 1:
+            raise RuntimeError(f"dim {k} appears multiple times in the list of dims")
+
+    def view_of(t):
+        for k in sorted(dims, reverse=True):
+            t = t.squeeze(k)
+        return t
+
+    return _set_geometry(self, view_of, "squeeze_")
+
+
+def unsqueeze_(self, dim):
+    """In-place ``unsqueeze``."""
+    return _set_geometry(self, lambda t: t.unsqueeze(dim), "unsqueeze_")
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Gives the tensor the shape sizes, keeping its elements in flat order; new elements are
+    zeros.
+
+    Note:
+        PyTorch leaves the new elements uninitialized and keeps the storage (views of the
+        tensor see the change); pytorchlite gives the tensor a storage of its own.
+    """
+    if not sizes:
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)):
+        sizes = tuple(sizes[0])
+    sizes = _sh._ints("resize_", sizes, "size", 1)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    for n in sizes:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                               f"{list(sizes)}")
+    n = 1
+    for s in sizes:
+        n *= s
+    flat = self.detach().reshape(-1)
+    if n <= flat.numel():
+        new = flat[:n].clone()
+    else:
+        new = _C.cat([flat, _C.zeros(n - flat.numel(), dtype=self.dtype)])
+    self.data = new.reshape(sizes)
+    return self
+
+
+def as_strided(self, size, stride, storage_offset=None):
+    """A view of self's storage: element i of the result is at storage_offset +
+    sum(i_k * stride[k]) (storage_offset defaults to self's own).
+
+    Note:
+        Where a graph is recorded (self requires grad), pytorchlite returns a copy with
+        AsStridedBackward0 (whose gradient adds up overlapping positions as PyTorch's does)
+        that reaches only storage positions of self's own elements (others raise
+        NotImplementedError); PyTorch returns a view there too.
+    """
+    size = _sh._ints("as_strided", size, "size", 1)
+    stride = _sh._ints("as_strided", stride, "stride", 2)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    for n in size:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(size)}")
+    offset = self.storage_offset() if storage_offset is None else \
+        _sh._int("as_strided", storage_offset, "storage_offset", 3)
+    if not (_C.is_grad_enabled() and self.requires_grad):
+        try:
+            return self._as_strided(size, stride, offset)
+        except RuntimeError as e:
+            if str(e).startswith("storage offset"):
+                raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, "
+                                   f"{e}") from None
+            raise
+    own = np.full(1, self.storage_offset(), dtype=np.int64)  # self's elements' positions
+    for n, st in zip(self.shape, self.stride()):
+        own = own[..., None] + np.arange(n, dtype=np.int64) * st
+    want = np.full(1, offset, dtype=np.int64)
+    for n, st in zip(size, stride):
+        want = want[..., None] + np.arange(n, dtype=np.int64) * st
+    where = {int(p): i for i, p in enumerate(own.reshape(-1))}
+    try:
+        flat_index = np.array([where[int(p)] for p in want.reshape(-1)], dtype=np.int64)
+    except KeyError:
+        raise NotImplementedError("pytorchlite: as_strided of a tensor that requires grad reaching "
+                                  "storage outside the tensor's own elements is not supported") \
+            from None
+    index = _C.from_numpy(flat_index)
+    shape = tuple(self.shape)
+
+    def forward(t):
+        return t.reshape(-1)[index].reshape(size)
+
+    def backward(g):
+        z = _C.zeros(self.numel(), dtype=g.dtype)
+        return z.index_add(0, index, g.reshape(-1)).reshape(shape)
+
+    return _apply("AsStridedBackward0", forward, backward, self)
+
+
+def _attach():
+    plain = {n: getattr(_sh, n) for n in (
+        "fliplr", "flipud", "rot90", "tril", "triu", "diag", "diag_embed", "diagonal",
+        "diagflat", "trace", "movedim", "tensor_split", "take", "take_along_dim", "ravel")}
+    plain.update({n: getattr(_sc, n) for n in (
+        "scatter_add", "scatter_reduce", "index_copy", "index_fill", "masked_select",
+        "masked_scatter")})
+    plain.update({n: getattr(_cnt, n) for n in (
+        "argwhere", "unique", "unique_consecutive", "bincount", "histc",
+        "histogram")})
+    for name, fn in plain.items():
+        setattr(Tensor, name, fn)
+    Tensor.moveaxis = _sh.movedim
+    Tensor.repeat_interleave = _repeat_interleave
+    Tensor.count_nonzero = _count_nonzero
+    for fn in (_sh.hsplit, _sh.vsplit, _sh.dsplit):
+        setattr(Tensor, fn.__name__, _split_method(fn))
+    Tensor.flip = _varargs(_sh.flip, "flip")
+    Tensor.tile = _varargs(_sh.tile, "tile")
+    Tensor.roll = _sh.roll
+    Tensor.broadcast_to = _broadcast_to
+    Tensor.scatter = _scatter_method
+    Tensor.scatter_ = _scatter_inplace
+    for name, fn in (("tril_", _sh.tril), ("triu_", _sh.triu), ("scatter_add_", _sc.scatter_add),
+                     ("scatter_reduce_", _sc.scatter_reduce), ("index_copy_", _sc.index_copy),
+                     ("index_fill_", _sc.index_fill), ("masked_scatter_", _sc.masked_scatter)):
+        setattr(Tensor, name, _inplace(fn, name))
+    for fn in (t_, transpose_, squeeze_, unsqueeze_, resize_, as_strided):
+        setattr(Tensor, fn.__name__, fn)
+    Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
+    Tensor.swapaxes.__doc__ = "self with dims axis0 and axis1 swapped (``transpose``)."
+    Tensor.unflatten.__doc__ = "self with dim expanded into the dims of sizes (a view)."
+
+
+_attach()
+
+FUNCTIONS = {n: getattr(_sh, n) for n in _sh.__all__}
+FUNCTIONS.update({n: getattr(_sc, n) for n in _sc.__all__})
+FUNCTIONS.update({n: getattr(_cnt, n) for n in _cnt.__all__ if n != "dispatching"})
+FUNCTIONS.update(unique=_cnt.dispatching(_cnt.unique, (("return_counts", 3), ("return_inverse", 2))),
+                 unique_consecutive=_cnt.dispatching(_cnt.unique_consecutive,
+                                                     (("return_counts", 2), ("return_inverse", 1))))
+FUNCTIONS.update(row_stack=_sh.vstack, moveaxis=_sh.movedim)
