@@ -66,8 +66,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
                 input = pad(input, pads)
             padding = tuple(left)
         else:
-            raise RuntimeError(f"Invalid padding string '{padding}', should be one of "
-                               "{'valid', 'same'}")
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
         padding = _tuple(padding, nsp, "padding")
     if nsp == 3:
