@@ -444,6 +444,41 @@ ERRORS = [
 ]
 
 
+# dtypes against shapes: PyTorch checks the bias dtype first, the weight dtype after the shapes
+DTYPE_ERRORS = [
+    ("conv3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), {}, "float32", None),
+    ("conv3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(groups=2), "float64", "float32"),
+    ("conv3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(groups=3), "float32", None),
+    ("conv3d", (2, 4, 2, 6, 7), (4, 2, 3, 3, 3), dict(groups=2), "float32", None),
+    ("conv3d", (2, 4, 2, 6, 7), (4, 2, 3, 3, 3), {}, "float64", "float32"),
+    ("conv3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(groups=2), "float64", "int64"),
+    ("conv3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(groups=2), "bool", None),
+    ("conv_transpose3d", (2, 3, 5, 6, 7), (4, 2, 3, 3, 3), {}, "float32", None),
+    ("conv_transpose3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(output_padding=1), "float32", None),
+    ("conv_transpose3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), {}, "float64", "float32"),
+    ("conv_transpose2d", (2, 4, 5, 6), (4, 2, 3, 3), {}, "bool", None),
+    ("conv_transpose1d", (2, 4, 5), (4, 2, 3), {}, "float64", "int64"),
+]
+
+
+@pytest.mark.parametrize("fn,xs,ws,kwargs,wdtype,bdtype", DTYPE_ERRORS)
+def test_dtype_errors_match_torch(fn, xs, ws, kwargs, wdtype, bdtype):
+    torch = pytest.importorskip("torch")
+    xdtype = "bool" if wdtype == "bool" else "float64"
+    nb = (ws[1] * kwargs.get("groups", 1)) if "transpose" in fn else ws[0]
+    res = []
+    for lib, Fn in ((pl, F), (torch, torch.nn.functional)):
+        args = [lib.tensor(_x(xs, xdtype)), lib.tensor(_x(ws, wdtype))]
+        if bdtype:
+            args.append(lib.tensor(_x((nb,), bdtype)))
+        try:
+            Fn.__dict__[fn](*args, **kwargs)
+            res.append(None)
+        except Exception as e:  # noqa: BLE001 - compared below
+            res.append((type(e), str(e)))
+    assert res[0] == res[1]
+
+
 @pytest.mark.parametrize("fn,xs,ws,kwargs,bs", ERRORS)
 def test_errors_match_torch(fn, xs, ws, kwargs, bs):
     arrays = [_x(xs), _x(ws)] + ([_x(bs)] if bs else [])

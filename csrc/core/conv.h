@@ -29,7 +29,7 @@ void pl_conv_force_reference(bool on);
  * (C, O / groups, *k) transposed, bias (O) or NULL. Per-dim arrays hold nsp entries;
  * output_padding is read only when transposed (it may be NULL otherwise). The grad_fn is
  * ConvolutionBackward0, differentiable again (double backward), as pl_convolution's. A
- * transposed convolution takes a bias of another floating dtype (cast), as PyTorch.
+ * 1-D or 2-D transposed convolution takes a bias of any dtype (cast), as PyTorch.
  * Integer dtypes raise NotImplementedError (PyTorch computes them; pytorchlite does not). */
 pl_tensor *pl_convolution_nd(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
                              bool transposed, const int64_t *stride, const int64_t *padding,

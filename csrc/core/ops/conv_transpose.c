@@ -224,9 +224,9 @@ check_params(int nsp, bool transposed, const int64_t *stride, const int64_t *pad
 static const char *
 cpp_type_name(pl_dtype dtype)
 {
-    static const char *names[PL_NUM_DTYPES] = {"bool", "long", "float", "double", "unsigned char",
-                                               "signed char", "short", "int", "c10::Half",
-                                               "c10::BFloat16"};
+    static const char *names[PL_NUM_DTYPES] = {"bool", "long int", "float", "double",
+                                               "unsigned char", "signed char", "short", "int",
+                                               "c10::Half", "c10::BFloat16"};
     return names[dtype];
 }
 
@@ -244,15 +244,6 @@ check_tensors(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int
         return pl_error_set(PL_ERR_RUNTIME, "Input type (%s) and bias type (%s) should be the same",
                             cpp_type_name(x->dtype), cpp_type_name(bias->dtype));
     }
-    if (x->dtype != w->dtype)
-        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
-                            pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));
-    if (!pl_dtype_is_floating(x->dtype) || (bias && !pl_dtype_is_floating(bias->dtype)))
-        return pl_error_set(PL_ERR_NOTIMPL,
-                            "%s convolution of dtype %s is not supported by pytorchlite (floating "
-                            "dtypes only)", transposed ? "transposed" : "3-D",
-                            pl_dtype_scalar_name(bias && pl_dtype_is_floating(x->dtype)
-                                                     ? bias->dtype : x->dtype));
     int64_t O = w->shape[0];
     if (O < groups) {
         return pl_error_set(PL_ERR_RUNTIME,
@@ -291,6 +282,32 @@ check_tensors(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int
                             transposed ? "transposed=1, " : "", ws, (long long)out_c, bs);
     }
     return PL_OK;
+}
+
+/* The dtypes, checked after the shapes as PyTorch does. */
+static pl_status
+check_dtypes(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int nsp,
+             bool transposed)
+{
+    if (x->dtype != w->dtype)
+        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
+                            pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));
+    if (pl_dtype_is_floating(x->dtype)) {
+        /* a transposed one's: PyTorch casts a 1-D or 2-D one's bias, refuses a 3-D one's */
+        if (bias && bias->dtype != x->dtype && nsp == 3)
+            return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
+                                pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(bias->dtype));
+        return PL_OK;
+    }
+    if (x->dtype == PL_BOOL) /* PyTorch has no kernel either: its message */
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for 'Bool'",
+                            !transposed ? "compute_columns3d"
+                            : nsp == 3  ? "slow_conv_transpose3d_out_cpu"
+                                        : "slow_conv_transpose2d_out_cpu");
+    return pl_error_set(PL_ERR_NOTIMPL,
+                        "%s convolution of dtype %s is not supported by pytorchlite (floating "
+                        "dtypes only)", transposed ? "transposed" : "3-D",
+                        pl_dtype_scalar_name(x->dtype));
 }
 
 /* The direct geometry's output sizes from its input, or PyTorch's error. */
@@ -411,12 +428,14 @@ nd_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int nsp,
         g->C = x->shape[1];
         g->O = w->shape[0];
         spatial3(x, nsp, g->in);
-        return direct_sizes(g, nsp);
+        st = direct_sizes(g, nsp);
+    } else {
+        g->O = x->shape[1];
+        g->C = w->shape[1] * groups;
+        spatial3(x, nsp, g->out);
+        st = transposed_sizes(g, nsp, op3, x);
     }
-    g->O = x->shape[1];
-    g->C = w->shape[1] * groups;
-    spatial3(x, nsp, g->out);
-    return transposed_sizes(g, nsp, op3, x);
+    return st != PL_OK ? st : check_dtypes(x, w, bias, nsp, transposed);
 }
 
 /* ---- the op ---- */
@@ -455,7 +474,7 @@ pl_convolution_nd(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, bool tra
     }
     int64_t ints[18];
     ints_from_geom(&g, nsp, transposed, ints);
-    pl_tensor *cb = bias ? pl_to_dtype(bias, x->dtype) : NULL; /* transposed: any floating */
+    pl_tensor *cb = bias ? pl_to_dtype(bias, x->dtype) : NULL; /* see check_dtypes */
     pl_tensor *bc = cb ? pl_contiguous(cb) : NULL;
     pl_tensor *out = (bc || !bias) ? map_compute(ints, transposed ? PL_CONVND_BX : PL_CONVND_FWD,
                                                  x, w, g.out, &g)
