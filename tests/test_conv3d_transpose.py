@@ -441,7 +441,34 @@ ERRORS = [
     ("conv_transpose3d", (2, 4, 5, 6, 7), (3, 2, 3, 3, 3), {}, None),
     ("conv_transpose3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(padding=5), None),
     ("conv_transpose3d", (2, 4, 5, 6, 7), (4, 2, 3, 3, 3), dict(dilation=(1, 0, 1)), None),
+    # empty weights, empty kernels and empty inputs, in PyTorch's order of checks
+    ("conv_transpose2d", (1, 2, 3, 3), (2, 0, 1, 1), {}, None),
+    ("conv_transpose1d", (1, 2, 3), (2, 0, 3), {}, None),
+    ("conv_transpose2d", (1, 2, 3, 3), (2, 1, 0, 1), {}, None),
+    ("conv_transpose1d", (1, 2, 3), (2, 1, 0), {}, None),
+    ("conv_transpose3d", (1, 2, 3, 3, 3), (2, 1, 0, 1, 1), {}, None),
+    ("conv_transpose3d", (1, 2, 3, 3, 3), (2, 1, 0, 1, 1), dict(dilation=0), None),
+    ("conv_transpose2d", (1, 2, 3, 3), (2, 0, 1, 1), dict(output_padding=1), None),
+    ("conv_transpose2d", (1, 2, 0, 3), (2, 1, 0, 1), {}, None),
+    ("conv3d", (1, 2, 3, 3, 3), (2, 2, 0, 1, 1), {}, None),
+    ("conv3d", (1, 2, 3, 3, 3), (2, 2, 1, 0, 1), dict(dilation=2), None),
+    ("conv3d", (1, 2, 0, 3, 3), (2, 2, 0, 1, 1), {}, None),
+    ("conv3d", (1, 1, 3, 3, 0), (1, 1, 1, 1, 1), dict(padding=1), None),
 ]
+
+
+@pytest.mark.parametrize("fn,xs,ws,kwargs", [
+    ("conv3d", (0, 2, 0, 3, 3), (2, 2, 1, 1, 1), dict(padding=1)),
+    ("conv_transpose2d", (0, 2, 0, 3), (2, 1, 1, 1), {}),
+    ("conv_transpose2d", (0, 2, 3, 3), (2, 1, 2, 2), dict(stride=2)),
+    ("conv_transpose1d", (2, 4, 3), (4, 1, 1), dict(groups=4)),
+])
+def test_empty_and_edge_shapes_match_torch(fn, xs, ws, kwargs):
+    torch = pytest.importorskip("torch")
+    y = getattr(F, fn)(pl.tensor(_x(xs)), pl.tensor(_x(ws)), **kwargs)
+    t = getattr(torch.nn.functional, fn)(torch.tensor(_x(xs)), torch.tensor(_x(ws)), **kwargs)
+    assert tuple(y.shape) == tuple(t.shape)
+    np.testing.assert_allclose(y.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
 
 
 # dtypes against shapes: PyTorch checks the bias dtype first, the weight dtype after the shapes

@@ -310,9 +310,30 @@ check_dtypes(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int 
                         pl_dtype_scalar_name(x->dtype));
 }
 
+/* PyTorch's refusal of an input with an empty spatial dim but a batch and channels; sp the
+ * spatial sizes (D, H, W), the last n of them shown. */
+static pl_status
+check_nonempty_input(const pl_tensor *x, const int64_t *sp, int n)
+{
+    if (x->shape[0] == 0 || x->shape[1] == 0) return PL_OK;
+    for (int i = 3 - n; i < 3; i++) {
+        if (sp[i] != 0) continue;
+        int64_t shape[5];
+        int nd = 0;
+        shape[nd++] = x->shape[0], shape[nd++] = x->shape[1];
+        for (int j = 3 - n; j < 3; j++) shape[nd++] = sp[j];
+        char s[128];
+        pl_format_shape(s, sizeof s, nd, shape);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Only zero batch or zero channel inputs are supported, but got input "
+                            "shape: %s", s);
+    }
+    return PL_OK;
+}
+
 /* The direct geometry's output sizes from its input, or PyTorch's error. */
 static pl_status
-direct_sizes(pl_convnd_geom *g, int nsp)
+direct_sizes(pl_convnd_geom *g, int nsp, const pl_tensor *x)
 {
     int64_t in_p[3], k_d[3];
     for (int i = 0; i < 3; i++) {
@@ -339,6 +360,20 @@ direct_sizes(pl_convnd_geom *g, int nsp)
                             "Calculated padded input size per channel: (%s). Kernel size: (%s). "
                             "Kernel size can't be greater than actual input size", a, b);
     }
+    pl_status st = check_nonempty_input(x, g->in, nsp);
+    if (st != PL_OK) return st;
+    if (g->k[0] * g->k[1] * g->k[2] == 0) { /* PyTorch's dilated kernel words it otherwise */
+        bool dilated = g->d[0] != 1 || g->d[1] != 1 || g->d[2] != 1;
+        char a[96];
+        if (dilated) {
+            pl_format_shape(a, sizeof a, nsp, g->k + 3 - nsp);
+            return pl_error_set(PL_ERR_RUNTIME, "kernel size should be greater than zero, but got %s",
+                                a);
+        }
+        fmt_sizes(a, sizeof a, g->k, 3);
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "kernel size should be greater than zero, but got: %s (TxHxW)", a);
+    }
     for (int i = 0; i < 3; i++) g->out[i] = (in_p[i] - k_d[i]) / g->s[i] + 1;
     return PL_OK;
 }
@@ -349,18 +384,8 @@ static pl_status
 transposed_sizes(pl_convnd_geom *g, int nsp, const int64_t *op3, const pl_tensor *x)
 {
     int tn = nsp == 3 ? 3 : 2; /* PyTorch runs 1-D as 2-D and reports two dims */
-    for (int i = 0; i < 3; i++) {
-        if (g->out[i] != 0) continue;
-        int64_t shape[5];
-        int nd = 0;
-        shape[nd++] = x->shape[0], shape[nd++] = x->shape[1];
-        for (int j = 3 - tn; j < 3; j++) shape[nd++] = g->out[j];
-        char s[128];
-        pl_format_shape(s, sizeof s, nd, shape);
-        return pl_error_set(PL_ERR_RUNTIME,
-                            "Only zero batch or zero channel inputs are supported, but got input "
-                            "shape: %s", s);
-    }
+    pl_status st = check_nonempty_input(x, g->out, tn);
+    if (st != PL_OK) return st;
     char a[160], b[160], c[160];
     for (int i = 0; i < 3; i++) {
         if (g->d[i] > 0) continue;
@@ -376,7 +401,28 @@ transposed_sizes(pl_convnd_geom *g, int nsp, const int64_t *op3, const pl_tensor
                             "output padding must be smaller than either stride or dilation, but "
                             "got %s %s %s", a, b, c);
     }
-    bool small = false;
+    if (nsp < 3) {
+        for (int i = 1; i < 3; i++) {
+            if (g->k[i] > 0) continue;
+            fmt_named(a, sizeof a, "kernel", g->k, 2, " ");
+            return pl_error_set(PL_ERR_RUNTIME, "kernel size should be greater than zero, but got %s",
+                                a);
+        }
+    }
+    if (g->O == 0 || g->C == 0 || g->k[0] * g->k[1] * g->k[2] == 0) { /* an empty weight */
+        int64_t shape[5] = {g->O, g->C / g->G, g->k[0], g->k[1], g->k[2]};
+        char ws[128];
+        if (nsp < 3) shape[2] = g->k[1], shape[3] = g->k[2]; /* 1-D as 2-D: (O, C, 1, kw) */
+        pl_format_shape(ws, sizeof ws, nsp == 3 ? 5 : 4, shape);
+        if (nsp == 3)
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
+                                "kernel_height x kernel_width) tensor expected for weight, but "
+                                "got: %s", ws);
+        return pl_error_set(PL_ERR_RUNTIME, "non-empty 2D or 4D weight tensor expected, but got: %s",
+                            ws);
+    }
+    bool small = false, empty = x->shape[0] == 0; /* an empty batch may give empty sizes */
     for (int i = 0; i < 3; i++) {
         int64_t v, t;
         if (__builtin_mul_overflow(g->out[i] - 1, g->s[i], &v) ||
@@ -388,7 +434,7 @@ transposed_sizes(pl_convnd_geom *g, int nsp, const int64_t *op3, const pl_tensor
                                 "int64 at dimension %d", i - (3 - nsp));
         }
         g->in[i] = v;
-        small = small || v < 1;
+        small = small || v < (empty ? 0 : 1);
     }
     if (small) {
         fmt_sizes(a, sizeof a, g->out, tn);
@@ -428,7 +474,7 @@ nd_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int nsp,
         g->C = x->shape[1];
         g->O = w->shape[0];
         spatial3(x, nsp, g->in);
-        st = direct_sizes(g, nsp);
+        st = direct_sizes(g, nsp, x);
     } else {
         g->O = x->shape[1];
         g->C = w->shape[1] * groups;
