@@ -454,6 +454,14 @@ ERRORS = [
     ("conv3d", (1, 2, 3, 3, 3), (2, 2, 1, 0, 1), dict(dilation=2), None),
     ("conv3d", (1, 2, 0, 3, 3), (2, 2, 0, 1, 1), {}, None),
     ("conv3d", (1, 1, 3, 3, 0), (1, 1, 1, 1, 1), dict(padding=1), None),
+    # int64 limits: PyTorch's transposed kernel reads stride and dilation as C ints
+    ("conv_transpose1d", (1, 1, 3), (1, 1, 1), dict(stride=2 ** 40), None),
+    ("conv_transpose1d", (1, 1, 3), (1, 1, 2), dict(dilation=2 ** 62), None),
+    ("conv_transpose2d", (1, 1, 3, 3), (1, 1, 1, 1), dict(stride=2 ** 62, output_padding=2 ** 62 - 1),
+     None),
+    ("conv_transpose2d", (1, 1, 3, 3), (1, 1, 1, 1), dict(padding=2 ** 62), None),
+    ("conv3d", (1, 1, 3, 3, 3), (1, 1, 2, 1, 1), dict(dilation=2 ** 62), None),
+    ("conv3d", (1, 2, 3, 3, 3), (2, 1, 1, 1, 1), dict(groups=2 ** 62), None),
 ]
 
 

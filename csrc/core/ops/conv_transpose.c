@@ -384,12 +384,29 @@ static pl_status
 transposed_sizes(pl_convnd_geom *g, int nsp, const int64_t *op3, const pl_tensor *x)
 {
     int tn = nsp == 3 ? 3 : 2; /* PyTorch runs 1-D as 2-D and reports two dims */
+    for (int i = 0; i < 3; i++) {
+        if (g->p[i] <= INT64_MAX / 2) continue;
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Given padding=%lld at dimension %d , expected padding to be at most "
+                            "%lld", (long long)g->p[i], i - (3 - nsp), (long long)(INT64_MAX / 2));
+    }
     pl_status st = check_nonempty_input(x, g->out, tn);
     if (st != PL_OK) return st;
+    /* PyTorch's kernel takes stride and dilation as C ints: it reports what they become */
+    int64_t s32[3], d32[3];
+    for (int i = 0; i < 3; i++) {
+        s32[i] = (int32_t)(uint32_t)((uint64_t)g->s[i] & 0xffffffffu);
+        d32[i] = (int32_t)(uint32_t)((uint64_t)g->d[i] & 0xffffffffu);
+    }
     char a[160], b[160], c[160];
     for (int i = 0; i < 3; i++) {
-        if (g->d[i] > 0) continue;
-        fmt_named(a, sizeof a, "dilation", g->d, tn, ", ");
+        if (s32[i] > 0) continue;
+        fmt_named(a, sizeof a, "stride", s32, tn, " ");
+        return pl_error_set(PL_ERR_RUNTIME, "stride should be greater than zero, but got %s", a);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (d32[i] > 0) continue;
+        fmt_named(a, sizeof a, "dilation", d32, tn, ", ");
         return pl_error_set(PL_ERR_RUNTIME, "dilation should be greater than zero, but got %s", a);
     }
     for (int i = 0; i < 3; i++) {
