@@ -272,7 +272,9 @@ check_tensors(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int
                             (long long)x->shape[1]);
     }
     if (!transposed) out_c = O;
-    else if (__builtin_mul_overflow(w->shape[1], groups, &out_c)) out_c = -1;
+    else if (__builtin_mul_overflow(w->shape[1], groups, &out_c))
+        return pl_error_set(PL_ERR_RUNTIME, "Given transposed=1, weight of size %s and groups=%lld "
+                            "give more output channels than int64 holds", ws, (long long)groups);
     if (bias && (bias->ndim != 1 || bias->shape[0] != out_c)) {
         char bs[96];
         pl_format_shape(bs, sizeof bs, bias->ndim, bias->shape);
