@@ -1,4 +1,5 @@
-/* conv.h — convolution and pooling over 1-D and 2-D spatial dims (ops/conv.c, ops/pool.c).
+/* conv.h — convolution and pooling over 1-D and 2-D spatial dims (ops/conv.c, ops/pool.c), and
+ * 3-D and transposed convolution (ops/conv3d.c, ops/conv_transpose.c).
  *
  * Layouts are PyTorch's: input (N, C, [H,] W), weight (O, C / groups, [kH,] kW), bias (O) or
  * NULL. `nsp` is the number of spatial dims (1 or 2); the per-dim arrays (stride, padding,
@@ -22,6 +23,20 @@ pl_tensor *pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
                           int64_t groups);
 /* Tests: run the direct-loop reference kernels instead of im2col + GEMM. */
 void pl_conv_force_reference(bool on);
+
+/* Convolution over nsp = 1, 2 or 3 spatial dims, direct or transposed (ops/conv3d.c kernels,
+ * ops/conv_transpose.c op): input (N, C, *in) batched, weight (O, C / groups, *k) direct or
+ * (C, O / groups, *k) transposed, bias (O) or NULL. Per-dim arrays hold nsp entries;
+ * output_padding is read only when transposed (it may be NULL otherwise). The grad_fn is
+ * ConvolutionBackward0, differentiable again (double backward), as pl_convolution's. A
+ * 1-D or 2-D transposed convolution takes a bias of any dtype (cast), as PyTorch.
+ * Integer dtypes raise NotImplementedError (PyTorch computes them; pytorchlite does not). */
+pl_tensor *pl_convolution_nd(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
+                             bool transposed, const int64_t *stride, const int64_t *padding,
+                             const int64_t *dilation, const int64_t *output_padding,
+                             int64_t groups);
+/* Tests: pl_convolution_nd's kernels run their direct-loop reference. */
+void pl_conv_nd_force_reference(bool on);
 
 /* Pooling over (N, C, H, W) or (C, H, W) input; two entries per array (1-D pooling is a
  * view of it).

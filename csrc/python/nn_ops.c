@@ -10,6 +10,11 @@
  *   _C._adaptive_avg_pool2d(input, output_size) -> Tensor
  *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
+ *   _C._conv_nd(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+ *               groups, nsp) -> Tensor
+ *       conv3d and the transposed convolutions (core pl_convolution_nd), nsp = 1, 2 or 3;
+ *       output_padding as stride (read when transposed); unbatched input as _conv.
+ *   _C._conv_nd_force_reference(flag) -> None   (tests: its direct-loop kernels)
  *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
  *   _C._lstm_force_reference(flag) -> None   (tests: the plain LSTM cell kernels)
  *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
@@ -162,6 +167,56 @@ get_bool(PyObject *obj, bool *out)
     if (v < 0) return -1;
     *out = v;
     return 0;
+}
+
+static PyObject *
+plpy_conv_nd(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 10) {
+        PyErr_Format(PyExc_TypeError, "_conv_nd() takes 10 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x, *w, *b;
+    bool transposed;
+    int64_t stride[3], padding[3], dilation[3], output_padding[3];
+    if (get_tensor(args[0], "input", false, &x) < 0 || get_tensor(args[1], "weight", false, &w) < 0 ||
+        get_tensor(args[2], "bias", true, &b) < 0 || get_bool(args[6], &transposed) < 0) {
+        return NULL;
+    }
+    long nsp = PyLong_AsLong(args[9]);
+    if (nsp == -1 && PyErr_Occurred()) return NULL;
+    if (nsp < 1 || nsp > 3) {
+        PyErr_SetString(PyExc_ValueError, "only 1-D, 2-D and 3-D spatial dims are supported");
+        return NULL;
+    }
+    int n = (int)nsp;
+    if (int_tuple(args[3], "stride", n, stride) < 0 || int_tuple(args[4], "padding", n, padding) < 0 ||
+        int_tuple(args[5], "dilation", n, dilation) < 0 ||
+        int_tuple(args[7], "output_padding", n, output_padding) < 0) {
+        return NULL;
+    }
+    long long groups = PyLong_AsLongLong(args[8]);
+    if (groups == -1 && PyErr_Occurred()) return NULL;
+    static const char *names[2][3] = {{"conv1d", "conv2d", "conv3d"},
+                                      {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}};
+    bool unb;
+    pl_tensor *xb = batched(x, n, names[transposed][n - 1], &unb);
+    if (!xb) return NULL;
+    pl_tensor *out = pl_convolution_nd(xb, w, b, n, transposed, stride, padding, dilation,
+                                       output_padding, groups);
+    pl_tensor_release(xb);
+    return finish(out, unb);
+}
+
+static PyObject *
+plpy_conv_nd_force_reference(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    pl_conv_nd_force_reference(on);
+    Py_RETURN_NONE;
 }
 
 static PyObject *
@@ -346,5 +401,9 @@ PyMethodDef plpy_nn_functions[] = {
      "2-D adaptive average pooling."},
     {"_conv_force_reference", plpy_conv_force_reference, METH_O,
      "Tests: run the direct-loop convolution kernels."},
+    {"_conv_nd", (PyCFunction)(void (*)(void))plpy_conv_nd, METH_FASTCALL,
+     "3-D or transposed convolution over 1 to 3 spatial dims; grad_fn ConvolutionBackward0."},
+    {"_conv_nd_force_reference", plpy_conv_nd_force_reference, METH_O,
+     "Tests: run the direct-loop kernels of _conv_nd."},
     {NULL, NULL, 0, NULL},
 };

@@ -10,6 +10,7 @@ from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
                       BatchNorm2d, Conv1d, Conv2d, Dropout1d, Dropout2d, MaxPool1d, MaxPool2d)
 from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
                       TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+from .modules import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from . import functional, init, utils
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
 __all__ += [
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
+    "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]

@@ -1,8 +1,9 @@
-"""nn.functional for convolutional networks: conv1d/conv2d, pooling, pad, batch_norm and
-channel dropout.
+"""nn.functional for convolutional networks: conv1d/2d/3d, conv_transpose1d/2d/3d, pooling, pad,
+batch_norm and channel dropout.
 
-Convolution and pooling run in the C core (_C._conv, _C._max_pool2d, _C._avg_pool2d,
-_C._adaptive_avg_pool2d), which records PyTorch's grad_fn nodes; 1-D pooling is the 2-D
+Convolution and pooling run in the C core (_C._conv for 1-D and 2-D, _C._conv_nd for 3-D and
+the transposed convolutions, _C._max_pool2d, _C._avg_pool2d, _C._adaptive_avg_pool2d), which
+records PyTorch's grad_fn nodes; 1-D pooling is the 2-D
 kernel on a unit-height view, as PyTorch does it. pad and batch_norm are compositions of
 Tensor operations, so autograd needs nothing extra for them.
 """
@@ -11,7 +12,8 @@ import warnings
 import pytorchlite as torch
 
 __all__ = [
-    "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "pad", "batch_norm", "dropout1d", "dropout2d",
 ]
 
@@ -30,9 +32,19 @@ def _tuple(value, n, name="argument"):
 
 
 # ----------------------------------------------------------------------------- convolution
+def _check_weight_dims(weight, stride):
+    """PyTorch checks the expanded stride against the weight's spatial dims first."""
+    k = weight.dim() - 2
+    if k != len(stride):
+        raise RuntimeError(f"expected stride to be a single integer value or a list of {k} values "
+                           f"to match the convolution dimensions, but got stride={list(stride)}")
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
     stride = _tuple(stride, nsp, "stride")
     dilation = _tuple(dilation, nsp, "dilation")
+    if nsp == 3:
+        _check_weight_dims(weight, stride)
     if isinstance(padding, str):
         if padding == "valid":
             padding = (0,) * nsp
@@ -54,10 +66,12 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
                 input = pad(input, pads)
             padding = tuple(left)
         else:
-            raise RuntimeError(f"Invalid padding string '{padding}', should be one of "
-                               "{'valid', 'same'}")
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
         padding = _tuple(padding, nsp, "padding")
+    if nsp == 3:
+        return torch._C._conv_nd(input, weight, bias, stride, padding, dilation, False,
+                                 (0,) * nsp, groups, nsp)
     return torch._C._conv(input, weight, bias, stride, padding, dilation, groups, nsp)
 
 
@@ -76,6 +90,69 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     padding is an int, a pair, 'valid' or 'same'.
     """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over (N, C, D, H, W) or unbatched (C, D, H, W) input; weight
+    (O, C/groups, kD, kH, kW).
+
+    padding is an int, a triple, 'valid' or 'same'.
+
+    Note:
+        Floating dtypes only: integer input raises NotImplementedError (PyTorch computes it).
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nsp):
+    if isinstance(padding, str):
+        raise TypeError(f"conv_transpose{nsp}d(): argument 'padding' must be tuple of ints, not str")
+    stride = _tuple(stride, nsp, "stride")
+    _check_weight_dims(weight, stride)
+    padding = _tuple(padding, nsp, "padding")
+    output_padding = _tuple(output_padding, nsp, "output_padding")
+    dilation = _tuple(dilation, nsp, "dilation")
+    return torch._C._conv_nd(input, weight, bias, stride, padding, dilation, True, output_padding,
+                             groups, nsp)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution ("deconvolution", the input gradient of conv1d) over
+    (N, C_in, L) or (C_in, L) input; weight (C_in, C_out/groups, k).
+
+    The output length is (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Note:
+        Floating dtypes only: integer input raises NotImplementedError (PyTorch computes it).
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution over (N, C_in, H, W) or (C_in, H, W) input; weight
+    (C_in, C_out/groups, kH, kW).
+
+    Each output size is (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Note:
+        Floating dtypes only: integer input raises NotImplementedError (PyTorch computes it).
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input; weight
+    (C_in, C_out/groups, kD, kH, kW).
+
+    Each output size is (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Note:
+        Floating dtypes only: integer input raises NotImplementedError (PyTorch computes it).
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3)
 
 
 # --------------------------------------------------------------------------------- pooling

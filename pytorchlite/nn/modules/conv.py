@@ -1,4 +1,5 @@
-"""Conv1d and Conv2d (cross-correlation layers), initialised exactly as PyTorch initialises them."""
+"""Conv1d/2d/3d (cross-correlation layers) and ConvTranspose1d/2d/3d, initialised exactly as
+PyTorch initialises them."""
 import math
 
 import pytorchlite as torch
@@ -8,7 +9,7 @@ from ..parameter import Parameter
 from .linear import _check_device
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -21,9 +22,10 @@ def _ntuple(value, n):
 
 
 class _ConvNd(Module):
-    """The shared constructor, initialisation and repr of Conv1d / Conv2d.
+    """The shared constructor, initialisation and repr of the convolution layers.
 
-    The weight is (out_channels, in_channels // groups, *kernel_size), drawn by
+    The weight is (out_channels, in_channels // groups, *kernel_size) (transposed:
+    (in_channels, out_channels // groups, *kernel_size)), drawn by
     kaiming_uniform_(a=sqrt(5)) and the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), in
     PyTorch's order, so the same seed gives PyTorch's numbers.
     """
@@ -32,7 +34,8 @@ class _ConvNd(Module):
                      "in_channels", "out_channels", "kernel_size"]
 
     def __init__(self, n, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, padding_mode, device=None, dtype=None):
+                 groups, bias, padding_mode, device=None, dtype=None, transposed=False,
+                 output_padding=0):
         _check_device(device)
         super().__init__()
         if groups <= 0:
@@ -59,8 +62,8 @@ class _ConvNd(Module):
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
-        self.transposed = False
-        self.output_padding = (0,) * n
+        self.transposed = transposed
+        self.output_padding = _ntuple(output_padding, n)
         self.groups = groups
         self.padding_mode = padding_mode
         # F.pad's order: last dim first, (left, right) per dim
@@ -75,8 +78,9 @@ class _ConvNd(Module):
             rev = [p for p in reversed(padding) for _ in range(2)]
         self._reversed_padding_repeated_twice = rev
         kwargs = {} if dtype is None else {"dtype": dtype}
-        self.weight = Parameter(torch.empty((out_channels, in_channels // groups, *kernel_size),
-                                            **kwargs))
+        shape = ((in_channels, out_channels // groups) if transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = Parameter(torch.empty((*shape, *kernel_size), **kwargs))
         if bias:
             self.bias = Parameter(torch.empty(out_channels, **kwargs))
         else:
@@ -147,3 +151,105 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias, F.conv2d)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input.
+
+    Note:
+        ``device`` may only be None or "cpu"; floating dtypes only.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(3, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias, F.conv3d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The transposed layers: zeros padding only; forward takes output_size, which picks the
+    output_padding that reaches it."""
+
+    _n = 0  # spatial dims, and the functional: set by each subclass
+    _conv = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(self._n, in_channels, out_channels, kernel_size, stride, padding,
+                         dilation, groups, bias, padding_mode, device, dtype, transposed=True,
+                         output_padding=output_padding)
+
+    def _output_padding(self, input, output_size, stride, padding, kernel_size, num_spatial_dims,
+                        dilation=None):
+        if output_size is None:
+            return tuple(self.output_padding)
+        has_batch_dim = input.dim() == num_spatial_dims + 2
+        num_non_spatial_dims = 2 if has_batch_dim else 1
+        output_size = list(output_size)
+        if len(output_size) == num_non_spatial_dims + num_spatial_dims:
+            output_size = output_size[num_non_spatial_dims:]
+        if len(output_size) != num_spatial_dims:
+            raise ValueError(f"ConvTranspose{num_spatial_dims}D: for {input.dim()}D input, "
+                             f"output_size must have {num_spatial_dims} or "
+                             f"{num_non_spatial_dims + num_spatial_dims} elements (got "
+                             f"{len(output_size)})")
+        min_sizes, max_sizes = [], []
+        for d in range(num_spatial_dims):
+            dil = dilation[d] if dilation is not None else 1
+            size = ((input.size(d + num_non_spatial_dims) - 1) * stride[d] - 2 * padding[d]
+                    + dil * (kernel_size[d] - 1) + 1)
+            min_sizes.append(size)
+            max_sizes.append(size + stride[d] - 1)
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes "
+                                 f"range from {min_sizes} to {max_sizes} (for an input of "
+                                 f"{input.size()[2:]})")
+        return [output_size[d] - min_sizes[d] for d in range(num_spatial_dims)]
+
+    def forward(self, input, output_size=None):
+        if self.padding_mode != "zeros":
+            raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
+        output_padding = self._output_padding(input, output_size, self.stride, self.padding,
+                                              self.kernel_size, self._n, self.dilation)
+        return self._conv(input, self.weight, self.bias, self.stride, self.padding,
+                                output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C_in, L) or (C_in, L) input.
+
+    Note:
+        ``device`` may only be None or "cpu"; floating dtypes only.
+    """
+
+    _n = 1
+    _conv = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution over (N, C_in, H, W) or (C_in, H, W) input.
+
+    Note:
+        ``device`` may only be None or "cpu"; floating dtypes only.
+    """
+
+    _n = 2
+    _conv = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input.
+
+    Note:
+        ``device`` may only be None or "cpu"; floating dtypes only.
+    """
+
+    _n = 3
+    _conv = staticmethod(F.conv_transpose3d)
