@@ -10,6 +10,8 @@ from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
                       BatchNorm2d, Conv1d, Conv2d, Dropout1d, Dropout2d, MaxPool1d, MaxPool2d)
 from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
                       TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+from .modules import _VISION
+from .modules import *  # noqa: F401,F403  the vision layers listed in _VISION
 from . import functional, init, utils
 
 __all__ = [
@@ -26,3 +28,4 @@ __all__ += [
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
 ]
+__all__ += _VISION

@@ -1,0 +1,253 @@
+"""nn.functional resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic,
+trilinear, area) and the deprecated upsample helpers.
+
+Every mode is separable: the last spatial dim is resampled first, then the one before it, as
+PyTorch's CPU kernels nest their taps. Along one dim, a mode is a few index_select gathers
+weighted by per-position coefficients, so autograd needs nothing extra. Source positions and
+weights follow PyTorch's formulas in the input's own floating type (float32 for float32
+input), computed with NumPy once per call.
+"""
+import math
+import warnings
+
+import numpy as np
+
+import pytorchlite as torch
+from ._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_CUBIC_A = -0.75
+
+
+def _np_float(dtype):
+    return np.float64 if dtype == torch.float64 else np.float32
+
+
+def _scale(n_in, n_out, align_corners, scale, ft):
+    """PyTorch's area_pixel_compute_scale: the source step per output position."""
+    if align_corners:
+        return ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+    if scale is not None and scale > 0:
+        return ft(1.0 / scale)
+    return ft(n_in) / ft(n_out)
+
+
+def _nearest_index(n_in, n_out, scale, exact):
+    ft = np.float32
+    s = _scale(n_in, n_out, False, scale, ft)
+    i = np.arange(n_out, dtype=ft)
+    if exact:
+        src = np.floor((i + ft(0.5)) * s)
+    else:
+        src = np.floor(i * s)
+    return [np.minimum(src.astype(np.int64), n_in - 1)], [None]
+
+
+def _linear_taps(n_in, n_out, align_corners, scale, ft):
+    s = _scale(n_in, n_out, align_corners, scale, ft)
+    i = np.arange(n_out, dtype=ft)
+    if align_corners:
+        src = s * i
+    else:
+        src = np.maximum(s * (i + ft(0.5)) - ft(0.5), ft(0))
+    i0 = src.astype(np.int64)
+    i1 = i0 + (i0 < n_in - 1)
+    l1 = np.minimum(np.maximum(src - i0.astype(ft), ft(0)), ft(1)).astype(ft)
+    l0 = (ft(1) - l1).astype(ft)
+    return [i0, i1], [l0, l1]
+
+
+def _cubic_taps(n_in, n_out, align_corners, scale, ft):
+    s = _scale(n_in, n_out, align_corners, scale, ft)
+    i = np.arange(n_out, dtype=ft)
+    src = s * i if align_corners else s * (i + ft(0.5)) - ft(0.5)
+    base = np.floor(src)
+    t = (src - base).astype(ft)
+    a = ft(_CUBIC_A)
+
+    def conv1(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def conv2(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    one = ft(1)
+    weights = [conv2(t + one), conv1(t), conv1(one - t), conv2(one - t + one)]
+    base = base.astype(np.int64)
+    index = [np.clip(base - 1 + k, 0, n_in - 1) for k in range(4)]
+    return index, [w.astype(ft) for w in weights]
+
+
+def _resample_dim(x, dim, index, weights):
+    """sum_k weights[k] * x.index_select(dim, index[k]) (weights broadcast along dim)."""
+    out = None
+    nd = x.dim()
+    for idx, w in zip(index, weights):
+        term = x.index_select(dim, torch.from_numpy(np.ascontiguousarray(idx)))
+        if w is not None:
+            shape = [1] * nd
+            shape[dim] = len(w)
+            term = term * torch.from_numpy(np.ascontiguousarray(w)).reshape(shape)
+        out = term if out is None else out + term
+    return out
+
+
+_DIM_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def _check_sizes(in_sizes, out_sizes):
+    if any(i <= 0 for i in in_sizes) or any(o <= 0 for o in out_sizes):
+        names = _DIM_NAMES[len(in_sizes)]
+        fi = ", ".join(f"{n}: {v}" for n, v in zip(names, in_sizes))
+        fo = ", ".join(f"{n}: {v}" for n, v in zip(names, out_sizes))
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({fi}) and output ({fo})")
+
+
+def _resample(input, out_sizes, scales, mode, align_corners):
+    nsp = input.dim() - 2
+    in_sizes = list(input.shape[2:])
+    _check_sizes(in_sizes, out_sizes)
+    if not input.dtype.is_floating_point and mode != "nearest" and mode != "nearest-exact":
+        raise NotImplementedError(f"\"upsample_{mode}{nsp}d_out_frame\" not implemented for "
+                                  f"'{_dtype_name(input.dtype)}'")
+    ft = _np_float(input.dtype)
+    out = input
+    for d in reversed(range(nsp)):
+        n_in, n_out = in_sizes[d], out_sizes[d]
+        scale = None if scales is None else scales[d]
+        if n_in == n_out and (scale is None or mode in ("linear", "bilinear", "trilinear")):
+            continue  # PyTorch copies a dim whose size does not change
+        if mode in ("nearest", "nearest-exact"):
+            index, weights = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
+        elif mode == "bicubic":
+            index, weights = _cubic_taps(n_in, n_out, align_corners, scale, ft)
+        else:
+            index, weights = _linear_taps(n_in, n_out, align_corners, scale, ft)
+        out = _resample_dim(out, 2 + d, index, weights)
+    if out is input:
+        out = input.clone()
+    return out
+
+
+def _dtype_name(dtype):
+    return {torch.int64: "Long", torch.bool: "Bool", torch.int32: "Int"}.get(dtype, str(dtype))
+
+
+def _is_integer(x):
+    return isinstance(x, int) or (isinstance(x, torch.Tensor) and not x.dtype.is_floating_point
+                                  and x.dim() == 0)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resamples (N, C, *spatial) input to `size` or by `scale_factor` (PyTorch's rules for
+    output sizes, source positions and weights).
+
+    Note:
+        Built from index_select gathers, so the grad_fn is the last of those Tensor operations
+        (PyTorch's is e.g. UpsampleBilinear2DBackward0); antialias=True and 'lanczos' are not
+        supported (NotImplementedError), nor 'area' on 5-D input.
+    """
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating "
+                             "modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    dim = input.dim() - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        scale_factors = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input.shape[2:])} and output size of "
+                    f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    "output size in (o1, o2, ...,oK) format.")
+            if not all(_is_integer(x) for x in size):
+                raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, int] "
+                                "or Tuple[int, int, int], but got size with types "
+                                f"{[type(x) for x in size]}")
+            output_size = [int(x) for x in size]
+        else:
+            if not _is_integer(size):
+                raise TypeError(f"upsample(): argument 'output_size' must be tuple of ints, "
+                                f"but found element of type {type(size).__name__} at pos 0")
+            output_size = [int(size)] * max(dim, 0)
+    elif scale_factor is not None:
+        output_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    "Input and scale_factor must have the same number of spatial dimensions, but "
+                    f"got input with spatial dimensions of {list(input.shape[2:])} and "
+                    f"scale_factor of shape {scale_factor}. Please provide input tensor in (N, C, "
+                    "d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+            scale_factors = [float(s) for s in scale_factor]
+        else:
+            scale_factors = [float(scale_factor)] * max(dim, 0)
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        output_size = [math.floor(float(input.shape[i + 2]) * scale_factors[i])
+                       for i in range(dim)]
+        scale_factors = None
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")
+    if antialias or mode == "lanczos":
+        raise NotImplementedError("pytorchlite's interpolate does not support antialias=True or "
+                                  "mode='lanczos'")
+    if output_size is None:
+        output_size = [math.floor(float(input.shape[i + 2]) * scale_factors[i])
+                       for i in range(dim)]
+    wanted = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4),
+              "linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,)}
+    if mode in wanted and input.dim() in wanted[mode]:
+        if mode == "area":
+            pool = adaptive_avg_pool1d if dim == 1 else adaptive_avg_pool2d
+            return pool(input, output_size)
+        scales = scale_factors
+        if mode in ("linear", "bilinear", "bicubic", "trilinear") and align_corners:
+            scales = None
+        return _resample(input, output_size, scales, mode, align_corners)
+    need = {"linear": 3, "bilinear": 4, "trilinear": 5}
+    if mode in need and input.dim() in (3, 4, 5):
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{need[mode]}D input")
+    if mode == "area" and input.dim() == 5:
+        raise NotImplementedError("pytorchlite's interpolate does not support mode='area' on "
+                                  "5-D input")
+    raise NotImplementedError(
+        "Input Error: Only 3D, 4D and 5D input Tensors supported"
+        f" (got {input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
+        f"| lanczos | area | nearest-exact (got {mode})")
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of interpolate (warns, as PyTorch)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(..., mode='nearest')."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(..., mode='bilinear', align_corners=True)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
