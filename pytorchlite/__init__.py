@@ -20,6 +20,8 @@ from ._dtype import bool, double, dtype, float, float32, float64, int64, long  #
 from ._dtype import bfloat16, float16, half, int, int8, int16, int32, short, uint8  # noqa: A004
 from ._size import Size
 from ._tensor import Tensor
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
+                             memory_format, preserve_format)
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
