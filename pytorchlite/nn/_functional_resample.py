@@ -101,8 +101,9 @@ def _check_sizes(in_sizes, out_sizes):
         names = _DIM_NAMES[len(in_sizes)]
         fi = ", ".join(f"{n}: {v}" for n, v in zip(names, in_sizes))
         fo = ", ".join(f"{n}: {v}" for n, v in zip(names, out_sizes))
+        sep = " and " if len(in_sizes) == 1 else " "
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
-                           f"({fi}) and output ({fo})")
+                           f"({fi}){sep}output ({fo})")
 
 
 def _resample(input, out_sizes, scales, mode, align_corners):

@@ -91,8 +91,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Adaptive max pooling over (N, C, L) or (C, L) input."""
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got: "
-                           f"{list(input.shape)}")
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor "
+                           "for argument #1 'self' (while checking arguments for "
+                           "adaptive_max_pool1d)")
     (size,) = _tuple(output_size, 1, "output_size")
     out = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices)
     if return_indices:
@@ -108,7 +109,6 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     if output_size is None:
         ret = default
     else:
-        output_size = list(output_size)
         if len(output_size) == n + 2:
             output_size = output_size[2:]
         if len(output_size) != n:
@@ -119,7 +119,7 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
             if not lo < output_size[d] < hi:
                 raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
                                  f'{lo} and {hi})')
-        ret = output_size
+        ret = list(output_size)
     for d in range(n):
         if ret[d] < 0:
             raise ValueError("max_unpooling: output_size must contain non-negative spatial "
@@ -142,7 +142,7 @@ class MaxUnpool2D(torch.autograd.Function):
         if idx.size and (idx.min() < 0 or idx.max() >= plane):
             bad = idx[(idx < 0) | (idx >= plane)].flat[0]
             raise RuntimeError(f"Found an invalid max index: {int(bad)} (output volumes are of "
-                               f"size {out_h}x{out_w}")
+                               f"size {out_h}x{out_w})")
         source = np.full((p, plane), p * length, dtype=np.int64)
         rows = np.repeat(np.arange(p, dtype=np.int64), length)
         source[rows, idx.reshape(-1)] = np.arange(p * length, dtype=np.int64)
@@ -230,7 +230,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")
     n, c = input.shape[0], input.shape[1]
-    if num_groups <= 0 or c % num_groups != 0:
+    if num_groups == 0:
+        raise ZeroDivisionError("integer division or modulo by zero")
+    if num_groups < 0 or c % num_groups != 0:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
                            f"but got input of shape {list(input.shape)} and num_groups="
                            f"{num_groups}")
@@ -263,7 +265,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if use_input_stats:
         if math.prod(input.shape[2:]) == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
-                             f"size {list(input.shape)}")
+                             f"size {input.shape}")
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
@@ -315,13 +317,11 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, "
                       "a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
                       stacklevel=2)
-    batched = inp_dim == 5
-    if not batched:
-        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
-    result = _feature_dropout(input, p, training, inplace)
-    if not batched:
-        result = result.squeeze_(0) if inplace else result.squeeze(0)
-    return result
+    if inp_dim == 5:
+        return _feature_dropout(input, p, training, inplace)
+    # unbatched: one draw per channel of the (1, C, ...) view; in place writes through the view
+    result = _feature_dropout(input.unsqueeze(0), p, training, inplace)
+    return input if inplace else result.squeeze(0)
 
 
 _SELU_ALPHA_SCALE = 1.7580993408473766  # SELU's alpha * scale
@@ -364,7 +364,8 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 # ------------------------------------------------------------------------- pixel shuffle
 def _check_factor(factor, name, op):
     if not isinstance(factor, int) or isinstance(factor, bool):
-        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(factor).__name__}")
+        raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not "
+                        f"{type(factor).__name__}")
     if factor <= 0:
         raise RuntimeError(f"{op} expects a positive {name}, but got {factor}")
 
@@ -441,9 +442,13 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """
     kernel, dilation, padding, stride = (_pair(kernel_size), _pair(dilation), _pair(padding),
                                          _pair(stride))
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported "
-                                  f"(got {input.dim()}D)")
+    if input.dim() < 3:
+        d = input.dim()
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(d, 1)}, "
+                         f"{max(d, 1) - 1}], but got {d})")
+    if input.dim() != 3 and input.dim() != 4 or any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+                           f"other non-zero dimensions for input, but got: {list(input.shape)}")
     _check_fold_args(kernel, dilation, padding, stride)
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
@@ -471,9 +476,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """
     out_hw, kernel, dilation, padding, stride = (_pair(output_size), _pair(kernel_size),
                                                  _pair(dilation), _pair(padding), _pair(stride))
-    if input.dim() not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input "
-                                  f"Tensors are supported (got {input.dim()}D)")
+    if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[-2:]):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
+                           "size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
     _check_fold_args(kernel, dilation, padding, stride)
     batched = input.dim() == 3
     x = input if batched else input.unsqueeze(0)
@@ -482,7 +488,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if ckk % kk != 0:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
                            f"of kernel_size, but got input.size(1)={ckk} and kernel_size="
-                           f"({kernel[0]}, {kernel[1]})")
+                           f"({kernel[0]}, {kernel[1]}).")
     table, bh, bw = _block_table(out_hw, kernel, dilation, padding, stride)
     if bh < 1 or bw < 1:
         raise RuntimeError(f"Given output_size=({out_hw[0]}, {out_hw[1]}), kernel_size="
