@@ -337,3 +337,76 @@ def test_interpolate_errors():
         F.interpolate(torch.zeros(2, 3), size=3)
     with pytest.warns(UserWarning, match="upsample` is deprecated"):
         F.upsample(x, scale_factor=2)
+
+
+# ------------------------------------------------------------ affine_grid, grid_sample
+@needs_torch
+@pytest.mark.parametrize("size", [(2, 3, 4, 5), (1, 2, 1, 3), (2, 1, 3, 2, 4)])
+@pytest.mark.parametrize("align", [False, True])
+def test_affine_grid_matches_torch(rng, size, align):
+    nsp = len(size) - 2
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unit-size grid warning, raised by both
+        _both(lambda t: F.affine_grid(t, size, align), lambda t: TF.affine_grid(t, size, align),
+              [(size[0], nsp, nsp + 1)], rng)
+
+
+def test_affine_grid_identity():
+    theta = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], dtype=torch.float64)
+    grid = F.affine_grid(theta, (1, 1, 2, 3), align_corners=True).numpy()
+    np.testing.assert_allclose(grid[0, :, :, 0], [[-1, 0, 1], [-1, 0, 1]])
+    np.testing.assert_allclose(grid[0, :, :, 1], [[-1, -1, -1], [1, 1, 1]])
+    # sampling an image on its own identity grid returns the image
+    img = torch.tensor(np.arange(6.0).reshape(1, 1, 2, 3))
+    for mode in ("bilinear", "nearest", "bicubic"):
+        out = F.grid_sample(img, torch.tensor(grid), mode=mode, align_corners=True)
+        np.testing.assert_allclose(out.numpy(), img.numpy(), atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_matches_torch(mode, padding_mode, align):
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 3, 5, 6))
+    g = rng.uniform(-1.4, 1.4, (2, 4, 7, 2))
+    g[0, 0, :5] = [[-1, -1], [1, 1], [0.5, 2.5], [-1.2, 1.1], [1 / 6 - 1, 1]]  # edges, outside
+    for dtype, tol in ((np.float64, 1e-12), (np.float32, 3e-5)):
+        arrays = [a.astype(dtype), g.astype(dtype)]
+        lite = [torch.tensor(x, requires_grad=True) for x in arrays]
+        ref = [real_torch.tensor(x, requires_grad=True) for x in arrays]
+        out_l = F.grid_sample(*lite, mode, padding_mode, align)
+        out_t = TF.grid_sample(*ref, mode, padding_mode, align)
+        np.testing.assert_allclose(out_l.detach().numpy(), out_t.detach().numpy(), atol=tol)
+        w = rng.standard_normal(tuple(out_t.shape)).astype(dtype)
+        (out_l * torch.tensor(w)).sum().backward()
+        (out_t * real_torch.tensor(w)).sum().backward()
+        for x_l, x_t in zip(lite, ref):
+            np.testing.assert_allclose(x_l.grad.numpy(), x_t.grad.numpy(), atol=tol * 10)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_grid_sample_fd(rng, mode):
+    x = torch.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    g = torch.tensor(rng.uniform(-0.9, 0.9, (1, 3, 2, 2)), requires_grad=True)
+    coef = torch.tensor(rng.standard_normal((1, 2, 3, 2)))
+    fd_check([x, g], lambda: (F.grid_sample(x, g, mode, "reflection", False) * coef).sum(),
+             tol=1e-5)
+
+
+def test_grid_sample_errors_and_warning():
+    x, g = torch.zeros(1, 1, 3, 3), torch.zeros(1, 2, 2, 2)
+    with pytest.raises(ValueError, match="expected mode to be 'bilinear', 'nearest' or 'bicubic'"):
+        F.grid_sample(x, g, mode="area", align_corners=False)
+    with pytest.raises(ValueError, match="expected padding_mode to be 'zeros'"):
+        F.grid_sample(x, g, padding_mode="wrap", align_corners=False)
+    with pytest.raises(RuntimeError, match="same batch size"):
+        F.grid_sample(x, torch.zeros(2, 2, 2, 2), align_corners=False)
+    with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+        F.grid_sample(x, g)
+    with pytest.raises(ValueError, match="Nx2x3"):
+        F.affine_grid(torch.zeros(1, 3, 3), (1, 1, 2, 2), align_corners=False)
+    with pytest.raises(ValueError, match="floating point type"):
+        F.affine_grid(torch.zeros(1, 2, 3, dtype=torch.int64), (1, 1, 2, 2), align_corners=False)

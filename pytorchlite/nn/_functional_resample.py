@@ -1,5 +1,5 @@
 """nn.functional resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic,
-trilinear, area) and the deprecated upsample helpers.
+trilinear, area), the deprecated upsample helpers, affine_grid and grid_sample.
 
 Every mode is separable: the last spatial dim is resampled first, then the one before it, as
 PyTorch's CPU kernels nest their taps. Along one dim, a mode is a few index_select gathers
@@ -15,7 +15,8 @@ import numpy as np
 import pytorchlite as torch
 from ._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "affine_grid",
+           "grid_sample"]
 
 _CUBIC_A = -0.75
 
@@ -252,3 +253,231 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ------------------------------------------------------------------- affine_grid / grid_sample
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False "
+                  "since 1.3.0. Please specify align_corners=True if the old behavior is desired. "
+                  "See the documentation of grid_sample for details.")
+
+
+def _linspace_from_neg_one(n, align_corners, dtype):
+    """PyTorch's grid coordinates along one dim: -1..1, shrunk by (n-1)/n without
+    align_corners; a single step is 0."""
+    if n <= 1:
+        return torch.zeros(1, dtype=dtype)
+    r = torch.linspace(-1, 1, n, dtype=dtype)
+    return r if align_corners else r * (n - 1) / n
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The (N, H, W, 2) (or (N, D, H, W, 3)) sampling grid of a batch of affine matrices:
+    the base grid of normalised (x, y[, z], 1) coordinates times theta transposed.
+
+    Note:
+        Composed from bmm, so the grad_fn is ViewBackward0 (PyTorch's is
+        AffineGridGeneratorBackward0).
+    """
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = list(size)
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {theta.shape}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids "
+                      "when align_corners=True. This is not an intended use case of affine_grid. "
+                      "See the documentation of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    n, dt = size[0], theta.dtype
+    axes = [_linspace_from_neg_one(s, align_corners, dt) for s in spatial]  # (D,) H, W
+    nsp = len(spatial)
+    cols = []
+    for k in range(nsp):  # x runs along the last dim, y the one before, ...
+        shape = [1] * nsp
+        shape[nsp - 1 - k] = spatial[nsp - 1 - k]
+        cols.append(axes[nsp - 1 - k].reshape(shape).expand(spatial))
+    cols.append(torch.ones(spatial, dtype=dt))
+    base = torch.stack(cols, -1).reshape(1, -1, nsp + 1).expand(n, -1, nsp + 1)
+    grid = base.bmm(theta.transpose(1, 2))
+    return grid.view([n] + spatial + [nsp])
+
+
+def _unnormalize(coord, size, align_corners):
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord, twice_low, twice_high):
+    """PyTorch's reflect_coordinates: folds coord into [low, high] by mirroring."""
+    if twice_low == twice_high:
+        return coord * 0
+    low = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    coord = (coord - low).abs()
+    extra = coord.fmod(span)
+    flips = (coord / span).floor().detach()
+    even = flips.remainder(2) == 0
+    return torch.where(even, extra + low, span - extra + low)
+
+
+def _clip(coord, size):
+    """coord clamped to [0, size - 1]; as PyTorch's clip_coordinates, the gradient passes
+    only strictly inside (zero on the edges themselves)."""
+    inside = (coord > 0) & (coord < size - 1)
+    return torch.where(inside, coord, coord.detach().clamp(0, size - 1))
+
+
+def _source_index(coord, size, padding_mode, align_corners):
+    coord = _unnormalize(coord, size, align_corners)
+    if padding_mode == "border":
+        coord = _clip(coord, size)
+    elif padding_mode == "reflection":
+        if align_corners:
+            coord = _reflect(coord, 0, 2 * (size - 1))
+        else:
+            coord = _reflect(coord, -1, 2 * size - 1)
+        coord = _clip(coord, size)
+    return coord
+
+
+def _gather_2d(flat, ix, iy, h, w):
+    """flat (N, C, H * W) read at integer positions (ix, iy) of shape (N, Ho, Wo); zero
+    where a position is outside the image. Returns (N, C, Ho, Wo)."""
+    n, c = flat.shape[0], flat.shape[1]
+    inside = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)
+    index = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).to(torch.int64)
+    ho, wo = ix.shape[1], ix.shape[2]
+    index = index.reshape(n, 1, ho * wo).expand(n, c, ho * wo)
+    values = flat.gather(2, index).reshape(n, c, ho, wo)
+    return values * inside.unsqueeze(1).to(flat.dtype)
+
+
+class _ZeroGridGrad(torch.autograd.Function):
+    """Identity on the sampled values that gives the grid a zero gradient, as PyTorch's
+    nearest grid_sample does (the result does not vary with the grid)."""
+
+    @staticmethod
+    def forward(ctx, out, grid):
+        ctx.grid_shape, ctx.grid_dtype = tuple(grid.shape), grid.dtype
+        return out.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, torch.zeros(ctx.grid_shape, dtype=ctx.grid_dtype)
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Samples (N, C, H, W) input at the normalised (x, y) positions of grid (N, Ho, Wo, 2),
+    bilinearly, bicubically or at the nearest pixel; outside positions read zeros, the border or the
+    reflection. Differentiable in both input and grid.
+
+    Note:
+        Composed from gather and arithmetic, so the grad_fn differs from PyTorch's
+        GridSampler2DBackward0; 5-D input is not supported (NotImplementedError).
+    """
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
+                         f"or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if input.dim() not in (4, 5) or grid.dim() != input.dim():
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(input.shape)} and grid "
+                           f"with sizes {list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but "
+                           f"got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    if grid.shape[-1] != input.dim() - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in last "
+                           f"dimension, but got grid with sizes {list(grid.shape)}")
+    if input.dim() == 5:
+        raise NotImplementedError("pytorchlite's grid_sample supports 4-D input only")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
+                           f"input has {input.dtype} and grid has {grid.dtype}")
+    n, c, h, w = input.shape
+    if mode == "bicubic":
+        return _grid_sample_bicubic(input, grid, padding_mode, align_corners)
+    ix = _source_index(grid[..., 0], w, padding_mode, align_corners)  # (N, Ho, Wo)
+    iy = _source_index(grid[..., 1], h, padding_mode, align_corners)
+    flat = input.reshape(n, c, h * w)
+    if mode == "nearest":
+        out = _gather_2d(flat, ix.detach().round(), iy.detach().round(), h, w)
+        return _ZeroGridGrad.apply(out, grid) if grid.requires_grad else out
+    x0, y0 = ix.detach().floor(), iy.detach().floor()
+    x1, y1 = x0 + 1, y0 + 1
+    wx1, wy1 = (ix - x0).unsqueeze(1), (iy - y0).unsqueeze(1)
+    wx0, wy0 = (x1 - ix).unsqueeze(1), (y1 - iy).unsqueeze(1)
+    out = _gather_2d(flat, x0, y0, h, w) * (wx0 * wy0)
+    out = out + _gather_2d(flat, x1, y0, h, w) * (wx1 * wy0)
+    out = out + _gather_2d(flat, x0, y1, h, w) * (wx0 * wy1)
+    return out + _gather_2d(flat, x1, y1, h, w) * (wx1 * wy1)
+
+
+def _cubic_coefficients(t):
+    """PyTorch's four cubic-convolution weights (A = -0.75) at fractional offset t."""
+    a = _CUBIC_A
+
+    def conv1(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def conv2(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [conv2(t + 1), conv1(t), conv1(1 - t), conv2(2 - t)]
+
+
+def _tap_coordinate(coord, size, padding_mode, align_corners):
+    """PyTorch's compute_coordinates for one integer tap, then the C cast to an index."""
+    if padding_mode == "border":
+        coord = coord.clamp(0, size - 1)
+    elif padding_mode == "reflection":
+        if align_corners:
+            coord = _reflect(coord, 0, 2 * (size - 1))
+        else:
+            coord = _reflect(coord, -1, 2 * size - 1)
+        coord = coord.clamp(0, size - 1)
+    return coord.to(torch.int64).to(coord.dtype)
+
+
+def _grid_sample_bicubic(input, grid, padding_mode, align_corners):
+    """16 taps around each position: the padding mode applies to each tap, the weights are
+    cubic in the fractional offsets (rows of 4 along x first, then along y)."""
+    n, c, h, w = input.shape
+    ix = _unnormalize(grid[..., 0], w, align_corners)
+    iy = _unnormalize(grid[..., 1], h, align_corners)
+    x0, y0 = ix.detach().floor(), iy.detach().floor()
+    cx = [k.unsqueeze(1) for k in _cubic_coefficients(ix - x0)]
+    cy = [k.unsqueeze(1) for k in _cubic_coefficients(iy - y0)]
+    flat = input.reshape(n, c, h * w)
+    xs = [_tap_coordinate(x0 + (k - 1), w, padding_mode, align_corners) for k in range(4)]
+    out = None
+    for i in range(4):
+        yi = _tap_coordinate(y0 + (i - 1), h, padding_mode, align_corners)
+        row = None
+        for k in range(4):
+            term = _gather_2d(flat, xs[k], yi, h, w) * cx[k]
+            row = term if row is None else row + term
+        out = row * cy[i] if out is None else out + row * cy[i]
+    return out
