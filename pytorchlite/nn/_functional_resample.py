@@ -111,6 +111,7 @@ def _resample(input, out_sizes, scales, mode, align_corners):
     nsp = input.dim() - 2
     in_sizes = list(input.shape[2:])
     _check_sizes(in_sizes, out_sizes)
+    torch.empty(list(input.shape[:2]) + list(out_sizes), dtype=input.dtype)  # huge sizes fail
     if not input.dtype.is_floating_point and mode != "nearest" and mode != "nearest-exact":
         raise NotImplementedError(f"\"upsample_{mode}{nsp}d_out_frame\" not implemented for "
                                   f"'{_dtype_name(input.dtype)}'")
@@ -304,6 +305,7 @@ def affine_grid(theta, size, align_corners=None):
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     n, dt = size[0], theta.dtype
+    torch.empty(size[:1] + list(spatial) + [len(spatial) + 1], dtype=dt)  # huge sizes fail
     axes = [_linspace_from_neg_one(s, align_corners, dt) for s in spatial]  # (D,) H, W
     nsp = len(spatial)
     cols = []
@@ -400,6 +402,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    for position, (name, value) in enumerate((("input", input), ("grid", grid))):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"grid_sampler(): argument '{name}' (position {position + 1}) must be "
+                            f"Tensor, not {type(value).__name__}")
     if input.dim() not in (4, 5) or grid.dim() != input.dim():
         raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of "
                            f"dimensions, but got input with sizes {list(input.shape)} and grid "

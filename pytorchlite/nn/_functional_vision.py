@@ -28,6 +28,13 @@ def _pair(value):
     return _tuple(value, 2)
 
 
+def _check_tensor(value, op, name="input", position=1):
+    """PyTorch's TypeError for a non-Tensor argument of a native op."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
 def _long(array):
     """An int64 tensor from a NumPy array of indices."""
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
@@ -38,14 +45,12 @@ def _adaptive_windows(n_in, n_out):
     """(n_out, k) source indices of PyTorch's adaptive windows [floor(i*in/out),
     ceil((i+1)*in/out)); shorter windows repeat their first index (which leaves the max and
     the first-max position unchanged)."""
-    starts = [(i * n_in) // n_out for i in range(n_out)]
-    ends = [-((-(i + 1) * n_in) // n_out) for i in range(n_out)]
-    k = max(e - s for s, e in zip(starts, ends))
-    table = np.empty((n_out, k), dtype=np.int64)
-    for i, (s, e) in enumerate(zip(starts, ends)):
-        table[i, :e - s] = np.arange(s, e)
-        table[i, e - s:] = s
-    return table
+    i = np.arange(n_out, dtype=np.int64)
+    starts = (i * n_in) // n_out
+    ends = -((-(i + 1) * n_in) // n_out)
+    k = int((ends - starts).max())
+    table = starts[:, None] + np.arange(k, dtype=np.int64)[None, :]
+    return np.where(table < ends[:, None], table, starts[:, None])
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -56,6 +61,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         Composed from index_select and max, so the grad_fn is MaxBackward0 (PyTorch's is
         AdaptiveMaxPool2DBackward0); values, indices and gradients are PyTorch's.
     """
+    _check_tensor(input, "adaptive_max_pool2d")
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                            f"{list(input.shape)}")
@@ -70,6 +76,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if oh < 0 or ow < 0:
         raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
     lead = tuple(input.shape[:-2])
+    torch.empty(lead + (oh, ow), dtype=input.dtype)  # PyTorch's errors for sizes it cannot hold
     if oh == 0 or ow == 0:
         shape = lead + (oh, ow)
         out = torch.empty(shape, dtype=input.dtype) + input.sum() * 0
@@ -90,6 +97,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Adaptive max pooling over (N, C, L) or (C, L) input."""
+    _check_tensor(input, "adaptive_max_pool1d")
     if input.dim() not in (2, 3):
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor "
                            "for argument #1 'self' (while checking arguments for "
@@ -175,6 +183,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                            f"({list(input.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
     lead = tuple(input.shape[:-2])
+    torch.empty(lead + tuple(out_hw), dtype=input.dtype)  # PyTorch's errors for huge sizes
     planes = math.prod(lead)
     length = input.shape[-1] * input.shape[-2]
     out = MaxUnpool2D.apply(input.reshape(planes, length), indices.reshape(planes, length),
@@ -332,6 +341,7 @@ def _alpha_dropout(input, p, training, inplace, feature):
     (N, C) map for the feature variant), a = 1 / sqrt((alpha^2 p + 1)(1 - p)),
     b = (noise - 1) * alpha * a + alpha * a * p, result input * (noise * a) + b."""
     _check_p(p)
+    _check_tensor(input, "feature_alpha_dropout" if feature else "alpha_dropout")
     if p == 0 or not training or input.numel() == 0:
         return input
     if p == 1:
@@ -372,6 +382,7 @@ def _check_factor(factor, name, op):
 
 def pixel_shuffle(input, upscale_factor):
     """(*, C * r^2, H, W) -> (*, C, H * r, W * r)."""
+    _check_tensor(input, "pixel_shuffle")
     _check_factor(upscale_factor, "upscale_factor", "pixel_shuffle")
     if input.dim() < 3:
         raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
@@ -391,6 +402,7 @@ def pixel_shuffle(input, upscale_factor):
 
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H * r, W * r) -> (*, C * r^2, H, W)."""
+    _check_tensor(input, "pixel_unshuffle")
     _check_factor(downscale_factor, "downscale_factor", "pixel_unshuffle")
     if input.dim() < 3:
         raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got "
@@ -411,13 +423,18 @@ def pixel_unshuffle(input, downscale_factor):
 
 
 # ---------------------------------------------------------------------------- fold/unfold
+def _block_counts(hw, kernel, dilation, padding, stride):
+    """The number of sliding blocks along each of the two dims."""
+    return tuple((hw[d] + 2 * padding[d] - (dilation[d] * (kernel[d] - 1) + 1)) // stride[d] + 1
+                 for d in range(2))
+
+
 def _block_table(hw, kernel, dilation, padding, stride):
     """Flat positions in the padded (Hp * Wp) plane read by each (kernel row, kernel col,
     block) of im2col, in its output order; also the number of blocks per dim."""
     (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = hw, kernel, dilation, padding, stride
-    hp, wp = h + 2 * ph, w + 2 * pw
-    bh = (hp - (dh * (kh - 1) + 1)) // sh + 1
-    bw = (wp - (dw * (kw - 1) + 1)) // sw + 1
+    wp = w + 2 * pw
+    bh, bw = _block_counts(hw, kernel, dilation, padding, stride)
     rows = (np.arange(kh)[:, None] * dh + np.arange(max(bh, 0))[None, :] * sh)  # (kh, bh)
     cols = (np.arange(kw)[:, None] * dw + np.arange(max(bw, 0))[None, :] * sw)  # (kw, bw)
     table = rows[:, None, :, None] * wp + cols[None, :, None, :]  # (kh, kw, bh, bw)
@@ -440,6 +457,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         One index_select of the padded input, so the grad_fn is ViewBackward0 (PyTorch's is
         Im2ColBackward0).
     """
+    _check_tensor(input, "im2col")
     kernel, dilation, padding, stride = (_pair(kernel_size), _pair(dilation), _pair(padding),
                                          _pair(stride))
     if input.dim() < 3:
@@ -453,13 +471,15 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
     n, c, h, w = x.shape
-    table, bh, bw = _block_table((h, w), kernel, dilation, padding, stride)
+    bh, bw = _block_counts((h, w), kernel, dilation, padding, stride)
     if bh < 1 or bw < 1:
         raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size=({kernel[0]}, "
                            f"{kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), padding="
                            f"({padding[0]}, {padding[1]}), calculated shape of the array of "
                            f"sliding blocks as ({bh}, {bw}), but its components must be at "
                            f"least one.")
+    torch.empty((n, c * kernel[0] * kernel[1], bh * bw), dtype=x.dtype)  # huge sizes fail here
+    table, bh, bw = _block_table((h, w), kernel, dilation, padding, stride)
     xp = pad(x, (padding[1], padding[1], padding[0], padding[0])) if any(padding) else x
     hp, wp = xp.shape[-2:]
     cols = xp.reshape(n, c, hp * wp).index_select(2, _long(table))
@@ -474,6 +494,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         One index_add into the padded output, so the grad_fn differs from PyTorch's
         Col2ImBackward0; values and gradients are PyTorch's.
     """
+    _check_tensor(input, "col2im")
     out_hw, kernel, dilation, padding, stride = (_pair(output_size), _pair(kernel_size),
                                                  _pair(dilation), _pair(padding), _pair(stride))
     if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[-2:]):
@@ -489,7 +510,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
                            f"of kernel_size, but got input.size(1)={ckk} and kernel_size="
                            f"({kernel[0]}, {kernel[1]}).")
-    table, bh, bw = _block_table(out_hw, kernel, dilation, padding, stride)
+    bh, bw = _block_counts(out_hw, kernel, dilation, padding, stride)
     if bh < 1 or bw < 1:
         raise RuntimeError(f"Given output_size=({out_hw[0]}, {out_hw[1]}), kernel_size="
                            f"({kernel[0]}, {kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), "
@@ -505,6 +526,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"input.size(2)={length}.")
     c = ckk // kk
     hp, wp = out_hw[0] + 2 * padding[0], out_hw[1] + 2 * padding[1]
+    torch.empty((n, c, hp, wp), dtype=x.dtype)  # PyTorch's errors for sizes it cannot hold
+    table, bh, bw = _block_table(out_hw, kernel, dilation, padding, stride)
     out = torch.zeros((n, c, hp * wp), dtype=x.dtype).index_add(
         2, _long(table), x.reshape(n, c, kk * length))
     out = out.reshape(n, c, hp, wp)
