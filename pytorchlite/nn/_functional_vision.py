@@ -35,6 +35,23 @@ def _check_tensor(value, op, name="input", position=1):
                         f"{type(value).__name__}")
 
 
+def _int_tuple(value, n, op, name, position):
+    """PyTorch's parsing of an int-list argument of a native op: an int or n ints, else its
+    TypeError."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if not isinstance(value, (list, tuple, torch.Size)):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be tuple of ints, "
+                        f"not {type(value).__name__}")
+    for i, v in enumerate(value):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be tuple of "
+                            f"ints, but found element of type {type(v).__name__} at pos {i}")
+    if len(value) != n:
+        raise RuntimeError(f"It is expected {name} equals to {n}, but got size {len(value)}")
+    return tuple(value)
+
+
 def _long(array):
     """An int64 tensor from a NumPy array of indices."""
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
@@ -61,7 +78,14 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         Composed from index_select and max, so the grad_fn is MaxBackward0 (PyTorch's is
         AdaptiveMaxPool2DBackward0); values, indices and gradients are PyTorch's.
     """
-    _check_tensor(input, "adaptive_max_pool2d")
+    if not isinstance(input, torch.Tensor):
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'size'")
+    if isinstance(output_size, (list, tuple)) and len(output_size) != 2:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    if isinstance(output_size, (list, tuple)):
+        output_size = tuple(input.shape[-2 + i] if v is None else v
+                            for i, v in enumerate(output_size))
+    size = _int_tuple(output_size, 2, "adaptive_max_pool2d", "output_size", 2)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                            f"{list(input.shape)}")
@@ -70,11 +94,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
             raise RuntimeError(f"adaptive_max_pool2d(): Expected input to have non-zero size for "
                                f"non-batch dimensions, but input has sizes {list(input.shape)} "
                                f"with dimension {d} being empty")
-    size = _tuple(output_size, 2, "output_size") if output_size is not None else (None, None)
     h_in, w_in = input.shape[-2], input.shape[-1]
-    oh, ow = (h_in if size[0] is None else size[0]), (w_in if size[1] is None else size[1])
-    if oh < 0 or ow < 0:
-        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    oh, ow = size
     lead = tuple(input.shape[:-2])
     torch.empty(lead + (oh, ow), dtype=input.dtype)  # PyTorch's errors for sizes it cannot hold
     if oh == 0 or ow == 0:
@@ -102,7 +123,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor "
                            "for argument #1 'self' (while checking arguments for "
                            "adaptive_max_pool1d)")
-    (size,) = _tuple(output_size, 1, "output_size")
+    (size,) = _int_tuple(output_size, 1, "adaptive_max_pool1d", "output_size", 2)
     out = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices)
     if return_indices:
         return out[0].squeeze(-2), out[1].squeeze(-2)
@@ -458,8 +479,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         Im2ColBackward0).
     """
     _check_tensor(input, "im2col")
-    kernel, dilation, padding, stride = (_pair(kernel_size), _pair(dilation), _pair(padding),
-                                         _pair(stride))
+    kernel, dilation, padding, stride = (
+        _int_tuple(v, 2, "im2col", name, i + 2) for i, (name, v) in enumerate(
+            (("kernel_size", kernel_size), ("dilation", dilation), ("padding", padding),
+             ("stride", stride))))
     if input.dim() < 3:
         d = input.dim()
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(d, 1)}, "
@@ -495,8 +518,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         Col2ImBackward0; values and gradients are PyTorch's.
     """
     _check_tensor(input, "col2im")
-    out_hw, kernel, dilation, padding, stride = (_pair(output_size), _pair(kernel_size),
-                                                 _pair(dilation), _pair(padding), _pair(stride))
+    out_hw, kernel, dilation, padding, stride = (
+        _int_tuple(v, 2, "col2im", name, i + 2) for i, (name, v) in enumerate(
+            (("output_size", output_size), ("kernel_size", kernel_size), ("dilation", dilation),
+             ("padding", padding), ("stride", stride))))
     if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[-2:]):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
                            "size and non-zero dimensions for input, but got: "
