@@ -112,8 +112,12 @@ def _resample(input, out_sizes, scales, mode, align_corners):
     in_sizes = list(input.shape[2:])
     _check_sizes(in_sizes, out_sizes)
     torch.empty(list(input.shape[:2]) + list(out_sizes), dtype=input.dtype)  # huge sizes fail
-    if not input.dtype.is_floating_point and mode != "nearest" and mode != "nearest-exact":
-        raise NotImplementedError(f"\"upsample_{mode}{nsp}d_out_frame\" not implemented for "
+    nearest = mode in ("nearest", "nearest-exact")
+    if not input.dtype.is_floating_point and not (nearest and input.dtype == torch.uint8):
+        kernel = {"bilinear": "upsample_bilinear2d_channels_last", "bicubic":
+                  "compute_indices_weights_cubic"}.get(mode, "compute_indices_weights_" +
+                                                       ("nearest" if nearest else "linear"))
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{_dtype_name(input.dtype)}'")
     ft = _np_float(input.dtype)
     out = input
@@ -135,7 +139,8 @@ def _resample(input, out_sizes, scales, mode, align_corners):
 
 
 def _dtype_name(dtype):
-    return {torch.int64: "Long", torch.bool: "Bool", torch.int32: "Int"}.get(dtype, str(dtype))
+    return {torch.int64: "Long", torch.bool: "Bool", torch.int32: "Int", torch.int16: "Short",
+            torch.int8: "Char", torch.uint8: "Byte"}.get(dtype, str(dtype))
 
 
 def _is_integer(x):
