@@ -20,6 +20,7 @@ from ._dtype import bool, double, dtype, float, float32, float64, int64, long  #
 from ._dtype import bfloat16, float16, half, int, int8, int16, int32, short, uint8  # noqa: A004
 from ._size import Size
 from ._tensor import Tensor
+from . import _memory_format  # noqa: E402
 from ._memory_format import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
                              memory_format, preserve_format)
 from . import autograd
@@ -154,9 +155,10 @@ def _function(method):
 
 
 def _like(fn):
-    def like(input, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+    def like(input, *, dtype=None, requires_grad=False, memory_format=None, **kw):  # noqa: A002
         _check_input(fn.__name__ + "_like", input)
-        return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+        out = fn(input.shape, dtype=dtype or input.dtype)
+        return _memory_format._like_layout(input, out, memory_format).requires_grad_(requires_grad)
 
     like.__name__ = fn.__name__ + "_like"
     return like
@@ -167,9 +169,11 @@ zeros_like = _like(_C.zeros)
 ones_like = _like(_C.ones)
 
 
-def full_like(input, fill_value, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+def full_like(input, fill_value, *, dtype=None, requires_grad=False, memory_format=None,  # noqa: A002
+              **kw):
     _check_input("full_like", input)
-    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    out = _C.full(input.shape, fill_value, dtype=dtype or input.dtype)
+    return _memory_format._like_layout(input, out, memory_format).requires_grad_(requires_grad)
 
 
 from ._utils import typename  # noqa: E402

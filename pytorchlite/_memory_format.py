@@ -113,6 +113,19 @@ def clone(self, *, memory_format=preserve_format):
     return _to_channels_last(self, memory_format)
 
 
+def _like_layout(input, out, fmt):
+    """out (a new row-major tensor shaped as input) laid out as a *_like factory's
+    memory_format asks: preserve_format (None) keeps input's channels-last layout."""
+    if fmt is None or fmt is preserve_format:
+        fmt = _channels_last_of(input)
+        if fmt is None:
+            return out
+    _check_format(fmt, "empty_like")
+    if fmt is contiguous_format:
+        return out
+    return _to_channels_last(out, fmt)
+
+
 def to(self, *args, memory_format=preserve_format, **kwargs):
     """Returns the tensor with the requested dtype and memory_format (device must be the
     CPU); self when nothing changes."""

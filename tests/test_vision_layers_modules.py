@@ -267,3 +267,15 @@ def test_channels_last_through_layers_as_torch(rng):
         np.testing.assert_allclose(x_m.grad.numpy(), x_t.grad.numpy(), rtol=1e-4, atol=1e-4,
                                    err_msg=call)
         x_m.grad, x_t.grad = None, None
+
+
+def test_like_factories_keep_channels_last():
+    x = torch.zeros(2, 3, 4, 5).contiguous(memory_format=torch.channels_last)
+    for fn in (torch.zeros_like, torch.ones_like, torch.empty_like):
+        assert fn(x).stride() == (60, 1, 15, 3)
+        assert fn(x, memory_format=torch.contiguous_format).stride() == (60, 20, 5, 1)
+        assert fn(torch.zeros(2, 3, 4, 5), memory_format=torch.channels_last).stride() == (60, 1, 15, 3)
+        made = fn(x, requires_grad=True)
+        assert made.is_leaf and made.requires_grad
+    assert torch.full_like(x, 2.0).stride() == (60, 1, 15, 3)
+    assert torch.ones_like(x).tolist() == torch.ones(2, 3, 4, 5).tolist()
