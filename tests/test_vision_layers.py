@@ -410,3 +410,22 @@ def test_grid_sample_errors_and_warning():
         F.affine_grid(torch.zeros(1, 3, 3), (1, 1, 2, 2), align_corners=False)
     with pytest.raises(ValueError, match="floating point type"):
         F.affine_grid(torch.zeros(1, 2, 3, dtype=torch.int64), (1, 1, 2, 2), align_corners=False)
+
+
+@pytest.mark.parametrize("name", ["interpolate", "group_norm", "grid_sample", "max_unpool2d",
+                                  "adaptive_max_pool2d", "fold", "local_response_norm",
+                                  "instance_norm"])
+def test_double_backward(rng, name):
+    x = torch.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
+    g = torch.tensor(rng.uniform(-0.8, 0.8, (1, 2, 2, 2)), requires_grad=True)
+    fns = {
+        "interpolate": lambda t: F.interpolate(t, size=(4, 5), mode="bicubic", align_corners=False),
+        "group_norm": lambda t: F.group_norm(t, 2),
+        "grid_sample": lambda t: F.grid_sample(t, g, align_corners=False),
+        "max_unpool2d": lambda t: F.max_unpool2d(*F.max_pool2d(t, 2, return_indices=True), 2),
+        "adaptive_max_pool2d": lambda t: F.adaptive_max_pool2d(t, 2),
+        "fold": lambda t: F.fold(F.unfold(t, 2), (3, 4), 2),
+        "local_response_norm": lambda t: F.local_response_norm(t, 2),
+        "instance_norm": lambda t: F.instance_norm(t),
+    }
+    assert torch.autograd.gradgradcheck(fns[name], (x,))
