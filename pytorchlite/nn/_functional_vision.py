@@ -80,11 +80,14 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """
     if not isinstance(input, torch.Tensor):
         raise AttributeError(f"'{type(input).__name__}' object has no attribute 'size'")
-    if isinstance(output_size, (list, tuple)) and len(output_size) != 2:
-        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
-    if isinstance(output_size, (list, tuple)):
-        output_size = tuple(input.shape[-2 + i] if v is None else v
-                            for i, v in enumerate(output_size))
+    if isinstance(output_size, (list, tuple)):  # None entries keep the input's size
+        if input.dim() <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        sizes = input.shape[-len(output_size):] if output_size else ()
+        output_size = tuple(d if v is None else v for v, d in zip(output_size, sizes))
+        if len(output_size) != 2:
+            raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must "
+                               "be 2")
     size = _int_tuple(output_size, 2, "adaptive_max_pool2d", "output_size", 2)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
