@@ -429,3 +429,26 @@ def test_double_backward(rng, name):
         "instance_norm": lambda t: F.instance_norm(t),
     }
     assert torch.autograd.gradgradcheck(fns[name], (x,))
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_5d_matches_torch(mode, padding_mode, align):
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((2, 3, 4, 5, 6))
+    g = rng.uniform(-1.4, 1.4, (2, 3, 4, 2, 3))
+    g[0, 0, 0, :2] = [[-1, -1, -1], [1, 1, 1]]
+    lite = [torch.tensor(a, requires_grad=True), torch.tensor(g, requires_grad=True)]
+    ref = [real_torch.tensor(a, requires_grad=True), real_torch.tensor(g, requires_grad=True)]
+    out_l, out_t = F.grid_sample(*lite, mode, padding_mode, align), TF.grid_sample(*ref, mode,
+                                                                                  padding_mode, align)
+    np.testing.assert_allclose(out_l.detach().numpy(), out_t.detach().numpy(), atol=1e-12)
+    w = rng.standard_normal(tuple(out_t.shape))
+    (out_l * torch.tensor(w)).sum().backward()
+    (out_t * real_torch.tensor(w)).sum().backward()
+    for x_l, x_t in zip(lite, ref):
+        np.testing.assert_allclose(x_l.grad.numpy(), x_t.grad.numpy(), atol=1e-11)
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        F.grid_sample(lite[0], lite[1], "bicubic", align_corners=align)

@@ -7,6 +7,7 @@ weighted by per-position coefficients, so autograd needs nothing extra. Source p
 weights follow PyTorch's formulas in the input's own floating type (float32 for float32
 input), computed with NumPy once per call.
 """
+import itertools
 import math
 import warnings
 
@@ -363,16 +364,28 @@ def _source_index(coord, size, padding_mode, align_corners):
     return coord
 
 
-def _gather_2d(flat, ix, iy, h, w):
-    """flat (N, C, H * W) read at integer positions (ix, iy) of shape (N, Ho, Wo); zero
-    where a position is outside the image. Returns (N, C, Ho, Wo)."""
+def _gather(flat, coords, sizes):
+    """flat (N, C, prod(sizes)) read at integer positions coords = [x, y(, z)], each of shape
+    (N, *out), for sizes [W, H(, D)]; zero where a position is outside. Returns (N, C, *out)."""
     n, c = flat.shape[0], flat.shape[1]
-    inside = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)
-    index = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).to(torch.int64)
-    ho, wo = ix.shape[1], ix.shape[2]
-    index = index.reshape(n, 1, ho * wo).expand(n, c, ho * wo)
-    values = flat.gather(2, index).reshape(n, c, ho, wo)
+    inside = None
+    index = None
+    stride = 1
+    for coord, size in zip(coords, sizes):
+        ok = (coord >= 0) & (coord <= size - 1)
+        inside = ok if inside is None else inside & ok
+        term = coord.clamp(0, size - 1) * stride
+        index = term if index is None else index + term
+        stride *= size
+    out_shape = tuple(coords[0].shape[1:])
+    length = math.prod(out_shape)
+    index = index.to(torch.int64).reshape(n, 1, length).expand(n, c, length)
+    values = flat.gather(2, index).reshape((n, c) + out_shape)
     return values * inside.unsqueeze(1).to(flat.dtype)
+
+
+def _gather_2d(flat, ix, iy, h, w):
+    return _gather(flat, [ix, iy], [w, h])
 
 
 class _ZeroGridGrad(torch.autograd.Function):
@@ -390,13 +403,14 @@ class _ZeroGridGrad(torch.autograd.Function):
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Samples (N, C, H, W) input at the normalised (x, y) positions of grid (N, Ho, Wo, 2),
-    bilinearly, bicubically or at the nearest pixel; outside positions read zeros, the border or the
+    """Samples (N, C, H, W) input at the normalised (x, y) positions of grid (N, Ho, Wo, 2)
+    (or (N, C, D, H, W) input at (x, y, z) positions), bilinearly / trilinearly, bicubically
+    (4-D only) or at the nearest pixel; outside positions read zeros, the border or the
     reflection. Differentiable in both input and grid.
 
     Note:
         Composed from gather and arithmetic, so the grad_fn differs from PyTorch's
-        GridSampler2DBackward0; 5-D input is not supported (NotImplementedError).
+        GridSampler2DBackward0 / GridSampler3DBackward0.
     """
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
@@ -422,28 +436,34 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if grid.shape[-1] != input.dim() - 2:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in last "
                            f"dimension, but got grid with sizes {list(grid.shape)}")
-    if input.dim() == 5:
-        raise NotImplementedError("pytorchlite's grid_sample supports 4-D input only")
+    if input.dim() == 5 and mode == "bicubic":
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
                            f"input has {input.dtype} and grid has {grid.dtype}")
-    n, c, h, w = input.shape
     if mode == "bicubic":
         return _grid_sample_bicubic(input, grid, padding_mode, align_corners)
-    ix = _source_index(grid[..., 0], w, padding_mode, align_corners)  # (N, Ho, Wo)
-    iy = _source_index(grid[..., 1], h, padding_mode, align_corners)
-    flat = input.reshape(n, c, h * w)
+    n, c = input.shape[0], input.shape[1]
+    sizes = list(reversed(input.shape[2:]))  # W, H(, D): the order of the grid's coordinates
+    coords = [_source_index(grid[..., k], size, padding_mode, align_corners)
+              for k, size in enumerate(sizes)]  # each (N, *out)
+    flat = input.reshape(n, c, -1)
     if mode == "nearest":
-        out = _gather_2d(flat, ix.detach().round(), iy.detach().round(), h, w)
+        out = _gather(flat, [t.detach().round() for t in coords], sizes)
         return _ZeroGridGrad.apply(out, grid) if grid.requires_grad else out
-    x0, y0 = ix.detach().floor(), iy.detach().floor()
-    x1, y1 = x0 + 1, y0 + 1
-    wx1, wy1 = (ix - x0).unsqueeze(1), (iy - y0).unsqueeze(1)
-    wx0, wy0 = (x1 - ix).unsqueeze(1), (y1 - iy).unsqueeze(1)
-    out = _gather_2d(flat, x0, y0, h, w) * (wx0 * wy0)
-    out = out + _gather_2d(flat, x1, y0, h, w) * (wx1 * wy0)
-    out = out + _gather_2d(flat, x0, y1, h, w) * (wx0 * wy1)
-    return out + _gather_2d(flat, x1, y1, h, w) * (wx1 * wy1)
+    low = [t.detach().floor() for t in coords]
+    # per dim: (position, weight) of the lower and the upper neighbour
+    taps = [((lo, (lo + 1 - t).unsqueeze(1)), (lo + 1, (t - lo).unsqueeze(1)))
+            for lo, t in zip(low, coords)]
+    out = None
+    for corner in itertools.product((0, 1), repeat=len(sizes)):  # z outermost, x innermost
+        picks = [taps[d][corner[len(sizes) - 1 - d]] for d in range(len(sizes))]
+        weight = picks[0][1]
+        for _, w in picks[1:]:
+            weight = weight * w
+        term = _gather(flat, [p for p, _ in picks], sizes) * weight
+        out = term if out is None else out + term
+    return out
 
 
 def _cubic_coefficients(t):
