@@ -75,6 +75,8 @@ def _to_channels_last(t, fmt):
 
 def is_contiguous(self, memory_format=contiguous_format):
     """True if the tensor's strides are those of memory_format (default: row-major)."""
+    if memory_format is contiguous_format:
+        return _base_is_contiguous(self)
     _check_format(memory_format, "is_contiguous")
     if memory_format._name in _ORDER:
         return _strided_like(self, memory_format)
@@ -104,6 +106,8 @@ def _channels_last_of(t):
 
 def clone(self, *, memory_format=preserve_format):
     """A copy; preserve_format keeps a channels-last layout, as PyTorch's."""
+    if memory_format is preserve_format and (self.ndim < 4 or _base_is_contiguous(self)):
+        return _base_clone(self)
     _check_format(memory_format, "clone")
     if memory_format is preserve_format:
         kept = _channels_last_of(self)
@@ -126,9 +130,12 @@ def _like_layout(input, out, fmt):
     return _to_channels_last(out, fmt)
 
 
-def to(self, *args, memory_format=preserve_format, **kwargs):
+def to(self, *args, **kwargs):
     """Returns the tensor with the requested dtype and memory_format (device must be the
     CPU); self when nothing changes."""
+    if "memory_format" not in kwargs and (self.dim() < 4 or _base_is_contiguous(self)):
+        return _base_to(self, *args, **kwargs)
+    memory_format = kwargs.pop("memory_format", preserve_format)
     _check_format(memory_format, "to")
     kept = _channels_last_of(self) if memory_format is preserve_format else None
     out = _base_to(self, *args, **kwargs)
