@@ -279,3 +279,20 @@ def test_like_factories_keep_channels_last():
         assert made.is_leaf and made.requires_grad
     assert torch.full_like(x, 2.0).stride() == (60, 1, 15, 3)
     assert torch.ones_like(x).tolist() == torch.ones(2, 3, 4, 5).tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["dropout", "alpha_dropout", "feature_alpha_dropout",
+                                  "dropout2d", "dropout3d"])
+def test_dropout_stream_on_channels_last_input(name):
+    # PyTorch draws the mask in the input's memory order: a channels-last input gets a
+    # channels-last mask, so the zeroed elements differ from those of a row-major input
+    shape = (2, 4, 3, 3, 2) if name == "dropout3d" else (2, 4, 3, 3)
+    fmt = "channels_last_3d" if name == "dropout3d" else "channels_last"
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    torch.manual_seed(1), real_torch.manual_seed(1)
+    mine = getattr(F, name)(torch.tensor(a).contiguous(memory_format=getattr(torch, fmt)), 0.5,
+                            True)
+    ref = getattr(real_torch.nn.functional, name)(
+        real_torch.tensor(a).contiguous(memory_format=getattr(real_torch, fmt)), 0.5, True)
+    np.testing.assert_array_equal(mine.numpy(), ref.numpy())
