@@ -275,6 +275,11 @@ _CASES = [
     ("bicubic", (1, 2, 5, 5), dict(scale_factor=1.1)),  # and here
     ("trilinear", (1, 2, 3, 4, 5), dict(size=(4, 5, 6))),
     ("trilinear", (1, 2, 3, 4, 5), dict(scale_factor=1.5, align_corners=True)),
+    ("bilinear", (2, 3, 9, 11), dict(size=(3, 4), antialias=True)),
+    ("bilinear", (2, 3, 9, 11), dict(scale_factor=(0.37, 1.0), antialias=True)),
+    ("bilinear", (2, 3, 9, 11), dict(size=(12, 20), antialias=True)),
+    ("bicubic", (2, 3, 9, 11), dict(size=(9, 2), antialias=True)),
+    ("bicubic", (2, 3, 9, 11), dict(size=(3, 4), align_corners=True, antialias=True)),
     ("area", (2, 3, 9, 7), dict(size=(4, 3))),
     ("area", (2, 3, 9), dict(scale_factor=0.5)),
 ]

@@ -81,6 +81,31 @@ def _cubic_taps(n_in, n_out, align_corners, scale, ft):
     return index, [w.astype(ft) for w in weights]
 
 
+def _aa_taps(n_in, n_out, align_corners, scale, ft, cubic):
+    """PyTorch's antialiased taps: a triangle (bilinear) or a = -0.5 cubic (bicubic) filter
+    stretched by the downscale factor, normalised to sum to one over the pixels it covers."""
+    s = _scale(n_in, n_out, align_corners, scale, ft)
+    support = ft((4 if cubic else 2) * 0.5) * (s if s >= 1 else ft(1))
+    invscale = ft(1) / s if s >= 1 else ft(1)
+    center = s * (np.arange(n_out, dtype=ft) + ft(0.5))
+    xmin = np.maximum((center - support + ft(0.5)).astype(np.int64), 0)
+    xsize = np.minimum((center + support + ft(0.5)).astype(np.int64), n_in) - xmin
+    width = int(xsize.max())
+    k = np.arange(width)
+    x = np.abs(((xmin[:, None] + k[None, :]).astype(ft) - center[:, None] + ft(0.5)) * invscale)
+    if cubic:
+        a = ft(-0.5)
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, ft(0)))
+    else:
+        w = np.where(x < 1, ft(1) - x, ft(0))
+    w = np.where(k[None, :] < xsize[:, None], w, ft(0)).astype(ft)
+    total = w.sum(1, dtype=ft)
+    w = np.where(total[:, None] != 0, w / np.where(total == 0, ft(1), total)[:, None], w)
+    index = np.minimum(xmin[:, None] + k[None, :], n_in - 1)
+    return [index[:, j] for j in range(width)], [w[:, j].astype(ft) for j in range(width)]
+
+
 def _resample_dim(x, dim, index, weights):
     """sum_k weights[k] * x.index_select(dim, index[k]) (weights broadcast along dim)."""
     out = None
@@ -108,7 +133,7 @@ def _check_sizes(in_sizes, out_sizes):
                            f"({fi}){sep}output ({fo})")
 
 
-def _resample(input, out_sizes, scales, mode, align_corners):
+def _resample(input, out_sizes, scales, mode, align_corners, antialias=False):
     nsp = input.dim() - 2
     in_sizes = list(input.shape[2:])
     _check_sizes(in_sizes, out_sizes)
@@ -125,9 +150,12 @@ def _resample(input, out_sizes, scales, mode, align_corners):
     for d in reversed(range(nsp)):
         n_in, n_out = in_sizes[d], out_sizes[d]
         scale = None if scales is None else scales[d]
-        if n_in == n_out and (scale is None or mode in ("linear", "bilinear", "trilinear")):
+        if n_in == n_out and (scale is None or antialias
+                              or mode in ("linear", "bilinear", "trilinear")):
             continue  # PyTorch copies a dim whose size does not change
-        if mode in ("nearest", "nearest-exact"):
+        if antialias:
+            index, weights = _aa_taps(n_in, n_out, align_corners, scale, ft, mode == "bicubic")
+        elif mode in ("nearest", "nearest-exact"):
             index, weights = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
         elif mode == "bicubic":
             index, weights = _cubic_taps(n_in, n_out, align_corners, scale, ft)
@@ -156,8 +184,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     Note:
         Built from index_select gathers, so the grad_fn is the last of those Tensor operations
-        (PyTorch's is e.g. UpsampleBilinear2DBackward0); antialias=True and 'lanczos' are not
-        supported (NotImplementedError), nor 'area' on 5-D input.
+        (PyTorch's is e.g. UpsampleBilinear2DBackward0); 'lanczos' is not supported
+        (NotImplementedError), nor 'area' on 5-D input.
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -212,9 +240,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
-    if antialias or mode == "lanczos":
-        raise NotImplementedError("pytorchlite's interpolate does not support antialias=True or "
-                                  "mode='lanczos'")
+    if mode == "lanczos":
+        raise NotImplementedError("pytorchlite's interpolate does not support mode='lanczos'")
     if output_size is None:
         output_size = [math.floor(float(input.shape[i + 2]) * scale_factors[i])
                        for i in range(dim)]
@@ -227,7 +254,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         scales = scale_factors
         if mode in ("linear", "bilinear", "bicubic", "trilinear") and align_corners:
             scales = None
-        return _resample(input, output_size, scales, mode, align_corners)
+        return _resample(input, output_size, scales, mode, align_corners, antialias)
     need = {"linear": 3, "bilinear": 4, "trilinear": 5}
     if mode in need and input.dim() in (3, 4, 5):
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
