@@ -280,6 +280,8 @@ _CASES = [
     ("bilinear", (2, 3, 9, 11), dict(size=(12, 20), antialias=True)),
     ("bicubic", (2, 3, 9, 11), dict(size=(9, 2), antialias=True)),
     ("bicubic", (2, 3, 9, 11), dict(size=(3, 4), align_corners=True, antialias=True)),
+    ("lanczos", (2, 3, 9, 11), dict(size=(3, 4), antialias=True)),
+    ("lanczos", (2, 3, 9, 11), dict(size=(20, 40), antialias=True)),
     ("area", (2, 3, 9, 7), dict(size=(4, 3))),
     ("area", (2, 3, 9), dict(scale_factor=0.5)),
 ]

@@ -81,11 +81,13 @@ def _cubic_taps(n_in, n_out, align_corners, scale, ft):
     return index, [w.astype(ft) for w in weights]
 
 
-def _aa_taps(n_in, n_out, align_corners, scale, ft, cubic):
-    """PyTorch's antialiased taps: a triangle (bilinear) or a = -0.5 cubic (bicubic) filter
-    stretched by the downscale factor, normalised to sum to one over the pixels it covers."""
+def _aa_taps(n_in, n_out, align_corners, scale, ft, mode):
+    """PyTorch's antialiased taps: a triangle (bilinear), a = -0.5 cubic (bicubic) or a = 3
+    Lanczos filter stretched by the downscale factor, normalised to sum to one over the
+    pixels it covers."""
     s = _scale(n_in, n_out, align_corners, scale, ft)
-    support = ft((4 if cubic else 2) * 0.5) * (s if s >= 1 else ft(1))
+    interp_size = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
+    support = ft(interp_size * 0.5) * (s if s >= 1 else ft(1))
     invscale = ft(1) / s if s >= 1 else ft(1)
     center = s * (np.arange(n_out, dtype=ft) + ft(0.5))
     xmin = np.maximum((center - support + ft(0.5)).astype(np.int64), 0)
@@ -93,7 +95,10 @@ def _aa_taps(n_in, n_out, align_corners, scale, ft, cubic):
     width = int(xsize.max())
     k = np.arange(width)
     x = np.abs(((xmin[:, None] + k[None, :]).astype(ft) - center[:, None] + ft(0.5)) * invscale)
-    if cubic:
+    if mode == "lanczos":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(x < 3, np.sinc(x) * np.sinc(x / 3), ft(0)).astype(ft)
+    elif mode == "bicubic":
         a = ft(-0.5)
         w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
                      np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, ft(0)))
@@ -154,7 +159,7 @@ def _resample(input, out_sizes, scales, mode, align_corners, antialias=False):
                               or mode in ("linear", "bilinear", "trilinear")):
             continue  # PyTorch copies a dim whose size does not change
         if antialias:
-            index, weights = _aa_taps(n_in, n_out, align_corners, scale, ft, mode == "bicubic")
+            index, weights = _aa_taps(n_in, n_out, align_corners, scale, ft, mode)
         elif mode in ("nearest", "nearest-exact"):
             index, weights = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
         elif mode == "bicubic":
@@ -184,8 +189,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     Note:
         Built from index_select gathers, so the grad_fn is the last of those Tensor operations
-        (PyTorch's is e.g. UpsampleBilinear2DBackward0); 'lanczos' is not supported
-        (NotImplementedError), nor 'area' on 5-D input.
+        (PyTorch's is e.g. UpsampleBilinear2DBackward0); and 'area' on 5-D input is
+        not supported (NotImplementedError).
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -240,19 +245,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
-    if mode == "lanczos":
-        raise NotImplementedError("pytorchlite's interpolate does not support mode='lanczos'")
+    if mode == "lanczos" and input.dim() == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if output_size is None:
         output_size = [math.floor(float(input.shape[i + 2]) * scale_factors[i])
                        for i in range(dim)]
     wanted = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4),
-              "linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,)}
+              "linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,),
+              "lanczos": (4,)}
     if mode in wanted and input.dim() in wanted[mode]:
         if mode == "area":
             pool = adaptive_avg_pool1d if dim == 1 else adaptive_avg_pool2d
             return pool(input, output_size)
         scales = scale_factors
-        if mode in ("linear", "bilinear", "bicubic", "trilinear") and align_corners:
+        if mode in ("linear", "bilinear", "bicubic", "trilinear", "lanczos") and align_corners:
             scales = None
         return _resample(input, output_size, scales, mode, align_corners, antialias)
     need = {"linear": 3, "bilinear": 4, "trilinear": 5}
