@@ -284,6 +284,8 @@ _CASES = [
     ("lanczos", (2, 3, 9, 11), dict(size=(20, 40), antialias=True)),
     ("area", (2, 3, 9, 7), dict(size=(4, 3))),
     ("area", (2, 3, 9), dict(scale_factor=0.5)),
+    ("area", (2, 3, 5, 7, 6), dict(size=(2, 3, 4))),
+    ("area", (1, 2, 5, 7, 6), dict(scale_factor=0.5)),
 ]
 
 

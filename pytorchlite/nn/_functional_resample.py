@@ -111,6 +111,20 @@ def _aa_taps(n_in, n_out, align_corners, scale, ft, mode):
     return [index[:, j] for j in range(width)], [w[:, j].astype(ft) for j in range(width)]
 
 
+def _area_taps(n_in, n_out, ft):
+    """Adaptive-average windows [floor(i*in/out), ceil((i+1)*in/out)) as taps of weight
+    1 / window length (padded taps weigh 0); a box mean is separable across dims."""
+    i = np.arange(n_out, dtype=np.int64)
+    starts = (i * n_in) // n_out
+    ends = -((-(i + 1) * n_in) // n_out)
+    width = int((ends - starts).max())
+    k = np.arange(width)
+    index = np.minimum(starts[:, None] + k[None, :], n_in - 1)
+    w = np.where(k[None, :] < (ends - starts)[:, None],
+                 ft(1) / (ends - starts).astype(ft)[:, None], ft(0)).astype(ft)
+    return [index[:, j] for j in range(width)], [w[:, j] for j in range(width)]
+
+
 def _resample_dim(x, dim, index, weights):
     """sum_k weights[k] * x.index_select(dim, index[k]) (weights broadcast along dim)."""
     out = None
@@ -158,7 +172,9 @@ def _resample(input, out_sizes, scales, mode, align_corners, antialias=False):
         if n_in == n_out and (scale is None or antialias
                               or mode in ("linear", "bilinear", "trilinear")):
             continue  # PyTorch copies a dim whose size does not change
-        if antialias:
+        if mode == "area":
+            index, weights = _area_taps(n_in, n_out, ft)
+        elif antialias:
             index, weights = _aa_taps(n_in, n_out, align_corners, scale, ft, mode)
         elif mode in ("nearest", "nearest-exact"):
             index, weights = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
@@ -189,8 +205,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     Note:
         Built from index_select gathers, so the grad_fn is the last of those Tensor operations
-        (PyTorch's is e.g. UpsampleBilinear2DBackward0); and 'area' on 5-D input is
-        not supported (NotImplementedError).
+        (PyTorch's is e.g. UpsampleBilinear2DBackward0); 'area' on 5-D input is a
+        separable box mean (PyTorch's adaptive_avg_pool3d, up to rounding).
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -253,11 +269,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if output_size is None:
         output_size = [math.floor(float(input.shape[i + 2]) * scale_factors[i])
                        for i in range(dim)]
-    wanted = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4),
+    wanted = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4, 5),
               "linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,),
               "lanczos": (4,)}
     if mode in wanted and input.dim() in wanted[mode]:
-        if mode == "area":
+        if mode == "area" and dim < 3:
             pool = adaptive_avg_pool1d if dim == 1 else adaptive_avg_pool2d
             return pool(input, output_size)
         scales = scale_factors
@@ -268,9 +284,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in need and input.dim() in (3, 4, 5):
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{need[mode]}D input")
-    if mode == "area" and input.dim() == 5:
-        raise NotImplementedError("pytorchlite's interpolate does not support mode='area' on "
-                                  "5-D input")
     raise NotImplementedError(
         "Input Error: Only 3D, 4D and 5D input Tensors supported"
         f" (got {input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
