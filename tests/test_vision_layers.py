@@ -219,6 +219,14 @@ def test_pixel_shuffle_numpy_and_roundtrip(rng):
     np.testing.assert_array_equal(back, a)
 
 
+def test_channel_shuffle_numpy():
+    a = np.arange(12.0).reshape(1, 6, 2, 1)
+    out = F.channel_shuffle(torch.tensor(a), 2).numpy()
+    np.testing.assert_array_equal(out, a.reshape(1, 2, 3, 2, 1).transpose(0, 2, 1, 3, 4)
+                                  .reshape(1, 6, 2, 1))
+    assert out.reshape(-1).tolist() == [0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11]
+
+
 def _im2col(a, k, d, p, s):
     """Naive im2col reference (N, C, H, W) -> (N, C*kh*kw, L)."""
     n, c, h, w = a.shape

@@ -30,7 +30,7 @@ MODULES = [
     "Upsample(scale_factor=2)", "Upsample(size=(3, 4), mode='bilinear')",
     "Upsample(scale_factor=(2, 3), mode='bicubic', align_corners=True)",
     "UpsamplingNearest2d(scale_factor=2)", "UpsamplingBilinear2d(size=5)", "PixelShuffle(2)",
-    "PixelUnshuffle(3)", "Fold((4, 5), 2)", "Fold(output_size=6, kernel_size=(2, 3), stride=2)",
+    "PixelUnshuffle(3)", "ChannelShuffle(2)", "Fold((4, 5), 2)", "Fold(output_size=6, kernel_size=(2, 3), stride=2)",
     "Unfold(3, padding=1)", "Unfold((2, 3), dilation=2, stride=(1, 2))",
 ]
 
@@ -99,7 +99,8 @@ def _run_both(spec, shape, steps=3, seed=0, train=True, grad=True):
     ("Upsample(scale_factor=2, mode='bilinear')", (2, 3, 4, 5)),
     ("UpsamplingBilinear2d(scale_factor=2)", (2, 3, 4, 5)),
     ("UpsamplingNearest2d(size=(5, 7))", (2, 3, 4, 5)), ("PixelShuffle(2)", (2, 8, 3, 3)),
-    ("PixelUnshuffle(2)", (2, 2, 4, 6)), ("Unfold(2, stride=2)", (2, 3, 4, 6)),
+    ("PixelUnshuffle(2)", (2, 2, 4, 6)), ("ChannelShuffle(3)", (2, 6, 2, 2)),
+    ("ChannelShuffle(2)", (2, 4, 3)), ("Unfold(2, stride=2)", (2, 3, 4, 6)),
     ("Fold((4, 6), 2, stride=2)", (2, 12, 6)),
 ])
 def test_module_forward_backward_state_as_torch(spec, shape):
@@ -181,6 +182,9 @@ BAD_CALLS = [
     "F.interpolate(lib.zeros(1, 1, 5), size=(3, 3))", "F.interpolate(lib.zeros(1, 1, 5), (3.5,))",
     "F.interpolate(lib.zeros(1, 1, 4, 4), scale_factor=(2, 2, 2))",
     "F.interpolate(lib.zeros(1, 1, 5), scale_factor=2, antialias=True)",
+    "F.channel_shuffle(lib.zeros(2, 4), 2)", "F.channel_shuffle(lib.zeros(2, 4, 3), 0)",
+    "F.channel_shuffle(lib.zeros(2, 5, 3), 2)", "F.channel_shuffle(1, 2)",
+    "F.channel_shuffle(lib.zeros(2, 4, 3), 2.0)",
     "F.interpolate(lib.zeros(2, 3), size=2)", "F.interpolate(lib.zeros(1, 1, 4, 4), 2, mode='lanczos')",
     "F.interpolate(lib.zeros(1, 1, 4, 4), 2, mode='lanczos', align_corners=True, antialias=True)",
     "F.interpolate(lib.zeros(1, 1, 4), 2, mode='lanczos')",

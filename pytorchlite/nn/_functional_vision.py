@@ -19,8 +19,8 @@ from ._functional_conv import _check_p, _feature_dropout, pad
 __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "lp_pool1d",
     "lp_pool2d", "group_norm", "instance_norm", "local_response_norm", "dropout3d",
-    "alpha_dropout", "feature_alpha_dropout", "pixel_shuffle", "pixel_unshuffle", "fold",
-    "unfold",
+    "alpha_dropout", "feature_alpha_dropout", "pixel_shuffle", "pixel_unshuffle",
+    "channel_shuffle", "fold", "unfold",
 ]
 
 
@@ -444,6 +444,28 @@ def pixel_unshuffle(input, downscale_factor):
     x = input.reshape(lead + (c, h // r, r, w // r, r))
     x = x.permute(tuple(range(nd)) + (nd, nd + 2, nd + 4, nd + 1, nd + 3))
     return x.reshape(lead + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups):
+    """(N, g * k, *) -> the channels regrouped as (k, g): channel j * g + i of the result is
+    channel i * k + j of the input."""
+    _check_tensor(input, "channel_shuffle")
+    if not isinstance(groups, int) or isinstance(groups, bool):
+        raise TypeError(f"channel_shuffle(): argument 'groups' (position 2) must be int, not "
+                        f"{type(groups).__name__}")
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups != 0:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    x = input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
+    return x.reshape(input.shape)
 
 
 # ---------------------------------------------------------------------------- fold/unfold

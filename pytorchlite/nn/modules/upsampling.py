@@ -1,10 +1,10 @@
 """Resampling and rearranging layers: Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
-PixelShuffle, PixelUnshuffle, Fold, Unfold."""
+PixelShuffle, PixelUnshuffle, ChannelShuffle, Fold, Unfold."""
 from .. import functional as F
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
-           "PixelUnshuffle", "Fold", "Unfold"]
+           "PixelUnshuffle", "ChannelShuffle", "Fold", "Unfold"]
 
 
 class Upsample(Module):
@@ -87,6 +87,22 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Regroups the channels of (N, C, *) input: C = groups * k channels read as (k, groups)."""
+
+    __constants__ = ["groups"]
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
 
 
 class Fold(Module):
