@@ -11,10 +11,9 @@ import itertools
 import math
 import warnings
 
-import numpy as np
-
 import pytorchlite as torch
 from ._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
+from ._functional_vision import np  # NumPy on first use
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "affine_grid",
            "grid_sample"]

@@ -5,16 +5,15 @@ pixel (un)shuffle and fold / unfold (col2im / im2col).
 Everything here is a composition of differentiable Tensor operations (index_select, index_add,
 max, reshape, permute, ...), so autograd needs nothing extra; the one exception is max_unpool,
 an autograd.Function whose backward gathers the gradient as PyTorch's does. Window and
-position tables are built with NumPy once per call.
+position tables are built with NumPy (imported on first use) once per call.
 """
 import math
 import warnings
 
-import numpy as np
-
 import pytorchlite as torch
 from ._functional_conv import _tuple, avg_pool1d, avg_pool2d, batch_norm, max_pool1d, max_pool2d
 from ._functional_conv import _check_p, _feature_dropout, pad
+from ._functional_seq import layer_norm
 
 __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "lp_pool1d",
@@ -22,6 +21,17 @@ __all__ = [
     "alpha_dropout", "feature_alpha_dropout", "pixel_shuffle", "pixel_unshuffle",
     "channel_shuffle", "fold", "unfold",
 ]
+
+
+class _LazyNumPy:
+    """NumPy, imported on first use: `import pytorchlite.nn` stays NumPy-free."""
+
+    def __getattr__(self, name):
+        import numpy
+        return getattr(numpy, name)
+
+
+np = _LazyNumPy()
 
 
 def _pair(value):
@@ -251,6 +261,15 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 # ------------------------------------------------------------------------- normalisation
+def _normalise_rows(x, eps):
+    """(x - mean) / sqrt(biased var + eps) along the last dim: the fused layer_norm kernel
+    (one pass forward, one backward) when there is something to normalise."""
+    if x.numel() == 0 or not x.is_floating_point():
+        mean = x.mean(-1, keepdim=True)
+        return (x - mean) * (x.var(-1, correction=0, keepdim=True) + eps).rsqrt()
+    return layer_norm(x, (x.shape[-1],), eps=eps)
+
+
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalises each group of num_groups channels over the group's channels and all
     spatial positions (biased variance), then applies the per-channel affine.
@@ -278,10 +297,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
                                f"channels in input, but got {name} of shape {list(t.shape)} and "
                                f"input of shape {list(input.shape)}")
-    x = input.reshape(n, num_groups, -1)
-    mean = x.mean(-1, keepdim=True)
-    var = x.var(-1, correction=0, keepdim=True)
-    out = ((x - mean) * (var + eps).rsqrt()).reshape(input.shape)
+    out = _normalise_rows(input.reshape(n, num_groups, -1), eps).reshape(input.shape)
     shape = [1, c] + [1] * (input.dim() - 2)
     if weight is not None:
         out = out * weight.reshape(shape)
@@ -303,16 +319,30 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
     b, c = input.shape[0], input.shape[1]
-    reshaped = input.reshape((1, b * c) + tuple(input.shape[2:]))
-    rep = lambda t: None if t is None else t.repeat(b)  # noqa: E731
-    mean_, var_ = rep(running_mean), rep(running_var)
-    out = batch_norm(reshaped, mean_, var_, rep(weight), rep(bias), use_input_stats, momentum,
-                     eps)
-    with torch.no_grad():
-        if running_mean is not None:
-            running_mean.copy_(mean_.view(b, c).mean(0))
-        if running_var is not None:
-            running_var.copy_(var_.view(b, c).mean(0))
+    if not use_input_stats:
+        reshaped = input.reshape((1, b * c) + tuple(input.shape[2:]))
+        rep = lambda t: None if t is None else t.repeat(b)  # noqa: E731
+        out = batch_norm(reshaped, rep(running_mean), rep(running_var), rep(weight), rep(bias),
+                         False, momentum, eps)
+        return out.view(input.shape)
+    rows = input.reshape(b, c, -1)  # (N, C, L): one row per instance
+    out = _normalise_rows(rows, eps)
+    if weight is not None:
+        out = out * weight.reshape(1, c, 1)
+    if bias is not None:
+        out = out + bias.reshape(1, c, 1)
+    if running_mean is not None or running_var is not None:
+        # PyTorch updates one copy of the statistics per sample, then averages the copies
+        with torch.no_grad():
+            count = rows.shape[-1]
+            if running_mean is not None:
+                mean = rows.mean(-1)
+                new = momentum * mean + (1 - momentum) * running_mean.repeat(b).view(b, c)
+                running_mean.copy_(new.mean(0))
+            if running_var is not None:
+                var = rows.var(-1, correction=0) * (count / (count - 1))
+                new = momentum * var + (1 - momentum) * running_var.repeat(b).view(b, c)
+                running_var.copy_(new.mean(0))
     return out.view(input.shape)
 
 
