@@ -412,9 +412,10 @@ def _source_index(coord, size, padding_mode, align_corners):
     return coord
 
 
-def _gather(flat, coords, sizes):
+def _gather(flat, coords, sizes, weight=None):
     """flat (N, C, prod(sizes)) read at integer positions coords = [x, y(, z)], each of shape
-    (N, *out), for sizes [W, H(, D)]; zero where a position is outside. Returns (N, C, *out)."""
+    (N, *out), for sizes [W, H(, D)], times weight (N, 1, *out) if given; zero where a
+    position is outside. Returns (N, C, *out)."""
     n, c = flat.shape[0], flat.shape[1]
     inside = None
     index = None
@@ -429,7 +430,8 @@ def _gather(flat, coords, sizes):
     length = math.prod(out_shape)
     index = index.to(torch.int64).reshape(n, 1, length).expand(n, c, length)
     values = flat.gather(2, index).reshape((n, c) + out_shape)
-    return values * inside.unsqueeze(1).to(flat.dtype)
+    mask = inside.unsqueeze(1).to(flat.dtype)
+    return values * (mask if weight is None else weight * mask)
 
 
 def _gather_2d(flat, ix, iy, h, w):
@@ -509,7 +511,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         weight = picks[0][1]
         for _, w in picks[1:]:
             weight = weight * w
-        term = _gather(flat, [p for p, _ in picks], sizes) * weight
+        term = _gather(flat, [p for p, _ in picks], sizes, weight)
         out = term if out is None else out + term
     return out
 
@@ -556,7 +558,7 @@ def _grid_sample_bicubic(input, grid, padding_mode, align_corners):
         yi = _tap_coordinate(y0 + (i - 1), h, padding_mode, align_corners)
         row = None
         for k in range(4):
-            term = _gather_2d(flat, xs[k], yi, h, w) * cx[k]
+            term = _gather(flat, [xs[k], yi], [w, h], cx[k])
             row = term if row is None else row + term
         out = row * cy[i] if out is None else out + row * cy[i]
     return out

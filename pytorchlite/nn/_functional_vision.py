@@ -505,16 +505,21 @@ def _block_counts(hw, kernel, dilation, padding, stride):
                  for d in range(2))
 
 
-def _block_table(hw, kernel, dilation, padding, stride):
-    """Flat positions in the padded (Hp * Wp) plane read by each (kernel row, kernel col,
-    block) of im2col, in its output order; also the number of blocks per dim."""
-    (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = hw, kernel, dilation, padding, stride
-    wp = w + 2 * pw
-    bh, bw = _block_counts(hw, kernel, dilation, padding, stride)
-    rows = (np.arange(kh)[:, None] * dh + np.arange(max(bh, 0))[None, :] * sh)  # (kh, bh)
-    cols = (np.arange(kw)[:, None] * dw + np.arange(max(bw, 0))[None, :] * sw)  # (kw, bw)
-    table = rows[:, None, :, None] * wp + cols[None, :, None, :]  # (kh, kw, bh, bw)
-    return table.reshape(-1), bh, bw
+def _dilate(x, dim, step):
+    """x with step - 1 zeros between neighbours along dim: length (n - 1) * step + 1."""
+    if step == 1:
+        return x
+    n = x.shape[dim]
+    zeros = torch.zeros_like(x)
+    woven = torch.stack([x] + [zeros] * (step - 1), dim + 1)
+    shape = list(x.shape)
+    shape[dim] = n * step
+    return woven.reshape(shape).narrow(dim, 0, (n - 1) * step + 1)
+
+
+def _kernel_offsets(kernel, dilation):
+    """(row, col) offsets of the kernel taps in im2col's order (rows outer)."""
+    return [(i * dilation[0], j * dilation[1]) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
 def _check_fold_args(kernel, dilation, padding, stride):
@@ -557,11 +562,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"sliding blocks as ({bh}, {bw}), but its components must be at "
                            f"least one.")
     torch.empty((n, c * kernel[0] * kernel[1], bh * bw), dtype=x.dtype)  # huge sizes fail here
-    table, bh, bw = _block_table((h, w), kernel, dilation, padding, stride)
     xp = pad(x, (padding[1], padding[1], padding[0], padding[0])) if any(padding) else x
-    hp, wp = xp.shape[-2:]
-    cols = xp.reshape(n, c, hp * wp).index_select(2, _long(table))
-    cols = cols.reshape(n, c * kernel[0] * kernel[1], bh * bw)
+    blocks = [xp[:, :, i:i + stride[0] * (bh - 1) + 1:stride[0],
+                 j:j + stride[1] * (bw - 1) + 1:stride[1]]
+              for i, j in _kernel_offsets(kernel, dilation)]  # each (N, C, bh, bw)
+    cols = torch.stack(blocks, 2).reshape(n, c * kernel[0] * kernel[1], bh * bw)
     return cols if batched else cols.squeeze(0)
 
 
@@ -607,10 +612,13 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     c = ckk // kk
     hp, wp = out_hw[0] + 2 * padding[0], out_hw[1] + 2 * padding[1]
     torch.empty((n, c, hp, wp), dtype=x.dtype)  # PyTorch's errors for sizes it cannot hold
-    table, bh, bw = _block_table(out_hw, kernel, dilation, padding, stride)
-    out = torch.zeros((n, c, hp * wp), dtype=x.dtype).index_add(
-        2, _long(table), x.reshape(n, c, kk * length))
-    out = out.reshape(n, c, hp, wp)
+    cols = x.reshape(n, c, kk, bh, bw)
+    out = None
+    for k, (i, j) in enumerate(_kernel_offsets(kernel, dilation)):
+        block = _dilate(_dilate(cols[:, :, k], 2, stride[0]), 3, stride[1])
+        h_used, w_used = block.shape[2], block.shape[3]
+        placed = pad(block, (j, wp - j - w_used, i, hp - i - h_used))  # (N, C, Hp, Wp)
+        out = placed if out is None else out + placed
     if any(padding):
         out = out[:, :, padding[0]:padding[0] + out_hw[0], padding[1]:padding[1] + out_hw[1]]
     return out if batched else out.squeeze(0)
