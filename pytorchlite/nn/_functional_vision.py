@@ -2,8 +2,8 @@
 power-average pooling, group / instance / local response normalisation, 3-D and alpha dropout,
 pixel (un)shuffle and fold / unfold (col2im / im2col).
 
-Everything here is a composition of differentiable Tensor operations (index_select, index_add,
-max, reshape, permute, ...), so autograd needs nothing extra; the one exception is max_unpool,
+Everything here is a composition of differentiable Tensor operations (index_select, slices,
+stack, pad, max, reshape, permute, ...), so autograd needs nothing extra; the one exception is max_unpool,
 an autograd.Function whose backward gathers the gradient as PyTorch's does. Window and
 position tables are built with NumPy (imported on first use) once per call.
 """
@@ -535,8 +535,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """im2col: (N, C, H, W) -> (N, C * kH * kW, L), each column one sliding block.
 
     Note:
-        One index_select of the padded input, so the grad_fn is ViewBackward0 (PyTorch's is
-        Im2ColBackward0).
+        A stack of strided slices of the padded input, so the grad_fn is a view's
+        (PyTorch's is Im2ColBackward0); values and gradients are PyTorch's.
     """
     _check_tensor(input, "im2col")
     kernel, dilation, padding, stride = (
@@ -574,7 +574,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """col2im: sums the columns of (N, C * kH * kW, L) back into (N, C, H, W).
 
     Note:
-        One index_add into the padded output, so the grad_fn differs from PyTorch's
+        A sum of the columns padded into place, so the grad_fn differs from PyTorch's
         Col2ImBackward0; values and gradients are PyTorch's.
     """
     _check_tensor(input, "col2im")
