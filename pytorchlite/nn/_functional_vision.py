@@ -3,9 +3,9 @@ power-average pooling, group / instance / local response normalisation, 3-D and 
 pixel (un)shuffle and fold / unfold (col2im / im2col).
 
 Everything here is a composition of differentiable Tensor operations (index_select, slices,
-stack, pad, max, reshape, permute, ...), so autograd needs nothing extra; the one exception is max_unpool,
-an autograd.Function whose backward gathers the gradient as PyTorch's does. Window and
-position tables are built with NumPy (imported on first use) once per call.
+stack, pad, max, reshape, permute, ...), so autograd needs nothing extra; the one exception
+is max_unpool, an autograd.Function whose backward gathers the gradient as PyTorch's does.
+Window and position tables are built with NumPy (imported on first use) once per call.
 """
 import math
 import warnings
