@@ -82,7 +82,7 @@ class device:
 
 # ---- factories (C) ----
 tensor = _C.tensor
-empty = _C.empty
+empty = _memory_format.empty
 zeros = _C.zeros
 ones = _C.ones
 full = _C.full
@@ -380,6 +380,7 @@ from . import random  # noqa: E402
 from . import _torch_docs  # noqa: E402
 
 _torch_docs.attach(globals())
+empty.__doc__ = _C.empty.__doc__  # torch.empty is the factory behind a memory_format wrapper
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",

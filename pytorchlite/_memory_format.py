@@ -6,6 +6,7 @@ adjacent in memory, strides (H*W*C, 1, W*C, C) as PyTorch's; channels_last_3d li
 (N, C, D, H, W). A channels-last copy is a permuted contiguous copy viewed back in (N, C, ...)
 order, so every operation reads it correctly through its strides.
 """
+from . import _C
 from ._tensor import Tensor
 
 __all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d",
@@ -128,6 +129,19 @@ def _like_layout(input, out, fmt):
     if fmt is contiguous_format:
         return out
     return _to_channels_last(out, fmt)
+
+
+def empty(*size, memory_format=None, **kwargs):
+    # torch.empty: the C factory, laid out channels-last when memory_format asks (its
+    # docstring is the factory's, given in the package's __init__)
+    if memory_format is None or memory_format is contiguous_format:
+        return _C.empty(*size, **kwargs)
+    _check_format(memory_format, "empty")
+    if memory_format is preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    requires_grad = kwargs.pop("requires_grad", False)
+    out = _to_channels_last(_C.empty(*size, **kwargs), memory_format)
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 def to(self, *args, **kwargs):

@@ -304,3 +304,16 @@ def test_dropout_stream_on_channels_last_input(name):
     ref = getattr(real_torch.nn.functional, name)(
         real_torch.tensor(a).contiguous(memory_format=getattr(real_torch, fmt)), 0.5, True)
     np.testing.assert_array_equal(mine.numpy(), ref.numpy())
+
+
+def test_empty_channels_last():
+    assert torch.empty(2, 3, 4, 5, memory_format=torch.channels_last).stride() == (60, 1, 15, 3)
+    z = torch.empty((1, 2, 3, 4, 5), memory_format=torch.channels_last_3d)
+    assert z.stride() == (120, 1, 40, 10, 2)
+    leaf = torch.empty(2, 3, 4, 5, memory_format=torch.channels_last, requires_grad=True)
+    assert leaf.is_leaf and leaf.requires_grad
+    assert torch.empty(2, 3).stride() == (3, 1)
+    with pytest.raises(RuntimeError, match="required rank 4 tensor"):
+        torch.empty(2, 3, memory_format=torch.channels_last)
+    with pytest.raises(RuntimeError, match="unsupported memory format Preserve"):
+        torch.empty(2, 3, 4, 5, memory_format=torch.preserve_format)
