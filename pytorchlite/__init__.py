@@ -124,7 +124,19 @@ def as_tensor(data, dtype=None, device=None):
                            np.int8, np.uint8, np.bool_):
         t = _C.from_numpy(data)
         return t if dtype is None else t.to(dtype)
-    return _C.tensor(data, dtype=dtype)
+    try:
+        return _C.tensor(data, dtype=dtype)
+    except RuntimeError as e:  # with a dtype, PyTorch converts a non-number with __index__
+        if dtype is None or not str(e).startswith("Could not infer dtype of"):
+            raise
+        raise TypeError(f"'{_typename_of(data)}' object cannot be interpreted as an "
+                        "integer") from None
+
+
+def _typename_of(obj):
+    """A type's name as PyTorch prints it in errors: this package's types as torch.X."""
+    kind = type(obj)
+    return f"torch.{kind.__name__}" if kind.__module__.startswith(__name__) else kind.__name__
 
 
 def _check_input(fname, input):  # noqa: A002
