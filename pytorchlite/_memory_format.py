@@ -64,14 +64,16 @@ def _strided_like(t, fmt):
     return True
 
 
-def _to_channels_last(t, fmt):
-    """A channels-last copy of t (rank checked)."""
+def _to_channels_last(t, fmt, copy=False):
+    """t laid out channels-last (rank checked): a copy unless t already is, or always a
+    copy with copy=True."""
     rank = _RANK[fmt._name]
     if t.dim() != rank:
         raise RuntimeError(f"required rank {rank} tensor to use {fmt._name} format")
     perm = (0,) + tuple(range(2, rank)) + (1,)
     back = (0, rank - 1) + tuple(range(1, rank - 1))
-    return _base_contiguous(t.permute(perm)).permute(back)
+    permuted = t.permute(perm)
+    return (_base_clone(permuted) if copy else _base_contiguous(permuted)).permute(back)
 
 
 def is_contiguous(self, memory_format=contiguous_format):
@@ -112,10 +114,10 @@ def clone(self, *, memory_format=preserve_format):
     _check_format(memory_format, "clone")
     if memory_format is preserve_format:
         kept = _channels_last_of(self)
-        return _base_clone(self) if kept is None else _to_channels_last(self, kept)
+        return _base_clone(self) if kept is None else _to_channels_last(self, kept, copy=True)
     if memory_format is contiguous_format:
         return _base_contiguous(self) if not _base_is_contiguous(self) else _base_clone(self)
-    return _to_channels_last(self, memory_format)
+    return _to_channels_last(self, memory_format, copy=True)
 
 
 def _like_layout(input, out, fmt):

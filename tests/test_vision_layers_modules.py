@@ -230,6 +230,11 @@ def test_channels_last_strides_and_values():
     assert y.tolist() == x.tolist()
     assert y.contiguous(memory_format=torch.channels_last) is y
     assert y.clone().stride() == (60, 1, 15, 3)
+    for copy in (y.clone(), y.clone(memory_format=torch.channels_last),
+                 x.clone(memory_format=torch.channels_last), y.clone(memory_format=torch.contiguous_format)):
+        assert copy.data_ptr() != y.data_ptr() and copy.data_ptr() != x.data_ptr()
+        copy.zero_()
+    assert y.tolist() == x.tolist() and x.sum().item() == 7140.0
     assert y.clone(memory_format=torch.contiguous_format).stride() == (60, 20, 5, 1)
     assert y.to(torch.float64).stride() == (60, 1, 15, 3)
     assert y.contiguous().stride() == (60, 20, 5, 1)
