@@ -469,3 +469,14 @@ def test_grid_sample_5d_matches_torch(mode, padding_mode, align):
         np.testing.assert_allclose(x_l.grad.numpy(), x_t.grad.numpy(), atol=1e-11)
     with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
         F.grid_sample(lite[0], lite[1], "bicubic", align_corners=align)
+
+
+def test_identity_rearrangements_return_new_tensors():
+    x = torch.randn(2, 4, 3, 3)
+    outs = [F.pixel_shuffle(x, 1), F.pixel_unshuffle(x, 1), F.channel_shuffle(x, 1),
+            F.channel_shuffle(x, 4), F.fold(x.reshape(2, 4, 9), (3, 3), 1),
+            F.pixel_shuffle(torch.randn(4, 1, 1), 2), F.interpolate(x, size=(3, 3))]
+    for out in outs:
+        before = x.clone()
+        out.zero_()
+        assert x.tolist() == before.tolist()

@@ -62,6 +62,12 @@ def _int_tuple(value, n, op, name, position):
     return tuple(value)
 
 
+def _fresh(out, input):
+    """out, or a copy of it where it is a view of input's memory (PyTorch's op returns a
+    new tensor even where the rearrangement is the identity)."""
+    return out.clone() if out.data_ptr() == input.data_ptr() and input.numel() else out
+
+
 def _long(array):
     """An int64 tensor from a NumPy array of indices."""
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
@@ -451,7 +457,7 @@ def pixel_shuffle(input, upscale_factor):
     nd = len(lead)
     x = input.reshape(lead + (c // (r * r), r, r, h, w))
     x = x.permute(tuple(range(nd)) + (nd, nd + 3, nd + 1, nd + 4, nd + 2))
-    return x.reshape(lead + (c // (r * r), h * r, w * r))
+    return _fresh(x.reshape(lead + (c // (r * r), h * r, w * r)), input)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -473,7 +479,7 @@ def pixel_unshuffle(input, downscale_factor):
     nd = len(lead)
     x = input.reshape(lead + (c, h // r, r, w // r, r))
     x = x.permute(tuple(range(nd)) + (nd, nd + 2, nd + 4, nd + 1, nd + 3))
-    return x.reshape(lead + (c * r * r, h // r, w // r))
+    return _fresh(x.reshape(lead + (c * r * r, h // r, w // r)), input)
 
 
 def channel_shuffle(input, groups):
@@ -495,7 +501,7 @@ def channel_shuffle(input, groups):
                            f"and {groups} groups.")
     rest = tuple(input.shape[2:])
     x = input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
-    return x.reshape(input.shape)
+    return _fresh(x.reshape(input.shape), input)
 
 
 # ---------------------------------------------------------------------------- fold/unfold
@@ -621,4 +627,5 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         out = placed if out is None else out + placed
     if any(padding):
         out = out[:, :, padding[0]:padding[0] + out_hw[0], padding[1]:padding[1] + out_hw[1]]
+    out = _fresh(out, input)
     return out if batched else out.squeeze(0)
