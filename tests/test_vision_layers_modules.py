@@ -322,3 +322,16 @@ def test_empty_channels_last():
         torch.empty(2, 3, memory_format=torch.channels_last)
     with pytest.raises(RuntimeError, match="unsupported memory format Preserve"):
         torch.empty(2, 3, 4, 5, memory_format=torch.preserve_format)
+
+
+@needs_torch
+def test_unbatched_channel_dropout_in_place():
+    a = np.random.default_rng(2).standard_normal((4, 6)).astype(np.float32)
+    for name, shape in (("dropout1d", (4, 6)), ("dropout3d", (4, 2, 3, 1))):
+        torch.manual_seed(3), real_torch.manual_seed(3)
+        x_m, x_t = torch.tensor(a.reshape(shape)), real_torch.tensor(a.reshape(shape))
+        out_m = getattr(F, name)(x_m, 0.5, True, inplace=True)
+        out_t = getattr(real_torch.nn.functional, name)(x_t, 0.5, True, inplace=True)
+        np.testing.assert_array_equal(x_m.numpy(), x_t.numpy())
+        np.testing.assert_array_equal(out_m.numpy(), out_t.numpy())
+        assert tuple(out_m.shape) == shape
