@@ -20,6 +20,9 @@ from ._dtype import bool, double, dtype, float, float32, float64, int64, long  #
 from ._dtype import bfloat16, float16, half, int, int8, int16, int32, short, uint8  # noqa: A004
 from ._size import Size
 from ._tensor import Tensor
+from . import _memory_format  # noqa: E402
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
+                             memory_format, preserve_format)
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import inference_mode
@@ -56,7 +59,7 @@ from ._devices import (are_deterministic_algorithms_enabled, compile, device,  #
 
 # ---- factories (C) ----
 tensor = _C.tensor
-empty = _C.empty
+empty = _memory_format.empty
 zeros = _C.zeros
 ones = _C.ones
 full = _C.full
@@ -100,7 +103,19 @@ def as_tensor(data, dtype=None, device=None):
                            np.int8, np.uint8, np.bool_):
         t = _C.from_numpy(data)
         return t if dtype is None else t.to(dtype)
-    return _C.tensor(data, dtype=dtype)
+    try:
+        return _C.tensor(data, dtype=dtype)
+    except RuntimeError as e:  # with a dtype, PyTorch converts a non-number with __index__
+        if dtype is None or not str(e).startswith("Could not infer dtype of"):
+            raise
+        raise TypeError(f"'{_typename_of(data)}' object cannot be interpreted as an "
+                        "integer") from None
+
+
+def _typename_of(obj):
+    """A type's name as PyTorch prints it in errors: this package's types as torch.X."""
+    kind = type(obj)
+    return f"torch.{kind.__name__}" if kind.__module__.startswith(__name__) else kind.__name__
 
 
 def _check_input(fname, input):  # noqa: A002
@@ -131,9 +146,10 @@ def _function(method):
 
 
 def _like(fn):
-    def like(input, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+    def like(input, *, dtype=None, requires_grad=False, memory_format=None, **kw):  # noqa: A002
         _check_input(fn.__name__ + "_like", input)
-        return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+        out = fn(input.shape, dtype=dtype or input.dtype)
+        return _memory_format._like_layout(input, out, memory_format).requires_grad_(requires_grad)
 
     like.__name__ = fn.__name__ + "_like"
     return like
@@ -144,9 +160,11 @@ zeros_like = _like(_C.zeros)
 ones_like = _like(_C.ones)
 
 
-def full_like(input, fill_value, *, dtype=None, requires_grad=False, **kw):  # noqa: A002
+def full_like(input, fill_value, *, dtype=None, requires_grad=False, memory_format=None,  # noqa: A002
+              **kw):
     _check_input("full_like", input)
-    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    out = _C.full(input.shape, fill_value, dtype=dtype or input.dtype)
+    return _memory_format._like_layout(input, out, memory_format).requires_grad_(requires_grad)
 
 
 from ._utils import typename  # noqa: E402
@@ -364,6 +382,7 @@ from . import random  # noqa: E402
 from . import _torch_docs  # noqa: E402
 
 _torch_docs.attach(globals())
+empty.__doc__ = _C.empty.__doc__  # torch.empty is the factory behind a memory_format wrapper
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",

@@ -11,6 +11,8 @@ from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
                       TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .modules import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .modules import _VISION
+from .modules import *  # noqa: F401,F403  the vision layers listed in _VISION
 from . import functional, init, utils
 
 __all__ = [
@@ -28,3 +30,4 @@ __all__ += [
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
     "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]
+__all__ += _VISION

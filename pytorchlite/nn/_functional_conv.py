@@ -386,10 +386,8 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "Note that dropout1d exists to provide channel-wise dropout on inputs "
                            "with 1 spatial dimension, a channel dimension, and an optional batch "
                            "dimension (i.e. 2D or 3D inputs).")
-    batched = inp_dim == 3
-    if not batched:
-        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
-    result = _feature_dropout(input, p, training, inplace)
-    if not batched:
-        result = result.squeeze_(0) if inplace else result.squeeze(0)
-    return result
+    if inp_dim == 3:
+        return _feature_dropout(input, p, training, inplace)
+    # unbatched: one draw per channel of the (1, C, L) view; in place writes through the view
+    result = _feature_dropout(input.unsqueeze(0), p, training, inplace)
+    return input if inplace else result.squeeze(0)

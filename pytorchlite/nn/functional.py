@@ -528,3 +528,10 @@ __all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
 from ._functional_attn import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
                                multi_head_attention_forward, scaled_dot_product_attention)
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+# ------------------------------------------------------------------ vision layers, resampling
+from . import _functional_resample, _functional_vision  # noqa: E402
+from ._functional_vision import *  # noqa: E402,F401,F403
+from ._functional_resample import *  # noqa: E402,F401,F403
+__all__ += _functional_vision.__all__ + _functional_resample.__all__

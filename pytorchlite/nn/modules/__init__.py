@@ -38,3 +38,17 @@ __all__ += [
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
     "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]
+
+# vision layers
+from .batchnorm import BatchNorm3d
+from .dropout import AlphaDropout, Dropout3d, FeatureAlphaDropout
+from . import normalization_vision, padding, pooling_vision, upsampling
+from .normalization_vision import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pooling_vision import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+
+_VISION = (["BatchNorm3d", "AlphaDropout", "Dropout3d", "FeatureAlphaDropout"]
+           + normalization_vision.__all__ + padding.__all__ + pooling_vision.__all__
+           + upsampling.__all__)
+__all__ += _VISION

@@ -556,22 +556,25 @@ class Module:
         """Cast floating-point parameters and buffers to a dtype; returns self.
 
         Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` and the
-        keywords ``device``, ``dtype``, ``non_blocking``.
+        keywords ``device``, ``dtype``, ``non_blocking``, ``memory_format``.
 
         Note:
             pytorchlite has only the CPU device; any other device raises RuntimeError.
         """
+        fmt = kwargs.pop("memory_format", None)
         device, dtype = _parse_to(args, kwargs)
         if device is not None and str(device).split(":")[0] != "cpu":
             raise RuntimeError(
                 f"pytorchlite supports only the CPU device, but got device={device}")
-        if dtype is None:
-            return self
-        if not dtype.is_floating_point:
+        if dtype is not None and not dtype.is_floating_point:
             raise TypeError(
                 "nn.Module.to only accepts floating point or complex "
                 f"dtypes, but got desired dtype={dtype}"
             )
+        if fmt is not None:  # as PyTorch: only 4-D and 5-D tensors change layout
+            self._apply(lambda t: t.to(memory_format=fmt) if t.dim() in (4, 5) else t)
+        if dtype is None:
+            return self
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     # ------------------------------------------------------------------------- state_dict
