@@ -11,6 +11,12 @@ from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
                       TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from . import functional, init, utils
+from .modules import activation_more as _am, loss_more as _lm, container_more as _cm
+from .modules import linear_more as _linm
+from .modules.activation_more import *  # noqa: F401,F403
+from .modules.loss_more import *  # noqa: F401,F403
+from .modules.container_more import *  # noqa: F401,F403
+from .modules.linear_more import *  # noqa: F401,F403
 
 __all__ = [
     "Parameter", "Buffer", "Module", "Identity", "Linear", "ReLU", "LeakyReLU", "Sigmoid",
@@ -26,3 +32,4 @@ __all__ += [
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
 ]
+__all__ += _am.__all__ + _lm.__all__ + _cm.__all__ + _linm.__all__

@@ -422,8 +422,10 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))."""
-    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) (gradient 1/2 at 0, as PyTorch's)."""
+    negative = input < 0
+    return (torch.where(negative, input, input * 0)
+            - torch.where(negative, input, -input).exp().log1p())
 
 
 def one_hot(tensor, num_classes=-1):
@@ -528,3 +530,11 @@ __all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
 from ._functional_attn import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
                                multi_head_attention_forward, scaled_dot_product_attention)
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+# ------------------------------------------- further activations, losses and distances
+from ._functional_act import *  # noqa: E402,F401,F403
+from ._functional_act import __all__ as _act_all  # noqa: E402
+from ._functional_loss import *  # noqa: E402,F401,F403
+from ._functional_loss import __all__ as _loss_all  # noqa: E402
+__all__ += _act_all + _loss_all

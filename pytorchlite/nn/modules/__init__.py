@@ -37,3 +37,14 @@ __all__ += [
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d",
 ]
+
+# further activations, losses, containers and layers
+from .activation_more import *  # noqa: E402,F401,F403
+from .activation_more import __all__ as _act_all  # noqa: E402
+from .loss_more import *  # noqa: E402,F401,F403
+from .loss_more import __all__ as _loss_all  # noqa: E402
+from .container_more import *  # noqa: E402,F401,F403
+from .container_more import __all__ as _container_all  # noqa: E402
+from .linear_more import *  # noqa: E402,F401,F403
+from .linear_more import __all__ as _linear_all  # noqa: E402
+__all__ += _act_all + _loss_all + _container_all + _linear_all
