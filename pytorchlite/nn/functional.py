@@ -428,22 +428,6 @@ def logsigmoid(input):
             - torch.where(negative, input, -input).exp().log1p())
 
 
-def one_hot(tensor, num_classes=-1):
-    """(..., num_classes) int64 tensor with a one at each index."""
-    if tensor.dtype != torch.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    classes = torch.arange(num_classes)
-    return (tensor.unsqueeze(-1) == classes).long()
-
-
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p over dim, eps)."""
-    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
-    return input / denom
-
-
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-(t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100 as in PyTorch."""
@@ -516,7 +500,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, reduction)
 
 
-__all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
+__all__ += ["silu", "elu", "softplus", "logsigmoid",
             "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
             "huber_loss"]
 

@@ -1,0 +1,228 @@
+"""The further losses and distances (nn/_functional_loss.py, nn/_functional_ctc.py,
+nn/modules/loss_more.py) and cross_entropy's completed options: values and gradients against
+torch and finite differences, every reduction, validation errors, module reprs."""
+import warnings
+
+import numpy as np
+import pytest
+
+import pytorchlite as torch
+import pytorchlite.nn as nn
+import pytorchlite.nn.functional as F
+from conftest import fd_check
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+R = np.random.default_rng(5)
+A = R.standard_normal((4, 5))
+B = R.standard_normal((4, 5))
+C = R.standard_normal((4, 5))
+POS = R.uniform(0.2, 2.0, (4, 5))
+SIGN = np.where(R.standard_normal(4) > 0, 1.0, -1.0)
+SIGN45 = np.where(R.standard_normal((4, 5)) > 0, 1.0, -1.0)
+COUNTS = R.integers(0, 5, (4, 5)).astype(np.float64)
+PROBS = np.exp(B) / np.exp(B).sum(1, keepdims=True)
+LABELS = np.array([[3, 0, -1, 1, 2], [4, -1, 0, 0, 0], [0, 1, 2, 3, 4], [2, 2, -1, 0, 1]])
+
+# (name, float args (grad taken), other args, kwargs)
+CASES = [
+    ("kl_div", (A, PROBS), (), {"reduction": "batchmean"}),
+    ("kl_div", (A, B), (), {"reduction": "sum", "log_target": True}),
+    ("poisson_nll_loss", (A,), (COUNTS,), {}),
+    ("poisson_nll_loss", (POS,), (COUNTS,), {"log_input": False, "full": True}),
+    ("gaussian_nll_loss", (A, B, POS), (), {}),
+    ("gaussian_nll_loss", (A, B, POS[:, :1]), (), {"full": True, "reduction": "sum"}),
+    ("gaussian_nll_loss", (A, B, POS[:, 0]), (), {"eps": 0.5}),
+    ("cosine_embedding_loss", (A, B), (SIGN,), {"margin": 0.2}),
+    ("hinge_embedding_loss", (A,), (SIGN45,), {"margin": 0.5}),
+    ("margin_ranking_loss", (A[0], B[0]), (SIGN45[0],), {"margin": 0.1}),
+    ("soft_margin_loss", (A,), (SIGN45,), {}),
+    ("multilabel_soft_margin_loss", (A,), ((SIGN45 > 0).astype(np.float64),), {}),
+    ("multi_margin_loss", (A,), (np.array([0, 4, 2, 2]),), {}),
+    ("multi_margin_loss", (A,), (np.array([0, 4, 2, 2]),), {"p": 2, "margin": 0.7}),
+    ("multi_margin_loss", (A[1],), (np.array(3),), {}),
+    ("multilabel_margin_loss", (A,), (LABELS,), {}),
+    ("multilabel_margin_loss", (A[0],), (LABELS[0],), {}),
+    ("triplet_margin_loss", (A, B, C), (), {}),
+    ("triplet_margin_loss", (A, B, C), (), {"p": 1, "swap": True, "margin": 2.0}),
+    ("triplet_margin_with_distance_loss", (A, B, C), (), {"swap": True}),
+    ("pairwise_distance", (A, B), (), {}),
+    ("pairwise_distance", (A, B[0]), (), {"p": 3, "keepdim": True}),
+    ("pdist", (A,), (), {}),
+    ("pdist", (A,), (), {"p": 1.5}),
+    ("cosine_similarity", (A, B), (), {}),
+    ("cosine_similarity", (A, B[:1]), (), {"dim": 0}),
+]
+REDUCED = {"kl_div", "pairwise_distance", "pdist", "cosine_similarity",
+           "triplet_margin_with_distance_loss", "gaussian_nll_loss"}
+
+
+def _run(mod, name, floats, others, kw, as_tensor):
+    ts = [as_tensor(a, True) for a in floats]
+    os = [as_tensor(a, False) for a in others]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = getattr(mod, name)(*ts, *os, **kw)
+    w = np.linspace(0.5, 1.5, max(1, int(np.prod(out.shape))), dtype=np.float64)
+    (out * as_tensor(w.reshape(tuple(out.shape)), False)).sum().backward()
+    return out.detach().numpy(), [t.grad.numpy() for t in ts]
+
+
+def _reductions(name, kw):
+    if name in REDUCED or "reduction" in kw:
+        return [kw]
+    return [dict(kw, reduction=r) for r in ("mean", "sum", "none")]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_against_torch(case):
+    th = _torch()
+    name, floats, others, kw = case
+    for kw2 in _reductions(name, kw):
+        def pl(a, g):
+            dtype = torch.int64 if np.asarray(a).dtype.kind == "i" else torch.float64
+            return torch.tensor(a, dtype=dtype, requires_grad=g)
+
+        def tt(a, g):
+            dtype = th.int64 if np.asarray(a).dtype.kind == "i" else th.float64
+            return th.tensor(a, dtype=dtype, requires_grad=g)
+        out, grads = _run(F, name, floats, others, kw2, pl)
+        tout, tgrads = _run(th.nn.functional, name, floats, others, kw2, tt)
+        assert out.shape == tout.shape
+        np.testing.assert_allclose(out, tout, rtol=1e-10, atol=1e-12)
+        for g, tg in zip(grads, tgrads):
+            np.testing.assert_allclose(g, tg, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_finite_differences(case):
+    name, floats, others, kw = case
+    ts = [torch.tensor(a, requires_grad=True) for a in floats]
+    os = [torch.tensor(a) for a in others]
+
+    def loss():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = getattr(F, name)(*ts, *os, **kw)
+        return (out * out).sum()
+    fd_check(ts, loss, tol=1e-5)
+
+
+def test_numpy_values():
+    a, b = torch.tensor(A), torch.tensor(B)
+    np.testing.assert_allclose(F.pdist(a).numpy(), [np.linalg.norm(A[i] - A[j])
+                                                    for i in range(4) for j in range(i + 1, 4)])
+    cos = (A * B).sum(1) / np.linalg.norm(A, axis=1) / np.linalg.norm(B, axis=1)
+    np.testing.assert_allclose(F.cosine_similarity(a, b).numpy(), cos)
+    np.testing.assert_allclose(F.soft_margin_loss(a, torch.tensor(SIGN45), reduction="sum")
+                               .item(), np.log1p(np.exp(-A * SIGN45)).sum())
+    kl = (PROBS * (np.log(PROBS) - A)).sum() / 4
+    np.testing.assert_allclose(F.kl_div(a, torch.tensor(PROBS), reduction="batchmean").item(),
+                               kl)
+
+
+def test_pdist_zero_distance_gradient_is_zero():
+    x = torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 1.0]], requires_grad=True)
+    F.pdist(x).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_kl_div_mean_warns():
+    with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
+        F.kl_div(torch.zeros(2), torch.ones(2))
+
+
+@pytest.mark.parametrize("call,exc,msg", [
+    (lambda: F.kl_div(torch.ones(2), torch.ones(2), reduction="bad"), ValueError,
+     "bad is not a valid value for reduction"),
+    (lambda: F.gaussian_nll_loss(torch.ones(3, 4), torch.ones(3, 4), -torch.ones(3, 4)),
+     ValueError, "var has negative entry"),
+    (lambda: F.gaussian_nll_loss(torch.ones(3, 4), torch.ones(3, 4), torch.ones(3, 2)),
+     ValueError, "var is of incorrect size"),
+    (lambda: F.cosine_embedding_loss(torch.ones(3), torch.ones(3), torch.ones(3)),
+     RuntimeError, r"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                   r"\[3\] and \[3\]."),
+    (lambda: F.cosine_embedding_loss(torch.ones(3, 4), torch.ones(3, 4), torch.ones(3, 1)),
+     RuntimeError, "0D or 1D target tensor expected"),
+    (lambda: F.margin_ranking_loss(torch.ones(4), torch.ones(4), torch.ones(1, 4)),
+     RuntimeError, "All input tensors should have same dimension"),
+    (lambda: F.multilabel_margin_loss(torch.ones(3, 4), torch.ones(3, 4)), RuntimeError,
+     "expected scalar type Long but found Float"),
+    (lambda: F.multilabel_margin_loss(torch.ones(3, 4), torch.ones(3, 3, dtype=torch.int64)),
+     RuntimeError, r"inconsistent target size: \[3, 3\] for input of size: \[3, 4\]"),
+    (lambda: F.multilabel_margin_loss(torch.ones(4), torch.tensor([1, 5, -1, 0])),
+     RuntimeError, "argument #2 'target' is out of range"),
+    (lambda: F.multi_margin_loss(torch.ones(3, 4), torch.tensor([0, 1, 5])), RuntimeError,
+     "target out of range"),
+    (lambda: F.multi_margin_loss(torch.ones(3, 4), torch.tensor([0, 1, 2]), p=3), ValueError,
+     "only p == 1 and p == 2 supported"),
+    (lambda: F.multi_margin_loss(torch.ones(3, 4), torch.tensor([0, 1])), RuntimeError,
+     r"Expected target size \[3\], but got \[2\]. Input has shape \[3, 4\]."),
+    (lambda: F.multi_margin_loss(torch.ones(3, 4), torch.tensor([0, 1, 2]),
+                                 weight=torch.ones(3)), RuntimeError,
+     r"inconsistent weight size, expected 4 but got \[3\]"),
+    (lambda: F.multi_margin_loss(torch.ones(2, 0), torch.tensor([0, 0])), RuntimeError,
+     "Expected non-empty vector or matrix"),
+    (lambda: F.triplet_margin_loss(torch.ones(3, 4), torch.ones(3, 4), torch.ones(3)),
+     RuntimeError, "anchor 2D, positive 2D, and negative 1D inputs"),
+    (lambda: F.triplet_margin_loss(torch.ones(3, 4), torch.ones(3, 4), torch.ones(3, 4),
+                                   margin=0), ValueError, "margin must be greater than 0"),
+    (lambda: F.pdist(torch.ones(1, 3, 4)), RuntimeError, "pdist only supports 2D tensors"),
+    (lambda: F.pdist(torch.ones(3, 4), p=-1), RuntimeError, "non-negative p values"),
+    (lambda: F.cosine_similarity(torch.tensor([1, 2]), torch.tensor([1, 2])), RuntimeError,
+     "yet common dtype is Long"),
+    (lambda: F.poisson_nll_loss(torch.ones(2), torch.ones(2), reduction="x"), ValueError,
+     "x is not a valid value for reduction"),
+    (lambda: F.one_hot(torch.tensor([1, -1])), RuntimeError, "Class values must be non-neg"),
+    (lambda: F.one_hot(torch.tensor([1, 5]), 3), RuntimeError, "smaller than num_classes"),
+    (lambda: F.one_hot(torch.tensor([], dtype=torch.int64)), RuntimeError,
+     "Can not infer total number of classes from empty tensor."),
+])
+def test_errors(call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call()
+
+
+def test_module_reprs_and_forward():
+    th = _torch()
+    pairs = [
+        ("KLDivLoss", {}), ("KLDivLoss", {"reduction": "batchmean", "log_target": True}),
+        ("PoissonNLLLoss", {}), ("GaussianNLLLoss", {}), ("CosineEmbeddingLoss", {}),
+        ("HingeEmbeddingLoss", {}), ("MarginRankingLoss", {}), ("MultiLabelMarginLoss", {}),
+        ("MultiLabelSoftMarginLoss", {}), ("MultiMarginLoss", {}), ("SoftMarginLoss", {}),
+        ("TripletMarginLoss", {}), ("TripletMarginWithDistanceLoss", {}), ("CTCLoss", {}),
+    ]
+    for name, kw in pairs:
+        m, tm = getattr(nn, name)(**kw), getattr(th.nn, name)(**kw)
+        assert repr(m) == repr(tm)
+        for attr in ("reduction", "margin", "log_target", "full", "eps", "p", "swap", "blank",
+                     "zero_infinity", "log_input"):
+            if hasattr(tm, attr):
+                assert getattr(m, attr) == getattr(tm, attr), (name, attr)
+    x, y = torch.tensor(A), torch.tensor(B)
+    assert nn.TripletMarginLoss(margin=0.5, p=1)(x, y, torch.tensor(C)).item() == \
+        pytest.approx(F.triplet_margin_loss(x, y, torch.tensor(C), margin=0.5, p=1).item())
+    assert nn.MultiMarginLoss(weight=torch.ones(5))(x, torch.tensor([0, 1, 2, 3])).item() == \
+        pytest.approx(F.multi_margin_loss(x, torch.tensor([0, 1, 2, 3])).item())
+
+
+def test_class_weights_against_torch():
+    th = _torch()
+    w = POS[0]
+    tgt = np.array([0, 4, 2, 2])
+    for fn, target in (("multi_margin_loss", tgt), ("multilabel_soft_margin_loss",
+                                                   (SIGN45 > 0).astype(np.float64))):
+        for reduction in ("mean", "sum", "none"):
+            x = torch.tensor(A, requires_grad=True)
+            tx = th.tensor(A, requires_grad=True)
+            y = getattr(F, fn)(x, torch.tensor(target), weight=torch.tensor(w),
+                               reduction=reduction)
+            ty = getattr(th.nn.functional, fn)(tx, th.tensor(target), weight=th.tensor(w),
+                                               reduction=reduction)
+            np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+            (y * y).sum().backward()
+            (ty * ty).sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
