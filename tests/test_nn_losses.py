@@ -226,3 +226,84 @@ def test_class_weights_against_torch():
             (y * y).sum().backward()
             (ty * ty).sum().backward()
             np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------------- CTC
+_CTC_LOGITS = np.random.default_rng(0).standard_normal((12, 3, 5))
+_CTC_TARGETS = np.array([[1, 2, 2, 0], [3, 1, 0, 0], [4, 4, 4, 4]])
+
+
+def _ctc(lib, dtype, reduction, normalise, concatenated=False, zero_infinity=False):
+    x = lib.tensor(_CTC_LOGITS.astype(dtype), requires_grad=True)
+    lp = x.log_softmax(2) if normalise else x
+    lengths = [3, 2, 4]
+    targets = _CTC_TARGETS
+    if concatenated:
+        targets = np.concatenate([row[:n] for row, n in zip(targets, lengths)])
+    loss = lib.nn.functional.ctc_loss(lp, lib.tensor(targets), lib.tensor([12, 9, 10]),
+                                      lib.tensor(lengths), reduction=reduction,
+                                      zero_infinity=zero_infinity)
+    w = np.arange(1, loss.numel() + 1).reshape(tuple(loss.shape)).astype(dtype)
+    (loss * lib.tensor(w)).sum().backward()
+    return loss.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("normalise", [True, False])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_ctc_against_torch(reduction, normalise, dtype):
+    th = _torch()
+    out, grad = _ctc(torch, dtype, reduction, normalise)
+    tout, tgrad = _ctc(th, dtype, reduction, normalise)
+    tol = 1e-12 if dtype == "float64" else 2e-5
+    np.testing.assert_allclose(out, tout, rtol=tol, atol=tol)
+    np.testing.assert_allclose(grad, tgrad, rtol=tol, atol=tol)
+    out2, grad2 = _ctc(torch, dtype, reduction, normalise, concatenated=True)
+    np.testing.assert_allclose(out2, out, rtol=tol)
+    np.testing.assert_allclose(grad2, grad, rtol=tol)
+
+
+def test_ctc_brute_force_and_fd():
+    # a tiny case: sum over every alignment path that collapses to the target
+    import itertools
+    T, C = 4, 3
+    lp = np.log(np.random.default_rng(3).dirichlet(np.ones(C), T))
+    target = [1, 2]
+    total = 0.0
+    for path in itertools.product(range(C), repeat=T):
+        collapsed = [k for i, k in enumerate(path) if k != 0 and (i == 0 or path[i - 1] != k)]
+        if collapsed == target:
+            total += np.exp(sum(lp[t, k] for t, k in enumerate(path)))
+    x = torch.tensor(lp, requires_grad=True)
+    loss = F.ctc_loss(x, torch.tensor(target), torch.tensor(T), torch.tensor(2),
+                      reduction="sum")
+    np.testing.assert_allclose(loss.item(), -np.log(total), rtol=1e-12)
+    logits = torch.tensor(np.random.default_rng(4).standard_normal((T, C)), requires_grad=True)
+    fd_check([logits], lambda: F.ctc_loss(logits.log_softmax(1), torch.tensor(target),
+                                          torch.tensor(T), torch.tensor(2)), tol=1e-6)
+
+
+def test_ctc_zero_infinity_and_errors():
+    th = _torch()
+    outs = []
+    for lib in (torch, th):
+        x = lib.tensor(_CTC_LOGITS[:, :2], requires_grad=True)
+        loss = lib.nn.functional.ctc_loss(x.log_softmax(2), lib.tensor([1, 2] + [3] * 11),
+                                          lib.tensor([12, 3]), lib.tensor([1, 12]),
+                                          zero_infinity=True, reduction="none")
+        loss.sum().backward()
+        outs.append((loss.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-10, atol=1e-12)
+    lp = torch.zeros(5, 2, 3)
+    with pytest.raises(RuntimeError, match="blank must be in label range"):
+        F.ctc_loss(lp, torch.ones(2, 2, dtype=torch.int64), torch.tensor([5, 5]),
+                   torch.tensor([2, 2]), blank=3)
+    with pytest.raises(RuntimeError, match="Expected input_lengths to have value at most 5"):
+        F.ctc_loss(lp, torch.ones(2, 2, dtype=torch.int64), torch.tensor([6, 5]),
+                   torch.tensor([2, 2]))
+    with pytest.raises(RuntimeError, match="input_lengths must be of size batch_size"):
+        F.ctc_loss(lp, torch.ones(2, 2, dtype=torch.int64), torch.tensor([5]),
+                   torch.tensor([2, 2]))
+    m = nn.CTCLoss(blank=1, zero_infinity=True)
+    assert repr(m) == "CTCLoss()" and m.blank == 1 and m.zero_infinity
