@@ -307,3 +307,62 @@ def test_ctc_zero_infinity_and_errors():
                    torch.tensor([2, 2]))
     m = nn.CTCLoss(blank=1, zero_infinity=True)
     assert repr(m) == "CTCLoss()" and m.blank == 1 and m.zero_infinity
+
+
+# ------------------------------------------------------------- cross_entropy's options
+_CE_X = np.random.default_rng(9).standard_normal((3, 4, 2, 5))
+_CE_T = np.random.default_rng(9).integers(0, 4, (3, 2, 5))
+_CE_W = np.array([0.5, 1.0, 2.0, 1.5])
+
+
+@pytest.mark.parametrize("shape", ["1d", "2d", "3d", "4d", "5d"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("opts", [{}, {"weight": True}, {"ignore_index": 2},
+                                  {"label_smoothing": 0.2},
+                                  {"label_smoothing": 0.2, "ignore_index": 1},
+                                  {"label_smoothing": 0.3, "ignore_index": 0, "weight": True},
+                                  {"probs": True}, {"probs": True, "weight": True,
+                                                    "label_smoothing": 0.1}])
+def test_cross_entropy_against_torch(shape, reduction, opts):
+    th = _torch()
+    x, t = _CE_X, _CE_T
+    if shape == "1d":
+        x, t = x[0, :, 0, 0], t[0, 0, 0]
+    elif shape == "2d":
+        x, t = x[:, :, 0, 0], t[:, 0, 0]
+    elif shape == "3d":
+        x, t = x[:, :, 0, :], t[:, 0, :]
+    elif shape == "5d":
+        x, t = x.reshape(3, 4, 2, 5, 1), t.reshape(3, 2, 5, 1)
+    opts = dict(opts)
+    if shape == "1d" and opts.get("ignore_index") == t:
+        t = np.array((int(t) + 1) % 4)  # one ignored sample makes a 0/0 mean (NaN)
+    probs = opts.pop("probs", False)
+    if probs:
+        e = np.exp(np.random.default_rng(2).standard_normal(x.shape))
+        t = e / e.sum(0 if x.ndim == 1 else 1, keepdims=True)
+    results = []
+    for lib in (torch, th):
+        kw = dict(opts)
+        if kw.pop("weight", False):
+            kw["weight"] = lib.tensor(_CE_W)
+        xt = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(xt, lib.tensor(t), reduction=reduction, **kw)
+        (loss * loss).sum().backward()
+        results.append((loss.detach().numpy(), xt.grad.numpy()))
+    assert results[0][0].shape == results[1][0].shape
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10, atol=1e-14)
+
+
+def test_nll_loss_nd_errors():
+    x = torch.zeros(2, 3, 4, 5)
+    with pytest.raises(RuntimeError, match=r"size mismatch \(got input: \[2, 3, 4, 5\] , "
+                                           r"target: \[2, 4, 4\]"):
+        F.nll_loss(x, torch.zeros(2, 4, 4, dtype=torch.int64))
+    with pytest.raises(RuntimeError, match="only batches of spatial targets supported"):
+        F.nll_loss(x, torch.zeros(2, 4, dtype=torch.int64))
+    with pytest.raises(RuntimeError, match=r"Expected target size \[2, 4\], got \[2, 5\]"):
+        F.nll_loss(torch.zeros(2, 3, 4), torch.zeros(2, 5, dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(2\) to match target"):
+        F.nll_loss(x, torch.zeros(3, 4, 5, dtype=torch.int64))

@@ -254,12 +254,31 @@ def _check_nll_target(input, target):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target_batch}).")
     if input.dim() > 2:
-        raise ValueError(f"Expected 1 or 2 dimensions (got {input.dim()})")
+        _check_nd_target(input, target)
+        return
     if target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{target.shape[0]}")
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_type_name(target)}")
+
+
+def _check_nd_target(input, target):
+    """nll_loss's checks of a (N, C, d1, ...) input's (N, d1, ...) target, in PyTorch's words."""
+    sizes = lambda shape: "[" + ", ".join(str(v) for v in shape) + "]"  # noqa: E731
+    if input.dim() == 4:
+        if target.dim() != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {target.dim()}")
+        if tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+            raise RuntimeError(f"size mismatch (got input: {sizes(input.shape)} , target: "
+                               f"{sizes(target.shape)}")
+    elif tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        raise RuntimeError(f"Expected target size {sizes(expected)}, got {sizes(target.shape)}")
     if target.dtype not in (torch.int64, torch.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_type_name(target)}")
@@ -290,14 +309,23 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (C,).
 
+    (N, C, d1, ...) input takes an (N, d1, ...) target.
+
     Note:
-        Supports 1-D and 2-D input; the grad_fn name differs from PyTorch's NllLossBackward0.
+        With a weight or an ignore_index, or more than 2 dimensions, the grad_fn name differs
+        from PyTorch's NllLossBackward0 / NllLoss2DBackward0.
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _reduction_enum(reduction)
     _check_nll_target(input, target)
     target = target.long()  # a uint8 target reads as int64
+    if input.dim() > 2:  # (N, C, d1, ...): classes last, then one row per position
+        c = input.shape[1]
+        order = [0] + list(range(2, input.dim())) + [1]
+        rows = input.permute(*order).reshape(-1, c)
+        loss = nll_loss(rows, target.reshape(-1), weight, None, ignore_index, None, reduction)
+        return loss.reshape(target.shape) if reduction == "none" else loss
     squeeze = input.dim() == 1
     if squeeze:
         input, target = input.unsqueeze(0), target.reshape(1)
@@ -328,11 +356,32 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return losses.sum() / w.sum()
 
 
+def _smoothing_term(logp, target, weight, ignore_index, reduction, class_dim):
+    """The uniform-target part of label smoothing for class-index targets (ignored positions
+    count zero), reduced as PyTorch reduces it."""
+    ignored = target == ignore_index
+    if weight is not None:
+        shape = [1] * logp.dim()
+        shape[class_dim] = weight.shape[0]
+        smooth = -(logp * weight.reshape(shape)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target.masked_fill(ignored, 0).reshape(-1)
+            picked = weight.index_select(0, kept).masked_fill(ignored.reshape(-1), 0)
+            return smooth.sum() / picked.sum()
+        return smooth.sum() / (~ignored).sum()
+    return smooth.sum() if reduction == "sum" else smooth
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """log_softmax over dim 1 (dim 0 for 1-D input) followed by nll_loss.
 
-    Class-index targets (int64) and class-probability targets (floating, same shape) work.
+    Class-index targets (int64) and class-probability targets (floating, same shape) work,
+    with (N, C), (C,) or (N, C, d1, ...) input, weight, ignore_index and label_smoothing.
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -355,30 +404,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             target = target * (1 - label_smoothing) + label_smoothing / num_classes
         prod = logp * target
         if weight is not None:
-            prod = prod * (weight if class_dim == 0 else weight.unsqueeze(0))
+            shape = [1] * input.dim()
+            shape[class_dim] = num_classes
+            prod = prod * weight.reshape(shape)
         losses = -prod.sum(class_dim)
         _reduction_enum(reduction)
         if reduction == "mean" and input.dim() > 1:
-            return losses.sum() / input.shape[0]
+            return losses.sum() / (input.numel() // num_classes)
         return _reduce(losses, reduction)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
-        if ignore_index >= 0 or any(int(v) == ignore_index for v in target.tolist()):
-            raise NotImplementedError("label_smoothing with ignore_index is not supported")
-        num_classes = input.shape[class_dim]
-        if weight is not None:
-            smooth = -(logp * (weight if class_dim == 0 else weight.unsqueeze(0))).sum(class_dim)
-        else:
-            smooth = -logp.sum(class_dim)
-        if reduction == "mean":
-            if weight is not None:
-                denom = weight[target].sum()
-                smooth = smooth.sum() / denom
-            else:
-                smooth = smooth.mean()
-        else:
-            smooth = _reduce(smooth, reduction)
-        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / num_classes)
+        loss = loss * (1 - label_smoothing) + _smoothing_term(
+            logp, target, weight, ignore_index, reduction, class_dim) * (
+                label_smoothing / input.shape[class_dim])
     return loss
 
 
