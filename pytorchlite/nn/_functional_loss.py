@@ -17,7 +17,7 @@ __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_
            "hinge_embedding_loss", "margin_ranking_loss", "multilabel_margin_loss",
            "multilabel_soft_margin_loss", "multi_margin_loss", "soft_margin_loss",
            "triplet_margin_loss", "triplet_margin_with_distance_loss", "pairwise_distance",
-           "pdist", "cosine_similarity", "ctc_loss", "one_hot", "normalize"]
+           "pdist", "cosine_similarity", "ctc_loss", "one_hot", "normalize", "bilinear"]
 
 _EPSILON = 1e-12
 
@@ -408,3 +408,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     from ._functional_ctc import ctc_loss as impl
     return impl(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                 zero_infinity)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
+    from .modules.linear_more import bilinear as impl
+    return impl(input1, input2, weight, bias)

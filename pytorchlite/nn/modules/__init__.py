@@ -48,3 +48,5 @@ from .container_more import __all__ as _container_all  # noqa: E402
 from .linear_more import *  # noqa: E402,F401,F403
 from .linear_more import __all__ as _linear_all  # noqa: E402
 __all__ += _act_all + _loss_all + _container_all + _linear_all
+from . import _module_state_hooks  # noqa: E402
+_module_state_hooks.attach(Module)
