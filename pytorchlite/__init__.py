@@ -378,7 +378,8 @@ _torch_docs.attach(globals())
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
+         "func": None}
 
 
 def __getattr__(name):
