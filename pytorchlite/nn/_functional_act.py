@@ -66,7 +66,7 @@ def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (gradient x/3 + 1/2 on (-3, 3), as PyTorch's)."""
     _check_tensor("hardswish", input)
     mid = input * (input + 3) / 6
-    result = torch.where(input <= -3, input * 0, torch.where(input < 3, mid, input))
+    result = torch.where(input <= -3, _zero_like(input), torch.where(input < 3, mid, input))
     return _finish(input, result, inplace)
 
 
@@ -207,7 +207,7 @@ def softshrink(input, lambd=0.5):
     _check_tensor("softshrink", input)
     _check_lambd("softshrink", input, lambd)
     result = torch.where(input > lambd, input - lambd,
-                         torch.where(input < -lambd, input + lambd, input * 0))
+                         torch.where(input < -lambd, input + lambd, _zero_like(input)))
     return result
 
 
@@ -215,7 +215,7 @@ def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, 0 elsewhere."""
     _check_tensor("hardshrink", input)
     inside = (input >= -lambd) & (input <= lambd)
-    return torch.where(inside, input * 0, input)
+    return torch.where(inside, _zero_like(input), input)
 
 
 def tanhshrink(input):
