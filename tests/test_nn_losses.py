@@ -366,3 +366,56 @@ def test_nll_loss_nd_errors():
         F.nll_loss(torch.zeros(2, 3, 4), torch.zeros(2, 5, dtype=torch.int64))
     with pytest.raises(ValueError, match=r"Expected input batch_size \(2\) to match target"):
         F.nll_loss(x, torch.zeros(3, 4, 5, dtype=torch.int64))
+
+
+# --------------------------------------------- binary_cross_entropy_with_logits (fused op)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("extras", ["", "weight", "pos_weight", "both"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bce_with_logits_against_torch(reduction, extras, dtype):
+    th = _torch()
+    x = A.astype(dtype) * 3
+    t = PROBS.astype(dtype)
+    w = POS[0].astype(dtype)
+    pw = POS[1].astype(dtype) * 2
+    res = []
+    for lib in (torch, th):
+        xt = lib.tensor(x, requires_grad=True)
+        tt = lib.tensor(t, requires_grad=True)
+        kw = {}
+        if extras in ("weight", "both"):
+            kw["weight"] = lib.tensor(w)
+        if extras in ("pos_weight", "both"):
+            kw["pos_weight"] = lib.tensor(pw)
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(xt, tt, reduction=reduction,
+                                                                  **kw)
+        (loss * loss).sum().backward()
+        res.append((_np_(loss), _np_(xt.grad), _np_(tt.grad), type(loss.grad_fn).__name__))
+    tol = 1e-12 if dtype == "float64" else 2e-6
+    for k in range(3):
+        np.testing.assert_allclose(res[0][k], res[1][k], rtol=tol, atol=tol)
+    assert res[0][3] == res[1][3] == "BinaryCrossEntropyWithLogitsBackward0"
+
+
+def _np_(t):
+    return t.detach().numpy()
+
+
+def test_bce_with_logits_fd_and_double_backward():
+    th = _torch()
+    x = torch.tensor(A, requires_grad=True)
+    t = torch.tensor(PROBS, requires_grad=True)
+    pw = torch.tensor(POS[1])
+    fd_check([x, t], lambda: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw) ** 2)
+    grads = []
+    for lib in (torch, th):
+        xt = lib.tensor(A, requires_grad=True)
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(
+            xt, lib.tensor(PROBS), weight=lib.tensor(POS[0]), reduction="sum")
+        (g,) = lib.autograd.grad(loss, xt, create_graph=True)
+        (g * g).sum().backward()
+        grads.append(_np_(xt.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        F.binary_cross_entropy_with_logits(torch.zeros(3), torch.zeros(3),
+                                           weight=torch.ones(2, 3))

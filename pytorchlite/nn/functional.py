@@ -490,20 +490,30 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
-    """(1 - t) * x - log_sigmoid(x), with PyTorch's pos_weight and weight."""
+    """(1 - t) * x - log_sigmoid(x) * (1 + (pos_weight - 1) * t), times weight.
+
+    One fused op of the core (BinaryCrossEntropyWithLogitsBackward0); weight and pos_weight
+    broadcast against input and get no gradient.
+    """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    _reduction_enum(reduction)
+    enum = _reduction_enum(reduction)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
-    log_sig = logsigmoid(input)
-    if pos_weight is not None:
-        log_sig = log_sig * ((pos_weight - 1) * target + 1)
-    loss = (1 - target) * input - log_sig
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    for extra in (weight, pos_weight):
+        if extra is not None:
+            common = _infer_size(input.size(), extra.size())
+            if tuple(common) != tuple(input.size()):
+                raise RuntimeError(f"output with shape {list(input.size())} doesn't match the "
+                                   f"broadcast shape {list(common)}")
+    if not (input.is_floating_point() and target.is_floating_point()):
+        log_sig = logsigmoid(input)
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * target + 1)
+        loss = (1 - target) * input - log_sig
+        return _reduce(loss * weight if weight is not None else loss, reduction)
+    return torch._C._bce_with_logits(input, target, weight, pos_weight, enum)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
