@@ -18,6 +18,7 @@ CASES = [
     ("softshrink", {"lambd": 1.0}), ("hardshrink", {}), ("hardshrink", {"lambd": 1.0}),
     ("tanhshrink", {}), ("threshold", {"threshold": 0.3, "value": -2.0}), ("elu", {}),
     ("elu", {"alpha": 0.5}), ("rrelu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("softplus", {"beta": 2.0, "threshold": 1.0}), ("softplus", {}), ("silu", {}),
 ]
 
 
