@@ -204,6 +204,10 @@ def test_register_parametrization_names_and_grads():
 def test_parametrization_cached_and_errors():
     m = nn.Linear(3, 3)
     parametrize.register_parametrization(m, "weight", _Symmetric())
+    import copy
+    twin = copy.deepcopy(m)
+    assert type(twin).__name__ == "ParametrizedLinear"
+    np.testing.assert_array_equal(_np(twin.weight), _np(m.weight))
     with parametrize.cached():
         assert m.weight is m.weight
     assert m.weight is not m.weight
@@ -336,3 +340,34 @@ def test_fuse_conv_bn_eval():
     np.testing.assert_allclose(_np(fused(x)), _np(bn(conv(x))), rtol=1e-5, atol=1e-5)
     with pytest.raises(AssertionError, match="Fusion only for eval"):
         nn.utils.fusion.fuse_conv_bn_eval(conv.train(), bn)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5)])
+@pytest.mark.parametrize("omap", [None, "householder", "matrix_exp"])
+def test_orthogonal_against_torch_through_training(shape, omap):
+    th = _torch()
+    res = []
+    for lib in (torch, th):
+        lib.manual_seed(0)
+        m = lib.nn.utils.parametrizations.orthogonal(lib.nn.Linear(shape[1], shape[0]),
+                                                      orthogonal_map=omap)
+        opt = lib.optim.SGD(m.parameters(), lr=0.1)
+        x = lib.tensor(np.random.default_rng(0).standard_normal((6, shape[1]))
+                       .astype(np.float32))
+        for _ in range(3):
+            opt.zero_grad()
+            (m(x) ** 2).sum().backward()
+            opt.step()
+        res.append((_np(m.weight), list(m.state_dict().keys()), repr(m), lib.rand(2).tolist()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-4, atol=1e-5)
+    assert res[0][1:] == res[1][1:]
+    w = res[0][0]
+    gram = w @ w.T if shape[0] <= shape[1] else w.T @ w
+    np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-5)
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices"):
+        nn.utils.parametrizations.orthogonal(nn.PReLU(3))
+    with pytest.raises(ValueError, match="orthogonal_map has to be one of"):
+        nn.utils.parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="qr")

@@ -1,16 +1,12 @@
 """nn.utils.parametrizations: weight_norm and spectral_norm as parametrizations (PyTorch's
 original0/original1 and _u/_v names, spectral_norm's power iteration on PyTorch's stream).
-
-Note:
-    ``orthogonal`` is not provided: it needs matrix_exp / QR / Householder products, which
-    pytorchlite does not have.
 """
 import pytorchlite as torch
 from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 def _norm_except_dim(v, pow=2, dim=0):
@@ -127,3 +123,6 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     parametrize.register_parametrization(
         module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
+
+
+from ._orthogonal import orthogonal  # noqa: E402
