@@ -419,3 +419,17 @@ def test_bce_with_logits_fd_and_double_backward():
     with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
         F.binary_cross_entropy_with_logits(torch.zeros(3), torch.zeros(3),
                                            weight=torch.ones(2, 3))
+
+
+def test_bce_with_logits_binding_refuses_bad_arguments():
+    x = torch.zeros(3)
+    with pytest.raises(TypeError):
+        torch._C._bce_with_logits(x, x, None, None)
+    with pytest.raises(TypeError):
+        torch._C._bce_with_logits(x, "t", None, None, 1)
+    with pytest.raises(RuntimeError):
+        torch._C._bce_with_logits(x, torch.zeros(4), None, None, 1)
+    with pytest.raises(RuntimeError):
+        torch._C._bce_with_logits(x, x, torch.zeros(2), None, 1)
+    out = torch._C._bce_with_logits(torch.zeros(0), torch.zeros(0), None, None, 2)
+    assert out.item() == 0.0
