@@ -371,3 +371,17 @@ def test_orthogonal_errors():
         nn.utils.parametrizations.orthogonal(nn.PReLU(3))
     with pytest.raises(ValueError, match="orthogonal_map has to be one of"):
         nn.utils.parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="qr")
+
+
+def test_assigning_a_parametrized_tensor_runs_right_inverse():
+    th = _torch()
+    res = []
+    for lib in (torch, th):
+        lib.manual_seed(5)
+        m = lib.nn.utils.parametrizations.weight_norm(lib.nn.Linear(3, 2))
+        m.weight = lib.tensor([[3.0, 0.0, 4.0], [1.0, 2.0, 2.0]])
+        p = m.parametrizations.weight
+        res.append((_np(p.original0), _np(p.original1), _np(m.weight)))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    np.testing.assert_allclose(res[0][0].ravel(), [5.0, 3.0], rtol=1e-6)

@@ -78,23 +78,27 @@ def _reductions(name, kw):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_against_torch(case):
+@pytest.mark.parametrize("single", [False, True], ids=["float64", "float32"])
+def test_against_torch(case, single):
     th = _torch()
     name, floats, others, kw = case
     for kw2 in _reductions(name, kw):
         def pl(a, g):
-            dtype = torch.int64 if np.asarray(a).dtype.kind == "i" else torch.float64
+            dtype = torch.int64 if np.asarray(a).dtype.kind == "i" else (
+                torch.float32 if single else torch.float64)
             return torch.tensor(a, dtype=dtype, requires_grad=g)
 
         def tt(a, g):
-            dtype = th.int64 if np.asarray(a).dtype.kind == "i" else th.float64
+            dtype = th.int64 if np.asarray(a).dtype.kind == "i" else (
+                th.float32 if single else th.float64)
             return th.tensor(a, dtype=dtype, requires_grad=g)
         out, grads = _run(F, name, floats, others, kw2, pl)
         tout, tgrads = _run(th.nn.functional, name, floats, others, kw2, tt)
         assert out.shape == tout.shape
-        np.testing.assert_allclose(out, tout, rtol=1e-10, atol=1e-12)
+        rtol, atol = (2e-5, 1e-6) if single else (1e-10, 1e-12)
+        np.testing.assert_allclose(out, tout, rtol=rtol, atol=atol)
         for g, tg in zip(grads, tgrads):
-            np.testing.assert_allclose(g, tg, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(g, tg, rtol=rtol * 10, atol=atol * 10)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
