@@ -306,6 +306,15 @@ def test_ctc_zero_infinity_and_errors():
     with pytest.raises(RuntimeError, match="Expected input_lengths to have value at most 5"):
         F.ctc_loss(lp, torch.ones(2, 2, dtype=torch.int64), torch.tensor([6, 5]),
                    torch.tensor([2, 2]))
+    with pytest.raises(RuntimeError, match="Expected tensor to have size 4 at dimension 0"):
+        F.ctc_loss(lp, torch.ones(3, dtype=torch.int64), torch.tensor([5, 5]),
+                   torch.tensor([2, 2]))
+    with pytest.raises(RuntimeError, match="Expected target_lengths to have value at least 0"):
+        F.ctc_loss(lp, torch.ones(2, 2, dtype=torch.int64), torch.tensor([5, 5]),
+                   torch.tensor([2, -1]))
+    with pytest.raises(NotImplementedError, match="ctc_loss_cpu"):
+        F.ctc_loss(lp.long(), torch.ones(2, 2, dtype=torch.int64), torch.tensor([5, 5]),
+                   torch.tensor([2, 2]))
     with pytest.raises(RuntimeError, match="input_lengths must be of size batch_size"):
         F.ctc_loss(lp, torch.ones(2, 2, dtype=torch.int64), torch.tensor([5]),
                    torch.tensor([2, 2]))

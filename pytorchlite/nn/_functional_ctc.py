@@ -60,10 +60,25 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise RuntimeError("blank must be in label range")
     in_len = _lengths(input_lengths, "input_lengths", batch)
     tg_len = _lengths(target_lengths, "target_lengths", batch)
+    if not log_probs.is_floating_point():
+        from .functional import _type_name
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for '
+                                  f"'{_type_name(log_probs)}'")
+    where = " (while checking arguments for ctc_loss_allocate_outputs)"
     for n in in_len:
+        if n < 0:
+            raise RuntimeError(f"Expected input_lengths to have value at least 0, but got "
+                               f"value {n}{where}")
         if n > steps:
             raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got "
-                               f"value {n} (while checking arguments for ctc_loss_cpu)")
+                               f"value {n}{where}")
+    for n in tg_len:
+        if n < 0:
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got "
+                               f"value {n}{where}")
+    if targets.dim() == 1 and targets.shape[0] != sum(tg_len):
+        raise RuntimeError(f"Expected tensor to have size {sum(tg_len)} at dimension 0, but got "
+                           f"size {targets.shape[0]} for argument #2 'targets'{where}")
     flat = [int(v) for v in targets.reshape(-1).tolist()]
     rows, offset = [], 0
     for b in range(batch):
@@ -75,7 +90,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             if tg_len[b] > width:
                 raise RuntimeError(f"Expected tensor to have size at least {tg_len[b]} at "
                                    f"dimension 1, but got size {width} for argument #2 "
-                                   "'targets' (while checking arguments for ctc_loss_cpu)")
+                                   f"'targets'{where}")
             rows.append(flat[b * width:b * width + tg_len[b]])
     longest = max(tg_len) if tg_len else 0
     width = 2 * longest + 1
