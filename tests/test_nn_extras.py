@@ -385,3 +385,18 @@ def test_assigning_a_parametrized_tensor_runs_right_inverse():
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     np.testing.assert_allclose(res[0][0].ravel(), [5.0, 3.0], rtol=1e-6)
+
+
+def test_uninitialized_parameter_refuses_use_and_pickles():
+    m = nn.LazyLinear(3)
+    with pytest.raises(ValueError, match="Attempted to use an uninitialized parameter"):
+        m.weight.numel()
+    with pytest.raises(ValueError, match="Attempted to use an uninitialized parameter"):
+        m.weight + 1
+    with pytest.raises(RuntimeError, match="Can't access the shape of an uninitialized"):
+        m.weight.shape
+    import pickle
+    twin = pickle.loads(pickle.dumps(m))
+    assert repr(twin.weight) == "<UninitializedParameter>"
+    assert type(twin(torch.ones(2, 4))).__name__ == "Tensor"
+    assert type(twin).__name__ == "Linear" and not twin._forward_pre_hooks

@@ -103,8 +103,10 @@ class UninitializedParameter(Parameter):
     into a plain Parameter.
 
     Note:
-        pytorchlite does not intercept operations on it (PyTorch raises ValueError): before
-        materialize it holds an empty tensor.
+        PyTorch refuses every operation on it but a few conversions (through
+        ``__torch_function__``); pytorchlite refuses the common arithmetic, shape and
+        reduction methods and operators with the same ValueError, while a plain
+        ``torch.*`` function given one sees an empty tensor.
     """
 
     cls_to_become = Parameter
@@ -140,6 +142,31 @@ class UninitializedParameter(Parameter):
         result = type(self)(self.requires_grad, None, self.data.dtype)
         memo[id(self)] = result
         return result
+
+
+_REFUSED = ("numel", "dim", "t", "view", "reshape", "flatten", "matmul", "mm", "sum", "mean",
+            "norm", "add", "sub", "mul", "div", "pow", "abs", "exp", "log", "neg", "clone",
+            "detach", "tolist", "item", "numpy", "fill_", "uniform_", "normal_", "zero_",
+            "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+            "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__pow__", "__neg__",
+            "__getitem__", "__setitem__")
+
+
+def _refuse(name):
+    method = getattr(torch.Tensor, name)
+
+    def refused(self, *args, **kwargs):
+        raise ValueError(f"Attempted to use an uninitialized parameter in {method}. This error "
+                         "happens when you are using a `LazyModule` or explicitly manipulating "
+                         "`torch.nn.parameter.UninitializedParameter` objects. When using "
+                         "LazyModules Call `forward` with a dummy batch to initialize the "
+                         "parameters before calling torch functions")
+    refused.__name__ = name
+    return refused
+
+
+for _name in _REFUSED:
+    setattr(UninitializedParameter, _name, _refuse(_name))
 
 
 class UninitializedBuffer(torch.Tensor):
