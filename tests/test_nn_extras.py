@@ -343,7 +343,7 @@ def test_fuse_conv_bn_eval():
 
 
 @pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5)])
-@pytest.mark.parametrize("omap", [None, "householder", "matrix_exp"])
+@pytest.mark.parametrize("omap", [None, "householder", "matrix_exp", "cayley"])
 def test_orthogonal_against_torch_through_training(shape, omap):
     th = _torch()
     res = []

@@ -4,8 +4,9 @@ PyTorch's trivialization (the registered original starts at -I and a stored base
 orthogonalised initial weight).
 
 Note:
-    The "cayley" map needs a linear solve, which pytorchlite does not have: it raises
-    NotImplementedError. The initial orthogonalisation (PyTorch's geqrf + householder_product)
+    The "cayley" map solves (I - A/2) Q = (I + A/2) by Gauss-Jordan elimination composed from
+    tensor ops (no pivoting is needed: I - A/2 has symmetric part I for a skew-symmetric A),
+    so Q agrees with PyTorch's linalg.solve to rounding. The initial orthogonalisation (PyTorch's geqrf + householder_product)
     is a QR factorisation through NumPy with the same sign convention (R's diagonal
     positive), so base agrees with PyTorch's to rounding.
 """
@@ -64,6 +65,21 @@ def _householder_product(a, tau):
     return q.narrow(-1, 0, k)
 
 
+def _solve_no_pivot(m, b):
+    """X with m X = b for (..., n, n) m whose leading minors are nonzero, by Gauss-Jordan
+    elimination without pivoting (composed, so differentiable)."""
+    n = m.shape[-1]
+    aug = torch.cat([m, b], -1)  # (..., n, n + cols)
+    for k in range(n):
+        e_k = (torch.arange(n) == k).to(m.dtype).unsqueeze(-1)  # (n, 1)
+        row = aug.narrow(-2, k, 1)
+        row = row / row.narrow(-1, k, 1)
+        col = aug.narrow(-1, k, 1)
+        aug = aug - (col * (1 - e_k)) * row
+        aug = aug * (1 - e_k) + e_k * row
+    return aug.narrow(-1, n, b.shape[-1])
+
+
 def _make_orthogonal(a):
     """Q of A = QR with R's diagonal positive (PyTorch's geqrf sign convention)."""
     arr = a.detach().numpy().astype(np.float64)
@@ -101,8 +117,14 @@ class _Orthogonal(Module):
             if n != k:
                 q = q.narrow(-1, 0, k)
         elif self.orthogonal_map == "cayley":
-            raise NotImplementedError("orthogonal_map='cayley' needs a linear solve, which "
-                                      "pytorchlite does not provide")
+            x = x * _lower_mask(n, k).to(x.dtype)
+            if n != k:
+                x = torch.cat([x, x.new_zeros(n, n - k).expand(*x.shape[:-2], n, n - k)], -1)
+            a = x - x.mT
+            eye = torch.eye(n, dtype=a.dtype)
+            q = _solve_no_pivot(eye - a * 0.5, eye + a * 0.5)
+            if n != k:
+                q = q.narrow(-1, 0, k)
         else:
             a = x * _lower_mask(n, k, -1).to(x.dtype)
             tau = 2.0 / (1.0 + (a * a).sum(-2))
