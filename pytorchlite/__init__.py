@@ -388,7 +388,8 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
-         "backends": None, "accelerator": None, "jit": None}
+         "backends": None, "accelerator": None, "jit": None,
+         "func": None}
 
 
 def __getattr__(name):

@@ -145,6 +145,12 @@ pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
  * NULL. */
 pl_tensor *pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps);
 pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
+/* binary_cross_entropy_with_logits of input against target (same shape), weight and pos_weight
+ * optional (NULL) and broadcast against input; reduction 0 none, 1 mean, 2 sum
+ * (ops/loss_logits.c; grad_fn BinaryCrossEntropyWithLogitsBackward0). All borrowed; new
+ * reference or NULL. */
+pl_tensor *pl_bce_with_logits(pl_tensor *input, pl_tensor *target, pl_tensor *weight,
+                              pl_tensor *pos_weight, int reduction);
 
 /* ---- views and indexing (ops/view.c) ---- */
 pl_tensor *pl_view(pl_tensor *a, int ndim, const int64_t *shape); /* one -1 allowed */

@@ -455,6 +455,25 @@ f_mse_loss(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyObject *
+f_bce_with_logits(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_bce_with_logits(input, target, weight, pos_weight, reduction)");
+        return NULL;
+    }
+    pl_tensor *x = plpy_unwrap(args[0]), *t = x ? plpy_unwrap(args[1]) : NULL;
+    pl_tensor *w = NULL, *pw = NULL;
+    int64_t red;
+    if (!t) return NULL;
+    if (args[2] != Py_None && !(w = plpy_unwrap(args[2]))) return NULL;
+    if (args[3] != Py_None && !(pw = plpy_unwrap(args[3]))) return NULL;
+    if (plpy_as_int64(args[4], 5, &red) < 0) return NULL;
+    return plpy_wrap(pl_bce_with_logits(x, t, w, pw, (int)red));
+}
+
+static PyObject *
 f_nll_loss(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)m;
@@ -605,6 +624,7 @@ PyMethodDef plpy_tensor_functions[] = {
     F_FAST("_linear", f_linear),
     F_FAST("_mse_loss", f_mse_loss),
     F_FAST("_nll_loss", f_nll_loss),
+    F_FAST("_bce_with_logits", f_bce_with_logits),
     F_FAST("_leaky_relu", f_leaky_relu),
     F_KW("addmm", f_addmm),
     {"nonzero", f_nonzero, METH_O, NULL},

@@ -14,6 +14,12 @@ from .modules import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .modules import _VISION
 from .modules import *  # noqa: F401,F403  the vision layers listed in _VISION
 from . import functional, init, utils
+from .modules import activation_more as _am, loss_more as _lm, container_more as _cm
+from .modules import linear_more as _linm
+from .modules.activation_more import *  # noqa: F401,F403
+from .modules.loss_more import *  # noqa: F401,F403
+from .modules.container_more import *  # noqa: F401,F403
+from .modules.linear_more import *  # noqa: F401,F403
 
 __all__ = [
     "Parameter", "Buffer", "Module", "Identity", "Linear", "ReLU", "LeakyReLU", "Sigmoid",
@@ -31,3 +37,4 @@ __all__ += [
     "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]
 __all__ += _VISION
+__all__ += _am.__all__ + _lm.__all__ + _cm.__all__ + _linm.__all__

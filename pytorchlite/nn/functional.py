@@ -254,12 +254,31 @@ def _check_nll_target(input, target):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target_batch}).")
     if input.dim() > 2:
-        raise ValueError(f"Expected 1 or 2 dimensions (got {input.dim()})")
+        _check_nd_target(input, target)
+        return
     if target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{target.shape[0]}")
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_type_name(target)}")
+
+
+def _check_nd_target(input, target):
+    """nll_loss's checks of a (N, C, d1, ...) input's (N, d1, ...) target, in PyTorch's words."""
+    sizes = lambda shape: "[" + ", ".join(str(v) for v in shape) + "]"  # noqa: E731
+    if input.dim() == 4:
+        if target.dim() != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {target.dim()}")
+        if tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+            raise RuntimeError(f"size mismatch (got input: {sizes(input.shape)} , target: "
+                               f"{sizes(target.shape)}")
+    elif tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        raise RuntimeError(f"Expected target size {sizes(expected)}, got {sizes(target.shape)}")
     if target.dtype not in (torch.int64, torch.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_type_name(target)}")
@@ -290,14 +309,23 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (C,).
 
+    (N, C, d1, ...) input takes an (N, d1, ...) target.
+
     Note:
-        Supports 1-D and 2-D input; the grad_fn name differs from PyTorch's NllLossBackward0.
+        With a weight or an ignore_index, or more than 2 dimensions, the grad_fn name differs
+        from PyTorch's NllLossBackward0 / NllLoss2DBackward0.
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _reduction_enum(reduction)
     _check_nll_target(input, target)
     target = target.long()  # a uint8 target reads as int64
+    if input.dim() > 2:  # (N, C, d1, ...): classes last, then one row per position
+        c = input.shape[1]
+        order = [0] + list(range(2, input.dim())) + [1]
+        rows = input.permute(*order).reshape(-1, c)
+        loss = nll_loss(rows, target.reshape(-1), weight, None, ignore_index, None, reduction)
+        return loss.reshape(target.shape) if reduction == "none" else loss
     squeeze = input.dim() == 1
     if squeeze:
         input, target = input.unsqueeze(0), target.reshape(1)
@@ -328,11 +356,32 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return losses.sum() / w.sum()
 
 
+def _smoothing_term(logp, target, weight, ignore_index, reduction, class_dim):
+    """The uniform-target part of label smoothing for class-index targets (ignored positions
+    count zero), reduced as PyTorch reduces it."""
+    ignored = target == ignore_index
+    if weight is not None:
+        shape = [1] * logp.dim()
+        shape[class_dim] = weight.shape[0]
+        smooth = -(logp * weight.reshape(shape)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target.masked_fill(ignored, 0).reshape(-1)
+            picked = weight.index_select(0, kept).masked_fill(ignored.reshape(-1), 0)
+            return smooth.sum() / picked.sum()
+        return smooth.sum() / (~ignored).sum()
+    return smooth.sum() if reduction == "sum" else smooth
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """log_softmax over dim 1 (dim 0 for 1-D input) followed by nll_loss.
 
-    Class-index targets (int64) and class-probability targets (floating, same shape) work.
+    Class-index targets (int64) and class-probability targets (floating, same shape) work,
+    with (N, C), (C,) or (N, C, d1, ...) input, weight, ignore_index and label_smoothing.
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -355,30 +404,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             target = target * (1 - label_smoothing) + label_smoothing / num_classes
         prod = logp * target
         if weight is not None:
-            prod = prod * (weight if class_dim == 0 else weight.unsqueeze(0))
+            shape = [1] * input.dim()
+            shape[class_dim] = num_classes
+            prod = prod * weight.reshape(shape)
         losses = -prod.sum(class_dim)
         _reduction_enum(reduction)
         if reduction == "mean" and input.dim() > 1:
-            return losses.sum() / input.shape[0]
+            return losses.sum() / (input.numel() // num_classes)
         return _reduce(losses, reduction)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
-        if ignore_index >= 0 or any(int(v) == ignore_index for v in target.tolist()):
-            raise NotImplementedError("label_smoothing with ignore_index is not supported")
-        num_classes = input.shape[class_dim]
-        if weight is not None:
-            smooth = -(logp * (weight if class_dim == 0 else weight.unsqueeze(0))).sum(class_dim)
-        else:
-            smooth = -logp.sum(class_dim)
-        if reduction == "mean":
-            if weight is not None:
-                denom = weight[target].sum()
-                smooth = smooth.sum() / denom
-            else:
-                smooth = smooth.mean()
-        else:
-            smooth = _reduce(smooth, reduction)
-        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / num_classes)
+        loss = loss * (1 - label_smoothing) + _smoothing_term(
+            logp, target, weight, ignore_index, reduction, class_dim) * (
+                label_smoothing / input.shape[class_dim])
     return loss
 
 
@@ -422,24 +460,10 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))."""
-    return input.clamp(max=0) - (-input.abs()).exp().log1p()
-
-
-def one_hot(tensor, num_classes=-1):
-    """(..., num_classes) int64 tensor with a one at each index."""
-    if tensor.dtype != torch.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    classes = torch.arange(num_classes)
-    return (tensor.unsqueeze(-1) == classes).long()
-
-
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p over dim, eps)."""
-    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
-    return input / denom
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) (gradient 1/2 at 0, as PyTorch's)."""
+    negative = input < 0
+    return (torch.where(negative, input, input * 0)
+            - torch.where(negative, input, -input).exp().log1p())
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -466,20 +490,30 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
-    """(1 - t) * x - log_sigmoid(x), with PyTorch's pos_weight and weight."""
+    """(1 - t) * x - log_sigmoid(x) * (1 + (pos_weight - 1) * t), times weight.
+
+    One fused op of the core (BinaryCrossEntropyWithLogitsBackward0); weight and pos_weight
+    broadcast against input and get no gradient.
+    """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    _reduction_enum(reduction)
+    enum = _reduction_enum(reduction)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
-    log_sig = logsigmoid(input)
-    if pos_weight is not None:
-        log_sig = log_sig * ((pos_weight - 1) * target + 1)
-    loss = (1 - target) * input - log_sig
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    for extra in (weight, pos_weight):
+        if extra is not None:
+            common = _infer_size(input.size(), extra.size())
+            if tuple(common) != tuple(input.size()):
+                raise RuntimeError(f"output with shape {list(input.size())} doesn't match the "
+                                   f"broadcast shape {list(common)}")
+    if not (input.is_floating_point() and target.is_floating_point()):
+        log_sig = logsigmoid(input)
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * target + 1)
+        loss = (1 - target) * input - log_sig
+        return _reduce(loss * weight if weight is not None else loss, reduction)
+    return torch._C._bce_with_logits(input, target, weight, pos_weight, enum)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -514,7 +548,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, reduction)
 
 
-__all__ += ["silu", "elu", "softplus", "logsigmoid", "one_hot", "normalize",
+__all__ += ["silu", "elu", "softplus", "logsigmoid",
             "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
             "huber_loss"]
 
@@ -535,3 +569,9 @@ from . import _functional_resample, _functional_vision  # noqa: E402
 from ._functional_vision import *  # noqa: E402,F401,F403
 from ._functional_resample import *  # noqa: E402,F401,F403
 __all__ += _functional_vision.__all__ + _functional_resample.__all__
+# ------------------------------------------- further activations, losses and distances
+from ._functional_act import *  # noqa: E402,F401,F403
+from ._functional_act import __all__ as _act_all  # noqa: E402
+from ._functional_loss import *  # noqa: E402,F401,F403
+from ._functional_loss import __all__ as _loss_all  # noqa: E402
+__all__ += _act_all + _loss_all

@@ -15,9 +15,10 @@ from .sgd import SGD
 # name -> the module that defines it (loaded on first use)
 _LAZY = {"Adadelta": "adadelta", "Adagrad": "adagrad", "Adamax": "adamax", "ASGD": "asgd",
          "LBFGS": "lbfgs", "NAdam": "nadam", "RAdam": "radam", "RMSprop": "rmsprop",
-         "Rprop": "rprop", "swa_utils": None}
+         "Rprop": "rprop", "swa_utils": None, "Adafactor": "adafactor",
+         "SparseAdam": "sparse_adam"}
 
-__all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer",
+__all__ = ["ASGD", "Adadelta", "Adafactor", "SparseAdam", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer",
            "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler",
            "swa_utils"]
 

@@ -52,3 +52,15 @@ _VISION = (["BatchNorm3d", "AlphaDropout", "Dropout3d", "FeatureAlphaDropout"]
            + normalization_vision.__all__ + padding.__all__ + pooling_vision.__all__
            + upsampling.__all__)
 __all__ += _VISION
+# further activations, losses, containers and layers
+from .activation_more import *  # noqa: E402,F401,F403
+from .activation_more import __all__ as _act_all  # noqa: E402
+from .loss_more import *  # noqa: E402,F401,F403
+from .loss_more import __all__ as _loss_all  # noqa: E402
+from .container_more import *  # noqa: E402,F401,F403
+from .container_more import __all__ as _container_all  # noqa: E402
+from .linear_more import *  # noqa: E402,F401,F403
+from .linear_more import __all__ as _linear_all  # noqa: E402
+__all__ += _act_all + _loss_all + _container_all + _linear_all
+from . import _module_state_hooks  # noqa: E402
+_module_state_hooks.attach(Module)

@@ -1,0 +1,246 @@
+"""nn.functional's further activations: hardtanh family, selu/celu, mish, glu, prelu, rrelu,
+the shrinkage functions, threshold and softmin.
+
+Each is a composition of differentiable Tensor ops, written so that its gradient equals
+PyTorch's at the kink points too (the open or closed interval PyTorch's backward uses).
+
+Note:
+    Being compositions, their grad_fn names are those of the last op (e.g. WhereBackward0),
+    not PyTorch's fused names (HardtanhBackward0, SoftshrinkBackward0...).
+"""
+import pytorchlite as torch
+
+__all__ = ["hardtanh", "hardtanh_", "relu6", "hardsigmoid", "hardswish", "mish", "selu",
+           "selu_", "celu", "celu_", "glu", "prelu", "rrelu", "rrelu_", "softsign",
+           "softshrink", "hardshrink", "tanhshrink", "threshold", "threshold_", "softmin",
+           "elu_", "leaky_relu_"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _check_tensor(name, input):
+    if not isinstance(input, torch.Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def _finish(input, result, inplace):
+    """result, or input overwritten with it when inplace (PyTorch's in-place variants)."""
+    if inplace:
+        return input.copy_(result)
+    return result
+
+
+def _zero_like(input):
+    return torch.zeros((), dtype=input.dtype)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """min_val below min_val, max_val above max_val, x between (gradient 1 strictly inside)."""
+    _check_tensor("hardtanh", input)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    clamped = input.clamp(min_val, max_val)
+    inside = (input > min_val) & (input < max_val)
+    return _finish(input, torch.where(inside, input, clamped.detach()), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place hardtanh."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input, inplace=False):
+    """min(max(0, x), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6."""
+    _check_tensor("hardsigmoid", input)
+    return _finish(input, hardtanh(input + 3, 0.0, 6.0) / 6, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6 (gradient x/3 + 1/2 on (-3, 3), as PyTorch's)."""
+    _check_tensor("hardswish", input)
+    mid = input * (input + 3) / 6
+    result = torch.where(input <= -3, _zero_like(input), torch.where(input < 3, mid, input))
+    return _finish(input, result, inplace)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    _check_tensor("mish", input)
+    from .functional import softplus
+    return _finish(input, input * softplus(input).tanh(), inplace)
+
+
+def _elu_like(input, alpha, scale, input_scale):
+    """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise."""
+    negative = (input * input_scale).expm1() * (alpha * scale) if input_scale != 1 \
+        else input.expm1() * (alpha * scale)
+    positive = input * scale if scale != 1 else input
+    return torch.where(input > 0, positive, negative)
+
+
+def selu(input, inplace=False):
+    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with SELU's fixed alpha and scale."""
+    _check_tensor("selu", input)
+    return _finish(input, _elu_like(input, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def selu_(input):
+    """In-place selu."""
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    _check_tensor("celu", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _finish(input, _elu_like(input, alpha, 1.0, 1.0 / alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    """In-place celu."""
+    return celu(input, alpha, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """In-place elu."""
+    from .functional import elu
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place leaky_relu."""
+    from .functional import leaky_relu
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b) where a, b are the two halves of input along dim."""
+    _check_tensor("glu", input)
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.dim() if dim < 0 else dim
+    size = input.shape[d]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
+    first, second = input.narrow(d, 0, size // 2), input.narrow(d, size // 2, size // 2)
+    return first * second.sigmoid()
+
+
+def prelu(input, weight):
+    """x for x > 0, weight * x otherwise; weight has one entry or one per channel (dim 1)."""
+    _check_tensor("prelu", input)
+    n = weight.numel()
+    if n != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() >= 2 else input.shape[0]
+        if channels != n:
+            raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {n} and channel size = {channels}.")
+        shape = [1] * input.dim()
+        shape[1 if input.dim() >= 2 else 0] = n
+        w = weight.reshape(shape)
+    else:
+        w = weight.reshape(()) if weight.dim() else weight
+    return torch.where(input > 0, input, w * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: each non-positive x times a slope drawn from U(lower, upper)
+    when training (in PyTorch's draw order: one double per non-positive element, in
+    memory order), times (lower + upper) / 2 otherwise."""
+    _check_tensor("rrelu", input)
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        from .functional import leaky_relu
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    flat = input.detach().contiguous().reshape(-1)
+    negative = flat <= 0
+    count = int(negative.sum().item())
+    slopes = torch.ones(flat.shape, dtype=input.dtype)
+    if count:
+        # PyTorch rounds the bounds to the input's precision before the double draws
+        lo = torch.tensor(lower, dtype=input.dtype).item()
+        hi = torch.tensor(upper, dtype=input.dtype).item()
+        draws = torch.empty(count, dtype=torch.float64).uniform_(lo, hi)
+        slopes[negative] = draws.to(input.dtype)
+    return _finish(input, input * slopes.reshape(input.shape), inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place rrelu."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    _check_tensor("softsign", input)
+    return input / (input.abs() + 1)
+
+
+def _check_lambd(name, input, lambd):
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"{name}_check" not implemented for '
+                                  f"'{_type_name(input)}'")
+    limit = torch.finfo(input.dtype).max
+    if not 0 <= lambd <= limit:
+        raise RuntimeError(f"lambda must be in range [0, {limit:g}] for input dtype "
+                           f"{_type_name(input)}, but found {lambd:g}")
+
+
+def _type_name(t):
+    from .functional import _type_name as name
+    return name(t)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    _check_tensor("softshrink", input)
+    _check_lambd("softshrink", input, lambd)
+    result = torch.where(input > lambd, input - lambd,
+                         torch.where(input < -lambd, input + lambd, _zero_like(input)))
+    return result
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, 0 elsewhere."""
+    _check_tensor("hardshrink", input)
+    inside = (input >= -lambd) & (input <= lambd)
+    return torch.where(inside, _zero_like(input), input)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    _check_tensor("tanhshrink", input)
+    return input - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, value elsewhere."""
+    _check_tensor("threshold", input)
+    fill = torch.full((), value, dtype=input.dtype)
+    return _finish(input, torch.where(input > threshold, input, fill), inplace)
+
+
+def threshold_(input, threshold, value):
+    """In-place threshold."""
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along dim."""
+    from .functional import _softmax_dim, softmax
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(-input, dim)
