@@ -374,11 +374,15 @@ from . import random  # noqa: E402
 from . import _torch_docs  # noqa: E402
 
 _torch_docs.attach(globals())
+from . import _everyday  # noqa: E402 - math, reductions, linear algebra and out=
+
+_everyday.install(globals(), Tensor)
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
-         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None}
+         "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
+         "linalg": None}
 
 
 def __getattr__(name):

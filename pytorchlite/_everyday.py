@@ -1,0 +1,111 @@
+"""Puts the everyday math, reductions, linear algebra and ``out=`` on the package: the Tensor
+methods of _math_ops.py, _reduce_ops.py and linalg/_torch_fns.py, their torch.* functions and
+the out=/axis= wrappers of _out.py. ``torch.linalg`` itself loads on first use (it imports
+NumPy)."""
+from . import _C, _math_ops, _out, _reduce_ops
+
+_LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
+                     "cholesky_solve", "triangular_solve", "matrix_exp")
+
+
+def _linalg_fn(name):
+    def function(*args, **kwargs):
+        from .linalg import _torch_fns
+
+        return _torch_fns.FUNCTIONS[name](*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"torch.{name} (see pytorchlite.linalg)."
+    return function
+
+
+def _linalg_method(name):
+    def method(self, *args, **kwargs):
+        from .linalg import _torch_fns
+
+        return _torch_fns.FUNCTIONS[name](self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _matrix_power(input, n):  # noqa: A002
+    """torch.matrix_power: torch.linalg.matrix_power."""
+    from .linalg import matrix_power
+
+    return matrix_power(input, n)
+
+
+def _function(method, name):
+    def function(input, *args, **kwargs):  # noqa: A002
+        if not isinstance(input, _C.TensorBase):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = method.__doc__
+    return function
+
+
+def _scalar_first(name, tensor_method, reflected):
+    """torch.name(a, b) where a may be a Python number (then b is a Tensor)."""
+    def function(input, other, **kwargs):  # noqa: A002
+        if isinstance(input, _C.TensorBase):
+            return tensor_method(input, other, **kwargs)
+        if isinstance(other, _C.TensorBase) and not isinstance(input, (str, bytes)) and \
+                isinstance(input, (int, float, bool)):
+            return reflected(other, input, **kwargs)
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = tensor_method.__doc__
+    return function
+
+
+def _rsub(t, s, alpha=1):
+    return (t * alpha).__rsub__(s) if alpha != 1 else t.__rsub__(s)
+
+
+def _radd(t, s, alpha=1):
+    return t * alpha + s if alpha != 1 else t.__radd__(s)
+
+
+def _rdiv(t, s, rounding_mode=None):
+    if rounding_mode is None:
+        return t.__rtruediv__(s)
+    q = t.__rtruediv__(s)
+    return q.trunc() if rounding_mode == "trunc" else q.floor()
+
+
+def install(namespace, tensor_cls):
+    _math_ops.attach(tensor_cls)
+    _reduce_ops.attach(tensor_cls)
+    for name in _math_ops.METHODS + _reduce_ops.METHODS:
+        if not name.startswith("_") and name not in ("float_power_", "logit_"):
+            namespace[name] = _function(getattr(tensor_cls, name), name)
+    namespace.update(_math_ops.FUNCTIONS)
+    namespace.update(_reduce_ops.FUNCTIONS)
+    namespace["logit_"] = _function(tensor_cls.logit_, "logit_")
+    for name in _LINALG_FUNCTIONS:
+        namespace[name] = _linalg_fn(name)
+        setattr(tensor_cls, name, _linalg_method(name))
+    namespace["matrix_power"] = _matrix_power
+    tensor_cls.matrix_power = lambda self, n: _matrix_power(self, n)
+    tensor_cls.matrix_power.__name__ = "matrix_power"
+    B = _C.TensorBase
+    namespace["add"] = _scalar_first("add", B.add, _radd)
+    namespace["sub"] = namespace["subtract"] = _scalar_first("sub", B.sub, _rsub)
+    namespace["mul"] = namespace["multiply"] = _scalar_first("mul", B.mul,
+                                                            lambda t, s: t.__rmul__(s))
+    namespace["div"] = namespace["divide"] = _scalar_first("div", B.div, _rdiv)
+    namespace["true_divide"] = _scalar_first("true_divide", B.div,
+                                             lambda t, s: t.__rtruediv__(s))
+    namespace["pow"] = _scalar_first("pow", B.pow, lambda t, s: t.__rpow__(s))
+    namespace["floor_divide"] = _scalar_first("floor_divide", tensor_cls.floor_divide,
+                                              lambda t, s: t.__rfloordiv__(s))
+    namespace["ger"] = _function(tensor_cls.ger, "ger")
+    tensor_cls.norm = _reduce_ops.norm
+    namespace["norm"] = tensor_cls.norm
+    _out.install(namespace, tensor_cls)

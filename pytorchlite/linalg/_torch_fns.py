@@ -1,0 +1,96 @@
+"""The torch.* spellings of linear algebra (torch.inverse, torch.det, torch.logdet, torch.svd
+with V instead of Vh, torch.pinverse, torch.cholesky_solve, torch.triangular_solve ...), each
+built on ``pytorchlite.linalg``."""
+import math
+
+from .. import _C
+from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, qr as _qr,
+               slogdet as _slogdet, solve_triangular as _solve_triangular, svd as _svd,
+               _check, _rt)
+
+
+def inverse(input, *, out=None):  # noqa: A002
+    """The inverse of each square matrix (torch.linalg.inv)."""
+    return _inv(input, out=out)
+
+
+def det(input):  # noqa: A002
+    """The determinant of each square matrix (torch.linalg.det)."""
+    return _det(input)
+
+
+def logdet(input):  # noqa: A002
+    """log(det(input)): nan for a negative determinant, -inf for a singular matrix."""
+    _check("logdet", input)
+    sign, logabs = _slogdet(input)
+    return logabs + sign.detach().log()
+
+
+def slogdet(input):  # noqa: A002
+    """(sign, logabsdet) of each determinant."""
+    r = _slogdet(input)
+    return _rt().slogdet(tuple(r))
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
+    """(U, S, V) with input = U diag(S) V^T: V, not Vh as in linalg.svd."""
+    _check("svd", input, square=False)
+    if not compute_uv:
+        S = _svd(input.detach(), False)[1]
+        m, n = input.shape[-2], input.shape[-1]
+        z = _C.zeros(tuple(input.shape[:-2]) + (m, m if not some else min(m, n)),
+                     dtype=input.dtype)
+        zv = _C.zeros(tuple(input.shape[:-2]) + (n, n if not some else min(m, n)),
+                      dtype=input.dtype)
+        return _rt().svd((z, _svd(input, False)[1], zv))
+    U, S, Vh = _svd(input, not some)
+    return _rt().svd((U, S, Vh.mT))
+
+
+def pinverse(input, rcond=1e-15):  # noqa: A002
+    """The pseudo-inverse, with singular values below rcond * s_max taken as zero."""
+    return _pinv(input, rtol=rcond)
+
+
+def qr(input, some=True, *, out=None):  # noqa: A002
+    """(Q, R): reduced when some, else complete."""
+    Q, R = _qr(input, "reduced" if some else "complete")
+    return _rt().qr((Q, R))
+
+
+def cholesky(input, upper=False, *, out=None):  # noqa: A002
+    """The Cholesky factor (lower by default)."""
+    return _cholesky(input, upper=upper)
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """X with (L L^T) X = B, given the Cholesky factor L (or U = L^T when upper)."""
+    _check("cholesky_solve", L, arg="input2")
+    if upper:
+        L = L.mT
+    Y = _solve_triangular(L, B, upper=False)
+    return _solve_triangular(L.mT, Y, upper=True)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """(solution, cloned_coefficient) of A X = b for a triangular A (A^T X = b when
+    transpose)."""
+    _check("triangular_solve", A, arg="A")
+    M = A.mT if transpose else A
+    X = _solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _rt().triangular_solve((X, A.clone()))
+
+
+def matrix_exp(input):  # noqa: A002
+    from . import matrix_exp as _me
+
+    return _me(input)
+
+
+FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogdet, "svd": svd,
+             "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
+             "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
+             "matrix_exp": matrix_exp}
+METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
+           "cholesky_solve", "triangular_solve", "matrix_exp")
+del math
