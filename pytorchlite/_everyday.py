@@ -8,6 +8,13 @@ _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "
                      "cholesky_solve", "triangular_solve", "matrix_exp")
 
 
+# in-place forms that torch has as Tensor methods only
+_METHOD_ONLY = frozenset({"addbmm_", "addcdiv_", "addcmul_", "baddbmm_", "bitwise_and_",
+                          "bitwise_left_shift_", "bitwise_not_", "bitwise_or_",
+                          "bitwise_right_shift_", "bitwise_xor_", "float_power_", "lerp_",
+                          "logical_and_", "logical_not_", "logical_or_", "logical_xor_"})
+
+
 def _linalg_fn(name):
     def function(*args, **kwargs):
         from .linalg import _torch_fns
@@ -83,7 +90,7 @@ def install(namespace, tensor_cls):
     _math_ops.attach(tensor_cls)
     _reduce_ops.attach(tensor_cls)
     for name in _math_ops.METHODS + _reduce_ops.METHODS:
-        if not name.startswith("_") and name not in ("float_power_", "logit_"):
+        if name not in _METHOD_ONLY:
             namespace[name] = _function(getattr(tensor_cls, name), name)
     namespace.update(_math_ops.FUNCTIONS)
     namespace.update(_reduce_ops.FUNCTIONS)

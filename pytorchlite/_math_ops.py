@@ -272,20 +272,28 @@ def _dt_name(d):
             _dt.int8: "Char", _dt.uint8: "Byte"}.get(d, str(d))
 
 
+def _bound(value):
+    """A clamp bound; a Python int past int64 is PyTorch's OverflowError."""
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            not -2 ** 63 <= value < 2 ** 63:
+        raise OverflowError("int too big to convert")
+    return value
+
+
 def clamp_min(self, min):  # noqa: A002
-    return self.clamp(min=min)
+    return self.clamp(min=_bound(min))
 
 
 def clamp_max(self, max):  # noqa: A002
-    return self.clamp(max=max)
+    return self.clamp(max=_bound(max))
 
 
 def clamp_min_(self, min):  # noqa: A002
-    return self.clamp_(min=min)
+    return self.clamp_(min=_bound(min))
 
 
 def clamp_max_(self, max):  # noqa: A002
-    return self.clamp_(max=max)
+    return self.clamp_(max=_bound(max))
 
 
 # ---- logical and bitwise ----
@@ -540,8 +548,13 @@ def tensordot(a, b, dims=2, out=None):
     k = 1
     for d in da:
         k *= a.shape[d]
-    am = a.permute(fa + da).reshape(-1, k) if a.dim() else a.reshape(1, 1)
-    bm = b.permute(db + fb).reshape(k, -1) if b.dim() else b.reshape(1, 1)
+    na, nb = 1, 1
+    for d in fa:
+        na *= a.shape[d]
+    for d in fb:
+        nb *= b.shape[d]
+    am = a.permute(fa + da).reshape(na, k) if a.dim() else a.reshape(1, 1)
+    bm = b.permute(db + fb).reshape(k, nb) if b.dim() else b.reshape(1, 1)
     r = am.matmul(bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb])
     if out is not None:
         from ._out import write_out

@@ -34,6 +34,23 @@ def _wrap(dim, ndim):
     return _wrap_dim(dim, ndim)
 
 
+def _int_arg(fname, value, name, pos):
+    """An int argument as PyTorch parses it: a Python int or a one-element integer tensor;
+    anything else (bool included) is its TypeError."""
+    import operator
+
+    if isinstance(value, _B) and value.numel() == 1 and not value.dtype.is_floating_point \
+            and value.dtype is not _dt.bool:
+        return int(value.item())
+    if not isinstance(value, bool) and not isinstance(value, _B):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be int, not "
+                    f"{type(value).__name__}")
+
+
 def _dims(dim, ndim):
     """dim (None, an int or a sequence) as a sorted tuple of non-negative dims (all dims for
     None or an empty sequence)."""
@@ -41,6 +58,9 @@ def _dims(dim, ndim):
         return tuple(range(ndim))
     if isinstance(dim, numbers.Integral) and not isinstance(dim, bool):
         dim = (dim,)
+    if not isinstance(dim, (tuple, list)) or not all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dim):
+        raise TypeError(f"argument 'dim' must be tuple of ints, not {type(dim).__name__}")
     dims = tuple(sorted({_wrap(int(d), ndim) for d in dim}))
     if len(dims) != len(tuple(dim)):
         raise RuntimeError("dim appears multiple times in the list of dims")
@@ -105,6 +125,9 @@ def _amax_like(self, dim, keepdim, largest):
     name = "amax" if largest else "amin"
     if self.dtype is _dt.bool and False:
         pass
+    if self.numel() == 0 and dim in ((), [], None):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
     dims = _dims(dim if dim != () else None, self.dim())
     if self.numel() == 0 and (not self.dim() or not dims or
                               any(self.shape[d] == 0 for d in dims)):
@@ -195,7 +218,7 @@ def _name(d):
 # ---- scans ----
 def _cum_select(self, dim, largest):
     name = "cummax" if largest else "cummin"
-    dim = _wrap(dim, self.dim())
+    dim = _wrap(_int_arg(name, dim, "dim", 1), self.dim())
     if self.dim() == 0:
         return _result(name, self.clone(), _C.zeros((), dtype=_dt.int64))
     a = np.moveaxis(self._compute_numpy(), dim, -1)
@@ -256,7 +279,7 @@ class _LogCumSumExp(Function):
 
 def logcumsumexp(self, dim):
     """log(cumsum(exp(self))) along dim, computed without overflow."""
-    dim = _wrap(dim, self.dim())
+    dim = _wrap(_int_arg("logcumsumexp", dim, "dim", 1), self.dim())
     x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
     if x.requires_grad and _C.is_grad_enabled():
         return _node(_LogCumSumExp, "LogcumsumexpBackward0").apply(x, dim)
@@ -295,6 +318,7 @@ def nanmedian(self, dim=None, keepdim=False):
             return _C.full((), math.nan if self.dtype.is_floating_point else -2 ** 63,
                            dtype=self.dtype)
         return nanmedian(flat, 0).values
+    dim = _int_arg("nanmedian", dim, "dim", 1)
 
     def pick(srt):
         valid = (~np.isnan(srt)).sum(-1) if srt.dtype.kind == "f" else \
@@ -305,6 +329,8 @@ def nanmedian(self, dim=None, keepdim=False):
 
 def kthvalue(self, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest element along dim."""
+    k = _int_arg("kthvalue", k, "k", 1)
+    dim = _int_arg("kthvalue", dim, "dim", 2)
     n = self.shape[_wrap(dim, self.dim())] if self.dim() else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
@@ -319,7 +345,7 @@ def mode(self, dim=-1, keepdim=False):
     ones; its last index)."""
     from . import return_types
 
-    d = _wrap(dim, self.dim())
+    d = _wrap(_int_arg("mode", dim, "dim", 1), self.dim())
     if self.dim() == 0:
         return return_types.mode((self.clone(), _C.zeros((), dtype=_dt.int64)))
     a = np.moveaxis(self._compute_numpy(), d, -1)
@@ -345,6 +371,11 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     name = "nanquantile" if ignore_nan else "quantile"
+    if dim is not None:
+        dim = _int_arg(name, dim, "dim", 2)
+    if not (_is_t(q) or isinstance(q, (int, float))) or isinstance(q, bool):
+        raise TypeError(f"{name}(): argument 'q' (position 1) must be Tensor, not "
+                        f"{type(q).__name__}")
     if not self.dtype.is_floating_point:
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
@@ -470,6 +501,12 @@ def _mean(x, dim, keepdim):
 
 def diff(self, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along dim (prepend/append joined first)."""
+    n = _int_arg("diff", n, "n", 1)
+    dim = _int_arg("diff", dim, "dim", 2)
+    for extra, what in ((prepend, "prepend"), (append, "append")):
+        if extra is not None and not _is_t(extra):
+            raise TypeError(f"diff(): argument '{what}' must be Tensor, not "
+                            f"{type(extra).__name__}")
     if self.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:

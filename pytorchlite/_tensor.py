@@ -5,6 +5,7 @@ expect (``to``, ``flatten``, ``masked_fill``, ``backward``, printing ...) are wr
 those ops and need no backward of their own.
 """
 import copyreg
+from operator import index as _index
 
 from . import _C
 from . import _dtype as _dt
@@ -20,7 +21,7 @@ _C._disabled_torch_function_impl = _subclass.disabled_torch_function_impl
 def _wrap_dim(dim, ndim):
     """dim in [-ndim, ndim) (a 0-dim tensor takes 0 and -1) as a non-negative int, or PyTorch's
     IndexError."""
-    n = max(ndim, 1)
+    n, dim = max(ndim, 1), _index(dim)  # an int, or a one-element integer tensor
     if not -2 ** 63 <= dim < 2 ** 63:
         raise ValueError("Overflow when unpacking long long")  # PyTorch's int64 argument parsing
     if not -n <= dim < n:

@@ -279,13 +279,13 @@ def matrix_power(A, n, *, out=None):
     if not isinstance(A, _B):
         raise TypeError(f"linalg_matrix_power(): argument 'input' (position 1) must be Tensor, "
                         f"not {type(A).__name__}")
+    from .._reduce_ops import _int_arg
+
+    n = _int_arg("matrix_power", n, "n", 2)
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
                            f"are {A.shape[-2] if A.dim() > 1 else 1} by "
                            f"{A.shape[-1] if A.dim() else 1} matrices")
-    import operator
-
-    n = operator.index(n)
     if n == 0:  # the identity, with a zero gradient
         eye = _C.eye(A.shape[-1], dtype=A.dtype).expand(tuple(A.shape))
         return _C.where(_C.ones((), dtype=_dt.bool), eye, A)

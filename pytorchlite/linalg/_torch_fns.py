@@ -34,6 +34,10 @@ def slogdet(input):  # noqa: A002
 
 def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
     """(U, S, V) with input = U diag(S) V^T: V, not Vh as in linalg.svd."""
+    for value, name, pos in ((some, "some", 1), (compute_uv, "compute_uv", 2)):
+        if not isinstance(value, bool):
+            raise TypeError(f"svd(): argument '{name}' (position {pos}) must be bool, not "
+                            f"{type(value).__name__}")
     _check("svd", input, square=False)
     if not compute_uv:
         S = _svd(input.detach(), False)[1]
