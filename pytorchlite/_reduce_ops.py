@@ -173,17 +173,45 @@ def aminmax(self, *, dim=None, keepdim=False):
 
 
 # ---- logsumexp, nansum, nanmean ----
+def _logsumexp_keep(x, dims):
+    """log(sum(exp(x))) over dims, kept as size-1 dims, shifted by the (detached) maximum."""
+    m = amax(x.detach(), dims, True) if x.dim() else x.detach()
+    m = _C.where(m.abs() == math.inf, _C.zeros((), dtype=x.dtype), m)
+    return (x - m).exp().sum(dim=dims, keepdim=True).log() + m
+
+
+def _squeeze_dims(r, dims, keepdim, ndim):
+    if keepdim or not ndim:
+        return r
+    return r.reshape([n for i, n in enumerate(r.shape) if i not in dims])
+
+
+class _LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return _squeeze_dims(_logsumexp_keep(x, dims), dims, keepdim, x.dim())
+
+    @staticmethod
+    def backward(ctx, g):
+        # d/dx_i = softmax(x)_i: exp(x - logsumexp(x)) (recomputed from x, so a recorded
+        # backward is differentiable again)
+        (x,) = ctx.saved_tensors
+        r = _logsumexp_keep(x, ctx.dims)
+        gk = g if ctx.keepdim or not x.dim() else g.reshape(r.shape)
+        return gk * (x - r).exp(), None, None
+
+
 def logsumexp(self, dim, keepdim=False):
     """log(sum(exp(self))) over dim, computed without overflow."""
     x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
     dims = _dims(dim, x.dim())
     if x.numel() == 0:
         return x.exp().sum(dim=dims, keepdim=keepdim).log()
-    m = amax(x.detach(), dims, True) if x.dim() else x.detach()
-    m = _C.where(m.abs() == math.inf, _C.zeros((), dtype=x.dtype), m)
-    r = (x - m).exp().sum(dim=dims, keepdim=True).log() + m
-    return r if keepdim or not x.dim() else r.squeeze(dims) if len(dims) == 1 else \
-        r.reshape([n for i, n in enumerate(r.shape) if i not in dims])
+    if x.requires_grad and _C.is_grad_enabled():
+        return _node(_LogSumExp, "LogsumexpBackward0").apply(x, dims, keepdim)
+    return _LogSumExp.forward(_Ctx(), x, dims, keepdim)
 
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
