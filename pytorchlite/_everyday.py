@@ -15,6 +15,12 @@ _METHOD_ONLY = frozenset({"addbmm_", "addcdiv_", "addcmul_", "baddbmm_", "bitwis
                           "logical_and_", "logical_not_", "logical_or_", "logical_xor_"})
 
 
+# the binary functions that take a Python number first, and out= themselves
+_SCALAR_FIRST = frozenset({"add", "sub", "subtract", "mul", "multiply", "div", "divide",
+                           "true_divide", "pow", "floor_divide", "bitwise_and", "bitwise_or",
+                           "bitwise_xor"})
+
+
 def _linalg_fn(name):
     def function(*args, **kwargs):
         from .linalg import _torch_fns
@@ -56,13 +62,16 @@ def _function(method, name):
 
 
 def _scalar_first(name, tensor_method, reflected):
-    """torch.name(a, b) where a may be a Python number (then b is a Tensor)."""
-    def function(input, other, **kwargs):  # noqa: A002
+    """torch.name(a, b, out=None) where a may be a Python number (then b is a Tensor)."""
+    def function(input, other, *, out=None, **kwargs):  # noqa: A002
         if isinstance(input, _C.TensorBase):
-            return tensor_method(input, other, **kwargs)
-        if isinstance(other, _C.TensorBase) and not isinstance(input, (str, bytes)) and \
-                isinstance(input, (int, float, bool)):
-            return reflected(other, input, **kwargs)
+            if out is None:
+                return tensor_method(input, other, **kwargs)
+            _out.check_grad(name, out, (input, other))
+            return _out.write_out(name, out, tensor_method(input, other, **kwargs), ())
+        if isinstance(other, _C.TensorBase) and isinstance(input, (int, float, bool)):
+            r = reflected(other, input, **kwargs)
+            return r if out is None else _out.write_out(name, out, r, (other,))
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
 
@@ -113,6 +122,9 @@ def install(namespace, tensor_cls):
     namespace["floor_divide"] = _scalar_first("floor_divide", tensor_cls.floor_divide,
                                               lambda t, s: t.__rfloordiv__(s))
     namespace["ger"] = _function(tensor_cls.ger, "ger")
+    for name, reflected in (("bitwise_and", B.__rand__), ("bitwise_or", B.__ror__),
+                            ("bitwise_xor", B.__rxor__)):
+        namespace[name] = _scalar_first(name, getattr(tensor_cls, name), reflected)
     tensor_cls.norm = _reduce_ops.norm
     namespace["norm"] = tensor_cls.norm
-    _out.install(namespace, tensor_cls)
+    _out.install(namespace, tensor_cls, skip=_SCALAR_FIRST)

@@ -104,6 +104,8 @@ def with_out(fn, name=None, aliases=False):
 
     @functools.wraps(fn)
     def wrapper(*args, out=None, **kwargs):
+        if not kwargs and out is None:
+            return fn(*args)
         if aliases and kwargs:
             kwargs = _aliases(kwargs)
         if out is None:
@@ -121,9 +123,9 @@ def with_aliases(fn):
     """A Tensor method that also takes ``axis=``/``keepdims=``."""
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
-        if kwargs:
-            kwargs = _aliases(kwargs)
-        return fn(self, *args, **kwargs)
+        if not kwargs:
+            return fn(self, *args)
+        return fn(self, *args, **_aliases(kwargs))
 
     return method
 
@@ -151,9 +153,9 @@ METHOD_ALIASES = ("sum", "mean", "std", "var", "amax", "amin", "max", "min", "ar
                   "prod", "nansum", "nanmean", "logsumexp", "all", "any")
 
 
-def install(namespace, tensor_cls):
+def install(namespace, tensor_cls, skip=()):
     for name in OUT_FUNCTIONS:
-        if name in namespace:
+        if name in namespace and name not in skip:
             namespace[name] = with_out(namespace[name], name)
     for name in REDUCTIONS:
         if name in namespace:

@@ -361,7 +361,8 @@ def kthvalue(self, k, dim=-1, keepdim=False):
     dim = _int_arg("kthvalue", dim, "dim", 2)
     n = self.shape[_wrap(dim, self.dim())] if self.dim() else 1
     if not 1 <= k <= n:
-        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension "
+                           f"{_wrap(dim, self.dim())}")
 
     def pick(srt):
         return np.full(srt.shape[:-1], k - 1, dtype=np.int64)
@@ -417,6 +418,8 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     if not scalar_q and q.dtype != self.dtype:
         raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
     if ((qt < 0) | (qt > 1)).any():
+        if scalar_q:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     if self.numel() == 0 and dim is None:
         out = _C.full((qt.numel(),), math.nan, dtype=self.dtype)

@@ -113,7 +113,7 @@ def test_errors():
         pl.amax(pl.empty(0))
     with pytest.raises(IndexError):
         pl.amax(pl.zeros(2, 0), 1)
-    with pytest.raises(RuntimeError, match="q values must be in the range"):
+    with pytest.raises(RuntimeError, match="q must be in the range"):
         pl.quantile(pl.ones(3), 1.5)
     with pytest.raises(RuntimeError, match="float or double"):
         pl.quantile(pl.ones(3, dtype=pl.int64), 0.5)

@@ -12,12 +12,26 @@ from .. import _dtype as _dt
 from ..autograd.function import Function, once_differentiable
 
 
-class LinAlgError(RuntimeError):
-    """PyTorch's ``torch.linalg.LinAlgError``: a matrix that is singular or not positive
-    definite."""
+class _LinAlgError(RuntimeError):
+    """PyTorch's ``torch.linalg.LinAlgError`` (``torch._C._LinAlgError``): a matrix that is
+    singular or not positive definite."""
 
 
-LinAlgError.__module__ = "torch._C"
+_LinAlgError.__module__ = "torch._C"
+LinAlgError = _LinAlgError
+
+
+def _not_pd_order(a):
+    """The order of the first leading minor of the first failing matrix of a that is not
+    positive-definite."""
+    m = a.reshape((-1,) + a.shape[-2:])
+    for b in m:
+        for k in range(1, b.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(b[:k, :k])
+            except np.linalg.LinAlgError:
+                return k
+    return 1
 
 
 def _np(t):
@@ -150,7 +164,8 @@ class _Cholesky(Function):
             L = np.linalg.cholesky(_np(A))
         except np.linalg.LinAlgError:
             raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
-                              "the input is not positive-definite.") from None
+                              "the input is not positive-definite (the leading minor of order "
+                              f"{_not_pd_order(_np(A))} is not positive-definite).") from None
         out = _t(L, A)
         ctx.save_for_backward(out)
         return out
