@@ -250,3 +250,21 @@ def _call(m, name, ins):
         "matrix_norm_2": lambda: m.linalg.matrix_norm(a, 2),
     }
     return table[name]()
+
+
+SECOND_ORDER = ["inv", "det", "slogdet", "solve", "cholesky", "qr_tall", "eigvalsh", "svdvals",
+                "pinv_tall", "matrix_exp"]
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_gradgradcheck_float64(name):
+    from pytorchlite.autograd import gradgradcheck
+
+    fn, arrays = GRADS[name]
+    assert gradgradcheck(fn, tuple(t(a, True) for a in arrays))
+
+
+def test_det_gradient_of_a_singular_matrix_is_the_adjugate():
+    x = t(np.array([[1.0, 2.0], [2.0, 4.0]]), True)
+    pl.linalg.det(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)

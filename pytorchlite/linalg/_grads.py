@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _C
 from .. import _dtype as _dt
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 
 
 class _LinAlgError(RuntimeError):
@@ -63,6 +63,23 @@ def _lower_mask(n, strict, like):
     return m.to(like.dtype)
 
 
+def _save(ctx, inputs, outputs):
+    ctx.n_in = len(inputs)
+    ctx.save_for_backward(*inputs, *outputs)
+
+
+def _saved(ctx, recompute):
+    """(inputs, outputs) kept by forward. When the backward records a graph (create_graph),
+    the outputs are computed again from the inputs through the differentiable op, so that the
+    gradient can itself be differentiated (saved outputs come back without their history)."""
+    saved = ctx.saved_tensors
+    ins, outs = saved[:ctx.n_in], saved[ctx.n_in:]
+    if _C.is_grad_enabled() and any(t.requires_grad for t in ins):
+        r = recompute(*ins)
+        outs = tuple(r) if isinstance(r, tuple) else (r,)
+    return ins, outs
+
+
 def _named(base, name):
     from ..autograd._formulas import _node_class
 
@@ -84,12 +101,12 @@ class _Inv(Function):
             raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could "
                               "not be completed because the input matrix is singular.") from None
         out = _t(r, A)
-        ctx.save_for_backward(out)
+        _save(ctx, (A,), (out,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (Ai,) = ctx.saved_tensors
+        _, (Ai,) = _saved(ctx, inv)
         AiT = Ai.mT
         return -(AiT.matmul(g).matmul(AiT))
 
@@ -117,11 +134,15 @@ class _Det(Function):
         return _t(np.linalg.det(_np(A)), A)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        adj = _t(_adjugate_t(_np(A).astype(np.float64)), A)
-        return g.unsqueeze(-1).unsqueeze(-1) * adj
+        gk = g.unsqueeze(-1).unsqueeze(-1)
+        if _C.is_grad_enabled() and (A.requires_grad or g.requires_grad):
+            # recorded (create_graph): det(A) inv(A)^T through differentiable ops, which
+            # needs A invertible
+            return gk * det(A).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        # the transposed adjugate, exact for singular matrices too
+        return gk * _t(_adjugate_t(_np(A).astype(np.float64)), A)
 
 
 class _Slogdet(Function):
@@ -146,12 +167,12 @@ class _Solve(Function):
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
                               "singular.") from None
         X = _t(x, A)
-        ctx.save_for_backward(A, X)
+        _save(ctx, (A, B), (X,))
         return X
 
     @staticmethod
     def backward(ctx, g):
-        A, X = ctx.saved_tensors
+        (A, _), (X,) = _saved(ctx, solve_matrix)
         gB = solve_matrix(A.mT, g)
         gA = -gB.matmul(X.mT)
         return gA, gB
@@ -167,14 +188,14 @@ class _Cholesky(Function):
                               "the input is not positive-definite (the leading minor of order "
                               f"{_not_pd_order(_np(A))} is not positive-definite).") from None
         out = _t(L, A)
-        ctx.save_for_backward(out)
+        _save(ctx, (A,), (out,))
         return out
 
     @staticmethod
     def backward(ctx, gL):
         # gA = L^{-T} phi(L^T gL) L^{-1}, phi: the lower triangle with its diagonal halved;
         # then symmetrised, as the factorisation reads one triangle of a symmetric matrix
-        (L,) = ctx.saved_tensors
+        _, (L,) = _saved(ctx, cholesky)
         n = L.shape[-1]
         P = L.mT.matmul(gL)
         P = P * (_lower_mask(n, True, L) + 0.5 * _eye(n, L))
@@ -188,7 +209,7 @@ class _Qr(Function):
     def forward(ctx, A, mode):
         q, r = np.linalg.qr(_np(A), mode=mode)
         Q, R = _t(q, A), _t(r, A)
-        ctx.save_for_backward(Q, R)
+        _save(ctx, (A,), (Q, R))
         ctx.mode = mode
         return Q, R
 
@@ -196,7 +217,7 @@ class _Qr(Function):
     def backward(ctx, gQ, gR):
         # m >= n (or the square part of a complete Q): gA = (gQ + Q copyltu(M)) R^{-T} with
         # M = R gR^T - gQ^T Q and copyltu(M) the symmetric matrix with M's lower triangle
-        Q, R = ctx.saved_tensors
+        _, (Q, R) = _saved(ctx, lambda A: qr(A, ctx.mode))
         m, n = Q.shape[-2], R.shape[-1]
         if ctx.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
@@ -226,13 +247,14 @@ class _Eigh(Function):
     def forward(ctx, A, uplo):
         w, v = np.linalg.eigh(_np(A), UPLO=uplo)
         L, V = _t(w, A), _t(v, A)
-        ctx.save_for_backward(L, V)
+        _save(ctx, (A,), (L, V))
+        ctx.uplo = uplo
         return L, V
 
     @staticmethod
     def backward(ctx, gL, gV):
         # gA = V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i (infinite on the diagonal)
-        L, V = ctx.saved_tensors
+        _, (L, V) = _saved(ctx, lambda A: eigh(A, ctx.uplo))
         n = L.shape[-1]
         inner = _C.zeros(V.shape, dtype=V.dtype)
         if gV is not None:
@@ -252,13 +274,13 @@ class _Svd(Function):
     def forward(ctx, A, full_matrices):
         u, s, vh = np.linalg.svd(_np(A), full_matrices=full_matrices)
         U, S, Vh = _t(u, A), _t(s, A), _t(vh, A)
-        ctx.save_for_backward(U, S, Vh)
+        _save(ctx, (A,), (U, S, Vh))
         ctx.full = full_matrices
         return U, S, Vh
 
     @staticmethod
     def backward(ctx, gU, gS, gVh):
-        U, S, Vh = ctx.saved_tensors
+        _, (U, S, Vh) = _saved(ctx, lambda A: svd(A, ctx.full))
         k = S.shape[-1]
         m, n = U.shape[-2], Vh.shape[-1]
         if ctx.full:  # only the first k columns of U and rows of Vh depend on A
@@ -306,13 +328,14 @@ class _Pinv(Function):
             sinv = np.where(s > cut, 1.0 / np.where(s > cut, s, 1), 0).astype(s.dtype)
         x = np.swapaxes(vh, -1, -2) @ (sinv[..., :, None] * np.swapaxes(u, -1, -2))
         X = _t(x, A)
-        ctx.save_for_backward(A, X)
+        _save(ctx, (A,), (X,))
+        ctx.tols = (atol, rtol)
         return X
 
     @staticmethod
     def backward(ctx, G):
         # constant rank: gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A)
-        A, X = ctx.saved_tensors
+        (A,), (X,) = _saved(ctx, lambda A: pinv(A, *ctx.tols))
         m, n = A.shape[-2], A.shape[-1]
         XT = X.mT
         t1 = -XT.matmul(G).matmul(XT)
