@@ -5,7 +5,7 @@ NumPy)."""
 from . import _C, _math_ops, _out, _reduce_ops
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
-                     "cholesky_solve", "triangular_solve", "matrix_exp")
+                     "cholesky_solve", "triangular_solve", "matrix_exp", "lu")
 
 
 # in-place forms that torch has as Tensor methods only
@@ -19,6 +19,11 @@ _METHOD_ONLY = frozenset({"addbmm_", "addcdiv_", "addcmul_", "baddbmm_", "bitwis
 _SCALAR_FIRST = frozenset({"add", "sub", "subtract", "mul", "multiply", "div", "divide",
                            "true_divide", "pow", "floor_divide", "bitwise_and", "bitwise_or",
                            "bitwise_xor"})
+
+
+# those of them that take two numbers as well
+_BOTH_NUMBERS = frozenset({"add", "sub", "subtract", "mul", "multiply", "div", "divide",
+                           "true_divide", "floor_divide"})
 
 
 def _linalg_fn(name):
@@ -63,7 +68,12 @@ def _function(method, name):
 
 def _scalar_first(name, tensor_method, reflected):
     """torch.name(a, b, out=None) where a may be a Python number (then b is a Tensor)."""
-    def function(input, other, *, out=None, **kwargs):  # noqa: A002
+    def function(input, other, *rest, out=None, **kwargs):  # noqa: A002
+        if rest:
+            input, other, kwargs = _alpha_overload(name, input, other, rest, kwargs)
+        if name in _BOTH_NUMBERS and isinstance(input, (int, float, bool)) and \
+                isinstance(other, (int, float, bool)):
+            input = _C.tensor(input)  # torch.add(2, 3) is tensor(5)
         if isinstance(input, _C.TensorBase):
             if out is None:
                 return tensor_method(input, other, **kwargs)
@@ -78,6 +88,21 @@ def _scalar_first(name, tensor_method, reflected):
     function.__name__ = function.__qualname__ = name
     function.__doc__ = tensor_method.__doc__
     return function
+
+
+def _alpha_overload(name, input, alpha, rest, kwargs):  # noqa: A002
+    """PyTorch's deprecated add/sub(input, alpha, other) form (with its warning)."""
+    import numbers
+    import warnings
+
+    if name not in ("add", "sub") or len(rest) != 1 or not isinstance(alpha, numbers.Number) \
+            or not isinstance(rest[0], _C.TensorBase) or "alpha" in kwargs:
+        raise TypeError(f"{name}() takes 2 positional arguments but {2 + len(rest)} were given")
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Tensor input, Number "
+                  f"alpha, Tensor other, *, Tensor out = None)\nConsider using one of the "
+                  f"following signatures instead:\n\t{name}(Tensor input, Tensor other, *, "
+                  "Number alpha = 1, Tensor out = None)", UserWarning, stacklevel=3)
+    return input, rest[0], dict(kwargs, alpha=alpha)
 
 
 def _rsub(t, s, alpha=1):

@@ -516,6 +516,9 @@ def kron(self, other):
 
 def tensordot(a, b, dims=2, out=None):
     """Sum of products over dims of a and b (an int: the last dims of a, first of b)."""
+    if not isinstance(dims, (tuple, list, _B, int)):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
     _need_tensor("tensordot", a, "a", 1)
     _need_tensor("tensordot", b, "b", 2)
     if _is_t(dims):

@@ -268,3 +268,22 @@ def test_det_gradient_of_a_singular_matrix_is_the_adjugate():
     x = t(np.array([[1.0, 2.0], [2.0, 4.0]]), True)
     pl.linalg.det(x).backward()
     np.testing.assert_allclose(x.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+
+
+def test_lu_factor_reconstructs_and_matches_torch():
+    a = RNG.standard_normal((2, 4, 4))
+    LU, piv = pl.linalg.lu_factor(t(a))
+    for b in range(2):
+        lu = LU[b].numpy()
+        low, up = np.tril(lu, -1) + np.eye(4), np.triu(lu)
+        perm = np.arange(4)
+        for j, p in enumerate(piv[b].tolist()):
+            perm[[j, p - 1]] = perm[[p - 1, j]]
+        np.testing.assert_allclose((low @ up), a[b][perm], atol=1e-12)
+    with pytest.warns(UserWarning, match="torch.lu is deprecated"):
+        LU2, piv2 = pl.lu(t(a))
+    assert LU2.tolist() == LU.tolist()
+    torch = pytest.importorskip("torch")
+    TLU, tpiv = torch.linalg.lu_factor(torch.tensor(a.tolist(), dtype=torch.float64))
+    np.testing.assert_allclose(LU.numpy(), TLU.numpy(), atol=1e-12)
+    assert piv.tolist() == tpiv.tolist()

@@ -62,8 +62,21 @@ def qr(input, some=True, *, out=None):  # noqa: A002
     return _rt().qr((Q, R))
 
 
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
+    "future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\n"
+    "L = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced "
+    "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results for "
+    "all valid (symmetric positive definite) inputs.")
+
+
 def cholesky(input, upper=False, *, out=None):  # noqa: A002
-    """The Cholesky factor (lower by default)."""
+    """The Cholesky factor (lower by default); deprecated in PyTorch for linalg.cholesky."""
+    import warnings
+
+    warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=2)
+    if isinstance(input, _C.TensorBase) and input.dim() >= 2 and input.numel() == 0:
+        return input.clone()  # PyTorch checks no shape for an empty batch here
     return _cholesky(input, upper=upper)
 
 
@@ -85,6 +98,30 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
     return _rt().triangular_solve((X, A.clone()))
 
 
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
+    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """(LU, pivots), with the infos (zeros) too when get_infos (torch.linalg.lu_factor).
+
+    Note: no gradient (the factorisation runs in NumPy).
+    """
+    import warnings
+
+    from . import lu_factor
+
+    warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
+    LU, piv = lu_factor(A, pivot=pivot)
+    if get_infos:
+        return LU, piv, _C.zeros(tuple(A.shape[:-2]), dtype=piv.dtype)
+    return LU, piv
+
+
 def matrix_exp(input):  # noqa: A002
     from . import matrix_exp as _me
 
@@ -94,7 +131,7 @@ def matrix_exp(input):  # noqa: A002
 FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogdet, "svd": svd,
              "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
              "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
-             "matrix_exp": matrix_exp}
+             "matrix_exp": matrix_exp, "lu": lu}
 METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
-           "cholesky_solve", "triangular_solve", "matrix_exp")
+           "cholesky_solve", "triangular_solve", "matrix_exp", "lu")
 del math
