@@ -37,6 +37,8 @@ def _as_tensor(x, like):
     """A Python number as a 0-dim tensor of the dtype it takes beside ``like``."""
     if _is_t(x):
         return x
+    if isinstance(x, int) and not isinstance(x, bool) and not -2 ** 63 <= x < 2 ** 63:
+        raise OverflowError("int too big to convert")
     return _C.full((), x, dtype=(like.detach().reshape(-1)[:0] + x).dtype)
 
 
@@ -111,6 +113,11 @@ def xlog1py(self, other):
 def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     """nan, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's
     largest and lowest finite values)."""
+    for value, name in ((nan, "nan"), (posinf, "posinf"), (neginf, "neginf")):
+        if value is not None and (isinstance(value, bool) or
+                                  not isinstance(value, numbers.Real)):
+            raise TypeError(f"nan_to_num(): argument '{name}' must be float, not "
+                            f"{type(value).__name__}")
     if not self.dtype.is_floating_point:
         return self.clone()
     from ._typeinfo import finfo
@@ -237,7 +244,7 @@ def isreal(self):
 
 def positive(self):
     if self.dtype is _dt.bool:
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return self
 
 
@@ -260,6 +267,7 @@ def float_power(self, exponent):
 
 
 def float_power_(self, exponent):
+    _scalar_ok("float_power_", exponent, "exponent", 1)
     if self.dtype is not _dt.float64:
         raise RuntimeError(f"the base given to float_power_ has dtype {_dt_name(self.dtype)} "
                            "but the operation's result requires dtype Double")
@@ -347,6 +355,12 @@ def _shift(self, other, left):
     import numpy as np
 
     name = "lshift" if left else "rshift"
+    if not _is_t(self) and not _is_t(other):
+        fname = "bitwise_left_shift" if left else "bitwise_right_shift"
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got "
+                        f"({type(self).__name__}, {type(other).__name__})")
+    if not (_is_t(other) or isinstance(other, numbers.Number)):
+        raise TypeError(f"unsupported operand type(s) for shift: '{type(other).__name__}'")
     if not _is_t(self):
         self = _as_tensor(self, other)
     _integral_check(name, self, other)
@@ -674,7 +688,11 @@ def _logical_inplace(name):
     fn = globals()[name]
 
     def method(self, *args):
-        return self.copy_(fn(self, *args))
+        r = fn(self, *args)
+        from .autograd import no_grad
+
+        with no_grad():  # not differentiable: PyTorch records nothing, even on a leaf
+            return self.copy_(r)
     method.__name__ = name + "_"
     return method
 

@@ -469,7 +469,7 @@ def lu_factor(A, *, pivot=True, out=None):
     a = A.detach().numpy().copy()
     m, n = a.shape[-2:]
     k = min(m, n)
-    flat = a.reshape((-1, m, n))
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))
     piv = np.zeros((flat.shape[0], k), dtype=np.int32)
     for b in range(flat.shape[0]):
         M = flat[b]

@@ -9,6 +9,12 @@ from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, q
                _check, _rt)
 
 
+def _bool_arg(fname, value, name, pos):
+    if not isinstance(value, bool):
+        raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be bool, not "
+                        f"{type(value).__name__}")
+
+
 def inverse(input, *, out=None):  # noqa: A002
     """The inverse of each square matrix (torch.linalg.inv)."""
     return _inv(input, out=out)
@@ -34,10 +40,8 @@ def slogdet(input):  # noqa: A002
 
 def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
     """(U, S, V) with input = U diag(S) V^T: V, not Vh as in linalg.svd."""
-    for value, name, pos in ((some, "some", 1), (compute_uv, "compute_uv", 2)):
-        if not isinstance(value, bool):
-            raise TypeError(f"svd(): argument '{name}' (position {pos}) must be bool, not "
-                            f"{type(value).__name__}")
+    _bool_arg("svd", some, "some", 2)
+    _bool_arg("svd", compute_uv, "compute_uv", 3)
     _check("svd", input, square=False)
     if not compute_uv:
         S = _svd(input.detach(), False)[1]
@@ -53,11 +57,15 @@ def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
 
 def pinverse(input, rcond=1e-15):  # noqa: A002
     """The pseudo-inverse, with singular values below rcond * s_max taken as zero."""
+    if isinstance(rcond, bool) or not isinstance(rcond, (int, float)):
+        raise TypeError(f"pinverse(): argument 'rcond' (position 2) must be float, not "
+                        f"{type(rcond).__name__}")
     return _pinv(input, rtol=rcond)
 
 
 def qr(input, some=True, *, out=None):  # noqa: A002
     """(Q, R): reduced when some, else complete."""
+    _bool_arg("qr", some, "some", 2)
     Q, R = _qr(input, "reduced" if some else "complete")
     return _rt().qr((Q, R))
 
@@ -75,13 +83,15 @@ def cholesky(input, upper=False, *, out=None):  # noqa: A002
     import warnings
 
     warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=2)
-    if isinstance(input, _C.TensorBase) and input.dim() >= 2 and input.numel() == 0:
+    _bool_arg("cholesky", upper, "upper", 2)
+    if isinstance(input, _C.TensorBase) and input.numel() == 0:
         return input.clone()  # PyTorch checks no shape for an empty batch here
     return _cholesky(input, upper=upper)
 
 
 def cholesky_solve(B, L, upper=False, *, out=None):
     """X with (L L^T) X = B, given the Cholesky factor L (or U = L^T when upper)."""
+    _bool_arg("cholesky_solve", upper, "upper", 3)
     _check("cholesky_solve", L, arg="input2")
     if upper:
         L = L.mT
