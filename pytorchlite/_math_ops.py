@@ -333,15 +333,15 @@ def _integral_check(name, *ts):
 
 
 def bitwise_and(self, other):
-    return self & other
+    return self & _bound(other)
 
 
 def bitwise_or(self, other):
-    return self | other
+    return self | _bound(other)
 
 
 def bitwise_xor(self, other):
-    return self ^ other
+    return self ^ _bound(other)
 
 
 def bitwise_not(self):
@@ -584,7 +584,7 @@ def cross(self, other, dim=None):
     """The cross product of 3-vectors along dim (by default the first dim of size 3)."""
     _need_tensor("cross", other, "other", 2)
     if self.dim() != other.dim():
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if dim is None:
         import warnings
 
@@ -635,7 +635,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: "
                            f"{_dt_name(x1.dtype)}")
     if p < 0:
-        raise RuntimeError(f"cdist only supports non-negative p values")
+        raise RuntimeError("cdist only supports non-negative p values")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return diff._vector_norm(float(p), (-1,), False)
 
@@ -665,12 +665,10 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     if not _is_t(elements) and not _is_t(test_elements):
         raise TypeError("isin() received an invalid combination of arguments - got "
                         f"({type(elements).__name__}, {type(test_elements).__name__})")
-    ref = elements if _is_t(elements) else test_elements
     a = elements._compute_numpy() if _is_t(elements) else np.asarray(elements)
     b = test_elements._compute_numpy() if _is_t(test_elements) else np.asarray(test_elements)
     r = np.isin(a, b, invert=invert)
     shape = tuple(elements.shape) if _is_t(elements) else ()
-    del ref
     return _C.from_numpy(np.ascontiguousarray(r).reshape(-1)).reshape(shape)
 
 
@@ -715,9 +713,9 @@ def _bitwise_inplace(name, op):
 for _n in ("logical_and", "logical_or", "logical_xor", "logical_not"):
     globals()[_n + "_"] = _logical_inplace(_n)
     METHODS.append(_n + "_")
-bitwise_and_ = _bitwise_inplace("bitwise_and_", lambda a, b: a & b)
-bitwise_or_ = _bitwise_inplace("bitwise_or_", lambda a, b: a | b)
-bitwise_xor_ = _bitwise_inplace("bitwise_xor_", lambda a, b: a ^ b)
+bitwise_and_ = _bitwise_inplace("bitwise_and_", bitwise_and)
+bitwise_or_ = _bitwise_inplace("bitwise_or_", bitwise_or)
+bitwise_xor_ = _bitwise_inplace("bitwise_xor_", bitwise_xor)
 bitwise_not_ = _bitwise_inplace("bitwise_not_", lambda a, b: bitwise_not(a))
 bitwise_left_shift_ = _bitwise_inplace("bitwise_left_shift_", bitwise_left_shift)
 bitwise_right_shift_ = _bitwise_inplace("bitwise_right_shift_", bitwise_right_shift)

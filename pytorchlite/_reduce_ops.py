@@ -123,8 +123,6 @@ class _AMax(Function):
 
 def _amax_like(self, dim, keepdim, largest):
     name = "amax" if largest else "amin"
-    if self.dtype is _dt.bool and False:
-        pass
     if self.numel() == 0 and dim in ((), [], None):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            "== 0. Specify the reduction dim with the 'dim' argument.")
@@ -141,6 +139,8 @@ def _amax_like(self, dim, keepdim, largest):
 
 
 class _Ctx:
+    """The ctx of a forward run without recording (nothing is kept)."""
+
     def save_for_backward(self, *ts):
         pass
 

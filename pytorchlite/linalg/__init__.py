@@ -236,11 +236,11 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise TypeError(f"linalg_lstsq(): argument 'b' (position 2) must be Tensor, not "
                         f"{type(B).__name__}")
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vec = B.dim() == A.dim() - 1
     Bm = B.unsqueeze(-1) if vec else B
     if Bm.shape[-2] != A.shape[-2]:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     eps_rt = (float(np.finfo(np.float64 if A.dtype is _dt.float64 else np.float32).eps) *
               max(A.shape[-2], A.shape[-1])) if rcond is None else float(rcond)
     X = _grads.pinv(A, 0.0, eps_rt).matmul(Bm)

@@ -1,7 +1,6 @@
 """The torch.* spellings of linear algebra (torch.inverse, torch.det, torch.logdet, torch.svd
 with V instead of Vh, torch.pinverse, torch.cholesky_solve, torch.triangular_solve ...), each
 built on ``pytorchlite.linalg``."""
-import math
 
 from .. import _C
 from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, qr as _qr,
@@ -144,4 +143,3 @@ FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogde
              "matrix_exp": matrix_exp, "lu": lu}
 METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
            "cholesky_solve", "triangular_solve", "matrix_exp", "lu")
-del math
