@@ -252,7 +252,6 @@ flatten = _function(Tensor.flatten)
 chunk = _function(Tensor.chunk)
 split = _function(Tensor.split)
 unbind = _function(Tensor.unbind)
-norm = Tensor.norm  # PyTorch's own torch.norm raises AttributeError for a non-Tensor too
 allclose = _function(Tensor.allclose)
 equal = _function(Tensor.equal)
 isnan = _function(Tensor.isnan)

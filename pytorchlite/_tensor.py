@@ -494,20 +494,6 @@ class Tensor(_C.TensorBase):
             return self.long() * self.long()  # PyTorch squares bools to int64
         return self * self
 
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        """The vector p-norm over ``dim`` (all elements by default), as ``linalg.vector_norm``.
-
-        Note: ``p="nuc"`` (the nuclear norm) is not supported.
-        """
-        if isinstance(p, str):
-            if p != "fro":
-                raise NotImplementedError(f"pytorchlite does not support norm(p={p!r})")
-            p = 2.0  # the Frobenius norm of any dims is the 2-norm of their elements
-        src = self if dtype is None else self.to(dtype)
-        if isinstance(dim, int):
-            dim = (dim,)
-        return src._vector_norm(float(p), dim, keepdim)
-
     def all(self, dim=None, keepdim=False):
         b = self.bool()
         if dim is None:
@@ -520,17 +506,6 @@ class Tensor(_C.TensorBase):
         b = self.bool().long()
         r = (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
         return r.byte() if self.dtype is _dt.uint8 else r
-
-    def logical_not(self):
-        return ~self.bool()
-
-    def logical_and(self, other):
-        _check_tensor_arg("logical_and", other)
-        return self.bool() & other.bool()
-
-    def logical_or(self, other):
-        _check_tensor_arg("logical_or", other)
-        return self.bool() | other.bool()
 
     def _compute_numpy(self):
         """The values as a NumPy array of the core's compute dtype: int64 for integers,
