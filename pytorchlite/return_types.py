@@ -56,7 +56,9 @@ def _make_fields(name, fields):
 
 
 # the results of the reductions and linear algebra (pytorchlite/_reduce_ops.py, linalg/)
-for _name in ("kthvalue", "mode", "cummax", "cummin", "nanmedian", "max_out", "min_out"):
+for _name in ("kthvalue", "mode", "cummax", "cummin", "nanmedian", "max_out", "min_out",
+              "sort_out", "topk_out", "median_out", "kthvalue_out", "mode_out", "cummax_out",
+              "cummin_out", "nanmedian_out"):
     globals()[_name] = _make(_name)
 for _name, _fields in (("aminmax", ("min", "max")),
                        ("slogdet", ("sign", "logabsdet")),
@@ -71,6 +73,7 @@ for _name, _fields in (("aminmax", ("min", "max")),
                        ("linalg_lu_factor", ("LU", "pivots")),
                        ("triangular_solve", ("solution", "cloned_coefficient"))):
     globals()[_name] = _make_fields(_name, _fields)
-    __all__.append(_name)
+    globals()[_name + "_out"] = _make_fields(_name + "_out", _fields)  # the out= result
+    __all__ += [_name, _name + "_out"]
 __all__ += ["kthvalue", "mode", "cummax", "cummin", "nanmedian", "median"]
 del _name, _fields

@@ -107,3 +107,27 @@ def test_axis_and_keepdims_aliases():
     assert pl.std(x, axis=1).tolist() == pytest.approx([1.0, 1.0])
     with pytest.raises(TypeError):
         pl.sum(x, 1, axis=1)  # dim given twice
+
+
+def test_linalg_out_and_tuple_outs():
+    A = pl.tensor([[2.0, 1.0], [1.0, 3.0]])
+    q, r = pl.empty(0), pl.empty(0)
+    res = pl.linalg.qr(A, out=(q, r))
+    assert type(res).__name__ == "linalg_qr_out" and res.Q is q and res.R is r
+    np.testing.assert_allclose((q @ r).numpy(), A.numpy(), atol=1e-6)
+    s, l = pl.empty(0), pl.empty(0)
+    res = pl.linalg.slogdet(A, out=(s, l))
+    assert repr(res).startswith("torch.return_types.linalg_slogdet_out(")
+    assert l.item() == pytest.approx(np.log(5.0))
+    o = pl.empty(0)
+    assert pl.linalg.matrix_power(A, 2, out=o) is o and o.tolist() == [[5.0, 5.0], [5.0, 10.0]]
+    U, S, V = pl.empty(0), pl.empty(0), pl.empty(0)
+    pl.svd(A, out=(U, S, V))
+    np.testing.assert_allclose(S.numpy(), np.linalg.svd(A.numpy(), compute_uv=False), rtol=1e-6)
+    v, i = pl.empty(0), pl.empty(0, dtype=pl.int64)
+    res = pl.cummax(A, 1, out=(v, i))
+    assert type(res).__name__ == "cummax_out" and i.tolist() == [[0, 0], [0, 1]]
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        pl.linalg.inv(A.clone().requires_grad_(), out=pl.empty(0))
+    with pytest.raises(TypeError):
+        pl.linalg.qr(A, out=pl.empty(0))  # a tuple result needs a tuple of outs

@@ -492,3 +492,30 @@ def _out(name, out, result, *inputs):
     from .._out import write_out
 
     return write_out(name, out, result, inputs)
+
+
+def _with_out(fn, prefix="linalg_"):
+    """fn with PyTorch's out= (pytorchlite/_out.py): the result, or each tensor of a tuple
+    result, written into out."""
+    import functools
+
+    name = prefix + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        from .._out import check_grad, write_out
+
+        check_grad(name, out, args)
+        return write_out(name, out, fn(*args, **kwargs), args)
+
+    return wrapper
+
+
+for _name in ("inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky", "cholesky_ex",
+              "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "matrix_power",
+              "multi_dot", "cond", "cross", "vecdot", "vector_norm", "matrix_norm", "norm",
+              "solve_triangular", "lu_factor"):
+    globals()[_name] = _with_out(globals()[_name])
+del _name

@@ -137,6 +137,14 @@ def matrix_exp(input):  # noqa: A002
     return _me(input)
 
 
+def _with_out_all(names):
+    from . import _with_out
+
+    for name in names:
+        globals()[name] = _with_out(globals()[name], prefix="")
+
+
+_with_out_all(("inverse", "svd", "qr", "cholesky", "cholesky_solve", "triangular_solve", "lu"))
 FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogdet, "svd": svd,
              "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
              "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
