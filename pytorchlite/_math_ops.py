@@ -248,6 +248,30 @@ def positive(self):
     return self
 
 
+def frac_(self):
+    return self.copy_(self.frac())
+
+
+def square_(self):
+    return self.copy_(self.square())
+
+
+def sgn_(self):
+    return self.sign_()
+
+
+def heaviside_(self, values):
+    return self.copy_(heaviside(self, values))
+
+
+def true_divide_(self, other):
+    return self.div_(other)
+
+
+def floor_divide_(self, other):
+    return self.__ifloordiv__(other)
+
+
 def fix(self):
     return self.trunc()
 
@@ -679,7 +703,8 @@ METHODS = ["logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "xlogy_", "nan
            "clamp_min_", "clamp_max_", "logical_and", "logical_or", "logical_xor",
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
-           "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist"]
+           "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
+           "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_"]
 
 
 def _logical_inplace(name):

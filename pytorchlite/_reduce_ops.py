@@ -402,9 +402,11 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     name = "nanquantile" if ignore_nan else "quantile"
     if dim is not None:
         dim = _int_arg(name, dim, "dim", 2)
-    if not (_is_t(q) or isinstance(q, (int, float))) or isinstance(q, bool):
+    if not (_is_t(q) or isinstance(q, (int, float))):
         raise TypeError(f"{name}(): argument 'q' (position 1) must be Tensor, not "
                         f"{type(q).__name__}")
+    if self.numel() == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     if not self.dtype.is_floating_point:
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
@@ -421,9 +423,6 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         if scalar_q:
             raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
-    if self.numel() == 0 and dim is None:
-        out = _C.full((qt.numel(),), math.nan, dtype=self.dtype)
-        return out[0] if scalar_q else out
     if dim is None:
         x, d = self.reshape(-1), 0
     else:

@@ -98,6 +98,14 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     return _solve_triangular(L.mT, Y, upper=True)
 
 
+def cholesky_inverse(L, upper=False, *, out=None):
+    """The inverse of L L^T (of U^T U when upper), given its Cholesky factor."""
+    _bool_arg("cholesky_inverse", upper, "upper", 2)
+    _check("cholesky_inverse", L, arg="input")
+    eye = _C.eye(L.shape[-1], dtype=L.dtype).expand(tuple(L.shape))
+    return cholesky_solve(eye, L, upper)
+
+
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """(solution, cloned_coefficient) of A X = b for a triangular A (A^T X = b when
     transpose)."""
@@ -124,9 +132,10 @@ def lu(A, pivot=True, get_infos=False, out=None):
 
     from . import lu_factor
 
+    want_infos = bool(get_infos)  # evaluated first, as PyTorch's own torch.lu does
     warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
     LU, piv = lu_factor(A, pivot=pivot)
-    if get_infos:
+    if want_infos:
         return LU, piv, _C.zeros(tuple(A.shape[:-2]), dtype=piv.dtype)
     return LU, piv
 
@@ -144,10 +153,11 @@ def _with_out_all(names):
         globals()[name] = _with_out(globals()[name], prefix="")
 
 
-_with_out_all(("inverse", "svd", "qr", "cholesky", "cholesky_solve", "triangular_solve", "lu"))
+_with_out_all(("inverse", "svd", "qr", "cholesky", "cholesky_solve", "cholesky_inverse",
+               "triangular_solve", "lu"))
 FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogdet, "svd": svd,
              "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
              "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
-             "matrix_exp": matrix_exp, "lu": lu}
+             "matrix_exp": matrix_exp, "lu": lu, "cholesky_inverse": cholesky_inverse}
 METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
            "cholesky_solve", "triangular_solve", "matrix_exp", "lu")
