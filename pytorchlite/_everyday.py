@@ -97,6 +97,8 @@ def _alpha_overload(name, input, alpha, rest, kwargs):  # noqa: A002
     import numbers
     import warnings
 
+    if isinstance(alpha, _C.TensorBase) and alpha.numel() == 1:
+        alpha = alpha.item()  # a one-element tensor passes for a Number
     if name not in ("add", "sub") or len(rest) != 1 or not isinstance(alpha, numbers.Number) \
             or not isinstance(rest[0], _C.TensorBase) or "alpha" in kwargs:
         raise TypeError(f"{name}() takes 2 positional arguments but {2 + len(rest)} were given")

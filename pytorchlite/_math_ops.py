@@ -213,8 +213,9 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
 def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|self - other| <= atol + rtol * |other|, elementwise (equal infinities are close)."""
     _need_tensor("isclose", other, "other", 2)
+    _tolerances("isclose", rtol, atol, equal_nan)
     if self.dtype != other.dtype:
-        raise RuntimeError(f"{self.dtype} did not match {other.dtype}")
+        raise RuntimeError(f"{_dt_name(self.dtype)} did not match {_dt_name(other.dtype)}")
     a, b = self.detach(), other.detach()
     eq = a == b
     if equal_nan:
@@ -225,6 +226,23 @@ def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         a, b = a.double(), b.double()
     close = (a - b).abs() <= atol + rtol * b.abs()
     return eq | (close & (a.abs() != math.inf) & (b.abs() != math.inf))
+
+
+def _tolerances(fname, rtol, atol, equal_nan):
+    for pos, (value, name) in enumerate(((rtol, "rtol"), (atol, "atol")), 2):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not "
+                            f"{type(value).__name__}")
+    if not isinstance(equal_nan, bool):
+        raise TypeError(f"{fname}(): argument 'equal_nan' (position 4) must be bool, not "
+                        f"{type(equal_nan).__name__}")
+
+
+def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of self is close to other's (``isclose(...).all()``)."""
+    _need_tensor("allclose", other, "other", 2)
+    _tolerances("allclose", rtol, atol, equal_nan)
+    return bool(isclose(self, other, rtol, atol, equal_nan).all())
 
 
 def isposinf(self):
@@ -696,7 +714,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     return _C.from_numpy(np.ascontiguousarray(r).reshape(-1)).reshape(shape)
 
 
-METHODS = ["logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "xlogy_", "nan_to_num",
+METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "xlogy_", "nan_to_num",
            "nan_to_num_", "signbit", "sgn", "heaviside", "lerp", "lerp_", "addcmul", "addcdiv",
            "addcmul_", "addcdiv_", "isclose", "isposinf", "isneginf", "isreal", "positive",
            "fix", "fix_", "float_power", "float_power_", "clamp_min", "clamp_max",

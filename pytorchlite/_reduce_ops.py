@@ -56,6 +56,9 @@ def _dims(dim, ndim):
     None or an empty sequence)."""
     if dim is None:
         return tuple(range(ndim))
+    if isinstance(dim, _B) and dim.numel() == 1 and not dim.dtype.is_floating_point and \
+            dim.dtype is not _dt.bool:
+        dim = int(dim.item())  # a one-element integer tensor passes for an int
     if isinstance(dim, numbers.Integral) and not isinstance(dim, bool):
         dim = (dim,)
     if not isinstance(dim, (tuple, list)) or not all(

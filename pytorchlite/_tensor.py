@@ -545,13 +545,6 @@ class Tensor(_C.TensorBase):
             return self.to(out, copy=True)
         return _C.tensor(_np.cumsum(self._compute_numpy(), axis=dim), dtype=out)
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        _check_tensor_arg("allclose", other)
-        import numpy as _np
-
-        return bool(_np.allclose(self.detach().numpy(), other.detach().numpy(), rtol=rtol,
-                                 atol=atol, equal_nan=equal_nan))
-
     def equal(self, other):
         _check_tensor_arg("equal", other)
         return tuple(self.shape) == tuple(other.shape) and bool((self == other).all())
