@@ -192,22 +192,52 @@ def _addc(fname, self, tensor1, tensor2, value, op):
     return self + value * op(tensor1, tensor2)
 
 
-def addcmul(self, tensor1, tensor2, *, value=1):
+def _value_overload(fname, tensor1, tensor2, rest, value):
+    """PyTorch's deprecated addcmul/addcdiv(input, value, tensor1, tensor2) form."""
+    import warnings
+
+    if len(rest) != 1 or value != 1:
+        raise TypeError(f"{fname}() takes 3 positional arguments but {3 + len(rest)} were given")
+    if _is_t(tensor1) and tensor1.numel() == 1:
+        tensor1 = tensor1.item()
+    if not isinstance(tensor1, numbers.Number):
+        raise TypeError(f"{fname}(): argument 'value' must be Number, not "
+                        f"{type(tensor1).__name__}")
+    warnings.warn(f"This overload of {fname} is deprecated:\n\t{fname}(Tensor input, Number "
+                  f"value, Tensor tensor1, Tensor tensor2)\nConsider using one of the following "
+                  f"signatures instead:\n\t{fname}(Tensor input, Tensor tensor1, Tensor "
+                  "tensor2, *, Number value = 1)", UserWarning, stacklevel=3)
+    return tensor2, rest[0], tensor1
+
+
+def addcmul(self, tensor1, tensor2, *rest, value=1):
     """self + value * tensor1 * tensor2."""
+    if rest:
+        tensor1, tensor2, value = _value_overload("addcmul", tensor1, tensor2, rest, value)
     return _addc("addcmul", self, tensor1, tensor2, value, lambda a, b: a * b)
 
 
-def addcdiv(self, tensor1, tensor2, *, value=1):
+def addcdiv(self, tensor1, tensor2, *rest, value=1):
     """self + value * tensor1 / tensor2."""
+    if rest:
+        tensor1, tensor2, value = _value_overload("addcdiv", tensor1, tensor2, rest, value)
     return _addc("addcdiv", self, tensor1, tensor2, value, lambda a, b: a / b)
 
 
-def addcmul_(self, tensor1, tensor2, *, value=1):
-    return self.copy_(addcmul(self, tensor1, tensor2, value=value))
+def addcmul_(self, tensor1, tensor2, *rest, value=1):
+    r = addcmul(self, tensor1, tensor2, *rest, value=value)
+    if tuple(r.shape) != tuple(self.shape):
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(r.shape)}")
+    return self.copy_(r)
 
 
-def addcdiv_(self, tensor1, tensor2, *, value=1):
-    return self.copy_(addcdiv(self, tensor1, tensor2, value=value))
+def addcdiv_(self, tensor1, tensor2, *rest, value=1):
+    r = addcdiv(self, tensor1, tensor2, *rest, value=value)
+    if tuple(r.shape) != tuple(self.shape):
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(r.shape)}")
+    return self.copy_(r)
 
 
 def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -664,6 +694,9 @@ def linalg_cross(input, other, *, dim=-1):  # noqa: A002
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances between each row of x1 (..., P, M) and each of x2 (..., R, M)."""
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     _need_tensor("cdist", x1, "x1", 1)
     _need_tensor("cdist", x2, "x2", 2)
     if x1.dim() < 2:

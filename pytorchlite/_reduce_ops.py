@@ -249,9 +249,15 @@ def _name(d):
 # ---- scans ----
 def _cum_select(self, dim, largest):
     name = "cummax" if largest else "cummin"
-    dim = _wrap(_int_arg(name, dim, "dim", 1), self.dim())
+    dim = _int_arg(name, dim, "dim", 1)
+    if self.numel() == 0:  # PyTorch returns before looking at dim
+        return _result(name, self.clone(), _C.zeros(self.shape, dtype=_dt.int64))
     if self.dim() == 0:
+        if dim not in (0, -1):
+            raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got "
+                             f"{dim}")
         return _result(name, self.clone(), _C.zeros((), dtype=_dt.int64))
+    dim = _wrap(dim, self.dim())
     a = np.moveaxis(self._compute_numpy(), dim, -1)
     idx = np.zeros(a.shape, dtype=np.int64)
     if a.shape[-1]:

@@ -21,7 +21,9 @@ _C._disabled_torch_function_impl = _subclass.disabled_torch_function_impl
 def _wrap_dim(dim, ndim):
     """dim in [-ndim, ndim) (a 0-dim tensor takes 0 and -1) as a non-negative int, or PyTorch's
     IndexError."""
-    n, dim = max(ndim, 1), _index(dim)  # an int, or a one-element integer tensor
+    n = max(ndim, 1)
+    if isinstance(dim, _C.TensorBase) and dim.numel() == 1:
+        dim = _index(dim)  # a one-element integer tensor passes for an int
     if not -2 ** 63 <= dim < 2 ** 63:
         raise ValueError("Overflow when unpacking long long")  # PyTorch's int64 argument parsing
     if not -n <= dim < n:
