@@ -139,6 +139,14 @@ def _rdiv(t, s, rounding_mode=None):
 
 
 def install(namespace, tensor_cls):
+    before = dict(namespace)
+    _install(namespace, tensor_cls)
+    for name, value in namespace.items():
+        if before.get(name) is not value and callable(value) and not isinstance(value, type):
+            value._pl_tensor_function = True  # torch.* functions dispatch on subclasses
+
+
+def _install(namespace, tensor_cls):
     _math_ops.attach(tensor_cls)
     _reduce_ops.attach(tensor_cls)
     for name in _math_ops.METHODS + _reduce_ops.METHODS:

@@ -73,6 +73,9 @@ def logaddexp2(self, other):
 
 def logit(self, eps=None):
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+    if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)):
+        raise TypeError(f"logit(): argument 'eps' (position 1) must be float, not "
+                        f"{type(eps).__name__}")
     x = _float_of(self)
     if eps is not None:
         x = x.clamp(float(eps), 1.0 - float(eps))

@@ -133,6 +133,7 @@ def lu(A, pivot=True, get_infos=False, out=None):
     from . import lu_factor
 
     want_infos = bool(get_infos)  # evaluated first, as PyTorch's own torch.lu does
+    _bool_arg("_lu_with_info", pivot, "pivot", 2)
     warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
     LU, piv = lu_factor(A, pivot=pivot)
     if want_infos:
