@@ -154,7 +154,7 @@ def heaviside(self, values):
     """0 where self < 0, values where self == 0, 1 where self > 0."""
     _need_tensor("heaviside", values, "values", 2)
     if self.dtype != values.dtype:
-        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     if self.requires_grad or values.requires_grad:
         if _C.is_grad_enabled():
             raise NotImplementedError("the derivative for 'heaviside' is not implemented.")

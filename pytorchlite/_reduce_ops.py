@@ -90,6 +90,41 @@ def _gather(x, dim, index, name):
     return x.gather(dim, index)
 
 
+class _SelectAlong(Function):
+    """x.gather(dim, index), squeezed along dim unless keepdim: the values an order statistic
+    (kthvalue, mode, nanmedian) picks, as one node with that op's grad_fn name."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, keepdim):
+        ctx.dim, ctx.keepdim, ctx.shape = dim, keepdim, tuple(x.shape)
+        ctx.save_for_backward(index)
+        v = x.gather(dim, index)
+        return v if keepdim else v.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gk = g if ctx.keepdim else g.unsqueeze(ctx.dim)
+        if _C.is_grad_enabled() and gk.requires_grad:
+            from .autograd._formulas import _gather_grad_recorded
+
+            return _gather_grad_recorded(gk, ctx.dim, index, ctx.shape), None, None, None
+        out = np.zeros(ctx.shape, dtype=gk.detach().numpy().dtype)
+        pos = list(np.indices(tuple(index.shape), sparse=True))
+        pos[ctx.dim] = index.numpy()
+        np.add.at(out, tuple(pos), gk.detach().numpy())
+        return _from_np(out, g.dtype), None, None, None
+
+
+def _select_along(x, dim, index, keepdim, name):
+    """(values, index) of an order statistic, index (keepdim form) in x along dim."""
+    if x.requires_grad and _C.is_grad_enabled():
+        v = _node(_SelectAlong, name).apply(x, dim, index, keepdim)
+    else:
+        v = _SelectAlong.forward(_Ctx(), x, dim, index, keepdim)
+    return v, index if keepdim else index.squeeze(dim)
+
+
 def _from_np(a, dtype):
     return _C.from_numpy(np.array(a, order="C")).to(dtype)
 
@@ -341,10 +376,7 @@ def _sorted_pick(self, dim, keepdim, name, pick, grad_name):
         idx = idx.reshape(())
         return _result(name, self.clone(), _C.zeros((), dtype=_dt.int64))
     index = _C.from_numpy(np.ascontiguousarray(idx.astype(np.int64)))
-    v = _gather(self, dim, index, grad_name)
-    if not keepdim:
-        v, index = v.squeeze(dim), index.squeeze(dim)
-    return _result(name, v, index)
+    return _result(name, *_select_along(self, dim, index, keepdim, grad_name))
 
 
 def nanmedian(self, dim=None, keepdim=False):
@@ -398,10 +430,7 @@ def mode(self, dim=-1, keepdim=False):
             np.nonzero(np.isnan(row))[0][-1]
     index = _C.from_numpy(np.ascontiguousarray(idx.reshape(a.shape[:-1] + (1,))))
     index = index.transpose(d, -1).contiguous() if d != self.dim() - 1 else index
-    v = _gather(self, d, index, "ModeBackward0")
-    if not keepdim:
-        v, index = v.squeeze(d), index.squeeze(d)
-    return return_types.mode((v, index))
+    return return_types.mode(_select_along(self, d, index, keepdim, "ModeBackward0"))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
