@@ -116,6 +116,8 @@ def xlog1py(self, other):
 def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     """nan, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's
     largest and lowest finite values)."""
+    nan, posinf, neginf = (v.item() if _is_t(v) and v.numel() == 1 else v
+                           for v in (nan, posinf, neginf))
     for value, name in ((nan, "nan"), (posinf, "posinf"), (neginf, "neginf")):
         if value is not None and (isinstance(value, bool) or
                                   not isinstance(value, numbers.Real)):
@@ -658,6 +660,9 @@ def tensordot(a, b, dims=2, out=None):
 def cross(self, other, dim=None):
     """The cross product of 3-vectors along dim (by default the first dim of size 3)."""
     _need_tensor("cross", other, "other", 2)
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
+        raise TypeError(f"cross(): argument 'dim' (position 3) must be int, not "
+                        f"{type(dim).__name__}")
     if self.dim() != other.dim():
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if dim is None:

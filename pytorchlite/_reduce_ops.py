@@ -51,6 +51,13 @@ def _int_arg(fname, value, name, pos):
                     f"{type(value).__name__}")
 
 
+def _keepdim_arg(fname, keepdim, pos=2):
+    if not isinstance(keepdim, bool):
+        raise TypeError(f"{fname}(): argument 'keepdim' (position {pos}) must be bool, not "
+                        f"{type(keepdim).__name__}")
+    return keepdim
+
+
 def _dims(dim, ndim):
     """dim (None, an int or a sequence) as a sorted tuple of non-negative dims (all dims for
     None or an empty sequence)."""
@@ -161,6 +168,7 @@ class _AMax(Function):
 
 def _amax_like(self, dim, keepdim, largest):
     name = "amax" if largest else "amin"
+    _keepdim_arg(name, keepdim)
     if self.numel() == 0 and dim in ((), [], None):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            "== 0. Specify the reduction dim with the 'dim' argument.")
@@ -243,6 +251,7 @@ class _LogSumExp(Function):
 
 def logsumexp(self, dim, keepdim=False):
     """log(sum(exp(self))) over dim, computed without overflow."""
+    _keepdim_arg("logsumexp", keepdim)
     x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
     dims = _dims(dim, x.dim())
     if x.numel() == 0:
@@ -254,6 +263,7 @@ def logsumexp(self, dim, keepdim=False):
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """sum with nan counted as zero."""
+    _keepdim_arg("nansum", keepdim)
     x = self
     if x.dtype.is_floating_point:
         x = _C.where(x != x, _C.zeros((), dtype=x.dtype), x)
@@ -265,6 +275,9 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
     """mean over the values that are not nan."""
+    _keepdim_arg("nanmean", keepdim)
+    if dim is not None:
+        _dims(dim, self.dim())  # PyTorch checks dim before the dtype
     if not self.dtype.is_floating_point and dtype is None:
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_name(self.dtype)}")

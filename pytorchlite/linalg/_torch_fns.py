@@ -109,6 +109,9 @@ def cholesky_inverse(L, upper=False, *, out=None):
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """(solution, cloned_coefficient) of A X = b for a triangular A (A^T X = b when
     transpose)."""
+    for pos, (value, name) in enumerate(((upper, "upper"), (transpose, "transpose"),
+                                         (unitriangular, "unitriangular")), 3):
+        _bool_arg("triangular_solve", value, name, pos)
     _check("triangular_solve", A, arg="A")
     M = A.mT if transpose else A
     X = _solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
