@@ -100,7 +100,7 @@ def _alpha_overload(name, input, alpha, rest, kwargs):  # noqa: A002
     if isinstance(alpha, _C.TensorBase) and alpha.numel() == 1:
         alpha = alpha.item()  # a one-element tensor passes for a Number
     if name not in ("add", "sub") or len(rest) != 1 or not isinstance(alpha, numbers.Number) \
-            or not isinstance(rest[0], _C.TensorBase) or "alpha" in kwargs:
+            or not isinstance(rest[0], (_C.TensorBase, numbers.Number)) or "alpha" in kwargs:
         raise TypeError(f"{name}() takes 2 positional arguments but {2 + len(rest)} were given")
     warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Tensor input, Number "
                   f"alpha, Tensor other, *, Tensor out = None)\nConsider using one of the "

@@ -503,6 +503,8 @@ def _irshift(self, other):
 def mv(self, vec):
     """Matrix (n, m) times vector (m,)."""
     _need_tensor("mv", vec, "vec", 2)
+    if self.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if self.dim() != 2 or vec.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {self.dim()}, "
                            f"{vec.dim()}")
