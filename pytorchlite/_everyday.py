@@ -2,7 +2,7 @@
 methods of _math_ops.py, _reduce_ops.py and linalg/_torch_fns.py, their torch.* functions and
 the out=/axis= wrappers of _out.py. ``torch.linalg`` itself loads on first use (it imports
 NumPy)."""
-from . import _C, _math_ops, _out, _reduce_ops
+from . import _C, _math_ops, _out, _reduce_ops, _result_types
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
                      "cholesky_solve", "triangular_solve", "matrix_exp", "lu",
@@ -139,6 +139,7 @@ def _rdiv(t, s, rounding_mode=None):
 
 
 def install(namespace, tensor_cls):
+    _result_types.install()
     before = dict(namespace)
     _install(namespace, tensor_cls)
     for name, value in namespace.items():

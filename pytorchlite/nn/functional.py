@@ -528,4 +528,3 @@ __all__ += ["embedding", "embedding_bag", "layer_norm", "rms_norm"]
 from ._functional_attn import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
                                multi_head_attention_forward, scaled_dot_product_attention)
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
-from .._math_ops import cosine_similarity  # noqa: E402,F401
