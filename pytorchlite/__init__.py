@@ -254,8 +254,6 @@ flatten = _function(Tensor.flatten)
 chunk = _function(Tensor.chunk)
 split = _function(Tensor.split)
 unbind = _function(Tensor.unbind)
-norm = Tensor.norm  # PyTorch's own torch.norm raises AttributeError for a non-Tensor too
-allclose = _function(Tensor.allclose)
 equal = _function(Tensor.equal)
 isnan = _function(Tensor.isnan)
 isinf = _function(Tensor.isinf)
@@ -383,13 +381,16 @@ from . import _torch_docs  # noqa: E402
 
 _torch_docs.attach(globals())
 empty.__doc__ = _C.empty.__doc__  # torch.empty is the factory behind a memory_format wrapper
+from . import _everyday  # noqa: E402 - math, reductions, linear algebra and out=
+
+_everyday.install(globals(), Tensor)
 
 _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "set_printoptions": "_tensor_str", "serialization": None, "save": "serialization",
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
-         "func": None}
+         "func": None, "linalg": None}
 
 
 def __getattr__(name):

@@ -172,7 +172,8 @@ def _dispatch_torch_functions(Tensor):
             continue
         if hasattr(value, "_pl_dispatch"):
             continue
-        if id(value) in methods or name in _TENSOR_FUNCTIONS:
+        if id(value) in methods or name in _TENSOR_FUNCTIONS or \
+                getattr(value, "_pl_tensor_function", False):
             setattr(pkg, name, _function(value))
 
 

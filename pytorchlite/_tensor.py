@@ -5,6 +5,7 @@ expect (``to``, ``flatten``, ``masked_fill``, ``backward``, printing ...) are wr
 those ops and need no backward of their own.
 """
 import copyreg
+from operator import index as _index
 
 from . import _C
 from . import _devices, _subclass
@@ -21,6 +22,8 @@ def _wrap_dim(dim, ndim):
     """dim in [-ndim, ndim) (a 0-dim tensor takes 0 and -1) as a non-negative int, or PyTorch's
     IndexError."""
     n = max(ndim, 1)
+    if isinstance(dim, _C.TensorBase) and dim.numel() == 1:
+        dim = _index(dim)  # a one-element integer tensor passes for an int
     if not -2 ** 63 <= dim < 2 ** 63:
         raise ValueError("Overflow when unpacking long long")  # PyTorch's int64 argument parsing
     if not -n <= dim < n:
@@ -491,20 +494,6 @@ class Tensor(_C.TensorBase):
             return self.long() * self.long()  # PyTorch squares bools to int64
         return self * self
 
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        """The vector p-norm over ``dim`` (all elements by default), as ``linalg.vector_norm``.
-
-        Note: ``p="nuc"`` (the nuclear norm) is not supported.
-        """
-        if isinstance(p, str):
-            if p != "fro":
-                raise NotImplementedError(f"pytorchlite does not support norm(p={p!r})")
-            p = 2.0  # the Frobenius norm of any dims is the 2-norm of their elements
-        src = self if dtype is None else self.to(dtype)
-        if isinstance(dim, int):
-            dim = (dim,)
-        return src._vector_norm(float(p), dim, keepdim)
-
     def all(self, dim=None, keepdim=False):
         b = self.bool()
         if dim is None:
@@ -517,17 +506,6 @@ class Tensor(_C.TensorBase):
         b = self.bool().long()
         r = (b.sum() > 0) if dim is None else (b.sum(dim=dim, keepdim=keepdim) > 0)
         return r.byte() if self.dtype is _dt.uint8 else r
-
-    def logical_not(self):
-        return ~self.bool()
-
-    def logical_and(self, other):
-        _check_tensor_arg("logical_and", other)
-        return self.bool() & other.bool()
-
-    def logical_or(self, other):
-        _check_tensor_arg("logical_or", other)
-        return self.bool() | other.bool()
 
     def _compute_numpy(self):
         """The values as a NumPy array of the core's compute dtype: int64 for integers,
@@ -566,13 +544,6 @@ class Tensor(_C.TensorBase):
         if self.dim() == 0:
             return self.to(out, copy=True)
         return _C.tensor(_np.cumsum(self._compute_numpy(), axis=dim), dtype=out)
-
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        _check_tensor_arg("allclose", other)
-        import numpy as _np
-
-        return bool(_np.allclose(self.detach().numpy(), other.detach().numpy(), rtol=rtol,
-                                 atol=atol, equal_nan=equal_nan))
 
     def equal(self, other):
         _check_tensor_arg("equal", other)

@@ -1,0 +1,164 @@
+"""``out=`` for the torch.* functions that take it, and NumPy's ``axis=``/``keepdims=``
+spellings that PyTorch accepts for ``dim=``/``keepdim=``: one mechanism for every op.
+
+``write_out`` follows PyTorch: an ``out`` that requires grad, or inputs that do while grad mode
+is on, are refused (out= functions are not differentiable); the result dtype must be castable
+to out's; an out of another shape is resized (with PyTorch's deprecation warning when it held
+elements), and the result is written into it and returned.
+"""
+import functools
+import warnings
+
+from . import _C
+
+_B = _C.TensorBase
+
+_RESIZE = ("An output with one or more elements was resized since it had shape {old}, which "
+           "does not match the required output shape {new}. This behavior is deprecated, and in "
+           "a future PyTorch release outputs will not be resized unless they have zero elements. "
+           "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+           "with t.resize_(0).")
+
+
+def _tensors(args):
+    for a in args:
+        if isinstance(a, _B):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from (t for t in a if isinstance(t, _B))
+
+
+def check_grad(name, out, inputs):
+    """PyTorch's refusal of out= where autograd would have to record."""
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    if _C.is_grad_enabled() and (any(t.requires_grad for t in _tensors(inputs)) or
+                                 any(isinstance(o, _B) and o.requires_grad for o in outs)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
+def _write_one(name, out, result):
+    from ._math_ops import _dt_name
+    from ._typeinfo import can_cast
+
+    if not isinstance(out, _B):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if not isinstance(result, _B):
+        result = _C.tensor(result)
+    if result.dtype != out.dtype and not can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {_dt_name(result.dtype)} can't be cast to the desired "
+                           f"output type {_dt_name(out.dtype)}")
+    with _no_grad():
+        if tuple(out.shape) != tuple(result.shape):
+            if out.numel() != 0:
+                warnings.warn(_RESIZE.format(old=list(out.shape), new=list(result.shape)),
+                              UserWarning, stacklevel=4)
+            out.data = result.detach().to(out.dtype, copy=True).contiguous()
+        else:
+            out.copy_(result.detach())
+    return out
+
+
+class _no_grad:
+    def __enter__(self):
+        self.prev = _C.is_grad_enabled()
+        _C._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+def write_out(name, out, result, inputs=()):
+    """Writes result (a tensor or a tuple of them) into out and returns out."""
+    check_grad(name, out, inputs)
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                            f"{type(out).__name__}")
+        written = [_write_one(name, o, r) for o, r in zip(out, result)]
+        kind = type(result)
+        if kind is tuple:
+            return tuple(written)
+        from . import return_types
+
+        named = getattr(return_types, kind.__name__ + "_out", kind)
+        return named(written)
+    return _write_one(name, out, result)
+
+
+def _aliases(kwargs):
+    if "axis" in kwargs:
+        if "dim" in kwargs:
+            raise TypeError("got multiple values for argument 'dim'")
+        kwargs["dim"] = kwargs.pop("axis")
+    if "keepdims" in kwargs:
+        if "keepdim" in kwargs:
+            raise TypeError("got multiple values for argument 'keepdim'")
+        kwargs["keepdim"] = kwargs.pop("keepdims")
+    return kwargs
+
+
+def with_out(fn, name=None, aliases=False):
+    """fn with an ``out=`` keyword (and ``axis``/``keepdims`` when aliases)."""
+    name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if not kwargs and out is None:
+            return fn(*args)
+        if aliases and kwargs:
+            kwargs = _aliases(kwargs)
+        if out is None:
+            return fn(*args, **kwargs)
+        check_grad(name, out, args)
+        return write_out(name, out, fn(*args, **kwargs), args)
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    if getattr(fn, "__doc__", None):
+        wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def with_aliases(fn):
+    """A Tensor method that also takes ``axis=``/``keepdims=``."""
+    @functools.wraps(fn)
+    def method(self, *args, **kwargs):
+        if not kwargs:
+            return fn(self, *args)
+        return fn(self, *args, **_aliases(kwargs))
+
+    return method
+
+
+# the torch.* functions (by name in the package namespace) that take out=; the reductions
+# among them take axis=/keepdims= too
+OUT_FUNCTIONS = (
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow",
+    "matmul", "mm", "bmm", "dot", "mv", "outer", "ger", "inner", "kron", "addmm", "addmv",
+    "addbmm", "baddbmm", "addcmul", "addcdiv", "exp", "log", "sqrt", "rsqrt", "abs", "neg",
+    "negative", "sin", "cos", "tanh", "sigmoid", "sign", "sgn", "log1p", "expm1", "reciprocal",
+    "erf", "lgamma", "digamma", "floor", "ceil", "trunc", "round", "frac", "fix", "square",
+    "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "clamp", "clip", "clamp_min",
+    "clamp_max", "remainder", "fmod", "floor_divide", "logaddexp", "logaddexp2", "logit",
+    "xlogy", "heaviside", "lerp", "float_power", "nan_to_num", "signbit", "isin", "isposinf", "isneginf", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_left_shift", "bitwise_right_shift", "cat", "concat", "concatenate", "stack",
+    "where", "cross", "cumsum", "cumprod", "logcumsumexp", "diff", "msort", "tensordot",
+    "inverse", "det", "logdet", "pinverse", "cholesky_solve", "dist")
+REDUCTIONS = ("sum", "mean", "nansum", "nanmean", "prod", "amax", "amin", "logsumexp", "std",
+              "var", "max", "min", "argmax", "argmin", "all", "any", "median", "nanmedian",
+              "mode", "kthvalue", "quantile", "nanquantile", "norm", "aminmax", "cummax",
+              "cummin", "sort", "topk")
+METHOD_ALIASES = ("sum", "mean", "std", "var", "amax", "amin", "max", "min", "argmax", "argmin",
+                  "prod", "nansum", "nanmean", "logsumexp", "all", "any")
+
+
+def install(namespace, tensor_cls, skip=()):
+    for name in OUT_FUNCTIONS:
+        if name in namespace and name not in skip:
+            namespace[name] = with_out(namespace[name], name)
+    for name in REDUCTIONS:
+        if name in namespace:
+            namespace[name] = with_out(namespace[name], name, aliases=True)
+    for name in METHOD_ALIASES:
+        setattr(tensor_cls, name, with_aliases(getattr(tensor_cls, name)))

@@ -1,0 +1,521 @@
+"""``torch.linalg``: factorisations, solvers, norms and products of matrices, with PyTorch's
+names, defaults, named results and errors. The factorisations run in NumPy's LAPACK; their
+gradients are in linalg/_grads.py, the rest are compositions of differentiable ops.
+
+Note: pytorchlite has no complex dtypes, so ``eig`` and ``eigvals`` (whose results PyTorch
+always returns complex) raise NotImplementedError.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from .. import _C
+from .. import _dtype as _dt
+from . import _grads
+from ._grads import LinAlgError
+
+__all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky",
+           "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
+           "pinv", "matrix_rank", "matrix_power", "matrix_exp", "multi_dot", "cond", "cross",
+           "vecdot", "vector_norm", "matrix_norm", "norm", "solve_triangular", "lu_factor"]
+
+_B = _C.TensorBase
+
+
+def _rt():
+    from .. import return_types
+
+    return return_types
+
+
+def _dtname(d):
+    from .._math_ops import _dt_name
+
+    return _dt_name(d)
+
+
+def _check(name, A, square=True, arg="A"):
+    if not isinstance(A, _B):
+        raise TypeError(f"linalg_{name}(): argument '{arg}' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    if A.dim() < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor {arg} must have at least 2 "
+                           f"dimensions.")
+    if not A.dtype.is_floating_point or A.dtype in (_dt.float16, _dt.bfloat16):
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {_dtname(A.dtype)}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: {arg} must be batches of square matrices, but they "
+                           f"are {A.shape[-2]} by {A.shape[-1]} matrices")
+
+
+def _finite(name, A):
+    if A.numel() and not bool(A.detach().isfinite().all()):
+        raise LinAlgError(f"linalg.{name}: The input contains non-finite values (inf or nan).") \
+            if name in ("svd", "eigh") else RuntimeError(f"linalg.{name}: the input contains nan "
+                                                         f"or inf")
+
+
+def inv(A, *, out=None):
+    """The inverse of each square matrix of A (LinAlgError when one is singular)."""
+    _check("inv", A)
+    return _out("linalg_inv", out, _grads.inv(A), A)
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """(inverse, info): info is 0, or k > 0 when the k-th diagonal of the LU is zero."""
+    _check("inv_ex", A)
+    try:
+        r = _grads.inv(A)
+        info = _C.zeros(A.shape[:-2], dtype=_dt.int32)
+    except LinAlgError:
+        if check_errors:
+            raise
+        r = _C.full(A.shape, math.nan, dtype=A.dtype)
+        info = _C.ones(A.shape[:-2], dtype=_dt.int32)
+    return _rt().linalg_inv_ex((r, info))
+
+
+def det(A, *, out=None):
+    """The determinant of each square matrix of A."""
+    _check("det", A)
+    return _out("linalg_det", out, _grads.det(A), A)
+
+
+def slogdet(A, *, out=None):
+    """(sign, logabsdet) of the determinant of each square matrix of A."""
+    _check("slogdet", A)
+    return _rt().linalg_slogdet(_grads.slogdet(A))
+
+
+def _vector_rhs(A, B):
+    """Whether B is a (batch of) vector(s) for A, as PyTorch decides."""
+    return B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with A @ X = B (or X @ A = B when left=False)."""
+    _check("solve", A)
+    if not isinstance(B, _B):
+        raise TypeError(f"linalg_solve(): argument 'B' (position 2) must be Tensor, not "
+                        f"{type(B).__name__}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {_dtname(A.dtype)} and B of type {_dtname(B.dtype)} "
+                           "instead")
+    vec = _vector_rhs(A, B)
+    if not left:
+        if vec:
+            return solve(A.mT, B, out=out)
+        return _out("linalg_solve", out, solve(A.mT, B.mT).mT, A, B)
+    Bm = B.unsqueeze(-1) if vec else B
+    if Bm.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {Bm.shape[-2]}x"
+                           f"{Bm.shape[-1]})")
+    from .. import broadcast_shapes
+
+    batch = broadcast_shapes(A.shape[:-2], Bm.shape[:-2])
+    X = _grads.solve_matrix(A.expand(tuple(batch) + tuple(A.shape[-2:])),
+                            Bm.expand(tuple(batch) + tuple(Bm.shape[-2:])))
+    return _out("linalg_solve", out, X.squeeze(-1) if vec else X, A, B)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    X = solve(A, B, left=left)
+    return X, _C.zeros(A.shape[:-2], dtype=_dt.int32)
+
+
+def cholesky(A, *, upper=False, out=None):
+    """The lower (or upper) Cholesky factor of each symmetric positive-definite matrix."""
+    _check("cholesky", A)
+    L = _grads.cholesky(A)
+    return _out("linalg_cholesky", out, L.mT if upper else L, A)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """(L, info): info is 0, or k > 0 when the leading minor of order k is not positive."""
+    _check("cholesky_ex", A)
+    try:
+        L = cholesky(A, upper=upper)
+        info = _C.zeros(A.shape[:-2], dtype=_dt.int32)
+    except LinAlgError:
+        if check_errors:
+            raise
+        L = _C.zeros(A.shape, dtype=A.dtype)
+        info = _C.ones(A.shape[:-2], dtype=_dt.int32)
+    return _rt().linalg_cholesky_ex((L, info))
+
+
+def qr(A, mode="reduced", *, out=None):
+    """(Q, R) with A = Q R; mode 'reduced', 'complete' or 'r' (Q empty)."""
+    _check("qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    if mode == "r":
+        R = _grads.qr(A, "reduced")[1] if A.shape[-2] >= A.shape[-1] else _grads.qr(A, "r")[1]
+        return _rt().linalg_qr((_C.empty(0, dtype=A.dtype), R))
+    return _rt().linalg_qr(_grads.qr(A, mode))
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """(U, S, Vh) with A = U diag(S) Vh."""
+    _check("svd", A, square=False)
+    _finite("svd", A)
+    return _rt().linalg_svd(_grads.svd(A, full_matrices))
+
+
+def svdvals(A, *, driver=None, out=None):
+    """The singular values of A, in descending order."""
+    _check("svdvals", A, square=False)
+    return _out("linalg_svdvals", out, _grads.svd(A, False)[1], A)
+
+
+def eigh(A, UPLO="L", *, out=None):  # noqa: N803 - torch's name
+    """(eigenvalues ascending, eigenvectors) of each symmetric matrix (from its UPLO
+    triangle)."""
+    _check("eigh", A)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return _rt().linalg_eigh(_grads.eigh(A, UPLO))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):  # noqa: N803
+    """The eigenvalues of each symmetric matrix, ascending."""
+    _check("eigvalsh", A)
+    return _out("linalg_eigvalsh", out, eigh(A, UPLO)[0], A)
+
+
+def eig(A, *, out=None):
+    """Not available: PyTorch returns complex eigenvalues and eigenvectors, and pytorchlite has
+    no complex dtypes."""
+    _check("eig", A)
+    raise NotImplementedError("pytorchlite has no complex dtypes: linalg.eig returns complex "
+                              "tensors (use linalg.eigh for symmetric matrices)")
+
+
+def eigvals(A, *, out=None):
+    """Not available (complex results): see ``eig``."""
+    _check("eigvals", A)
+    raise NotImplementedError("pytorchlite has no complex dtypes: linalg.eigvals returns complex "
+                              "tensors (use linalg.eigvalsh for symmetric matrices)")
+
+
+def _default_rtol(A):
+    eps = float(np.finfo(np.float64 if A.dtype is _dt.float64 else np.float32).eps)
+    return eps * max(A.shape[-2], A.shape[-1])
+
+
+def _tols(A, atol, rtol, rcond=None):
+    if rcond is not None:
+        return 0.0, float(rcond)
+    a = 0.0 if atol is None else float(atol)
+    if rtol is None:
+        rtol = _default_rtol(A) if atol is None or a <= 0 else 0.0
+    return a, float(rtol)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """The Moore-Penrose pseudo-inverse (singular values at or below max(atol, rtol * s_max)
+    count as zero)."""
+    _check("pinv", A, square=False)
+    a, r = _tols(A, atol, rtol)
+    return _out("linalg_pinv", out, _grads.pinv(A, a, r), A)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution X of A X = B (solution, residuals, rank, singular_values).
+
+    Note: with the default driver (PyTorch's 'gelsy' on the CPU) residuals and singular_values
+    are empty, as in PyTorch; the solution is pinv(A) @ B.
+    """
+    _check("lstsq", A, square=False)
+    if not isinstance(B, _B):
+        raise TypeError(f"linalg_lstsq(): argument 'b' (position 2) must be Tensor, not "
+                        f"{type(B).__name__}")
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError("parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    vec = B.dim() == A.dim() - 1
+    Bm = B.unsqueeze(-1) if vec else B
+    if Bm.shape[-2] != A.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    eps_rt = (float(np.finfo(np.float64 if A.dtype is _dt.float64 else np.float32).eps) *
+              max(A.shape[-2], A.shape[-1])) if rcond is None else float(rcond)
+    X = _grads.pinv(A, 0.0, eps_rt).matmul(Bm)
+    X = X.squeeze(-1) if vec else X
+    empty = _C.empty(0, dtype=A.dtype)
+    drv = driver or "gelsy"
+    s = svdvals(A.detach())
+    rank = (s > eps_rt * s[..., :1]).long().sum(-1) if s.numel() else \
+        _C.zeros(A.shape[:-2], dtype=_dt.int64)
+    residuals, sv = empty, empty
+    m, n = A.shape[-2], A.shape[-1]
+    if drv != "gelsy" and m > n and bool((rank == n).all()):
+        res = Bm - A.matmul(X.unsqueeze(-1) if vec else X)
+        residuals = (res * res).sum(-2)
+        residuals = residuals.squeeze(-1) if vec else residuals
+    if drv in ("gelsd", "gelss"):
+        sv = s
+    if drv == "gels":
+        rank = _C.empty(0, dtype=_dt.int64)
+    return _rt().linalg_lstsq((X, residuals, rank, sv))
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """The number of singular values above max(atol, rtol * s_max)."""
+    _check("matrix_rank", A, square=False)
+    a, r = _tols(A, atol, rtol)
+    s = _grads.svd(A.detach(), False)[1]
+    if A.shape[-1] == 0 or A.shape[-2] == 0:
+        return _C.zeros(A.shape[:-2], dtype=_dt.int64)
+    cut = (s[..., :1] * r).clamp(min=a)
+    return (s > cut).long().sum(-1)
+
+
+def matrix_power(A, n, *, out=None):
+    """A @ A ... (n times); the identity for n = 0, powers of the inverse for n < 0."""
+    if not isinstance(A, _B):
+        raise TypeError(f"linalg_matrix_power(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(A).__name__}")
+    from .._reduce_ops import _int_arg
+
+    n = _int_arg("matrix_power", n, "n", 2)
+    if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {A.shape[-2] if A.dim() > 1 else 1} by "
+                           f"{A.shape[-1] if A.dim() else 1} matrices")
+    if n == 0:  # the identity, with a zero gradient
+        eye = _C.eye(A.shape[-1], dtype=A.dtype).expand(tuple(A.shape))
+        return _C.where(_C.ones((), dtype=_dt.bool), eye, A)
+    if n == 1:
+        return A.clone()
+    if n < 0:
+        _check("inv", A)
+        A, n = inv(A), -n
+    result, base = None, A
+    while n:  # binary powering
+        if n & 1:
+            result = base if result is None else result.matmul(base)
+        n >>= 1
+        if n:
+            base = base.matmul(base)
+    return result
+
+
+def matrix_exp(A):
+    """exp(A) by scaling and squaring of a degree-18 Taylor polynomial (differentiable)."""
+    _check("matrix_exp", A)
+    n = A.shape[-1]
+    if A.numel() == 0:
+        return A.clone()
+    norm1 = float(A.detach().abs().sum(-2).max()) if A.numel() else 0.0
+    s = max(0, int(math.ceil(math.log2(norm1))) + 1) if norm1 > 0.5 else 0
+    X = A / (2.0 ** s) if s else A
+    eye = _C.eye(n, dtype=A.dtype)
+    term, total = eye, eye + X * 0
+    for k in range(1, 19):
+        term = term.matmul(X) / k
+        total = total + term
+    for _ in range(s):
+        total = total.matmul(total)
+    return total
+
+
+def multi_dot(tensors, *, out=None):
+    """The product of the matrices in order (a first 1-D one is a row, a last a column)."""
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    ts = list(tensors)
+    first, last = ts[0].dim() == 1, ts[-1].dim() == 1
+    if first:
+        ts[0] = ts[0].unsqueeze(0)
+    if last:
+        ts[-1] = ts[-1].unsqueeze(-1)
+    for i, t in enumerate(ts):
+        if t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
+    for i in range(len(ts) - 1):
+        if ts[i].shape[1] != ts[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
+                               f"{list(tensors[i].shape)} and {list(tensors[i + 1].shape)} cannot "
+                               "be multiplied")
+    r = ts[0]
+    for t in ts[1:]:
+        r = r.matmul(t)
+    if first:
+        r = r.squeeze(0)
+    if last:
+        r = r.squeeze(-1)
+    return r
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number of A in the p-norm (2 by default: s_max / s_min)."""
+    _check("cond", A, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        r = s[..., 0] / s[..., -1]
+        return r if p != -2 else 1 / r
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def cross(input, other, *, dim=-1, out=None):  # noqa: A002
+    """The cross product of 3-vectors along dim."""
+    from .._math_ops import linalg_cross
+
+    return _out("linalg_cross", out, linalg_cross(input, other, dim=dim), input, other)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    """sum(x * y) along dim."""
+    if not isinstance(x, _B) or not isinstance(y, _B):
+        raise TypeError("linalg_vecdot(): argument 'x' (position 1) must be Tensor")
+    return _out("linalg_vecdot", out, (x * y).sum(dim), x, y)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """(sum |x|^ord)^(1/ord) over dim (all elements by default); ord inf, -inf and 0 too."""
+    if not isinstance(x, _B):
+        raise TypeError(f"linalg_vector_norm(): argument 'x' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_dtname(x.dtype)}")
+    src = x if dtype is None else x.to(dtype)
+    if isinstance(dim, numbers.Integral):
+        dim = (dim,)
+    elif dim is not None:
+        dim = tuple(dim)
+        if not dim:
+            dim = None
+    return _out("linalg_vector_norm", out, src._vector_norm(float(ord), dim, keepdim), x)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """The matrix norm: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2."""
+    _check("matrix_norm", A, square=False)
+    src = A if dtype is None else A.to(dtype)
+    from .._tensor import _wrap_dim
+
+    d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError("linalg.matrix_norm: dims must be different. Got "
+                           f"({dim[0]}, {dim[1]})")
+    if ord == "fro":
+        r = src._vector_norm(2.0, (d0, d1), keepdim)
+    elif ord == "nuc" or ord in (2, -2):
+        perm = [i for i in range(A.dim()) if i not in (d0, d1)] + [d0, d1]
+        s = svdvals(src.permute(perm))
+        r = s.sum(-1) if ord == "nuc" else (s.max(-1)[0] if ord == 2 else s.min(-1)[0])
+        if keepdim:
+            for d in sorted((d0, d1)):
+                r = r.unsqueeze(d)
+    elif ord in (1, -1, math.inf, -math.inf):
+        sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = src.abs().sum(sum_dim, keepdim=True)
+        red = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
+        r = red if keepdim else red.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    return _out("linalg_matrix_norm", out, r, A)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """vector_norm or matrix_norm, chosen as PyTorch chooses (ord and the number of dims)."""
+    if not isinstance(A, _B):
+        raise TypeError(f"linalg_norm(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    if isinstance(dim, numbers.Integral):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.dim() == 2):
+        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
+                           keepdim, dtype=dtype, out=out)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {A.dim()}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with A @ X = B for a triangular A (only its upper or lower triangle is read)."""
+    _check("solve_triangular", A)
+    if not isinstance(B, _B):
+        raise TypeError(f"linalg_solve_triangular(): argument 'B' (position 2) must be Tensor, "
+                        f"not {type(B).__name__}")
+    if B.dim() < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
+                           "dimensions.")
+    n = A.shape[-1]
+    r = _C.arange(n)
+    mask = (r.unsqueeze(1) < r.unsqueeze(0)) if upper else (r.unsqueeze(1) > r.unsqueeze(0))
+    T = A * mask.to(A.dtype)
+    eye = _C.eye(n, dtype=A.dtype)
+    T = T + eye if unitriangular else T + A * eye
+    if not left:
+        return _out("linalg_solve_triangular", out, solve(T.mT, B.mT).mT, A, B)
+    return _out("linalg_solve_triangular", out, solve(T, B), A, B)
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """(LU, pivots) of the LU factorisation with partial pivoting (pivots 1-based, as LAPACK).
+
+    Note: computed row by row in NumPy; no gradient.
+    """
+    _check("lu_factor", A, square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    a = A.detach().numpy().copy()
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))
+    piv = np.zeros((flat.shape[0], k), dtype=np.int32)
+    for b in range(flat.shape[0]):
+        M = flat[b]
+        for j in range(k):
+            p = j + int(np.argmax(np.abs(M[j:, j])))
+            piv[b, j] = p + 1
+            if p != j:
+                M[[j, p]] = M[[p, j]]
+            if M[j, j] != 0:
+                M[j + 1:, j] /= M[j, j]
+                M[j + 1:, j + 1:] -= np.outer(M[j + 1:, j], M[j, j + 1:])
+    LU = _C.from_numpy(np.ascontiguousarray(flat.reshape(a.shape)))
+    pivots = _C.from_numpy(np.array(piv.reshape(a.shape[:-2] + (k,)), order="C"))
+    return _rt().linalg_lu_factor((LU, pivots))
+
+
+def _out(name, out, result, *inputs):
+    if out is None:
+        return result
+    from .._out import write_out
+
+    return write_out(name, out, result, inputs)
+
+
+def _with_out(fn, prefix="linalg_"):
+    """fn with PyTorch's out= (pytorchlite/_out.py): the result, or each tensor of a tuple
+    result, written into out."""
+    import functools
+
+    name = prefix + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        from .._out import check_grad, write_out
+
+        check_grad(name, out, args)
+        return write_out(name, out, fn(*args, **kwargs), args)
+
+    return wrapper
+
+
+for _name in ("inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky", "cholesky_ex",
+              "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "matrix_power",
+              "multi_dot", "cond", "cross", "vecdot", "vector_norm", "matrix_norm", "norm",
+              "solve_triangular", "lu_factor"):
+    globals()[_name] = _with_out(globals()[_name])
+del _name

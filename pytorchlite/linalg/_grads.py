@@ -1,0 +1,405 @@
+"""The factorisations of ``torch.linalg`` as autograd Functions: NumPy's LAPACK computes the
+forward, the backward is ours, written with the standard formulas (inv, det, slogdet, solve,
+cholesky, qr, eigh, svd, pinv) from Tensor ops.
+
+All inputs are batches of matrices (..., m, n); the checks and PyTorch's messages are in
+linalg/__init__.py.
+"""
+import numpy as np
+
+from .. import _C
+from .. import _dtype as _dt
+from ..autograd.function import Function
+
+
+class _LinAlgError(RuntimeError):
+    """PyTorch's ``torch.linalg.LinAlgError`` (``torch._C._LinAlgError``): a matrix that is
+    singular or not positive definite."""
+
+
+_LinAlgError.__module__ = "torch._C"
+LinAlgError = _LinAlgError
+
+
+def _not_pd_order(a):
+    """The order of the first leading minor of the first failing matrix of a that is not
+    positive-definite."""
+    m = a.reshape((-1,) + a.shape[-2:])
+    for b in m:
+        for k in range(1, b.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(b[:k, :k])
+            except np.linalg.LinAlgError:
+                return k
+    return 1
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+def _t(a, like):
+    """The NumPy result ``a`` as a tensor of like's dtype."""
+    return _C.from_numpy(np.array(a, dtype=_np_dtype(like), order="C")).to(like.dtype)
+
+
+def _np_dtype(t):
+    return np.float64 if t.dtype is _dt.float64 else np.float32
+
+
+def _eye(n, like):
+    return _C.eye(n, dtype=like.dtype)
+
+
+def _diag_embed(v):
+    """(..., n) -> (..., n, n) with v on the diagonal."""
+    n = v.shape[-1]
+    return v.unsqueeze(-1) * _C.eye(n, dtype=v.dtype)
+
+
+def _lower_mask(n, strict, like):
+    r = _C.arange(n)
+    m = r.unsqueeze(1) > r.unsqueeze(0) if strict else r.unsqueeze(1) >= r.unsqueeze(0)
+    return m.to(like.dtype)
+
+
+def _save(ctx, inputs, outputs):
+    ctx.n_in = len(inputs)
+    ctx.save_for_backward(*inputs, *outputs)
+
+
+def _saved(ctx, recompute):
+    """(inputs, outputs) kept by forward. When the backward records a graph (create_graph),
+    the outputs are computed again from the inputs through the differentiable op, so that the
+    gradient can itself be differentiated (saved outputs come back without their history)."""
+    saved = ctx.saved_tensors
+    ins, outs = saved[:ctx.n_in], saved[ctx.n_in:]
+    if _C.is_grad_enabled() and any(t.requires_grad for t in ins):
+        r = recompute(*ins)
+        outs = tuple(r) if isinstance(r, tuple) else (r,)
+    return ins, outs
+
+
+def _named(base, name):
+    from ..autograd._formulas import _node_class
+
+    return _node_class(base, name)
+
+
+def _apply(base, name, *args):
+    cls = _named(base, name)
+    return cls.apply(*args)
+
+
+class _Inv(Function):
+    @staticmethod
+    def forward(ctx, A):
+        a = _np(A)
+        try:
+            r = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could "
+                              "not be completed because the input matrix is singular.") from None
+        out = _t(r, A)
+        _save(ctx, (A,), (out,))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        _, (Ai,) = _saved(ctx, inv)
+        AiT = Ai.mT
+        return -(AiT.matmul(g).matmul(AiT))
+
+
+def _adjugate_t(a):
+    """The transposed adjugate of each matrix of a (..., n, n), exact for singular ones too:
+    det(U) det(Vh) U diag(prod_{j != i} s_j) Vh from the SVD a = U diag(s) Vh."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    if n == 0:
+        return np.zeros_like(a)
+    left = np.concatenate([np.ones(s.shape[:-1] + (1,), s.dtype),
+                           np.cumprod(s, -1)[..., :-1]], -1)
+    right = np.flip(np.concatenate([np.ones(s.shape[:-1] + (1,), s.dtype),
+                                    np.cumprod(np.flip(s, -1), -1)[..., :-1]], -1), -1)
+    p = left * right
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * ((u * p[..., None, :]) @ vh)
+
+
+class _Det(Function):
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        return _t(np.linalg.det(_np(A)), A)
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        gk = g.unsqueeze(-1).unsqueeze(-1)
+        if _C.is_grad_enabled() and (A.requires_grad or g.requires_grad):
+            # recorded (create_graph): det(A) inv(A)^T through differentiable ops, which
+            # needs A invertible
+            return gk * det(A).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        # the transposed adjugate, exact for singular matrices too
+        return gk * _t(_adjugate_t(_np(A).astype(np.float64)), A)
+
+
+class _Slogdet(Function):
+    @staticmethod
+    def forward(ctx, A):
+        sign, logabs = np.linalg.slogdet(_np(A))
+        ctx.save_for_backward(A)
+        return _t(sign, A), _t(logabs, A)
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        (A,) = ctx.saved_tensors
+        return glog.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+
+
+class _Solve(Function):
+    @staticmethod
+    def forward(ctx, A, B):
+        try:
+            x = np.linalg.solve(_np(A), _np(B))
+        except np.linalg.LinAlgError:
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
+                              "singular.") from None
+        X = _t(x, A)
+        _save(ctx, (A, B), (X,))
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        (A, _), (X,) = _saved(ctx, solve_matrix)
+        gB = solve_matrix(A.mT, g)
+        gA = -gB.matmul(X.mT)
+        return gA, gB
+
+
+class _Cholesky(Function):
+    @staticmethod
+    def forward(ctx, A):
+        try:
+            L = np.linalg.cholesky(_np(A))
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
+                              "the input is not positive-definite (the leading minor of order "
+                              f"{_not_pd_order(_np(A))} is not positive-definite).") from None
+        out = _t(L, A)
+        _save(ctx, (A,), (out,))
+        return out
+
+    @staticmethod
+    def backward(ctx, gL):
+        # gA = L^{-T} phi(L^T gL) L^{-1}, phi: the lower triangle with its diagonal halved;
+        # then symmetrised, as the factorisation reads one triangle of a symmetric matrix
+        _, (L,) = _saved(ctx, cholesky)
+        n = L.shape[-1]
+        P = L.mT.matmul(gL)
+        P = P * (_lower_mask(n, True, L) + 0.5 * _eye(n, L))
+        Li = inv(L)
+        gA = Li.mT.matmul(P).matmul(Li)
+        return 0.5 * (gA + gA.mT)
+
+
+class _Qr(Function):
+    @staticmethod
+    def forward(ctx, A, mode):
+        q, r = np.linalg.qr(_np(A), mode=mode)
+        Q, R = _t(q, A), _t(r, A)
+        _save(ctx, (A,), (Q, R))
+        ctx.mode = mode
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        # m >= n (or the square part of a complete Q): gA = (gQ + Q copyltu(M)) R^{-T} with
+        # M = R gR^T - gQ^T Q and copyltu(M) the symmetric matrix with M's lower triangle
+        _, (Q, R) = _saved(ctx, lambda A: qr(A, ctx.mode))
+        m, n = Q.shape[-2], R.shape[-1]
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you are "
+                               "going to differentiate through linalg.qr.")
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        if m < n:
+            raise NotImplementedError("pytorchlite: the gradient of linalg.qr for wide matrices "
+                                      "(m < n) is not implemented")
+        k = R.shape[-2]
+        if k != n:  # mode="complete" with m > n: the extra columns of Q get no gradient
+            Q = Q.narrow(-1, 0, n)
+            gQ = gQ.narrow(-1, 0, n)
+            R = R.narrow(-2, 0, n)
+            gR = gR.narrow(-2, 0, n)
+        M = R.matmul(gR.mT) - gQ.mT.matmul(Q)
+        low = M * _lower_mask(n, True, M)
+        M = low + low.mT + M * _eye(n, M)
+        b = gQ + Q.matmul(M)
+        return solve_matrix(R, b.mT).mT, None
+
+
+class _Eigh(Function):
+    @staticmethod
+    def forward(ctx, A, uplo):
+        w, v = np.linalg.eigh(_np(A), UPLO=uplo)
+        L, V = _t(w, A), _t(v, A)
+        _save(ctx, (A,), (L, V))
+        ctx.uplo = uplo
+        return L, V
+
+    @staticmethod
+    def backward(ctx, gL, gV):
+        # gA = V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i (infinite on the diagonal)
+        _, (L, V) = _saved(ctx, lambda A: eigh(A, ctx.uplo))
+        n = L.shape[-1]
+        inner = _C.zeros(V.shape, dtype=V.dtype)
+        if gV is not None:
+            E = L.unsqueeze(-2) - L.unsqueeze(-1)
+            off = 1 - _eye(n, V)
+            E = E * off + _eye(n, V)
+            VtgV = V.mT.matmul(gV)
+            VtgV = 0.5 * (VtgV - VtgV.mT)
+            inner = inner + VtgV * off / E
+        if gL is not None:
+            inner = inner + _diag_embed(gL)
+        return V.matmul(inner).matmul(V.mT), None
+
+
+class _Svd(Function):
+    @staticmethod
+    def forward(ctx, A, full_matrices):
+        u, s, vh = np.linalg.svd(_np(A), full_matrices=full_matrices)
+        U, S, Vh = _t(u, A), _t(s, A), _t(vh, A)
+        _save(ctx, (A,), (U, S, Vh))
+        ctx.full = full_matrices
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        _, (U, S, Vh) = _saved(ctx, lambda A: svd(A, ctx.full))
+        k = S.shape[-1]
+        m, n = U.shape[-2], Vh.shape[-1]
+        if ctx.full:  # only the first k columns of U and rows of Vh depend on A
+            U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
+            gU = None if gU is None else gU.narrow(-1, 0, k)
+            gVh = None if gVh is None else gVh.narrow(-2, 0, k)
+        if gU is None and gVh is None:
+            return U.matmul(_diag_embed(gS) if gS is not None else
+                            _C.zeros((k, k), dtype=U.dtype)).matmul(Vh), None
+        eye = _eye(k, U)
+        S2 = S * S
+        E = (S2.unsqueeze(-2) - S2.unsqueeze(-1)) * (1 - eye) + eye
+        core = _C.zeros(U.shape[:-2] + (k, k), dtype=U.dtype)
+        V = Vh.mT
+        if gU is not None:
+            J = U.mT.matmul(gU)
+            core = core + (J - J.mT) * S.unsqueeze(-2) / E
+        gV = gVh.mT if gVh is not None else None
+        if gV is not None:
+            K = V.mT.matmul(gV)
+            core = core + S.unsqueeze(-1) * (K - K.mT) / E
+        if gS is not None:
+            core = core + _diag_embed(gS)
+        gA = U.matmul(core).matmul(Vh)
+        if gU is not None and m > k:
+            gUS = gU / S.unsqueeze(-2)
+            gA = gA + (gUS - U.matmul(U.mT.matmul(gUS))).matmul(Vh)
+        if gV is not None and n > k:
+            gVS = gV / S.unsqueeze(-2)
+            gA = gA + U.matmul((gVS - V.matmul(V.mT.matmul(gVS))).mT)
+        return gA, None
+
+
+class _Pinv(Function):
+    @staticmethod
+    def forward(ctx, A, atol, rtol):
+        a = _np(A)
+        m, n = a.shape[-2:]
+        if m == 0 or n == 0:
+            return _C.zeros(A.shape[:-2] + (n, m), dtype=A.dtype)
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+        cut = np.maximum(atol, rtol * smax)
+        with np.errstate(divide="ignore"):
+            sinv = np.where(s > cut, 1.0 / np.where(s > cut, s, 1), 0).astype(s.dtype)
+        x = np.swapaxes(vh, -1, -2) @ (sinv[..., :, None] * np.swapaxes(u, -1, -2))
+        X = _t(x, A)
+        _save(ctx, (A,), (X,))
+        ctx.tols = (atol, rtol)
+        return X
+
+    @staticmethod
+    def backward(ctx, G):
+        # constant rank: gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A)
+        (A,), (X,) = _saved(ctx, lambda A: pinv(A, *ctx.tols))
+        m, n = A.shape[-2], A.shape[-1]
+        XT = X.mT
+        t1 = -XT.matmul(G).matmul(XT)
+        t2 = (_eye(m, A) - A.matmul(X)).matmul(G.mT).matmul(X).matmul(XT)
+        t3 = XT.matmul(X).matmul(G.mT).matmul(_eye(n, A) - X.matmul(A))
+        return t1 + t2 + t3, None, None
+
+
+# ---- entry points (inputs already checked) ----
+def inv(A):
+    return _apply(_Inv, "LinalgInvExBackward0", A) if _grad(A) else _Inv.forward(_Ctx(), A)
+
+
+def det(A):
+    return _apply(_Det, "LinalgDetBackward0", A) if _grad(A) else _Det.forward(_Ctx(), A)
+
+
+def slogdet(A):
+    if _grad(A):
+        return _apply(_Slogdet, "LinalgSlogdetBackward0", A)
+    return _Slogdet.forward(_Ctx(), A)
+
+
+def solve_matrix(A, B):
+    if _grad(A, B):
+        return _apply(_Solve, "LinalgSolveExBackward0", A, B)
+    return _Solve.forward(_Ctx(), A, B)
+
+
+def cholesky(A):
+    if _grad(A):
+        return _apply(_Cholesky, "LinalgCholeskyExBackward0", A)
+    return _Cholesky.forward(_Ctx(), A)
+
+
+def qr(A, mode):
+    return _apply(_Qr, "LinalgQrBackward0", A, mode) if _grad(A) else \
+        _Qr.forward(_Ctx(), A, mode)
+
+
+def eigh(A, uplo):
+    return _apply(_Eigh, "LinalgEighBackward0", A, uplo) if _grad(A) else \
+        _Eigh.forward(_Ctx(), A, uplo)
+
+
+def svd(A, full_matrices):
+    return _apply(_Svd, "LinalgSvdBackward0", A, full_matrices) if _grad(A) else \
+        _Svd.forward(_Ctx(), A, full_matrices)
+
+
+def pinv(A, atol, rtol):
+    return _apply(_Pinv, "LinalgPinvBackward0", A, atol, rtol) if _grad(A) else \
+        _Pinv.forward(_Ctx(), A, atol, rtol)
+
+
+def _grad(*ts):
+    return _C.is_grad_enabled() and any(t.requires_grad for t in ts)
+
+
+class _Ctx:
+    """The ctx of a forward run without recording (nothing is kept)."""
+
+    def save_for_backward(self, *ts):
+        pass
+
+    def mark_non_differentiable(self, *ts):
+        pass

@@ -1,0 +1,167 @@
+"""The torch.* spellings of linear algebra (torch.inverse, torch.det, torch.logdet, torch.svd
+with V instead of Vh, torch.pinverse, torch.cholesky_solve, torch.triangular_solve ...), each
+built on ``pytorchlite.linalg``."""
+
+from .. import _C
+from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, qr as _qr,
+               slogdet as _slogdet, solve_triangular as _solve_triangular, svd as _svd,
+               _check, _rt)
+
+
+def _bool_arg(fname, value, name, pos):
+    if not isinstance(value, bool):
+        raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be bool, not "
+                        f"{type(value).__name__}")
+
+
+def inverse(input, *, out=None):  # noqa: A002
+    """The inverse of each square matrix (torch.linalg.inv)."""
+    return _inv(input, out=out)
+
+
+def det(input):  # noqa: A002
+    """The determinant of each square matrix (torch.linalg.det)."""
+    return _det(input)
+
+
+def logdet(input):  # noqa: A002
+    """log(det(input)): nan for a negative determinant, -inf for a singular matrix."""
+    _check("logdet", input)
+    sign, logabs = _slogdet(input)
+    return logabs + sign.detach().log()
+
+
+def slogdet(input):  # noqa: A002
+    """(sign, logabsdet) of each determinant."""
+    r = _slogdet(input)
+    return _rt().slogdet(tuple(r))
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
+    """(U, S, V) with input = U diag(S) V^T: V, not Vh as in linalg.svd."""
+    _bool_arg("svd", some, "some", 2)
+    _bool_arg("svd", compute_uv, "compute_uv", 3)
+    _check("svd", input, square=False)
+    if not compute_uv:
+        S = _svd(input.detach(), False)[1]
+        m, n = input.shape[-2], input.shape[-1]
+        z = _C.zeros(tuple(input.shape[:-2]) + (m, m if not some else min(m, n)),
+                     dtype=input.dtype)
+        zv = _C.zeros(tuple(input.shape[:-2]) + (n, n if not some else min(m, n)),
+                      dtype=input.dtype)
+        return _rt().svd((z, _svd(input, False)[1], zv))
+    U, S, Vh = _svd(input, not some)
+    return _rt().svd((U, S, Vh.mT))
+
+
+def pinverse(input, rcond=1e-15):  # noqa: A002
+    """The pseudo-inverse, with singular values below rcond * s_max taken as zero."""
+    if isinstance(rcond, bool) or not isinstance(rcond, (int, float)):
+        raise TypeError(f"pinverse(): argument 'rcond' (position 2) must be float, not "
+                        f"{type(rcond).__name__}")
+    return _pinv(input, rtol=rcond)
+
+
+def qr(input, some=True, *, out=None):  # noqa: A002
+    """(Q, R): reduced when some, else complete."""
+    _bool_arg("qr", some, "some", 2)
+    Q, R = _qr(input, "reduced" if some else "complete")
+    return _rt().qr((Q, R))
+
+
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
+    "future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\n"
+    "L = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced "
+    "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results for "
+    "all valid (symmetric positive definite) inputs.")
+
+
+def cholesky(input, upper=False, *, out=None):  # noqa: A002
+    """The Cholesky factor (lower by default); deprecated in PyTorch for linalg.cholesky."""
+    import warnings
+
+    warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=2)
+    _bool_arg("cholesky", upper, "upper", 2)
+    if isinstance(input, _C.TensorBase) and input.numel() == 0:
+        return input.clone()  # PyTorch checks no shape for an empty batch here
+    return _cholesky(input, upper=upper)
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """X with (L L^T) X = B, given the Cholesky factor L (or U = L^T when upper)."""
+    _bool_arg("cholesky_solve", upper, "upper", 3)
+    _check("cholesky_solve", L, arg="input2")
+    if upper:
+        L = L.mT
+    Y = _solve_triangular(L, B, upper=False)
+    return _solve_triangular(L.mT, Y, upper=True)
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    """The inverse of L L^T (of U^T U when upper), given its Cholesky factor."""
+    _bool_arg("cholesky_inverse", upper, "upper", 2)
+    _check("cholesky_inverse", L, arg="input")
+    eye = _C.eye(L.shape[-1], dtype=L.dtype).expand(tuple(L.shape))
+    return cholesky_solve(eye, L, upper)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """(solution, cloned_coefficient) of A X = b for a triangular A (A^T X = b when
+    transpose)."""
+    for pos, (value, name) in enumerate(((upper, "upper"), (transpose, "transpose"),
+                                         (unitriangular, "unitriangular")), 3):
+        _bool_arg("triangular_solve", value, name, pos)
+    _check("triangular_solve", A, arg="A")
+    M = A.mT if transpose else A
+    X = _solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _rt().triangular_solve((X, A.clone()))
+
+
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
+    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """(LU, pivots), with the infos (zeros) too when get_infos (torch.linalg.lu_factor).
+
+    Note: no gradient (the factorisation runs in NumPy).
+    """
+    import warnings
+
+    from . import lu_factor
+
+    want_infos = bool(get_infos)  # evaluated first, as PyTorch's own torch.lu does
+    _bool_arg("_lu_with_info", pivot, "pivot", 2)
+    warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
+    LU, piv = lu_factor(A, pivot=pivot)
+    if want_infos:
+        return LU, piv, _C.zeros(tuple(A.shape[:-2]), dtype=piv.dtype)
+    return LU, piv
+
+
+def matrix_exp(input):  # noqa: A002
+    from . import matrix_exp as _me
+
+    return _me(input)
+
+
+def _with_out_all(names):
+    from . import _with_out
+
+    for name in names:
+        globals()[name] = _with_out(globals()[name], prefix="")
+
+
+_with_out_all(("inverse", "svd", "qr", "cholesky", "cholesky_solve", "cholesky_inverse",
+               "triangular_solve", "lu"))
+FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogdet, "svd": svd,
+             "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
+             "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
+             "matrix_exp": matrix_exp, "lu": lu, "cholesky_inverse": cholesky_inverse}
+METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
+           "cholesky_solve", "triangular_solve", "matrix_exp", "lu")
