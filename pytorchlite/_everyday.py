@@ -109,20 +109,6 @@ def _alpha_overload(name, input, alpha, rest, kwargs):  # noqa: A002
     return input, rest[0], dict(kwargs, alpha=alpha)
 
 
-def _alpha_method(name, method):
-    """Tensor.add/sub(_) that also take PyTorch's deprecated (alpha, other) form."""
-    base = name.rstrip("_")
-
-    def alpha_method(self, other, *rest, **kwargs):
-        if rest:
-            _, other, kwargs = _alpha_overload(base, self, other, rest, kwargs)
-        return method(self, other, **kwargs)
-
-    alpha_method.__name__ = alpha_method.__qualname__ = name
-    alpha_method.__doc__ = method.__doc__
-    return alpha_method
-
-
 def _rsub(t, s, alpha=1):
     return (t * alpha).__rsub__(s) if alpha != 1 else t.__rsub__(s)
 
@@ -174,8 +160,7 @@ def _install(namespace, tensor_cls):
     namespace["floor_divide"] = _scalar_first("floor_divide", tensor_cls.floor_divide,
                                               lambda t, s: t.__rfloordiv__(s))
     namespace["ger"] = _function(tensor_cls.ger, "ger")
-    for name in ("add", "sub", "add_", "sub_"):
-        setattr(tensor_cls, name, _alpha_method(name, getattr(B, name)))
+    # Tensor.add/sub(_) take the deprecated (alpha, other) form in the binding itself
     for name, reflected in (("bitwise_and", B.__rand__), ("bitwise_or", B.__ror__),
                             ("bitwise_xor", B.__rxor__)):
         namespace[name] = _scalar_first(name, getattr(tensor_cls, name), reflected)

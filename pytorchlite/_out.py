@@ -161,4 +161,6 @@ def install(namespace, tensor_cls, skip=()):
         if name in namespace:
             namespace[name] = with_out(namespace[name], name, aliases=True)
     for name in METHOD_ALIASES:
-        setattr(tensor_cls, name, with_aliases(getattr(tensor_cls, name)))
+        method = getattr(tensor_cls, name)
+        if type(method).__name__ != "method_descriptor":  # the C parser takes axis= itself
+            setattr(tensor_cls, name, with_aliases(method))

@@ -403,6 +403,8 @@ class Tensor(_C.TensorBase):
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                                "of dimensions of tensor")
         t = self.reshape((1,) * (len(sizes) - self.dim()) + tuple(self.shape))
+        if 0 in sizes or 0 in t.shape:  # nothing to repeat (the pairs' product may overflow)
+            return t.reshape([r * d for r, d in zip(sizes, t.shape)])
         # a broadcast dim before each repeated dim, then merge the pairs
         shape = []
         expand = []

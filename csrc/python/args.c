@@ -1,6 +1,15 @@
 /* args.c — argument parsing and conversion helpers shared by the binding files. */
 #include "args.h"
 
+/* The position of name among names[0..n), or n. */
+static int
+name_index(const char *const *names, int n, const char *name)
+{
+    int j = 0;
+    while (j < n && strcmp(name, names[j]) != 0) j++;
+    return j;
+}
+
 int
 plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
            const char *const *names, PyObject **out)
@@ -18,16 +27,19 @@ plpy_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject 
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         const char *ks = PyUnicode_AsUTF8(key);
         if (!ks) return -1;
-        int j = 0;
-        for (; j < n; j++) {
-            if (strcmp(ks, names[j]) == 0) break;
+        int j = name_index(names, n, ks);
+        if (j == n) { /* NumPy's names, which PyTorch's parser takes for dim and keepdim */
+            const char *alias = strcmp(ks, "axis") == 0       ? "dim"
+                                : strcmp(ks, "keepdims") == 0 ? "keepdim"
+                                                              : NULL;
+            if (alias) j = name_index(names, n, alias);
         }
         if (j == n) {
             PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s'", fname, ks);
             return -1;
         }
         if (out[j]) {
-            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname, ks);
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname, names[j]);
             return -1;
         }
         out[j] = args[nargs + k];

@@ -225,9 +225,10 @@ arith(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
     PyObject *a[2];
     PyObject *swapped[2];
     int npos = 1;
-    if ((op == PL_ADD || op == PL_SUB) && nargs == 2 && !plpy_is_tensor(args[0]) &&
-        plpy_is_tensor(args[1])) {
-        /* PyTorch's deprecated overload add(input, alpha, other): warned once per process */
+    if ((op == PL_ADD || op == PL_SUB) && nargs == 2 &&
+        (!plpy_is_tensor(args[0]) || T(args[0])->numel == 1)) {
+        /* PyTorch's deprecated overload add(input, alpha, other), alpha a number or a one-element
+         * tensor: warned once per process */
         static bool warned[2];
         if (!warned[op == PL_SUB]) {
             warned[op == PL_SUB] = true;
