@@ -10,6 +10,7 @@
 #include "../conv.h"
 #include "../gemm.h"
 #include "../ops.h"
+#include "conv_internal.h"
 #include "internal.h"
 
 static bool force_reference = false;
@@ -20,13 +21,6 @@ pl_conv_force_reference(bool on)
     force_reference = on;
 }
 
-/* Geometry of one convolution, all on the 4-D views. */
-typedef struct conv_geom {
-    int64_t N, C, H, W;      /* input */
-    int64_t O, kh, kw;       /* weight (O, C / G, kh, kw) */
-    int64_t OH, OW;          /* output */
-    int64_t sh, sw, ph, pw, dh, dw, G;
-} conv_geom;
 
 /* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
 
@@ -78,6 +72,9 @@ typedef struct conv_geom {
     static pl_status conv_fwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *b,    \
                                     T *y)                                                      \
     {                                                                                          \
+        bool done;                                                                             \
+        pl_status st = pl_conv_igemm_forward(g, sizeof(T) == sizeof(double), x, w, b, y, &done); \
+        if (st != PL_OK || done) return st;                                                    \
         int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
         int64_t L = g->OH * g->OW;                                                             \
         T *col = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                          \
