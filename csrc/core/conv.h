@@ -20,7 +20,8 @@
 pl_tensor *pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
                           const int64_t *stride, const int64_t *padding, const int64_t *dilation,
                           int64_t groups);
-/* Tests: run the direct-loop reference kernels instead of im2col + GEMM. */
+/* Tests: run the direct-loop reference kernels instead of the implicit GEMM / im2col + GEMM
+ * convolution, and the plain loops instead of the fast pooling and batch-norm kernels. */
 void pl_conv_force_reference(bool on);
 
 /* Pooling over (N, C, H, W) or (C, H, W) input; two entries per array (1-D pooling is a

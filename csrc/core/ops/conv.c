@@ -21,6 +21,12 @@ pl_conv_force_reference(bool on)
     force_reference = on;
 }
 
+bool
+pl_conv_reference_forced(void)
+{
+    return force_reference;
+}
+
 
 /* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
 

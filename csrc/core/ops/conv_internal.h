@@ -16,6 +16,10 @@ typedef struct conv_geom {
     int64_t sh, sw, ph, pw, dh, dw, G;
 } conv_geom;
 
+/* Whether the tests forced the reference kernels (pl_conv_force_reference): conv.c's direct
+ * loops, and the plain pooling loops of pool.c. */
+bool pl_conv_reference_forced(void);
+
 /* The forward as an implicit GEMM on the current GEMM path's micro-kernel: the weights are
  * packed once per call, the input is packed straight into the kernel's column slivers (no
  * im2col buffer), and the work is split over the thread pool by image, channel group,
