@@ -9,6 +9,7 @@
 #include "../autograd.h"
 #include "../conv.h"
 #include "../gemm.h"
+#include "../parallel.h"
 #include "../ops.h"
 #include "conv_internal.h"
 #include "internal.h"
@@ -27,6 +28,20 @@ pl_conv_reference_forced(void)
     return force_reference;
 }
 
+
+/* The backward's split over images: at most this many parts ... */
+#define BWD_PARTS 16
+/* ... and only for at least this many multiply-adds (N * O * L * K). */
+#define BWD_PARALLEL_MIN ((int64_t)1 << 21)
+
+typedef struct bwd_job {
+    const conv_geom *g;
+    const void *x, *w, *dy; /* x (N, C, H, W) or NULL, w (O, Cg, kh, kw) or NULL, dy (N, O, OH, OW) */
+    void *dx, *dw;          /* dx (N, C, H, W) or NULL, dw (O, Cg, kh, kw) or NULL */
+    int parts;
+    void *col[BWD_PARTS];   /* (K, L) scratch per part */
+    void *part[BWD_PARTS];  /* dw partial of parts 1.. (O, Cg, kh, kw) */
+} bwd_job;
 
 /* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
 
@@ -99,19 +114,17 @@ pl_conv_reference_forced(void)
         free(col);                                                                             \
         return PL_OK;                                                                          \
     }                                                                                          \
-    /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
-     * from dy (N, O, OH, OW). */                                                              \
-    static pl_status conv_bwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy,   \
-                                    T *dx, T *dw, T *db)                                       \
+    /* Images [n0, n1) of the backward: dx (N, C, H, W) (zeroed, or NULL) written for them,  \
+     * dw (O, Cg, kh, kw) (or NULL) accumulated; col (K, L) scratch. */                       \
+    static void conv_bwd_images_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy, \
+                                      T *dx, T *dw, int64_t n0, int64_t n1, T *col)            \
     {                                                                                          \
         int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
         int64_t L = g->OH * g->OW;                                                             \
-        T *col = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                          \
-        if (!col) return pl_error_nomem();                                                     \
-        for (int64_t n = 0; n < g->N; n++)                                                     \
+        if (L == 0 || K == 0) return;                                                          \
+        for (int64_t n = n0; n < n1; n++)                                                      \
             for (int64_t gi = 0; gi < g->G; gi++) {                                            \
                 const T *dyo = dy + (n * g->O + gi * Og) * L; /* (Og, L) */                    \
-                if (L == 0 || K == 0) continue;                                                \
                 if (dw) {                                                                      \
                     im2col_##SUF(g, x + (n * g->C + gi * Cg) * g->H * g->W, col, Cg);          \
                     GEMM(false, true, Og, K, L, 1, dyo, L, col, L, 1, dw + gi * Og * K, K);    \
@@ -124,15 +137,60 @@ pl_conv_reference_forced(void)
                     col2im_##SUF(g, col, dx + (n * g->C + gi * Cg) * g->H * g->W, Cg);         \
                 }                                                                              \
             }                                                                                  \
-        if (db)                                                                                \
-            for (int64_t o = 0; o < g->O; o++) {                                               \
-                T acc = 0;                                                                     \
-                for (int64_t n = 0; n < g->N; n++)                                             \
-                    for (int64_t l = 0; l < L; l++) acc += dy[(n * g->O + o) * L + l];         \
-                db[o] = acc;                                                                   \
+    }                                                                                          \
+    /* part t of BWD_PARTS: images [t * N / parts, (t + 1) * N / parts), its own col buffer   \
+     * and, but for part 0 (which adds into dw), its own zeroed dw partial */                  \
+    static void conv_bwd_part_##SUF(void *ctx, int64_t begin, int64_t end)                     \
+    {                                                                                          \
+        bwd_job *j = ctx;                                                                      \
+        const conv_geom *g = j->g;                                                             \
+        int64_t Wn = g->O * (g->C / g->G) * g->kh * g->kw;                                     \
+        for (int64_t t = begin; t < end; t++) {                                                \
+            T *col = j->col[t], *dw = j->dw ? (t == 0 ? (T *)j->dw : (T *)j->part[t]) : NULL;  \
+            if (dw && t > 0) memset(dw, 0, sizeof(T) * (size_t)Wn);                            \
+            conv_bwd_images_##SUF(g, j->x, j->w, j->dy, j->dx, dw, t * g->N / j->parts,        \
+                                  (t + 1) * g->N / j->parts, col);                             \
+        }                                                                                      \
+    }                                                                                          \
+    /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
+     * from dy (N, O, OH, OW). With several images and threads, the images are split over     \
+     * the threads, each with its own im2col buffer and dw partial (summed in part order). */ \
+    static pl_status conv_bwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy,   \
+                                    T *dx, T *dw, T *db)                                       \
+    {                                                                                          \
+        int64_t Cg = g->C / g->G, K = Cg * g->kh * g->kw;                                      \
+        int64_t L = g->OH * g->OW, Wn = g->O * K;                                              \
+        int parts = pl_parallel_get_num_threads();                                             \
+        if (parts > g->N) parts = (int)g->N;                                                   \
+        if (parts > BWD_PARTS) parts = BWD_PARTS;                                              \
+        if (parts < 1 || g->N * g->O * L * K < BWD_PARALLEL_MIN) parts = 1;                    \
+        bwd_job j = {g, x, w, dy, dx, dw, parts, {0}, {0}};                                    \
+        bool ok = true;                                                                        \
+        for (int t = 0; t < parts && ok; t++) {                                                \
+            j.col[t] = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                    \
+            if (t > 0 && dw) j.part[t] = malloc(sizeof(T) * (size_t)(Wn > 0 ? Wn : 1));        \
+            ok = j.col[t] && (t == 0 || !dw || j.part[t]);                                     \
+        }                                                                                      \
+        if (ok) {                                                                              \
+            if (parts == 1) conv_bwd_part_##SUF(&j, 0, 1);                                     \
+            else pl_parallel_for(parts, conv_bwd_part_##SUF, &j, 1);                           \
+            for (int t = 1; t < parts && dw; t++) {                                            \
+                const T *pt = j.part[t];                                                       \
+                for (int64_t i = 0; i < Wn; i++) dw[i] += pt[i];                               \
             }                                                                                  \
-        free(col);                                                                             \
-        return PL_OK;                                                                          \
+            if (db)                                                                            \
+                for (int64_t o = 0; o < g->O; o++) {                                           \
+                    T acc = 0;                                                                 \
+                    for (int64_t n = 0; n < g->N; n++)                                         \
+                        for (int64_t l = 0; l < L; l++) acc += dy[(n * g->O + o) * L + l];     \
+                    db[o] = acc;                                                               \
+                }                                                                              \
+        }                                                                                      \
+        for (int t = 0; t < parts; t++) {                                                      \
+            free(j.col[t]);                                                                    \
+            free(j.part[t]);                                                                   \
+        }                                                                                      \
+        return ok ? PL_OK : pl_error_nomem();                                                  \
     }                                                                                          \
     /* The reference: direct loops over every output and kernel tap, double accumulation. */   \
     static void conv_ref_##SUF(const conv_geom *g, const T *x, const T *w, const T *b, T *y,   \
