@@ -45,6 +45,16 @@ typedef struct bwd_job {
 
 /* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
 
+/* output columns ox in [*lo, *hi) whose tap x = ox * s + off lies in [0, W) (off = j * d - p) */
+static inline void
+conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *hi)
+{
+    *lo = off >= 0 ? 0 : (-off + s - 1) / s;
+    *hi = off > W - 1 ? 0 : (W - 1 - off) / s + 1;
+    if (*hi > OW) *hi = OW;
+    if (*lo > *hi) *lo = *hi;
+}
+
 #define DEFINE_CONV_KERNELS(T, SUF, GEMM)                                                       \
     static void im2col_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,                  \
                              T *col /* (Cg * kh * kw, OH * OW) */, int64_t Cg)                 \
@@ -54,6 +64,8 @@ typedef struct bwd_job {
             for (int64_t i = 0; i < g->kh; i++)                                                \
                 for (int64_t j = 0; j < g->kw; j++) {                                          \
                     T *row = col + ((c * g->kh + i) * g->kw + j) * L;                          \
+                    int64_t off = j * g->dw - g->pw, lo, hi;                                   \
+                    conv_cols(off, g->sw, g->OW, g->W, &lo, &hi);                              \
                     for (int64_t oy = 0; oy < g->OH; oy++) {                                   \
                         int64_t y = oy * g->sh - g->ph + i * g->dh;                            \
                         T *r = row + oy * g->OW;                                               \
@@ -61,11 +73,13 @@ typedef struct bwd_job {
                             for (int64_t ox = 0; ox < g->OW; ox++) r[ox] = 0;                  \
                             continue;                                                          \
                         }                                                                      \
-                        const T *xr = x + (c * g->H + y) * g->W;                               \
-                        for (int64_t ox = 0; ox < g->OW; ox++) {                               \
-                            int64_t xx = ox * g->sw - g->pw + j * g->dw;                       \
-                            r[ox] = (xx >= 0 && xx < g->W) ? xr[xx] : 0;                       \
-                        }                                                                      \
+                        const T *xr = x + (c * g->H + y) * g->W; /* (W) */                     \
+                        for (int64_t ox = 0; ox < lo; ox++) r[ox] = 0;                         \
+                        if (g->sw == 1)                                                        \
+                            for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox + off];         \
+                        else                                                                   \
+                            for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox * g->sw + off]; \
+                        for (int64_t ox = hi; ox < g->OW; ox++) r[ox] = 0;                     \
                     }                                                                          \
                 }                                                                              \
     }                                                                                          \
@@ -77,15 +91,17 @@ typedef struct bwd_job {
             for (int64_t i = 0; i < g->kh; i++)                                                \
                 for (int64_t j = 0; j < g->kw; j++) {                                          \
                     const T *row = col + ((c * g->kh + i) * g->kw + j) * L;                    \
+                    int64_t off = j * g->dw - g->pw, lo, hi;                                   \
+                    conv_cols(off, g->sw, g->OW, g->W, &lo, &hi);                              \
                     for (int64_t oy = 0; oy < g->OH; oy++) {                                   \
                         int64_t y = oy * g->sh - g->ph + i * g->dh;                            \
                         if (y < 0 || y >= g->H) continue;                                      \
                         const T *r = row + oy * g->OW;                                         \
-                        T *xr = dx + (c * g->H + y) * g->W;                                    \
-                        for (int64_t ox = 0; ox < g->OW; ox++) {                               \
-                            int64_t xx = ox * g->sw - g->pw + j * g->dw;                       \
-                            if (xx >= 0 && xx < g->W) xr[xx] += r[ox];                         \
-                        }                                                                      \
+                        T *xr = dx + (c * g->H + y) * g->W; /* (W) */                          \
+                        if (g->sw == 1)                                                        \
+                            for (int64_t ox = lo; ox < hi; ox++) xr[ox + off] += r[ox];        \
+                        else                                                                   \
+                            for (int64_t ox = lo; ox < hi; ox++) xr[ox * g->sw + off] += r[ox]; \
                     }                                                                          \
                 }                                                                              \
     }                                                                                          \

@@ -108,11 +108,12 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                         if (lo > hi) lo = hi;                                                \
                     }                                                                        \
                     for (int64_t u = 0; u < lo; u++) d[u] = 0;                               \
-                    const T *xr = x + (c * H + yy) * W + xb; /* (W) row, from column xb */   \
-                    if (sw == 1) {                                                           \
-                        if (hi > lo) memcpy(d + lo, xr + lo, sizeof(T) * (size_t)(hi - lo)); \
-                    } else {                                                                 \
-                        for (int64_t u = lo; u < hi; u++) d[u] = xr[u * sw];                 \
+                    if (hi > lo) {                                                           \
+                        const T *xr = x + (c * H + yy) * W; /* (W) */                        \
+                        if (sw == 1)                                                         \
+                            memcpy(d + lo, xr + xb + lo, sizeof(T) * (size_t)(hi - lo));     \
+                        else                                                                 \
+                            for (int64_t u = lo; u < hi; u++) d[u] = xr[xb + u * sw];        \
                     }                                                                        \
                     for (int64_t u = hi; u < len; u++) d[u] = 0;                             \
                     if (++jj == g->kw) {                                                     \

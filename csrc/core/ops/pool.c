@@ -166,8 +166,9 @@ clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t
                 int64_t y0 = oy * s[0] - p[0], ilo, ihi;                                       \
                 clip_taps(y0, d[0], k[0], H, &ilo, &ihi);                                      \
                 for (int64_t ox = 0; ox < OW; ox++) {                                          \
-                    int64_t x0 = ox * s[1] - p[1], jlo, jhi, best = -1;                        \
-                    clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                                  \
+                    int64_t x0 = ox * s[1] - p[1], jlo = 0, jhi = k[1], best = -1;             \
+                    if (x0 < 0 || x0 + (k[1] - 1) * d[1] >= W) /* at an edge */                \
+                        clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                              \
                     T m = (T)-INFINITY;                                                        \
                     for (int64_t i = ilo; i < ihi; i++) {                                      \
                         int64_t yy = y0 + i * d[0];                                            \
