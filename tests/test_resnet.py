@@ -188,3 +188,35 @@ def test_example_under_torch_is_the_same_architecture(lite, torch_state):
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
         np.testing.assert_array_equal(tm(x).numpy(), ref(x).numpy())
+
+
+# ------------------------------------------------------------- the transfer-learning example
+
+
+def test_transfer_example_runs_and_freezes_what_it_says():
+    import subprocess
+
+    from conftest import child_env
+
+    script = os.path.join(ROOT, "examples", "transfer_resnet18.py")
+    result = subprocess.run([sys.executable, "-m", "pytorchlite", "run", script],
+                            capture_output=True, text=True, env=child_env(), timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[1:4] == ["  Total parameters: 11,689,512", "  Trainable parameters: 11,689,512",
+                        "  Non-trainable parameters: 0"]
+    head = 512 * 10 + 10
+    backbone = 11_689_512 - 513_000
+    layer4 = 8_393_728
+    i = out.index("frozen backbone, new head:")
+    assert out[i + 1:i + 4] == [f"  Total parameters: {backbone + head:,}",
+                                f"  Trainable parameters: {head:,}",
+                                f"  Non-trainable parameters: {backbone:,}"]
+    i = out.index("layer4 unfrozen:")
+    assert out[i + 2] == f"  Trainable parameters: {head + layer4:,}"
+    assert f"group 1: lr=0.005 tensors=15 elements={layer4:,}" in out
+    assert "backbone unchanged: True" in out and "layer4 changed: True" in out
+    assert "conv1 still unchanged: True" in out and "frozen grads: None" in out
+    losses = [float(line.split()[-1]) for line in out if " step " in line]
+    assert len(losses) == 7 and all(np.isfinite(losses))
+    assert out[-2] == "eval logits: (16, 10) training mode: False"
