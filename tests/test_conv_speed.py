@@ -30,6 +30,10 @@ CASES = [
     ((1, 1, 28, 28), (32, 1, 3, 3), 1, 0, 1, 1),           # the MNIST first layer
     ((4, 8, 21, 20), (16, 8, 3, 3), 1, 1, 1, 1),           # backward split over images
     ((2, 3, 1, 50), (5, 3, 1, 4), 3, (0, 2), (1, 3), 1),   # a 1-D convolution's view
+    # the input gradient as the implicit-GEMM convolution of flipped weights (stride 1, at
+    # least 64 channels and 144 pixels)
+    ((2, 64, 12, 12), (16, 64, 3, 3), 1, 1, 1, 1),
+    ((1, 64, 13, 12), (32, 16, 3, 2), 1, (2, 0), (2, 3), 4),
 ]
 
 
@@ -161,7 +165,8 @@ CHILD = textwrap.dedent("""
     rng = np.random.default_rng(3)
     worst = 0.0
     for xs, ws, s, p in [((2, 3, 40, 37), (20, 3, 3, 3), 1, 1), ((1, 64, 9, 9), (70, 64, 3, 3), 2, 1),
-                         ((3, 16, 12, 12), (24, 16, 1, 1), 1, 0), ((4, 8, 21, 20), (16, 8, 3, 3), 1, 1)]:
+                         ((3, 16, 12, 12), (24, 16, 1, 1), 1, 0), ((4, 8, 21, 20), (16, 8, 3, 3), 1, 1),
+                         ((2, 64, 12, 12), (16, 64, 3, 3), 1, 1)]:
         for dtype in (np.float32, np.float64):
             x = rng.standard_normal(xs).astype(dtype)
             w = rng.standard_normal(ws).astype(dtype)

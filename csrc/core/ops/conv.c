@@ -176,6 +176,13 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
     {                                                                                          \
         int64_t Cg = g->C / g->G, K = Cg * g->kh * g->kw;                                      \
         int64_t L = g->OH * g->OW, Wn = g->O * K;                                              \
+        if (dx && L > 0 && K > 0) {                                                            \
+            bool done;                                                                         \
+            pl_status st = pl_conv_igemm_input_grad(g, sizeof(T) == sizeof(double), dy, w, dx, \
+                                                    &done);                                    \
+            if (st != PL_OK) return st;                                                        \
+            if (done) dx = NULL; /* written */                                                 \
+        }                                                                                      \
         int parts = pl_parallel_get_num_threads();                                             \
         if (parts > g->N) parts = (int)g->N;                                                   \
         if (parts > BWD_PARTS) parts = BWD_PARTS;                                              \
@@ -187,9 +194,11 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
             if (t > 0 && dw) j.part[t] = malloc(sizeof(T) * (size_t)(Wn > 0 ? Wn : 1));        \
             ok = j.col[t] && (t == 0 || !dw || j.part[t]);                                     \
         }                                                                                      \
-        if (ok) {                                                                              \
+        if (ok && (dx || dw)) {                                                                \
             if (parts == 1) conv_bwd_part_##SUF(&j, 0, 1);                                     \
             else pl_parallel_for(parts, conv_bwd_part_##SUF, &j, 1);                           \
+        }                                                                                      \
+        if (ok) {                                                                              \
             for (int t = 1; t < parts && dw; t++) {                                            \
                 const T *pt = j.part[t];                                                       \
                 for (int64_t i = 0; i < Wn; i++) dw[i] += pt[i];                               \

@@ -20,6 +20,14 @@
 
 /* Columns per block: the packed B block (kc x nb) stays in the L2 cache. */
 #define IGEMM_COLS 256
+/* Rows of a weight block packed by the work item that uses it (a multiple of every mr). */
+#define IGEMM_ROWS 96
+/* Items sharing each weight block, from which the weights are packed once for all. */
+#define IGEMM_SHARED_A 4
+/* The input gradient goes through the implicit GEMM from this many input channels and
+ * pixels per image. */
+#define IGEMM_GRAD_MIN_C 64
+#define IGEMM_GRAD_MIN_HW 144
 /* Work per chunk of the thread pool, in multiply-adds. */
 #define IGEMM_CHUNK_MIN ((int64_t)1 << 19)
 
@@ -27,7 +35,7 @@ typedef struct igemm_job {
     const conv_geom *g;
     const pl_gemm_kernels *ks;
     size_t es;                      /* element size */
-    const char *x, *b;              /* x (N, C, H, W), b (O) or NULL */
+    const char *x, *w, *b;          /* x (N, C, H, W), w (O, Cg, kh, kw), b (O) or NULL */
     char *y;                        /* y (N, O, OH, OW) */
     const char *ap;                 /* packed weights, see pack_a_chunk */
     char *bshared;                  /* NULL, or the whole packed input: (image, group, column
@@ -102,8 +110,13 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                     int64_t yy = iy0 + i * g->dh, xb = ix0 + jj * g->dw;                     \
                     int64_t lo = 0, hi = 0; /* columns u in [lo, hi) read the input */       \
                     if (yy >= 0 && yy < H && xb <= W - 1) {                                  \
-                        lo = xb >= 0 ? 0 : (-xb + sw - 1) / sw;                              \
-                        hi = (W - 1 - xb) / sw + 1;                                          \
+                        if (sw == 1) {                                                       \
+                            lo = xb >= 0 ? 0 : -xb;                                          \
+                            hi = W - xb;                                                     \
+                        } else {                                                             \
+                            lo = xb >= 0 ? 0 : (-xb + sw - 1) / sw;                          \
+                            hi = (W - 1 - xb) / sw + 1;                                      \
+                        }                                                                    \
                         if (hi > len) hi = len;                                              \
                         if (lo > hi) lo = hi;                                                \
                     }                                                                        \
@@ -127,7 +140,7 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
     }                                                                                        \
     /* one work item: image n, group gi, column block jb, row block mb */                    \
     static void item_##SUF(const igemm_job *j, int64_t n, int64_t gi, int64_t jb,            \
-                           int64_t mb, T *bp /* packed B block */)                           \
+                           int64_t mb, T *bp /* packed B block */, T *abuf /* A block */)    \
     {                                                                                        \
         const conv_geom *g = j->g;                                                           \
         const int mr = j->ks->mr, nr = j->ks->nr;                                            \
@@ -135,6 +148,7 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
         int64_t l0 = jb * j->nb, ncols = L - l0 < j->nb ? L - l0 : j->nb;                    \
         int64_t m0 = mb * j->mrows, m1 = Og_end(j, m0);                                      \
         const T *x = (const T *)j->x + (n * g->C + gi * j->Cg) * g->H * g->W; /* (Cg,H,W) */ \
+        const T *w = (const T *)j->w + gi * j->Og * K; /* (Og, K) */                         \
         T *y = (T *)j->y + (n * g->O + gi * j->Og) * L; /* (Og, L) */                        \
         const T *b = j->b ? (const T *)j->b + gi * j->Og : NULL;                             \
         if (b)                                                                               \
@@ -148,14 +162,24 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                 bs = (const T *)j->bshared + (((n * g->G + gi) * j->jblocks + jb) * K + pc) * j->nb; \
             else                                                                             \
                 pack_b_##SUF(j, x, l0, ncols, pc, kcp, bp);                                  \
-            const T *ap = (const T *)j->ap + gi * j->Mp * K + j->Mp * pc; /* slice */        \
-            for (int64_t i0 = m0; i0 < m1; i0 += mr) {                                       \
-                int m = m1 - i0 < mr ? (int)(m1 - i0) : mr;                                  \
-                const T *as = ap + (i0 / mr) * kcp * mr; /* (kcp, mr) */                     \
-                for (int64_t jr = 0; jr < ncols; jr += nr) {                                 \
-                    int nn = ncols - jr < nr ? (int)(ncols - jr) : nr;                       \
-                    j->ks->tile(kcp, as, bs + jr * kcp, y + i0 * L + l0 + jr, L, m, nn,     \
-                                1.0, beta);                                                  \
+            for (int64_t ic = m0; ic < m1; ic += IGEMM_ROWS) {                               \
+                int64_t ie = m1 - ic < IGEMM_ROWS ? m1 : ic + IGEMM_ROWS;                    \
+                const T *ab; /* slivers of rows [ic, ie), each (kcp, mr) */                  \
+                if (j->ap) {                                                                 \
+                    ab = (const T *)j->ap + gi * j->Mp * K + j->Mp * pc + ic * kcp;          \
+                } else { /* packed here, while it is in this core's cache */                 \
+                    pl_gemm_pack(sizeof(T) == sizeof(double), w + ic * K + pc, K, 1, ie - ic, \
+                                 kcp, mr, abuf);                                             \
+                    ab = abuf;                                                               \
+                }                                                                            \
+                for (int64_t i0 = ic; i0 < ie; i0 += mr) {                                   \
+                    int m = ie - i0 < mr ? (int)(ie - i0) : mr;                              \
+                    const T *as = ab + (i0 - ic) * kcp; /* (kcp, mr) */                      \
+                    for (int64_t jr = 0; jr < ncols; jr += nr) {                             \
+                        int nn = ncols - jr < nr ? (int)(ncols - jr) : nr;                   \
+                        j->ks->tile(kcp, as, bs + jr * kcp, y + i0 * L + l0 + jr, L, m, nn, \
+                                    1.0, beta);                                              \
+                    }                                                                        \
                 }                                                                            \
             }                                                                                \
         }                                                                                    \
@@ -164,18 +188,23 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
     {                                                                                        \
         igemm_job *j = ctx;                                                                  \
         size_t bytes = sizeof(T) * (size_t)(j->nb * j->ks->kc);                              \
+        size_t abytes = sizeof(T) * (size_t)(IGEMM_ROWS * j->ks->kc);                        \
         T *bp = j->bshared ? NULL : aligned_alloc(64, (bytes + 63) & ~(size_t)63);           \
-        if (!bp && !j->bshared) {                                                            \
+        T *abuf = j->ap ? NULL : aligned_alloc(64, (abytes + 63) & ~(size_t)63);             \
+        if ((!bp && !j->bshared) || (!abuf && !j->ap)) {                                     \
             __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);                               \
+            free(bp);                                                                        \
+            free(abuf);                                                                      \
             return;                                                                          \
         }                                                                                    \
         for (int64_t q = begin; q < end; q++) {                                              \
             int64_t mb = q % j->mblocks, r = q / j->mblocks;                                 \
             int64_t jb = r % j->jblocks;                                                     \
             r /= j->jblocks;                                                                 \
-            item_##SUF(j, r / j->g->G, r % j->g->G, jb, mb, bp);                             \
+            item_##SUF(j, r / j->g->G, r % j->g->G, jb, mb, bp, abuf);                       \
         }                                                                                    \
         free(bp);                                                                            \
+        free(abuf);                                                                          \
     }                                                                                        \
     /* the shared packed input: q over (image, group, column block, kc slice) */             \
     static void pack_b_chunk_##SUF(void *ctx, int64_t begin, int64_t end)                    \
@@ -213,7 +242,7 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     *done = true;
     if (g->N == 0 || Og == 0 || L == 0) return PL_OK;
     const int mr = ks->mr, nr = ks->nr;
-    igemm_job j = {g, ks, dbl ? sizeof(double) : sizeof(float), x, b, y, NULL, NULL, Cg, Og, K, L,
+    igemm_job j = {g, ks, dbl ? sizeof(double) : sizeof(float), x, w, b, y, NULL, NULL, Cg, Og, K, L,
                    (Og + mr - 1) / mr * mr, 0, 0, 0, 1, 0};
     j.bshared = NULL;
     /* balanced column blocks of at most about IGEMM_COLS, multiples of nr */
@@ -229,13 +258,16 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
         j.mrows = (slivers + want - 1) / want * mr;
     }
     j.mblocks = (Og + j.mrows - 1) / j.mrows;
-    char *ap = aligned_alloc(64, (j.es * (size_t)(g->G * j.Mp * K) + 63) & ~(size_t)63);
-    if (!ap) return pl_error_nomem();
-    pack_a_job pj = {&j, w, ap};
-    int64_t slivers_all = g->G * (j.Mp / mr);
-    int64_t grain = (int64_t)1 << 16; /* weights copied per chunk */
-    grain = grain / (mr * K) > 1 ? grain / (mr * K) : 1;
-    pl_parallel_for(slivers_all, pack_a_chunk, &pj, grain);
+    char *ap = NULL;
+    if (g->N * j.jblocks >= IGEMM_SHARED_A) { /* many items per weight block: pack them once */
+        ap = aligned_alloc(64, (j.es * (size_t)(g->G * j.Mp * K) + 63) & ~(size_t)63);
+        if (!ap) return pl_error_nomem();
+        pack_a_job pj = {&j, w, ap};
+        int64_t slivers_all = g->G * (j.Mp / mr);
+        int64_t grain = (int64_t)1 << 16; /* weights copied per chunk */
+        grain = grain / (mr * K) > 1 ? grain / (mr * K) : 1;
+        pl_parallel_for(slivers_all, pack_a_chunk, &pj, grain);
+    }
     j.ap = ap;
     if (j.mblocks > 1) { /* row blocks share each column block: pack the input once */
         j.bshared = aligned_alloc(64, (j.es * (size_t)(items * K * j.nb) + 63) & ~(size_t)63);
@@ -254,4 +286,44 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     free(j.bshared);
     if (j.failed) return pl_error_nomem();
     return PL_OK;
+}
+
+/* The input gradient of a stride-1 convolution is itself a stride-1 convolution: of dy,
+ * padded by d * (k - 1) - p, with the weights flipped in both spatial dims and their two
+ * channel dims swapped within each group, wf (C, Og, kh, kw). */
+pl_status
+pl_conv_igemm_input_grad(const conv_geom *g, bool dbl, const void *dy, const void *w, void *dx,
+                         bool *done)
+{
+    *done = false;
+    int64_t Cg = g->C / g->G, Og = g->O / g->G, khw = g->kh * g->kw;
+    int64_t ph = g->dh * (g->kh - 1) - g->ph, pw = g->dw * (g->kw - 1) - g->pw;
+    if (g->sh != 1 || g->sw != 1 || ph < 0 || pw < 0 || Og == 0 || !pl_gemm_kernels_current(dbl))
+        return PL_OK;
+    /* measured: the col2im route is faster for few channels or small images, where packing
+     * the padded gradient costs more than the products it feeds */
+    if (g->C < IGEMM_GRAD_MIN_C || g->H * g->W < IGEMM_GRAD_MIN_HW) return PL_OK;
+    size_t es = dbl ? sizeof(double) : sizeof(float);
+    char *wf = malloc(es * (size_t)(g->O * Cg * khw > 0 ? g->O * Cg * khw : 1));
+    if (!wf) return pl_error_nomem();
+    const char *ws = w; /* (O, Cg, kh, kw) */
+    for (int64_t gi = 0; gi < g->G; gi++)
+        for (int64_t c = 0; c < Cg; c++)
+            for (int64_t o = 0; o < Og; o++) {
+                const char *src = ws + ((gi * Og + o) * Cg + c) * khw * es;     /* (kh, kw) */
+                char *dst = wf + ((gi * Cg + c) * Og + o) * khw * es;           /* (kh, kw) */
+                if (dbl)
+                    for (int64_t t = 0; t < khw; t++)
+                        ((double *)dst)[t] = ((const double *)src)[khw - 1 - t];
+                else
+                    for (int64_t t = 0; t < khw; t++)
+                        ((float *)dst)[t] = ((const float *)src)[khw - 1 - t];
+            }
+    conv_geom t = *g;
+    t.C = g->O, t.H = g->OH, t.W = g->OW;
+    t.O = g->C, t.OH = g->H, t.OW = g->W;
+    t.ph = ph, t.pw = pw;
+    pl_status st = pl_conv_igemm_forward(&t, dbl, dy, wf, NULL, dx, done);
+    free(wf);
+    return st;
 }

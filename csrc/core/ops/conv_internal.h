@@ -30,4 +30,10 @@ bool pl_conv_reference_forced(void);
 pl_status pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w,
                                 const void *b, void *y, bool *done);
 
+/* dx (N, C, H, W) (written) of a stride-1 convolution from dy (N, O, OH, OW) and w, as the
+ * implicit-GEMM forward of the flipped weights; *done false (nothing written) when it does
+ * not apply: a stride above 1, padding past the kernel's reach, or no micro-kernel. */
+pl_status pl_conv_igemm_input_grad(const conv_geom *g, bool dbl, const void *dy, const void *w,
+                                   void *dx, bool *done);
+
 #endif
