@@ -33,13 +33,17 @@ pl_conv_reference_forced(void)
 #define BWD_PARTS 16
 /* ... and only for at least this many multiply-adds (N * O * L * K). */
 #define BWD_PARALLEL_MIN ((int64_t)1 << 21)
+/* Images whose im2col matrices together hold at most this many elements share one product. */
+#define BWD_COL_MAX ((int64_t)1 << 20)
 
 typedef struct bwd_job {
     const conv_geom *g;
     const void *x, *w, *dy; /* x (N, C, H, W) or NULL, w (O, Cg, kh, kw) or NULL, dy (N, O, OH, OW) */
     void *dx, *dw;          /* dx (N, C, H, W) or NULL, dw (O, Cg, kh, kw) or NULL */
     int parts;
-    void *col[BWD_PARTS];   /* (K, L) scratch per part */
+    int64_t sb;             /* images per product */
+    void *col[BWD_PARTS];   /* (K, sb * L) scratch per part */
+    void *dyb[BWD_PARTS];   /* (Og, sb * L) scratch per part when sb > 1 */
     void *part[BWD_PARTS];  /* dw partial of parts 1.. (O, Cg, kh, kw) */
 } bwd_job;
 
@@ -56,10 +60,10 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
 }
 
 #define DEFINE_CONV_KERNELS(T, SUF, GEMM)                                                       \
-    static void im2col_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,                  \
-                             T *col /* (Cg * kh * kw, OH * OW) */, int64_t Cg)                 \
+    static void im2col_ld_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,               \
+                                T *col /* (Cg * kh * kw, OH * OW), row stride L */,            \
+                                int64_t L, int64_t Cg)                                         \
     {                                                                                          \
-        int64_t L = g->OH * g->OW;                                                             \
         for (int64_t c = 0; c < Cg; c++)                                                       \
             for (int64_t i = 0; i < g->kh; i++)                                                \
                 for (int64_t j = 0; j < g->kw; j++) {                                          \
@@ -83,10 +87,10 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
                     }                                                                          \
                 }                                                                              \
     }                                                                                          \
-    static void col2im_##SUF(const conv_geom *g, const T *col /* (Cg * kh * kw, OH * OW) */,   \
-                             T *dx /* (Cg, H, W), accumulated */, int64_t Cg)                  \
+    static void col2im_ld_##SUF(const conv_geom *g,                                            \
+                                const T *col /* (Cg * kh * kw, OH * OW), row stride L */,      \
+                                int64_t L, T *dx /* (Cg, H, W), accumulated */, int64_t Cg)    \
     {                                                                                          \
-        int64_t L = g->OH * g->OW;                                                             \
         for (int64_t c = 0; c < Cg; c++)                                                       \
             for (int64_t i = 0; i < g->kh; i++)                                                \
                 for (int64_t j = 0; j < g->kw; j++) {                                          \
@@ -104,6 +108,11 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
                             for (int64_t ox = lo; ox < hi; ox++) xr[ox * g->sw + off] += r[ox]; \
                     }                                                                          \
                 }                                                                              \
+    }                                                                                          \
+    static void im2col_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,                  \
+                             T *col /* (Cg * kh * kw, OH * OW) */, int64_t Cg)                 \
+    {                                                                                          \
+        im2col_ld_##SUF(g, x, col, g->OH * g->OW, Cg);                                         \
     }                                                                                          \
     /* y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, Cg, kh, kw)) + b (O) or no bias */        \
     static pl_status conv_fwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *b,    \
@@ -131,28 +140,45 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
         return PL_OK;                                                                          \
     }                                                                                          \
     /* Images [n0, n1) of the backward: dx (N, C, H, W) (zeroed, or NULL) written for them,  \
-     * dw (O, Cg, kh, kw) (or NULL) accumulated; col (K, L) scratch. */                       \
+     * dw (O, Cg, kh, kw) (or NULL) accumulated. Up to sb images at a time share one product: \
+     * col (K, sb * L) holds their im2col matrices side by side and dyb (Og, sb * L) their    \
+     * gradients, so a small image still gives a deep product. */                            \
     static void conv_bwd_images_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy, \
-                                      T *dx, T *dw, int64_t n0, int64_t n1, T *col)            \
+                                      T *dx, T *dw, int64_t n0, int64_t n1, T *col, T *dyb,    \
+                                      int64_t sb)                                              \
     {                                                                                          \
         int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
-        int64_t L = g->OH * g->OW;                                                             \
+        int64_t L = g->OH * g->OW, HW = g->H * g->W;                                           \
         if (L == 0 || K == 0) return;                                                          \
-        for (int64_t n = n0; n < n1; n++)                                                      \
+        for (int64_t nb = n0; nb < n1; nb += sb) {                                             \
+            int64_t P = n1 - nb < sb ? n1 - nb : sb, LL = P * L;                               \
             for (int64_t gi = 0; gi < g->G; gi++) {                                            \
-                const T *dyo = dy + (n * g->O + gi * Og) * L; /* (Og, L) */                    \
+                const T *dyo = dy + (nb * g->O + gi * Og) * L; /* (Og, LL), row stride LL */   \
+                if (P > 1) {                                                                   \
+                    for (int64_t p = 0; p < P; p++)                                            \
+                        for (int64_t o = 0; o < Og; o++)                                       \
+                            memcpy(dyb + o * LL + p * L, dyo + (p * g->O + o) * L,             \
+                                   sizeof(T) * (size_t)L);                                     \
+                    dyo = dyb;                                                                 \
+                }                                                                              \
                 if (dw) {                                                                      \
-                    im2col_##SUF(g, x + (n * g->C + gi * Cg) * g->H * g->W, col, Cg);          \
-                    GEMM(false, true, Og, K, L, 1, dyo, L, col, L, 1, dw + gi * Og * K, K);    \
+                    for (int64_t p = 0; p < P; p++)                                            \
+                        im2col_ld_##SUF(g, x + ((nb + p) * g->C + gi * Cg) * HW, col + p * L,  \
+                                        LL, Cg);                                               \
+                    GEMM(false, true, Og, K, LL, 1, dyo, LL, col, LL, 1, dw + gi * Og * K, K); \
                 }                                                                              \
                 if (dx) {                                                                      \
                     if (Og > 0)                                                                \
-                        GEMM(true, false, K, L, Og, 1, w + gi * Og * K, K, dyo, L, 0, col, L); \
+                        GEMM(true, false, K, LL, Og, 1, w + gi * Og * K, K, dyo, LL, 0, col,   \
+                             LL);                                                              \
                     else                                                                       \
-                        memset(col, 0, sizeof(T) * (size_t)(K * L));                           \
-                    col2im_##SUF(g, col, dx + (n * g->C + gi * Cg) * g->H * g->W, Cg);         \
+                        memset(col, 0, sizeof(T) * (size_t)(K * LL));                          \
+                    for (int64_t p = 0; p < P; p++)                                            \
+                        col2im_ld_##SUF(g, col + p * L, LL,                                    \
+                                        dx + ((nb + p) * g->C + gi * Cg) * HW, Cg);            \
                 }                                                                              \
             }                                                                                  \
+        }                                                                                      \
     }                                                                                          \
     /* part t of BWD_PARTS: images [t * N / parts, (t + 1) * N / parts), its own col buffer   \
      * and, but for part 0 (which adds into dw), its own zeroed dw partial */                  \
@@ -165,7 +191,7 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
             T *col = j->col[t], *dw = j->dw ? (t == 0 ? (T *)j->dw : (T *)j->part[t]) : NULL;  \
             if (dw && t > 0) memset(dw, 0, sizeof(T) * (size_t)Wn);                            \
             conv_bwd_images_##SUF(g, j->x, j->w, j->dy, j->dx, dw, t * g->N / j->parts,        \
-                                  (t + 1) * g->N / j->parts, col);                             \
+                                  (t + 1) * g->N / j->parts, col, j->dyb[t], j->sb);           \
         }                                                                                      \
     }                                                                                          \
     /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
@@ -187,12 +213,16 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
         if (parts > g->N) parts = (int)g->N;                                                   \
         if (parts > BWD_PARTS) parts = BWD_PARTS;                                              \
         if (parts < 1 || g->N * g->O * L * K < BWD_PARALLEL_MIN) parts = 1;                    \
-        bwd_job j = {g, x, w, dy, dx, dw, parts, {0}, {0}};                                    \
+        int64_t sb = K * L > 0 ? BWD_COL_MAX / (K * L) : 1; /* images per product */          \
+        if (sb < 1) sb = 1;                                                                    \
+        if (sb > (g->N + parts - 1) / parts) sb = (g->N + parts - 1) / parts;                  \
+        bwd_job j = {g, x, w, dy, dx, dw, parts, sb, {0}, {0}, {0}};                           \
         bool ok = true;                                                                        \
         for (int t = 0; t < parts && ok; t++) {                                                \
-            j.col[t] = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                    \
+            j.col[t] = malloc(sizeof(T) * (size_t)(K * L * sb > 0 ? K * L * sb : 1));          \
+            if (sb > 1) j.dyb[t] = malloc(sizeof(T) * (size_t)(g->O * L * sb > 0 ? g->O * L * sb : 1)); \
             if (t > 0 && dw) j.part[t] = malloc(sizeof(T) * (size_t)(Wn > 0 ? Wn : 1));        \
-            ok = j.col[t] && (t == 0 || !dw || j.part[t]);                                     \
+            ok = j.col[t] && (sb == 1 || j.dyb[t]) && (t == 0 || !dw || j.part[t]);            \
         }                                                                                      \
         if (ok && (dx || dw)) {                                                                \
             if (parts == 1) conv_bwd_part_##SUF(&j, 0, 1);                                     \
@@ -213,6 +243,7 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
         }                                                                                      \
         for (int t = 0; t < parts; t++) {                                                      \
             free(j.col[t]);                                                                    \
+            free(j.dyb[t]);                                                                    \
             free(j.part[t]);                                                                   \
         }                                                                                      \
         return ok ? PL_OK : pl_error_nomem();                                                  \
