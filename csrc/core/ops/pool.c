@@ -170,16 +170,19 @@ clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t
                     if (x0 < 0 || x0 + (k[1] - 1) * d[1] >= W) /* at an edge */                \
                         clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                              \
                     T m = (T)-INFINITY;                                                        \
+                    if (ilo < ihi && jlo < jhi) { /* the first tap is taken as it is */        \
+                        best = (y0 + ilo * d[0]) * W + x0 + jlo * d[1];                        \
+                        m = x[best];                                                           \
+                    }                                                                          \
                     for (int64_t i = ilo; i < ihi; i++) {                                      \
                         int64_t yy = y0 + i * d[0];                                            \
                         const T *xr = x + yy * W;                                              \
                         for (int64_t j = jlo; j < jhi; j++) {                                  \
                             int64_t xx = x0 + j * d[1];                                        \
                             T v = xr[xx];                                                      \
-                            if (best < 0 || v > m || isnan(v)) {                               \
-                                m = v;                                                         \
-                                best = yy * W + xx;                                            \
-                            }                                                                  \
+                            bool take = (v > m) | (v != v); /* a NaN wins, as PyTorch */       \
+                            m = take ? v : m;                                                  \
+                            best = take ? yy * W + xx : best;                                  \
                         }                                                                      \
                     }                                                                          \
                     y[oy * OW + ox] = m;                                                       \
