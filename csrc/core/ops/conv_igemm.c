@@ -4,9 +4,12 @@
  * kw and L = OH * OW, col being the im2col matrix of the image's group. Here col is never
  * built: each thread packs the part of it one micro-kernel call needs, a column block of nb
  * output pixels by a kc-deep slice of taps, straight from the input into the kernel's nr-wide
- * slivers (zero for padding). The weights are packed once per call into mr-tall slivers and
- * shared by all threads. Work items are (image, group, column block, row block); a row block
- * is the whole of Og unless there are too few items to keep the threads busy.
+ * slivers (zero for padding). The weights go into mr-tall slivers: packed once per call and
+ * shared by all threads when several work items use each weight block, else packed by the
+ * item itself, 96 rows at a time, while they are in its core's cache. Work items are (image,
+ * group, column block, row block); a row block is the whole of Og unless there are too few
+ * items to keep the threads busy, and then the input is packed once, shared by the row blocks.
+ * The input gradient of a stride-1 convolution is the same forward on flipped weights.
  *
  * conv.c keeps the im2col + GEMM forward and the direct-loop reference that this is tested
  * against; the "ref" GEMM path (no micro-kernel) goes there.
@@ -37,7 +40,8 @@ typedef struct igemm_job {
     size_t es;                      /* element size */
     const char *x, *w, *b;          /* x (N, C, H, W), w (O, Cg, kh, kw), b (O) or NULL */
     char *y;                        /* y (N, O, OH, OW) */
-    const char *ap;                 /* packed weights, see pack_a_chunk */
+    const char *ap;                 /* packed weights (see pack_a_chunk), or NULL: each item
+                                     * packs the rows it uses */
     char *bshared;                  /* NULL, or the whole packed input: (image, group, column
                                      * block) at blk * K * nb, its kc slice at depth pc at
                                      * + pc * nb, as pack_b writes it */
