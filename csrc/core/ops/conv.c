@@ -114,6 +114,11 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
     {                                                                                          \
         im2col_ld_##SUF(g, x, col, g->OH * g->OW, Cg);                                         \
     }                                                                                          \
+    static void col2im_##SUF(const conv_geom *g, const T *col /* (Cg * kh * kw, OH * OW) */,   \
+                             T *dx /* (Cg, H, W), accumulated */, int64_t Cg)                  \
+    {                                                                                          \
+        col2im_ld_##SUF(g, col, g->OH * g->OW, dx, Cg);                                        \
+    }                                                                                          \
     /* y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, Cg, kh, kw)) + b (O) or no bias */        \
     static pl_status conv_fwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *b,    \
                                     T *y)                                                      \
