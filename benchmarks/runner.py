@@ -44,6 +44,12 @@ ROWS = (
         "seconds", "s", 1.0),
     Row("lstm_infer", "LSTM 256 token loop, batch 1, no_grad (per token)", "lstm_infer",
         "seconds", "s", 0.3),
+    Row("mnist_cnn", "MNIST example CNN, batch 64, Adam (per step)", "mnist_cnn", "seconds", "s",
+        0.8),
+    Row("resnet18_train", "ResNet-18 train step, batch 8x3x96x96, SGD (per step)",
+        "resnet18_train", "seconds", "s", 1.0),
+    Row("resnet18_infer", "ResNet-18 eval forward, 1x3x224x224, no_grad (per image)",
+        "resnet18_infer", "seconds", "s", 1.0),
 )
 
 

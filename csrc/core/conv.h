@@ -21,7 +21,8 @@
 pl_tensor *pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
                           const int64_t *stride, const int64_t *padding, const int64_t *dilation,
                           int64_t groups);
-/* Tests: run the direct-loop reference kernels instead of im2col + GEMM. */
+/* Tests: run the direct-loop reference kernels instead of the implicit GEMM / im2col + GEMM
+ * convolution, and the plain loops instead of the fast pooling and batch-norm kernels. */
 void pl_conv_force_reference(bool on);
 
 /* Convolution over nsp = 1, 2 or 3 spatial dims, direct or transposed (ops/conv3d.c kernels,

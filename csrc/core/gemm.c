@@ -334,6 +334,20 @@ pl_kernels_for(int path, bool dbl)
     }
 }
 
+const pl_gemm_kernels *
+pl_gemm_kernels_current(bool dbl)
+{
+    return pl_kernels_for(pl_path_current(), dbl);
+}
+
+void
+pl_gemm_pack(bool dbl, const void *src, int64_t rs, int64_t cs, int64_t rows, int64_t kc, int R,
+             void *dst)
+{
+    if (dbl) pl_pack_f64(src, rs, cs, rows, kc, R, dst);
+    else pl_pack_f32(src, rs, cs, rows, kc, R, dst);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The blocked driver (type-agnostic: elements are `es` bytes)                           */
 

@@ -33,6 +33,16 @@ typedef struct pl_gemm_kernels {
     int64_t small_max; /* use `small` while M * N * K <= small_max */
 } pl_gemm_kernels;
 
+/* The kernel set of the current path (gemm.h) for float (dbl false) or double, borrowed and
+ * static; NULL on the "ref" path, which has no packed micro-kernel. For drivers outside
+ * gemm.c that pack their own operands (the convolution's implicit GEMM). */
+const pl_gemm_kernels *pl_gemm_kernels_current(bool dbl);
+/* The driver's packing of a strided operand X (float, or double when dbl), element (r, k) at
+ * src[r * rs + k * cs], rows [0, rows) x depth [0, kc), into slivers of R rows:
+ * dst (ceil(rows / R), kc, R), zero padded past `rows`. */
+void pl_gemm_pack(bool dbl, const void *src, int64_t rs, int64_t cs, int64_t rows, int64_t kc,
+                  int R, void *dst);
+
 /* Kernel sets for x86-64 (gemm_x86.c); each is usable only when the CPU supports it. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PL_GEMM_X86 1

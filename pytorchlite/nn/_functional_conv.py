@@ -318,7 +318,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
         mean = input.mean(dims)
-        var = input.var(dims, correction=0)
+        centered = input - mean.reshape(shape)
+        var = (centered * centered).mean(dims)  # biased, two-pass as PyTorch's
         if running_mean is not None or running_var is not None:
             with torch.no_grad():
                 if running_mean is not None:
@@ -328,12 +329,18 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     running_var.copy_(momentum * unbiased + (1 - momentum) * running_var)
     else:
         mean, var = running_mean, running_var
-    out = (input - mean.reshape(shape)) * (var.reshape(shape) + eps).rsqrt()
+    # as PyTorch's CPU kernel: a per-channel scale = weight / sqrt(var + eps), applied with one
+    # multiply and one add (in evaluation the shift bias - mean * scale folds the mean in)
+    scale = (var + eps).rsqrt()
     if weight is not None:
-        out = out * weight.reshape(shape)
+        scale = scale * weight
+    if training:
+        out = centered * scale.reshape(shape)
+        return out if bias is None else out + bias.reshape(shape)
+    shift = -mean * scale
     if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+        shift = shift + bias
+    return input * scale.reshape(shape) + shift.reshape(shape)
 
 
 # -------------------------------------------------------------------------- channel dropout

@@ -9,7 +9,9 @@
 #include "../autograd.h"
 #include "../conv.h"
 #include "../gemm.h"
+#include "../parallel.h"
 #include "../ops.h"
+#include "conv_internal.h"
 #include "internal.h"
 
 static bool force_reference = false;
@@ -20,25 +22,54 @@ pl_conv_force_reference(bool on)
     force_reference = on;
 }
 
-/* Geometry of one convolution, all on the 4-D views. */
-typedef struct conv_geom {
-    int64_t N, C, H, W;      /* input */
-    int64_t O, kh, kw;       /* weight (O, C / G, kh, kw) */
-    int64_t OH, OW;          /* output */
-    int64_t sh, sw, ph, pw, dh, dw, G;
-} conv_geom;
+bool
+pl_conv_reference_forced(void)
+{
+    return force_reference;
+}
+
+
+/* The backward's split over images: at most this many parts ... */
+#define BWD_PARTS 16
+/* ... and only for at least this many multiply-adds (N * O * L * K). */
+#define BWD_PARALLEL_MIN ((int64_t)1 << 21)
+/* Images whose im2col matrices together hold at most this many elements share one product. */
+#define BWD_COL_MAX ((int64_t)1 << 20)
+
+typedef struct bwd_job {
+    const conv_geom *g;
+    const void *x, *w, *dy; /* x (N, C, H, W) or NULL, w (O, Cg, kh, kw) or NULL, dy (N, O, OH, OW) */
+    void *dx, *dw;          /* dx (N, C, H, W) or NULL, dw (O, Cg, kh, kw) or NULL */
+    int parts;
+    int64_t sb;             /* images per product */
+    void *col[BWD_PARTS];   /* (K, sb * L) scratch per part */
+    void *dyb[BWD_PARTS];   /* (Og, sb * L) scratch per part when sb > 1 */
+    void *part[BWD_PARTS];  /* dw partial of parts 1.. (O, Cg, kh, kw) */
+} bwd_job;
 
 /* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
 
+/* output columns ox in [*lo, *hi) whose tap x = ox * s + off lies in [0, W) (off = j * d - p) */
+static inline void
+conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *hi)
+{
+    *lo = off >= 0 ? 0 : (-off + s - 1) / s;
+    *hi = off > W - 1 ? 0 : (W - 1 - off) / s + 1;
+    if (*hi > OW) *hi = OW;
+    if (*lo > *hi) *lo = *hi;
+}
+
 #define DEFINE_CONV_KERNELS(T, SUF, GEMM)                                                       \
-    static void im2col_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,                  \
-                             T *col /* (Cg * kh * kw, OH * OW) */, int64_t Cg)                 \
+    static void im2col_ld_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,               \
+                                T *col /* (Cg * kh * kw, OH * OW), row stride L */,            \
+                                int64_t L, int64_t Cg)                                         \
     {                                                                                          \
-        int64_t L = g->OH * g->OW;                                                             \
         for (int64_t c = 0; c < Cg; c++)                                                       \
             for (int64_t i = 0; i < g->kh; i++)                                                \
                 for (int64_t j = 0; j < g->kw; j++) {                                          \
                     T *row = col + ((c * g->kh + i) * g->kw + j) * L;                          \
+                    int64_t off = j * g->dw - g->pw, lo, hi;                                   \
+                    conv_cols(off, g->sw, g->OW, g->W, &lo, &hi);                              \
                     for (int64_t oy = 0; oy < g->OH; oy++) {                                   \
                         int64_t y = oy * g->sh - g->ph + i * g->dh;                            \
                         T *r = row + oy * g->OW;                                               \
@@ -46,38 +77,55 @@ typedef struct conv_geom {
                             for (int64_t ox = 0; ox < g->OW; ox++) r[ox] = 0;                  \
                             continue;                                                          \
                         }                                                                      \
-                        const T *xr = x + (c * g->H + y) * g->W;                               \
-                        for (int64_t ox = 0; ox < g->OW; ox++) {                               \
-                            int64_t xx = ox * g->sw - g->pw + j * g->dw;                       \
-                            r[ox] = (xx >= 0 && xx < g->W) ? xr[xx] : 0;                       \
-                        }                                                                      \
+                        const T *xr = x + (c * g->H + y) * g->W; /* (W) */                     \
+                        for (int64_t ox = 0; ox < lo; ox++) r[ox] = 0;                         \
+                        if (g->sw == 1)                                                        \
+                            for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox + off];         \
+                        else                                                                   \
+                            for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox * g->sw + off]; \
+                        for (int64_t ox = hi; ox < g->OW; ox++) r[ox] = 0;                     \
                     }                                                                          \
                 }                                                                              \
     }                                                                                          \
-    static void col2im_##SUF(const conv_geom *g, const T *col /* (Cg * kh * kw, OH * OW) */,   \
-                             T *dx /* (Cg, H, W), accumulated */, int64_t Cg)                  \
+    static void col2im_ld_##SUF(const conv_geom *g,                                            \
+                                const T *col /* (Cg * kh * kw, OH * OW), row stride L */,      \
+                                int64_t L, T *dx /* (Cg, H, W), accumulated */, int64_t Cg)    \
     {                                                                                          \
-        int64_t L = g->OH * g->OW;                                                             \
         for (int64_t c = 0; c < Cg; c++)                                                       \
             for (int64_t i = 0; i < g->kh; i++)                                                \
                 for (int64_t j = 0; j < g->kw; j++) {                                          \
                     const T *row = col + ((c * g->kh + i) * g->kw + j) * L;                    \
+                    int64_t off = j * g->dw - g->pw, lo, hi;                                   \
+                    conv_cols(off, g->sw, g->OW, g->W, &lo, &hi);                              \
                     for (int64_t oy = 0; oy < g->OH; oy++) {                                   \
                         int64_t y = oy * g->sh - g->ph + i * g->dh;                            \
                         if (y < 0 || y >= g->H) continue;                                      \
                         const T *r = row + oy * g->OW;                                         \
-                        T *xr = dx + (c * g->H + y) * g->W;                                    \
-                        for (int64_t ox = 0; ox < g->OW; ox++) {                               \
-                            int64_t xx = ox * g->sw - g->pw + j * g->dw;                       \
-                            if (xx >= 0 && xx < g->W) xr[xx] += r[ox];                         \
-                        }                                                                      \
+                        T *xr = dx + (c * g->H + y) * g->W; /* (W) */                          \
+                        if (g->sw == 1)                                                        \
+                            for (int64_t ox = lo; ox < hi; ox++) xr[ox + off] += r[ox];        \
+                        else                                                                   \
+                            for (int64_t ox = lo; ox < hi; ox++) xr[ox * g->sw + off] += r[ox]; \
                     }                                                                          \
                 }                                                                              \
+    }                                                                                          \
+    static void im2col_##SUF(const conv_geom *g, const T *x /* (Cg, H, W) */,                  \
+                             T *col /* (Cg * kh * kw, OH * OW) */, int64_t Cg)                 \
+    {                                                                                          \
+        im2col_ld_##SUF(g, x, col, g->OH * g->OW, Cg);                                         \
+    }                                                                                          \
+    static void col2im_##SUF(const conv_geom *g, const T *col /* (Cg * kh * kw, OH * OW) */,   \
+                             T *dx /* (Cg, H, W), accumulated */, int64_t Cg)                  \
+    {                                                                                          \
+        col2im_ld_##SUF(g, col, g->OH * g->OW, dx, Cg);                                        \
     }                                                                                          \
     /* y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, Cg, kh, kw)) + b (O) or no bias */        \
     static pl_status conv_fwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *b,    \
                                     T *y)                                                      \
     {                                                                                          \
+        bool done;                                                                             \
+        pl_status st = pl_conv_igemm_forward(g, sizeof(T) == sizeof(double), x, w, b, y, &done); \
+        if (st != PL_OK || done) return st;                                                    \
         int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
         int64_t L = g->OH * g->OW;                                                             \
         T *col = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                          \
@@ -96,40 +144,114 @@ typedef struct conv_geom {
         free(col);                                                                             \
         return PL_OK;                                                                          \
     }                                                                                          \
-    /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
-     * from dy (N, O, OH, OW). */                                                              \
-    static pl_status conv_bwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy,   \
-                                    T *dx, T *dw, T *db)                                       \
+    /* Images [n0, n1) of the backward: dx (N, C, H, W) (zeroed, or NULL) written for them,  \
+     * dw (O, Cg, kh, kw) (or NULL) accumulated. Up to sb images at a time share one product: \
+     * col (K, sb * L) holds their im2col matrices side by side and dyb (Og, sb * L) their    \
+     * gradients, so a small image still gives a deep product. */                            \
+    static void conv_bwd_images_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy, \
+                                      T *dx, T *dw, int64_t n0, int64_t n1, T *col, T *dyb,    \
+                                      int64_t sb)                                              \
     {                                                                                          \
         int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
-        int64_t L = g->OH * g->OW;                                                             \
-        T *col = malloc(sizeof(T) * (size_t)(K * L > 0 ? K * L : 1));                          \
-        if (!col) return pl_error_nomem();                                                     \
-        for (int64_t n = 0; n < g->N; n++)                                                     \
+        int64_t L = g->OH * g->OW, HW = g->H * g->W;                                           \
+        if (L == 0 || K == 0) return;                                                          \
+        for (int64_t nb = n0; nb < n1; nb += sb) {                                             \
+            int64_t P = n1 - nb < sb ? n1 - nb : sb, LL = P * L;                               \
             for (int64_t gi = 0; gi < g->G; gi++) {                                            \
-                const T *dyo = dy + (n * g->O + gi * Og) * L; /* (Og, L) */                    \
-                if (L == 0 || K == 0) continue;                                                \
+                const T *dyo = dy + (nb * g->O + gi * Og) * L; /* (Og, LL), row stride LL */   \
+                if (P > 1) {                                                                   \
+                    for (int64_t p = 0; p < P; p++)                                            \
+                        for (int64_t o = 0; o < Og; o++)                                       \
+                            memcpy(dyb + o * LL + p * L, dyo + (p * g->O + o) * L,             \
+                                   sizeof(T) * (size_t)L);                                     \
+                    dyo = dyb;                                                                 \
+                }                                                                              \
                 if (dw) {                                                                      \
-                    im2col_##SUF(g, x + (n * g->C + gi * Cg) * g->H * g->W, col, Cg);          \
-                    GEMM(false, true, Og, K, L, 1, dyo, L, col, L, 1, dw + gi * Og * K, K);    \
+                    for (int64_t p = 0; p < P; p++)                                            \
+                        im2col_ld_##SUF(g, x + ((nb + p) * g->C + gi * Cg) * HW, col + p * L,  \
+                                        LL, Cg);                                               \
+                    GEMM(false, true, Og, K, LL, 1, dyo, LL, col, LL, 1, dw + gi * Og * K, K); \
                 }                                                                              \
                 if (dx) {                                                                      \
                     if (Og > 0)                                                                \
-                        GEMM(true, false, K, L, Og, 1, w + gi * Og * K, K, dyo, L, 0, col, L); \
+                        GEMM(true, false, K, LL, Og, 1, w + gi * Og * K, K, dyo, LL, 0, col,   \
+                             LL);                                                              \
                     else                                                                       \
-                        memset(col, 0, sizeof(T) * (size_t)(K * L));                           \
-                    col2im_##SUF(g, col, dx + (n * g->C + gi * Cg) * g->H * g->W, Cg);         \
+                        memset(col, 0, sizeof(T) * (size_t)(K * LL));                          \
+                    for (int64_t p = 0; p < P; p++)                                            \
+                        col2im_ld_##SUF(g, col + p * L, LL,                                    \
+                                        dx + ((nb + p) * g->C + gi * Cg) * HW, Cg);            \
                 }                                                                              \
             }                                                                                  \
-        if (db)                                                                                \
-            for (int64_t o = 0; o < g->O; o++) {                                               \
-                T acc = 0;                                                                     \
-                for (int64_t n = 0; n < g->N; n++)                                             \
-                    for (int64_t l = 0; l < L; l++) acc += dy[(n * g->O + o) * L + l];         \
-                db[o] = acc;                                                                   \
+        }                                                                                      \
+    }                                                                                          \
+    /* part t of BWD_PARTS: images [t * N / parts, (t + 1) * N / parts), its own col buffer   \
+     * and, but for part 0 (which adds into dw), its own zeroed dw partial */                  \
+    static void conv_bwd_part_##SUF(void *ctx, int64_t begin, int64_t end)                     \
+    {                                                                                          \
+        bwd_job *j = ctx;                                                                      \
+        const conv_geom *g = j->g;                                                             \
+        int64_t Wn = g->O * (g->C / g->G) * g->kh * g->kw;                                     \
+        for (int64_t t = begin; t < end; t++) {                                                \
+            T *col = j->col[t], *dw = j->dw ? (t == 0 ? (T *)j->dw : (T *)j->part[t]) : NULL;  \
+            if (dw && t > 0) memset(dw, 0, sizeof(T) * (size_t)Wn);                            \
+            conv_bwd_images_##SUF(g, j->x, j->w, j->dy, j->dx, dw, t * g->N / j->parts,        \
+                                  (t + 1) * g->N / j->parts, col, j->dyb[t], j->sb);           \
+        }                                                                                      \
+    }                                                                                          \
+    /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
+     * from dy (N, O, OH, OW). With several images and threads, the images are split over     \
+     * the threads, each with its own im2col buffer and dw partial (summed in part order). */ \
+    static pl_status conv_bwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy,   \
+                                    T *dx, T *dw, T *db)                                       \
+    {                                                                                          \
+        int64_t Cg = g->C / g->G, K = Cg * g->kh * g->kw;                                      \
+        int64_t L = g->OH * g->OW, Wn = g->O * K;                                              \
+        if (dx && L > 0 && K > 0) {                                                            \
+            bool done;                                                                         \
+            pl_status st = pl_conv_igemm_input_grad(g, sizeof(T) == sizeof(double), dy, w, dx, \
+                                                    &done);                                    \
+            if (st != PL_OK) return st;                                                        \
+            if (done) dx = NULL; /* written */                                                 \
+        }                                                                                      \
+        int parts = pl_parallel_get_num_threads();                                             \
+        if (parts > g->N) parts = (int)g->N;                                                   \
+        if (parts > BWD_PARTS) parts = BWD_PARTS;                                              \
+        if (parts < 1 || g->N * g->O * L * K < BWD_PARALLEL_MIN) parts = 1;                    \
+        int64_t sb = K * L > 0 ? BWD_COL_MAX / (K * L) : 1; /* images per product */          \
+        if (sb < 1) sb = 1;                                                                    \
+        if (sb > (g->N + parts - 1) / parts) sb = (g->N + parts - 1) / parts;                  \
+        bwd_job j = {g, x, w, dy, dx, dw, parts, sb, {0}, {0}, {0}};                           \
+        bool ok = true;                                                                        \
+        for (int t = 0; t < parts && ok; t++) {                                                \
+            j.col[t] = malloc(sizeof(T) * (size_t)(K * L * sb > 0 ? K * L * sb : 1));          \
+            if (sb > 1) j.dyb[t] = malloc(sizeof(T) * (size_t)(g->O * L * sb > 0 ? g->O * L * sb : 1)); \
+            if (t > 0 && dw) j.part[t] = malloc(sizeof(T) * (size_t)(Wn > 0 ? Wn : 1));        \
+            ok = j.col[t] && (sb == 1 || j.dyb[t]) && (t == 0 || !dw || j.part[t]);            \
+        }                                                                                      \
+        if (ok && (dx || dw)) {                                                                \
+            if (parts == 1) conv_bwd_part_##SUF(&j, 0, 1);                                     \
+            else pl_parallel_for(parts, conv_bwd_part_##SUF, &j, 1);                           \
+        }                                                                                      \
+        if (ok) {                                                                              \
+            for (int t = 1; t < parts && dw; t++) {                                            \
+                const T *pt = j.part[t];                                                       \
+                for (int64_t i = 0; i < Wn; i++) dw[i] += pt[i];                               \
             }                                                                                  \
-        free(col);                                                                             \
-        return PL_OK;                                                                          \
+            if (db)                                                                            \
+                for (int64_t o = 0; o < g->O; o++) {                                           \
+                    T acc = 0;                                                                 \
+                    for (int64_t n = 0; n < g->N; n++)                                         \
+                        for (int64_t l = 0; l < L; l++) acc += dy[(n * g->O + o) * L + l];     \
+                    db[o] = acc;                                                               \
+                }                                                                              \
+        }                                                                                      \
+        for (int t = 0; t < parts; t++) {                                                      \
+            free(j.col[t]);                                                                    \
+            free(j.dyb[t]);                                                                    \
+            free(j.part[t]);                                                                   \
+        }                                                                                      \
+        return ok ? PL_OK : pl_error_nomem();                                                  \
     }                                                                                          \
     /* The reference: direct loops over every output and kernel tap, double accumulation. */   \
     static void conv_ref_##SUF(const conv_geom *g, const T *x, const T *w, const T *b, T *y,   \

@@ -7,6 +7,8 @@
 #include "../autograd.h"
 #include "../conv.h"
 #include "../ops.h"
+#include "../parallel.h"
+#include "conv_internal.h"
 #include "internal.h"
 
 /* Planes, height and width of a 3-D (C, H, W) or 4-D (N, C, H, W) tensor. */
@@ -128,6 +130,70 @@ pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t
 
 DEFINE_MAX_POOL(float, f32)
 DEFINE_MAX_POOL(double, f64)
+
+/* The fast max pooling: the same scan order and comparisons as max_pool_* (so the same
+ * results, bit for bit, NaN and ties included), the window clipped to the input once per
+ * output instead of tested per tap, and the planes split over the thread pool. */
+typedef struct max_pool_job {
+    const void *x;  /* (P, H, W) */
+    void *y;        /* (P, OH, OW) */
+    int64_t *idx;   /* (P, OH, OW) */
+    int64_t H, W, OH, OW;
+    const int64_t *k, *s, *p, *d;
+} max_pool_job;
+
+/* taps t in [*lo, *hi) of a window starting at `start` (step `dil`, k taps) inside [0, n) */
+static inline void
+clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t *hi)
+{
+    *lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
+    *hi = start > n - 1 ? 0 : (n - 1 - start) / dil + 1;
+    if (*hi > k) *hi = k;
+    if (*lo > *hi) *lo = *hi;
+}
+
+#define DEFINE_MAX_POOL_FAST(T, SUF)                                                            \
+    static void max_pool_fast_##SUF(void *ctx, int64_t begin, int64_t end)                     \
+    {                                                                                          \
+        const max_pool_job *jb = ctx;                                                          \
+        const int64_t H = jb->H, W = jb->W, OH = jb->OH, OW = jb->OW;                          \
+        const int64_t *k = jb->k, *s = jb->s, *p = jb->p, *d = jb->d;                          \
+        for (int64_t pl = begin; pl < end; pl++) {                                             \
+            const T *x = (const T *)jb->x + pl * H * W; /* (H, W) */                           \
+            T *y = (T *)jb->y + pl * OH * OW;           /* (OH, OW) */                         \
+            int64_t *idx = jb->idx + pl * OH * OW;      /* (OH, OW) */                         \
+            for (int64_t oy = 0; oy < OH; oy++) {                                              \
+                int64_t y0 = oy * s[0] - p[0], ilo, ihi;                                       \
+                clip_taps(y0, d[0], k[0], H, &ilo, &ihi);                                      \
+                for (int64_t ox = 0; ox < OW; ox++) {                                          \
+                    int64_t x0 = ox * s[1] - p[1], jlo = 0, jhi = k[1], best = -1;             \
+                    if (x0 < 0 || x0 + (k[1] - 1) * d[1] >= W) /* at an edge */                \
+                        clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                              \
+                    T m = (T)-INFINITY;                                                        \
+                    if (ilo < ihi && jlo < jhi) { /* the first tap is taken as it is */        \
+                        best = (y0 + ilo * d[0]) * W + x0 + jlo * d[1];                        \
+                        m = x[best];                                                           \
+                    }                                                                          \
+                    for (int64_t i = ilo; i < ihi; i++) {                                      \
+                        int64_t yy = y0 + i * d[0];                                            \
+                        const T *xr = x + yy * W;                                              \
+                        for (int64_t j = jlo; j < jhi; j++) {                                  \
+                            int64_t xx = x0 + j * d[1];                                        \
+                            T v = xr[xx];                                                      \
+                            bool take = (v > m) | (v != v); /* a NaN wins, as PyTorch */       \
+                            m = take ? v : m;                                                  \
+                            best = take ? yy * W + xx : best;                                  \
+                        }                                                                      \
+                    }                                                                          \
+                    y[oy * OW + ox] = m;                                                       \
+                    idx[oy * OW + ox] = best < 0 ? 0 : best;                                   \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+DEFINE_MAX_POOL_FAST(float, f32)
+DEFINE_MAX_POOL_FAST(double, f64)
 
 /* The gradient of the input shaped as the node's edge 0, from dout and a contiguous copy. */
 static pl_tensor *
@@ -272,12 +338,20 @@ pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
     pl_tensor *out = xc ? pl_tensor_empty(x->ndim, shape, x->dtype) : NULL;
     pl_tensor *idx = out ? pl_tensor_empty(x->ndim, shape, PL_INT64) : NULL;
     if (!idx) goto fail;
-    if (x->dtype == PL_FLOAT32)
+    if (!pl_conv_reference_forced()) {
+        max_pool_job job = {pl_tensor_data(xc), pl_tensor_data(out), (int64_t *)pl_tensor_data(idx),
+                            H, W, OH, OW, k, s, p, d};
+        int64_t per_plane = OH * OW * k[0] * k[1] + 1;
+        int64_t grain = (PL_PARALLEL_MIN_ELEMENTS / 4 + per_plane - 1) / per_plane;
+        pl_parallel_for(P, x->dtype == PL_FLOAT32 ? max_pool_fast_f32 : max_pool_fast_f64, &job,
+                        grain);
+    } else if (x->dtype == PL_FLOAT32) {
         max_pool_f32((const float *)pl_tensor_data(xc), (float *)pl_tensor_data(out),
                      (int64_t *)pl_tensor_data(idx), P, H, W, OH, OW, k, s, p, d);
-    else
+    } else {
         max_pool_f64((const double *)pl_tensor_data(xc), (double *)pl_tensor_data(out),
                      (int64_t *)pl_tensor_data(idx), P, H, W, OH, OW, k, s, p, d);
+    }
     pl_tensor_release(xc);
     xc = NULL;
     if (pl_needs_grad(&x, 1)) {

@@ -1,0 +1,333 @@
+/* conv_igemm.c — the convolution forward as an implicit GEMM on the GEMM micro-kernels.
+ *
+ * For image n and channel group gi, y_g (Og, L) = w_g (Og, K) * col (K, L) with K = Cg * kh *
+ * kw and L = OH * OW, col being the im2col matrix of the image's group. Here col is never
+ * built: each thread packs the part of it one micro-kernel call needs, a column block of nb
+ * output pixels by a kc-deep slice of taps, straight from the input into the kernel's nr-wide
+ * slivers (zero for padding). The weights go into mr-tall slivers: packed once per call and
+ * shared by all threads when several work items use each weight block, else packed by the
+ * item itself, 96 rows at a time, while they are in its core's cache. Work items are (image,
+ * group, column block, row block); a row block is the whole of Og unless there are too few
+ * items to keep the threads busy, and then the input is packed once, shared by the row blocks.
+ * The input gradient of a stride-1 convolution is the same forward on flipped weights.
+ *
+ * conv.c keeps the im2col + GEMM forward and the direct-loop reference that this is tested
+ * against; the "ref" GEMM path (no micro-kernel) goes there.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gemm_kernels.h"
+#include "../parallel.h"
+#include "conv_internal.h"
+
+/* Columns per block: the packed B block (kc x nb) stays in the L2 cache. */
+#define IGEMM_COLS 256
+/* Rows of a weight block packed by the work item that uses it (a multiple of every mr). */
+#define IGEMM_ROWS 96
+/* Items sharing each weight block, from which the weights are packed once for all. */
+#define IGEMM_SHARED_A 4
+/* The input gradient goes through the implicit GEMM from this many input channels and
+ * pixels per image. */
+#define IGEMM_GRAD_MIN_C 64
+#define IGEMM_GRAD_MIN_HW 144
+/* Work per chunk of the thread pool, in multiply-adds. */
+#define IGEMM_CHUNK_MIN ((int64_t)1 << 19)
+
+typedef struct igemm_job {
+    const conv_geom *g;
+    const pl_gemm_kernels *ks;
+    size_t es;                      /* element size */
+    const char *x, *w, *b;          /* x (N, C, H, W), w (O, Cg, kh, kw), b (O) or NULL */
+    char *y;                        /* y (N, O, OH, OW) */
+    const char *ap;                 /* packed weights (see pack_a_chunk), or NULL: each item
+                                     * packs the rows it uses */
+    char *bshared;                  /* NULL, or the whole packed input: (image, group, column
+                                     * block) at blk * K * nb, its kc slice at depth pc at
+                                     * + pc * nb, as pack_b writes it */
+    int64_t Cg, Og, K, L, Mp;       /* Mp: Og rounded up to mr */
+    int64_t nb, jblocks;            /* columns per block (a multiple of nr), blocks per image */
+    int64_t mrows, mblocks;         /* rows per row block (a multiple of mr), blocks */
+    int failed;                     /* a chunk could not allocate its buffer */
+} igemm_job;
+
+/* ---- packing ---- */
+
+/* The packed weights: group gi at ap + gi * Mp * K, in it each kc slice at depth pc (kcp deep)
+ * at offset Mp * pc, holding slivers s of mr rows, each (kcp, mr), rows past Og zero. */
+typedef struct pack_a_job {
+    const igemm_job *j;
+    const char *w; /* (O, Cg, kh, kw) */
+    char *ap;      /* G x (Mp, K) packed */
+} pack_a_job;
+
+/* slivers q (over G * Mp / mr) of the packed weights, all their kc slices */
+static void
+pack_a_chunk(void *ctx, int64_t begin, int64_t end)
+{
+    const pack_a_job *pj = ctx;
+    const igemm_job *j = pj->j;
+    const int mr = j->ks->mr;
+    const int64_t K = j->K, kc = j->ks->kc, Og = j->Og, slivers = j->Mp / mr;
+    for (int64_t q = begin; q < end; q++) {
+        int64_t gi = q / slivers, s = q % slivers;
+        int64_t rows = Og - s * mr < mr ? Og - s * mr : mr;
+        const char *w = pj->w + (gi * Og + s * mr) * K * j->es; /* (rows, K) */
+        char *ag = pj->ap + gi * j->Mp * K * j->es;             /* (Mp, K) packed */
+        for (int64_t pc = 0; pc < K; pc += kc) {
+            int64_t kcp = K - pc < kc ? K - pc : kc;
+            pl_gemm_pack(j->es == sizeof(double), w + pc * j->es, K, 1, rows, kcp, mr,
+                         ag + (j->Mp * pc + s * kcp * mr) * j->es);
+        }
+    }
+}
+
+#define DEFINE_IGEMM(T, SUF)                                                                 \
+    /* Columns [l0, l0 + ncols) x taps [pc, pc + kcp) of the group's im2col matrix, from     \
+     * x (Cg, H, W), into slivers of nr columns: dst (ceil(ncols / nr), kcp, nr), columns    \
+     * past ncols zero. A sliver is copied as runs of columns within one output row. */      \
+    static void pack_b_##SUF(const igemm_job *j, const T *x, int64_t l0, int64_t ncols,      \
+                             int64_t pc, int64_t kcp, T *dst)                                \
+    {                                                                                        \
+        const conv_geom *g = j->g;                                                           \
+        const int nr = j->ks->nr;                                                            \
+        const int64_t khw = g->kh * g->kw, H = g->H, W = g->W, OW = g->OW, sw = g->sw;       \
+        const bool plain = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&           \
+                           g->ph == 0 && g->pw == 0; /* col is x itself, (Cg, L) */          \
+        for (int64_t s0 = 0; s0 < ncols; s0 += nr, dst += kcp * nr) {                        \
+            int64_t nv = ncols - s0 < nr ? ncols - s0 : nr;                                  \
+            if (nv < nr)                                                                     \
+                for (int64_t k = 0; k < kcp; k++)                                            \
+                    memset(dst + k * nr + nv, 0, sizeof(T) * (size_t)(nr - nv));             \
+            if (plain) {                                                                     \
+                for (int64_t k = 0; k < kcp; k++)                                            \
+                    memcpy(dst + k * nr, x + (pc + k) * j->L + l0 + s0, sizeof(T) * (size_t)nv); \
+                continue;                                                                    \
+            }                                                                                \
+            for (int64_t t = 0; t < nv;) {                                                   \
+                int64_t l = l0 + s0 + t, oy = l / OW, ox = l % OW;                           \
+                int64_t len = OW - ox < nv - t ? OW - ox : nv - t;                           \
+                int64_t iy0 = oy * g->sh - g->ph, ix0 = ox * sw - g->pw;                     \
+                int64_t c = pc / khw, i = (pc % khw) / g->kw, jj = pc % g->kw;               \
+                for (int64_t k = 0; k < kcp; k++) {                                          \
+                    T *d = dst + k * nr + t; /* (len) */                                     \
+                    int64_t yy = iy0 + i * g->dh, xb = ix0 + jj * g->dw;                     \
+                    int64_t lo = 0, hi = 0; /* columns u in [lo, hi) read the input */       \
+                    if (yy >= 0 && yy < H && xb <= W - 1) {                                  \
+                        if (sw == 1) {                                                       \
+                            lo = xb >= 0 ? 0 : -xb;                                          \
+                            hi = W - xb;                                                     \
+                        } else {                                                             \
+                            lo = xb >= 0 ? 0 : (-xb + sw - 1) / sw;                          \
+                            hi = (W - 1 - xb) / sw + 1;                                      \
+                        }                                                                    \
+                        if (hi > len) hi = len;                                              \
+                        if (lo > hi) lo = hi;                                                \
+                    }                                                                        \
+                    for (int64_t u = 0; u < lo; u++) d[u] = 0;                               \
+                    if (hi > lo) {                                                           \
+                        const T *xr = x + (c * H + yy) * W; /* (W) */                        \
+                        if (sw == 1)                                                         \
+                            memcpy(d + lo, xr + xb + lo, sizeof(T) * (size_t)(hi - lo));     \
+                        else                                                                 \
+                            for (int64_t u = lo; u < hi; u++) d[u] = xr[xb + u * sw];        \
+                    }                                                                        \
+                    for (int64_t u = hi; u < len; u++) d[u] = 0;                             \
+                    if (++jj == g->kw) {                                                     \
+                        jj = 0;                                                              \
+                        if (++i == g->kh) i = 0, c++;                                        \
+                    }                                                                        \
+                }                                                                            \
+                t += len;                                                                    \
+            }                                                                                \
+        }                                                                                    \
+    }                                                                                        \
+    /* one work item: image n, group gi, column block jb, row block mb */                    \
+    static void item_##SUF(const igemm_job *j, int64_t n, int64_t gi, int64_t jb,            \
+                           int64_t mb, T *bp /* packed B block */, T *abuf /* A block */)    \
+    {                                                                                        \
+        const conv_geom *g = j->g;                                                           \
+        const int mr = j->ks->mr, nr = j->ks->nr;                                            \
+        const int64_t L = j->L, K = j->K, kc = j->ks->kc;                                    \
+        int64_t l0 = jb * j->nb, ncols = L - l0 < j->nb ? L - l0 : j->nb;                    \
+        int64_t m0 = mb * j->mrows, m1 = Og_end(j, m0);                                      \
+        const T *x = (const T *)j->x + (n * g->C + gi * j->Cg) * g->H * g->W; /* (Cg,H,W) */ \
+        const T *w = (const T *)j->w + gi * j->Og * K; /* (Og, K) */                         \
+        T *y = (T *)j->y + (n * g->O + gi * j->Og) * L; /* (Og, L) */                        \
+        const T *b = j->b ? (const T *)j->b + gi * j->Og : NULL;                             \
+        if (b)                                                                               \
+            for (int64_t o = m0; o < m1; o++)                                                \
+                for (int64_t l = l0; l < l0 + ncols; l++) y[o * L + l] = b[o];               \
+        for (int64_t pc = 0; pc < K; pc += kc) {                                             \
+            int64_t kcp = K - pc < kc ? K - pc : kc;                                         \
+            double beta = (pc == 0 && !b) ? 0.0 : 1.0;                                       \
+            const T *bs = bp;                                                                \
+            if (j->bshared)                                                                  \
+                bs = (const T *)j->bshared + (((n * g->G + gi) * j->jblocks + jb) * K + pc) * j->nb; \
+            else                                                                             \
+                pack_b_##SUF(j, x, l0, ncols, pc, kcp, bp);                                  \
+            for (int64_t ic = m0; ic < m1; ic += IGEMM_ROWS) {                               \
+                int64_t ie = m1 - ic < IGEMM_ROWS ? m1 : ic + IGEMM_ROWS;                    \
+                const T *ab; /* slivers of rows [ic, ie), each (kcp, mr) */                  \
+                if (j->ap) {                                                                 \
+                    ab = (const T *)j->ap + gi * j->Mp * K + j->Mp * pc + ic * kcp;          \
+                } else { /* packed here, while it is in this core's cache */                 \
+                    pl_gemm_pack(sizeof(T) == sizeof(double), w + ic * K + pc, K, 1, ie - ic, \
+                                 kcp, mr, abuf);                                             \
+                    ab = abuf;                                                               \
+                }                                                                            \
+                for (int64_t i0 = ic; i0 < ie; i0 += mr) {                                   \
+                    int m = ie - i0 < mr ? (int)(ie - i0) : mr;                              \
+                    const T *as = ab + (i0 - ic) * kcp; /* (kcp, mr) */                      \
+                    for (int64_t jr = 0; jr < ncols; jr += nr) {                             \
+                        int nn = ncols - jr < nr ? (int)(ncols - jr) : nr;                   \
+                        j->ks->tile(kcp, as, bs + jr * kcp, y + i0 * L + l0 + jr, L, m, nn, \
+                                    1.0, beta);                                              \
+                    }                                                                        \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }                                                                                        \
+    static void chunk_##SUF(void *ctx, int64_t begin, int64_t end)                           \
+    {                                                                                        \
+        igemm_job *j = ctx;                                                                  \
+        size_t bytes = sizeof(T) * (size_t)(j->nb * j->ks->kc);                              \
+        size_t abytes = sizeof(T) * (size_t)(IGEMM_ROWS * j->ks->kc);                        \
+        T *bp = j->bshared ? NULL : aligned_alloc(64, (bytes + 63) & ~(size_t)63);           \
+        T *abuf = j->ap ? NULL : aligned_alloc(64, (abytes + 63) & ~(size_t)63);             \
+        if ((!bp && !j->bshared) || (!abuf && !j->ap)) {                                     \
+            __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);                               \
+            free(bp);                                                                        \
+            free(abuf);                                                                      \
+            return;                                                                          \
+        }                                                                                    \
+        for (int64_t q = begin; q < end; q++) {                                              \
+            int64_t mb = q % j->mblocks, r = q / j->mblocks;                                 \
+            int64_t jb = r % j->jblocks;                                                     \
+            r /= j->jblocks;                                                                 \
+            item_##SUF(j, r / j->g->G, r % j->g->G, jb, mb, bp, abuf);                       \
+        }                                                                                    \
+        free(bp);                                                                            \
+        free(abuf);                                                                          \
+    }                                                                                        \
+    /* the shared packed input: q over (image, group, column block, kc slice) */             \
+    static void pack_b_chunk_##SUF(void *ctx, int64_t begin, int64_t end)                    \
+    {                                                                                        \
+        const igemm_job *j = ctx;                                                            \
+        const conv_geom *g = j->g;                                                           \
+        const int64_t K = j->K, kc = j->ks->kc, slices = (K + kc - 1) / kc;                  \
+        for (int64_t q = begin; q < end; q++) {                                              \
+            int64_t blk = q / slices, pc = (q % slices) * kc, kcp = K - pc < kc ? K - pc : kc; \
+            int64_t jb = blk % j->jblocks, ng = blk / j->jblocks;                            \
+            int64_t l0 = jb * j->nb, ncols = j->L - l0 < j->nb ? j->L - l0 : j->nb;          \
+            const T *x = (const T *)j->x +                                                   \
+                         ((ng / g->G) * g->C + (ng % g->G) * j->Cg) * g->H * g->W;           \
+            pack_b_##SUF(j, x, l0, ncols, pc, kcp, (T *)j->bshared + (blk * K + pc) * j->nb); \
+        }                                                                                    \
+    }
+
+static inline int64_t
+Og_end(const igemm_job *j, int64_t m0)
+{
+    return j->Og - m0 < j->mrows ? j->Og : m0 + j->mrows;
+}
+
+DEFINE_IGEMM(float, f32)
+DEFINE_IGEMM(double, f64)
+
+pl_status
+pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w, const void *b,
+                      void *y, bool *done)
+{
+    *done = false;
+    const pl_gemm_kernels *ks = pl_gemm_kernels_current(dbl);
+    int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw, L = g->OH * g->OW;
+    if (!ks || K <= 0) return PL_OK;
+    *done = true;
+    if (g->N == 0 || Og == 0 || L == 0) return PL_OK;
+    const int mr = ks->mr, nr = ks->nr;
+    igemm_job j = {g, ks, dbl ? sizeof(double) : sizeof(float), x, w, b, y, NULL, NULL, Cg, Og, K, L,
+                   (Og + mr - 1) / mr * mr, 0, 0, 0, 1, 0};
+    j.bshared = NULL;
+    /* balanced column blocks of at most about IGEMM_COLS, multiples of nr */
+    int64_t nblk = (L + IGEMM_COLS - 1) / IGEMM_COLS;
+    j.nb = ((L + nblk - 1) / nblk + nr - 1) / nr * nr;
+    j.jblocks = (L + j.nb - 1) / j.nb;
+    j.mrows = j.Mp;
+    int threads = pl_parallel_get_num_threads();
+    int64_t items = g->N * g->G * j.jblocks;
+    if (threads > 1 && items < 4 * threads) { /* few columns: split the rows too */
+        int64_t want = (4 * threads + items - 1) / items, slivers = j.Mp / mr;
+        if (want > slivers) want = slivers;
+        j.mrows = (slivers + want - 1) / want * mr;
+    }
+    j.mblocks = (Og + j.mrows - 1) / j.mrows;
+    char *ap = NULL;
+    if (g->N * j.jblocks >= IGEMM_SHARED_A) { /* many items per weight block: pack them once */
+        ap = aligned_alloc(64, (j.es * (size_t)(g->G * j.Mp * K) + 63) & ~(size_t)63);
+        if (!ap) return pl_error_nomem();
+        pack_a_job pj = {&j, w, ap};
+        int64_t slivers_all = g->G * (j.Mp / mr);
+        int64_t grain = (int64_t)1 << 16; /* weights copied per chunk */
+        grain = grain / (mr * K) > 1 ? grain / (mr * K) : 1;
+        pl_parallel_for(slivers_all, pack_a_chunk, &pj, grain);
+    }
+    j.ap = ap;
+    if (j.mblocks > 1) { /* row blocks share each column block: pack the input once */
+        j.bshared = aligned_alloc(64, (j.es * (size_t)(items * K * j.nb) + 63) & ~(size_t)63);
+        if (!j.bshared) {
+            free(ap);
+            return pl_error_nomem();
+        }
+        int64_t slices = (K + ks->kc - 1) / ks->kc;
+        pl_parallel_for(items * slices, dbl ? pack_b_chunk_f64 : pack_b_chunk_f32, &j, 1);
+    }
+    int64_t total = items * j.mblocks;
+    int64_t per_item = j.mrows * j.nb * K;
+    int64_t igrain = IGEMM_CHUNK_MIN / (per_item > 0 ? per_item : 1);
+    pl_parallel_for(total, dbl ? chunk_f64 : chunk_f32, &j, igrain > 1 ? igrain : 1);
+    free(ap);
+    free(j.bshared);
+    if (j.failed) return pl_error_nomem();
+    return PL_OK;
+}
+
+/* The input gradient of a stride-1 convolution is itself a stride-1 convolution: of dy,
+ * padded by d * (k - 1) - p, with the weights flipped in both spatial dims and their two
+ * channel dims swapped within each group, wf (C, Og, kh, kw). */
+pl_status
+pl_conv_igemm_input_grad(const conv_geom *g, bool dbl, const void *dy, const void *w, void *dx,
+                         bool *done)
+{
+    *done = false;
+    int64_t Cg = g->C / g->G, Og = g->O / g->G, khw = g->kh * g->kw;
+    int64_t ph = g->dh * (g->kh - 1) - g->ph, pw = g->dw * (g->kw - 1) - g->pw;
+    if (g->sh != 1 || g->sw != 1 || ph < 0 || pw < 0 || Og == 0 || !pl_gemm_kernels_current(dbl))
+        return PL_OK;
+    /* measured: the col2im route is faster for few channels or small images, where packing
+     * the padded gradient costs more than the products it feeds */
+    if (g->C < IGEMM_GRAD_MIN_C || g->H * g->W < IGEMM_GRAD_MIN_HW) return PL_OK;
+    size_t es = dbl ? sizeof(double) : sizeof(float);
+    char *wf = malloc(es * (size_t)(g->O * Cg * khw > 0 ? g->O * Cg * khw : 1));
+    if (!wf) return pl_error_nomem();
+    const char *ws = w; /* (O, Cg, kh, kw) */
+    for (int64_t gi = 0; gi < g->G; gi++)
+        for (int64_t c = 0; c < Cg; c++)
+            for (int64_t o = 0; o < Og; o++) {
+                const char *src = ws + ((gi * Og + o) * Cg + c) * khw * es;     /* (kh, kw) */
+                char *dst = wf + ((gi * Cg + c) * Og + o) * khw * es;           /* (kh, kw) */
+                if (dbl)
+                    for (int64_t t = 0; t < khw; t++)
+                        ((double *)dst)[t] = ((const double *)src)[khw - 1 - t];
+                else
+                    for (int64_t t = 0; t < khw; t++)
+                        ((float *)dst)[t] = ((const float *)src)[khw - 1 - t];
+            }
+    conv_geom t = *g;
+    t.C = g->O, t.H = g->OH, t.W = g->OW;
+    t.O = g->C, t.OH = g->H, t.OW = g->W;
+    t.ph = ph, t.pw = pw;
+    pl_status st = pl_conv_igemm_forward(&t, dbl, dy, wf, NULL, dx, done);
+    free(wf);
+    return st;
+}
