@@ -539,16 +539,7 @@ record_grad_map(pl_node *like, const pl_node_kind *kind, pl_tensor *out, pl_tens
                 pl_tensor *b)
 {
     pl_tensor *ins[2] = {a, b};
-    if (!out || !pl_needs_grad(ins, 2)) return out;
-    pl_node *node = pl_node_new(kind, ins, 2);
-    if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, b) != PL_OK) {
-        pl_node_release(node);
-        pl_tensor_release(out);
-        return NULL;
-    }
-    memcpy(node->ints, like->ints, sizeof(int64_t) * 12);
-    pl_node_attach(out, node);
-    return out;
+    return pl_record_map(out, kind, ins, 2, ins, 2, like->ints, 12, NULL);
 }
 
 /* One of the two maps, computed by run_backward and recorded with inputs (a, b):
@@ -684,18 +675,13 @@ pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, const int64
     pl_tensor_release(bc);
     pl_tensor *ins[3] = {x, w, bias};
     if (pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&conv_kind, ins, 3);
-        if (!node || pl_node_save(node, 0, x) != PL_OK || pl_node_save(node, 1, w) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &conv_kind, ins, 3, ins, 2, &node))) return NULL; /* x, w saved */
         node->ints[0] = nsp;
         node->ints[1] = groups;
         node->ints[2] = g.sh, node->ints[3] = g.sw;
         node->ints[4] = g.ph, node->ints[5] = g.pw;
         node->ints[6] = g.dh, node->ints[7] = g.dw;
-        pl_node_attach(out, node);
     }
     return out;
 fail:

@@ -122,17 +122,10 @@ map_recorded(const int64_t *ints, int which, pl_tensor *a, pl_tensor *b, const p
     spatial3(shaped, (int)ints[I_NSP], out3);
     pl_tensor *out = map_compute(ints, which, a, b, out3, &g);
     pl_tensor *ins[2] = {a, b};
-    if (!out || !pl_needs_grad(ins, 2)) return out;
-    pl_node *node = pl_node_new(&map_kind, ins, 2);
-    if (!node || pl_node_save(node, 0, a) != PL_OK || pl_node_save(node, 1, b) != PL_OK) {
-        pl_node_release(node);
-        pl_tensor_release(out);
-        return NULL;
-    }
-    memcpy(node->ints, ints, sizeof(int64_t) * I_TAG);
-    node->ints[I_TAG] = which;
-    pl_node_attach(out, node);
-    return out;
+    int64_t tagged[I_TAG + 1]; /* the geometry, then which map */
+    memcpy(tagged, ints, sizeof(int64_t) * I_TAG);
+    tagged[I_TAG] = which;
+    return pl_record_map(out, &map_kind, ins, 2, ins, 2, tagged, I_TAG + 1, NULL);
 }
 
 /* ConvolutionBackward0 of pl_convolution_nd: saved x (the op's input) and w. */
@@ -558,14 +551,9 @@ pl_convolution_nd(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, bool tra
     if (!out) return NULL;
     pl_tensor *ins[3] = {x, w, bias};
     if (pl_needs_grad(ins, 3)) {
-        pl_node *node = pl_node_new(&conv_nd_kind, ins, 3);
-        if (!node || pl_node_save(node, 0, x) != PL_OK || pl_node_save(node, 1, w) != PL_OK) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &conv_nd_kind, ins, 3, ins, 2, &node))) return NULL; /* x, w */
         memcpy(node->ints, ints, sizeof ints);
-        pl_node_attach(out, node);
     }
     return out;
 }

@@ -141,19 +141,11 @@ pl_bce_with_logits(pl_tensor *input, pl_tensor *target, pl_tensor *weight, pl_te
     if (!out) return NULL;
     pl_tensor *ins[2] = {input, target};
     if (pl_dtype_is_floating(out->dtype) && pl_needs_grad(ins, 2)) {
-        pl_node *node = pl_node_new(&bce_logits_kind, ins, 2);
-        bool ok = node && pl_node_save(node, 0, input) == PL_OK
-                  && pl_node_save(node, 1, target) == PL_OK
-                  && (!weight || pl_node_save(node, 2, weight) == PL_OK)
-                  && (!pos_weight || pl_node_save(node, 3, pos_weight) == PL_OK);
-        if (!ok) {
-            pl_node_release(node);
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_tensor *save[4] = {input, target, weight, pos_weight}; /* NULL: not given */
+        pl_node *node;
+        if (!(out = pl_record(out, &bce_logits_kind, ins, 2, save, 4, &node))) return NULL;
         node->ints[0] = reduction;
         node->ints[1] = (weight ? 1 : 0) | (pos_weight ? 2 : 0);
-        pl_node_attach(out, node);
     }
     return out;
 }

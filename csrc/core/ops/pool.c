@@ -240,16 +240,7 @@ static pl_tensor *
 record_pool_map(pl_tensor *out, pl_tensor *in, const pl_node_kind *kind, const pl_node *like,
                 pl_tensor *idx)
 {
-    if (!out || !pl_needs_grad(&in, 1)) return out;
-    pl_node *node = pl_node_new(kind, &in, 1);
-    if (!node || (idx && pl_node_save(node, 0, idx) != PL_OK)) {
-        pl_node_release(node);
-        pl_tensor_release(out);
-        return NULL;
-    }
-    memcpy(node->ints, like->ints, sizeof node->ints);
-    pl_node_attach(out, node);
-    return out;
+    return pl_record_map(out, kind, &in, 1, &idx, 1, like->ints, PL_NODE_MAX_INTS, NULL);
 }
 
 static pl_status
@@ -354,13 +345,9 @@ pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
     }
     pl_tensor_release(xc);
     xc = NULL;
-    if (pl_needs_grad(&x, 1)) {
-        pl_node *node = pl_node_new(&max_pool_kind, &x, 1);
-        if (!node || pl_node_save(node, 0, idx) != PL_OK) {
-            pl_node_release(node);
-            goto fail;
-        }
-        pl_node_attach(out, node);
+    if (pl_needs_grad(&x, 1) && !(out = pl_record(out, &max_pool_kind, &x, 1, &idx, 1, NULL))) {
+        pl_tensor_release(idx); /* pl_record released out */
+        return NULL;
     }
     if (indices_out)
         *indices_out = idx;
@@ -473,13 +460,9 @@ pl_avg_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
     run_avg(xc, out, q, false);
     pl_tensor_release(xc);
     if (pl_needs_grad(&x, 1)) {
-        pl_node *node = pl_node_new(&avg_pool_kind, &x, 1);
-        if (!node) {
-            pl_tensor_release(out);
-            return NULL;
-        }
+        pl_node *node;
+        if (!(out = pl_record(out, &avg_pool_kind, &x, 1, NULL, 0, &node))) return NULL;
         memcpy(node->ints, q, sizeof q);
-        pl_node_attach(out, node);
     }
     return out;
 }
@@ -584,13 +567,6 @@ pl_adaptive_avg_pool2d(pl_tensor *x, const int64_t *output_size)
     }
     run_adaptive(xc, out, false);
     pl_tensor_release(xc);
-    if (pl_needs_grad(&x, 1)) {
-        pl_node *node = pl_node_new(&adaptive_kind, &x, 1);
-        if (!node) {
-            pl_tensor_release(out);
-            return NULL;
-        }
-        pl_node_attach(out, node);
-    }
+    if (pl_needs_grad(&x, 1)) out = pl_record(out, &adaptive_kind, &x, 1, NULL, 0, NULL);
     return out;
 }
