@@ -55,10 +55,7 @@ class SingleTensorOptimizer(Optimizer):
             closure (Callable, optional): A closure that reevaluates the model
                 and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with pytorchlite.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         name = type(self).__name__
         for group in self.param_groups:
             for p in group["params"]:

@@ -90,10 +90,7 @@ class Adafactor(Optimizer):
             closure (Callable, optional): A closure that reevaluates the model
                 and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with pytorchlite.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         with pytorchlite.no_grad():
             for group in self.param_groups:
                 params = []

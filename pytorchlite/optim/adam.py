@@ -97,10 +97,7 @@ class Adam(Optimizer):
             closure (Callable, optional): A closure that reevaluates the model
                 and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with pytorchlite.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
 
         state = self.state
         for group in self.param_groups:

@@ -256,6 +256,15 @@ class Optimizer:
                             grad.requires_grad_(False)
                         grad.zero_()
 
+    @staticmethod
+    def _evaluate(closure):
+        """closure() run with grad mode on, as every ``step(closure)`` starts (None without a
+        closure)."""
+        if closure is None:
+            return None
+        with pytorchlite.enable_grad():
+            return closure()
+
     def step(self, closure=None):
         r"""Perform a single optimization step to update parameter.
 

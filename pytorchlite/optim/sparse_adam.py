@@ -56,10 +56,7 @@ class SparseAdam(Optimizer):
             closure (Callable, optional): A closure that reevaluates the model
                 and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with pytorchlite.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None and not getattr(p.grad, "is_sparse", False):

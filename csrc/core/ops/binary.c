@@ -371,6 +371,19 @@ rounded_div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return PL_OK;
 }
 
+/* Gives din[i] = d[i] (computed in the scope s, which this closes) to each input that wants
+ * a gradient; the error of a NULL d[i] otherwise. */
+static pl_status
+hand_out(const pl_node *node, pl_expr *s, pl_tensor *const *d, pl_tensor **din)
+{
+    pl_status st = d[0] && d[1] ? PL_OK : pl_error_status();
+    for (int i = 0; i < 2 && st == PL_OK; i++) {
+        if (node->next[i].fn) din[i] = pl_tensor_retain(d[i]);
+    }
+    pl_expr_result(s, NULL);
+    return st;
+}
+
 /* atan2: da = g * b / (a^2 + b^2), db = g * -a / (a^2 + b^2) */
 static pl_status
 atan2_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
@@ -380,12 +393,7 @@ atan2_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_expr s = {.n = 0};
     pl_tensor *r2 = ex_add(&s, ex_mul(&s, a, a), ex_mul(&s, b, b));
     pl_tensor *d[2] = {ex_div(&s, ex_mul(&s, g, b), r2), ex_div(&s, ex_mul(&s, g, ex_neg(&s, a)), r2)};
-    pl_status st = d[0] && d[1] ? PL_OK : pl_error_status();
-    for (int i = 0; i < 2 && st == PL_OK; i++) {
-        if (node->next[i].fn) din[i] = pl_tensor_retain(d[i]);
-    }
-    pl_expr_result(&s, NULL);
-    return st;
+    return hand_out(node, &s, d, din);
 }
 
 /* hypot: da = g * a / y, db = g * b / y */
@@ -433,12 +441,7 @@ fminmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *zero = ex_keep(&s, pl_tensor_scalar(0.0, g->dtype));
     pl_tensor *a_chosen = ex_bin(&s, PL_MAXIMUM, ex_bin(&s, pick, a, b), ex_bin(&s, PL_NE, b, b));
     pl_tensor *d[2] = {ex_where(&s, a_chosen, g, zero), ex_where(&s, a_chosen, zero, g)};
-    pl_status st = d[0] && d[1] ? PL_OK : pl_error_status();
-    for (int i = 0; i < 2 && st == PL_OK; i++) {
-        if (node->next[i].fn) din[i] = pl_tensor_retain(d[i]);
-    }
-    pl_expr_result(&s, NULL);
-    return st;
+    return hand_out(node, &s, d, din);
 }
 
 /* Each row's three node kinds: tensor op tensor, tensor op number, number op tensor. A row

@@ -117,10 +117,12 @@ class GELU(Module):
         return f"approximate={repr(self.approximate)}"
 
 
-class ELU(Module):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+class _AlphaActivation(Module):
+    """An activation with a scale ``alpha`` and an ``inplace`` flag: ELU and CELU, which call
+    ``nn.functional.<_function>(input, alpha, inplace)``."""
 
     __constants__ = ["alpha", "inplace"]
+    _function = ""
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -128,11 +130,17 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
+        return getattr(F, self._function)(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"alpha={self.alpha}{inplace_str}"
+
+
+class ELU(_AlphaActivation):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+
+    _function = "elu"
 
 
 class Softplus(Module):

@@ -4,6 +4,7 @@ Softmax2d (PyTorch's names, defaults and printed forms)."""
 import pytorchlite as torch
 from .. import functional as F
 from ..parameter import Parameter
+from .activation import _AlphaActivation
 from .module import Module
 
 __all__ = ["Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "GLU",
@@ -100,22 +101,10 @@ class SELU(_Inplace):
     _fn = staticmethod(F.selu)
 
 
-class CELU(Module):
+class CELU(_AlphaActivation):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"alpha={self.alpha}{inplace_str}"
+    _function = "celu"
 
 
 class GLU(Module):
