@@ -95,8 +95,9 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
  *                  in the default float dtype; CMP: a bool result, no gradient
  *   B, I           Y/N: a bool / int64 kernel (bfwd / ifwd)
  *   fwd(x, y)      float expression (tgmath, as above; ctx is the kernel's binary_ctx)
- *   grad_fn        the node PyTorch prints for tensor op tensor; _scalar for tensor op
- *                  number, _rscalar for number op tensor (NULL: not differentiable)
+ *   grad_fn x 3    the node PyTorch prints for tensor op tensor, for tensor op number, and
+ *                  for number op tensor (NULL: no node of that form; a recorded one refuses
+ *                  its backward, as PyTorch's remainder(number, tensor) does)
  *   SAVE           what the backward reads: NONE; CROSS: a when b requires grad and b when a
  *                  does (mul); BOTH: a and b; BOTH_IF_B: a and b when b requires grad;
  *                  BOTH_OUT: a, b and the result
