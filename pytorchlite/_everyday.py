@@ -149,14 +149,19 @@ def _install(namespace, tensor_cls):
     tensor_cls.matrix_power = lambda self, n: _matrix_power(self, n)
     tensor_cls.matrix_power.__name__ = "matrix_power"
     B = _C.TensorBase
-    namespace["add"] = _scalar_first("add", B.add, _radd)
-    namespace["sub"] = namespace["subtract"] = _scalar_first("sub", B.sub, _rsub)
-    namespace["mul"] = namespace["multiply"] = _scalar_first("mul", B.mul,
-                                                            lambda t, s: t.__rmul__(s))
-    namespace["div"] = namespace["divide"] = _scalar_first("div", B.div, _rdiv)
-    namespace["true_divide"] = _scalar_first("true_divide", B.div,
-                                             lambda t, s: t.__rtruediv__(s))
-    namespace["pow"] = _scalar_first("pow", B.pow, lambda t, s: t.__rpow__(s))
+    # with a Tensor first the method itself runs (_C._FastFunction), else _scalar_first
+    namespace["add"] = _out.fast(B.add, _scalar_first("add", B.add, _radd), "add")
+    namespace["sub"] = namespace["subtract"] = _out.fast(B.sub, _scalar_first("sub", B.sub, _rsub),
+                                                         "sub")
+    namespace["mul"] = namespace["multiply"] = _out.fast(
+        B.mul, _scalar_first("mul", B.mul, lambda t, s: t.__rmul__(s)), "mul")
+    namespace["div"] = namespace["divide"] = _out.fast(B.div, _scalar_first("div", B.div, _rdiv),
+                                                       "div")
+    namespace["true_divide"] = _out.fast(
+        B.div, _scalar_first("true_divide", B.div, lambda t, s: t.__rtruediv__(s)),
+        "true_divide")
+    namespace["pow"] = _out.fast(B.pow, _scalar_first("pow", B.pow, lambda t, s: t.__rpow__(s)),
+                                 "pow")
     namespace["floor_divide"] = _scalar_first("floor_divide", tensor_cls.floor_divide,
                                               lambda t, s: t.__rfloordiv__(s))
     namespace["ger"] = _function(tensor_cls.ger, "ger")

@@ -153,13 +153,22 @@ METHOD_ALIASES = ("sum", "mean", "std", "var", "amax", "amin", "max", "min", "ar
                   "prod", "nansum", "nanmean", "logsumexp", "all", "any")
 
 
+def fast(fn, wrapper, name):
+    """wrapper as a torch.* function that calls fn itself in the common case (a Tensor first,
+    no out=/axis=/keepdims=), without a Python frame (_C._FastFunction)."""
+    function = _C._FastFunction(fn, wrapper, name)
+    function.__doc__ = wrapper.__doc__ or getattr(fn, "__doc__", None)
+    return function
+
+
 def install(namespace, tensor_cls, skip=()):
     for name in OUT_FUNCTIONS:
         if name in namespace and name not in skip:
-            namespace[name] = with_out(namespace[name], name)
+            namespace[name] = fast(namespace[name], with_out(namespace[name], name), name)
     for name in REDUCTIONS:
         if name in namespace:
-            namespace[name] = with_out(namespace[name], name, aliases=True)
+            namespace[name] = fast(namespace[name],
+                                   with_out(namespace[name], name, aliases=True), name)
     for name in METHOD_ALIASES:
         method = getattr(tensor_cls, name)
         if type(method).__name__ != "method_descriptor":  # the C parser takes axis= itself

@@ -13,6 +13,7 @@ extern PyMethodDef plpy_nn_functions[] __attribute__((weak)); /* nn_ops.c */
 int plpy_random_init(PyObject *module) __attribute__((weak));
 int plpy_dlpack_init(PyObject *module) __attribute__((weak)); /* dlpack.c */
 int plpy_op_table_init(PyObject *m); /* methods_math.c: _C._unary_ops */
+int plpy_fastfn_init(PyObject *module); /* fastfn.c: _C._FastFunction */
 int plpy_docstr_init(PyObject *module) __attribute__((weak)); /* docstr.c */
 
 static PyObject *return_type_classes = NULL; /* {"max": cls, "min": cls} */
@@ -78,7 +79,7 @@ module_exec(PyObject *m)
     if (plpy_random_functions && PyModule_AddFunctions(m, plpy_random_functions) < 0) return -1;
     if (plpy_optim_functions && PyModule_AddFunctions(m, plpy_optim_functions) < 0) return -1;
     if (plpy_nn_functions && PyModule_AddFunctions(m, plpy_nn_functions) < 0) return -1;
-    if (plpy_op_table_init(m) < 0) return -1;
+    if (plpy_op_table_init(m) < 0 || plpy_fastfn_init(m) < 0) return -1;
     if (plpy_random_init && plpy_random_init(m) < 0) return -1;
     if (plpy_dlpack_init && plpy_dlpack_init(m) < 0) return -1;
     if (plpy_docstr_init && plpy_docstr_init(m) < 0) return -1;
