@@ -41,6 +41,10 @@ static PyObject *
 fast_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     FastFunction *f = (FastFunction *)op;
+    if (!f->fast || !f->slow) { /* cleared by the garbage collector while in a cycle */
+        PyErr_Format(PyExc_RuntimeError, "%U() is being destroyed", f->name);
+        return NULL;
+    }
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     bool fast = nargs >= 1 && plpy_is_tensor(args[0]) && !needs_slow(kwnames);
     return PyObject_Vectorcall(fast ? f->fast : f->slow, args, nargsf, kwnames);
