@@ -23,12 +23,17 @@ def test_common_and_other_forms_give_the_same_results():
 
 
 def test_names_docs_and_attributes():
-    assert torch.add.__name__ == "add" and torch.add.__qualname__ == "add"
-    assert repr(torch.exp) == "<function exp>"
-    torch.exp.marker = 1  # instances have a __dict__ (the package marks its functions)
-    assert torch.exp.marker == 1
-    del torch.exp.marker
-    assert callable(torch.add.__wrapped__)
+    # an instance of its own: a Tensor subclass with __torch_function__ defined by an earlier
+    # test rebinds the package's functions to dispatchers
+    f = _C._FastFunction(len, print, "size")
+    assert f.__name__ == "size" and f.__qualname__ == "size"
+    assert repr(f) == "<function size>"
+    assert f.__wrapped__ is print
+    f.marker = 1  # instances have a __dict__ (the package marks its functions)
+    assert f.marker == 1
+    f.__doc__ = "The size."
+    assert f.__doc__ == "The size."
+    assert f(torch.ones(3)) == 3  # a Tensor first: the fast callable
 
 
 def test_the_type_checks_its_arguments():
