@@ -45,4 +45,16 @@ pl_is_half(const pl_tensor *t)
  * CPU lacks them. */
 bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t n, int which);
 
+/* The vector width PyTorch's ATen uses on this CPU (aten_layout.c): the widest the CPU runs,
+ * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */
+enum { PL_ATEN_DEFAULT, PL_ATEN_AVX2, PL_ATEN_AVX512 };
+int pl_aten_capability(void);
+/* SLEEF's 1-ulp float32 exp, ATen's vector exp (the plain reference of aten_layout.c). */
+float pl_sleef_expf(float x);
+/* out = sigmoid(a) over n contiguous floats, bit for bit as PyTorch's CPU kernel. */
+void pl_sigmoid_f32_aten(float *out, const float *a, int64_t n);
+/* The same in the layout of capability cap, with the AVX2 vector lambda (simd, where the CPU
+ * has it) or its plain reference: the two give the same bits (tests/c/test_aten_layout.c). */
+void pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd);
+
 #endif

@@ -167,6 +167,47 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)}
 
 /* ---- the table's entry points ---- */
 
+/* Whether a's elements fill one block of memory from its data pointer on, in some order of
+ * its dims (a contiguous tensor, or one permuted as by .t() or .permute()). */
+static bool
+is_dense(const pl_tensor *a)
+{
+    bool used[PL_MAX_DIMS] = {false};
+    int64_t expect = 1;
+    for (int k = 0; k < a->ndim; k++) { /* take the dims by increasing stride */
+        int best = -1;
+        for (int d = 0; d < a->ndim; d++)
+            if (!used[d] && a->shape[d] != 1 && (best < 0 || a->strides[d] < a->strides[best]))
+                best = d;
+        if (best < 0) break;
+        if (a->strides[best] != expect) return false;
+        used[best] = true;
+        expect *= a->shape[best];
+    }
+    return true;
+}
+
+/* float32 sigmoid of a dense a into out, as PyTorch computes it: in a's memory order, where
+ * ATen's vector/tail split falls (aten_layout.c); then laid out as out. */
+static pl_status
+sigmoid_f32_aten(pl_tensor *out, pl_tensor *a)
+{
+    if (pl_tensor_is_contiguous(out) && pl_tensor_is_contiguous(a)) {
+        pl_sigmoid_f32_aten((float *)pl_tensor_data(out), (const float *)pl_tensor_data(a),
+                            out->numel);
+        return PL_OK;
+    }
+    int64_t n = a->numel;
+    pl_tensor *flat = pl_tensor_empty(1, &n, PL_FLOAT32);
+    if (!flat) return pl_error_status();
+    pl_sigmoid_f32_aten((float *)pl_tensor_data(flat), (const float *)pl_tensor_data(a), n);
+    pl_tensor *view = pl_as_strided_nograd(flat, a->ndim, a->shape, a->strides, 0);
+    pl_status st = view ? pl_copy_raw(out, view) : pl_error_status();
+    pl_tensor_release(view);
+    pl_tensor_release(flat);
+    return st;
+}
+
 static pl_status
 run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
 {
@@ -186,6 +227,10 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
     if (!fn) { /* PyTorch's dispatch error names the CPU kernel */
         return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
                             pl_dtype_scalar_name(a->dtype));
+    }
+    if (op == PL_SIGMOID && out->dtype == PL_FLOAT32 && a->dtype == PL_FLOAT32 &&
+        pl_same_shape(a, out) && is_dense(a)) {
+        return sigmoid_f32_aten(out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {

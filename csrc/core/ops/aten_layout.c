@@ -1,0 +1,209 @@
+/* aten_layout.c — float32 sigmoid computed as PyTorch 2.13's CPU kernel computes it, so the
+ * results are bitwise equal.
+ *
+ * ATen runs a contiguous elementwise op in chunks: TensorIterator splits n elements into
+ * ceil(n / chunk) pieces for its threads once n reaches its grain of 32768, chunk being
+ * ceil(n / threads). Within a piece, the vectorised loop takes 2 * W elements at a time (W = 8
+ * lanes for AVX2, 16 for AVX-512) and the rest goes through the scalar lambda. For sigmoid the
+ * vector lambda is 1 / ((0 - x).exp() + 1) with SLEEF's expf (its 1-ulp variant, FMA based);
+ * the scalar lambda is 1 / (1 + exp(-x)) with libm's expf. Which W ATen uses follows the CPU
+ * and the ATEN_CPU_CAPABILITY variable (pl_aten_capability below); under "default" every
+ * element goes through libm, as ATen's default Vectorized applies std::exp lane by lane.
+ *
+ * The SLEEF algorithm (facts from its source, our own code): q = rint(x / ln2); s = x - q ln2
+ * in two FMA steps (ln2 split in a high part exact in 13 bits and a low part); a degree-5
+ * polynomial in s by FMA; u = 1 + (s*s*p + s); u * 2^(q>>1) * 2^(q - (q>>1)); 0 below -104,
+ * +inf above 100. pl_sleef_expf is the plain reference, expf8 the AVX2 one; per lane they give
+ * the same bits (every step is a single rounding), which the tests check.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../parallel.h"
+#include "internal.h"
+#include "vexp_x86.h"
+
+#define R_LN2F 1.442695040888963407359924681001892137426645954152985934135449406931f
+#define L2UF 0.693145751953125f
+#define L2LF 1.428606765330187045e-06f
+#define ATEN_GRAIN 32768
+
+/* _mm256_cvtps_epi32 of one float: round to nearest even, INT32_MIN when out of range or NaN */
+static int32_t
+cvt_rint(float x)
+{
+    if (!(fabsf(x) < 2147483648.0f)) return INT32_MIN;
+    return (int32_t)nearbyintf(x);
+}
+
+static float
+pow2i(int32_t q)
+{
+    uint32_t bits = ((uint32_t)q + 0x7fu) << 23;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+float
+pl_sleef_expf(float d)
+{
+    int32_t q = cvt_rint(d * R_LN2F);
+    float qf = (float)q;
+    float s = fmaf(qf, -L2UF, d);
+    s = fmaf(qf, -L2LF, s);
+    float u = 0.000198527617612853646278381f;
+    u = fmaf(u, s, 0.00139304355252534151077271f);
+    u = fmaf(u, s, 0.00833336077630519866943359f);
+    u = fmaf(u, s, 0.0416664853692054748535156f);
+    u = fmaf(u, s, 0.166666671633720397949219f);
+    u = fmaf(u, s, 0.5f);
+    u = 1.0f + fmaf(s * s, u, s);
+    int32_t h = q >> 1; /* arithmetic, as _mm256_srai_epi32 */
+    u = u * pow2i(h) * pow2i((int32_t)((uint32_t)q - (uint32_t)h));
+    if (d < -104.0f) u = 0.0f;
+    if (100.0f < d) u = INFINITY;
+    return u;
+}
+
+/* ---- which vector width ATen uses here ---- */
+
+static int aten_cap = -1; /* PL_ATEN_DEFAULT, _AVX2, _AVX512; -1 before the first look */
+static const char *const cap_names[] = {"default", "avx2", "avx512"}; /* ATen's names */
+
+static int
+cap_supported(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("fma"))
+        return PL_ATEN_AVX512;
+    if (pl_have_avx2_fma()) return PL_ATEN_AVX2;
+#endif
+    return PL_ATEN_DEFAULT;
+}
+
+int
+pl_aten_capability(void)
+{
+    int cap = __atomic_load_n(&aten_cap, __ATOMIC_RELAXED);
+    if (cap >= 0) return cap;
+    cap = cap_supported();
+    const char *env = getenv("ATEN_CPU_CAPABILITY"); /* ATen's own switch, capped by the CPU */
+    for (int c = 0; env && c < cap; c++)
+        if (strcmp(env, cap_names[c]) == 0) cap = c;
+    __atomic_store_n(&aten_cap, cap, __ATOMIC_RELAXED);
+    return cap;
+}
+
+/* ---- sigmoid ---- */
+
+static void
+sigmoid_scalar(float *out, const float *a, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-a[i]));
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+PL_VEXP_TGT static inline __m256
+expf8(__m256 d)
+{
+    __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(d, _mm256_set1_ps(R_LN2F)));
+    __m256 qf = _mm256_cvtepi32_ps(q);
+    __m256 s = _mm256_fmadd_ps(qf, _mm256_set1_ps(-L2UF), d);
+    s = _mm256_fmadd_ps(qf, _mm256_set1_ps(-L2LF), s);
+    __m256 u = _mm256_set1_ps(0.000198527617612853646278381f);
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.00139304355252534151077271f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.00833336077630519866943359f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.0416664853692054748535156f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.166666671633720397949219f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.5f));
+    u = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_mul_ps(s, s), u, s));
+    __m256i h = _mm256_srai_epi32(q, 1), bias = _mm256_set1_epi32(0x7f);
+    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, bias), 23));
+    __m256 p2 = _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(q, h), bias), 23));
+    u = _mm256_mul_ps(_mm256_mul_ps(u, p1), p2);
+    u = _mm256_andnot_ps(_mm256_cmp_ps(d, _mm256_set1_ps(-104.0f), _CMP_LT_OQ), u);
+    return _mm256_blendv_ps(u, _mm256_set1_ps(INFINITY),
+                            _mm256_cmp_ps(_mm256_set1_ps(100.0f), d, _CMP_LT_OQ));
+}
+
+/* n a multiple of 8 */
+PL_VEXP_TGT static void
+sigmoid_vec8(float *out, const float *a, int64_t n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (int64_t i = 0; i < n; i += 8) {
+        /* -x by its sign bit, as ATen (a NaN comes out with its sign flipped, as torch's) */
+        __m256 e = expf8(_mm256_xor_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(a + i)));
+        _mm256_storeu_ps(out + i, _mm256_div_ps(one, _mm256_add_ps(e, one)));
+    }
+}
+#endif
+
+typedef struct {
+    float *out;
+    const float *a;
+    int64_t n, chunk, step; /* ATen's piece length and 2W (0 under "default") */
+    bool simd;              /* the AVX2 vector lambda, else its plain reference */
+} sigmoid_job;
+
+/* the vector lambda on n elements (a multiple of 2W) */
+static void
+sigmoid_vec(const sigmoid_job *j, float *out, const float *a, int64_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (j->simd) {
+        sigmoid_vec8(out, a, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (pl_sleef_expf(-a[i]) + 1.0f);
+}
+
+static void
+sigmoid_pieces(void *ctx, int64_t first, int64_t last)
+{
+    const sigmoid_job *j = ctx;
+    for (int64_t p = first; p < last; p++) {
+        int64_t b = p * j->chunk, e = b + j->chunk < j->n ? b + j->chunk : j->n;
+        int64_t nv = j->step ? (e - b) / j->step * j->step : 0;
+        sigmoid_vec(j, j->out + b, j->a + b, nv);
+        sigmoid_scalar(j->out + b + nv, j->a + b + nv, e - b - nv);
+    }
+}
+
+void
+pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd)
+{
+    static const int64_t steps[] = {0, 16, 32};
+    int threads = pl_parallel_get_num_threads();
+    int64_t pieces = 1;
+    if (n >= ATEN_GRAIN && threads > 1) {
+        pieces = (n + ATEN_GRAIN - 1) / ATEN_GRAIN;
+        if (pieces > threads) pieces = threads;
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    simd = simd && pl_have_avx2_fma();
+#else
+    simd = false;
+#endif
+    sigmoid_job j = {out, a, n, (n + pieces - 1) / pieces, steps[cap], simd};
+    if (pieces == 1) {
+        sigmoid_pieces(&j, 0, 1);
+        return;
+    }
+    pl_parallel_for(pieces, sigmoid_pieces, &j, 1);
+}
+
+void
+pl_sigmoid_f32_aten(float *out, const float *a, int64_t n)
+{
+    pl_sigmoid_f32_layout(out, a, n, pl_aten_capability(), true);
+}

@@ -1,0 +1,140 @@
+/* test_aten_layout.c — plain C tests of aten_layout.c: SLEEF's float32 exp in its plain
+ * reference against the AVX2 vector lambda (the same bits for a sweep of every 97th float32
+ * bit pattern and the edge values), and ATen's vector/tail split of sigmoid in each layout
+ * (default, avx2, avx512) on one and two threads.
+ *
+ * Build and run from the repository root:
+ *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_aten_layout.c \
+ *      $(find csrc/core -name '*.c') -lm -pthread -o test_aten_layout && ./test_aten_layout
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ops/internal.h"
+#include "core/parallel.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                                                            \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            failures++;                                                                        \
+        }                                                                                      \
+    } while (0)
+
+static uint32_t
+bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float
+from_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+#define BLOCK 4096
+
+/* vector lambda (avx2 layout, n a multiple of 16: no tail) with SIMD against its reference */
+static void
+sweep(void)
+{
+    static float in[BLOCK], a[BLOCK], b[BLOCK];
+    long long mismatches = 0, count = 0;
+    uint64_t u = 0;
+    while (u <= 0xffffffffull) {
+        int n = 0;
+        for (; n < BLOCK && u <= 0xffffffffull; u += 97) in[n++] = from_bits((uint32_t)u);
+        n -= n % 16;
+        pl_sigmoid_f32_layout(a, in, n, PL_ATEN_AVX2, true);
+        pl_sigmoid_f32_layout(b, in, n, PL_ATEN_AVX2, false);
+        for (int i = 0; i < n; i++) mismatches += bits(a[i]) != bits(b[i]);
+        count += n;
+    }
+    printf("sweep: %lld values, %lld mismatches\n", count, mismatches);
+    CHECK(mismatches == 0);
+}
+
+static void
+edges(void)
+{
+    const float special[16] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 88.7f, -88.7f,
+                               103.9f, -103.9f, 104.0f, -104.0f, 100.0f, -100.0f, 1e10f, -1e10f};
+    float a[16], b[16];
+    pl_sigmoid_f32_layout(a, special, 16, PL_ATEN_AVX2, true);
+    pl_sigmoid_f32_layout(b, special, 16, PL_ATEN_AVX2, false);
+    for (int i = 0; i < 16; i++) CHECK(bits(a[i]) == bits(b[i]));
+    CHECK(a[2] == 1.0f && a[3] == 0.0f && a[4] == 0.5f && a[15] == 0.0f && a[14] == 1.0f);
+    CHECK(isnan(a[0]) && signbit(a[0]) && isnan(a[1]) && !signbit(a[1]));
+    /* exp itself at exact points */
+    CHECK(pl_sleef_expf(0.0f) == 1.0f && pl_sleef_expf(-INFINITY) == 0.0f);
+    CHECK(pl_sleef_expf(INFINITY) == INFINITY && isnan(pl_sleef_expf(NAN)));
+    CHECK(fabsf(pl_sleef_expf(1.0f) - 2.7182817f) <= 2.4e-7f);
+}
+
+/* element i of a layout's result is SLEEF's (vector) or libm's (tail) sigmoid */
+static int
+layout_matches(int cap, int64_t n, int threads)
+{
+    int64_t padded = (n + 15) / 16 * 16;
+    float *in = calloc((size_t)padded, sizeof(float)), *out = malloc(sizeof(float) * (size_t)n);
+    float *vec = malloc(sizeof(float) * (size_t)padded);
+    int64_t step = cap == PL_ATEN_AVX512 ? 32 : cap == PL_ATEN_AVX2 ? 16 : 0;
+    int64_t pieces = n >= 32768 && threads > 1 ? (n + 32767) / 32768 : 1;
+    if (pieces > threads) pieces = threads;
+    int64_t chunk = (n + pieces - 1) / pieces;
+    int ok = in && out && vec;
+    uint32_t seed = 12345;
+    for (int64_t i = 0; ok && i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        in[i] = ((float)(seed >> 8) / 16777216.0f - 0.5f) * 30.0f;
+    }
+    if (ok) {
+        pl_parallel_set_num_threads(1); /* one piece of a multiple of 16: SLEEF everywhere */
+        pl_sigmoid_f32_layout(vec, in, padded, PL_ATEN_AVX2, true);
+        pl_parallel_set_num_threads(threads);
+        pl_sigmoid_f32_layout(out, in, n, cap, true);
+    }
+    for (int64_t i = 0; ok && i < n; i++) {
+        int64_t off = i % chunk, len = (i / chunk + 1) * chunk < n ? chunk : n - i / chunk * chunk;
+        int in_vector = step && off < len / step * step;
+        float want = in_vector ? vec[i] : 1.0f / (1.0f + expf(-in[i]));
+        if (bits(out[i]) != bits(want)) ok = 0;
+    }
+    free(in);
+    free(out);
+    free(vec);
+    return ok;
+}
+
+int
+main(void)
+{
+    sweep();
+    edges();
+    const int64_t sizes[] = {1, 15, 16, 31, 32, 33, 47, 100, 32767, 32768, 65537, 100003};
+    for (int cap = PL_ATEN_DEFAULT; cap <= PL_ATEN_AVX512; cap++)
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+            for (int threads = 1; threads <= 2; threads++) {
+                int ok = layout_matches(cap, sizes[k], threads);
+                if (!ok)
+                    fprintf(stderr, "layout %d, n %lld, %d threads\n", cap, (long long)sizes[k],
+                            threads);
+                CHECK(ok);
+            }
+    if (failures) {
+        printf("%d failures\n", failures);
+        return 1;
+    }
+    printf("all ok\n");
+    return 0;
+}
