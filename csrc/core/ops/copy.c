@@ -291,9 +291,8 @@ pl_check_no_overlap(const pl_tensor *t)
     return PL_OK;
 }
 
-/* Whether t's elements fill a block of storage exactly once, in some order of its dims. */
-static bool
-non_overlapping_and_dense(const pl_tensor *t)
+bool
+pl_non_overlapping_and_dense(const pl_tensor *t)
 {
     int perm[PL_MAX_DIMS];
     int n = 0;
@@ -321,7 +320,7 @@ pl_check_no_partial_overlap(const pl_tensor *out, const pl_tensor *in)
     if (out == in || out->storage != in->storage || out->numel == 0 || in->numel == 0) {
         return PL_OK;
     }
-    if (!non_overlapping_and_dense(out) || !non_overlapping_and_dense(in)) {
+    if (!pl_non_overlapping_and_dense(out) || !pl_non_overlapping_and_dense(in)) {
         return PL_OK;
     }
     int64_t so = (int64_t)pl_dtype_size(out->dtype), si = (int64_t)pl_dtype_size(in->dtype);

@@ -45,6 +45,10 @@ pl_is_half(const pl_tensor *t)
  * CPU lacks them. */
 bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t n, int which);
 
+/* Whether t's elements fill a block of storage exactly once, in some order of its dims (a
+ * contiguous tensor, or one permuted as by .t() or .permute()); copy.c. */
+bool pl_non_overlapping_and_dense(const pl_tensor *t);
+
 /* The vector width PyTorch's ATen uses on this CPU (aten_layout.c): the widest the CPU runs,
  * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */
 enum { PL_ATEN_DEFAULT, PL_ATEN_AVX2, PL_ATEN_AVX512 };

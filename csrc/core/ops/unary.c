@@ -167,26 +167,6 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)}
 
 /* ---- the table's entry points ---- */
 
-/* Whether a's elements fill one block of memory from its data pointer on, in some order of
- * its dims (a contiguous tensor, or one permuted as by .t() or .permute()). */
-static bool
-is_dense(const pl_tensor *a)
-{
-    bool used[PL_MAX_DIMS] = {false};
-    int64_t expect = 1;
-    for (int k = 0; k < a->ndim; k++) { /* take the dims by increasing stride */
-        int best = -1;
-        for (int d = 0; d < a->ndim; d++)
-            if (!used[d] && a->shape[d] != 1 && (best < 0 || a->strides[d] < a->strides[best]))
-                best = d;
-        if (best < 0) break;
-        if (a->strides[best] != expect) return false;
-        used[best] = true;
-        expect *= a->shape[best];
-    }
-    return true;
-}
-
 /* float32 sigmoid of a dense a into out, as PyTorch computes it: in a's memory order, where
  * ATen's vector/tail split falls (aten_layout.c); then laid out as out. */
 static pl_status
@@ -229,7 +209,7 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
                             pl_dtype_scalar_name(a->dtype));
     }
     if (op == PL_SIGMOID && out->dtype == PL_FLOAT32 && a->dtype == PL_FLOAT32 &&
-        pl_same_shape(a, out) && is_dense(a)) {
+        pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
         return sigmoid_f32_aten(out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
