@@ -3,6 +3,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 /* cast kernels: dst[i] = (TD) src[i] for every (dst, src) dtype pair */
 #define DEFINE_CAST(NAME, TD, TS, CONV)                                                      \
