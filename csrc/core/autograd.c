@@ -290,6 +290,26 @@ pl_record_map(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs
 }
 
 pl_status
+pl_node_retarget_edges(pl_node *node, const pl_tensor *from, pl_tensor *to)
+{
+    if (!from->grad_fn) return PL_OK;
+    for (int i = 0; i < node->n_inputs; i++) {
+        pl_edge *e = &node->next[i];
+        if (e->fn != from->grad_fn || e->input_nr != from->output_nr) continue;
+        pl_node *fn = NULL;
+        if (to->grad_fn) {
+            fn = pl_node_retain(to->grad_fn);
+        } else if (to->requires_grad && !(fn = pl_grad_accumulator(to))) {
+            return pl_error_status();
+        }
+        pl_node_release(e->fn);
+        e->fn = fn;
+        e->input_nr = to->grad_fn ? to->output_nr : 0;
+    }
+    return PL_OK;
+}
+
+pl_status
 pl_node_set_geom(pl_node *node, const pl_view_geom *g)
 {
     node->geom = malloc(sizeof *g);

@@ -112,6 +112,12 @@ struct pl_node {
     pl_tensor *unpacked[PL_NODE_MAX_SAVED];
     pl_view_geom *geom; /* owned: CopySlices and AsStrided nodes only */
     bool saved_released; /* freed after a backward without retain_graph */
+    /* Recorded on float32 copies of float16/bfloat16 inputs (pl_from_compute_of): its edges
+     * lead to the original inputs but keep the float32 dtype its backward computes in; the
+     * engine casts the incoming gradient to float32 before the node runs and its results to
+     * storage_dtype (the inputs' float16/bfloat16) after. */
+    bool grad_in_compute;
+    pl_dtype storage_dtype;
     double scalars[4];
     int64_t ints[PL_NODE_MAX_INTS];
     pl_tensor *leaf; /* AccumulateGrad only: owned reference to the leaf */
@@ -180,6 +186,11 @@ pl_node_has_saved(const pl_node *node, int i)
  * recorded. */
 pl_tensor *pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
                      pl_tensor *const *save, int nsave, pl_node **node);
+/* Makes every edge of node that leads to from's history (from->grad_fn, from->output_nr) lead
+ * to to's instead (its grad_fn, or its AccumulateGrad when to is a leaf requiring grad); the
+ * edge keeps from's shape and dtype, which its backward computes in. from and to are
+ * borrowed, of one shape; PL_OK when no edge led there. */
+pl_status pl_node_retarget_edges(pl_node *node, const pl_tensor *from, pl_tensor *to);
 /* Gives node (a CopySlices or AsStrided node) a copy of the view geometry g. */
 pl_status pl_node_set_geom(pl_node *node, const pl_view_geom *g);
 /* The recording step of a recorded map (a backward computed by its own kernel, recorded so

@@ -158,10 +158,15 @@ heap_pop(node_vec *h)
     return top;
 }
 
-/* Reduces a gradient to the shape and dtype its edge expects. Steals g; returns new ref. */
+/* Reduces a gradient that node n computed to the shape and dtype its edge e expects (for a
+ * node computed in float32 on float16/bfloat16 inputs, their dtype). Steals g; returns new
+ * ref. */
 static pl_tensor *
-fit_grad(pl_tensor *g, const pl_edge *e)
+fit_grad(pl_tensor *g, const pl_node *n, const pl_edge *e)
 {
+    pl_dtype want = n->grad_in_compute && e->dtype == pl_dtype_compute(n->storage_dtype)
+                        ? n->storage_dtype
+                        : e->dtype;
     bool same = g->ndim == e->ndim && memcmp(g->shape, e->shape, sizeof(int64_t) * e->ndim) == 0;
     if (!same) {
         pl_tensor *r = pl_sum_to(g, e->ndim, e->shape);
@@ -169,12 +174,26 @@ fit_grad(pl_tensor *g, const pl_edge *e)
         if (!r) return NULL;
         g = r;
     }
-    if (g->dtype != e->dtype) {
-        pl_tensor *r = pl_to_dtype(g, e->dtype);
+    if (g->dtype != want) {
+        pl_tensor *r = pl_to_dtype(g, want);
         pl_tensor_release(g);
         g = r;
     }
     return g;
+}
+
+/* A node recorded on float32 copies of float16/bfloat16 inputs (grad_in_compute) runs on a
+ * float32 gradient: *slot (owned) is replaced by its cast, recorded under create_graph. */
+static pl_status
+cast_to_compute(pl_tensor **slot)
+{
+    pl_tensor *g = *slot;
+    if (!g || g->dtype == pl_dtype_compute(g->dtype)) return PL_OK;
+    pl_tensor *c = pl_to_dtype(g, pl_dtype_compute(g->dtype));
+    if (!c) return pl_error_status();
+    pl_tensor_release(g);
+    *slot = c;
+    return PL_OK;
 }
 
 /* create_graph: a node whose backward is fused kernels gives gradients without a graph; when
@@ -443,12 +462,15 @@ pl_backward_ex(const pl_backward_args *a)
         pl_tensor *din[PL_NODE_MAX_INPUTS] = {0};
         bool run = any && (n->exec & EXEC_RUN);
         if (run && a->create_graph) st = check_differentiable(n, grads, n_out);
+        if (run && st == PL_OK && n->grad_in_compute && !n->out_grads) {
+            st = cast_to_compute(&n->grad_buffer);
+        }
         if (run && st == PL_OK) { /* a node reached only by "no gradient" edges passes that on */
             st = n->kind->backward(n, n->out_grads ? NULL : n->grad_buffer, din);
             pl_node_drop_unpacked(n);
             /* gradients take their inputs' shapes and dtypes before anyone sees them */
             for (int i = 0; st == PL_OK && i < n->n_inputs; i++) {
-                if (din[i] && n->next[i].fn && !(din[i] = fit_grad(din[i], &n->next[i]))) {
+                if (din[i] && n->next[i].fn && !(din[i] = fit_grad(din[i], n, &n->next[i]))) {
                     st = pl_error_status();
                 }
             }
@@ -498,7 +520,7 @@ pl_backward_ex(const pl_backward_args *a)
                 continue;
             }
             if (g && (c->exec & (EXEC_RUN | EXEC_TARGET))) {
-                g = fit_grad(g, e); /* again: a node post-hook may have replaced it */
+                g = fit_grad(g, n, e); /* again: a node post-hook may have replaced it */
                 if (!g || (st = add_into(grad_slot(c, e->input_nr), g)) != PL_OK) {
                     st = pl_error_status();
                     for (int j = i + 1; j < n->n_inputs; j++) pl_tensor_release(din[j]);

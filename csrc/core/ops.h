@@ -58,6 +58,13 @@ pl_tensor *pl_cast_raw(const pl_tensor *a, pl_dtype dtype);
  * itself (argmax's int64 indices stay int64). Autograd records the cast, as it records the cast
  * of the input, so gradients flow through both (ToCopyBackward0). */
 pl_tensor *pl_from_compute(pl_tensor *r, pl_dtype dtype);
+/* As pl_from_compute, recorded as PyTorch records the op: the node of r (the op's, run on
+ * casts[i] = pl_to_dtype(origs[i], compute dtype); all borrowed, casts[i] may be NULL) becomes
+ * the grad_fn of the result, its edges to the casts moved to origs and its incoming gradient
+ * cast to the compute dtype when it runs. So half(x).sum() prints SumBackward0 with x's
+ * AccumulateGrad next, not ToCopyBackward0. Steals r. */
+pl_tensor *pl_from_compute_of(pl_tensor *r, pl_dtype dtype, pl_tensor *const *origs,
+                              pl_tensor *const *casts, int n);
 pl_tensor *pl_to_dtype(pl_tensor *a, pl_dtype dtype); /* a itself when dtype matches */
 /* dst[...] = src broadcast and cast; not recorded by autograd (callers check). */
 pl_status pl_copy_raw(pl_tensor *dst, const pl_tensor *src);

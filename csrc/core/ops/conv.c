@@ -653,16 +653,9 @@ pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, const int64
 {
     conv_geom g = {0};
     if (conv_check(x, w, bias, nsp, stride, padding, dilation, groups, &g) != PL_OK) return NULL;
-    if (pl_is_half(x)) { /* float16/bfloat16: in float32, rounded once (autograd sees the casts) */
-        pl_tensor *cx = pl_to_dtype(x, PL_FLOAT32), *cw = cx ? pl_to_dtype(w, PL_FLOAT32) : NULL;
-        pl_tensor *cb = cw && bias ? pl_to_dtype(bias, PL_FLOAT32) : NULL;
-        pl_tensor *r = cw && (cb || !bias)
-                           ? pl_convolution(cx, cw, cb, nsp, stride, padding, dilation, groups)
-                           : NULL;
-        pl_tensor_release(cx);
-        pl_tensor_release(cw);
-        pl_tensor_release(cb);
-        return pl_from_compute(r, x->dtype);
+    if (pl_is_half(x)) { /* float16/bfloat16: in float32, rounded once, under the op's node */
+        PL_RUN_IN_COMPUTE3(x, w, bias,
+                           pl_convolution(cx_, cy_, cz_, nsp, stride, padding, dilation, groups));
     }
     int64_t shape[4] = {g.N, g.O, nsp == 2 ? g.OH : g.OW, g.OW};
     pl_tensor *out = pl_tensor_empty(nsp + 2, shape, x->dtype);

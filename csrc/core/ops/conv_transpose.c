@@ -518,17 +518,9 @@ pl_convolution_nd(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp, bool tra
     if (nd_check(x, w, bias, nsp, transposed, stride, padding, dilation, output_padding, groups,
                  &g) != PL_OK)
         return NULL;
-    if (pl_is_half(x)) { /* float16/bfloat16: in float32, rounded once (autograd sees the casts) */
-        pl_tensor *cx = pl_to_dtype(x, PL_FLOAT32), *cw = cx ? pl_to_dtype(w, PL_FLOAT32) : NULL;
-        pl_tensor *cb = cw && bias ? pl_to_dtype(bias, PL_FLOAT32) : NULL;
-        pl_tensor *r = cw && (cb || !bias)
-                           ? pl_convolution_nd(cx, cw, cb, nsp, transposed, stride, padding,
-                                               dilation, output_padding, groups)
-                           : NULL;
-        pl_tensor_release(cx);
-        pl_tensor_release(cw);
-        pl_tensor_release(cb);
-        return pl_from_compute(r, x->dtype);
+    if (pl_is_half(x)) { /* float16/bfloat16: in float32, rounded once, under the op's node */
+        PL_RUN_IN_COMPUTE3(x, w, bias, pl_convolution_nd(cx_, cy_, cz_, nsp, transposed, stride, padding,
+                                                         dilation, output_padding, groups));
     }
     int64_t ints[18];
     ints_from_geom(&g, nsp, transposed, ints);

@@ -255,6 +255,30 @@ pl_from_compute(pl_tensor *r, pl_dtype dtype)
     return out;
 }
 
+pl_tensor *
+pl_from_compute_of(pl_tensor *r, pl_dtype dtype, pl_tensor *const *origs, pl_tensor *const *casts,
+                   int n)
+{
+    if (!r || r->dtype != pl_dtype_compute(dtype) || r->dtype == dtype) return r;
+    pl_node *node = r->grad_fn;
+    if (!node || node->n_outputs > 1 || node->kind == &to_copy_kind) return pl_from_compute(r, dtype);
+    pl_tensor *out = pl_cast_raw(r, dtype);
+    pl_status st = out ? PL_OK : pl_error_status();
+    for (int i = 0; st == PL_OK && i < n; i++) {
+        if (casts[i] && casts[i] != origs[i]) st = pl_node_retarget_edges(node, casts[i], origs[i]);
+    }
+    if (st != PL_OK) { /* some edges may have moved: the node stays usable, out is dropped */
+        pl_tensor_release(out);
+        pl_tensor_release(r);
+        return NULL;
+    }
+    node->grad_in_compute = true;
+    node->storage_dtype = dtype;
+    pl_node_attach(out, pl_node_retain(node));
+    pl_tensor_release(r);
+    return out;
+}
+
 /* ---- in-place writes ---- */
 
 pl_status

@@ -25,13 +25,33 @@ pl_status pl_sum_ordered(const pl_tensor *a, const bool *reduced, pl_tensor *out
 
 /* For the entry of an op whose kernels exist for the compute dtypes only, once it has found
  * tensor A of a storage dtype: runs the op CALL on `c_`, A's cast to its compute dtype, and
- * returns its result cast back (pl_from_compute). CALL names c_ where the op takes A. */
+ * returns its result cast back, recorded under the op's own node (pl_from_compute_of). CALL
+ * names c_ where the op takes A. */
 #define PL_RUN_IN_COMPUTE(A, CALL)                                                           \
     do {                                                                                     \
-        pl_tensor *c_ = pl_to_dtype((A), pl_dtype_compute((A)->dtype));                      \
+        pl_tensor *a_ = (A);                                                                 \
+        pl_tensor *c_ = pl_to_dtype(a_, pl_dtype_compute(a_->dtype));                        \
         pl_tensor *r_ = c_ ? (CALL) : NULL;                                                  \
+        r_ = pl_from_compute_of(r_, a_->dtype, &a_, &c_, 1);                                 \
         pl_tensor_release(c_);                                                               \
-        return pl_from_compute(r_, (A)->dtype);                                              \
+        return r_;                                                                           \
+    } while (0)
+/* PL_RUN_IN_COMPUTE for an op of three tensors of A's dtype (B and C may be NULL, a
+ * layer's weight and bias): CALL names cx_, cy_, cz_ where the op takes A, B, C. */
+#define PL_RUN_IN_COMPUTE3(A, B, C, CALL)                                                    \
+    do {                                                                                     \
+        pl_tensor *o_[3] = {(A), (B), (C)}, *k_[3] = {NULL, NULL, NULL};                     \
+        pl_tensor *r_ = NULL;                                                                \
+        bool ok_ = true;                                                                     \
+        for (int i_ = 0; i_ < 3 && ok_; i_++) {                                              \
+            ok_ = !o_[i_] || (k_[i_] = pl_to_dtype(o_[i_], pl_dtype_compute(o_[i_]->dtype))); \
+        }                                                                                    \
+        if (ok_) {                                                                           \
+            pl_tensor *cx_ = k_[0], *cy_ = k_[1], *cz_ = k_[2];                              \
+            r_ = pl_from_compute_of((CALL), o_[0]->dtype, o_, k_, 3);                        \
+        }                                                                                    \
+        for (int i_ = 0; i_ < 3; i_++) pl_tensor_release(k_[i_]);                            \
+        return r_;                                                                           \
     } while (0)
 /* Whether t is float16 or bfloat16 (the storage dtypes computed in float32). */
 static inline bool

@@ -24,6 +24,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "internal.h"
 
 #define DEFINE_LN(S, T)                                                                    \
     static void ln_forward_##S(T *y, T *stats, const T *x, const T *w, const T *b,          \
@@ -187,6 +188,7 @@ pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps)
                                      "weight or bias", (long long)D);
         return NULL;
     }
+    if (pl_is_half(x)) PL_RUN_IN_COMPUTE3(x, w, b, pl_layer_norm(cx_, D, cy_, cz_, eps));
     int64_t R = x->numel / D;
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);

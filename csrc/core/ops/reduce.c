@@ -489,15 +489,16 @@ pl_max_dim(pl_tensor *a, int64_t dim_, bool keepdim, bool is_min, pl_tensor **va
         if (d != dim) shape[nd++] = a->shape[d];
         else if (keepdim) shape[nd++] = 1;
     }
-    if (pl_is_half(a)) { /* the values through float32 (autograd records the casts) */
+    if (pl_is_half(a)) { /* the values through float32, recorded under max's own node */
         pl_tensor *c = pl_to_dtype(a, PL_FLOAT32);
         pl_status st = c ? pl_max_dim(c, dim_, keepdim, is_min, values, indices) : pl_error_status();
-        pl_tensor_release(c);
-        if (st == PL_OK && !(*values = pl_from_compute(*values, a->dtype))) {
+        if (st == PL_OK && !(*values = pl_from_compute_of(*values, a->dtype, &a, &c, 1))) {
+            pl_tensor_release(c);
             pl_tensor_release(*indices);
             *indices = NULL;
             return pl_error_status();
         }
+        pl_tensor_release(c);
         return st;
     }
     pl_tensor *ac = pl_contiguous(a);

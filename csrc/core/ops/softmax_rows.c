@@ -147,9 +147,10 @@ pl_softmax_rows(pl_tensor *a, int which)
         pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'",
                      which == PL_SOFTMAX_ROWS_LOG ? "log_softmax_lastdim_kernel_impl"
                                                   : "softmax_lastdim_kernel_impl",
-                     a->dtype == PL_INT64 ? "Long" : "Bool");
+                     pl_dtype_scalar_name(a->dtype));
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_softmax_rows(c_, which));
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
     pl_tensor *ac = pl_contiguous(a); /* new reference, no history */

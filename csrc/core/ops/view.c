@@ -106,6 +106,8 @@ reshape_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 }
 static const pl_node_kind view_kind = {"ViewBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind unsafe_view_kind = {"UnsafeViewBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind reshape_alias_kind = {"ReshapeAliasBackward0", reshape_backward,
+                                                 PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind squeeze_all_kind = {"SqueezeBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind squeeze_dim_kind = {"SqueezeBackward1", reshape_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind unsqueeze_kind = {"UnsqueezeBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
@@ -160,21 +162,14 @@ pl_reshape(pl_tensor *a, int ndim, const int64_t *shape_in)
         return NULL;
     }
     if (infer_shape(a->numel, ndim, shape_in, shape) != PL_OK) return NULL;
-    if (view_strides(a, ndim, shape, strides)) {
-        return make_view(a, ndim, shape, strides, a->offset, &view_kind, NULL, 0);
+    if (view_strides(a, ndim, shape, strides)) { /* PyTorch: view, or _reshape_alias */
+        const pl_node_kind *kind = pl_tensor_is_contiguous(a) ? &view_kind : &reshape_alias_kind;
+        return make_view(a, ndim, shape, strides, a->offset, kind, NULL, 0);
     }
-    /* copy, then view the copy (PyTorch's _unsafe_view of a clone) */
-    pl_tensor *c = pl_tensor_empty(a->ndim, a->shape, a->dtype);
-    if (!c || pl_copy_raw(c, a) != PL_OK) {
-        pl_tensor_release(c);
-        return NULL;
-    }
-    pl_contiguous_strides(ndim, shape, strides);
-    pl_tensor *v = pl_tensor_view_of(c->storage, a->dtype, ndim, shape, strides, 0);
+    /* PyTorch's _unsafe_view of a contiguous clone (CloneBackward0 under UnsafeViewBackward0) */
+    pl_tensor *c = pl_contiguous(a);
+    pl_tensor *v = c ? pl_unsafe_view(c, ndim, shape) : NULL;
     pl_tensor_release(c);
-    if (v && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
-        v = pl_record(v, &unsafe_view_kind, &a, 1, NULL, 0, NULL);
-    }
     return v;
 }
 
