@@ -314,5 +314,8 @@ def einsum(*args):
     if list(result.shape) != out_shape:
         if summed and any(result.shape[d] != 1 for d in range(len(out_labels), len(order))):
             result = result.sum(tuple(range(len(out_labels), len(order))), keepdim=True)
-        result = result.reshape(out_shape)
+        try:  # PyTorch views the result here (ViewBackward0) whenever its strides allow
+            result = result.view(out_shape)
+        except RuntimeError:
+            result = result.reshape(out_shape)
     return result

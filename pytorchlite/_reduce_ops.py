@@ -116,10 +116,10 @@ class _SelectAlong(Function):
             from .autograd._formulas import _gather_grad_recorded
 
             return _gather_grad_recorded(gk, ctx.dim, index, ctx.shape), None, None, None
-        out = np.zeros(ctx.shape, dtype=gk.detach().numpy().dtype)
+        out = np.zeros(ctx.shape, dtype=gk._compute_numpy().dtype)
         pos = list(np.indices(tuple(index.shape), sparse=True))
         pos[ctx.dim] = index.numpy()
-        np.add.at(out, tuple(pos), gk.detach().numpy())
+        np.add.at(out, tuple(pos), gk._compute_numpy())
         return _from_np(out, g.dtype), None, None, None
 
 
@@ -158,7 +158,7 @@ class _AMax(Function):
         a = x._compute_numpy()
         mask = (a == ctx.r)
         count = mask.sum(axis=ctx.dims, keepdims=True) if x.dim() else mask
-        gn = g.detach().numpy()
+        gn = g._compute_numpy()
         if not ctx.keepdim and x.dim():
             gn = np.expand_dims(gn, ctx.dims)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -349,7 +349,7 @@ class _LogCumSumExp(Function):
     def backward(ctx, g):
         # grad_j = sum_{i >= j} g_i exp(x_j - out_i), summed in log space for each sign of g
         (x,) = ctx.saved_tensors
-        a, r, gn = x._compute_numpy(), ctx.r, g.detach().numpy()
+        a, r, gn = x._compute_numpy(), ctx.r, g._compute_numpy()
         if not x.dim():
             return g.clone(), None
         dim = ctx.dim

@@ -25,6 +25,8 @@ def _ops(m, F):
         "max_dim": lambda x: x.max(1).values,
         "min_dim": lambda x: x.min(0)[0],
         "norm": lambda x: x.norm(),
+        "amax": lambda x: x.amax(1),
+        "amin": lambda x: x.amin(),
         "softmax": lambda x: x.softmax(1),
         "softmax0": lambda x: x.softmax(0),
         "log_softmax": lambda x: F.log_softmax(x, 1),
