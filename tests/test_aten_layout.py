@@ -1,4 +1,4 @@
-"""float32 sigmoid bit for bit as PyTorch's CPU kernel (csrc/core/ops/aten_layout.c): SLEEF's
+"""float32 and float64 sigmoid bit for bit as PyTorch's CPU kernel (csrc/core/ops/aten_layout.c): SLEEF's
 exp on ATen's vector chunks, libm's on the tail, in the layout of the CPU's capability or the
 one ATEN_CPU_CAPABILITY forces. The C program tests the vector lambda against its plain
 reference and every layout on any machine; the rest compares with torch where it is installed."""
@@ -36,10 +36,20 @@ def test_c_program_every_layout_and_the_reference(tmp_path):
     assert "sweep: " in proc.stdout and " 0 mismatches" in proc.stdout and "all ok" in proc.stdout
 
 
-def _inputs(n, seed=0):
-    x = (np.random.default_rng(seed).standard_normal(n) * 8).astype(np.float32)
-    special = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 88.7, -88.7, 103.9, -103.9,
-                        104.0, -104.0, 1e10, -1e10, 1e-40, -1e-40], np.float32)
+SPECIAL = {
+    np.float32: [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 88.7, -88.7, 103.9, -103.9, 104.0,
+                 -104.0, 1e10, -1e10, 1e-40, -1e-40],
+    np.float64: [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 709.78, -709.78, 709.7827128933841,
+                 -709.7827128933841, 745.2, -745.2, 1000.5, -1000.5, 1e-310, -1e300],
+}
+DTYPES = [np.float32, np.float64]
+
+
+def _inputs(n, seed=0, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    scale = 8 if dtype == np.float32 else np.where(rng.random(n) < 0.1, 300.0, 8.0)
+    x = (rng.standard_normal(n) * scale).astype(dtype)
+    special = np.array(SPECIAL[dtype], dtype)
     x[: min(n, 16)] = special[: min(n, 16)]
     if n > 40:
         x[-16:] = special
@@ -47,13 +57,15 @@ def _inputs(n, seed=0):
 
 
 def _bits(a):
-    return np.ascontiguousarray(a).view(np.uint32)
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
 
 
-def test_sigmoid_bitwise_with_torch():
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_bitwise_with_torch(dtype):
     torch = pytest.importorskip("torch")
     for n in SIZES:
-        x = _inputs(n, n)
+        x = _inputs(n, n, dtype)
         want = _bits(torch.tensor(x).sigmoid().numpy())
         np.testing.assert_array_equal(_bits(pl.tensor(x).sigmoid().numpy()), want, err_msg=str(n))
         np.testing.assert_array_equal(_bits(pl.sigmoid(pl.tensor(x)).numpy()), want)
@@ -63,9 +75,10 @@ def test_sigmoid_bitwise_with_torch():
         np.testing.assert_array_equal(_bits(t.numpy()), want)
 
 
-def test_sigmoid_shapes_views_and_gradient_bitwise_with_torch():
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_shapes_views_and_gradient_bitwise_with_torch(dtype):
     torch = pytest.importorskip("torch")
-    x = _inputs(6 * 37, 3).reshape(6, 37)
+    x = _inputs(6 * 37, 3, dtype).reshape(6, 37)
     for f in (lambda m, t: t.sigmoid(), lambda m, t: t.t().sigmoid(),
               lambda m, t: t[:, ::2].sigmoid(), lambda m, t: m.nn.Sigmoid()(t[1:])):
         np.testing.assert_array_equal(_bits(f(pl, pl.tensor(x)).numpy()),
@@ -84,9 +97,10 @@ import sys
 import numpy as np
 import {mod} as m
 rng = np.random.default_rng(7)
-for n in (16, 31, 32, 33, 64, 100, 40001):
-    x = (rng.standard_normal(n) * 8).astype(np.float32)
-    sys.stdout.write(m.tensor(x).sigmoid().numpy().tobytes().hex() + "\n")
+for dtype in (np.float32, np.float64):
+    for n in (8, 16, 31, 32, 33, 64, 100, 40001):
+        x = (rng.standard_normal(n) * 8).astype(dtype)
+        sys.stdout.write(m.tensor(x).sigmoid().numpy().tobytes().hex() + "\n")
 """
 
 

@@ -1,7 +1,8 @@
-/* test_aten_layout.c — plain C tests of aten_layout.c: SLEEF's float32 exp in its plain
- * reference against the AVX2 vector lambda (the same bits for a sweep of every 97th float32
- * bit pattern and the edge values), and ATen's vector/tail split of sigmoid in each layout
- * (default, avx2, avx512) on one and two threads.
+/* test_aten_layout.c — plain C tests of aten_layout.c: SLEEF's float32 and float64 exp in
+ * their plain references against the AVX2 vector lambdas (the same bits for a sweep of every
+ * 97th float32 bit pattern, 20 million float64 ones and the edge values), and ATen's
+ * vector/tail split of sigmoid in each layout (default, avx2, avx512) on one and two threads,
+ * for both dtypes.
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_aten_layout.c \
@@ -81,6 +82,100 @@ edges(void)
     CHECK(fabsf(pl_sleef_expf(1.0f) - 2.7182817f) <= 2.4e-7f);
 }
 
+static uint64_t
+bits_d(double f)
+{
+    uint64_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static double
+from_bits_d(uint64_t u)
+{
+    double f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* the float64 vector lambda against its reference: random bit patterns, and the range
+ * [-1100, 1100] where exp goes from 0 through subnormals to +inf, densely */
+static void
+sweep_f64(void)
+{
+    static double in[BLOCK], a[BLOCK], b[BLOCK];
+    long long mismatches = 0, count = 0;
+    uint64_t state = 88172645463325252ull;
+    for (int block = 0; block < 5000; block++) {
+        for (int i = 0; i < BLOCK; i++) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            double r = ((double)(state >> 11) / 9007199254740992.0 - 0.5) * 2200.0;
+            in[i] = block % 2 ? from_bits_d(state) : r;
+        }
+        pl_sigmoid_f64_layout(a, in, BLOCK, PL_ATEN_AVX2, true);
+        pl_sigmoid_f64_layout(b, in, BLOCK, PL_ATEN_AVX2, false);
+        for (int i = 0; i < BLOCK; i++) mismatches += bits_d(a[i]) != bits_d(b[i]);
+        count += BLOCK;
+    }
+    printf("sweep f64: %lld values, %lld mismatches\n", count, mismatches);
+    CHECK(mismatches == 0);
+}
+
+static void
+edges_f64(void)
+{
+    const double special[16] = {NAN, -NAN, INFINITY, -INFINITY, 0.0, -0.0, 709.78, -709.78,
+                                709.7827128933841, -709.7827128933841, 709.79, -709.79,
+                                1000.0, -1000.0, 745.2, -1e300};
+    double a[16], b[16];
+    pl_sigmoid_f64_layout(a, special, 16, PL_ATEN_AVX2, true);
+    pl_sigmoid_f64_layout(b, special, 16, PL_ATEN_AVX2, false);
+    for (int i = 0; i < 16; i++) CHECK(bits_d(a[i]) == bits_d(b[i]));
+    CHECK(a[2] == 1.0 && a[3] == 0.0 && a[4] == 0.5 && a[15] == 0.0 && a[12] == 1.0);
+    CHECK(isnan(a[0]) && signbit(a[0]) && isnan(a[1]) && !signbit(a[1]));
+    CHECK(pl_sleef_exp(0.0) == 1.0 && pl_sleef_exp(-INFINITY) == 0.0);
+    CHECK(pl_sleef_exp(INFINITY) == INFINITY && isnan(pl_sleef_exp(NAN)));
+    CHECK(pl_sleef_exp(-1000.5) == 0.0 && pl_sleef_exp(710.0) == INFINITY);
+    CHECK(fabs(pl_sleef_exp(1.0) - 2.718281828459045) <= 4.5e-16);
+}
+
+/* element i of a layout's result is SLEEF's (vector) or libm's (tail) sigmoid, in doubles */
+static int
+layout_matches_f64(int cap, int64_t n, int threads)
+{
+    int64_t padded = (n + 7) / 8 * 8;
+    double *in = calloc((size_t)padded, sizeof(double)), *out = malloc(sizeof(double) * (size_t)n);
+    double *vec = malloc(sizeof(double) * (size_t)padded);
+    int64_t step = cap == PL_ATEN_AVX512 ? 16 : cap == PL_ATEN_AVX2 ? 8 : 0;
+    int64_t pieces = n >= 32768 && threads > 1 ? (n + 32767) / 32768 : 1;
+    if (pieces > threads) pieces = threads;
+    int64_t chunk = (n + pieces - 1) / pieces;
+    int ok = in && out && vec;
+    uint32_t seed = 54321;
+    for (int64_t i = 0; ok && i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        in[i] = ((double)seed / 4294967296.0 - 0.5) * 60.0;
+    }
+    if (ok) {
+        pl_parallel_set_num_threads(1);
+        pl_sigmoid_f64_layout(vec, in, padded, PL_ATEN_AVX2, true);
+        pl_parallel_set_num_threads(threads);
+        pl_sigmoid_f64_layout(out, in, n, cap, true);
+    }
+    for (int64_t i = 0; ok && i < n; i++) {
+        int64_t off = i % chunk, len = (i / chunk + 1) * chunk < n ? chunk : n - i / chunk * chunk;
+        int in_vector = step && off < len / step * step;
+        double want = in_vector ? vec[i] : 1.0 / (1.0 + exp(-in[i]));
+        if (bits_d(out[i]) != bits_d(want)) ok = 0;
+    }
+    free(in);
+    free(out);
+    free(vec);
+    return ok;
+}
+
 /* element i of a layout's result is SLEEF's (vector) or libm's (tail) sigmoid */
 static int
 layout_matches(int cap, int64_t n, int threads)
@@ -121,15 +216,18 @@ main(void)
 {
     sweep();
     edges();
+    sweep_f64();
+    edges_f64();
     const int64_t sizes[] = {1, 15, 16, 31, 32, 33, 47, 100, 32767, 32768, 65537, 100003};
     for (int cap = PL_ATEN_DEFAULT; cap <= PL_ATEN_AVX512; cap++)
         for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
             for (int threads = 1; threads <= 2; threads++) {
                 int ok = layout_matches(cap, sizes[k], threads);
-                if (!ok)
-                    fprintf(stderr, "layout %d, n %lld, %d threads\n", cap, (long long)sizes[k],
-                            threads);
-                CHECK(ok);
+                int ok64 = layout_matches_f64(cap, sizes[k], threads);
+                if (!ok || !ok64)
+                    fprintf(stderr, "layout %d, n %lld, %d threads: float32 %d, float64 %d\n",
+                            cap, (long long)sizes[k], threads, ok, ok64);
+                CHECK(ok && ok64);
             }
     if (failures) {
         printf("%d failures\n", failures);

@@ -1,12 +1,12 @@
-/* aten_layout.c — float32 sigmoid computed as PyTorch 2.13's CPU kernel computes it, so the
- * results are bitwise equal.
+/* aten_layout.c — float32 and float64 sigmoid computed as PyTorch 2.13's CPU kernel computes
+ * them, so the results are bitwise equal.
  *
  * ATen runs a contiguous elementwise op in chunks: TensorIterator splits n elements into
  * ceil(n / chunk) pieces for its threads once n reaches its grain of 32768, chunk being
  * ceil(n / threads). Within a piece, the vectorised loop takes 2 * W elements at a time (W = 8
- * lanes for AVX2, 16 for AVX-512) and the rest goes through the scalar lambda. For sigmoid the
- * vector lambda is 1 / ((0 - x).exp() + 1) with SLEEF's expf (its 1-ulp variant, FMA based);
- * the scalar lambda is 1 / (1 + exp(-x)) with libm's expf. Which W ATen uses follows the CPU
+ * float lanes for AVX2, 16 for AVX-512; half as many doubles) and the rest goes through the scalar lambda. For sigmoid the
+ * vector lambda is 1 / ((0 - x).exp() + 1) with SLEEF's exp (its 1-ulp variant, FMA based);
+ * the scalar lambda is 1 / (1 + exp(-x)) with libm's exp. Which W ATen uses follows the CPU
  * and the ATEN_CPU_CAPABILITY variable (pl_aten_capability below); under "default" every
  * element goes through libm, as ATen's default Vectorized applies std::exp lane by lane.
  *
@@ -15,6 +15,10 @@
  * polynomial in s by FMA; u = 1 + (s*s*p + s); u * 2^(q>>1) * 2^(q - (q>>1)); 0 below -104,
  * +inf above 100. pl_sleef_expf is the plain reference, expf8 the AVX2 one; per lane they give
  * the same bits (every step is a single rounding), which the tests check.
+ * The double one: u = rint(x / ln2) as a double, q its int32; s = x - u ln2 in two FMA steps;
+ * a degree-9 polynomial by Estrin's scheme (powers s^2, s^4, s^8), then three FMA steps
+ * u = (u s + 1/2), (u s + 1), (u s + 1); u * 2^(q>>1) * 2^(q - (q>>1)); +inf above
+ * log(DBL_MAX), 0 below -1000. pl_sleef_exp and exp4 are its plain and AVX2 forms.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -69,6 +73,59 @@ pl_sleef_expf(float d)
     return u;
 }
 
+#define R_LN2 1.442695040888963407359924681001892137426645954152985934135449406931
+#define L2U .69314718055966295651160180568695068359375
+#define L2L .28235290563031577122588448175013436025525412068e-12
+#define LOG_DBL_MAX 0x1.62e42fefa39efp+9
+/* the polynomial's coefficients, highest degree first */
+static const double EXP_C[10] = {
+    +0.2081276378237164457e-8, +0.2511210703042288022e-7, +0.2755762628169491192e-6,
+    +0.2755723402025388239e-5, +0.2480158687479686264e-4, +0.1984126989855865850e-3,
+    +0.1388888888914497797e-2, +0.8333333333314938210e-2, +0.4166666666666602598e-1,
+    +0.1666666666666669072e+0,
+};
+
+/* _mm256_cvtpd_epi32 of an integral double: INT32_MIN when out of range or NaN */
+static int32_t
+cvt_rint_d(double x)
+{
+    if (!(fabs(x) < 2147483648.0)) return INT32_MIN;
+    return (int32_t)x;
+}
+
+/* 2^q as SLEEF's vpow2i builds it: (q + 1023) << 20 in a 32-bit lane, as the high word */
+static double
+pow2i_d(int32_t q)
+{
+    uint64_t bits = (uint64_t)(((uint32_t)q + 0x3ffu) << 20) << 32;
+    double f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+double
+pl_sleef_exp(double d)
+{
+    double u = nearbyint(d * R_LN2);
+    int32_t q = cvt_rint_d(u);
+    double s = fma(u, -L2U, d);
+    s = fma(u, -L2L, s);
+    double s2 = s * s, s4 = s2 * s2, s8 = s4 * s4;
+    const double *c = EXP_C;
+    double p2 = fma(s, c[0], c[1]);
+    double p4a = fma(s2, fma(s, c[2], c[3]), fma(s, c[4], c[5]));
+    double p4b = fma(s2, fma(s, c[6], c[7]), fma(s, c[8], c[9]));
+    u = fma(s8, p2, fma(s4, p4a, p4b));
+    u = fma(u, s, 0.5);
+    u = fma(u, s, 1.0);
+    u = fma(u, s, 1.0);
+    int32_t h = q >> 1;
+    u = u * pow2i_d(h) * pow2i_d((int32_t)((uint32_t)q - (uint32_t)h));
+    if (d > LOG_DBL_MAX) u = INFINITY;
+    if (d < -1000.0) u = 0.0;
+    return u;
+}
+
 /* ---- which vector width ATen uses here ---- */
 
 static int aten_cap = -1; /* PL_ATEN_DEFAULT, _AVX2, _AVX512; -1 before the first look */
@@ -104,9 +161,15 @@ pl_aten_capability(void)
 /* ---- sigmoid ---- */
 
 static void
-sigmoid_scalar(float *out, const float *a, int64_t n)
+sigmoid_scalar_f32(float *out, const float *a, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-a[i]));
+}
+
+static void
+sigmoid_scalar_f64(double *out, const double *a, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) out[i] = 1.0 / (1.0 + exp(-a[i]));
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -134,6 +197,41 @@ expf8(__m256 d)
                             _mm256_cmp_ps(_mm256_set1_ps(100.0f), d, _CMP_LT_OQ));
 }
 
+/* 2^q per lane, q four int32 (pow2i_d) */
+PL_VEXP_TGT static inline __m256d
+pow2i4(__m128i q)
+{
+    __m128i e = _mm_slli_epi32(_mm_add_epi32(q, _mm_set1_epi32(0x3ff)), 20);
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepi32_epi64(e), 32));
+}
+
+#define FMA4(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#define C4(k) _mm256_set1_pd(EXP_C[k])
+PL_VEXP_TGT static inline __m256d
+exp4(__m256d d)
+{
+    __m256d u = _mm256_round_pd(_mm256_mul_pd(d, _mm256_set1_pd(R_LN2)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m128i q = _mm256_cvtpd_epi32(u);
+    __m256d s = FMA4(u, _mm256_set1_pd(-L2U), d);
+    s = FMA4(u, _mm256_set1_pd(-L2L), s);
+    __m256d s2 = _mm256_mul_pd(s, s), s4 = _mm256_mul_pd(s2, s2), s8 = _mm256_mul_pd(s4, s4);
+    __m256d p2 = FMA4(s, C4(0), C4(1));
+    __m256d p4a = FMA4(s2, FMA4(s, C4(2), C4(3)), FMA4(s, C4(4), C4(5)));
+    __m256d p4b = FMA4(s2, FMA4(s, C4(6), C4(7)), FMA4(s, C4(8), C4(9)));
+    u = FMA4(s8, p2, FMA4(s4, p4a, p4b));
+    u = FMA4(u, s, _mm256_set1_pd(0.5));
+    u = FMA4(u, s, _mm256_set1_pd(1.0));
+    u = FMA4(u, s, _mm256_set1_pd(1.0));
+    __m128i h = _mm_srai_epi32(q, 1);
+    u = _mm256_mul_pd(_mm256_mul_pd(u, pow2i4(h)), pow2i4(_mm_sub_epi32(q, h)));
+    u = _mm256_blendv_pd(u, _mm256_set1_pd(INFINITY),
+                         _mm256_cmp_pd(d, _mm256_set1_pd(LOG_DBL_MAX), _CMP_GT_OQ));
+    return _mm256_andnot_pd(_mm256_cmp_pd(d, _mm256_set1_pd(-1000.0), _CMP_LT_OQ), u);
+}
+#undef FMA4
+#undef C4
+
 /* n a multiple of 8 */
 PL_VEXP_TGT static void
 sigmoid_vec8(float *out, const float *a, int64_t n)
@@ -145,19 +243,45 @@ sigmoid_vec8(float *out, const float *a, int64_t n)
         _mm256_storeu_ps(out + i, _mm256_div_ps(one, _mm256_add_ps(e, one)));
     }
 }
+
+/* n a multiple of 4 */
+PL_VEXP_TGT static void
+sigmoid_vec4d(double *out, const double *a, int64_t n)
+{
+    const __m256d one = _mm256_set1_pd(1.0);
+    for (int64_t i = 0; i < n; i += 4) {
+        __m256d e = exp4(_mm256_xor_pd(_mm256_set1_pd(-0.0), _mm256_loadu_pd(a + i)));
+        _mm256_storeu_pd(out + i, _mm256_div_pd(one, _mm256_add_pd(e, one)));
+    }
+}
 #endif
 
 typedef struct {
-    float *out;
-    const float *a;
+    void *out;
+    const void *a;
+    bool f64;               /* doubles, else floats */
     int64_t n, chunk, step; /* ATen's piece length and 2W (0 under "default") */
     bool simd;              /* the AVX2 vector lambda, else its plain reference */
 } sigmoid_job;
 
-/* the vector lambda on n elements (a multiple of 2W) */
+/* the vector lambda on elements [b, b + n) (n a multiple of 2W) */
 static void
-sigmoid_vec(const sigmoid_job *j, float *out, const float *a, int64_t n)
+sigmoid_vec(const sigmoid_job *j, int64_t b, int64_t n)
 {
+    if (j->f64) {
+        double *out = (double *)j->out + b;
+        const double *a = (const double *)j->a + b;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (j->simd) {
+            sigmoid_vec4d(out, a, n);
+            return;
+        }
+#endif
+        for (int64_t i = 0; i < n; i++) out[i] = 1.0 / (pl_sleef_exp(-a[i]) + 1.0);
+        return;
+    }
+    float *out = (float *)j->out + b;
+    const float *a = (const float *)j->a + b;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (j->simd) {
         sigmoid_vec8(out, a, n);
@@ -174,15 +298,18 @@ sigmoid_pieces(void *ctx, int64_t first, int64_t last)
     for (int64_t p = first; p < last; p++) {
         int64_t b = p * j->chunk, e = b + j->chunk < j->n ? b + j->chunk : j->n;
         int64_t nv = j->step ? (e - b) / j->step * j->step : 0;
-        sigmoid_vec(j, j->out + b, j->a + b, nv);
-        sigmoid_scalar(j->out + b + nv, j->a + b + nv, e - b - nv);
+        sigmoid_vec(j, b, nv);
+        if (j->f64)
+            sigmoid_scalar_f64((double *)j->out + b + nv, (const double *)j->a + b + nv, e - b - nv);
+        else
+            sigmoid_scalar_f32((float *)j->out + b + nv, (const float *)j->a + b + nv, e - b - nv);
     }
 }
 
-void
-pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd)
+static void
+sigmoid_layout(void *out, const void *a, bool f64, int64_t n, int cap, bool simd)
 {
-    static const int64_t steps[] = {0, 16, 32};
+    static const int64_t steps[] = {0, 16, 32}; /* 2W in floats; halved for doubles */
     int threads = pl_parallel_get_num_threads();
     int64_t pieces = 1;
     if (n >= ATEN_GRAIN && threads > 1) {
@@ -194,7 +321,7 @@ pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd)
 #else
     simd = false;
 #endif
-    sigmoid_job j = {out, a, n, (n + pieces - 1) / pieces, steps[cap], simd};
+    sigmoid_job j = {out, a, f64, n, (n + pieces - 1) / pieces, steps[cap] / (f64 ? 2 : 1), simd};
     if (pieces == 1) {
         sigmoid_pieces(&j, 0, 1);
         return;
@@ -203,7 +330,25 @@ pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd)
 }
 
 void
+pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd)
+{
+    sigmoid_layout(out, a, false, n, cap, simd);
+}
+
+void
+pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool simd)
+{
+    sigmoid_layout(out, a, true, n, cap, simd);
+}
+
+void
 pl_sigmoid_f32_aten(float *out, const float *a, int64_t n)
 {
-    pl_sigmoid_f32_layout(out, a, n, pl_aten_capability(), true);
+    sigmoid_layout(out, a, false, n, pl_aten_capability(), true);
+}
+
+void
+pl_sigmoid_f64_aten(double *out, const double *a, int64_t n)
+{
+    sigmoid_layout(out, a, true, n, pl_aten_capability(), true);
 }

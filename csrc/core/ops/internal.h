@@ -73,12 +73,16 @@ bool pl_non_overlapping_and_dense(const pl_tensor *t);
  * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */
 enum { PL_ATEN_DEFAULT, PL_ATEN_AVX2, PL_ATEN_AVX512 };
 int pl_aten_capability(void);
-/* SLEEF's 1-ulp float32 exp, ATen's vector exp (the plain reference of aten_layout.c). */
+/* SLEEF's 1-ulp float32 and float64 exp, ATen's vector exp (the plain references of
+ * aten_layout.c). */
 float pl_sleef_expf(float x);
-/* out = sigmoid(a) over n contiguous floats, bit for bit as PyTorch's CPU kernel. */
+double pl_sleef_exp(double x);
+/* out = sigmoid(a) over n contiguous floats (doubles), bit for bit as PyTorch's CPU kernel. */
 void pl_sigmoid_f32_aten(float *out, const float *a, int64_t n);
+void pl_sigmoid_f64_aten(double *out, const double *a, int64_t n);
 /* The same in the layout of capability cap, with the AVX2 vector lambda (simd, where the CPU
  * has it) or its plain reference: the two give the same bits (tests/c/test_aten_layout.c). */
 void pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd);
+void pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool simd);
 
 #endif

@@ -167,20 +167,27 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)}
 
 /* ---- the table's entry points ---- */
 
-/* float32 sigmoid of a dense a into out, as PyTorch computes it: in a's memory order, where
- * ATen's vector/tail split falls (aten_layout.c); then laid out as out. */
+static void
+sigmoid_aten_raw(void *out, const void *a, int64_t n, pl_dtype dt)
+{
+    if (dt == PL_FLOAT32) pl_sigmoid_f32_aten(out, a, n);
+    else pl_sigmoid_f64_aten(out, a, n);
+}
+
+/* float32/float64 sigmoid of a dense a into out (both of that dtype), as PyTorch computes
+ * it: in a's memory order, where ATen's vector/tail split falls (aten_layout.c); then laid out
+ * as out. */
 static pl_status
-sigmoid_f32_aten(pl_tensor *out, pl_tensor *a)
+sigmoid_aten(pl_tensor *out, pl_tensor *a)
 {
     if (pl_tensor_is_contiguous(out) && pl_tensor_is_contiguous(a)) {
-        pl_sigmoid_f32_aten((float *)pl_tensor_data(out), (const float *)pl_tensor_data(a),
-                            out->numel);
+        sigmoid_aten_raw(pl_tensor_data(out), pl_tensor_data(a), out->numel, a->dtype);
         return PL_OK;
     }
     int64_t n = a->numel;
-    pl_tensor *flat = pl_tensor_empty(1, &n, PL_FLOAT32);
+    pl_tensor *flat = pl_tensor_empty(1, &n, a->dtype);
     if (!flat) return pl_error_status();
-    pl_sigmoid_f32_aten((float *)pl_tensor_data(flat), (const float *)pl_tensor_data(a), n);
+    sigmoid_aten_raw(pl_tensor_data(flat), pl_tensor_data(a), n, a->dtype);
     pl_tensor *view = pl_as_strided_nograd(flat, a->ndim, a->shape, a->strides, 0);
     pl_status st = view ? pl_copy_raw(out, view) : pl_error_status();
     pl_tensor_release(view);
@@ -208,9 +215,9 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
                             pl_dtype_scalar_name(a->dtype));
     }
-    if (op == PL_SIGMOID && out->dtype == PL_FLOAT32 && a->dtype == PL_FLOAT32 &&
-        pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
-        return sigmoid_f32_aten(out, a);
+    if (op == PL_SIGMOID && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
+        a->dtype == out->dtype && pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
+        return sigmoid_aten(out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {
