@@ -96,6 +96,41 @@ check_group(const group_job *job)
     return PL_OK;
 }
 
+/* Runs the kernel over one parameter's tensors t (param, grad, state slots or NULL). */
+static pl_status
+update_one(const group_job *job, pl_tensor *const *t, const scalars_buf *s, bool fast)
+{
+    pl_tensor *p = t[0];
+    pl_flat_view v[2 + MAX_STATE];
+    char *d[2 + MAX_STATE] = {0};
+    pl_status st = PL_OK;
+    int opened = 0;
+    for (; opened < 2 + MAX_STATE; opened++) {
+        if (t[opened] == NULL) {
+            continue;
+        }
+        if ((st = pl_flat_view_open(&v[opened], t[opened])) != PL_OK) {
+            break;
+        }
+        d[opened] = v[opened].data;
+    }
+    if (st == PL_OK) {
+        kernel_fn k = job->kernels[(p->dtype == PL_FLOAT64) + 2 * fast];
+        if (p->numel < PARALLEL_MIN_ELEMENTS) {
+            k(d, p->numel, s);
+        } else {
+            chunk_ctx c = {k, d, (int64_t)pl_dtype_size(p->dtype), s};
+            pl_parallel_for(p->numel, chunk_range, &c, PARALLEL_MIN_ELEMENTS / 2);
+        }
+    }
+    for (int j = 0; j < opened; j++) {
+        if (t[j] != NULL) {
+            pl_flat_view_close(&v[j], st == PL_OK && j != 1);
+        }
+    }
+    return st;
+}
+
 /* Validates the group, then updates parameter after parameter. */
 static pl_status
 run_group(const group_job *job)
@@ -109,40 +144,11 @@ run_group(const group_job *job)
         pl_tensor *p = job->params[i];
         scalars_buf s;
         job->prepare(job->ctx, i, p->dtype, &s);
-        if (p->numel == 0) {
-            continue;
-        }
         pl_tensor *t[2 + MAX_STATE] = {p, job->grads[i]};
         for (int j = 0; j < MAX_STATE; j++) {
             t[2 + j] = job->state[j] ? job->state[j][i] : NULL;
         }
-        pl_flat_view v[2 + MAX_STATE];
-        char *d[2 + MAX_STATE] = {0};
-        int opened = 0;
-        for (; opened < 2 + MAX_STATE; opened++) {
-            if (t[opened] == NULL) {
-                continue;
-            }
-            if ((st = pl_flat_view_open(&v[opened], t[opened])) != PL_OK) {
-                break;
-            }
-            d[opened] = v[opened].data;
-        }
-        if (st == PL_OK) {
-            kernel_fn k = job->kernels[(p->dtype == PL_FLOAT64) + 2 * fast];
-            if (p->numel < PARALLEL_MIN_ELEMENTS) {
-                k(d, p->numel, &s);
-            } else {
-                chunk_ctx c = {k, d, (int64_t)pl_dtype_size(p->dtype), &s};
-                pl_parallel_for(p->numel, chunk_range, &c, PARALLEL_MIN_ELEMENTS / 2);
-            }
-        }
-        for (int j = 0; j < opened; j++) {
-            if (t[j] != NULL) {
-                pl_flat_view_close(&v[j], st == PL_OK && j != 1);
-            }
-        }
-        if (st != PL_OK) {
+        if (p->numel > 0 && (st = update_one(job, t, &s, fast)) != PL_OK) {
             return st; /* out of memory for a temporary: parameters before i are updated */
         }
         for (int b = 0; b < job->param_bumps; b++) {
