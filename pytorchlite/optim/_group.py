@@ -1,11 +1,10 @@
 """The step loop shared by RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD and Rprop.
 
 A subclass gives ``_init_state(group, p, state)`` (fills a new parameter's state) and
-``_fused_step(group, params, grads, states)``: one fused C update over the group's float32 and
-float64 parameters that have a gradient (it also advances their steps). Parameters of other
-floating dtypes (float16, bfloat16), which the C updates refuse, go through the single-tensor
-replay of ``_replay`` (named by ``_replay_name``). Steps are float32 0-dim tensors, as in
-torch's CPU path.
+``_fused_step(group, params, grads, states)``: one fused C update over the group's parameters
+that have a gradient (it also advances their steps). The C updates take float32 and float64
+parameters and refuse others (RuntimeError), as SGD's and Adam's do. Steps are float32 0-dim
+tensors, as in torch's CPU path.
 """
 import pytorchlite
 
@@ -39,8 +38,6 @@ class GroupOptimizer(Optimizer):
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                           "capturable": False}
     _tensor_state_keys = ("step",)
-    _replay_name = None
-    _fused_dtypes = (pytorchlite.float32, pytorchlite.float64)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -72,7 +69,7 @@ class GroupOptimizer(Optimizer):
         name = type(self).__name__
         all_state = self.state
         for group in self.param_groups:
-            params, grads, states, others = [], [], [], []
+            params, grads, states = [], [], []
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -82,26 +79,9 @@ class GroupOptimizer(Optimizer):
                 state = all_state[p]
                 if len(state) == 0:
                     self._init_state(group, p, state)
-                if p.dtype in self._fused_dtypes:
-                    params.append(p)
-                    grads.append(grad)
-                    states.append(state)
-                else:
-                    others.append(p)
+                params.append(p)
+                grads.append(grad)
+                states.append(state)
             if params:
                 self._fused_step(group, params, grads, states)
-            if others:
-                self._replay(group, others)
         return loss
-
-    def _replay(self, group, params):
-        from . import _pointwise as pw
-        from . import _replay
-
-        update = getattr(_replay, self._replay_name)
-        for p in params:
-            grad = pw.view(p.grad)
-            if group["maximize"]:
-                grad = -grad
-            with pytorchlite.no_grad():
-                update(group, p, grad, self.state[p])

@@ -32,13 +32,12 @@ class Adagrad(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet. Sparse gradients are not
-        supported.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path. torch's CPU ``sqrt`` of a float32 or
+        float64 tensor comes from vector math and is not always correctly rounded,
+        pytorchlite's is, so parameters can differ from torch's in the last bits. Sparse
+        gradients are not supported; float16/bfloat16 parameters are refused (RuntimeError).
     """
-
-    _replay_name = "adagrad"
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                           "fused": None}

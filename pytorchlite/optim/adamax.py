@@ -31,12 +31,10 @@ class Adamax(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path, so float32 and float64 parameters match
+        torch's bit for bit. float16/bfloat16 parameters are refused (RuntimeError).
     """
-
-    _replay_name = "adamax"
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):

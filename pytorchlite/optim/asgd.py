@@ -31,13 +31,11 @@ class ASGD(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path (``eta`` and ``mu`` are float32 0-dim tensors,
-        as in torch), so float32 parameters match torch's bit for bit; a fused C update
-        per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path (``eta`` and ``mu`` are float32 0-dim
+        tensors, as in torch), so float32 and float64 parameters match torch's bit for bit.
+        float16/bfloat16 parameters are refused (RuntimeError).
     """
-
-    _replay_name = "asgd"
 
     _tensor_state_keys = ("step", "eta", "mu")
 

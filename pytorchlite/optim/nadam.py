@@ -34,14 +34,13 @@ class NAdam(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path (``mu_product`` is a float32 0-dim tensor, as
-        in torch); a fused C update per group is not written yet. torch's CPU ``sqrt`` of
-        float32 comes from vendor vector math and is not correctly rounded, NumPy's is, so
-        parameters can differ from torch's in the last bits.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path (``mu_product`` is a float32 0-dim tensor,
+        as in torch). torch's CPU ``sqrt`` of a float32 or float64 tensor comes from vector
+        math and is not always correctly rounded, pytorchlite's is, so parameters can differ
+        from torch's in the last bits. float16/bfloat16 parameters are refused
+        (RuntimeError).
     """
-
-    _replay_name = "nadam"
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                           "capturable": False, "decoupled_weight_decay": False}

@@ -34,14 +34,13 @@ class RAdam(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path; a fused C update per group is not written
-        yet. torch's CPU ``sqrt`` of float32 comes from vendor vector math and is not
-        correctly rounded, NumPy's is, so once :math:`\rho_t > 5` parameters can differ
-        from torch's in the last bits (before that they are bitwise equal).
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path. torch's CPU ``sqrt`` of a float32 or
+        float64 tensor comes from vector math and is not always correctly rounded,
+        pytorchlite's is, so parameters can differ from torch's in the last bits once
+        :math:`\rho_t > 5` (before that they are bitwise equal). float16/bfloat16 parameters
+        are refused (RuntimeError).
     """
-
-    _replay_name = "radam"
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                           "capturable": False, "decoupled_weight_decay": False}

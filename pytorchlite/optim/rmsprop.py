@@ -36,12 +36,12 @@ class RMSprop(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path. torch's CPU ``sqrt`` of a float32 or
+        float64 tensor comes from vector math and is not always correctly rounded,
+        pytorchlite's is, so parameters can differ from torch's in the last bits.
+        float16/bfloat16 parameters are refused (RuntimeError).
     """
-
-    _replay_name = "rmsprop"
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,

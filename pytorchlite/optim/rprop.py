@@ -29,12 +29,11 @@ class Rprop(GroupOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path (``torch.sign`` of NaN is 0, so a NaN
+        gradient leaves its element alone), so float32 and float64 parameters match torch's
+        bit for bit. float16/bfloat16 parameters are refused (RuntimeError).
     """
-
-    _replay_name = "rprop"
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
