@@ -12,6 +12,7 @@
  * chosen at run time. Both give the same bits (fma is exact either way).
  */
 #include "optim.h"
+#include "optim_group.h"
 #include "optim_internal.h"
 #include "parallel.h"
 
@@ -442,9 +443,58 @@ typedef struct adam_flags {
 
 PL_ADAM_KERNEL(adam_kernel_f32_ref, float, adam_f32, fmaf, sqrtf, )
 PL_ADAM_KERNEL(adam_kernel_f64_ref, double, adam_f64, fma, sqrt, )
+
 #ifdef PL_OPTIM_HAVE_FMA_BUILD
-PL_ADAM_KERNEL(adam_kernel_f32_fma, float, adam_f32, fmaf, sqrtf, PL_FMA_TARGET)
-PL_ADAM_KERNEL(adam_kernel_f64_fma, double, adam_f64, fma, sqrt, PL_FMA_TARGET)
+/* The FMA build: the same operations written on the lane sets of optim_group.h, AVX2
+ * vectors (8 floats, 4 doubles) then a scalar tail; each lane is rounded as the reference. */
+#define ADAM_LANE_SETUP(O)                                                                     \
+    const O##_T decay = O##_K(s->decay), wd = O##_K(s->wd), w = O##_K(s->lerp_w);              \
+    const O##_T wm1 = O##_K(s->lerp_w_minus_one), b2 = O##_K(s->beta2);                        \
+    const O##_T omb2 = O##_K(s->one_minus_beta2), bc2s = O##_K(s->bc2_sqrt);                   \
+    const O##_T eps = O##_K(s->eps), nss = O##_K(s->neg_step_size);                            \
+    const bool maximize = f.maximize, coupled = f.coupled_wd, decoupled = f.decoupled_wd;      \
+    const bool small = f.small_weight, amsgrad = f.amsgrad
+
+#define ADAM_LANE_STEP(O)                                                                      \
+    O##_T d = maximize ? -O##_LD(g) : O##_LD(g);                                               \
+    O##_T pi = O##_LD(p);                                                                      \
+    if (decoupled) {                                                                           \
+        pi = pi * decay;                                                                       \
+    } else if (coupled) {                                                                      \
+        d = O##_FMA(pi, wd, d);                                                                \
+    }                                                                                          \
+    O##_T mi = O##_LD(m);                                                                      \
+    mi = small ? O##_FMA(w, d - mi, mi) : O##_FMA(wm1, d - mi, d);                             \
+    O##_ST(m, mi);                                                                             \
+    O##_T vi = O##_FMA(omb2 * d, d, O##_LD(v) * b2);                                           \
+    O##_ST(v, vi);                                                                             \
+    if (amsgrad) {                                                                             \
+        vi = O##_NMAX(O##_LD(mx), vi);                                                         \
+        O##_ST(mx, vi);                                                                        \
+    }                                                                                          \
+    O##_T denom = O##_SQRT(vi) / bc2s + eps;                                                   \
+    O##_ST(p, pi + (nss * mi) / denom)
+
+#define PL_ADAM_LANES(NAME, E, S, VO, SO, W)                                                   \
+    PL_FMA_TARGET static void NAME(E *restrict p, const E *restrict g, E *restrict m,         \
+                                   E *restrict v, E *restrict mx, int64_t n, const S *s,      \
+                                   adam_flags f)                                               \
+    {                                                                                          \
+        int64_t i = 0;                                                                         \
+        {                                                                                      \
+            ADAM_LANE_SETUP(VO);                                                               \
+            for (; i + (W) <= n; i += (W)) {                                                   \
+                ADAM_LANE_STEP(VO);                                                            \
+            }                                                                                  \
+        }                                                                                      \
+        ADAM_LANE_SETUP(SO);                                                                   \
+        for (; i < n; i++) {                                                                   \
+            ADAM_LANE_STEP(SO);                                                                \
+        }                                                                                      \
+    }
+
+PL_ADAM_LANES(adam_kernel_f32_fma, float, adam_f32, V32, R32, 8)
+PL_ADAM_LANES(adam_kernel_f64_fma, double, adam_f64, V64, R64, 4)
 #endif
 
 /* The per-parameter scalars, computed in double as torch computes them in Python. */

@@ -170,7 +170,8 @@ v64_nan_max(__m256d a, __m256d b)
 #define BUILDS(name) {name##_f32_ref, name##_f64_ref, name##_f32_ref, name##_f64_ref}
 #endif
 
-/* The parameter, its gradient and state slots 0..2 as element pointers of O's type. */
+/* The parameter, its gradient and state slots 0..2 as element pointers of O's type, each
+ * (n,) contiguous (a slot the rule does not use is NULL). */
 #define LANE_POINTERS(O)                                                                       \
     O##_E *restrict p = (O##_E *)d[0];                                                         \
     const O##_E *restrict g = (const O##_E *)d[1];                                             \
