@@ -331,6 +331,8 @@ def test_binding_argument_errors():
         _C._rprop_step([p], [p.grad], s, s)
     with pytest.raises(TypeError, match="must be a list of Tensors"):
         _C._rprop_step(p, [p.grad], s, s, 0.5, 1.2, 1e-6, 50.0, False)
+    with pytest.raises(TypeError, match="prevs must be a list of Tensors"):
+        _C._rprop_step([p], [p.grad], None, s, 0.5, 1.2, 1e-6, 50.0, False)
     with pytest.raises(ValueError, match="has 2 items"):
         _C._rprop_step([p], [p.grad, p.grad], s, s, 0.5, 1.2, 1e-6, 50.0, False)
     with pytest.raises(TypeError, match="etaplus must be a number"):

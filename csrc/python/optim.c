@@ -264,11 +264,12 @@ typedef struct group_args {
     void *mem;
 } group_args;
 
-/* args[0]: params, args[1]: grads, then n_state lists of state tensors (list j is read only
- * when bit j of `used` is set; it may then be anything, None say), then n_values lists of
- * numbers. Returns 0, or -1 with an exception set (nothing to release then). */
+/* args[0]: params, args[1]: grads, then n_state lists of state tensors named by `names`
+ * (list j is read only when bit j of `used` is set; it may then be anything, None say), then
+ * n_values lists of numbers. Returns 0, or -1 with an exception set (nothing to release). */
 static int
-group_args_open(group_args *ga, PyObject *const *args, int n_state, unsigned used, int n_values)
+group_args_open(group_args *ga, PyObject *const *args, int n_state, const char *const *names,
+                unsigned used, int n_values)
 {
     memset(ga, 0, sizeof *ga);
     PyObject *params = args[0];
@@ -288,7 +289,6 @@ group_args_open(group_args *ga, PyObject *const *args, int n_state, unsigned use
     pl_tensor **tensors = (pl_tensor **)(values + GROUP_MAX_VALUES * count);
     ga->p = tensors;
     ga->g = tensors + count;
-    static const char *const state_names[] = {"state[0]", "state[1]", "state[2]"};
     if (unwrap_items(params, "params", n, ga->p, false) < 0 ||
         unwrap_items(args[1], "grads", n, ga->g, false) < 0) {
         goto fail;
@@ -296,7 +296,7 @@ group_args_open(group_args *ga, PyObject *const *args, int n_state, unsigned use
     for (int j = 0; j < n_state; j++) {
         if (used & (1u << j)) {
             ga->s[j] = tensors + (2 + j) * count;
-            if (unwrap_items(args[2 + j], state_names[j], n, ga->s[j], false) < 0) {
+            if (unwrap_items(args[2 + j], names[j], n, ga->s[j], false) < 0) {
                 goto fail;
             }
         }
@@ -378,9 +378,10 @@ plpy_rmsprop_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_rmsprop_step", 12, 5, "lr", "alpha", "eps", "weight_decay",
                            "momentum");
+    static const char *const state[] = {"square_avgs", "grad_avgs", "momentum_buffers"};
     pl_rmsprop_config cfg = {x[0], x[1], x[2], x[3], x[4], f[0], f[1]};
     unsigned used = 1u | (cfg.centered ? 2u : 0u) | (cfg.momentum > 0.0 ? 4u : 0u);
-    if (group_args_open(&ga, args, 3, used, 0) < 0) {
+    if (group_args_open(&ga, args, 3, state, used, 0) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_rmsprop_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.s[2], ga.n,
@@ -391,8 +392,9 @@ static PyObject *
 plpy_adagrad_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_adagrad_step", 7, 4, "eps", "weight_decay");
+    static const char *const state[] = {"sums"};
     pl_adagrad_config cfg = {x[0], x[1], f[0]};
-    if (group_args_open(&ga, args, 1, 1u, 1) < 0) {
+    if (group_args_open(&ga, args, 1, state, 1u, 1) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_adagrad_step(ga.p, ga.g, ga.s[0], ga.v[0], ga.n, &cfg));
@@ -402,8 +404,9 @@ static PyObject *
 plpy_adadelta_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_adadelta_step", 9, 4, "lr", "rho", "eps", "weight_decay");
+    static const char *const state[] = {"square_avgs", "acc_deltas"};
     pl_adadelta_config cfg = {x[0], x[1], x[2], x[3], f[0]};
-    if (group_args_open(&ga, args, 2, 3u, 0) < 0) {
+    if (group_args_open(&ga, args, 2, state, 3u, 0) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_adadelta_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.n, &cfg));
@@ -413,8 +416,9 @@ static PyObject *
 plpy_adamax_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_adamax_step", 10, 5, "beta1", "beta2", "eps", "weight_decay");
+    static const char *const state[] = {"exp_avgs", "exp_infs"};
     pl_adamax_config cfg = {x[0], x[1], x[2], x[3], f[0]};
-    if (group_args_open(&ga, args, 2, 3u, 1) < 0) {
+    if (group_args_open(&ga, args, 2, state, 3u, 1) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_adamax_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.v[0], ga.n,
@@ -426,8 +430,9 @@ plpy_nadam_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_nadam_step", 15, 8, "lr", "beta1", "beta2", "eps",
                            "weight_decay");
+    static const char *const state[] = {"exp_avgs", "exp_avg_sqs", "mu_products"};
     pl_nadam_config cfg = {x[0], x[1], x[2], x[3], x[4], f[0], f[1]};
-    if (group_args_open(&ga, args, 3, 7u, 3) < 0) {
+    if (group_args_open(&ga, args, 3, state, 7u, 3) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_nadam_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.s[2], ga.v[0],
@@ -439,8 +444,9 @@ plpy_radam_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_radam_step", 14, 7, "lr", "beta1", "beta2", "eps",
                            "weight_decay");
+    static const char *const state[] = {"exp_avgs", "exp_avg_sqs"};
     pl_radam_config cfg = {x[0], x[1], x[2], x[3], x[4], f[0], f[1]};
-    if (group_args_open(&ga, args, 2, 3u, 3) < 0) {
+    if (group_args_open(&ga, args, 2, state, 3u, 3) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_radam_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.v[0], ga.v[1],
@@ -451,8 +457,9 @@ static PyObject *
 plpy_asgd_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_asgd_step", 10, 7, "lambd", "weight_decay");
+    static const char *const state[] = {"axs", "etas", "mus"};
     pl_asgd_config cfg = {x[0], x[1], f[0]};
-    if (group_args_open(&ga, args, 3, 7u, 2) < 0) {
+    if (group_args_open(&ga, args, 3, state, 7u, 2) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_asgd_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.s[2], ga.v[0],
@@ -464,8 +471,9 @@ plpy_rprop_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     GROUP_BINDING_PROLOGUE("_rprop_step", 9, 4, "etaminus", "etaplus", "step_size_min",
                            "step_size_max");
+    static const char *const state[] = {"prevs", "step_sizes"};
     pl_rprop_config cfg = {x[0], x[1], x[2], x[3], f[0]};
-    if (group_args_open(&ga, args, 2, 3u, 0) < 0) {
+    if (group_args_open(&ga, args, 2, state, 3u, 0) < 0) {
         return NULL;
     }
     return group_args_finish(&ga, pl_rprop_step(ga.p, ga.g, ga.s[0], ga.s[1], ga.n, &cfg));
