@@ -7,9 +7,11 @@
  * Scalars are converted to the tensor dtype the way torch converts a Python number for an
  * op on a float32 tensor: computed in double, then cast once.
  *
- * Kernels come in two builds from one body: a plain one (the reference, always available)
- * and, on x86-64 with GCC/Clang, one compiled for AVX2+FMA where fmaf is one instruction,
- * chosen at run time. Both give the same bits (fma is exact either way).
+ * Kernels come in two builds: a plain one (the reference, always available) and, on x86-64
+ * with GCC/Clang, one compiled for AVX2+FMA where fmaf is one instruction, chosen at run time:
+ * SGD's from the same body (plus an AVX2 loop for its common case), Adam's written on the
+ * vector lane sets of optim_group.h. Both give the same bits (fma is exact either way, and
+ * every vector operation is its lanes' IEEE operation).
  */
 #include "optim.h"
 #include "optim_group.h"

@@ -1,7 +1,7 @@
-/* optim_internal.h — what the update-rule files (optim.c, optim_extra.c) share: strided
- * gather/scatter of one tensor, the group validation checks, and the choice between the plain
- * reference kernels and the AVX2+FMA build. Not part of the public API (pl.h does not include
- * it).
+/* optim_internal.h — what the update-rule files (optim.c, optim_group.c, optim_extra.c)
+ * share: strided gather/scatter of one tensor, the group validation checks, and the choice
+ * between the plain reference kernels and the AVX2+FMA build. Not part of the public API (pl.h
+ * does not include it).
  */
 #ifndef PL_OPTIM_INTERNAL_H
 #define PL_OPTIM_INTERNAL_H
