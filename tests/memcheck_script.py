@@ -87,6 +87,20 @@ def main():
             opt.zero_grad()
             nn.functional.mse_loss(model(x), torch.ones(4, 1)).backward()
             opt.step()
+    # optim.c: the group updates of RMSprop ... Rprop on a matrix, a strided view and an
+    # empty parameter (vector loops and tails), then a state of the wrong shape
+    params = [torch.randn(5, 7), torch.randn(6, 9)[:, ::2], torch.zeros(0)]
+    for name, kw in (("RMSprop", {"centered": True, "momentum": 0.9}), ("Adagrad", {}),
+                     ("Adadelta", {}), ("Adamax", {}), ("NAdam", {"weight_decay": 0.1}),
+                     ("RAdam", {"decoupled_weight_decay": True, "weight_decay": 0.1}),
+                     ("ASGD", {"t0": 1}), ("Rprop", {"maximize": True})):
+        opt = getattr(torch.optim, name)(params, **kw)
+        for _ in range(3):
+            for p in params:
+                p.grad = torch.randn(*p.shape)
+            opt.step()
+        opt.state[params[0]][list(opt.state[params[0]])[1]] = torch.zeros(3)
+        expect_error(opt.step)
     nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     repr(model), model.state_dict()
     # random.c

@@ -7,11 +7,15 @@
  * Scalars are converted to the tensor dtype the way torch converts a Python number for an
  * op on a float32 tensor: computed in double, then cast once.
  *
- * Kernels come in two builds from one body: a plain one (the reference, always available)
- * and, on x86-64 with GCC/Clang, one compiled for AVX2+FMA where fmaf is one instruction,
- * chosen at run time. Both give the same bits (fma is exact either way).
+ * Kernels come in two builds: a plain one (the reference, always available) and, on x86-64
+ * with GCC/Clang, one compiled for AVX2+FMA where fmaf is one instruction, chosen at run time:
+ * SGD's from the same body (plus an AVX2 loop for its common case), Adam's written on the
+ * vector lane sets of optim_group.h. Both give the same bits (fma is exact either way, and
+ * every vector operation is its lanes' IEEE operation).
  */
 #include "optim.h"
+#include "optim_group.h"
+#include "optim_internal.h"
 #include "parallel.h"
 
 #include <math.h>
@@ -21,14 +25,6 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Strided access: a tensor's elements as one contiguous run.                                 */
 /* ------------------------------------------------------------------------------------------ */
-
-/* Where a rule reads and writes one tensor: its own memory when contiguous, otherwise a
- * temporary copy that is written back (scatter) after the update. */
-typedef struct flat_view {
-    pl_tensor *t;   /* borrowed */
-    char *data;     /* (numel,) elements of t's dtype, logical order */
-    bool owned;     /* data is a temporary (malloc) */
-} flat_view;
 
 /* Copies between a strided view and a contiguous buffer, in row-major logical order.
  * to_flat: view -> buf, else buf -> view. */
@@ -57,8 +53,8 @@ strided_copy(pl_tensor *t, char *buf, bool to_flat)
     }
 }
 
-static pl_status
-flat_view_open(flat_view *v, pl_tensor *t)
+pl_status
+pl_flat_view_open(pl_flat_view *v, pl_tensor *t)
 {
     v->t = t;
     if (pl_tensor_is_contiguous(t)) {
@@ -75,9 +71,8 @@ flat_view_open(flat_view *v, pl_tensor *t)
     return PL_OK;
 }
 
-/* Writes a temporary back to its tensor (when write_back) and frees it. */
-static void
-flat_view_close(flat_view *v, bool write_back)
+void
+pl_flat_view_close(pl_flat_view *v, bool write_back)
 {
     if (v->owned) {
         if (write_back) {
@@ -93,8 +88,9 @@ flat_view_close(flat_view *v, bool write_back)
 /* Validation shared by the rules.                                                            */
 /* ------------------------------------------------------------------------------------------ */
 
-static pl_status
-check_like(const pl_tensor *p, const pl_tensor *t, const char *what, int64_t i)
+pl_status
+pl_optim_check_like(const pl_tensor *p, const pl_tensor *t, const char *what,
+                    int64_t i)
 {
     if (t == NULL) {
         return pl_error_set(PL_ERR_RUNTIME, "optimizer: missing %s for parameter %lld", what,
@@ -114,8 +110,8 @@ check_like(const pl_tensor *p, const pl_tensor *t, const char *what, int64_t i)
     return PL_OK;
 }
 
-static pl_status
-check_param(const pl_tensor *p, int64_t i)
+pl_status
+pl_optim_check_param(const pl_tensor *p, int64_t i)
 {
     if (p == NULL) {
         return pl_error_set(PL_ERR_RUNTIME, "optimizer: missing parameter %lld", (long long)i);
@@ -174,9 +170,7 @@ typedef struct sgd_flags {
 PL_SGD_KERNEL(sgd_kernel_f32_ref, float, sgd_f32, fmaf, )
 PL_SGD_KERNEL(sgd_kernel_f64_ref, double, sgd_f64, fma, )
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define PL_OPTIM_HAVE_FMA_BUILD 1
-#define PL_FMA_TARGET __attribute__((target("avx2,fma"), optimize("O3")))
+#ifdef PL_OPTIM_HAVE_FMA_BUILD
 PL_SGD_KERNEL(sgd_kernel_f32_fma, float, sgd_f32, fmaf, PL_FMA_TARGET)
 PL_SGD_KERNEL(sgd_kernel_f64_fma, double, sgd_f64, fma, PL_FMA_TARGET)
 
@@ -226,8 +220,8 @@ pl_optim_force_reference(bool on)
     force_reference = on;
 }
 
-static bool
-use_fma_build(void)
+bool
+pl_optim_use_fma_build(void)
 {
 #ifdef PL_OPTIM_HAVE_FMA_BUILD
     return !force_reference && cpu_has_fma();
@@ -277,7 +271,7 @@ static void
 sgd_run_serial(pl_dtype dtype, char *p, const char *g, char *buf, int64_t n, const pl_sgd_config *c,
                sgd_flags f)
 {
-    bool fast = use_fma_build();
+    bool fast = pl_optim_use_fma_build();
     if (dtype == PL_FLOAT32) {
         sgd_f32 s = {(float)c->weight_decay, (float)c->momentum, (float)(1.0 - c->dampening),
                      (float)(-c->lr)};
@@ -318,12 +312,12 @@ pl_sgd_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor **bufs,
     }
     /* Validate everything before writing anything. */
     for (int64_t i = 0; i < n; i++) {
-        pl_status st = check_param(params[i], i);
+        pl_status st = pl_optim_check_param(params[i], i);
         if (st == PL_OK) {
-            st = check_like(params[i], grads[i], "gradient", i);
+            st = pl_optim_check_like(params[i], grads[i], "gradient", i);
         }
         if (st == PL_OK && has_mom && bufs[i] != NULL) {
-            st = check_like(params[i], bufs[i], "momentum buffer", i);
+            st = pl_optim_check_like(params[i], bufs[i], "momentum buffer", i);
         }
         if (st != PL_OK) {
             return st;
@@ -366,30 +360,30 @@ pl_sgd_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor **bufs,
         }
         sgd_flags f = {cfg->maximize, cfg->weight_decay != 0.0, has_mom,
                        has_mom && created[i], cfg->nesterov};
-        flat_view vp, vg, vb = {0};
-        if ((status = flat_view_open(&vp, p)) != PL_OK) {
+        pl_flat_view vp, vg, vb = {0};
+        if ((status = pl_flat_view_open(&vp, p)) != PL_OK) {
             break;
         }
-        if ((status = flat_view_open(&vg, grads[i])) != PL_OK) {
-            flat_view_close(&vp, false);
+        if ((status = pl_flat_view_open(&vg, grads[i])) != PL_OK) {
+            pl_flat_view_close(&vp, false);
             break;
         }
-        if (has_mom && (status = flat_view_open(&vb, bufs[i])) != PL_OK) {
-            flat_view_close(&vg, false);
-            flat_view_close(&vp, false);
+        if (has_mom && (status = pl_flat_view_open(&vb, bufs[i])) != PL_OK) {
+            pl_flat_view_close(&vg, false);
+            pl_flat_view_close(&vp, false);
             break;
         }
         sgd_run(p->dtype, vp.data, vg.data, has_mom ? vb.data : NULL, p->numel, cfg, f);
         if (has_mom) {
-            flat_view_close(&vb, true);
+            pl_flat_view_close(&vb, true);
             if (!f.first) {
                 /* torch: buf.mul_(momentum).add_(...) writes the buffer twice */
                 pl_tensor_bump_version(bufs[i]);
                 pl_tensor_bump_version(bufs[i]);
             }
         }
-        flat_view_close(&vg, false);
-        flat_view_close(&vp, true);
+        pl_flat_view_close(&vg, false);
+        pl_flat_view_close(&vp, true);
         pl_tensor_bump_version(p);
     }
     if (status != PL_OK && created != NULL) {
@@ -423,9 +417,6 @@ typedef struct adam_flags {
     bool maximize, coupled_wd, decoupled_wd, small_weight, amsgrad;
 } adam_flags;
 
-/* torch.maximum: NaN if either is NaN. */
-#define PL_NAN_MAX(a, b) (((a) != (a) || (b) != (b)) ? (a) + (b) : ((a) > (b) ? (a) : (b)))
-
 /* p, g, m (exp_avg), v (exp_avg_sq), mx (max_exp_avg_sq, amsgrad only): (n,) contiguous. */
 #define PL_ADAM_KERNEL(NAME, T, S, FMA, SQRT, ATTR)                                            \
     ATTR static void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v,   \
@@ -454,9 +445,58 @@ typedef struct adam_flags {
 
 PL_ADAM_KERNEL(adam_kernel_f32_ref, float, adam_f32, fmaf, sqrtf, )
 PL_ADAM_KERNEL(adam_kernel_f64_ref, double, adam_f64, fma, sqrt, )
+
 #ifdef PL_OPTIM_HAVE_FMA_BUILD
-PL_ADAM_KERNEL(adam_kernel_f32_fma, float, adam_f32, fmaf, sqrtf, PL_FMA_TARGET)
-PL_ADAM_KERNEL(adam_kernel_f64_fma, double, adam_f64, fma, sqrt, PL_FMA_TARGET)
+/* The FMA build: the same operations written on the lane sets of optim_group.h, AVX2
+ * vectors (8 floats, 4 doubles) then a scalar tail; each lane is rounded as the reference. */
+#define ADAM_LANE_SETUP(O)                                                                     \
+    const O##_T decay = O##_K(s->decay), wd = O##_K(s->wd), w = O##_K(s->lerp_w);              \
+    const O##_T wm1 = O##_K(s->lerp_w_minus_one), b2 = O##_K(s->beta2);                        \
+    const O##_T omb2 = O##_K(s->one_minus_beta2), bc2s = O##_K(s->bc2_sqrt);                   \
+    const O##_T eps = O##_K(s->eps), nss = O##_K(s->neg_step_size);                            \
+    const bool maximize = f.maximize, coupled = f.coupled_wd, decoupled = f.decoupled_wd;      \
+    const bool small = f.small_weight, amsgrad = f.amsgrad
+
+#define ADAM_LANE_STEP(O)                                                                      \
+    O##_T d = maximize ? -O##_LD(g) : O##_LD(g);                                               \
+    O##_T pi = O##_LD(p);                                                                      \
+    if (decoupled) {                                                                           \
+        pi = pi * decay;                                                                       \
+    } else if (coupled) {                                                                      \
+        d = O##_FMA(pi, wd, d);                                                                \
+    }                                                                                          \
+    O##_T mi = O##_LD(m);                                                                      \
+    mi = small ? O##_FMA(w, d - mi, mi) : O##_FMA(wm1, d - mi, d);                             \
+    O##_ST(m, mi);                                                                             \
+    O##_T vi = O##_FMA(omb2 * d, d, O##_LD(v) * b2);                                           \
+    O##_ST(v, vi);                                                                             \
+    if (amsgrad) {                                                                             \
+        vi = O##_NMAX(O##_LD(mx), vi);                                                         \
+        O##_ST(mx, vi);                                                                        \
+    }                                                                                          \
+    O##_T denom = O##_SQRT(vi) / bc2s + eps;                                                   \
+    O##_ST(p, pi + (nss * mi) / denom)
+
+#define PL_ADAM_LANES(NAME, E, S, VO, SO, W)                                                   \
+    PL_FMA_TARGET static void NAME(E *restrict p, const E *restrict g, E *restrict m,         \
+                                   E *restrict v, E *restrict mx, int64_t n, const S *s,      \
+                                   adam_flags f)                                               \
+    {                                                                                          \
+        int64_t i = 0;                                                                         \
+        {                                                                                      \
+            ADAM_LANE_SETUP(VO);                                                               \
+            for (; i + (W) <= n; i += (W)) {                                                   \
+                ADAM_LANE_STEP(VO);                                                            \
+            }                                                                                  \
+        }                                                                                      \
+        ADAM_LANE_SETUP(SO);                                                                   \
+        for (; i < n; i++) {                                                                   \
+            ADAM_LANE_STEP(SO);                                                                \
+        }                                                                                      \
+    }
+
+PL_ADAM_LANES(adam_kernel_f32_fma, float, adam_f32, V32, R32, 8)
+PL_ADAM_LANES(adam_kernel_f64_fma, double, adam_f64, V64, R64, 4)
 #endif
 
 /* The per-parameter scalars, computed in double as torch computes them in Python. */
@@ -481,7 +521,7 @@ static void
 adam_run(pl_dtype dtype, char *p, const char *g, char *m, char *v, char *mx, int64_t n,
          const pl_adam_config *c, const adam_scalars *a, adam_flags f)
 {
-    bool fast = use_fma_build();
+    bool fast = pl_optim_use_fma_build();
     if (dtype == PL_FLOAT32) {
         float w = (float)a->lerp_w;
         adam_f32 s = {(float)a->decay, (float)c->weight_decay, w, w - 1.0f, (float)c->beta2,
@@ -527,18 +567,18 @@ pl_adam_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *const
         return pl_error_set(PL_ERR_RUNTIME, "pl_adam_step: amsgrad needs max_exp_avg_sqs");
     }
     for (int64_t i = 0; i < n; i++) {
-        pl_status st = check_param(params[i], i);
+        pl_status st = pl_optim_check_param(params[i], i);
         if (st == PL_OK) {
-            st = check_like(params[i], grads[i], "gradient", i);
+            st = pl_optim_check_like(params[i], grads[i], "gradient", i);
         }
         if (st == PL_OK) {
-            st = check_like(params[i], exp_avgs[i], "exp_avg", i);
+            st = pl_optim_check_like(params[i], exp_avgs[i], "exp_avg", i);
         }
         if (st == PL_OK) {
-            st = check_like(params[i], exp_avg_sqs[i], "exp_avg_sq", i);
+            st = pl_optim_check_like(params[i], exp_avg_sqs[i], "exp_avg_sq", i);
         }
         if (st == PL_OK && cfg->amsgrad) {
-            st = check_like(params[i], max_exp_avg_sqs[i], "max_exp_avg_sq", i);
+            st = pl_optim_check_like(params[i], max_exp_avg_sqs[i], "max_exp_avg_sq", i);
         }
         if (st != PL_OK) {
             return st;
@@ -553,32 +593,32 @@ pl_adam_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *const
             continue;
         }
         adam_scalars a = adam_scalars_for(cfg, steps[i]);
-        flat_view vp, vg, vm, vv, vx = {0};
-        pl_status st = flat_view_open(&vp, p);
+        pl_flat_view vp, vg, vm, vv, vx = {0};
+        pl_status st = pl_flat_view_open(&vp, p);
         bool ok_p = st == PL_OK;
-        bool ok_g = ok_p && (st = flat_view_open(&vg, grads[i])) == PL_OK;
-        bool ok_m = ok_g && (st = flat_view_open(&vm, exp_avgs[i])) == PL_OK;
-        bool ok_v = ok_m && (st = flat_view_open(&vv, exp_avg_sqs[i])) == PL_OK;
+        bool ok_g = ok_p && (st = pl_flat_view_open(&vg, grads[i])) == PL_OK;
+        bool ok_m = ok_g && (st = pl_flat_view_open(&vm, exp_avgs[i])) == PL_OK;
+        bool ok_v = ok_m && (st = pl_flat_view_open(&vv, exp_avg_sqs[i])) == PL_OK;
         bool ok_x = ok_v && (!cfg->amsgrad ||
-                             (st = flat_view_open(&vx, max_exp_avg_sqs[i])) == PL_OK);
+                             (st = pl_flat_view_open(&vx, max_exp_avg_sqs[i])) == PL_OK);
         if (ok_x) {
             adam_run(p->dtype, vp.data, vg.data, vm.data, vv.data,
                      cfg->amsgrad ? vx.data : NULL, p->numel, cfg, &a, f);
         }
         if (ok_x && cfg->amsgrad) {
-            flat_view_close(&vx, true);
+            pl_flat_view_close(&vx, true);
         }
         if (ok_v) {
-            flat_view_close(&vv, ok_x);
+            pl_flat_view_close(&vv, ok_x);
         }
         if (ok_m) {
-            flat_view_close(&vm, ok_x);
+            pl_flat_view_close(&vm, ok_x);
         }
         if (ok_g) {
-            flat_view_close(&vg, false);
+            pl_flat_view_close(&vg, false);
         }
         if (ok_p) {
-            flat_view_close(&vp, ok_x);
+            pl_flat_view_close(&vp, ok_x);
         }
         if (!ok_x) {
             return st;

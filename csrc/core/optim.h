@@ -12,6 +12,9 @@
  *
  * Tensors may be strided: contiguous tensors are updated in place directly, others are
  * gathered into a temporary contiguous buffer and scattered back (same values, same order).
+ *
+ * SGD and Adam/AdamW are here; RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD and
+ * Rprop, under the same contract, in optim_extra.h.
  */
 #ifndef PL_OPTIM_H
 #define PL_OPTIM_H

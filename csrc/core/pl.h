@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "rng.h"
 #include "optim.h"
+#include "optim_extra.h"
 #include "autograd.h"
 #include "ops.h"
 #include "gemm.h"

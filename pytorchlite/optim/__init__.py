@@ -3,9 +3,9 @@
 reference: https://pytorch.org/docs/stable/optim.html
 
 Note:
-    SGD, Adam and AdamW (fused C updates) load with the package; the other optimizers, which
-    compute through NumPy, and ``swa_utils`` load on first use, so a script that only uses SGD
-    or Adam does not import NumPy for them.
+    SGD, Adam and AdamW load with the package; the other optimizers and ``swa_utils`` load on
+    first use. SGD, Adam, AdamW and RMSprop ... Rprop update each parameter group with one
+    fused C call; Adafactor and ``swa_utils`` compute partly through NumPy.
 """
 from . import lr_scheduler
 from .adam import Adam, AdamW

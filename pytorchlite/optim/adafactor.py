@@ -5,7 +5,7 @@ reference: https://pytorch.org/docs/stable/generated/torch.optim.Adafactor.html
 import pytorchlite
 
 from . import _pointwise as pw
-from ._single import new_step, to_scalar
+from ._group import new_step, to_scalar
 from .optimizer import Optimizer
 
 __all__ = ["Adafactor"]

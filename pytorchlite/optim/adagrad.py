@@ -2,17 +2,15 @@ r"""Implementation for the Adagrad optimizer.
 
 reference: https://pytorch.org/docs/stable/generated/torch.optim.Adagrad.html
 """
-import numpy as np
-
 import pytorchlite
+from pytorchlite import _C
 
-from . import _pointwise as pw
-from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+from ._group import GroupOptimizer, advance, check_lr, new_step, to_scalar
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(SingleTensorOptimizer):
+class Adagrad(GroupOptimizer):
     r"""Implements Adagrad algorithm.
 
     .. math::
@@ -34,10 +32,11 @@ class Adagrad(SingleTensorOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet. Sparse gradients are not
-        supported.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path. torch's CPU ``sqrt`` of a float32 or
+        float64 tensor comes from vector math and is not always correctly rounded,
+        pytorchlite's is, so parameters can differ from torch's in the last bits. Sparse
+        gradients are not supported; float16/bfloat16 parameters are refused (RuntimeError).
     """
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
@@ -76,16 +75,8 @@ class Adagrad(SingleTensorOptimizer):
         state["step"] = new_step()
         state["sum"] = pytorchlite.full_like(p, self.defaults["initial_accumulator_value"])
 
-    def _update(self, group, p, grad, state):
-        lr = to_scalar(group["lr"])
-        param = pw.view(p)
-        dt = param.dtype
-        state["step"] += 1
-        step = state["step"].item()
-        if group["weight_decay"] != 0:
-            grad = pw.add(grad, param, alpha=group["weight_decay"])
-        clr = lr / (1 + (step - 1) * group["lr_decay"])
-        acc = pw.view(state["sum"])
-        acc[...] = pw.addcmul(acc, grad, grad, value=1)
-        std = np.sqrt(acc) + pw.scalar(group["eps"], dt)
-        param[...] = pw.addcdiv(param, grad, std, value=-clr)
+    def _fused_step(self, group, params, grads, states):
+        lr, lr_decay = to_scalar(group["lr"]), group["lr_decay"]
+        clrs = [lr / (1 + (step - 1) * lr_decay) for step in advance(states)]
+        _C._adagrad_step(params, grads, [s["sum"] for s in states], clrs, group["eps"],
+                         group["weight_decay"], group["maximize"])

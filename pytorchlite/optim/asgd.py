@@ -3,14 +3,14 @@ r"""Implementation for the ASGD (averaged stochastic gradient descent) optimizer
 reference: https://pytorch.org/docs/stable/generated/torch.optim.ASGD.html
 """
 import pytorchlite
+from pytorchlite import _C
 
-from . import _pointwise as pw
-from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+from ._group import GroupOptimizer, advance, check_lr, new_step, to_scalar
 
 __all__ = ["ASGD"]
 
 
-class ASGD(SingleTensorOptimizer):
+class ASGD(GroupOptimizer):
     r"""Implements Averaged Stochastic Gradient Descent.
 
     .. math::
@@ -31,10 +31,10 @@ class ASGD(SingleTensorOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path (``eta`` and ``mu`` are float32 0-dim tensors,
-        as in torch), so float32 parameters match torch's bit for bit; a fused C update
-        per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path (``eta`` and ``mu`` are float32 0-dim
+        tensors, as in torch), so float32 and float64 parameters match torch's bit for bit.
+        float16/bfloat16 parameters are refused (RuntimeError).
     """
 
     _tensor_state_keys = ("step", "eta", "mu")
@@ -57,24 +57,13 @@ class ASGD(SingleTensorOptimizer):
         state["mu"] = new_step(1.0)
         state["ax"] = pytorchlite.zeros_like(p)
 
-    def _update(self, group, p, grad, state):
+    def _fused_step(self, group, params, grads, states):
         lr = to_scalar(group["lr"])
         lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
-        param = pw.view(p)
-        dt = param.dtype
-        state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = pw.add(grad, param, alpha=group["weight_decay"])
-        eta_value = state["eta"].item()
-        param[...] = param * pw.scalar(1 - lambd * eta_value, dt)
-        param[...] = pw.add(param, grad, alpha=-eta_value)
-        ax = pw.view(state["ax"])
-        mu = pw.view(state["mu"])
-        if float(mu) != 1:
-            ax[...] = ax + (param - ax) * mu.astype(dt)
-        else:
-            ax[...] = param
-        step = state["step"].item()
-        eta = pw.view(state["eta"])
-        eta[...] = pw.scalar(lr / ((1 + lambd * lr * step) ** alpha), eta.dtype)
-        mu[...] = pw.scalar(1 / max(1, step - t0), mu.dtype)
+        steps = advance(states)
+        # eta and mu for the next step, as torch computes them in Python
+        new_etas = [lr / ((1 + lambd * lr * step) ** alpha) for step in steps]
+        new_mus = [1 / max(1, step - t0) for step in steps]
+        _C._asgd_step(params, grads, [s["ax"] for s in states], [s["eta"] for s in states],
+                      [s["mu"] for s in states], new_etas, new_mus, lambd,
+                      group["weight_decay"], group["maximize"])

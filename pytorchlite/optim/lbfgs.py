@@ -4,7 +4,7 @@ reference: https://pytorch.org/docs/stable/generated/torch.optim.LBFGS.html
 """
 import pytorchlite
 
-from ._single import check_lr, to_scalar
+from ._group import check_lr, to_scalar
 from .optimizer import Optimizer
 
 __all__ = ["LBFGS"]

@@ -2,17 +2,15 @@ r"""Implementation for the NAdam optimizer.
 
 reference: https://pytorch.org/docs/stable/generated/torch.optim.NAdam.html
 """
-import numpy as np
-
 import pytorchlite
+from pytorchlite import _C
 
-from . import _pointwise as pw
-from ._single import SingleTensorOptimizer, check_adam_args, new_step, to_scalar
+from ._group import GroupOptimizer, advance, check_adam_args, new_step, to_scalar
 
 __all__ = ["NAdam"]
 
 
-class NAdam(SingleTensorOptimizer):
+class NAdam(GroupOptimizer):
     r"""Implements NAdam algorithm (Adam with Nesterov momentum).
 
     .. math::
@@ -36,11 +34,12 @@ class NAdam(SingleTensorOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path (``mu_product`` is a float32 0-dim tensor, as
-        in torch); a fused C update per group is not written yet. torch's CPU ``sqrt`` of
-        float32 comes from vendor vector math and is not correctly rounded, NumPy's is, so
-        parameters can differ from torch's in the last bits.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path (``mu_product`` is a float32 0-dim tensor,
+        as in torch). torch's CPU ``sqrt`` of a float32 or float64 tensor comes from vector
+        math and is not always correctly rounded, pytorchlite's is, so parameters can differ
+        from torch's in the last bits. float16/bfloat16 parameters are refused
+        (RuntimeError).
     """
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
@@ -67,34 +66,16 @@ class NAdam(SingleTensorOptimizer):
         state["exp_avg"] = pytorchlite.zeros_like(p)
         state["exp_avg_sq"] = pytorchlite.zeros_like(p)
 
-    def _update(self, group, p, grad, state):
-        lr = to_scalar(group["lr"])
+    def _fused_step(self, group, params, grads, states):
         beta1, beta2 = group["betas"]
-        wd, md, eps = group["weight_decay"], group["momentum_decay"], group["eps"]
-        param = pw.view(p)
-        dt = param.dtype
-        state["step"] += 1
-        step = state["step"].item()
-        bias_correction2 = 1 - beta2 ** step
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param[...] = param * pw.scalar(1 - lr * wd, dt)
-            else:
-                grad = pw.add(grad, param, alpha=wd)
-        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * md)))
-        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md)))
-        mu_prod = pw.view(state["mu_product"])
-        mu_prod[...] = mu_prod * pw.scalar(mu, mu_prod.dtype)
-        exp_avg = pw.view(state["exp_avg"])
-        exp_avg_sq = pw.view(state["exp_avg_sq"])
-        exp_avg[...] = pw.lerp(exp_avg, grad, 1 - beta1)
-        exp_avg_sq[...] = pw.addcmul(exp_avg_sq * pw.scalar(beta2, dt), grad, grad,
-                                     value=1 - beta2)
-        denom = np.sqrt(exp_avg_sq / pw.scalar(bias_correction2, dt))
-        mu_product = float(mu_prod)
-        mu_product_next = mu_product * mu_next
-        denom = denom + pw.scalar(eps, dt)
-        param[...] = pw.addcdiv(param, grad, denom,
-                                value=(-lr * (1.0 - mu) / (1.0 - mu_product)))
-        param[...] = pw.addcdiv(param, exp_avg, denom,
-                                value=(-lr * mu_next) / (1.0 - mu_product_next))
+        md = group["momentum_decay"]
+        steps = advance(states)
+        # torch's Python expressions, per parameter
+        bc2s = [1 - beta2 ** step for step in steps]
+        mus = [beta1 * (1.0 - 0.5 * (0.96 ** (step * md))) for step in steps]
+        mu_nexts = [beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md))) for step in steps]
+        _C._nadam_step(params, grads, [s["exp_avg"] for s in states],
+                       [s["exp_avg_sq"] for s in states], [s["mu_product"] for s in states],
+                       bc2s, mus, mu_nexts, to_scalar(group["lr"]), beta1, beta2,
+                       group["eps"], group["weight_decay"], group["decoupled_weight_decay"],
+                       group["maximize"])

@@ -2,17 +2,15 @@ r"""Implementation for the RAdam optimizer.
 
 reference: https://pytorch.org/docs/stable/generated/torch.optim.RAdam.html
 """
-import numpy as np
-
 import pytorchlite
+from pytorchlite import _C
 
-from . import _pointwise as pw
-from ._single import SingleTensorOptimizer, check_adam_args, new_step, to_scalar
+from ._group import GroupOptimizer, advance, check_adam_args, new_step, to_scalar
 
 __all__ = ["RAdam"]
 
 
-class RAdam(SingleTensorOptimizer):
+class RAdam(GroupOptimizer):
     r"""Implements RAdam algorithm (Adam with a rectified adaptive learning rate).
 
     .. math::
@@ -36,11 +34,12 @@ class RAdam(SingleTensorOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path; a fused C update per group is not written
-        yet. torch's CPU ``sqrt`` of float32 comes from vendor vector math and is not
-        correctly rounded, NumPy's is, so once :math:`\rho_t > 5` parameters can differ
-        from torch's in the last bits (before that they are bitwise equal).
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path. torch's CPU ``sqrt`` of a float32 or
+        float64 tensor comes from vector math and is not always correctly rounded,
+        pytorchlite's is, so parameters can differ from torch's in the last bits once
+        :math:`\rho_t > 5` (before that they are bitwise equal). float16/bfloat16 parameters
+        are refused (RuntimeError).
     """
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
@@ -63,36 +62,21 @@ class RAdam(SingleTensorOptimizer):
         state["exp_avg"] = pytorchlite.zeros_like(p)
         state["exp_avg_sq"] = pytorchlite.zeros_like(p)
 
-    def _update(self, group, p, grad, state):
-        lr = to_scalar(group["lr"])
+    def _fused_step(self, group, params, grads, states):
         beta1, beta2 = group["betas"]
-        wd, eps = group["weight_decay"], group["eps"]
-        param = pw.view(p)
-        dt = param.dtype
-        state["step"] += 1
-        step = state["step"].item()
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param[...] = param * pw.scalar(1 - lr * wd, dt)
-            else:
-                grad = pw.add(grad, param, alpha=wd)
-        exp_avg = pw.view(state["exp_avg"])
-        exp_avg_sq = pw.view(state["exp_avg_sq"])
-        exp_avg[...] = pw.lerp(exp_avg, grad, 1 - beta1)
-        exp_avg_sq[...] = pw.addcmul(exp_avg_sq * pw.scalar(beta2, dt), grad, grad,
-                                     value=1 - beta2)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        corrected = exp_avg / pw.scalar(bias_correction1, dt)
+        bc1s, bc2_sqrts, rects = [], [], []
         rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-        if rho_t > 5.0:
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            # float / Tensor is Tensor.reciprocal() * float in torch
-            adaptive = (np.asarray(1, dtype=dt) / (np.sqrt(exp_avg_sq) + pw.scalar(eps, dt))
-                        ) * pw.scalar(bias_correction2 ** 0.5, dt)
-            update = ((corrected * pw.scalar(lr, dt)) * adaptive) * pw.scalar(rect, dt)
-        else:
-            update = corrected * pw.scalar(lr, dt)
-        param[...] = param - update
+        for step in advance(states):
+            # torch's Python expressions, per parameter
+            bias_correction2 = 1 - beta2 ** step
+            rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+            bc1s.append(1 - beta1 ** step)
+            bc2_sqrts.append(bias_correction2 ** 0.5)
+            rects.append(((rho_t - 4) * (rho_t - 2) * rho_inf
+                          / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                         if rho_t > 5.0 else 0.0)
+        _C._radam_step(params, grads, [s["exp_avg"] for s in states],
+                       [s["exp_avg_sq"] for s in states], bc1s, bc2_sqrts, rects,
+                       to_scalar(group["lr"]), beta1, beta2, group["eps"],
+                       group["weight_decay"], group["decoupled_weight_decay"],
+                       group["maximize"])

@@ -2,17 +2,15 @@ r"""Implementation for the RMSprop optimizer.
 
 reference: https://pytorch.org/docs/stable/generated/torch.optim.RMSprop.html
 """
-import numpy as np
-
 import pytorchlite
+from pytorchlite import _C
 
-from . import _pointwise as pw
-from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+from ._group import GroupOptimizer, advance, check_lr, new_step, to_scalar
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(SingleTensorOptimizer):
+class RMSprop(GroupOptimizer):
     r"""Implements RMSprop algorithm.
 
     .. math::
@@ -38,9 +36,11 @@ class RMSprop(SingleTensorOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path. torch's CPU ``sqrt`` of a float32 or
+        float64 tensor comes from vector math and is not always correctly rounded,
+        pytorchlite's is, so parameters can differ from torch's in the last bits.
+        float16/bfloat16 parameters are refused (RuntimeError).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
@@ -76,27 +76,12 @@ class RMSprop(SingleTensorOptimizer):
         if group["centered"]:
             state["grad_avg"] = pytorchlite.zeros_like(p)
 
-    def _update(self, group, p, grad, state):
-        lr = to_scalar(group["lr"])
-        alpha, eps = group["alpha"], group["eps"]
-        momentum, wd = group["momentum"], group["weight_decay"]
-        param = pw.view(p)
-        dt = param.dtype
-        state["step"] += 1
-        if wd != 0:
-            grad = pw.add(grad, param, alpha=wd)
-        sq = pw.view(state["square_avg"])
-        sq[...] = pw.addcmul(sq * pw.scalar(alpha, dt), grad, grad, value=1 - alpha)
-        if group["centered"]:
-            ga = pw.view(state["grad_avg"])
-            ga[...] = pw.lerp(ga, grad, 1 - alpha)
-            avg = np.sqrt(pw.addcmul(sq, ga, ga, value=-1))
-        else:
-            avg = np.sqrt(sq)
-        avg = avg + pw.scalar(eps, dt)
-        if momentum > 0:
-            buf = pw.view(state["momentum_buffer"])
-            buf[...] = pw.addcdiv(buf * pw.scalar(momentum, dt), grad, avg)
-            param[...] = pw.add(param, buf, alpha=-lr)
-        else:
-            param[...] = pw.addcdiv(param, grad, avg, value=-lr)
+    def _fused_step(self, group, params, grads, states):
+        advance(states)
+        centered, momentum = group["centered"], group["momentum"]
+        _C._rmsprop_step(
+            params, grads, [s["square_avg"] for s in states],
+            [s["grad_avg"] for s in states] if centered else None,
+            [s["momentum_buffer"] for s in states] if momentum > 0 else None,
+            to_scalar(group["lr"]), group["alpha"], group["eps"], group["weight_decay"],
+            momentum, centered, group["maximize"])

@@ -2,17 +2,15 @@ r"""Implementation for the Rprop (resilient backpropagation) optimizer.
 
 reference: https://pytorch.org/docs/stable/generated/torch.optim.Rprop.html
 """
-import numpy as np
-
 import pytorchlite
+from pytorchlite import _C
 
-from . import _pointwise as pw
-from ._single import SingleTensorOptimizer, check_lr, new_step, to_scalar
+from ._group import GroupOptimizer, advance, check_lr, new_step, to_scalar
 
 __all__ = ["Rprop"]
 
 
-class Rprop(SingleTensorOptimizer):
+class Rprop(GroupOptimizer):
     r"""Implements the resilient backpropagation algorithm.
 
     Each element's step size grows by ``etaplus`` while its gradient keeps its sign and
@@ -31,9 +29,10 @@ class Rprop(SingleTensorOptimizer):
         maximize (bool, optional): maximize the objective (default: False)
 
     Note:
-        The update runs in Python on NumPy views, one rounded operation at a time in the
-        order of torch's single-tensor path, so float32 parameters match torch's bit for
-        bit; a fused C update per group is not written yet.
+        Each parameter group is updated by one fused C call with the operations and
+        roundings of torch's single-tensor path (``torch.sign`` of NaN is 0, so a NaN
+        gradient leaves its element alone), so float32 and float64 parameters match torch's
+        bit for bit. float16/bfloat16 parameters are refused (RuntimeError).
     """
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
@@ -53,22 +52,10 @@ class Rprop(SingleTensorOptimizer):
         state["prev"] = pytorchlite.zeros_like(p)
         state["step_size"] = pytorchlite.full_like(p.grad, to_scalar(group["lr"]))
 
-    def _update(self, group, p, grad, state):
+    def _fused_step(self, group, params, grads, states):
+        advance(states)
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        param = pw.view(p)
-        dt = param.dtype
-        state["step"] += 1
-        prev = pw.view(state["prev"])
-        step_size = pw.view(state["step_size"])
-        sign = np.sign(grad * prev)
-        positive, negative, zero = sign > 0, sign < 0, sign == 0
-        sign[positive] = pw.scalar(etaplus, dt)
-        sign[negative] = pw.scalar(etaminus, dt)
-        sign[zero] = 1
-        step_size[...] = np.minimum(np.maximum(step_size * sign, pw.scalar(step_size_min, dt)),
-                                    pw.scalar(step_size_max, dt))
-        grad = np.array(grad, copy=True)
-        grad[sign == pw.scalar(etaminus, dt)] = 0
-        param[...] = pw.fma(-np.sign(grad), step_size, param)
-        prev[...] = grad
+        _C._rprop_step(params, grads, [s["prev"] for s in states],
+                       [s["step_size"] for s in states], etaminus, etaplus, step_size_min,
+                       step_size_max, group["maximize"])

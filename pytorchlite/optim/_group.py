@@ -1,16 +1,16 @@
-"""The step loop shared by the optimizers that replay torch's single-tensor path in Python.
+"""The step loop shared by RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD and Rprop.
 
 A subclass gives ``_init_state(group, p, state)`` (fills a new parameter's state) and
-``_update(group, p, grad, state)`` (one parameter's update on NumPy views; ``grad`` is a
-read-only array already negated when ``maximize``). Steps are float32 0-dim tensors, as in
-torch's CPU path.
+``_fused_step(group, params, grads, states)``: one fused C update over the group's parameters
+that have a gradient (it also advances their steps). The C updates take float32 and float64
+parameters and refuse others (RuntimeError), as SGD's and Adam's do. Steps are float32 0-dim
+tensors, as in torch's CPU path.
 """
 import pytorchlite
 
-from . import _pointwise as pw
 from .optimizer import Optimizer, check_adam_args, check_lr  # noqa: F401 (re-exported)
 
-__all__ = ["SingleTensorOptimizer", "new_step", "check_lr"]
+__all__ = ["GroupOptimizer", "new_step", "to_scalar", "check_lr", "check_adam_args"]
 
 
 def new_step(value=0.0):
@@ -22,8 +22,18 @@ def to_scalar(x):
     return x.item() if isinstance(x, pytorchlite.Tensor) else x
 
 
-class SingleTensorOptimizer(Optimizer):
-    """Base of the Python-path optimizers: one loop over groups and parameters."""
+def advance(states):
+    """Adds one to each state's step tensor; returns the new steps as Python floats."""
+    steps = []
+    for state in states:
+        step_t = state["step"]
+        step_t += 1
+        steps.append(step_t.item())
+    return steps
+
+
+class GroupOptimizer(Optimizer):
+    """Base of the optimizers above: per group, one fused C call."""
 
     _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                           "capturable": False}
@@ -45,7 +55,7 @@ class SingleTensorOptimizer(Optimizer):
     def _init_state(self, group, p, state):
         raise NotImplementedError
 
-    def _update(self, group, p, grad, state):
+    def _fused_step(self, group, params, grads, states):
         raise NotImplementedError
 
     def step(self, closure=None):
@@ -57,21 +67,21 @@ class SingleTensorOptimizer(Optimizer):
         """
         loss = self._evaluate(closure)
         name = type(self).__name__
+        all_state = self.state
         for group in self.param_groups:
+            params, grads, states = [], [], []
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                if getattr(p.grad, "is_sparse", False):
+                if getattr(grad, "is_sparse", False):
                     raise RuntimeError(f"{name} does not support sparse gradients")
-                state = self.state[p]
+                state = all_state[p]
                 if len(state) == 0:
                     self._init_state(group, p, state)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = pw.view(p.grad)
-                if group["maximize"]:
-                    grad = -grad
-                with pytorchlite.no_grad():
-                    self._update(group, p, grad, self.state[p])
+                params.append(p)
+                grads.append(grad)
+                states.append(state)
+            if params:
+                self._fused_step(group, params, grads, states)
         return loss
