@@ -10,6 +10,7 @@ Tensor operations, so autograd needs nothing extra for them.
 import warnings
 
 import pytorchlite as torch
+from pytorchlite._named_op import composite
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -263,6 +264,15 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant" and value not in (None, 0, 0.0):
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode == "circular" or not any(pad):  # (PyTorch composes circular padding too)
+        return _pad(input, pad, mode, value)
+    # one node as PyTorch's: ConstantPadNdBackward0, ReflectionPad2DBackward0...
+    name = "ConstantPadNdBackward0" if mode == "constant" else \
+        f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{len(pad) // 2}DBackward0"
+    return composite(name, lambda x: _pad(x, pad, mode, value), input, saves=False)
+
+
+def _pad(input, pad, mode, value):
     out = input
     for i in range(len(pad) // 2):
         dim = input.dim() - 1 - i
