@@ -218,6 +218,12 @@ for r in REDS:
          LX, ("int", (N,), K))
     case(f"bce_{r}", lambda T, F, a, b, r=r: F.binary_cross_entropy(a, b, reduction=r),
          ("unit", (N, K)), ("bin", (N, K)))
+    case(f"bce_target_grad_{r}", lambda T, F, a, b, r=r: F.binary_cross_entropy(
+        a, b, reduction=r), ("unit", (N, K)), ("unit", (N, K)))
+    case(f"bce_weight_{r}", lambda T, F, a, b, w, r=r: F.binary_cross_entropy(
+        a, b, w, reduction=r), ("unit", (N, K)), ("bin", (N, K)), ("cpos", (K,)))
+    case(f"huber_weight_{r}", lambda T, F, a, b, w, r=r: F.huber_loss(
+        a, b, reduction=r, weight=w), LX, LY, ("cpos", (N, K)))
     case(f"bce_logits_{r}", lambda T, F, a, b, r=r: F.binary_cross_entropy_with_logits(
         a, b, reduction=r), LX, ("bin", (N, K)))
     case(f"bce_logits_pw_{r}", lambda T, F, a, b, w, r=r: F.binary_cross_entropy_with_logits(

@@ -27,12 +27,18 @@ def _check_tensor(name, input):
                         f"{type(input).__name__}")
 
 
-def _named(name, fn, input, inplace=False, inplace_name=None, *others):
-    """fn(input, *others) as one node ``name``; with inplace, input overwritten with it and
-    given the node ``inplace_name`` (PyTorch's in-place variants: EluBackward1...)."""
+def _named(name, fn, input, inplace=False, inplace_name=None, backward=None):
+    """fn(input) as one node ``name``; with inplace, input overwritten with it and given the
+    node ``inplace_name`` (PyTorch's in-place variants: EluBackward1...). backward(grad, x):
+    the derivative written out, for the common activations (no second forward)."""
     if inplace:
-        return composite_(inplace_name or name, fn, input, *others)
-    return composite(name, fn, input, *others)
+        return composite_(inplace_name or name, fn, input, backward=backward)
+    return composite(name, fn, input, backward=backward)
+
+
+def _mask_grad(mask, g):
+    """g where mask, 0 elsewhere."""
+    return torch.where(mask, g, _zero_like(g))
 
 
 def _zero_like(input):
@@ -44,12 +50,9 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _named("HardtanhBackward0", lambda x: _hardtanh(x, min_val, max_val), input, inplace)
-
-
-def _hardtanh(x, min_val, max_val):
-    inside = (x > min_val) & (x < max_val)
-    return torch.where(inside, x, x.clamp(min_val, max_val).detach())
+    # (the values are clamp's; the gradient is 1 strictly inside only, as PyTorch's)
+    return _named("HardtanhBackward0", lambda x: x.clamp(min_val, max_val), input, inplace,
+                  backward=lambda g, x: _mask_grad((x > min_val) & (x < max_val), g))
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -65,8 +68,8 @@ def relu6(input, inplace=False):
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
     _check_tensor("hardsigmoid", input)
-    return _named("HardsigmoidBackward0", lambda x: _hardtanh(x + 3, 0.0, 6.0) / 6, input,
-                  inplace)
+    return _named("HardsigmoidBackward0", lambda x: (x + 3).clamp(0.0, 6.0) / 6, input,
+                  inplace, backward=lambda g, x: _mask_grad((x > -3) & (x < 3), g / 6))
 
 
 def hardswish(input, inplace=False):
@@ -75,14 +78,36 @@ def hardswish(input, inplace=False):
     def fn(x):
         mid = x * (x + 3) / 6
         return torch.where(x <= -3, _zero_like(x), torch.where(x < 3, mid, x))
-    return _named("HardswishBackward0", fn, input, inplace)
+    def backward(g, x):
+        return torch.where(x <= -3, _zero_like(g), torch.where(x < 3, g * (x / 3 + 0.5), g))
+    return _named("HardswishBackward0", fn, input, inplace, backward=backward)
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
     _check_tensor("mish", input)
     from .functional import softplus
-    return _named("MishBackward0", lambda x: x * softplus(x).tanh(), input, inplace)
+    kept = []  # tanh(softplus(x)) of the forward, for a backward that records nothing
+
+    def fn(x):
+        t = softplus(x).tanh()
+        if not torch.is_grad_enabled():
+            kept.append(t)
+        return x * t
+
+    def backward(g, x):
+        t = kept[0] if kept and not torch.is_grad_enabled() else softplus(x).tanh()
+        return g * (t + x * x.sigmoid() * (1 - t * t))
+    return _named("MishBackward0", fn, input, inplace, backward=backward)
+
+
+def _elu_grad(alpha, scale, input_scale):
+    """The derivative of _elu_like: scale for x > 0, alpha scale input_scale exp(input_scale x)
+    otherwise (PyTorch's elu_backward on the input)."""
+    def backward(g, x):
+        negative = g * (alpha * scale * input_scale) * (x * input_scale).exp()
+        return torch.where(x > 0, g * scale if scale != 1 else g, negative)
+    return backward
 
 
 def _elu_like(input, alpha, scale, input_scale):
@@ -97,7 +122,7 @@ def selu(input, inplace=False):
     """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with SELU's fixed alpha and scale."""
     _check_tensor("selu", input)
     return _named("EluBackward0", lambda x: _elu_like(x, _SELU_ALPHA, _SELU_SCALE, 1.0), input,
-                  inplace, "EluBackward1")
+                  inplace, "EluBackward1", _elu_grad(_SELU_ALPHA, _SELU_SCALE, 1.0))
 
 
 def selu_(input):
@@ -111,7 +136,7 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _named("CeluBackward0", lambda x: _elu_like(x, alpha, 1.0, 1.0 / alpha), input,
-                  inplace, "CeluBackward1")
+                  inplace, "CeluBackward1", _elu_grad(alpha, 1.0, 1.0 / alpha))
 
 
 def celu_(input, alpha=1.0):
@@ -174,7 +199,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if not training:
         slope = (lower + upper) / 2
         return _named("RreluWithNoiseBackward0", lambda x: torch._C._leaky_relu(x, slope), input,
-                      inplace, "RreluWithNoiseBackward1")
+                      inplace, "RreluWithNoiseBackward1",
+                      lambda g, x: torch.where(x > 0, g, g * slope))
     flat = input.detach().contiguous().reshape(-1)
     negative = flat <= 0
     count = int(negative.sum().item())
@@ -187,7 +213,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         slopes[negative] = draws.to(input.dtype)
     slopes = slopes.reshape(input.shape)
     return _named("RreluWithNoiseBackward0", lambda x: x * slopes, input, inplace,
-                  "RreluWithNoiseBackward1")
+                  "RreluWithNoiseBackward1", lambda g, x: g * slopes)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -245,7 +271,7 @@ def threshold(input, threshold, value, inplace=False):
     _check_tensor("threshold", input)
     fill = torch.full((), value, dtype=input.dtype)
     return _named("ThresholdBackward0", lambda x: torch.where(x > threshold, x, fill), input,
-                  inplace, "ThresholdBackward1")
+                  inplace, "ThresholdBackward1", lambda g, x: _mask_grad(x > threshold, g))
 
 
 def threshold_(input, threshold, value):

@@ -57,6 +57,18 @@ def _reduce(t, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _reduced_grad(g, reduction, n):
+    """The gradient reaching each element of an unreduced loss of n elements."""
+    return g / n if reduction == "mean" else g
+
+
+def _same_shape_plain(input, target, weight=None):
+    """Whether a loss's written-out derivative applies: input and target of one shape, and no
+    weight that requires grad (otherwise the composite is differentiated again)."""
+    return tuple(input.shape) == tuple(target.shape) and (weight is None or
+                                                          not weight.requires_grad)
+
+
 def _broadcast_pair(a, b):
     """a and b expanded to their common broadcast shape (no copy)."""
     sa, sb = tuple(a.shape), tuple(b.shape)
@@ -96,7 +108,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where input > 0, negative_slope * input elsewhere."""
     if inplace:
         return composite_("LeakyReluBackward1",
-                          lambda x: torch._C._leaky_relu(x, negative_slope), input)
+                          lambda x: torch._C._leaky_relu(x, negative_slope), input,
+                          backward=lambda g, x: torch.where(x > 0, g, g * negative_slope))
     return torch._C._leaky_relu(input, negative_slope)
 
 
@@ -471,7 +484,12 @@ def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     def fn(x):
         return torch.where(x > 0, x, (x.expm1()) * alpha)
-    return composite_("EluBackward1", fn, input) if inplace else composite("EluBackward0", fn, input)
+
+    def backward(g, x):  # PyTorch's elu_backward on the input
+        return torch.where(x > 0, g, g * alpha * x.exp())
+    if inplace:
+        return composite_("EluBackward1", fn, input, backward=backward)
+    return composite("EluBackward0", fn, input, backward=backward)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -480,7 +498,11 @@ def softplus(input, beta=1.0, threshold=20.0):
         scaled = x * beta
         soft = scaled.exp().log1p() / beta if beta != 1 else scaled.exp().log1p()
         return torch.where(scaled > threshold, x, soft)
-    return composite("SoftplusBackward0", fn, input)
+
+    def backward(g, x):  # sigmoid(beta x), 1 above the threshold
+        z = (x * beta).exp()
+        return torch.where(x * beta > threshold, g, g * z / (z + 1))
+    return composite("SoftplusBackward0", fn, input, backward=backward)
 
 
 def logsigmoid(input):
@@ -488,7 +510,7 @@ def logsigmoid(input):
     def fn(x):
         negative = x < 0
         return torch.where(negative, x, x * 0) - torch.where(negative, x, -x).exp().log1p()
-    return composite("LogSigmoidBackward0", fn, input)
+    return composite("LogSigmoidBackward0", fn, input, backward=lambda g, x: g * (-x).sigmoid())
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -510,8 +532,18 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     def fn(x, t, *w):
         loss = (t - 1) * (-x).log1p().clamp(min=-100) - t * x.log().clamp(min=-100)
         return _reduce(loss * w[0] if w else loss, reduction)
+    def backward(g, x, t, *w):  # PyTorch's: (x - t) / max((1 - x) x, 1e-12), times weight
+        g = _reduced_grad(g, reduction, x.numel())
+        dx = g * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+        dt = g * ((-x).log1p().clamp(min=-100) - x.log().clamp(min=-100)) \
+            if t.requires_grad else None
+        if w:
+            dx = dx * w[0]
+            dt = dt * w[0] if dt is not None else None
+        return (dx, dt) + ((None,) if w else ())
     return composite("BinaryCrossEntropyBackward0", fn, input, target,
-                     *(() if weight is None else (weight,)))
+                     *(() if weight is None else (weight,)),
+                     backward=backward if _same_shape_plain(input, target, weight) else None)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -559,7 +591,14 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         a, b = _broadcast_pair(x, y)
         z = (a - b).abs()
         return _reduce(torch.where(z < beta, z * z * 0.5 / beta, z - 0.5 * beta), reduction)
-    return composite("SmoothL1LossBackward0", fn, input, target)
+
+    def backward(g, x, y):  # (x - y) / beta inside the band, its sign outside
+        z = x - y
+        d = torch.where(z.abs() < beta, z / beta, z.sign()) * _reduced_grad(g, reduction,
+                                                                          x.numel())
+        return d, -d if y.requires_grad else None
+    return composite("SmoothL1LossBackward0", fn, input, target,
+                     backward=backward if _same_shape_plain(input, target) else None)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -575,8 +614,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         z = (a - b).abs()
         loss = torch.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
         return _reduce(loss * w[0] if w else loss, reduction)
+
+    def backward(g, x, y):  # x - y inside the band, delta times its sign outside
+        z = x - y
+        d = torch.where(z.abs() < delta, z, z.sign() * delta) * _reduced_grad(g, reduction,
+                                                                            x.numel())
+        return d, -d if y.requires_grad else None
+    if weight is not None:  # PyTorch composes the weighted form
+        return fn(input, target, weight)
     return composite("HuberLossBackward0", fn, input, target,
-                     *(() if weight is None else (weight,)))
+                     backward=backward if _same_shape_plain(input, target) else None)
 
 
 __all__ += ["silu", "elu", "softplus", "logsigmoid",
