@@ -137,7 +137,9 @@ def kron(self, other):
         ai += [a.shape[d], 1]
         bi += [1, b.shape[d]]
     out = a.reshape(ai) * b.reshape(bi)
-    return out.reshape(tuple(a.shape[d] * b.shape[d] for d in range(nd)))
+    shape = tuple(a.shape[d] * b.shape[d] for d in range(nd))
+    # PyTorch's final reshape is an _unsafe_view (UnsafeViewBackward0)
+    return composite("UnsafeViewBackward0", lambda t: t.reshape(shape), out, saves=False)
 
 
 def tensordot(a, b, dims=2, out=None):

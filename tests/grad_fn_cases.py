@@ -165,6 +165,7 @@ case("pdist_p1", lambda T, F, a: F.pdist(a, 1.5), X)
 case("one_hot", lambda T, F, i: F.one_hot(i, 5), ("int", (4,), 5))
 for mode in ("constant", "reflect", "replicate", "circular"):
     case(f"pad_{mode}", lambda T, F, x, m=mode: F.pad(x, (1, 2, 2, 1), mode=m), X4)
+    case(f"pad_{mode}_zero", lambda T, F, x, m=mode: F.pad(x, (0, 0), mode=m), ("x", (2, 3, 4)))
 case("pad_constant_value", lambda T, F, x: F.pad(x, (1, 1), value=2.0), X)
 case("pad_reflect_1d", lambda T, F, x: F.pad(x, (2, 1), mode="reflect"), ("x", (2, 3, 5)))
 case("pad_replicate_3d", lambda T, F, x: F.pad(x, (1, 1, 1, 1, 1, 1), mode="replicate"),
