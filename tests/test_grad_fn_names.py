@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 # Cases whose name still differs from torch's (or whose function pytorchlite lacks); strict,
 # so a fix shows up as a failure here until the case leaves this set.
 STILL_DIFFERENT = {
-    "fill_", "zero_", "put_", "t_", "squeeze_", "digamma_", "lgamma_", "erfinv_", "fmod_",
-    "remainder_", "heaviside_", "renorm_", "quantile", "quantile_all", "nanquantile", "addr",
+    "put_", "t_", "squeeze_", "digamma_", "lgamma_", "erfinv_", "fmod_", "remainder_",
+    "heaviside_", "renorm_", "quantile", "quantile_all", "nanquantile", "addr",
     "special_xlog1py", "erfinv", "i0", "heaviside", "trapezoid", "polygamma", "mvlgamma",
 }
 IDS = [c[0] for c in CASES]
@@ -65,8 +65,7 @@ def _runs_in_pytorchlite(cid):
         return False
 
 
-# fill_ and zero_ of a tensor with history drop the history (no gradient flows): not yet fixed
-GRAD_DIFFERENT = {"fill_", "zero_"}
+GRAD_DIFFERENT = set()  # (cases whose gradient still differs from torch's: none)
 
 
 @pytest.mark.parametrize("cid", [
