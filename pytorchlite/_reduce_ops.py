@@ -528,11 +528,11 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         elif not keepdim or self.dim() == 0:
             v = v.squeeze(d)
         outs.append(v)
-    if scalar_q:
-        return outs[0]
     from . import stack
 
-    return stack(outs, 0)
+    r = outs[0] if scalar_q else stack(outs, 0)
+    # PyTorch's result is always an in-place squeeze of its q dim (SqueezeBackward4)
+    return composite("SqueezeBackward4", lambda t: t.view(t.shape), r, saves=False)
 
 
 def _is_t(x):
