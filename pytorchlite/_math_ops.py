@@ -192,15 +192,26 @@ def sgn(self):
 
 def heaviside(self, values):
     """0 where self < 0, values where self == 0, 1 where self > 0."""
+    _check_heaviside(self, values)
+    # PyTorch records a node (NotImplemented) whose backward raises; its edge is self's
+    return composite("NotImplemented", lambda x: _heaviside(x, values), self,
+                     backward=_no_heaviside_derivative)
+
+
+def _check_heaviside(self, values):
     _need_tensor("heaviside", values, "values", 2)
     if self.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    if self.requires_grad or values.requires_grad:
-        if _C.is_grad_enabled():
-            raise NotImplementedError("the derivative for 'heaviside' is not implemented.")
-    x, v = self.detach(), values.detach()
-    pos = (x > 0).to(self.dtype)
-    return _where(x == 0, v, pos) if self.dtype is not _dt.bool else (x | (v & ~x))
+
+
+def _heaviside(x, values):
+    x, v = x.detach(), values.detach()
+    pos = (x > 0).to(x.dtype)
+    return _where(x == 0, v, pos) if x.dtype is not _dt.bool else (x | (v & ~x))
+
+
+def _no_heaviside_derivative(g, x):
+    raise RuntimeError("derivative for aten::heaviside is not implemented")
 
 
 def lerp(self, end, weight):
@@ -390,7 +401,9 @@ def sgn_(self):
 
 
 def heaviside_(self, values):
-    return self.copy_(heaviside(self, values))
+    _check_heaviside(self, values)
+    return composite_("NotImplemented", lambda x: _heaviside(x, values), self,
+                      backward=_no_heaviside_derivative)
 
 
 def true_divide_(self, other):
