@@ -210,8 +210,8 @@ def _heaviside(x, values):
     return _where(x == 0, v, pos) if x.dtype is not _dt.bool else (x | (v & ~x))
 
 
-def _no_heaviside_derivative(g, x):
-    raise RuntimeError("derivative for aten::heaviside is not implemented")
+def _no_heaviside_derivative(g, x, op="heaviside"):
+    raise RuntimeError(f"derivative for aten::{op} is not implemented")
 
 
 def lerp(self, end, weight):
@@ -403,7 +403,7 @@ def sgn_(self):
 def heaviside_(self, values):
     _check_heaviside(self, values)
     return composite_("NotImplemented", lambda x: _heaviside(x, values), self,
-                      backward=_no_heaviside_derivative)
+                      backward=lambda g, x: _no_heaviside_derivative(g, x, "heaviside_"))
 
 
 def true_divide_(self, other):
