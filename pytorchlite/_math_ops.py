@@ -1,18 +1,20 @@
-"""Elementwise math, bitwise and logical ops, products of vectors and matrices (logaddexp, xlogy,
-lerp, addcmul, addmv, outer, kron, tensordot, cdist, the bitwise operators ...), written from the
-core's differentiable ops: none needs a backward of its own.
+"""Elementwise math, bitwise and logical ops (logaddexp, xlogy, lerp, addcmul, the bitwise
+operators ...) and, from _products.py, products of vectors and matrices, written from the core's
+differentiable ops: none needs a backward of its own.
 
 ``attach(Tensor)`` puts the methods on Tensor; ``FUNCTIONS`` maps the torch.* names to their
 functions (``__init__.py`` exports them).
 
-Note: the grad_fn of a composite is the one of its last core op (e.g. ``AddBackward0`` for
-``lerp``), not PyTorch's own node name (``LerpBackward0``).
+Where PyTorch has a node of its own (LerpBackward0, AddcmulBackward0, XlogyBackward0...) the
+composite is recorded as one node of that name whose backward differentiates it again
+(_named_op.composite); the in-place forms take the same node.
 """
 import math
 import numbers
 
 from . import _C
 from . import _dtype as _dt
+from ._named_op import composite, composite_
 
 _B = _C.TensorBase
 
@@ -56,7 +58,10 @@ def _where(cond, a, b):
 def logaddexp(self, other):
     """log(exp(self) + exp(other)), computed without overflow."""
     _need_tensor("logaddexp", other, "other", 2)
-    a, b = _float_of(self), _float_of(other)
+    return composite("LogaddexpBackward0", _logaddexp, _float_of(self), _float_of(other))
+
+
+def _logaddexp(a, b):
     m = a.maximum(b)
     r = m + (-(a - b).abs()).exp().log1p()
     return _where(a == b, a + math.log(2.0), r)  # equal infinities: a - b is nan
@@ -65,7 +70,10 @@ def logaddexp(self, other):
 def logaddexp2(self, other):
     """log2(2**self + 2**other), computed without overflow."""
     _need_tensor("logaddexp2", other, "other", 2)
-    a, b = _float_of(self), _float_of(other)
+    return composite("Logaddexp2Backward0", _logaddexp2, _float_of(self), _float_of(other))
+
+
+def _logaddexp2(a, b):
     m = a.maximum(b)
     r = m + (-(a - b).abs() * math.log(2.0)).exp().log1p() / math.log(2.0)
     return _where(a == b, a + 1.0, r)
@@ -76,14 +84,18 @@ def logit(self, eps=None):
     if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)):
         raise TypeError(f"logit(): argument 'eps' (position 1) must be float, not "
                         f"{type(eps).__name__}")
-    x = _float_of(self)
+    return composite("LogitBackward0", lambda x: _logit(x, eps), _float_of(self))
+
+
+def _logit(x, eps):
     if eps is not None:
         x = x.clamp(float(eps), 1.0 - float(eps))
     return (x / (1 - x)).log()
 
 
 def logit_(self, eps=None):
-    return self.copy_(logit(self, eps))
+    logit(self.detach(), eps)  # (its argument checks)
+    return composite_("LogitBackward0", lambda x: _logit(x, eps), self)
 
 
 def xlogy(self, other):
@@ -91,15 +103,24 @@ def xlogy(self, other):
     if not _is_t(self):
         _need_tensor("xlogy", other, "other", 2)
         self = _as_tensor(self, other)
+        return composite("XlogyBackward1", lambda y: _xlogy(self, y), _float_of(other))
     _scalar_ok("xlogy", other, "other", 2)
-    other = _as_tensor(other, self)
-    x, y = _float_of(self), _float_of(other)
+    if not _is_t(other):
+        y = _as_tensor(other, self)
+        return composite("XlogyBackward2", lambda x: _xlogy(x, y), _float_of(self))
+    return composite("XlogyBackward0", _xlogy, _float_of(self), _float_of(other))
+
+
+def _xlogy(x, y):
     r = _where(x == 0, _C.zeros((), dtype=(x * y).dtype), x * y.log())
     return _where(y != y, y, r)
 
 
 def xlogy_(self, other):
-    return self.copy_(xlogy(self, other))
+    if not _is_t(other):
+        y = _as_tensor(other, self)
+        return composite_("XlogyBackward2", lambda x: _xlogy(x, y), self)
+    return composite_("XlogyBackward0", _xlogy, self, other)
 
 
 def xlog1py(self, other):
@@ -116,6 +137,22 @@ def xlog1py(self, other):
 def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     """nan, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's
     largest and lowest finite values)."""
+    fills = _nan_fills(self, nan, posinf, neginf)
+    if fills is None:
+        return self.clone()
+    return composite("NanToNumBackward0", lambda x: _nan_to_num(x, *fills), self)
+
+
+def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    fills = _nan_fills(self, nan, posinf, neginf)
+    if fills is None:
+        return self
+    return composite_("NanToNumBackward0", lambda x: _nan_to_num(x, *fills), self)
+
+
+def _nan_fills(self, nan, posinf, neginf):
+    """The three replacement values as 0-dim tensors of self's dtype (None for a non-floating
+    self, which has nothing to replace)."""
     nan, posinf, neginf = (v.item() if _is_t(v) and v.numel() == 1 else v
                            for v in (nan, posinf, neginf))
     for value, name in ((nan, "nan"), (posinf, "posinf"), (neginf, "neginf")):
@@ -124,20 +161,19 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
             raise TypeError(f"nan_to_num(): argument '{name}' must be float, not "
                             f"{type(value).__name__}")
     if not self.dtype.is_floating_point:
-        return self.clone()
+        return None
     from ._typeinfo import finfo
 
     fi = finfo(self.dtype)
-    big = fi.max if posinf is None else posinf
-    low = fi.min if neginf is None else neginf
-    full = lambda v: _C.full((), v, dtype=self.dtype)  # noqa: E731
-    r = _where(self != self, full(0.0 if nan is None else nan), self)
-    r = _where(r == math.inf, full(big), r)
-    return _where(r == -math.inf, full(low), r)
+    values = (0.0 if nan is None else nan, fi.max if posinf is None else posinf,
+              fi.min if neginf is None else neginf)
+    return tuple(_C.full((), v, dtype=self.dtype) for v in values)
 
 
-def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-    return self.copy_(nan_to_num(self, nan, posinf, neginf))
+def _nan_to_num(x, nan, big, low):
+    r = _where(x != x, nan, x)
+    r = _where(r == math.inf, big, r)
+    return _where(r == -math.inf, low, r)
 
 
 def signbit(self):
@@ -148,21 +184,34 @@ def signbit(self):
 
 
 def sgn(self):
-    """sign for real tensors."""
-    return self.sign()
+    """sign for real tensors (PyTorch's node SgnBackward0)."""
+    if not self.dtype.is_floating_point:
+        return self.sign()
+    return composite("SgnBackward0", lambda x: x.sign(), self)
 
 
 def heaviside(self, values):
     """0 where self < 0, values where self == 0, 1 where self > 0."""
+    _check_heaviside(self, values)
+    # PyTorch records a node (NotImplemented) whose backward raises; its edge is self's
+    return composite("NotImplemented", lambda x: _heaviside(x, values), self,
+                     backward=_no_heaviside_derivative)
+
+
+def _check_heaviside(self, values):
     _need_tensor("heaviside", values, "values", 2)
     if self.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    if self.requires_grad or values.requires_grad:
-        if _C.is_grad_enabled():
-            raise NotImplementedError("the derivative for 'heaviside' is not implemented.")
-    x, v = self.detach(), values.detach()
-    pos = (x > 0).to(self.dtype)
-    return _where(x == 0, v, pos) if self.dtype is not _dt.bool else (x | (v & ~x))
+
+
+def _heaviside(x, values):
+    x, v = x.detach(), values.detach()
+    pos = (x > 0).to(x.dtype)
+    return _where(x == 0, v, pos) if x.dtype is not _dt.bool else (x | (v & ~x))
+
+
+def _no_heaviside_derivative(g, x, op="heaviside"):
+    raise RuntimeError(f"derivative for aten::{op} is not implemented")
 
 
 def lerp(self, end, weight):
@@ -176,14 +225,31 @@ def lerp(self, end, weight):
                            f"{weight.dtype}")
     if self.dtype != end.dtype:
         raise RuntimeError(f"expected dtype {self.dtype} for `end` but got dtype {end.dtype}")
-    return self + weight * (end - self)
+    if _is_t(weight):
+        return composite("LerpBackward1", _lerp, self, end, weight)
+    return composite("LerpBackward0", lambda a, b: _lerp(a, b, weight), self, end)
+
+
+def _lerp(a, b, weight):
+    return a + weight * (b - a)
 
 
 def lerp_(self, end, weight):
-    return self.copy_(lerp(self, end, weight))
+    shapes = (self.shape, end.shape) + ((weight.shape,) if _is_t(weight) else ())
+    if tuple(_broadcast_shapes(*shapes)) != tuple(self.shape):
+        return self.copy_(lerp(self, end, weight))  # (copy_ raises the shape error)
+    if _is_t(weight):
+        return composite_("LerpBackward1", _lerp, self, end, weight)
+    return composite_("LerpBackward0", lambda a, b: _lerp(a, b, weight), self, end)
 
 
 def _addc(fname, self, tensor1, tensor2, value, op):
+    _check_addc(fname, tensor1, tensor2)
+    name = "AddcmulBackward0" if fname == "addcmul" else "AddcdivBackward0"
+    return composite(name, lambda s, a, b: s + value * op(a, b), self, tensor1, tensor2)
+
+
+def _check_addc(fname, tensor1, tensor2):
     _need_tensor(fname, tensor1, "tensor1", 2)
     _need_tensor(fname, tensor2, "tensor2", 3)
     if fname == "addcdiv" and not tensor1.dtype.is_floating_point and \
@@ -194,7 +260,12 @@ def _addc(fname, self, tensor1, tensor2, value, op):
             "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
             "to(input.dtype) using PyTorch 1.5.0 or older. The future addcdiv behavior can be "
             "implemented with torch.addcmul(input, value, tensor1 / tensor2) instead.")
-    return self + value * op(tensor1, tensor2)
+
+
+def _broadcast_shapes(*shapes):
+    from . import broadcast_shapes
+
+    return broadcast_shapes(*shapes)
 
 
 def _value_overload(fname, tensor1, tensor2, rest, value):
@@ -229,20 +300,27 @@ def addcdiv(self, tensor1, tensor2, *rest, value=1):
     return _addc("addcdiv", self, tensor1, tensor2, value, lambda a, b: a / b)
 
 
-def addcmul_(self, tensor1, tensor2, *rest, value=1):
-    r = addcmul(self, tensor1, tensor2, *rest, value=value)
-    if tuple(r.shape) != tuple(self.shape):
+def _addc_(fname, self, tensor1, tensor2, rest, value):
+    if rest:
+        tensor1, tensor2, value = _value_overload(fname, tensor1, tensor2, rest, value)
+    _check_addc(fname, tensor1, tensor2)
+    shape = tuple(_broadcast_shapes(self.shape, tensor1.shape, tensor2.shape))
+    if shape != tuple(self.shape):
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
-                           f"shape {list(r.shape)}")
-    return self.copy_(r)
+                           f"shape {list(shape)}")
+    if fname == "addcmul":
+        return composite_("AddcmulBackward0", lambda s, a, b: s + value * (a * b), self,
+                          tensor1, tensor2)
+    return composite_("AddcdivBackward0", lambda s, a, b: s + value * (a / b), self, tensor1,
+                      tensor2)
+
+
+def addcmul_(self, tensor1, tensor2, *rest, value=1):
+    return _addc_("addcmul", self, tensor1, tensor2, rest, value)
 
 
 def addcdiv_(self, tensor1, tensor2, *rest, value=1):
-    r = addcdiv(self, tensor1, tensor2, *rest, value=value)
-    if tuple(r.shape) != tuple(self.shape):
-        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
-                           f"shape {list(r.shape)}")
-    return self.copy_(r)
+    return _addc_("addcdiv", self, tensor1, tensor2, rest, value)
 
 
 def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -301,8 +379,17 @@ def positive(self):
     return self
 
 
+def frac(self):
+    """self - trunc(self) (PyTorch's node FracBackward0)."""
+    if not self.dtype.is_floating_point:
+        return self - self.trunc()
+    return composite("FracBackward0", lambda x: x - x.trunc(), self)
+
+
 def frac_(self):
-    return self.copy_(self.frac())
+    if not self.dtype.is_floating_point:
+        return self.copy_(self - self.trunc())
+    return composite_("FracBackward0", lambda x: x - x.trunc(), self)
 
 
 def square_(self):
@@ -314,7 +401,9 @@ def sgn_(self):
 
 
 def heaviside_(self, values):
-    return self.copy_(heaviside(self, values))
+    _check_heaviside(self, values)
+    return composite_("NotImplemented", lambda x: _heaviside(x, values), self,
+                      backward=lambda g, x: _no_heaviside_derivative(g, x, "heaviside_"))
 
 
 def true_divide_(self, other):
@@ -499,248 +588,10 @@ def _irshift(self, other):
     return self.copy_(_shift(self, other, False))
 
 
-# ---- products ----
-def mv(self, vec):
-    """Matrix (n, m) times vector (m,)."""
-    _need_tensor("mv", vec, "vec", 2)
-    if self.dim() == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    if self.dim() != 2 or vec.dim() != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {self.dim()}, "
-                           f"{vec.dim()}")
-    if self.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({self.shape[0]}), mat ({self.shape[0]}x"
-                           f"{self.shape[1]}), vec ({vec.shape[0]})")
-    return self.matmul(vec)
-
-
-def _beta_alpha(beta, alpha, inp, prod):
-    """beta * inp + alpha * prod, with inp ignored (even nan) when beta is 0."""
-    out = prod if alpha == 1 else prod * alpha
-    if beta == 0:
-        return out + _C.zeros(inp.shape, dtype=out.dtype)
-    return out + (inp if beta == 1 else inp * beta)
-
-
-def addmv(self, mat, vec, *, beta=1, alpha=1):
-    """beta * self + alpha * (mat @ vec)."""
-    _need_tensor("addmv", mat, "mat", 2)
-    _need_tensor("addmv", vec, "vec", 3)
-    return _beta_alpha(beta, alpha, self, mv(mat, vec))
-
-
-def addmv_(self, mat, vec, *, beta=1, alpha=1):
-    return self.copy_(addmv(self, mat, vec, beta=beta, alpha=alpha))
-
-
-def _check_batches(b1, b2):
-    if b1.dim() != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if b2.dim() != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{b1.shape[0]}, {b1.shape[2]}] but got: [{b2.shape[0]}, "
-                           f"{b2.shape[1]}].")
-
-
-def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
-    """beta * self + alpha * sum_b(batch1[b] @ batch2[b])."""
-    _need_tensor("addbmm", batch1, "batch1", 2)
-    _need_tensor("addbmm", batch2, "batch2", 3)
-    _check_batches(batch1, batch2)
-    return _beta_alpha(beta, alpha, self, batch1.matmul(batch2).sum(0))
-
-
-def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-    """beta * self + alpha * (batch1 @ batch2), batch by batch."""
-    _need_tensor("baddbmm", batch1, "batch1", 2)
-    _need_tensor("baddbmm", batch2, "batch2", 3)
-    _check_batches(batch1, batch2)
-    return _beta_alpha(beta, alpha, self, batch1.matmul(batch2))
-
-
-def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    return self.copy_(addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
-
-
-def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    return self.copy_(baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
-
-
-def outer(self, vec2):
-    """The outer product of two vectors."""
-    _need_tensor("outer", vec2, "vec2", 2)
-    if self.dim() != 1 or vec2.dim() != 1:
-        raise RuntimeError(f"outer: Expected 1-D argument self, but got {self.dim()}-D"
-                           if self.dim() != 1 else
-                           f"outer: Expected 1-D argument vec2, but got {vec2.dim()}-D")
-    return self.unsqueeze(1) * vec2.unsqueeze(0)
-
-
-def ger(self, vec2):
-    return outer(self, vec2)
-
-
-def inner(self, other):
-    """Sum over the last dims of both (a product when either is 0-dim)."""
-    _need_tensor("inner", other, "other", 2)
-    if self.dim() == 0 or other.dim() == 0:
-        return self * other
-    if self.shape[-1] != other.shape[-1]:
-        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
-                           f"got shapes {list(self.shape)} and {list(other.shape)}")
-    return tensordot(self, other, ([self.dim() - 1], [other.dim() - 1]))
-
-
-def kron(self, other):
-    """The Kronecker product."""
-    _need_tensor("kron", other, "other", 2)
-    nd = max(self.dim(), other.dim())
-    a = self.reshape((1,) * (nd - self.dim()) + tuple(self.shape))
-    b = other.reshape((1,) * (nd - other.dim()) + tuple(other.shape))
-    ai, bi = [], []
-    for d in range(nd):
-        ai += [a.shape[d], 1]
-        bi += [1, b.shape[d]]
-    out = a.reshape(ai) * b.reshape(bi)
-    return out.reshape(tuple(a.shape[d] * b.shape[d] for d in range(nd)))
-
-
-def tensordot(a, b, dims=2, out=None):
-    """Sum of products over dims of a and b (an int: the last dims of a, first of b)."""
-    if not isinstance(dims, (tuple, list, _B, int)):
-        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or "
-                           f"list[list[int]] containing two lists, but got dims={dims}")
-    _need_tensor("tensordot", a, "a", 1)
-    _need_tensor("tensordot", b, "b", 2)
-    if _is_t(dims):
-        dims = dims.tolist()
-    if isinstance(dims, numbers.Integral):
-        if dims < 0:
-            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-        if dims > a.dim() or dims > b.dim():
-            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
-        da, db = list(range(a.dim() - dims, a.dim())), list(range(dims))
-    else:
-        if len(dims) != 2:
-            raise RuntimeError("tensordot expects dims to be a pair of lists")
-        da, db = dims
-        da = [da] if isinstance(da, numbers.Integral) else list(da)
-        db = [db] if isinstance(db, numbers.Integral) else list(db)
-        if len(da) != len(db):
-            raise RuntimeError("both dimension lists should have same length")
-    from ._tensor import _wrap_dim
-
-    da = [_wrap_dim(d, a.dim()) for d in da]
-    db = [_wrap_dim(d, b.dim()) for d in db]
-    for x, y in zip(da, db):
-        if a.shape[x] != b.shape[y]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size "
-                               f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} in dim "
-                               f"{y}")
-    fa = [d for d in range(a.dim()) if d not in da]
-    fb = [d for d in range(b.dim()) if d not in db]
-    k = 1
-    for d in da:
-        k *= a.shape[d]
-    na, nb = 1, 1
-    for d in fa:
-        na *= a.shape[d]
-    for d in fb:
-        nb *= b.shape[d]
-    am = a.permute(fa + da).reshape(na, k) if a.dim() else a.reshape(1, 1)
-    bm = b.permute(db + fb).reshape(k, nb) if b.dim() else b.reshape(1, 1)
-    r = am.matmul(bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb])
-    if out is not None:
-        from ._out import write_out
-
-        return write_out("tensordot", out, r, (a, b))
-    return r
-
-
-def cross(self, other, dim=None):
-    """The cross product of 3-vectors along dim (by default the first dim of size 3)."""
-    _need_tensor("cross", other, "other", 2)
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
-        raise TypeError(f"cross(): argument 'dim' (position 3) must be int, not "
-                        f"{type(dim).__name__}")
-    if self.dim() != other.dim():
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    if dim is None:
-        import warnings
-
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
-                      "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
-                      "The default value of dim will change to agree with that of "
-                      "linalg.cross in a future release.")
-        from . import broadcast_shapes
-
-        shape = broadcast_shapes(self.shape, other.shape)
-        dim = next((i for i, n in enumerate(shape) if n == 3), None)
-        if dim is None:
-            raise RuntimeError("no dimension of size 3 in input")
-    return linalg_cross(self, other, dim=dim)
-
-
-def linalg_cross(input, other, *, dim=-1):  # noqa: A002
-    _need_tensor("linalg_cross", input, "input", 1)
-    _need_tensor("linalg_cross", other, "other", 2)
-    from ._tensor import _wrap_dim
-
-    if input.dim() != other.dim():
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    dim = _wrap_dim(dim, input.dim())
-    if input.shape[dim] != 3 or other.shape[dim] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                           f"{input.shape[dim]} and {other.shape[dim]}")
-    a = [input.select(dim, i) for i in range(3)]
-    b = [other.select(dim, i) for i in range(3)]
-    from . import stack
-
-    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
-                  a[0] * b[1] - a[1] * b[0]], dim)
-
-
-def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
-    """The p-norm distances between each row of x1 (..., P, M) and each of x2 (..., R, M)."""
-    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
-                            "donot_use_mm_for_euclid_dist"):
-        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
-    _need_tensor("cdist", x1, "x1", 1)
-    _need_tensor("cdist", x2, "x2", 2)
-    if x1.dim() < 2:
-        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D")
-    if x2.dim() < 2:
-        raise RuntimeError(f"cdist only supports at least 2D tensors, X2 got: {x2.dim()}D")
-    if x1.shape[-1] != x2.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
-                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
-    if not x1.dtype.is_floating_point:
-        raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: "
-                           f"{_dt_name(x1.dtype)}")
-    if p < 0:
-        raise RuntimeError("cdist only supports non-negative p values")
-    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    return diff._vector_norm(float(p), (-1,), False)
-
-
-def dist(self, other, p=2):
-    """The p-norm of self - other."""
-    _need_tensor("dist", other, "other", 2)
-    return (self - other)._vector_norm(float(p), None, False)
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """sum(x1 * x2) / (max(|x1|, eps) * max(|x2|, eps)) along dim."""
-    _need_tensor("cosine_similarity", x1, "x1", 1)
-    _need_tensor("cosine_similarity", x2, "x2", 2)
-    from . import broadcast_tensors
-
-    x1, x2 = broadcast_tensors(x1, x2)
-    n1 = x1._vector_norm(2.0, (dim,), True).clamp(min=eps)
-    n2 = x2._vector_norm(2.0, (dim,), True).clamp(min=eps)
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
+# ---- products (_products.py) ----
+from ._products import (addbmm, addbmm_, addmv, addmv_, baddbmm, baddbmm_, cdist,  # noqa: E402
+                        cosine_similarity, cross, dist, ger, inner, kron, linalg_cross, mv,
+                        outer, tensordot)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
@@ -765,7 +616,7 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_"]
+           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_"]
 
 
 def _logical_inplace(name):

@@ -11,6 +11,7 @@ import numbers
 
 from . import _C
 from . import _dtype as _dt
+from ._named_op import composite
 from .autograd.function import Function, once_differentiable
 
 _B = _C.TensorBase
@@ -206,16 +207,19 @@ def aminmax(self, *, dim=None, keepdim=False):
     if dim is None and self.numel() == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
+    from . import return_types
+
+    return return_types.aminmax(composite("AminmaxBackward0",
+                                          lambda x: _aminmax(x, dim, keepdim), self))
+
+
+def _aminmax(x, dim, keepdim):
     d = () if dim is None else dim
     k = keepdim if dim is not None else False
     if dim is None and keepdim:
-        lo = amin(self, (), False).reshape((1,) * self.dim())
-        hi = amax(self, (), False).reshape((1,) * self.dim())
-    else:
-        lo, hi = amin(self, d, k), amax(self, d, k)
-    from . import return_types
-
-    return return_types.aminmax((lo, hi))
+        return (amin(x, (), False).reshape((1,) * x.dim()),
+                amax(x, (), False).reshape((1,) * x.dim()))
+    return amin(x, d, k), amax(x, d, k)
 
 
 # ---- logsumexp, nansum, nanmean ----
@@ -264,7 +268,12 @@ def logsumexp(self, dim, keepdim=False):
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """sum with nan counted as zero."""
     _keepdim_arg("nansum", keepdim)
-    x = self
+    if self.dtype.is_floating_point:
+        return composite("NansumBackward0", lambda x: _nansum(x, dim, keepdim, dtype), self)
+    return _nansum(self, dim, keepdim, dtype)
+
+
+def _nansum(x, dim, keepdim, dtype):
     if x.dtype.is_floating_point:
         x = _C.where(x != x, _C.zeros((), dtype=x.dtype), x)
     if dim is None:
@@ -399,7 +408,8 @@ def nanmedian(self, dim=None, keepdim=False):
         if flat.numel() == 0:
             return _C.full((), math.nan if self.dtype.is_floating_point else -2 ** 63,
                            dtype=self.dtype)
-        return nanmedian(flat, 0).values
+        return composite("NanmedianBackward0", lambda x: nanmedian(x.reshape(-1), 0).values,
+                         self)
     dim = _int_arg("nanmedian", dim, "dim", 1)
 
     def pick(srt):
@@ -518,11 +528,11 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         elif not keepdim or self.dim() == 0:
             v = v.squeeze(d)
         outs.append(v)
-    if scalar_q:
-        return outs[0]
     from . import stack
 
-    return stack(outs, 0)
+    r = outs[0] if scalar_q else stack(outs, 0)
+    # PyTorch's result is always an in-place squeeze of its q dim (SqueezeBackward4)
+    return composite("SqueezeBackward4", lambda t: t.view(t.shape), r, saves=False)
 
 
 def _is_t(x):
@@ -545,7 +555,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         raise TypeError(f"std_mean(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
     kw = _var_kw(dim, unbiased, keepdim, correction)
-    return input.std(**kw), _mean(input, dim, keepdim)
+    return composite("StdMeanBackward0", lambda x: (x.std(**kw), _mean(x, dim, keepdim)), input)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
@@ -554,7 +564,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         raise TypeError(f"var_mean(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
     kw = _var_kw(dim, unbiased, keepdim, correction)
-    return input.var(**kw), _mean(input, dim, keepdim)
+    return composite("VarMeanBackward0", lambda x: (x.var(**kw), _mean(x, dim, keepdim)), input)
 
 
 def _var_kw(dim, unbiased, keepdim, correction):

@@ -7,7 +7,7 @@ from . import _C
 from . import _count_ops as _cnt
 from . import _scatter_ops as _sc
 from . import _shape_ops as _sh
-from ._named_op import apply as _apply, np
+from ._named_op import apply as _apply, composite_ as _composite_, np
 from ._size import Size
 from ._tensor import Tensor, _wrap_dim
 
@@ -40,16 +40,35 @@ def _broadcast_to(self, *size):
     return _sh.broadcast_to(self, size)
 
 
+# the node PyTorch's in-place form records (a tensor value, or no src, gives the "1" form)
+_INPLACE_NODES = {"tril_": "TrilBackward0", "triu_": "TriuBackward0",
+                  "scatter_": "ScatterBackward0", "scatter_add_": "ScatterAddBackward0",
+                  "scatter_reduce_": "ScatterReduceBackward0", "index_copy_": "IndexCopyBackward0",
+                  "index_fill_": "IndexFillBackward0", "masked_scatter_": "MaskedScatterBackward0"}
+
+
 def _inplace(fn, name):
-    """self.name_(...): fn's result written back into self. With a graph the op records on a
-    copy of self, so its gradient reaches self's earlier history through that copy."""
+    """self.name_(...): fn's result written back into self. With a graph, self takes one node
+    named as PyTorch's in-place op (TrilBackward0, ScatterBackward0...) whose edges are self's
+    earlier history and the floating tensor arguments (_named_op.composite_)."""
     def method(self, *args, **kwargs):
-        if _C.is_grad_enabled() and self.requires_grad:
-            if self.is_leaf:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                                   "in-place operation.")
-            return self.copy_(fn(self.clone(), *args, **kwargs))
-        return self.copy_(fn(self, *args, **kwargs))
+        pos = [i for i, a in enumerate(args) if isinstance(a, _C.TensorBase) and
+               a.is_floating_point()]
+        edges = tuple(args[i] for i in pos)
+        if not (_C.is_grad_enabled() and (self.requires_grad or
+                                          any(e.requires_grad for e in edges))):
+            return self.copy_(fn(self, *args, **kwargs))
+        node = _INPLACE_NODES[name]
+        if (name == "scatter_" and not (len(args) > 2 and isinstance(args[2], _C.TensorBase))) or \
+                (name == "index_fill_" and len(args) > 2 and isinstance(args[2], _C.TensorBase)):
+            node = node[:-1] + "1"
+
+        def call(s, *tensors):
+            full = list(args)
+            for i, t in zip(pos, tensors):
+                full[i] = t
+            return fn(s, *full, **kwargs)
+        return _composite_(node, call, self, *edges)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place ``{name[:-1]}``."

@@ -443,7 +443,12 @@ class Tensor(_C.TensorBase):
         return _C.where(mask, v, self)
 
     def masked_fill_(self, mask, value):
-        return self.copy_(self.masked_fill(mask, value))
+        from ._named_op import composite_
+
+        if isinstance(value, Tensor) and value.is_floating_point():  # (MaskedFillBackward1)
+            return composite_("MaskedFillBackward1", lambda s, v: s.masked_fill(mask, v), self,
+                              value)
+        return composite_("MaskedFillBackward0", lambda s: s.masked_fill(mask, value), self)
 
     def index_put_(self, indices, values, accumulate=False):
         """``self[indices] = values`` for a tuple of index tensors (IndexPutBackward0 when a
@@ -766,7 +771,14 @@ class Tensor(_C.TensorBase):
         return bmm(self, mat2)
 
     def median(self, dim=None, keepdim=False):
-        """The lower of the two middle values for an even count, as PyTorch."""
+        """The lower of the two middle values for an even count, as PyTorch (one node,
+        MedianBackward0 or MedianBackward1 with a dim)."""
+        from ._named_op import composite
+
+        return composite("MedianBackward0" if dim is None else "MedianBackward1",
+                         lambda x: x._median(dim, keepdim), self)
+
+    def _median(self, dim, keepdim):
         floating = self.dtype.is_floating_point
         if dim is None:
             flat = self.reshape(-1)

@@ -83,7 +83,10 @@
       ex_div(s, g, ex_scale(s, x, 2.30258509299404568402)))                                     \
     X(ERFC, erfc, "ErfcBackward0", FLOAT, IN, PUB, erfc(x), 0,                                   \
       ex_mul(s, ex_scale(s, ex_un(s, PL_EXP, ex_neg(s, ex_pow(s, x, 2))), -1.12837916709551257390), g)) \
-    X(SINC, sinc, "SincBackward0", FLOAT, IN, PUB, pl_sinc(x), 0, pl_sinc_backward(s, g, x))
+    X(SINC, sinc, "SincBackward0", FLOAT, IN, PUB, pl_sinc(x), 0, pl_sinc_backward(s, g, x)) \
+    /* activations with a node of their own in PyTorch (nn.functional wraps them) */             \
+    X(SILU, silu, "SiluBackward0", FLOAT, IN, PRIV, x / (1 + exp(-x)), 0,                        \
+      pl_silu_backward(s, g, x))
 
 #define PL_UNARY_ENUM_(E, ...) PL_##E,
 typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;

@@ -70,6 +70,8 @@ pl_tensor *pl_to_dtype(pl_tensor *a, pl_dtype dtype); /* a itself when dtype mat
 pl_status pl_copy_raw(pl_tensor *dst, const pl_tensor *src);
 pl_status pl_copy_(pl_tensor *dst, pl_tensor *src); /* in-place op with autograd checks */
 pl_status pl_fill_(pl_tensor *t, double value);
+/* zero_: fill_ with 0 (its node is ZeroBackward0 where fill_'s is FillBackward2) */
+pl_status pl_zero_(pl_tensor *t);
 /* fill_ with an exact int64 for int scalars; nan or out-of-range values for an int64 tensor are
  * PyTorch's RuntimeError (pl_scalar_to_int64_checked). */
 pl_status pl_fill_scalar_(pl_tensor *t, pl_scalar value);

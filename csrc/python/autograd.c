@@ -695,6 +695,16 @@ f_bump_version(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* _is_view(t): whether t shares its storage with the tensor it was viewed from */
+static PyObject *
+f_is_view(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    pl_tensor *t = plpy_unwrap(arg);
+    if (!t) return NULL;
+    return PyBool_FromLong(t->is_view);
+}
+
 /* _mark_retains_grad(t): t.retains_grad becomes True; the hooks keep its .grad (outputs of
  * nodes with several outputs, whose core node has one retained link) */
 static PyObject *
@@ -727,6 +737,7 @@ PyMethodDef plpy_autograd_functions[] = {
     {"_mark_retains_grad", f_mark_retains_grad, METH_O, NULL},
     {"_set_trace_factory", f_set_trace_factory, METH_O, NULL},
     {"_bump_version", f_bump_version, METH_O, NULL},
+    {"_is_view", f_is_view, METH_O, NULL},
     {"_set_detect_anomaly", (PyCFunction)(void (*)(void))f_set_detect_anomaly, METH_FASTCALL, NULL},
     {"_set_inference_mode", f_set_inference_mode, METH_O, "sets inference mode; returns the previous one"},
     {"is_inference_mode_enabled", f_is_inference_mode_enabled, METH_NOARGS, NULL},

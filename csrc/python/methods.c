@@ -266,7 +266,7 @@ static PyObject *
 m_zero_(PyObject *self, PyObject *u)
 {
     (void)u;
-    return ret_self_or_raise(self, pl_fill_(T(self), 0.0));
+    return ret_self_or_raise(self, pl_zero_(T(self)));
 }
 
 /* ---- views ---- */

@@ -408,15 +408,17 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     elif ord == "nuc" or ord in (2, -2):
         perm = [i for i in range(A.dim()) if i not in (d0, d1)] + [d0, d1]
         s = svdvals(src.permute(perm))
-        r = s.sum(-1) if ord == "nuc" else (s.max(-1)[0] if ord == 2 else s.min(-1)[0])
+        r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
         if keepdim:
             for d in sorted((d0, d1)):
                 r = r.unsqueeze(d)
     elif ord in (1, -1, math.inf, -math.inf):
+        # as PyTorch: the 1-norms along one dim, then their max (min) along the other
         sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
-        sums = src.abs().sum(sum_dim, keepdim=True)
-        red = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
-        r = red if keepdim else red.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+        if not keepdim and sum_dim < red_dim:
+            red_dim -= 1
+        sums = src._vector_norm(1.0, (sum_dim,), keepdim)
+        r = sums.amax(red_dim, keepdim) if ord > 0 else sums.amin(red_dim, keepdim)
     else:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     return _out("linalg_matrix_norm", out, r, A)

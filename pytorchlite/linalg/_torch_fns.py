@@ -28,7 +28,9 @@ def logdet(input):  # noqa: A002
     """log(det(input)): nan for a negative determinant, -inf for a singular matrix."""
     _check("logdet", input)
     sign, logabs = _slogdet(input)
-    return logabs + sign.detach().log()
+    # as PyTorch: nan where the sign is negative (WhereBackward0 over the slogdet)
+    nan = _C.full((), float("nan"), dtype=logabs.dtype)
+    return _C.where(sign.detach() < 0, nan, logabs)
 
 
 def slogdet(input):  # noqa: A002

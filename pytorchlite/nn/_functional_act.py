@@ -4,11 +4,13 @@ the shrinkage functions, threshold and softmin.
 Each is a composition of differentiable Tensor ops, written so that its gradient equals
 PyTorch's at the kink points too (the open or closed interval PyTorch's backward uses).
 
-Note:
-    Being compositions, their grad_fn names are those of the last op (e.g. WhereBackward0),
-    not PyTorch's fused names (HardtanhBackward0, SoftshrinkBackward0...).
+Each is recorded as one node with PyTorch's name (HardtanhBackward0, SoftshrinkBackward0...;
+the in-place forms' EluBackward1...) whose backward differentiates the composition again
+(pytorchlite._named_op.composite); PyTorch's own composites (softsign, tanhshrink, softmin)
+stay plain compositions, as there.
 """
 import pytorchlite as torch
+from pytorchlite._named_op import composite, composite_
 
 __all__ = ["hardtanh", "hardtanh_", "relu6", "hardsigmoid", "hardswish", "mish", "selu",
            "selu_", "celu", "celu_", "glu", "prelu", "rrelu", "rrelu_", "softsign",
@@ -25,11 +27,18 @@ def _check_tensor(name, input):
                         f"{type(input).__name__}")
 
 
-def _finish(input, result, inplace):
-    """result, or input overwritten with it when inplace (PyTorch's in-place variants)."""
+def _named(name, fn, input, inplace=False, inplace_name=None, backward=None):
+    """fn(input) as one node ``name``; with inplace, input overwritten with it and given the
+    node ``inplace_name`` (PyTorch's in-place variants: EluBackward1...). backward(grad, x):
+    the derivative written out, for the common activations (no second forward)."""
     if inplace:
-        return input.copy_(result)
-    return result
+        return composite_(inplace_name or name, fn, input, backward=backward)
+    return composite(name, fn, input, backward=backward)
+
+
+def _mask_grad(mask, g):
+    """g where mask, 0 elsewhere."""
+    return torch.where(mask, g, _zero_like(g))
 
 
 def _zero_like(input):
@@ -41,9 +50,9 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    clamped = input.clamp(min_val, max_val)
-    inside = (input > min_val) & (input < max_val)
-    return _finish(input, torch.where(inside, input, clamped.detach()), inplace)
+    # (the values are clamp's; the gradient is 1 strictly inside only, as PyTorch's)
+    return _named("HardtanhBackward0", lambda x: x.clamp(min_val, max_val), input, inplace,
+                  backward=lambda g, x: _mask_grad((x > min_val) & (x < max_val), g))
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -59,22 +68,46 @@ def relu6(input, inplace=False):
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
     _check_tensor("hardsigmoid", input)
-    return _finish(input, hardtanh(input + 3, 0.0, 6.0) / 6, inplace)
+    return _named("HardsigmoidBackward0", lambda x: (x + 3).clamp(0.0, 6.0) / 6, input,
+                  inplace, backward=lambda g, x: _mask_grad((x > -3) & (x < 3), g / 6))
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (gradient x/3 + 1/2 on (-3, 3), as PyTorch's)."""
     _check_tensor("hardswish", input)
-    mid = input * (input + 3) / 6
-    result = torch.where(input <= -3, _zero_like(input), torch.where(input < 3, mid, input))
-    return _finish(input, result, inplace)
+    def fn(x):
+        mid = x * (x + 3) / 6
+        return torch.where(x <= -3, _zero_like(x), torch.where(x < 3, mid, x))
+    def backward(g, x):
+        return torch.where(x <= -3, _zero_like(g), torch.where(x < 3, g * (x / 3 + 0.5), g))
+    return _named("HardswishBackward0", fn, input, inplace, backward=backward)
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
     _check_tensor("mish", input)
     from .functional import softplus
-    return _finish(input, input * softplus(input).tanh(), inplace)
+    kept = []  # tanh(softplus(x)) of the forward, for a backward that records nothing
+
+    def fn(x):
+        t = softplus(x).tanh()
+        if not torch.is_grad_enabled():
+            kept.append(t)
+        return x * t
+
+    def backward(g, x):
+        t = kept[0] if kept and not torch.is_grad_enabled() else softplus(x).tanh()
+        return g * (t + x * x.sigmoid() * (1 - t * t))
+    return _named("MishBackward0", fn, input, inplace, backward=backward)
+
+
+def _elu_grad(alpha, scale, input_scale):
+    """The derivative of _elu_like: scale for x > 0, alpha scale input_scale exp(input_scale x)
+    otherwise (PyTorch's elu_backward on the input)."""
+    def backward(g, x):
+        negative = g * (alpha * scale * input_scale) * (x * input_scale).exp()
+        return torch.where(x > 0, g * scale if scale != 1 else g, negative)
+    return backward
 
 
 def _elu_like(input, alpha, scale, input_scale):
@@ -88,7 +121,8 @@ def _elu_like(input, alpha, scale, input_scale):
 def selu(input, inplace=False):
     """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with SELU's fixed alpha and scale."""
     _check_tensor("selu", input)
-    return _finish(input, _elu_like(input, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+    return _named("EluBackward0", lambda x: _elu_like(x, _SELU_ALPHA, _SELU_SCALE, 1.0), input,
+                  inplace, "EluBackward1", _elu_grad(_SELU_ALPHA, _SELU_SCALE, 1.0))
 
 
 def selu_(input):
@@ -101,7 +135,8 @@ def celu(input, alpha=1.0, inplace=False):
     _check_tensor("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _finish(input, _elu_like(input, alpha, 1.0, 1.0 / alpha), inplace)
+    return _named("CeluBackward0", lambda x: _elu_like(x, alpha, 1.0, 1.0 / alpha), input,
+                  inplace, "CeluBackward1", _elu_grad(alpha, 1.0, 1.0 / alpha))
 
 
 def celu_(input, alpha=1.0):
@@ -130,8 +165,9 @@ def glu(input, dim=-1):
     size = input.shape[d]
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
-    first, second = input.narrow(d, 0, size // 2), input.narrow(d, size // 2, size // 2)
-    return first * second.sigmoid()
+    half = size // 2
+    return composite("GluBackward0",
+                     lambda x: x.narrow(d, 0, half) * x.narrow(d, half, half).sigmoid(), input)
 
 
 def prelu(input, weight):
@@ -150,7 +186,7 @@ def prelu(input, weight):
         w = weight.reshape(shape)
     else:
         w = weight.reshape(()) if weight.dim() else weight
-    return torch.where(input > 0, input, w * input)
+    return composite("PreluKernelBackward0", lambda x, v: torch.where(x > 0, x, v * x), input, w)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -161,8 +197,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
-        from .functional import leaky_relu
-        return leaky_relu(input, (lower + upper) / 2, inplace)
+        slope = (lower + upper) / 2
+        return _named("RreluWithNoiseBackward0", lambda x: torch._C._leaky_relu(x, slope), input,
+                      inplace, "RreluWithNoiseBackward1",
+                      lambda g, x: torch.where(x > 0, g, g * slope))
     flat = input.detach().contiguous().reshape(-1)
     negative = flat <= 0
     count = int(negative.sum().item())
@@ -173,7 +211,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         hi = torch.tensor(upper, dtype=input.dtype).item()
         draws = torch.empty(count, dtype=torch.float64).uniform_(lo, hi)
         slopes[negative] = draws.to(input.dtype)
-    return _finish(input, input * slopes.reshape(input.shape), inplace)
+    slopes = slopes.reshape(input.shape)
+    return _named("RreluWithNoiseBackward0", lambda x: x * slopes, input, inplace,
+                  "RreluWithNoiseBackward1", lambda g, x: g * slopes)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -206,16 +246,18 @@ def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
     _check_tensor("softshrink", input)
     _check_lambd("softshrink", input, lambd)
-    result = torch.where(input > lambd, input - lambd,
-                         torch.where(input < -lambd, input + lambd, _zero_like(input)))
-    return result
+    def fn(x):
+        return torch.where(x > lambd, x - lambd,
+                           torch.where(x < -lambd, x + lambd, _zero_like(x)))
+    return composite("SoftshrinkBackward0", fn, input)
 
 
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, 0 elsewhere."""
     _check_tensor("hardshrink", input)
-    inside = (input >= -lambd) & (input <= lambd)
-    return torch.where(inside, _zero_like(input), input)
+    def fn(x):
+        return torch.where((x >= -lambd) & (x <= lambd), _zero_like(x), x)
+    return composite("HardshrinkBackward0", fn, input)
 
 
 def tanhshrink(input):
@@ -228,7 +270,8 @@ def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, value elsewhere."""
     _check_tensor("threshold", input)
     fill = torch.full((), value, dtype=input.dtype)
-    return _finish(input, torch.where(input > threshold, input, fill), inplace)
+    return _named("ThresholdBackward0", lambda x: torch.where(x > threshold, x, fill), input,
+                  inplace, "ThresholdBackward1", lambda g, x: _mask_grad(x > threshold, g))
 
 
 def threshold_(input, threshold, value):

@@ -10,6 +10,7 @@ Tensor operations, so autograd needs nothing extra for them.
 import warnings
 
 import pytorchlite as torch
+from pytorchlite._named_op import composite
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -263,6 +264,43 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant" and value not in (None, 0, 0.0):
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode == "circular":
+        return _pad_circular(input, pad) if min(pad) >= 0 else _pad(input, pad, mode, value)
+    # one node as PyTorch's: ConstantPadNdBackward0, ReflectionPad2DBackward0... (a new tensor
+    # even when nothing is padded)
+    name = "ConstantPadNdBackward0" if mode == "constant" else \
+        f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{len(pad) // 2}DBackward0"
+    return composite(name, lambda x: _pad(x, pad, mode, value).clone() if not any(pad) else
+                     _pad(x, pad, mode, value), input, saves=False)
+
+
+def _pad_circular(input, pad):
+    """Circular padding composed as PyTorch's: the input copied into the middle of an empty
+    result, then each padded dim's wrapped edges copied from the result itself (its grad_fn is
+    CopySlices)."""
+    k = len(pad) // 2
+    dims = [input.dim() - 1 - i for i in range(k)]
+    shape = list(input.shape)
+    for i, d in enumerate(dims):
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if before > shape[d] or after > shape[d]:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        shape[d] += before + after
+    out = torch.empty(shape, dtype=input.dtype)
+    middle = out
+    for i, d in enumerate(dims):
+        middle = middle.narrow(d, pad[2 * i], input.shape[d])
+    middle.copy_(input)
+    for i, d in enumerate(dims):
+        before, after, n = pad[2 * i], pad[2 * i + 1], shape[d]
+        if before:
+            out.narrow(d, 0, before).copy_(out.narrow(d, n - after - before, before))
+        if after:
+            out.narrow(d, n - after, after).copy_(out.narrow(d, before, after))
+    return out
+
+
+def _pad(input, pad, mode, value):
     out = input
     for i in range(len(pad) // 2):
         dim = input.dim() - 1 - i

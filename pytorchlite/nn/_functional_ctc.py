@@ -8,10 +8,11 @@ Note:
     PyTorch's CTC backward returns exp(log_probs) - (the posterior occupancy), which is the
     true gradient plus exp(log_probs) (it assumes log_probs come from log_softmax, where that
     extra term vanishes). A zero-valued term with exactly that gradient is added so that
-    gradients equal PyTorch's for any log_probs. The grad_fn name differs from PyTorch's
-    CtcLossBackward0.
+    gradients equal PyTorch's for any log_probs. The per-sequence losses are one node,
+    CtcLossBackward0 as in PyTorch, whose backward runs the recursion again.
 """
 import pytorchlite as torch
+from pytorchlite._named_op import composite
 
 __all__ = ["ctc_loss"]
 
@@ -107,43 +108,48 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     skip = torch.tensor(skip, dtype=torch.bool)  # (batch, width)
     valid = torch.tensor(valid, dtype=torch.bool)  # (batch, width)
     dtype = log_probs.dtype
-    neg_inf = torch.full((), _NEG_INF, dtype=dtype)
-    # (steps, batch, width): log_probs at each extended label
-    emit = log_probs.gather(2, ext.unsqueeze(0).expand(steps, batch, width))
-    start = torch.arange(width).unsqueeze(0) < 2  # (1, width)
-    alpha = torch.where(start & valid, emit[0], neg_inf)  # (batch, width)
-    running = torch.tensor(in_len, dtype=torch.int64).unsqueeze(1)  # (batch, 1)
-    pad1 = torch.full((batch, 1), _NEG_INF, dtype=dtype)
-    pad2 = torch.full((batch, 2), _NEG_INF, dtype=dtype)
-    for t in range(1, steps):
-        if width > 1:
-            shift1 = torch.cat([pad1, alpha.narrow(1, 0, width - 1)], 1)
-        else:
-            shift1 = pad1
-        if width > 2:
-            shift2 = torch.where(skip, torch.cat([pad2, alpha.narrow(1, 0, width - 2)], 1),
-                                 neg_inf)
-            total = _logsumexp([alpha, shift1, shift2])
-        else:
-            total = _logsumexp([alpha, shift1])
-        new = torch.where(valid, total + emit[t], neg_inf)
-        alpha = torch.where(running > t, new, alpha)
-    last = torch.tensor([2 * n for n in tg_len], dtype=torch.int64).unsqueeze(1)
-    prev = torch.tensor([max(2 * n - 1, 0) for n in tg_len], dtype=torch.int64).unsqueeze(1)
-    has_prev = torch.tensor([n > 0 for n in tg_len], dtype=torch.bool)
-    end_last = alpha.gather(1, last).squeeze(1)  # (batch,)
-    end_prev = torch.where(has_prev, alpha.gather(1, prev).squeeze(1), neg_inf)
-    nll = -_logsumexp([end_last, end_prev])  # (batch,)
-    empty = torch.tensor([n == 0 for n in in_len], dtype=torch.bool)
-    if bool(empty.any()):
-        nll = torch.where(empty, torch.full((), float("inf"), dtype=dtype), nll)
-    # zero-valued, with PyTorch's extra gradient exp(log_probs) over each sequence's steps
-    live = (torch.arange(steps).unsqueeze(1) < running.reshape(1, batch)).to(dtype)
-    e = log_probs.exp()
-    extra = ((e - e.detach()) * live.unsqueeze(2)).sum((0, 2))  # (batch,)
-    loss = nll + extra
-    if zero_infinity:
-        loss = torch.where(nll == float("inf"), torch.zeros((), dtype=dtype), loss)
+
+    def losses(log_probs):  # (batch,): the per-sequence losses
+        neg_inf = torch.full((), _NEG_INF, dtype=dtype)
+        # (steps, batch, width): log_probs at each extended label
+        emit = log_probs.gather(2, ext.unsqueeze(0).expand(steps, batch, width))
+        start = torch.arange(width).unsqueeze(0) < 2  # (1, width)
+        alpha = torch.where(start & valid, emit[0], neg_inf)  # (batch, width)
+        running = torch.tensor(in_len, dtype=torch.int64).unsqueeze(1)  # (batch, 1)
+        pad1 = torch.full((batch, 1), _NEG_INF, dtype=dtype)
+        pad2 = torch.full((batch, 2), _NEG_INF, dtype=dtype)
+        for t in range(1, steps):
+            if width > 1:
+                shift1 = torch.cat([pad1, alpha.narrow(1, 0, width - 1)], 1)
+            else:
+                shift1 = pad1
+            if width > 2:
+                shift2 = torch.where(skip, torch.cat([pad2, alpha.narrow(1, 0, width - 2)], 1),
+                                     neg_inf)
+                total = _logsumexp([alpha, shift1, shift2])
+            else:
+                total = _logsumexp([alpha, shift1])
+            new = torch.where(valid, total + emit[t], neg_inf)
+            alpha = torch.where(running > t, new, alpha)
+        last = torch.tensor([2 * n for n in tg_len], dtype=torch.int64).unsqueeze(1)
+        prev = torch.tensor([max(2 * n - 1, 0) for n in tg_len], dtype=torch.int64).unsqueeze(1)
+        has_prev = torch.tensor([n > 0 for n in tg_len], dtype=torch.bool)
+        end_last = alpha.gather(1, last).squeeze(1)  # (batch,)
+        end_prev = torch.where(has_prev, alpha.gather(1, prev).squeeze(1), neg_inf)
+        nll = -_logsumexp([end_last, end_prev])  # (batch,)
+        empty = torch.tensor([n == 0 for n in in_len], dtype=torch.bool)
+        if bool(empty.any()):
+            nll = torch.where(empty, torch.full((), float("inf"), dtype=dtype), nll)
+        # zero-valued, with PyTorch's extra gradient exp(log_probs) over each sequence's steps
+        live = (torch.arange(steps).unsqueeze(1) < running.reshape(1, batch)).to(dtype)
+        e = log_probs.exp()
+        extra = ((e - e.detach()) * live.unsqueeze(2)).sum((0, 2))  # (batch,)
+        loss = nll + extra
+        if zero_infinity:
+            loss = torch.where(nll == float("inf"), torch.zeros((), dtype=dtype), loss)
+        return loss
+
+    loss = composite("CtcLossBackward0", losses, log_probs)
     if reduction == "mean":
         denom = torch.tensor([max(n, 1) for n in tg_len], dtype=dtype)
         return (loss / denom).mean()

@@ -1,17 +1,17 @@
 """nn.functional's further losses and distances: kl_div, poisson/gaussian NLL, the margin and
 embedding losses, triplet losses, pairwise_distance, pdist, cosine_similarity.
 
-Each is a composition of differentiable Tensor ops following PyTorch's formula and checks, so
-autograd needs nothing extra.
-
-Note:
-    Being compositions, their grad_fn names are those of the last op (e.g. MeanBackward0,
-    SumBackward0), not PyTorch's fused names (KlDivBackward0, MultiMarginLossBackward0...).
+Each is a composition of differentiable Tensor ops following PyTorch's formula and checks.
+Where PyTorch has a node of its own (MultiMarginLossBackward0, SoftMarginLossBackward0,
+PdistBackward0...) the composition is recorded as one node of that name whose backward
+differentiates it again (pytorchlite._named_op.composite); where PyTorch composes too
+(kl_div, the embedding losses...) the graph is the composition's, as there.
 """
 import math
 import warnings
 
 import pytorchlite as torch
+from pytorchlite._named_op import composite
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
            "hinge_embedding_loss", "margin_ranking_loss", "multilabel_margin_loss",
@@ -164,13 +164,19 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.size()}, input2: {input2.size()}, "
                            f"target: {target.size()} ")
-    return _apply((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    return _apply(_clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def _clamp_min(t, low):
+    """t.clamp(min=low) as PyTorch's C++ composites record it (ClampMinBackward0)."""
+    return composite("ClampMinBackward0", lambda x: x.clamp(min=low), t)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * x))."""
     reduction = _checked(_legacy(size_average, reduce, reduction))
-    return _apply((-input * target).exp().log1p(), reduction)
+    return composite("SoftMarginLossBackward0",
+                     lambda x: _apply((-x * target).exp().log1p(), reduction), input)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
@@ -226,18 +232,21 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     labels = target.reshape(-1)
     if labels.numel() and bool(((labels < 0) | (labels >= dim)).any()):
         raise RuntimeError("target out of range")
-    x = input.reshape(nframe, dim)
-    picked = x.gather(1, labels.reshape(nframe, 1))  # (nframe, 1): x[i, y_i]
-    z = (margin - picked + x).clamp(min=0)
-    if p == 2:
-        z = z * z
-    if weight is not None:
-        z = z * weight[labels].reshape(nframe, 1)
     others = labels.reshape(nframe, 1) != torch.arange(dim).reshape(1, dim)
-    loss = (z * others.to(z.dtype)).sum(1) / dim  # (nframe,)
-    if reduction == "none":
-        return loss.reshape(target.shape) if input.dim() <= 1 else loss
-    return _apply(loss, reduction)
+
+    def fn(input):
+        x = input.reshape(nframe, dim)
+        picked = x.gather(1, labels.reshape(nframe, 1))  # (nframe, 1): x[i, y_i]
+        z = (margin - picked + x).clamp(min=0)
+        if p == 2:
+            z = z * z
+        if weight is not None:
+            z = z * weight[labels].reshape(nframe, 1)
+        loss = (z * others.to(z.dtype)).sum(1) / dim  # (nframe,)
+        if reduction == "none":
+            return loss.reshape(target.shape) if input.dim() <= 1 else loss
+        return _apply(loss, reduction)
+    return composite("MultiMarginLossBackward0", fn, input)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -268,14 +277,17 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     is_target = torch.zeros((nframe, dim), dtype=input.dtype).index_put(
         (torch.arange(nframe).reshape(nframe, 1).expand(nframe, dim), safe),
         valid.to(input.dtype), accumulate=True) > 0  # (nframe, dim)
-    x = input.reshape(nframe, dim)
-    xt = x.gather(1, safe)  # (nframe, dim): x at each listed target
-    z = (1 - (xt.unsqueeze(2) - x.unsqueeze(1))).clamp(min=0)  # (nframe, slot, class)
     pair = valid.unsqueeze(2) & (~is_target).unsqueeze(1)
-    loss = (z * pair.to(z.dtype)).sum((1, 2)) / dim
-    if reduction == "none":
-        return loss.reshape(()) if ndims <= 1 else loss
-    return _apply(loss, reduction)
+
+    def fn(input):
+        x = input.reshape(nframe, dim)
+        xt = x.gather(1, safe)  # (nframe, dim): x at each listed target
+        z = (1 - (xt.unsqueeze(2) - x.unsqueeze(1))).clamp(min=0)  # (nframe, slot, class)
+        loss = (z * pair.to(z.dtype)).sum((1, 2)) / dim
+        if reduction == "none":
+            return loss.reshape(()) if ndims <= 1 else loss
+        return _apply(loss, reduction)
+    return composite("MultilabelMarginLossBackward0", fn, input)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
@@ -284,8 +296,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     diff = x1 - x2 + eps
     if output_dim == 0:
         diff = diff.reshape(1)
-        return diff.norm(p, 0, keepdim=False) if not keepdim else diff.norm(p, 0)
-    return diff.norm(p, output_dim - 1, keepdim=keepdim)
+        return composite("NormBackward1", lambda d: d.norm(p, 0, keepdim=False), diff)
+    return composite("NormBackward1", lambda d: d.norm(p, output_dim - 1, keepdim=keepdim),
+                     diff)
 
 
 def pdist(input, p=2):
@@ -299,12 +312,15 @@ def pdist(input, p=2):
     second = [j for i in range(n) for j in range(i + 1, n)]
     if not first:
         return torch.empty(0, dtype=input.dtype)
-    rows_i = input.index_select(0, torch.tensor(first, dtype=torch.int64))
-    rows_j = input.index_select(0, torch.tensor(second, dtype=torch.int64))
-    diff = rows_i - rows_j
-    if p == 0:
-        return (diff != 0).to(input.dtype).sum(1)
-    return _safe_norm(diff, p)
+    first = torch.tensor(first, dtype=torch.int64)
+    second = torch.tensor(second, dtype=torch.int64)
+
+    def fn(x):
+        diff = x.index_select(0, first) - x.index_select(0, second)
+        if p == 0:
+            return (diff != 0).to(x.dtype).sum(1)
+        return _safe_norm(diff, p)
+    return composite("PdistBackward0", fn, input)
 
 
 def _safe_norm(diff, p):
@@ -347,7 +363,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = torch.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
-    return _apply((margin + dist_pos - dist_neg).clamp(min=0), reduction)
+    return _apply(_clamp_min(margin + dist_pos - dist_neg, 0), reduction)
 
 
 def _check_triplet_dims(anchor, positive, negative):
@@ -372,7 +388,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     dist_neg = distance_function(anchor, negative)
     if swap:
         dist_neg = torch.minimum(dist_neg, distance_function(positive, negative))
-    return _apply((margin + dist_pos - dist_neg).clamp(min=0), reduction)
+    return _apply(_clamp_min(margin + dist_pos - dist_neg, 0), reduction)
 
 
 def one_hot(tensor, num_classes=-1):

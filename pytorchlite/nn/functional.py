@@ -6,6 +6,7 @@ are compositions of Tensor operations, so autograd needs nothing extra for them.
 import warnings
 
 import pytorchlite as torch
+from pytorchlite._named_op import composite, composite_
 from ._functional_conv import *  # noqa: F401,F403  conv, pooling, pad, batch_norm, dropout2d
 
 __all__ = [
@@ -56,6 +57,18 @@ def _reduce(t, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _reduced_grad(g, reduction, n):
+    """The gradient reaching each element of an unreduced loss of n elements."""
+    return g / n if reduction == "mean" else g
+
+
+def _same_shape_plain(input, target, weight=None):
+    """Whether a loss's written-out derivative applies: input and target of one shape, and no
+    weight that requires grad (otherwise the composite is differentiated again)."""
+    return tuple(input.shape) == tuple(target.shape) and (weight is None or
+                                                          not weight.requires_grad)
+
+
 def _broadcast_pair(a, b):
     """a and b expanded to their common broadcast shape (no copy)."""
     sa, sb = tuple(a.shape), tuple(b.shape)
@@ -93,10 +106,11 @@ def relu_(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where input > 0, negative_slope * input elsewhere."""
-    result = torch._C._leaky_relu(input, negative_slope)
     if inplace:
-        return input.copy_(result)
-    return result
+        return composite_("LeakyReluBackward1",
+                          lambda x: torch._C._leaky_relu(x, negative_slope), input,
+                          backward=lambda g, x: torch.where(x > 0, g, g * negative_slope))
+    return torch._C._leaky_relu(input, negative_slope)
 
 
 def sigmoid(input):
@@ -311,21 +325,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
     (N, C, d1, ...) input takes an (N, d1, ...) target.
 
-    Note:
-        With a weight or an ignore_index, or more than 2 dimensions, the grad_fn name differs
-        from PyTorch's NllLossBackward0 / NllLoss2DBackward0.
+    Weighted, ignore_index and (N, C, d1, ...) forms are compositions recorded as one node
+    with PyTorch's name (NllLossBackward0, NllLoss2DBackward0).
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _reduction_enum(reduction)
     _check_nll_target(input, target)
     target = target.long()  # a uint8 target reads as int64
-    if input.dim() > 2:  # (N, C, d1, ...): classes last, then one row per position
-        c = input.shape[1]
-        order = [0] + list(range(2, input.dim())) + [1]
-        rows = input.permute(*order).reshape(-1, c)
-        loss = nll_loss(rows, target.reshape(-1), weight, None, ignore_index, None, reduction)
-        return loss.reshape(target.shape) if reduction == "none" else loss
+    if input.dim() > 2:
+        return _nll_loss_nd(input, target, weight, ignore_index, reduction)
     squeeze = input.dim() == 1
     if squeeze:
         input, target = input.unsqueeze(0), target.reshape(1)
@@ -342,18 +351,39 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
             raise IndexError(f"Target {t} is out of bounds.")
     safe = [t if k else 0 for t, k in zip(targets, keep)]
     flat_index = torch.tensor([i * c + t for i, t in enumerate(safe)], dtype=torch.int64)
-    picked = -input.reshape(-1)[flat_index]  # (n,): input[i, target[i]]
     safe = torch.tensor(safe, dtype=torch.int64)
     if weight is not None:
         w = weight[safe] * torch.tensor(keep, dtype=weight.dtype)
     else:
         w = torch.tensor(keep, dtype=input.dtype)
-    losses = picked * w
-    if reduction == "none":
-        return losses.squeeze(0) if squeeze else losses
-    if reduction == "sum":
-        return losses.sum()
-    return losses.sum() / w.sum()
+
+    def fn(x):
+        losses = -x.reshape(-1)[flat_index] * w  # (n,): -input[i, target[i]] * w[i]
+        if reduction == "none":
+            return losses.squeeze(0) if squeeze else losses
+        if reduction == "sum":
+            return losses.sum()
+        return losses.sum() / w.sum()
+    return composite("NllLossBackward0", fn, input)
+
+
+def _nll_loss_nd(input, target, weight, ignore_index, reduction):
+    """nll_loss of (N, C, d1, ...) input as PyTorch's: over a (N, C, d1, rest) view (one node
+    NllLoss2DBackward0), the 'none' losses viewed back to the target's shape."""
+    n, c = input.shape[0], input.shape[1]
+    four = input.dim() == 4
+    if not four and input.numel():
+        input = input.reshape(n, c, input.shape[2], -1)
+    h, w = (input.shape[2], input.shape[3]) if input.dim() == 4 else (0, 0)
+    order = [0] + list(range(2, input.dim())) + [1]
+
+    def fn(x):  # classes last, then one row per position
+        rows = x.permute(*order).reshape(-1, c)
+        loss = nll_loss(rows, target.reshape(-1), weight, None, ignore_index, None, reduction)
+        return loss.reshape((n, h, w) if input.dim() == 4 else target.shape) \
+            if reduction == "none" else loss
+    loss = composite("NllLoss2DBackward0", fn, input)
+    return loss.reshape(target.shape) if reduction == "none" and not four else loss
 
 
 def _smoothing_term(logp, target, weight, ignore_index, reduction, class_dim):
@@ -407,11 +437,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             shape = [1] * input.dim()
             shape[class_dim] = num_classes
             prod = prod * weight.reshape(shape)
-        losses = -prod.sum(class_dim)
         _reduction_enum(reduction)
-        if reduction == "mean" and input.dim() > 1:
-            return losses.sum() / (input.numel() // num_classes)
-        return _reduce(losses, reduction)
+        # as PyTorch's composite: -(sum) then a division by the count (DivBackward1)
+        if reduction == "none" or input.dim() == 1:
+            return _reduce(-prod.sum(class_dim), reduction)
+        total = -prod.sum()
+        if reduction == "sum":
+            return total
+        count = input.numel() // num_classes
+        return composite("DivBackward1", lambda t: t / count, total, saves=False)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
         loss = loss * (1 - label_smoothing) + _smoothing_term(
@@ -421,12 +455,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 # ------------------------------------------------------ more activations and losses (composites)
-# Note: these are compositions of Tensor ops, so their grad_fn names are those of the last op
-# (e.g. MeanBackward0) rather than PyTorch's fused names (BinaryCrossEntropyBackward0).
+# Compositions of Tensor ops, each recorded as one node with PyTorch's name
+# (BinaryCrossEntropyBackward0...) whose backward differentiates the composition again.
 def silu(input, inplace=False):
-    """x * sigmoid(x), computed as x / (1 + exp(-x)) like PyTorch."""
-    result = input / ((-input).exp() + 1)
-    return input.copy_(result) if inplace else result
+    """x * sigmoid(x), computed as x / (1 + exp(-x)) like PyTorch (one op of the core,
+    SiluBackward0)."""
+    return input._silu_() if inplace else input._silu()
 
 
 def gelu(input, *, approximate="none"):
@@ -448,22 +482,35 @@ def gelu(input, *, approximate="none"):
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    result = torch.where(input > 0, input, (input.expm1()) * alpha)
-    return input.copy_(result) if inplace else result
+    def fn(x):
+        return torch.where(x > 0, x, (x.expm1()) * alpha)
+
+    def backward(g, x):  # PyTorch's elu_backward on the input
+        return torch.where(x > 0, g, g * alpha * x.exp())
+    if inplace:
+        return composite_("EluBackward1", fn, input, backward=backward)
+    return composite("EluBackward0", fn, input, backward=backward)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
-    scaled = input * beta
-    soft = scaled.exp().log1p() / beta if beta != 1 else scaled.exp().log1p()
-    return torch.where(scaled > threshold, input, soft)
+    def fn(x):
+        scaled = x * beta
+        soft = scaled.exp().log1p() / beta if beta != 1 else scaled.exp().log1p()
+        return torch.where(scaled > threshold, x, soft)
+
+    def backward(g, x):  # sigmoid(beta x), 1 above the threshold
+        z = (x * beta).exp()
+        return torch.where(x * beta > threshold, g, g * z / (z + 1))
+    return composite("SoftplusBackward0", fn, input, backward=backward)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) (gradient 1/2 at 0, as PyTorch's)."""
-    negative = input < 0
-    return (torch.where(negative, input, input * 0)
-            - torch.where(negative, input, -input).exp().log1p())
+    def fn(x):
+        negative = x < 0
+        return torch.where(negative, x, x * 0) - torch.where(negative, x, -x).exp().log1p()
+    return composite("LogSigmoidBackward0", fn, input, backward=lambda g, x: g * (-x).sigmoid())
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -482,10 +529,21 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
     if not bool(((input >= 0) & (input <= 1)).all()):  # NaN fails too
         raise RuntimeError("all elements of input should be between 0 and 1")
-    loss = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(min=-100)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    def fn(x, t, *w):
+        loss = (t - 1) * (-x).log1p().clamp(min=-100) - t * x.log().clamp(min=-100)
+        return _reduce(loss * w[0] if w else loss, reduction)
+    def backward(g, x, t, *w):  # PyTorch's: (x - t) / max((1 - x) x, 1e-12), times weight
+        g = _reduced_grad(g, reduction, x.numel())
+        dx = g * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+        dt = g * ((-x).log1p().clamp(min=-100) - x.log().clamp(min=-100)) \
+            if t.requires_grad else None
+        if w:
+            dx = dx * w[0]
+            dt = dt * w[0] if dt is not None else None
+        return (dx, dt) + ((None,) if w else ())
+    return composite("BinaryCrossEntropyBackward0", fn, input, target,
+                     *(() if weight is None else (weight,)),
+                     backward=backward if _same_shape_plain(input, target, weight) else None)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -522,30 +580,50 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _reduction_enum(reduction)
-    a, b = _broadcast_pair(input, target)
-    z = (a - b).abs()
     if beta == 0:
-        return _reduce(z, reduction)
+        a, b = _broadcast_pair(input, target)
+        return _reduce((a - b).abs(), reduction)
     if not beta >= 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_floating_kernel("smooth_l1_cpu", input, target)
-    loss = torch.where(z < beta, z * z * 0.5 / beta, z - 0.5 * beta)
-    return _reduce(loss, reduction)
+
+    def fn(x, y):
+        a, b = _broadcast_pair(x, y)
+        z = (a - b).abs()
+        return _reduce(torch.where(z < beta, z * z * 0.5 / beta, z - 0.5 * beta), reduction)
+
+    def backward(g, x, y):  # (x - y) / beta inside the band, its sign outside
+        z = x - y
+        d = torch.where(z.abs() < beta, z / beta, z.sign()) * _reduced_grad(g, reduction,
+                                                                          x.numel())
+        return d, -d if y.requires_grad else None
+    return composite("SmoothL1LossBackward0", fn, input, target,
+                     backward=backward if _same_shape_plain(input, target) else None)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 * z^2 where z = |x - y| < delta, else delta * (z - 0.5 * delta)."""
     _warn_size(input, target)
     _reduction_enum(reduction)
-    a, b = _broadcast_pair(input, target)
+    _broadcast_pair(input, target)  # (its shape errors first)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_floating_kernel("huber_cpu", input, target)
-    z = (a - b).abs()
-    loss = torch.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    def fn(x, y, *w):
+        a, b = _broadcast_pair(x, y)
+        z = (a - b).abs()
+        loss = torch.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
+        return _reduce(loss * w[0] if w else loss, reduction)
+
+    def backward(g, x, y):  # x - y inside the band, delta times its sign outside
+        z = x - y
+        d = torch.where(z.abs() < delta, z, z.sign() * delta) * _reduced_grad(g, reduction,
+                                                                            x.numel())
+        return d, -d if y.requires_grad else None
+    if weight is not None:  # PyTorch composes the weighted form
+        return fn(input, target, weight)
+    return composite("HuberLossBackward0", fn, input, target,
+                     backward=backward if _same_shape_plain(input, target) else None)
 
 
 __all__ += ["silu", "elu", "softplus", "logsigmoid",

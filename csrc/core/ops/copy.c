@@ -411,14 +411,40 @@ DEFINE_FILL(fill_2, uint16_t)
 DEFINE_FILL(fill_4, uint32_t)
 DEFINE_FILL(fill_8, int64_t)
 
+/* fill_'s and zero_'s nodes: the overwritten history gets a zero gradient (a constant, so
+ * also under create_graph) */
+static pl_status
+zero_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
+{
+    (void)node;
+    din[0] = pl_tensor_zeros(dout->ndim, dout->shape, dout->dtype);
+    return din[0] ? PL_OK : pl_error_status();
+}
+static const pl_node_kind fill_kind = {"FillBackward2", zero_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind zero_kind = {"ZeroBackward0", zero_backward, PL_KIND_DIFFERENTIABLE};
+
+static pl_status fill_scalar_(pl_tensor *t, pl_scalar value, const pl_node_kind *kind);
+
 pl_status
 pl_fill_(pl_tensor *t, double value)
 {
-    return pl_fill_scalar_(t, (pl_scalar){false, 0, value});
+    return fill_scalar_(t, (pl_scalar){false, 0, value}, &fill_kind);
+}
+
+pl_status
+pl_zero_(pl_tensor *t)
+{
+    return fill_scalar_(t, (pl_scalar){false, 0, 0.0}, &zero_kind);
 }
 
 pl_status
 pl_fill_scalar_(pl_tensor *t, pl_scalar value)
+{
+    return fill_scalar_(t, value, &fill_kind);
+}
+
+static pl_status
+fill_scalar_(pl_tensor *t, pl_scalar value, const pl_node_kind *kind)
 {
     pl_status st = pl_check_inplace(t);
     if (st != PL_OK) return st;
@@ -448,8 +474,10 @@ pl_fill_scalar_(pl_tensor *t, pl_scalar value)
         return pl_view_rebase(t, NULL); /* constants in the region: no gradient flows there */
     }
     if (t->requires_grad && t->grad_fn && pl_grad_enabled()) {
-        /* the old history no longer reaches the values: detach like fill_'s zero gradient */
-        pl_tensor_detach_(t);
+        /* PyTorch's FillBackward2 / ZeroBackward0: one edge, to the overwritten history */
+        pl_node *node = pl_node_new(kind, &t, 1);
+        if (!node) return pl_error_status();
+        pl_node_attach(t, node); /* steals node */
     }
     return PL_OK;
 }

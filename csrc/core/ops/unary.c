@@ -137,6 +137,15 @@ pl_sinc_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
     return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), zero, d), g);
 }
 
+/* d silu(x) = sigmoid(x) (1 + x (1 - sigmoid(x))), in PyTorch's order of products */
+static pl_tensor *
+pl_silu_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *sg = ex_un(s, PL_SIGMOID, x);
+    pl_tensor *rest = ex_addk(s, ex_mul(s, x, ex_ksub(s, 1, sg)), 1);
+    return ex_mul(s, ex_mul(s, g, sg), rest);
+}
+
 typedef pl_tensor *(*unary_dx_fn)(pl_expr *s, pl_tensor *g, pl_tensor *x, pl_tensor *y);
 #define UNARY_DX(E, name, grad_fn, DT, SAVE, PY, fwd, ifwd, dx)                               \
     static pl_tensor *d_##name(pl_expr *s, pl_tensor *g, pl_tensor *x, pl_tensor *y)          \
