@@ -490,6 +490,10 @@ pl_as_strided_nograd(pl_tensor *a, int ndim, const int64_t *shape, const int64_t
         pl_error_set(PL_ERR_RUNTIME, "as_strided: at most %d dims are supported", PL_MAX_DIMS);
         return NULL;
     }
+    if (offset < 0) { /* before any arithmetic on it */
+        pl_error_set(PL_ERR_RUNTIME, "Tensor: invalid storage offset %lld", (long long)offset);
+        return NULL;
+    }
     int64_t reach = offset, itemsize = (int64_t)pl_dtype_size(a->dtype);
     bool empty = false;
     for (int i = 0; i < ndim; i++) {
@@ -507,10 +511,6 @@ pl_as_strided_nograd(pl_tensor *a, int ndim, const int64_t *shape, const int64_t
             return NULL;
         }
         else reach += (shape[i] - 1) * strides[i];
-    }
-    if (offset < 0) {
-        pl_error_set(PL_ERR_RUNTIME, "Tensor: invalid storage offset %lld", (long long)offset);
-        return NULL;
     }
     int64_t have = a->storage->nbytes / itemsize;
     if (!empty && reach >= have) {
