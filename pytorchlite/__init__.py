@@ -381,6 +381,14 @@ from . import _torch_docs  # noqa: E402
 
 _torch_docs.attach(globals())
 empty.__doc__ = _C.empty.__doc__  # torch.empty is the factory behind a memory_format wrapper
+from . import amp  # noqa: E402 - torch.autocast, its queries and GradScaler
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402,F401
+                                autocast_increment_nesting, clear_autocast_cache,
+                                get_autocast_cpu_dtype, get_autocast_dtype, get_autocast_gpu_dtype,
+                                is_autocast_cache_enabled, is_autocast_cpu_enabled,
+                                is_autocast_enabled, set_autocast_cache_enabled,
+                                set_autocast_cpu_dtype, set_autocast_cpu_enabled,
+                                set_autocast_dtype, set_autocast_enabled, set_autocast_gpu_dtype)
 from . import _everyday  # noqa: E402 - math, reductions, linear algebra and out=
 
 _everyday.install(globals(), Tensor)
@@ -390,7 +398,7 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
-         "func": None, "linalg": None}
+         "func": None, "linalg": None, "cpu": None}
 
 
 def __getattr__(name):

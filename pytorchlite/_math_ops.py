@@ -15,6 +15,7 @@ import numbers
 from . import _C
 from . import _dtype as _dt
 from ._named_op import composite, composite_
+from .amp import _policy as _amp
 
 _B = _C.TensorBase
 

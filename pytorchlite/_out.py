@@ -10,6 +10,7 @@ import functools
 import warnings
 
 from . import _C
+from .amp import _policy as _amp
 
 _B = _C.TensorBase
 
@@ -111,6 +112,8 @@ def with_out(fn, name=None, aliases=False):
         if out is None:
             return fn(*args, **kwargs)
         check_grad(name, out, args)
+        if _amp.on():  # out= forms are not on autocast's lists: computed as given
+            return write_out(name, out, _amp.run(None, fn, args, kwargs), args)
         return write_out(name, out, fn(*args, **kwargs), args)
 
     wrapper.__name__ = wrapper.__qualname__ = name

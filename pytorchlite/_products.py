@@ -8,6 +8,7 @@ import numbers
 
 from . import _C
 from ._named_op import composite
+from .amp import _policy as _amp
 
 _B = _C.TensorBase
 
@@ -28,6 +29,7 @@ def _dt_name(d):
     return name(d)
 
 
+@_amp.outside
 def mv(self, vec):
     """Matrix (n, m) times vector (m,)."""
     _need_tensor("mv", vec, "vec", 2)
@@ -73,6 +75,7 @@ def _check_batches(b1, b2):
                            f"{b2.shape[1]}].")
 
 
+@_amp.lower
 def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
     """beta * self + alpha * sum_b(batch1[b] @ batch2[b])."""
     _need_tensor("addbmm", batch1, "batch1", 2)
@@ -83,6 +86,7 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
                      self, batch1, batch2)
 
 
+@_amp.lower
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     """beta * self + alpha * (batch1 @ batch2), batch by batch."""
     _need_tensor("baddbmm", batch1, "batch1", 2)
@@ -241,6 +245,7 @@ def _cross(input, other, dim):
                   a[0] * b[1] - a[1] * b[0]], dim)
 
 
+@_amp.fp32
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances between each row of x1 (..., P, M) and each of x2 (..., R, M)."""
     if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",

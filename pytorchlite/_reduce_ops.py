@@ -13,6 +13,7 @@ from . import _C
 from . import _dtype as _dt
 from ._named_op import composite
 from .autograd.function import Function, once_differentiable
+from .amp import _policy as _amp
 
 _B = _C.TensorBase
 
@@ -539,11 +540,13 @@ def _is_t(x):
     return isinstance(x, _B)
 
 
+@_amp.fp32
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles along dim (of all elements when dim is None)."""
     return _quantile(self, q, dim, keepdim, interpolation, False)
 
 
+@_amp.fp32
 def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile over the values that are not nan."""
     return _quantile(self, q, dim, keepdim, interpolation, True)

@@ -17,6 +17,7 @@ from . import _dtype as _dt
 from ._named_op import apply as _apply, np
 from ._shape_ops import _check_tensor, _dtype_name, _int
 from ._tensor import Tensor, _wrap_dim
+from .amp import _policy as _amp
 
 __all__ = ["scatter", "scatter_add", "scatter_reduce", "index_copy", "index_fill",
            "masked_select", "masked_scatter"]
@@ -275,6 +276,7 @@ def _along(dim, index):
     return (slice(None),) * dim + (index.reshape(-1),)
 
 
+@_amp.promote
 def index_copy(input, dim, index, source):  # noqa: A002
     """A copy of input with the slices of source along dim written at positions index."""
     _check_tensor("index_copy", input)

@@ -16,6 +16,7 @@ from . import _dtype as _dt
 from ._named_op import apply as _apply
 from ._size import Size
 from ._tensor import Tensor, _wrap_dim
+from .amp import _policy as _amp
 
 __all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu", "diagonal", "diag_embed",
            "diag", "diagflat", "trace", "tile", "repeat_interleave", "movedim", "tensor_split",
@@ -293,6 +294,7 @@ def diagflat(input, offset=0):  # noqa: A002
     return diag_embed(input.reshape(-1), offset)
 
 
+@_amp.fp32
 def trace(input):  # noqa: A002
     """Sum of the main diagonal of a matrix."""
     _check_tensor("trace", input)

@@ -11,6 +11,7 @@ from . import _C
 from . import _devices, _subclass
 from . import _dtype as _dt
 from ._size import Size
+from .amp import _policy as _amp
 
 __all__ = ["Tensor"]
 
@@ -524,6 +525,7 @@ class Tensor(_C.TensorBase):
             t = t.long()
         return t.numpy()
 
+    @_amp.fp32
     def prod(self, dim=None, keepdim=False, dtype=None):
         import numpy as _np
 
@@ -752,6 +754,7 @@ class Tensor(_C.TensorBase):
     def frac(self):
         return self - self.trunc()
 
+    @_amp.outside
     def dot(self, other):
         _check_tensor_arg("dot", other, "tensor")
         if self.dim() != 1 or other.dim() != 1:

@@ -100,3 +100,11 @@ class _cuda_tensortype(type):
 for _name in __all__[__all__.index("FloatTensor"):]:
     globals()[_name] = _cuda_tensortype(_name, (), {"__module__": "torch.cuda"})
 del _name
+
+# torch.cuda.amp: a module of its own in PyTorch; registered under that name so that
+# `import torch.cuda.amp` and `from torch.cuda.amp import autocast` find it
+import sys as _sys  # noqa: E402
+
+from .amp import cuda_amp as amp  # noqa: E402
+
+_sys.modules[__name__ + ".amp"] = amp

@@ -12,4 +12,5 @@
 #include "gemm.h"
 #include "parallel.h"
 #include "rnn.h"
+#include "autocast.h"
 #endif

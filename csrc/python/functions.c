@@ -370,7 +370,14 @@ cat_stack(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool is_st
         }
         ts[i] = T(o);
     }
+    bool ac = pl_autocast_on(); /* cat and stack promote to the widest floating dtype */
+    if (ac && plpy_autocast_cast(PL_AUTOCAST_PROMOTE, ts, (int)n) < 0) {
+        PyMem_Free(ts);
+        Py_DECREF(seq);
+        return NULL;
+    }
     pl_tensor *r = pl_cat(ts, (int)n, dim, is_stack);
+    if (ac) plpy_autocast_release(ts, (int)n);
     PyMem_Free(ts);
     Py_DECREF(seq);
     return plpy_wrap(r);
@@ -437,6 +444,13 @@ f_linear(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     if (!w) return NULL;
     pl_tensor *b = NULL;
     if (nargs == 3 && args[2] != Py_None && !(b = plpy_unwrap(args[2]))) return NULL;
+    if (pl_autocast_on()) {
+        pl_tensor *c[3] = {x, w, b};
+        if (plpy_autocast_cast(PL_AUTOCAST_LOWER, c, 3) < 0) return NULL;
+        pl_tensor *r = pl_linear(c[0], c[1], c[2]);
+        plpy_autocast_release(c, 3);
+        return plpy_wrap(r);
+    }
     return plpy_wrap(pl_linear(x, w, b));
 }
 
@@ -513,6 +527,13 @@ f_addmm(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
     pl_tensor *w = x ? plpy_unwrap(a[2]) : NULL;
     double beta, alpha;
     if (!w || plpy_as_double(a[3], 1, &beta) < 0 || plpy_as_double(a[4], 1, &alpha) < 0) return NULL;
+    if (pl_autocast_on()) {
+        pl_tensor *c[3] = {b, x, w};
+        if (plpy_autocast_cast(PL_AUTOCAST_LOWER, c, 3) < 0) return NULL;
+        pl_tensor *r = pl_addmm(c[0], c[1], c[2], beta, alpha);
+        plpy_autocast_release(c, 3);
+        return plpy_wrap(r);
+    }
     return plpy_wrap(pl_addmm(b, x, w, beta, alpha));
 }
 

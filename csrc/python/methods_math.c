@@ -468,6 +468,7 @@ m_matmul(PyObject *self, PyObject *other)
 {
     pl_tensor *b = plpy_unwrap(other);
     if (!b) return NULL;
+    if (pl_autocast_on()) return plpy_autocast_binary(pl_matmul, T(self), b);
     return plpy_wrap(pl_matmul(T(self), b));
 }
 
@@ -476,6 +477,7 @@ m_mm(PyObject *self, PyObject *other)
 {
     pl_tensor *b = plpy_unwrap(other);
     if (!b) return NULL;
+    if (pl_autocast_on()) return plpy_autocast_binary(pl_mm, T(self), b);
     return plpy_wrap(pl_mm(T(self), b));
 }
 

@@ -14,6 +14,7 @@ int plpy_random_init(PyObject *module) __attribute__((weak));
 int plpy_dlpack_init(PyObject *module) __attribute__((weak)); /* dlpack.c */
 int plpy_op_table_init(PyObject *m); /* methods_math.c: _C._unary_ops */
 int plpy_fastfn_init(PyObject *module); /* fastfn.c: _C._FastFunction */
+int plpy_autocast_init(PyObject *module); /* autocast.c: _C._AutocastOp */
 int plpy_docstr_init(PyObject *module) __attribute__((weak)); /* docstr.c */
 
 static PyObject *return_type_classes = NULL; /* {"max": cls, "min": cls} */
@@ -73,13 +74,16 @@ module_exec(PyObject *m)
     if (plpy_tensor_type_init(m) < 0 || plpy_node_type_init(m) < 0) return -1;
     if (PyModule_AddFunctions(m, module_functions) < 0 ||
         PyModule_AddFunctions(m, plpy_tensor_functions) < 0 ||
-        PyModule_AddFunctions(m, plpy_autograd_functions) < 0) {
+        PyModule_AddFunctions(m, plpy_autograd_functions) < 0 ||
+        PyModule_AddFunctions(m, plpy_autocast_functions) < 0) {
         return -1;
     }
     if (plpy_random_functions && PyModule_AddFunctions(m, plpy_random_functions) < 0) return -1;
     if (plpy_optim_functions && PyModule_AddFunctions(m, plpy_optim_functions) < 0) return -1;
     if (plpy_nn_functions && PyModule_AddFunctions(m, plpy_nn_functions) < 0) return -1;
-    if (plpy_op_table_init(m) < 0 || plpy_fastfn_init(m) < 0) return -1;
+    if (plpy_op_table_init(m) < 0 || plpy_fastfn_init(m) < 0 || plpy_autocast_init(m) < 0) {
+        return -1;
+    }
     if (plpy_random_init && plpy_random_init(m) < 0) return -1;
     if (plpy_dlpack_init && plpy_dlpack_init(m) < 0) return -1;
     if (plpy_docstr_init && plpy_docstr_init(m) < 0) return -1;

@@ -152,12 +152,16 @@ plpy_conv(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     long long groups = PyLong_AsLongLong(args[6]);
     if (groups == -1 && PyErr_Occurred()) return NULL;
+    pl_tensor *c[3] = {x, w, b};
+    bool ac = pl_autocast_on();
+    if (ac && plpy_autocast_cast(PL_AUTOCAST_LOWER, c, 3) < 0) return NULL;
     bool unb;
-    pl_tensor *xb = batched(x, nsp, nsp == 2 ? "conv2d" : "conv1d", &unb);
-    if (!xb) return NULL;
-    pl_tensor *out = pl_convolution(xb, w, b, nsp, stride, padding, dilation, groups);
+    pl_tensor *xb = batched(c[0], nsp, nsp == 2 ? "conv2d" : "conv1d", &unb);
+    pl_tensor *out = xb ? pl_convolution(xb, c[1], c[2], nsp, stride, padding, dilation, groups)
+                        : NULL;
     pl_tensor_release(xb);
-    return finish(out, unb);
+    if (ac) plpy_autocast_release(c, 3);
+    return xb ? finish(out, unb) : NULL;
 }
 
 static int
@@ -200,13 +204,17 @@ plpy_conv_nd(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (groups == -1 && PyErr_Occurred()) return NULL;
     static const char *names[2][3] = {{"conv1d", "conv2d", "conv3d"},
                                       {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}};
+    pl_tensor *c[3] = {x, w, b};
+    bool ac = pl_autocast_on();
+    if (ac && plpy_autocast_cast(PL_AUTOCAST_LOWER, c, 3) < 0) return NULL;
     bool unb;
-    pl_tensor *xb = batched(x, n, names[transposed][n - 1], &unb);
-    if (!xb) return NULL;
-    pl_tensor *out = pl_convolution_nd(xb, w, b, n, transposed, stride, padding, dilation,
-                                       output_padding, groups);
+    pl_tensor *xb = batched(c[0], n, names[transposed][n - 1], &unb);
+    pl_tensor *out = xb ? pl_convolution_nd(xb, c[1], c[2], n, transposed, stride, padding,
+                                            dilation, output_padding, groups)
+                        : NULL;
     pl_tensor_release(xb);
-    return finish(out, unb);
+    if (ac) plpy_autocast_release(c, 3);
+    return xb ? finish(out, unb) : NULL;
 }
 
 static PyObject *

@@ -105,6 +105,7 @@ static PyObject *
 nb_matmul(PyObject *a, PyObject *b)
 {
     if (!plpy_is_tensor(a) || !plpy_is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
+    if (pl_autocast_on()) return plpy_autocast_binary(pl_matmul, SELF_T(a), SELF_T(b));
     return plpy_wrap(pl_matmul(SELF_T(a), SELF_T(b)));
 }
 

@@ -96,5 +96,14 @@ extern PyTypeObject *plpy_SizeClass;
 /* Method tables that binding files contribute to the module (module.c adds them). */
 extern PyMethodDef plpy_tensor_functions[]; /* tensor.c / ops.c: factories and ops */
 extern PyMethodDef plpy_autograd_functions[]; /* autograd.c */
+extern PyMethodDef plpy_autocast_functions[]; /* autocast.c */
+/* Autocast at a C entry point (autocast.c), called only when pl_autocast_on(): replaces
+ * ts[0..n) (borrowed; NULL entries stay NULL) by NEW references cast for policy; 0, or -1 with
+ * the exception set and nothing left to release. plpy_autocast_release drops them. */
+int plpy_autocast_cast(pl_autocast_policy policy, pl_tensor **ts, int n);
+void plpy_autocast_release(pl_tensor **ts, int n);
+/* op(a, b) on the lower-precision casts of a and b (borrowed), wrapped (NEW reference). */
+PyObject *plpy_autocast_binary(pl_tensor *(*op)(pl_tensor *, pl_tensor *), pl_tensor *a,
+                               pl_tensor *b);
 
 #endif

@@ -14,6 +14,7 @@ from .. import _C
 from .. import _dtype as _dt
 from . import _grads
 from ._grads import LinAlgError
+from ..amp import _policy as _amp
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky",
            "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
@@ -57,12 +58,14 @@ def _finite(name, A):
                                                          f"or inf")
 
 
+@_amp.fp32
 def inv(A, *, out=None):
     """The inverse of each square matrix of A (LinAlgError when one is singular)."""
     _check("inv", A)
     return _out("linalg_inv", out, _grads.inv(A), A)
 
 
+@_amp.fp32
 def inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info): info is 0, or k > 0 when the k-th diagonal of the LU is zero."""
     _check("inv_ex", A)
@@ -94,6 +97,7 @@ def _vector_rhs(A, B):
     return B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
 
 
+@_amp.fp32
 def solve(A, B, *, left=True, out=None):
     """X with A @ X = B (or X @ A = B when left=False)."""
     _check("solve", A)
@@ -127,6 +131,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return X, _C.zeros(A.shape[:-2], dtype=_dt.int32)
 
 
+@_amp.fp32
 def cholesky(A, *, upper=False, out=None):
     """The lower (or upper) Cholesky factor of each symmetric positive-definite matrix."""
     _check("cholesky", A)
@@ -134,6 +139,7 @@ def cholesky(A, *, upper=False, out=None):
     return _out("linalg_cholesky", out, L.mT if upper else L, A)
 
 
+@_amp.fp32
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info): info is 0, or k > 0 when the leading minor of order k is not positive."""
     _check("cholesky_ex", A)
@@ -148,6 +154,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return _rt().linalg_cholesky_ex((L, info))
 
 
+@_amp.fp32
 def qr(A, mode="reduced", *, out=None):
     """(Q, R) with A = Q R; mode 'reduced', 'complete' or 'r' (Q empty)."""
     _check("qr", A, square=False)
@@ -160,6 +167,7 @@ def qr(A, mode="reduced", *, out=None):
     return _rt().linalg_qr(_grads.qr(A, mode))
 
 
+@_amp.fp32
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh."""
     _check("svd", A, square=False)
@@ -167,12 +175,14 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return _rt().linalg_svd(_grads.svd(A, full_matrices))
 
 
+@_amp.fp32
 def svdvals(A, *, driver=None, out=None):
     """The singular values of A, in descending order."""
     _check("svdvals", A, square=False)
     return _out("linalg_svdvals", out, _grads.svd(A, False)[1], A)
 
 
+@_amp.fp32
 def eigh(A, UPLO="L", *, out=None):  # noqa: N803 - torch's name
     """(eigenvalues ascending, eigenvectors) of each symmetric matrix (from its UPLO
     triangle)."""
@@ -182,12 +192,14 @@ def eigh(A, UPLO="L", *, out=None):  # noqa: N803 - torch's name
     return _rt().linalg_eigh(_grads.eigh(A, UPLO))
 
 
+@_amp.fp32
 def eigvalsh(A, UPLO="L", *, out=None):  # noqa: N803
     """The eigenvalues of each symmetric matrix, ascending."""
     _check("eigvalsh", A)
     return _out("linalg_eigvalsh", out, eigh(A, UPLO)[0], A)
 
 
+@_amp.fp32
 def eig(A, *, out=None):
     """Not available: PyTorch returns complex eigenvalues and eigenvectors, and pytorchlite has
     no complex dtypes."""
@@ -196,6 +208,7 @@ def eig(A, *, out=None):
                               "tensors (use linalg.eigh for symmetric matrices)")
 
 
+@_amp.fp32
 def eigvals(A, *, out=None):
     """Not available (complex results): see ``eig``."""
     _check("eigvals", A)
@@ -225,6 +238,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return _out("linalg_pinv", out, _grads.pinv(A, a, r), A)
 
 
+@_amp.fp32
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution X of A X = B (solution, residuals, rank, singular_values).
 
@@ -263,6 +277,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return _rt().linalg_lstsq((X, residuals, rank, sv))
 
 
+@_amp.fp32
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The number of singular values above max(atol, rtol * s_max)."""
     _check("matrix_rank", A, square=False)
@@ -351,6 +366,7 @@ def multi_dot(tensors, *, out=None):
     return r
 
 
+@_amp.fp32
 def cond(A, p=None, *, out=None):
     """The condition number of A in the p-norm (2 by default: s_max / s_min)."""
     _check("cond", A, square=p not in (None, 2, -2))
@@ -368,6 +384,7 @@ def cross(input, other, *, dim=-1, out=None):  # noqa: A002
     return _out("linalg_cross", out, linalg_cross(input, other, dim=dim), input, other)
 
 
+@_amp.lower
 def vecdot(x, y, *, dim=-1, out=None):
     """sum(x * y) along dim."""
     if not isinstance(x, _B) or not isinstance(y, _B):

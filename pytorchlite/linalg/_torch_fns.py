@@ -6,6 +6,7 @@ from .. import _C
 from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, qr as _qr,
                slogdet as _slogdet, solve_triangular as _solve_triangular, svd as _svd,
                _check, _rt)
+from ..amp import _policy as _amp
 
 
 def _bool_arg(fname, value, name, pos):
@@ -14,6 +15,7 @@ def _bool_arg(fname, value, name, pos):
                         f"{type(value).__name__}")
 
 
+@_amp.fp32
 def inverse(input, *, out=None):  # noqa: A002
     """The inverse of each square matrix (torch.linalg.inv)."""
     return _inv(input, out=out)
@@ -39,6 +41,7 @@ def slogdet(input):  # noqa: A002
     return _rt().slogdet(tuple(r))
 
 
+@_amp.fp32
 def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
     """(U, S, V) with input = U diag(S) V^T: V, not Vh as in linalg.svd."""
     _bool_arg("svd", some, "some", 2)
@@ -56,6 +59,7 @@ def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
     return _rt().svd((U, S, Vh.mT))
 
 
+@_amp.fp32
 def pinverse(input, rcond=1e-15):  # noqa: A002
     """The pseudo-inverse, with singular values below rcond * s_max taken as zero."""
     if isinstance(rcond, bool) or not isinstance(rcond, (int, float)):
@@ -64,6 +68,7 @@ def pinverse(input, rcond=1e-15):  # noqa: A002
     return _pinv(input, rtol=rcond)
 
 
+@_amp.fp32
 def qr(input, some=True, *, out=None):  # noqa: A002
     """(Q, R): reduced when some, else complete."""
     _bool_arg("qr", some, "some", 2)
@@ -79,6 +84,7 @@ _CHOLESKY_DEPRECATED = (
     "all valid (symmetric positive definite) inputs.")
 
 
+@_amp.fp32
 def cholesky(input, upper=False, *, out=None):  # noqa: A002
     """The Cholesky factor (lower by default); deprecated in PyTorch for linalg.cholesky."""
     import warnings
@@ -90,6 +96,7 @@ def cholesky(input, upper=False, *, out=None):  # noqa: A002
     return _cholesky(input, upper=upper)
 
 
+@_amp.fp32
 def cholesky_solve(B, L, upper=False, *, out=None):
     """X with (L L^T) X = B, given the Cholesky factor L (or U = L^T when upper)."""
     _bool_arg("cholesky_solve", upper, "upper", 3)
@@ -100,6 +107,7 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     return _solve_triangular(L.mT, Y, upper=True)
 
 
+@_amp.fp32
 def cholesky_inverse(L, upper=False, *, out=None):
     """The inverse of L L^T (of U^T U when upper), given its Cholesky factor."""
     _bool_arg("cholesky_inverse", upper, "upper", 2)
@@ -108,6 +116,7 @@ def cholesky_inverse(L, upper=False, *, out=None):
     return cholesky_solve(eye, L, upper)
 
 
+@_amp.fp32
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """(solution, cloned_coefficient) of A X = b for a triangular A (A^T X = b when
     transpose)."""

@@ -11,6 +11,7 @@ stay plain compositions, as there.
 """
 import pytorchlite as torch
 from pytorchlite._named_op import composite, composite_
+from ..amp import _policy as _amp
 
 __all__ = ["hardtanh", "hardtanh_", "relu6", "hardsigmoid", "hardswish", "mish", "selu",
            "selu_", "celu", "celu_", "glu", "prelu", "rrelu", "rrelu_", "softsign",
@@ -170,6 +171,7 @@ def glu(input, dim=-1):
                      lambda x: x.narrow(d, 0, half) * x.narrow(d, half, half).sigmoid(), input)
 
 
+@_amp.lower
 def prelu(input, weight):
     """x for x > 0, weight * x otherwise; weight has one entry or one per channel (dim 1)."""
     _check_tensor("prelu", input)

@@ -10,6 +10,7 @@ import warnings
 
 
 import pytorchlite as torch
+from ..amp import _policy as _amp
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -62,6 +63,7 @@ def _repeat_heads(t, r):
     return wide.reshape(*shape[:-3], shape[-3] * r, *shape[-2:])
 
 
+@_amp.lower
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims.

@@ -11,6 +11,7 @@ import warnings
 
 import pytorchlite as torch
 from pytorchlite._named_op import composite
+from ..amp import _policy as _amp
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -264,6 +265,13 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant" and value not in (None, 0, 0.0):
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode in _AMP_FP32_PADS and len(pad) // 2 <= _AMP_FP32_PADS[mode] and _amp.on():
+        # reflection_pad1d/2d and replication_pad1d/2d/3d are on autocast's float32 list
+        return _amp.run(_amp.FP32, _pad_node, (input, pad, mode, value), {})
+    return _pad_node(input, pad, mode, value)
+
+
+def _pad_node(input, pad, mode, value):
     if mode == "circular":
         return _pad_circular(input, pad) if min(pad) >= 0 else _pad(input, pad, mode, value)
     # one node as PyTorch's: ConstantPadNdBackward0, ReflectionPad2DBackward0... (a new tensor
@@ -331,6 +339,9 @@ def _pad(input, pad, mode, value):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         out = out.index_select(dim, torch.tensor(_pad_index(n, before, after, mode)))
     return out
+
+
+_AMP_FP32_PADS = {"reflect": 2, "replicate": 3}  # the pads autocast runs in float32, by dims
 
 
 # ------------------------------------------------------------------------------ batch_norm

@@ -12,6 +12,7 @@ import warnings
 
 import pytorchlite as torch
 from pytorchlite._named_op import composite
+from ..amp import _policy as _amp
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
            "hinge_embedding_loss", "margin_ranking_loss", "multilabel_margin_loss",
@@ -51,6 +52,7 @@ def _zeros(like):
     return torch.zeros((), dtype=like.dtype)
 
 
+@_amp.fp32
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Pointwise KL divergence target * (log(target) - input), input given as log-probabilities
     (and target too when log_target=True)."""
@@ -77,6 +79,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _apply(loss, reduction)
 
 
+@_amp.fp32
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """exp(input) - target * input (log_input), or input - target * log(input + eps); full
@@ -123,6 +126,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _apply(loss, reduction)
 
 
+@_amp.fp32
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
@@ -146,6 +150,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _apply(pos + neg, reduction)
 
 
+@_amp.fp32
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """x where target is 1, max(0, margin - x) where it is -1."""
@@ -156,6 +161,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _apply(margin_part + self_part, reduction)
 
 
+@_amp.fp32
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -target * (x1 - x2) + margin)."""
@@ -172,6 +178,7 @@ def _clamp_min(t, low):
     return composite("ClampMinBackward0", lambda x: x.clamp(min=low), t)
 
 
+@_amp.fp32
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * x))."""
     reduction = _checked(_legacy(size_average, reduce, reduction))
@@ -211,6 +218,7 @@ def _check_long(target):
         raise RuntimeError(f"expected scalar type Long but found {_type_name(target)}")
 
 
+@_amp.fp32
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """sum over j != y of max(0, margin - x[y] + x[j])^p (times weight[y]) / C per sample."""
@@ -249,6 +257,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return composite("MultiMarginLossBackward0", fn, input)
 
 
+@_amp.fp32
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """sum over target classes j and non-target classes k of max(0, 1 - (x[j] - x[k])) / C;
     each row of target lists class indices up to the first -1."""
@@ -352,6 +361,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((a / na) * (b / nb)).sum(dim)
 
 
+@_amp.fp32
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """max(d(a, p) - d(a, n) + margin, 0) with d the pairwise p-norm distance."""
@@ -418,6 +428,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         return out.copy_(input / denom)
 
 
+@_amp.fp32
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """Connectionist Temporal Classification loss (see _functional_ctc)."""

@@ -14,6 +14,7 @@ import warnings
 import pytorchlite as torch
 from ._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
 from ._functional_vision import np  # NumPy on first use
+from ..amp import _policy as _amp
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "affine_grid",
            "grid_sample"]
@@ -452,6 +453,7 @@ class _ZeroGridGrad(torch.autograd.Function):
         return grad, torch.zeros(ctx.grid_shape, dtype=ctx.grid_dtype)
 
 
+@_amp.fp32
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Samples (N, C, H, W) input at the normalised (x, y) positions of grid (N, Ho, Wo, 2)
     (or (N, C, D, H, W) input at (x, y, z) positions), bilinearly / trilinearly, bicubically

@@ -14,6 +14,7 @@ import pytorchlite as torch
 from ._functional_conv import _tuple, avg_pool1d, avg_pool2d, batch_norm, max_pool1d, max_pool2d
 from ._functional_conv import _check_p, _feature_dropout, pad
 from ._functional_seq import layer_norm
+from ..amp import _policy as _amp
 
 __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "lp_pool1d",
@@ -203,6 +204,7 @@ class MaxUnpool2D(torch.autograd.Function):
         return grad.gather(1, indices), None, None, None
 
 
+@_amp.fp32
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Partial inverse of max_pool2d: puts each value at its index, zeros elsewhere.
 

@@ -8,6 +8,7 @@ import warnings
 import pytorchlite as torch
 from pytorchlite._named_op import composite, composite_
 from ._functional_conv import *  # noqa: F401,F403  conv, pooling, pad, batch_norm, dropout2d
+from ..amp import _policy as _amp
 
 __all__ = [
     "linear", "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -211,6 +212,7 @@ def _check_class_weight(weight, num_classes, prefix=""):
                            f"shape: {list(weight.shape)}")
 
 
+@_amp.fp32
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean (or sum, or none) of the squared differences."""
     _warn_size(input, target)
@@ -232,6 +234,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return torch._C._mse_loss(expanded_input, expanded_target, enum)
 
 
+@_amp.fp32
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean (or sum, or none) of the absolute differences."""
     _warn_size(input, target)
@@ -319,6 +322,7 @@ def _check_floating_kernel(kernel, input, target):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{kind}\'')
 
 
+@_amp.fp32
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (C,).
@@ -406,6 +410,7 @@ def _smoothing_term(logp, target, weight, ignore_index, reduction, class_dim):
     return smooth.sum() if reduction == "sum" else smooth
 
 
+@_amp.fp32
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """log_softmax over dim 1 (dim 0 for 1-D input) followed by nll_loss.
@@ -513,6 +518,7 @@ def logsigmoid(input):
     return composite("LogSigmoidBackward0", fn, input, backward=lambda g, x: g * (-x).sigmoid())
 
 
+@_amp.fp32
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-(t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100 as in PyTorch."""
@@ -538,6 +544,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                      *(() if weight is None else (weight,)), backward=None)
 
 
+@_amp.fp32
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """(1 - t) * x - log_sigmoid(x) * (1 + (pos_weight - 1) * t), times weight.
@@ -566,6 +573,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return torch._C._bce_with_logits(input, target, weight, pos_weight, enum)
 
 
+@_amp.fp32
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 * z^2 / beta where z = |x - y| < beta, else z - 0.5 * beta."""
     _warn_size(input, target)
@@ -593,6 +601,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                      backward=backward if _same_shape_plain(input, target) else None)
 
 
+@_amp.fp32
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 * z^2 where z = |x - y| < delta, else delta * (z - 0.5 * delta)."""
     _warn_size(input, target)

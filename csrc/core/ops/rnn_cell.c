@@ -312,6 +312,25 @@ pl_lstm_layer(pl_tensor *gi, pl_tensor *h0, pl_tensor *c0, pl_tensor *w_hh, bool
     *out = *c_n = NULL;
     pl_status st = check_layer_args(gi, h0, c0, w_hh);
     if (st != PL_OK) return st;
+    if (gi->dtype == PL_FLOAT16 || gi->dtype == PL_BFLOAT16) {
+        /* storage dtypes: in float32, each output rounded once (autograd sees the casts) */
+        pl_tensor *f[4] = {gi, h0, c0, w_hh}, *o32 = NULL, *c32 = NULL;
+        int n = 0;
+        while (n < 4 && (f[n] = pl_to_dtype(f[n], PL_FLOAT32))) n++;
+        st = n == 4 ? pl_lstm_layer(f[0], f[1], f[2], f[3], reverse, &o32, &c32) : pl_error_status();
+        for (int i = 0; i < n; i++) pl_tensor_release(f[i]);
+        if (st != PL_OK) return st;
+        pl_tensor *o16 = pl_from_compute(o32, gi->dtype); /* steals o32 */
+        pl_tensor *c16 = pl_from_compute(c32, gi->dtype); /* steals c32 */
+        if (!o16 || !c16) {
+            pl_tensor_release(o16);
+            pl_tensor_release(c16);
+            return pl_error_status();
+        }
+        *out = o16;
+        *c_n = c16;
+        return PL_OK;
+    }
     pl_tensor *ins[4] = {gi, h0, c0, w_hh};
     bool record = pl_needs_grad(ins, 4);
     lstm_dims d = {gi->shape[0], gi->shape[1], w_hh->shape[1], reverse};

@@ -13,6 +13,7 @@ import numbers
 import warnings
 
 import pytorchlite as torch
+from ...amp import _policy as _amp
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -224,9 +225,12 @@ class RNNBase(Module):
                     # every step's input projection as one GEMM, then the recurrence in C
                     bias = b_ih + b_hh if b_ih is not None else None
                     gi_all = F.linear(data, w_ih, bias)
+                    h0, c0 = hx[0][k], hx[1][k]
+                    if _amp.on():  # PyTorch's fused CPU LSTM layer runs in the autocast dtype
+                        h0, c0, w_hh = _amp.cast(_amp.LOWER, h0, c0, w_hh)
                     out, c = torch._C._lstm_layer(
-                        gi_all.view(steps_n, batch_sizes[0], gi_all.shape[-1]), hx[0][k],
-                        hx[1][k], w_hh, direction == 1)
+                        gi_all.view(steps_n, batch_sizes[0], gi_all.shape[-1]), h0, c0, w_hh,
+                        direction == 1)
                     outputs.append(out)  # (T, B, H): the next layer's linear takes it as is
                     h_finals.append(out[0] if direction == 1 else out[steps_n - 1])
                     c_finals.append(c)
