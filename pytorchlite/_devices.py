@@ -156,7 +156,7 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  #
     if model is None:
         return lambda fn: fn
     if not callable(model):
-        raise RuntimeError("torch.compile() expects a callable (a function or an nn.Module)")
+        raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
     return model
 
 

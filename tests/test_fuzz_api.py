@@ -41,8 +41,9 @@ FUZZ = settings(max_examples=N * 15, derandomize=not os.environ.get("PL_FUZZ_RAN
 ALLOWED = (RuntimeError, IndexError, ValueError, TypeError, NotImplementedError, OverflowError, MemoryError,
            fp.HostileError)
 
-# torch.norm is Python in PyTorch too and raises AttributeError for a non-Tensor input.
-TORCH_OWN_ATTRIBUTE_ERRORS = ("torch.norm ",)
+# Python in PyTorch too, with PyTorch's own exception kind for a bad argument: torch.norm's
+# AttributeError for a non-Tensor input, torch.compile's AssertionError for a non-callable.
+TORCH_OWN_ERRORS = {"torch.norm ": AttributeError, "torch.compile ": AssertionError}
 
 METHODS = fp.method_names(pytorchlite)
 FUNCTIONS = fp.function_names(pytorchlite)
@@ -111,7 +112,8 @@ def _signature_error(e):
 def _check(call, what, compare=True):
     """No crash and an allowed exception kind; with compare (and torch), torch's outcome too."""
     status, got = _outcome(lambda: call(pytorchlite))
-    if status == "err" and not (isinstance(got, AttributeError) and what.startswith(TORCH_OWN_ATTRIBUTE_ERRORS)):
+    own = next((kind for prefix, kind in TORCH_OWN_ERRORS.items() if what.startswith(prefix)), ())
+    if status == "err" and not isinstance(got, own):
         assert isinstance(got, ALLOWED), f"{what}: {type(got).__name__}: {got}"
     if torch is None or not compare:
         return
