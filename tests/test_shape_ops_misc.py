@@ -118,7 +118,7 @@ def test_compile_and_jit_return_their_argument():
     assert torch.compile(f) is f and torch.compile(relu) is relu
     assert torch.compile(mode="max-autotune", fullgraph=True)(f) is f
     assert torch.compile()(f) is f
-    with pytest.raises(RuntimeError):
+    with pytest.raises(AssertionError, match="A callable function is expected, but <class 'int'> is provided"):
         torch.compile(3)
     assert torch.jit.script(relu) is relu and torch.jit.trace(f, torch.ones(1)) is f
     assert torch.jit.ignore(f) is f and torch.jit.unused()(f) is f
