@@ -1,4 +1,4 @@
-"""float32 and float64 sigmoid bit for bit as PyTorch's CPU kernel (csrc/core/ops/aten_layout.c): SLEEF's
+"""float32 and float64 sigmoid, silu and silu's gradient bit for bit as PyTorch's CPU kernels (csrc/core/ops/aten_layout.c): SLEEF's
 exp on ATen's vector chunks, libm's on the tail, in the layout of the CPU's capability or the
 one ATEN_CPU_CAPABILITY forces. The C program tests the vector lambda against its plain
 reference and every layout on any machine; the rest compares with torch where it is installed."""
@@ -92,6 +92,54 @@ def test_sigmoid_shapes_views_and_gradient_bitwise_with_torch(dtype):
     np.testing.assert_array_equal(_bits(grad(pl)), _bits(grad(torch)))
 
 
+def _silu_and_grad(m, x, g):
+    t = m.tensor(x, requires_grad=True)
+    y = m.nn.functional.silu(t)
+    y.backward(m.tensor(g))
+    return y.detach().numpy(), t.grad.numpy()
+
+
+def _same_bits_or_both_nan(got, want, msg):
+    # the sign of a NaN that comes out of a NaN input follows the compiled code's operand
+    # order, which differs between torch's kernel builds: a NaN only has to be a NaN
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
+    np.testing.assert_array_equal(_bits(got)[~nan], _bits(want)[~nan], err_msg=msg)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_silu_and_its_gradient_bitwise_with_torch(dtype):
+    torch = pytest.importorskip("torch")
+    for n in SIZES:
+        x = _inputs(n, n + 1, dtype)
+        g = np.random.default_rng(n).standard_normal(n).astype(dtype)
+        y, dx = _silu_and_grad(pl, x, g)
+        ty, tdx = _silu_and_grad(torch, x, g)
+        _same_bits_or_both_nan(y, ty, f"silu n={n}")
+        _same_bits_or_both_nan(dx, tdx, f"silu grad n={n}")
+        np.testing.assert_array_equal(_bits(pl.nn.SiLU()(pl.tensor(x)).numpy()), _bits(ty))
+        t = pl.tensor(x)
+        pl.nn.functional.silu(t, inplace=True)
+        np.testing.assert_array_equal(_bits(t.numpy()), _bits(ty))
+
+
+def test_silu_on_views_and_under_create_graph_as_torch():
+    torch = pytest.importorskip("torch")
+    x = _inputs(5 * 41, 4).reshape(5, 41)
+    for f in (lambda m, t: m.nn.functional.silu(t.t()), lambda m, t: m.nn.functional.silu(t[:, ::3])):
+        np.testing.assert_array_equal(_bits(f(pl, pl.tensor(x)).numpy()),
+                                      _bits(f(torch, torch.tensor(x)).numpy()))
+
+    def second(m):  # the recorded formula under create_graph: values as torch's within rounding
+        t = m.tensor(np.nan_to_num(x, nan=0.5, posinf=3.0, neginf=-3.0)[:, :9], requires_grad=True)
+        (d,) = m.autograd.grad(m.nn.functional.silu(t).sum(), t, create_graph=True)
+        (dd,) = m.autograd.grad(d.sum(), t)
+        return d.detach().numpy(), dd.numpy()
+
+    for got, want in zip(second(pl), second(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 _SCRIPT = r"""
 import sys
 import numpy as np
@@ -101,6 +149,10 @@ for dtype in (np.float32, np.float64):
     for n in (8, 16, 31, 32, 33, 64, 100, 40001):
         x = (rng.standard_normal(n) * 8).astype(dtype)
         sys.stdout.write(m.tensor(x).sigmoid().numpy().tobytes().hex() + "\n")
+        t = m.tensor(x, requires_grad=True)
+        y = m.nn.functional.silu(t)
+        y.backward(m.tensor(x[::-1].copy()))
+        sys.stdout.write(y.detach().numpy().tobytes().hex() + t.grad.numpy().tobytes().hex() + "\n")
 """
 
 

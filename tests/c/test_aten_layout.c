@@ -2,7 +2,7 @@
  * their plain references against the AVX2 vector lambdas (the same bits for a sweep of every
  * 97th float32 bit pattern, 20 million float64 ones and the edge values), and ATen's
  * vector/tail split of sigmoid in each layout (default, avx2, avx512) on one and two threads,
- * for both dtypes.
+ * for both dtypes; silu and silu's backward in their AVX2 form against their reference.
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_aten_layout.c \
@@ -211,9 +211,59 @@ layout_matches(int cap, int64_t n, int threads)
     return ok;
 }
 
+/* silu and its backward: the AVX2 vector lambda against its reference over float32 bit
+ * patterns (every 9973rd, with the edge values) and random float64 values */
+static void
+silu_lambdas(void)
+{
+    static float x[BLOCK], g[BLOCK], a[BLOCK], b[BLOCK];
+    static double xd[BLOCK], gd[BLOCK], ad[BLOCK], bd[BLOCK];
+    long long mismatches = 0, count = 0;
+    uint64_t u = 0;
+    uint32_t seed = 777;
+    while (u <= 0xffffffffull) {
+        int n = 0;
+        for (; n < BLOCK && u <= 0xffffffffull; u += 9973) {
+            seed = seed * 1664525u + 1013904223u;
+            g[n] = ((float)(seed >> 8) / 16777216.0f - 0.5f) * 4.0f;
+            x[n++] = from_bits((uint32_t)u);
+        }
+        n -= n % 16;
+        for (int fn = PL_ATEN_SILU; fn <= PL_ATEN_SILU_BACKWARD; fn++) {
+            pl_aten_layout(fn, false, a, x, g, n, PL_ATEN_AVX2, true);
+            pl_aten_layout(fn, false, b, x, g, n, PL_ATEN_AVX2, false);
+            for (int i = 0; i < n; i++) mismatches += bits(a[i]) != bits(b[i]);
+            count += n;
+        }
+    }
+    for (int block = 0; block < 200; block++) {
+        for (int i = 0; i < BLOCK; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            xd[i] = ((double)seed / 4294967296.0 - 0.5) * (block % 2 ? 1500.0 : 40.0);
+            gd[i] = ((double)(seed >> 3) / 536870912.0 - 0.5) * 4.0;
+        }
+        for (int fn = PL_ATEN_SILU; fn <= PL_ATEN_SILU_BACKWARD; fn++) {
+            pl_aten_layout(fn, true, ad, xd, gd, BLOCK, PL_ATEN_AVX2, true);
+            pl_aten_layout(fn, true, bd, xd, gd, BLOCK, PL_ATEN_AVX2, false);
+            for (int i = 0; i < BLOCK; i++) mismatches += bits_d(ad[i]) != bits_d(bd[i]);
+            count += BLOCK;
+        }
+    }
+    printf("silu sweep: %lld values, %lld mismatches\n", count, mismatches);
+    CHECK(mismatches == 0);
+    /* silu(0) = 0, silu(inf) = inf, silu(-inf) = -inf / inf = nan as torch; silu'(0) = 1/2 */
+    const float e[16] = {0.0f, INFINITY, -INFINITY, 1.0f, -1.0f, 200.0f, -200.0f, 20.0f};
+    const float ones[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    pl_aten_layout(PL_ATEN_SILU, false, a, e, NULL, 16, PL_ATEN_AVX2, true);
+    CHECK(a[0] == 0.0f && a[1] == INFINITY && isnan(a[2]) && a[5] == 200.0f && a[6] == -0.0f);
+    pl_aten_layout(PL_ATEN_SILU_BACKWARD, false, a, e, ones, 16, PL_ATEN_AVX2, true);
+    CHECK(a[0] == 0.5f && a[5] == 1.0f && a[6] == -0.0f);
+}
+
 int
 main(void)
 {
+    silu_lambdas();
     sweep();
     edges();
     sweep_f64();

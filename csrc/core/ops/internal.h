@@ -77,11 +77,18 @@ int pl_aten_capability(void);
  * aten_layout.c). */
 float pl_sleef_expf(float x);
 double pl_sleef_exp(double x);
-/* out = sigmoid(a) over n contiguous floats (doubles), bit for bit as PyTorch's CPU kernel. */
-void pl_sigmoid_f32_aten(float *out, const float *a, int64_t n);
-void pl_sigmoid_f64_aten(double *out, const double *a, int64_t n);
+/* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
+typedef enum pl_aten_fn {
+    PL_ATEN_SIGMOID,       /* out = sigmoid(x) */
+    PL_ATEN_SILU,          /* out = silu(x) */
+    PL_ATEN_SILU_BACKWARD, /* out = g * silu'(x) */
+} pl_aten_fn;
+/* fn over n contiguous floats (doubles when f64): out, x and g (NULL unless the backward) */
+void pl_aten_run(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n);
 /* The same in the layout of capability cap, with the AVX2 vector lambda (simd, where the CPU
  * has it) or its plain reference: the two give the same bits (tests/c/test_aten_layout.c). */
+void pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,
+                    int cap, bool simd);
 void pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd);
 void pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool simd);
 

@@ -137,10 +137,32 @@ pl_sinc_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
     return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), zero, d), g);
 }
 
-/* d silu(x) = sigmoid(x) (1 + x (1 - sigmoid(x))), in PyTorch's order of products */
+/* silu's backward in one pass as PyTorch's kernel computes it (aten_layout.c), when g and x
+ * are dense float32/float64 tensors alike; NULL otherwise (no error recorded). */
+static pl_tensor *
+silu_backward_fast(pl_tensor *g, pl_tensor *x)
+{
+    if (g->dtype != x->dtype || (g->dtype != PL_FLOAT32 && g->dtype != PL_FLOAT64) ||
+        !pl_same_shape(g, x) || !pl_tensor_is_contiguous(g) || !pl_tensor_is_contiguous(x)) {
+        return NULL;
+    }
+    pl_tensor *out = pl_tensor_empty(g->ndim, g->shape, g->dtype);
+    if (!out) {
+        pl_error_clear();
+        return NULL;
+    }
+    pl_aten_run(PL_ATEN_SILU_BACKWARD, g->dtype == PL_FLOAT64, pl_tensor_data(out),
+                pl_tensor_data(x), pl_tensor_data(g), g->numel);
+    return out;
+}
+
+/* d silu(x) = sigmoid(x) (1 + x (1 - sigmoid(x))), in PyTorch's order of products (recorded
+ * under create_graph) */
 static pl_tensor *
 pl_silu_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
 {
+    pl_tensor *fast = pl_grad_enabled() ? NULL : silu_backward_fast(g, x);
+    if (fast) return ex_keep(s, fast);
     pl_tensor *sg = ex_un(s, PL_SIGMOID, x);
     pl_tensor *rest = ex_addk(s, ex_mul(s, x, ex_ksub(s, 1, sg)), 1);
     return ex_mul(s, ex_mul(s, g, sg), rest);
@@ -176,27 +198,21 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)}
 
 /* ---- the table's entry points ---- */
 
-static void
-sigmoid_aten_raw(void *out, const void *a, int64_t n, pl_dtype dt)
-{
-    if (dt == PL_FLOAT32) pl_sigmoid_f32_aten(out, a, n);
-    else pl_sigmoid_f64_aten(out, a, n);
-}
-
-/* float32/float64 sigmoid of a dense a into out (both of that dtype), as PyTorch computes
- * it: in a's memory order, where ATen's vector/tail split falls (aten_layout.c); then laid out
- * as out. */
+/* float32/float64 sigmoid or silu of a dense a into out (both of that dtype), as PyTorch
+ * computes it: in a's memory order, where ATen's vector/tail split falls (aten_layout.c); then
+ * laid out as out. */
 static pl_status
-sigmoid_aten(pl_tensor *out, pl_tensor *a)
+unary_aten(pl_aten_fn fn, pl_tensor *out, pl_tensor *a)
 {
+    bool f64 = a->dtype == PL_FLOAT64;
     if (pl_tensor_is_contiguous(out) && pl_tensor_is_contiguous(a)) {
-        sigmoid_aten_raw(pl_tensor_data(out), pl_tensor_data(a), out->numel, a->dtype);
+        pl_aten_run(fn, f64, pl_tensor_data(out), pl_tensor_data(a), NULL, out->numel);
         return PL_OK;
     }
     int64_t n = a->numel;
     pl_tensor *flat = pl_tensor_empty(1, &n, a->dtype);
     if (!flat) return pl_error_status();
-    sigmoid_aten_raw(pl_tensor_data(flat), pl_tensor_data(a), n, a->dtype);
+    pl_aten_run(fn, f64, pl_tensor_data(flat), pl_tensor_data(a), NULL, n);
     pl_tensor *view = pl_as_strided_nograd(flat, a->ndim, a->shape, a->strides, 0);
     pl_status st = view ? pl_copy_raw(out, view) : pl_error_status();
     pl_tensor_release(view);
@@ -224,9 +240,10 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
                             pl_dtype_scalar_name(a->dtype));
     }
-    if (op == PL_SIGMOID && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
-        a->dtype == out->dtype && pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
-        return sigmoid_aten(out, a);
+    if ((op == PL_SIGMOID || op == PL_SILU) &&
+        (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
+        pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
+        return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {
