@@ -120,6 +120,8 @@ pl_softmax(pl_tensor *a, int64_t dim_, bool log)
 {
     int dim;
     if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
+    /* the last dim: ATen's lastdim kernel, bit for bit (softmax_rows.c) */
+    if (dim >= a->ndim - 1) return pl_softmax_rows(a, log ? PL_SOFTMAX_ROWS_LOG : PL_SOFTMAX_ROWS_PLAIN);
     pl_tensor *src = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a) : NULL;
     if (!src) {
         pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl",
