@@ -153,7 +153,11 @@ pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
  * bias of D elements (ops/layer_norm.c; grad_fn NativeLayerNormBackward0). New reference or
  * NULL. */
 pl_tensor *pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps);
-pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
+/* nll_loss of (N, C) or (C,) log-probabilities logp against int64 class indices target, weight
+ * (C,) optional (NULL), rows whose target is ignore_index left out; reduction 0 none, 1 mean,
+ * 2 sum (ops/loss.c; grad_fn NllLossBackward0). All borrowed; new reference or NULL. */
+pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, pl_tensor *weight, int reduction,
+                       int64_t ignore_index);
 /* binary_cross_entropy_with_logits of input against target (same shape), weight and pos_weight
  * optional (NULL) and broadcast against input; reduction 0 none, 1 mean, 2 sum
  * (ops/loss_logits.c; grad_fn BinaryCrossEntropyWithLogitsBackward0). All borrowed; new
