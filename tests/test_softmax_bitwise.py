@@ -1,5 +1,5 @@
 """softmax, log_softmax, nll_loss and cross_entropy bit for bit with PyTorch's CPU kernels
-(csrc/core/ops/softmax_rows.c, loss.c): values and gradients for float32 and float64 over many
+(csrc/core/ops/softmax_rows.c for the last dim, softmax_cols.c for another, loss.c): values and gradients for float32 and float64 over many
 shapes, on one and two threads, and under each capability ATEN_CPU_CAPABILITY can force (both
 libraries run in a child process then). The exp(x - shift) and log these rest on are checked
 against their plain references by the C program of test_aten_layout.py."""
@@ -15,6 +15,10 @@ import pytorchlite as pl
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES = [(1,), (3,), (4, 10), (2, 7), (5, 8), (3, 15), (3, 16), (3, 17), (2, 31), (2, 33),
           (64, 10), (3, 100), (1, 4097), (7, 3, 5), (300, 10), (2, 1000)]
+# (shape, dim) with a dim before the last: ATen's column kernels
+OTHER_DIMS = [((4, 5, 3, 3), 1), ((2, 3, 4), 0), ((2, 3, 4), 1), ((3, 7, 9), 1), ((5, 4, 17), 1),
+              ((2, 10, 33), 1), ((8, 3, 100), 1), ((1, 6, 8), 1), ((6, 1000), 0),
+              ((3, 4, 5, 6), 2), ((64, 10, 20), 1), ((2, 3, 4001), 1), ((7, 1, 9), 1)]
 DTYPES = ["float32", "float64"]
 
 
@@ -69,13 +73,41 @@ def test_last_dim_values_and_gradients_bitwise(threads, fn, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_other_dims_values_and_gradients_bitwise(threads, fn, dtype):
+    import torch
+    for k, (shape, dim) in enumerate(OTHER_DIMS):
+        x, g = _inputs(shape, dtype, 100 + k)
+        ty, tg = _softmax_run(torch, fn, x, g, dim)
+        py, pg = _softmax_run(pl, fn, x, g, dim)
+        _same(py, ty, f"{fn} {shape} dim {dim} {dtype}")
+        _same(pg, tg, f"{fn} grad {shape} dim {dim} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_of_images_bitwise(threads, dtype):
+    import torch
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((4, 5, 3, 7)).astype(dtype)
+    t = rng.integers(0, 5, (4, 3, 7))
+    for kw in [{}, {"reduction": "sum"}, {"reduction": "none"}, {"label_smoothing": 0.2},
+               {"ignore_index": 2}]:
+        tl, tg = _loss_run(torch, x, t, kw)
+        pl_, pg = _loss_run(pl, x, t, kw)
+        _same(pl_, tl, f"cross_entropy (4, 5, 3, 7) {kw}")
+        _same(pg, tg, f"cross_entropy (4, 5, 3, 7) {kw} grad")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_special_values_and_views_as_torch(dtype):
     torch = pytest.importorskip("torch")
     x = np.array([[0.0, 1.0, np.inf, 2.0], [-np.inf, -np.inf, -np.inf, -np.inf],
                   [np.nan, 1.0, 2.0, 3.0], [1e30, -1e30, 0.0, 5.0], [-0.0, 0.0, -0.0, 0.0],
                   [88.0, 89.0, 87.5, -100.0]], dtype)
     for fn in ["softmax", "log_softmax"]:
-        _same(getattr(pl.tensor(x), fn)(1).numpy(), getattr(torch.tensor(x), fn)(1).numpy(), fn)
+        for dim in (0, 1):
+            _same(getattr(pl.tensor(x), fn)(dim).numpy(), getattr(torch.tensor(x), fn)(dim).numpy(),
+                  f"{fn} dim {dim}")
         # a transposed view takes a contiguous copy first, as ATen does
         xt = np.ascontiguousarray(_inputs((9, 6), dtype, 3)[0])
         _same(getattr(pl.tensor(xt).t(), fn)(-1).numpy(),
@@ -159,10 +191,11 @@ for k, shape in enumerate([(4, 10), (3, 17), (64, 10), (2, 33), (300, 10), (7, 3
         x = (rng.standard_normal(shape) * 3).astype(dtype)
         g = rng.standard_normal(shape).astype(dtype)
         for fn in ["softmax", "log_softmax"]:
-            t = m.tensor(x, requires_grad=True)
-            y = getattr(t, fn)(-1)
-            y.backward(m.tensor(g))
-            sys.stdout.write(y.detach().numpy().tobytes().hex() + t.grad.numpy().tobytes().hex())
+            for dim in range(-1, -len(shape) - 1, -1):
+                t = m.tensor(x, requires_grad=True)
+                y = getattr(t, fn)(dim)
+                y.backward(m.tensor(g))
+                sys.stdout.write(y.detach().numpy().tobytes().hex() + t.grad.numpy().tobytes().hex())
         t = m.tensor(x.reshape(-1, shape[-1]), requires_grad=True)
         loss = m.nn.functional.cross_entropy(t, m.tensor(rng.integers(0, shape[-1], t.shape[0])))
         loss.backward()

@@ -452,3 +452,48 @@ pl_aten_exp_shift_f64(double *out, const double *x, double shift, int64_t n, int
 #endif
     for (; k < n; k++) out[k] = pl_sleef_exp(x[k] - shift);
 }
+
+/* out[k] = exp(x[k] - m[k]) through the vector exp for every k (SLEEF's; one lane each) */
+#if defined(__x86_64__) && defined(__GNUC__)
+PL_VEXP_TGT static int64_t
+exp_sub8(float *out, const float *x, const float *m, int64_t n)
+{
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        _mm256_storeu_ps(out + k, expf8(_mm256_sub_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(m + k))));
+    return k;
+}
+
+PL_VEXP_TGT static int64_t
+exp_sub4d(double *out, const double *x, const double *m, int64_t n)
+{
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        _mm256_storeu_pd(out + k, exp4(_mm256_sub_pd(_mm256_loadu_pd(x + k), _mm256_loadu_pd(m + k))));
+    return k;
+}
+#endif
+
+void
+pl_aten_exp_sub_f32(float *out, const float *x, const float *m, int64_t n, bool simd)
+{
+    int64_t k = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd && pl_have_avx2_fma()) k = exp_sub8(out, x, m, n);
+#else
+    (void)simd;
+#endif
+    for (; k < n; k++) out[k] = pl_sleef_expf(x[k] - m[k]);
+}
+
+void
+pl_aten_exp_sub_f64(double *out, const double *x, const double *m, int64_t n, bool simd)
+{
+    int64_t k = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd && pl_have_avx2_fma()) k = exp_sub4d(out, x, m, n);
+#else
+    (void)simd;
+#endif
+    for (; k < n; k++) out[k] = pl_sleef_exp(x[k] - m[k]);
+}

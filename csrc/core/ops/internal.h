@@ -78,6 +78,13 @@ double pl_sleef_exp(double x);
 void pl_aten_exp_shift_f32(float *out, const float *x, float shift, int64_t n, int cap, bool simd);
 void pl_aten_exp_shift_f64(double *out, const double *x, double shift, int64_t n, int cap,
                            bool simd);
+/* out[k] = exp(x[k] - m[k]), k < n, each through SLEEF's vector exp (AVX2 where simd and the
+ * CPU has it, else the plain reference; the same bits). out may be x. */
+void pl_aten_exp_sub_f32(float *out, const float *x, const float *m, int64_t n, bool simd);
+void pl_aten_exp_sub_f64(double *out, const double *x, const double *m, int64_t n, bool simd);
+/* softmax / log_softmax of contiguous a over dim, a dim before the last (softmax_cols.c):
+ * PyTorch's kernels for an inner size above 1, bit for bit; `log` picks log_softmax. */
+pl_tensor *pl_softmax_cols(pl_tensor *a, int dim, bool log);
 /* SLEEF's 1-ulp float32 and float64 natural log, ATen's vector log (sleef_log.c). */
 float pl_sleef_logf(float x);
 double pl_sleef_log(double x);

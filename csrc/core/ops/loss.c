@@ -1,4 +1,5 @@
-/* loss.c — mse_loss, softmax / log_softmax along a dim, and nll_loss: forward and backward. */
+/* loss.c — mse_loss, softmax / log_softmax along a dim (the entry), and nll_loss: forward and
+ * backward. */
 #include <math.h>
 #include <string.h>
 
@@ -64,104 +65,24 @@ pl_mse_loss(pl_tensor *input, pl_tensor *target, int reduction)
     return out;
 }
 
-/* ---- softmax / log_softmax ---- */
-
-/* Runs over contiguous a viewed as (outer, n, inner) and writes (log)softmax into out. */
-#define DEFINE_SOFTMAX(NAME, T, EXP, LOG)                                                    \
-    static void NAME(T *out, const T *a, int64_t outer, int64_t n, int64_t inner, bool take_log)  \
-    {                                                                                        \
-        for (int64_t o = 0; o < outer; o++) {                                                \
-            for (int64_t i = 0; i < inner; i++) {                                            \
-                const T *x = a + o * n * inner + i;                                          \
-                T *y = out + o * n * inner + i;                                              \
-                T mx = x[0];                                                                 \
-                for (int64_t k = 1; k < n; k++) mx = x[k * inner] > mx ? x[k * inner] : mx; \
-                T sum = 0;                                                                   \
-                for (int64_t k = 0; k < n; k++) {                                            \
-                    T e = EXP(x[k * inner] - mx);                                            \
-                    if (!take_log) y[k * inner] = e;                                            \
-                    sum += e;                                                                \
-                }                                                                            \
-                if (take_log) {                                                              \
-                    T ls = LOG(sum);                                                         \
-                    for (int64_t k = 0; k < n; k++) y[k * inner] = x[k * inner] - mx - ls;   \
-                } else {                                                                     \
-                    for (int64_t k = 0; k < n; k++) y[k * inner] = y[k * inner] / sum;       \
-                }                                                                            \
-            }                                                                                \
-        }                                                                                    \
-    }
-DEFINE_SOFTMAX(softmax_f32, float, expf, logf)
-DEFINE_SOFTMAX(softmax_f64, double, exp, log)
-
-static pl_status
-softmax_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
-{
-    pl_tensor *y = pl_node_saved(node, 0);
-    if (!y) return pl_error_status();
-    int64_t dim = node->ints[0];
-    bool log = node->ints[1];
-    pl_expr s = {.n = 0};
-    pl_tensor *r;
-    if (log) { /* g - exp(y) * sum(g, dim) */
-        pl_tensor *gsum = ex_sum(&s, g, &dim, 1, true);
-        r = ex_sub(&s, g, ex_mul(&s, gsum ? ex_un(&s, PL_EXP, y) : NULL, gsum));
-    } else { /* y * (g - sum(g * y, dim)) */
-        r = ex_mul(&s, y, ex_sub(&s, g, ex_sum(&s, ex_mul(&s, g, y), &dim, 1, true)));
-    }
-    din[0] = pl_expr_result(&s, r);
-    return din[0] ? PL_OK : pl_error_status();
-}
-static const pl_node_kind softmax_kind = {"SoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
-static const pl_node_kind log_softmax_kind = {"LogSoftmaxBackward0", softmax_backward, PL_KIND_DIFFERENTIABLE};
+/* ---- softmax / log_softmax ----
+ * Over the last dim, softmax_rows.c's kernels; over another, softmax_cols.c's: both bitwise
+ * PyTorch's. float16/bfloat16 run in float32 and round once. */
 
 pl_tensor *
 pl_softmax(pl_tensor *a, int64_t dim_, bool log)
 {
     int dim;
     if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
-    /* the last dim: ATen's lastdim kernel, bit for bit (softmax_rows.c) */
-    if (dim >= a->ndim - 1) return pl_softmax_rows(a, log ? PL_SOFTMAX_ROWS_LOG : PL_SOFTMAX_ROWS_PLAIN);
-    pl_tensor *src = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a) : NULL;
-    if (!src) {
-        pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'", log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl",
+    if (!pl_dtype_is_floating(a->dtype)) {
+        pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'",
+                     log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl",
                      pl_dtype_scalar_name(a->dtype));
         return NULL;
     }
-    if (pl_is_half(a)) {
-        pl_tensor_release(src);
-        PL_RUN_IN_COMPUTE(a, pl_softmax(c_, dim_, log));
-    }
-    bool was = pl_grad_enabled();
-    pl_set_grad_enabled(false);
-    pl_tensor *ac = pl_contiguous(src);
-    pl_set_grad_enabled(was);
-    pl_tensor_release(src);
-    if (!ac) return NULL;
-    pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, a->dtype);
-    if (!out) {
-        pl_tensor_release(ac);
-        return NULL;
-    }
-    int64_t outer = 1, inner = 1, n = a->ndim ? a->shape[dim] : 1;
-    for (int d = 0; d < dim; d++) outer *= a->shape[d];
-    for (int d = dim + 1; d < a->ndim; d++) inner *= a->shape[d];
-    if (a->numel > 0) {
-        if (a->dtype == PL_FLOAT32)
-            softmax_f32(out->storage->data, (const float *)pl_tensor_data(ac), outer, n, inner, log);
-        else
-            softmax_f64(out->storage->data, (const double *)pl_tensor_data(ac), outer, n, inner, log);
-    }
-    pl_tensor_release(ac);
-    if (pl_needs_grad(&a, 1)) {
-        pl_node *node;
-        if (!(out = pl_record(out, log ? &log_softmax_kind : &softmax_kind, &a, 1, &out, 1, &node))) {
-            return NULL;
-        }
-        node->ints[0] = dim;
-        node->ints[1] = log;
-    }
-    return out;
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_softmax(c_, dim_, log));
+    if (dim >= a->ndim - 1) return pl_softmax_rows(a, log ? PL_SOFTMAX_ROWS_LOG : PL_SOFTMAX_ROWS_PLAIN);
+    return pl_softmax_cols(a, dim, log);
 }
 
 /* ---- nll_loss over (N, C) log-probabilities and (N,) class indices ----
