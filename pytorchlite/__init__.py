@@ -207,6 +207,11 @@ atan2 = arctan2 = _B.atan2
 hypot = _B.hypot
 copysign = _B.copysign
 fmax = _B.fmax
+nextafter = _B.nextafter
+gcd = _B.gcd
+lcm = _B.lcm
+gcd_ = _B.gcd_
+lcm_ = _B.lcm_
 fmin = _B.fmin
 matmul = _B.matmul
 mm = _B.mm

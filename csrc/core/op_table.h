@@ -95,7 +95,8 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
 /* Columns of PL_BINARY_OPS:
  *   ENUM, name     PL_<ENUM>; the kernel stem (<name>_f32 ...) and the error's name
  *   KIND           ARITH: the result has the promoted dtype; TRUEDIV: integer operands compute
- *                  in the default float dtype; CMP: a bool result, no gradient
+ *                  in the default float dtype; CMP: a bool result, no gradient; INT: integer
+ *                  operands only (no float kernels: fwd unused), the promoted dtype
  *   B, I           Y/N: a bool / int64 kernel (bfwd / ifwd)
  *   fwd(x, y)      float expression (tgmath, as above; ctx is the kernel's binary_ctx)
  *   grad_fn x 3    the node PyTorch prints for tensor op tensor, for tensor op number, and
@@ -150,7 +151,13 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
     X(FMAX, fmax, ARITH, Y, Y, fmax(x, y), x > y ? x : y, x || y, "FmaxBackward0", NULL, NULL,   \
       BOTH, fminmax_backward)                                                                   \
     X(FMIN, fmin, ARITH, Y, Y, fmin(x, y), x < y ? x : y, x && y, "FminBackward0", NULL, NULL,   \
-      BOTH, fminmax_backward)
+      BOTH, fminmax_backward)                                                                   \
+    /* the next representable value toward y (the gradient passes to x; y gets zeros) */       \
+    X(NEXTAFTER, nextafter, ARITH, N, N, nextafter(x, y), 0, 0, "NextafterBackward0", NULL, NULL, \
+      NONE, nextafter_backward)                                                               \
+    /* greatest common divisor and least common multiple of integers (int64 arithmetic) */     \
+    X(GCD, gcd, INT, N, Y, 0, igcd(x, y), 0, NULL, NULL, NULL, NONE, NULL)                      \
+    X(LCM, lcm, INT, N, Y, 0, ilcm(x, y), 0, NULL, NULL, NULL, NONE, NULL)
 
 #define PL_BINARY_ENUM_(E, ...) PL_##E,
 typedef enum pl_binop { PL_BINARY_OPS(PL_BINARY_ENUM_) PL_NUM_BINOPS } pl_binop;
