@@ -142,7 +142,8 @@ def _install(namespace, tensor_cls):
     namespace.update(_math_ops.FUNCTIONS)
     _math_more.attach(tensor_cls)
     for name in _math_more.METHODS:
-        if name not in ("fmod_", "remainder_", "digamma_", "lgamma_", "ldexp"):  # methods only
+        if name not in ("fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "polygamma_",
+                        "mvlgamma_", "renorm_", "addr_", "put_"):  # methods only (ldexp: its own function)
             namespace[name] = _function(getattr(tensor_cls, name), name)
     namespace.update(_math_more.FUNCTIONS)
     namespace.update(_reduce_ops.FUNCTIONS)

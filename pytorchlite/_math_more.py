@@ -1,5 +1,5 @@
 """More of PyTorch's math functions (issue 10): the in-place forms fmod_, remainder_, digamma_,
-lgamma_; ldexp and frexp; the torch.* functions of the table's gcd, lcm and nextafter rows;
+lgamma_; polygamma and mvlgamma; ldexp and frexp; the torch.* functions of the table's gcd, lcm and nextafter rows;
 and the trapezoid rule (trapezoid, trapz, cumulative_trapezoid).
 
 ``METHODS`` are put on Tensor; ``FUNCTIONS`` are the torch.* names (``_everyday.py`` installs
@@ -92,6 +92,65 @@ def _gamma_(name):
 
 digamma_ = _gamma_("digamma")
 lgamma_ = _gamma_("lgamma")
+
+
+# ---- polygamma / mvlgamma ----
+def _order(fname, n):
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{fname}(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    return n
+
+
+def polygamma(n, input):  # noqa: A002
+    """The n-th derivative of digamma at input (torch.polygamma(n, input))."""
+    _order("polygamma", n)
+    _need_tensor("polygamma", input, "input", 2)
+    return input._polygamma(n)
+
+
+def _polygamma_method(self, n):
+    """polygamma(n, self)."""
+    return self._polygamma(_order("polygamma", n))
+
+
+def polygamma_(self, n):
+    """In-place ``polygamma`` (PolygammaBackward1, as PyTorch's)."""
+    _order("polygamma_", n)
+    if not self.dtype.is_floating_point:
+        _check_cast(_C.get_default_dtype(), self)
+    if n < 0:
+        self.detach()._polygamma(n)  # (its error)
+    return composite_("PolygammaBackward1", lambda x: x._polygamma(n), self)
+
+
+def _mvlgamma(x, p):
+    # PyTorch's composition: lgamma(x + j) over j = -(p-1)/2 ... 0 in halves, summed, plus the
+    # constant p (p - 1) / 4 log(pi)
+    from . import arange
+
+    js = arange(-p / 2.0 + 0.5, 0.5, 0.5, dtype=x.dtype)
+    return (x.unsqueeze(-1) + js).lgamma().sum(-1) + p * (p - 1) * math.log(math.pi) / 4
+
+
+def mvlgamma(self, p):
+    """The multivariate log-gamma function of dimension p."""
+    if isinstance(p, bool) or not isinstance(p, int):
+        raise TypeError(f"mvlgamma(): argument 'p' (position 1) must be int, not "
+                        f"{type(p).__name__}")
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
+    return composite("MvlgammaBackward0", lambda t: _mvlgamma(t, p), x)
+
+
+def mvlgamma_(self, p):
+    """In-place ``mvlgamma``."""
+    mvlgamma(self.detach().reshape(-1)[:0], p)  # (its argument checks)
+    if not self.dtype.is_floating_point:  # (PyTorch's message names the two the other way)
+        raise RuntimeError(f"mvlgamma: result type {_dt_name(self.dtype)} can't be cast to the "
+                           f"desired output type {_dt_name(_C.get_default_dtype())}")
+    return composite_("MvlgammaBackward0", lambda t: _mvlgamma(t, p), self)
 
 
 # ---- ldexp / frexp ----
@@ -261,12 +320,136 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return composite("MulBackward1", lambda t: t * half, hi + lo, saves=False).cumsum(dim)
 
 
-METHODS = ["fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "ldexp_", "frexp"]
+# ---- renorm, addr, put ----
+def _renorm(x, p, dim, maxnorm):
+    dims = tuple(d for d in range(x.dim()) if d != dim)
+    norm = x._vector_norm(float(p), dims, True)
+    # maxnorm / (norm + 1e-7) as a true division (Python's number / tensor is a reciprocal
+    # times the number, rounded differently)
+    scale = _C.full((), float(maxnorm), dtype=norm.dtype).div(norm + 1e-7)
+    factor = _C.where(norm > maxnorm, scale, _C.ones((), dtype=norm.dtype))
+    return x * factor
+
+
+def _renorm_args(self, p, dim, maxnorm):
+    if not float(p) > 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        m = int(maxnorm) if float(maxnorm).is_integer() else maxnorm
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {m}")
+    if self.dim() < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self.dim()} "
+                           "dimensions")
+    return _wrap(dim, self.dim(), "renorm")
+
+
+def renorm(self, p, dim, maxnorm):
+    """Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (by
+    maxnorm / (norm + 1e-7), as PyTorch's)."""
+    dim = _renorm_args(self, p, dim, maxnorm)
+    return composite("RenormBackward0", lambda x: _renorm(x, p, dim, maxnorm), self)
+
+
+def renorm_(self, p, dim, maxnorm):
+    """In-place ``renorm``."""
+    dim = _renorm_args(self, p, dim, maxnorm)
+    return composite_("RenormBackward0", lambda x: _renorm(x, p, dim, maxnorm), self)
+
+
+def _addr_args(self, vec1, vec2, beta, alpha):
+    _need_tensor("addr", vec1, "vec1", 1)
+    _need_tensor("addr", vec2, "vec2", 2)
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v.dim() != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.dim()}-D")
+    integral = not (self.dtype.is_floating_point or vec1.dtype.is_floating_point or
+                    vec2.dtype.is_floating_point)
+    if integral and self.dtype != _dt.bool:
+        for name, k in (("beta", beta), ("alpha", alpha)):
+            if isinstance(k, float):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
+                                   "floating point number.")
+
+
+def _addr(m, v1, v2, beta, alpha):
+    prod = v1.unsqueeze(1) * v2 if alpha == 1 else (v1.unsqueeze(1) * alpha) * v2
+    if beta == 0:  # self is ignored (nan and inf in it do not propagate)
+        return prod.to((m.detach().reshape(-1)[:0] + prod.detach().reshape(-1)[:0]).dtype)
+    return (m if beta == 1 else m * beta) + prod
+
+
+def addr(self, vec1, vec2, *, beta=1, alpha=1):
+    """beta * self + alpha * outer(vec1, vec2)."""
+    _addr_args(self, vec1, vec2, beta, alpha)
+    self.detach().expand(vec1.shape[0], vec2.shape[0])  # (PyTorch's error when self does not fit)
+    return composite("AddrBackward0", lambda m, a, b: _addr(m, a, b, beta, alpha), self, vec1,
+                     vec2)
+
+
+def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+    """In-place ``addr``."""
+    _addr_args(self, vec1, vec2, beta, alpha)
+    return composite_("AddrBackward0", lambda m, a, b: _addr(m, a, b, beta, alpha), self,
+                      vec1, vec2)
+
+
+def _put_args(self, index, source):
+    _need_tensor("put_", index, "index", 1)
+    _need_tensor("put_", source, "source", 2)
+    if index.dtype != _dt.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got "
+                           f"{_dt_name(index.dtype)}")
+    if source.dtype != self.dtype:
+        raise RuntimeError("put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_dt_name(self.dtype)} and source.dtype = "
+                           f"{_dt_name(source.dtype)}")
+    if source.numel() != index.numel():
+        raise IndexError("put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source.numel()}, "
+                         f"index.numel() = {index.numel()}")
+    n = self.numel()
+    flat = index.reshape(-1)
+    if flat.numel():
+        bad = (flat >= n) | (flat < -n)
+        if bool(bad.any()):
+            i = int(flat[bad.nonzero()[0, 0]])
+            raise IndexError(f"out of range: tried to access index {i} on a tensor of {n} "
+                             "elements.")
+
+
+def _put(x, index, source, accumulate):
+    flat = x.reshape(-1).clone()
+    idx = index.reshape(-1)
+    idx = _C.where(idx < 0, idx + x.numel(), idx)
+    if accumulate:
+        flat = flat.index_add(0, idx, source.reshape(-1))
+    else:
+        flat = flat.index_copy(0, idx, source.reshape(-1))
+    return flat.reshape(tuple(x.shape))
+
+
+def put(self, index, source, accumulate=False):
+    """A copy of self with source's elements written (or added, accumulate=True) at the flat
+    positions index (negative ones count from the end)."""
+    _put_args(self, index, source)
+    return composite("PutBackward0", lambda x, s: _put(x, index, source if s is None else s,
+                                                       accumulate), self, source)
+
+
+def put_(self, index, source, accumulate=False):
+    """In-place ``put``."""
+    _put_args(self, index, source)
+    return composite_("PutBackward0", lambda x, s: _put(x, index, s, accumulate), self, source)
+
+
+METHODS = ["fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "ldexp_", "frexp", "polygamma_",
+           "mvlgamma", "mvlgamma_", "renorm", "renorm_", "addr", "addr_", "put", "put_"]
 FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp), "lcm": _tensor_fn("lcm", _B.lcm),
-             "nextafter": _tensor_fn("nextafter", _B.nextafter),
+             "nextafter": _tensor_fn("nextafter", _B.nextafter), "polygamma": polygamma,
              "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid}
 
 
 def attach(cls):
     for name in METHODS:
         setattr(cls, name, globals()[name])
+    cls.polygamma = _polygamma_method

@@ -177,6 +177,9 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
     /* the next representable value toward y (the gradient passes to x; y gets zeros) */       \
     X(NEXTAFTER, nextafter, ARITH, N, N, nextafter(x, y), 0, 0, "NextafterBackward0", NULL, NULL, \
       NONE, nextafter_backward)                                                               \
+    /* the Hurwitz zeta function zeta(x, q) (torch.special.zeta; x's derivative refused) */    \
+    X(SPECIAL_ZETA, special_zeta, TRUEDIV, N, N, pl_zeta(x, y), 0, 0, "SpecialZetaBackward0",    \
+      "SpecialZetaBackward2", "SpecialZetaBackward1", BOTH, zeta_backward)                      \
     /* greatest common divisor and least common multiple of integers (int64 arithmetic) */     \
     X(GCD, gcd, INT, N, Y, 0, igcd(x, y), 0, NULL, NULL, NULL, NONE, NULL)                      \
     X(LCM, lcm, INT, N, Y, 0, ilcm(x, y), 0, NULL, NULL, NULL, NONE, NULL)

@@ -119,6 +119,8 @@ pl_tensor *pl_gelu(pl_tensor *a, bool approximate_tanh);
  * the default float dtype. */
 pl_tensor *pl_lgamma(pl_tensor *a);
 pl_tensor *pl_digamma(pl_tensor *a);
+/* polygamma(n, a): the n-th derivative of digamma (n >= 0, else PL_ERR_RUNTIME); new reference. */
+pl_tensor *pl_polygamma(int64_t n, pl_tensor *a);
 
 /* ---- reductions (ops/reduce.c) ----
  * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */

@@ -342,6 +342,7 @@ MATH2(fmin, PL_FMIN, false)
 MATH2(nextafter, PL_NEXTAFTER, false)
 MATH2(gcd, PL_GCD, false)
 MATH2(lcm, PL_LCM, false)
+MATH2(_special_zeta, PL_SPECIAL_ZETA, true)
 
 /* remainder / fmod of floating operands (the Python methods handle integer ones):
  * _remainder(other), _fmod(other), and the reflected _rremainder(number) / _rfmod(number). */
@@ -542,6 +543,27 @@ m_digamma(PyObject *self, PyObject *u)
     return plpy_wrap(pl_digamma(T(self)));
 }
 
+/* _polygamma(n): polygamma(n, self) (the Python layer checks n's type and writes in place) */
+static PyObject *
+m_polygamma(PyObject *self, PyObject *arg)
+{
+    int64_t n;
+    if (plpy_as_int64(arg, 0, &n) < 0) return NULL;
+    return plpy_wrap(pl_polygamma(n, T(self)));
+}
+
+/* _rspecial_zeta(number): zeta(number, self) (special.zeta with a Python number for x) */
+static PyObject *
+m_rspecial_zeta(PyObject *self, PyObject *other)
+{
+    bool w;
+    pl_tensor *a = plpy_operand(other, &w, "special_zeta");
+    if (!a) return NULL;
+    pl_tensor *r = pl_binary(PL_SPECIAL_ZETA, a, T(self), 1.0, w, false);
+    pl_tensor_release(a);
+    return plpy_wrap(r);
+}
+
 /* _gelu(approximate_tanh): the kernel behind nn.functional.gelu */
 static PyObject *
 m_gelu(PyObject *self, PyObject *arg)
@@ -671,6 +693,9 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_NOARGS("erf", m_erf),
     M_NOARGS("lgamma", m_lgamma),
     M_NOARGS("digamma", m_digamma),
+    M_O("_polygamma", m_polygamma),
+    M_O("_rspecial_zeta", m_rspecial_zeta),
+    M_KW("_special_zeta", m__special_zeta),
     M_O("_gelu", m_gelu),
     M_KW("clamp", m_clamp),
     M_KW("clip", m_clamp),

@@ -13,6 +13,7 @@
 #include "../ops.h"
 #include "expr.h"
 #include "internal.h"
+#include "special_fn.h"
 
 typedef struct {
     double alpha;
@@ -395,6 +396,21 @@ not_implemented_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     (void)din;
     return pl_error_set(PL_ERR_RUNTIME, "derivative for aten::%s is not implemented",
                         binop_names[node->ints[0]]);
+}
+
+/* zeta(x, q): dq = -g * x * zeta(x + 1, q); x's derivative is not implemented (PyTorch's) */
+static pl_status
+zeta_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    if (node->next[0].fn) {
+        return pl_error_set(PL_ERR_NOTIMPL, "the derivative for 'zeta' is not implemented.");
+    }
+    pl_tensor *x = pl_node_saved(node, 0), *q = x ? pl_node_saved(node, 1) : NULL;
+    if (!q) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_tensor *z = ex_bin(&s, PL_SPECIAL_ZETA, ex_addk(&s, x, 1), q);
+    din[1] = pl_expr_result(&s, ex_mul(&s, ex_neg(&s, ex_mul(&s, g, x)), z));
+    return din[1] ? PL_OK : pl_error_status();
 }
 
 /* nextafter: PyTorch passes the gradient to a unchanged and gives b zeros */

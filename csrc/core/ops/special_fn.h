@@ -8,7 +8,8 @@
  * approximations, as PyTorch evaluates them, in the element type. erfcx is exp(x^2) erfc(x)
  * where that does not underflow and its asymptotic series beyond (PyTorch uses Johnson's
  * Faddeeva tables: the two agree to a few ulps, not bit for bit); log_ndtr is written with it
- * as PyTorch's. Plain C: included by ops/unary.c only.
+ * as PyTorch's. The Hurwitz zeta function (binary) serves special.zeta and polygamma. Plain C:
+ * included by the op files that expand the tables.
  */
 #ifndef PL_SPECIAL_FN_H
 #define PL_SPECIAL_FN_H
@@ -255,6 +256,63 @@ PL_DEFINE_NDTRI(f64, double, sqrt, log)
     }
 PL_DEFINE_ERFCX(f32, float, expf, erfcf, logf, log1pf)
 PL_DEFINE_ERFCX(f64, double, exp, erfc, log, log1p)
+
+/* ---- the Hurwitz zeta function sum_k (k + q)^-x (Cephes: direct terms while they matter,
+ * then the Euler-Maclaurin tail); computed in double for float too, as PyTorch's ---- */
+static inline double
+pl_zeta_sum(double x, double q, double first)
+{
+    static const double machep = 1.11022302462515654042E-16;
+    /* (2k)! / B_2k, the Euler-Maclaurin denominators */
+    static const double A[12] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0,
+                                 -1.8924375803183791606e9, 7.47242496e10,
+                                 -2.950130727918164224e12, 1.1646782814350067249e14,
+                                 -4.5979787224074726105e15, 1.8152105401943546773e17,
+                                 -7.1661652561756670113e18};
+    if (x == 1) return INFINITY;
+    if (x < 1) return NAN;
+    if (q <= 0) {
+        if (q == floor(q)) return INFINITY;
+        if (x != floor(x)) return NAN; /* q^-x would be complex */
+    }
+    double s = first, a = q, b = 0;
+    int i = 0;
+    while (i < 9 || a <= 9.0) {
+        i += 1;
+        a += 1;
+        b = pow(a, -x);
+        s += b;
+        if (-machep * s < b && b < machep * s) return s;
+    }
+    const double w = a;
+    s += b * w / (x - 1);
+    s -= 0.5 * b;
+    double f = 1, k = 0;
+    for (int j = 0; j < 12; j++) {
+        f *= x + k;
+        b /= w;
+        double t = f * b / A[j];
+        s = s + t;
+        if (fabs(t / s) < machep) return s;
+        k += 1;
+        f *= x + k;
+        b /= w;
+        k += 1;
+    }
+    return s;
+}
+/* the first term q^-x is a pow in the element type; the rest of the sum runs in double */
+static inline double
+pl_zeta_f64(double x, double q)
+{
+    return pl_zeta_sum(x, q, pow(q, -x));
+}
+static inline float
+pl_zeta_f32(float x, float q)
+{
+    return (float)pl_zeta_sum(x, q, powf(q, -x));
+}
+#define pl_zeta(x, q) _Generic((x), float: pl_zeta_f32, double: pl_zeta_f64)(x, q)
 
 #define PL_SPECIAL_GENERIC_(name, x) _Generic((x), float: pl_##name##_f32, double: pl_##name##_f64)(x)
 #define pl_erfinv(x) PL_SPECIAL_GENERIC_(erfinv, x)
