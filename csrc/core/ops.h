@@ -119,6 +119,8 @@ pl_tensor *pl_gelu(pl_tensor *a, bool approximate_tanh);
  * the default float dtype. */
 pl_tensor *pl_lgamma(pl_tensor *a);
 pl_tensor *pl_digamma(pl_tensor *a);
+/* polygamma(n, a): the n-th derivative of digamma (n >= 0, else PL_ERR_RUNTIME); new reference. */
+pl_tensor *pl_polygamma(int64_t n, pl_tensor *a);
 
 /* ---- reductions (ops/reduce.c) ----
  * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */
@@ -219,6 +221,10 @@ pl_tensor *pl_scatter_into_zeros(pl_tensor *g, const pl_tensor *base, const pl_t
  * in-place form of that view op. t must not be a view or retain its grad (else
  * PL_ERR_NOTIMPL). */
 pl_status pl_take_view(pl_tensor *t, pl_tensor *v);
+/* The node kind an in-place view op records for the view kind `kind` (TBackward0 ->
+ * TBackward1, SqueezeBackward0/1 -> 3/4, UnsqueezeBackward0 -> 1, TransposeBackward0 -> 1);
+ * other kinds map to themselves. Borrowed (static). */
+const struct pl_node_kind *pl_view_inplace_kind(const struct pl_node_kind *kind);
 /* a[indices] = values (broadcast to the indexing result, cast to a's dtype); not recorded by
  * autograd; bumps a's version. */
 pl_status pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);

@@ -8,6 +8,7 @@
 #include "../ops.h"
 #include "expr.h"
 #include "internal.h"
+#include "special_fn.h"
 
 /* ---- the table's kernels ---- */
 
@@ -135,6 +136,40 @@ pl_sinc_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
     pl_tensor *d = ex_div(s, num, ex_mul(s, px, x));
     pl_tensor *zero = ex_keep(s, x ? pl_tensor_scalar(0.0, x->dtype) : NULL);
     return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), zero, d), g);
+}
+
+/* i0e: g * (i1e(x) - sgn(x) * i0e(x)) */
+static pl_tensor *
+pl_i0e_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *y = ex_un(s, PL_SPECIAL_I0E, x);
+    pl_tensor *d = ex_sub(s, ex_un(s, PL_SPECIAL_I1E, x), ex_mul(s, ex_un(s, PL_SIGN, x), y));
+    return ex_mul(s, g, d);
+}
+
+/* i1: g * (i0(x) - i1(x) / x); i1e: g * (i0e(x) - i1e(x) * (sgn(x) + 1 / x)); 1/2 at 0 */
+static pl_tensor *
+pl_i1_backward(pl_expr *s, pl_tensor *g, pl_tensor *x, bool scaled)
+{
+    pl_tensor *d;
+    if (scaled) {
+        pl_tensor *y = ex_un(s, PL_SPECIAL_I1E, x);
+        pl_tensor *k = ex_add(s, ex_un(s, PL_SIGN, x), ex_un(s, PL_RECIPROCAL, x));
+        d = ex_sub(s, ex_un(s, PL_SPECIAL_I0E, x), ex_mul(s, y, k));
+    } else {
+        d = ex_sub(s, ex_un(s, PL_I0, x), ex_div(s, ex_un(s, PL_SPECIAL_I1, x), x));
+    }
+    pl_tensor *half = ex_keep(s, x ? pl_tensor_scalar(0.5, x->dtype) : NULL);
+    return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), half, d), g);
+}
+
+/* log_ndtr: g / sqrt(2 pi) * exp(-(y + x^2 / 2)) */
+static pl_tensor *
+pl_log_ndtr_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *y = ex_un(s, PL_SPECIAL_LOG_NDTR, x);
+    pl_tensor *e = ex_un(s, PL_EXP, ex_neg(s, ex_add(s, y, ex_scale(s, ex_mul(s, x, x), 0.5))));
+    return ex_mul(s, ex_scale(s, g, 0.39894228040143267794), e);
 }
 
 /* silu's backward in one pass as PyTorch's kernel computes it (aten_layout.c), when g and x
