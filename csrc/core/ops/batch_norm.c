@@ -76,8 +76,12 @@ typedef struct bn_args {
 } bn_args;
 
 #define NOFMA(a, b, c) ((a) * (b) + (c))
+/* q + d * d into the double sum q: a float square is rounded to float first (not contracted
+ * into an FMA: the types differ). */
+#define SQ_FLOAT(q, d) ((q) + (double)((d) * (d)))
+#define SQ_DOUBLE(q, d) ((q) + (d) * (d))
 
-#define DEFINE_BN(S_, T, FMA, ATTR)                                                            \
+#define DEFINE_BN(S_, T, FMA, SQACC, ATTR)                                                            \
     /* per-channel statistics of planes, channels [c0, c1) */                                  \
     ATTR static void stats_planes_##S_(void *ctx, int64_t c0, int64_t c1)                      \
     {                                                                                          \
@@ -96,7 +100,7 @@ typedef struct bn_args {
                 const T *p = x + (n * a->C + c) * a->S;                                        \
                 for (int64_t i = 0; i < a->S; i++) {                                           \
                     T d = p[i] - m;                                                            \
-                    q += (T)(d * d);                                                           \
+                    q = SQACC(q, d);                                                           \
                 }                                                                              \
             }                                                                                  \
             mean[c] = m;                                                                       \
@@ -135,7 +139,7 @@ typedef struct bn_args {
                 T m = (T)(s / (double)R);                                                      \
                 for (int64_t r = 0; r < R; r++) {                                              \
                     T d = x[r * C + c] - m;                                                    \
-                    q += (T)(d * d);                                                           \
+                    q = SQACC(q, d);                                                           \
                 }                                                                              \
                 mean[c] = m;                                                                   \
                 vs[c] = (T)q;                                                                  \
@@ -221,13 +225,13 @@ typedef struct bn_args {
             for (; i < full; i += 8)                                                           \
                 for (int l = 0; l < 8; l++) {                                                  \
                     s[l] = s[l] + dy[i + l];                                                   \
-                    d[l] = FMA(x[i + l] - mean, dy[i + l], d[l]);                              \
+                    d[l] = d[l] + (x[i + l] - mean) * dy[i + l];                              \
                 }                                                                              \
         } else {                                                                               \
             for (; i < full; i += W)                                                           \
                 for (int l = 0; l < W; l++) {                                                  \
                     s[l] = s[l] + dy[i + l];                                                   \
-                    d[l] = FMA(x[i + l] - mean, dy[i + l], d[l]);                              \
+                    d[l] = d[l] + (x[i + l] - mean) * dy[i + l];                              \
                 }                                                                              \
         }                                                                                      \
         for (int l = 0; i + l < n; l++) {                                                      \
@@ -313,8 +317,12 @@ typedef struct bn_args {
             const T *xr = x + r * C, *gr = g + r * C;                                          \
             T *dr = dx + r * C;                                                                \
             if (a->train) {                                                                    \
-                for (int64_t c = 0; c < C; c++)                                                \
+                int64_t full = C - C % a->lanes, c = 0;                                        \
+                for (; c < full; c++)                                                          \
                     dr[c] = FMA(-(xr[c] - mean[c]), k[c], gr[c] - gm[c]) * invstd[c] *         \
+                            (w ? w[c] : (T)1);                                                 \
+                for (; c < C; c++) /* the partial vector: no FMA there */                      \
+                    dr[c] = ((gr[c] - gm[c]) - (xr[c] - mean[c]) * k[c]) * invstd[c] *         \
                             (w ? w[c] : (T)1);                                                 \
             } else {                                                                           \
                 for (int64_t c = 0; c < C; c++) dr[c] = gr[c] * invstd[c] * (w ? w[c] : (T)1); \
@@ -324,12 +332,12 @@ typedef struct bn_args {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define FMA_ATTR __attribute__((target("avx2,fma")))
-DEFINE_BN(f32_fma, float, fmaf, FMA_ATTR)
-DEFINE_BN(f64_fma, double, fma, FMA_ATTR)
+DEFINE_BN(f32_fma, float, fmaf, SQ_FLOAT, FMA_ATTR)
+DEFINE_BN(f64_fma, double, fma, SQ_DOUBLE, FMA_ATTR)
 #define HAVE_FMA_KERNELS 1
 #endif
-DEFINE_BN(f32, float, NOFMA, )
-DEFINE_BN(f64, double, NOFMA, )
+DEFINE_BN(f32, float, NOFMA, SQ_FLOAT, )
+DEFINE_BN(f64, double, NOFMA, SQ_DOUBLE, )
 
 /* The kernel set for one dtype and capability. */
 typedef struct bn_kernels {
