@@ -203,3 +203,28 @@ def test_against_composed_reference(monkeypatch, shape):
     for a, b in zip(res[:2], res[2:]):
         for u, v in zip(a, b):
             np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(4, 6, 5, 5), (8, 64, 24, 24), (6, 5), (2, 3, 7)])
+def test_gradient_in_another_layout_bitwise(torch, shape):
+    # an expanded gradient (y.sum().backward()) or a transposed one takes ATen's generic
+    # backward (torch.sum of the gradient, products summed in double, no FMA)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for training in (True, False):
+        for kind in ("sum", "transposed"):
+            res = []
+            for L in (torch, pl):
+                t = L.tensor(x, requires_grad=True)
+                w = L.ones(shape[1], requires_grad=True)
+                b = L.zeros(shape[1], requires_grad=True)
+                y = L.nn.functional.batch_norm(t, L.zeros(shape[1]), L.ones(shape[1]), w, b,
+                                               training)
+                if kind == "sum":
+                    y.sum().backward()
+                else:
+                    yt = y.transpose(0, 1)
+                    ramp = L.tensor(np.linspace(-1, 1, y.numel(), dtype=np.float32))
+                    (yt.contiguous() * ramp.reshape(yt.shape)).sum().backward()
+                res.append([t.grad.numpy(), w.grad.numpy(), b.grad.numpy()])
+            for a, b in zip(*res):
+                assert np.array_equal(a, b), (training, kind)

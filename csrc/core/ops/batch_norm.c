@@ -38,6 +38,8 @@
  *   k = (T)dotp * invstd * invstd / R;  grad_mean = sum / R;
  *   dx = ((dy - grad_mean) - (x - mean) * k (one FMA)) * invstd * w  (training),
  *   dx = dy * invstd * w (evaluation); dw = dotp * invstd; db = sum.
+ * A gradient neither contiguous nor channels-last (an expanded one, from y.sum().backward()) takes
+ * ATen's generic backward instead (bn_backward_generic below).
  * Under ATEN_CPU_CAPABILITY=default ATen's code has no FMA: each is rounded twice there.
  * The thread count P is pytorchlite's (torch.get_num_threads()), as torch's by default.
  *
@@ -572,6 +574,104 @@ bn_backward_recorded(pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *stats
     return st;
 }
 
+/* Whether t is laid out as ATen's batch-norm kernels take it: 0 contiguous, 1 channels-last,
+ * -1 neither (ATen's suggest_memory_format, for the cases the kernels tell apart). */
+static int
+layout_of(const pl_tensor *t)
+{
+    if (pl_tensor_is_contiguous(t)) return 0;
+    return is_channels_last(t) ? 1 : -1;
+}
+
+/* ATen's backward for a gradient not laid out as the input (an expanded one, say): db is
+ * torch.sum of g over all dims but 1; per channel dotp sums the T products (x - mean) * g in
+ * double, in (n, s) order; no FMA (that code is built for the baseline CPU):
+ *   dx = ((g - db / R) - (x - mean) * k) * invstd * w, k = (T)dotp * invstd * invstd / R
+ * (training), g * invstd * w (evaluation); dw = dotp * invstd. */
+#define DEFINE_GENERIC(S_, T)                                                                  \
+    static void generic_##S_(const bn_args *a, const T *sum)                                   \
+    {                                                                                          \
+        int64_t C = a->C, Sz = a->S, R = a->N * a->S;                                          \
+        const T *x = a->x, *g = a->g, *w = a->w, *mean = a->mean, *invstd = a->invstd;        \
+        T *dx = a->dx, *dw = a->dw, *db = a->db; /* x, g, dx: (N, C, S) */                     \
+        for (int64_t c = 0; c < C; c++) {                                                      \
+            T m = mean[c], is = invstd[c], wc = w ? w[c] : (T)1;                               \
+            double dotp = 0;                                                                   \
+            for (int64_t n = 0; n < a->N; n++) {                                               \
+                const T *xp = x + (n * C + c) * Sz, *gp = g + (n * C + c) * Sz;                \
+                for (int64_t i = 0; i < Sz; i++) dotp += (T)((xp[i] - m) * gp[i]);             \
+            }                                                                                  \
+            if (dx) {                                                                          \
+                T k = (T)dotp * is * is / (T)R, gm = sum[c] / (T)R;                            \
+                for (int64_t n = 0; n < a->N; n++) {                                           \
+                    int64_t off = (n * C + c) * Sz;                                            \
+                    for (int64_t i = 0; i < Sz; i++) {                                         \
+                        T gi = a->train ? (x[off + i] - m) * k : 0;                            \
+                        dx[off + i] = a->train ? (g[off + i] - gm - gi) * is * wc              \
+                                               : g[off + i] * is * wc;                         \
+                    }                                                                          \
+                }                                                                              \
+            }                                                                                  \
+            if (dw) dw[c] = (T)(dotp * is);                                                    \
+            if (db) db[c] = sum[c];                                                            \
+        }                                                                                      \
+    }
+DEFINE_GENERIC(f32, float)
+DEFINE_GENERIC(f64, double)
+
+static pl_status
+bn_backward_generic(pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *stats, pl_tensor *g,
+                    pl_tensor **din)
+{
+    int64_t C = x->shape[1], dims[PL_MAX_DIMS];
+    int k = 0;
+    dims[k++] = 0;
+    for (int d = 2; d < x->ndim; d++) dims[k++] = d;
+    /* new references */
+    pl_tensor *sum = pl_sum(g, dims, k, false);
+    pl_tensor *xc = sum ? pl_contiguous(x) : NULL, *gc = xc ? pl_contiguous(g) : NULL;
+    pl_tensor *dx = NULL, *dw = NULL, *db = NULL, *out = NULL;
+    if (!gc || (node->next[0].fn && !(dx = pl_tensor_empty(x->ndim, x->shape, x->dtype))) ||
+        (w && node->next[1].fn && !(dw = pl_tensor_empty(1, &C, x->dtype))) ||
+        (node->next[2].fn && !(db = pl_tensor_empty(1, &C, x->dtype)))) {
+        goto fail;
+    }
+    bn_args a = {.N = x->shape[0], .C = C, .train = node->ints[0] != 0};
+    a.S = x->numel / a.N / C;
+    a.x = pl_tensor_data(xc);
+    a.g = pl_tensor_data(gc);
+    a.w = w ? pl_tensor_data(w) : NULL;
+    a.mean = pl_tensor_data(stats);
+    a.invstd = (char *)a.mean + C * pl_dtype_size(x->dtype);
+    a.dx = dx ? pl_tensor_data(dx) : NULL;
+    a.dw = dw ? pl_tensor_data(dw) : NULL;
+    a.db = db ? pl_tensor_data(db) : NULL;
+    if (x->dtype == PL_FLOAT64) generic_f64(&a, (const double *)pl_tensor_data(sum));
+    else generic_f32(&a, (const float *)pl_tensor_data(sum));
+    if (dx && layout_of(x) == 1) { /* ATen gives channels-last input a channels-last dx */
+        if (!(out = empty_in_layout(x, true)) || pl_copy_raw(out, dx) != PL_OK) goto fail;
+        pl_tensor_release(dx);
+        dx = out;
+        out = NULL;
+    }
+    pl_tensor_release(sum);
+    pl_tensor_release(xc);
+    pl_tensor_release(gc);
+    din[0] = dx;
+    din[1] = dw;
+    din[2] = db;
+    return PL_OK;
+fail:
+    pl_tensor_release(sum);
+    pl_tensor_release(xc);
+    pl_tensor_release(gc);
+    pl_tensor_release(dx);
+    pl_tensor_release(dw);
+    pl_tensor_release(db);
+    pl_tensor_release(out);
+    return pl_error_status();
+}
+
 static pl_status
 bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
@@ -579,6 +679,10 @@ bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     pl_tensor *w = pl_node_has_saved(node, 1) ? pl_node_saved(node, 1) : NULL;
     if (!x || !stats || (pl_node_has_saved(node, 1) && !w)) return pl_error_status();
     if (pl_grad_enabled()) return bn_backward_recorded(node, x, w, stats, g, din);
+    /* ATen also takes the generic path for a contiguous gradient of channels-last input (and
+     * the reverse); not here, since the engine hands a root gradient over contiguous where
+     * torch's keeps the layout it was given */
+    if (layout_of(x) < 0 || layout_of(g) < 0) return bn_backward_generic(node, x, w, stats, g, din);
     bool rows = use_rows(x);
     int64_t C = x->shape[1];
     pl_tensor *xl = in_layout(x, rows), *gl = xl ? in_layout(g, rows) : NULL; /* new refs */
