@@ -139,7 +139,8 @@ gauss(pl_expr *s, pl_tensor *x, double sc, double k)
 static pl_tensor *
 derf_composed(pl_expr *s, pl_tensor *x)
 {
-    return gauss(s, x, -1.0, 1.1283791670955126);
+    /* PyTorch's order: 2/sqrt(pi) * exp(-(x * x)) */
+    return ex_scale(s, ex_un(s, PL_EXP, ex_neg(s, ex_mul(s, x, x))), TWO_SQRTPI);
 }
 
 /* gelu'(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 */
