@@ -4,10 +4,13 @@ of float32/float64 tensors are computed by MKL's Vector Math Library, as PyTorch
 computes them, so the results are PyTorch's bits (csrc/core/vml.h). Without the wheel, or with
 the environment variable PYTORCHLITE_MKL=0, those functions use the C library's libm.
 
-The library is looked up where pip puts the wheel's files (``<prefix>/lib/libmkl_rt.so.2`` for
-the interpreter's prefix, or the user base of ``pip install --user``) and loaded once, at
-``import pytorchlite``. Loading never fails the import: a library that cannot be used (another
-MKL release, a missing symbol) leaves the route off, and ``error()`` says why.
+The library is looked up at ``import pytorchlite`` where pip puts the wheel's files
+(``<prefix>/lib/libmkl_rt.so.2`` for the interpreter's prefix, or the user base of ``pip install
+--user``) and opened at the first of those functions (or the first ``enabled()``, ``version()``
+or ``error()``): MKL's layers then join the process's global symbols, and a PyTorch imported
+after that would use them instead of its own (README, Known differences), so the later the
+better. Loading never raises: a library that cannot be used (another MKL release, a missing
+symbol) leaves the route off, and ``error()`` says why.
 """
 import os
 import site
@@ -62,5 +65,10 @@ def error():
     return _C._vml_error()
 
 
-if os.environ.get("PYTORCHLITE_MKL", "") != "0":
-    load()
+def _at_import():
+    path = find_library()
+    if path is not None and os.environ.get("PYTORCHLITE_MKL", "") != "0":
+        _C._vml_defer(path)
+
+
+_at_import()

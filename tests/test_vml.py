@@ -218,6 +218,11 @@ def test_failure_paths_leave_the_route_off(tmp_path):
             assert _C._vml_load(libm) is False
             assert "is not MKL's runtime library" in _vml.error()
         assert _C._vml_load("") is False
+        _C._vml_defer(str(tmp_path / "deferred_libmkl_rt.so.2"))
+        assert not _vml.enabled()  # opened (and refused) here
+        assert "deferred_libmkl_rt" in _vml.error()
+        _C._vml_defer("")
+        assert _vml.version() is None and _vml.error() == "no library path given"
         with pytest.raises(TypeError):
             _C._vml_load(3)
         x = torch.tensor([0.5, 1.0, 2.0])
@@ -243,11 +248,34 @@ def test_unload_and_reload_in_a_child_exits_cleanly():
 
 
 @needs_mkl
-def test_torch_imported_first_keeps_its_threads():
-    """tests/conftest.py imports torch before pytorchlite: MKL's layers, opened with global
-    scope, would otherwise take the place of torch's own (README, Known differences)."""
+@pytest.mark.parametrize("first", ["torch", "pytorchlite"])
+def test_torch_imported_before_the_first_vml_call_keeps_its_threads(first):
+    """MKL is opened at the first function that needs it: its layers join the global symbols
+    then, and a torch imported before that keeps its own MKL (README, Known differences)."""
     pt = real_torch()
-    code = "import torch, pytorchlite; print(torch.get_num_threads())"
+    second = "pytorchlite" if first == "torch" else "torch"
+    code = (f"import {first}, {second}, sys\n"
+            "import pytorchlite as t\n"
+            "sys.stdout.write(str(any('libmkl_rt' in l for l in open('/proc/self/maps'))) + ' ')\n"
+            "t.randn(4).exp(); assert t.backends.mkl.vml_enabled()\n"
+            "print(torch.get_num_threads())")
     r = subprocess.run([sys.executable, "-c", code], env=child_env(), capture_output=True,
                        text=True, timeout=180, check=True)
-    assert int(r.stdout) == pt.get_num_threads()
+    opened_at_import, threads = r.stdout.split()
+    assert opened_at_import == "False"
+    assert int(threads) == pt.get_num_threads()
+
+
+@needs_mkl
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logsumexp_and_its_gradient_bitwise(dtype):
+    """logsumexp composes exp and log as PyTorch's does, so both VML calls line up."""
+    pt = real_torch()
+    x = (np.random.default_rng(5).standard_normal((37, 129)) * 4).astype(dtype)
+    a = torch.from_numpy(x.copy()).requires_grad_()
+    b = pt.from_numpy(x.copy()).requires_grad_()
+    ra, rb = a.logsumexp(1), b.logsumexp(1)
+    assert_bitwise(ra.detach().numpy(), rb.detach().numpy(), "logsumexp")
+    ra.sum().backward()
+    rb.sum().backward()
+    assert_bitwise(a.grad.numpy(), b.grad.numpy(), "d logsumexp")

@@ -49,6 +49,7 @@ static struct {
 
 static char load_error[512];
 static bool has_error;
+static char deferred[4096]; /* a path pl_vml_defer left to open; "" when none */
 
 static bool fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -85,9 +86,10 @@ pl_vml_load(const char *path)
     has_error = false;
     if (!path || !*path) return fail("no library path given");
     /* Note: libmkl_rt opens its layers (libmkl_intel_lp64, libmkl_core ...) with global scope,
-     * whatever the flags here; a PyTorch imported after this then links its sgemm_, vmsExp,
-     * mkl_get_max_threads ... to them (its default thread count becomes 1). A namespace of its
-     * own (dlmopen) would avoid that, but glibc crashes on those global opens inside one. */
+     * whatever the flags here, at its first call; a PyTorch imported after that links its
+     * sgemm_, vmsExp, mkl_get_max_threads ... to them (its default thread count becomes 1). A
+     * namespace of its own (dlmopen) would avoid that, but glibc crashes on those global opens
+     * inside one; pl_vml_defer puts the opening off until the first function that needs it. */
     route.handle = dlopen(path, RTLD_LOCAL | RTLD_NOW);
     if (!route.handle) {
         const char *why = dlerror();
@@ -131,8 +133,28 @@ pl_vml_load(const char *path)
 }
 
 void
+pl_vml_defer(const char *path)
+{
+    pl_vml_unload();
+    has_error = false;
+    snprintf(deferred, sizeof deferred, "%s", path ? path : "");
+    if (!deferred[0]) fail("no library path given");
+}
+
+/* opens a deferred library, once */
+static void
+open_deferred(void)
+{
+    if (!deferred[0]) return;
+    char path[sizeof deferred];
+    memcpy(path, deferred, sizeof path);
+    pl_vml_load(path); /* clears deferred (through pl_vml_unload) */
+}
+
+void
 pl_vml_unload(void)
 {
+    deferred[0] = '\0';
     route.enabled = false;
     if (route.handle) dlclose(route.handle);
     memset(&route, 0, sizeof route);
@@ -141,18 +163,20 @@ pl_vml_unload(void)
 bool
 pl_vml_enabled(void)
 {
+    if (deferred[0]) open_deferred();
     return route.enabled;
 }
 
 const char *
 pl_vml_version(void)
 {
-    return route.enabled ? route.version : NULL;
+    return pl_vml_enabled() ? route.version : NULL;
 }
 
 const char *
 pl_vml_error(void)
 {
+    if (deferred[0]) open_deferred();
     return has_error ? load_error : NULL;
 }
 

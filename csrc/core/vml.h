@@ -51,11 +51,17 @@ typedef enum pl_vml_fn {
  * symbol, another MKL release, a threading or interface layer already fixed otherwise). A call
  * while the route is on first unloads the current library. */
 bool pl_vml_load(const char *path);
-/* Turns the route off and closes the library (no-op when none is loaded). */
+/* Remembers path (copied) and opens it with pl_vml_load on the first call of pl_vml_enabled,
+ * pl_vml_version or pl_vml_error, that is at the first float exp, log, sin ... (see the note in
+ * vml.c on why later is better). Unloads the current library first. */
+void pl_vml_defer(const char *path);
+/* Turns the route off and closes the library (no-op when none is loaded); forgets a deferred
+ * path. */
 void pl_vml_unload(void);
-/* Whether the route is on. */
+/* Whether the route is on (opening a deferred library first). */
 bool pl_vml_enabled(void);
-/* The loaded library's version string, or NULL when the route is off (borrowed, static). */
+/* The loaded library's version string, or NULL when the route is off (borrowed, static; opens
+ * a deferred library first, as the next one does). */
 const char *pl_vml_version(void);
 /* Why the last pl_vml_load failed, or NULL when it succeeded or was never called (borrowed). */
 const char *pl_vml_error(void);

@@ -1,5 +1,6 @@
 /* mkl.c — the binding of the optional MKL VML route (csrc/core/vml.h): _C._vml_load(path),
- * _C._vml_unload(), _C._vml_version(), _C._vml_error(). pytorchlite/_vml.py calls them. */
+ * _C._vml_defer(path), _C._vml_unload(), _C._vml_version(), _C._vml_error().
+ * pytorchlite/_vml.py calls them. */
 #include "plpy.h"
 
 /* _vml_load(path) -> bool: opens MKL's runtime library at path and turns the route on; False
@@ -13,6 +14,18 @@ f_vml_load(PyObject *m, PyObject *arg)
     bool ok = pl_vml_load(PyBytes_AS_STRING(bytes));
     Py_DECREF(bytes);
     return PyBool_FromLong(ok);
+}
+
+/* _vml_defer(path): as _vml_load, at the first function that needs the library */
+static PyObject *
+f_vml_defer(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    PyObject *bytes = NULL;
+    if (!PyUnicode_FSConverter(arg, &bytes)) return NULL;
+    pl_vml_defer(PyBytes_AS_STRING(bytes));
+    Py_DECREF(bytes);
+    Py_RETURN_NONE;
 }
 
 static PyObject *
@@ -45,6 +58,7 @@ f_vml_error(PyObject *m, PyObject *u)
 
 PyMethodDef plpy_vml_functions[] = {
     {"_vml_load", f_vml_load, METH_O, NULL},
+    {"_vml_defer", f_vml_defer, METH_O, NULL},
     {"_vml_unload", f_vml_unload, METH_NOARGS, NULL},
     {"_vml_version", f_vml_version, METH_NOARGS, NULL},
     {"_vml_error", f_vml_error, METH_NOARGS, NULL},
