@@ -148,6 +148,21 @@ def test_strided_inplace_and_methods(dtype):
 
 
 @needs_mkl
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_integer_input_is_cast_then_computed_by_vml(dtype):
+    pt = real_torch()
+    x = np.arange(-300, 300).astype(dtype) if dtype != "bool" else np.arange(600) % 3 == 0
+    for op in sorted(VML_OPS):
+        ours = getattr(torch.from_numpy(x), op)().numpy()
+        theirs = getattr(pt.from_numpy(x), op)().numpy()
+        assert ours.dtype == theirs.dtype
+        assert_bitwise(ours, theirs, f"{op} of {dtype}")
+    t64 = torch.from_numpy(x)[::2].double() if dtype != "bool" else torch.from_numpy(x).double()
+    p64 = pt.from_numpy(x)[::2].double() if dtype != "bool" else pt.from_numpy(x).double()
+    assert_bitwise(t64.log10().numpy(), p64.log10().numpy(), "log10 of a cast")
+
+
+@needs_mkl
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("op", ["sin", "cos", "erf", "erfc", "exp", "tan", "log"])
 def test_gradients_bitwise(op, dtype):

@@ -70,8 +70,8 @@ bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t 
  * contiguous tensor, or one permuted as by .t() or .permute()); copy.c. */
 bool pl_non_overlapping_and_dense(const pl_tensor *t);
 
-/* out = fn(a) through MKL's VML (vml.h), out and a float32/float64 tensors of one dtype and
- * shape, any strides (unary.c); the route must be on (pl_vml_enabled). */
+/* out = fn(a) through MKL's VML (vml.h), out a float32/float64 tensor, a of its dtype (or an
+ * integer/bool dtype) and shape, any strides (unary.c); the route must be on (pl_vml_enabled). */
 pl_status pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a);
 
 /* The vector width PyTorch's ATen uses on this CPU (aten_layout.c): the widest the CPU runs,

@@ -229,15 +229,16 @@ static const unsigned char unary_vml[PL_NUM_UNOPS] = {
     [PL_ACOS] = PL_VML_ACOS, [PL_ATAN] = PL_VML_ATAN, [PL_ERFC] = PL_VML_ERFC,
 };
 
-/* out = fn(a) through VML (out and a float32/float64 of one dtype and shape): VML's result for
- * an element does not depend on where it sits in the array, so a strided operand goes through
- * a contiguous copy and a strided out through a contiguous result, as ATen's buffers do. */
+/* out = fn(a) through VML (out float32/float64, a of out's dtype or an integer/bool dtype, one
+ * shape): VML's result for an element does not depend on where it sits in the array, so a
+ * strided operand goes through a contiguous copy (cast to out's dtype, as ATen's iterator casts
+ * integer input) and a strided out through a contiguous result, as ATen's buffers do. */
 pl_status
 pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a)
 {
     bool f64 = out->dtype == PL_FLOAT64;
-    pl_tensor *src = pl_tensor_is_contiguous(a) ? pl_tensor_retain(a)
-                                                : pl_tensor_empty(a->ndim, a->shape, a->dtype);
+    bool as_is = pl_tensor_is_contiguous(a) && a->dtype == out->dtype;
+    pl_tensor *src = as_is ? pl_tensor_retain(a) : pl_tensor_empty(a->ndim, a->shape, out->dtype);
     if (!src) return pl_error_status();
     if (src != a && pl_copy_raw(src, a) != PL_OK) {
         pl_tensor_release(src);
@@ -283,7 +284,7 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
     }
     if (unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
-        a->dtype == out->dtype && pl_same_shape(a, out)) {
+        (a->dtype == out->dtype || !pl_dtype_is_floating(a->dtype)) && pl_same_shape(a, out)) {
         return pl_vml_unary((pl_vml_fn)unary_vml[op], out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
