@@ -8,7 +8,7 @@
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_aten_layout.c \
- *      $(find csrc/core -name '*.c') -lm -pthread -o test_aten_layout && ./test_aten_layout
+ *      $(find csrc/core -name '*.c') -lm -ldl -pthread -o test_aten_layout && ./test_aten_layout
  */
 #include <math.h>
 #include <stdint.h>

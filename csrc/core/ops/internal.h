@@ -2,6 +2,7 @@
 #ifndef PL_OPS_INTERNAL_H
 #define PL_OPS_INTERNAL_H
 
+#include "../vml.h"
 #include "../ops.h"
 #include "../tensor.h"
 
@@ -63,6 +64,10 @@ pl_is_half(const pl_tensor *t)
 /* Whether t's elements fill a block of storage exactly once, in some order of its dims (a
  * contiguous tensor, or one permuted as by .t() or .permute()); copy.c. */
 bool pl_non_overlapping_and_dense(const pl_tensor *t);
+
+/* out = fn(a) through MKL's VML (vml.h), out a float32/float64 tensor, a of its dtype (or an
+ * integer/bool dtype) and shape, any strides (unary.c); the route must be on (pl_vml_enabled). */
+pl_status pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a);
 
 /* The vector width PyTorch's ATen uses on this CPU (aten_layout.c): the widest the CPU runs,
  * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */

@@ -6,6 +6,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "../vml.h"
 #include "expr.h"
 #include "internal.h"
 #include "special_fn.h"
@@ -255,6 +256,43 @@ unary_aten(pl_aten_fn fn, pl_tensor *out, pl_tensor *a)
     return st;
 }
 
+/* The rows PyTorch computes through MKL's VML for float32/float64 (vml.h); 0: none */
+static const unsigned char unary_vml[PL_NUM_UNOPS] = {
+    [PL_EXP] = PL_VML_EXP,   [PL_LOG] = PL_VML_LN,     [PL_LOG2] = PL_VML_LOG2,
+    [PL_LOG10] = PL_VML_LOG10, [PL_SIN] = PL_VML_SIN, [PL_COS] = PL_VML_COS,
+    [PL_TAN] = PL_VML_TAN,   [PL_TANH] = PL_VML_TANH, [PL_ASIN] = PL_VML_ASIN,
+    [PL_ACOS] = PL_VML_ACOS, [PL_ATAN] = PL_VML_ATAN, [PL_ERFC] = PL_VML_ERFC,
+};
+
+/* out = fn(a) through VML (out float32/float64, a of out's dtype or an integer/bool dtype, one
+ * shape): VML's result for an element does not depend on where it sits in the array, so a
+ * strided operand goes through a contiguous copy (cast to out's dtype, as ATen's iterator casts
+ * integer input) and a strided out through a contiguous result, as ATen's buffers do. */
+pl_status
+pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a)
+{
+    bool f64 = out->dtype == PL_FLOAT64;
+    bool as_is = pl_tensor_is_contiguous(a) && a->dtype == out->dtype;
+    pl_tensor *src = as_is ? pl_tensor_retain(a) : pl_tensor_empty(a->ndim, a->shape, out->dtype);
+    if (!src) return pl_error_status();
+    if (src != a && pl_copy_raw(src, a) != PL_OK) {
+        pl_tensor_release(src);
+        return pl_error_status();
+    }
+    bool direct = pl_tensor_is_contiguous(out);
+    pl_tensor *dst = direct ? out : pl_tensor_empty(out->ndim, out->shape, out->dtype);
+    pl_status st = PL_OK;
+    if (!dst) {
+        st = pl_error_status();
+    } else {
+        pl_vml_run(fn, f64, pl_tensor_data(dst), pl_tensor_data(src), out->numel);
+        if (!direct) st = pl_copy_raw(out, dst);
+    }
+    if (!direct) pl_tensor_release(dst);
+    pl_tensor_release(src);
+    return st;
+}
+
 static pl_status
 run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
 {
@@ -279,6 +317,10 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
         return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
+    }
+    if (unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
+        (a->dtype == out->dtype || !pl_dtype_is_floating(a->dtype)) && pl_same_shape(a, out)) {
+        return pl_vml_unary((pl_vml_fn)unary_vml[op], out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {
