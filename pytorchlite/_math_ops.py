@@ -415,6 +415,28 @@ def floor_divide_(self, other):
     return self.__ifloordiv__(other)
 
 
+def castable_result(self, r):
+    """r, the result of an in-place op on self, when PyTorch's can_cast lets it into self's
+    dtype; else PyTorch's RuntimeError."""
+    if r.dtype != self.dtype:
+        from ._typeinfo import can_cast
+
+        if not can_cast(r.dtype, self.dtype):
+            raise RuntimeError(f"result type {_dt_name(r.dtype)} can't be cast to the "
+                               f"desired output type {_dt_name(self.dtype)}")
+    return r
+
+
+def remainder_(self, other):
+    return self.__imod__(other)
+
+
+def fmod_(self, other):
+    self._check_overlap(other)
+    src = self.clone() if self.requires_grad else self  # the backward may read the old value
+    return self.copy_(castable_result(self, src.fmod(other)))
+
+
 def fix(self):
     return self.trunc()
 
@@ -617,7 +639,8 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_"]
+           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_", "remainder_",
+           "fmod_"]
 
 
 def _logical_inplace(name):
