@@ -427,6 +427,25 @@ def castable_result(self, r):
     return r
 
 
+def _rounding_inplace(name):
+    # floor_/ceil_/trunc_/round_: the core's in-place kernel on floating tensors; integer
+    # tensors are already whole (PyTorch leaves them as they are); bool has no kernel
+    def method(self):
+        if self.dtype is _dt.bool:
+            raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
+        if self.dtype.is_floating_point:
+            return getattr(self, "_" + name + "_")()
+        return self
+    method.__name__ = name + "_"
+    return method
+
+
+floor_ = _rounding_inplace("floor")
+ceil_ = _rounding_inplace("ceil")
+trunc_ = _rounding_inplace("trunc")
+round_ = _rounding_inplace("round")
+
+
 def remainder_(self, other):
     return self.__imod__(other)
 
@@ -640,7 +659,7 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
            "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_", "remainder_",
-           "fmod_"]
+           "fmod_", "floor_", "ceil_", "trunc_", "round_"]
 
 
 def _logical_inplace(name):

@@ -90,3 +90,10 @@ def test_pow_of_integer_tensors_by_a_number_bit_for_bit(case):
     dt = case.split()[0]
     mine, theirs = _one("binary_scalar", dt, case)
     assert M.compare(mine, theirs) is None, (mine, theirs)
+
+
+@pytest.mark.parametrize("dt", ["bool", "int16", "int64", "float16", "float32", "float64"])
+def test_inplace_rounding_methods_per_dtype(dt):
+    for cid in [f"{dt}.floor_()", f"{dt}.round_()"]:
+        mine, theirs = _one("unary", dt, cid)
+        assert M.compare(mine, theirs) is None, (cid, mine, theirs)
