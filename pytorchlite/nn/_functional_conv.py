@@ -179,6 +179,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L) input."""
     _check_1d(input, "max_pool1d")
+    if not return_indices and not input.dtype.is_floating_point:
+        # PyTorch's max_pool1d kernel (the one without indices) is floating only
+        from .._math_ops import _dt_name
+
+        raise NotImplementedError(f'"max_pool1d_impl" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
     stride = _stride_or_kernel(stride, kernel_size)
     one = lambda v: (1, _tuple(v, 1)[0])  # noqa: E731
     out = torch._C._max_pool2d(input.unsqueeze(-2), one(kernel_size), one(stride),

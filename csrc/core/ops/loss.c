@@ -75,9 +75,10 @@ pl_softmax(pl_tensor *a, int64_t dim_, bool log)
     int dim;
     if (pl_wrap_dim(dim_, a->ndim, &dim) != PL_OK) return NULL;
     if (!pl_dtype_is_floating(a->dtype)) {
-        pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'",
-                     log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl",
-                     pl_dtype_scalar_name(a->dtype));
+        /* PyTorch's kernel for the last dim (or a 0-dim tensor) is the lastdim one */
+        bool last = a->ndim == 0 || dim == a->ndim - 1;
+        pl_error_set(PL_ERR_NOTIMPL, "\"%s%s\" not implemented for '%s'", log ? "log_softmax" : "softmax",
+                     last ? "_lastdim_kernel_impl" : "_kernel_impl", pl_dtype_scalar_name(a->dtype));
         return NULL;
     }
     if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_softmax(c_, dim_, log));

@@ -260,7 +260,7 @@ pl_softmax_rows(pl_tensor *a, int which)
         return NULL;
     }
     if (!pl_dtype_is_floating(a->dtype)) {
-        pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'",
+        pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'",
                      which == PL_SOFTMAX_ROWS_LOG ? "log_softmax_lastdim_kernel_impl"
                                                   : "softmax_lastdim_kernel_impl",
                      pl_dtype_scalar_name(a->dtype));

@@ -416,7 +416,9 @@ pl_pow_scalar(pl_tensor *a, double e)
     pl_tensor *out;
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
-    if (e == 2.0) {
+    if (e == 0.0) {
+        out = pl_tensor_full(a->ndim, a->shape, a->dtype, 1.0); /* PyTorch fills ones (nan ** 0 too) */
+    } else if (e == 2.0) {
         out = pl_binary(PL_MUL, a, a, 1, false, false);
     } else if (e == 1.0) {
         out = pl_clone(a);
@@ -424,7 +426,8 @@ pl_pow_scalar(pl_tensor *a, double e)
         out = pl_unary(PL_SQRT, a);
     } else if (e == -1.0 && pl_dtype_is_floating(a->dtype)) {
         out = pl_unary(PL_RECIPROCAL, a);
-    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype)) {
+    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype) && a->dtype != PL_FLOAT16) {
+        /* float16: PyTorch's pow, which makes -0 ** -0.5 inf, not rsqrt's -inf */
         out = pl_unary(PL_RSQRT, a);
     } else if (e == 3.0) {
         pl_tensor *sq = pl_binary(PL_MUL, a, a, 1, false, false);
@@ -553,7 +556,10 @@ run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
     }
     pl_inner_fn fn = out->dtype == PL_FLOAT32 ? clamp_f32 : out->dtype == PL_FLOAT64 ? clamp_f64
                      : out->dtype == PL_INT64 ? clamp_i64 : NULL;
-    if (!fn) return pl_error_set(PL_ERR_RUNTIME, "\"clamp\" not implemented for 'Bool'");
+    if (!fn) {
+        return pl_error_set(PL_ERR_NOTIMPL, "\"clamp%s_scalar_cpu\" not implemented for 'Bool'",
+                            !c->has_max ? "_min" : !c->has_min ? "_max" : "");
+    }
     pl_loop loop;
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);
