@@ -226,7 +226,7 @@ pl_nll_loss(pl_tensor *logp, pl_tensor *target, pl_tensor *weight, int reduction
         return NULL;
     }
     if (!pl_dtype_is_floating(logp->dtype)) {
-        pl_error_set(PL_ERR_RUNTIME, "\"nll_loss_out_frame\" not implemented for '%s'",
+        pl_error_set(PL_ERR_NOTIMPL, "\"nll_loss_out_frame\" not implemented for '%s'",
                      pl_dtype_scalar_name(logp->dtype));
         return NULL;
     }
