@@ -118,6 +118,65 @@ relu_backward_fast(pl_tensor *g, pl_tensor *y)
     return out;
 }
 
+/* tanh's gradient as PyTorch's kernel computes it, g * (1 - y * y) with 1 - y * y one FMA
+ * (the compiler that built torch fused it, in its vector loop and its scalar tail alike; not
+ * under the "default" capability, whose code has no FMA): checked against torch. NULL, as
+ * relu_backward_fast, when the general path must run. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TANH_BW_FMA(S, T, FMA)                                                                \
+    __attribute__((target("avx2,fma"))) static void tanh_bw_fma_##S(                          \
+        T *restrict o, const T *restrict g, const T *restrict y, int64_t n)                   \
+    {                                                                                         \
+        for (int64_t i = 0; i < n; i++) o[i] = g[i] * FMA(-y[i], y[i], (T)1);                 \
+    }
+TANH_BW_FMA(f32, float, fmaf)
+TANH_BW_FMA(f64, double, fma)
+#undef TANH_BW_FMA
+#endif
+
+static pl_tensor *
+tanh_backward_fast(pl_tensor *g, pl_tensor *y)
+{
+    if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(y) ||
+        !pl_dtype_is_floating(g->dtype) || !pl_dtype_is_compute(g->dtype))
+        return NULL;
+    pl_tensor *gc = pl_contiguous(g); /* an expanded gradient (y.sum().backward()) is copied */
+    pl_tensor *out = gc ? pl_tensor_empty(g->ndim, g->shape, g->dtype) : NULL;
+    if (!out) {
+        pl_tensor_release(gc);
+        pl_error_clear();
+        return NULL;
+    }
+    int64_t n = g->numel;
+    bool fused = pl_aten_capability() != PL_ATEN_DEFAULT;
+    void *o = out->storage->data;
+    const void *gp = pl_tensor_data(gc), *yp = pl_tensor_data(y);
+    if (fused) { /* only on x86-64: elsewhere ATen's capability is "default" */
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (g->dtype == PL_FLOAT32) tanh_bw_fma_f32(o, gp, yp, n);
+        else tanh_bw_fma_f64(o, gp, yp, n);
+#endif
+    } else if (g->dtype == PL_FLOAT32) {
+        const float *gf = gp, *yf = yp; /* (n) */
+        float *of = o;
+        for (int64_t i = 0; i < n; i++) of[i] = gf[i] * (1.0f - yf[i] * yf[i]);
+    } else {
+        const double *gd = gp, *yd = yp; /* (n) */
+        double *od = o;
+        for (int64_t i = 0; i < n; i++) od[i] = gd[i] * (1.0 - yd[i] * yd[i]);
+    }
+    pl_tensor_release(gc);
+    return out;
+}
+
+static pl_tensor *
+pl_tanh_backward(pl_expr *s, pl_tensor *g, pl_tensor *y)
+{
+    pl_tensor *fast = pl_grad_enabled() ? NULL : tanh_backward_fast(g, y);
+    if (fast) return ex_keep(s, fast);
+    return ex_mul(s, g, ex_ksub(s, 1, ex_mul(s, y, y)));
+}
+
 /* threshold_backward: g where the result is > 0, else 0 (recorded under create_graph) */
 static pl_tensor *
 pl_relu_backward(pl_expr *s, pl_tensor *g, pl_tensor *y)
