@@ -61,6 +61,15 @@ pl_is_half(const pl_tensor *t)
     return t->dtype == PL_FLOAT16 || t->dtype == PL_BFLOAT16;
 }
 
+/* Builds a function twice, with the FMA instruction and without (the C library's fma), the
+ * loader picking one for the CPU: for kernels whose explicit fmaf/fma calls are hot. Results
+ * are the same bits either way (fma is exact). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define PL_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define PL_FMA_CLONES
+#endif
+
 /* Whether t's elements fill a block of storage exactly once, in some order of its dims (a
  * contiguous tensor, or one permuted as by .t() or .permute()); copy.c. */
 bool pl_non_overlapping_and_dense(const pl_tensor *t);

@@ -142,8 +142,8 @@ vector_columns(const cols_shape *c)
         }                                                                                        \
     }                                                                                            \
                                                                                                  \
-    static void backward_##S(T *dx, const T *y, const T *g, const cols_shape *c, bool log,       \
-                             T *buf)                                                             \
+    PL_FMA_CLONES static void backward_##S(T *dx, const T *y, const T *g, const cols_shape *c, \
+                                           bool log, T *buf)                                   \
     {                                                                                            \
         int64_t n = c->n, inner = c->inner, vend = c->inner - c->inner % c->w;                   \
         bool fuse = c->cap != PL_ATEN_DEFAULT;                                                   \

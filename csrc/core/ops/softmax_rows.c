@@ -122,8 +122,9 @@ layout_for(bool f64, int cap, bool simd)
         }                                                                                       \
     }                                                                                           \
                                                                                                 \
-    static void rows_backward_##S(T *dx, const T *y, const T *g, int64_t rows, int64_t n,       \
-                                  int which, const row_layout *l, bool fuse_tail)               \
+    PL_FMA_CLONES static void rows_backward_##S(T *dx, const T *y, const T *g, int64_t rows,  \
+                                                int64_t n, int which, const row_layout *l,    \
+                                                bool fuse_tail)                               \
     {                                                                                           \
         bool fuse = l->cap != PL_ATEN_DEFAULT;                                                  \
         for (int64_t r = 0; r < rows; r++) {                                                    \
