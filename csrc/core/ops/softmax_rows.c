@@ -32,6 +32,7 @@
 #include "../ops.h"
 #include "../parallel.h"
 #include "internal.h"
+#include "vexp_x86.h"
 
 /* How ATen lays a row out here: lanes W, the fold, the capability for exp/log. */
 typedef struct {
@@ -49,17 +50,83 @@ layout_for(bool f64, int cap, bool simd)
     return l;
 }
 
+/* lane[0..w) += v's blocks [d, full) (each times y's when y; the product rounded first), or
+ * lane = maximum(lane, block) when max: ATen's lane sums and maxima over the full blocks. The
+ * AVX2 forms (w = 8 or 16 floats, 4 or 8 doubles) give the same bits as the plain loops. */
+static inline float
+maximum_f32(float a, float b) /* ATen's vec::maximum: NaN if either is */
+{
+    return (a != a || b != b) ? NAN : (a > b ? a : b);
+}
+static inline double
+maximum_f64(double a, double b)
+{
+    return (a != a || b != b) ? (double)NAN : (a > b ? a : b);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DEFINE_BLOCKS_AVX2(S, T, V, PER, LOAD, STORE, ADD, MUL, MAX, CMP, OR)                    \
+    PL_VEXP_TGT static void blocks_avx2_##S(T *lane, const T *v, const T *y, int64_t d,          \
+                                            int64_t full, int w, bool max)                       \
+    {                                                                                            \
+        V a0 = LOAD(lane), a1 = w > PER ? LOAD(lane + PER) : a0;                                 \
+        for (; d < full; d += w) {                                                               \
+            V x0 = LOAD(v + d), x1 = w > PER ? LOAD(v + d + PER) : x0;                           \
+            if (max) {                                                                           \
+                a0 = OR(MAX(a0, x0), CMP(a0, x0, _CMP_UNORD_Q));                                 \
+                a1 = OR(MAX(a1, x1), CMP(a1, x1, _CMP_UNORD_Q));                                 \
+                continue;                                                                        \
+            }                                                                                    \
+            if (y) {                                                                             \
+                x0 = MUL(x0, LOAD(y + d));                                                       \
+                if (w > PER) x1 = MUL(x1, LOAD(y + d + PER));                                    \
+            }                                                                                    \
+            a0 = ADD(a0, x0);                                                                    \
+            a1 = ADD(a1, x1);                                                                    \
+        }                                                                                        \
+        STORE(lane, a0);                                                                         \
+        if (w > PER) STORE(lane + PER, a1);                                                      \
+    }
+DEFINE_BLOCKS_AVX2(f32, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps,
+                   _mm256_mul_ps, _mm256_max_ps, _mm256_cmp_ps, _mm256_or_ps)
+DEFINE_BLOCKS_AVX2(f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
+                   _mm256_mul_pd, _mm256_max_pd, _mm256_cmp_pd, _mm256_or_pd)
+#undef DEFINE_BLOCKS_AVX2
+#endif
+
+#define DEFINE_BLOCKS(S, T)                                                                      \
+    static void blocks_##S(T *lane, const T *v, const T *y, int64_t d, int64_t full, int w,      \
+                           bool max, bool simd)                                                  \
+    {                                                                                            \
+        if (simd && BLOCKS_AVX2(S, lane, v, y, d, full, w, max)) return;                         \
+        for (; d < full; d += w)                                                                 \
+            for (int i = 0; i < w; i++)                                                          \
+                lane[i] = max ? maximum_##S(lane[i], v[d + i])                                   \
+                              : lane[i] + (y ? v[d + i] * y[d + i] : v[d + i]);                  \
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+#define BLOCKS_AVX2(S, lane, v, y, d, full, w, max)                                              \
+    (pl_have_avx2_fma() && (blocks_avx2_##S(lane, v, y, d, full, w, max), true))
+#else
+#define BLOCKS_AVX2(S, lane, v, y, d, full, w, max) false
+#endif
+DEFINE_BLOCKS(f32, float)
+DEFINE_BLOCKS(f64, double)
+#undef DEFINE_BLOCKS
+#undef BLOCKS_AVX2
+
 #define DEFINE_ROWS(S, T, LIBM_LOG, SLEEF_LOG, FMA, TAIL_FMA)                                               \
-    /* fold W lanes into one sum */                                                             \
-    static T fold_##S(T *lane, int w, bool tree)                                                \
+    /* fold W lanes into one sum (or maximum) */                                                \
+    static T fold_##S(T *lane, int w, bool tree, bool max)                                      \
     {                                                                                           \
         if (tree) {                                                                             \
             for (int h = w / 2; h >= 1; h /= 2)                                                 \
-                for (int i = 0; i < h; i++) lane[i] += lane[i + h];                             \
+                for (int i = 0; i < h; i++)                                                     \
+                    lane[i] = max ? maximum_##S(lane[i], lane[i + h]) : lane[i] + lane[i + h];  \
             return lane[0];                                                                     \
         }                                                                                       \
         T acc = lane[0];                                                                        \
-        for (int i = 1; i < w; i++) acc += lane[i];                                             \
+        for (int i = 1; i < w; i++) acc = max ? maximum_##S(acc, lane[i]) : acc + lane[i];      \
         return acc;                                                                             \
     }                                                                                           \
                                                                                                 \
@@ -76,27 +143,31 @@ layout_for(bool f64, int cap, bool simd)
         }                                                                                       \
         T lane[16];                                                                             \
         for (int i = 0; i < w; i++) lane[i] = y ? v[i] * y[i] : v[i];                           \
-        int64_t d = w, full = n - n % w;                                                        \
-        if (y) {                                                                                \
-            for (; d < full; d += w)                                                            \
-                for (int i = 0; i < w; i++) lane[i] += v[d + i] * y[d + i];                     \
-            for (int i = 0; i < n - d; i++)                                                     \
-                lane[i] = fuse_tail ? FMA(v[d + i], y[d + i], lane[i])                          \
-                                    : lane[i] + v[d + i] * y[d + i];                            \
-        } else {                                                                                \
-            for (; d < full; d += w)                                                            \
-                for (int i = 0; i < w; i++) lane[i] += v[d + i];                                \
-            for (int i = 0; i < n - d; i++) lane[i] += v[d + i];                                \
+        int64_t full = n - n % w;                                                               \
+        blocks_##S(lane, v, y, w, full, w, false, l->simd);                                     \
+        for (int i = 0; i < n - full; i++) {                                                    \
+            T a = v[full + i];                                                                  \
+            if (!y) lane[i] += a;                                                               \
+            else lane[i] = fuse_tail ? FMA(a, y[full + i], lane[i]) : lane[i] + a * y[full + i]; \
         }                                                                                       \
-        return fold_##S(lane, w, l->tree);                                                      \
+        return fold_##S(lane, w, l->tree, false);                                                      \
     }                                                                                           \
                                                                                                 \
-    static T row_max_##S(const T *x, int64_t n) /* NaN if any is */                             \
+    /* the row's maximum as ATen's reduce_all of vec::maximum (NaN if any element is) */       \
+    static T row_max_##S(const T *x, int64_t n, const row_layout *l)                            \
     {                                                                                           \
-        T mx = x[0];                                                                            \
-        for (int64_t k = 1; k < n; k++)                                                         \
-            if (x[k] > mx || x[k] != x[k]) mx = mx != mx ? mx : x[k];                           \
-        return mx;                                                                              \
+        int w = l->w;                                                                           \
+        if (n < w) {                                                                            \
+            T acc = x[0];                                                                       \
+            for (int64_t k = 1; k < n; k++) acc = maximum_##S(acc, x[k]);                       \
+            return acc;                                                                         \
+        }                                                                                       \
+        T lane[16];                                                                             \
+        memcpy(lane, x, (size_t)w * sizeof(T));                                                 \
+        int64_t full = n - n % w;                                                               \
+        blocks_##S(lane, x, NULL, w, full, w, true, l->simd);                                   \
+        for (int i = 0; i < n - full; i++) lane[i] = maximum_##S(lane[i], x[full + i]);         \
+        return fold_##S(lane, w, l->tree, true);                                                \
     }                                                                                           \
                                                                                                 \
     static void rows_forward_##S(T *out, const T *a, int64_t rows, int64_t n, int which,        \
@@ -105,7 +176,7 @@ layout_for(bool f64, int cap, bool simd)
         for (int64_t r = 0; r < rows; r++) {                                                    \
             const T *x = a + r * n; /* (n) */                                                   \
             T *y = out + r * n;     /* (n) */                                                   \
-            T mx = row_max_##S(x, n);                                                           \
+            T mx = row_max_##S(x, n, l);                                                         \
             if (which == PL_SOFTMAX_ROWS_SAFE && mx == -(T)INFINITY) {                          \
                 for (int64_t k = 0; k < n; k++) y[k] = 0;                                       \
                 continue;                                                                       \
