@@ -84,29 +84,56 @@ typedef struct bn_args {
 #define SQ_DOUBLE(q, d) ((q) + (d) * (d))
 
 #define DEFINE_BN(S_, T, FMA, SQACC, ATTR)                                                            \
-    /* per-channel statistics of planes, channels [c0, c1) */                                  \
+    /* per-channel statistics of planes, channels [c0, c1); four channels at a time, each     \
+     * its own sequential sum (interleaved only to overlap the additions' latency) */          \
     ATTR static void stats_planes_##S_(void *ctx, int64_t c0, int64_t c1)                      \
     {                                                                                          \
         bn_args *a = ctx;                                                                      \
         const T *x = a->x; /* (N, C, S) */                                                     \
         T *mean = a->mean, *vs = a->invstd;                                                    \
-        for (int64_t c = c0; c < c1; c++) {                                                    \
-            double s = 0;                                                                      \
+        int64_t C = a->C, Sz = a->S;                                                           \
+        for (int64_t c = c0; c < c1; c += 4) {                                                 \
+            int nc = c1 - c < 4 ? (int)(c1 - c) : 4;                                           \
+            double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};                                   \
+            T m[4] = {0, 0, 0, 0};                                                             \
             for (int64_t n = 0; n < a->N; n++) {                                               \
-                const T *p = x + (n * a->C + c) * a->S;                                        \
-                for (int64_t i = 0; i < a->S; i++) s += p[i];                                  \
-            }                                                                                  \
-            T m = (T)(s / (double)(a->N * a->S));                                              \
-            double q = 0;                                                                      \
-            for (int64_t n = 0; n < a->N; n++) {                                               \
-                const T *p = x + (n * a->C + c) * a->S;                                        \
-                for (int64_t i = 0; i < a->S; i++) {                                           \
-                    T d = p[i] - m;                                                            \
-                    q = SQACC(q, d);                                                           \
+                const T *p = x + (n * C + c) * Sz;                                             \
+                if (nc == 4) {                                                                 \
+                    for (int64_t i = 0; i < Sz; i++) {                                         \
+                        s[0] += p[i];                                                          \
+                        s[1] += p[Sz + i];                                                     \
+                        s[2] += p[2 * Sz + i];                                                 \
+                        s[3] += p[3 * Sz + i];                                                 \
+                    }                                                                          \
+                } else {                                                                       \
+                    for (int j = 0; j < nc; j++)                                               \
+                        for (int64_t i = 0; i < Sz; i++) s[j] += p[j * Sz + i];                \
                 }                                                                              \
             }                                                                                  \
-            mean[c] = m;                                                                       \
-            vs[c] = (T)q; /* the variance sum, until finish_stats */                           \
+            for (int j = 0; j < nc; j++) m[j] = (T)(s[j] / (double)(a->N * Sz));               \
+            for (int64_t n = 0; n < a->N; n++) {                                               \
+                const T *p = x + (n * C + c) * Sz;                                             \
+                if (nc == 4) {                                                                 \
+                    for (int64_t i = 0; i < Sz; i++) {                                         \
+                        T d0 = p[i] - m[0], d1 = p[Sz + i] - m[1];                             \
+                        T d2 = p[2 * Sz + i] - m[2], d3 = p[3 * Sz + i] - m[3];                \
+                        q[0] = SQACC(q[0], d0);                                                \
+                        q[1] = SQACC(q[1], d1);                                                \
+                        q[2] = SQACC(q[2], d2);                                                \
+                        q[3] = SQACC(q[3], d3);                                                \
+                    }                                                                          \
+                } else {                                                                       \
+                    for (int j = 0; j < nc; j++)                                               \
+                        for (int64_t i = 0; i < Sz; i++) {                                     \
+                            T d = p[j * Sz + i] - m[j];                                        \
+                            q[j] = SQACC(q[j], d);                                             \
+                        }                                                                      \
+                }                                                                              \
+            }                                                                                  \
+            for (int j = 0; j < nc; j++) {                                                     \
+                mean[c + j] = m[j];                                                            \
+                vs[c + j] = (T)q[j]; /* the variance sum, until forward_run */                 \
+            }                                                                                  \
         }                                                                                      \
     }                                                                                          \
                                                                                                \
@@ -444,6 +471,18 @@ use_rows(const pl_tensor *x)
 
 /* ---- forward ---- */
 
+/* The grain for splitting n work items covering `elements` tensor elements among threads: at
+ * least 32768 elements a chunk (ATen's grain; smaller jobs run on the calling thread). The
+ * results do not depend on it. */
+static int64_t
+grain(int64_t n, int64_t elements)
+{
+    if (elements <= 0 || n <= 0) return 1;
+    int64_t per = elements / n; /* elements per item, at least 1 */
+    if (per < 1) per = 1;
+    return 32768 / per + 1;
+}
+
 #define P(t, T) ((t) ? (T *)pl_tensor_data(t) : NULL)
 
 /* Fills stats (2, C) with mean and the backward's invstd, updates rm/rv (training), writes
@@ -455,7 +494,7 @@ forward_run(bn_args *a, const bn_kernels *k, pl_dtype dt)
     bool f64 = dt == PL_FLOAT64;
     if (a->train) {
         if (a->rows) k->stats_rows(a);
-        else pl_parallel_for(C, k->stats_planes, a, 1);
+        else pl_parallel_for(C, k->stats_planes, a, grain(C, R * C));
     }
     /* per channel: finish the statistics, then alpha and beta into scratch (2, C) */
     for (int64_t c = 0; c < C; c++) {
@@ -508,8 +547,8 @@ forward_run(bn_args *a, const bn_kernels *k, pl_dtype dt)
             be[c] = pl_aten_capability() != PL_ATEN_DEFAULT ? fmaf(-m, al[c], bc) : bc - m * al[c];
         }
     }
-    if (a->rows) pl_parallel_for(R, k->apply_rows, a, 1024 / (C ? C : 1) + 1);
-    else pl_parallel_for(a->N * C, k->apply_planes, a, 4096 / a->S + 1);
+    if (a->rows) pl_parallel_for(R, k->apply_rows, a, grain(R, R * C));
+    else pl_parallel_for(a->N * C, k->apply_planes, a, grain(a->N * C, R * C));
 }
 
 /* ---- backward ---- */
@@ -707,7 +746,7 @@ bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     a.db = db ? pl_tensor_data(db) : NULL;
     a.scratch = pl_tensor_data(scratch);
     if (!rows) {
-        pl_parallel_for(C, k->backward_planes, &a, 1);
+        pl_parallel_for(C, k->backward_planes, &a, grain(C, x->numel));
     } else {
         /* scratch: partials (2, P, C), then k, grad_mean (C each), then sum, dotp (C each) */
         size_t es = pl_dtype_size(x->dtype);
@@ -732,7 +771,7 @@ bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
                 if (db) ((float *)a.db)[c] = s[c];
             }
         }
-        if (dx) pl_parallel_for(R, k->backward_rows_dx, &a, 1024 / (C ? C : 1) + 1);
+        if (dx) pl_parallel_for(R, k->backward_rows_dx, &a, grain(R, x->numel));
     }
     pl_tensor_release(xl);
     pl_tensor_release(gl);
