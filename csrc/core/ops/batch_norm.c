@@ -12,11 +12,13 @@
  *
  * Forward, training (facts from ATen's batch_norm_kernel.cpp and Normalization.cpp; our code):
  *   planes: per channel, sum = sum of x in double, in order (n, s); mean = (T)(sum / R);
- *           var_sum = (T) of the double sum of the T products (x - mean) * (x - mean).
+ *           var_sum = (T) of the double sum of the T products (x - mean) * (x - mean) (for
+ *           double, the odd last square of a plane contracted into an FMA: SQ_DOUBLE_FMA).
  *   rows:   ATen splits the R rows into P = num_threads chunks of ceil(R / P) rows (its
  *           parallel_for) and sums each chunk's rows in T per channel, then adds the P partial
  *           sums in double; the squares likewise, (x - mean)^2 + partial contracted into one
- *           FMA by the compiler that built torch. With R <= P it sums in double, as planes.
+ *           FMA by the compiler that built torch. With R <= P it sums in double, as planes
+ *           (for double each square contracted: closest to torch, not always equal to it).
  *   var = var_sum / (T)R; invstd = (T)(1 / sqrt((double)var + eps)) (0 when var and eps are);
  *   running_mean = m * mean + (1 - m) * running_mean in T (m = (T)momentum);
  *   running_var = (T)((double)m * (double)(var_sum / (T)(R - 1)) + (double)((1 - m) * rv)).
@@ -82,8 +84,12 @@ typedef struct bn_args {
  * into an FMA: the types differ). */
 #define SQ_FLOAT(q, d) ((q) + (double)((d) * (d)))
 #define SQ_DOUBLE(q, d) ((q) + (d) * (d))
+/* ATen's compiler unrolls a plane's double loop by two, squaring pairs without contraction and
+ * contracting the odd last element's square into an FMA (measured against torch: that rule
+ * matches every case, plain or FMA sums alone do not) */
+#define SQ_DOUBLE_FMA(q, d) fma((d), (d), (q))
 
-#define DEFINE_BN(S_, T, FMA, SQACC, ATTR)                                                            \
+#define DEFINE_BN(S_, T, FMA, SQACC, SQLAST, ATTR)                                                            \
     /* per-channel statistics of planes, channels [c0, c1); four channels at a time, each     \
      * its own sequential sum (interleaved only to overlap the additions' latency) */          \
     ATTR static void stats_planes_##S_(void *ctx, int64_t c0, int64_t c1)                      \
@@ -113,8 +119,9 @@ typedef struct bn_args {
             for (int j = 0; j < nc; j++) m[j] = (T)(s[j] / (double)(a->N * Sz));               \
             for (int64_t n = 0; n < a->N; n++) {                                               \
                 const T *p = x + (n * C + c) * Sz;                                             \
+                int64_t even = Sz - Sz % 2;                                                    \
                 if (nc == 4) {                                                                 \
-                    for (int64_t i = 0; i < Sz; i++) {                                         \
+                    for (int64_t i = 0; i < even; i++) {                                       \
                         T d0 = p[i] - m[0], d1 = p[Sz + i] - m[1];                             \
                         T d2 = p[2 * Sz + i] - m[2], d3 = p[3 * Sz + i] - m[3];                \
                         q[0] = SQACC(q[0], d0);                                                \
@@ -124,10 +131,14 @@ typedef struct bn_args {
                     }                                                                          \
                 } else {                                                                       \
                     for (int j = 0; j < nc; j++)                                               \
-                        for (int64_t i = 0; i < Sz; i++) {                                     \
+                        for (int64_t i = 0; i < even; i++) {                                   \
                             T d = p[j * Sz + i] - m[j];                                        \
                             q[j] = SQACC(q[j], d);                                             \
                         }                                                                      \
+                }                                                                              \
+                for (int j = 0; j < nc && even < Sz; j++) {                                    \
+                    T d = p[j * Sz + even] - m[j];                                             \
+                    q[j] = SQLAST(q[j], d);                                                    \
                 }                                                                              \
             }                                                                                  \
             for (int j = 0; j < nc; j++) {                                                     \
@@ -168,7 +179,7 @@ typedef struct bn_args {
                 T m = (T)(s / (double)R);                                                      \
                 for (int64_t r = 0; r < R; r++) {                                              \
                     T d = x[r * C + c] - m;                                                    \
-                    q = SQACC(q, d);                                                           \
+                    q = SQLAST(q, d);                                                          \
                 }                                                                              \
                 mean[c] = m;                                                                   \
                 vs[c] = (T)q;                                                                  \
@@ -361,12 +372,12 @@ typedef struct bn_args {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define FMA_ATTR __attribute__((target("avx2,fma")))
-DEFINE_BN(f32_fma, float, fmaf, SQ_FLOAT, FMA_ATTR)
-DEFINE_BN(f64_fma, double, fma, SQ_DOUBLE, FMA_ATTR)
+DEFINE_BN(f32_fma, float, fmaf, SQ_FLOAT, SQ_FLOAT, FMA_ATTR)
+DEFINE_BN(f64_fma, double, fma, SQ_DOUBLE, SQ_DOUBLE_FMA, FMA_ATTR)
 #define HAVE_FMA_KERNELS 1
 #endif
-DEFINE_BN(f32, float, NOFMA, SQ_FLOAT, )
-DEFINE_BN(f64, double, NOFMA, SQ_DOUBLE, )
+DEFINE_BN(f32, float, NOFMA, SQ_FLOAT, SQ_FLOAT, )
+DEFINE_BN(f64, double, NOFMA, SQ_DOUBLE, SQ_DOUBLE, )
 
 /* The kernel set for one dtype and capability. */
 typedef struct bn_kernels {
