@@ -227,3 +227,40 @@ def test_gradient_in_another_layout_bitwise(torch, shape):
                 res.append([t.grad.numpy(), w.grad.numpy(), b.grad.numpy()])
             for a, b in zip(*res):
                 assert np.array_equal(a, b), (training, kind)
+
+
+_DEFAULT_CAP_SCRIPT = r"""
+import numpy as np, torch, pytorchlite as pl
+assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+torch.set_num_threads(pl.get_num_threads())
+bad = []
+for dt in (np.float32, np.float64):
+    for shape in [(4, 6, 5, 5), (2, 3, 12), (5, 9, 33), (6, 5), (3, 17, 3, 3)]:
+        for training in (True, False):
+            rng = np.random.default_rng(0)
+            x, g = rng.standard_normal(shape).astype(dt), rng.standard_normal(shape).astype(dt)
+            w, b = rng.standard_normal(shape[1]).astype(dt), rng.standard_normal(shape[1]).astype(dt)
+            res = []
+            for L in (torch, pl):
+                tx, tw, tb = (L.tensor(a, requires_grad=True) for a in (x, w, b))
+                rm, rv = L.zeros(shape[1], dtype=tx.dtype), L.ones(shape[1], dtype=tx.dtype)
+                y = L.nn.functional.batch_norm(tx, rm, rv, tw, tb, training)
+                y.backward(L.tensor(g))
+                res.append([t.detach().numpy() for t in (y, tx.grad, tw.grad, tb.grad, rm, rv)])
+            if not all(np.array_equal(a, c) for a, c in zip(*res)):
+                bad.append((dt.__name__, shape, training))
+print("ok" if not bad else bad)
+"""
+
+
+def test_default_capability_bitwise(torch):
+    # under ATEN_CPU_CAPABILITY=default ATen has no FMA and adds vector lanes in order: the
+    # plain kernels (the reference beside the AVX2+FMA ones) must match it bit for bit
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+    proc = subprocess.run([sys.executable, "-c", _DEFAULT_CAP_SCRIPT], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok", proc.stdout
