@@ -369,9 +369,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Note:
         float32 and float64 input (with weight, bias and running statistics of its dtype)
         gives PyTorch's values and gradients bit for bit for contiguous and channels-last
-        input with a gradient laid out as the input; other layouts are copied first and
-        may differ from PyTorch in the last bit, as may float64 training statistics and
-        a second backward (create_graph). Other dtypes are composed from Tensor
+        input; other input layouts are copied first and may differ from PyTorch in the last
+        bit, as may a second backward (create_graph). Other dtypes are composed from Tensor
         operations (their grad_fn is the last of those).
     """
     if input.dim() < 2:

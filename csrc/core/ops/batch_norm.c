@@ -12,11 +12,13 @@
  *
  * Forward, training (facts from ATen's batch_norm_kernel.cpp and Normalization.cpp; our code):
  *   planes: per channel, sum = sum of x in double, in order (n, s); mean = (T)(sum / R);
- *           var_sum = (T) of the double sum of the T products (x - mean) * (x - mean).
+ *           var_sum = (T) of the double sum of the T products (x - mean) * (x - mean) (for
+ *           double, the odd last square of a plane contracted into an FMA: SQ_DOUBLE_FMA).
  *   rows:   ATen splits the R rows into P = num_threads chunks of ceil(R / P) rows (its
  *           parallel_for) and sums each chunk's rows in T per channel, then adds the P partial
  *           sums in double; the squares likewise, (x - mean)^2 + partial contracted into one
- *           FMA by the compiler that built torch. With R <= P it sums in double, as planes.
+ *           FMA by the compiler that built torch. With R <= P it sums in double, as planes
+ *           (for double each square contracted: closest to torch, not always equal to it).
  *   var = var_sum / (T)R; invstd = (T)(1 / sqrt((double)var + eps)) (0 when var and eps are);
  *   running_mean = m * mean + (1 - m) * running_mean in T (m = (T)momentum);
  *   running_var = (T)((double)m * (double)(var_sum / (T)(R - 1)) + (double)((1 - m) * rv)).
@@ -39,12 +41,12 @@
  *   dx = ((dy - grad_mean) - (x - mean) * k (one FMA)) * invstd * w  (training),
  *   dx = dy * invstd * w (evaluation); dw = dotp * invstd; db = sum.
  * A gradient neither contiguous nor channels-last (an expanded one, from y.sum().backward()) takes
- * ATen's generic backward instead (bn_backward_generic below).
+ * ATen's generic backward instead (ops/batch_norm_paths.c).
  * Under ATEN_CPU_CAPABILITY=default ATen's code has no FMA: each is rounded twice there.
  * The thread count P is pytorchlite's (torch.get_num_threads()), as torch's by default.
  *
  * A backward run with grad mode on (create_graph) is written with recording ops instead, so
- * it can be differentiated again (its values agree with torch to rounding, not bitwise).
+ * it can be differentiated again (ops/batch_norm_paths.c; values agree with torch to rounding).
  *
  * node: saved[0] = x (as given), saved[1] = w or nothing, saved[2] = stats (2, C): mean and
  * invstd per channel as the backward uses them; ints[0] = training; scalars[0] = eps.
@@ -82,31 +84,67 @@ typedef struct bn_args {
  * into an FMA: the types differ). */
 #define SQ_FLOAT(q, d) ((q) + (double)((d) * (d)))
 #define SQ_DOUBLE(q, d) ((q) + (d) * (d))
+/* ATen's compiler unrolls a plane's double loop by two, squaring pairs without contraction and
+ * contracting the odd last element's square into an FMA (measured against torch: that rule
+ * matches every case, plain or FMA sums alone do not) */
+#define SQ_DOUBLE_FMA(q, d) fma((d), (d), (q))
 
-#define DEFINE_BN(S_, T, FMA, SQACC, ATTR)                                                            \
-    /* per-channel statistics of planes, channels [c0, c1) */                                  \
+#define DEFINE_BN(S_, T, FMA, SQACC, SQLAST, ATTR)                                                            \
+    /* per-channel statistics of planes, channels [c0, c1); four channels at a time, each     \
+     * its own sequential sum (interleaved only to overlap the additions' latency) */          \
     ATTR static void stats_planes_##S_(void *ctx, int64_t c0, int64_t c1)                      \
     {                                                                                          \
         bn_args *a = ctx;                                                                      \
         const T *x = a->x; /* (N, C, S) */                                                     \
         T *mean = a->mean, *vs = a->invstd;                                                    \
-        for (int64_t c = c0; c < c1; c++) {                                                    \
-            double s = 0;                                                                      \
+        int64_t C = a->C, Sz = a->S;                                                           \
+        for (int64_t c = c0; c < c1; c += 4) {                                                 \
+            int nc = c1 - c < 4 ? (int)(c1 - c) : 4;                                           \
+            double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};                                   \
+            T m[4] = {0, 0, 0, 0};                                                             \
             for (int64_t n = 0; n < a->N; n++) {                                               \
-                const T *p = x + (n * a->C + c) * a->S;                                        \
-                for (int64_t i = 0; i < a->S; i++) s += p[i];                                  \
-            }                                                                                  \
-            T m = (T)(s / (double)(a->N * a->S));                                              \
-            double q = 0;                                                                      \
-            for (int64_t n = 0; n < a->N; n++) {                                               \
-                const T *p = x + (n * a->C + c) * a->S;                                        \
-                for (int64_t i = 0; i < a->S; i++) {                                           \
-                    T d = p[i] - m;                                                            \
-                    q = SQACC(q, d);                                                           \
+                const T *p = x + (n * C + c) * Sz;                                             \
+                if (nc == 4) {                                                                 \
+                    for (int64_t i = 0; i < Sz; i++) {                                         \
+                        s[0] += p[i];                                                          \
+                        s[1] += p[Sz + i];                                                     \
+                        s[2] += p[2 * Sz + i];                                                 \
+                        s[3] += p[3 * Sz + i];                                                 \
+                    }                                                                          \
+                } else {                                                                       \
+                    for (int j = 0; j < nc; j++)                                               \
+                        for (int64_t i = 0; i < Sz; i++) s[j] += p[j * Sz + i];                \
                 }                                                                              \
             }                                                                                  \
-            mean[c] = m;                                                                       \
-            vs[c] = (T)q; /* the variance sum, until finish_stats */                           \
+            for (int j = 0; j < nc; j++) m[j] = (T)(s[j] / (double)(a->N * Sz));               \
+            for (int64_t n = 0; n < a->N; n++) {                                               \
+                const T *p = x + (n * C + c) * Sz;                                             \
+                int64_t even = Sz - Sz % 2;                                                    \
+                if (nc == 4) {                                                                 \
+                    for (int64_t i = 0; i < even; i++) {                                       \
+                        T d0 = p[i] - m[0], d1 = p[Sz + i] - m[1];                             \
+                        T d2 = p[2 * Sz + i] - m[2], d3 = p[3 * Sz + i] - m[3];                \
+                        q[0] = SQACC(q[0], d0);                                                \
+                        q[1] = SQACC(q[1], d1);                                                \
+                        q[2] = SQACC(q[2], d2);                                                \
+                        q[3] = SQACC(q[3], d3);                                                \
+                    }                                                                          \
+                } else {                                                                       \
+                    for (int j = 0; j < nc; j++)                                               \
+                        for (int64_t i = 0; i < even; i++) {                                   \
+                            T d = p[j * Sz + i] - m[j];                                        \
+                            q[j] = SQACC(q[j], d);                                             \
+                        }                                                                      \
+                }                                                                              \
+                for (int j = 0; j < nc && even < Sz; j++) {                                    \
+                    T d = p[j * Sz + even] - m[j];                                             \
+                    q[j] = SQLAST(q[j], d);                                                    \
+                }                                                                              \
+            }                                                                                  \
+            for (int j = 0; j < nc; j++) {                                                     \
+                mean[c + j] = m[j];                                                            \
+                vs[c + j] = (T)q[j]; /* the variance sum, until forward_run */                 \
+            }                                                                                  \
         }                                                                                      \
     }                                                                                          \
                                                                                                \
@@ -141,7 +179,7 @@ typedef struct bn_args {
                 T m = (T)(s / (double)R);                                                      \
                 for (int64_t r = 0; r < R; r++) {                                              \
                     T d = x[r * C + c] - m;                                                    \
-                    q = SQACC(q, d);                                                           \
+                    q = SQLAST(q, d);                                                          \
                 }                                                                              \
                 mean[c] = m;                                                                   \
                 vs[c] = (T)q;                                                                  \
@@ -334,12 +372,12 @@ typedef struct bn_args {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define FMA_ATTR __attribute__((target("avx2,fma")))
-DEFINE_BN(f32_fma, float, fmaf, SQ_FLOAT, FMA_ATTR)
-DEFINE_BN(f64_fma, double, fma, SQ_DOUBLE, FMA_ATTR)
+DEFINE_BN(f32_fma, float, fmaf, SQ_FLOAT, SQ_FLOAT, FMA_ATTR)
+DEFINE_BN(f64_fma, double, fma, SQ_DOUBLE, SQ_DOUBLE_FMA, FMA_ATTR)
 #define HAVE_FMA_KERNELS 1
 #endif
-DEFINE_BN(f32, float, NOFMA, SQ_FLOAT, )
-DEFINE_BN(f64, double, NOFMA, SQ_DOUBLE, )
+DEFINE_BN(f32, float, NOFMA, SQ_FLOAT, SQ_FLOAT, )
+DEFINE_BN(f64, double, NOFMA, SQ_DOUBLE, SQ_DOUBLE, )
 
 /* The kernel set for one dtype and capability. */
 typedef struct bn_kernels {
@@ -444,6 +482,18 @@ use_rows(const pl_tensor *x)
 
 /* ---- forward ---- */
 
+/* The grain for splitting n work items covering `elements` tensor elements among threads: at
+ * least 32768 elements a chunk (ATen's grain; smaller jobs run on the calling thread). The
+ * results do not depend on it. */
+static int64_t
+grain(int64_t n, int64_t elements)
+{
+    if (elements <= 0 || n <= 0) return 1;
+    int64_t per = elements / n; /* elements per item, at least 1 */
+    if (per < 1) per = 1;
+    return 32768 / per + 1;
+}
+
 #define P(t, T) ((t) ? (T *)pl_tensor_data(t) : NULL)
 
 /* Fills stats (2, C) with mean and the backward's invstd, updates rm/rv (training), writes
@@ -455,7 +505,7 @@ forward_run(bn_args *a, const bn_kernels *k, pl_dtype dt)
     bool f64 = dt == PL_FLOAT64;
     if (a->train) {
         if (a->rows) k->stats_rows(a);
-        else pl_parallel_for(C, k->stats_planes, a, 1);
+        else pl_parallel_for(C, k->stats_planes, a, grain(C, R * C));
     }
     /* per channel: finish the statistics, then alpha and beta into scratch (2, C) */
     for (int64_t c = 0; c < C; c++) {
@@ -508,71 +558,11 @@ forward_run(bn_args *a, const bn_kernels *k, pl_dtype dt)
             be[c] = pl_aten_capability() != PL_ATEN_DEFAULT ? fmaf(-m, al[c], bc) : bc - m * al[c];
         }
     }
-    if (a->rows) pl_parallel_for(R, k->apply_rows, a, 1024 / (C ? C : 1) + 1);
-    else pl_parallel_for(a->N * C, k->apply_planes, a, 4096 / a->S + 1);
+    if (a->rows) pl_parallel_for(R, k->apply_rows, a, grain(R, R * C));
+    else pl_parallel_for(a->N * C, k->apply_planes, a, grain(a->N * C, R * C));
 }
 
 /* ---- backward ---- */
-
-/* The backward written with recording ops, for a backward run with grad mode on
- * (create_graph). Training recomputes mean and invstd from x so that they carry its graph;
- * evaluation uses the saved statistics (constants). */
-static pl_status
-bn_backward_recorded(pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *stats, pl_tensor *g,
-                     pl_tensor **din)
-{
-    int nd = x->ndim, k = 0;
-    int64_t dims[PL_MAX_DIMS], cshape[PL_MAX_DIMS];
-    dims[k++] = 0;
-    for (int d = 2; d < nd; d++) dims[k++] = d;
-    for (int d = 0; d < nd; d++) cshape[d] = d == 1 ? x->shape[1] : 1; /* (1, C, 1...) */
-    pl_tensor *t[20] = {0};
-    int n = 0;
-#define TMP(e) (t[n] = (e), t[n++])
-    pl_tensor *xhat, *rstd;
-    if (node->ints[0]) {
-        pl_tensor *eps = TMP(pl_tensor_scalar(node->scalars[0], PL_FLOAT64));
-        pl_tensor *mean = eps ? TMP(pl_mean(x, dims, k, true)) : NULL;
-        pl_tensor *xc = mean ? TMP(pl_binary(PL_SUB, x, mean, 1, false, false)) : NULL;
-        pl_tensor *sq = xc ? TMP(pl_binary(PL_MUL, xc, xc, 1, false, false)) : NULL;
-        pl_tensor *var = sq ? TMP(pl_mean(sq, dims, k, true)) : NULL;
-        pl_tensor *ve = var ? TMP(pl_binary(PL_ADD, var, eps, 1, false, false)) : NULL;
-        rstd = ve ? TMP(pl_unary(PL_RSQRT, ve)) : NULL;
-        xhat = rstd ? TMP(pl_binary(PL_MUL, xc, rstd, 1, false, false)) : NULL;
-    } else {
-        pl_tensor *m0 = TMP(pl_select(stats, 0, 0)), *i0 = m0 ? TMP(pl_select(stats, 0, 1)) : NULL;
-        pl_tensor *mean = i0 ? TMP(pl_view(m0, nd, cshape)) : NULL;
-        rstd = mean ? TMP(pl_view(i0, nd, cshape)) : NULL;
-        pl_tensor *xc = rstd ? TMP(pl_binary(PL_SUB, x, mean, 1, false, false)) : NULL;
-        xhat = xc ? TMP(pl_binary(PL_MUL, xc, rstd, 1, false, false)) : NULL;
-    }
-    pl_tensor *wv = !xhat || !w ? NULL : TMP(pl_view(w, nd, cshape));
-    pl_tensor *gw = !xhat || (w && !wv) ? NULL : w ? TMP(pl_binary(PL_MUL, g, wv, 1, false, false)) : g;
-    pl_status st = gw ? PL_OK : pl_error_status();
-    if (st == PL_OK && node->next[0].fn) {
-        if (node->ints[0]) { /* rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) */
-            pl_tensor *ma = TMP(pl_mean(gw, dims, k, true));
-            pl_tensor *gx = ma ? TMP(pl_binary(PL_MUL, gw, xhat, 1, false, false)) : NULL;
-            pl_tensor *mc = gx ? TMP(pl_mean(gx, dims, k, true)) : NULL;
-            pl_tensor *a = mc ? TMP(pl_binary(PL_SUB, gw, ma, 1, false, false)) : NULL;
-            pl_tensor *b = a ? TMP(pl_binary(PL_MUL, xhat, mc, 1, false, false)) : NULL;
-            pl_tensor *c = b ? TMP(pl_binary(PL_SUB, a, b, 1, false, false)) : NULL;
-            din[0] = c ? pl_binary(PL_MUL, rstd, c, 1, false, false) : NULL;
-        } else {
-            din[0] = pl_binary(PL_MUL, gw, rstd, 1, false, false);
-        }
-        if (!din[0]) st = pl_error_status();
-    }
-    if (st == PL_OK && w && node->next[1].fn) {
-        pl_tensor *gx = TMP(pl_binary(PL_MUL, g, xhat, 1, false, false));
-        if (!gx || !(din[1] = pl_sum(gx, dims, k, false))) st = pl_error_status();
-    }
-    if (st == PL_OK && node->next[2].fn && !(din[2] = pl_sum(g, dims, k, false)))
-        st = pl_error_status();
-#undef TMP
-    for (int i = 0; i < n; i++) pl_tensor_release(t[i]);
-    return st;
-}
 
 /* Whether t is laid out as ATen's batch-norm kernels take it: 0 contiguous, 1 channels-last,
  * -1 neither (ATen's suggest_memory_format, for the cases the kernels tell apart). */
@@ -583,106 +573,29 @@ layout_of(const pl_tensor *t)
     return is_channels_last(t) ? 1 : -1;
 }
 
-/* ATen's backward for a gradient not laid out as the input (an expanded one, say): db is
- * torch.sum of g over all dims but 1; per channel dotp sums the T products (x - mean) * g in
- * double, in (n, s) order; no FMA (that code is built for the baseline CPU):
- *   dx = ((g - db / R) - (x - mean) * k) * invstd * w, k = (T)dotp * invstd * invstd / R
- * (training), g * invstd * w (evaluation); dw = dotp * invstd. */
-#define DEFINE_GENERIC(S_, T)                                                                  \
-    static void generic_##S_(const bn_args *a, const T *sum)                                   \
-    {                                                                                          \
-        int64_t C = a->C, Sz = a->S, R = a->N * a->S;                                          \
-        const T *x = a->x, *g = a->g, *w = a->w, *mean = a->mean, *invstd = a->invstd;        \
-        T *dx = a->dx, *dw = a->dw, *db = a->db; /* x, g, dx: (N, C, S) */                     \
-        for (int64_t c = 0; c < C; c++) {                                                      \
-            T m = mean[c], is = invstd[c], wc = w ? w[c] : (T)1;                               \
-            double dotp = 0;                                                                   \
-            for (int64_t n = 0; n < a->N; n++) {                                               \
-                const T *xp = x + (n * C + c) * Sz, *gp = g + (n * C + c) * Sz;                \
-                for (int64_t i = 0; i < Sz; i++) dotp += (T)((xp[i] - m) * gp[i]);             \
-            }                                                                                  \
-            if (dx) {                                                                          \
-                T k = (T)dotp * is * is / (T)R, gm = sum[c] / (T)R;                            \
-                for (int64_t n = 0; n < a->N; n++) {                                           \
-                    int64_t off = (n * C + c) * Sz;                                            \
-                    for (int64_t i = 0; i < Sz; i++) {                                         \
-                        T gi = a->train ? (x[off + i] - m) * k : 0;                            \
-                        dx[off + i] = a->train ? (g[off + i] - gm - gi) * is * wc              \
-                                               : g[off + i] * is * wc;                         \
-                    }                                                                          \
-                }                                                                              \
-            }                                                                                  \
-            if (dw) dw[c] = (T)(dotp * is);                                                    \
-            if (db) db[c] = sum[c];                                                            \
-        }                                                                                      \
-    }
-DEFINE_GENERIC(f32, float)
-DEFINE_GENERIC(f64, double)
-
-static pl_status
-bn_backward_generic(pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *stats, pl_tensor *g,
-                    pl_tensor **din)
-{
-    int64_t C = x->shape[1], dims[PL_MAX_DIMS];
-    int k = 0;
-    dims[k++] = 0;
-    for (int d = 2; d < x->ndim; d++) dims[k++] = d;
-    /* new references */
-    pl_tensor *sum = pl_sum(g, dims, k, false);
-    pl_tensor *xc = sum ? pl_contiguous(x) : NULL, *gc = xc ? pl_contiguous(g) : NULL;
-    pl_tensor *dx = NULL, *dw = NULL, *db = NULL, *out = NULL;
-    if (!gc || (node->next[0].fn && !(dx = pl_tensor_empty(x->ndim, x->shape, x->dtype))) ||
-        (w && node->next[1].fn && !(dw = pl_tensor_empty(1, &C, x->dtype))) ||
-        (node->next[2].fn && !(db = pl_tensor_empty(1, &C, x->dtype)))) {
-        goto fail;
-    }
-    bn_args a = {.N = x->shape[0], .C = C, .train = node->ints[0] != 0};
-    a.S = x->numel / a.N / C;
-    a.x = pl_tensor_data(xc);
-    a.g = pl_tensor_data(gc);
-    a.w = w ? pl_tensor_data(w) : NULL;
-    a.mean = pl_tensor_data(stats);
-    a.invstd = (char *)a.mean + C * pl_dtype_size(x->dtype);
-    a.dx = dx ? pl_tensor_data(dx) : NULL;
-    a.dw = dw ? pl_tensor_data(dw) : NULL;
-    a.db = db ? pl_tensor_data(db) : NULL;
-    if (x->dtype == PL_FLOAT64) generic_f64(&a, (const double *)pl_tensor_data(sum));
-    else generic_f32(&a, (const float *)pl_tensor_data(sum));
-    if (dx && layout_of(x) == 1) { /* ATen gives channels-last input a channels-last dx */
-        if (!(out = empty_in_layout(x, true)) || pl_copy_raw(out, dx) != PL_OK) goto fail;
-        pl_tensor_release(dx);
-        dx = out;
-        out = NULL;
-    }
-    pl_tensor_release(sum);
-    pl_tensor_release(xc);
-    pl_tensor_release(gc);
-    din[0] = dx;
-    din[1] = dw;
-    din[2] = db;
-    return PL_OK;
-fail:
-    pl_tensor_release(sum);
-    pl_tensor_release(xc);
-    pl_tensor_release(gc);
-    pl_tensor_release(dx);
-    pl_tensor_release(dw);
-    pl_tensor_release(db);
-    pl_tensor_release(out);
-    return pl_error_status();
-}
-
 static pl_status
 bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *x = pl_node_saved(node, 0), *stats = pl_node_saved(node, 2);
     pl_tensor *w = pl_node_has_saved(node, 1) ? pl_node_saved(node, 1) : NULL;
     if (!x || !stats || (pl_node_has_saved(node, 1) && !w)) return pl_error_status();
-    if (pl_grad_enabled()) return bn_backward_recorded(node, x, w, stats, g, din);
+    if (pl_grad_enabled()) return pl_bn_backward_recorded(node, x, w, stats, g, din);
     /* ATen also takes the generic path for a contiguous gradient of channels-last input (and
      * the reverse); not here, since the engine hands a root gradient over contiguous where
      * torch's keeps the layout it was given */
-    if (layout_of(x) < 0 || layout_of(g) < 0) return bn_backward_generic(node, x, w, stats, g, din);
+    if (layout_of(x) < 0 || layout_of(g) < 0) {
+        pl_status st = pl_bn_backward_generic(node, x, w, stats, g, din);
+        if (st != PL_OK || !din[0] || layout_of(x) != 1) return st;
+        /* ATen gives channels-last input a channels-last dx */
+        pl_tensor *cl = empty_in_layout(x, true);
+        if (!cl || pl_copy_raw(cl, din[0]) != PL_OK) {
+            pl_tensor_release(cl);
+            return pl_error_status();
+        }
+        pl_tensor_release(din[0]);
+        din[0] = cl;
+        return PL_OK;
+    }
     bool rows = use_rows(x);
     int64_t C = x->shape[1];
     pl_tensor *xl = in_layout(x, rows), *gl = xl ? in_layout(g, rows) : NULL; /* new refs */
@@ -707,7 +620,7 @@ bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     a.db = db ? pl_tensor_data(db) : NULL;
     a.scratch = pl_tensor_data(scratch);
     if (!rows) {
-        pl_parallel_for(C, k->backward_planes, &a, 1);
+        pl_parallel_for(C, k->backward_planes, &a, grain(C, x->numel));
     } else {
         /* scratch: partials (2, P, C), then k, grad_mean (C each), then sum, dotp (C each) */
         size_t es = pl_dtype_size(x->dtype);
@@ -732,7 +645,7 @@ bn_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
                 if (db) ((float *)a.db)[c] = s[c];
             }
         }
-        if (dx) pl_parallel_for(R, k->backward_rows_dx, &a, 1024 / (C ? C : 1) + 1);
+        if (dx) pl_parallel_for(R, k->backward_rows_dx, &a, grain(R, x->numel));
     }
     pl_tensor_release(xl);
     pl_tensor_release(gl);

@@ -117,4 +117,12 @@ void pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const voi
 void pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd);
 void pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool simd);
 
+/* batch_norm's backward paths outside its fast kernels (ops/batch_norm_paths.c): din[0..3)
+ * receive new references (dx contiguous) or NULL for inputs without an edge. */
+struct pl_node;
+pl_status pl_bn_backward_generic(struct pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *stats,
+                                 pl_tensor *g, pl_tensor **din);
+pl_status pl_bn_backward_recorded(struct pl_node *node, pl_tensor *x, pl_tensor *w,
+                                  pl_tensor *stats, pl_tensor *g, pl_tensor **din);
+
 #endif
