@@ -52,7 +52,7 @@ pow2i(int32_t q)
     return f;
 }
 
-float
+PL_FMA_CLONES float
 pl_sleef_expf(float d)
 {
     int32_t q = cvt_rint(d * R_LN2F);
@@ -103,7 +103,7 @@ pow2i_d(int32_t q)
     return f;
 }
 
-double
+PL_FMA_CLONES double
 pl_sleef_exp(double d)
 {
     double u = nearbyint(d * R_LN2);
@@ -409,7 +409,16 @@ pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool sim
         const V s = SET1(shift);                                                              \
         int64_t k = 0;                                                                        \
         for (; k + W <= n; k += W) STORE(out + k, EXP(SUB(LOAD(x + k), m ? LOAD(m + k) : s))); \
-        return k;                                                                             \
+        if (k < n) { /* the tail as a partial vector, as ATen's loadu(ptr, count) */          \
+            T xb[W] = {0}, mb[W] = {0}, ob[W];                                                \
+            for (int64_t i = 0; i < n - k; i++) {                                             \
+                xb[i] = x[k + i];                                                             \
+                mb[i] = m ? m[k + i] : 0;                                                     \
+            }                                                                                 \
+            STORE(ob, EXP(SUB(LOAD(xb), m ? LOAD(mb) : s)));                                  \
+            for (int64_t i = 0; i < n - k; i++) out[k + i] = ob[i];                           \
+        }                                                                                     \
+        return n;                                                                             \
     }
 #else /* no vector code: the reference takes every element */
 #define EXP_BLOCKS(S, T, ...)                                                                 \

@@ -12,8 +12,8 @@
  * SLEEF's AVX-512 build takes e and m from getexp/getmant instead; for every finite positive d
  * the two give the same e and m (the rounding of d / 0.75 never crosses a power of two apart
  * from where the mantissa does), so one form serves both capabilities.
- * The pair products need a fused multiply-add: fmaf/fma are exact on every CPU (the C
- * library's, or the instruction); these run once per softmax row, so speed does not matter.
+ * The pair products need a fused multiply-add: fmaf/fma are exact on every CPU; PL_FMA_CLONES
+ * builds the functions with the instruction and with the C library's fma.
  */
 #include <float.h>
 #include <math.h>
@@ -62,7 +62,7 @@ typedef struct {
 PAIR_OPS(f, float, pair_f, fmaf)
 PAIR_OPS(d, double, pair_d, fma)
 
-float
+PL_FMA_CLONES float
 pl_sleef_logf(float d)
 {
     float in = d;
@@ -94,7 +94,7 @@ pl_sleef_logf(float d)
     return r;
 }
 
-double
+PL_FMA_CLONES double
 pl_sleef_log(double d)
 {
     double in = d;

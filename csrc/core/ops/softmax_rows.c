@@ -50,9 +50,11 @@ layout_for(bool f64, int cap, bool simd)
     return l;
 }
 
-/* lane[0..w) += v's blocks [d, full) (each times y's when y; the product rounded first), or
- * lane = maximum(lane, block) when max: ATen's lane sums and maxima over the full blocks. The
- * AVX2 forms (w = 8 or 16 floats, 4 or 8 doubles) give the same bits as the plain loops. */
+/* ATen's W lane values of a row of n >= W elements (its reduce_all / map2_reduce_all before the
+ * fold): lane i starts at v[i] (times y[i] when y), takes each further full block by an add
+ * (of the rounded product v * y when y) or by vec::maximum (max), and the row's tail updates
+ * the first n % W lanes (the product fused into the add when fuse_tail). The AVX2 form keeps the
+ * lanes in registers (w = 8 or 16 floats, 4 or 8 doubles) and gives the plain loop's bits. */
 static inline float
 maximum_f32(float a, float b) /* ATen's vec::maximum: NaN if either is */
 {
@@ -65,69 +67,144 @@ maximum_f64(double a, double b)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#define DEFINE_BLOCKS_AVX2(S, T, V, PER, LOAD, STORE, ADD, MUL, MAX, CMP, OR)                    \
-    PL_VEXP_TGT static void blocks_avx2_##S(T *lane, const T *v, const T *y, int64_t d,          \
-                                            int64_t full, int w, bool max)                       \
+/* ATen's vec::maximum on vectors: NaN if either is */
+PL_VEXP_TGT static inline __m256
+maximum_v_f32(__m256 a, __m256 b)
+{
+    return _mm256_or_ps(_mm256_max_ps(a, b), _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+}
+PL_VEXP_TGT static inline __m256d
+maximum_v_f64(__m256d a, __m256d b)
+{
+    return _mm256_or_pd(_mm256_max_pd(a, b), _mm256_cmp_pd(a, b, _CMP_UNORD_Q));
+}
+
+/* floats: the lanes folded by halving in registers, as ATen's vec_reduce_all shuffles them
+ * (lane[0] gets the result); doubles are folded left to right by the caller */
+PL_VEXP_TGT static inline bool
+tree_f32(__m256 *a, int r, bool max, float *lane)
+{
+    __m256 x = a[0];
+    if (r == 2) x = max ? maximum_v_f32(a[0], a[1]) : _mm256_add_ps(a[0], a[1]);
+    __m256 t = _mm256_permute2f128_ps(x, x, 1);
+    x = max ? maximum_v_f32(x, t) : _mm256_add_ps(x, t);
+    t = _mm256_shuffle_ps(x, x, 0x4E);
+    x = max ? maximum_v_f32(x, t) : _mm256_add_ps(x, t);
+    t = _mm256_shuffle_ps(x, x, 0xB1);
+    x = max ? maximum_v_f32(x, t) : _mm256_add_ps(x, t);
+    lane[0] = _mm256_cvtss_f32(x);
+    return true;
+}
+#define TREE_f32(a, r, max, lane) (tree && tree_f32(a, r, max, lane))
+#define TREE_f64(a, r, max, lane) ((void)tree, false)
+#define DEFINE_LANES_AVX2(S, T, V, PER, SFX, ITYPE, MASK)                                       \
+    PL_VEXP_TGT static void lanes_avx2_##S(T *lane, const T *v, const T *y, int64_t n, int w,    \
+                                           bool max, bool fuse_tail, bool tree)                  \
     {                                                                                            \
-        V a0 = LOAD(lane), a1 = w > PER ? LOAD(lane + PER) : a0;                                 \
-        for (; d < full; d += w) {                                                               \
-            V x0 = LOAD(v + d), x1 = w > PER ? LOAD(v + d + PER) : x0;                           \
-            if (max) {                                                                           \
-                a0 = OR(MAX(a0, x0), CMP(a0, x0, _CMP_UNORD_Q));                                 \
-                a1 = OR(MAX(a1, x1), CMP(a1, x1, _CMP_UNORD_Q));                                 \
-                continue;                                                                        \
-            }                                                                                    \
-            if (y) {                                                                             \
-                x0 = MUL(x0, LOAD(y + d));                                                       \
-                if (w > PER) x1 = MUL(x1, LOAD(y + d + PER));                                    \
-            }                                                                                    \
-            a0 = ADD(a0, x0);                                                                    \
-            a1 = ADD(a1, x1);                                                                    \
+        int r = w / PER; /* registers: 1 or 2 */                                                 \
+        V a[2] = {_mm256_setzero_##SFX(), _mm256_setzero_##SFX()};                               \
+        for (int j = 0; j < r; j++) {                                                            \
+            a[j] = _mm256_loadu_##SFX(v + j * PER);                                              \
+            if (y) a[j] = _mm256_mul_##SFX(a[j], _mm256_loadu_##SFX(y + j * PER));               \
         }                                                                                        \
-        STORE(lane, a0);                                                                         \
-        if (w > PER) STORE(lane + PER, a1);                                                      \
+        int64_t full = n - n % w;                                                                \
+        for (int64_t d = w; d < full; d += w)                                                    \
+            for (int j = 0; j < r; j++) {                                                        \
+                V x = _mm256_loadu_##SFX(v + d + j * PER);                                       \
+                if (max) a[j] = maximum_v_##S(a[j], x);                                          \
+                else if (y) a[j] = _mm256_add_##SFX(a[j], _mm256_mul_##SFX(x, _mm256_loadu_##SFX(y + d + j * PER))); \
+                else a[j] = _mm256_add_##SFX(a[j], x);                                           \
+            }                                                                                    \
+        for (int j = 0; j < r && full + j * PER < n; j++) { /* the tail, masked */                \
+            int64_t cnt = n - full - j * PER;                                                    \
+            ITYPE m = MASK(cnt);                                                                 \
+            V x = _mm256_maskload_##SFX(v + full + j * PER, m), t;                               \
+            if (max) t = maximum_v_##S(a[j], x);                                                 \
+            else if (y) {                                                                        \
+                V yv = _mm256_maskload_##SFX(y + full + j * PER, m);                             \
+                t = fuse_tail ? _mm256_fmadd_##SFX(x, yv, a[j])                                  \
+                              : _mm256_add_##SFX(a[j], _mm256_mul_##SFX(x, yv));                 \
+            } else t = _mm256_add_##SFX(a[j], x);                                                \
+            a[j] = _mm256_blendv_##SFX(a[j], t, _mm256_castsi256_##SFX(m));                      \
+        }                                                                                        \
+        if (TREE_##S(a, r, max, lane)) return;                                                  \
+        for (int j = 0; j < r; j++) _mm256_storeu_##SFX(lane + j * PER, a[j]);                   \
     }
-DEFINE_BLOCKS_AVX2(f32, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps,
-                   _mm256_mul_ps, _mm256_max_ps, _mm256_cmp_ps, _mm256_or_ps)
-DEFINE_BLOCKS_AVX2(f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
-                   _mm256_mul_pd, _mm256_max_pd, _mm256_cmp_pd, _mm256_or_pd)
-#undef DEFINE_BLOCKS_AVX2
+/* the first cnt of 8 (4) lanes set (cnt may exceed the lanes) */
+#define MASK_PS(cnt) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)((cnt) < 8 ? (cnt) : 8)),        \
+                                        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define MASK_PD(cnt) _mm256_cmpgt_epi64(_mm256_set1_epi64x((cnt) < 4 ? (cnt) : 4),              \
+                                        _mm256_setr_epi64x(0, 1, 2, 3))
+DEFINE_LANES_AVX2(f32, float, __m256, 8, ps, __m256i, MASK_PS)
+DEFINE_LANES_AVX2(f64, double, __m256d, 4, pd, __m256i, MASK_PD)
+#undef DEFINE_LANES_AVX2
+#undef TREE_f32
+#undef TREE_f64
+#undef MASK_PS
+#undef MASK_PD
 #endif
 
-#define DEFINE_BLOCKS(S, T)                                                                      \
-    static void blocks_##S(T *lane, const T *v, const T *y, int64_t d, int64_t full, int w,      \
-                           bool max, bool simd)                                                  \
+#define DEFINE_LANES(S, T, FMA)                                                                  \
+    /* returns whether lane[0] already holds the tree fold (the AVX2 form does it for floats) */ \
+    static bool lanes_##S(T *lane, const T *v, const T *y, int64_t n, int w, bool max,           \
+                          bool fuse_tail, bool tree, bool simd)                                  \
     {                                                                                            \
-        if (simd && BLOCKS_AVX2(S, lane, v, y, d, full, w, max)) return;                         \
-        for (; d < full; d += w)                                                                 \
+        if (simd && LANES_AVX2(S, lane, v, y, n, w, max, fuse_tail, tree))                       \
+            return tree && FOLDS_##S;                                                            \
+        for (int i = 0; i < w; i++) lane[i] = y ? v[i] * y[i] : v[i];                            \
+        int64_t full = n - n % w;                                                                \
+        for (int64_t d = w; d < full; d += w)                                                    \
             for (int i = 0; i < w; i++)                                                          \
                 lane[i] = max ? maximum_##S(lane[i], v[d + i])                                   \
                               : lane[i] + (y ? v[d + i] * y[d + i] : v[d + i]);                  \
+        for (int i = 0; i < n - full; i++) {                                                     \
+            T a = v[full + i];                                                                   \
+            if (max) lane[i] = maximum_##S(lane[i], a);                                          \
+            else if (!y) lane[i] += a;                                                           \
+            else lane[i] = fuse_tail ? FMA(a, y[full + i], lane[i]) : lane[i] + a * y[full + i]; \
+        }                                                                                        \
+        return false;                                                                            \
     }
 #if defined(__x86_64__) && defined(__GNUC__)
-#define BLOCKS_AVX2(S, lane, v, y, d, full, w, max)                                              \
-    (pl_have_avx2_fma() && (blocks_avx2_##S(lane, v, y, d, full, w, max), true))
+#define LANES_AVX2(S, lane, v, y, n, w, max, fuse, tree)                                         \
+    (pl_have_avx2_fma() && (lanes_avx2_##S(lane, v, y, n, w, max, fuse, tree), true))
 #else
-#define BLOCKS_AVX2(S, lane, v, y, d, full, w, max) false
+#define LANES_AVX2(S, lane, v, y, n, w, max, fuse, tree) false
 #endif
-DEFINE_BLOCKS(f32, float)
-DEFINE_BLOCKS(f64, double)
-#undef DEFINE_BLOCKS
-#undef BLOCKS_AVX2
+#define FOLDS_f32 true
+#define FOLDS_f64 false
+DEFINE_LANES(f32, float, fmaf)
+DEFINE_LANES(f64, double, fma)
+#undef DEFINE_LANES
+#undef LANES_AVX2
+#undef FOLDS_f32
+#undef FOLDS_f64
 
 #define DEFINE_ROWS(S, T, LIBM_LOG, SLEEF_LOG, FMA, TAIL_FMA)                                               \
-    /* fold W lanes into one sum (or maximum) */                                                \
-    static T fold_##S(T *lane, int w, bool tree, bool max)                                      \
+    /* fold W lanes (4, 8 or 16) into one sum or maximum: by halving (tree) or left to right;  \
+     * the cases fall through, so each halving step is straight-line code */                    \
+    static T fold_##S(T *l, int w, bool tree, bool max)                                         \
     {                                                                                           \
-        if (tree) {                                                                             \
-            for (int h = w / 2; h >= 1; h /= 2)                                                 \
-                for (int i = 0; i < h; i++)                                                     \
-                    lane[i] = max ? maximum_##S(lane[i], lane[i + h]) : lane[i] + lane[i + h];  \
-            return lane[0];                                                                     \
+        if (!tree) {                                                                            \
+            T acc = l[0];                                                                       \
+            if (max)                                                                            \
+                for (int i = 1; i < w; i++) acc = maximum_##S(acc, l[i]);                       \
+            else                                                                                \
+                for (int i = 1; i < w; i++) acc += l[i];                                        \
+            return acc;                                                                         \
         }                                                                                       \
-        T acc = lane[0];                                                                        \
-        for (int i = 1; i < w; i++) acc = max ? maximum_##S(acc, lane[i]) : acc + lane[i];      \
-        return acc;                                                                             \
+        switch (w) {                                                                            \
+        case 16:                                                                                \
+            for (int i = 0; i < 8; i++) l[i] = max ? maximum_##S(l[i], l[i + 8]) : l[i] + l[i + 8]; \
+            /* fall through */                                                                  \
+        case 8:                                                                                 \
+            for (int i = 0; i < 4; i++) l[i] = max ? maximum_##S(l[i], l[i + 4]) : l[i] + l[i + 4]; \
+            /* fall through */                                                                  \
+        default:                                                                                \
+            for (int i = 0; i < 2; i++) l[i] = max ? maximum_##S(l[i], l[i + 2]) : l[i] + l[i + 2]; \
+            l[0] = max ? maximum_##S(l[0], l[1]) : l[0] + l[1];                                 \
+        }                                                                                       \
+        return l[0];                                                                            \
     }                                                                                           \
                                                                                                 \
     /* the sum of v[0..n) as ATen's reduce_all; with y, of v[k] * y[k] as map2_reduce_all      \
@@ -142,14 +219,7 @@ DEFINE_BLOCKS(f64, double)
             return acc;                                                                         \
         }                                                                                       \
         T lane[16];                                                                             \
-        for (int i = 0; i < w; i++) lane[i] = y ? v[i] * y[i] : v[i];                           \
-        int64_t full = n - n % w;                                                               \
-        blocks_##S(lane, v, y, w, full, w, false, l->simd);                                     \
-        for (int i = 0; i < n - full; i++) {                                                    \
-            T a = v[full + i];                                                                  \
-            if (!y) lane[i] += a;                                                               \
-            else lane[i] = fuse_tail ? FMA(a, y[full + i], lane[i]) : lane[i] + a * y[full + i]; \
-        }                                                                                       \
+        if (lanes_##S(lane, v, y, n, w, false, fuse_tail, l->tree, l->simd)) return lane[0];    \
         return fold_##S(lane, w, l->tree, false);                                                      \
     }                                                                                           \
                                                                                                 \
@@ -163,10 +233,7 @@ DEFINE_BLOCKS(f64, double)
             return acc;                                                                         \
         }                                                                                       \
         T lane[16];                                                                             \
-        memcpy(lane, x, (size_t)w * sizeof(T));                                                 \
-        int64_t full = n - n % w;                                                               \
-        blocks_##S(lane, x, NULL, w, full, w, true, l->simd);                                   \
-        for (int i = 0; i < n - full; i++) lane[i] = maximum_##S(lane[i], x[full + i]);         \
+        if (lanes_##S(lane, x, NULL, n, w, true, false, l->tree, l->simd)) return lane[0];      \
         return fold_##S(lane, w, l->tree, true);                                                \
     }                                                                                           \
                                                                                                 \
