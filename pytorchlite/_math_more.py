@@ -133,15 +133,21 @@ def _mvlgamma(x, p):
     return (x.unsqueeze(-1) + js).lgamma().sum(-1) + p * (p - 1) * math.log(math.pi) / 4
 
 
-def mvlgamma(self, p):
+def mvlgamma(self, p, _pos=1):
     """The multivariate log-gamma function of dimension p."""
     if isinstance(p, bool) or not isinstance(p, int):
-        raise TypeError(f"mvlgamma(): argument 'p' (position 1) must be int, not "
+        raise TypeError(f"mvlgamma(): argument 'p' (position {_pos}) must be int, not "
                         f"{type(p).__name__}")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
     return composite("MvlgammaBackward0", lambda t: _mvlgamma(t, p), x)
+
+
+def _mvlgamma_fn(input, p):  # noqa: A002
+    """torch.mvlgamma(input, p)."""
+    _need_tensor("mvlgamma", input, "input", 1)
+    return mvlgamma(input, p, _pos=2)
 
 
 def mvlgamma_(self, p):
@@ -446,6 +452,7 @@ METHODS = ["fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "ldexp_", "fre
            "mvlgamma", "mvlgamma_", "renorm", "renorm_", "addr", "addr_", "put", "put_"]
 FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp), "lcm": _tensor_fn("lcm", _B.lcm),
              "nextafter": _tensor_fn("nextafter", _B.nextafter), "polygamma": polygamma,
+             "mvlgamma": _mvlgamma_fn,
              "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid}
 
 

@@ -86,12 +86,19 @@ def polygamma(n, input, *, out=None):  # noqa: A002
 def multigammaln(input, p, *, out=None):  # noqa: A002
     """The multivariate log-gamma function of dimension p (mvlgamma)."""
     _check("multigammaln", input)
-    return input.mvlgamma(p)
+    from ._math_more import mvlgamma
+
+    return mvlgamma(input, p, _pos=2)
 
 
 def round(input, *, decimals=0, out=None):  # noqa: A001, A002
     """Rounds half to even (to ``decimals`` decimal places); RoundBackward1, a zero gradient."""
     _check("round", input)
+    if not input.dtype.is_floating_point:
+        from ._math_more import _dt_name
+
+        raise NotImplementedError(f'"round_vml_cpu" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
     return composite("RoundBackward1", lambda t: t.round(decimals=decimals), input, saves=False)
 
 
