@@ -3,9 +3,12 @@
  * and double, with a _Generic name (pl_i0(x) ...) that the table's expressions use.
  *
  * Numerics: erfinv is Pavlis' rational first guess refined by two Newton steps on erf (the
- * algorithm PyTorch's CPU kernel uses); the Bessel functions are Cephes' Chebyshev expansions
+ * algorithm PyTorch's CPU kernel uses; float32 through double, as PyTorch's: bit for bit there,
+ * float64 within ~1e-11 relative near +-1); the Bessel functions are Cephes' Chebyshev expansions
  * (exp(-x) I(x) on [0, 8], exp(-x) sqrt(x) I(x) on 1/x beyond) and ndtri Cephes' three rational
- * approximations, as PyTorch evaluates them, in the element type. erfcx is exp(x^2) erfc(x)
+ * approximations, as PyTorch evaluates them (fused multiply-adds included), in the element
+ * type: i0 and i0e bit for bit in both dtypes, i1, i1e and ndtri in float64 (float32 within
+ * an ulp or two). erfcx is exp(x^2) erfc(x)
  * where that does not underflow and its asymptotic series beyond (PyTorch uses Johnson's
  * Faddeeva tables: the two agree to a few ulps, not bit for bit); log_ndtr is written with it
  * as PyTorch's. The Hurwitz zeta function (binary) serves special.zeta and polygamma. Plain C:
@@ -49,23 +52,30 @@
         for (int k = 0; k < 2; k++) x = x - (ERF(x) - y) / (two_over_sqrt_pi * EXP(-x * x)); \
         return x;                                                                            \
     }
-PL_DEFINE_ERFINV(f32, float, fabsf, sqrtf, logf, expf, erff, copysignf)
 PL_DEFINE_ERFINV(f64, double, fabs, sqrt, log, exp, erf, copysign)
+/* PyTorch's float32 erfinv is the double one, rounded */
+static inline float
+pl_erfinv_f32(float y)
+{
+    return (float)pl_erfinv_f64(y);
+}
 
-/* ---- Chebyshev series (Cephes' chbevl: the sum of c[i] T_i(x / 2)) ---- */
-#define PL_DEFINE_CHBEVL(SUF, T)                                                               \
+/* ---- Chebyshev series (Cephes' chbevl: the sum of c[i] T_i(x / 2)) ----
+ * PyTorch's wheels compile these loops with multiply-adds fused (x * b1 - b2 is one fma, as
+ * is r * x + c in polevl below): written out here, so the results are PyTorch's bits. */
+#define PL_DEFINE_CHBEVL(SUF, T, FMA)                                                          \
     static inline T pl_chbevl_##SUF(T x, const T *c, size_t n)                                 \
     {                                                                                        \
         T b0 = c[0], b1 = 0, b2 = 0;                                                         \
         for (size_t i = 1; i < n; i++) {                                                     \
             b2 = b1;                                                                         \
             b1 = b0;                                                                         \
-            b0 = x * b1 - b2 + c[i];                                                         \
+            b0 = FMA(x, b1, -b2) + c[i];                                                     \
         }                                                                                    \
         return (T)0.5 * (b0 - b2);                                                           \
     }
-PL_DEFINE_CHBEVL(f32, float)
-PL_DEFINE_CHBEVL(f64, double)
+PL_DEFINE_CHBEVL(f32, float, fmaf)
+PL_DEFINE_CHBEVL(f64, double, fma)
 
 /* Cephes' coefficients: exp(-x) I0(x) on [0, 8] (30) and exp(-x) sqrt(x) I0(x) in 32/x - 2
  * beyond (25); the same for I1 (29 and 25). */
@@ -155,17 +165,17 @@ PL_DEFINE_BESSEL(f32, float, fabsf, expf, sqrtf)
 PL_DEFINE_BESSEL(f64, double, fabs, exp, sqrt)
 
 /* ---- ndtri: the inverse of the standard normal CDF (Cephes) ---- */
-#define PL_DEFINE_POLEVL(SUF, T)                                                               \
+#define PL_DEFINE_POLEVL(SUF, T, FMA)                                                          \
     static inline T pl_polevl_##SUF(T x, const T *c, size_t degree)                           \
     {                                                                                        \
         T r = 0;                                                                             \
-        for (size_t i = 0; i <= degree; i++) r = r * x + c[i];                               \
+        for (size_t i = 0; i <= degree; i++) r = FMA(r, x, c[i]);                            \
         return r;                                                                            \
     }
-PL_DEFINE_POLEVL(f32, float)
-PL_DEFINE_POLEVL(f64, double)
+PL_DEFINE_POLEVL(f32, float, fmaf)
+PL_DEFINE_POLEVL(f64, double, fma)
 
-#define PL_DEFINE_NDTRI(SUF, T, SQRT, LOG)                                                     \
+#define PL_DEFINE_NDTRI(SUF, T, SQRT, LOG, FMA)                                                \
     static inline T pl_ndtri_##SUF(T y0)                                                     \
     {                                                                                        \
         /* |y - 1/2| <= 3/8 */                                                               \
@@ -209,7 +219,7 @@ PL_DEFINE_POLEVL(f64, double)
         if (y > exp_m2) {                                                                    \
             y = y - (T)0.5;                                                                  \
             const T y2 = y * y;                                                              \
-            const T x = y + y * (y2 * pl_polevl_##SUF(y2, p0, 4) / pl_polevl_##SUF(y2, q0, 8)); \
+            const T x = FMA(y, y2 * pl_polevl_##SUF(y2, p0, 4) / pl_polevl_##SUF(y2, q0, 8), y); \
             return x * (T)2.50662827463100050242E0; /* sqrt(2 pi) */                         \
         }                                                                                    \
         const T x = SQRT((T)-2 * LOG(y));                                                    \
@@ -219,8 +229,8 @@ PL_DEFINE_POLEVL(f64, double)
                               : z * pl_polevl_##SUF(z, p2, 8) / pl_polevl_##SUF(z, q2, 8);   \
         return negate ? -(x0 - x1) : x0 - x1;                                                \
     }
-PL_DEFINE_NDTRI(f32, float, sqrtf, logf)
-PL_DEFINE_NDTRI(f64, double, sqrt, log)
+PL_DEFINE_NDTRI(f32, float, sqrtf, logf, fmaf)
+PL_DEFINE_NDTRI(f64, double, sqrt, log, fma)
 
 /* ---- erfcx(x) = exp(x^2) erfc(x); log_ndtr(x) = log(Phi(x)); entr(x) = -x log x ---- */
 #define PL_DEFINE_ERFCX(SUF, T, EXP, ERFC, LOG, LOG1P)                                         \
