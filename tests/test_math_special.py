@@ -606,3 +606,27 @@ def test_special_functions_bit_for_bit_on_a_sweep(name, dtype):
     fn = name if name == "erfinv" else name
     check(lambda m: getattr(m.special, fn)(m.tensor(vals.tolist(), dtype=getattr(m, dtype))),
           exact=exact, rtol=4e-6 if dtype == "float32" else 1e-10)
+
+
+def test_out_arguments():
+    def run(m, fn, out):
+        r = fn(m, out)
+        assert r is out
+        return out
+    cases = [
+        (lambda m, o: m.gcd(m.tensor([4, 6]), m.tensor([6, 9]), out=o), "int64"),
+        (lambda m, o: m.lcm(m.tensor([4, 6]), m.tensor([6, 9]), out=o), "float32"),
+        (lambda m, o: m.erfinv(m.tensor([0.4, -0.6]), out=o), "float32"),
+        (lambda m, o: m.i0(m.tensor([0.4, -0.6]), out=o), "float64"),
+        (lambda m, o: m.ldexp(m.tensor([0.4, -0.6]), m.tensor([1, 2]), out=o), "float32"),
+        (lambda m, o: m.polygamma(1, m.tensor([0.4, 0.6]), out=o), "float32"),
+        (lambda m, o: m.nextafter(m.tensor([0.4, 0.6]), m.tensor([1., 0.]), out=o), "float32"),
+        (lambda m, o: m.mvlgamma(m.tensor([3.4, 2.6]), 2, out=o), "float32"),
+        (lambda m, o: m.renorm(m.tensor(M23), 2, 0, 5., out=o), "float32"),
+        (lambda m, o: m.addr(m.zeros(2, 3), m.tensor([0.4, 0.6]), m.tensor([1., 2., 3.]), out=o),
+         "float32"),
+    ]
+    for fn, dt in cases:
+        shape = (2, 3) if "M23" in fn.__code__.co_names or "addr" in fn.__code__.co_names else (2,)
+        check(lambda m: run(m, fn, m.empty(shape, dtype=getattr(m, dt))), exact=False)
+    check(lambda m: m.gcd(m.tensor([4, 6]), m.tensor([6, 9]), out=m.empty(2, dtype=m.int8)))
