@@ -11,6 +11,7 @@ import numbers
 
 from . import _C
 from . import _dtype as _dt
+from ._math_ops import _dt_name
 from ._named_op import composite, composite_
 
 _B = _C.TensorBase
@@ -19,13 +20,6 @@ _LN2 = math.log(2.0)
 
 def _is_t(x):
     return isinstance(x, _B)
-
-
-def _dt_name(dtype):
-    return _dt.scalar_name(dtype) if hasattr(_dt, "scalar_name") else \
-        {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-         "float16": "Half", "bfloat16": "BFloat16"}[str(dtype).split(".")[-1]]
 
 
 def _need_tensor(fname, x, name, pos):
