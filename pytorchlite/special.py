@@ -13,7 +13,7 @@ from ._named_op import composite
 
 _B = _C.TensorBase
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
+__all__ = ["bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
            "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
            "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
            "softmax", "xlog1py", "xlogy", "zeta"]
@@ -59,6 +59,24 @@ ndtri = _unary("ndtri", "_special_ndtri")
 log_ndtr = _unary("log_ndtr", "_special_log_ndtr")
 erfcx = _unary("erfcx", "_special_erfcx")
 entr = _unary("entr", "_special_entr")
+
+
+def _undifferentiated(fname, method_name):
+    """A special function PyTorch does not differentiate: computed on a detached input, so
+    the result has no grad_fn (as PyTorch's)."""
+    base = _unary(fname, method_name)
+
+    def function(input, *, out=None):  # noqa: A002
+        _check(fname, input)
+        return base(input.detach(), out=out)
+
+    function.__name__ = function.__qualname__ = fname
+    function.__doc__ = f"torch.special.{fname}(input) (no gradient, as in PyTorch)."
+    return function
+
+
+bessel_j0 = _undifferentiated("bessel_j0", "_special_bessel_j0")
+bessel_j1 = _undifferentiated("bessel_j1", "_special_bessel_j1")
 
 
 def logit(input, eps=None, *, out=None):  # noqa: A002

@@ -630,3 +630,17 @@ def test_out_arguments():
         shape = (2, 3) if "M23" in fn.__code__.co_names or "addr" in fn.__code__.co_names else (2,)
         check(lambda m: run(m, fn, m.empty(shape, dtype=getattr(m, dt))), exact=False)
     check(lambda m: m.gcd(m.tensor([4, 6]), m.tensor([6, 9]), out=m.empty(2, dtype=m.int8)))
+
+
+@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bessel_j_bit_for_bit_and_without_gradient(name, dtype):
+    rng = np.random.default_rng(5)
+    vals = np.concatenate([rng.uniform(-5, 5, 200), rng.normal(0, 30, 200),
+                           [0.0, -0.0, 1e-6, -1e-6, 5.0, -5.0, 1e10, INF, -INF, NAN]])
+    check(lambda m: getattr(m.special, name)(m.tensor(vals.tolist(), dtype=getattr(m, dtype))))
+    check(lambda m: getattr(m.special, name)(m.tensor([1, 2, 0])))
+    check(lambda m: getattr(m.special, name)(m.tensor([True, False])))
+    for m in (torch, pl):
+        y = getattr(m.special, name)(m.tensor([1.0, 2.0], requires_grad=True))
+        assert y.grad_fn is None and not y.requires_grad
