@@ -7,8 +7,8 @@
  * float64 within ~1e-11 relative near +-1); the Bessel functions are Cephes' Chebyshev expansions
  * (exp(-x) I(x) on [0, 8], exp(-x) sqrt(x) I(x) on 1/x beyond) and ndtri Cephes' three rational
  * approximations, as PyTorch evaluates them (fused multiply-adds included), in the element
- * type: i0 and i0e bit for bit in both dtypes, i1, i1e and ndtri in float64 (float32 within
- * an ulp or two). erfcx is exp(x^2) erfc(x)
+ * type: i0, i0e, i1 and i1e bit for bit in both dtypes, ndtri in float64 (float32 within an
+ * ulp or two). erfcx is exp(x^2) erfc(x)
  * where that does not underflow and its asymptotic series beyond (PyTorch uses Johnson's
  * Faddeeva tables: the two agree to a few ulps, not bit for bit); log_ndtr is written with it
  * as PyTorch's. The Hurwitz zeta function (binary) serves special.zeta and polygamma. Plain C:
@@ -124,7 +124,7 @@ PL_DEFINE_CHBEVL(f64, double, fma)
 
 /* i0(x) = exp(|x|) A(|x|/2 - 2) up to 8, exp(|x|) B(32/|x| - 2) / sqrt(|x|) beyond; i0e
  * drops exp(|x|); i1 and i1e likewise (times |x| on [0, 8]), odd in x. */
-#define PL_DEFINE_BESSEL(SUF, T, ABS, EXP, SQRT)                                               \
+#define PL_DEFINE_BESSEL(SUF, T, ABS, EXP, SQRT, A1, NA1, B1, NB1)                            \
     static const T pl_i0a_##SUF[30] = {PL_I0_A}, pl_i0b_##SUF[25] = {PL_I0_B};               \
     static const T pl_i1a_##SUF[29] = {PL_I1_A}, pl_i1b_##SUF[25] = {PL_I1_B};               \
     static inline T pl_i0_##SUF(T v)                                                         \
@@ -144,9 +144,9 @@ PL_DEFINE_CHBEVL(f64, double, fma)
         const T x = ABS(v);                                                                  \
         T r;                                                                                 \
         if (x <= (T)8) {                                                                     \
-            r = EXP(x) * x * pl_chbevl_##SUF(x / (T)2 - (T)2, pl_i1a_##SUF, 29);             \
+            r = EXP(x) * x * pl_chbevl_##SUF(x / (T)2 - (T)2, pl_i1a_##SUF + A1, NA1);             \
         } else {                                                                             \
-            r = EXP(x) * pl_chbevl_##SUF((T)32 / x - (T)2, pl_i1b_##SUF, 25) / SQRT(x);      \
+            r = EXP(x) * pl_chbevl_##SUF((T)32 / x - (T)2, pl_i1b_##SUF + B1, NB1) / SQRT(x);      \
         }                                                                                    \
         return v < 0 ? -r : r;                                                               \
     }                                                                                        \
@@ -155,14 +155,16 @@ PL_DEFINE_CHBEVL(f64, double, fma)
         const T x = ABS(v);                                                                  \
         T r;                                                                                 \
         if (x <= (T)8) {                                                                     \
-            r = pl_chbevl_##SUF(x / (T)2 - (T)2, pl_i1a_##SUF, 29) * x;                      \
+            r = pl_chbevl_##SUF(x / (T)2 - (T)2, pl_i1a_##SUF + A1, NA1) * x;                      \
         } else {                                                                             \
-            r = pl_chbevl_##SUF((T)32 / x - (T)2, pl_i1b_##SUF, 25) / SQRT(x);               \
+            r = pl_chbevl_##SUF((T)32 / x - (T)2, pl_i1b_##SUF + B1, NB1) / SQRT(x);               \
         }                                                                                    \
         return v < 0 ? -r : r;                                                               \
     }
-PL_DEFINE_BESSEL(f32, float, fabsf, expf, sqrtf)
-PL_DEFINE_BESSEL(f64, double, fabs, exp, sqrt)
+/* float's I1 series keeps the last 17 and 7 terms (Cephes' single-precision tables), as
+ * PyTorch's float kernels do */
+PL_DEFINE_BESSEL(f32, float, fabsf, expf, sqrtf, 12, 17, 18, 7)
+PL_DEFINE_BESSEL(f64, double, fabs, exp, sqrt, 0, 29, 0, 25)
 
 /* ---- ndtri: the inverse of the standard normal CDF (Cephes) ---- */
 #define PL_DEFINE_POLEVL(SUF, T, FMA)                                                          \
