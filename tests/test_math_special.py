@@ -643,3 +643,20 @@ def test_bessel_j_bit_for_bit_and_without_gradient(name, dtype):
     for m in (torch, pl):
         y = getattr(m.special, name)(m.tensor([1.0, 2.0], requires_grad=True))
         assert y.grad_fn is None and not y.requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_dtypes_compute_in_float32(dtype):
+    vals = [0.3, 0.5, -1.5, 2.5, 7.0]
+    for fn in (lambda m, x: m.digamma(x), lambda m, x: m.lgamma(x), lambda m, x: m.polygamma(2, x),
+               lambda m, x: m.polygamma(1, x), lambda m, x: x.clone().digamma_(),
+               lambda m, x: m.special.i0e(x), lambda m, x: m.special.i1(x), lambda m, x: m.i0(x),
+               lambda m, x: m.special.bessel_j0(x), lambda m, x: m.special.entr(x)):
+        check(lambda m: fn(m, m.tensor(vals, dtype=getattr(m, dtype))), exact=False, rtol=1e-2)
+    res = []
+    for m in (torch, pl):
+        x = m.tensor([0.3, 0.5], dtype=getattr(m, dtype), requires_grad=True)
+        y = m.polygamma(1, x)
+        y.sum().backward()
+        res.append((grad_fn_name(y), str(x.grad.dtype), x.grad.float().tolist()))
+    assert res[1] == res[0]
