@@ -9,6 +9,7 @@ import math
 import numbers
 
 from . import _C
+from . import _dtype as _dt
 from ._named_op import composite
 
 _B = _C.TensorBase
@@ -68,6 +69,11 @@ def _undifferentiated(fname, method_name):
 
     def function(input, *, out=None):  # noqa: A002
         _check(fname, input)
+        if input.dtype in (_dt.float16, _dt.bfloat16):
+            from ._math_ops import _dt_name
+
+            raise NotImplementedError(f'"{fname}_cpu" not implemented for '
+                                      f"'{_dt_name(input.dtype)}'")
         return base(input.detach(), out=out)
 
     function.__name__ = function.__qualname__ = fname

@@ -652,7 +652,7 @@ def test_half_dtypes_compute_in_float32(dtype):
                lambda m, x: m.polygamma(1, x), lambda m, x: x.clone().digamma_(),
                lambda m, x: m.special.i0e(x), lambda m, x: m.special.i1(x), lambda m, x: m.i0(x),
                lambda m, x: m.special.bessel_j0(x), lambda m, x: m.special.entr(x)):
-        check(lambda m: fn(m, m.tensor(vals, dtype=getattr(m, dtype))), exact=False, rtol=1e-2)
+        check(lambda m: fn(m, m.tensor(vals, dtype=getattr(m, dtype))), exact=False, rtol=2e-2)
     res = []
     for m in (torch, pl):
         x = m.tensor([0.3, 0.5], dtype=getattr(m, dtype), requires_grad=True)
