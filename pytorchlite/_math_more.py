@@ -225,10 +225,7 @@ def frexp(self):
         self.dtype)
     scale = exponent.to(self.dtype).neg().exp2()
 
-    def forward(x):
-        return mant.clone() if x is self else mant.clone()
-
-    mantissa = composite("FrexpBackward0", forward, self, saves=False,
+    mantissa = composite("FrexpBackward0", lambda x: mant.clone(), self, saves=False,
                          backward=lambda g, x: g * scale)
     return return_types.frexp((mantissa, exponent))
 
@@ -432,8 +429,7 @@ def put(self, index, source, accumulate=False):
     """A copy of self with source's elements written (or added, accumulate=True) at the flat
     positions index (negative ones count from the end)."""
     _put_args(self, index, source)
-    return composite("PutBackward0", lambda x, s: _put(x, index, source if s is None else s,
-                                                       accumulate), self, source)
+    return composite("PutBackward0", lambda x, s: _put(x, index, s, accumulate), self, source)
 
 
 def put_(self, index, source, accumulate=False):
