@@ -631,7 +631,7 @@ def test_out_arguments():
     check(lambda m: m.gcd(m.tensor([4, 6]), m.tensor([6, 9]), out=m.empty(2, dtype=m.int8)))
 
 
-@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1"])
+@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1", "modified_bessel_i0"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_bessel_j_bit_for_bit_and_without_gradient(name, dtype):
     rng = np.random.default_rng(5)
@@ -640,6 +640,8 @@ def test_bessel_j_bit_for_bit_and_without_gradient(name, dtype):
     check(lambda m: getattr(m.special, name)(m.tensor(vals.tolist(), dtype=getattr(m, dtype))))
     check(lambda m: getattr(m.special, name)(m.tensor([1, 2, 0])))
     check(lambda m: getattr(m.special, name)(m.tensor([True, False])))
+    check(lambda m: getattr(m.special, name)(m.tensor([1.0], dtype=m.float16)))
+    check(lambda m: getattr(m.special, name)(m.tensor([1.0], dtype=m.bfloat16)))
     for m in (torch, pl):
         y = getattr(m.special, name)(m.tensor([1.0, 2.0], requires_grad=True))
         assert y.grad_fn is None and not y.requires_grad
