@@ -14,7 +14,7 @@ from ._named_op import composite
 
 _B = _C.TensorBase
 
-__all__ = ["bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
+__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
            "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
            "logsumexp", "modified_bessel_i0", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
            "softmax", "xlog1py", "xlogy", "zeta"]
@@ -83,6 +83,8 @@ def _undifferentiated(fname, method_name):
 
 bessel_j0 = _undifferentiated("bessel_j0", "_special_bessel_j0")
 bessel_j1 = _undifferentiated("bessel_j1", "_special_bessel_j1")
+bessel_y0 = _undifferentiated("bessel_y0", "_special_bessel_y0")
+bessel_y1 = _undifferentiated("bessel_y1", "_special_bessel_y1")
 # PyTorch's modified_bessel_i0 gives i0's bits, without a gradient
 modified_bessel_i0 = _undifferentiated("modified_bessel_i0", "i0")
 

@@ -631,7 +631,8 @@ def test_out_arguments():
     check(lambda m: m.gcd(m.tensor([4, 6]), m.tensor([6, 9]), out=m.empty(2, dtype=m.int8)))
 
 
-@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1", "modified_bessel_i0"])
+@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+                                  "modified_bessel_i0"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_bessel_j_bit_for_bit_and_without_gradient(name, dtype):
     rng = np.random.default_rng(5)

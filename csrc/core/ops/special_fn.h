@@ -355,6 +355,95 @@ PL_DEFINE_ERFCX(f64, double, exp, erfc, log, log1p)
 PL_DEFINE_BESSEL_J(f32, float, fmaf, sinf, cosf, sqrtf)
 PL_DEFINE_BESSEL_J(f64, double, fma, sin, cos, sqrt)
 
+/* ---- Bessel functions of the second kind, orders 0 and 1 (Cephes' y0 and y1): a rational
+ * function plus 2/pi log(x) J(x) up to 5, the Hankel form beyond; nan below 0, -inf at 0 ---- */
+#define PL_DEFINE_BESSEL_Y(SUF, T, FMA, SIN, COS, SQRT, LOG)                                   \
+    static inline T pl_bessel_y_hankel_##SUF(T x, int order)                                 \
+    {                                                                                        \
+        static const T pp0[7] = {7.96936729297347051624e-04, 8.28352392107440799803e-02,     \
+                                 1.23953371646414299388e+00, 5.44725003058768775090e+00,     \
+                                 8.74716500199817011941e+00, 5.30324038235394892183e+00,     \
+                                 9.99999999999999997821e-01};                                \
+        static const T pq0[7] = {9.24408810558863637013e-04, 8.56288474354474431428e-02,     \
+                                 1.25352743901058953537e+00, 5.47097740330417105182e+00,     \
+                                 8.76190883237069594232e+00, 5.30605288235394617618e+00,     \
+                                 1.00000000000000000218e+00};                                \
+        static const T qp0[8] = {-1.13663838898469149931e-02, -1.28252718670509318512e+00,   \
+                                 -1.95539544257735972385e+01, -9.32060152123768231369e+01,   \
+                                 -1.77681167980488050595e+02, -1.47077505154951170175e+02,   \
+                                 -5.14105326766599330220e+01, -6.05014350600728481186e+00};  \
+        static const T qq0[7] = {6.43178256118178023184e+01, 8.56430025976980587198e+02,     \
+                                 3.88240183605401609683e+03, 7.24046774195652478189e+03,     \
+                                 5.93072701187316984827e+03, 2.06209331660327847417e+03,     \
+                                 2.42005740240291393179e+02};                                \
+        static const T pp1[7] = {7.62125616208173112003e-04, 7.31397056940917570436e-02,     \
+                                 1.12719608129684925192e+00, 5.11207951146807644818e+00,     \
+                                 8.42404590141772420927e+00, 5.21451598682361504063e+00,     \
+                                 1.00000000000000000254e+00};                                \
+        static const T pq1[7] = {5.71323128072548699714e-04, 6.88455908754495404082e-02,     \
+                                 1.10514232634061696926e+00, 5.07386386128601488557e+00,     \
+                                 8.39985554327604159757e+00, 5.20982848682361821619e+00,     \
+                                 9.99999999999999997461e-01};                                \
+        static const T qp1[8] = {5.10862594750176621635e-02, 4.98213872951233449420e+00,     \
+                                 7.58238284132545283818e+01, 3.66779609360150777800e+02,     \
+                                 7.10856304998926107277e+02, 5.97489612400613639965e+02,     \
+                                 2.11688757100572135698e+02, 2.52070205858023719784e+01};    \
+        static const T qq1[7] = {7.42373277035675149943e+01, 1.05644886038262816351e+03,     \
+                                 4.98641058337653607651e+03, 9.56231892404756170795e+03,     \
+                                 7.99704160447350683650e+03, 2.82619278517639096600e+03,     \
+                                 3.36093607810698293419e+02};                                \
+        const T w = order ? (T)5 / x * ((T)5 / x) : (T)25 / (x * x);                         \
+        const T xn = x - (order ? (T)2.356194490192344928846982537459627163                 \
+                                : (T)0.785398163397448309615660845819875721);               \
+        const T p = order ? pl_horner_##SUF(w, pp1, 7) / pl_horner_##SUF(w, pq1, 7)          \
+                          : pl_horner_##SUF(w, pp0, 7) / pl_horner_##SUF(w, pq0, 7);         \
+        const T q = order ? pl_horner_##SUF(w, qp1, 8) / pl_horner_##SUF(w, qq1, 7)          \
+                          : pl_horner_##SUF(w, qp0, 8) / pl_horner_##SUF(w, qq0, 7);         \
+        return FMA(p, SIN(xn), (T)5 / x * q * COS(xn)) *                                     \
+               (T)0.797884560802865355879892119868763737 / SQRT(x);                          \
+    }                                                                                        \
+    static inline T pl_bessel_y0_##SUF(T x)                                                  \
+    {                                                                                        \
+        static const T yp[8] = {1.55924367855235737965e+04, -1.46639295903971606143e+07,     \
+                                5.43526477051876500413e+09, -9.82136065717911466409e+11,     \
+                                8.75906394395366999549e+13, -3.46628303384729719441e+15,     \
+                                4.42733268572569800351e+16, -1.84950800436986690637e+16};    \
+        static const T yq[7] = {1.04128353664259848412e+03, 6.26107330137134956842e+05,      \
+                                2.68919633393814121987e+08, 8.64002487103935000337e+10,      \
+                                2.02979612750105546709e+13, 3.17157752842975028269e+15,      \
+                                2.50596256172653059228e+17};                                 \
+        if (x <= (T)5) {                                                                     \
+            if (x == 0) return -(T)INFINITY;                                                 \
+            if (x < 0) return (T)NAN;                                                        \
+            const T z = x * x;                                                               \
+            const T r = pl_horner_##SUF(z, yp, 8) / pl_horner_##SUF(z, yq, 7);              \
+            return FMA((T)0.636619772367581343075535053490057448 * LOG(x), pl_bessel_j0_##SUF(x), r); \
+        }                                                                                    \
+        return pl_bessel_y_hankel_##SUF(x, 0);                                               \
+    }                                                                                        \
+    static inline T pl_bessel_y1_##SUF(T x)                                                  \
+    {                                                                                        \
+        static const T yp[6] = {1.26320474790178026440e+09, -6.47355876379160291031e+11,     \
+                                1.14509511541823727583e+14, -8.12770255501325109621e+15,     \
+                                2.02439475713594898196e+17, -7.78877196265950026825e+17};    \
+        static const T yq[8] = {5.94301592346128195359e+02, 2.35564092943068577943e+05,      \
+                                7.34811944459721705660e+07, 1.87601316108706159478e+10,      \
+                                3.88231277496238566008e+12, 6.20557727146953693363e+14,      \
+                                6.87141087355300489866e+16, 3.97270608116560655612e+18};     \
+        if (x <= (T)5) {                                                                     \
+            if (x == 0) return -(T)INFINITY;                                                 \
+            if (x <= 0) return (T)NAN;                                                       \
+            const T z = x * x;                                                               \
+            const T r = pl_horner_##SUF(z, yp, 6) / pl_horner_##SUF(z, yq, 8);              \
+            const T k = (T)0.636619772367581343075535053490057448 *                          \
+                        FMA(pl_bessel_j1_##SUF(x), LOG(x), -((T)1 / x));                     \
+            return FMA(x, r, k);                                                             \
+        }                                                                                    \
+        return pl_bessel_y_hankel_##SUF(x, 1);                                               \
+    }
+PL_DEFINE_BESSEL_Y(f32, float, fmaf, sinf, cosf, sqrtf, logf)
+PL_DEFINE_BESSEL_Y(f64, double, fma, sin, cos, sqrt, log)
+
 /* ---- the Hurwitz zeta function sum_k (k + q)^-x (Cephes: direct terms while they matter,
  * then the Euler-Maclaurin tail); computed in double for float too, as PyTorch's ---- */
 static inline double
@@ -424,5 +513,7 @@ pl_zeta_f32(float x, float q)
 #define pl_entr(x) PL_SPECIAL_GENERIC_(entr, x)
 #define pl_bessel_j0(x) PL_SPECIAL_GENERIC_(bessel_j0, x)
 #define pl_bessel_j1(x) PL_SPECIAL_GENERIC_(bessel_j1, x)
+#define pl_bessel_y0(x) PL_SPECIAL_GENERIC_(bessel_y0, x)
+#define pl_bessel_y1(x) PL_SPECIAL_GENERIC_(bessel_y1, x)
 
 #endif
