@@ -1,6 +1,7 @@
 """More of PyTorch's math functions (issue 10): the in-place forms fmod_, remainder_, digamma_,
-lgamma_; polygamma and mvlgamma; ldexp and frexp; the torch.* functions of the table's gcd, lcm and nextafter rows;
-and the trapezoid rule (trapezoid, trapz, cumulative_trapezoid).
+lgamma_; polygamma and mvlgamma; ldexp and frexp; renorm, addr and put; the torch.* functions
+of the table's gcd, lcm and nextafter rows; and the trapezoid rule (trapezoid, trapz,
+cumulative_trapezoid).
 
 ``METHODS`` are put on Tensor; ``FUNCTIONS`` are the torch.* names (``_everyday.py`` installs
 both). The elementwise kernels live in the op table (csrc/core/op_table.h); what is here is
@@ -440,7 +441,8 @@ def put_(self, index, source, accumulate=False):
 
 METHODS = ["fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "ldexp_", "frexp", "polygamma_",
            "mvlgamma", "mvlgamma_", "renorm", "renorm_", "addr", "addr_", "put", "put_"]
-FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp), "lcm": _tensor_fn("lcm", _B.lcm),
+FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp),
+             "lcm": _tensor_fn("lcm", _B.lcm),
              "nextafter": _tensor_fn("nextafter", _B.nextafter), "polygamma": polygamma,
              "mvlgamma": _mvlgamma_fn,
              "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid}
