@@ -208,24 +208,12 @@ def ldexp_(self, other):
 
 def frexp(self):
     """(mantissa, exponent) with self == mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (the
-    exponent int32; 0 for zeros, infinities and nan).
-
-    Note: computed with NumPy's frexp (C's), exact; mantissa's FrexpBackward0 is
-    grad / 2**exponent.
-    """
+    exponent int32; 0 for zeros, infinities and nan); the mantissa's FrexpBackward0 is
+    grad / 2**exponent."""
     from . import return_types
-    from ._named_op import np
 
-    if not self.dtype.is_floating_point:
-        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    a = self._compute_numpy() if self.dtype == _dt.bfloat16 else self.detach().numpy()
-    m, e = np.frexp(a)
-    exponent = _C.from_numpy(np.ascontiguousarray(e.astype(np.int32)).reshape(-1)).reshape(
-        tuple(self.shape))
-    mant = _C.from_numpy(np.ascontiguousarray(m).reshape(-1)).reshape(tuple(self.shape)).to(
-        self.dtype)
+    mant, exponent = self._frexp()
     scale = exponent.to(self.dtype).neg().exp2()
-
     mantissa = composite("FrexpBackward0", lambda x: mant.clone(), self, saves=False,
                          backward=lambda g, x: g * scale)
     return return_types.frexp((mantissa, exponent))

@@ -663,3 +663,9 @@ def test_half_dtypes_compute_in_float32(dtype):
         y.sum().backward()
         res.append((grad_fn_name(y), str(x.grad.dtype), x.grad.float().tolist()))
     assert res[1] == res[0]
+
+
+def test_frexp_of_strided_and_empty_input():
+    check(lambda m: tuple(m.frexp(m.tensor([[1., 2.5], [-3., 1e-40]]).t())))
+    check(lambda m: tuple(m.frexp(m.tensor([[1., 2.5], [-3., 1e-300]], dtype=m.float64)[:, 1])))
+    check(lambda m: tuple(m.frexp(m.zeros(0, 3))))
