@@ -15,6 +15,7 @@ except ImportError as _exc:  # a checkout whose extension was never built
             f"({_os.path.dirname(__file__)}): run `pip install -e .` (or "
             "`python setup.py build_ext --inplace`) in the repository root") from None
     raise
+from . import _vml  # noqa: F401 - the optional MKL route for exp, log, sin ... (pytorchlite[mkl])
 from . import _dtype
 from ._dtype import bool, double, dtype, float, float32, float64, int64, long  # noqa: A004
 from ._dtype import bfloat16, float16, half, int, int8, int16, int32, short, uint8  # noqa: A004

@@ -37,8 +37,7 @@
       pl_relu_backward(s, g, y))                                                                \
     X(SIGMOID, sigmoid, "SigmoidBackward0", FLOAT, OUT, PUB, 1 / (1 + exp(-x)), 0,              \
       ex_mul(s, ex_mul(s, g, ex_ksub(s, 1, y)), y))                                             \
-    X(TANH, tanh, "TanhBackward0", FLOAT, OUT, PUB, tanh(x), 0,                                  \
-      ex_mul(s, g, ex_ksub(s, 1, ex_mul(s, y, y))))                                             \
+    X(TANH, tanh, "TanhBackward0", FLOAT, OUT, PUB, tanh(x), 0, pl_tanh_backward(s, g, y))       \
     X(SIN, sin, "SinBackward0", FLOAT, IN, PUB, sin(x), 0, ex_mul(s, g, ex_un(s, PL_COS, x)))    \
     X(COS, cos, "CosBackward0", FLOAT, IN, PUB, cos(x), 0,                                       \
       ex_mul(s, g, ex_neg(s, ex_un(s, PL_SIN, x))))                                             \

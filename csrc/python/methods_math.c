@@ -450,6 +450,38 @@ clamp_tensor_call(PyObject *self, PyObject *bmin, PyObject *bmax, bool inplace)
     return r;
 }
 
+/* PyTorch's clamp(Tensor, Scalar min, Scalar max) computes in result_type(self, min, max): an
+ * integer or bool tensor with a float bound becomes the default float dtype, a bool tensor with
+ * an int bound int64. min, max: the bounds given (NULL when absent). */
+static pl_dtype
+clamp_number_dtype(pl_dtype dt, PyObject *min, PyObject *max)
+{
+    if (pl_dtype_is_floating(dt)) return dt;
+    PyObject *b[2] = {min, max};
+    bool fl = false, in = false;
+    for (int k = 0; k < 2; k++) {
+        if (!b[k]) continue;
+        fl = fl || PyFloat_Check(b[k]);
+        in = in || (PyLong_Check(b[k]) && !PyBool_Check(b[k]));
+    }
+    return fl ? pl_default_float : dt == PL_BOOL && in ? PL_INT64 : dt;
+}
+
+/* The C++ name of an integer dtype's element type, as PyTorch's in-place cast check prints it */
+static const char *
+cpp_type_name(pl_dtype dt)
+{
+    switch (dt) {
+    case PL_BOOL: return "bool";
+    case PL_UINT8: return "unsigned char";
+    case PL_INT8: return "signed char";
+    case PL_INT16: return "short int";
+    case PL_INT32: return "int";
+    case PL_INT64: return "long int";
+    default: return pl_dtype_scalar_name(dt);
+    }
+}
+
 static PyObject *
 clamp_any(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool inplace)
 {
@@ -471,6 +503,19 @@ clamp_any(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
     bool hmin = a[0] && a[0] != Py_None, hmax = a[1] && a[1] != Py_None;
     double vmin, vmax;
     if (plpy_as_double(a[0], 0, &vmin) < 0 || plpy_as_double(a[1], 0, &vmax) < 0) return NULL;
+    pl_dtype dt = clamp_number_dtype(T(self)->dtype, hmin ? a[0] : NULL, hmax ? a[1] : NULL);
+    if (dt != T(self)->dtype) {
+        if (inplace) {
+            PyErr_Format(PyExc_RuntimeError, "result type %s can't be cast to the desired output type %s",
+                         pl_dtype_scalar_name(dt), cpp_type_name(T(self)->dtype));
+            return NULL;
+        }
+        pl_tensor *c = pl_to_dtype(T(self), dt); /* not floating: no history to keep */
+        if (!c) return plpy_raise();
+        pl_tensor *r = pl_clamp(c, hmin, vmin, hmax, vmax);
+        pl_tensor_release(c);
+        return plpy_wrap(r);
+    }
     if (inplace) return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
     return plpy_wrap(pl_clamp(T(self), hmin, vmin, hmax, vmax));
 }

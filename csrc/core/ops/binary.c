@@ -213,9 +213,6 @@ compute_dtype(pl_binop op, pl_dtype promoted)
     if (op == PL_SUB && promoted == PL_BOOL) {
         return PL_BOOL; /* rejected below with PyTorch's message */
     }
-    if (op == PL_POW && promoted == PL_BOOL) {
-        return PL_INT64;
-    }
     return promoted;
 }
 
@@ -576,8 +573,8 @@ run_binary(pl_binop op, pl_dtype rdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
                                 "Subtraction, the `-` operator, with two bool tensors is not "
                                 "supported. Use the `^` or `logical_xor()` operator instead.");
         }
-        return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", binop_names[op],
-                            pl_dtype_scalar_name(cdt));
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s%s\" not implemented for '%s'", binop_names[op],
+                            op == PL_POW ? "" : "_cpu", pl_dtype_scalar_name(cdt));
     }
     binary_ctx ctx = {alpha, (float)alpha, pl_double_to_int64(alpha)};
     pl_dtype kernel_out = is_comparison(op) ? PL_BOOL : cdt;

@@ -6,6 +6,7 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "../vml.h"
 #include "expr.h"
 #include "internal.h"
 #include "special_fn.h"
@@ -115,6 +116,65 @@ relu_backward_fast(pl_tensor *g, pl_tensor *y)
         }
     }
     return out;
+}
+
+/* tanh's gradient as PyTorch's kernel computes it, g * (1 - y * y) with 1 - y * y one FMA
+ * (the compiler that built torch fused it, in its vector loop and its scalar tail alike; not
+ * under the "default" capability, whose code has no FMA): checked against torch. NULL, as
+ * relu_backward_fast, when the general path must run. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TANH_BW_FMA(S, T, FMA)                                                                \
+    __attribute__((target("avx2,fma"))) static void tanh_bw_fma_##S(                          \
+        T *restrict o, const T *restrict g, const T *restrict y, int64_t n)                   \
+    {                                                                                         \
+        for (int64_t i = 0; i < n; i++) o[i] = g[i] * FMA(-y[i], y[i], (T)1);                 \
+    }
+TANH_BW_FMA(f32, float, fmaf)
+TANH_BW_FMA(f64, double, fma)
+#undef TANH_BW_FMA
+#endif
+
+static pl_tensor *
+tanh_backward_fast(pl_tensor *g, pl_tensor *y)
+{
+    if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(y) ||
+        !pl_dtype_is_floating(g->dtype) || !pl_dtype_is_compute(g->dtype))
+        return NULL;
+    pl_tensor *gc = pl_contiguous(g); /* an expanded gradient (y.sum().backward()) is copied */
+    pl_tensor *out = gc ? pl_tensor_empty(g->ndim, g->shape, g->dtype) : NULL;
+    if (!out) {
+        pl_tensor_release(gc);
+        pl_error_clear();
+        return NULL;
+    }
+    int64_t n = g->numel;
+    bool fused = pl_aten_capability() != PL_ATEN_DEFAULT;
+    void *o = out->storage->data;
+    const void *gp = pl_tensor_data(gc), *yp = pl_tensor_data(y);
+    if (fused) { /* only on x86-64: elsewhere ATen's capability is "default" */
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (g->dtype == PL_FLOAT32) tanh_bw_fma_f32(o, gp, yp, n);
+        else tanh_bw_fma_f64(o, gp, yp, n);
+#endif
+    } else if (g->dtype == PL_FLOAT32) {
+        const float *gf = gp, *yf = yp; /* (n) */
+        float *of = o;
+        for (int64_t i = 0; i < n; i++) of[i] = gf[i] * (1.0f - yf[i] * yf[i]);
+    } else {
+        const double *gd = gp, *yd = yp; /* (n) */
+        double *od = o;
+        for (int64_t i = 0; i < n; i++) od[i] = gd[i] * (1.0 - yd[i] * yd[i]);
+    }
+    pl_tensor_release(gc);
+    return out;
+}
+
+static pl_tensor *
+pl_tanh_backward(pl_expr *s, pl_tensor *g, pl_tensor *y)
+{
+    pl_tensor *fast = pl_grad_enabled() ? NULL : tanh_backward_fast(g, y);
+    if (fast) return ex_keep(s, fast);
+    return ex_mul(s, g, ex_ksub(s, 1, ex_mul(s, y, y)));
 }
 
 /* threshold_backward: g where the result is > 0, else 0 (recorded under create_graph) */
@@ -265,6 +325,43 @@ unary_aten(pl_aten_fn fn, pl_tensor *out, pl_tensor *a)
     return st;
 }
 
+/* The rows PyTorch computes through MKL's VML for float32/float64 (vml.h); 0: none */
+static const unsigned char unary_vml[PL_NUM_UNOPS] = {
+    [PL_EXP] = PL_VML_EXP,   [PL_LOG] = PL_VML_LN,     [PL_LOG2] = PL_VML_LOG2,
+    [PL_LOG10] = PL_VML_LOG10, [PL_SIN] = PL_VML_SIN, [PL_COS] = PL_VML_COS,
+    [PL_TAN] = PL_VML_TAN,   [PL_TANH] = PL_VML_TANH, [PL_ASIN] = PL_VML_ASIN,
+    [PL_ACOS] = PL_VML_ACOS, [PL_ATAN] = PL_VML_ATAN, [PL_ERFC] = PL_VML_ERFC,
+};
+
+/* out = fn(a) through VML (out float32/float64, a of out's dtype or an integer/bool dtype, one
+ * shape): VML's result for an element does not depend on where it sits in the array, so a
+ * strided operand goes through a contiguous copy (cast to out's dtype, as ATen's iterator casts
+ * integer input) and a strided out through a contiguous result, as ATen's buffers do. */
+pl_status
+pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a)
+{
+    bool f64 = out->dtype == PL_FLOAT64;
+    bool as_is = pl_tensor_is_contiguous(a) && a->dtype == out->dtype;
+    pl_tensor *src = as_is ? pl_tensor_retain(a) : pl_tensor_empty(a->ndim, a->shape, out->dtype);
+    if (!src) return pl_error_status();
+    if (src != a && pl_copy_raw(src, a) != PL_OK) {
+        pl_tensor_release(src);
+        return pl_error_status();
+    }
+    bool direct = pl_tensor_is_contiguous(out);
+    pl_tensor *dst = direct ? out : pl_tensor_empty(out->ndim, out->shape, out->dtype);
+    pl_status st = PL_OK;
+    if (!dst) {
+        st = pl_error_status();
+    } else {
+        pl_vml_run(fn, f64, pl_tensor_data(dst), pl_tensor_data(src), out->numel);
+        if (!direct) st = pl_copy_raw(out, dst);
+    }
+    if (!direct) pl_tensor_release(dst);
+    pl_tensor_release(src);
+    return st;
+}
+
 static pl_status
 run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
 {
@@ -289,6 +386,10 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
         return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
+    }
+    if (unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
+        (a->dtype == out->dtype || !pl_dtype_is_floating(a->dtype)) && pl_same_shape(a, out)) {
+        return pl_vml_unary((pl_vml_fn)unary_vml[op], out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {
@@ -384,7 +485,9 @@ pl_pow_scalar(pl_tensor *a, double e)
     pl_tensor *out;
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
-    if (e == 2.0) {
+    if (e == 0.0) {
+        out = pl_tensor_full(a->ndim, a->shape, a->dtype, 1.0); /* PyTorch fills ones (nan ** 0 too) */
+    } else if (e == 2.0) {
         out = pl_binary(PL_MUL, a, a, 1, false, false);
     } else if (e == 1.0) {
         out = pl_clone(a);
@@ -392,7 +495,8 @@ pl_pow_scalar(pl_tensor *a, double e)
         out = pl_unary(PL_SQRT, a);
     } else if (e == -1.0 && pl_dtype_is_floating(a->dtype)) {
         out = pl_unary(PL_RECIPROCAL, a);
-    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype)) {
+    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype) && a->dtype != PL_FLOAT16) {
+        /* float16: PyTorch's pow, which makes -0 ** -0.5 inf, not rsqrt's -inf */
         out = pl_unary(PL_RSQRT, a);
     } else if (e == 3.0) {
         pl_tensor *sq = pl_binary(PL_MUL, a, a, 1, false, false);
@@ -521,7 +625,10 @@ run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
     }
     pl_inner_fn fn = out->dtype == PL_FLOAT32 ? clamp_f32 : out->dtype == PL_FLOAT64 ? clamp_f64
                      : out->dtype == PL_INT64 ? clamp_i64 : NULL;
-    if (!fn) return pl_error_set(PL_ERR_RUNTIME, "\"clamp\" not implemented for 'Bool'");
+    if (!fn) {
+        return pl_error_set(PL_ERR_NOTIMPL, "\"clamp%s_scalar_cpu\" not implemented for 'Bool'",
+                            !c->has_max ? "_min" : !c->has_min ? "_max" : "");
+    }
     pl_loop loop;
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);
