@@ -1,6 +1,7 @@
 """More of PyTorch's math functions (issue 10): the in-place forms fmod_, remainder_, digamma_,
-lgamma_; polygamma and mvlgamma; ldexp and frexp; the torch.* functions of the table's gcd, lcm and nextafter rows;
-and the trapezoid rule (trapezoid, trapz, cumulative_trapezoid).
+lgamma_; polygamma and mvlgamma; ldexp and frexp; renorm, addr and put; the torch.* functions
+of the table's gcd, lcm and nextafter rows; and the trapezoid rule (trapezoid, trapz,
+cumulative_trapezoid).
 
 ``METHODS`` are put on Tensor; ``FUNCTIONS`` are the torch.* names (``_everyday.py`` installs
 both). The elementwise kernels live in the op table (csrc/core/op_table.h); what is here is
@@ -11,6 +12,7 @@ import numbers
 
 from . import _C
 from . import _dtype as _dt
+from ._math_ops import _dt_name
 from ._named_op import composite, composite_
 
 _B = _C.TensorBase
@@ -19,13 +21,6 @@ _LN2 = math.log(2.0)
 
 def _is_t(x):
     return isinstance(x, _B)
-
-
-def _dt_name(dtype):
-    return _dt.scalar_name(dtype) if hasattr(_dt, "scalar_name") else \
-        {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-         "float16": "Half", "bfloat16": "BFloat16"}[str(dtype).split(".")[-1]]
 
 
 def _need_tensor(fname, x, name, pos):
@@ -133,15 +128,21 @@ def _mvlgamma(x, p):
     return (x.unsqueeze(-1) + js).lgamma().sum(-1) + p * (p - 1) * math.log(math.pi) / 4
 
 
-def mvlgamma(self, p):
+def mvlgamma(self, p, _pos=1):
     """The multivariate log-gamma function of dimension p."""
     if isinstance(p, bool) or not isinstance(p, int):
-        raise TypeError(f"mvlgamma(): argument 'p' (position 1) must be int, not "
+        raise TypeError(f"mvlgamma(): argument 'p' (position {_pos}) must be int, not "
                         f"{type(p).__name__}")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
     return composite("MvlgammaBackward0", lambda t: _mvlgamma(t, p), x)
+
+
+def _mvlgamma_fn(input, p):  # noqa: A002
+    """torch.mvlgamma(input, p)."""
+    _need_tensor("mvlgamma", input, "input", 1)
+    return mvlgamma(input, p, _pos=2)
 
 
 def mvlgamma_(self, p):
@@ -207,28 +208,13 @@ def ldexp_(self, other):
 
 def frexp(self):
     """(mantissa, exponent) with self == mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (the
-    exponent int32; 0 for zeros, infinities and nan).
-
-    Note: computed with NumPy's frexp (C's), exact; mantissa's FrexpBackward0 is
-    grad / 2**exponent.
-    """
+    exponent int32; 0 for zeros, infinities and nan); the mantissa's FrexpBackward0 is
+    grad / 2**exponent."""
     from . import return_types
-    from ._named_op import np
 
-    if not self.dtype.is_floating_point:
-        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    a = self._compute_numpy() if self.dtype == _dt.bfloat16 else self.detach().numpy()
-    m, e = np.frexp(a)
-    exponent = _C.from_numpy(np.ascontiguousarray(e.astype(np.int32)).reshape(-1)).reshape(
-        tuple(self.shape))
-    mant = _C.from_numpy(np.ascontiguousarray(m).reshape(-1)).reshape(tuple(self.shape)).to(
-        self.dtype)
+    mant, exponent = self._frexp()
     scale = exponent.to(self.dtype).neg().exp2()
-
-    def forward(x):
-        return mant.clone() if x is self else mant.clone()
-
-    mantissa = composite("FrexpBackward0", forward, self, saves=False,
+    mantissa = composite("FrexpBackward0", lambda x: mant.clone(), self, saves=False,
                          backward=lambda g, x: g * scale)
     return return_types.frexp((mantissa, exponent))
 
@@ -432,8 +418,7 @@ def put(self, index, source, accumulate=False):
     """A copy of self with source's elements written (or added, accumulate=True) at the flat
     positions index (negative ones count from the end)."""
     _put_args(self, index, source)
-    return composite("PutBackward0", lambda x, s: _put(x, index, source if s is None else s,
-                                                       accumulate), self, source)
+    return composite("PutBackward0", lambda x, s: _put(x, index, s, accumulate), self, source)
 
 
 def put_(self, index, source, accumulate=False):
@@ -444,8 +429,10 @@ def put_(self, index, source, accumulate=False):
 
 METHODS = ["fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "ldexp_", "frexp", "polygamma_",
            "mvlgamma", "mvlgamma_", "renorm", "renorm_", "addr", "addr_", "put", "put_"]
-FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp), "lcm": _tensor_fn("lcm", _B.lcm),
+FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp),
+             "lcm": _tensor_fn("lcm", _B.lcm),
              "nextafter": _tensor_fn("nextafter", _B.nextafter), "polygamma": polygamma,
+             "mvlgamma": _mvlgamma_fn,
              "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid}
 
 

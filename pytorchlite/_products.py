@@ -75,11 +75,26 @@ def _check_batches(b1, b2):
                            f"{b2.shape[1]}].")
 
 
+def _baddbmm_sizes(b1, b2, reads=((0, 0), (0, 1), (1, 2))):
+    """PyTorch's baddbmm reads batch1's sizes 0 and 1 and batch2's size 2 (addbmm: batch1's
+    size 1, batch2's size 2) before any dimension check: a tensor with fewer dims fails that
+    read (IndexError)."""
+    for which, d in reads:
+        t = (b1, b2)[which]
+        if t.dim() == 0:
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+        if d >= t.dim():
+            n = t.dim()
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {d})")
+
+
 @_amp.lower
 def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
     """beta * self + alpha * sum_b(batch1[b] @ batch2[b])."""
     _need_tensor("addbmm", batch1, "batch1", 2)
     _need_tensor("addbmm", batch2, "batch2", 3)
+    _baddbmm_sizes(batch1, batch2, ((0, 1), (1, 2)))
     _check_batches(batch1, batch2)
     return composite("AddbmmBackward0",
                      lambda s, a, b: _beta_alpha(beta, alpha, s, a.matmul(b).sum(0)),
@@ -91,6 +106,7 @@ def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     """beta * self + alpha * (batch1 @ batch2), batch by batch."""
     _need_tensor("baddbmm", batch1, "batch1", 2)
     _need_tensor("baddbmm", batch2, "batch2", 3)
+    _baddbmm_sizes(batch1, batch2)
     _check_batches(batch1, batch2)
     return composite("BaddbmmBackward0",
                      lambda s, a, b: _beta_alpha(beta, alpha, s, a.matmul(b)),

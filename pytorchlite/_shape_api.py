@@ -145,8 +145,12 @@ def transpose_(self, dim0, dim1):
     return _set_geometry(self, lambda t: t.transpose(dim0, dim1), "transpose_")
 
 
-def squeeze_(self, *dim):
+def squeeze_(self, *dim, **kwargs):
     """In-place ``squeeze`` (of all size-1 dims, or of those among dim)."""
+    if kwargs:
+        if dim or set(kwargs) != {"dim"}:
+            raise TypeError("squeeze_() received an invalid combination of arguments")
+        dim = (kwargs["dim"],)
     if len(dim) == 1 and isinstance(dim[0], (tuple, list)):
         dim = tuple(dim[0])
     if not dim or dim == (None,):

@@ -9,14 +9,16 @@ import math
 import numbers
 
 from . import _C
+from . import _dtype as _dt
 from ._named_op import composite
 
 _B = _C.TensorBase
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
-           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
-           "softmax", "xlog1py", "xlogy", "zeta"]
+__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc",
+           "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1", "i1e",
+           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0",
+           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
+           "xlog1py", "xlogy", "zeta"]
 
 
 def _check(fname, input, name="input", pos=1):  # noqa: A002
@@ -61,6 +63,33 @@ erfcx = _unary("erfcx", "_special_erfcx")
 entr = _unary("entr", "_special_entr")
 
 
+def _undifferentiated(fname, method_name):
+    """A special function PyTorch does not differentiate: computed on a detached input, so
+    the result has no grad_fn (as PyTorch's)."""
+    base = _unary(fname, method_name)
+
+    def function(input, *, out=None):  # noqa: A002
+        _check(fname, input)
+        if input.dtype in (_dt.float16, _dt.bfloat16):
+            from ._math_ops import _dt_name
+
+            raise NotImplementedError(f'"{fname}_cpu" not implemented for '
+                                      f"'{_dt_name(input.dtype)}'")
+        return base(input.detach(), out=out)
+
+    function.__name__ = function.__qualname__ = fname
+    function.__doc__ = f"torch.special.{fname}(input) (no gradient, as in PyTorch)."
+    return function
+
+
+bessel_j0 = _undifferentiated("bessel_j0", "_special_bessel_j0")
+bessel_j1 = _undifferentiated("bessel_j1", "_special_bessel_j1")
+bessel_y0 = _undifferentiated("bessel_y0", "_special_bessel_y0")
+bessel_y1 = _undifferentiated("bessel_y1", "_special_bessel_y1")
+# PyTorch's modified_bessel_i0 gives i0's bits, without a gradient
+modified_bessel_i0 = _undifferentiated("modified_bessel_i0", "i0")
+
+
 def logit(input, eps=None, *, out=None):  # noqa: A002
     """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
     _check("logit", input)
@@ -86,12 +115,19 @@ def polygamma(n, input, *, out=None):  # noqa: A002
 def multigammaln(input, p, *, out=None):  # noqa: A002
     """The multivariate log-gamma function of dimension p (mvlgamma)."""
     _check("multigammaln", input)
-    return input.mvlgamma(p)
+    from ._math_more import mvlgamma
+
+    return mvlgamma(input, p, _pos=2)
 
 
 def round(input, *, decimals=0, out=None):  # noqa: A001, A002
     """Rounds half to even (to ``decimals`` decimal places); RoundBackward1, a zero gradient."""
     _check("round", input)
+    if not input.dtype.is_floating_point:
+        from ._math_more import _dt_name
+
+        raise NotImplementedError(f'"round_vml_cpu" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
     return composite("RoundBackward1", lambda t: t.round(decimals=decimals), input, saves=False)
 
 

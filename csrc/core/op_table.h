@@ -105,6 +105,18 @@
                         -1.12837916709551257390), g))                                           \
     X(SPECIAL_ENTR, special_entr, "SpecialEntrBackward0", FLOAT, IN, PRIV, pl_entr(x), 0,        \
       ex_mul(s, g, ex_neg(s, ex_addk(s, ex_un(s, PL_LOG, x), 1))))                              \
+    /* Bessel functions of the first and second kind (PyTorch records no node for them:       \
+     * special.bessel_j0 ... call these on a detached input; the derivatives are the true ones) */ \
+    X(SPECIAL_BESSEL_J0, special_bessel_j0, "SpecialBesselJ0Backward0", FLOAT, IN, PRIV,         \
+      pl_bessel_j0(x), 0, ex_mul(s, g, ex_neg(s, ex_un(s, PL_SPECIAL_BESSEL_J1, x))))           \
+    X(SPECIAL_BESSEL_J1, special_bessel_j1, "SpecialBesselJ1Backward0", FLOAT, IN, PRIV,         \
+      pl_bessel_j1(x), 0, pl_bessel_j1_backward(s, g, x))                                       \
+    X(SPECIAL_BESSEL_Y0, special_bessel_y0, "SpecialBesselY0Backward0", FLOAT, IN, PRIV,         \
+      pl_bessel_y0(x), 0, ex_mul(s, g, ex_neg(s, ex_un(s, PL_SPECIAL_BESSEL_Y1, x))))           \
+    X(SPECIAL_BESSEL_Y1, special_bessel_y1, "SpecialBesselY1Backward0", FLOAT, IN, PRIV,         \
+      pl_bessel_y1(x), 0,                                                                       \
+      ex_mul(s, g, ex_sub(s, ex_un(s, PL_SPECIAL_BESSEL_Y0, x),                                  \
+                          ex_div(s, ex_un(s, PL_SPECIAL_BESSEL_Y1, x), x))))                    \
     /* activations with a node of their own in PyTorch (nn.functional wraps them) */             \
     X(SILU, silu, "SiluBackward0", FLOAT, IN, PRIV, x / (1 + exp(-x)), 0,                        \
       pl_silu_backward(s, g, x))

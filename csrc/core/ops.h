@@ -121,6 +121,9 @@ pl_tensor *pl_lgamma(pl_tensor *a);
 pl_tensor *pl_digamma(pl_tensor *a);
 /* polygamma(n, a): the n-th derivative of digamma (n >= 0, else PL_ERR_RUNTIME); new reference. */
 pl_tensor *pl_polygamma(int64_t n, pl_tensor *a);
+/* frexp: *mantissa (a's dtype) and *exponent (int32) with a == mantissa * 2^exponent; NEW
+ * references on PL_OK (NULL otherwise); not recorded. Floating a only (else PL_ERR_RUNTIME). */
+pl_status pl_frexp(pl_tensor *a, pl_tensor **mantissa, pl_tensor **exponent);
 
 /* ---- reductions (ops/reduce.c) ----
  * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */

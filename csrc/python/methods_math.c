@@ -597,6 +597,26 @@ m_polygamma(PyObject *self, PyObject *arg)
     return plpy_wrap(pl_polygamma(n, T(self)));
 }
 
+/* _frexp(): (mantissa, exponent) as a plain tuple (the Python layer names it and records) */
+static PyObject *
+m_frexp(PyObject *self, PyObject *u)
+{
+    (void)u;
+    pl_tensor *m, *e;
+    if (pl_frexp(T(self), &m, &e) != PL_OK) return plpy_raise();
+    PyObject *pm = plpy_wrap(m); /* steals m */
+    PyObject *pe = pm ? plpy_wrap(e) : NULL; /* steals e */
+    if (!pm) pl_tensor_release(e);
+    if (!pe) {
+        Py_XDECREF(pm);
+        return NULL;
+    }
+    PyObject *r = PyTuple_Pack(2, pm, pe); /* new; the pack holds its own references */
+    Py_DECREF(pm);
+    Py_DECREF(pe);
+    return r;
+}
+
 /* _rspecial_zeta(number): zeta(number, self) (special.zeta with a Python number for x) */
 static PyObject *
 m_rspecial_zeta(PyObject *self, PyObject *other)
@@ -739,6 +759,7 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_NOARGS("lgamma", m_lgamma),
     M_NOARGS("digamma", m_digamma),
     M_O("_polygamma", m_polygamma),
+    M_NOARGS("_frexp", m_frexp),
     M_O("_rspecial_zeta", m_rspecial_zeta),
     M_KW("_special_zeta", m__special_zeta),
     M_O("_gelu", m_gelu),

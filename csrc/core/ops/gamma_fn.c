@@ -21,6 +21,7 @@
 #include "../autograd.h"
 #include "../ops.h"
 #include "expr.h"
+#include "internal.h"
 #include "special_fn.h"
 
 #define PI_D 3.14159265358979323846
@@ -256,15 +257,18 @@ gamma_forward(pl_tensor *a, gamma_fn fn, const pl_node_kind *kind)
     return out;
 }
 
+/* float16 and bfloat16 compute in float32 (the kernels have float and double only) */
 pl_tensor *
 pl_lgamma(pl_tensor *a)
 {
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_lgamma(c_));
     return gamma_forward(a, FN_LGAMMA, &lgamma_kind);
 }
 
 pl_tensor *
 pl_digamma(pl_tensor *a)
 {
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_digamma(c_));
     return gamma_forward(a, FN_DIGAMMA, &digamma_kind);
 }
 
@@ -275,6 +279,7 @@ pl_polygamma(int64_t n, pl_tensor *a)
         pl_error_set(PL_ERR_RUNTIME, "polygamma(n, x) does not support negative n.");
         return NULL;
     }
+    if (pl_is_half(a)) PL_RUN_IN_COMPUTE(a, pl_polygamma(n, c_));
     pl_tensor *x = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a)
                                                   : pl_to_dtype(a, pl_default_float);
     if (!x) return NULL;

@@ -223,6 +223,16 @@ pl_i1_backward(pl_expr *s, pl_tensor *g, pl_tensor *x, bool scaled)
     return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), half, d), g);
 }
 
+/* j1: g * (j0(x) - j1(x) / x), 1/2 at 0 */
+static pl_tensor *
+pl_bessel_j1_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *d = ex_sub(s, ex_un(s, PL_SPECIAL_BESSEL_J0, x),
+                          ex_div(s, ex_un(s, PL_SPECIAL_BESSEL_J1, x), x));
+    pl_tensor *half = ex_keep(s, x ? pl_tensor_scalar(0.5, x->dtype) : NULL);
+    return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), half, d), g);
+}
+
 /* log_ndtr: g / sqrt(2 pi) * exp(-(y + x^2 / 2)) */
 static pl_tensor *
 pl_log_ndtr_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
