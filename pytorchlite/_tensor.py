@@ -529,6 +529,9 @@ class Tensor(_C.TensorBase):
     def prod(self, dim=None, keepdim=False, dtype=None):
         import numpy as _np
 
+        if dtype is not None:  # PyTorch casts the input first; an integer product wraps
+            src = self.to(dtype) if dtype != self.dtype else self
+            return src.prod(dim, keepdim).to(dtype)
         src = self._compute_numpy()
         if dim is not None:
             dim = _wrap_dim(dim, self.dim())
@@ -785,6 +788,9 @@ class Tensor(_C.TensorBase):
         MedianBackward0 or MedianBackward1 with a dim)."""
         from ._named_op import composite
 
+        if self.dtype is _dt.bool:
+            kernel = "median_cpu" if dim is None else "median_out"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
         return composite("MedianBackward0" if dim is None else "MedianBackward1",
                          lambda x: x._median(dim, keepdim), self)
 

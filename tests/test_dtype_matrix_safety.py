@@ -42,7 +42,11 @@ for _d in ["float16", "bfloat16"]:
     REMAINING[("random", f"normal_ 20 {_d}")] = \
         "PyTorch's 16-element vector normal path for the half dtypes is not followed"
 
-CHECKED = ["binary_tensor", "binary_scalar", "clamp", "softmax", "pool_conv", "random"]
+for _d in M.DTYPES:
+    for _c in ["aminmax({}, 0, keepdim)", "count_nonzero({}, 0, keepdim)", "logsumexp({})"]:
+        REMAINING[("reduce", _c.format(_d))] = "the argument parser's TypeError message differs"
+
+CHECKED = ["binary_tensor", "binary_scalar", "clamp", "softmax", "pool_conv", "random", "reduce"]
 
 
 def mismatches(name, exact=False):
