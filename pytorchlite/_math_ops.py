@@ -446,6 +446,11 @@ trunc_ = _rounding_inplace("trunc")
 round_ = _rounding_inplace("round")
 
 
+def is_signed(self):
+    """Whether the dtype is signed (the floating dtypes are)."""
+    return self.dtype.is_signed
+
+
 def remainder_(self, other):
     return self.__imod__(other)
 
@@ -659,7 +664,7 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
            "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_", "remainder_",
-           "fmod_", "floor_", "ceil_", "trunc_", "round_"]
+           "fmod_", "floor_", "ceil_", "trunc_", "round_", "is_signed"]
 
 
 def _logical_inplace(name):

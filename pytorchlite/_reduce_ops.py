@@ -429,6 +429,8 @@ def kthvalue(self, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest element along dim."""
     k = _int_arg("kthvalue", k, "k", 1)
     dim = _int_arg("kthvalue", dim, "dim", 2)
+    if self.dtype is _dt.bool:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     n = self.shape[_wrap(dim, self.dim())] if self.dim() else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension "

@@ -578,8 +578,9 @@ class Tensor(_C.TensorBase):
     def topk(self, k, dim=-1, largest=True, sorted=True):
         dim = _wrap_dim(dim, self.dim())
         size = self.shape[dim] if self.dim() else 1
-        if not 0 <= k <= size:
-            raise RuntimeError("selected index k out of range")
+        if not 0 <= k <= size or self.dtype is _dt.bool:
+            raise RuntimeError("topk does not support bool dtypes on CPU" if self.dtype is _dt.bool
+                               else "selected index k out of range")
         vals, idx = self.sort(dim=dim, descending=largest)
         if self.dim() == 0:
             return _minmax_like("topk", vals, idx)

@@ -312,6 +312,8 @@ def indexing(T, a):
     yield (f"masked_select({a})", lambda: T.masked_select(x(), T.ones(2, 3, dtype=T.bool)))
     yield (f"fill_({a}, 2.5)", lambda: x().fill_(2.5))
     yield (f"fill_({a}, -1)", lambda: x().fill_(-1))
+    yield (f"fill_({a}, 70000.0)", lambda: x().fill_(70000.0))
+    yield (f"fill_({a}, 2 ** 40)", lambda: x().fill_(2 ** 40))
     yield (f"full dtype {a} 2.5", lambda: T.full((2,), 2.5, dtype=dt))
     yield (f"zeros_like({a})", lambda: T.zeros_like(x()))
     yield (f"arange({a})", lambda: T.arange(5, dtype=dt))
@@ -375,7 +377,7 @@ def convert(T, a):
     yield (f"bool.to({a})", lambda: T.tensor([True, False]).to(dt))
     yield (f"uint8 200.to({a})", lambda: T.tensor([200, 0], dtype=T.uint8).to(dt))
     yield (f"int8 -100.to({a})", lambda: T.tensor([-100, 0], dtype=T.int8).to(dt))
-    for v in [2.5, -1, 300, float("nan"), True, 2 ** 40]:
+    for v in [2.5, -1, 300, float("nan"), True, 2 ** 40, 70000.0, 1e6]:
         yield (f"tensor([{v!r}], dtype={a})", lambda v=v: T.tensor([v], dtype=dt))
         yield (f"full((1,), {v!r}, dtype={a})", lambda v=v: T.full((1,), v, dtype=dt))
     for m in ["float", "double", "half", "bfloat16", "int", "long", "short", "char", "byte",

@@ -46,7 +46,8 @@ for _d in M.DTYPES:
     for _c in ["aminmax({}, 0, keepdim)", "count_nonzero({}, 0, keepdim)", "logsumexp({})"]:
         REMAINING[("reduce", _c.format(_d))] = "the argument parser's TypeError message differs"
 
-CHECKED = ["binary_tensor", "binary_scalar", "clamp", "softmax", "pool_conv", "random", "reduce"]
+CHECKED = ["binary_tensor", "binary_scalar", "clamp", "softmax", "pool_conv", "random", "reduce",
+           "sort_where", "cat_stack", "indexing", "linalg", "convert"]
 
 
 def mismatches(name, exact=False):

@@ -605,9 +605,15 @@ static const pl_node_kind where_kind = {"WhereBackward0", where_backward, PL_KIN
 pl_tensor *
 pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)
 {
+    if (cond->dtype == PL_UINT8) { /* PyTorch still takes a uint8 mask (deprecated) */
+        pl_tensor *bc = pl_to_dtype(cond, PL_BOOL);
+        pl_tensor *r = bc ? pl_where(bc, a, b) : NULL;
+        pl_tensor_release(bc);
+        return r;
+    }
     if (cond->dtype != PL_BOOL) {
         pl_error_set(PL_ERR_RUNTIME, "where expected condition to be a boolean tensor, but got a "
-                                     "tensor with dtype %s", pl_dtype_name(cond->dtype));
+                                     "tensor with dtype %s", pl_dtype_scalar_name(cond->dtype));
         return NULL;
     }
     int nd1, nd;
