@@ -15,6 +15,7 @@ import numbers
 from . import _C
 from . import _dtype as _dt
 from ._named_op import composite, composite_
+from ._rounding import whole as _whole
 from .amp import _policy as _amp
 
 _B = _C.TensorBase
@@ -381,15 +382,15 @@ def positive(self):
 
 
 def frac(self):
-    """self - trunc(self) (PyTorch's node FracBackward0)."""
+    """self - trunc(self) (PyTorch's node FracBackward0); floating only, as PyTorch's kernel."""
     if not self.dtype.is_floating_point:
-        return self - self.trunc()
+        _whole(self, "frac", "frac_cpu", True)
     return composite("FracBackward0", lambda x: x - x.trunc(), self)
 
 
 def frac_(self):
     if not self.dtype.is_floating_point:
-        return self.copy_(self - self.trunc())
+        _whole(self, "frac", "frac_cpu", True)
     return composite_("FracBackward0", lambda x: x - x.trunc(), self)
 
 

@@ -564,11 +564,12 @@ class Tensor(_C.TensorBase):
     def isnan(self):
         return self != self
 
-    def isinf(self):
-        return self.abs() == float("inf")
+    def isinf(self):  # integer and bool values are never infinite
+        return self.abs() == float("inf") if self.dtype.is_floating_point else self != self
 
     def isfinite(self):
-        return (self == self) & (self.abs() != float("inf"))
+        finite = self.abs() != float("inf") if self.dtype.is_floating_point else True
+        return (self == self) & finite  # integer and bool values are all finite
 
     def nonzero(self, as_tuple=False):
         _check_bool_arg("nonzero", as_tuple, "as_tuple")
@@ -733,34 +734,8 @@ class Tensor(_C.TensorBase):
         src = self.clone() if self.requires_grad else self  # the backward may read the old value
         return self.copy_(castable_result(self, src.remainder(other)))
 
-    def _numpy_unary(self, fn):
-        import numpy as _np
-
-        if not self.dtype.is_floating_point:
-            return self.clone()
-        a = self.detach().numpy()
-        res = _np.ascontiguousarray(fn(a).astype(a.dtype))
-        return _C.from_numpy(res.reshape(tuple(self.shape)))
-
-    def floor(self):
-        return self._floor() if self.dtype.is_floating_point else self.clone()
-
-    def ceil(self):
-        return self._ceil() if self.dtype.is_floating_point else self.clone()
-
-    def trunc(self):
-        return self._trunc() if self.dtype.is_floating_point else self.clone()
-
-    def round(self, decimals=0):
-        """Half to even, as PyTorch.
-
-        Note: with ``decimals`` the result has no grad_fn (PyTorch's RoundBackward1 is zero).
-        """
-        import numpy as _np
-
-        if decimals:
-            return self._numpy_unary(lambda a: _np.round(a * 10.0 ** decimals) / 10.0 ** decimals)
-        return self._round() if self.dtype.is_floating_point else self.clone()
+    # rounding: floor, ceil, trunc, round and their NumPy helper (pytorchlite/_rounding.py)
+    from ._rounding import _numpy_unary, ceil, floor, round, trunc  # noqa: A001, E402
 
     def frac(self):
         return self - self.trunc()
@@ -847,3 +822,5 @@ def _minmax_like(name, values, indices):
     from . import return_types
 
     return getattr(return_types, name)((values, indices))
+
+

@@ -55,7 +55,9 @@ for _d in ["float16", "bfloat16", "float32"]:
             REMAINING[("rnn", _c.format(k=_k, d=_d))] = \
                 "the recurrences round differently from PyTorch's kernels (a few ulp)"
 
-CHECKED = ["rnn", "binary_tensor", "binary_scalar", "clamp", "softmax", "pool_conv", "random", "reduce",
+REMAINING[("unary", "bool.neg_()")] = "the in-place form names the kernel, not the operator"
+
+CHECKED = ["unary", "rnn", "binary_tensor", "binary_scalar", "clamp", "softmax", "pool_conv", "random", "reduce",
            "sort_where", "cat_stack", "indexing", "linalg", "convert"]
 
 
