@@ -216,6 +216,16 @@ def pool_conv(T, a):
     yield (f"conv2d({a})", lambda: F.conv2d(img(), w()))
     yield (f"conv2d({a}, bias)", lambda: F.conv2d(img(), w(), T.ones(2, dtype=dt)))
     yield (f"conv1d({a})", lambda: F.conv1d(seq(), w()[:, :, 0]))
+    yield (f"conv2d({a}, stride 2, padding 1)", lambda: F.conv2d(img(), w(), stride=2, padding=1))
+    yield (f"conv2d({a}, dilation 2, groups 2)",
+           lambda: F.conv2d(img(), w()[:, :1], dilation=2, groups=2))
+    yield (f"conv2d({a}, padding same)", lambda: F.conv2d(img(), w(), padding="same"))
+    yield (f"conv2d({a}, unbatched)", lambda: F.conv2d(img()[0], w()))
+    yield (f"conv2d({a}, large values)", lambda: F.conv2d((img() + 1) * 60, w() + 100))
+    yield (f"conv1d({a}, stride 3, padding 2)",
+           lambda: F.conv1d(seq(), w()[:, :, 0], stride=3, padding=2))
+    yield (f"conv2d({a}, weight float32)", lambda: F.conv2d(img(), w().float()))
+    yield (f"conv2d({a}, 3 channels)", lambda: F.conv2d(img(), T.ones(1, 3, 2, 2, dtype=dt)))
     yield (f"conv_transpose2d({a})", lambda: F.conv_transpose2d(img(), w()))
     yield (f"nn.MaxPool2d({a})", lambda: T.nn.MaxPool2d(2)(img()))
     yield (f"interpolate nearest({a})", lambda: F.interpolate(img(), scale_factor=2))

@@ -74,7 +74,60 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
     if nsp == 3:
         return torch._C._conv_nd(input, weight, bias, stride, padding, dilation, False,
                                  (0,) * nsp, groups, nsp)
+    if _integer_conv(input, weight, bias):
+        return _int_conv(input, weight, bias, stride, padding, dilation, groups, nsp)
     return torch._C._conv(input, weight, bias, stride, padding, dilation, groups, nsp)
+
+
+def _integer_conv(input, weight, bias):
+    # PyTorch convolves integer tensors (of one dtype) too, wrapping as the dtype does
+    if not isinstance(input, torch.Tensor) or not isinstance(weight, torch.Tensor):
+        return False
+    dt = input.dtype
+    return (not dt.is_floating_point and dt is not torch.bool and weight.dtype is dt
+            and (bias is None or (isinstance(bias, torch.Tensor) and bias.dtype is dt)))
+
+
+def _int_conv(input, weight, bias, stride, padding, dilation, groups, nsp):
+    """conv1d/conv2d of integer tensors, exact: int64 sums (which wrap into the dtype as
+    PyTorch's sums in the dtype do), one tap of the kernel at a time."""
+    import numpy as np
+
+    # the float64 convolution of the same shapes gives PyTorch's checks and the output shape
+    probe = torch._C._conv(input.double(), weight.double(),
+                           None if bias is None else bias.double(), stride, padding, dilation,
+                           groups, nsp)
+    if any(d != 1 for d in dilation) and input.dtype is not torch.int64:
+        from .._math_ops import _dt_name  # PyTorch's dilated kernel: int64 the only integer
+
+        raise NotImplementedError(f'"slow_conv_dilated<>" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
+    x, w = input.long().numpy(), weight.long().numpy()
+    unbatched = x.ndim == nsp + 1
+    x = x[None] if unbatched else x
+    if nsp == 1:  # as a 2-D convolution of height 1
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
+    (s0, s1), (p0, p1), (d0, d1) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (p0, p0), (p1, p1)))
+    n, o, cg, kh, kw = x.shape[0], w.shape[0], w.shape[1], w.shape[2], w.shape[3]
+    oh = (xp.shape[2] - d0 * (kh - 1) - 1) // s0 + 1
+    ow = (xp.shape[3] - d1 * (kw - 1) - 1) // s1 + 1
+    out = np.zeros((n, o, oh, ow), dtype=np.int64)
+    og = o // groups
+    for g in range(groups):
+        xs, ws = xp[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og]
+        for a in range(kh):
+            for b in range(kw):
+                patch = xs[:, :, a * d0:a * d0 + s0 * (oh - 1) + 1:s0,
+                           b * d1:b * d1 + s1 * (ow - 1) + 1:s1]
+                out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, a, b])
+    if bias is not None:
+        out += bias.long().numpy()[None, :, None, None]
+    out = out[:, :, 0, :] if nsp == 1 else out
+    out = out[0] if unbatched else out
+    r = torch._C.from_numpy(np.ascontiguousarray(out)).to(input.dtype)
+    return r.reshape(tuple(probe.shape))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
