@@ -264,6 +264,15 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
     return PL_OK;
 }
 
+/* PyTorch's refusal of -x on a bool tensor (and of x.neg_()) */
+static pl_status
+neg_bool_error(void)
+{
+    return pl_error_set(PL_ERR_RUNTIME,
+                        "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                        "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+
 pl_tensor *
 pl_unary(pl_unop op, pl_tensor *a)
 {
@@ -272,9 +281,7 @@ pl_unary(pl_unop op, pl_tensor *a)
         dt = pl_default_float;
     }
     if (op == PL_NEG && dt == PL_BOOL) {
-        pl_error_set(PL_ERR_RUNTIME,
-                     "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                     "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        neg_bool_error();
         return NULL;
     }
     pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, dt);
@@ -296,6 +303,7 @@ pl_unary(pl_unop op, pl_tensor *a)
 pl_status
 pl_unary_(pl_unop op, pl_tensor *a)
 {
+    if (op == PL_NEG && a->dtype == PL_BOOL) return neg_bool_error(); /* neg_ as - */
     pl_status st = pl_check_inplace(a);
     if (st == PL_OK) st = pl_check_no_overlap(a);
     if (st != PL_OK) return st;
