@@ -210,6 +210,12 @@ def pool_conv(T, a):
     yield (f"max_pool1d({a})", lambda: F.max_pool1d(seq(), 2))
     yield (f"avg_pool2d({a})", lambda: F.avg_pool2d(img(), 2))
     yield (f"avg_pool1d({a})", lambda: F.avg_pool1d(seq(), 2))
+    neg = lambda: (T.arange(50).reshape(1, 2, 5, 5) * 7 % 23 - 11).to(dt)  # noqa: E731
+    for kw in [dict(kernel_size=3, stride=2, padding=1),
+               dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+               dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+               dict(kernel_size=2, ceil_mode=True), dict(kernel_size=2, divisor_override=3)]:
+        yield (f"avg_pool2d({a}, {kw})", lambda kw=kw: F.avg_pool2d(neg(), **kw))
     yield (f"adaptive_avg_pool2d({a})", lambda: F.adaptive_avg_pool2d(img(), 1))
     yield (f"adaptive_max_pool2d({a})", lambda: F.adaptive_max_pool2d(img(), 1))
     yield (f"lp_pool2d({a})", lambda: F.lp_pool2d(img(), 2, 2))

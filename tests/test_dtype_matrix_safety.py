@@ -22,8 +22,7 @@ REMAINING[("pool_conv", "interpolate nearest(bool)")] = "another kernel name in 
 REMAINING[("pool_conv", "conv2d(bool, dilation 2, groups 2)")] = "another kernel name"
 for _c in ["conv2d(bool, weight float32)", "conv2d(bool, 3 channels)"]:
     REMAINING[("pool_conv", _c)] = "bool convolution: the dtype is refused before the shapes"
-for _c in ["avg_pool2d(int64)", "avg_pool1d(int64)", "lp_pool2d(int64)", "lp_pool2d(bool)",
-           "conv_transpose2d(int64)"]:
+for _c in ["lp_pool2d(bool)", "conv_transpose2d(int64)"]:
     REMAINING[("pool_conv", _c)] = "PyTorch computes these on int64; pytorchlite refuses"
 for _d in ["", "F."]:
     for _dim in ["1", "-1"]:

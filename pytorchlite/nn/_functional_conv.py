@@ -250,10 +250,38 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """2-D average pooling."""
+    """2-D average pooling (int64 too, as PyTorch: window sums divided with truncation)."""
     stride = _stride_or_kernel(stride, kernel_size)
+    if isinstance(input, torch.Tensor) and input.dtype is torch.int64:
+        return _int64_avg_pool2d(input, kernel_size, stride, padding, bool(ceil_mode),
+                                 bool(count_include_pad), divisor_override)
     return torch._C._avg_pool2d(input, kernel_size, stride, padding, bool(ceil_mode),
                                 bool(count_include_pad), divisor_override)
+
+
+def _int64_avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                      divisor_override):
+    import numpy as np
+
+    # the float64 pooling of the same shape gives PyTorch's checks and the output shape
+    probe = torch._C._avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode,
+                                 count_include_pad, divisor_override)
+    (k0, k1), (s0, s1), (p0, p1) = (_tuple(kernel_size, 2), _tuple(stride, 2),
+                                    _tuple(padding, 2))
+    x = input.numpy()
+    h, w = x.shape[-2], x.shape[-1]
+    oh, ow = probe.shape[-2], probe.shape[-1]
+    out = np.zeros(x.shape[:-2] + (oh, ow), dtype=np.int64)
+    for i in range(oh):  # PyTorch's window bounds: clipped to the padded input, then the input
+        h0, h1 = i * s0 - p0, min(i * s0 - p0 + k0, h + p0)
+        for j in range(ow):
+            w0, w1 = j * s1 - p1, min(j * s1 - p1 + k1, w + p1)
+            size = (h1 - h0) * (w1 - w0)
+            a0, a1, b0, b1 = max(h0, 0), min(h1, h), max(w0, 0), min(w1, w)
+            total = x[..., a0:a1, b0:b1].sum(axis=(-2, -1))
+            div = divisor_override or (size if count_include_pad else (a1 - a0) * (b1 - b0))
+            out[..., i, j] = np.sign(total) * (np.abs(total) // div)  # C's truncation
+    return torch._C.from_numpy(np.ascontiguousarray(out)).reshape(tuple(probe.shape))
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -262,8 +290,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     _check_1d(input, "avg_pool1d")
     stride = _stride_or_kernel(stride, kernel_size)
     k, s, p = _tuple(kernel_size, 1)[0], _tuple(stride, 1)[0], _tuple(padding, 1)[0]
-    out = torch._C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), bool(ceil_mode),
-                               bool(count_include_pad), None)
+    out = avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), bool(ceil_mode),
+                     bool(count_include_pad), None)
     return out.squeeze(-2)
 
 
