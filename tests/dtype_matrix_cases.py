@@ -233,6 +233,14 @@ def pool_conv(T, a):
     yield (f"conv2d({a}, weight float32)", lambda: F.conv2d(img(), w().float()))
     yield (f"conv2d({a}, 3 channels)", lambda: F.conv2d(img(), T.ones(1, 3, 2, 2, dtype=dt)))
     yield (f"conv_transpose2d({a})", lambda: F.conv_transpose2d(img(), w()))
+    yield (f"conv_transpose2d({a}, stride 2, padding 1, output_padding 1, bias)",
+           lambda: F.conv_transpose2d(img(), w(), T.ones(2, dtype=dt), stride=2, padding=1,
+                                      output_padding=1))
+    yield (f"conv_transpose2d({a}, groups 2, dilation 2)",
+           lambda: F.conv_transpose2d(img(), w()[:, :1], groups=2, dilation=2))
+    yield (f"conv_transpose1d({a}, stride 3)",
+           lambda: F.conv_transpose1d(seq(), w()[:, :, 0], stride=3))
+    yield (f"conv_transpose2d({a}, unbatched)", lambda: F.conv_transpose2d(img()[0], w()))
     yield (f"nn.MaxPool2d({a})", lambda: T.nn.MaxPool2d(2)(img()))
     yield (f"interpolate nearest({a})", lambda: F.interpolate(img(), scale_factor=2))
     yield (f"pad({a})", lambda: F.pad(img(), (1, 1)))

@@ -16,14 +16,10 @@ pytest.importorskip("torch")
 REMAINING = {}
 for _d in ["uint8", "int8", "int16", "int32", "int64"]:
     REMAINING[("pool_conv", f"interpolate nearest({_d})")] = "another kernel name in the message"
-    if _d != "int64":
-        REMAINING[("pool_conv", f"conv_transpose2d({_d})")] = "own message for integer dtypes"
 REMAINING[("pool_conv", "interpolate nearest(bool)")] = "another kernel name in the message"
 REMAINING[("pool_conv", "conv2d(bool, dilation 2, groups 2)")] = "another kernel name"
 for _c in ["conv2d(bool, weight float32)", "conv2d(bool, 3 channels)"]:
     REMAINING[("pool_conv", _c)] = "bool convolution: the dtype is refused before the shapes"
-for _c in ["lp_pool2d(bool)", "conv_transpose2d(int64)"]:
-    REMAINING[("pool_conv", _c)] = "PyTorch computes these on int64; pytorchlite refuses"
 for _d in ["", "F."]:
     for _dim in ["1", "-1"]:
         REMAINING[("softmax", f"{_d}log_softmax(float16, {_dim})")] = \

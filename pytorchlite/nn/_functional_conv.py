@@ -167,8 +167,47 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     padding = _tuple(padding, nsp, "padding")
     output_padding = _tuple(output_padding, nsp, "output_padding")
     dilation = _tuple(dilation, nsp, "dilation")
+    if nsp < 3 and _integer_conv(input, weight, bias) and input.dtype is torch.int64:
+        return _int64_conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                                     dilation, nsp)
     return torch._C._conv_nd(input, weight, bias, stride, padding, dilation, True, output_padding,
                              groups, nsp)
+
+
+def _int64_conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                          nsp):
+    """conv_transpose1d/2d of int64 tensors, exact (wrapping int64 sums), one tap at a time."""
+    import numpy as np
+
+    # the float64 one of the same shapes gives PyTorch's checks and the output shape
+    probe = torch._C._conv_nd(input.double(), weight.double(),
+                              None if bias is None else bias.double(), stride, padding, dilation,
+                              True, output_padding, groups, nsp)
+    x, w = input.numpy(), weight.numpy()
+    unbatched = x.ndim == nsp + 1
+    x = x[None] if unbatched else x
+    if nsp == 1:  # as a 2-D one of height 1
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
+    oh, ow = (probe.shape[-2], probe.shape[-1]) if nsp == 2 else (1, probe.shape[-1])
+    (s0, s1), (p0, p1), (d0, d1) = stride, padding, dilation
+    n, c, h, wd = x.shape
+    cg, og, kh, kw = c // groups, w.shape[1], w.shape[2], w.shape[3]
+    full_h = max((h - 1) * s0 + d0 * (kh - 1) + 1, p0 + oh)
+    full_w = max((wd - 1) * s1 + d1 * (kw - 1) + 1, p1 + ow)
+    buf = np.zeros((n, og * groups, full_h, full_w), dtype=np.int64)
+    for g in range(groups):
+        xs, ws = x[:, g * cg:(g + 1) * cg], w[g * cg:(g + 1) * cg]
+        for a in range(kh):
+            for b in range(kw):
+                buf[:, g * og:(g + 1) * og, a * d0:a * d0 + s0 * (h - 1) + 1:s0,
+                    b * d1:b * d1 + s1 * (wd - 1) + 1:s1] += np.einsum("nchw,co->nohw", xs,
+                                                                       ws[:, :, a, b])
+    out = buf[:, :, p0:p0 + oh, p1:p1 + ow]
+    if bias is not None:
+        out = out + bias.numpy()[None, :, None, None]
+    out = out[0] if unbatched else out
+    return torch._C.from_numpy(np.ascontiguousarray(out)).reshape(tuple(probe.shape))
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
