@@ -45,7 +45,7 @@ ext = Extension(
     depends=sorted(glob.glob("csrc/**/*.h", recursive=True) + glob.glob("csrc/**/*.inc", recursive=True)),
     extra_compile_args=COMPILE_ARGS,
     extra_link_args=LINK_ARGS,
-    libraries=["m"],
+    libraries=["m", "dl"],  # dl: the optional MKL route opens libmkl_rt at run time (csrc/core/vml.c)
 )
 
 setup(ext_modules=[ext])

@@ -15,6 +15,7 @@ except ImportError as _exc:  # a checkout whose extension was never built
             f"({_os.path.dirname(__file__)}): run `pip install -e .` (or "
             "`python setup.py build_ext --inplace`) in the repository root") from None
     raise
+from . import _vml  # noqa: F401 - the optional MKL route for exp, log, sin ... (pytorchlite[mkl])
 from . import _dtype
 from ._dtype import bool, double, dtype, float, float32, float64, int64, long  # noqa: A004
 from ._dtype import bfloat16, float16, half, int, int8, int16, int32, short, uint8  # noqa: A004
@@ -207,6 +208,11 @@ atan2 = arctan2 = _B.atan2
 hypot = _B.hypot
 copysign = _B.copysign
 fmax = _B.fmax
+nextafter = _B.nextafter
+gcd = _B.gcd
+lcm = _B.lcm
+gcd_ = _B.gcd_
+lcm_ = _B.lcm_
 fmin = _B.fmin
 matmul = _B.matmul
 mm = _B.mm
@@ -398,7 +404,7 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
-         "func": None, "linalg": None, "cpu": None}
+         "func": None, "linalg": None, "cpu": None, "special": None}
 
 
 def __getattr__(name):

@@ -237,6 +237,7 @@ def _lerp(a, b, weight):
 
 
 def lerp_(self, end, weight):
+    _need_tensor("lerp_", end, "end", 2)
     shapes = (self.shape, end.shape) + ((weight.shape,) if _is_t(weight) else ())
     if tuple(_broadcast_shapes(*shapes)) != tuple(self.shape):
         return self.copy_(lerp(self, end, weight))  # (copy_ raises the shape error)
@@ -452,16 +453,6 @@ def is_signed(self):
     return self.dtype.is_signed
 
 
-def remainder_(self, other):
-    return self.__imod__(other)
-
-
-def fmod_(self, other):
-    self._check_overlap(other)
-    src = self.clone() if self.requires_grad else self  # the backward may read the old value
-    return self.copy_(castable_result(self, src.fmod(other)))
-
-
 def fix(self):
     return self.trunc()
 
@@ -664,8 +655,8 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_", "remainder_",
-           "fmod_", "floor_", "ceil_", "trunc_", "round_", "is_signed"]
+           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_",
+           "floor_", "ceil_", "trunc_", "round_", "is_signed"]
 
 
 def _logical_inplace(name):

@@ -555,7 +555,10 @@ class Tensor(_C.TensorBase):
         out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
         if self.dim() == 0:
             return self.to(out, copy=True)
-        return _C.tensor(_np.cumsum(self._compute_numpy(), axis=dim), dtype=out)
+        a = self._compute_numpy()
+        # PyTorch's CPU cumsum carries a float32 (or half) running sum in double
+        acc = _np.float64 if a.dtype == _np.float32 and out.is_floating_point else None
+        return _C.tensor(_np.cumsum(a, axis=dim, dtype=acc), dtype=out)
 
     def equal(self, other):
         _check_tensor_arg("equal", other)

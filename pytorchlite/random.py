@@ -429,6 +429,8 @@ def _random_(self, *args, generator=None, **kw):
 
 def _bernoulli_(self, p=0.5, *, generator=None):
     _check_inplace(self)
+    if _is_tensor(p) and self.numel() == 0:
+        return self  # as PyTorch: nothing to draw, p's shape is not checked
     return _C._bernoulli_(self, p if _is_tensor(p) else float(p), generator)
 
 

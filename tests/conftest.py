@@ -1,10 +1,21 @@
 """Shared test helpers: float64 central differences and torch's optional presence."""
 import os
 
+import sys
+
 import numpy as np
 import pytest
 
-import pytorchlite as torch
+# With pytorchlite's optional MKL route (the mkl wheel installed), the real PyTorch is imported
+# first: MKL opens its layers with global scope, and a torch imported after them would link its
+# BLAS and VML calls to that sequential MKL and default to one thread (README, Known differences).
+if os.environ.get("PYTORCHLITE_MKL") != "0" and os.path.isfile(os.path.join(sys.prefix, "lib", "libmkl_rt.so.2")):
+    try:
+        import torch as _real_torch  # noqa: F401
+    except ImportError:
+        pass
+
+import pytorchlite as torch  # noqa: E402
 
 
 def child_env(**extra):

@@ -24,6 +24,9 @@
 # crash, and an exception of the expected kinds" against NumPy). TORCH_HIDDEN=0 keeps torch.
 # matplotlib and nbclient are hidden the same way (see below).
 set -uo pipefail
+# MKL's libraries are not instrumented and do not cooperate with the preloaded ASan runtime:
+# the optional MKL route stays off (the libm path is what is checked)
+export PYTORCHLITE_MKL=0
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${SANITIZE_DIR:-$(mktemp -d /tmp/pytorchlite-sanitize.XXXXXX)}"
 mkdir -p "$DIR/tree" "$DIR/logs"

@@ -29,7 +29,7 @@ def test_c_program_every_layout_and_the_reference(tmp_path):
         pytest.skip("no C compiler")
     exe = str(tmp_path / "test_aten_layout")
     cmd = [cc, "-std=c11", "-O2", "-ffp-contract=off", "-pthread", "-I", os.path.join(ROOT, "csrc"),
-           os.path.join(ROOT, "tests", "c", "test_aten_layout.c"), *_core_sources(), "-lm", "-o", exe]
+           os.path.join(ROOT, "tests", "c", "test_aten_layout.c"), *_core_sources(), "-lm", "-ldl", "-o", exe]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     proc = subprocess.run([exe], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr

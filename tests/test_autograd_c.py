@@ -17,7 +17,7 @@ def test_engine_callbacks_in_plain_c(tmp_path):
     exe = str(tmp_path / "test_autograd")
     sources = sorted(glob.glob(os.path.join(ROOT, "csrc", "core", "**", "*.c"), recursive=True))
     cmd = [cc, "-std=c11", "-O1", "-ffp-contract=off", "-pthread", "-I", os.path.join(ROOT, "csrc"),
-           os.path.join(ROOT, "tests", "c", "test_autograd.c"), *sources, "-lm", "-o", exe]
+           os.path.join(ROOT, "tests", "c", "test_autograd.c"), *sources, "-lm", "-ldl", "-o", exe]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     proc = subprocess.run([exe], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

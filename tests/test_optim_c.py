@@ -34,7 +34,7 @@ def test_optimizer_rules_in_plain_c(core_objects, name):
     exe = str(out / name)
     subprocess.run([cc, "-std=c11", "-O1", "-ffp-contract=off", "-pthread", "-I",
                     os.path.join(ROOT, "csrc"), os.path.join(ROOT, "tests", "c", name + ".c"),
-                    *objects, "-lm", "-o", exe], check=True, capture_output=True, text=True)
+                    *objects, "-lm", "-ldl", "-o", exe], check=True, capture_output=True, text=True)
     proc = subprocess.run([exe], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{name}: ok" in proc.stdout

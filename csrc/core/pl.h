@@ -13,4 +13,5 @@
 #include "parallel.h"
 #include "rnn.h"
 #include "autocast.h"
+#include "vml.h"
 #endif

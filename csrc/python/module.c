@@ -75,7 +75,8 @@ module_exec(PyObject *m)
     if (PyModule_AddFunctions(m, module_functions) < 0 ||
         PyModule_AddFunctions(m, plpy_tensor_functions) < 0 ||
         PyModule_AddFunctions(m, plpy_autograd_functions) < 0 ||
-        PyModule_AddFunctions(m, plpy_autocast_functions) < 0) {
+        PyModule_AddFunctions(m, plpy_autocast_functions) < 0 ||
+        PyModule_AddFunctions(m, plpy_vml_functions) < 0) {
         return -1;
     }
     if (plpy_random_functions && PyModule_AddFunctions(m, plpy_random_functions) < 0) return -1;

@@ -97,6 +97,7 @@ extern PyTypeObject *plpy_SizeClass;
 extern PyMethodDef plpy_tensor_functions[]; /* tensor.c / ops.c: factories and ops */
 extern PyMethodDef plpy_autograd_functions[]; /* autograd.c */
 extern PyMethodDef plpy_autocast_functions[]; /* autocast.c */
+extern PyMethodDef plpy_vml_functions[]; /* mkl.c: the MKL VML route */
 /* Autocast at a C entry point (autocast.c), called only when pl_autocast_on(): replaces
  * ts[0..n) (borrowed; NULL entries stay NULL) by NEW references cast for policy; 0, or -1 with
  * the exception set and nothing left to release. plpy_autocast_release drops them. */

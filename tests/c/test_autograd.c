@@ -5,7 +5,7 @@
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_autograd.c \
- *      $(find csrc/core -name '*.c') -lm -pthread -o test_autograd && ./test_autograd
+ *      $(find csrc/core -name '*.c') -lm -ldl -pthread -o test_autograd && ./test_autograd
  */
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_optim.c \
- *      $(find csrc/core -name '*.c') -lm -pthread -o test_optim && ./test_optim
+ *      $(find csrc/core -name '*.c') -lm -ldl -pthread -o test_optim && ./test_optim
  */
 #include <math.h>
 #include <stdio.h>

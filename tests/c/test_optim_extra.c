@@ -5,7 +5,7 @@
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_optim_extra.c \
- *      $(find csrc/core -name '*.c') -lm -pthread -o test_optim_extra && ./test_optim_extra
+ *      $(find csrc/core -name '*.c') -lm -ldl -pthread -o test_optim_extra && ./test_optim_extra
  */
 #include <math.h>
 #include <stdio.h>

@@ -394,3 +394,70 @@ pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool sim
 {
     pl_aten_layout(PL_ATEN_SIGMOID, true, out, a, NULL, n, cap, simd);
 }
+
+/* ---- exp(x - shift) and exp(x - m[k]) over a row, as ATen's vector lambdas give them ----
+ * ATen's vec::map of (x - Vec(shift)).exp() puts every element through the vector exp (a row's
+ * tail as a partial vector), so under AVX2/AVX-512 each is SLEEF's exp of the rounded
+ * difference; under "default" libm's. The AVX2 loops take whole blocks, the plain reference the
+ * rest: the same bits. */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EXP_BLOCKS(S, T, V, W, LOAD, STORE, SET1, SUB, EXP)                                   \
+    PL_VEXP_TGT static int64_t exp_blocks_##S(T *out, const T *x, const T *m, T shift,        \
+                                              int64_t n)                                      \
+    {                                                                                         \
+        const V s = SET1(shift);                                                              \
+        int64_t k = 0;                                                                        \
+        for (; k + W <= n; k += W) STORE(out + k, EXP(SUB(LOAD(x + k), m ? LOAD(m + k) : s))); \
+        return k;                                                                             \
+    }
+#else /* no vector code: the reference takes every element */
+#define EXP_BLOCKS(S, T, ...)                                                                 \
+    static int64_t exp_blocks_##S(T *out, const T *x, const T *m, T shift, int64_t n)         \
+    {                                                                                         \
+        (void)out, (void)x, (void)m, (void)shift, (void)n;                                    \
+        return 0;                                                                             \
+    }
+#endif
+EXP_BLOCKS(f32, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps,
+           _mm256_sub_ps, expf8)
+EXP_BLOCKS(f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd,
+           _mm256_sub_pd, exp4)
+#undef EXP_BLOCKS
+
+/* whether the AVX2 code may run: asked for and the CPU has it */
+static bool
+simd_ok(bool simd)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return simd && pl_have_avx2_fma();
+#else
+    (void)simd;
+    return false;
+#endif
+}
+
+/* out[k] = exp(x[k] - (m ? m[k] : shift)): libm's when libm, else SLEEF's */
+#define EXP_ROW(S, T, LIBM_EXP, SLEEF_EXP)                                                    \
+    static void exp_row_##S(T *out, const T *x, const T *m, T shift, int64_t n, bool libm,    \
+                            bool simd)                                                        \
+    {                                                                                         \
+        int64_t k = 0;                                                                        \
+        if (libm) {                                                                           \
+            for (; k < n; k++) out[k] = LIBM_EXP(x[k] - (m ? m[k] : shift));                  \
+            return;                                                                           \
+        }                                                                                     \
+        if (simd_ok(simd)) k = exp_blocks_##S(out, x, m, shift, n);                           \
+        for (; k < n; k++) out[k] = SLEEF_EXP(x[k] - (m ? m[k] : shift));                     \
+    }                                                                                         \
+    void pl_aten_exp_shift_##S(T *out, const T *x, T shift, int64_t n, int cap, bool simd)    \
+    {                                                                                         \
+        exp_row_##S(out, x, NULL, shift, n, cap == PL_ATEN_DEFAULT, simd);                    \
+    }                                                                                         \
+    void pl_aten_exp_sub_##S(T *out, const T *x, const T *m, int64_t n, bool simd)            \
+    {                                                                                         \
+        exp_row_##S(out, x, m, 0, n, false, simd);                                            \
+    }
+EXP_ROW(f32, float, expf, pl_sleef_expf)
+EXP_ROW(f64, double, exp, pl_sleef_exp)
+#undef EXP_ROW

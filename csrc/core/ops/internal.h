@@ -2,6 +2,7 @@
 #ifndef PL_OPS_INTERNAL_H
 #define PL_OPS_INTERNAL_H
 
+#include "../vml.h"
 #include "../ops.h"
 #include "../tensor.h"
 
@@ -60,14 +61,22 @@ pl_is_half(const pl_tensor *t)
     return t->dtype == PL_FLOAT16 || t->dtype == PL_BFLOAT16;
 }
 
-/* The float32 forward of pl_softmax_rows (`which` as there) with AVX2+FMA and a vector exp
- * (softmax_rows_x86.c): out, a (rows, n) contiguous. Returns false, doing nothing, when the
- * CPU lacks them. */
-bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t n, int which);
+/* Builds a function twice, with the FMA instruction and without (the C library's fma), the
+ * loader picking one for the CPU: for kernels whose explicit fmaf/fma calls are hot. Results
+ * are the same bits either way (fma is exact). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define PL_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define PL_FMA_CLONES
+#endif
 
 /* Whether t's elements fill a block of storage exactly once, in some order of its dims (a
  * contiguous tensor, or one permuted as by .t() or .permute()); copy.c. */
 bool pl_non_overlapping_and_dense(const pl_tensor *t);
+
+/* out = fn(a) through MKL's VML (vml.h), out a float32/float64 tensor, a of its dtype (or an
+ * integer/bool dtype) and shape, any strides (unary.c); the route must be on (pl_vml_enabled). */
+pl_status pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a);
 
 /* The vector width PyTorch's ATen uses on this CPU (aten_layout.c): the widest the CPU runs,
  * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */
@@ -77,6 +86,22 @@ int pl_aten_capability(void);
  * aten_layout.c). */
 float pl_sleef_expf(float x);
 double pl_sleef_exp(double x);
+/* out[k] = exp(x[k] - shift), k < n, as ATen's vector exp gives each lane under capability cap
+ * (SLEEF's exp; libm's under "default"), by AVX2 code (simd, where the CPU has it) or the plain
+ * reference: the two give the same bits. out may be x. */
+void pl_aten_exp_shift_f32(float *out, const float *x, float shift, int64_t n, int cap, bool simd);
+void pl_aten_exp_shift_f64(double *out, const double *x, double shift, int64_t n, int cap,
+                           bool simd);
+/* out[k] = exp(x[k] - m[k]), k < n, each through SLEEF's vector exp (AVX2 where simd and the
+ * CPU has it, else the plain reference; the same bits). out may be x. */
+void pl_aten_exp_sub_f32(float *out, const float *x, const float *m, int64_t n, bool simd);
+void pl_aten_exp_sub_f64(double *out, const double *x, const double *m, int64_t n, bool simd);
+/* softmax / log_softmax of contiguous a over dim, a dim before the last (softmax_cols.c):
+ * PyTorch's kernels for an inner size above 1, bit for bit; `log` picks log_softmax. */
+pl_tensor *pl_softmax_cols(pl_tensor *a, int dim, bool log);
+/* SLEEF's 1-ulp float32 and float64 natural log, ATen's vector log (sleef_log.c). */
+float pl_sleef_logf(float x);
+double pl_sleef_log(double x);
 /* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
 typedef enum pl_aten_fn {
     PL_ATEN_SIGMOID,       /* out = sigmoid(x) */
@@ -91,5 +116,13 @@ void pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const voi
                     int cap, bool simd);
 void pl_sigmoid_f32_layout(float *out, const float *a, int64_t n, int cap, bool simd);
 void pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool simd);
+
+/* batch_norm's backward paths outside its fast kernels (ops/batch_norm_paths.c): din[0..3)
+ * receive new references (dx contiguous) or NULL for inputs without an edge. */
+struct pl_node;
+pl_status pl_bn_backward_generic(struct pl_node *node, pl_tensor *x, pl_tensor *w, pl_tensor *stats,
+                                 pl_tensor *g, pl_tensor **din);
+pl_status pl_bn_backward_recorded(struct pl_node *node, pl_tensor *x, pl_tensor *w,
+                                  pl_tensor *stats, pl_tensor *g, pl_tensor **din);
 
 #endif

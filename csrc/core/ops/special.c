@@ -3,7 +3,9 @@
  *
  * Float32 tensors are computed in float, float64 in double, with libm's erf/exp/tanh: the
  * results agree with PyTorch's own CPU kernels to within an ulp or so, not bit for bit (PyTorch
- * hands GELU on float tensors of more than one element to oneDNN, whose erf is coarser). */
+ * hands GELU on float tensors of more than one element to oneDNN, whose erf is coarser). When
+ * MKL's VML route is on (vml.h), erf goes through vmsErf/vmdErf and its backward is composed
+ * as PyTorch's formula, 2/sqrt(pi) * exp(-(x^2)) * g, with VML's exp: PyTorch's bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,14 @@ special_run(special_fn fn, pl_dtype dt, const void *x_, const void *g_, void *ou
 static pl_tensor *
 special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
 {
+    if (fn == FN_ERF && pl_vml_enabled() && (x->dtype == PL_FLOAT32 || x->dtype == PL_FLOAT64)) {
+        pl_tensor *r = pl_tensor_empty(x->ndim, x->shape, x->dtype);
+        if (r && pl_vml_unary(PL_VML_ERF, r, x) != PL_OK) {
+            pl_tensor_release(r);
+            r = NULL;
+        }
+        return r;
+    }
     pl_tensor *xc = pl_contiguous(x), *gc = g ? pl_contiguous(g) : NULL;
     pl_tensor *out = NULL;
     if (xc && (!g || gc)) {
@@ -129,7 +139,8 @@ gauss(pl_expr *s, pl_tensor *x, double sc, double k)
 static pl_tensor *
 derf_composed(pl_expr *s, pl_tensor *x)
 {
-    return gauss(s, x, -1.0, 1.1283791670955126);
+    /* PyTorch's order: 2/sqrt(pi) * exp(-(x * x)) */
+    return ex_scale(s, ex_un(s, PL_EXP, ex_neg(s, ex_mul(s, x, x))), TWO_SQRTPI);
 }
 
 /* gelu'(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 */
@@ -175,7 +186,10 @@ erf_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *x = pl_node_saved(node, 0);
     if (!x) return pl_error_status();
-    if (pl_grad_enabled() && (x->requires_grad || g->requires_grad)) return composed_grad(derf_composed, x, g, din);
+    bool vml = pl_vml_enabled() && (x->dtype == PL_FLOAT32 || x->dtype == PL_FLOAT64);
+    if (vml || (pl_grad_enabled() && (x->requires_grad || g->requires_grad))) {
+        return composed_grad(derf_composed, x, g, din);
+    }
     pl_tensor *gx = pl_to_dtype(g, x->dtype);
     din[0] = gx ? special_apply(FN_DERF, x, gx) : NULL;
     pl_tensor_release(gx);

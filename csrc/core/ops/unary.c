@@ -6,8 +6,10 @@
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "../vml.h"
 #include "expr.h"
 #include "internal.h"
+#include "special_fn.h"
 
 /* ---- the table's kernels ---- */
 
@@ -116,6 +118,65 @@ relu_backward_fast(pl_tensor *g, pl_tensor *y)
     return out;
 }
 
+/* tanh's gradient as PyTorch's kernel computes it, g * (1 - y * y) with 1 - y * y one FMA
+ * (the compiler that built torch fused it, in its vector loop and its scalar tail alike; not
+ * under the "default" capability, whose code has no FMA): checked against torch. NULL, as
+ * relu_backward_fast, when the general path must run. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TANH_BW_FMA(S, T, FMA)                                                                \
+    __attribute__((target("avx2,fma"))) static void tanh_bw_fma_##S(                          \
+        T *restrict o, const T *restrict g, const T *restrict y, int64_t n)                   \
+    {                                                                                         \
+        for (int64_t i = 0; i < n; i++) o[i] = g[i] * FMA(-y[i], y[i], (T)1);                 \
+    }
+TANH_BW_FMA(f32, float, fmaf)
+TANH_BW_FMA(f64, double, fma)
+#undef TANH_BW_FMA
+#endif
+
+static pl_tensor *
+tanh_backward_fast(pl_tensor *g, pl_tensor *y)
+{
+    if (g->dtype != y->dtype || !pl_same_shape(g, y) || !pl_tensor_is_contiguous(y) ||
+        !pl_dtype_is_floating(g->dtype) || !pl_dtype_is_compute(g->dtype))
+        return NULL;
+    pl_tensor *gc = pl_contiguous(g); /* an expanded gradient (y.sum().backward()) is copied */
+    pl_tensor *out = gc ? pl_tensor_empty(g->ndim, g->shape, g->dtype) : NULL;
+    if (!out) {
+        pl_tensor_release(gc);
+        pl_error_clear();
+        return NULL;
+    }
+    int64_t n = g->numel;
+    bool fused = pl_aten_capability() != PL_ATEN_DEFAULT;
+    void *o = out->storage->data;
+    const void *gp = pl_tensor_data(gc), *yp = pl_tensor_data(y);
+    if (fused) { /* only on x86-64: elsewhere ATen's capability is "default" */
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (g->dtype == PL_FLOAT32) tanh_bw_fma_f32(o, gp, yp, n);
+        else tanh_bw_fma_f64(o, gp, yp, n);
+#endif
+    } else if (g->dtype == PL_FLOAT32) {
+        const float *gf = gp, *yf = yp; /* (n) */
+        float *of = o;
+        for (int64_t i = 0; i < n; i++) of[i] = gf[i] * (1.0f - yf[i] * yf[i]);
+    } else {
+        const double *gd = gp, *yd = yp; /* (n) */
+        double *od = o;
+        for (int64_t i = 0; i < n; i++) od[i] = gd[i] * (1.0 - yd[i] * yd[i]);
+    }
+    pl_tensor_release(gc);
+    return out;
+}
+
+static pl_tensor *
+pl_tanh_backward(pl_expr *s, pl_tensor *g, pl_tensor *y)
+{
+    pl_tensor *fast = pl_grad_enabled() ? NULL : tanh_backward_fast(g, y);
+    if (fast) return ex_keep(s, fast);
+    return ex_mul(s, g, ex_ksub(s, 1, ex_mul(s, y, y)));
+}
+
 /* threshold_backward: g where the result is > 0, else 0 (recorded under create_graph) */
 static pl_tensor *
 pl_relu_backward(pl_expr *s, pl_tensor *g, pl_tensor *y)
@@ -135,6 +196,40 @@ pl_sinc_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
     pl_tensor *d = ex_div(s, num, ex_mul(s, px, x));
     pl_tensor *zero = ex_keep(s, x ? pl_tensor_scalar(0.0, x->dtype) : NULL);
     return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), zero, d), g);
+}
+
+/* i0e: g * (i1e(x) - sgn(x) * i0e(x)) */
+static pl_tensor *
+pl_i0e_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *y = ex_un(s, PL_SPECIAL_I0E, x);
+    pl_tensor *d = ex_sub(s, ex_un(s, PL_SPECIAL_I1E, x), ex_mul(s, ex_un(s, PL_SIGN, x), y));
+    return ex_mul(s, g, d);
+}
+
+/* i1: g * (i0(x) - i1(x) / x); i1e: g * (i0e(x) - i1e(x) * (sgn(x) + 1 / x)); 1/2 at 0 */
+static pl_tensor *
+pl_i1_backward(pl_expr *s, pl_tensor *g, pl_tensor *x, bool scaled)
+{
+    pl_tensor *d;
+    if (scaled) {
+        pl_tensor *y = ex_un(s, PL_SPECIAL_I1E, x);
+        pl_tensor *k = ex_add(s, ex_un(s, PL_SIGN, x), ex_un(s, PL_RECIPROCAL, x));
+        d = ex_sub(s, ex_un(s, PL_SPECIAL_I0E, x), ex_mul(s, y, k));
+    } else {
+        d = ex_sub(s, ex_un(s, PL_I0, x), ex_div(s, ex_un(s, PL_SPECIAL_I1, x), x));
+    }
+    pl_tensor *half = ex_keep(s, x ? pl_tensor_scalar(0.5, x->dtype) : NULL);
+    return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), half, d), g);
+}
+
+/* log_ndtr: g / sqrt(2 pi) * exp(-(y + x^2 / 2)) */
+static pl_tensor *
+pl_log_ndtr_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *y = ex_un(s, PL_SPECIAL_LOG_NDTR, x);
+    pl_tensor *e = ex_un(s, PL_EXP, ex_neg(s, ex_add(s, y, ex_scale(s, ex_mul(s, x, x), 0.5))));
+    return ex_mul(s, ex_scale(s, g, 0.39894228040143267794), e);
 }
 
 /* silu's backward in one pass as PyTorch's kernel computes it (aten_layout.c), when g and x
@@ -220,6 +315,43 @@ unary_aten(pl_aten_fn fn, pl_tensor *out, pl_tensor *a)
     return st;
 }
 
+/* The rows PyTorch computes through MKL's VML for float32/float64 (vml.h); 0: none */
+static const unsigned char unary_vml[PL_NUM_UNOPS] = {
+    [PL_EXP] = PL_VML_EXP,   [PL_LOG] = PL_VML_LN,     [PL_LOG2] = PL_VML_LOG2,
+    [PL_LOG10] = PL_VML_LOG10, [PL_SIN] = PL_VML_SIN, [PL_COS] = PL_VML_COS,
+    [PL_TAN] = PL_VML_TAN,   [PL_TANH] = PL_VML_TANH, [PL_ASIN] = PL_VML_ASIN,
+    [PL_ACOS] = PL_VML_ACOS, [PL_ATAN] = PL_VML_ATAN, [PL_ERFC] = PL_VML_ERFC,
+};
+
+/* out = fn(a) through VML (out float32/float64, a of out's dtype or an integer/bool dtype, one
+ * shape): VML's result for an element does not depend on where it sits in the array, so a
+ * strided operand goes through a contiguous copy (cast to out's dtype, as ATen's iterator casts
+ * integer input) and a strided out through a contiguous result, as ATen's buffers do. */
+pl_status
+pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a)
+{
+    bool f64 = out->dtype == PL_FLOAT64;
+    bool as_is = pl_tensor_is_contiguous(a) && a->dtype == out->dtype;
+    pl_tensor *src = as_is ? pl_tensor_retain(a) : pl_tensor_empty(a->ndim, a->shape, out->dtype);
+    if (!src) return pl_error_status();
+    if (src != a && pl_copy_raw(src, a) != PL_OK) {
+        pl_tensor_release(src);
+        return pl_error_status();
+    }
+    bool direct = pl_tensor_is_contiguous(out);
+    pl_tensor *dst = direct ? out : pl_tensor_empty(out->ndim, out->shape, out->dtype);
+    pl_status st = PL_OK;
+    if (!dst) {
+        st = pl_error_status();
+    } else {
+        pl_vml_run(fn, f64, pl_tensor_data(dst), pl_tensor_data(src), out->numel);
+        if (!direct) st = pl_copy_raw(out, dst);
+    }
+    if (!direct) pl_tensor_release(dst);
+    pl_tensor_release(src);
+    return st;
+}
+
 static pl_status
 run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
 {
@@ -244,6 +376,10 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
         return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
+    }
+    if (unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
+        (a->dtype == out->dtype || !pl_dtype_is_floating(a->dtype)) && pl_same_shape(a, out)) {
+        return pl_vml_unary((pl_vml_fn)unary_vml[op], out, a);
     }
     if (a->dtype == out->dtype && pl_same_shape(a, out) && pl_tensor_is_contiguous(a) &&
         pl_tensor_is_contiguous(out)) {
