@@ -15,6 +15,7 @@ import numbers
 from . import _C
 from . import _dtype as _dt
 from ._named_op import composite, composite_
+from ._rounding import whole as _whole
 from .amp import _policy as _amp
 
 _B = _C.TensorBase
@@ -382,15 +383,15 @@ def positive(self):
 
 
 def frac(self):
-    """self - trunc(self) (PyTorch's node FracBackward0)."""
+    """self - trunc(self) (PyTorch's node FracBackward0); floating only, as PyTorch's kernel."""
     if not self.dtype.is_floating_point:
-        return self - self.trunc()
+        _whole(self, "frac", "frac_cpu", True)
     return composite("FracBackward0", lambda x: x - x.trunc(), self)
 
 
 def frac_(self):
     if not self.dtype.is_floating_point:
-        return self.copy_(self - self.trunc())
+        _whole(self, "frac", "frac_cpu", True)
     return composite_("FracBackward0", lambda x: x - x.trunc(), self)
 
 
@@ -445,6 +446,11 @@ floor_ = _rounding_inplace("floor")
 ceil_ = _rounding_inplace("ceil")
 trunc_ = _rounding_inplace("trunc")
 round_ = _rounding_inplace("round")
+
+
+def is_signed(self):
+    """Whether the dtype is signed (the floating dtypes are)."""
+    return self.dtype.is_signed
 
 
 def fix(self):
@@ -649,7 +655,8 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_", "floor_", "ceil_", "trunc_", "round_"]
+           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_",
+           "floor_", "ceil_", "trunc_", "round_", "is_signed"]
 
 
 def _logical_inplace(name):

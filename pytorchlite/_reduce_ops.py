@@ -375,7 +375,12 @@ class _LogCumSumExp(Function):
 def logcumsumexp(self, dim):
     """log(cumsum(exp(self))) along dim, computed without overflow."""
     dim = _wrap(_int_arg("logcumsumexp", dim, "dim", 1), self.dim())
-    x = self if self.dtype.is_floating_point else self.to(_C.get_default_dtype())
+    if not self.dtype.is_floating_point:  # PyTorch's kernel is floating only
+        from ._math_ops import _dt_name
+
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{_dt_name(self.dtype)}'")
+    x = self
     if x.requires_grad and _C.is_grad_enabled():
         return _node(_LogCumSumExp, "LogcumsumexpBackward0").apply(x, dim)
     return _LogCumSumExp.forward(_Ctx(), x, dim)
@@ -424,6 +429,8 @@ def kthvalue(self, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest element along dim."""
     k = _int_arg("kthvalue", k, "k", 1)
     dim = _int_arg("kthvalue", dim, "dim", 2)
+    if self.dtype is _dt.bool:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     n = self.shape[_wrap(dim, self.dim())] if self.dim() else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension "
@@ -557,6 +564,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if not isinstance(input, _B):
         raise TypeError(f"std_mean(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("std_mean only support floating point and complex dtypes")
     kw = _var_kw(dim, unbiased, keepdim, correction)
     return composite("StdMeanBackward0", lambda x: (x.std(**kw), _mean(x, dim, keepdim)), input)
 
@@ -566,6 +575,8 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if not isinstance(input, _B):
         raise TypeError(f"var_mean(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("var_mean only support floating point and complex dtypes")
     kw = _var_kw(dim, unbiased, keepdim, correction)
     return composite("VarMeanBackward0", lambda x: (x.var(**kw), _mean(x, dim, keepdim)), input)
 

@@ -529,6 +529,9 @@ class Tensor(_C.TensorBase):
     def prod(self, dim=None, keepdim=False, dtype=None):
         import numpy as _np
 
+        if dtype is not None:  # PyTorch casts the input first; an integer product wraps
+            src = self.to(dtype) if dtype != self.dtype else self
+            return src.prod(dim, keepdim).to(dtype)
         src = self._compute_numpy()
         if dim is not None:
             dim = _wrap_dim(dim, self.dim())
@@ -564,11 +567,12 @@ class Tensor(_C.TensorBase):
     def isnan(self):
         return self != self
 
-    def isinf(self):
-        return self.abs() == float("inf")
+    def isinf(self):  # integer and bool values are never infinite
+        return self.abs() == float("inf") if self.dtype.is_floating_point else self != self
 
     def isfinite(self):
-        return (self == self) & (self.abs() != float("inf"))
+        finite = self.abs() != float("inf") if self.dtype.is_floating_point else True
+        return (self == self) & finite  # integer and bool values are all finite
 
     def nonzero(self, as_tuple=False):
         _check_bool_arg("nonzero", as_tuple, "as_tuple")
@@ -578,8 +582,9 @@ class Tensor(_C.TensorBase):
     def topk(self, k, dim=-1, largest=True, sorted=True):
         dim = _wrap_dim(dim, self.dim())
         size = self.shape[dim] if self.dim() else 1
-        if not 0 <= k <= size:
-            raise RuntimeError("selected index k out of range")
+        if not 0 <= k <= size or self.dtype is _dt.bool:
+            raise RuntimeError("topk does not support bool dtypes on CPU" if self.dtype is _dt.bool
+                               else "selected index k out of range")
         vals, idx = self.sort(dim=dim, descending=largest)
         if self.dim() == 0:
             return _minmax_like("topk", vals, idx)
@@ -732,34 +737,8 @@ class Tensor(_C.TensorBase):
         src = self.clone() if self.requires_grad else self  # the backward may read the old value
         return self.copy_(castable_result(self, src.remainder(other)))
 
-    def _numpy_unary(self, fn):
-        import numpy as _np
-
-        if not self.dtype.is_floating_point:
-            return self.clone()
-        a = self.detach().numpy()
-        res = _np.ascontiguousarray(fn(a).astype(a.dtype))
-        return _C.from_numpy(res.reshape(tuple(self.shape)))
-
-    def floor(self):
-        return self._floor() if self.dtype.is_floating_point else self.clone()
-
-    def ceil(self):
-        return self._ceil() if self.dtype.is_floating_point else self.clone()
-
-    def trunc(self):
-        return self._trunc() if self.dtype.is_floating_point else self.clone()
-
-    def round(self, decimals=0):
-        """Half to even, as PyTorch.
-
-        Note: with ``decimals`` the result has no grad_fn (PyTorch's RoundBackward1 is zero).
-        """
-        import numpy as _np
-
-        if decimals:
-            return self._numpy_unary(lambda a: _np.round(a * 10.0 ** decimals) / 10.0 ** decimals)
-        return self._round() if self.dtype.is_floating_point else self.clone()
+    # rounding: floor, ceil, trunc, round and their NumPy helper (pytorchlite/_rounding.py)
+    from ._rounding import _numpy_unary, ceil, floor, round, trunc  # noqa: A001, E402
 
     def frac(self):
         return self - self.trunc()
@@ -788,6 +767,9 @@ class Tensor(_C.TensorBase):
         MedianBackward0 or MedianBackward1 with a dim)."""
         from ._named_op import composite
 
+        if self.dtype is _dt.bool:
+            kernel = "median_cpu" if dim is None else "median_out"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
         return composite("MedianBackward0" if dim is None else "MedianBackward1",
                          lambda x: x._median(dim, keepdim), self)
 
@@ -843,3 +825,5 @@ def _minmax_like(name, values, indices):
     from . import return_types
 
     return getattr(return_types, name)((values, indices))
+
+

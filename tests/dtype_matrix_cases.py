@@ -210,13 +210,37 @@ def pool_conv(T, a):
     yield (f"max_pool1d({a})", lambda: F.max_pool1d(seq(), 2))
     yield (f"avg_pool2d({a})", lambda: F.avg_pool2d(img(), 2))
     yield (f"avg_pool1d({a})", lambda: F.avg_pool1d(seq(), 2))
+    neg = lambda: (T.arange(50).reshape(1, 2, 5, 5) * 7 % 23 - 11).to(dt)  # noqa: E731
+    for kw in [dict(kernel_size=3, stride=2, padding=1),
+               dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+               dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+               dict(kernel_size=2, ceil_mode=True), dict(kernel_size=2, divisor_override=3)]:
+        yield (f"avg_pool2d({a}, {kw})", lambda kw=kw: F.avg_pool2d(neg(), **kw))
     yield (f"adaptive_avg_pool2d({a})", lambda: F.adaptive_avg_pool2d(img(), 1))
     yield (f"adaptive_max_pool2d({a})", lambda: F.adaptive_max_pool2d(img(), 1))
     yield (f"lp_pool2d({a})", lambda: F.lp_pool2d(img(), 2, 2))
     yield (f"conv2d({a})", lambda: F.conv2d(img(), w()))
     yield (f"conv2d({a}, bias)", lambda: F.conv2d(img(), w(), T.ones(2, dtype=dt)))
     yield (f"conv1d({a})", lambda: F.conv1d(seq(), w()[:, :, 0]))
+    yield (f"conv2d({a}, stride 2, padding 1)", lambda: F.conv2d(img(), w(), stride=2, padding=1))
+    yield (f"conv2d({a}, dilation 2, groups 2)",
+           lambda: F.conv2d(img(), w()[:, :1], dilation=2, groups=2))
+    yield (f"conv2d({a}, padding same)", lambda: F.conv2d(img(), w(), padding="same"))
+    yield (f"conv2d({a}, unbatched)", lambda: F.conv2d(img()[0], w()))
+    yield (f"conv2d({a}, large values)", lambda: F.conv2d((img() + 1) * 60, w() + 100))
+    yield (f"conv1d({a}, stride 3, padding 2)",
+           lambda: F.conv1d(seq(), w()[:, :, 0], stride=3, padding=2))
+    yield (f"conv2d({a}, weight float32)", lambda: F.conv2d(img(), w().float()))
+    yield (f"conv2d({a}, 3 channels)", lambda: F.conv2d(img(), T.ones(1, 3, 2, 2, dtype=dt)))
     yield (f"conv_transpose2d({a})", lambda: F.conv_transpose2d(img(), w()))
+    yield (f"conv_transpose2d({a}, stride 2, padding 1, output_padding 1, bias)",
+           lambda: F.conv_transpose2d(img(), w(), T.ones(2, dtype=dt), stride=2, padding=1,
+                                      output_padding=1))
+    yield (f"conv_transpose2d({a}, groups 2, dilation 2)",
+           lambda: F.conv_transpose2d(img(), w()[:, :1], groups=2, dilation=2))
+    yield (f"conv_transpose1d({a}, stride 3)",
+           lambda: F.conv_transpose1d(seq(), w()[:, :, 0], stride=3))
+    yield (f"conv_transpose2d({a}, unbatched)", lambda: F.conv_transpose2d(img()[0], w()))
     yield (f"nn.MaxPool2d({a})", lambda: T.nn.MaxPool2d(2)(img()))
     yield (f"interpolate nearest({a})", lambda: F.interpolate(img(), scale_factor=2))
     yield (f"pad({a})", lambda: F.pad(img(), (1, 1)))
@@ -312,6 +336,8 @@ def indexing(T, a):
     yield (f"masked_select({a})", lambda: T.masked_select(x(), T.ones(2, 3, dtype=T.bool)))
     yield (f"fill_({a}, 2.5)", lambda: x().fill_(2.5))
     yield (f"fill_({a}, -1)", lambda: x().fill_(-1))
+    yield (f"fill_({a}, 70000.0)", lambda: x().fill_(70000.0))
+    yield (f"fill_({a}, 2 ** 40)", lambda: x().fill_(2 ** 40))
     yield (f"full dtype {a} 2.5", lambda: T.full((2,), 2.5, dtype=dt))
     yield (f"zeros_like({a})", lambda: T.zeros_like(x()))
     yield (f"arange({a})", lambda: T.arange(5, dtype=dt))
@@ -375,7 +401,7 @@ def convert(T, a):
     yield (f"bool.to({a})", lambda: T.tensor([True, False]).to(dt))
     yield (f"uint8 200.to({a})", lambda: T.tensor([200, 0], dtype=T.uint8).to(dt))
     yield (f"int8 -100.to({a})", lambda: T.tensor([-100, 0], dtype=T.int8).to(dt))
-    for v in [2.5, -1, 300, float("nan"), True, 2 ** 40]:
+    for v in [2.5, -1, 300, float("nan"), True, 2 ** 40, 70000.0, 1e6]:
         yield (f"tensor([{v!r}], dtype={a})", lambda v=v: T.tensor([v], dtype=dt))
         yield (f"full((1,), {v!r}, dtype={a})", lambda v=v: T.full((1,), v, dtype=dt))
     for m in ["float", "double", "half", "bfloat16", "int", "long", "short", "char", "byte",

@@ -241,8 +241,9 @@ def test_conv3d_same_padding_and_modes(rng):
 def test_integer_dtypes_are_a_documented_limit():
     with pytest.raises(NotImplementedError):
         F.conv3d(pl.ones(1, 1, 2, 2, 2, dtype=pl.int64), pl.ones(1, 1, 1, 1, 1, dtype=pl.int64))
-    with pytest.raises(NotImplementedError):
-        F.conv_transpose1d(pl.ones(1, 1, 2, dtype=pl.int64), pl.ones(1, 1, 1, dtype=pl.int64))
+    with pytest.raises(NotImplementedError):  # (int64 conv_transpose1d/2d are computed)
+        F.conv_transpose3d(pl.ones(1, 1, 2, 2, 2, dtype=pl.int64),
+                           pl.ones(1, 1, 1, 1, 1, dtype=pl.int64))
 
 
 def test_output_size_picks_output_padding(rng):

@@ -11,12 +11,26 @@
  * uniform_
  * ---------------------------------------------------------------------------------------- */
 
+/* The C++ name of an integer or bool dtype's element type, as PyTorch's messages print it */
+static const char *
+cpp_int_name(pl_dtype dtype)
+{
+    switch (dtype) {
+    case PL_UINT8: return "unsigned char";
+    case PL_INT8: return "signed char";
+    case PL_INT16: return "short int";
+    case PL_INT32: return "int";
+    case PL_INT64: return "long int";
+    default: return "bool";
+    }
+}
+
 pl_status
 pl_uniform_(pl_tensor *t, double from, double to, pl_generator *g)
 {
-    PL_FILL_VIA_COMPUTE(t, pl_uniform_(c_, from, to, g));
-    if (!pl_dtype_is_floating(t->dtype))
+    if (!pl_dtype_is_floating(t->dtype)) /* before the compute copy: the message names t's dtype */
         return not_implemented("check_uniform_bounds", t->dtype);
+    PL_FILL_VIA_COMPUTE(t, pl_uniform_(c_, from, to, g));
     if (from > to)
         return pl_error_set(PL_ERR_RUNTIME,
                             "uniform_ expects to return a [from, to) range, but found from=%g > "
@@ -206,11 +220,11 @@ normal_fill_f64(double *d, int64_t n, double mean, double std, pl_generator *g)
 pl_status
 pl_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
 {
-    PL_FILL_VIA_COMPUTE(t, pl_normal_(c_, mean, std, g));
     if (std < 0.0)
         return pl_error_set(PL_ERR_RUNTIME, "normal expects std >= 0.0, but found std %g", std);
     if (!pl_dtype_is_floating(t->dtype))
         return not_implemented("normal_kernel_cpu", t->dtype);
+    PL_FILL_VIA_COMPUTE(t, pl_normal_(c_, mean, std, g));
     pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)
         return st;
@@ -274,7 +288,6 @@ fill_double_dist(pl_tensor *t, dist_kind kind, double a, double b, pl_generator 
 pl_status
 pl_exponential_(pl_tensor *t, double lambd, pl_generator *g)
 {
-    PL_FILL_VIA_COMPUTE(t, pl_exponential_(c_, lambd, g));
     if (!(lambd > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "exponential_ expects lambda > 0.0, but found lambda=%g",
                             lambd);
@@ -283,13 +296,13 @@ pl_exponential_(pl_tensor *t, double lambd, pl_generator *g)
                             "Exponential distribution is a continuous probability distribution. "
                             "dtype must be a floating point but you specified %s",
                             dtype_cap_name(t->dtype));
+    PL_FILL_VIA_COMPUTE(t, pl_exponential_(c_, lambd, g));
     return fill_double_dist(t, DIST_EXPONENTIAL, lambd, 0.0, g);
 }
 
 pl_status
 pl_cauchy_(pl_tensor *t, double median, double sigma, pl_generator *g)
 {
-    PL_FILL_VIA_COMPUTE(t, pl_cauchy_(c_, median, sigma, g));
     if (!(sigma > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "cauchy_ expects sigma > 0.0, but found sigma=%g",
                             sigma);
@@ -297,18 +310,19 @@ pl_cauchy_(pl_tensor *t, double median, double sigma, pl_generator *g)
         return pl_error_set(PL_ERR_RUNTIME,
                             "Cauchy distribution is a continuous probability distribution. "
                             "dtype must be a floating point but you specified %s",
-                            t->dtype == PL_INT64 ? "long int" : "bool");
+                            cpp_int_name(t->dtype));
+    PL_FILL_VIA_COMPUTE(t, pl_cauchy_(c_, median, sigma, g));
     return fill_double_dist(t, DIST_CAUCHY, median, sigma, g);
 }
 
 pl_status
 pl_log_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
 {
-    PL_FILL_VIA_COMPUTE(t, pl_log_normal_(c_, mean, std, g));
     if (!(std > 0.0))
         return pl_error_set(PL_ERR_RUNTIME, "log_normal_ expects std > 0.0, but found std=%g", std);
     if (!pl_dtype_is_floating(t->dtype) && t->numel > 0) /* an empty one passes, as in PyTorch */
         return not_implemented("log_normal_cpu", t->dtype);
+    PL_FILL_VIA_COMPUTE(t, pl_log_normal_(c_, mean, std, g));
     return fill_double_dist(t, DIST_LOG_NORMAL, mean, std, g);
 }
 

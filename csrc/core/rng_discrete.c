@@ -289,6 +289,8 @@ expand_strides(const pl_tensor *src, int ndim, const int64_t *shape, int64_t *st
 pl_status
 pl_bernoulli_tensor_(pl_tensor *t, const pl_tensor *p, pl_generator *g)
 {
+    if (!pl_dtype_is_floating(p->dtype)) /* before any cast: the message names p's dtype */
+        return not_implemented("bernoulli_tensor_cpu_p_", p->dtype);
     if (!pl_dtype_is_compute(p->dtype)) { /* float16/bfloat16 probabilities read as float32 */
         pl_tensor *c = pl_cast_raw(p, pl_dtype_compute(p->dtype));
         pl_status st = c ? pl_bernoulli_tensor_(t, c, g) : pl_error_status();
@@ -583,7 +585,13 @@ multinomial_replacement(const pl_tensor *probs, int64_t rows, int64_t cats, int6
 pl_tensor *
 pl_multinomial(const pl_tensor *probs, int64_t num_samples, bool replacement, pl_generator *g)
 {
-    if (!pl_dtype_is_compute(probs->dtype)) { /* float16/bfloat16 (or integer) weights */
+    if (probs->ndim >= 1 && probs->ndim <= 2 && !pl_dtype_is_floating(probs->dtype)) {
+        pl_error_set(PL_ERR_RUNTIME, /* before the cast below: the message names probs' dtype */
+                     "multinomial only supports floating-point dtypes for input, got: %s",
+                     dtype_cap_name(probs->dtype));
+        return NULL;
+    }
+    if (!pl_dtype_is_compute(probs->dtype)) { /* float16/bfloat16 weights */
         pl_tensor *c = pl_cast_raw(probs, pl_dtype_compute(probs->dtype));
         pl_tensor *r = c ? pl_multinomial(c, num_samples, replacement, g) : NULL;
         pl_tensor_release(c);

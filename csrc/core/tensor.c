@@ -446,7 +446,12 @@ fail:
 pl_tensor *
 pl_tensor_full(int ndim, const int64_t *shape, pl_dtype dtype, double value)
 {
-    if (pl_check_scalar_fits(value, dtype) != PL_OK) return NULL; /* PyTorch's checked conversion */
+    int64_t n = 0; /* stays 0 for a bad shape, which pl_tensor_empty refuses */
+    if (!pl_shape_numel_checked(ndim, shape, &n)) n = 0;
+    /* PyTorch's checked conversion, but for one floating element (its fill fast path, where
+     * float16 takes an out-of-range value as inf) */
+    if (!(pl_dtype_is_floating(dtype) && n == 1) && pl_check_scalar_fits(value, dtype) != PL_OK)
+        return NULL;
     pl_tensor *t = pl_tensor_empty(ndim, shape, dtype);
     if (t) {
         pl_fill_contiguous(t->storage->data, dtype, t->numel, value);

@@ -275,6 +275,10 @@ f_linspace(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnam
     }
     pl_dtype dt;
     if (plpy_dtype_from_object(kw.dtype, plpy_default_dtype, &dt) < 0) return NULL;
+    if (dt == PL_BOOL) {
+        PyErr_SetString(PyExc_NotImplementedError, "\"linspace_cpu\" not implemented for 'Bool'");
+        return NULL;
+    }
     pl_tensor *t = pl_tensor_empty(1, &n, dt);
     if (!t) return plpy_raise();
     /* PyTorch fills the first half from start and the second from end, in the dtype, each
@@ -423,6 +427,17 @@ f_where(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
         pl_tensor *x = pl_to_dtype(b, pl_result_type(a, false, b, true));
         pl_tensor_release(b);
         b = x;
+    } else if (aw && bw) { /* two numbers: their result type (1 and 2.5 make the default float) */
+        pl_dtype dt = pl_result_type(a, true, b, true);
+        pl_tensor *x = pl_to_dtype(a, dt), *y = x ? pl_to_dtype(b, dt) : NULL;
+        pl_tensor_release(a);
+        pl_tensor_release(b);
+        a = x;
+        b = y;
+        if (!b) {
+            pl_tensor_release(a);
+            a = NULL;
+        }
     }
     pl_tensor *r = (a && b) ? pl_where(c, a, b) : NULL;
     pl_tensor_release(a);

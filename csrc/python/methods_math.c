@@ -53,9 +53,14 @@ m_sum(ARGS)
         if (plpy_dtype_from_object(dtype, src->dtype, &dt) < 0) return NULL;
         pl_tensor *c = pl_to_dtype(src, dt);
         if (!c) return plpy_raise();
-        PyObject *r = plpy_wrap(pl_sum(c, dims, n, keep));
+        pl_tensor *r = pl_sum(c, dims, n, keep);
         pl_tensor_release(c);
-        return r;
+        if (r && r->dtype != dt) { /* an integer sum (exact in int64) wraps into dtype */
+            pl_tensor *rc = pl_to_dtype(r, dt);
+            pl_tensor_release(r);
+            r = rc;
+        }
+        return plpy_wrap(r);
     }
     return plpy_wrap(pl_sum(src, dims, n, keep));
 }
@@ -90,6 +95,12 @@ m_mean(ARGS)
     if (dtype && dtype != Py_None) {
         pl_dtype dt;
         if (plpy_dtype_from_object(dtype, T(self)->dtype, &dt) < 0) return NULL;
+        if (!pl_dtype_is_floating(dt)) {
+            PyErr_Format(PyExc_RuntimeError, "mean(): could not infer output dtype. Optional dtype "
+                         "must be either a floating point or complex dtype. Got: %s",
+                         pl_dtype_scalar_name(dt));
+            return NULL;
+        }
         pl_tensor *c = pl_to_dtype(T(self), dt);
         if (!c) return plpy_raise();
         PyObject *r = plpy_wrap(pl_mean(c, dims, n, keep));

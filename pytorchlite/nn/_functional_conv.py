@@ -74,7 +74,60 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp):
     if nsp == 3:
         return torch._C._conv_nd(input, weight, bias, stride, padding, dilation, False,
                                  (0,) * nsp, groups, nsp)
+    if _integer_conv(input, weight, bias):
+        return _int_conv(input, weight, bias, stride, padding, dilation, groups, nsp)
     return torch._C._conv(input, weight, bias, stride, padding, dilation, groups, nsp)
+
+
+def _integer_conv(input, weight, bias):
+    # PyTorch convolves integer tensors (of one dtype) too, wrapping as the dtype does
+    if not isinstance(input, torch.Tensor) or not isinstance(weight, torch.Tensor):
+        return False
+    dt = input.dtype
+    return (not dt.is_floating_point and dt is not torch.bool and weight.dtype is dt
+            and (bias is None or (isinstance(bias, torch.Tensor) and bias.dtype is dt)))
+
+
+def _int_conv(input, weight, bias, stride, padding, dilation, groups, nsp):
+    """conv1d/conv2d of integer tensors, exact: int64 sums (which wrap into the dtype as
+    PyTorch's sums in the dtype do), one tap of the kernel at a time."""
+    import numpy as np
+
+    # the float64 convolution of the same shapes gives PyTorch's checks and the output shape
+    probe = torch._C._conv(input.double(), weight.double(),
+                           None if bias is None else bias.double(), stride, padding, dilation,
+                           groups, nsp)
+    if any(d != 1 for d in dilation) and input.dtype is not torch.int64:
+        from .._math_ops import _dt_name  # PyTorch's dilated kernel: int64 the only integer
+
+        raise NotImplementedError(f'"slow_conv_dilated<>" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
+    x, w = input.long().numpy(), weight.long().numpy()
+    unbatched = x.ndim == nsp + 1
+    x = x[None] if unbatched else x
+    if nsp == 1:  # as a 2-D convolution of height 1
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
+    (s0, s1), (p0, p1), (d0, d1) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (p0, p0), (p1, p1)))
+    n, o, cg, kh, kw = x.shape[0], w.shape[0], w.shape[1], w.shape[2], w.shape[3]
+    oh = (xp.shape[2] - d0 * (kh - 1) - 1) // s0 + 1
+    ow = (xp.shape[3] - d1 * (kw - 1) - 1) // s1 + 1
+    out = np.zeros((n, o, oh, ow), dtype=np.int64)
+    og = o // groups
+    for g in range(groups):
+        xs, ws = xp[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og]
+        for a in range(kh):
+            for b in range(kw):
+                patch = xs[:, :, a * d0:a * d0 + s0 * (oh - 1) + 1:s0,
+                           b * d1:b * d1 + s1 * (ow - 1) + 1:s1]
+                out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, a, b])
+    if bias is not None:
+        out += bias.long().numpy()[None, :, None, None]
+    out = out[:, :, 0, :] if nsp == 1 else out
+    out = out[0] if unbatched else out
+    r = torch._C.from_numpy(np.ascontiguousarray(out)).to(input.dtype)
+    return r.reshape(tuple(probe.shape))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -114,8 +167,47 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     padding = _tuple(padding, nsp, "padding")
     output_padding = _tuple(output_padding, nsp, "output_padding")
     dilation = _tuple(dilation, nsp, "dilation")
+    if nsp < 3 and _integer_conv(input, weight, bias) and input.dtype is torch.int64:
+        return _int64_conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                                     dilation, nsp)
     return torch._C._conv_nd(input, weight, bias, stride, padding, dilation, True, output_padding,
                              groups, nsp)
+
+
+def _int64_conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                          nsp):
+    """conv_transpose1d/2d of int64 tensors, exact (wrapping int64 sums), one tap at a time."""
+    import numpy as np
+
+    # the float64 one of the same shapes gives PyTorch's checks and the output shape
+    probe = torch._C._conv_nd(input.double(), weight.double(),
+                              None if bias is None else bias.double(), stride, padding, dilation,
+                              True, output_padding, groups, nsp)
+    x, w = input.numpy(), weight.numpy()
+    unbatched = x.ndim == nsp + 1
+    x = x[None] if unbatched else x
+    if nsp == 1:  # as a 2-D one of height 1
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
+    oh, ow = (probe.shape[-2], probe.shape[-1]) if nsp == 2 else (1, probe.shape[-1])
+    (s0, s1), (p0, p1), (d0, d1) = stride, padding, dilation
+    n, c, h, wd = x.shape
+    cg, og, kh, kw = c // groups, w.shape[1], w.shape[2], w.shape[3]
+    full_h = max((h - 1) * s0 + d0 * (kh - 1) + 1, p0 + oh)
+    full_w = max((wd - 1) * s1 + d1 * (kw - 1) + 1, p1 + ow)
+    buf = np.zeros((n, og * groups, full_h, full_w), dtype=np.int64)
+    for g in range(groups):
+        xs, ws = x[:, g * cg:(g + 1) * cg], w[g * cg:(g + 1) * cg]
+        for a in range(kh):
+            for b in range(kw):
+                buf[:, g * og:(g + 1) * og, a * d0:a * d0 + s0 * (h - 1) + 1:s0,
+                    b * d1:b * d1 + s1 * (wd - 1) + 1:s1] += np.einsum("nchw,co->nohw", xs,
+                                                                       ws[:, :, a, b])
+    out = buf[:, :, p0:p0 + oh, p1:p1 + ow]
+    if bias is not None:
+        out = out + bias.numpy()[None, :, None, None]
+    out = out[0] if unbatched else out
+    return torch._C.from_numpy(np.ascontiguousarray(out)).reshape(tuple(probe.shape))
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -197,10 +289,38 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """2-D average pooling."""
+    """2-D average pooling (int64 too, as PyTorch: window sums divided with truncation)."""
     stride = _stride_or_kernel(stride, kernel_size)
+    if isinstance(input, torch.Tensor) and input.dtype is torch.int64:
+        return _int64_avg_pool2d(input, kernel_size, stride, padding, bool(ceil_mode),
+                                 bool(count_include_pad), divisor_override)
     return torch._C._avg_pool2d(input, kernel_size, stride, padding, bool(ceil_mode),
                                 bool(count_include_pad), divisor_override)
+
+
+def _int64_avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                      divisor_override):
+    import numpy as np
+
+    # the float64 pooling of the same shape gives PyTorch's checks and the output shape
+    probe = torch._C._avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode,
+                                 count_include_pad, divisor_override)
+    (k0, k1), (s0, s1), (p0, p1) = (_tuple(kernel_size, 2), _tuple(stride, 2),
+                                    _tuple(padding, 2))
+    x = input.numpy()
+    h, w = x.shape[-2], x.shape[-1]
+    oh, ow = probe.shape[-2], probe.shape[-1]
+    out = np.zeros(x.shape[:-2] + (oh, ow), dtype=np.int64)
+    for i in range(oh):  # PyTorch's window bounds: clipped to the padded input, then the input
+        h0, h1 = i * s0 - p0, min(i * s0 - p0 + k0, h + p0)
+        for j in range(ow):
+            w0, w1 = j * s1 - p1, min(j * s1 - p1 + k1, w + p1)
+            size = (h1 - h0) * (w1 - w0)
+            a0, a1, b0, b1 = max(h0, 0), min(h1, h), max(w0, 0), min(w1, w)
+            total = x[..., a0:a1, b0:b1].sum(axis=(-2, -1))
+            div = divisor_override or (size if count_include_pad else (a1 - a0) * (b1 - b0))
+            out[..., i, j] = np.sign(total) * (np.abs(total) // div)  # C's truncation
+    return torch._C.from_numpy(np.ascontiguousarray(out)).reshape(tuple(probe.shape))
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -209,8 +329,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     _check_1d(input, "avg_pool1d")
     stride = _stride_or_kernel(stride, kernel_size)
     k, s, p = _tuple(kernel_size, 1)[0], _tuple(stride, 1)[0], _tuple(padding, 1)[0]
-    out = torch._C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), bool(ceil_mode),
-                               bool(count_include_pad), None)
+    out = avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), bool(ceil_mode),
+                     bool(count_include_pad), None)
     return out.squeeze(-2)
 
 

@@ -294,11 +294,13 @@ check_dtypes(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int 
                                 pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(bias->dtype));
         return PL_OK;
     }
-    if (x->dtype == PL_BOOL) /* PyTorch has no kernel either: its message */
-        return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for 'Bool'",
+    if (x->dtype == PL_BOOL || (transposed && x->dtype != PL_INT64)) /* nor has PyTorch */
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'",
                             !transposed ? "compute_columns3d"
                             : nsp == 3  ? "slow_conv_transpose3d_out_cpu"
-                                        : "slow_conv_transpose2d_out_cpu");
+                                        : "slow_conv_transpose2d_out_cpu",
+                            pl_dtype_scalar_name(x->dtype));
+    /* Note: PyTorch computes these (int64 transposed, integer 3-D); pytorchlite refuses */
     return pl_error_set(PL_ERR_NOTIMPL,
                         "%s convolution of dtype %s is not supported by pytorchlite (floating "
                         "dtypes only)", transposed ? "transposed" : "3-D",

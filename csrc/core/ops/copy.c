@@ -450,7 +450,11 @@ fill_scalar_(pl_tensor *t, pl_scalar value, const pl_node_kind *kind)
     if (st != PL_OK) return st;
     int64_t exact = 0; /* the int64 value, exact for an int scalar */
     if (t->dtype == PL_INT64 && (st = pl_scalar_to_int64_checked(value, &exact)) != PL_OK) return st;
-    if (t->dtype != PL_INT64 && (st = pl_check_scalar_fits(value.d, t->dtype)) != PL_OK) return st;
+    /* PyTorch checks the value, but for a one-element floating tensor (its fast path, where
+     * float16 takes an out-of-range value as inf) */
+    if (t->dtype != PL_INT64 && !(pl_dtype_is_floating(t->dtype) && t->numel == 1) &&
+        (st = pl_check_scalar_fits(value.d, t->dtype)) != PL_OK)
+        return st;
     if (pl_tensor_is_contiguous(t) && !(t->dtype == PL_INT64 && value.is_int)) {
         pl_fill_contiguous(pl_tensor_data(t), t->dtype, t->numel, value.d);
     } else {

@@ -396,6 +396,11 @@ pl_cat(pl_tensor *const *ts_in, int n, int64_t dim_, bool is_stack)
             }
             pl_tensor *r = pl_cat(sel, kept, dim_, false);
             free(sel);
+            if (r && r->dtype != edt) { /* the skipped tensors still take part in promotion */
+                pl_tensor *rc = pl_to_dtype(r, edt);
+                pl_tensor_release(r);
+                r = rc;
+            }
             return r;
         }
     }

@@ -384,7 +384,12 @@ pl_matmul(pl_tensor *a, pl_tensor *b)
         shape_error(a, b);
         return NULL;
     }
-    if (check_float_pair("addmm_impl_cpu_", a, b) != PL_OK) return NULL;
+    /* the kernel PyTorch's matmul reaches for these ranks names the refusal */
+    const char *kernel = a->ndim == 1 && b->ndim == 1   ? "dot"
+                         : a->ndim == 2 && b->ndim == 1 ? "addmv_impl_cpu"
+                         : a->ndim >= 3 && b->ndim >= 3 ? "bmm"
+                                                        : "addmm_impl_cpu_";
+    if (check_float_pair(kernel, a, b) != PL_OK) return NULL;
     /* broadcast batch dims */
     int an = a->ndim == 1 ? 0 : a->ndim - 2, bn = b->ndim == 1 ? 0 : b->ndim - 2;
     int batch_nd;

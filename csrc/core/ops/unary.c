@@ -410,6 +410,15 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
     return PL_OK;
 }
 
+/* PyTorch's refusal of -x on a bool tensor (and of x.neg_()) */
+static pl_status
+neg_bool_error(void)
+{
+    return pl_error_set(PL_ERR_RUNTIME,
+                        "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                        "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+
 pl_tensor *
 pl_unary(pl_unop op, pl_tensor *a)
 {
@@ -418,9 +427,7 @@ pl_unary(pl_unop op, pl_tensor *a)
         dt = pl_default_float;
     }
     if (op == PL_NEG && dt == PL_BOOL) {
-        pl_error_set(PL_ERR_RUNTIME,
-                     "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                     "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        neg_bool_error();
         return NULL;
     }
     pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, dt);
@@ -442,6 +449,7 @@ pl_unary(pl_unop op, pl_tensor *a)
 pl_status
 pl_unary_(pl_unop op, pl_tensor *a)
 {
+    if (op == PL_NEG && a->dtype == PL_BOOL) return neg_bool_error(); /* neg_ as - */
     pl_status st = pl_check_inplace(a);
     if (st == PL_OK) st = pl_check_no_overlap(a);
     if (st != PL_OK) return st;
@@ -751,9 +759,15 @@ static const pl_node_kind where_kind = {"WhereBackward0", where_backward, PL_KIN
 pl_tensor *
 pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b)
 {
+    if (cond->dtype == PL_UINT8) { /* PyTorch still takes a uint8 mask (deprecated) */
+        pl_tensor *bc = pl_to_dtype(cond, PL_BOOL);
+        pl_tensor *r = bc ? pl_where(bc, a, b) : NULL;
+        pl_tensor_release(bc);
+        return r;
+    }
     if (cond->dtype != PL_BOOL) {
         pl_error_set(PL_ERR_RUNTIME, "where expected condition to be a boolean tensor, but got a "
-                                     "tensor with dtype %s", pl_dtype_name(cond->dtype));
+                                     "tensor with dtype %s", pl_dtype_scalar_name(cond->dtype));
         return NULL;
     }
     int nd1, nd;

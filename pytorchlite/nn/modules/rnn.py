@@ -29,6 +29,9 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 # grad_fn MkldnnRnnLayerBackward0 as PyTorch's CPU LSTM). False: every LSTM runs the plain
 # composition of Tensor ops below (_lstm_step), the reference the fused path is tested against.
 _FUSED_LSTM = True
+# the dtypes of the fused layer; float16/bfloat16 compose the Tensor ops, each rounded to the
+# dtype as PyTorch's CPU cell rounds them (nearer PyTorch's numbers than the fused layer)
+_FUSED_DTYPES = (torch.float32, torch.float64)
 
 
 # ------------------------------------------------------------------------------ cell steps
@@ -48,7 +51,7 @@ def _gru_step(gi, h, w_hh, b_hh):
     r = torch.sigmoid(i_r + h_r)
     z = torch.sigmoid(i_z + h_z)
     n = torch.tanh(i_n + r * h_n)
-    return (1 - z) * n + z * h
+    return (h - n) * z + n  # PyTorch's order of operations (their roundings in float16)
 
 
 def _lstm_step(gi, state, w_hh, b_hh, w_hr=None):
@@ -173,6 +176,11 @@ class RNNBase(Module):
         return 2 if self.bidirectional else 1
 
     def check_input(self, input, batch_sizes):
+        w_dtype = self.weight_ih_l0.dtype
+        if input.dtype != w_dtype and not _amp.on():
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({w_dtype}). Convert input: input.to({w_dtype}), or convert "
+                             f"model: model.to({input.dtype})")
         expected = 2 if batch_sizes is not None else 3
         if input.dim() != expected:
             raise RuntimeError(f"input must have {expected} dimensions, got {input.dim()}")
@@ -214,7 +222,7 @@ class RNNBase(Module):
         dirs = self._num_directions()
         steps_n = len(batch_sizes)
         fused = (is_lstm and _FUSED_LSTM and self.proj_size == 0 and steps_n > 0
-                 and data.is_floating_point() and batch_sizes.count(batch_sizes[0]) == steps_n)
+                 and data.dtype in _FUSED_DTYPES and batch_sizes.count(batch_sizes[0]) == steps_n)
         h_finals, c_finals = [], []
         for layer in range(self.num_layers):
             outputs = []
