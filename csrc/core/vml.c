@@ -34,7 +34,7 @@ static const char *const fn_stems[PL_VML_NUM_FNS] = {
     [PL_VML_LOG10] = "Log10", [PL_VML_SIN] = "Sin",   [PL_VML_COS] = "Cos",
     [PL_VML_TAN] = "Tan",     [PL_VML_TANH] = "Tanh", [PL_VML_ASIN] = "Asin",
     [PL_VML_ACOS] = "Acos",   [PL_VML_ATAN] = "Atan", [PL_VML_ERF] = "Erf",
-    [PL_VML_ERFC] = "Erfc",
+    [PL_VML_ERFC] = "Erfc",   [PL_VML_SQRT] = "Sqrt",
 };
 
 /* The process's one route: the library handle and its functions. enabled is set last on load
