@@ -208,6 +208,11 @@ atan2 = arctan2 = _B.atan2
 hypot = _B.hypot
 copysign = _B.copysign
 fmax = _B.fmax
+nextafter = _B.nextafter
+gcd = _B.gcd
+lcm = _B.lcm
+gcd_ = _B.gcd_
+lcm_ = _B.lcm_
 fmin = _B.fmin
 matmul = _B.matmul
 mm = _B.mm
@@ -399,7 +404,7 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
-         "func": None, "linalg": None, "cpu": None}
+         "func": None, "linalg": None, "cpu": None, "special": None}
 
 
 def __getattr__(name):

@@ -2,7 +2,7 @@
 methods of _math_ops.py, _reduce_ops.py and linalg/_torch_fns.py, their torch.* functions and
 the out=/axis= wrappers of _out.py. ``torch.linalg`` itself loads on first use (it imports
 NumPy)."""
-from . import _C, _math_ops, _out, _reduce_ops, _result_types
+from . import _C, _math_more, _math_ops, _out, _reduce_ops, _result_types
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
                      "cholesky_solve", "triangular_solve", "matrix_exp", "lu",
@@ -140,6 +140,12 @@ def _install(namespace, tensor_cls):
         if name not in _METHOD_ONLY:
             namespace[name] = _function(getattr(tensor_cls, name), name)
     namespace.update(_math_ops.FUNCTIONS)
+    _math_more.attach(tensor_cls)
+    for name in _math_more.METHODS:
+        if name not in ("fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "polygamma_",
+                        "mvlgamma_", "renorm_", "addr_", "put_"):  # methods only (ldexp: its own function)
+            namespace[name] = _function(getattr(tensor_cls, name), name)
+    namespace.update(_math_more.FUNCTIONS)
     namespace.update(_reduce_ops.FUNCTIONS)
     namespace["logit_"] = _function(tensor_cls.logit_, "logit_")
     for name in _LINALG_FUNCTIONS:

@@ -415,6 +415,47 @@ def floor_divide_(self, other):
     return self.__ifloordiv__(other)
 
 
+def castable_result(self, r):
+    """r, the result of an in-place op on self, when PyTorch's can_cast lets it into self's
+    dtype; else PyTorch's RuntimeError."""
+    if r.dtype != self.dtype:
+        from ._typeinfo import can_cast
+
+        if not can_cast(r.dtype, self.dtype):
+            raise RuntimeError(f"result type {_dt_name(r.dtype)} can't be cast to the "
+                               f"desired output type {_dt_name(self.dtype)}")
+    return r
+
+
+def _rounding_inplace(name):
+    # floor_/ceil_/trunc_/round_: the core's in-place kernel on floating tensors; integer
+    # tensors are already whole (PyTorch leaves them as they are); bool has no kernel
+    def method(self):
+        if self.dtype is _dt.bool:
+            raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
+        if self.dtype.is_floating_point:
+            return getattr(self, "_" + name + "_")()
+        return self
+    method.__name__ = name + "_"
+    return method
+
+
+floor_ = _rounding_inplace("floor")
+ceil_ = _rounding_inplace("ceil")
+trunc_ = _rounding_inplace("trunc")
+round_ = _rounding_inplace("round")
+
+
+def remainder_(self, other):
+    return self.__imod__(other)
+
+
+def fmod_(self, other):
+    self._check_overlap(other)
+    src = self.clone() if self.requires_grad else self  # the backward may read the old value
+    return self.copy_(castable_result(self, src.fmod(other)))
+
+
 def fix(self):
     return self.trunc()
 
@@ -617,7 +658,8 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_"]
+           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_", "remainder_",
+           "fmod_", "floor_", "ceil_", "trunc_", "round_"]
 
 
 def _logical_inplace(name):

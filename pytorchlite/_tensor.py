@@ -552,7 +552,10 @@ class Tensor(_C.TensorBase):
         out = dtype or (self.dtype if self.dtype.is_floating_point else _dt.int64)
         if self.dim() == 0:
             return self.to(out, copy=True)
-        return _C.tensor(_np.cumsum(self._compute_numpy(), axis=dim), dtype=out)
+        a = self._compute_numpy()
+        # PyTorch's CPU cumsum carries a float32 (or half) running sum in double
+        acc = _np.float64 if a.dtype == _np.float32 and out.is_floating_point else None
+        return _C.tensor(_np.cumsum(a, axis=dim, dtype=acc), dtype=out)
 
     def equal(self, other):
         _check_tensor_arg("equal", other)
@@ -650,12 +653,15 @@ class Tensor(_C.TensorBase):
         return out.to(self.dtype)  # bfloat16 went through float32
 
     # ---- rounding and integer division (no gradient: PyTorch's is zero almost everywhere) ----
-    def _numpy_binary(self, other, fn):
+    def _numpy_binary(self, other, fn, kernel):
         # operands cast to the common dtype first (a number wraps into an integer one, as
-        # PyTorch casts it); bfloat16, which NumPy lacks, computes in float32
+        # PyTorch casts it); bfloat16, which NumPy lacks, computes in float32. kernel: the
+        # name of PyTorch's kernel, which has no bool form
         import numpy as _np
 
         ref = self.detach() + (other.detach() if isinstance(other, Tensor) else other)
+        if ref.dtype is _dt.bool:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
         cd = _dt.float32 if ref.dtype is _dt.bfloat16 else ref.dtype
         if not isinstance(other, Tensor):
             other = _C.tensor(other, dtype=_dt.float64 if isinstance(other, float) else None)
@@ -672,7 +678,7 @@ class Tensor(_C.TensorBase):
 
         if self._floating_with(other):
             return self._floor_divide(other)
-        return self._numpy_binary(other, _np.floor_divide)
+        return self._numpy_binary(other, _np.floor_divide, "div_floor_cpu")
 
     def _floating_with(self, other):
         # whether self op other computes in a floating dtype (the core's remainder/fmod path)
@@ -685,14 +691,14 @@ class Tensor(_C.TensorBase):
 
         if self._floating_with(other):
             return self._remainder(other)
-        return self._numpy_binary(other, _np.remainder)
+        return self._numpy_binary(other, _np.remainder, "remainder_cpu")
 
     def fmod(self, other):
         import numpy as _np
 
         if self._floating_with(other):
             return self._fmod(other)
-        return self._numpy_binary(other, _np.fmod)
+        return self._numpy_binary(other, _np.fmod, "fmod_cpu")
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
@@ -714,13 +720,17 @@ class Tensor(_C.TensorBase):
             (self.detach() + other).dtype).remainder(self)
 
     def __ifloordiv__(self, other):
+        from ._math_ops import castable_result
+
         self._check_overlap(other)
-        return self.copy_(self.floor_divide(other))
+        return self.copy_(castable_result(self, self.floor_divide(other)))
 
     def __imod__(self, other):
+        from ._math_ops import castable_result
+
         self._check_overlap(other)
         src = self.clone() if self.requires_grad else self  # the backward may read the old value
-        return self.copy_(src.remainder(other))
+        return self.copy_(castable_result(self, src.remainder(other)))
 
     def _numpy_unary(self, fn):
         import numpy as _np

@@ -1,7 +1,7 @@
 """Named result tuples (``torch.return_types.max`` ...), printed as PyTorch prints them."""
 from . import _C
 
-__all__ = ["max", "min", "sort", "topk", "median", "histogram"]
+__all__ = ["max", "min", "sort", "topk", "median", "histogram", "frexp"]
 
 
 def _make(name):
@@ -56,3 +56,4 @@ def _make_fields(name, fields):
 
 
 histogram = _make_fields("histogram", ("hist", "bin_edges"))
+frexp = _make_fields("frexp", ("mantissa", "exponent"))

@@ -24,6 +24,38 @@ def _erfc(x):
     return np.vectorize(erfc)(x)
 
 
+def _erfinv(y):
+    """erf's inverse by Newton steps from a first guess (float64)."""
+    from math import erf, exp, pi, sqrt
+    def one(v):
+        x = 0.0
+        for _ in range(60):
+            x -= (erf(x) - v) / (2 / sqrt(pi) * exp(-x * x))
+        return x
+    return np.vectorize(one)(y)
+
+
+def _ndtr(x):
+    return 0.5 * _erfc(-np.asarray(x) / np.sqrt(2))
+
+
+def _ndtri(p):
+    from math import erfc, exp, pi, sqrt
+    def one(v):
+        x = 0.0
+        for _ in range(60):
+            x -= (0.5 * erfc(-x / sqrt(2)) - v) / (exp(-x * x / 2) / sqrt(2 * pi))
+        return x
+    return np.vectorize(one)(p)
+
+
+def _i1(x):
+    """The power series of I1 (converges fast on the sample domains)."""
+    from math import factorial
+    x = np.asarray(x, dtype=np.float64)
+    return sum((x / 2) ** (2 * k + 1) / (factorial(k) * factorial(k + 1)) for k in range(40))
+
+
 # name -> (NumPy reference, domain (low, high) kept away from poles and kinks)
 REFERENCE = {
     "neg": (np.negative, (-2, 2)), "exp": (np.exp, (-2, 2)), "log": (np.log, (0.5, 2)),
@@ -40,6 +72,12 @@ REFERENCE = {
     "exp2": (np.exp2, (-2, 2)), "log2": (np.log2, (0.5, 2)), "log10": (np.log10, (0.5, 2)),
     "erfc": (_erfc, (-2, 2)), "sinc": (_np_sinc, (0.2, 2)),
     "silu": (lambda x: x / (1 + np.exp(-x)), (-2, 2)),
+    "erfinv": (_erfinv, (-0.9, 0.9)), "i0": (np.i0, (-3, 3)),
+    "special_i0e": (lambda x: np.i0(x) * np.exp(-np.abs(x)), (0.2, 3)),
+    "special_i1": (_i1, (-3, 3)), "special_i1e": (lambda x: _i1(x) * np.exp(-np.abs(x)), (0.2, 3)),
+    "special_ndtri": (_ndtri, (0.05, 0.95)), "special_log_ndtr": (lambda x: np.log(_ndtr(x)), (-3, 3)),
+    "special_erfcx": (lambda x: np.exp(np.asarray(x) ** 2) * _erfc(x), (-2, 2)),
+    "special_entr": (lambda x: -x * np.log(x), (0.2, 2)),
 }
 PIECEWISE_CONSTANT = {"sign", "floor", "ceil", "trunc", "round"}
 ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
@@ -47,7 +85,9 @@ ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asi
 
 
 def _torch_fn(tr, name):
-    """torch's function of a row (silu is torch.nn.functional's)."""
+    """torch's function of a row (silu is torch.nn.functional's, special_x torch.special.x)."""
+    if name.startswith("special_"):
+        return getattr(tr.special, name[len("special_"):])
     return getattr(tr, name, None) or getattr(tr.nn.functional, name)
 
 
@@ -58,7 +98,7 @@ def method(name):
 def sample(name, shape, dtype=torch.float64, seed=0):
     lo, hi = REFERENCE[name][1]
     x = np.random.default_rng(seed).uniform(lo, hi, size=shape)
-    if name in ("sinc", "sign", "abs", "relu"):  # both signs, away from 0
+    if name in ("sinc", "sign", "abs", "relu", "special_i0e", "special_i1e"):  # both signs, not 0
         x *= np.where(np.arange(x.size).reshape(shape) % 2, 1, -1)
     return torch.tensor(x, dtype=dtype)
 
@@ -174,6 +214,8 @@ def test_values_and_gradients_match_torch(torch_ref, name, dtype):
     y, yr = getattr(x, method(name))(), _torch_fn(tr, name)(xr)
     # float32: libm against SLEEF, a few ulps apart
     tol = dict(rtol=4e-7, atol=1e-7) if dtype == "float32" else dict(rtol=1e-14, atol=1e-15)
+    if dtype == "float32" and name.startswith("special_"):
+        tol = dict(rtol=3e-6, atol=1e-7)  # float32 special functions: a few more ulps
     np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy(), **tol)
     assert type(y.grad_fn).__name__ == type(yr.grad_fn).__name__
     g = sample("exp", (3, 7), getattr(torch, dtype), seed=1)
@@ -326,6 +368,8 @@ def test_binary_math_matches_torch(torch_ref, name, dtype):
     br = tr.tensor(b.detach().numpy(), requires_grad=True)
     y, yr = getattr(torch, name)(a, b), getattr(tr, name)(ar, br)
     tol = dict(rtol=4e-7, atol=1e-7) if dtype == "float32" else dict(rtol=1e-14, atol=1e-15)
+    if dtype == "float32" and name.startswith("special_"):
+        tol = dict(rtol=3e-6, atol=1e-7)  # float32 special functions: a few more ulps
     np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy(), **tol)
     assert type(y.grad_fn).__name__ == type(yr.grad_fn).__name__
     y.sum().backward()

@@ -84,6 +84,28 @@
     X(ERFC, erfc, "ErfcBackward0", FLOAT, IN, PUB, erfc(x), 0,                                   \
       ex_mul(s, ex_scale(s, ex_un(s, PL_EXP, ex_neg(s, ex_pow(s, x, 2))), -1.12837916709551257390), g)) \
     X(SINC, sinc, "SincBackward0", FLOAT, IN, PUB, pl_sinc(x), 0, pl_sinc_backward(s, g, x)) \
+    /* special functions (ops/special_fn.h); the special_ rows are torch.special's, their    \
+     * methods private */                                                                       \
+    X(ERFINV, erfinv, "ErfinvBackward0", FLOAT, OUT, NOFN, pl_erfinv(x), 0,                      \
+      ex_mul(s, ex_scale(s, ex_un(s, PL_EXP, ex_mul(s, y, y)), 0.88622692545275801365), g))     \
+    X(I0, i0, "I0Backward0", FLOAT, IN, PUB, pl_i0(x), 0,                                        \
+      ex_mul(s, g, ex_un(s, PL_SPECIAL_I1, x)))                                                 \
+    X(SPECIAL_I0E, special_i0e, "SpecialI0EBackward0", FLOAT, IN, PRIV, pl_i0e(x), 0,            \
+      pl_i0e_backward(s, g, x))                                                                 \
+    X(SPECIAL_I1, special_i1, "SpecialI1Backward0", FLOAT, IN, PRIV, pl_i1(x), 0,                \
+      pl_i1_backward(s, g, x, false))                                                           \
+    X(SPECIAL_I1E, special_i1e, "SpecialI1EBackward0", FLOAT, IN, PRIV, pl_i1e(x), 0,            \
+      pl_i1_backward(s, g, x, true))                                                            \
+    X(SPECIAL_NDTRI, special_ndtri, "SpecialNdtriBackward0", FLOAT, OUT, PRIV, pl_ndtri(x), 0,   \
+      ex_mul(s, ex_scale(s, g, 2.50662827463100050242),                                         \
+             ex_un(s, PL_EXP, ex_scale(s, ex_mul(s, y, y), 0.5))))                              \
+    X(SPECIAL_LOG_NDTR, special_log_ndtr, "SpecialLogNdtrBackward0", FLOAT, IN, PRIV,           \
+      pl_log_ndtr(x), 0, pl_log_ndtr_backward(s, g, x))                                         \
+    X(SPECIAL_ERFCX, special_erfcx, "SpecialErfcxBackward0", FLOAT, IN, PRIV, pl_erfcx(x), 0,    \
+      ex_mul(s, ex_addk(s, ex_scale(s, ex_mul(s, x, ex_un(s, PL_SPECIAL_ERFCX, x)), 2),          \
+                        -1.12837916709551257390), g))                                           \
+    X(SPECIAL_ENTR, special_entr, "SpecialEntrBackward0", FLOAT, IN, PRIV, pl_entr(x), 0,        \
+      ex_mul(s, g, ex_neg(s, ex_addk(s, ex_un(s, PL_LOG, x), 1))))                              \
     /* activations with a node of their own in PyTorch (nn.functional wraps them) */             \
     X(SILU, silu, "SiluBackward0", FLOAT, IN, PRIV, x / (1 + exp(-x)), 0,                        \
       pl_silu_backward(s, g, x))
@@ -95,7 +117,8 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
 /* Columns of PL_BINARY_OPS:
  *   ENUM, name     PL_<ENUM>; the kernel stem (<name>_f32 ...) and the error's name
  *   KIND           ARITH: the result has the promoted dtype; TRUEDIV: integer operands compute
- *                  in the default float dtype; CMP: a bool result, no gradient
+ *                  in the default float dtype; CMP: a bool result, no gradient; INT: integer
+ *                  operands only (no float kernels: fwd unused), the promoted dtype
  *   B, I           Y/N: a bool / int64 kernel (bfwd / ifwd)
  *   fwd(x, y)      float expression (tgmath, as above; ctx is the kernel's binary_ctx)
  *   grad_fn x 3    the node PyTorch prints for tensor op tensor, for tensor op number, and
@@ -150,7 +173,16 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
     X(FMAX, fmax, ARITH, Y, Y, fmax(x, y), x > y ? x : y, x || y, "FmaxBackward0", NULL, NULL,   \
       BOTH, fminmax_backward)                                                                   \
     X(FMIN, fmin, ARITH, Y, Y, fmin(x, y), x < y ? x : y, x && y, "FminBackward0", NULL, NULL,   \
-      BOTH, fminmax_backward)
+      BOTH, fminmax_backward)                                                                   \
+    /* the next representable value toward y (the gradient passes to x; y gets zeros) */       \
+    X(NEXTAFTER, nextafter, ARITH, N, N, nextafter(x, y), 0, 0, "NextafterBackward0", NULL, NULL, \
+      NONE, nextafter_backward)                                                               \
+    /* the Hurwitz zeta function zeta(x, q) (torch.special.zeta; x's derivative refused) */    \
+    X(SPECIAL_ZETA, special_zeta, TRUEDIV, N, N, pl_zeta(x, y), 0, 0, "SpecialZetaBackward0",    \
+      "SpecialZetaBackward2", "SpecialZetaBackward1", BOTH, zeta_backward)                      \
+    /* greatest common divisor and least common multiple of integers (int64 arithmetic) */     \
+    X(GCD, gcd, INT, N, Y, 0, igcd(x, y), 0, NULL, NULL, NULL, NONE, NULL)                      \
+    X(LCM, lcm, INT, N, Y, 0, ilcm(x, y), 0, NULL, NULL, NULL, NONE, NULL)
 
 #define PL_BINARY_ENUM_(E, ...) PL_##E,
 typedef enum pl_binop { PL_BINARY_OPS(PL_BINARY_ENUM_) PL_NUM_BINOPS } pl_binop;

@@ -119,6 +119,8 @@ pl_tensor *pl_gelu(pl_tensor *a, bool approximate_tanh);
  * the default float dtype. */
 pl_tensor *pl_lgamma(pl_tensor *a);
 pl_tensor *pl_digamma(pl_tensor *a);
+/* polygamma(n, a): the n-th derivative of digamma (n >= 0, else PL_ERR_RUNTIME); new reference. */
+pl_tensor *pl_polygamma(int64_t n, pl_tensor *a);
 
 /* ---- reductions (ops/reduce.c) ----
  * dims: ndims entries (any sign); ndims < 0 means all dims (the whole-tensor form). */
@@ -153,7 +155,19 @@ pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
  * bias of D elements (ops/layer_norm.c; grad_fn NativeLayerNormBackward0). New reference or
  * NULL. */
 pl_tensor *pl_layer_norm(pl_tensor *x, int64_t D, pl_tensor *w, pl_tensor *b, double eps);
-pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, int reduction);
+/* Batch normalisation of x (N, C, ...) over all dims but 1 (ops/batch_norm.c; grad_fn
+ * NativeBatchNormBackward0), float32 or float64, with weight, bias and running statistics (each
+ * optional, (C), of x's dtype). Training normalises with the batch's mean and biased variance
+ * and updates running_mean / running_var in place (momentum; the variance unbiased); otherwise
+ * the running statistics are used. Channels-last input gives channels-last output. All
+ * borrowed; new reference or NULL. */
+pl_tensor *pl_batch_norm(pl_tensor *x, pl_tensor *w, pl_tensor *b, pl_tensor *running_mean,
+                         pl_tensor *running_var, bool training, double momentum, double eps);
+/* nll_loss of (N, C) or (C,) log-probabilities logp against int64 class indices target, weight
+ * (C,) optional (NULL), rows whose target is ignore_index left out; reduction 0 none, 1 mean,
+ * 2 sum (ops/loss.c; grad_fn NllLossBackward0). All borrowed; new reference or NULL. */
+pl_tensor *pl_nll_loss(pl_tensor *logp, pl_tensor *target, pl_tensor *weight, int reduction,
+                       int64_t ignore_index);
 /* binary_cross_entropy_with_logits of input against target (same shape), weight and pos_weight
  * optional (NULL) and broadcast against input; reduction 0 none, 1 mean, 2 sum
  * (ops/loss_logits.c; grad_fn BinaryCrossEntropyWithLogitsBackward0). All borrowed; new
@@ -215,6 +229,10 @@ pl_tensor *pl_scatter_into_zeros(pl_tensor *g, const pl_tensor *base, const pl_t
  * in-place form of that view op. t must not be a view or retain its grad (else
  * PL_ERR_NOTIMPL). */
 pl_status pl_take_view(pl_tensor *t, pl_tensor *v);
+/* The node kind an in-place view op records for the view kind `kind` (TBackward0 ->
+ * TBackward1, SqueezeBackward0/1 -> 3/4, UnsqueezeBackward0 -> 1, TransposeBackward0 -> 1);
+ * other kinds map to themselves. Borrowed (static). */
+const struct pl_node_kind *pl_view_inplace_kind(const struct pl_node_kind *kind);
 /* a[indices] = values (broadcast to the indexing result, cast to a's dtype); not recorded by
  * autograd; bumps a's version. */
 pl_status pl_index_put(pl_tensor *a, int n, pl_tensor *const *indices, pl_tensor *values);

@@ -12,36 +12,63 @@
  * random_: integers from a word, by plain modulo (PyTorch's uniform_int* distributions)
  * ---------------------------------------------------------------------------------------- */
 
-pl_status
-pl_random_(pl_tensor *t, pl_generator *g)
+/* One draw of PyTorch's random_() for dtype `as` (uniform_int<T>: a 32-bit word, 64-bit for
+ * int64 and float64, modulo the dtype's largest value + 1, or 2^digits + 1 for the floats). */
+static uint64_t
+random_full_draw(pl_generator *g, pl_dtype as)
 {
-    PL_FILL_VIA_COMPUTE(t, pl_random_(c_, g));
-    pl_status st = pl_check_no_overlap(t);
-    if (st != PL_OK)
-        return st;
-    g = gen_or_default(g);
+    switch (as) {
+    case PL_BOOL: return pl_generator_random(g) & 1u;
+    case PL_UINT8: return pl_generator_random(g) % 256u;
+    case PL_INT8: return pl_generator_random(g) % 128u;
+    case PL_INT16: return pl_generator_random(g) % 32768u;
+    case PL_INT32: return pl_generator_random(g) % (UINT32_C(1) << 31);
+    case PL_INT64: return pl_generator_random64(g) & INT64_MAX;
+    case PL_FLOAT16: return pl_generator_random(g) % ((UINT32_C(1) << 11) + 1);
+    case PL_BFLOAT16: return pl_generator_random(g) % ((UINT32_C(1) << 8) + 1);
+    case PL_FLOAT32: return pl_generator_random(g) % ((UINT32_C(1) << 24) + 1);
+    default: return pl_generator_random64(g) % ((UINT64_C(1) << 53) + 1); /* PL_FLOAT64 */
+    }
+}
+
+/* t (a compute dtype) filled with random_() draws of dtype `as`, whose values it holds exactly */
+static void
+random_full_fill(pl_tensor *t, pl_dtype as, pl_generator *g)
+{
     elem_iter it;
     elem_iter_tensor(&it, t);
     int64_t off;
     char *base = pl_tensor_data(t);
     while (elem_iter_next(&it, &off, NULL)) {
+        uint64_t v = random_full_draw(g, as);
         switch (t->dtype) {
-        case PL_BOOL:
-            ((bool *)base)[off] = (pl_generator_random(g) & 1u) != 0;
-            break;
-        case PL_INT64:
-            ((int64_t *)base)[off] = (int64_t)(pl_generator_random64(g) & INT64_MAX);
-            break;
-        case PL_FLOAT32:
-            ((float *)base)[off] = (float)(pl_generator_random(g) % ((UINT32_C(1) << 24) + 1));
-            break;
-        default: /* PL_FLOAT64 */
-            ((double *)base)[off] =
-                (double)(pl_generator_random64(g) % ((UINT64_C(1) << 53) + 1));
-            break;
+        case PL_BOOL: ((bool *)base)[off] = v != 0; break;
+        case PL_INT64: ((int64_t *)base)[off] = (int64_t)v; break;
+        case PL_FLOAT32: ((float *)base)[off] = (float)v; break;
+        default: ((double *)base)[off] = (double)v; break; /* PL_FLOAT64 */
         }
     }
-    return fill_done(t);
+}
+
+pl_status
+pl_random_(pl_tensor *t, pl_generator *g)
+{
+    pl_status st = pl_check_no_overlap(t);
+    if (st != PL_OK)
+        return st;
+    g = gen_or_default(g);
+    if (pl_dtype_is_compute(t->dtype)) {
+        random_full_fill(t, t->dtype, g);
+        return fill_done(t);
+    }
+    /* a storage dtype: its own draws, in a compute-dtype copy cast back exactly */
+    pl_tensor *c = pl_tensor_empty(t->ndim, t->shape, pl_dtype_compute(t->dtype));
+    if (!c)
+        return pl_error_status();
+    random_full_fill(c, t->dtype, g);
+    st = pl_copy_raw(t, c);
+    pl_tensor_release(c);
+    return st == PL_OK ? fill_done(t) : st;
 }
 
 /* The largest integer n such that every integer up to n is exact in the float dtype. */
@@ -96,21 +123,36 @@ float_update_to(int64_t to, pl_dtype dtype)
     return to;
 }
 
+/* PyTorch's bounds check of random_(from, to) on an integer or bool dtype (the message names
+ * the C++ element type); int64 and the float ranges hold every int64. */
 static pl_status
 check_from_to_in_range(int64_t from, int64_t to_inc, pl_dtype dtype)
 {
-    if (dtype != PL_BOOL)
-        return PL_OK; /* int64 and the float ranges hold every int64 */
-    if (from < 0 || from > 1)
-        return pl_error_set(PL_ERR_RUNTIME, "from is out of bounds for bool");
-    if (to_inc < 0 || to_inc > 1)
-        return pl_error_set(PL_ERR_RUNTIME, "to - 1 is out of bounds for bool");
+    int64_t lo, hi;
+    const char *name;
+    switch (dtype) {
+    case PL_BOOL: lo = 0, hi = 1, name = "bool"; break;
+    case PL_UINT8: lo = 0, hi = UINT8_MAX, name = "unsigned char"; break;
+    case PL_INT8: lo = INT8_MIN, hi = INT8_MAX, name = "signed char"; break;
+    case PL_INT16: lo = INT16_MIN, hi = INT16_MAX, name = "short int"; break;
+    case PL_INT32: lo = INT32_MIN, hi = INT32_MAX, name = "int"; break;
+    default: return PL_OK;
+    }
+    if (from < lo || from > hi)
+        return pl_error_set(PL_ERR_RUNTIME, "from is out of bounds for %s", name);
+    if (to_inc < lo || to_inc > hi)
+        return pl_error_set(PL_ERR_RUNTIME, "to - 1 is out of bounds for %s", name);
     return PL_OK;
 }
 
 pl_status
 pl_random_from_to_(pl_tensor *t, int64_t from, bool has_to, int64_t to, pl_generator *g)
 {
+    if (has_to && from < to && !pl_dtype_is_floating(t->dtype)) {
+        pl_status st = check_from_to_in_range(from, to - 1, t->dtype); /* in t's own dtype */
+        if (st != PL_OK)
+            return st;
+    }
     PL_FILL_VIA_COMPUTE(t, pl_random_from_to_(c_, from, has_to, to, g));
     uint64_t range = 0; /* 0: the full 2^64 range */
     bool floating = pl_dtype_is_floating(t->dtype);

@@ -491,14 +491,16 @@ static PyObject *
 f_nll_loss(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)m;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "_nll_loss(input, target, reduction)");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "_nll_loss(input, target, weight, reduction, ignore_index)");
         return NULL;
     }
-    pl_tensor *x = plpy_unwrap(args[0]), *t = x ? plpy_unwrap(args[1]) : NULL;
-    int64_t red;
-    if (!t || plpy_as_int64(args[2], 1, &red) < 0) return NULL;
-    return plpy_wrap(pl_nll_loss(x, t, (int)red));
+    pl_tensor *x = plpy_unwrap(args[0]), *t = x ? plpy_unwrap(args[1]) : NULL, *w = NULL;
+    int64_t red, ignore;
+    if (!t) return NULL;
+    if (args[2] != Py_None && !(w = plpy_unwrap(args[2]))) return NULL;
+    if (plpy_as_int64(args[3], 4, &red) < 0 || plpy_as_int64(args[4], 5, &ignore) < 0) return NULL;
+    return plpy_wrap(pl_nll_loss(x, t, w, (int)red, ignore));
 }
 
 static PyObject *

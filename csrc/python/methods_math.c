@@ -339,6 +339,10 @@ MATH2(hypot, PL_HYPOT, false)
 MATH2(copysign, PL_COPYSIGN, true)
 MATH2(fmax, PL_FMAX, false)
 MATH2(fmin, PL_FMIN, false)
+MATH2(nextafter, PL_NEXTAFTER, false)
+MATH2(gcd, PL_GCD, false)
+MATH2(lcm, PL_LCM, false)
+MATH2(_special_zeta, PL_SPECIAL_ZETA, true)
 
 /* remainder / fmod of floating operands (the Python methods handle integer ones):
  * _remainder(other), _fmod(other), and the reflected _rremainder(number) / _rfmod(number). */
@@ -357,6 +361,19 @@ static PyObject *m_remainder(PyObject *self, PyObject *o) { return mod_op(self, 
 static PyObject *m_fmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, false); }
 static PyObject *m_rremainder(PyObject *self, PyObject *o) { return mod_op(self, o, PL_REMAINDER, true); }
 static PyObject *m_rfmod(PyObject *self, PyObject *o) { return mod_op(self, o, PL_FMOD, true); }
+/* _remainder_(other), _fmod_(other): the in-place forms (self floating) */
+static PyObject *
+mod_op_(PyObject *self, PyObject *other, pl_binop op)
+{
+    bool w;
+    pl_tensor *b = plpy_operand(other, &w, op == PL_FMOD ? "fmod_" : "remainder_");
+    if (!b) return NULL;
+    pl_status st = pl_binary_(op, T(self), b, 1.0, w);
+    pl_tensor_release(b);
+    return ret_self_or_raise(self, st);
+}
+static PyObject *m_remainder_(PyObject *self, PyObject *o) { return mod_op_(self, o, PL_REMAINDER); }
+static PyObject *m_fmod_(PyObject *self, PyObject *o) { return mod_op_(self, o, PL_FMOD); }
 
 /* _check_overlap(other): the partial-overlap check of an in-place op that the Python layer
  * writes as copy_ of an out-of-place result (%=, //=); a non-tensor other passes */
@@ -433,6 +450,38 @@ clamp_tensor_call(PyObject *self, PyObject *bmin, PyObject *bmax, bool inplace)
     return r;
 }
 
+/* PyTorch's clamp(Tensor, Scalar min, Scalar max) computes in result_type(self, min, max): an
+ * integer or bool tensor with a float bound becomes the default float dtype, a bool tensor with
+ * an int bound int64. min, max: the bounds given (NULL when absent). */
+static pl_dtype
+clamp_number_dtype(pl_dtype dt, PyObject *min, PyObject *max)
+{
+    if (pl_dtype_is_floating(dt)) return dt;
+    PyObject *b[2] = {min, max};
+    bool fl = false, in = false;
+    for (int k = 0; k < 2; k++) {
+        if (!b[k]) continue;
+        fl = fl || PyFloat_Check(b[k]);
+        in = in || (PyLong_Check(b[k]) && !PyBool_Check(b[k]));
+    }
+    return fl ? pl_default_float : dt == PL_BOOL && in ? PL_INT64 : dt;
+}
+
+/* The C++ name of an integer dtype's element type, as PyTorch's in-place cast check prints it */
+static const char *
+cpp_type_name(pl_dtype dt)
+{
+    switch (dt) {
+    case PL_BOOL: return "bool";
+    case PL_UINT8: return "unsigned char";
+    case PL_INT8: return "signed char";
+    case PL_INT16: return "short int";
+    case PL_INT32: return "int";
+    case PL_INT64: return "long int";
+    default: return pl_dtype_scalar_name(dt);
+    }
+}
+
 static PyObject *
 clamp_any(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool inplace)
 {
@@ -454,6 +503,19 @@ clamp_any(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
     bool hmin = a[0] && a[0] != Py_None, hmax = a[1] && a[1] != Py_None;
     double vmin, vmax;
     if (plpy_as_double(a[0], 0, &vmin) < 0 || plpy_as_double(a[1], 0, &vmax) < 0) return NULL;
+    pl_dtype dt = clamp_number_dtype(T(self)->dtype, hmin ? a[0] : NULL, hmax ? a[1] : NULL);
+    if (dt != T(self)->dtype) {
+        if (inplace) {
+            PyErr_Format(PyExc_RuntimeError, "result type %s can't be cast to the desired output type %s",
+                         pl_dtype_scalar_name(dt), cpp_type_name(T(self)->dtype));
+            return NULL;
+        }
+        pl_tensor *c = pl_to_dtype(T(self), dt); /* not floating: no history to keep */
+        if (!c) return plpy_raise();
+        pl_tensor *r = pl_clamp(c, hmin, vmin, hmax, vmax);
+        pl_tensor_release(c);
+        return plpy_wrap(r);
+    }
     if (inplace) return ret_self_or_raise(self, pl_clamp_(T(self), hmin, vmin, hmax, vmax));
     return plpy_wrap(pl_clamp(T(self), hmin, vmin, hmax, vmax));
 }
@@ -524,6 +586,27 @@ m_digamma(PyObject *self, PyObject *u)
 {
     (void)u;
     return plpy_wrap(pl_digamma(T(self)));
+}
+
+/* _polygamma(n): polygamma(n, self) (the Python layer checks n's type and writes in place) */
+static PyObject *
+m_polygamma(PyObject *self, PyObject *arg)
+{
+    int64_t n;
+    if (plpy_as_int64(arg, 0, &n) < 0) return NULL;
+    return plpy_wrap(pl_polygamma(n, T(self)));
+}
+
+/* _rspecial_zeta(number): zeta(number, self) (special.zeta with a Python number for x) */
+static PyObject *
+m_rspecial_zeta(PyObject *self, PyObject *other)
+{
+    bool w;
+    pl_tensor *a = plpy_operand(other, &w, "special_zeta");
+    if (!a) return NULL;
+    pl_tensor *r = pl_binary(PL_SPECIAL_ZETA, a, T(self), 1.0, w, false);
+    pl_tensor_release(a);
+    return plpy_wrap(r);
 }
 
 /* _gelu(approximate_tanh): the kernel behind nn.functional.gelu */
@@ -633,10 +716,18 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("hypot_", m_hypot_),
     M_KW("copysign", m_copysign),
     M_KW("copysign_", m_copysign_),
+    M_KW("nextafter", m_nextafter),
+    M_KW("nextafter_", m_nextafter_),
+    M_KW("gcd", m_gcd),
+    M_KW("gcd_", m_gcd_),
+    M_KW("lcm", m_lcm),
+    M_KW("lcm_", m_lcm_),
     M_KW("fmax", m_fmax),
     M_KW("fmin", m_fmin),
     M_O("_remainder", m_remainder),
     M_O("_fmod", m_fmod),
+    M_O("_remainder_", m_remainder_),
+    M_O("_fmod_", m_fmod_),
     M_O("_rremainder", m_rremainder),
     M_O("_rfmod", m_rfmod),
     M_O("_check_overlap", m_check_overlap),
@@ -647,6 +738,9 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_NOARGS("erf", m_erf),
     M_NOARGS("lgamma", m_lgamma),
     M_NOARGS("digamma", m_digamma),
+    M_O("_polygamma", m_polygamma),
+    M_O("_rspecial_zeta", m_rspecial_zeta),
+    M_KW("_special_zeta", m__special_zeta),
     M_O("_gelu", m_gelu),
     M_KW("clamp", m_clamp),
     M_KW("clip", m_clamp),

@@ -19,6 +19,8 @@
  *   _C._lstm_force_reference(flag) -> None   (tests: the plain LSTM cell kernels)
  *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
  *   _C._layer_norm(input, D, weight, bias, eps) -> Tensor   (ops.h pl_layer_norm)
+ *   _C._batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
+ *       -> Tensor   (ops.h pl_batch_norm; weight, bias and the running statistics may be None)
  *
  * All arguments are borrowed; the results are new references.
  */
@@ -381,6 +383,29 @@ plpy_layer_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyObject *
+plpy_batch_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 8) {
+        PyErr_Format(PyExc_TypeError, "_batch_norm() takes 8 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    pl_tensor *x, *w, *b, *rm, *rv;
+    bool training;
+    if (get_tensor(args[0], "input", false, &x) < 0 || get_tensor(args[1], "weight", true, &w) < 0 ||
+        get_tensor(args[2], "bias", true, &b) < 0 ||
+        get_tensor(args[3], "running_mean", true, &rm) < 0 ||
+        get_tensor(args[4], "running_var", true, &rv) < 0 || get_bool(args[5], &training) < 0) {
+        return NULL;
+    }
+    double momentum = PyFloat_AsDouble(args[6]);
+    if (momentum == -1.0 && PyErr_Occurred()) return NULL;
+    double eps = PyFloat_AsDouble(args[7]);
+    if (eps == -1.0 && PyErr_Occurred()) return NULL;
+    return finish(pl_batch_norm(x, w, b, rm, rv, training, momentum, eps), false);
+}
+
+static PyObject *
 plpy_lstm_force_reference(PyObject *self, PyObject *arg)
 {
     (void)self;
@@ -393,6 +418,9 @@ plpy_lstm_force_reference(PyObject *self, PyObject *arg)
 PyMethodDef plpy_nn_functions[] = {
     {"_lstm_force_reference", plpy_lstm_force_reference, METH_O,
      "Tests: run the plain (libm) LSTM cell kernels."},
+    {"_batch_norm", (PyCFunction)(void (*)(void))plpy_batch_norm, METH_FASTCALL,
+     "(input, weight, bias, running_mean, running_var, training, momentum, eps) -> batch norm "
+     "over dim 1; grad_fn NativeBatchNormBackward0."},
     {"_layer_norm", (PyCFunction)(void (*)(void))plpy_layer_norm, METH_FASTCALL,
      "(input, D, weight, bias, eps) -> layer norm over the trailing D elements."},
     {"_softmax_rows", (PyCFunction)(void (*)(void))plpy_softmax_rows, METH_FASTCALL,

@@ -84,20 +84,44 @@ nb_truediv(PyObject *a, PyObject *b)
     return binary_op(a, b, PL_DIV);
 }
 
+/* PyTorch's pow(Tensor, Scalar) computes in result_type(self, exponent): an integer or bool
+ * tensor to a float power is float, a bool tensor to an int power is int64, and a bool
+ * exponent keeps the tensor's dtype (x ** False is ones, x ** True a copy). An integer or
+ * bool tensor to a negative integer power is refused, as NumPy does. Returns the dtype, or -1
+ * with a Python error set. */
+static int
+pow_scalar_dtype(const pl_tensor *t, PyObject *b, double e)
+{
+    if (pl_dtype_is_floating(t->dtype)) return (int)t->dtype;
+    if (PyFloat_Check(b)) return (int)pl_default_float;
+    if (e < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
+        return -1;
+    }
+    return (int)(t->dtype == PL_BOOL && !PyBool_Check(b) ? PL_INT64 : t->dtype);
+}
+
+/* a ** b for a tensor a and a Python int, bool or float b (new ref, or NULL with an error) */
+static PyObject *
+pow_number(pl_tensor *a, PyObject *b)
+{
+    double e = PyFloat_AsDouble(b);
+    if (e == -1.0 && PyErr_Occurred()) return NULL;
+    int dt = pow_scalar_dtype(a, b, e);
+    if (dt < 0) return NULL;
+    if (dt == (int)a->dtype) return plpy_wrap(pl_pow_scalar(a, e));
+    pl_tensor *c = pl_to_dtype(a, (pl_dtype)dt); /* not floating: no history to keep */
+    if (!c) return plpy_raise();
+    pl_tensor *r = pl_pow_scalar(c, e);
+    pl_tensor_release(c);
+    return plpy_wrap(r);
+}
+
 static PyObject *
 nb_power(PyObject *a, PyObject *b, PyObject *mod)
 {
     if (mod != Py_None) Py_RETURN_NOTIMPLEMENTED;
-    if (plpy_is_tensor(a) && !plpy_is_tensor(b) && (PyFloat_Check(b) || PyLong_Check(b)) &&
-        !PyBool_Check(b)) {
-        double e = PyFloat_AsDouble(b);
-        if (e == -1.0 && PyErr_Occurred()) return NULL;
-        if (PyLong_Check(b) && e < 0 && !pl_dtype_is_floating(SELF_T(a)->dtype)) {
-            PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
-            return NULL;
-        }
-        return plpy_wrap(pl_pow_scalar(SELF_T(a), e));
-    }
+    if (plpy_is_tensor(a) && (PyFloat_Check(b) || PyLong_Check(b))) return pow_number(SELF_T(a), b);
     return binary_op(a, b, PL_POW);
 }
 
@@ -328,19 +352,18 @@ static PyObject *
 nb_ipower(PyObject *a, PyObject *b, PyObject *mod)
 {
     if (mod != Py_None || !plpy_is_tensor(a)) Py_RETURN_NOTIMPLEMENTED;
-    if (pl_dtype_is_floating(SELF_T(a)->dtype) && (PyFloat_Check(b) || PyLong_Check(b)) &&
-        !PyBool_Check(b)) {
+    if (PyFloat_Check(b) || PyLong_Check(b)) {
+        pl_tensor *t = SELF_T(a);
         double v = PyFloat_AsDouble(b);
         if (v == -1.0 && PyErr_Occurred()) return NULL;
-        return plpy_self_or_raise(a, pl_pow_scalar_(SELF_T(a), v));
-    }
-    if (PyLong_Check(b) && !PyBool_Check(b) && !pl_dtype_is_floating(SELF_T(a)->dtype)) {
-        int overflow;
-        if (PyLong_AsLongLongAndOverflow(b, &overflow) < 0 || overflow < 0) {
-            if (PyErr_Occurred()) return NULL;
-            PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
+        int dt = pow_scalar_dtype(t, b, v);
+        if (dt < 0) return NULL;
+        if (dt != (int)t->dtype) {
+            PyErr_Format(PyExc_RuntimeError, "result type %s can't be cast to the desired output type %s",
+                         pl_dtype_scalar_name((pl_dtype)dt), pl_dtype_scalar_name(t->dtype));
             return NULL;
         }
+        return plpy_self_or_raise(a, pl_pow_scalar_(t, v));
     }
     return inplace_op(a, b, PL_POW);
 }

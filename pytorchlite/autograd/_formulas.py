@@ -92,7 +92,8 @@ def _reverse_cumsum(t, dim):
 
 
 def _tensor(a, like):
-    t = _C.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=_np(like).dtype)))
+    # a fresh C-ordered copy: ascontiguousarray keeps a negative stride on a size-1 dim (a flip)
+    t = _C.from_numpy(np.array(a, dtype=_np(like).dtype, order="C", copy=True))
     return t if t.dtype is like.dtype else t.to(like.dtype)  # bfloat16 went through float32
 
 

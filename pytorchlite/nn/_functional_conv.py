@@ -179,6 +179,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L) input."""
     _check_1d(input, "max_pool1d")
+    if not return_indices and not input.dtype.is_floating_point:
+        # PyTorch's max_pool1d kernel (the one without indices) is floating only
+        from .._math_ops import _dt_name
+
+        raise NotImplementedError(f'"max_pool1d_impl" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
     stride = _stride_or_kernel(stride, kernel_size)
     one = lambda v: (1, _tuple(v, 1)[0])  # noqa: E731
     out = torch._C._max_pool2d(input.unsqueeze(-2), one(kernel_size), one(stride),
@@ -345,6 +351,13 @@ _AMP_FP32_PADS = {"reflect": 2, "replicate": 3}  # the pads autocast runs in flo
 
 
 # ------------------------------------------------------------------------------ batch_norm
+# float32 and float64 batch_norm runs one C kernel each way (_C._batch_norm, grad_fn
+# NativeBatchNormBackward0 as PyTorch's), in ATen's order of operations. False: the plain
+# composition of Tensor ops below (_batch_norm_composed), the reference the kernel is tested
+# against; other dtypes always take it.
+_FUSED_BATCH_NORM = True
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalises each channel (dim 1) over the other dims.
@@ -354,18 +367,36 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Otherwise the running statistics are used.
 
     Note:
-        Composed from Tensor operations, so the result's grad_fn is the last of those
-        (PyTorch's is NativeBatchNormBackward0); the values and gradients are PyTorch's.
+        float32 and float64 input (with weight, bias and running statistics of its dtype)
+        gives PyTorch's values and gradients bit for bit for contiguous and channels-last
+        input with a gradient laid out as the input; other layouts are copied first and
+        may differ from PyTorch in the last bit, as may float64 training statistics and
+        a second backward (create_graph). Other dtypes are composed from Tensor
+        operations (their grad_fn is the last of those).
     """
     if input.dim() < 2:
         raise ValueError(f"Expected 2D or higher input (got {input.dim()}D input)")
+    count = input.numel() // max(input.shape[1], 1)
+    if training and count == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    if (_FUSED_BATCH_NORM and input.dtype in (torch.float32, torch.float64)
+            and input.numel() > 0
+            and all(t is None or t.dtype == input.dtype
+                    for t in (weight, bias, running_mean, running_var))):
+        return torch._C._batch_norm(input, weight, bias, running_mean, running_var,
+                                    bool(training), float(momentum), float(eps))
+    return _batch_norm_composed(input, running_mean, running_var, weight, bias, training,
+                                momentum, eps)
+
+
+def _batch_norm_composed(input, running_mean, running_var, weight, bias, training, momentum,
+                         eps):
+    """batch_norm composed from Tensor operations (the reference for the C kernel)."""
     dims = (0,) + tuple(range(2, input.dim()))
     shape = [1, input.shape[1]] + [1] * (input.dim() - 2)
     count = input.numel() // max(input.shape[1], 1)
     if training:
-        if count == 1:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
         mean = input.mean(dims)
         centered = input - mean.reshape(shape)
         var = (centered * centered).mean(dims)  # biased, two-pass as PyTorch's

@@ -114,6 +114,11 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
             raise RuntimeError(f"adaptive_max_pool2d(): Expected input to have non-zero size for "
                                f"non-batch dimensions, but input has sizes {list(input.shape)} "
                                f"with dimension {d} being empty")
+    if not input.dtype.is_floating_point:
+        from .._math_ops import _dt_name
+
+        raise NotImplementedError(f'"adaptive_max_pool2d" not implemented for '
+                                  f"'{_dt_name(input.dtype)}'")
     h_in, w_in = input.shape[-2], input.shape[-1]
     oh, ow = size
     lead = tuple(input.shape[:-2])

@@ -329,8 +329,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
     (N, C, d1, ...) input takes an (N, d1, ...) target.
 
-    Weighted, ignore_index and (N, C, d1, ...) forms are compositions recorded as one node
-    with PyTorch's name (NllLossBackward0, NllLoss2DBackward0).
+    (N, C) and (C,) run one C kernel that adds the terms in PyTorch's order
+    (NllLossBackward0); (N, C, d1, ...) is a composition over it recorded as one node
+    (NllLoss2DBackward0).
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -343,32 +344,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if squeeze:
         input, target = input.unsqueeze(0), target.reshape(1)
     _check_class_weight(weight, input.shape[1])
-    if weight is None and ignore_index == -100:
-        # the common case: one fused C kernel (grad_fn NllLossBackward0, as PyTorch's)
-        loss = torch._C._nll_loss(input, target, _reduction_enum(reduction))
-        return loss.squeeze(0) if squeeze and reduction == "none" else loss
-    n, c = input.shape[0], input.shape[1]
-    targets = [int(v) for v in target.tolist()]
-    keep = [t != ignore_index for t in targets]
-    for t, k in zip(targets, keep):
-        if k and not 0 <= t < c:
-            raise IndexError(f"Target {t} is out of bounds.")
-    safe = [t if k else 0 for t, k in zip(targets, keep)]
-    flat_index = torch.tensor([i * c + t for i, t in enumerate(safe)], dtype=torch.int64)
-    safe = torch.tensor(safe, dtype=torch.int64)
-    if weight is not None:
-        w = weight[safe] * torch.tensor(keep, dtype=weight.dtype)
-    else:
-        w = torch.tensor(keep, dtype=input.dtype)
-
-    def fn(x):
-        losses = -x.reshape(-1)[flat_index] * w  # (n,): -input[i, target[i]] * w[i]
-        if reduction == "none":
-            return losses.squeeze(0) if squeeze else losses
-        if reduction == "sum":
-            return losses.sum()
-        return losses.sum() / w.sum()
-    return composite("NllLossBackward0", fn, input)
+    # one C kernel in PyTorch's summation order (grad_fn NllLossBackward0, as PyTorch's)
+    loss = torch._C._nll_loss(input, target, weight, _reduction_enum(reduction), int(ignore_index))
+    return loss.squeeze(0) if squeeze and reduction == "none" else loss
 
 
 def _nll_loss_nd(input, target, weight, ignore_index, reduction):

@@ -2,7 +2,9 @@
  * their plain references against the AVX2 vector lambdas (the same bits for a sweep of every
  * 97th float32 bit pattern, 20 million float64 ones and the edge values), and ATen's
  * vector/tail split of sigmoid in each layout (default, avx2, avx512) on one and two threads,
- * for both dtypes; silu and silu's backward in their AVX2 form against their reference.
+ * for both dtypes; silu and silu's backward in their AVX2 form against their reference; the
+ * softmax rows' exp(x - shift) in its AVX2 form against its reference; SLEEF's log (sleef_log.c)
+ * within 1 ulp of the correctly rounded log for a sweep of positive float32 and its edge values.
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_aten_layout.c \
@@ -260,9 +262,68 @@ silu_lambdas(void)
     CHECK(a[0] == 0.5f && a[5] == 1.0f && a[6] == -0.0f);
 }
 
+/* exp(x - shift) of softmax's rows: AVX2 blocks against the plain reference */
+static void
+exp_shift_matches(void)
+{
+    static float in[BLOCK], a[BLOCK], b[BLOCK];
+    static double ind[BLOCK], ad[BLOCK], bd[BLOCK];
+    long long mismatches = 0;
+    const float shifts[] = {0.0f, 1.5f, -3.25f, 80.0f, -80.0f};
+    for (size_t k = 0; k < sizeof shifts / sizeof *shifts; k++) {
+        uint64_t u = 0;
+        while (u <= 0xffffffffull) {
+            int n = 0;
+            for (; n < BLOCK - 3 && u <= 0xffffffffull; u += 9973) {
+                ind[n] = from_bits((uint32_t)u);
+                in[n++] = from_bits((uint32_t)u);
+            }
+            pl_aten_exp_shift_f32(a, in, shifts[k], n, PL_ATEN_AVX2, true);
+            pl_aten_exp_shift_f32(b, in, shifts[k], n, PL_ATEN_AVX2, false);
+            pl_aten_exp_shift_f64(ad, ind, shifts[k], n, PL_ATEN_AVX2, true);
+            pl_aten_exp_shift_f64(bd, ind, shifts[k], n, PL_ATEN_AVX2, false);
+            for (int i = 0; i < n; i++) {
+                mismatches += bits(a[i]) != bits(b[i]) && !(isnan(a[i]) && isnan(b[i]));
+                mismatches += memcmp(&ad[i], &bd[i], sizeof(double)) != 0 &&
+                              !(isnan(ad[i]) && isnan(bd[i]));
+            }
+        }
+    }
+    printf("exp shift: %lld mismatches\n", mismatches);
+    CHECK(mismatches == 0);
+}
+
+/* SLEEF's 1-ulp log: within 1 ulp of log computed in double and rounded, and its edges */
+static void
+sleef_log_close(void)
+{
+    long long far = 0, count = 0;
+    for (uint64_t u = 1; u < 0x7f800000ull; u += 101) {
+        float x = from_bits((uint32_t)u), r = pl_sleef_logf(x);
+        float want = (float)log((double)x);
+        int32_t d = (int32_t)bits(r) - (int32_t)bits(want);
+        if (r < 0) d = -d;
+        far += d > 1 || d < -1;
+        count++;
+        double xd = (double)x * 1.2345678901234567, rd = pl_sleef_log(xd);
+        double wd = log(xd);
+        far += fabs(rd - wd) > 2.3e-16 * fabs(wd) + 5e-324;
+    }
+    printf("sleef log: %lld values, %lld beyond 1 ulp\n", count, far);
+    CHECK(far == 0);
+    CHECK(pl_sleef_logf(1.0f) == 0.0f && pl_sleef_logf(0.0f) == -INFINITY);
+    CHECK(pl_sleef_logf(INFINITY) == INFINITY && isnan(pl_sleef_logf(-1.0f)));
+    CHECK(isnan(pl_sleef_logf(NAN)) && pl_sleef_logf(-0.0f) == -INFINITY);
+    CHECK(pl_sleef_log(1.0) == 0.0 && pl_sleef_log(0.0) == -INFINITY);
+    CHECK(pl_sleef_log(INFINITY) == INFINITY && isnan(pl_sleef_log(-2.0)));
+    CHECK(fabs(pl_sleef_log(4.9e-324) - log(4.9e-324)) < 1e-12);
+}
+
 int
 main(void)
 {
+    exp_shift_matches();
+    sleef_log_close();
     silu_lambdas();
     sweep();
     edges();

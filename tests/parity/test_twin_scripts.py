@@ -44,9 +44,6 @@ def outputs(tmp_path_factory):
 KNOWN = {
     "t22_seed_init.py": "orthogonal_: QR from NumPy differs in the last bits from LAPACK's",
     "t30_misc_torch.py": "torch.__name__ is 'pytorchlite' under the import alias",
-    "t32_softmax_classify.py": "softmax: PyTorch's vectorized exp and reciprocal multiply "
-                               "differ in the last bit",
-    "t33_mnist_like.py": "cross_entropy: log_softmax's vectorized exp/log differ in the last bit",
 }
 
 

@@ -394,3 +394,106 @@ pl_sigmoid_f64_layout(double *out, const double *a, int64_t n, int cap, bool sim
 {
     pl_aten_layout(PL_ATEN_SIGMOID, true, out, a, NULL, n, cap, simd);
 }
+
+/* ---- exp(x - shift) over a row, as ATen's vec::map of (x - Vec(shift)).exp() ----
+ * Every element goes through the vector exp (the row's tail as a partial vector), so under
+ * AVX2/AVX-512 each is SLEEF's exp of the rounded difference; under "default" libm's. */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+PL_VEXP_TGT static int64_t
+exp_shift8(float *out, const float *x, float shift, int64_t n)
+{
+    const __m256 s = _mm256_set1_ps(shift);
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        _mm256_storeu_ps(out + k, expf8(_mm256_sub_ps(_mm256_loadu_ps(x + k), s)));
+    return k;
+}
+
+PL_VEXP_TGT static int64_t
+exp_shift4d(double *out, const double *x, double shift, int64_t n)
+{
+    const __m256d s = _mm256_set1_pd(shift);
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        _mm256_storeu_pd(out + k, exp4(_mm256_sub_pd(_mm256_loadu_pd(x + k), s)));
+    return k;
+}
+#endif
+
+void
+pl_aten_exp_shift_f32(float *out, const float *x, float shift, int64_t n, int cap, bool simd)
+{
+    int64_t k = 0;
+    if (cap == PL_ATEN_DEFAULT) {
+        for (; k < n; k++) out[k] = expf(x[k] - shift);
+        return;
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd && pl_have_avx2_fma()) k = exp_shift8(out, x, shift, n);
+#else
+    (void)simd;
+#endif
+    for (; k < n; k++) out[k] = pl_sleef_expf(x[k] - shift);
+}
+
+void
+pl_aten_exp_shift_f64(double *out, const double *x, double shift, int64_t n, int cap, bool simd)
+{
+    int64_t k = 0;
+    if (cap == PL_ATEN_DEFAULT) {
+        for (; k < n; k++) out[k] = exp(x[k] - shift);
+        return;
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd && pl_have_avx2_fma()) k = exp_shift4d(out, x, shift, n);
+#else
+    (void)simd;
+#endif
+    for (; k < n; k++) out[k] = pl_sleef_exp(x[k] - shift);
+}
+
+/* out[k] = exp(x[k] - m[k]) through the vector exp for every k (SLEEF's; one lane each) */
+#if defined(__x86_64__) && defined(__GNUC__)
+PL_VEXP_TGT static int64_t
+exp_sub8(float *out, const float *x, const float *m, int64_t n)
+{
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        _mm256_storeu_ps(out + k, expf8(_mm256_sub_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(m + k))));
+    return k;
+}
+
+PL_VEXP_TGT static int64_t
+exp_sub4d(double *out, const double *x, const double *m, int64_t n)
+{
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        _mm256_storeu_pd(out + k, exp4(_mm256_sub_pd(_mm256_loadu_pd(x + k), _mm256_loadu_pd(m + k))));
+    return k;
+}
+#endif
+
+void
+pl_aten_exp_sub_f32(float *out, const float *x, const float *m, int64_t n, bool simd)
+{
+    int64_t k = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd && pl_have_avx2_fma()) k = exp_sub8(out, x, m, n);
+#else
+    (void)simd;
+#endif
+    for (; k < n; k++) out[k] = pl_sleef_expf(x[k] - m[k]);
+}
+
+void
+pl_aten_exp_sub_f64(double *out, const double *x, const double *m, int64_t n, bool simd)
+{
+    int64_t k = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd && pl_have_avx2_fma()) k = exp_sub4d(out, x, m, n);
+#else
+    (void)simd;
+#endif
+    for (; k < n; k++) out[k] = pl_sleef_exp(x[k] - m[k]);
+}

@@ -13,6 +13,7 @@
 #include "../ops.h"
 #include "expr.h"
 #include "internal.h"
+#include "special_fn.h"
 
 typedef struct {
     double alpha;
@@ -50,6 +51,29 @@ idiv_floor(int64_t a, int64_t b)
 {
     int64_t q = idiv_trunc(a, b);
     return (b != -1 && a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* gcd by Euclid's algorithm on the magnitudes, as PyTorch's; lcm = |a / gcd * b| with wrapping
+ * products (0 when both are 0) */
+static inline int64_t
+igcd(int64_t a, int64_t b)
+{
+    uint64_t x = a < 0 ? 0u - (uint64_t)a : (uint64_t)a, y = b < 0 ? 0u - (uint64_t)b : (uint64_t)b;
+    while (x != 0) {
+        uint64_t r = y % x;
+        y = x;
+        x = r;
+    }
+    return (int64_t)y;
+}
+
+static inline int64_t
+ilcm(int64_t a, int64_t b)
+{
+    int64_t g = igcd(a, b);
+    if (g == 0) return 0;
+    uint64_t m = (uint64_t)(a / g) * (uint64_t)b;
+    return (int64_t)m < 0 ? (int64_t)(0u - m) : (int64_t)m;
 }
 
 /* alpha of add/sub for int64 operands: PyTorch takes an integral alpha (the binding checks) */
@@ -119,13 +143,21 @@ DEFINE_MOD_HELPERS(double, f64, fmod, floor, copysign)
 #define BINARY_OUT_ARITH(T) T
 #define BINARY_OUT_TRUEDIV(T) T
 #define BINARY_OUT_CMP(T) uint8_t
+#define BINARY_OUT_INT(T) T
+#define BINARY_FLOAT_ARITH(name, EXPR)                                                       \
+    DEFINE_BINARY(name##_f32, float, float, EXPR)                                            \
+    DEFINE_BINARY(name##_f64, double, double, EXPR)
+#define BINARY_FLOAT_TRUEDIV(name, EXPR) BINARY_FLOAT_ARITH(name, EXPR)
+#define BINARY_FLOAT_CMP(name, EXPR)                                                         \
+    DEFINE_BINARY(name##_f32, float, uint8_t, EXPR)                                          \
+    DEFINE_BINARY(name##_f64, double, uint8_t, EXPR)
+#define BINARY_FLOAT_INT(name, EXPR)
 #define BINARY_INT_Y(name, KIND, EXPR) DEFINE_BINARY(name##_i64, int64_t, BINARY_OUT_##KIND(int64_t), EXPR)
 #define BINARY_INT_N(name, KIND, EXPR)
 #define BINARY_BOOL_Y(name, KIND, EXPR) DEFINE_BINARY(name##_b, uint8_t, uint8_t, EXPR)
 #define BINARY_BOOL_N(name, KIND, EXPR)
 #define BINARY_KERNELS(E, name, KIND, B, I, fwd, ifwd, bfwd, ...)                               \
-    DEFINE_BINARY(name##_f32, float, BINARY_OUT_##KIND(float), fwd)                          \
-    DEFINE_BINARY(name##_f64, double, BINARY_OUT_##KIND(double), fwd)                        \
+    BINARY_FLOAT_##KIND(name, fwd)                                                           \
     BINARY_INT_##I(name, KIND, ifwd)                                                         \
     BINARY_BOOL_##B(name, KIND, bfwd)
 PL_BINARY_OPS(BINARY_KERNELS)
@@ -138,8 +170,13 @@ DEFINE_BINARY(add_alpha_f64, double, double, fma(y, ctx->alpha, x))
 #define BINARY_BOOL_KERNEL_N(name) NULL
 #define BINARY_INT_KERNEL_Y(name) name##_i64
 #define BINARY_INT_KERNEL_N(name) NULL
+#define BINARY_FLOAT_KERNELS_ARITH(name) name##_f32, name##_f64
+#define BINARY_FLOAT_KERNELS_TRUEDIV(name) name##_f32, name##_f64
+#define BINARY_FLOAT_KERNELS_CMP(name) name##_f32, name##_f64
+#define BINARY_FLOAT_KERNELS_INT(name) NULL, NULL
 #define BINARY_KERNEL_ROW(E, name, KIND, B, I, ...)                                             \
-    [PL_##E] = {BINARY_BOOL_KERNEL_##B(name), BINARY_INT_KERNEL_##I(name), name##_f32, name##_f64},
+    [PL_##E] = {BINARY_BOOL_KERNEL_##B(name), BINARY_INT_KERNEL_##I(name),                   \
+                BINARY_FLOAT_KERNELS_##KIND(name)},
 static const pl_inner_fn binary_kernels[PL_NUM_BINOPS][PL_NUM_DTYPES] = {
     PL_BINARY_OPS(BINARY_KERNEL_ROW)};
 
@@ -149,11 +186,13 @@ static const char *const binop_names[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_NAME
 #define BINARY_KIND_IS_CMP_ARITH 0
 #define BINARY_KIND_IS_CMP_TRUEDIV 0
 #define BINARY_KIND_IS_CMP_CMP 1
+#define BINARY_KIND_IS_CMP_INT 0
 #define BINARY_IS_CMP(E, name, KIND, ...) [PL_##E] = BINARY_KIND_IS_CMP_##KIND,
 static const bool binary_is_cmp[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_IS_CMP)};
 #define BINARY_KIND_IS_TRUEDIV_ARITH 0
 #define BINARY_KIND_IS_TRUEDIV_TRUEDIV 1
 #define BINARY_KIND_IS_TRUEDIV_CMP 0
+#define BINARY_KIND_IS_TRUEDIV_INT 0
 #define BINARY_IS_TRUEDIV(E, name, KIND, ...) [PL_##E] = BINARY_KIND_IS_TRUEDIV_##KIND,
 static const bool binary_is_truediv[PL_NUM_BINOPS] = {PL_BINARY_OPS(BINARY_IS_TRUEDIV)};
 
@@ -173,9 +212,6 @@ compute_dtype(pl_binop op, pl_dtype promoted)
     }
     if (op == PL_SUB && promoted == PL_BOOL) {
         return PL_BOOL; /* rejected below with PyTorch's message */
-    }
-    if (op == PL_POW && promoted == PL_BOOL) {
-        return PL_INT64;
     }
     return promoted;
 }
@@ -359,6 +395,32 @@ not_implemented_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
                         binop_names[node->ints[0]]);
 }
 
+/* zeta(x, q): dq = -g * x * zeta(x + 1, q); x's derivative is not implemented (PyTorch's) */
+static pl_status
+zeta_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    if (node->next[0].fn) {
+        return pl_error_set(PL_ERR_NOTIMPL, "the derivative for 'zeta' is not implemented.");
+    }
+    pl_tensor *x = pl_node_saved(node, 0), *q = x ? pl_node_saved(node, 1) : NULL;
+    if (!q) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_tensor *z = ex_bin(&s, PL_SPECIAL_ZETA, ex_addk(&s, x, 1), q);
+    din[1] = pl_expr_result(&s, ex_mul(&s, ex_neg(&s, ex_mul(&s, g, x)), z));
+    return din[1] ? PL_OK : pl_error_status();
+}
+
+/* nextafter: PyTorch passes the gradient to a unchanged and gives b zeros */
+static pl_status
+nextafter_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    if (node->next[0].fn) din[0] = pl_tensor_retain(g);
+    if (node->next[1].fn && !(din[1] = pl_tensor_zeros(g->ndim, g->shape, g->dtype))) {
+        return pl_error_status();
+    }
+    return PL_OK;
+}
+
 /* div(rounding_mode='floor' / 'trunc'): piecewise constant, so zero gradients */
 static pl_status
 rounded_div_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
@@ -511,8 +573,8 @@ run_binary(pl_binop op, pl_dtype rdt, pl_tensor *out, pl_tensor *a, pl_tensor *b
                                 "Subtraction, the `-` operator, with two bool tensors is not "
                                 "supported. Use the `^` or `logical_xor()` operator instead.");
         }
-        return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", binop_names[op],
-                            pl_dtype_scalar_name(cdt));
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s%s\" not implemented for '%s'", binop_names[op],
+                            op == PL_POW ? "" : "_cpu", pl_dtype_scalar_name(cdt));
     }
     binary_ctx ctx = {alpha, (float)alpha, pl_double_to_int64(alpha)};
     pl_dtype kernel_out = is_comparison(op) ? PL_BOOL : cdt;
@@ -563,6 +625,7 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
     pl_tensor *out;
     if (a->dtype == b->dtype && (a->dtype == PL_FLOAT32 || a->dtype == PL_FLOAT64) && !a_wrapped && !b_wrapped &&
         !is_comparison(op) && alpha == 1.0 && a->numel < PL_PARALLEL_MIN_ELEMENTS &&
+        binary_kernels[op][a->dtype] &&
         pl_same_shape(a, b) && pl_tensor_is_contiguous(a) && pl_tensor_is_contiguous(b)) {
         /* the per-op hot path: two small contiguous float tensors of one shape and dtype need
          * no broadcasting, promotion or loop set-up */

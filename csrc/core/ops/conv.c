@@ -317,7 +317,7 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
     }
     if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype) {
         if (x->dtype == w->dtype)
-            return pl_error_set(PL_ERR_RUNTIME, "\"slow_conv2d_cpu\" not implemented for '%s'",
+            return pl_error_set(PL_ERR_NOTIMPL, "\"slow_conv2d_cpu\" not implemented for '%s'",
                                 pl_dtype_scalar_name(x->dtype));
         return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
                             pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));

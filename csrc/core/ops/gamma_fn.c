@@ -1,5 +1,6 @@
-/* gamma_fn.c — lgamma and digamma, each with its backward (LgammaBackward0: g * digamma(x);
- * DigammaBackward0: g * trigamma(x)).
+/* gamma_fn.c — lgamma, digamma and polygamma, each with its backward (LgammaBackward0:
+ * g * digamma(x); DigammaBackward0: g * trigamma(x); PolygammaBackward0: g * polygamma(n + 1,
+ * x)).
  *
  * lgamma is libm's (lgammaf / lgamma); PyTorch's wheels compute it with a libm of their own, so
  * the two agree to an ulp, not bit for bit. digamma (bit for bit) and trigamma follow PyTorch's CPU scalar algorithms (Cephes' psi: the reflection
@@ -7,8 +8,11 @@
  * AVX2 build evaluates with fused multiply-adds, written here as fma/fmaf); float32 is computed
  * in float. Integer and bool inputs give the default floating dtype, as in PyTorch.
  *
- * lgamma can be differentiated twice (its backward records digamma); digamma once (PyTorch's
- * polygamma is not here yet).
+ * polygamma(n, x) is digamma for n = 0, trigamma for n = 1 and (-1)^(n+1) n! zeta(n + 1, x)
+ * beyond, as PyTorch's scalar kernel (zeta from ops/special_fn.h, in double).
+ *
+ * lgamma can be differentiated twice (its backward records digamma); digamma once; polygamma
+ * any number of times (its backward records polygamma of the next order).
  *
  * Ownership: inputs are borrowed; results are NEW references (NULL with an error set).
  */
@@ -17,6 +21,7 @@
 #include "../autograd.h"
 #include "../ops.h"
 #include "expr.h"
+#include "special_fn.h"
 
 #define PI_D 3.14159265358979323846
 
@@ -114,11 +119,31 @@ digamma_f32(float x)
 DEFINE_TRIGAMMA(f32, float, sinf)
 DEFINE_TRIGAMMA(f64, double, sin)
 
-typedef enum gamma_fn { FN_LGAMMA, FN_DIGAMMA, FN_DLGAMMA, FN_DDIGAMMA } gamma_fn;
+static double
+polygamma_f64(int64_t n, double x)
+{
+    if (n == 0) return digamma_f64(x);
+    if (n == 1) return trigamma_f64(x);
+    return ((n % 2) ? 1.0 : -1.0) * exp(lgamma((double)n + 1.0)) * pl_zeta_f64((double)(n + 1), x);
+}
 
-/* out[i] = f(x[i]), or g[i] * f'(x[i]) for the derivatives; all contiguous, one dtype. */
+static float
+polygamma_f32(int64_t n, float x)
+{
+    if (n == 0) return digamma_f32(x);
+    if (n == 1) return trigamma_f32(x);
+    /* PyTorch's float kernel: the factorial in double, zeta in double rounded to float */
+    float z = pl_zeta_f32((float)(n + 1), x);
+    return (float)(((n % 2) ? 1.0 : -1.0) * exp(lgamma((double)(float)n + 1.0)) * z);
+}
+
+typedef enum gamma_fn { FN_LGAMMA, FN_DIGAMMA, FN_DLGAMMA, FN_DDIGAMMA, FN_POLYGAMMA } gamma_fn;
+
+/* out[i] = f(x[i]), or g[i] * f'(x[i]) for the derivatives; all contiguous, one dtype; order
+ * is FN_POLYGAMMA's n (the other fns ignore it). */
 static void
-gamma_run(gamma_fn fn, pl_dtype dt, const void *x_, const void *g_, void *out_, int64_t n)
+gamma_run(gamma_fn fn, int64_t order, pl_dtype dt, const void *x_, const void *g_, void *out_,
+          int64_t n)
 {
     if (dt == PL_FLOAT32) {
         const float *x = x_, *g = g_; /* (n) */
@@ -129,6 +154,7 @@ gamma_run(gamma_fn fn, pl_dtype dt, const void *x_, const void *g_, void *out_, 
             case FN_DIGAMMA: out[i] = digamma_f32(x[i]); break;
             case FN_DLGAMMA: out[i] = g[i] * digamma_f32(x[i]); break;
             case FN_DDIGAMMA: out[i] = g[i] * trigamma_f32(x[i]); break;
+            case FN_POLYGAMMA: out[i] = polygamma_f32(order, x[i]); break;
             }
         }
     } else {
@@ -140,6 +166,7 @@ gamma_run(gamma_fn fn, pl_dtype dt, const void *x_, const void *g_, void *out_, 
             case FN_DIGAMMA: out[i] = digamma_f64(x[i]); break;
             case FN_DLGAMMA: out[i] = g[i] * digamma_f64(x[i]); break;
             case FN_DDIGAMMA: out[i] = g[i] * trigamma_f64(x[i]); break;
+            case FN_POLYGAMMA: out[i] = polygamma_f64(order, x[i]); break;
             }
         }
     }
@@ -147,14 +174,14 @@ gamma_run(gamma_fn fn, pl_dtype dt, const void *x_, const void *g_, void *out_, 
 
 /* fn over a floating tensor x (and gradient g): a new contiguous tensor of x's shape. */
 static pl_tensor *
-gamma_apply(gamma_fn fn, pl_tensor *x, pl_tensor *g)
+gamma_apply(gamma_fn fn, int64_t order, pl_tensor *x, pl_tensor *g)
 {
     pl_tensor *xc = pl_contiguous(x), *gc = g ? pl_contiguous(g) : NULL;
     pl_tensor *out = NULL;
     if (xc && (!g || gc)) {
         out = pl_tensor_empty(x->ndim, x->shape, x->dtype);
         if (out)
-            gamma_run(fn, x->dtype, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
+            gamma_run(fn, order, x->dtype, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
                       out->storage->data, x->numel);
     }
     pl_tensor_release(xc);
@@ -168,7 +195,7 @@ gamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din, gamma_fn dfn)
     pl_tensor *x = pl_node_saved(node, 0);
     if (!x) return pl_error_status();
     pl_tensor *gx = pl_to_dtype(g, x->dtype);
-    din[0] = gx ? gamma_apply(dfn, x, gx) : NULL;
+    din[0] = gx ? gamma_apply(dfn, 0, x, gx) : NULL;
     pl_tensor_release(gx);
     return din[0] ? PL_OK : pl_error_status();
 }
@@ -196,6 +223,21 @@ digamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     return gamma_backward(node, g, din, FN_DDIGAMMA);
 }
 
+/* polygamma: g * polygamma(n + 1, x), recorded (so any order can be differentiated again) */
+static pl_status
+polygamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    pl_tensor *x = pl_node_saved(node, 0);
+    if (!x) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_tensor *d = ex_keep(&s, pl_polygamma(node->ints[0] + 1, x));
+    pl_tensor *gx = ex_keep(&s, d ? pl_to_dtype(g, x->dtype) : NULL);
+    din[0] = pl_expr_result(&s, ex_mul(&s, gx, d));
+    return din[0] ? PL_OK : pl_error_status();
+}
+
+static const pl_node_kind polygamma_kind = {"PolygammaBackward0", polygamma_backward,
+                                            PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind lgamma_kind = {"LgammaBackward0", lgamma_backward,
                                          PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind digamma_kind = {"DigammaBackward0", digamma_backward, 0};
@@ -206,7 +248,7 @@ gamma_forward(pl_tensor *a, gamma_fn fn, const pl_node_kind *kind)
     pl_tensor *x = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a)
                                                   : pl_to_dtype(a, pl_default_float);
     if (!x) return NULL;
-    pl_tensor *out = gamma_apply(fn, x, NULL);
+    pl_tensor *out = gamma_apply(fn, 0, x, NULL);
     if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
         out = pl_record(out, kind, &a, 1, &a, 1, NULL);
     }
@@ -224,4 +266,24 @@ pl_tensor *
 pl_digamma(pl_tensor *a)
 {
     return gamma_forward(a, FN_DIGAMMA, &digamma_kind);
+}
+
+pl_tensor *
+pl_polygamma(int64_t n, pl_tensor *a)
+{
+    if (n < 0) {
+        pl_error_set(PL_ERR_RUNTIME, "polygamma(n, x) does not support negative n.");
+        return NULL;
+    }
+    pl_tensor *x = pl_dtype_is_floating(a->dtype) ? pl_tensor_retain(a)
+                                                  : pl_to_dtype(a, pl_default_float);
+    if (!x) return NULL;
+    pl_tensor *out = gamma_apply(FN_POLYGAMMA, n, x, NULL);
+    if (out && pl_dtype_is_floating(a->dtype) && pl_needs_grad(&a, 1)) {
+        pl_node *node;
+        out = pl_record(out, &polygamma_kind, &a, 1, &a, 1, &node);
+        if (out) node->ints[0] = n;
+    }
+    pl_tensor_release(x);
+    return out;
 }

@@ -223,6 +223,7 @@ pl_take_view(pl_tensor *t, pl_tensor *v)
     if (v->grad_fn) { /* t's history becomes the view op's node, whose edge is t's old history */
         pl_node *old = t->grad_fn;
         t->grad_fn = pl_node_retain(v->grad_fn);
+        t->grad_fn->kind = pl_view_inplace_kind(t->grad_fn->kind); /* v's own, fresh node */
         t->output_nr = v->output_nr;
         t->requires_grad = true;
         if (old) pl_node_release(old);

@@ -61,11 +61,6 @@ pl_is_half(const pl_tensor *t)
     return t->dtype == PL_FLOAT16 || t->dtype == PL_BFLOAT16;
 }
 
-/* The float32 forward of pl_softmax_rows (`which` as there) with AVX2+FMA and a vector exp
- * (softmax_rows_x86.c): out, a (rows, n) contiguous. Returns false, doing nothing, when the
- * CPU lacks them. */
-bool pl_softmax_rows_f32_simd(float *out, const float *a, int64_t rows, int64_t n, int which);
-
 /* Whether t's elements fill a block of storage exactly once, in some order of its dims (a
  * contiguous tensor, or one permuted as by .t() or .permute()); copy.c. */
 bool pl_non_overlapping_and_dense(const pl_tensor *t);
@@ -85,6 +80,22 @@ int pl_aten_capability(void);
  * aten_layout.c). */
 float pl_sleef_expf(float x);
 double pl_sleef_exp(double x);
+/* out[k] = exp(x[k] - shift), k < n, as ATen's vector exp gives each lane under capability cap
+ * (SLEEF's exp; libm's under "default"), by AVX2 code (simd, where the CPU has it) or the plain
+ * reference: the two give the same bits. out may be x. */
+void pl_aten_exp_shift_f32(float *out, const float *x, float shift, int64_t n, int cap, bool simd);
+void pl_aten_exp_shift_f64(double *out, const double *x, double shift, int64_t n, int cap,
+                           bool simd);
+/* out[k] = exp(x[k] - m[k]), k < n, each through SLEEF's vector exp (AVX2 where simd and the
+ * CPU has it, else the plain reference; the same bits). out may be x. */
+void pl_aten_exp_sub_f32(float *out, const float *x, const float *m, int64_t n, bool simd);
+void pl_aten_exp_sub_f64(double *out, const double *x, const double *m, int64_t n, bool simd);
+/* softmax / log_softmax of contiguous a over dim, a dim before the last (softmax_cols.c):
+ * PyTorch's kernels for an inner size above 1, bit for bit; `log` picks log_softmax. */
+pl_tensor *pl_softmax_cols(pl_tensor *a, int dim, bool log);
+/* SLEEF's 1-ulp float32 and float64 natural log, ATen's vector log (sleef_log.c). */
+float pl_sleef_logf(float x);
+double pl_sleef_log(double x);
 /* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
 typedef enum pl_aten_fn {
     PL_ATEN_SIGMOID,       /* out = sigmoid(x) */

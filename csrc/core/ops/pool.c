@@ -54,9 +54,6 @@ pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t
                             "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
                             "for input, but got:%s", xs);
     }
-    if (!pl_dtype_is_floating(x->dtype))
-        return pl_error_set(PL_ERR_RUNTIME, "pooling is not implemented for '%s'",
-                            pl_dtype_scalar_name(x->dtype));
     if (s[0] <= 0 || s[1] <= 0) return pl_error_set(PL_ERR_RUNTIME, "stride should not be zero");
     if (k[0] <= 0 || k[1] <= 0)
         return pl_error_set(PL_ERR_RUNTIME, "kernel size should be greater than zero, but got kH: %lld kW: %lld",
@@ -100,7 +97,7 @@ pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t
             for (int64_t oy = 0; oy < OH; oy++)                                                \
                 for (int64_t ox = 0; ox < OW; ox++) {                                          \
                     int64_t best = -1;                                                         \
-                    T m = (T)-INFINITY;                                                        \
+                    T m = (T)-INFINITY;                                                          \
                     for (int64_t i = 0; i < k[0]; i++) {                                       \
                         int64_t yy = oy * s[0] - p[0] + i * d[0];                              \
                         if (yy < 0 || yy >= H) continue;                                       \
@@ -152,7 +149,8 @@ clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t
     if (*lo > *hi) *lo = *hi;
 }
 
-#define DEFINE_MAX_POOL_FAST(T, SUF)                                                            \
+/* LOWEST: the value of a window without taps (never met with PyTorch's output sizes) */
+#define DEFINE_MAX_POOL_FAST(T, SUF, LOWEST)                                                    \
     static void max_pool_fast_##SUF(void *ctx, int64_t begin, int64_t end)                     \
     {                                                                                          \
         const max_pool_job *jb = ctx;                                                          \
@@ -169,7 +167,7 @@ clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t
                     int64_t x0 = ox * s[1] - p[1], jlo = 0, jhi = k[1], best = -1;             \
                     if (x0 < 0 || x0 + (k[1] - 1) * d[1] >= W) /* at an edge */                \
                         clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                              \
-                    T m = (T)-INFINITY;                                                        \
+                    T m = LOWEST;                                                              \
                     if (ilo < ihi && jlo < jhi) { /* the first tap is taken as it is */        \
                         best = (y0 + ilo * d[0]) * W + x0 + jlo * d[1];                        \
                         m = x[best];                                                           \
@@ -192,8 +190,9 @@ clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t
         }                                                                                      \
     }
 
-DEFINE_MAX_POOL_FAST(float, f32)
-DEFINE_MAX_POOL_FAST(double, f64)
+DEFINE_MAX_POOL_FAST(float, f32, -INFINITY)
+DEFINE_MAX_POOL_FAST(double, f64, -INFINITY)
+DEFINE_MAX_POOL_FAST(int64_t, i64, INT64_MIN) /* the integer dtypes, computed in int64 */
 
 /* The gradient of the input shaped as the node's edge 0, from dout and a contiguous copy. */
 static pl_tensor *
@@ -321,7 +320,14 @@ pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
 {
     int64_t OH = 0, OW = 0;
     if (pool_check(x, k, s, p, d, ceil_mode, &OH, &OW) != PL_OK) return NULL;
-    if (pl_is_half(x)) PL_RUN_IN_COMPUTE(x, pl_max_pool2d(c_, k, s, p, d, ceil_mode, indices_out));
+    if (x->dtype == PL_BOOL) {
+        pl_error_set(PL_ERR_NOTIMPL, "\"max_pool2d\" not implemented for 'Bool'");
+        return NULL;
+    }
+    if (pl_is_half(x) || (!pl_dtype_is_floating(x->dtype) && x->dtype != PL_INT64)) {
+        /* indices_out, when asked for, is the int64 argmax: it needs no cast back */
+        PL_RUN_IN_COMPUTE(x, pl_max_pool2d(c_, k, s, p, d, ceil_mode, indices_out));
+    }
     int64_t shape[4], P, H, W;
     out_shape(x, OH, OW, shape);
     planes(x, &P, &H, &W);
@@ -329,13 +335,14 @@ pl_max_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
     pl_tensor *out = xc ? pl_tensor_empty(x->ndim, shape, x->dtype) : NULL;
     pl_tensor *idx = out ? pl_tensor_empty(x->ndim, shape, PL_INT64) : NULL;
     if (!idx) goto fail;
-    if (!pl_conv_reference_forced()) {
+    if (!pl_conv_reference_forced() || x->dtype == PL_INT64) { /* int64: no reference kernel */
         max_pool_job job = {pl_tensor_data(xc), pl_tensor_data(out), (int64_t *)pl_tensor_data(idx),
                             H, W, OH, OW, k, s, p, d};
         int64_t per_plane = OH * OW * k[0] * k[1] + 1;
         int64_t grain = (PL_PARALLEL_MIN_ELEMENTS / 4 + per_plane - 1) / per_plane;
-        pl_parallel_for(P, x->dtype == PL_FLOAT32 ? max_pool_fast_f32 : max_pool_fast_f64, &job,
-                        grain);
+        pl_parallel_for(P, x->dtype == PL_FLOAT32 ? max_pool_fast_f32
+                           : x->dtype == PL_FLOAT64 ? max_pool_fast_f64 : max_pool_fast_i64,
+                        &job, grain);
     } else if (x->dtype == PL_FLOAT32) {
         max_pool_f32((const float *)pl_tensor_data(xc), (float *)pl_tensor_data(out),
                      (int64_t *)pl_tensor_data(idx), P, H, W, OH, OW, k, s, p, d);
@@ -444,6 +451,12 @@ pl_avg_pool2d(pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p
 {
     int64_t OH = 0, OW = 0, one[2] = {1, 1};
     if (pool_check(x, k, s, p, one, ceil_mode, &OH, &OW) != PL_OK) return NULL;
+    if (!pl_dtype_is_floating(x->dtype)) {
+        /* Note: PyTorch also averages int64 (truncating); pytorchlite refuses it */
+        pl_error_set(PL_ERR_NOTIMPL, "\"avg_pool2d\" not implemented for '%s'",
+                     pl_dtype_scalar_name(x->dtype));
+        return NULL;
+    }
     if (pl_is_half(x)) {
         PL_RUN_IN_COMPUTE(x, pl_avg_pool2d(c_, k, s, p, ceil_mode, count_include_pad, divisor_override));
     }

@@ -1,74 +1,193 @@
 /* softmax_rows.c — softmax, log_softmax and attention's safe softmax over the last dimension,
- * forward and backward each one pass over contiguous rows (see ops.h, pl_softmax_rows).
+ * forward and backward each one pass over contiguous rows (see ops.h, pl_softmax_rows), float32
+ * and float64 bit for bit as PyTorch 2.13's CPU kernels (its "lastdim" kernels).
  *
- * The forward arithmetic is ops/loss.c's pl_softmax (max, then sum of exp(x - max) in order,
- * then divide or subtract the log), so values are the same; what differs is the backward,
- * which here is one fused loop per row instead of four whole-tensor temporaries:
- *     softmax:      dx = y * (g - sum(g * y))
- *     log_softmax:  dx = g - exp(y) * sum(g)
+ * ATen's kernels work on a row with Vectorized<T> of W lanes (W = 16 floats under AVX-512, 8
+ * under AVX2 and "default"; half as many doubles), and the bits follow from that layout:
+ *   - a sum over a row (vec::reduce_all, map_reduce_all): rows shorter than W add left to right;
+ *     otherwise W lane sums start from the first W elements, take each further full block, then
+ *     the tail updates the first (n % W) lanes; the lanes are folded at the end by halving
+ *     (floats under AVX2/AVX-512) or left to right (doubles, and everything under "default");
+ *   - every element goes through the vector exp/log, the tail as a partial vector: SLEEF's
+ *     1-ulp exp and log (aten_layout.c, sleef_log.c); under "default" libm's;
+ *   softmax:      y = exp(x - max); s = sum(y); y = y * (1 / s)
+ *   log_softmax:  s = sum(exp(x - max)); y = (x - max) - log(s)
+ *   backward:     softmax dx = (g - sum(g * y)) * y; log_softmax dx = g - exp(y) * sum(g), where
+ *                 the compiler that built torch fused the product and difference into one FMA
+ *                 (none under "default"). In softmax's sum of g * y the products are rounded
+ *                 before each add, except, for floats, in the tail block when the kernel runs
+ *                 on the calling thread (the compiler fused that copy): checked against torch.
  * A backward that runs with grad mode on (create_graph) is written with differentiable ops
- * instead, so it can be differentiated again. The float32 forward runs the AVX2 kernel of
- * softmax_rows_x86.c (vector exp) when the CPU has it; the plain loops here are its reference.
- * The safe softmax (PyTorch's _safe_softmax, used by scaled_dot_product_attention's reference
- * path) gives a row of zeros where every input is -inf (a fully masked query), where plain
- * softmax gives NaN; its backward is softmax's (zero rows pass zero gradient).
+ * instead, so it can be differentiated again. The safe softmax (PyTorch's _safe_softmax, used
+ * by scaled_dot_product_attention's reference path) gives a row of zeros where every input is
+ * -inf (a fully masked query), where plain softmax gives NaN; its backward is softmax's.
  *
  * node: saved[0] = the output y; ints[0] = which (PL_SOFTMAX_ROWS_*).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../autograd.h"
 #include "../ops.h"
+#include "../parallel.h"
 #include "internal.h"
 
-#define DEFINE_ROWS(S, T, EXP, LOG)                                                        \
-    static void rows_forward_##S(T *out, const T *a, int64_t rows, int64_t n, int which)   \
-    {                                                                                      \
-        for (int64_t r = 0; r < rows; r++) {                                               \
-            const T *x = a + r * n; /* (n) */                                              \
-            T *y = out + r * n;     /* (n) */                                              \
-            T mx = x[0];                                                                   \
-            for (int64_t k = 1; k < n; k++) mx = x[k] > mx ? x[k] : mx;                    \
-            if (which == PL_SOFTMAX_ROWS_SAFE && mx == -(T)INFINITY) {                     \
-                for (int64_t k = 0; k < n; k++) y[k] = 0;                                  \
-                continue;                                                                  \
-            }                                                                              \
-            T sum = 0;                                                                     \
-            if (which == PL_SOFTMAX_ROWS_LOG) {                                            \
-                for (int64_t k = 0; k < n; k++) sum += EXP(x[k] - mx);                     \
-                T ls = LOG(sum);                                                           \
-                for (int64_t k = 0; k < n; k++) y[k] = x[k] - mx - ls;                     \
-            } else {                                                                       \
-                for (int64_t k = 0; k < n; k++) {                                          \
-                    T e = EXP(x[k] - mx);                                                  \
-                    y[k] = e;                                                              \
-                    sum += e;                                                              \
-                }                                                                          \
-                for (int64_t k = 0; k < n; k++) y[k] = y[k] / sum;                         \
-            }                                                                              \
-        }                                                                                  \
-    }                                                                                      \
-                                                                                           \
-    static void rows_backward_##S(T *dx, const T *y, const T *g, int64_t rows, int64_t n,  \
-                                  int which)                                               \
-    {                                                                                      \
-        for (int64_t r = 0; r < rows; r++) {                                               \
-            const T *yr = y + r * n, *gr = g + r * n; /* (n) */                            \
-            T *d = dx + r * n;                                                             \
-            T s = 0;                                                                       \
-            if (which == PL_SOFTMAX_ROWS_LOG) {                                            \
-                for (int64_t k = 0; k < n; k++) s += gr[k];                                \
-                for (int64_t k = 0; k < n; k++) d[k] = gr[k] - EXP(yr[k]) * s;             \
-            } else {                                                                       \
-                for (int64_t k = 0; k < n; k++) s += gr[k] * yr[k];                        \
-                for (int64_t k = 0; k < n; k++) d[k] = yr[k] * (gr[k] - s);                \
-            }                                                                              \
-        }                                                                                  \
+/* How ATen lays a row out here: lanes W, the fold, the capability for exp/log. */
+typedef struct {
+    int cap;       /* PL_ATEN_* */
+    int w;         /* lanes of Vectorized<T> */
+    bool tree;     /* the lanes fold by halving, else left to right */
+    bool simd;     /* the AVX2 exp where the CPU has it, else its plain reference */
+} row_layout;
+
+static row_layout
+layout_for(bool f64, int cap, bool simd)
+{
+    row_layout l = {cap, (cap == PL_ATEN_AVX512 ? 16 : 8) / (f64 ? 2 : 1),
+                    !f64 && cap != PL_ATEN_DEFAULT, simd};
+    return l;
+}
+
+#define DEFINE_ROWS(S, T, LIBM_LOG, SLEEF_LOG, FMA, TAIL_FMA)                                               \
+    /* fold W lanes into one sum */                                                             \
+    static T fold_##S(T *lane, int w, bool tree)                                                \
+    {                                                                                           \
+        if (tree) {                                                                             \
+            for (int h = w / 2; h >= 1; h /= 2)                                                 \
+                for (int i = 0; i < h; i++) lane[i] += lane[i + h];                             \
+            return lane[0];                                                                     \
+        }                                                                                       \
+        T acc = lane[0];                                                                        \
+        for (int i = 1; i < w; i++) acc += lane[i];                                             \
+        return acc;                                                                             \
+    }                                                                                           \
+                                                                                                \
+    /* the sum of v[0..n) as ATen's reduce_all; with y, of v[k] * y[k] as map2_reduce_all      \
+     * (the tail's products fused into the adds when fuse_tail) */                              \
+    static T lane_sum_##S(const T *v, const T *y, int64_t n, const row_layout *l,               \
+                          bool fuse_tail)                                                       \
+    {                                                                                           \
+        int w = l->w;                                                                           \
+        if (n < w) {                                                                            \
+            T acc = y ? v[0] * y[0] : v[0];                                                     \
+            for (int64_t k = 1; k < n; k++) acc += y ? v[k] * y[k] : v[k];                      \
+            return acc;                                                                         \
+        }                                                                                       \
+        T lane[16];                                                                             \
+        for (int i = 0; i < w; i++) lane[i] = y ? v[i] * y[i] : v[i];                           \
+        int64_t d = w, full = n - n % w;                                                        \
+        if (y) {                                                                                \
+            for (; d < full; d += w)                                                            \
+                for (int i = 0; i < w; i++) lane[i] += v[d + i] * y[d + i];                     \
+            for (int i = 0; i < n - d; i++)                                                     \
+                lane[i] = fuse_tail ? FMA(v[d + i], y[d + i], lane[i])                          \
+                                    : lane[i] + v[d + i] * y[d + i];                            \
+        } else {                                                                                \
+            for (; d < full; d += w)                                                            \
+                for (int i = 0; i < w; i++) lane[i] += v[d + i];                                \
+            for (int i = 0; i < n - d; i++) lane[i] += v[d + i];                                \
+        }                                                                                       \
+        return fold_##S(lane, w, l->tree);                                                      \
+    }                                                                                           \
+                                                                                                \
+    static T row_max_##S(const T *x, int64_t n) /* NaN if any is */                             \
+    {                                                                                           \
+        T mx = x[0];                                                                            \
+        for (int64_t k = 1; k < n; k++)                                                         \
+            if (x[k] > mx || x[k] != x[k]) mx = mx != mx ? mx : x[k];                           \
+        return mx;                                                                              \
+    }                                                                                           \
+                                                                                                \
+    static void rows_forward_##S(T *out, const T *a, int64_t rows, int64_t n, int which,        \
+                                 const row_layout *l)                                           \
+    {                                                                                           \
+        for (int64_t r = 0; r < rows; r++) {                                                    \
+            const T *x = a + r * n; /* (n) */                                                   \
+            T *y = out + r * n;     /* (n) */                                                   \
+            T mx = row_max_##S(x, n);                                                           \
+            if (which == PL_SOFTMAX_ROWS_SAFE && mx == -(T)INFINITY) {                          \
+                for (int64_t k = 0; k < n; k++) y[k] = 0;                                       \
+                continue;                                                                       \
+            }                                                                                   \
+            pl_aten_exp_shift_##S(y, x, mx, n, l->cap, l->simd);                                \
+            T sum = lane_sum_##S(y, NULL, n, l, false);                                         \
+            if (which == PL_SOFTMAX_ROWS_LOG) {                                                 \
+                T ls = l->cap == PL_ATEN_DEFAULT ? LIBM_LOG(sum) : SLEEF_LOG(sum);              \
+                for (int64_t k = 0; k < n; k++) y[k] = (x[k] - mx) - ls;                        \
+            } else {                                                                            \
+                T rs = (T)1 / sum;                                                              \
+                for (int64_t k = 0; k < n; k++) y[k] = y[k] * rs;                               \
+            }                                                                                   \
+        }                                                                                       \
+    }                                                                                           \
+                                                                                                \
+    static void rows_backward_##S(T *dx, const T *y, const T *g, int64_t rows, int64_t n,       \
+                                  int which, const row_layout *l, bool fuse_tail)               \
+    {                                                                                           \
+        bool fuse = l->cap != PL_ATEN_DEFAULT;                                                  \
+        for (int64_t r = 0; r < rows; r++) {                                                    \
+            const T *yr = y + r * n, *gr = g + r * n; /* (n) */                                 \
+            T *d = dx + r * n;                                                                  \
+            if (which == PL_SOFTMAX_ROWS_LOG) {                                                 \
+                T s = lane_sum_##S(gr, NULL, n, l, false);                                      \
+                pl_aten_exp_shift_##S(d, yr, 0, n, l->cap, l->simd);                            \
+                if (fuse)                                                                       \
+                    for (int64_t k = 0; k < n; k++) d[k] = FMA(-d[k], s, gr[k]);                \
+                else                                                                            \
+                    for (int64_t k = 0; k < n; k++) d[k] = gr[k] - d[k] * s;                    \
+            } else {                                                                            \
+                T s = lane_sum_##S(gr, yr, n, l, TAIL_FMA && fuse_tail && fuse);                         \
+                for (int64_t k = 0; k < n; k++) d[k] = (gr[k] - s) * yr[k];                     \
+            }                                                                                   \
+        }                                                                                       \
     }
 
-DEFINE_ROWS(f32, float, expf, logf)
-DEFINE_ROWS(f64, double, exp, log)
+DEFINE_ROWS(f32, float, logf, pl_sleef_logf, fmaf, true)
+DEFINE_ROWS(f64, double, log, pl_sleef_log, fma, false)
+
+
+/* One forward or backward over rows. ATen's kernels hand all rows to parallel_for with a grain
+ * of 0, so they run on the calling thread only for one row or one thread, and which of the
+ * two happens decides the softmax backward's tail (inline_run); the values do not depend on
+ * how the rows are split otherwise, so ours split by a grain of about 2048 elements. */
+typedef struct {
+    int which;
+    bool f64;
+    void *out;
+    const void *x, *g; /* g: the incoming gradient (backward: x is y), else NULL */
+    int64_t n;
+    bool inline_run;   /* the kernel ran on the calling thread, unsplit */
+    row_layout l;
+} rows_job;
+
+static void
+rows_chunk(void *ctx, int64_t first, int64_t last)
+{
+    const rows_job *j = ctx;
+    int64_t off = first * j->n, rows = last - first;
+    if (j->f64) {
+        double *o = (double *)j->out + off;
+        const double *x = (const double *)j->x + off;
+        if (j->g) rows_backward_f64(o, x, (const double *)j->g + off, rows, j->n, j->which, &j->l,
+                                    j->inline_run);
+        else rows_forward_f64(o, x, rows, j->n, j->which, &j->l);
+    } else {
+        float *o = (float *)j->out + off;
+        const float *x = (const float *)j->x + off;
+        if (j->g) rows_backward_f32(o, x, (const float *)j->g + off, rows, j->n, j->which, &j->l,
+                                    j->inline_run);
+        else rows_forward_f32(o, x, rows, j->n, j->which, &j->l);
+    }
+}
+
+static void
+rows_run(rows_job *j, int64_t rows)
+{
+    int64_t grain = 2048 / j->n > 1 ? 2048 / j->n : 1;
+    j->inline_run = rows <= 1 || pl_parallel_get_num_threads() <= 1;
+    pl_parallel_for(rows, rows_chunk, j, grain);
+}
 
 /* The backward written with differentiable ops, for a backward that records its own graph
  * (grad mode on while it runs, as create_graph=True makes it). */
@@ -113,14 +232,11 @@ rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         return pl_error_status();
     }
     int64_t n = y->ndim ? y->shape[y->ndim - 1] : 1;
-    int64_t rows = n ? y->numel / n : 0;
-    if (y->dtype == PL_FLOAT32) {
-        rows_backward_f32((float *)pl_tensor_data(dx), (const float *)pl_tensor_data(y),
-                          (const float *)pl_tensor_data(gc), rows, n, which);
-    } else {
-        rows_backward_f64((double *)pl_tensor_data(dx), (const double *)pl_tensor_data(y),
-                          (const double *)pl_tensor_data(gc), rows, n, which);
-    }
+    bool f64 = y->dtype == PL_FLOAT64;
+    rows_job j = {.which = which, .f64 = f64, .out = pl_tensor_data(dx), .x = pl_tensor_data(y),
+                  .g = pl_tensor_data(gc), .n = n,
+                  .l = layout_for(f64, pl_aten_capability(), true)};
+    rows_run(&j, n ? y->numel / n : 0);
     pl_tensor_release(gc);
     din[0] = dx;
     return PL_OK;
@@ -144,7 +260,7 @@ pl_softmax_rows(pl_tensor *a, int which)
         return NULL;
     }
     if (!pl_dtype_is_floating(a->dtype)) {
-        pl_error_set(PL_ERR_RUNTIME, "\"%s\" not implemented for '%s'",
+        pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'",
                      which == PL_SOFTMAX_ROWS_LOG ? "log_softmax_lastdim_kernel_impl"
                                                   : "softmax_lastdim_kernel_impl",
                      pl_dtype_scalar_name(a->dtype));
@@ -162,16 +278,12 @@ pl_softmax_rows(pl_tensor *a, int which)
         return NULL;
     }
     int64_t n = a->ndim ? a->shape[a->ndim - 1] : 1;
-    int64_t rows = n ? a->numel / n : 0;
     if (a->numel > 0) {
-        if (a->dtype == PL_FLOAT32) {
-            float *o = (float *)pl_tensor_data(out);
-            const float *x = (const float *)pl_tensor_data(ac);
-            if (!pl_softmax_rows_f32_simd(o, x, rows, n, which)) rows_forward_f32(o, x, rows, n, which);
-        } else {
-            rows_forward_f64((double *)pl_tensor_data(out), (const double *)pl_tensor_data(ac),
-                             rows, n, which);
-        }
+        bool f64 = a->dtype == PL_FLOAT64;
+        rows_job j = {.which = which, .f64 = f64, .out = pl_tensor_data(out),
+                      .x = pl_tensor_data(ac), .n = n,
+                      .l = layout_for(f64, pl_aten_capability(), true)};
+        rows_run(&j, a->numel / n);
     }
     pl_tensor_release(ac);
     if (pl_needs_grad(&a, 1)) {

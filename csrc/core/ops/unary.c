@@ -9,6 +9,7 @@
 #include "../vml.h"
 #include "expr.h"
 #include "internal.h"
+#include "special_fn.h"
 
 /* ---- the table's kernels ---- */
 
@@ -136,6 +137,40 @@ pl_sinc_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
     pl_tensor *d = ex_div(s, num, ex_mul(s, px, x));
     pl_tensor *zero = ex_keep(s, x ? pl_tensor_scalar(0.0, x->dtype) : NULL);
     return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), zero, d), g);
+}
+
+/* i0e: g * (i1e(x) - sgn(x) * i0e(x)) */
+static pl_tensor *
+pl_i0e_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *y = ex_un(s, PL_SPECIAL_I0E, x);
+    pl_tensor *d = ex_sub(s, ex_un(s, PL_SPECIAL_I1E, x), ex_mul(s, ex_un(s, PL_SIGN, x), y));
+    return ex_mul(s, g, d);
+}
+
+/* i1: g * (i0(x) - i1(x) / x); i1e: g * (i0e(x) - i1e(x) * (sgn(x) + 1 / x)); 1/2 at 0 */
+static pl_tensor *
+pl_i1_backward(pl_expr *s, pl_tensor *g, pl_tensor *x, bool scaled)
+{
+    pl_tensor *d;
+    if (scaled) {
+        pl_tensor *y = ex_un(s, PL_SPECIAL_I1E, x);
+        pl_tensor *k = ex_add(s, ex_un(s, PL_SIGN, x), ex_un(s, PL_RECIPROCAL, x));
+        d = ex_sub(s, ex_un(s, PL_SPECIAL_I0E, x), ex_mul(s, y, k));
+    } else {
+        d = ex_sub(s, ex_un(s, PL_I0, x), ex_div(s, ex_un(s, PL_SPECIAL_I1, x), x));
+    }
+    pl_tensor *half = ex_keep(s, x ? pl_tensor_scalar(0.5, x->dtype) : NULL);
+    return ex_mul(s, ex_where(s, ex_cmpk(s, PL_EQ, x, 0), half, d), g);
+}
+
+/* log_ndtr: g / sqrt(2 pi) * exp(-(y + x^2 / 2)) */
+static pl_tensor *
+pl_log_ndtr_backward(pl_expr *s, pl_tensor *g, pl_tensor *x)
+{
+    pl_tensor *y = ex_un(s, PL_SPECIAL_LOG_NDTR, x);
+    pl_tensor *e = ex_un(s, PL_EXP, ex_neg(s, ex_add(s, y, ex_scale(s, ex_mul(s, x, x), 0.5))));
+    return ex_mul(s, ex_scale(s, g, 0.39894228040143267794), e);
 }
 
 /* silu's backward in one pass as PyTorch's kernel computes it (aten_layout.c), when g and x
@@ -401,7 +436,9 @@ pl_pow_scalar(pl_tensor *a, double e)
     pl_tensor *out;
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
-    if (e == 2.0) {
+    if (e == 0.0) {
+        out = pl_tensor_full(a->ndim, a->shape, a->dtype, 1.0); /* PyTorch fills ones (nan ** 0 too) */
+    } else if (e == 2.0) {
         out = pl_binary(PL_MUL, a, a, 1, false, false);
     } else if (e == 1.0) {
         out = pl_clone(a);
@@ -409,7 +446,8 @@ pl_pow_scalar(pl_tensor *a, double e)
         out = pl_unary(PL_SQRT, a);
     } else if (e == -1.0 && pl_dtype_is_floating(a->dtype)) {
         out = pl_unary(PL_RECIPROCAL, a);
-    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype)) {
+    } else if (e == -0.5 && pl_dtype_is_floating(a->dtype) && a->dtype != PL_FLOAT16) {
+        /* float16: PyTorch's pow, which makes -0 ** -0.5 inf, not rsqrt's -inf */
         out = pl_unary(PL_RSQRT, a);
     } else if (e == 3.0) {
         pl_tensor *sq = pl_binary(PL_MUL, a, a, 1, false, false);
@@ -538,7 +576,10 @@ run_clamp(pl_tensor *out, pl_tensor *a, clamp_ctx *c)
     }
     pl_inner_fn fn = out->dtype == PL_FLOAT32 ? clamp_f32 : out->dtype == PL_FLOAT64 ? clamp_f64
                      : out->dtype == PL_INT64 ? clamp_i64 : NULL;
-    if (!fn) return pl_error_set(PL_ERR_RUNTIME, "\"clamp\" not implemented for 'Bool'");
+    if (!fn) {
+        return pl_error_set(PL_ERR_NOTIMPL, "\"clamp%s_scalar_cpu\" not implemented for 'Bool'",
+                            !c->has_max ? "_min" : !c->has_min ? "_max" : "");
+    }
     pl_loop loop;
     pl_loop_init(&loop, out->ndim, out->shape);
     pl_loop_add(&loop, out);

@@ -191,6 +191,30 @@ static const pl_node_kind permute_kind = {"PermuteBackward0", permute_backward, 
 static const pl_node_kind transpose_kind = {"TransposeBackward0", permute_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind t_kind = {"TBackward0", permute_backward, PL_KIND_DIFFERENTIABLE};
 
+/* The in-place forms (t_, transpose_, squeeze_, unsqueeze_) record the same view under the
+ * name PyTorch gives its in-place overload (TBackward1, SqueezeBackward3 ...): pl_take_view
+ * renames the view's node to its twin here. */
+static const pl_node_kind t_inplace_kind = {"TBackward1", permute_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind transpose_inplace_kind = {"TransposeBackward1", permute_backward,
+                                                    PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind squeeze_all_inplace_kind = {"SqueezeBackward3", reshape_backward,
+                                                      PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind squeeze_dim_inplace_kind = {"SqueezeBackward4", reshape_backward,
+                                                      PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind unsqueeze_inplace_kind = {"UnsqueezeBackward1", reshape_backward,
+                                                    PL_KIND_DIFFERENTIABLE};
+
+const pl_node_kind *
+pl_view_inplace_kind(const pl_node_kind *kind)
+{
+    if (kind == &t_kind) return &t_inplace_kind;
+    if (kind == &transpose_kind) return &transpose_inplace_kind;
+    if (kind == &squeeze_all_kind) return &squeeze_all_inplace_kind;
+    if (kind == &squeeze_dim_kind) return &squeeze_dim_inplace_kind;
+    if (kind == &unsqueeze_kind) return &unsqueeze_inplace_kind;
+    return kind;
+}
+
 static pl_tensor *
 permute_impl(pl_tensor *a, int ndims, const int64_t *dims_in, const pl_node_kind *kind)
 {

@@ -1,0 +1,148 @@
+"""torch.special: PyTorch's special functions under their SciPy-style names.
+
+Most are the everyday ops under another name (gammaln is lgamma, psi and digamma are digamma,
+expit is sigmoid ...); the ones only torch.special has (i0e, i1, i1e, ndtri, log_ndtr, erfcx,
+entr, zeta) are rows of the core's op tables, reached through private Tensor methods; ndtr,
+xlog1py and round are compositions recorded under PyTorch's node names.
+"""
+import math
+import numbers
+
+from . import _C
+from ._named_op import composite
+
+_B = _C.TensorBase
+
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
+           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
+           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
+           "softmax", "xlog1py", "xlogy", "zeta"]
+
+
+def _check(fname, input, name="input", pos=1):  # noqa: A002
+    if not isinstance(input, _B):
+        raise TypeError(f"special_{fname}(): argument '{name}' (position {pos}) must be Tensor, "
+                        f"not {type(input).__name__}")
+
+
+def _unary(fname, method_name):
+    def function(input, *, out=None):  # noqa: A002
+        _check(fname, input)
+        r = getattr(input, method_name)()
+        if out is not None:
+            from . import _out
+
+            return _out.write_out(f"special_{fname}", out, r, (input,))
+        return r
+
+    function.__name__ = function.__qualname__ = fname
+    function.__doc__ = f"torch.special.{fname}(input)."
+    return function
+
+
+erf = _unary("erf", "erf")
+erfc = _unary("erfc", "erfc")
+erfinv = _unary("erfinv", "erfinv")
+expit = _unary("expit", "sigmoid")
+exp2 = _unary("exp2", "exp2")
+expm1 = _unary("expm1", "expm1")
+log1p = _unary("log1p", "log1p")
+gammaln = _unary("gammaln", "lgamma")
+digamma = _unary("digamma", "digamma")
+psi = _unary("psi", "digamma")
+i0 = _unary("i0", "i0")
+sinc = _unary("sinc", "sinc")
+i0e = _unary("i0e", "_special_i0e")
+i1 = _unary("i1", "_special_i1")
+i1e = _unary("i1e", "_special_i1e")
+ndtri = _unary("ndtri", "_special_ndtri")
+log_ndtr = _unary("log_ndtr", "_special_log_ndtr")
+erfcx = _unary("erfcx", "_special_erfcx")
+entr = _unary("entr", "_special_entr")
+
+
+def logit(input, eps=None, *, out=None):  # noqa: A002
+    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
+    _check("logit", input)
+    return input.logit(eps)
+
+
+def ndtr(input, *, out=None):  # noqa: A002
+    """The standard normal CDF, (1 + erf(x / sqrt(2))) / 2 as PyTorch composes it."""
+    _check("ndtr", input)
+    x = input if input.dtype.is_floating_point else input.to(_C.get_default_dtype())
+    scaled = composite("MulBackward1", lambda t: t * math.sqrt(0.5), x, saves=False)
+    shifted = composite("AddBackward1", lambda t: t + 1, scaled.erf(), saves=False)
+    return composite("MulBackward1", lambda t: t * 0.5, shifted, saves=False)
+
+
+def polygamma(n, input, *, out=None):  # noqa: A002
+    """The n-th derivative of digamma."""
+    from ._math_more import polygamma as _polygamma
+
+    return _polygamma(n, input)
+
+
+def multigammaln(input, p, *, out=None):  # noqa: A002
+    """The multivariate log-gamma function of dimension p (mvlgamma)."""
+    _check("multigammaln", input)
+    return input.mvlgamma(p)
+
+
+def round(input, *, decimals=0, out=None):  # noqa: A001, A002
+    """Rounds half to even (to ``decimals`` decimal places); RoundBackward1, a zero gradient."""
+    _check("round", input)
+    return composite("RoundBackward1", lambda t: t.round(decimals=decimals), input, saves=False)
+
+
+def softmax(input, dim, *, dtype=None):  # noqa: A002
+    from .nn.functional import softmax as _softmax
+
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):  # noqa: A002
+    from .nn.functional import log_softmax as _log_softmax
+
+    return _log_softmax(input, dim, dtype=dtype)
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):  # noqa: A002
+    _check("logsumexp", input)
+    return input.logsumexp(dim, keepdim)
+
+
+def xlogy(input, other, *, out=None):  # noqa: A002
+    from . import xlogy as _xlogy
+
+    return _xlogy(input, other)
+
+
+def xlog1py(input, other, *, out=None):  # noqa: A002
+    """input * log1p(other), 0 where input is 0 (nan where other is nan)."""
+    from ._math_ops import xlog1py as _xlog1py
+
+    if not isinstance(input, _B):
+        _check("xlog1py", other, "other", 2)
+        x = input
+        return composite("SpecialXlog1PyBackward1", lambda y: _xlog1py(x, y), _float(other))
+    if not isinstance(other, _B):
+        if not isinstance(other, numbers.Number):
+            _check("xlog1py", other, "other", 2)
+        y = other
+        return composite("SpecialXlog1PyBackward2", lambda x: _xlog1py(x, y), _float(input))
+    return composite("SpecialXlog1PyBackward0", _xlog1py, _float(input), _float(other))
+
+
+def _float(t):
+    return t if t.dtype.is_floating_point else t.to(_C.get_default_dtype())
+
+
+def zeta(input, other, *, out=None):  # noqa: A002
+    """The Hurwitz zeta function sum_k (k + other) ** -input; input's gradient is not
+    implemented (as in PyTorch)."""
+    if not isinstance(input, _B):
+        if not isinstance(other, _B):
+            _check("zeta", other, "other", 2)
+        return other._rspecial_zeta(input)
+    return input._special_zeta(other)
