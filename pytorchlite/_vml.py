@@ -1,7 +1,7 @@
 """The optional MKL route: when Intel's ``mkl`` wheel is installed (``pip install
-pytorchlite[mkl]``), exp, log, log2, log10, sin, cos, tan, tanh, asin, acos, atan, erf and erfc
-of float32/float64 tensors are computed by MKL's Vector Math Library, as PyTorch's own CPU build
-computes them, so the results are PyTorch's bits (csrc/core/vml.h). Without the wheel, or with
+pytorchlite[mkl]``), exp, log, log2, log10, sin, cos, tan, tanh, asin, acos, atan, erf, erfc
+and sqrt of float32/float64 tensors are computed by MKL's Vector Math Library, as PyTorch's own
+CPU build computes them, so the results are PyTorch's bits (csrc/core/vml.h). Without the wheel, or with
 the environment variable PYTORCHLITE_MKL=0, those functions use the C library's libm.
 
 The library is looked up at ``import pytorchlite`` where pip puts the wheel's files

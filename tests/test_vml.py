@@ -22,7 +22,7 @@ VML_OPS = {
     "exp": (-110.0, 110.0), "log": (0.0, 1e30), "log2": (0.0, 1e30), "log10": (0.0, 1e30),
     "sin": (-100.0, 100.0), "cos": (-100.0, 100.0), "tan": (-100.0, 100.0),
     "tanh": (-12.0, 12.0), "asin": (-1.0, 1.0), "acos": (-1.0, 1.0), "atan": (-50.0, 50.0),
-    "erf": (-6.0, 6.0), "erfc": (-6.0, 30.0),
+    "erf": (-6.0, 6.0), "erfc": (-6.0, 30.0), "sqrt": (0.0, 1e30),
 }
 
 
@@ -66,7 +66,7 @@ def in_domain(x, op, rng):
     """The same number of values spread over op's domain (log: positive, negative and 0)."""
     lo, hi = VML_OPS[op]
     u = rng.uniform(lo, hi, x.size)
-    if op in ("log", "log2", "log10"):
+    if op in ("log", "log2", "log10", "sqrt"):
         u = np.exp(rng.uniform(-700 if x.dtype == np.float64 else -100, 69, x.size))
     return u.astype(x.dtype)
 
@@ -164,13 +164,13 @@ def test_integer_input_is_cast_then_computed_by_vml(dtype):
 
 @needs_mkl
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("op", ["sin", "cos", "erf", "erfc", "exp", "tan", "log"])
+@pytest.mark.parametrize("op", ["sin", "cos", "erf", "erfc", "exp", "tan", "log", "sqrt"])
 def test_gradients_bitwise(op, dtype):
     """Backwards that call these functions (sin <-> cos, erf/erfc -> exp) give PyTorch's bits."""
     pt = real_torch()
     rng = np.random.default_rng(9)
     x = (rng.standard_normal(5000) * 2).astype(dtype)
-    if op == "log":
+    if op in ("log", "sqrt"):
         x = np.abs(x) + 0.01
     g = rng.standard_normal(5000).astype(dtype)
     a = torch.from_numpy(x.copy()).requires_grad_()
@@ -294,3 +294,41 @@ def test_logsumexp_and_its_gradient_bitwise(dtype):
     ra.sum().backward()
     rb.sum().backward()
     assert_bitwise(a.grad.numpy(), b.grad.numpy(), "d logsumexp")
+
+
+@needs_mkl
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sqrt_is_vmls_but_norms_stays_ieee(dtype):
+    """VML's sqrt is not the correctly rounded one: torch.sqrt and pow(x, 0.5) follow it, the
+    sqrt inside PyTorch's norm kernel (std::sqrt) does not."""
+    pt = real_torch()
+    x = np.exp(np.random.default_rng(2).uniform(-30, 30, 100000)).astype(dtype)
+    ours, theirs = torch.from_numpy(x), pt.from_numpy(x)
+    assert np.any(theirs.sqrt().numpy() != np.sqrt(x))  # the premise: VML rounds differently
+    assert_bitwise(ours.sqrt().numpy(), theirs.sqrt().numpy(), "sqrt")
+    assert_bitwise((ours ** 0.5).numpy(), (theirs ** 0.5).numpy(), "x ** 0.5")
+    assert_bitwise(ours.pow(0.5).numpy(), theirs.pow(0.5).numpy(), "pow(x, 0.5)")
+    m = torch.from_numpy(x[:4096].reshape(64, 64))
+    with_vml = m.norm(dim=1).numpy()
+    was_on = _vml.enabled()
+    _vml.unload()
+    try:
+        assert_bitwise(with_vml, m.norm(dim=1).numpy(), "norm, VML route on and off")
+    finally:
+        if was_on:
+            assert _vml.load()
+
+
+def test_backends_mkl_answers_as_torch():
+    assert torch.backends.mkl.is_available() is True
+    assert (torch.backends.mkl.VERBOSE_OFF, torch.backends.mkl.VERBOSE_ON) == (0, 1)
+    with torch.backends.mkl.verbose(torch.backends.mkl.VERBOSE_ON):
+        pass
+    assert "mkl" in torch.backends.__all__
+    try:
+        import torch as pt
+    except ImportError:
+        return
+    assert torch.backends.mkl.is_available() == pt.backends.mkl.is_available()
+    assert (torch.backends.mkl.VERBOSE_OFF, torch.backends.mkl.VERBOSE_ON) == (
+        pt.backends.mkl.VERBOSE_OFF, pt.backends.mkl.VERBOSE_ON)

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static const char *const fn_stems[PL_VML_NUM_FNS] = {
     [PL_VML_LOG10] = "Log10", [PL_VML_SIN] = "Sin",   [PL_VML_COS] = "Cos",
     [PL_VML_TAN] = "Tan",     [PL_VML_TANH] = "Tanh", [PL_VML_ASIN] = "Asin",
     [PL_VML_ACOS] = "Acos",   [PL_VML_ATAN] = "Atan", [PL_VML_ERF] = "Erf",
-    [PL_VML_ERFC] = "Erfc",
+    [PL_VML_ERFC] = "Erfc",   [PL_VML_SQRT] = "Sqrt",
 };
 
 /* The process's one route: the library handle and its functions. enabled is set last on load
@@ -141,14 +142,20 @@ pl_vml_defer(const char *path)
     if (!deferred[0]) fail("no library path given");
 }
 
-/* opens a deferred library, once */
+/* opens a deferred library, once; under a lock in case the first caller is not alone (a
+ * kernel running on the pool), the others waiting until the route is settled */
+static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 open_deferred(void)
 {
-    if (!deferred[0]) return;
-    char path[sizeof deferred];
-    memcpy(path, deferred, sizeof path);
-    pl_vml_load(path); /* clears deferred (through pl_vml_unload) */
+    pthread_mutex_lock(&defer_lock);
+    if (deferred[0]) {
+        char path[sizeof deferred];
+        memcpy(path, deferred, sizeof path);
+        pl_vml_load(path); /* clears deferred (through pl_vml_unload) */
+    }
+    pthread_mutex_unlock(&defer_lock);
 }
 
 void

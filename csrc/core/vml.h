@@ -2,8 +2,10 @@
  *
  * PyTorch 2.13's CPU build hands these functions of float and double tensors to MKL's Vector
  * Math Library (ATen's cpu/vml.h): exp, log (vsLn), log2, log10, sin, cos, tan, tanh, asin, acos,
- * atan, erf, erfc (and sqrt, trunc, erfinv: sqrt and trunc are exact either way, pytorchlite has
- * no erfinv). ATen calls the vm?<Fn> form with the mode VML_HA | VML_FTZDAZ_OFF |
+ * atan, erf, erfc, sqrt (and trunc, exact either way, and erfinv, which pytorchlite lacks).
+ * VML's high-accuracy sqrt is not the correctly rounded IEEE sqrt (it differs in about a sixth
+ * of float32 results), so torch.sqrt and pow(x, 0.5) follow it, while the sqrt inside PyTorch's
+ * own kernels (norm, std, rsqrt) stays IEEE's. ATen calls the vm?<Fn> form with the mode VML_HA | VML_FTZDAZ_OFF |
  * VML_ERRMODE_IGNORE on each chunk its TensorIterator hands out (the whole tensor when it is
  * contiguous, chunks of at least 2048 elements when several threads share it). expm1, log1p,
  * sigmoid, rsqrt and the activations do not go through VML (SLEEF / ATen's vector code).
@@ -43,6 +45,7 @@ typedef enum pl_vml_fn {
     PL_VML_ATAN,
     PL_VML_ERF,
     PL_VML_ERFC,
+    PL_VML_SQRT,
     PL_VML_NUM_FNS
 } pl_vml_fn;
 

@@ -77,6 +77,9 @@ bool pl_non_overlapping_and_dense(const pl_tensor *t);
 /* out = fn(a) through MKL's VML (vml.h), out a float32/float64 tensor, a of its dtype (or an
  * integer/bool dtype) and shape, any strides (unary.c); the route must be on (pl_vml_enabled). */
 pl_status pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a);
+/* sqrt(a) rounded as IEEE's sqrt whatever the VML route, for the sqrt inside a kernel PyTorch
+ * writes with std::sqrt (norm); a new tensor, no node recorded (call with grad mode off). */
+pl_tensor *pl_sqrt_ieee(pl_tensor *a);
 
 /* The vector width PyTorch's ATen uses on this CPU (aten_layout.c): the widest the CPU runs,
  * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */

@@ -99,7 +99,7 @@ norm_keep(pl_tensor *a, double p, const norm_plan *plan)
     } else if (p == 2) {
         tmp[0] = pl_binary(PL_MUL, a, a, 1.0, false, false);
         tmp[1] = tmp[0] ? sum_keep(tmp[0], plan) : NULL;
-        r = tmp[1] ? pl_unary(PL_SQRT, tmp[1]) : NULL;
+        r = tmp[1] ? pl_sqrt_ieee(tmp[1]) : NULL; /* PyTorch's norm kernel: std::sqrt */
     } else { /* (sum |a|^p)^(1/p) */
         tmp[0] = pl_unary(PL_ABS, a);
         tmp[1] = tmp[0] ? pl_pow_scalar(tmp[0], p) : NULL;

@@ -331,6 +331,7 @@ static const unsigned char unary_vml[PL_NUM_UNOPS] = {
     [PL_LOG10] = PL_VML_LOG10, [PL_SIN] = PL_VML_SIN, [PL_COS] = PL_VML_COS,
     [PL_TAN] = PL_VML_TAN,   [PL_TANH] = PL_VML_TANH, [PL_ASIN] = PL_VML_ASIN,
     [PL_ACOS] = PL_VML_ACOS, [PL_ATAN] = PL_VML_ATAN, [PL_ERFC] = PL_VML_ERFC,
+    [PL_SQRT] = PL_VML_SQRT, /* VML's high-accuracy sqrt is not IEEE's correctly rounded one */
 };
 
 /* out = fn(a) through VML (out float32/float64, a of out's dtype or an integer/bool dtype, one
@@ -362,14 +363,15 @@ pl_vml_unary(pl_vml_fn fn, pl_tensor *out, pl_tensor *a)
     return st;
 }
 
+/* out = op(a); vml: whether the VML route may be taken */
 static pl_status
-run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
+run_unary_as(pl_unop op, pl_tensor *out, pl_tensor *a, bool vml)
 {
     if (!pl_dtype_is_compute(out->dtype)) {
         /* a storage dtype: compute in its compute dtype, then cast (wrapping integers) */
         pl_tensor *tmp = pl_tensor_empty(out->ndim, out->shape, pl_dtype_compute(out->dtype));
         if (!tmp) return pl_error_status();
-        pl_status st = run_unary(op, tmp, a);
+        pl_status st = run_unary_as(op, tmp, a, vml);
         if (st == PL_OK) st = pl_copy_raw(out, tmp);
         pl_tensor_release(tmp);
         return st;
@@ -387,7 +389,7 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
         return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
     }
-    if (unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
+    if (vml && unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
         (a->dtype == out->dtype || !pl_dtype_is_floating(a->dtype)) && pl_same_shape(a, out)) {
         return pl_vml_unary((pl_vml_fn)unary_vml[op], out, a);
     }
@@ -408,6 +410,24 @@ run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
     pl_loop_run(&loop, fn, NULL);
     pl_tensor_release(ca);
     return PL_OK;
+}
+
+static pl_status
+run_unary(pl_unop op, pl_tensor *out, pl_tensor *a)
+{
+    return run_unary_as(op, out, a, true);
+}
+
+pl_tensor *
+pl_sqrt_ieee(pl_tensor *a)
+{
+    pl_dtype dt = pl_dtype_is_floating(a->dtype) ? a->dtype : pl_default_float;
+    pl_tensor *out = pl_tensor_empty(a->ndim, a->shape, dt);
+    if (out && run_unary_as(PL_SQRT, out, a, false) != PL_OK) {
+        pl_tensor_release(out);
+        out = NULL;
+    }
+    return out;
 }
 
 /* PyTorch's refusal of -x on a bool tensor (and of x.neg_()) */
