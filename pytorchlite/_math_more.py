@@ -12,21 +12,11 @@ import numbers
 
 from . import _C
 from . import _dtype as _dt
-from ._math_ops import _dt_name
+from ._math_ops import _dt_name, _is_t, _need_tensor
 from ._named_op import composite, composite_
 
 _B = _C.TensorBase
 _LN2 = math.log(2.0)
-
-
-def _is_t(x):
-    return isinstance(x, _B)
-
-
-def _need_tensor(fname, x, name, pos):
-    if not _is_t(x):
-        raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be Tensor, not "
-                        f"{type(x).__name__}")
 
 
 def _check_cast(result_dtype, self):
