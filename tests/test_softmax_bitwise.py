@@ -222,6 +222,26 @@ def test_forced_capability_matches_torch_forced_alike(capability, threads):
     assert _run("pytorchlite", capability, threads) == _run("torch", capability, threads)
 
 
+def test_avx2_kernels_give_their_plain_references_bits():
+    # the lane sums, maxima, exp and fused backward in AVX2 against the plain loops
+    def run(reference):
+        pl._C._softmax_force_reference(reference)
+        try:
+            out = []
+            for k, (shape, dim) in enumerate([(s, -1) for s in SHAPES] + OTHER_DIMS):
+                for dtype in DTYPES:
+                    x, g = _inputs(shape, dtype, 200 + k)
+                    x.flat[::7] = np.inf if dtype == "float32" else -np.inf
+                    for fn in ["softmax", "log_softmax"]:
+                        out.append(_softmax_run(pl, fn, x, g, dim))
+            return out
+        finally:
+            pl._C._softmax_force_reference(False)
+    for (y0, g0), (y1, g1) in zip(run(False), run(True)):
+        _same(y0, y1, "forward")
+        _same(g0, g1, "gradient")
+
+
 def test_rows_sum_to_one_without_torch():
     x = pl.randn(50, 37, dtype=pl.float64) * 5
     y = x.softmax(-1)

@@ -154,6 +154,11 @@ pl_tensor *pl_softmax(pl_tensor *a, int64_t dim, bool log);
  * New reference or NULL. */
 enum { PL_SOFTMAX_ROWS_PLAIN = 0, PL_SOFTMAX_ROWS_LOG = 1, PL_SOFTMAX_ROWS_SAFE = 2 };
 pl_tensor *pl_softmax_rows(pl_tensor *a, int which);
+/* true: the softmax kernels run their plain reference loops instead of the AVX2 ones (tests;
+ * the same bits); process-wide. */
+void pl_softmax_force_reference(bool on);
+/* Whether the AVX2 softmax kernels may run (pl_softmax_force_reference is off). */
+bool pl_softmax_simd(void);
 /* Layer normalisation of x over its trailing D elements per row, with optional weight and
  * bias of D elements (ops/layer_norm.c; grad_fn NativeLayerNormBackward0). New reference or
  * NULL. */

@@ -17,6 +17,7 @@
  *   _C._conv_nd_force_reference(flag) -> None   (tests: its direct-loop kernels)
  *   _C._lstm_layer(gates, h0, c0, w_hh, reverse) -> (output, c_n)   (core/rnn.h)
  *   _C._lstm_force_reference(flag) -> None   (tests: the plain LSTM cell kernels)
+ *   _C._softmax_force_reference(flag) -> None (tests: the plain softmax kernels)
  *   _C._softmax_rows(input, which) -> Tensor   (ops.h pl_softmax_rows; 2 = safe softmax)
  *   _C._layer_norm(input, D, weight, bias, eps) -> Tensor   (ops.h pl_layer_norm)
  *   _C._batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
@@ -415,7 +416,19 @@ plpy_lstm_force_reference(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+plpy_softmax_force_reference(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    pl_softmax_force_reference(on);
+    Py_RETURN_NONE;
+}
+
 PyMethodDef plpy_nn_functions[] = {
+    {"_softmax_force_reference", plpy_softmax_force_reference, METH_O,
+     "Tests: run the plain softmax kernels (the same bits as the AVX2 ones)."},
     {"_lstm_force_reference", plpy_lstm_force_reference, METH_O,
      "Tests: run the plain (libm) LSTM cell kernels."},
     {"_batch_norm", (PyCFunction)(void (*)(void))plpy_batch_norm, METH_FASTCALL,

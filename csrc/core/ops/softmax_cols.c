@@ -60,7 +60,7 @@ vector_columns(const cols_shape *c)
     /* y[k] = exp(x[k] - m[k]) for k < cnt, SLEEF's when vec, else libm's */                     \
     static void exp_sub_##S(T *y, const T *x, const T *m, int64_t cnt, bool vec)                 \
     {                                                                                            \
-        if (vec) pl_aten_exp_sub_##S(y, x, m, cnt, true);                                        \
+        if (vec) pl_aten_exp_sub_##S(y, x, m, cnt, pl_softmax_simd());                      \
         else                                                                                     \
             for (int64_t k = 0; k < cnt; k++) y[k] = EXP(x[k] - m[k]);                           \
     }                                                                                            \
@@ -169,7 +169,7 @@ vector_columns(const cols_shape *c)
                     continue;                                                                    \
                 }                                                                                \
                 if (fuse) {                                                                      \
-                    pl_aten_exp_shift_##S(e, yr, 0, vend, c->cap, true);                         \
+                    pl_aten_exp_shift_##S(e, yr, 0, vend, c->cap, pl_softmax_simd());    \
                     for (int64_t k = vend; k < inner; k++) e[k] = EXP(yr[k]);                    \
                     for (int64_t k = 0; k < inner; k++) dr[k] = FMA(-e[k], s[k], gr[k]);         \
                 } else {                                                                         \

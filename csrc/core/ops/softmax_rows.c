@@ -42,6 +42,20 @@ typedef struct {
     bool simd;     /* the AVX2 exp where the CPU has it, else its plain reference */
 } row_layout;
 
+static bool force_reference; /* pl_softmax_force_reference */
+
+void
+pl_softmax_force_reference(bool on)
+{
+    force_reference = on;
+}
+
+bool
+pl_softmax_simd(void)
+{
+    return !force_reference;
+}
+
 static row_layout
 layout_for(bool f64, int cap, bool simd)
 {
@@ -374,7 +388,7 @@ rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     bool f64 = y->dtype == PL_FLOAT64;
     rows_job j = {.which = which, .f64 = f64, .out = pl_tensor_data(dx), .x = pl_tensor_data(y),
                   .g = pl_tensor_data(gc), .n = n,
-                  .l = layout_for(f64, pl_aten_capability(), true)};
+                  .l = layout_for(f64, pl_aten_capability(), pl_softmax_simd())};
     rows_run(&j, n ? y->numel / n : 0);
     pl_tensor_release(gc);
     din[0] = dx;
@@ -421,7 +435,7 @@ pl_softmax_rows(pl_tensor *a, int which)
         bool f64 = a->dtype == PL_FLOAT64;
         rows_job j = {.which = which, .f64 = f64, .out = pl_tensor_data(out),
                       .x = pl_tensor_data(ac), .n = n,
-                      .l = layout_for(f64, pl_aten_capability(), true)};
+                      .l = layout_for(f64, pl_aten_capability(), pl_softmax_simd())};
         rows_run(&j, a->numel / n);
     }
     pl_tensor_release(ac);
