@@ -403,10 +403,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")
     class_dim = 0 if input.dim() == 1 else 1
-    if class_dim == input.dim() - 1 and input.is_floating_point():
-        logp = torch._C._softmax_rows(input, 1)  # log_softmax over the classes in one C pass
-    else:
-        logp = log_softmax(input, class_dim)
+    logp = log_softmax(input, class_dim)
     if target.shape == input.shape:  # class probabilities, as PyTorch decides
         if not target.is_floating_point():
             raise RuntimeError("Expected floating point type for target with class "

@@ -102,6 +102,10 @@ void pl_aten_exp_sub_f64(double *out, const double *x, const double *m, int64_t 
 /* softmax / log_softmax of contiguous a over dim, a dim before the last (softmax_cols.c):
  * PyTorch's kernels for an inner size above 1, bit for bit; `log` picks log_softmax. */
 pl_tensor *pl_softmax_cols(pl_tensor *a, int dim, bool log);
+/* softmax's (log: log_softmax's) backward over dim written with differentiable ops, for a
+ * backward that records its own graph (create_graph); y the forward's output. New reference or
+ * NULL. */
+pl_tensor *pl_softmax_backward_recorded(pl_tensor *y, pl_tensor *g, int64_t dim, bool log);
 /* SLEEF's 1-ulp float32 and float64 natural log, ATen's vector log (sleef_log.c). */
 float pl_sleef_logf(float x);
 double pl_sleef_log(double x);

@@ -182,9 +182,10 @@ vector_columns(const cols_shape *c)
 DEFINE_COLS(f32, float, expf, logf, pl_sleef_logf, fmaf)
 DEFINE_COLS(f64, double, exp, log, pl_sleef_log, fma)
 
-/* The backward written with differentiable ops, for a backward that records its own graph. */
-static pl_tensor *
-backward_recorded(pl_tensor *y, pl_tensor *g, int64_t dim, bool log)
+/* The backward written with differentiable ops, for a backward that records its own graph
+ * (softmax_rows.c's too). */
+pl_tensor *
+pl_softmax_backward_recorded(pl_tensor *y, pl_tensor *g, int64_t dim, bool log)
 {
     pl_expr s = {.n = 0};
     pl_tensor *r;
@@ -205,7 +206,7 @@ cols_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
     int dim = (int)node->ints[0];
     bool log = node->ints[1] != 0;
     if (pl_grad_enabled()) {
-        din[0] = backward_recorded(y, g, dim, log);
+        din[0] = pl_softmax_backward_recorded(y, g, dim, log);
         return din[0] ? PL_OK : pl_error_status();
     }
     bool f64 = y->dtype == PL_FLOAT64;

@@ -342,41 +342,16 @@ rows_run(rows_job *j, int64_t rows)
     pl_parallel_for(rows, rows_chunk, j, grain);
 }
 
-/* The backward written with differentiable ops, for a backward that records its own graph
- * (grad mode on while it runs, as create_graph=True makes it). */
-static pl_status
-rows_backward_recorded(pl_tensor *y, pl_tensor *g, int which, pl_tensor **din)
-{
-    int64_t dim = y->ndim - 1;
-    pl_tensor *r = NULL;
-    if (which == PL_SOFTMAX_ROWS_LOG) { /* g - exp(y) * sum(g) */
-        pl_tensor *s = pl_sum(g, &dim, 1, true);
-        pl_tensor *e = s ? pl_unary(PL_EXP, y) : NULL;
-        pl_tensor *es = e ? pl_binary(PL_MUL, e, s, 1, false, false) : NULL;
-        r = es ? pl_binary(PL_SUB, g, es, 1, false, false) : NULL;
-        pl_tensor_release(s);
-        pl_tensor_release(e);
-        pl_tensor_release(es);
-    } else { /* y * (g - sum(g * y)) */
-        pl_tensor *gy = pl_binary(PL_MUL, g, y, 1, false, false);
-        pl_tensor *s = gy ? pl_sum(gy, &dim, 1, true) : NULL;
-        pl_tensor *d = s ? pl_binary(PL_SUB, g, s, 1, false, false) : NULL;
-        r = d ? pl_binary(PL_MUL, y, d, 1, false, false) : NULL;
-        pl_tensor_release(gy);
-        pl_tensor_release(s);
-        pl_tensor_release(d);
-    }
-    din[0] = r;
-    return r ? PL_OK : pl_error_status();
-}
-
 static pl_status
 rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     pl_tensor *y = pl_node_saved(node, 0);
     if (!y) return pl_error_status();
     int which = (int)node->ints[0];
-    if (pl_grad_enabled() && y->ndim > 0) return rows_backward_recorded(y, g, which, din);
+    if (pl_grad_enabled() && y->ndim > 0) { /* create_graph: the formula, recorded */
+        din[0] = pl_softmax_backward_recorded(y, g, y->ndim - 1, which == PL_SOFTMAX_ROWS_LOG);
+        return din[0] ? PL_OK : pl_error_status();
+    }
     pl_tensor *gc = pl_contiguous(g); /* new reference */
     if (!gc) return pl_error_status();
     pl_tensor *dx = pl_tensor_empty(y->ndim, y->shape, y->dtype);
@@ -396,7 +371,7 @@ rows_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 }
 
 static const pl_node_kind rows_kinds[3] = {
-    /* differentiable: with grad mode on, rows_backward_recorded runs (double backward) */
+    /* differentiable: with grad mode on, the recorded formula runs (double backward) */
     [PL_SOFTMAX_ROWS_PLAIN] = {.name = "SoftmaxBackward0", .backward = rows_backward,
                                .flags = PL_KIND_DIFFERENTIABLE},
     [PL_SOFTMAX_ROWS_LOG] = {.name = "LogSoftmaxBackward0", .backward = rows_backward,
