@@ -118,6 +118,36 @@ def test_conv_backward_on_one_or_several_threads(rng):
         np.testing.assert_allclose(dw, grads[0][1], rtol=1e-5, atol=1e-3)
 
 
+
+@pytest.mark.parametrize("needs", ["x", "w", "b", "wb", "xwb"])
+@pytest.mark.parametrize("shape", [(9, 2, 28, 28), (12, 16, 9, 9)])  # one image / several per product
+def test_conv_backward_parts_for_each_subset_of_inputs(needs, shape, reference_kernel):
+    """Whichever of input, weight and bias need a gradient, split over one or three parts
+    (each with its own weight and bias partials), the backward is the reference's."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((32, shape[1], 3, 3)).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    old = torch.get_num_threads()
+    runs = []
+    try:
+        for threads, ref in ((1, True), (1, False), (3, False)):
+            torch.set_num_threads(threads)
+            reference_kernel(ref)
+            X, W, B = (to_pl(a, k in needs) for a, k in ((x, "x"), (w, "w"), (b, "b")))
+            y = F.conv2d(X, W, B)
+            y.backward(to_pl(np.cos(np.arange(y.numel()) * 0.1).reshape(tuple(y.shape))
+                             .astype(np.float32)))
+            runs.append([t.grad for t in (X, W, B)])
+    finally:
+        torch.set_num_threads(old)
+    for got in runs[1:]:
+        for g, want in zip(got, runs[0]):
+            assert (g is None) == (want is None)
+            if want is not None:
+                scale = max(1.0, float(np.abs(want.numpy()).max()))
+                np.testing.assert_allclose(g.numpy(), want.numpy(), rtol=2e-4, atol=2e-4 * scale)
+
 # ---------------------------------------------------------------------------- max pooling
 
 POOL_CASES = [

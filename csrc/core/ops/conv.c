@@ -33,18 +33,21 @@ pl_conv_reference_forced(void)
 #define BWD_PARTS 16
 /* ... and only for at least this many multiply-adds (N * O * L * K). */
 #define BWD_PARALLEL_MIN ((int64_t)1 << 21)
-/* Images whose im2col matrices together hold at most this many elements share one product. */
+/* Images with fewer than this many outputs each (OH * OW) share one product, as long as their
+ * im2col matrices together hold at most BWD_COL_MAX elements; larger images are deep enough alone
+ * and their products read dy in place. */
+#define BWD_DEEP_L 256
 #define BWD_COL_MAX ((int64_t)1 << 20)
 
 typedef struct bwd_job {
     const conv_geom *g;
     const void *x, *w, *dy; /* x (N, C, H, W) or NULL, w (O, Cg, kh, kw) or NULL, dy (N, O, OH, OW) */
-    void *dx, *dw;          /* dx (N, C, H, W) or NULL, dw (O, Cg, kh, kw) or NULL */
+    void *dx, *dw, *db;     /* dx (N, C, H, W), dw (O, Cg, kh, kw), db (O), each or NULL */
     int parts;
     int64_t sb;             /* images per product */
     void *col[BWD_PARTS];   /* (K, sb * L) scratch per part */
     void *dyb[BWD_PARTS];   /* (Og, sb * L) scratch per part when sb > 1 */
-    void *part[BWD_PARTS];  /* dw partial of parts 1.. (O, Cg, kh, kw) */
+    void *part[BWD_PARTS];  /* dw (O, Cg, kh, kw) and db (O) partials of parts 1.. */
 } bwd_job;
 
 /* ---- im2col / col2im: col (Cg * kh * kw, OH * OW) of one image's channel group ---- */
@@ -144,17 +147,32 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
         free(col);                                                                             \
         return PL_OK;                                                                          \
     }                                                                                          \
+    /* sum of x[0..n), eight interleaved partial sums (vectorisable without reassociation) */ \
+    static T row_sum_##SUF(const T *x, int64_t n)                                              \
+    {                                                                                          \
+        T acc[8] = {0};                                                                        \
+        int64_t i = 0;                                                                         \
+        for (; i + 8 <= n; i += 8)                                                             \
+            for (int k = 0; k < 8; k++) acc[k] += x[i + k];                                    \
+        for (int k = 0; i < n; i++, k++) acc[k] += x[i];                                       \
+        return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])); \
+    }                                                                                          \
     /* Images [n0, n1) of the backward: dx (N, C, H, W) (zeroed, or NULL) written for them,  \
-     * dw (O, Cg, kh, kw) (or NULL) accumulated. Up to sb images at a time share one product: \
-     * col (K, sb * L) holds their im2col matrices side by side and dyb (Og, sb * L) their    \
-     * gradients, so a small image still gives a deep product. */                            \
+     * dw (O, Cg, kh, kw) and db (O) (each or NULL) accumulated. Up to sb images at a time    \
+     * share one product: col (K, sb * L) holds their im2col matrices side by side and dyb    \
+     * (Og, sb * L) their gradients, so a small image still gives a deep product; with sb = 1 \
+     * the product reads dy in place. */                                                     \
     static void conv_bwd_images_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy, \
-                                      T *dx, T *dw, int64_t n0, int64_t n1, T *col, T *dyb,    \
-                                      int64_t sb)                                              \
+                                      T *dx, T *dw, T *db, int64_t n0, int64_t n1, T *col,     \
+                                      T *dyb, int64_t sb)                                      \
     {                                                                                          \
         int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->kh * g->kw;                    \
         int64_t L = g->OH * g->OW, HW = g->H * g->W;                                           \
-        if (L == 0 || K == 0) return;                                                          \
+        if (L == 0) return;                                                                    \
+        if (db)                                                                                \
+            for (int64_t n = n0; n < n1; n++)                                                  \
+                for (int64_t o = 0; o < g->O; o++) db[o] += row_sum_##SUF(dy + (n * g->O + o) * L, L); \
+        if (K == 0 || (!dx && !dw)) return;                                                    \
         for (int64_t nb = n0; nb < n1; nb += sb) {                                             \
             int64_t P = n1 - nb < sb ? n1 - nb : sb, LL = P * L;                               \
             for (int64_t gi = 0; gi < g->G; gi++) {                                            \
@@ -186,22 +204,29 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
         }                                                                                      \
     }                                                                                          \
     /* part t of BWD_PARTS: images [t * N / parts, (t + 1) * N / parts), its own col buffer   \
-     * and, but for part 0 (which adds into dw), its own zeroed dw partial */                  \
+     * and, but for part 0 (which adds into dw and db), its own zeroed dw and db partials */   \
     static void conv_bwd_part_##SUF(void *ctx, int64_t begin, int64_t end)                     \
     {                                                                                          \
         bwd_job *j = ctx;                                                                      \
         const conv_geom *g = j->g;                                                             \
         int64_t Wn = g->O * (g->C / g->G) * g->kh * g->kw;                                     \
         for (int64_t t = begin; t < end; t++) {                                                \
-            T *col = j->col[t], *dw = j->dw ? (t == 0 ? (T *)j->dw : (T *)j->part[t]) : NULL;  \
-            if (dw && t > 0) memset(dw, 0, sizeof(T) * (size_t)Wn);                            \
-            conv_bwd_images_##SUF(g, j->x, j->w, j->dy, j->dx, dw, t * g->N / j->parts,        \
-                                  (t + 1) * g->N / j->parts, col, j->dyb[t], j->sb);           \
+            T *dw = NULL, *db = NULL;                                                          \
+            if (t == 0) {                                                                      \
+                dw = j->dw;                                                                    \
+                db = j->db;                                                                    \
+            } else if (j->part[t]) { /* (Wn dw partial, O db partial) */                       \
+                memset(j->part[t], 0, sizeof(T) * (size_t)(Wn + g->O));                        \
+                dw = j->dw ? (T *)j->part[t] : NULL;                                           \
+                db = j->db ? (T *)j->part[t] + Wn : NULL;                                      \
+            }                                                                                  \
+            conv_bwd_images_##SUF(g, j->x, j->w, j->dy, j->dx, dw, db, t * g->N / j->parts,    \
+                                  (t + 1) * g->N / j->parts, j->col[t], j->dyb[t], j->sb);     \
         }                                                                                      \
     }                                                                                          \
-    /* dx (N, C, H, W) (zeroed, or NULL), dw (O, Cg, kh, kw) (zeroed, or NULL), db (O) or NULL \
-     * from dy (N, O, OH, OW). With several images and threads, the images are split over     \
-     * the threads, each with its own im2col buffer and dw partial (summed in part order). */ \
+    /* dx (N, C, H, W), dw (O, Cg, kh, kw), db (O) (each zeroed, or NULL) from dy (N, O, OH,   \
+     * OW). With several images and threads, the images are split over the threads, each with \
+     * its own im2col buffer and dw and db partials (summed in part order). */                \
     static pl_status conv_bwd_##SUF(const conv_geom *g, const T *x, const T *w, const T *dy,   \
                                     T *dx, T *dw, T *db)                                       \
     {                                                                                          \
@@ -217,34 +242,27 @@ conv_cols(int64_t off, int64_t s, int64_t OW, int64_t W, int64_t *lo, int64_t *h
         int parts = pl_parallel_get_num_threads();                                             \
         if (parts > g->N) parts = (int)g->N;                                                   \
         if (parts > BWD_PARTS) parts = BWD_PARTS;                                              \
-        if (parts < 1 || g->N * g->O * L * K < BWD_PARALLEL_MIN) parts = 1;                    \
-        int64_t sb = K * L > 0 ? BWD_COL_MAX / (K * L) : 1; /* images per product */          \
+        if (parts < 1 || g->N * g->O * L * (K > 0 ? K : 1) < BWD_PARALLEL_MIN) parts = 1;      \
+        int64_t sb = 1; /* images per product */                                               \
+        if (L < BWD_DEEP_L && K * L > 0) sb = BWD_COL_MAX / (K * L);                           \
         if (sb < 1) sb = 1;                                                                    \
         if (sb > (g->N + parts - 1) / parts) sb = (g->N + parts - 1) / parts;                  \
-        bwd_job j = {g, x, w, dy, dx, dw, parts, sb, {0}, {0}, {0}};                           \
+        bwd_job j = {g, x, w, dy, dx, dw, db, parts, sb, {0}, {0}, {0}};                       \
         bool ok = true;                                                                        \
         for (int t = 0; t < parts && ok; t++) {                                                \
             j.col[t] = malloc(sizeof(T) * (size_t)(K * L * sb > 0 ? K * L * sb : 1));          \
             if (sb > 1) j.dyb[t] = malloc(sizeof(T) * (size_t)(g->O * L * sb > 0 ? g->O * L * sb : 1)); \
-            if (t > 0 && dw) j.part[t] = malloc(sizeof(T) * (size_t)(Wn > 0 ? Wn : 1));        \
-            ok = j.col[t] && (sb == 1 || j.dyb[t]) && (t == 0 || !dw || j.part[t]);            \
+            if (t > 0 && (dw || db)) j.part[t] = malloc(sizeof(T) * (size_t)(Wn + g->O));     \
+            ok = j.col[t] && (sb == 1 || j.dyb[t]) && (t == 0 || !(dw || db) || j.part[t]);    \
         }                                                                                      \
-        if (ok && (dx || dw)) {                                                                \
+        if (ok && (dx || dw || db)) {                                                          \
             if (parts == 1) conv_bwd_part_##SUF(&j, 0, 1);                                     \
             else pl_parallel_for(parts, conv_bwd_part_##SUF, &j, 1);                           \
         }                                                                                      \
-        if (ok) {                                                                              \
-            for (int t = 1; t < parts && dw; t++) {                                            \
-                const T *pt = j.part[t];                                                       \
-                for (int64_t i = 0; i < Wn; i++) dw[i] += pt[i];                               \
-            }                                                                                  \
-            if (db)                                                                            \
-                for (int64_t o = 0; o < g->O; o++) {                                           \
-                    T acc = 0;                                                                 \
-                    for (int64_t n = 0; n < g->N; n++)                                         \
-                        for (int64_t l = 0; l < L; l++) acc += dy[(n * g->O + o) * L + l];     \
-                    db[o] = acc;                                                               \
-                }                                                                              \
+        for (int t = 1; ok && t < parts && (dw || db); t++) {                                  \
+            const T *pt = j.part[t];                                                           \
+            for (int64_t i = 0; dw && i < Wn; i++) dw[i] += pt[i];                             \
+            for (int64_t o = 0; db && o < g->O; o++) db[o] += pt[Wn + o];                      \
         }                                                                                      \
         for (int t = 0; t < parts; t++) {                                                      \
             free(j.col[t]);                                                                    \
