@@ -82,12 +82,27 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
     }
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_MEMCPY __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NO_MEMCPY
+#endif
+
 #define DEFINE_IGEMM(T, SUF)                                                                 \
+    /* d[0, n) = s[0, n): the runs are a sliver wide at most, too short for a memcpy call    \
+     * (NO_MEMCPY keeps the compiler from turning the loop back into one) */                 \
+    NO_MEMCPY static inline void copy_run_##SUF(T *restrict d, const T *restrict s,          \
+                                                int64_t n)                                   \
+    {                                                                                        \
+        int64_t u = 0;                                                                       \
+        for (; u + 4 <= n; u += 4) memcpy(d + u, s + u, 4 * sizeof(T));                      \
+        for (; u < n; u++) d[u] = s[u];                                                      \
+    }                                                                                        \
     /* Columns [l0, l0 + ncols) x taps [pc, pc + kcp) of the group's im2col matrix, from     \
      * x (Cg, H, W), into slivers of nr columns: dst (ceil(ncols / nr), kcp, nr), columns    \
      * past ncols zero. A sliver is copied as runs of columns within one output row. */      \
-    static void pack_b_##SUF(const igemm_job *j, const T *x, int64_t l0, int64_t ncols,      \
-                             int64_t pc, int64_t kcp, T *dst)                                \
+    NO_MEMCPY static void pack_b_##SUF(const igemm_job *j, const T *x, int64_t l0,           \
+                                       int64_t ncols, int64_t pc, int64_t kcp, T *dst)       \
     {                                                                                        \
         const conv_geom *g = j->g;                                                           \
         const int nr = j->ks->nr;                                                            \
@@ -101,7 +116,7 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                     memset(dst + k * nr + nv, 0, sizeof(T) * (size_t)(nr - nv));             \
             if (plain) {                                                                     \
                 for (int64_t k = 0; k < kcp; k++)                                            \
-                    memcpy(dst + k * nr, x + (pc + k) * j->L + l0 + s0, sizeof(T) * (size_t)nv); \
+                    copy_run_##SUF(dst + k * nr, x + (pc + k) * j->L + l0 + s0, nv);         \
                 continue;                                                                    \
             }                                                                                \
             for (int64_t t = 0; t < nv;) {                                                   \
@@ -112,6 +127,15 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                 for (int64_t k = 0; k < kcp; k++) {                                          \
                     T *d = dst + k * nr + t; /* (len) */                                     \
                     int64_t yy = iy0 + i * g->dh, xb = ix0 + jj * g->dw;                     \
+                    if (sw == 1 && yy >= 0 && yy < H && xb >= 0 && xb + len <= W) {          \
+                        /* the common case: the whole run inside the input */                \
+                        copy_run_##SUF(d, x + (c * H + yy) * W + xb, len);                   \
+                        if (++jj == g->kw) {                                                 \
+                            jj = 0;                                                          \
+                            if (++i == g->kh) i = 0, c++;                                    \
+                        }                                                                    \
+                        continue;                                                            \
+                    }                                                                        \
                     int64_t lo = 0, hi = 0; /* columns u in [lo, hi) read the input */       \
                     if (yy >= 0 && yy < H && xb <= W - 1) {                                  \
                         if (sw == 1) {                                                       \
@@ -128,7 +152,7 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                     if (hi > lo) {                                                           \
                         const T *xr = x + (c * H + yy) * W; /* (W) */                        \
                         if (sw == 1)                                                         \
-                            memcpy(d + lo, xr + xb + lo, sizeof(T) * (size_t)(hi - lo));     \
+                            copy_run_##SUF(d + lo, xr + xb + lo, hi - lo);                   \
                         else                                                                 \
                             for (int64_t u = lo; u < hi; u++) d[u] = xr[xb + u * sw];        \
                     }                                                                        \

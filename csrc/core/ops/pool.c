@@ -151,40 +151,83 @@ clip_taps(int64_t start, int64_t dil, int64_t k, int64_t n, int64_t *lo, int64_t
 
 /* LOWEST: the value of a window without taps (never met with PyTorch's output sizes) */
 #define DEFINE_MAX_POOL_FAST(T, SUF, LOWEST)                                                    \
+    /* output (oy, ox) of plane x (H, W), its rows [ilo, ihi) of the window inside the input */ \
+    static inline void max_pool_one_##SUF(const max_pool_job *jb, const T *x, int64_t oy,      \
+                                          int64_t ox, int64_t ilo, int64_t ihi, T *y,          \
+                                          int64_t *idx)                                        \
+    {                                                                                          \
+        const int64_t W = jb->W, *k = jb->k, *s = jb->s, *p = jb->p, *d = jb->d;               \
+        int64_t y0 = oy * s[0] - p[0], x0 = ox * s[1] - p[1], jlo = 0, jhi = k[1], best = -1;  \
+        if (x0 < 0 || x0 + (k[1] - 1) * d[1] >= W) /* at an edge */                            \
+            clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                                          \
+        T m = LOWEST;                                                                          \
+        if (ilo < ihi && jlo < jhi) { /* the first tap is taken as it is */                    \
+            best = (y0 + ilo * d[0]) * W + x0 + jlo * d[1];                                    \
+            m = x[best];                                                                       \
+        }                                                                                      \
+        for (int64_t i = ilo; i < ihi; i++) {                                                  \
+            int64_t yy = y0 + i * d[0];                                                        \
+            const T *xr = x + yy * W;                                                          \
+            for (int64_t j = jlo; j < jhi; j++) {                                              \
+                int64_t xx = x0 + j * d[1];                                                    \
+                T v = xr[xx];                                                                  \
+                bool take = (v > m) | (v != v); /* a NaN wins, as PyTorch */                   \
+                m = take ? v : m;                                                              \
+                best = take ? yy * W + xx : best;                                              \
+            }                                                                                  \
+        }                                                                                      \
+        y[ox] = m;                                                                             \
+        idx[ox] = best < 0 ? 0 : best;                                                         \
+    }                                                                                          \
+    /* Each output row: the outputs whose windows lie inside the input's width, [xa, xb), tap \
+     * by tap over the whole row (branch-free selects, each output seeing its taps in the     \
+     * reference's order), the few at the edges one by one. */                                \
     static void max_pool_fast_##SUF(void *ctx, int64_t begin, int64_t end)                     \
     {                                                                                          \
         const max_pool_job *jb = ctx;                                                          \
         const int64_t H = jb->H, W = jb->W, OH = jb->OH, OW = jb->OW;                          \
         const int64_t *k = jb->k, *s = jb->s, *p = jb->p, *d = jb->d;                          \
+        const int64_t reach = (k[1] - 1) * d[1];                                               \
+        int64_t xa = (p[1] + s[1] - 1) / s[1], xb = 0; /* x0 >= 0 and x0 + reach < W */        \
+        if (W - 1 - reach + p[1] >= 0) xb = (W - 1 - reach + p[1]) / s[1] + 1;                 \
+        if (xb > OW) xb = OW;                                                                  \
+        if (xa > xb) xa = xb;                                                                  \
         for (int64_t pl = begin; pl < end; pl++) {                                             \
             const T *x = (const T *)jb->x + pl * H * W; /* (H, W) */                           \
-            T *y = (T *)jb->y + pl * OH * OW;           /* (OH, OW) */                         \
-            int64_t *idx = jb->idx + pl * OH * OW;      /* (OH, OW) */                         \
             for (int64_t oy = 0; oy < OH; oy++) {                                              \
+                T *y = (T *)jb->y + (pl * OH + oy) * OW;      /* (OW) */                       \
+                int64_t *idx = jb->idx + (pl * OH + oy) * OW; /* (OW) */                       \
                 int64_t y0 = oy * s[0] - p[0], ilo, ihi;                                       \
                 clip_taps(y0, d[0], k[0], H, &ilo, &ihi);                                      \
-                for (int64_t ox = 0; ox < OW; ox++) {                                          \
-                    int64_t x0 = ox * s[1] - p[1], jlo = 0, jhi = k[1], best = -1;             \
-                    if (x0 < 0 || x0 + (k[1] - 1) * d[1] >= W) /* at an edge */                \
-                        clip_taps(x0, d[1], k[1], W, &jlo, &jhi);                              \
-                    T m = LOWEST;                                                              \
-                    if (ilo < ihi && jlo < jhi) { /* the first tap is taken as it is */        \
-                        best = (y0 + ilo * d[0]) * W + x0 + jlo * d[1];                        \
-                        m = x[best];                                                           \
-                    }                                                                          \
-                    for (int64_t i = ilo; i < ihi; i++) {                                      \
-                        int64_t yy = y0 + i * d[0];                                            \
-                        const T *xr = x + yy * W;                                              \
-                        for (int64_t j = jlo; j < jhi; j++) {                                  \
-                            int64_t xx = x0 + j * d[1];                                        \
-                            T v = xr[xx];                                                      \
-                            bool take = (v > m) | (v != v); /* a NaN wins, as PyTorch */       \
-                            m = take ? v : m;                                                  \
-                            best = take ? yy * W + xx : best;                                  \
+                for (int64_t ox = 0; ox < xa; ox++) /* the left edge */                        \
+                    max_pool_one_##SUF(jb, x, oy, ox, ilo, ihi, y, idx);                       \
+                for (int64_t ox = xb; ox < OW; ox++) /* the right edge */                      \
+                    max_pool_one_##SUF(jb, x, oy, ox, ilo, ihi, y, idx);                       \
+                if (ilo >= ihi) { /* no rows: as the one-by-one loop */                        \
+                    for (int64_t ox = xa; ox < xb; ox++)                                       \
+                        max_pool_one_##SUF(jb, x, oy, ox, ilo, ihi, y, idx);                   \
+                    continue;                                                                  \
+                }                                                                              \
+                const int64_t sx = s[1], dx = d[1], x0 = -p[1];                                \
+                for (int64_t i = ilo; i < ihi; i++) {                                          \
+                    const int64_t yy = y0 + i * d[0];                                          \
+                    const T *xr = x + yy * W;                                                  \
+                    for (int64_t j = 0; j < k[1]; j++) {                                       \
+                        const int64_t off = x0 + j * dx;                                       \
+                        if (i == ilo && j == 0) {                                              \
+                            for (int64_t ox = xa; ox < xb; ox++) {                             \
+                                y[ox] = xr[ox * sx + off];                                     \
+                                idx[ox] = yy * W + ox * sx + off;                              \
+                            }                                                                  \
+                            continue;                                                          \
+                        }                                                                      \
+                        for (int64_t ox = xa; ox < xb; ox++) {                                 \
+                            T v = xr[ox * sx + off], m = y[ox];                                \
+                            bool take = (v > m) | (v != v);                                    \
+                            y[ox] = take ? v : m;                                              \
+                            idx[ox] = take ? yy * W + ox * sx + off : idx[ox];                 \
                         }                                                                      \
                     }                                                                          \
-                    y[oy * OW + ox] = m;                                                       \
-                    idx[oy * OW + ox] = best < 0 ? 0 : best;                                   \
                 }                                                                              \
             }                                                                                  \
         }                                                                                      \
