@@ -422,6 +422,7 @@ METHODS = ["fmod_", "remainder_", "digamma_", "lgamma_", "ldexp", "ldexp_", "fre
 FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldexp),
              "lcm": _tensor_fn("lcm", _B.lcm),
              "nextafter": _tensor_fn("nextafter", _B.nextafter), "polygamma": polygamma,
+             "igamma": _tensor_fn("igamma", _B.igamma), "igammac": _tensor_fn("igammac", _B.igammac),
              "mvlgamma": _mvlgamma_fn,
              "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid}
 

@@ -148,7 +148,8 @@ OUT_FUNCTIONS = (
     "bitwise_left_shift", "bitwise_right_shift", "cat", "concat", "concatenate", "stack",
     "where", "cross", "cumsum", "cumprod", "logcumsumexp", "diff", "msort", "tensordot",
     "inverse", "det", "logdet", "pinverse", "cholesky_solve", "dist", "gcd", "lcm",
-    "nextafter", "ldexp", "erfinv", "i0", "polygamma", "mvlgamma", "addr", "renorm", "hypot")
+    "nextafter", "ldexp", "erfinv", "i0", "polygamma", "mvlgamma", "addr", "renorm", "hypot",
+    "igamma", "igammac")
 REDUCTIONS = ("sum", "mean", "nansum", "nanmean", "prod", "amax", "amin", "logsumexp", "std",
               "var", "max", "min", "argmax", "argmin", "all", "any", "median", "nanmedian",
               "mode", "kthvalue", "quantile", "nanquantile", "norm", "aminmax", "cummax",

@@ -63,6 +63,28 @@ erfcx = _unary("erfcx", "_special_erfcx")
 entr = _unary("entr", "_special_entr")
 
 
+def _binary(fname, method_name):
+    """special.fname(input, other): two Tensors (PyTorch takes no numbers here)."""
+    def function(input, other, *, out=None):  # noqa: A002
+        _check(fname, input)
+        _check(fname, other, "other", 2)
+        r = getattr(input, method_name)(other)
+        if out is not None:
+            from . import _out
+
+            return _out.write_out(f"special_{fname}", out, r, (input, other))
+        return r
+
+    function.__name__ = function.__qualname__ = fname
+    function.__doc__ = f"torch.special.{fname}(input, other)."
+    return function
+
+
+# the regularized lower and upper incomplete gamma functions (the table's igamma / igammac)
+gammainc = _binary("gammainc", "igamma")
+gammaincc = _binary("gammaincc", "igammac")
+
+
 def _undifferentiated(fname, method_name):
     """A special function PyTorch does not differentiate: computed on a detached input, so
     the result has no grad_fn (as PyTorch's)."""

@@ -172,6 +172,10 @@ void pl_node_drop_unpacked(pl_node *node);
 /* Whether the backward of node, run with grad mode on, would need gradients of its own
  * results: one of its saved tensors has history. */
 bool pl_node_saved_have_history(const pl_node *node);
+/* During a backward call: whether input i's gradient goes anywhere (its edge leads to a wanted
+ * input), as PyTorch's "should compute output"; a formula that refuses one input's derivative
+ * asks this first, so backward(inputs=[other]) works. */
+bool pl_node_input_wanted(const pl_node *node, int i);
 /* Whether the op saved something in slot i. Stays true after a backward released the slot, so
  * a backward asks this (never saved[i] != NULL) and then pl_node_saved raises PyTorch's error. */
 static inline bool

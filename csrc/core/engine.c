@@ -271,6 +271,13 @@ by_sequence_nr(const void *a, const void *b)
 
 enum { EXEC_RUN = 1, EXEC_TARGET = 2, EXEC_QUEUED = 4 };
 
+bool
+pl_node_input_wanted(const pl_node *node, int i)
+{
+    const pl_node *c = node->next[i].fn;
+    return c && (c->exec & (EXEC_RUN | EXEC_TARGET));
+}
+
 /* The node and output whose incoming gradient is the gradient of t (NULL: t is not in it). */
 static pl_node *
 target_node(pl_tensor *t, uint32_t task, int *nr)

@@ -188,6 +188,12 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
     /* the next representable value toward y (the gradient passes to x; y gets zeros) */       \
     X(NEXTAFTER, nextafter, ARITH, N, N, nextafter(x, y), 0, 0, "NextafterBackward0", NULL, NULL, \
       NONE, nextafter_backward)                                                               \
+    /* the regularized incomplete gamma functions P(a, x) and Q(a, x) (ops/igamma_fn.h; the    \
+     * derivative in a is not implemented, as in PyTorch; no number operands, as there) */     \
+    X(IGAMMA, igamma, ARITH, N, N, pl_igamma(x, y), 0, 0, "IgammaBackward0", NULL, NULL, BOTH,   \
+      igamma_backward)                                                                          \
+    X(IGAMMAC, igammac, ARITH, N, N, pl_igammac(x, y), 0, 0, "IgammacBackward0", NULL, NULL,     \
+      BOTH, igammac_backward)                                                                   \
     /* the Hurwitz zeta function zeta(x, q) (torch.special.zeta; x's derivative refused) */    \
     X(SPECIAL_ZETA, special_zeta, TRUEDIV, N, N, pl_zeta(x, y), 0, 0, "SpecialZetaBackward0",    \
       "SpecialZetaBackward2", "SpecialZetaBackward1", BOTH, zeta_backward)                      \

@@ -351,6 +351,8 @@ MATH2(copysign, PL_COPYSIGN, true)
 MATH2(fmax, PL_FMAX, false)
 MATH2(fmin, PL_FMIN, false)
 MATH2(nextafter, PL_NEXTAFTER, false)
+MATH2(igamma, PL_IGAMMA, false)
+MATH2(igammac, PL_IGAMMAC, false)
 MATH2(gcd, PL_GCD, false)
 MATH2(lcm, PL_LCM, false)
 MATH2(_special_zeta, PL_SPECIAL_ZETA, true)
@@ -748,6 +750,10 @@ PyMethodDef plpy_tensor_math_methods[] = {
     M_KW("copysign", m_copysign),
     M_KW("copysign_", m_copysign_),
     M_KW("nextafter", m_nextafter),
+    M_KW("igamma", m_igamma),
+    M_KW("igamma_", m_igamma_),
+    M_KW("igammac", m_igammac),
+    M_KW("igammac_", m_igammac_),
     M_KW("nextafter_", m_nextafter_),
     M_KW("gcd", m_gcd),
     M_KW("gcd_", m_gcd_),

@@ -12,6 +12,7 @@
 #include "../autograd.h"
 #include "../ops.h"
 #include "expr.h"
+#include "igamma_fn.h"
 #include "internal.h"
 #include "special_fn.h"
 
@@ -399,7 +400,7 @@ not_implemented_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 static pl_status
 zeta_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
-    if (node->next[0].fn) {
+    if (pl_node_input_wanted(node, 0)) {
         return pl_error_set(PL_ERR_NOTIMPL, "the derivative for 'zeta' is not implemented.");
     }
     pl_tensor *x = pl_node_saved(node, 0), *q = x ? pl_node_saved(node, 1) : NULL;
@@ -419,6 +420,34 @@ nextafter_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
         return pl_error_status();
     }
     return PL_OK;
+}
+
+/* igamma(a, x) and igammac(a, x): dx = +-g * exp((a - 1) * log(x) - x - lgamma(a)) (PyTorch's
+ * formula, in its order); a's derivative is not implemented (PyTorch's message) */
+static pl_status
+igamma_backward_signed(pl_node *node, pl_tensor *g, pl_tensor **din, const char *name, bool upper)
+{
+    if (pl_node_input_wanted(node, 0)) {
+        return pl_error_set(PL_ERR_NOTIMPL, "the derivative for '%s: input' is not implemented.",
+                            name);
+    }
+    pl_tensor *a = pl_node_saved(node, 0), *x = a ? pl_node_saved(node, 1) : NULL;
+    if (!x) return pl_error_status();
+    pl_expr s = {.n = 0};
+    pl_tensor *e = ex_sub(&s, ex_sub(&s, ex_mul(&s, ex_addk(&s, a, -1), ex_un(&s, PL_LOG, x)), x),
+                          ex_keep(&s, pl_lgamma(a)));
+    din[1] = pl_expr_result(&s, ex_mul(&s, upper ? ex_neg(&s, g) : g, ex_un(&s, PL_EXP, e)));
+    return din[1] ? PL_OK : pl_error_status();
+}
+static pl_status
+igamma_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    return igamma_backward_signed(node, g, din, "igamma", false);
+}
+static pl_status
+igammac_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
+{
+    return igamma_backward_signed(node, g, din, "igammac", true);
 }
 
 /* div(rounding_mode='floor' / 'trunc'): piecewise constant, so zero gradients */
