@@ -14,11 +14,13 @@ from ._named_op import composite
 
 _B = _C.TensorBase
 
-__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc",
-           "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1", "i1e",
-           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy", "zeta"]
+__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf",
+           "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
+           "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0",
+           "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "multigammaln",
+           "ndtr", "ndtri", "polygamma", "psi", "round", "scaled_modified_bessel_k0",
+           "scaled_modified_bessel_k1", "sinc", "softmax", "spherical_bessel_j0", "xlog1py",
+           "xlogy", "zeta"]
 
 
 def _check(fname, input, name="input", pos=1):  # noqa: A002
@@ -27,9 +29,9 @@ def _check(fname, input, name="input", pos=1):  # noqa: A002
                         f"not {type(input).__name__}")
 
 
-def _unary(fname, method_name):
+def _unary(fname, method_name, arg="input"):
     def function(input, *, out=None):  # noqa: A002
-        _check(fname, input)
+        _check(fname, input, arg)
         r = getattr(input, method_name)()
         if out is not None:
             from . import _out
@@ -63,13 +65,13 @@ erfcx = _unary("erfcx", "_special_erfcx")
 entr = _unary("entr", "_special_entr")
 
 
-def _undifferentiated(fname, method_name):
+def _undifferentiated(fname, method_name, arg="input"):
     """A special function PyTorch does not differentiate: computed on a detached input, so
-    the result has no grad_fn (as PyTorch's)."""
-    base = _unary(fname, method_name)
+    the result has no grad_fn (as PyTorch's). arg: the name PyTorch's errors give the input."""
+    base = _unary(fname, method_name, arg)
 
     def function(input, *, out=None):  # noqa: A002
-        _check(fname, input)
+        _check(fname, input, arg)
         if input.dtype in (_dt.float16, _dt.bfloat16):
             from ._math_ops import _dt_name
 
@@ -88,6 +90,17 @@ bessel_y0 = _undifferentiated("bessel_y0", "_special_bessel_y0")
 bessel_y1 = _undifferentiated("bessel_y1", "_special_bessel_y1")
 # PyTorch's modified_bessel_i0 gives i0's bits, without a gradient
 modified_bessel_i0 = _undifferentiated("modified_bessel_i0", "i0")
+# modified_bessel_i1 is PyTorch's own evaluation, not special.i1's: their last bits differ
+modified_bessel_i1 = _undifferentiated("modified_bessel_i1", "_special_modified_bessel_i1")
+modified_bessel_k0 = _undifferentiated("modified_bessel_k0", "_special_modified_bessel_k0")
+modified_bessel_k1 = _undifferentiated("modified_bessel_k1", "_special_modified_bessel_k1")
+scaled_modified_bessel_k0 = _undifferentiated("scaled_modified_bessel_k0",
+                                              "_special_scaled_modified_bessel_k0", arg="x")
+scaled_modified_bessel_k1 = _undifferentiated("scaled_modified_bessel_k1",
+                                              "_special_scaled_modified_bessel_k1", arg="x")
+spherical_bessel_j0 = _undifferentiated("spherical_bessel_j0", "_special_spherical_bessel_j0",
+                                        arg="x")
+airy_ai = _undifferentiated("airy_ai", "_special_airy_ai", arg="x")
 
 
 def logit(input, eps=None, *, out=None):  # noqa: A002
