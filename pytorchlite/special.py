@@ -67,11 +67,33 @@ entr = _unary("entr", "_special_entr")
 
 def _undifferentiated(fname, method_name, arg="input"):
     """A special function PyTorch does not differentiate: computed on a detached input, so
-    the result has no grad_fn (as PyTorch's). arg: the name PyTorch's errors give the input."""
+    the result has no grad_fn (as PyTorch's). arg: the input's name in PyTorch's signature;
+    its argument parser takes an `input` by the NumPy name `x` as well, and reports bad calls
+    in its own words, which these follow."""
     base = _unary(fname, method_name, arg)
+    full = f"special_{fname}"
 
-    def function(input, *, out=None):  # noqa: A002
-        _check(fname, input, arg)
+    def function(*args, out=None, **kwargs):
+        if len(args) > 1:
+            raise TypeError(f"{full}() takes 1 positional argument but {len(args)} were given")
+        used = set()
+        if args:
+            if arg in kwargs:
+                raise TypeError(f"{full}() got multiple values for argument '{arg}'")
+            input = args[0]  # noqa: A001
+        else:
+            key = arg if arg in kwargs else ("x" if arg == "input" and "x" in kwargs else None)
+            if key is None:
+                raise TypeError(f'{full}() missing 1 required positional arguments: "{arg}"')
+            input = kwargs[key]  # noqa: A001
+            used.add(key)
+        if len(used) != len(kwargs):
+            unexpected = next(k for k in kwargs if k != arg)
+            raise TypeError(f"{full}() got an unexpected keyword argument '{unexpected}'")
+        if not isinstance(input, _B):
+            where = " (position 1)" if args else ""
+            raise TypeError(f"{full}(): argument '{arg}'{where} must be Tensor, "
+                            f"not {type(input).__name__}")
         if input.dtype in (_dt.float16, _dt.bfloat16):
             from ._math_ops import _dt_name
 
@@ -80,7 +102,8 @@ def _undifferentiated(fname, method_name, arg="input"):
         return base(input.detach(), out=out)
 
     function.__name__ = function.__qualname__ = fname
-    function.__doc__ = f"torch.special.{fname}(input) (no gradient, as in PyTorch)."
+    function.__doc__ = (f"torch.special.{fname}({arg}, *, out=None) (no gradient, as in "
+                        "PyTorch).")
     return function
 
 
