@@ -23,10 +23,19 @@ __all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digam
            "xlogy", "zeta"]
 
 
+def _type_name(obj):
+    """The name PyTorch's errors give obj's type (its tp_name: module-qualified for a type
+    defined in C outside builtins, numpy.ndarray; the bare name for a class)."""
+    t = type(obj)
+    if t.__flags__ & (1 << 9) or t.__module__ == "builtins":  # a heap type (a class)
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
 def _check(fname, input, name="input", pos=1):  # noqa: A002
     if not isinstance(input, _B):
         raise TypeError(f"special_{fname}(): argument '{name}' (position {pos}) must be Tensor, "
-                        f"not {type(input).__name__}")
+                        f"not {_type_name(input)}")
 
 
 def _unary(fname, method_name, arg="input"):
@@ -93,7 +102,7 @@ def _undifferentiated(fname, method_name, arg="input"):
         if not isinstance(input, _B):
             where = " (position 1)" if args else ""
             raise TypeError(f"{full}(): argument '{arg}'{where} must be Tensor, "
-                            f"not {type(input).__name__}")
+                            f"not {_type_name(input)}")
         if input.dtype in (_dt.float16, _dt.bfloat16):
             from ._math_ops import _dt_name
 
