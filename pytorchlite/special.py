@@ -79,7 +79,6 @@ def _undifferentiated(fname, method_name, arg="input"):
     the result has no grad_fn (as PyTorch's). arg: the input's name in PyTorch's signature;
     its argument parser takes an `input` by the NumPy name `x` as well, and reports bad calls
     in its own words, which these follow."""
-    base = _unary(fname, method_name, arg)
     full = f"special_{fname}"
 
     def function(*args, out=None, **kwargs):
@@ -108,7 +107,13 @@ def _undifferentiated(fname, method_name, arg="input"):
 
             raise NotImplementedError(f'"{fname}_cpu" not implemented for '
                                       f"'{_dt_name(input.dtype)}'")
-        return base(input.detach(), out=out)
+        r = getattr(input.detach(), method_name)()
+        if out is None:
+            return r
+        from . import _out
+
+        # no node to refuse: out is written whatever requires grad, as PyTorch's
+        return _out._write_one(full, out, r)
 
     function.__name__ = function.__qualname__ = fname
     function.__doc__ = (f"torch.special.{fname}({arg}, *, out=None) (no gradient, as in "

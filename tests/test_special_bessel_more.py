@@ -149,6 +149,13 @@ def test_out_argument(name):
     check(lambda m: run(m, m.tensor([1, 2, 3]), m.empty(3)))
     check(lambda m: run(m, m.tensor(vals), m.empty(5, dtype=m.int64)))
     check(lambda m: run(m, m.tensor(vals, dtype=m.float64), m.empty(5)))
+    # no node, so nothing refuses an input or an out that requires grad
+    check(lambda m: run(m, m.tensor(vals, requires_grad=True), m.empty(5)))
+    check(lambda m: run(m, m.tensor(vals), m.empty(5, requires_grad=True)).detach())
+    for m in (torch, pl):
+        o = m.empty(5, requires_grad=True)
+        fn(m, name)(m.tensor(vals), out=o)
+        assert o.requires_grad and o.is_leaf and o.grad_fn is None
 
 
 @pytest.mark.parametrize("name", NAMES)
