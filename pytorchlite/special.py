@@ -3,7 +3,10 @@
 Most are the everyday ops under another name (gammaln is lgamma, psi and digamma are digamma,
 expit is sigmoid ...); the ones only torch.special has (i0e, i1, i1e, ndtri, log_ndtr, erfcx,
 entr, zeta) are rows of the core's op tables, reached through private Tensor methods; ndtr,
-xlog1py and round are compositions recorded under PyTorch's node names.
+xlog1py and round are compositions recorded under PyTorch's node names. The Bessel and Airy
+functions (bessel_j0 ... airy_ai, modified_bessel_i1/k0/k1, their scaled forms,
+spherical_bessel_j0) are rows too, but PyTorch records no node for them: they run on a detached
+input.
 """
 import math
 import numbers

@@ -162,7 +162,8 @@ def test_out_argument(name):
 def test_reprs(name):
     vals = [0.0, 0.5, 1.0, 2.0, -2.5, 10.0, np.inf, np.nan]
     for dtype in ("float32", "float64"):
-        (tk, tv), (lk, lv) = both(lambda m: repr(fn(m, name)(m.tensor(vals, dtype=getattr(m, dtype)))))
+        (tk, tv), (lk, lv) = both(
+            lambda m: repr(fn(m, name)(m.tensor(vals, dtype=getattr(m, dtype)))))
         assert (lk, lv) == (tk, tv)
     (tk, tv), (lk, lv) = both(lambda m: str(fn(m, name)(m.tensor([[1.0, 3.0], [0.25, 7.5]]))))
     assert (lk, lv) == (tk, tv)
