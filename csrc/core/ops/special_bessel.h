@@ -12,7 +12,9 @@
  *            inf at 0, nan below 0 (K0's log term is taken in double for float too, as in
  *            PyTorch); the scaled forms multiply by exp(x) up to 2 and drop exp(-x) beyond;
  *   Ai       the asymptotic rational forms below -2.09 and from 2.09, the Maclaurin series in
- *            x^3 between; 0 beyond 103.892, nan at +-inf;
+ *            x^3 between; 0 beyond 103.892, nan at +-inf. Below -2.09 PyTorch sums the two
+ *            denominators without Cephes' leading 1 (p1evl): near -2.1 that costs ~2e-5
+ *            relative accuracy (1e-9 by -4), kept here for PyTorch's bits;
  *   j0       sin(x) / x, its Taylor polynomial in x^2 below 1/2; 0 at +-inf.
  * Plain C: included by the op files that expand the tables (after special_fn.h).
  */
