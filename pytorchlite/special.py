@@ -3,7 +3,10 @@
 Most are the everyday ops under another name (gammaln is lgamma, psi and digamma are digamma,
 expit is sigmoid ...); the ones only torch.special has (i0e, i1, i1e, ndtri, log_ndtr, erfcx,
 entr, zeta) are rows of the core's op tables, reached through private Tensor methods; ndtr,
-xlog1py and round are compositions recorded under PyTorch's node names.
+xlog1py and round are compositions recorded under PyTorch's node names. The Bessel and Airy
+functions (bessel_j0 ... airy_ai, modified_bessel_i1/k0/k1, their scaled forms,
+spherical_bessel_j0) are rows too, but PyTorch records no node for them: they run on a detached
+input.
 """
 import math
 import numbers
@@ -14,22 +17,33 @@ from ._named_op import composite
 
 _B = _C.TensorBase
 
-__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc",
-           "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1", "i1e",
-           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy", "zeta"]
+__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf",
+           "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln",
+           "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "sinc", "softmax",
+           "spherical_bessel_j0", "xlog1py", "xlogy", "zeta"]
+
+
+def _type_name(obj):
+    """The name PyTorch's errors give obj's type (its tp_name: module-qualified for a type
+    defined in C outside builtins, numpy.ndarray; the bare name for a class)."""
+    t = type(obj)
+    if t.__flags__ & (1 << 9) or t.__module__ == "builtins":  # a heap type (a class)
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
 
 
 def _check(fname, input, name="input", pos=1):  # noqa: A002
     if not isinstance(input, _B):
         raise TypeError(f"special_{fname}(): argument '{name}' (position {pos}) must be Tensor, "
-                        f"not {type(input).__name__}")
+                        f"not {_type_name(input)}")
 
 
-def _unary(fname, method_name):
+def _unary(fname, method_name, arg="input"):
     def function(input, *, out=None):  # noqa: A002
-        _check(fname, input)
+        _check(fname, input, arg)
         r = getattr(input, method_name)()
         if out is not None:
             from . import _out
@@ -85,22 +99,50 @@ gammainc = _binary("gammainc", "igamma")
 gammaincc = _binary("gammaincc", "igammac")
 
 
-def _undifferentiated(fname, method_name):
+def _undifferentiated(fname, method_name, arg="input"):
     """A special function PyTorch does not differentiate: computed on a detached input, so
-    the result has no grad_fn (as PyTorch's)."""
-    base = _unary(fname, method_name)
+    the result has no grad_fn (as PyTorch's). arg: the input's name in PyTorch's signature;
+    its argument parser takes an `input` by the NumPy name `x` as well, and reports bad calls
+    in its own words, which these follow."""
+    full = f"special_{fname}"
 
-    def function(input, *, out=None):  # noqa: A002
-        _check(fname, input)
+    def function(*args, out=None, **kwargs):
+        if len(args) > 1:
+            raise TypeError(f"{full}() takes 1 positional argument but {len(args)} were given")
+        used = set()
+        if args:
+            if arg in kwargs:
+                raise TypeError(f"{full}() got multiple values for argument '{arg}'")
+            input = args[0]  # noqa: A001
+        else:
+            key = arg if arg in kwargs else ("x" if arg == "input" and "x" in kwargs else None)
+            if key is None:
+                raise TypeError(f'{full}() missing 1 required positional arguments: "{arg}"')
+            input = kwargs[key]  # noqa: A001
+            used.add(key)
+        if len(used) != len(kwargs):
+            unexpected = next(k for k in kwargs if k != arg)
+            raise TypeError(f"{full}() got an unexpected keyword argument '{unexpected}'")
+        if not isinstance(input, _B):
+            where = " (position 1)" if args else ""
+            raise TypeError(f"{full}(): argument '{arg}'{where} must be Tensor, "
+                            f"not {_type_name(input)}")
         if input.dtype in (_dt.float16, _dt.bfloat16):
             from ._math_ops import _dt_name
 
             raise NotImplementedError(f'"{fname}_cpu" not implemented for '
                                       f"'{_dt_name(input.dtype)}'")
-        return base(input.detach(), out=out)
+        r = getattr(input.detach(), method_name)()
+        if out is None:
+            return r
+        from . import _out
+
+        # no node to refuse: out is written whatever requires grad, as PyTorch's
+        return _out._write_one(full, out, r)
 
     function.__name__ = function.__qualname__ = fname
-    function.__doc__ = f"torch.special.{fname}(input) (no gradient, as in PyTorch)."
+    function.__doc__ = (f"torch.special.{fname}({arg}, *, out=None) (no gradient, as in "
+                        "PyTorch).")
     return function
 
 
@@ -110,6 +152,17 @@ bessel_y0 = _undifferentiated("bessel_y0", "_special_bessel_y0")
 bessel_y1 = _undifferentiated("bessel_y1", "_special_bessel_y1")
 # PyTorch's modified_bessel_i0 gives i0's bits, without a gradient
 modified_bessel_i0 = _undifferentiated("modified_bessel_i0", "i0")
+# modified_bessel_i1 is PyTorch's own evaluation, not special.i1's: their last bits differ
+modified_bessel_i1 = _undifferentiated("modified_bessel_i1", "_special_modified_bessel_i1")
+modified_bessel_k0 = _undifferentiated("modified_bessel_k0", "_special_modified_bessel_k0")
+modified_bessel_k1 = _undifferentiated("modified_bessel_k1", "_special_modified_bessel_k1")
+scaled_modified_bessel_k0 = _undifferentiated("scaled_modified_bessel_k0",
+                                              "_special_scaled_modified_bessel_k0", arg="x")
+scaled_modified_bessel_k1 = _undifferentiated("scaled_modified_bessel_k1",
+                                              "_special_scaled_modified_bessel_k1", arg="x")
+spherical_bessel_j0 = _undifferentiated("spherical_bessel_j0", "_special_spherical_bessel_j0",
+                                        arg="x")
+airy_ai = _undifferentiated("airy_ai", "_special_airy_ai", arg="x")
 
 
 def logit(input, eps=None, *, out=None):  # noqa: A002

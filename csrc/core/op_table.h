@@ -117,6 +117,27 @@
       pl_bessel_y1(x), 0,                                                                       \
       ex_mul(s, g, ex_sub(s, ex_un(s, PL_SPECIAL_BESSEL_Y0, x),                                  \
                           ex_div(s, ex_un(s, PL_SPECIAL_BESSEL_Y1, x), x))))                    \
+    /* Airy's Ai, the modified Bessel functions I1, K0, K1 (K0 and K1 also scaled by exp(x))    \
+     * and the spherical Bessel function j0 (ops/special_bessel.h; no node in PyTorch either,   \
+     * as the Bessel functions above; Ai's derivative is refused) */                           \
+    X(SPECIAL_AIRY_AI, special_airy_ai, "SpecialAiryAiBackward0", FLOAT, IN, PRIV,            \
+      pl_airy_ai(x), 0, pl_airy_ai_backward(s, g, x))                                         \
+    X(SPECIAL_MODIFIED_BESSEL_I1, special_modified_bessel_i1, "SpecialModifiedBesselI1Backward0", \
+      FLOAT, IN, PRIV, pl_modified_bessel_i1(x), 0, pl_modified_bessel_i1_backward(s, g, x))   \
+    X(SPECIAL_MODIFIED_BESSEL_K0, special_modified_bessel_k0, "SpecialModifiedBesselK0Backward0", \
+      FLOAT, IN, PRIV, pl_modified_bessel_k0(x), 0,                                            \
+      ex_mul(s, g, ex_neg(s, ex_un(s, PL_SPECIAL_MODIFIED_BESSEL_K1, x))))                     \
+    X(SPECIAL_MODIFIED_BESSEL_K1, special_modified_bessel_k1, "SpecialModifiedBesselK1Backward0", \
+      FLOAT, IN, PRIV, pl_modified_bessel_k1(x), 0, pl_modified_bessel_k1_backward(s, g, x))   \
+    X(SPECIAL_SCALED_MODIFIED_BESSEL_K0, special_scaled_modified_bessel_k0,                   \
+      "SpecialScaledModifiedBesselK0Backward0", FLOAT, IN, PRIV, pl_scaled_modified_bessel_k0(x), \
+      0, ex_mul(s, g, ex_sub(s, ex_un(s, PL_SPECIAL_SCALED_MODIFIED_BESSEL_K0, x),              \
+                             ex_un(s, PL_SPECIAL_SCALED_MODIFIED_BESSEL_K1, x))))              \
+    X(SPECIAL_SCALED_MODIFIED_BESSEL_K1, special_scaled_modified_bessel_k1,                   \
+      "SpecialScaledModifiedBesselK1Backward0", FLOAT, IN, PRIV, pl_scaled_modified_bessel_k1(x), \
+      0, pl_scaled_modified_bessel_k1_backward(s, g, x))                                      \
+    X(SPECIAL_SPHERICAL_BESSEL_J0, special_spherical_bessel_j0, "SpecialSphericalBesselJ0Backward0", \
+      FLOAT, IN, PRIV, pl_spherical_bessel_j0(x), 0, pl_spherical_bessel_j0_backward(s, g, x)) \
     /* activations with a node of their own in PyTorch (nn.functional wraps them) */             \
     X(SILU, silu, "SiluBackward0", FLOAT, IN, PRIV, x / (1 + exp(-x)), 0,                        \
       pl_silu_backward(s, g, x))

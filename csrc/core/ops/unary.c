@@ -9,6 +9,8 @@
 #include "../vml.h"
 #include "expr.h"
 #include "internal.h"
+#include "special_bessel.h"
+#include "special_bessel_grad.h"
 #include "special_fn.h"
 
 /* ---- the table's kernels ---- */
