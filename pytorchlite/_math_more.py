@@ -36,7 +36,21 @@ def _tensor_fn(name, method):
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = method.__doc__
+    function.fast_call = method  # a Tensor first: the method itself checks other (_out.install)
     return function
+
+
+def _copysign_fn(input, other):  # noqa: A002
+    """torch.copysign(input, other): other a Tensor or a number, input a Tensor."""
+    if not _is_t(input):
+        raise TypeError(f"copysign() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+                        " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                        " * (Tensor input, Number other, *, Tensor out = None)\n")
+    return _B.copysign(input, other)
+
+
+_copysign_fn.fast_call = _B.copysign
 
 
 # ---- in-place remainder / fmod ----
@@ -423,6 +437,10 @@ FUNCTIONS = {"gcd": _tensor_fn("gcd", _B.gcd), "ldexp": _tensor_fn("ldexp", ldex
              "lcm": _tensor_fn("lcm", _B.lcm),
              "nextafter": _tensor_fn("nextafter", _B.nextafter), "polygamma": polygamma,
              "igamma": _tensor_fn("igamma", _B.igamma), "igammac": _tensor_fn("igammac", _B.igammac),
+             "atan2": _tensor_fn("atan2", _B.atan2), "arctan2": _tensor_fn("arctan2", _B.atan2),
+             "hypot": _tensor_fn("hypot", _B.hypot), "fmax": _tensor_fn("fmax", _B.fmax),
+             "fmin": _tensor_fn("fmin", _B.fmin), "maximum": _tensor_fn("maximum", _B.maximum),
+             "minimum": _tensor_fn("minimum", _B.minimum), "copysign": _copysign_fn,
              "mvlgamma": _mvlgamma_fn,
              "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid}
 

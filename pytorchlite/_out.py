@@ -149,7 +149,7 @@ OUT_FUNCTIONS = (
     "where", "cross", "cumsum", "cumprod", "logcumsumexp", "diff", "msort", "tensordot",
     "inverse", "det", "logdet", "pinverse", "cholesky_solve", "dist", "gcd", "lcm",
     "nextafter", "ldexp", "erfinv", "i0", "polygamma", "mvlgamma", "addr", "renorm", "hypot",
-    "igamma", "igammac")
+    "igamma", "igammac", "atan2", "arctan2", "fmax", "fmin", "copysign", "maximum", "minimum")
 REDUCTIONS = ("sum", "mean", "nansum", "nanmean", "prod", "amax", "amin", "logsumexp", "std",
               "var", "max", "min", "argmax", "argmin", "all", "any", "median", "nanmedian",
               "mode", "kthvalue", "quantile", "nanquantile", "norm", "aminmax", "cummax",
@@ -169,7 +169,8 @@ def fast(fn, wrapper, name):
 def install(namespace, tensor_cls, skip=()):
     for name in OUT_FUNCTIONS:
         if name in namespace and name not in skip:
-            namespace[name] = fast(namespace[name], with_out(namespace[name], name), name)
+            fn = namespace[name]  # fast_call: what a call with a Tensor first may run directly
+            namespace[name] = fast(getattr(fn, "fast_call", fn), with_out(fn, name), name)
     for name in REDUCTIONS:
         if name in namespace:
             namespace[name] = fast(namespace[name],

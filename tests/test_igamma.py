@@ -214,3 +214,22 @@ def test_mixed_dtypes_and_gradient_with_torch():
             grads.append(xt.grad.numpy())
         # the formula's lgamma: libm's here, SLEEF's in PyTorch's vectorised lgamma (an ulp)
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-13, atol=0)
+
+
+def test_binary_functions_name_positions_as_torch():
+    """torch.f(t, number) and torch.f(number, t) for the Tensor-only binary functions: the
+    function's own argument positions (the method's TypeError is left to the function)."""
+    torch = pytest.importorskip("torch")
+    t = [1.0, 2.0]
+    for name in ("atan2", "arctan2", "hypot", "fmax", "fmin", "maximum", "minimum", "nextafter",
+                 "gcd", "igamma", "igammac", "copysign"):
+        for args in (lambda m: (m.tensor(t), 2.0), lambda m: (2.0, m.tensor(t))):
+            got = []
+            for m in (torch, pl):
+                try:
+                    got.append(("ok", getattr(m, name)(*args(m)).tolist()))
+                except TypeError as exc:
+                    got.append(("TypeError", str(exc).split("\n")[0]))
+            assert got[0] == got[1], (name, got)
+    with pytest.raises(TypeError, match=r"maximum\(\): argument 'other' \(position 1\)"):
+        pl.tensor(t).maximum(2.0)

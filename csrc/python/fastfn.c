@@ -6,7 +6,8 @@
  * (pytorchlite/_out.py, _everyday.py), which costs a Python frame on every call. A
  * _FastFunction(fast, slow, name) calls `fast` (the method, through vectorcall) when the first
  * positional argument is a Tensor and no keyword is `out`, `axis` or `keepdims`, and `slow`
- * (the Python function) otherwise; both get the arguments as given. Instances have a __dict__
+ * (the Python function) otherwise; both get the arguments as given. A TypeError from `fast`
+ * (arguments the method refuses) is left to `slow` to raise, in the function's words. Instances have a __dict__
  * (the package marks its functions and gives them their docstrings) and a __name__ and
  * __qualname__.
  */
@@ -47,7 +48,13 @@ fast_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
     }
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     bool fast = nargs >= 1 && plpy_is_tensor(args[0]) && !needs_slow(kwnames);
-    return PyObject_Vectorcall(fast ? f->fast : f->slow, args, nargsf, kwnames);
+    if (!fast) return PyObject_Vectorcall(f->slow, args, nargsf, kwnames);
+    PyObject *r = PyObject_Vectorcall(f->fast, args, nargsf, kwnames);
+    if (r || !PyErr_ExceptionMatches(PyExc_TypeError)) return r;
+    /* the method refused its arguments (it checks them before doing anything): the function
+     * says why in its own words (argument positions count the input) */
+    PyErr_Clear();
+    return PyObject_Vectorcall(f->slow, args, nargsf, kwnames);
 }
 
 static PyObject *

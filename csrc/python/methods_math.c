@@ -312,8 +312,6 @@ ARITH(lt, PL_LT, false)
 ARITH(le, PL_LE, false)
 ARITH(gt, PL_GT, false)
 ARITH(ge, PL_GE, false)
-ARITH(maximum, PL_MAXIMUM, false)
-ARITH(minimum, PL_MINIMUM, false)
 ARITH(_floor_divide, PL_DIV_FLOOR, false) /* floating operands (PyTorch's fmod-based rule) */
 
 /* The table's math functions of two tensors (atan2, hypot, copysign, fmax, fmin): other must be
@@ -351,6 +349,8 @@ MATH2(copysign, PL_COPYSIGN, true)
 MATH2(fmax, PL_FMAX, false)
 MATH2(fmin, PL_FMIN, false)
 MATH2(nextafter, PL_NEXTAFTER, false)
+MATH2(maximum, PL_MAXIMUM, false) /* numbers refused, as PyTorch */
+MATH2(minimum, PL_MINIMUM, false)
 MATH2(igamma, PL_IGAMMA, false)
 MATH2(igammac, PL_IGAMMAC, false)
 MATH2(gcd, PL_GCD, false)
