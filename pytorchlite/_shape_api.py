@@ -123,10 +123,8 @@ def _scatter_inplace(self, dim, index, src=None, value=None, *, reduce=None):
 def _set_geometry(self, view_of, name):
     """self takes the geometry of view_of(self) over the same storage; with a graph, also its
     history (the view op's node after self's own)."""
+    self._check_inplace()  # a leaf, or a view of one, requiring grad: PyTorch's errors
     if _C.is_grad_enabled() and self.requires_grad:
-        if self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
         _C._take_view(self, view_of(self))
         return self
     self.data = view_of(self.detach())
@@ -146,26 +144,21 @@ def transpose_(self, dim0, dim1):
 
 
 def squeeze_(self, *dim, **kwargs):
-    """In-place ``squeeze`` (of all size-1 dims, or of those among dim)."""
+    """In-place ``squeeze`` (of all size-1 dims, of one dim, or of those among a list)."""
     if kwargs:
         if dim or set(kwargs) != {"dim"}:
             raise TypeError("squeeze_() received an invalid combination of arguments")
         dim = (kwargs["dim"],)
+    listed = len(dim) > 1 or (len(dim) == 1 and isinstance(dim[0], (tuple, list)))
     if len(dim) == 1 and isinstance(dim[0], (tuple, list)):
         dim = tuple(dim[0])
-    if not dim or dim == (None,):
+    if not listed and (not dim or dim == (None,)):
         return _set_geometry(self, Tensor.squeeze, "squeeze_")
-    dims = [_wrap_dim(_sh._int("squeeze_", k, "dim", 1), self.dim()) for k in dim]
-    for k in dims:
-        if dims.count(k) > 1:
-            raise RuntimeError(f"dim {k} appears multiple times in the list of dims")
-
-    def view_of(t):
-        for k in sorted(dims, reverse=True):
-            t = t.squeeze(k)
-        return t
-
-    return _set_geometry(self, view_of, "squeeze_")
+    dims = [_sh._int("squeeze_", k, "dim", 1) for k in dim]
+    # a list of dims is one SqueezeBackward5 node, a single dim SqueezeBackward4 (PyTorch's);
+    # the view op checks the dims (after the in-place checks, as PyTorch's order)
+    return _set_geometry(self, lambda t: t.squeeze(tuple(dims) if listed else dims[0]),
+                         "squeeze_")
 
 
 def unsqueeze_(self, dim):

@@ -194,6 +194,8 @@ pl_tensor *pl_t(pl_tensor *a);
 pl_tensor *pl_permute(pl_tensor *a, int ndims, const int64_t *dims);
 pl_tensor *pl_unsqueeze(pl_tensor *a, int64_t dim);
 pl_tensor *pl_squeeze(pl_tensor *a, bool all, int64_t dim);
+/* squeeze of the dims marked in drop (a->ndim flags; each wrapped once): SqueezeBackward2 */
+pl_tensor *pl_squeeze_dims(pl_tensor *a, const bool *drop);
 pl_tensor *pl_expand(pl_tensor *a, int ndim, const int64_t *shape);
 pl_tensor *pl_select(pl_tensor *a, int64_t dim, int64_t index);
 pl_tensor *pl_alias_view(pl_tensor *a); /* the same view as a new tensor (AliasBackward0): x[...] */

@@ -47,6 +47,17 @@ m_stride(ARGS)
 
 static PyObject *m_dim(PyObject *self, PyObject *u) { (void)u; return PyLong_FromLong(T(self)->ndim); }
 static PyObject *m_numel(PyObject *self, PyObject *u) { (void)u; return PyLong_FromLongLong(T(self)->numel); }
+/* _is_view(): made by a view op (it has a base whose storage it shares), as PyTorch's */
+static PyObject *m_is_view(PyObject *self, PyObject *u) { (void)u; return PyBool_FromLong(T(self)->base != NULL); }
+/* _check_inplace(): raises PyTorch's error when self may not be written in place (a leaf or
+ * a view of one requiring grad, an inference tensor outside inference mode) */
+static PyObject *
+m_check_inplace(PyObject *self, PyObject *u)
+{
+    (void)u;
+    if (pl_check_inplace(T(self)) != PL_OK) return plpy_raise();
+    Py_RETURN_NONE;
+}
 static PyObject *m_storage_offset(PyObject *self, PyObject *u) { (void)u; return PyLong_FromLongLong(T(self)->offset); }
 static const char *const memory_format_names[] = {"memory_format", NULL};
 
@@ -388,10 +399,14 @@ m_squeeze(ARGS)
     } else {
         if (plpy_parse("squeeze", args, nargs, kwnames, names, a) < 0) return NULL;
         if (!a[0] || a[0] == Py_None) return plpy_wrap(pl_squeeze(t, true, 0));
+        if (PyLong_Check(a[0]) || PyIndex_Check(a[0])) { /* squeeze(dim): SqueezeBackward1 */
+            if (plpy_as_int64(a[0], 0, &dims[0]) < 0) return NULL;
+            return plpy_wrap(pl_squeeze(t, false, dims[0]));
+        }
         n = plpy_as_dims(a[0], dims, PL_MAX_DIMS);
         if (n < 0) return NULL;
     }
-    /* squeeze(dim=(0, 2)): each dim of size 1 goes, from the last one so the others stay put */
+    /* squeeze(dim=(0, 2)) or squeeze(0, 2): one view without those of size 1 (SqueezeBackward2) */
     bool drop[PL_MAX_DIMS + 1] = {false};
     for (int i = 0; i < n; i++) {
         int d;
@@ -402,18 +417,7 @@ m_squeeze(ARGS)
         }
         drop[d] = true;
     }
-    pl_tensor *cur = pl_tensor_retain(t);
-    for (int d = t->ndim - 1; cur && d >= 0; d--) {
-        if (!drop[d]) continue;
-        pl_tensor *next = pl_squeeze(cur, false, d);
-        pl_tensor_release(cur);
-        cur = next;
-    }
-    if (cur == t) { /* nothing applied (dim=()): still a new view */
-        pl_tensor_release(cur);
-        return plpy_wrap(pl_alias_view(t));
-    }
-    return plpy_wrap(cur);
+    return plpy_wrap(pl_squeeze_dims(t, drop));
 }
 
 static PyObject *
@@ -599,6 +603,8 @@ PyMethodDef plpy_tensor_methods[] = {
     M_NOARGS("dim", m_dim),
     M_NOARGS("ndimension", m_dim),
     M_NOARGS("numel", m_numel),
+    M_NOARGS("_is_view", m_is_view),
+    M_NOARGS("_check_inplace", m_check_inplace),
     M_NOARGS("nelement", m_numel),
     M_NOARGS("storage_offset", m_storage_offset),
     M_KW("is_contiguous", m_is_contiguous),

@@ -284,13 +284,15 @@ pl_from_compute_of(pl_tensor *r, pl_dtype dtype, pl_tensor *const *origs, pl_ten
 pl_status
 pl_check_inplace(pl_tensor *t)
 {
+    /* PyTorch's order: a view requiring grad whose base is a leaf (with or without grad: a
+     * view made to require grad itself counts), then a leaf requiring grad */
+    if (pl_grad_enabled() && t->requires_grad && t->base && !t->base->grad_fn) {
+        return pl_error_set(PL_ERR_RUNTIME, "a view of a leaf Variable that requires grad is being "
+                                            "used in an in-place operation.");
+    }
     if (pl_grad_enabled() && t->requires_grad && !t->grad_fn) {
         return pl_error_set(PL_ERR_RUNTIME,
                             "a leaf Variable that requires grad is being used in an in-place operation.");
-    }
-    if (pl_grad_enabled() && t->base && t->base->requires_grad && !t->base->grad_fn) {
-        return pl_error_set(PL_ERR_RUNTIME, "a view of a leaf Variable that requires grad is being "
-                                            "used in an in-place operation.");
     }
     if (t->inference && !pl_inference_mode_enabled()) {
         return pl_error_set(PL_ERR_RUNTIME,

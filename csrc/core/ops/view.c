@@ -110,6 +110,7 @@ static const pl_node_kind reshape_alias_kind = {"ReshapeAliasBackward0", reshape
                                                  PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind squeeze_all_kind = {"SqueezeBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind squeeze_dim_kind = {"SqueezeBackward1", reshape_backward, PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind squeeze_dims_kind = {"SqueezeBackward2", reshape_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind unsqueeze_kind = {"UnsqueezeBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind alias_kind = {"AliasBackward0", reshape_backward, PL_KIND_DIFFERENTIABLE};
 
@@ -201,6 +202,8 @@ static const pl_node_kind squeeze_all_inplace_kind = {"SqueezeBackward3", reshap
                                                       PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind squeeze_dim_inplace_kind = {"SqueezeBackward4", reshape_backward,
                                                       PL_KIND_DIFFERENTIABLE};
+static const pl_node_kind squeeze_dims_inplace_kind = {"SqueezeBackward5", reshape_backward,
+                                                       PL_KIND_DIFFERENTIABLE};
 static const pl_node_kind unsqueeze_inplace_kind = {"UnsqueezeBackward1", reshape_backward,
                                                     PL_KIND_DIFFERENTIABLE};
 
@@ -211,6 +214,7 @@ pl_view_inplace_kind(const pl_node_kind *kind)
     if (kind == &transpose_kind) return &transpose_inplace_kind;
     if (kind == &squeeze_all_kind) return &squeeze_all_inplace_kind;
     if (kind == &squeeze_dim_kind) return &squeeze_dim_inplace_kind;
+    if (kind == &squeeze_dims_kind) return &squeeze_dims_inplace_kind;
     if (kind == &unsqueeze_kind) return &unsqueeze_inplace_kind;
     return kind;
 }
@@ -317,6 +321,22 @@ pl_squeeze(pl_tensor *a, bool all, int64_t dim_)
         nd++;
     }
     return make_view(a, nd, shape, strides, a->offset, all ? &squeeze_all_kind : &squeeze_dim_kind, NULL, 0);
+}
+
+/* squeeze(dim=(d0, d1, ...)): one view without the listed dims of size 1 (drop[d] marks them,
+ * already wrapped and distinct) */
+pl_tensor *
+pl_squeeze_dims(pl_tensor *a, const bool *drop)
+{
+    int64_t shape[PL_MAX_DIMS], strides[PL_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->shape[i] == 1 && drop[i]) continue;
+        shape[nd] = a->shape[i];
+        strides[nd] = a->strides[i];
+        nd++;
+    }
+    return make_view(a, nd, shape, strides, a->offset, &squeeze_dims_kind, NULL, 0);
 }
 
 static pl_status
