@@ -122,6 +122,49 @@ def with_out(fn, name=None, aliases=False):
     return wrapper
 
 
+FACTORIES = ("zeros", "ones", "full", "empty", "eye", "arange", "range", "linspace", "logspace")
+_ARANGE_RESIZE = ("The number of elements in the out tensor of shape {old} is {n} which does not "
+                  "match the computed number of elements {m}. Note that this may occur as a "
+                  "result of rounding error. The out tensor will be resized to a tensor of shape "
+                  "({shape},).")
+
+
+def factory_with_out(fn, name):
+    """A factory (zeros, arange ...) with ``out=``: computed in out's dtype (an explicit dtype
+    must equal it), then out resized to the result's shape (keeping its strides when the shape
+    already fits) and filled; empty only resizes, as PyTorch's."""
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        from ._math_ops import _dt_name
+
+        if not isinstance(out, _B):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        dtype = kwargs.pop("dtype", None)
+        if dtype is not None and dtype != out.dtype:
+            raise RuntimeError(f"dtype {_dt_name(dtype)} does not match dtype of out parameter "
+                               f"({_dt_name(out.dtype)})")
+        requires_grad = kwargs.pop("requires_grad", False)
+        check_grad(f"aten::{name}", out, ())
+        result = fn(*args, dtype=out.dtype, **kwargs)
+        with _no_grad():
+            if tuple(out.shape) != tuple(result.shape):
+                if name in ("arange", "range") and out.numel() not in (0, result.numel()):
+                    warnings.warn(_ARANGE_RESIZE.format(old=list(out.shape), n=out.numel(),
+                                                        m=result.numel(), shape=result.numel()),
+                                  UserWarning, stacklevel=2)
+                out.resize_(result.shape)
+            if name != "empty":
+                out.copy_(result)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    return wrapper
+
+
 def with_aliases(fn):
     """A Tensor method that also takes ``axis=``/``keepdims=``."""
     @functools.wraps(fn)
@@ -149,7 +192,9 @@ OUT_FUNCTIONS = (
     "where", "cross", "cumsum", "cumprod", "logcumsumexp", "diff", "msort", "tensordot",
     "inverse", "det", "logdet", "pinverse", "cholesky_solve", "dist", "gcd", "lcm",
     "nextafter", "ldexp", "erfinv", "i0", "polygamma", "mvlgamma", "addr", "renorm", "hypot",
-    "igamma", "igammac", "atan2", "arctan2", "fmax", "fmin", "copysign", "maximum", "minimum")
+    "igamma", "igammac", "atan2", "arctan2", "fmax", "fmin", "copysign", "maximum", "minimum",
+    "tril", "triu", "diag", "gather", "index_select", "masked_select", "take", "exp2", "sinc",
+    "take_along_dim", "cross", "atan", "square")
 REDUCTIONS = ("sum", "mean", "nansum", "nanmean", "prod", "amax", "amin", "logsumexp", "std",
               "var", "max", "min", "argmax", "argmin", "all", "any", "median", "nanmedian",
               "mode", "kthvalue", "quantile", "nanquantile", "norm", "aminmax", "cummax",
@@ -166,7 +211,46 @@ def fast(fn, wrapper, name):
     return function
 
 
+# Functions and methods whose PyTorch signature has dim / keepdim and that PyTorch's argument
+# parser also calls by NumPy's names (axis, keepdims); the C parser
+# takes those itself, these are written in Python.
+NUMPY_NAMED = ("cumsum", "cumprod", "logcumsumexp", "argsort", "count_nonzero", "diff",
+               "median", "var_mean", "std_mean", "take_along_dim", "repeat_interleave",
+               "tensor_split", "gather", "cummax", "cummin", "sort", "unbind",
+               "chunk", "renorm", "cumulative_trapezoid", "scatter", "scatter_add",
+               "index_add", "index_copy", "index_fill", "flatten", "unflatten")
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def numpy_named(fn):
+    """fn also called with NumPy's keyword names, translated to PyTorch's."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs and not _NUMPY_NAMES.keys().isdisjoint(kwargs):
+            for numpy_name, name in _NUMPY_NAMES.items():
+                if numpy_name in kwargs:
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got multiple values for argument "
+                                        f"'{name}'")
+                    kwargs[name] = kwargs.pop(numpy_name)
+        return fn(*args, **kwargs)
+
+    wrapper.fast_call = getattr(fn, "fast_call", fn)  # no keywords: the function itself
+    return wrapper
+
+
 def install(namespace, tensor_cls, skip=()):
+    for name in NUMPY_NAMED:
+        if name in namespace:
+            namespace[name] = numpy_named(namespace[name])
+        method = getattr(tensor_cls, name, None)
+        if method is not None:
+            setattr(tensor_cls, name, numpy_named(method))
+    for name in FACTORIES:  # their common call goes straight to the factory, whatever comes first
+        if name in namespace:
+            fn = namespace[name]
+            namespace[name] = _C._FastFunction(fn, factory_with_out(fn, name), name, any_first=True)
+            namespace[name].__doc__ = getattr(fn, "__doc__", None)
     for name in OUT_FUNCTIONS:
         if name in namespace and name not in skip:
             fn = namespace[name]  # fast_call: what a call with a Tensor first may run directly

@@ -341,10 +341,11 @@ class Tensor(_C.TensorBase):
         d = _wrap_dim(dim, n)
         return self.reshape(tuple(self.shape[:d]) + tuple(sizes) + tuple(self.shape[d + 1:]))
 
-    def swapaxes(self, a, b):
-        return self.transpose(a, b)
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
 
-    swapdims = swapaxes
+    def swapdims(self, dim0, dim1):
+        return self.transpose(dim0, dim1)
 
     def chunk(self, chunks, dim=0):
         if self.dim() == 0:

@@ -186,6 +186,44 @@ def _finish(t, requires_grad):
     return t
 
 
+def _out_dtype(fname, out, dtype):
+    """The dtype a factory with out= samples in: out's, which an explicit dtype must equal."""
+    if out is None:
+        return dtype
+    if not isinstance(out, _C.TensorBase):
+        raise TypeError(f"{fname}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if dtype is not None and dtype != out.dtype:
+        from ._math_ops import _dt_name
+
+        raise RuntimeError(f"dtype {_dt_name(dtype)} does not match dtype of out parameter "
+                           f"({_dt_name(out.dtype)})")
+    return out.dtype
+
+
+def _target(shape, dtype, out):
+    """The tensor a factory samples into: laid out like out when out already has the shape
+    (PyTorch fills out in its memory order), else a new contiguous one."""
+    if out is not None and tuple(out.shape) == tuple(shape):
+        return _empty_like(out, dtype)
+    return _C._rng_empty(shape, dtype)
+
+
+def _into(fname, t, out, requires_grad):
+    """t (just sampled in out's dtype) as the factory's result: written into out (resized to
+    t's shape) when given, as PyTorch's out= forms; requires_grad set as asked."""
+    if out is not None:
+        if out.requires_grad and getattr(_pkg(), "is_grad_enabled")():
+            raise RuntimeError(f"aten::{fname}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires "
+                               "grad.")
+        if tuple(out.shape) != tuple(t.shape):
+            out.resize_(t.shape)
+        with getattr(_pkg(), "no_grad")():
+            out.copy_(t)
+        t = out
+    return _finish(t, requires_grad)
+
+
 def _check_inplace(t):
     """torch refuses in-place random fills on a leaf that requires grad (outside no_grad)."""
     if getattr(t, "requires_grad", False) and getattr(t, "is_leaf", False):
@@ -231,18 +269,18 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """Samples from U[0, 1): ``torch.rand(*size)``."""
     _device(device)
-    t = _C._rng_empty(_parse_size(size, "rand"), dtype)
+    t = _target(_parse_size(size, "rand"), _out_dtype("rand", out, dtype), out)
     _C._uniform_(t, 0.0, 1.0, generator)
-    return _finish(t, requires_grad)
+    return _into("rand", t, out, requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False):
     """Samples from N(0, 1): ``torch.randn(*size)``."""
     _device(device)
-    t = _C._rng_empty(_parse_size(size, "randn"), dtype)
+    t = _target(_parse_size(size, "randn"), _out_dtype("randn", out, dtype), out)
     _C._normal_(t, 0.0, 1.0, generator)
-    return _finish(t, requires_grad)
+    return _into("randn", t, out, requires_grad)
 
 
 def _int_dtype(dtype):
@@ -269,17 +307,19 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
         raise TypeError("randint() missing required arguments 'high' and 'size'")
     low = 0 if low is None else operator.index(low)
     high = operator.index(high)
-    t = _C._rng_empty(_parse_size((size,), "randint"), _int_dtype(dtype))
+    dtype = _out_dtype("randint", out, dtype)
+    t = _target(_parse_size((size,), "randint"), _int_dtype(dtype), out)
     _C._random_(t, low, high, generator)
-    return _finish(t, requires_grad)
+    return _into("randint", t, out, requires_grad)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (int64 by default)."""
     _device(device)
+    dtype = _out_dtype("randperm", out, dtype)
     t = _C._randperm(operator.index(n), _int_dtype(dtype), generator)
-    return _finish(t, requires_grad)
+    return _into("randperm", t, out, requires_grad)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -370,9 +410,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
             raise TypeError("normal() received an invalid combination of arguments - got "
                             "(float, float), but expected one of: (Tensor mean, Tensor std), "
                             "(float mean, float std, tuple of ints size)")
-        t = _C._rng_empty(_parse_size((size,), "normal"), dtype)
+        t = _target(_parse_size((size,), "normal"), _out_dtype("normal", out, dtype), out)
         _C._normal_(t, float(mean), float(std), generator)
-    return _finish(t, requires_grad)
+    return _into("normal", t, out, requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):

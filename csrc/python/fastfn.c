@@ -4,12 +4,13 @@
  * Functions such as torch.add or torch.exp accept forms the Tensor methods do not (out=, a
  * number first, NumPy's axis=/keepdims= on Python reductions). Those are written in Python
  * (pytorchlite/_out.py, _everyday.py), which costs a Python frame on every call. A
- * _FastFunction(fast, slow, name) calls `fast` (the method, through vectorcall) when the first
- * positional argument is a Tensor and no keyword is `out`, `axis` or `keepdims`, and `slow`
- * (the Python function) otherwise; both get the arguments as given. A TypeError from `fast`
- * (arguments the method refuses) is left to `slow` to raise, in the function's words. Instances have a __dict__
- * (the package marks its functions and gives them their docstrings) and a __name__ and
- * __qualname__.
+ * _FastFunction(fast, slow, name, any_first=False) calls `fast` (the method, through vectorcall)
+ * when the first positional argument is a Tensor (or whatever it is, with any_first: the
+ * factories zeros, arange ...) and no keyword is `out`, `axis` or `keepdims`, and `slow` (the
+ * Python function) otherwise; both get the arguments as given. A TypeError from `fast`
+ * (arguments the method refuses) is left to `slow` to raise, in the function's words.
+ * Instances have a __dict__ (the package marks its functions and gives them their docstrings)
+ * and a __name__ and __qualname__.
  */
 #include "plpy.h"
 
@@ -19,6 +20,7 @@ typedef struct {
     PyObject *slow;  /* owned: callable for every form */
     PyObject *name;  /* owned: str */
     PyObject *dict;  /* owned or NULL: instance attributes */
+    bool any_first;  /* the fast path does not need a Tensor first (factories: zeros ...) */
     vectorcallfunc vectorcall;
 } FastFunction;
 
@@ -47,7 +49,7 @@ fast_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
         return NULL;
     }
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    bool fast = nargs >= 1 && plpy_is_tensor(args[0]) && !needs_slow(kwnames);
+    bool fast = (f->any_first || (nargs >= 1 && plpy_is_tensor(args[0]))) && !needs_slow(kwnames);
     if (!fast) return PyObject_Vectorcall(f->slow, args, nargsf, kwnames);
     PyObject *r = PyObject_Vectorcall(f->fast, args, nargsf, kwnames);
     if (r || !PyErr_ExceptionMatches(PyExc_TypeError)) return r;
@@ -61,9 +63,10 @@ static PyObject *
 fast_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *fast, *slow, *name;
-    static char *names[] = {"fast", "slow", "name", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOU:_FastFunction", names, &fast, &slow,
-                                     &name)) {
+    int any_first = 0;
+    static char *names[] = {"fast", "slow", "name", "any_first", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOU|p:_FastFunction", names, &fast, &slow,
+                                     &name, &any_first)) {
         return NULL;
     }
     if (!PyCallable_Check(fast) || !PyCallable_Check(slow)) {
@@ -76,6 +79,7 @@ fast_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     f->slow = Py_NewRef(slow);
     f->name = Py_NewRef(name);
     f->dict = NULL;
+    f->any_first = any_first;
     f->vectorcall = fast_vectorcall;
     return (PyObject *)f;
 }
