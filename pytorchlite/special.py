@@ -10,6 +10,8 @@ input.
 """
 import math
 import numbers
+import sys
+import warnings
 
 from . import _C
 from . import _dtype as _dt
@@ -274,7 +276,12 @@ _POLY_SIGNATURES = (" * (Tensor x, Tensor n, *, Tensor out = None)\n"
 
 
 def _is_number(obj):
-    return isinstance(obj, numbers.Number) and not isinstance(obj, _B)
+    """PyTorch's Number: Python's bool, int, float and complex (their subclasses too) and
+    NumPy's scalars of those kinds; not Fraction or Decimal."""
+    if isinstance(obj, (int, float, complex)):
+        return True
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(obj, (np.number, np.bool_))
 
 
 def _poly_type_name(obj):
@@ -291,19 +298,29 @@ def _poly_bad_call(full, args, kwargs):
                      f"but expected one of:\n{_POLY_SIGNATURES}")
 
 
-def _poly_number(full, kernel, value, other):
-    """A Python number operand as PyTorch's Scalar takes it: ints beyond int64 up to 2**64 - 1
-    as their (unsigned) value, larger ones refused; complex numbers have no kernel."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = int(value)
+def _poly_number(kernel, value, other):
+    """A number operand as PyTorch's Scalar takes it: NumPy's scalars as Python's (a NumPy
+    complex one by its real part, with NumPy's warning, unless it is a Python complex); ints
+    beyond int64 up to 2**64 - 1 as their (unsigned) value, larger ones refused; complex
+    numbers have no kernel."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic) and not isinstance(value, (float, complex)):
+        if isinstance(value, np.complexfloating):
+            warnings.warn("Casting complex values to real discards the imaginary part",
+                          getattr(np, "exceptions", np).ComplexWarning, stacklevel=3)
+            value = value.real
+        value = (bool(value) if isinstance(value, np.bool_) else
+                 int(value) if isinstance(value, np.integer) else float(value))
+    if isinstance(value, int) and not isinstance(value, bool):
         if value > 2**64 - 1:
             raise OverflowError("int too big to convert")
         if value < -2**63:
             raise OverflowError("can't convert negative int to unsigned")
         if value > 2**63 - 1:
             value = float(value)
-    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
-        name = "ComplexDouble" if other.dtype == _dt.float64 else "ComplexFloat"
+    elif isinstance(value, complex):
+        name = {_dt.float64: "ComplexDouble", _dt.float16: "ComplexHalf"}.get(other.dtype,
+                                                                              "ComplexFloat")
         raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
     return value
 
@@ -328,9 +345,9 @@ def _polynomial(fname):
                 not (n_t or _is_number(n))):
             raise _poly_bad_call(full, args, kwargs)
         if not x_t:
-            x = _poly_number(full, kernel, x, n)
+            x = _poly_number(kernel, x, n)
         if not n_t:
-            n = _poly_number(full, kernel, n, x)
+            n = _poly_number(kernel, n, x)
         dtype = _C._result_type(x, n)
         if dtype in (_dt.float16, _dt.bfloat16):
             from ._math_ops import _dt_name
@@ -347,7 +364,9 @@ def _polynomial(fname):
     function.__name__ = function.__qualname__ = full
     function.__doc__ = (f"torch.special.{fname}(input, n, *, out=None): the polynomial of "
                         "degree n (truncated to an integer) at input (no gradient, as in "
-                        "PyTorch).")
+                        "PyTorch).\n\nNote: at a nan input, from degree 2, PyTorch's kernel "
+                        "returns an unset value for most of these polynomials; pytorchlite "
+                        "returns nan.")
     return function
 
 

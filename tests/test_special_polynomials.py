@@ -4,6 +4,8 @@ wide sweeps of x (negative, beyond the interval, its ends, +-0, +-inf, nan) and 
 negative, fractional, beyond int64, inf, nan), against NumPy's polynomial series, result dtypes
 (integer, bool, mixed, 0-dim, Python numbers on either side, half and complex refused),
 broadcasting, no gradient node, out=, reprs and the errors of bad calls."""
+import decimal
+import fractions
 import warnings
 
 import numpy as np
@@ -195,6 +197,7 @@ def test_degrees_beyond_the_hermite_limit_and_int64():
 
 # ---- dtypes, broadcasting, strides ----
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.filterwarnings("ignore:ComplexHalf support")  # torch's, for half x and complex n
 def test_result_dtypes_match_torch(tr, name):
     cases = [
         lambda m: fn(m, name)(m.tensor([1, 2, 3]), m.tensor([1, 2, 3])),
@@ -224,9 +227,22 @@ def test_result_dtypes_match_torch(tr, name):
         lambda m: fn(m, name)(np.float64(0.5), m.tensor([3])),
         lambda m: fn(m, name)(m.tensor([0.5, 2.0]), np.int64(3)),
         lambda m: fn(m, name)(m.tensor([0.5, 2.0]), np.float32(3.0)),
+        lambda m: fn(m, name)(m.tensor([0.5, 2.0]), np.bool_(True)),
+        lambda m: fn(m, name)(m.tensor([0.5, 2.0]), np.uint64(3)),
+        lambda m: fn(m, name)(np.int8(2), m.tensor([3.0])),
+        lambda m: fn(m, name)(m.tensor([0.5, 2.0]), np.complex128(3)),
+        lambda m: fn(m, name)(m.tensor([0.5], dtype=m.float16), 3j),
+        lambda m: fn(m, name)(m.tensor([0.5], dtype=m.bfloat16), 3j),
     ]
     for call in cases:
         check(call, tr)
+
+
+def test_numpy_complex_scalar_takes_its_real_part(tr):
+    for m in (tr, pl):
+        with pytest.warns(getattr(np, "exceptions", np).ComplexWarning, match="discards"):
+            y = m.special.legendre_polynomial_p(np.complex64(0.5 + 1j), m.tensor([3]))
+        assert y.tolist() == m.special.legendre_polynomial_p(0.5, m.tensor([3])).tolist()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -302,6 +318,9 @@ def test_errors_match_torch(tr, name):
         lambda m, x: fn(m, name)(x, 2**64),
         lambda m, x: fn(m, name)(x, -2**63 - 1),
         lambda m, x: fn(m, name)(2**70, m.tensor([3])),
+        lambda m, x: fn(m, name)(x, fractions.Fraction(3)),
+        lambda m, x: fn(m, name)(x, decimal.Decimal(3)),
+        lambda m, x: fn(m, name)(x, np.array(3)),
         # accepted spellings
         lambda m, x: fn(m, name)(x=x, n=3),
         lambda m, x: fn(m, name)(x, n=3),
