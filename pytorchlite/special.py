@@ -10,6 +10,8 @@ input.
 """
 import math
 import numbers
+import sys
+import warnings
 
 from . import _C
 from . import _dtype as _dt
@@ -17,12 +19,16 @@ from ._named_op import composite
 
 _B = _C.TensorBase
 
-__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf",
-           "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln",
-           "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
-           "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
-           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "sinc", "softmax",
+__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+           "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma",
+           "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
+           "gammaincc", "gammaln", "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e",
+           "i1", "i1e", "laguerre_polynomial_l", "legendre_polynomial_p", "log1p", "log_ndtr",
+           "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
+           "modified_bessel_k0", "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma",
+           "psi", "round", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+           "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sinc", "softmax",
            "spherical_bessel_j0", "xlog1py", "xlogy", "zeta"]
 
 
@@ -257,3 +263,122 @@ def zeta(input, other, *, out=None):  # noqa: A002
             _check("zeta", other, "other", 2)
         return other._rspecial_zeta(input)
     return input._special_zeta(other)
+
+
+# ---- the orthogonal polynomials f(input, n) ----
+# Rows of the core's binary op table, reached through _C._binary_op (no Tensor method has them).
+# PyTorch records no node for them and refuses half precision; either argument may be a Python
+# number, not both. Its argument parser names the arguments x and n.
+
+_POLY_SIGNATURES = (" * (Tensor x, Tensor n, *, Tensor out = None)\n"
+                    " * (Number x, Tensor n, *, Tensor out = None)\n"
+                    " * (Tensor x, Number n, *, Tensor out = None)\n")
+
+
+def _is_number(obj):
+    """PyTorch's Number: Python's bool, int, float and complex (their subclasses too) and
+    NumPy's scalars of those kinds; not Fraction or Decimal."""
+    if isinstance(obj, (int, float, complex)):
+        return True
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(obj, (np.number, np.bool_))
+
+
+def _poly_type_name(obj):
+    return "torch.dtype" if isinstance(obj, _dt.dtype) else _type_name(obj)
+
+
+def _poly_bad_call(full, args, kwargs):
+    """PyTorch's TypeError for a call no signature takes: the positional arguments' types, then
+    the keyword arguments' (its parser lists those last given first)."""
+    given = [_poly_type_name(a) for a in args]
+    named = [f"{k}={_poly_type_name(v)}" for k, v in reversed(list(kwargs.items()))]
+    got = ", ".join(given + named) if given else "".join(f"{k}, " for k in named)
+    return TypeError(f"{full}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{_POLY_SIGNATURES}")
+
+
+def _poly_number(kernel, value, other):
+    """A number operand as PyTorch's Scalar takes it: NumPy's scalars as Python's (a NumPy
+    complex one by its real part, with NumPy's warning, unless it is a Python complex); ints
+    beyond int64 up to 2**64 - 1 as their (unsigned) value, larger ones refused; complex
+    numbers have no kernel."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic) and not isinstance(value, (float, complex)):
+        if isinstance(value, np.complexfloating):
+            warnings.warn("Casting complex values to real discards the imaginary part",
+                          getattr(np, "exceptions", np).ComplexWarning, stacklevel=3)
+            value = value.real
+        value = (bool(value) if isinstance(value, np.bool_) else
+                 int(value) if isinstance(value, np.integer) else float(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value > 2**64 - 1:
+            raise OverflowError("int too big to convert")
+        if value < -2**63:
+            raise OverflowError("can't convert negative int to unsigned")
+        if value > 2**63 - 1:
+            value = float(value)
+    elif isinstance(value, complex):
+        name = {_dt.float64: "ComplexDouble", _dt.float16: "ComplexHalf"}.get(other.dtype,
+                                                                              "ComplexFloat")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+    return value
+
+
+def _polynomial(fname):
+    """torch.special.fname(input, n, *, out=None): the degree n (truncated to an integer) of
+    the polynomial at input, elementwise with broadcasting; no gradient, as in PyTorch."""
+    full, kernel = f"special_{fname}", f"{fname}_cpu"
+    row = [r[0] for r in _C._binary_ops].index(fname)
+
+    def function(*args, **kwargs):
+        out = kwargs.get("out")
+        named = {k: v for k, v in kwargs.items() if k != "out"}
+        given = dict(zip(("x", "n"), args))
+        if (len(args) > 2 or (out is not None and not isinstance(out, _B)) or
+                any(k in given or k not in ("x", "n") for k in named)):
+            raise _poly_bad_call(full, args, kwargs)
+        given.update(named)
+        x, n = given.get("x"), given.get("n")
+        x_t, n_t = isinstance(x, _B), isinstance(n, _B)
+        if (len(given) != 2 or not (x_t or n_t) or not (x_t or _is_number(x)) or
+                not (n_t or _is_number(n))):
+            raise _poly_bad_call(full, args, kwargs)
+        if not x_t:
+            x = _poly_number(kernel, x, n)
+        if not n_t:
+            n = _poly_number(kernel, n, x)
+        dtype = _C._result_type(x, n)
+        if dtype in (_dt.float16, _dt.bfloat16):
+            from ._math_ops import _dt_name
+
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{_dt_name(dtype)}\'')
+        r = _C._binary_op(row, x.detach() if x_t else x, n.detach() if n_t else n)
+        if out is None:
+            return r
+        from . import _out
+
+        # no node to refuse: out is written whatever requires grad, as PyTorch's
+        return _out._write_one(full, out, r)
+
+    function.__name__ = function.__qualname__ = full
+    function.__doc__ = (f"torch.special.{fname}(input, n, *, out=None): the polynomial of "
+                        "degree n (truncated to an integer) at input (no gradient, as in "
+                        "PyTorch).\n\nNote: at a nan input, from degree 2, PyTorch's kernel "
+                        "returns an unset value for most of these polynomials; pytorchlite "
+                        "returns nan.")
+    return function
+
+
+chebyshev_polynomial_t = _polynomial("chebyshev_polynomial_t")
+chebyshev_polynomial_u = _polynomial("chebyshev_polynomial_u")
+chebyshev_polynomial_v = _polynomial("chebyshev_polynomial_v")
+chebyshev_polynomial_w = _polynomial("chebyshev_polynomial_w")
+shifted_chebyshev_polynomial_t = _polynomial("shifted_chebyshev_polynomial_t")
+shifted_chebyshev_polynomial_u = _polynomial("shifted_chebyshev_polynomial_u")
+shifted_chebyshev_polynomial_v = _polynomial("shifted_chebyshev_polynomial_v")
+shifted_chebyshev_polynomial_w = _polynomial("shifted_chebyshev_polynomial_w")
+hermite_polynomial_h = _polynomial("hermite_polynomial_h")
+hermite_polynomial_he = _polynomial("hermite_polynomial_he")
+laguerre_polynomial_l = _polynomial("laguerre_polynomial_l")
+legendre_polynomial_p = _polynomial("legendre_polynomial_p")

@@ -218,6 +218,33 @@ typedef enum pl_unop { PL_UNARY_OPS(PL_UNARY_ENUM_) PL_NUM_UNOPS } pl_unop;
     /* the Hurwitz zeta function zeta(x, q) (torch.special.zeta; x's derivative refused) */    \
     X(SPECIAL_ZETA, special_zeta, TRUEDIV, N, N, pl_zeta(x, y), 0, 0, "SpecialZetaBackward0",    \
       "SpecialZetaBackward2", "SpecialZetaBackward1", BOTH, zeta_backward)                      \
+    /* the orthogonal polynomials f(x, n) of torch.special (ops/special_poly.h; n is            \
+     * truncated to an integer degree). PyTorch records no node for them: the functions         \
+     * call them on detached operands, so the rows name no node and have no backward */         \
+    X(SPECIAL_CHEBYSHEV_POLYNOMIAL_T, chebyshev_polynomial_t, TRUEDIV, N, N,                    \
+      pl_chebyshev_t(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                 \
+    X(SPECIAL_CHEBYSHEV_POLYNOMIAL_U, chebyshev_polynomial_u, TRUEDIV, N, N,                    \
+      pl_chebyshev_u(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                 \
+    X(SPECIAL_CHEBYSHEV_POLYNOMIAL_V, chebyshev_polynomial_v, TRUEDIV, N, N,                    \
+      pl_chebyshev_v(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                 \
+    X(SPECIAL_CHEBYSHEV_POLYNOMIAL_W, chebyshev_polynomial_w, TRUEDIV, N, N,                    \
+      pl_chebyshev_w(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                 \
+    X(SPECIAL_SHIFTED_CHEBYSHEV_POLYNOMIAL_T, shifted_chebyshev_polynomial_t, TRUEDIV, N, N,    \
+      pl_shifted_chebyshev_t(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                         \
+    X(SPECIAL_SHIFTED_CHEBYSHEV_POLYNOMIAL_U, shifted_chebyshev_polynomial_u, TRUEDIV, N, N,    \
+      pl_shifted_chebyshev_u(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                         \
+    X(SPECIAL_SHIFTED_CHEBYSHEV_POLYNOMIAL_V, shifted_chebyshev_polynomial_v, TRUEDIV, N, N,    \
+      pl_shifted_chebyshev_v(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                         \
+    X(SPECIAL_SHIFTED_CHEBYSHEV_POLYNOMIAL_W, shifted_chebyshev_polynomial_w, TRUEDIV, N, N,    \
+      pl_shifted_chebyshev_w(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                         \
+    X(SPECIAL_HERMITE_POLYNOMIAL_H, hermite_polynomial_h, TRUEDIV, N, N,                        \
+      pl_hermite_h(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                   \
+    X(SPECIAL_HERMITE_POLYNOMIAL_HE, hermite_polynomial_he, TRUEDIV, N, N,                      \
+      pl_hermite_he(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                  \
+    X(SPECIAL_LAGUERRE_POLYNOMIAL_L, laguerre_polynomial_l, TRUEDIV, N, N,                      \
+      pl_laguerre_l(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                  \
+    X(SPECIAL_LEGENDRE_POLYNOMIAL_P, legendre_polynomial_p, TRUEDIV, N, N,                      \
+      pl_legendre_p(x, y), 0, 0, NULL, NULL, NULL, NONE, NULL)                                  \
     /* greatest common divisor and least common multiple of integers (int64 arithmetic) */     \
     X(GCD, gcd, INT, N, Y, 0, igcd(x, y), 0, NULL, NULL, NULL, NONE, NULL)                      \
     X(LCM, lcm, INT, N, Y, 0, ilcm(x, y), 0, NULL, NULL, NULL, NONE, NULL)

@@ -641,6 +641,36 @@ f_result_type(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     return r;
 }
 
+/* _binary_op(row, a, b): row `row` (its index in _C._binary_ops) of the binary op table on
+ * a and b, each a Tensor or a Python number (a wrapped 0-dim tensor, PyTorch's promotion); for
+ * the rows no Tensor method reaches (the orthogonal polynomials of torch.special). New result. */
+static PyObject *
+f_binary_op(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_binary_op() takes 3 arguments (row, a, b)");
+        return NULL;
+    }
+    int64_t row;
+    if (plpy_as_int64(args[0], -1, &row) < 0) return NULL;
+    if (row < 0 || row >= PL_NUM_BINOPS) {
+        PyErr_Format(PyExc_IndexError, "_binary_op(): no row %lld", (long long)row);
+        return NULL;
+    }
+    bool wa, wb;
+    pl_tensor *a = plpy_operand(args[1], &wa, "_binary_op");
+    pl_tensor *b = a ? plpy_operand(args[2], &wb, "_binary_op") : NULL;
+    if (!b) {
+        pl_tensor_release(a);
+        return NULL;
+    }
+    pl_tensor *r = pl_binary((pl_binop)row, a, b, 1.0, wa, wb);
+    pl_tensor_release(a);
+    pl_tensor_release(b);
+    return plpy_wrap(r); /* steals r; raises the core's error when r is NULL */
+}
+
 extern PyObject *plpy_register(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 
 #define F_KW(name, fn) {name, FASTCALL(fn), METH_FASTCALL | METH_KEYWORDS, NULL}
@@ -670,6 +700,7 @@ PyMethodDef plpy_tensor_functions[] = {
     {"get_default_dtype", f_get_default_dtype, METH_NOARGS, NULL},
     F_FAST("_promote_types", f_promote_types),
     F_FAST("_result_type", f_result_type),
+    F_FAST("_binary_op", f_binary_op),
     {"get_num_threads", f_get_num_threads, METH_NOARGS, NULL},
     {"set_num_threads", f_set_num_threads, METH_O, NULL},
     F_FAST("_register", plpy_register),

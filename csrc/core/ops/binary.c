@@ -15,6 +15,7 @@
 #include "igamma_fn.h"
 #include "internal.h"
 #include "special_fn.h"
+#include "special_poly.h"
 
 typedef struct {
     double alpha;
