@@ -132,3 +132,95 @@ def test_gradient_bitwise(fn):
             getattr(t, fn)().backward(m.tensor(g))
             out.append(t.grad.numpy())
         _same(*out, f"{fn} grad")
+
+
+# ---- the activations built on expm1 / log1p: ATen's vector blocks take SLEEF's functions,
+# the rest of each chunk libm's, so the sizes cross the 16/32-element blocks, the 32768 grain
+# and the per-thread chunks ----
+
+SIZES = [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1023, 32767, 32768, 40001, 100003]
+ACTS = [("elu", {}), ("elu", {"alpha": 0.3}), ("celu", {}), ("celu", {"alpha": 0.6}),
+        ("selu", {}), ("softplus", {}), ("softplus", {"beta": 2.5, "threshold": 7.0}),
+        ("softplus", {"beta": 0.5}), ("logsigmoid", {})]
+
+
+def _act_inputs(n, seed, dtype):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(n) * 8).astype(dtype)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 20.0, -20.0, 7.0 / 2.5, 1e-30,
+                        -1e-30, -100.0, 100.0, -800.0, 800.0], dtype)
+    k = min(n, special.size)
+    x[:k] = special[:k]
+    return x
+
+
+def _same_or_nan(got, want, msg):
+    # a NaN's sign follows which lambda produced it; a NaN only has to be a NaN
+    got, want = np.asarray(got), np.asarray(want)
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
+    _same(got[~nan], want[~nan], msg)
+
+
+def _act(m, name, kw):
+    return lambda t: getattr(m.nn.functional, name)(t, **kw)
+
+
+@pytest.mark.parametrize("name,kw", ACTS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_bitwise_with_torch(name, kw, dtype):
+    for n in SIZES:
+        x = _act_inputs(n, n, dtype)
+        _same_or_nan(_act(pl, name, kw)(pl.from_numpy(x)).numpy(),
+                     _act(torch, name, kw)(torch.from_numpy(x)).numpy(), f"{name}{kw} n={n}")
+
+
+@pytest.mark.parametrize("name,kw", ACTS)
+def test_activation_views_in_place_and_modules(name, kw):
+    x = _act_inputs(6 * 41, 5, np.float32).reshape(6, 41)
+    for f in (lambda t: t.t(), lambda t: t[:, ::3], lambda t: t[1:, 2:], lambda t: t[0]):
+        _same_or_nan(_act(pl, name, kw)(f(pl.tensor(x))).numpy(),
+                     _act(torch, name, kw)(f(torch.tensor(x))).numpy(), f"{name}{kw} view")
+    want = _act(torch, name, kw)(torch.tensor(x)).numpy()
+    if name in ("elu", "celu", "selu"):
+        t = pl.tensor(x)
+        getattr(pl.nn.functional, name)(t, inplace=True, **kw)
+        _same_or_nan(t.numpy(), want, f"{name} inplace")
+        t = pl.tensor(x)
+        getattr(pl.nn.functional, name + "_")(t, **kw)
+        _same_or_nan(t.numpy(), want, f"{name}_")
+    cls = {"elu": "ELU", "celu": "CELU", "selu": "SELU", "softplus": "Softplus",
+           "logsigmoid": "LogSigmoid"}[name]
+    _same_or_nan(getattr(pl.nn, cls)(**kw)(pl.tensor(x)).numpy(), want, cls)
+
+
+@pytest.mark.parametrize("name,kw", ACTS)
+def test_activation_forward_with_a_graph_and_its_node(name, kw):
+    x = _act_inputs(1000, 6, np.float64)
+    x = x[np.isfinite(x)]
+    out = []
+    for m in (pl, torch):
+        t = m.tensor(x, requires_grad=True)
+        y = _act(m, name, kw)(t)
+        out.append((y.detach().numpy(), type(y.grad_fn).__name__))
+    _same_or_nan(out[0][0], out[1][0], name)
+    assert out[0][1] == out[1][1]
+
+
+@pytest.mark.parametrize("name,kw", [("elu", {}), ("softplus", {}), ("logsigmoid", {})])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_layouts_as_aten_walks_them(name, kw, dtype):
+    # ATen's loop runs each contiguous inner row (after coalescing) through the vector blocks
+    # and the scalar tail, over the pieces its threads take in memory order
+    x = _act_inputs(301 * 257, 7, dtype).reshape(301, 257)
+    y = _act_inputs(4 * 5 * 37, 8, dtype).reshape(4, 5, 37)
+    cases = [(x, lambda t: t[:, 1:]), (x, lambda t: t[3:, :250]), (x, lambda t: t.t()[1:]),
+             (x, lambda t: t[::2]), (x, lambda t: t[:, ::2]), (y, lambda t: t.permute(2, 0, 1)),
+             (y, lambda t: t.permute(1, 2, 0)[:, 3:]), (y, lambda t: t[:, :, 2:].transpose(0, 1)),
+             (y, lambda t: t[:1, 2:3]), (y[:1, :1, :1], lambda t: t[0, 0])]
+    for i, (base, f) in enumerate(cases):
+        _same_or_nan(_act(pl, name, kw)(f(pl.tensor(base))).numpy(),
+                     _act(torch, name, kw)(f(torch.tensor(base))).numpy(), f"{name} case {i}")
+    e = pl.tensor(x[:1]).expand(5, 257)  # a stride-0 dim
+    _same_or_nan(_act(pl, name, kw)(e).numpy(),
+                 _act(torch, name, kw)(torch.tensor(x[:1]).expand(5, 257)).numpy(), name)

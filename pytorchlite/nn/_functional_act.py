@@ -113,6 +113,10 @@ def _elu_grad(alpha, scale, input_scale):
 
 def _elu_like(input, alpha, scale, input_scale):
     """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise."""
+    from .functional import _aten_act, _ACT_ELU
+    r = _aten_act(input, _ACT_ELU, alpha, scale, input_scale)
+    if r is not None:
+        return r
     negative = (input * input_scale).expm1() * (alpha * scale) if input_scale != 1 \
         else input.expm1() * (alpha * scale)
     positive = input * scale if scale != 1 else input

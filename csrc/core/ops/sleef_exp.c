@@ -40,6 +40,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../autograd.h"
+#include "../parallel.h"
 #include "internal.h"
 
 typedef struct {
@@ -300,4 +302,181 @@ pl_sleef_log1p(double d)
     if (d == -1.0) r = -INFINITY;
     if (d == 0 && signbit(d)) r = -0.0;
     return r;
+}
+
+/* ---- activations whose ATen kernels are built on expm1 / log1p ----
+ * PyTorch's CPU kernels for elu (and celu, selu) and softplus run through cpu_kernel_vec: on a
+ * contiguous run ATen takes 2W elements at a time through the vector lambda (SLEEF's
+ * functions; W = 8 float lanes under AVX2, 16 under AVX-512, half as many doubles) and the rest
+ * of the run through the scalar lambda (the C library's), the run being a whole tensor below
+ * the grain of 32768 elements, else one of ceil(n / chunk) pieces, chunk = ceil(n / threads)
+ * (as aten_layout.c's sigmoid). A run that is not contiguous goes through the scalar lambda.
+ *   elu:      x > 0 ? x * poscoef : expm1(x * negiptcoef) * negcoef (vector: a blend on x > 0,
+ *             scalar: the test x <= 0; only a NaN's sign can tell them apart), negcoef =
+ *             alpha * scale, poscoef = scale, negiptcoef = input_scale, each in the dtype;
+ *   softplus: x * beta > threshold ? x : log1p(exp(x * beta)) / beta.
+ * log_sigmoid's kernel is a plain parallel loop over the contiguous input that sends every
+ * element, a last partial vector too, through the vector code: min(x, 0) - log1p(exp(-|x|)),
+ * exp(-|x|) kept as the buffer its backward reads. */
+
+#define ACT_GRAIN 32768
+
+/* one run of n elements through the vector lambda (vec: SLEEF's functions) or the scalar one
+ * (the C library's); p: the kind's parameters, in the dtype */
+#define ACT_RUN(S, T, ABS, EXPM1, LOG1P, EXP, SEXPM1, SLOG1P, SEXP)                            \
+    static void act_run_##S(int kind, const double *p, T *out, const T *x, int64_t n,          \
+                            bool vec)                                                          \
+    {                                                                                          \
+        T c0 = (T)p[0], c1 = (T)p[1], c2 = (T)p[2];                                            \
+        switch (kind) {                                                                        \
+        case PL_ACT_ELU: { /* c0 alpha, c1 scale, c2 input_scale */                            \
+            T neg = c0 * c1;                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i];                                                                    \
+                if (vec) out[i] = v > 0 ? v * c1 : SEXPM1(v * c2) * neg;                       \
+                else out[i] = v <= 0 ? EXPM1(v * c2) * neg : v * c1;                           \
+            }                                                                                  \
+            break;                                                                             \
+        }                                                                                      \
+        case PL_ACT_SOFTPLUS: /* c0 beta, c1 threshold */                                      \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i], z = v * c0;                                                        \
+                T soft = vec ? SLOG1P(SEXP(z)) / c0 : LOG1P(EXP(z)) / c0;                      \
+                out[i] = z > c1 ? v : soft;                                                    \
+            }                                                                                  \
+            break;                                                                             \
+        case PL_ACT_LOG_SIGMOID: /* min(x, 0) (a NaN kept) - log1p(exp(-|x|)) */               \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i], m = (v < 0 || v != v) ? v : (T)0, b = -ABS(v);                     \
+                out[i] = m - (vec ? SLOG1P(SEXP(b)) : LOG1P(EXP(b)));                          \
+            }                                                                                  \
+            break;                                                                             \
+        default: /* PL_ACT_LOG_SIGMOID_BUFFER: exp(-|x|) */                                    \
+            for (int64_t i = 0; i < n; i++) out[i] = vec ? SEXP(-ABS(x[i])) : EXP(-ABS(x[i])); \
+            break;                                                                             \
+        }                                                                                      \
+    }
+ACT_RUN(f32, float, fabsf, expm1f, log1pf, expf, pl_sleef_expm1f, pl_sleef_log1pf, pl_sleef_expf)
+ACT_RUN(f64, double, fabs, expm1, log1p, exp, pl_sleef_expm1, pl_sleef_log1p, pl_sleef_exp)
+#undef ACT_RUN
+
+/* out = kind(x) over n elements in ATen's iteration order, split as ATen splits them: pieces
+ * for the threads, each cut into runs at the multiples of run (the inner dimension's length;
+ * 0: the inner dimension is not contiguous and every element takes the scalar lambda); a run
+ * takes blocks of step through the vector lambda and the rest through the scalar one (step 0:
+ * all scalar); whole: every element through the vector lambda */
+static void
+act_layout(int kind, const double *p, bool f64, void *out, const void *x, int64_t n,
+           int64_t run, int64_t step, bool whole)
+{
+    int threads = pl_parallel_get_num_threads();
+    int64_t pieces = 1;
+    if (n >= ACT_GRAIN && threads > 1) {
+        pieces = (n + ACT_GRAIN - 1) / ACT_GRAIN;
+        if (pieces > threads) pieces = threads;
+    }
+    int64_t chunk = (n + pieces - 1) / pieces;
+    for (int64_t b = 0; b < n;) {
+        int64_t e = (b / chunk + 1) * chunk; /* the end of b's piece, */
+        if (e > n) e = n;
+        if (run > 0 && (b / run + 1) * run < e) e = (b / run + 1) * run; /* or of its run */
+        int64_t len = e - b;
+        int64_t nv = whole ? len : (run > 0 && step) ? len / step * step : 0;
+        if (f64) {
+            act_run_f64(kind, p, (double *)out + b, (const double *)x + b, nv, true);
+            act_run_f64(kind, p, (double *)out + b + nv, (const double *)x + b + nv, len - nv,
+                        false);
+        } else {
+            act_run_f32(kind, p, (float *)out + b, (const float *)x + b, nv, true);
+            act_run_f32(kind, p, (float *)out + b + nv, (const float *)x + b + nv, len - nv,
+                        false);
+        }
+        b = e;
+    }
+}
+/* ATen's iteration order for a's elements: its dims of size above 1 from the smallest stride
+ * to the largest (order[0] the fastest), and the length of the inner run ATen's loop sees, the
+ * dims coalesced from the fastest while each continues the last (0 when the fastest dim is not
+ * contiguous). Returns the number of dims in order. */
+static int
+iteration_order(const pl_tensor *a, int64_t *order, int64_t *run)
+{
+    int k = 0;
+    for (int d = a->ndim - 1; d >= 0; d--) { /* insertion sort, stable from the last dim */
+        if (a->shape[d] == 1) continue;
+        int i = k++;
+        while (i > 0 && a->strides[order[i - 1]] > a->strides[d]) {
+            order[i] = order[i - 1];
+            i--;
+        }
+        order[i] = d;
+    }
+    *run = 0;
+    if (k == 0 || a->strides[order[0]] == 1) {
+        int64_t len = 1, next = 1;
+        for (int i = 0; i < k && a->strides[order[i]] == next; i++) {
+            len *= a->shape[order[i]];
+            next = len;
+        }
+        *run = len;
+    }
+    return k;
+}
+
+pl_tensor *
+pl_aten_activation(pl_tensor *a, int kind, double p0, double p1, double p2)
+{
+    if (a->dtype != PL_FLOAT32 && a->dtype != PL_FLOAT64) {
+        pl_error_set(PL_ERR_TYPE, "expected a float32 or float64 tensor");
+        return NULL;
+    }
+    if (kind < 0 || kind >= PL_ACT_NUM) {
+        pl_error_set(PL_ERR_VALUE, "unknown activation kind %d", kind);
+        return NULL;
+    }
+    const double p[3] = {p0, p1, p2};
+    bool f64 = a->dtype == PL_FLOAT64;
+    int cap = pl_aten_capability();
+    int64_t step = cap == PL_ATEN_DEFAULT ? 0 : (cap == PL_ATEN_AVX512 ? 32 : 16) / (f64 ? 2 : 1);
+    int64_t n = a->numel;
+    bool was = pl_grad_enabled();
+    pl_set_grad_enabled(false);
+    pl_tensor *out = NULL, *src = NULL, *perm = NULL, *buf = NULL, *back = NULL;
+    if (kind == PL_ACT_LOG_SIGMOID || kind == PL_ACT_LOG_SIGMOID_BUFFER) {
+        /* its kernel reads a contiguous copy, every element through the vector code (the C
+         * library's functions under "default") */
+        if ((src = pl_contiguous(a)) && (out = pl_tensor_empty(a->ndim, a->shape, a->dtype)))
+            act_layout(kind, p, f64, pl_tensor_data(out), pl_tensor_data(src), n, n, step,
+                       cap != PL_ATEN_DEFAULT);
+        goto done;
+    }
+    /* the others walk a's elements in its memory order: gather them in that order (a dim of
+     * stride 0 is read as a copy), compute, and put each result back at its index */
+    int64_t order[PL_MAX_DIMS], run, dims[PL_MAX_DIMS], inv[PL_MAX_DIMS];
+    int k = iteration_order(a, order, &run);
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] > 1 && a->strides[d] == 0) run = 0, k = -1;
+    if (k < 0) { /* expanded: as a contiguous copy */
+        k = 0;
+        for (int d = a->ndim - 1; d >= 0; d--)
+            if (a->shape[d] > 1) order[k++] = d;
+        run = n;
+    }
+    /* dims: slowest first; the size-1 dims in front */
+    int j = 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] == 1) dims[j++] = d;
+    for (int i = k - 1; i >= 0; i--) dims[j++] = order[i];
+    for (int d = 0; d < a->ndim; d++) inv[dims[d]] = d;
+    if (!(perm = pl_permute(a, a->ndim, dims)) || !(src = pl_contiguous(perm))) goto done;
+    if (!(buf = pl_tensor_empty(src->ndim, src->shape, a->dtype))) goto done;
+    act_layout(kind, p, f64, pl_tensor_data(buf), pl_tensor_data(src), n, run, step, false);
+    if ((back = pl_permute(buf, a->ndim, inv))) out = pl_contiguous(back);
+done:
+    pl_tensor_release(back);
+    pl_tensor_release(buf);
+    pl_tensor_release(perm);
+    pl_tensor_release(src);
+    pl_set_grad_enabled(was);
+    return out;
 }
