@@ -224,3 +224,48 @@ def test_activation_layouts_as_aten_walks_them(name, kw, dtype):
     e = pl.tensor(x[:1]).expand(5, 257)  # a stride-0 dim
     _same_or_nan(_act(pl, name, kw)(e).numpy(),
                  _act(torch, name, kw)(torch.tensor(x[:1]).expand(5, 257)).numpy(), name)
+
+
+def _grads(m, name, kw, x, g, reduce_sum=False, view=None):
+    t = m.tensor(x, requires_grad=True)
+    u = view(t) if view else t
+    y = _act(m, name, kw)(u)
+    if reduce_sum:  # the gradient of a sum: an expanded (stride-0) tensor of ones
+        y.sum().backward()
+    else:
+        y.backward(m.tensor(g) if view is None else m.tensor(g).reshape(y.shape))
+    return t.grad.numpy()
+
+
+@pytest.mark.parametrize("name,kw", ACTS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_gradient_bitwise_with_torch(name, kw, dtype):
+    # the backward kernels of elu (celu: 1 / alpha taken in float32, as PyTorch) and softplus
+    # (SLEEF's exp on the vector blocks, libm's on the rest) and log_sigmoid's (from the
+    # forward's buffer exp(-|x|))
+    for n in (1, 17, 1000, 40001):
+        x = _act_inputs(n, n + 3, dtype)
+        x = np.where(np.isfinite(x), x, 0.5).astype(dtype)
+        g = np.random.default_rng(n).standard_normal(n).astype(dtype)
+        for s in (False, True):
+            _same_or_nan(_grads(pl, name, kw, x, g, s), _grads(torch, name, kw, x, g, s),
+                         f"{name}{kw} grad n={n} sum={s}")
+    x = _act_inputs(12 * 37, 9, dtype).reshape(12, 37)
+    g = np.random.default_rng(9).standard_normal(11 * 35).astype(dtype)
+    v = lambda t: t[1:, 2:]  # noqa: E731
+    _same_or_nan(_grads(pl, name, kw, x, g, view=v), _grads(torch, name, kw, x, g, view=v),
+                 f"{name} grad through a view")
+
+
+@pytest.mark.parametrize("name,kw", ACTS)
+def test_activation_second_derivative_close_to_torch(name, kw):
+    # under create_graph the backward is the recorded formula: values as torch's within rounding
+    x = np.random.default_rng(10).standard_normal(50) * 3
+    out = []
+    for m in (pl, torch):
+        t = m.tensor(x, requires_grad=True)
+        (d,) = m.autograd.grad(_act(m, name, kw)(t).sum(), t, create_graph=True)
+        (dd,) = m.autograd.grad(d.sum(), t)
+        out.append((d.detach().numpy(), dd.numpy()))
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

@@ -532,23 +532,25 @@ f_leaky_relu(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     return plpy_wrap(pl_leaky_relu(x, slope));
 }
 
-/* _aten_activation(input, kind, p0, p1, p2): elu / softplus / log_sigmoid as PyTorch's CPU
- * kernels compute them (pl_aten_activation; kind and parameters as there), no node recorded */
+/* _aten_activation(input, kind, p0, p1, p2[, grad]): elu / softplus / log_sigmoid and the
+ * backwards of the first two as PyTorch's CPU kernels compute them (pl_aten_activation; kind
+ * and parameters as there), no node recorded */
 static PyObject *
 f_aten_activation(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)m;
     int64_t kind;
     double p[3];
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "_aten_activation(input, kind, p0, p1, p2)");
+    if (nargs != 5 && nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "_aten_activation(input, kind, p0, p1, p2[, grad])");
         return NULL;
     }
-    pl_tensor *x = plpy_unwrap(args[0]);
+    pl_tensor *x = plpy_unwrap(args[0]), *g = NULL;
     if (!x || plpy_as_int64(args[1], 0, &kind) < 0) return NULL;
     for (int i = 0; i < 3; i++)
         if (plpy_as_double(args[2 + i], 0.0, &p[i]) < 0) return NULL;
-    return plpy_wrap(pl_aten_activation(x, (int)kind, p[0], p[1], p[2]));
+    if (nargs == 6 && !(g = plpy_unwrap(args[5]))) return NULL;
+    return plpy_wrap(pl_aten_activation(x, g, (int)kind, p[0], p[1], p[2]));
 }
 
 static PyObject *

@@ -324,11 +324,26 @@ pl_sleef_log1p(double d)
 /* one run of n elements through the vector lambda (vec: SLEEF's functions) or the scalar one
  * (the C library's); p: the kind's parameters, in the dtype */
 #define ACT_RUN(S, T, ABS, EXPM1, LOG1P, EXP, SEXPM1, SLOG1P, SEXP)                            \
-    static void act_run_##S(int kind, const double *p, T *out, const T *x, int64_t n,          \
-                            bool vec)                                                          \
+    static void act_run_##S(int kind, const double *p, T *out, const T *x, const T *g,        \
+                            int64_t n, bool vec)                                               \
     {                                                                                          \
         T c0 = (T)p[0], c1 = (T)p[1], c2 = (T)p[2];                                            \
         switch (kind) {                                                                        \
+        case PL_ACT_ELU_BACKWARD: { /* g * scale, or g input_scale alpha scale exp(x ...) */    \
+            T neg = c0 * c1;                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i], d = g[i];                                                          \
+                if (vec) out[i] = v > 0 ? d * c1 : d * c2 * neg * SEXP(v * c2);                \
+                else out[i] = v <= 0 ? d * c2 * neg * EXP(v * c2) : d * c1;                    \
+            }                                                                                  \
+            break;                                                                             \
+        }                                                                                      \
+        case PL_ACT_SOFTPLUS_BACKWARD: /* g, or g z / (z + 1), z = exp(x beta) */              \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i], d = g[i], zb = v * c0, z = vec ? SEXP(zb) : EXP(zb);               \
+                out[i] = zb > c1 ? d : d * z / (z + (T)1);                                     \
+            }                                                                                  \
+            break;                                                                             \
         case PL_ACT_ELU: { /* c0 alpha, c1 scale, c2 input_scale */                            \
             T neg = c0 * c1;                                                                   \
             for (int64_t i = 0; i < n; i++) {                                                  \
@@ -366,8 +381,8 @@ ACT_RUN(f64, double, fabs, expm1, log1p, exp, pl_sleef_expm1, pl_sleef_log1p, pl
  * takes blocks of step through the vector lambda and the rest through the scalar one (step 0:
  * all scalar); whole: every element through the vector lambda */
 static void
-act_layout(int kind, const double *p, bool f64, void *out, const void *x, int64_t n,
-           int64_t run, int64_t step, bool whole)
+act_layout(int kind, const double *p, bool f64, void *out, const void *x, const void *g,
+           int64_t n, int64_t run, int64_t step, bool whole)
 {
     int threads = pl_parallel_get_num_threads();
     int64_t pieces = 1;
@@ -383,12 +398,14 @@ act_layout(int kind, const double *p, bool f64, void *out, const void *x, int64_
         int64_t len = e - b;
         int64_t nv = whole ? len : (run > 0 && step) ? len / step * step : 0;
         if (f64) {
-            act_run_f64(kind, p, (double *)out + b, (const double *)x + b, nv, true);
-            act_run_f64(kind, p, (double *)out + b + nv, (const double *)x + b + nv, len - nv,
+            const double *xd = (const double *)x + b, *gd = g ? (const double *)g + b : NULL;
+            act_run_f64(kind, p, (double *)out + b, xd, gd, nv, true);
+            act_run_f64(kind, p, (double *)out + b + nv, xd + nv, gd ? gd + nv : NULL, len - nv,
                         false);
         } else {
-            act_run_f32(kind, p, (float *)out + b, (const float *)x + b, nv, true);
-            act_run_f32(kind, p, (float *)out + b + nv, (const float *)x + b + nv, len - nv,
+            const float *xf = (const float *)x + b, *gf = g ? (const float *)g + b : NULL;
+            act_run_f32(kind, p, (float *)out + b, xf, gf, nv, true);
+            act_run_f32(kind, p, (float *)out + b + nv, xf + nv, gf ? gf + nv : NULL, len - nv,
                         false);
         }
         b = e;
@@ -424,7 +441,7 @@ iteration_order(const pl_tensor *a, int64_t *order, int64_t *run)
 }
 
 pl_tensor *
-pl_aten_activation(pl_tensor *a, int kind, double p0, double p1, double p2)
+pl_aten_activation(pl_tensor *a, pl_tensor *g, int kind, double p0, double p1, double p2)
 {
     if (a->dtype != PL_FLOAT32 && a->dtype != PL_FLOAT64) {
         pl_error_set(PL_ERR_TYPE, "expected a float32 or float64 tensor");
@@ -432,6 +449,14 @@ pl_aten_activation(pl_tensor *a, int kind, double p0, double p1, double p2)
     }
     if (kind < 0 || kind >= PL_ACT_NUM) {
         pl_error_set(PL_ERR_VALUE, "unknown activation kind %d", kind);
+        return NULL;
+    }
+    bool backward = kind == PL_ACT_ELU_BACKWARD || kind == PL_ACT_SOFTPLUS_BACKWARD;
+    if (!backward) {
+        g = NULL;
+    } else if (!g || g->dtype != a->dtype || !pl_same_shape(g, a)) {
+        pl_error_set(PL_ERR_VALUE, "the backward kinds take a gradient of the input's dtype and "
+                                   "shape");
         return NULL;
     }
     const double p[3] = {p0, p1, p2};
@@ -442,16 +467,20 @@ pl_aten_activation(pl_tensor *a, int kind, double p0, double p1, double p2)
     bool was = pl_grad_enabled();
     pl_set_grad_enabled(false);
     pl_tensor *out = NULL, *src = NULL, *perm = NULL, *buf = NULL, *back = NULL;
+    pl_tensor *gperm = NULL, *gsrc = NULL;
     if (kind == PL_ACT_LOG_SIGMOID || kind == PL_ACT_LOG_SIGMOID_BUFFER) {
         /* its kernel reads a contiguous copy, every element through the vector code (the C
          * library's functions under "default") */
         if ((src = pl_contiguous(a)) && (out = pl_tensor_empty(a->ndim, a->shape, a->dtype)))
-            act_layout(kind, p, f64, pl_tensor_data(out), pl_tensor_data(src), n, n, step,
+            act_layout(kind, p, f64, pl_tensor_data(out), pl_tensor_data(src), NULL, n, n, step,
                        cap != PL_ATEN_DEFAULT);
         goto done;
     }
     /* the others walk a's elements in its memory order: gather them in that order (a dim of
-     * stride 0 is read as a copy), compute, and put each result back at its index */
+     * stride 0 is read as a copy), compute, and put each result back at its index. A backward's
+     * gradient is gathered in the same order; ATen's split follows the two operands' strides
+     * together, which is a's when g is laid out as a or broadcast from one value (the usual
+     * cases: a gradient of a sum, of a contiguous result); otherwise a's order is taken. */
     int64_t order[PL_MAX_DIMS], run, dims[PL_MAX_DIMS], inv[PL_MAX_DIMS];
     int k = iteration_order(a, order, &run);
     for (int d = 0; d < a->ndim; d++)
@@ -470,9 +499,14 @@ pl_aten_activation(pl_tensor *a, int kind, double p0, double p1, double p2)
     for (int d = 0; d < a->ndim; d++) inv[dims[d]] = d;
     if (!(perm = pl_permute(a, a->ndim, dims)) || !(src = pl_contiguous(perm))) goto done;
     if (!(buf = pl_tensor_empty(src->ndim, src->shape, a->dtype))) goto done;
-    act_layout(kind, p, f64, pl_tensor_data(buf), pl_tensor_data(src), n, run, step, false);
+    if (g && (!(gperm = pl_permute(g, a->ndim, dims)) || !(gsrc = pl_contiguous(gperm))))
+        goto done;
+    act_layout(kind, p, f64, pl_tensor_data(buf), pl_tensor_data(src),
+               gsrc ? pl_tensor_data(gsrc) : NULL, n, run, step, false);
     if ((back = pl_permute(buf, a->ndim, inv))) out = pl_contiguous(back);
 done:
+    pl_tensor_release(gsrc);
+    pl_tensor_release(gperm);
     pl_tensor_release(back);
     pl_tensor_release(buf);
     pl_tensor_release(perm);
