@@ -47,9 +47,9 @@
       ex_mul(s, ex_mul(s, ex_neg(s, g), y), y))                                                 \
     X(SIGN, sign, "SignBackward0", ALL, NONE, NOFN, (scalar_t)((x > 0) - (x < 0)),               \
       (x > 0) - (x < 0), ex_zeros(s, g))                                                        \
-    X(LOG1P, log1p, "Log1PBackward0", FLOAT, IN, PUB, log1p(x), 0,                               \
+    X(LOG1P, log1p, "Log1PBackward0", FLOAT, IN, PUB, pl_aten_log1p(x), 0,                               \
       ex_div(s, g, ex_addk(s, x, 1)))                                                           \
-    X(EXPM1, expm1, "Expm1Backward0", FLOAT, OUT, PUB, expm1(x), 0,                              \
+    X(EXPM1, expm1, "Expm1Backward0", FLOAT, OUT, PUB, pl_aten_expm1(x), 0,                              \
       ex_mul(s, g, ex_addk(s, y, 1)))                                                           \
     /* rounding (floating kernels; round is half to even, as PyTorch's) */                       \
     X(FLOOR, floor, "FloorBackward0", FLOAT, NONE, PRIV, floor(x), 0, ex_zeros(s, g))            \

@@ -110,6 +110,28 @@ pl_tensor *pl_clamp_tensor(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_te
 pl_status pl_clamp_tensor_(pl_tensor *a, pl_tensor *min, bool min_wrapped, pl_tensor *max,
                            bool max_wrapped);
 pl_tensor *pl_leaky_relu(pl_tensor *a, double slope);
+/* The activations PyTorch's CPU kernels build on expm1 / log1p / exp, computed as those kernels
+ * compute them (which elements take the vector lambda, SLEEF's, and which the scalar one,
+ * libm's), bit for bit (sleef_exp.c). A new float32/float64 tensor of a's shape, no node
+ * recorded; NULL with the error set for another dtype. Parameters by kind:
+ *   PL_ACT_ELU                 p0 alpha, p1 scale, p2 input_scale (elu, celu, selu)
+ *   PL_ACT_SOFTPLUS            p0 beta, p1 threshold
+ *   PL_ACT_LOG_SIGMOID         none: min(x, 0) - log1p(exp(-|x|))
+ *   PL_ACT_LOG_SIGMOID_BUFFER  none: exp(-|x|), what log_sigmoid's backward reads
+ *   PL_ACT_ELU_BACKWARD        elu's backward on the input (g the output's gradient), p as elu
+ *   PL_ACT_SOFTPLUS_BACKWARD   softplus's backward, p as softplus
+ * g: the gradient, of a's dtype and shape, for the backward kinds; ignored by the others. */
+enum {
+    PL_ACT_ELU,
+    PL_ACT_SOFTPLUS,
+    PL_ACT_LOG_SIGMOID,
+    PL_ACT_LOG_SIGMOID_BUFFER,
+    PL_ACT_ELU_BACKWARD,
+    PL_ACT_SOFTPLUS_BACKWARD,
+    PL_ACT_NUM
+};
+pl_tensor *pl_aten_activation(pl_tensor *a, pl_tensor *g, int kind, double p0, double p1,
+                              double p2);
 pl_tensor *pl_where(pl_tensor *cond, pl_tensor *a, pl_tensor *b);
 /* erf (ErfBackward0; integer input gives the default float dtype) and GELU, exact or with
  * PyTorch's tanh approximation (GeluBackward0) (ops/special.c). */

@@ -532,6 +532,27 @@ f_leaky_relu(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     return plpy_wrap(pl_leaky_relu(x, slope));
 }
 
+/* _aten_activation(input, kind, p0, p1, p2[, grad]): elu / softplus / log_sigmoid and the
+ * backwards of the first two as PyTorch's CPU kernels compute them (pl_aten_activation; kind
+ * and parameters as there), no node recorded */
+static PyObject *
+f_aten_activation(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    int64_t kind;
+    double p[3];
+    if (nargs != 5 && nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "_aten_activation(input, kind, p0, p1, p2[, grad])");
+        return NULL;
+    }
+    pl_tensor *x = plpy_unwrap(args[0]), *g = NULL;
+    if (!x || plpy_as_int64(args[1], 0, &kind) < 0) return NULL;
+    for (int i = 0; i < 3; i++)
+        if (plpy_as_double(args[2 + i], 0.0, &p[i]) < 0) return NULL;
+    if (nargs == 6 && !(g = plpy_unwrap(args[5]))) return NULL;
+    return plpy_wrap(pl_aten_activation(x, g, (int)kind, p[0], p[1], p[2]));
+}
+
 static PyObject *
 f_addmm(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
@@ -694,6 +715,7 @@ PyMethodDef plpy_tensor_functions[] = {
     F_FAST("_nll_loss", f_nll_loss),
     F_FAST("_bce_with_logits", f_bce_with_logits),
     F_FAST("_leaky_relu", f_leaky_relu),
+    F_FAST("_aten_activation", f_aten_activation),
     F_KW("addmm", f_addmm),
     {"nonzero", f_nonzero, METH_O, NULL},
     {"set_default_dtype", f_set_default_dtype, METH_O, NULL},

@@ -106,6 +106,10 @@ def _elu_grad(alpha, scale, input_scale):
     """The derivative of _elu_like: scale for x > 0, alpha scale input_scale exp(input_scale x)
     otherwise (PyTorch's elu_backward on the input)."""
     def backward(g, x):
+        from .functional import _aten_act_backward, _ACT_ELU_BACKWARD
+        r = _aten_act_backward(g, x, _ACT_ELU_BACKWARD, alpha, scale, input_scale)
+        if r is not None:
+            return r
         negative = g * (alpha * scale * input_scale) * (x * input_scale).exp()
         return torch.where(x > 0, g * scale if scale != 1 else g, negative)
     return backward
@@ -113,6 +117,10 @@ def _elu_grad(alpha, scale, input_scale):
 
 def _elu_like(input, alpha, scale, input_scale):
     """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise."""
+    from .functional import _aten_act, _ACT_ELU
+    r = _aten_act(input, _ACT_ELU, alpha, scale, input_scale)
+    if r is not None:
+        return r
     negative = (input * input_scale).expm1() * (alpha * scale) if input_scale != 1 \
         else input.expm1() * (alpha * scale)
     positive = input * scale if scale != 1 else input
@@ -131,13 +139,19 @@ def selu_(input):
     return selu(input, inplace=True)
 
 
+def _as_float32(v):
+    """v rounded to float32 (PyTorch's celu backward takes 1 / alpha.toFloat())."""
+    import struct
+    return struct.unpack("f", struct.pack("f", float(v)))[0]
+
+
 def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     _check_tensor("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _named("CeluBackward0", lambda x: _elu_like(x, alpha, 1.0, 1.0 / alpha), input,
-                  inplace, "CeluBackward1", _elu_grad(alpha, 1.0, 1.0 / alpha))
+                  inplace, "CeluBackward1", _elu_grad(alpha, 1.0, 1.0 / _as_float32(alpha)))
 
 
 def celu_(input, alpha=1.0):

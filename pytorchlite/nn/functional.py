@@ -460,13 +460,41 @@ def gelu(input, *, approximate="none"):
     return input._gelu(approximate == "tanh")
 
 
+# PyTorch's CPU kernels of elu (celu, selu), softplus and log_sigmoid, bit for bit, for float32
+# and float64 (the core's pl_aten_activation: SLEEF's functions on ATen's vector blocks, libm's
+# on the rest); the kinds as there
+(_ACT_ELU, _ACT_SOFTPLUS, _ACT_LOG_SIGMOID, _ACT_LOG_SIGMOID_BUFFER, _ACT_ELU_BACKWARD,
+ _ACT_SOFTPLUS_BACKWARD) = range(6)
+
+
+def _aten_act(x, kind, p0=0.0, p1=0.0, p2=0.0):
+    """The core's kernel for x of float32/float64, else None (the caller composes). The kernel
+    records no node: when x wants a gradient here (an in-place write into a view, which runs
+    fn under grad mode), the differentiable composition serves instead."""
+    if x.dtype in (torch.float32, torch.float64) and not (x.requires_grad and
+                                                          torch.is_grad_enabled()):
+        return torch._C._aten_activation(x, kind, p0, p1, p2)
+    return None
+
+
+def _aten_act_backward(g, x, kind, p0=0.0, p1=0.0, p2=0.0):
+    """The core's backward kernel for g, x of one float32/float64 dtype, else None. Under grad
+    mode (a backward recording its own graph) None: the caller's differentiable formula."""
+    if (x.dtype in (torch.float32, torch.float64) and g.dtype == x.dtype
+            and not torch.is_grad_enabled() and tuple(g.shape) == tuple(x.shape)):
+        return torch._C._aten_activation(x, kind, p0, p1, p2, g)
+    return None
+
+
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     def fn(x):
-        return torch.where(x > 0, x, (x.expm1()) * alpha)
+        r = _aten_act(x, _ACT_ELU, alpha, 1.0, 1.0)
+        return r if r is not None else torch.where(x > 0, x, (x.expm1()) * alpha)
 
     def backward(g, x):  # PyTorch's elu_backward on the input
-        return torch.where(x > 0, g, g * alpha * x.exp())
+        r = _aten_act_backward(g, x, _ACT_ELU_BACKWARD, alpha, 1.0, 1.0)
+        return r if r is not None else torch.where(x > 0, g, g * alpha * x.exp())
     if inplace:
         return composite_("EluBackward1", fn, input, backward=backward)
     return composite("EluBackward0", fn, input, backward=backward)
@@ -475,11 +503,17 @@ def elu(input, alpha=1.0, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
     def fn(x):
+        r = _aten_act(x, _ACT_SOFTPLUS, beta, threshold)
+        if r is not None:
+            return r
         scaled = x * beta
         soft = scaled.exp().log1p() / beta if beta != 1 else scaled.exp().log1p()
         return torch.where(scaled > threshold, x, soft)
 
     def backward(g, x):  # sigmoid(beta x), 1 above the threshold
+        r = _aten_act_backward(g, x, _ACT_SOFTPLUS_BACKWARD, beta, threshold)
+        if r is not None:
+            return r
         z = (x * beta).exp()
         return torch.where(x * beta > threshold, g, g * z / (z + 1))
     return composite("SoftplusBackward0", fn, input, backward=backward)
@@ -488,9 +522,20 @@ def softplus(input, beta=1.0, threshold=20.0):
 def logsigmoid(input):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) (gradient 1/2 at 0, as PyTorch's)."""
     def fn(x):
+        r = _aten_act(x, _ACT_LOG_SIGMOID)
+        if r is not None:
+            return r
         negative = x < 0
         return torch.where(negative, x, x * 0) - torch.where(negative, x, -x).exp().log1p()
-    return composite("LogSigmoidBackward0", fn, input, backward=lambda g, x: g * (-x).sigmoid())
+    def backward(g, x):
+        # PyTorch's: b = exp(-|x|) (the forward's buffer), q = b / (1 + b); (1 - q) g for x < 0,
+        # q g otherwise; under grad mode the differentiable sigmoid(-x) g
+        if torch.is_grad_enabled() or x.dtype not in (torch.float32, torch.float64):
+            return g * (-x).sigmoid()
+        b = _aten_act(x, _ACT_LOG_SIGMOID_BUFFER)
+        q = b / (b + 1)
+        return torch.where(x < 0, 1 - q, q) * g
+    return composite("LogSigmoidBackward0", fn, input, backward=backward)
 
 
 @_amp.fp32

@@ -109,6 +109,12 @@ pl_tensor *pl_softmax_backward_recorded(pl_tensor *y, pl_tensor *g, int64_t dim,
 /* SLEEF's 1-ulp float32 and float64 natural log, ATen's vector log (sleef_log.c). */
 float pl_sleef_logf(float x);
 double pl_sleef_log(double x);
+/* SLEEF's 1-ulp float32 and float64 expm1 and log1p, ATen's vector expm1 / log1p, which
+ * torch.expm1 / torch.log1p apply to every element (sleef_exp.c). */
+float pl_sleef_expm1f(float x);
+double pl_sleef_expm1(double x);
+float pl_sleef_log1pf(float x);
+double pl_sleef_log1p(double x);
 /* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
 typedef enum pl_aten_fn {
     PL_ATEN_SIGMOID,       /* out = sigmoid(x) */

@@ -43,6 +43,21 @@
 #define pl_sinc(x) ((x) == 0 ? (scalar_t)1 : sin((scalar_t)3.14159265358979323846 * (x)) /      \
                                                  ((scalar_t)3.14159265358979323846 * (x)))
 
+/* expm1 and log1p as ATen's kernels compute them: SLEEF's (sleef_exp.c) under the AVX2 and
+ * AVX-512 capabilities, the C library's under "default" (ATen's default Vectorized applies
+ * std::expm1 / std::log1p lane by lane), which is also the plain reference. */
+#define ATEN_OR_LIBM_(name, T, sleef, libm)                                                  \
+    static inline T name(T x)                                                                \
+    {                                                                                        \
+        return pl_aten_capability() == PL_ATEN_DEFAULT ? libm(x) : sleef(x);                 \
+    }
+ATEN_OR_LIBM_(aten_expm1_f32, float, pl_sleef_expm1f, expm1f)
+ATEN_OR_LIBM_(aten_expm1_f64, double, pl_sleef_expm1, expm1)
+ATEN_OR_LIBM_(aten_log1p_f32, float, pl_sleef_log1pf, log1pf)
+ATEN_OR_LIBM_(aten_log1p_f64, double, pl_sleef_log1p, log1p)
+#define pl_aten_expm1(x) _Generic((x), float: aten_expm1_f32, double: aten_expm1_f64)(x)
+#define pl_aten_log1p(x) _Generic((x), float: aten_log1p_f32, double: aten_log1p_f64)(x)
+
 /* The DT column: which integer kernels a row has (int64, bool). */
 #define UNARY_INT_FLOAT(NAME, EXPR)
 #define UNARY_INT_INT(NAME, EXPR) DEFINE_UNARY(NAME##_i64, int64_t, EXPR)
