@@ -5,6 +5,7 @@ whose isinstance check asks for the dtype (``isinstance(torch.zeros(2), torch.Fl
 and whose call makes a tensor of that dtype from sizes, a Size, data or a tensor.
 """
 import builtins
+import operator
 
 from . import _C
 from . import _dtype as _dt
@@ -30,8 +31,9 @@ def _options(dtype):
 
 
 def _is_int(a):
-    return hasattr(type(a), "__index__") and not isinstance(a, (builtins.bool, builtins.float,
-                                                                 _C.TensorBase))
+    """An int-like size: an int or NumPy integer (a 0-d integer array too), not an array."""
+    return (hasattr(type(a), "__index__") and getattr(a, "ndim", 0) == 0
+            and not isinstance(a, (builtins.bool, builtins.float, _C.TensorBase)))
 
 
 class tensortype(type):
@@ -47,32 +49,58 @@ class tensortype(type):
         return f"<class 'torch.{cls.__name__}'>"
 
     def __call__(cls, *args, device=None, **kwargs):
-        from ._devices import check_device
+        return _new(cls.dtype, args, device, kwargs)
 
-        if kwargs:
-            raise TypeError(f"new() received an invalid combination of arguments - got an "
-                            f"unexpected keyword argument '{next(iter(kwargs))}'")
-        check_device(device)
-        dtype = cls.dtype
-        if not args:
-            return _C.empty(0, dtype=dtype)
-        if len(args) == 1 and isinstance(args[0], _C.TensorBase):
-            if args[0].dtype is not dtype:
-                raise TypeError(f"expected {_options(dtype)} (got {_options(args[0].dtype)})")
-            return args[0]
-        if all(_is_int(a) for a in args):
-            return _C.empty(*args, dtype=dtype)
-        if len(args) == 1:
-            data = args[0]
-            if isinstance(data, Size):
-                return _C.empty(*data, dtype=dtype)
-            if isinstance(data, (builtins.float, builtins.int, builtins.bool)):
-                raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-            if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"):
-                raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-            return _C.tensor(data, dtype=dtype)
-        raise TypeError("new() received an invalid combination of arguments - got "
-                        f"({', '.join(type(a).__name__ for a in args)})")
+
+def _new(dtype, args, device, kwargs):
+    """PyTorch's legacy constructor of dtype: () empty, (*sizes) or (Size) uninitialised,
+    (data) a copy converted to dtype, (tensor) the tensor itself if it has that dtype."""
+    from ._devices import check_device
+
+    if kwargs:
+        raise _invalid_arguments(args, kwargs,
+                                 f"some of the keywords were incorrect: {next(iter(kwargs))}")
+    check_device(device)
+    if not args:
+        return _C.empty(0, dtype=dtype)
+    if len(args) == 1 and isinstance(args[0], _C.TensorBase):
+        if args[0].dtype is not dtype:
+            raise TypeError(f"expected {_options(dtype)} (got {_options(args[0].dtype)})")
+        return args[0]
+    if all(_is_int(a) for a in args):
+        return _C.empty(*map(operator.index, args), dtype=dtype)
+    if len(args) == 1:
+        data = args[0]
+        if isinstance(data, Size):
+            return _C.empty(*data, dtype=dtype)
+        if isinstance(data, (builtins.float, builtins.int, builtins.bool)):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"):
+            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        return _C.tensor(data, dtype=dtype)
+    raise _invalid_arguments(args, {}, "some of the arguments have invalid types: ("
+                             + ", ".join(f"!{_type_name(a)}!" for a in args) + ")")
+
+
+def _type_name(a):
+    """The name PyTorch's argument parser gives a's type: 'int', 'numpy.ndarray', 'Tensor'."""
+    kind = type(a)
+    if isinstance(a, _C.TensorBase):
+        return "Tensor"
+    if kind.__module__ == "builtins":
+        return kind.__name__
+    module = "torch" if kind.__module__.startswith("pytorchlite") else kind.__module__
+    return f"{module}.{kind.__name__}"
+
+
+def _invalid_arguments(args, kwargs, why):
+    """PyTorch's TypeError for arguments no form of the legacy constructor takes."""
+    got = [_type_name(a) for a in args] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()]
+    return TypeError(f"new() received an invalid combination of arguments - got ({', '.join(got)}), "
+                     "but expected one of:\n * (*, torch.device device = None)\n"
+                     f"      didn't match because {why}\n * (torch.Storage storage)\n"
+                     " * (Tensor other)\n * (tuple of ints size, *, torch.device device = None)\n"
+                     " * (object data, *, torch.device device = None)\n")
 
 
 TYPES = {}
@@ -94,6 +122,14 @@ def _type(self, dtype=None, non_blocking=False):
 
 
 Tensor.type = _type
+
+
+def _tensor_new(self, *args, device=None, **kwargs):
+    """The legacy constructor of self's dtype (``t.new(2, 3)``, ``t.new([1, 2])``)."""
+    return _new(self.dtype, args, device, kwargs)
+
+
+Tensor.new = _tensor_new
 
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False,

@@ -74,9 +74,9 @@ class Tensor(_C.TensorBase):
     # NumPy scalars defer their operators to a tensor (np.float64(2) * t is a Tensor)
     __array_priority__ = 1000
 
-    # Construction is _C.TensorBase.__new__ (PyTorch's legacy constructor): Tensor() is an
-    # empty float32 tensor, Tensor(2, 3) uninitialised, Tensor([1, 2]) float32 data, and a
-    # subclass MyT(data) is a MyT.
+    # Construction is _C.TensorBase.__new__ (PyTorch's legacy constructor), all of the default
+    # dtype: Tensor() is an empty tensor, Tensor(2, 3) uninitialised, Tensor([1, 2]) data, and
+    # a subclass MyT(data) is a MyT.
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -188,7 +188,44 @@ LEGACY_CALLS = [
     lambda m: m.logspace(0, 2, 3, dtype=m.long), lambda m: m.logspace(0, 1, 0),
     lambda m: m.logspace(-1, 1, 5, base=3, dtype=m.float64), lambda m: m.logspace(0, 1, -1),
     lambda m: m.logspace(0, 2, 3, requires_grad=True), lambda m: m.logspace(-2, 3, 7),
+    # NumPy arrays are data, NumPy integers and 0-d integer arrays sizes
+    lambda m: m.FloatTensor(np.array([1, 2])), lambda m: m.FloatTensor(np.array([1, 2])[::2]),
+    lambda m: m.LongTensor(np.array([1.5, 2])), lambda m: m.FloatTensor(np.array([True])),
+    lambda m: m.FloatTensor(np.array([[1, 2], [3, 4]], dtype=np.float32)),
+    lambda m: m.ByteTensor(np.array([300])), lambda m: m.IntTensor(np.array([1], np.int32)).dtype,
+    lambda m: m.FloatTensor(np.array(3)).shape, lambda m: m.FloatTensor(np.int64(3)).shape,
+    lambda m: m.FloatTensor(3, np.int64(2)).shape, lambda m: m.Tensor(np.array([1, 2])),
+    lambda m: m.Tensor(np.array(3)).shape, lambda m: m.Tensor(np.array(3.0)),
+    lambda m: m.Tensor(np.int32(2)).shape, lambda m: m.Tensor(m.tensor([1, 2])),
+    lambda m: m.LongTensor(np.array([1, 2]), 3),
+    # Tensor.new: the legacy constructor of the tensor's dtype
+    lambda m: m.tensor([1., 2]).new(2, 3).shape, lambda m: m.tensor([1., 2]).new([1, 2]),
+    lambda m: m.tensor([1, 2]).new([1, 2]), lambda m: m.tensor([1, 2]).new(),
+    lambda m: m.tensor([1, 2]).new(m.tensor([3, 4])), lambda m: m.tensor([1, 2]).new(m.tensor([3., 4])),
+    lambda m: m.tensor([1.]).new(np.array([1, 2])), lambda m: m.tensor([1.]).new(m.Size([2])).shape,
+    lambda m: m.tensor([1.]).new(2.5), lambda m: m.tensor([1.]).new([1, 2], device="cpu"),
+    lambda m: m.tensor([1], dtype=m.uint8).new([3, 256]), lambda m: m.tensor([True]).new([0, 2]),
 ]
+
+
+def test_legacy_constructor_follows_the_default_dtype():
+    for dtype in (torch.float64, torch.float16, torch.float32):
+        before = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        try:
+            made = [torch.Tensor(2), torch.Tensor([1, 2]), torch.Tensor(2, 3), torch.Tensor(),
+                    torch.Tensor(np.array([1, 2])), torch.Tensor(torch.Size([1]))]
+        finally:
+            torch.set_default_dtype(before)
+        assert [t.dtype for t in made] == [dtype] * len(made)
+        assert torch.Tensor([1, 2]).tolist() == [1.0, 2.0]
+
+
+def test_legacy_constructor_takes_arrays_as_data_without_torch():
+    assert torch.FloatTensor(np.array([5, 7])).tolist() == [5.0, 7.0]
+    assert torch.FloatTensor(np.array([9])[::1]).tolist() == [9.0]
+    assert torch.FloatTensor(np.int64(4)).shape == (4,)
+    assert torch.zeros(1, dtype=torch.int16).new(np.array([1, 2])).dtype == torch.int16
 
 
 @pytest.mark.parametrize("k", range(len(LEGACY_CALLS)))

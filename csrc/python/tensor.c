@@ -116,9 +116,79 @@ legacy_check_device(PyObject *device)
     return rc;
 }
 
-/* The core tensor of PyTorch's legacy constructor torch.Tensor(*args): () -> an empty float32
- * tensor of shape (0,); (sequence or array) -> float32 data; (Tensor) -> an alias of it;
- * (*sizes) -> uninitialised float32. New reference, or NULL with an exception set. */
+/* The name PyTorch's argument parser gives an argument's type: 'int', 'numpy.ndarray',
+ * 'Tensor', 'torch.dtype'. New reference, or NULL with an exception set. */
+static PyObject *
+legacy_type_name(PyObject *obj)
+{
+    if (plpy_is_tensor(obj)) return PyUnicode_FromString("Tensor");
+    PyObject *module = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__module__");
+    if (!module) return NULL;
+    PyObject *name;
+    const char *m = PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : "builtins";
+    if (!m)
+        name = NULL;
+    else if (!strcmp(m, "builtins"))
+        name = PyUnicode_FromString(_PyType_Name(Py_TYPE(obj)));
+    else if (!strncmp(m, "pytorchlite", 11))
+        name = PyUnicode_FromFormat("torch.%s", _PyType_Name(Py_TYPE(obj)));
+    else
+        name = PyUnicode_FromFormat("%s.%s", m, _PyType_Name(Py_TYPE(obj)));
+    Py_DECREF(module);
+    return name;
+}
+
+/* PyTorch's TypeError for arguments no form of the legacy constructor takes, listing the
+ * forms; bad_keyword is the first unexpected keyword, or NULL. Always returns NULL. */
+static void *
+legacy_invalid_arguments(PyObject *args, PyObject *kwds, PyObject *bad_keyword)
+{
+    PyObject *got = PyList_New(0);
+    if (!got) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = legacy_type_name(PyTuple_GET_ITEM(args, i));
+        if (!name || PyList_Append(got, name) < 0) {
+            Py_XDECREF(name);
+            Py_DECREF(got);
+            return NULL;
+        }
+        Py_DECREF(name);
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (kwds && PyDict_Next(kwds, &pos, &key, &value)) {
+        PyObject *type = legacy_type_name(value);
+        PyObject *item = type ? PyUnicode_FromFormat("%S=%S", key, type) : NULL;
+        Py_XDECREF(type);
+        if (!item || PyList_Append(got, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(got);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    PyObject *sep = PyUnicode_FromString(", ");
+    PyObject *joined = sep ? PyUnicode_Join(sep, got) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(got);
+    if (!joined) return NULL;
+    PyErr_Format(PyExc_TypeError,
+                 "new() received an invalid combination of arguments - got (%U), but expected one of:\n"
+                 " * (*, torch.device device = None)\n"
+                 "      didn't match because some of the keywords were incorrect: %S\n"
+                 " * (torch.Storage storage)\n"
+                 " * (Tensor other)\n"
+                 " * (tuple of ints size, *, torch.device device = None)\n"
+                 " * (object data, *, torch.device device = None)\n",
+                 joined, bad_keyword);
+    Py_DECREF(joined);
+    return NULL;
+}
+
+/* The core tensor of PyTorch's legacy constructor torch.Tensor(*args): () -> an empty
+ * tensor of shape (0,); (sequence or array) -> data; (Tensor) -> an alias of it; (*sizes) ->
+ * uninitialised, all of the default dtype. New reference, or NULL with an exception set. */
 static pl_tensor *
 legacy_new(PyObject *args, PyObject *kwds)
 {
@@ -126,19 +196,16 @@ legacy_new(PyObject *args, PyObject *kwds)
         PyObject *key, *value;
         Py_ssize_t pos = 0;
         while (PyDict_Next(kwds, &pos, &key, &value)) {
-            if (!PyUnicode_Check(key) || PyUnicode_CompareWithASCIIString(key, "device") != 0) {
-                PyErr_Format(PyExc_TypeError, "new() received an invalid combination of arguments - "
-                             "got an unexpected keyword argument %R; expected (*, torch.device device = None)",
-                             key);
-                return NULL;
-            }
+            if (!PyUnicode_Check(key) || PyUnicode_CompareWithASCIIString(key, "device") != 0)
+                return legacy_invalid_arguments(args, kwds, key);
             if (legacy_check_device(value) < 0) return NULL;
         }
     }
     Py_ssize_t n = PyTuple_GET_SIZE(args);
+    pl_dtype dtype = plpy_default_dtype; /* torch.Tensor is the default tensor type */
     if (n == 0) {
         int64_t zero = 0;
-        pl_tensor *t = pl_tensor_empty(1, &zero, PL_FLOAT32);
+        pl_tensor *t = pl_tensor_empty(1, &zero, dtype);
         if (!t) plpy_raise();
         return t;
     }
@@ -154,17 +221,29 @@ legacy_new(PyObject *args, PyObject *kwds)
     }
     PyObject *obj;
     bool is_size = plpy_SizeClass && PyObject_TypeCheck(first, plpy_SizeClass);
-    if (n == 1 && !is_size && !PyLong_Check(first) && PySequence_Check(first)) {
+    /* an unsized integer (a 0-d integer array) is a size; other 0-d arrays are data */
+    bool is_number = PyLong_Check(first);
+    if (!is_number && PyIndex_Check(first) && PySequence_Check(first) && PySequence_Size(first) < 0) {
+        PyErr_Clear();
+        PyObject *index = PyNumber_Index(first);
+        is_number = index != NULL;
+        Py_XDECREF(index);
+        PyErr_Clear();
+    }
+    if (n == 1 && !is_size && !is_number && PySequence_Check(first)) {
         if (PyUnicode_Check(first) || PyBytes_Check(first)) {
             PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(first)->tp_name);
             return NULL;
         }
-        obj = plpy_tensor_from_data_as(first, PL_FLOAT32);
+        obj = plpy_tensor_from_data_as(first, dtype);
     } else {
         int64_t shape[PL_MAX_DIMS];
-        int nd = plpy_parse_shape(&PyTuple_GET_ITEM(args, 0), n, shape);
+        PyObject *size = n == 1 && is_number ? PyNumber_Index(first) : NULL; /* a 0-d array as int */
+        if (n == 1 && is_number && !size) return NULL;
+        int nd = plpy_parse_shape(size ? &size : &PyTuple_GET_ITEM(args, 0), n, shape);
+        Py_XDECREF(size);
         if (nd < 0) return NULL;
-        pl_tensor *t = pl_tensor_empty(nd, shape, PL_FLOAT32);
+        pl_tensor *t = pl_tensor_empty(nd, shape, dtype);
         if (!t) plpy_raise();
         return t;
     }
