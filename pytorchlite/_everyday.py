@@ -2,7 +2,7 @@
 methods of _math_ops.py, _reduce_ops.py and linalg/_torch_fns.py, their torch.* functions and
 the out=/axis= wrappers of _out.py. ``torch.linalg`` itself loads on first use (it imports
 NumPy)."""
-from . import _C, _math_more, _math_ops, _out, _reduce_ops, _result_types
+from . import _C, _api_fill, _math_more, _math_ops, _out, _reduce_ops, _result_types
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
                      "cholesky_solve", "triangular_solve", "matrix_exp", "lu",
@@ -177,4 +177,5 @@ def _install(namespace, tensor_cls):
         namespace[name] = _scalar_first(name, getattr(tensor_cls, name), reflected)
     tensor_cls.norm = _reduce_ops.norm
     namespace["norm"] = tensor_cls.norm
+    _api_fill.attach(tensor_cls, namespace)
     _out.install(namespace, tensor_cls, skip=_SCALAR_FIRST)
