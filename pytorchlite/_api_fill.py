@@ -1,9 +1,9 @@
 """Tensor methods and torch.* functions that tutorials reach for around the core (issue 10):
 cov and corrcoef; the scatter-into-a-copy forms (select_scatter, slice_scatter,
 diagonal_scatter, as_strided_scatter); narrow_copy, split_with_sizes, sum_to_size,
-fill_diagonal_; deg2rad/rad2deg; addmm_; the comparison aliases and their in-place forms
-(lt_, greater_ ...); the real-tensor answers of the complex API (conj, adjoint, mH, H, is_conj);
-map_/apply_; empty_strided and nonzero_static.
+fill_diagonal_; deg2rad/rad2deg; addmm_, cumsum_, cumprod_, resize_as_; the comparison
+aliases and their in-place forms (lt_, greater_ ...); the real-tensor answers of the complex
+API (conj, adjoint, mH, H, is_conj); map_/apply_; empty_strided and nonzero_static.
 
 ``METHODS`` are put on Tensor and ``FUNCTIONS`` are torch.* names (``_everyday.py`` installs
 both). Everything here is composition of core ops, recorded under PyTorch's node names.
@@ -219,6 +219,31 @@ def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
                       lambda m, a, b: _C.addmm(m, a, b, beta=beta, alpha=alpha), self, mat1, mat2)
 
 
+def _cumulative_(name, node):
+    def method(self, dim=None, *, dtype=None):
+        if dim is None:
+            raise TypeError(f'{name}_() missing 1 required positional arguments: "dim"')
+        if dtype is not None and dtype != self.dtype:
+            from ._legacy import _OPTION_NAMES as c_names
+
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {c_names[self.dtype]} "
+                               f"and output tensor dtype {c_names[dtype]} should match")
+        return composite_(node, lambda t: getattr(t, name)(dim), self)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In-place ``{name}`` along dim."
+    return method
+
+
+cumsum_ = _cumulative_("cumsum", "CumsumBackward0")
+cumprod_ = _cumulative_("cumprod", "CumprodBackward0")
+
+
+def resize_as_(self, the_template, *, memory_format=None):
+    """Resizes self to the_template's shape (``resize_``)."""
+    return self.resize_(the_template.shape)
+
+
 # ---- comparisons: aliases and in-place forms ----
 
 def _compare_(name, node):
@@ -352,6 +377,7 @@ METHODS = {"cov": cov, "corrcoef": corrcoef, "narrow_copy": narrow_copy,
            "split_with_sizes": split_with_sizes, "sum_to_size": sum_to_size,
            "fill_diagonal_": fill_diagonal_, "deg2rad": deg2rad, "deg2rad_": deg2rad_,
            "rad2deg": rad2deg, "rad2deg_": rad2deg_, "addmm_": addmm_, "adjoint": adjoint,
+           "cumsum_": cumsum_, "cumprod_": cumprod_, "resize_as_": resize_as_,
            "conj": _same, "resolve_conj": _same, "resolve_neg": _same, "conj_physical": _same,
            "is_conj": _false, "is_neg": _false, "is_complex": _false, "is_nonzero": is_nonzero,
            "is_same_size": is_same_size, "where": where,

@@ -216,28 +216,55 @@ def _no_heaviside_derivative(g, x, op="heaviside"):
     raise RuntimeError(f"derivative for aten::{op} is not implemented")
 
 
-def lerp(self, end, weight):
-    """self + weight * (end - self); weight a number or a tensor."""
-    _need_tensor("lerp", end, "end", 2)
+def _check_lerp(self, end, weight):
+    from ._legacy import _OPTION_NAMES as c_names
+
     if not (_is_t(weight) or isinstance(weight, numbers.Number)):
         raise TypeError(f"lerp(): argument 'weight' must be Tensor or Number, not "
                         f"{type(weight).__name__}")
-    if _is_t(weight) and weight.dtype != self.dtype:
-        raise RuntimeError(f"expected dtype {self.dtype} for `weight` but got dtype "
-                           f"{weight.dtype}")
     if self.dtype != end.dtype:
-        raise RuntimeError(f"expected dtype {self.dtype} for `end` but got dtype {end.dtype}")
+        raise RuntimeError(f"expected dtype {c_names[self.dtype]} for `end` but got dtype "
+                           f"{c_names[end.dtype]}")
+    if _is_t(weight) and weight.dtype != self.dtype:
+        raise RuntimeError(f"expected dtype {c_names[self.dtype]} for `weight` but got dtype "
+                           f"{c_names[weight.dtype]}")
+    if not self.dtype.is_floating_point:
+        kernel = "lerp_kernel_tensor" if _is_t(weight) else "lerp_kernel_scalar"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dt_name(self.dtype)}\'')
+
+
+def lerp(self, end, weight):
+    """self + weight * (end - self); weight a number or a tensor."""
+    _need_tensor("lerp", end, "end", 2)
+    _check_lerp(self, end, weight)
     if _is_t(weight):
         return composite("LerpBackward1", _lerp, self, end, weight)
     return composite("LerpBackward0", lambda a, b: _lerp(a, b, weight), self, end)
 
 
 def _lerp(a, b, weight):
-    return a + weight * (b - a)
+    """PyTorch's vectorised lerp: fma(w, b - a, a) for |w| < 0.5, else fma(w - 1, b - a, b),
+    in float32 for the 16- and 32-bit floats. The fma is exact here for those (float64 holds
+    the product exactly; the one rounding of the sum is float32's in all but ~2^-29 of cases),
+    float64's rounds twice."""
+    opmath = _dt.float64 if a.dtype in (_dt.float32, _dt.float16, _dt.bfloat16) else a.dtype
+    diff = b - a if a.dtype in (_dt.float32, _dt.float64) else b.float() - a.float()
+    if _is_t(weight):
+        small = weight.abs() < 0.5
+        w = weight.float() if weight.dtype in (_dt.float16, _dt.bfloat16) else weight
+        coeff = _C.where(small, w, w - 1).to(opmath)
+        base = _C.where(small, a, b).to(opmath)
+    else:
+        small = abs(weight) < 0.5
+        w = _C.full((), weight, dtype=diff.dtype)  # the weight in the compute dtype
+        coeff = (w if small else w - 1).item()
+        base = (a if small else b).to(opmath)
+    return (diff.to(opmath) * coeff + base).to(a.dtype)
 
 
 def lerp_(self, end, weight):
     _need_tensor("lerp_", end, "end", 2)
+    _check_lerp(self, end, weight)
     shapes = (self.shape, end.shape) + ((weight.shape,) if _is_t(weight) else ())
     if tuple(_broadcast_shapes(*shapes)) != tuple(self.shape):
         return self.copy_(lerp(self, end, weight))  # (copy_ raises the shape error)
@@ -570,10 +597,9 @@ def _shift(self, other, left):
         self = _as_tensor(self, other)
     _integral_check(name, self, other)
     other_t = _as_tensor(other, self)
-    dtype = (self.detach() & other_t.detach()).dtype if not (
-        self.dtype is _dt.bool and other_t.dtype is _dt.bool) else _dt.int64
+    dtype = (self.detach() & other_t.detach()).dtype
     if dtype is _dt.bool:
-        dtype = _dt.int64
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
     bits = 8 * _C.zeros((), dtype=dtype).element_size()
     a = self.detach().to(dtype).long().numpy()
     b = other_t.detach().to(dtype).long().numpy()
@@ -637,9 +663,18 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element of ``elements`` is in ``test_elements``."""
     import numpy as np
 
-    if not _is_t(elements) and not _is_t(test_elements):
-        raise TypeError("isin() received an invalid combination of arguments - got "
-                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+    def number(v):
+        return isinstance(v, numbers.Number) and not isinstance(v, complex)
+
+    if not ((_is_t(elements) or number(elements)) and (_is_t(test_elements) or number(test_elements))
+            and (_is_t(elements) or _is_t(test_elements))):
+        got = ", ".join("Tensor" if _is_t(v) else type(v).__name__
+                        for v in (elements, test_elements))
+        tail = "bool assume_unique = False, bool invert = False, Tensor out = None)"
+        raise TypeError(f"isin() received an invalid combination of arguments - got ({got}), but "
+                        f"expected one of:\n * (Tensor elements, Tensor test_elements, *, {tail}\n"
+                        f" * (Number element, Tensor test_elements, *, {tail}\n"
+                        f" * (Tensor elements, Number test_element, *, {tail}\n")
     a = elements._compute_numpy() if _is_t(elements) else np.asarray(elements)
     b = test_elements._compute_numpy() if _is_t(test_elements) else np.asarray(test_elements)
     r = np.isin(a, b, invert=invert)

@@ -257,8 +257,9 @@ def install(namespace, tensor_cls, skip=()):
             namespace[name] = fast(getattr(fn, "fast_call", fn), with_out(fn, name), name)
     for name in REDUCTIONS:
         if name in namespace:
-            namespace[name] = fast(namespace[name],
-                                   with_out(namespace[name], name, aliases=True), name)
+            namespace[name] = fast(namespace[name],  # (torch.norm is Python: no axis=)
+                                   with_out(namespace[name], name, aliases=name != "norm"),
+                                   name)
     for name in METHOD_ALIASES:
         method = getattr(tensor_cls, name)
         if type(method).__name__ != "method_descriptor":  # the C parser takes axis= itself

@@ -479,8 +479,8 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     if not self.dtype.is_floating_point:
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"{name}() interpolation must be one of linear, lower, higher, midpoint "
-                         f"or nearest. Got {interpolation}")
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
     scalar_q = not _is_t(q)
     qt = _C.tensor([float(q)] if scalar_q else q.detach().reshape(-1).tolist(),
                    dtype=self.dtype) if scalar_q or q.dim() <= 1 else None

@@ -146,6 +146,9 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
     """Within the block, random draws do not change the default generator's stream: its state
     is restored on exit (without enabled, nothing is saved). devices name accelerator
     generators, of which pytorchlite has none."""
+    from ._devices import device
+
+    device(device_type)  # (PyTorch's error for a device type it does not know)
     if not enabled:
         yield
         return

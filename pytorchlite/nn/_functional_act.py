@@ -51,6 +51,10 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype is torch.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if not input.dtype.is_floating_point:  # integers keep their dtype; the bounds truncate
+        min_val, max_val = int(min_val), int(max_val)
     # (the values are clamp's; the gradient is 1 strictly inside only, as PyTorch's)
     return _named("HardtanhBackward0", lambda x: x.clamp(min_val, max_val), input, inplace,
                   backward=lambda g, x: _mask_grad((x > min_val) & (x < max_val), g))
@@ -264,7 +268,7 @@ def softshrink(input, lambd=0.5):
     _check_lambd("softshrink", input, lambd)
     def fn(x):
         return torch.where(x > lambd, x - lambd,
-                           torch.where(x < -lambd, x + lambd, _zero_like(x)))
+                           torch.where(x < -lambd, x + lambd, x * 0))  # (-0 for x <= -0)
     return composite("SoftshrinkBackward0", fn, input)
 
 

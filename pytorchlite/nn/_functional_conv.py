@@ -391,6 +391,14 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant" and value not in (None, 0, 0.0):
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode != "constant" and (len(pad) > 6 or not 1 <= input.dim() - len(pad) // 2 <= 2):
+        # a batch dim is optional, a channel dim is not: (C, W) or (N, C, W) for 2 pads ...
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     if mode in _AMP_FP32_PADS and len(pad) // 2 <= _AMP_FP32_PADS[mode] and _amp.on():
         # reflection_pad1d/2d and replication_pad1d/2d/3d are on autocast's float32 list
         return _amp.run(_amp.FP32, _pad_node, (input, pad, mode, value), {})

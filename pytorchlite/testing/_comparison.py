@@ -21,8 +21,8 @@ _DEFAULT_TOLERANCES = {
 }
 # PyTorch's promotion among the dtypes tensors here can have (numpy's would turn
 # int64 + float32 into float64)
-_PROMOTION_ORDER = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32",
-                    "float64")
+_PROMOTION_ORDER = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+                    "float32", "float64")
 
 
 class _Failure(Exception):
@@ -161,8 +161,13 @@ def _as_array(x):
     """(array in the tensor's dtype, dtype name, shape as a Size, strides in elements)."""
     torch = _torch()
     if _is_torch_tensor(x):
-        arr = x.detach().cpu().numpy() if not isinstance(x, torch.Tensor) else x.detach().numpy()
-        return arr, str(x.dtype).split(".")[-1], torch.Size(x.shape), tuple(x.stride())
+        x = x.detach().cpu()
+        if str(x.dtype).endswith("bfloat16"):  # (NumPy has none: float32 holds every value)
+            x = x.float()
+            name = "bfloat16"
+        else:
+            name = str(x.dtype).split(".")[-1]
+        return x.numpy(), name, torch.Size(x.shape), tuple(x.stride())
     arr = np.asarray(x)
     strides = tuple(s // arr.itemsize for s in arr.strides) if arr.itemsize else ()
     return arr, arr.dtype.name, torch.Size(arr.shape), strides
@@ -179,6 +184,8 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_dtype, check
             raise _Failure(AssertionError, "The values for attribute 'dtype' do not match: "
                                            f"torch.{a_name} != torch.{e_name}.")
         common = max(a_name, e_name, key=_PROMOTION_ORDER.index)
+        if {a_name, e_name} == {"float16", "bfloat16"} or common == "bfloat16":
+            common = "float32"  # (bfloat16 arrays are float32 here)
         a, e = a.astype(common), e.astype(common)
     if check_stride and a_strides != e_strides:
         raise _Failure(AssertionError, "The values for attribute 'stride()' do not match: "
@@ -205,11 +212,12 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_dtype, check
         a_flat, e_flat, m_flat = a.reshape(-1), e.reshape(-1), matches.reshape(-1)
         if not floating:
             a_flat, e_flat = a_flat.astype(np.int64), e_flat.astype(np.int64)
-        abs_diff = np.abs(a_flat - e_flat)
+        in_dtype = _round_bfloat16 if a_name == "bfloat16" else (lambda v: v)
+        abs_diff = in_dtype(np.abs(a_flat - e_flat))
         abs_diff[m_flat] = 0
         abs_idx = int(np.argmax(abs_diff))
         if floating:
-            rel_diff = abs_diff / np.abs(e_flat)
+            rel_diff = in_dtype(abs_diff / np.abs(e_flat))
         else:  # int64 / int64 divides in PyTorch's default float dtype
             rel_diff = abs_diff.astype(np.float32) / np.abs(e_flat).astype(np.float32)
         rel_diff[m_flat] = 0
@@ -221,6 +229,13 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_dtype, check
     raise _Failure(AssertionError, _report(
         "Tensor-likes", extra, abs_diff[abs_idx].item(), _unravel(abs_idx, shape), atol,
         rel_diff[rel_idx].item(), _unravel(rel_idx, shape), rtol))
+
+
+def _round_bfloat16(values):
+    """float32 values rounded to bfloat16 (to nearest, ties to even), as float32."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return np.where(np.isnan(values), values, rounded.astype(np.uint32).view(np.float32))
 
 
 def _unravel(flat_index, shape):
