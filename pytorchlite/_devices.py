@@ -7,7 +7,10 @@ set/get_default_device, compile (a no-op), use_deterministic_algorithms,
 set/get_float32_matmul_precision, set/get_num_interop_threads.
 """
 import builtins
+import functools
+import importlib
 import os
+import sys
 import warnings
 
 __all__ = ["device", "check_device", "set_default_device", "get_default_device", "compile",
@@ -115,6 +118,8 @@ def check_device(where, moving=False):
         return
     if name == "cuda":
         raise AssertionError(_NO_CUDA)
+    if name == "xpu":
+        raise AssertionError("Torch not compiled with XPU enabled")
     if moving and name == "mps":
         raise RuntimeError("PyTorch is not linked with support for mps devices")
     raise NotImplementedError(f"pytorchlite runs on the CPU only; device '{where}' is not "
@@ -125,24 +130,81 @@ _default_device = device("cpu")
 _entered = []  # the defaults that the open ``with device(...)`` blocks replaced
 
 
+# the factories a default device applies to (PyTorch's list, as far as pytorchlite has them)
+_FACTORIES = ("arange", "as_tensor", "asarray", "bartlett_window", "blackman_window", "empty",
+              "empty_permuted", "empty_strided", "eye", "full", "hamming_window", "hann_window",
+              "kaiser_window", "linspace", "logspace", "ones", "rand", "randint", "randn",
+              "randperm", "range", "scalar_tensor", "tensor", "tril_indices", "triu_indices",
+              "zeros")
+_plain = {}  # factory name -> the function a non-CPU default device replaced in pytorchlite
+
+
+def _on_default_device(factory):
+    """factory, but a call without device= raises what making a tensor on the default device
+    raises (nothing while the default is the CPU)."""
+    @functools.wraps(factory)
+    def call(*args, **kwargs):
+        if kwargs.get("device") is None:
+            check_device(_default_device)
+        return factory(*args, **kwargs)
+
+    return call
+
+
 def set_default_device(device_):
-    """Sets the device factories use; only the CPU (or None, the CPU again) is possible.
+    """Sets the device factories (``torch.zeros``, ``torch.tensor`` ...) use when called
+    without ``device=``; None restores the CPU.
+
+    Any device PyTorch knows is accepted; as on a CPU-only PyTorch build, a non-CPU default
+    fails later, at the first factory call that uses it (``'cuda'`` raises
+    ``AssertionError: Torch not compiled with CUDA enabled``), while ``device='cpu'`` given
+    explicitly still works.
 
     Note:
-        PyTorch accepts ``'cuda'`` here and raises at the next factory call on a CPU-only
-        build; pytorchlite raises the same error at once.
+        pytorchlite applies the default by replacing those factories in the ``pytorchlite``
+        namespace while it is not the CPU; a factory imported by name beforehand
+        (``from torch import zeros``) keeps making CPU tensors.
     """
     global _default_device
-    if device_ is None:
-        _default_device = device("cpu")
+    new = device("cpu") if device_ is None else \
+        device_ if isinstance(device_, device) else device(device_)
+    _default_device = new
+    namespace = sys.modules[__package__].__dict__
+    if new.type == "cpu":
+        namespace.update(_plain)
+        _plain.clear()
         return
-    check_device(device_)
-    _default_device = device_ if isinstance(device_, device) else device(str(device_))
+    for name in _FACTORIES:
+        if name not in _plain and name in namespace:
+            _plain[name] = namespace[name]
+            namespace[name] = _on_default_device(_plain[name])
 
 
 def get_default_device():
-    """The device factories use: ``device(type='cpu')``."""
+    """The device factories use (``device(type='cpu')`` unless set).
+
+    A non-CPU default without an index is resolved by making a tensor there, so on this
+    CPU-only build it raises what that raises (as PyTorch does).
+    """
+    if _default_device.index is None:
+        check_device(_default_device, moving=True)
     return _default_device
+
+
+DEPRECATED_FLAGS = {"has_cuda": "torch.backends.cuda.is_built()",
+                    "has_cudnn": "torch.backends.cudnn.is_available()",
+                    "has_mps": "torch.backends.mps.is_built()",
+                    "has_mkldnn": "torch.backends.mkldnn.is_available()"}
+
+
+def deprecated_flag(name):
+    """``torch.has_cuda`` and the like: the answer of the call that replaced it, with
+    PyTorch's deprecation warning."""
+    replacement = DEPRECATED_FLAGS[name]
+    warnings.warn(f"'{name}' is deprecated, please use '{replacement}'", UserWarning,
+                  stacklevel=3)
+    module, _, function = replacement[len("torch."):-len("()")].rpartition(".")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)()
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  # noqa: A001
