@@ -56,6 +56,7 @@ from ._devices import (are_deterministic_algorithms_enabled, compile, device,  #
                        is_deterministic_algorithms_warn_only_enabled, set_default_device,
                        set_float32_matmul_precision, set_num_interop_threads,
                        use_deterministic_algorithms)
+_devices.install_tensor_methods(Tensor)  # pin_memory, share_memory_, get_device ...
 
 
 # ---- factories (C) ----
