@@ -135,18 +135,18 @@ _entered = []  # the defaults that the open ``with device(...)`` blocks replaced
 _FACTORIES = ("arange", "as_tensor", "asarray", "bartlett_window", "blackman_window", "empty",
               "empty_permuted", "empty_strided", "eye", "full", "hamming_window", "hann_window",
               "kaiser_window", "linspace", "logspace", "ones", "rand", "randint", "randn",
-              "randperm", "range", "scalar_tensor", "tensor", "tril_indices", "triu_indices",
-              "zeros")
+              "randperm", "scalar_tensor", "tensor", "tril_indices", "triu_indices", "zeros")
+_COPIES = ("tensor", "as_tensor", "asarray")  # made on the CPU, then moved to the device
 _plain = {}  # factory name -> the function a non-CPU default device replaced in pytorchlite
 
 
-def _on_default_device(factory):
-    """factory, but a call without device= raises what making a tensor on the default device
-    raises (nothing while the default is the CPU)."""
+def _on_default_device(factory, moving):
+    """factory, but a call without device= raises what making (or, if moving, moving) a tensor
+    on the default device raises (nothing while the default is the CPU)."""
     @functools.wraps(factory)
     def call(*args, **kwargs):
         if kwargs.get("device") is None:
-            check_device(_default_device)
+            check_device(_default_device, moving)
         return factory(*args, **kwargs)
 
     return call
@@ -178,7 +178,7 @@ def set_default_device(device_):
     for name in _FACTORIES:
         if name not in _plain and name in namespace:
             _plain[name] = namespace[name]
-            namespace[name] = _on_default_device(_plain[name])
+            namespace[name] = _on_default_device(_plain[name], name in _COPIES)
 
 
 def get_default_device():
@@ -318,6 +318,7 @@ def _pin_memory(self, device=None):
     if device is None:
         raise RuntimeError(_NO_ACCELERATOR)
     name = _pin_device("pin_memory", device).type
+    _pin_device("is_pinned", device)  # PyTorch asks is_pinned(device) first, and warns again
     raise RuntimeError(_NOT_LINKED_PIN.get(name, f"{name.upper()} device type not an "
                                                  "accelerator."))
 
@@ -389,4 +390,5 @@ def install_tensor_methods(tensor_class):
     tensor_class.is_mps = property(lambda self: False, doc="False: no tensor is on an MPS device.")
     tensor_class.is_xpu = property(lambda self: False, doc="False: no tensor is on an XPU.")
     for method in (_pin_memory, _is_pinned, _share_memory_, _is_shared, _get_device):
-        method.__name__ = method.__qualname__ = method.__name__[1:]
+        method.__name__ = method.__name__.lstrip("_")
+        method.__qualname__ = f"{tensor_class.__name__}.{method.__name__}"
