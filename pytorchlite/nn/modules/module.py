@@ -571,11 +571,6 @@ class Module:
         RuntimeError (as ``cuda``)."""
         return self._apply(lambda t: t.to("ipu" if device is None else device))
 
-    def share_memory(self):
-        """Moves parameters and buffers to shared memory (``Tensor.share_memory_``); returns
-        self."""
-        return self._apply(lambda t: t.share_memory_())
-
     def to(self, *args, **kwargs):
         """Cast floating-point parameters and buffers to a dtype; returns self.
 
