@@ -3,8 +3,10 @@
 ``device`` constructs every device PyTorch knows (``device('cuda:0')``, ``'mps'``, ``'meta'``);
 only the CPU holds tensors, and asking for another raises what CPU-only torch raises
 (``AssertionError: Torch not compiled with CUDA enabled`` for CUDA). Also here:
-set/get_default_device, compile (a no-op), use_deterministic_algorithms,
-set/get_float32_matmul_precision, set/get_num_interop_threads.
+set/get_default_device (a non-CPU default fails at the first factory call, as in PyTorch),
+the device queries installed on Tensor (pin_memory, is_pinned, share_memory_, is_shared,
+get_device, is_mps, is_xpu), the deprecated ``torch.has_cuda`` flags, compile (a no-op),
+use_deterministic_algorithms, set/get_float32_matmul_precision, set/get_num_interop_threads.
 """
 import builtins
 import functools
