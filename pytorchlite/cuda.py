@@ -1,6 +1,8 @@
 """``torch.cuda`` as a CPU-only PyTorch build answers: no device is ever available. The queries
 return what CPU-only torch returns (False, 0, None); the calls that need a device raise its
-``AssertionError: Torch not compiled with CUDA enabled``."""
+``AssertionError: Torch not compiled with CUDA enabled``. The context managers (``device``,
+``device_of``, ``stream``) are no-ops where CPU-only torch's are, and ``Stream`` and ``Event``
+cannot be made."""
 
 __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "is_initialized", "init", "empty_cache", "synchronize", "current_device",
@@ -10,9 +12,17 @@ __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "se
            "memory_stats", "mem_get_info", "set_per_process_memory_fraction", "ipc_collect",
            "default_stream", "get_rng_state", "get_rng_state_all", "set_rng_state",
            "set_rng_state_all", "initial_seed", "get_arch_list", "get_gencode_flags", "device",
-           "device_of", "Stream", "Event", "StreamContext", "stream",
+           "device_of", "Stream", "Event", "StreamContext", "stream", "set_stream",
+           "is_current_stream_capturing", "is_tf32_supported", "can_device_access_peer",
+           "memory_cached", "max_memory_cached", "reset_max_memory_allocated",
+           "reset_max_memory_cached", "default_generators", "OutOfMemoryError",
            "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor",
            "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
+
+import collections
+import warnings
+
+from ._C import OutOfMemoryError
 
 _NO_CUDA = "Torch not compiled with CUDA enabled"
 
@@ -66,14 +76,55 @@ memory_allocated = max_memory_allocated = memory_reserved = max_memory_reserved 
 
 def memory_stats(device=None):
     """An empty OrderedDict: no CUDA allocator has statistics."""
-    import collections
-
     return collections.OrderedDict()
 
 
 def reset_peak_memory_stats(device=None):
     """Raises the AttributeError CPU-only PyTorch raises (its binding for this is missing)."""
     raise AttributeError("module 'torch._C' has no attribute '_cuda_resetPeakMemoryStats'")
+
+
+def _renamed(old_name, new_name):
+    def call(device=None):
+        warnings.warn(f"`torch.cuda.{old_name}` has been renamed to `torch.cuda.{new_name}`",
+                      FutureWarning, stacklevel=2)
+        return globals()[new_name](device)
+
+    call.__name__ = call.__qualname__ = old_name
+    call.__doc__ = f"Deprecated: ``{new_name}`` (with PyTorch's FutureWarning)."
+    return call
+
+
+def _resets_peak(old_name):
+    def call(device=None):
+        warnings.warn(f"torch.cuda.{old_name} now calls torch.cuda.reset_peak_memory_stats, "
+                      "which resets /all/ peak memory stats.", FutureWarning, stacklevel=2)
+        return reset_peak_memory_stats(device)
+
+    call.__name__ = call.__qualname__ = old_name
+    call.__doc__ = "Deprecated: ``reset_peak_memory_stats`` (with PyTorch's FutureWarning)."
+    return call
+
+
+memory_cached = _renamed("memory_cached", "memory_reserved")
+max_memory_cached = _renamed("max_memory_cached", "max_memory_reserved")
+reset_max_memory_allocated = _resets_peak("reset_max_memory_allocated")
+reset_max_memory_cached = _resets_peak("reset_max_memory_cached")
+default_generators = ()  # one per CUDA device
+
+
+def is_tf32_supported():
+    """False: no CUDA device."""
+    return False
+
+
+def is_current_stream_capturing():
+    """Raises CPU-only PyTorch's RuntimeError (there is no stream to capture)."""
+    raise RuntimeError("Tried to instantiate dummy base class _cuda_isCurrentStreamCapturing")
+
+
+def set_stream(stream):
+    """A no-op, as for ``stream(None)``: no stream can be made without CUDA."""
 
 
 def get_rng_state_all():
@@ -122,6 +173,7 @@ initial_seed = _needs_device("initial_seed")
 mem_get_info = _needs_device("mem_get_info")
 set_per_process_memory_fraction = _needs_device("set_per_process_memory_fraction")
 ipc_collect = _needs_device("ipc_collect")
+can_device_access_peer = _needs_device("can_device_access_peer")
 
 
 def _device_index(where, optional=False):

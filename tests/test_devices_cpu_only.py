@@ -139,6 +139,14 @@ CASES = {
     "cuda.mem_get_info": (lambda t: t.cuda.mem_get_info(), AssertionError),
     "cuda.default_stream": (lambda t: t.cuda.default_stream(), AssertionError),
     "cuda.init": (lambda t: t.cuda.init(), AssertionError),
+    "cuda.is_current_stream_capturing": (lambda t: t.cuda.is_current_stream_capturing(),
+                                         RuntimeError),
+    "cuda.set_stream": (lambda t: t.cuda.set_stream(None), OK),
+    "cuda.is_tf32_supported": (lambda t: t.cuda.is_tf32_supported(), OK),
+    "cuda.can_device_access_peer": (lambda t: t.cuda.can_device_access_peer(0, 1),
+                                    AssertionError),
+    "cuda.default_generators": (lambda t: t.cuda.default_generators, OK),
+    "cuda.OutOfMemoryError": (lambda t: t.cuda.OutOfMemoryError is t.OutOfMemoryError, OK),
     "accelerator.current_accelerator": (lambda t: t.accelerator.current_accelerator(), OK),
 }
 
@@ -178,6 +186,12 @@ WARNING_CASES = {
     "pin_memory('mps')": (lambda t: t.zeros(2).pin_memory("mps"), RuntimeError),
     "pin_memory('xpu')": (lambda t: t.zeros(2).pin_memory("xpu"), RuntimeError),
     "is_pinned('cuda')": (lambda t: t.zeros(2).is_pinned("cuda"), OK),
+    "cuda.memory_cached": (lambda t: t.cuda.memory_cached(), OK),
+    "cuda.max_memory_cached": (lambda t: t.cuda.max_memory_cached(), OK),
+    "cuda.reset_max_memory_allocated": (lambda t: t.cuda.reset_max_memory_allocated(),
+                                        AttributeError),
+    "cuda.reset_max_memory_cached": (lambda t: t.cuda.reset_max_memory_cached(),
+                                     AttributeError),
 }
 
 
@@ -186,7 +200,8 @@ def test_warnings_kind(name):
     fn, expected = WARNING_CASES[name]
     out, caught = _warned(fn, pytorchlite)
     check_kind(out, expected)
-    assert caught and {c[0] for c in caught} <= {"UserWarning", "DeprecationWarning"}
+    assert caught and {c[0] for c in caught} <= {"UserWarning", "DeprecationWarning",
+                                                  "FutureWarning"}
 
 
 @pytest.mark.parametrize("name", WARNING_CASES)
