@@ -56,6 +56,7 @@ from ._devices import (are_deterministic_algorithms_enabled, compile, device,  #
                        is_deterministic_algorithms_warn_only_enabled, set_default_device,
                        set_float32_matmul_precision, set_num_interop_threads,
                        use_deterministic_algorithms)
+_devices.install_tensor_methods(Tensor)  # pin_memory, share_memory_, get_device ...
 
 
 # ---- factories (C) ----
@@ -404,7 +405,8 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
-         "func": None, "linalg": None, "cpu": None, "special": None}
+         "func": None, "linalg": None, "cpu": None, "special": None, "version": None,
+         "mps": None, "xpu": None}
 
 
 def __getattr__(name):
@@ -415,6 +417,8 @@ def __getattr__(name):
         PyTorch imports every submodule with ``import torch``; pytorchlite loads them on first
         use, so ``torch.nn`` works the same and a script that never touches it starts sooner.
     """
+    if name in _devices.DEPRECATED_FLAGS:  # torch.has_cuda ... (warn at every use, as PyTorch)
+        return _devices.deprecated_flag(name)
     if name not in _LAZY:
         raise AttributeError(f"module 'pytorchlite' has no attribute '{name}'")
     import importlib

@@ -3,12 +3,18 @@
 ``device`` constructs every device PyTorch knows (``device('cuda:0')``, ``'mps'``, ``'meta'``);
 only the CPU holds tensors, and asking for another raises what CPU-only torch raises
 (``AssertionError: Torch not compiled with CUDA enabled`` for CUDA). Also here:
-set/get_default_device, compile (a no-op), use_deterministic_algorithms,
-set/get_float32_matmul_precision, set/get_num_interop_threads.
+set/get_default_device (a non-CPU default fails at the first factory call, as in PyTorch),
+the device queries installed on Tensor (pin_memory, is_pinned, share_memory_, is_shared,
+get_device, is_mps, is_xpu), the deprecated ``torch.has_cuda`` flags, compile (a no-op),
+use_deterministic_algorithms, set/get_float32_matmul_precision, set/get_num_interop_threads.
 """
 import builtins
+import functools
+import importlib
 import os
+import sys
 import warnings
+import weakref
 
 __all__ = ["device", "check_device", "set_default_device", "get_default_device", "compile",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
@@ -115,8 +121,10 @@ def check_device(where, moving=False):
         return
     if name == "cuda":
         raise AssertionError(_NO_CUDA)
-    if moving and name == "mps":
-        raise RuntimeError("PyTorch is not linked with support for mps devices")
+    if name == "xpu":
+        raise AssertionError("Torch not compiled with XPU enabled")
+    if moving and name != "meta":
+        raise RuntimeError(f"PyTorch is not linked with support for {name} devices")
     raise NotImplementedError(f"pytorchlite runs on the CPU only; device '{where}' is not "
                               "available")
 
@@ -125,24 +133,81 @@ _default_device = device("cpu")
 _entered = []  # the defaults that the open ``with device(...)`` blocks replaced
 
 
+# the factories a default device applies to (PyTorch's list, as far as pytorchlite has them)
+_FACTORIES = ("arange", "as_tensor", "asarray", "bartlett_window", "blackman_window", "empty",
+              "empty_permuted", "empty_strided", "eye", "full", "hamming_window", "hann_window",
+              "kaiser_window", "linspace", "logspace", "ones", "rand", "randint", "randn",
+              "randperm", "scalar_tensor", "tensor", "tril_indices", "triu_indices", "zeros")
+_COPIES = ("tensor", "as_tensor", "asarray")  # made on the CPU, then moved to the device
+_plain = {}  # factory name -> the function a non-CPU default device replaced in pytorchlite
+
+
+def _on_default_device(factory, moving):
+    """factory, but a call without device= raises what making (or, if moving, moving) a tensor
+    on the default device raises (nothing while the default is the CPU)."""
+    @functools.wraps(factory)
+    def call(*args, **kwargs):
+        if kwargs.get("device") is None:
+            check_device(_default_device, moving)
+        return factory(*args, **kwargs)
+
+    return call
+
+
 def set_default_device(device_):
-    """Sets the device factories use; only the CPU (or None, the CPU again) is possible.
+    """Sets the device factories (``torch.zeros``, ``torch.tensor`` ...) use when called
+    without ``device=``; None restores the CPU.
+
+    Any device PyTorch knows is accepted; as on a CPU-only PyTorch build, a non-CPU default
+    fails later, at the first factory call that uses it (``'cuda'`` raises
+    ``AssertionError: Torch not compiled with CUDA enabled``), while ``device='cpu'`` given
+    explicitly still works.
 
     Note:
-        PyTorch accepts ``'cuda'`` here and raises at the next factory call on a CPU-only
-        build; pytorchlite raises the same error at once.
+        pytorchlite applies the default by replacing those factories in the ``pytorchlite``
+        namespace while it is not the CPU; a factory imported by name beforehand
+        (``from torch import zeros``) keeps making CPU tensors.
     """
     global _default_device
-    if device_ is None:
-        _default_device = device("cpu")
+    new = device("cpu") if device_ is None else \
+        device_ if isinstance(device_, device) else device(device_)
+    _default_device = new
+    namespace = sys.modules[__package__].__dict__
+    if new.type == "cpu":
+        namespace.update(_plain)
+        _plain.clear()
         return
-    check_device(device_)
-    _default_device = device_ if isinstance(device_, device) else device(str(device_))
+    for name in _FACTORIES:
+        if name not in _plain and name in namespace:
+            _plain[name] = namespace[name]
+            namespace[name] = _on_default_device(_plain[name], name in _COPIES)
 
 
 def get_default_device():
-    """The device factories use: ``device(type='cpu')``."""
+    """The device factories use (``device(type='cpu')`` unless set).
+
+    A non-CPU default without an index is resolved by making a tensor there, so on this
+    CPU-only build it raises what that raises (as PyTorch does).
+    """
+    if _default_device.index is None:
+        check_device(_default_device, moving=True)
     return _default_device
+
+
+DEPRECATED_FLAGS = {"has_cuda": "torch.backends.cuda.is_built()",
+                    "has_cudnn": "torch.backends.cudnn.is_available()",
+                    "has_mps": "torch.backends.mps.is_built()",
+                    "has_mkldnn": "torch.backends.mkldnn.is_available()"}
+
+
+def deprecated_flag(name):
+    """``torch.has_cuda`` and the like: the answer of the call that replaced it, with
+    PyTorch's deprecation warning."""
+    replacement = DEPRECATED_FLAGS[name]
+    warnings.warn(f"'{name}' is deprecated, please use '{replacement}'", UserWarning,
+                  stacklevel=3)
+    module, _, function = replacement[len("torch."):-len("()")].rpartition(".")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)()
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  # noqa: A001
@@ -222,3 +287,110 @@ def set_num_interop_threads(num):
 def get_num_interop_threads():
     """The number of inter-op threads (the machine's cores unless set)."""
     return _interop[0]
+
+
+_NOT_LINKED_PIN = {
+    "cuda": "Cannot initialize CUDA without ATen_cuda library. PyTorch splits its backend into "
+            "two shared libraries: a CPU library and a CUDA library; this error has occurred "
+            "because you are trying to use some CUDA functionality, but the CUDA library has not "
+            "been loaded by the dynamic linker for some reason.  The CUDA library MUST be "
+            "loaded, EVEN IF you don't directly use any symbols from the CUDA library! One "
+            "common culprit is a lack of -Wl,--no-as-needed in your link arguments; many dynamic "
+            "linkers will delete dynamic library dependencies if you don't depend on any of their "
+            "symbols.  You can check if this has occurred by using ldd on your binary to see if "
+            "there is a dependency on *_cuda.so library.",
+    "xpu": "Cannot initialize XPU without ATen_xpu library.",
+    "mps": "Cannot execute init() without MPS backend.",
+}
+
+
+def _pin_device(method, where):
+    """The accelerator a pin_memory/is_pinned device argument names, with PyTorch's warning
+    (the argument is deprecated); an index alone raises as there is no accelerator."""
+    if isinstance(where, builtins.int) and not isinstance(where, builtins.bool):
+        raise RuntimeError(_NO_ACCELERATOR)
+    warnings.warn(f"The argument 'device' of Tensor.{method}() is deprecated. Please do not "
+                  "pass this argument.", DeprecationWarning, stacklevel=3)
+    return where if isinstance(where, device) else device(where)
+
+
+def _pin_memory(self, device=None):
+    """Raises: pinned memory needs an accelerator, and this CPU-only build has none (PyTorch's
+    RuntimeError)."""
+    if device is None:
+        raise RuntimeError(_NO_ACCELERATOR)
+    name = _pin_device("pin_memory", device).type
+    _pin_device("is_pinned", device)  # PyTorch asks is_pinned(device) first, and warns again
+    raise RuntimeError(_NOT_LINKED_PIN.get(name, f"{name.upper()} device type not an "
+                                                 "accelerator."))
+
+
+def _is_pinned(self, device=None):
+    """False: without an accelerator no memory is pinned."""
+    if device is not None:
+        _pin_device("is_pinned", device)
+    return False
+
+
+# Storages moved to shared memory, by address. A storage has no Python object here, so a
+# tensor stands for it: an address counts while a tensor known to use it is alive (it keeps
+# the storage, and so the address, from being reused).
+_shared = {}
+
+
+def _storage_address(t):
+    return t.data_ptr() - t.storage_offset() * t.element_size()
+
+
+def _known_users(address):
+    """The live weak references to tensors known to use the shared storage at address."""
+    users = [ref for ref in _shared.get(address, ()) if ref() is not None]
+    if users:
+        _shared[address] = users
+    else:
+        _shared.pop(address, None)
+    return users
+
+
+def _share_memory_(self):
+    """Marks the tensor's storage as shared between processes; returns self.
+
+    Note:
+        pytorchlite's CPU memory is already visible to the processes ``multiprocessing`` forks,
+        so nothing moves: ``is_shared()`` then answers True for this tensor and every view of
+        its storage, as PyTorch's does.
+    """
+    address = _storage_address(self)
+    users = _known_users(address)
+    if not any(ref() is self for ref in users):
+        _shared.setdefault(address, []).append(weakref.ref(self))
+    return self
+
+
+def _is_shared(self):
+    """Whether the tensor's storage was moved to shared memory (``share_memory_``), by this
+    tensor or any other using the same storage."""
+    users = _known_users(_storage_address(self))
+    if users and not any(ref() is self for ref in users):
+        users.append(weakref.ref(self))
+    return builtins.bool(users)
+
+
+def _get_device(self):
+    """-1: the device index of a CPU tensor."""
+    return -1
+
+
+def install_tensor_methods(tensor_class):
+    """Adds the device queries written here to Tensor: pin_memory, is_pinned, share_memory_,
+    is_shared, get_device, is_mps and is_xpu."""
+    tensor_class.pin_memory = _pin_memory
+    tensor_class.is_pinned = _is_pinned
+    tensor_class.share_memory_ = _share_memory_
+    tensor_class.is_shared = _is_shared
+    tensor_class.get_device = _get_device
+    tensor_class.is_mps = property(lambda self: False, doc="False: no tensor is on an MPS device.")
+    tensor_class.is_xpu = property(lambda self: False, doc="False: no tensor is on an XPU.")
+    for method in (_pin_memory, _is_pinned, _share_memory_, _is_shared, _get_device):
+        method.__name__ = method.__name__.lstrip("_")
+        method.__qualname__ = f"{tensor_class.__name__}.{method.__name__}"

@@ -47,13 +47,8 @@ def type(self, dst_type):
 
 
 def share_memory(self):
-    """Move parameters and buffers to shared memory; returns self.
-
-    Note:
-        pytorchlite tensors have no shared-memory storage: this leaves each tensor where it
-        is (share_memory_ is applied where a tensor has it).
-    """
-    return self._apply(lambda t: t.share_memory_() if hasattr(t, "share_memory_") else t)
+    """Move parameters and buffers to shared memory (``Tensor.share_memory_``); returns self."""
+    return self._apply(lambda t: t.share_memory_())
 
 
 def attach(module_cls):

@@ -11,8 +11,8 @@ __all__ = ["Identity", "Linear"]
 
 
 def _check_device(device):
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"pytorchlite supports only the CPU device, but got device={device}")
+    """What a CPU-only PyTorch raises for parameters made on device (nothing for the CPU)."""
+    torch._devices.check_device(device)
 
 
 class Identity(Module):

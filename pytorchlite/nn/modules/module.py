@@ -555,6 +555,22 @@ class Module:
         """Parameters and buffers already live on the CPU; returns self."""
         return self
 
+    def cuda(self, device=None):
+        """Moves parameters and buffers to a CUDA device: on this CPU-only build the first one
+        raises ``AssertionError: Torch not compiled with CUDA enabled`` (a module without
+        any returns self, as in PyTorch)."""
+        return self._apply(lambda t: t.cuda(device))
+
+    def xpu(self, device=None):
+        """Moves parameters and buffers to an XPU: the first one raises
+        ``AssertionError: Torch not compiled with XPU enabled`` (as ``cuda``)."""
+        return self._apply(lambda t: t.to("xpu" if device is None else device))
+
+    def ipu(self, device=None):
+        """Moves parameters and buffers to an IPU: the first one raises PyTorch's
+        RuntimeError (as ``cuda``)."""
+        return self._apply(lambda t: t.to("ipu" if device is None else device))
+
     def to(self, *args, **kwargs):
         """Cast floating-point parameters and buffers to a dtype; returns self.
 
@@ -562,18 +578,21 @@ class Module:
         keywords ``device``, ``dtype``, ``non_blocking``, ``memory_format``.
 
         Note:
-            pytorchlite has only the CPU device; any other device raises RuntimeError.
+            pytorchlite has only the CPU device: moving to another raises, at the first
+            parameter or buffer, what a CPU-only PyTorch raises (``AssertionError: Torch not
+            compiled with CUDA enabled`` for ``'cuda'``).
         """
         fmt = kwargs.pop("memory_format", None)
         device, dtype = _parse_to(args, kwargs)
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(
-                f"pytorchlite supports only the CPU device, but got device={device}")
+        if device is not None:
+            device = torch.device(device)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(
                 "nn.Module.to only accepts floating point or complex "
                 f"dtypes, but got desired dtype={dtype}"
             )
+        if device is not None and device.type != "cpu":
+            return self._apply(lambda t: t.to(device))
         if fmt is not None:  # as PyTorch: only 4-D and 5-D tensors change layout
             self._apply(lambda t: t.to(memory_format=fmt) if t.dim() in (4, 5) else t)
         if dtype is None:
