@@ -133,12 +133,28 @@ def narrow_copy(self, dim, start, length):
     return composite("NarrowCopyBackward0", lambda x: x.narrow(dim, start, length).clone(), self)
 
 
+def _need_tensor(fname, value, name, position):
+    if not isinstance(value, _B):
+        raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be Tensor, "
+                        f"not {type(value).__name__}")
+
+
+def _ints(fname, values, name):
+    """values as a list of ints, or PyTorch's TypeError for anything else."""
+    if isinstance(values, (str, bytes, _B)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{fname}(): argument '{name}' (position 1) must be tuple of ints, not "
+                        f"{type(values).__name__}")
+    values = list(values)
+    for i, v in enumerate(values):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"{fname}(): argument '{name}' (position 1) must be tuple of ints, "
+                            f"but found element of type {type(v).__name__} at pos {i}")
+    return [int(v) for v in values]
+
+
 def split_with_sizes(self, split_sizes, dim=0):
     """Pieces of self along dim of the given sizes, which must add up to its size there."""
-    if isinstance(split_sizes, numbers.Integral) or isinstance(split_sizes, _B):
-        raise TypeError("split_with_sizes(): argument 'split_sizes' (position 1) must be tuple "
-                        f"of ints, not {type(split_sizes).__name__}")
-    sizes = [int(s) for s in split_sizes]
+    sizes = _ints("split_with_sizes", split_sizes, "split_sizes")
     total = self.shape[dim]
     if sum(sizes) != total or any(s < 0 for s in sizes):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {total} "
@@ -149,9 +165,11 @@ def split_with_sizes(self, split_sizes, dim=0):
 
 def sum_to_size(self, *size):
     """self summed over the dimensions that broadcasting size to self's shape expands."""
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
-        size = tuple(size[0])
-    size = tuple(int(s) for s in size)
+        size = size[0]
+    size = tuple(_ints("sum_to_size", size, "size"))
     shape = tuple(self.shape)
     lead = len(shape) - len(size)
     fits = lead >= 0 and all(s == 1 or s == shape[lead + i] for i, s in enumerate(size))
@@ -241,6 +259,7 @@ cumprod_ = _cumulative_("cumprod", "CumprodBackward0")
 
 def resize_as_(self, the_template, *, memory_format=None):
     """Resizes self to the_template's shape (``resize_``)."""
+    _need_tensor("resize_as_", the_template, "the_template", 1)
     return self.resize_(the_template.shape)
 
 
@@ -308,6 +327,7 @@ def is_nonzero(self):
 
 def is_same_size(self, other):
     """Whether self and other have the same shape."""
+    _need_tensor("is_same_size", other, "other", 1)
     return tuple(self.shape) == tuple(other.shape)
 
 
@@ -414,10 +434,11 @@ def attach(cls, namespace):
         namespace.setdefault(alias, _alias(alias, namespace[name]))
     for name, fn in FUNCTIONS.items():
         namespace.setdefault(name, fn)
-    for name, fn in (("hardshrink", hardshrink), ("prelu", prelu)):
+    for name, fn, method in (("hardshrink", hardshrink, hardshrink),
+                             ("prelu", prelu, _prelu_method)):
         namespace.setdefault(name, fn)
         if not hasattr(cls, name):
-            setattr(cls, name, fn)
+            setattr(cls, name, method)
 
 
 def _alias(alias, fn):
@@ -440,4 +461,10 @@ def prelu(input, weight):  # noqa: A002
     """``nn.functional.prelu``: max(0, x) + weight * min(0, x), weight per channel."""
     from .nn import functional
 
+    _need_tensor("prelu", weight, "weight", 2)
     return functional.prelu(input, weight)
+
+
+def _prelu_method(self, weight):
+    _need_tensor("prelu", weight, "weight", 1)
+    return prelu(self, weight)
