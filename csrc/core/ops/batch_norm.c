@@ -30,9 +30,9 @@
  * Backward, per channel, with mean and invstd as above (in evaluation invstd is computed in
  * double, (T)(1 / sqrt((double)running_var + eps)), as ATen's backward does):
  *   planes: for each plane, sum += vector-sum of dy and dotp += vector-sum of (x - mean) * dy,
- *           both in double over T plane sums; a plane sum runs W lanes (8 floats or 4 doubles
- *           under AVX2, twice that under AVX-512), each lane accumulating every W-th element
- *           (the products with one FMA), the tail into the first lanes, then the lanes are
+ *           both in double over T plane sums; a plane sum runs W lanes (8 floats or 4 doubles:
+ *           ATen's AVX2 kernel, also on AVX-512 machines), each lane accumulating every W-th
+ *           element (the products with one FMA), the tail into the first lanes, then the lanes are
  *           added pairwise (W/2 apart, then W/4, ... for float; in lane order for double and
  *           under the default capability). A plane shorter than W adds its lanes in order.
  *   rows:   per chunk of rows (as the forward) sum and dotp accumulate in T, then the P
@@ -60,7 +60,7 @@
 #include "../parallel.h"
 #include "internal.h"
 
-#define MAX_LANES 16
+#define MAX_LANES 8
 
 /* ---- the kernels, once per element type and FMA choice ----
  * S: name suffix; T: element type; FMA(a, b, c): a * b + c with one rounding, or two. The
@@ -399,9 +399,11 @@ static const bn_kernels kernels_fma[2] = {KERNELS(f32_fma), KERNELS(f64_fma)};
 static const bn_kernels *
 pick(pl_dtype dt, bn_args *a)
 {
-    int cap = pl_aten_capability();
+    /* ATen registers its batch_norm kernels with plain REGISTER_DISPATCH, which leaves the
+     * AVX-512 slot empty: an AVX-512 machine runs the AVX2 kernel (8 floats, 4 doubles) */
+    int cap = pl_aten_capability() == PL_ATEN_AVX512 ? PL_ATEN_AVX2 : pl_aten_capability();
     int f64 = dt == PL_FLOAT64;
-    a->lanes = (cap == PL_ATEN_AVX512 ? 64 : 32) / (f64 ? 8 : 4);
+    a->lanes = 32 / (f64 ? 8 : 4);
     a->simd_tree = !f64 && cap != PL_ATEN_DEFAULT;
     a->threads = pl_parallel_get_num_threads();
 #ifdef HAVE_FMA_KERNELS
