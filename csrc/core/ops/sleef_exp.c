@@ -30,8 +30,10 @@
  *     the lane's mask in; double: the default NaN), -1 -inf, -0 -0.
  * SLEEF's AVX-512 build takes log1p's e from getexp (+inf mapped to 128 / 1024) without the
  * 2^64 scaling. For every d > -1 the two agree: 1 + d is then at least 2^-24 (2^-53), a normal
- * number, so getexp is the exponent field; d <= -1, +inf and NaN are replaced after the core
- * either way. Its expm1 is the same code in every build. So one form serves both capabilities.
+ * number, so getexp is the exponent field; d <= -1 and +inf are replaced after the core either
+ * way. A float NaN is not: the AVX-512 build lets it through quieted (torch.log1p's wrapper in
+ * unary.c does that), the AVX2 build gives log(NaN), the default NaN. Its expm1 is the same
+ * code in every build. So one form serves both capabilities.
  * The pair products need a fused multiply-add: fmaf/fma are exact on every CPU; PL_FMA_CLONES
  * builds the functions with the instruction and with the C library's fma.
  */

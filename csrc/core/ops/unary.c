@@ -53,7 +53,14 @@
     }
 ATEN_OR_LIBM_(aten_expm1_f32, float, pl_sleef_expm1f, expm1f)
 ATEN_OR_LIBM_(aten_expm1_f64, double, pl_sleef_expm1, expm1)
-ATEN_OR_LIBM_(aten_log1p_f32, float, pl_sleef_log1pf, log1pf)
+/* SLEEF's AVX-512 log1pf lets a NaN through (quieted), its AVX2 build gives the default NaN */
+static inline float
+aten_log1p_f32(float x)
+{
+    int cap = pl_aten_capability();
+    if (cap == PL_ATEN_AVX512 && isnan(x)) return x + x;
+    return cap == PL_ATEN_DEFAULT ? log1pf(x) : pl_sleef_log1pf(x);
+}
 ATEN_OR_LIBM_(aten_log1p_f64, double, pl_sleef_log1p, log1p)
 #define pl_aten_expm1(x) _Generic((x), float: aten_expm1_f32, double: aten_expm1_f64)(x)
 #define pl_aten_log1p(x) _Generic((x), float: aten_log1p_f32, double: aten_log1p_f64)(x)
