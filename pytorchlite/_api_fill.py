@@ -208,6 +208,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 def _angle(name, node, factor):
     def function(self):
+        _need_tensor(name, self, "input", 1)
         x = self if self.is_floating_point() else self.to(_C.get_default_dtype())
         return composite(node, lambda t: t * factor, x, saves=False)
 

@@ -226,8 +226,13 @@ plpy_scalar_tensor(PyObject *obj)
     if (PyLong_Check(obj)) {
         int overflow = 0;
         long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-        if (overflow) {
-            PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
+        if (overflow) { /* PyTorch's errors past int64: below, and past uint64 */
+            if (overflow < 0)
+                PyErr_SetString(PyExc_OverflowError, "can't convert negative int to unsigned");
+            else if (PyLong_AsUnsignedLongLong(obj) == (unsigned long long)-1 && PyErr_Occurred())
+                PyErr_SetString(PyExc_OverflowError, "int too big to convert");
+            else /* a uint64 scalar, which PyTorch takes and pytorchlite does not */
+                PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
             return NULL;
         }
         pl_tensor *t = pl_tensor_empty(0, NULL, PL_INT64);

@@ -145,6 +145,18 @@ cap_supported(void)
     return PL_ATEN_DEFAULT;
 }
 
+bool
+pl_cpu_avx512_core(void)
+{
+    static int has = -1;
+    int h = __atomic_load_n(&has, __ATOMIC_RELAXED);
+    if (h < 0) {
+        h = cap_supported() == PL_ATEN_AVX512;
+        __atomic_store_n(&has, h, __ATOMIC_RELAXED);
+    }
+    return h;
+}
+
 int
 pl_aten_capability(void)
 {

@@ -337,6 +337,11 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
         if (x->dtype == w->dtype)
             return pl_error_set(PL_ERR_NOTIMPL, "\"slow_conv2d_cpu\" not implemented for '%s'",
                                 pl_dtype_scalar_name(x->dtype));
+        if (x->dtype == PL_BFLOAT16 && pl_cpu_avx512_core()) /* PyTorch's oneDNN path's check */
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Input type (CPUBFloat16Type) and weight type (torch.%sTensor) should "
+                                "be the same or input should be a MKLDNN tensor and weight is a "
+                                "dense tensor", pl_dtype_scalar_name(w->dtype));
         return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
                             pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));
     }

@@ -85,6 +85,8 @@ pl_tensor *pl_sqrt_ieee(pl_tensor *a);
  * or the narrower one ATEN_CPU_CAPABILITY=default|avx2 asks for, read once. */
 enum { PL_ATEN_DEFAULT, PL_ATEN_AVX2, PL_ATEN_AVX512 };
 int pl_aten_capability(void);
+/* AVX-512 F/BW/VL/DQ present, whatever ATEN_CPU_CAPABILITY says (oneDNN's bfloat16 test) */
+bool pl_cpu_avx512_core(void);
 /* SLEEF's 1-ulp float32 and float64 exp, ATen's vector exp (the plain references of
  * aten_layout.c). */
 float pl_sleef_expf(float x);
