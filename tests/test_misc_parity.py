@@ -139,3 +139,18 @@ def test_misc_on_their_own_terms():
     torch.testing.assert_close(_bf(torch, [1.0]), _bf(torch, [1.005]))
     with pytest.raises(AssertionError):
         torch.testing.assert_close(_bf(torch, [1.0]), _bf(torch, [1.1]))
+
+
+@pytest.mark.parametrize("capability", ["", "default", "avx2", "avx512"])
+def test_cpu_capability_as_torch(capability):
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=capability)
+    code = "import {0}; print({0}.backends.cpu.get_cpu_capability())"
+    got, want = (subprocess.run([sys.executable, "-c", code.format(m)], env=env, text=True,
+                                capture_output=True, timeout=120).stdout.strip()
+                 for m in ("pytorchlite", "torch"))
+    assert got in ("DEFAULT", "AVX2", "AVX512") and got == want

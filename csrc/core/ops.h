@@ -33,6 +33,9 @@ pl_status pl_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b
 /* PyTorch's result type of a binary op; a "wrapped" operand is a Python number. */
 pl_dtype pl_result_type(const pl_tensor *a, bool a_wrapped, const pl_tensor *b, bool b_wrapped);
 extern pl_dtype pl_default_float; /* torch.get_default_dtype() */
+/* The vector width PyTorch's kernels pick here: "DEFAULT", "AVX2" or "AVX512" (the CPU's,
+ * lowered by ATEN_CPU_CAPABILITY as ATen lowers it); the kernels that follow ATen's follow it */
+const char *pl_cpu_capability_name(void);
 
 /* ---- Python numbers and range factories (ops/factory.c) ---- */
 /* A number given to an op: an exact int64 (is_int; d holds it as a double too) or a double. */

@@ -606,6 +606,13 @@ f_get_default_dtype(PyObject *m, PyObject *u)
 }
 
 static PyObject *
+f_cpu_capability(PyObject *m, PyObject *u)
+{
+    (void)m, (void)u;
+    return PyUnicode_FromString(pl_cpu_capability_name());
+}
+
+static PyObject *
 f_get_num_threads(PyObject *m, PyObject *u)
 {
     (void)m, (void)u;
@@ -724,6 +731,7 @@ PyMethodDef plpy_tensor_functions[] = {
     F_FAST("_result_type", f_result_type),
     F_FAST("_binary_op", f_binary_op),
     {"get_num_threads", f_get_num_threads, METH_NOARGS, NULL},
+    {"_cpu_capability", f_cpu_capability, METH_NOARGS, NULL},
     {"set_num_threads", f_set_num_threads, METH_O, NULL},
     F_FAST("_register", plpy_register),
     {NULL, NULL, 0, NULL},

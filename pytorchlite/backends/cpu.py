@@ -1,11 +1,9 @@
 """``torch.backends.cpu``."""
+from .. import _C
 
 
 def get_cpu_capability():
-    """The vector instruction set PyTorch's CPU kernels would use ('AVX2' or 'DEFAULT')."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
-        return "DEFAULT"
-    return "AVX2" if " avx2" in flags else "DEFAULT"
+    """The vector instruction set PyTorch's CPU kernels pick on this machine: 'AVX512', 'AVX2'
+    or 'DEFAULT' (lowered by the ATEN_CPU_CAPABILITY environment variable, as in PyTorch); the
+    kernels that match PyTorch's bits follow the same choice."""
+    return _C._cpu_capability()

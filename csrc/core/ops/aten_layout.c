@@ -145,6 +145,13 @@ cap_supported(void)
     return PL_ATEN_DEFAULT;
 }
 
+const char *
+pl_cpu_capability_name(void)
+{
+    static const char *const upper[] = {"DEFAULT", "AVX2", "AVX512"}; /* torch.backends.cpu's */
+    return upper[pl_aten_capability()];
+}
+
 bool
 pl_cpu_avx512_core(void)
 {
