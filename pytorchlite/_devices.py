@@ -218,11 +218,40 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  #
         pytorchlite has no graph compiler: ``torch.compile`` is a no-op, so compiled code runs
         as written (eagerly) with the same results.
     """
+    _check_compile_options(backend, mode, options)
     if model is None:
         return lambda fn: fn
     if not callable(model):
         raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
     return model
+
+
+class InvalidBackend(RuntimeError):
+    """PyTorch's error for a torch.compile backend name it does not know."""
+
+
+_COMPILE_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs",
+                  "max-autotune")
+# the backend names PyTorch 2.13 registers (torch._dynamo.list_backends(exclude_tags=()))
+_COMPILE_BACKENDS = frozenset((
+    "aot_eager", "aot_eager_decomp_partition", "aot_eager_decomp_partition_crossref",
+    "aot_eager_decomp_partition_with_mode", "aot_eager_default_partitioner", "aot_ts",
+    "cudagraphs", "eager", "eager_debug", "eager_noexcept", "inductor", "invoke_subgraph",
+    "openxla", "openxla_eval", "pre_dispatch_eager", "ts", "tvm"))
+
+
+def _check_compile_options(backend, mode, options):
+    """torch.compile's argument errors, raised when it is called, as PyTorch raises them."""
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be "
+                           "specified at the same time.")
+    if backend == "inductor":
+        if mode is not None and mode not in _COMPILE_MODES:
+            raise RuntimeError(f"Unrecognized mode={mode}, should be one of: "
+                               f"{', '.join(_COMPILE_MODES)}")
+    elif isinstance(backend, str) and backend not in _COMPILE_BACKENDS:
+        raise InvalidBackend(f"Invalid backend: {backend!r}, see "
+                             "`torch._dynamo.list_backends()` for available backends.")
 
 
 _deterministic = {"mode": False, "warn_only": False}
