@@ -123,10 +123,28 @@ def check_device(where, moving=False):
         raise AssertionError(_NO_CUDA)
     if name == "xpu":
         raise AssertionError("Torch not compiled with XPU enabled")
+    if name == "mtia":
+        raise AssertionError("Torch not compiled with MTIA enabled. Ensure you have `import "
+                             "mtia.host_runtime.torch_mtia.dynamic_library` in your python src "
+                             "file and include `//mtia/host_runtime/torch_mtia:torch_mtia` as "
+                             "your target dependency!")
+    if name in ("hpu", "privateuseone"):  # PyTorch looks for the backend's module first
+        raise ModuleNotFoundError(f"No module named 'torch.{name}'")
     if moving and name != "meta":
         raise RuntimeError(f"PyTorch is not linked with support for {name} devices")
+    if name in _BACKEND_NAMES:
+        raise NotImplementedError(
+            f"Could not run 'aten::empty.memory_format' with arguments from the "
+            f"'{_BACKEND_NAMES[name]}' backend. This could be because the operator doesn't exist "
+            "for this backend, or was omitted during the selective/custom build process (if "
+            "using custom build). pytorchlite runs on the CPU only.")
     raise NotImplementedError(f"pytorchlite runs on the CPU only; device '{where}' is not "
                               "available")
+
+
+# the dispatch keys PyTorch names in its error for a factory on a backend it was built without
+_BACKEND_NAMES = {"mps": "MPS", "ipu": "IPU", "hip": "HIP", "xla": "XLA", "vulkan": "Vulkan",
+                  "ve": "VE", "maia": "MAIA", "lazy": "Lazy", "fpga": "FPGA"}
 
 
 _default_device = device("cpu")

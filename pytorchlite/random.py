@@ -175,12 +175,15 @@ def _parse_size(size, fname):
                         f"of type {names}") from None
 
 
-def _device(device):
-    """CPU-only PyTorch's exception for a device other than the CPU."""
+def _device(device, pin_memory=False):
+    """CPU-only PyTorch's exception for a device other than the CPU, or for pinned memory."""
     if device is not None:
         from ._devices import check_device
 
         check_device(device)
+    if pin_memory:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no "
+                           "pinned memory allocator is available on this system.")
 
 
 def _finish(t, requires_grad):
@@ -271,7 +274,7 @@ def _empty_like(t, dtype):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """Samples from U[0, 1): ``torch.rand(*size)``."""
-    _device(device)
+    _device(device, pin_memory)
     t = _target(_parse_size(size, "rand"), _out_dtype("rand", out, dtype), out)
     _C._uniform_(t, 0.0, 1.0, generator)
     return _into("rand", t, out, requires_grad)
@@ -280,7 +283,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False):
     """Samples from N(0, 1): ``torch.randn(*size)``."""
-    _device(device)
+    _device(device, pin_memory)
     t = _target(_parse_size(size, "randn"), _out_dtype("randn", out, dtype), out)
     _C._normal_(t, 0.0, 1.0, generator)
     return _into("randn", t, out, requires_grad)
@@ -293,7 +296,7 @@ def _int_dtype(dtype):
 def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False, pin_memory=False, low=None, high=None):
     """randint(low=0, high, size) -> integers uniform on [low, high) (int64 by default)."""
-    _device(device)
+    _device(device, pin_memory)
     args = list(args)
     if size is None and args and not isinstance(args[-1], int) and hasattr(args[-1], "__iter__"):
         size = args.pop()
@@ -319,7 +322,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (int64 by default)."""
-    _device(device)
+    _device(device, pin_memory)
     dtype = _out_dtype("randperm", out, dtype)
     t = _C._randperm(operator.index(n), _int_dtype(dtype), generator)
     return _into("randperm", t, out, requires_grad)

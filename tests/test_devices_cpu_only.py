@@ -148,6 +148,23 @@ CASES = {
     "cuda.default_generators": (lambda t: t.cuda.default_generators, OK),
     "cuda.OutOfMemoryError": (lambda t: t.cuda.OutOfMemoryError is t.OutOfMemoryError, OK),
     "accelerator.current_accelerator": (lambda t: t.accelerator.current_accelerator(), OK),
+    # factories: the device string parsed as torch.device does, then CPU-only PyTorch's refusal
+    "zeros(device='xpu')": (lambda t: t.zeros(2, device="xpu"), AssertionError),
+    "ones(device='xpu:0')": (lambda t: t.ones(2, device="xpu:0"), AssertionError),
+    "zeros(device='mtia')": (lambda t: t.zeros(2, device="mtia"), AssertionError),
+    "zeros(device='hpu')": (lambda t: t.zeros(2, device="hpu"), ModuleNotFoundError),
+    "zeros(device='foo')": (lambda t: t.zeros(2, device="foo"), RuntimeError),
+    "zeros(device='CPU')": (lambda t: t.zeros(2, device="CPU"), RuntimeError),
+    "zeros(device='cuda:x')": (lambda t: t.zeros(2, device="cuda:x"), RuntimeError),
+    "zeros(device='cpu:-1')": (lambda t: t.zeros(2, device="cpu:-1"), RuntimeError),
+    "empty(device='cpu:1')": (lambda t: t.empty(2, device="cpu:1").shape, OK),
+    "full(device=cpu)": (lambda t: t.full((2,), 1.0, device=t.device("cpu")), OK),
+    "tensor(device='xpu')": (lambda t: t.tensor([1.0], device="xpu"), AssertionError),
+    "zeros(pin_memory=True)": (lambda t: t.zeros(2, pin_memory=True), RuntimeError),
+    "empty(pin_memory=True)": (lambda t: t.empty(2, pin_memory=True), RuntimeError),
+    "tensor(pin_memory=True)": (lambda t: t.tensor([1.0], pin_memory=True), RuntimeError),
+    "randn(pin_memory=True)": (lambda t: t.randn(2, pin_memory=True), RuntimeError),
+    "zeros(pin_memory=False)": (lambda t: t.zeros(2, pin_memory=False), OK),
 }
 
 

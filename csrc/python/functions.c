@@ -30,7 +30,9 @@ factory_kwargs(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
         if (!strcmp(name, "dtype")) kw->dtype = v;
         else if (!strcmp(name, "requires_grad")) kw->requires_grad = v;
         else if (!strcmp(name, "device")) kw->device = v;
-        else if (!strcmp(name, "layout") || !strcmp(name, "pin_memory") || !strcmp(name, "memory_format")) continue;
+        else if (!strcmp(name, "pin_memory")) {
+            if (plpy_check_pin_memory(v) < 0) return -1;
+        } else if (!strcmp(name, "layout") || !strcmp(name, "memory_format")) continue;
         else if (!strcmp(name, "out") && v == Py_None) continue;
         else {
             int j = 0;
@@ -50,31 +52,28 @@ factory_kwargs(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
 }
 
 int
+plpy_check_pin_memory(PyObject *pin_memory)
+{
+    int pin = pin_memory && pin_memory != Py_None ? PyObject_IsTrue(pin_memory) : 0;
+    if (pin > 0)
+        PyErr_SetString(PyExc_RuntimeError, "pin_memory=True requires a CUDA or other accelerator "
+                        "backend; no pinned memory allocator is available on this system.");
+    return pin ? -1 : 0;
+}
+
+int
 plpy_check_device(PyObject *device)
 {
     if (!device || device == Py_None) return 0;
-    if (PyLong_Check(device)) { /* an index alone names an accelerator */
-        PyErr_SetString(PyExc_RuntimeError, "Cannot access accelerator device when none is available.");
-        return -1;
-    }
-    PyObject *s = PyObject_Str(device);
-    if (!s) return -1;
-    const char *d = PyUnicode_AsUTF8(s);
-    if (!d) {
-        Py_DECREF(s);
-        return -1;
-    }
-    int rc = 0;
-    if (!strncmp(d, "cuda", 4)) { /* PyTorch's own error for a build without CUDA */
-        PyErr_SetString(PyExc_AssertionError, "Torch not compiled with CUDA enabled");
-        rc = -1;
-    } else if (strcmp(d, "cpu") && strncmp(d, "cpu:", 4)) {
-        PyErr_Format(PyExc_NotImplementedError,
-                     "pytorchlite runs on the CPU only; device %R is not available", device);
-        rc = -1;
-    }
-    Py_DECREF(s);
-    return rc;
+    if (PyUnicode_Check(device) && PyUnicode_CompareWithASCIIString(device, "cpu") == 0) return 0;
+    /* everything else as torch.device parses it and as CPU-only PyTorch refuses it
+     * (pytorchlite._devices.check_device, the one place that knows the devices) */
+    PyObject *mod = PyImport_ImportModule("pytorchlite._devices");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "check_device", "O", device) : NULL;
+    Py_XDECREF(mod);
+    if (!r) return -1;
+    Py_DECREF(r);
+    return 0;
 }
 
 /* TypeError for more positional arguments than a factory takes. */

@@ -79,8 +79,12 @@ PyObject *plpy_f_from_numpy(PyObject *m, PyObject *arg);
 /* A factory's result wrapped, with requires_grad applied (PyTorch's floating-point rule);
  * steals t (NULL gives NULL with the core's error raised). */
 PyObject *plpy_finish_factory(pl_tensor *t, PyObject *requires_grad);
-/* 0 when device (a str or torch.device, or None) names the CPU; -1 with RuntimeError else. */
+/* 0 when device (a str or torch.device, or None) names the CPU; else -1 with the exception
+ * CPU-only PyTorch raises for it (pytorchlite._devices.check_device). */
 int plpy_check_device(PyObject *device);
+/* 0 for a false or None pin_memory; else -1 with PyTorch's RuntimeError (no pinned memory on a
+ * machine without an accelerator) */
+int plpy_check_pin_memory(PyObject *pin_memory);
 
 /* torch.Size of a shape (new ref). */
 PyObject *plpy_make_size(int ndim, const int64_t *shape);
