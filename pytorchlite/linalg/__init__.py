@@ -448,6 +448,9 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa
                         f"{type(A).__name__}")
     if isinstance(dim, numbers.Integral):
         dim = (dim,)
+    if dim is None and ord is not None and A.dim() not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {A.dim()}D.")
     if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.dim() == 2):
         return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
                            keepdim, dtype=dtype, out=out)
