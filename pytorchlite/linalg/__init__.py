@@ -359,11 +359,12 @@ def multi_dot(tensors, *, out=None):
     r = ts[0]
     for t in ts[1:]:
         r = r.matmul(t)
+    shape = tuple(r.shape)
     if first:
-        r = r.squeeze(0)
+        shape = shape[1:]
     if last:
-        r = r.squeeze(-1)
-    return r
+        shape = shape[:-1]
+    return r.view(shape)  # ViewBackward0, as PyTorch's multi_dot
 
 
 @_amp.fp32
