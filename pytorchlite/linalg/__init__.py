@@ -12,14 +12,15 @@ import numpy as np
 
 from .. import _C
 from .. import _dtype as _dt
-from . import _grads
+from . import _grads, _lu
 from ._grads import LinAlgError
 from ..amp import _policy as _amp
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky",
            "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
            "pinv", "matrix_rank", "matrix_power", "matrix_exp", "multi_dot", "cond", "cross",
-           "vecdot", "vector_norm", "matrix_norm", "norm", "solve_triangular", "lu_factor"]
+           "vecdot", "vector_norm", "matrix_norm", "norm", "solve_triangular", "lu_factor",
+           "lu_factor_ex", "lu", "lu_solve"]
 
 _B = _C.TensorBase
 
@@ -481,32 +482,90 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     return _out("linalg_solve_triangular", out, solve(T, B), A, B)
 
 
-def lu_factor(A, *, pivot=True, out=None):
-    """(LU, pivots) of the LU factorisation with partial pivoting (pivots 1-based, as LAPACK).
-
-    Note: computed row by row in NumPy; no gradient.
-    """
-    _check("lu_factor", A, square=False)
+def _lu_check(name, A, pivot):
+    if not isinstance(A, _B):
+        raise TypeError(f"linalg_{name}(): argument 'A' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    if A.dim() < 2:
+        raise RuntimeError(f"linalg.{name}: Expected tensor with 2 or more dimensions. Got "
+                           f"size: {list(A.shape)} instead")
+    if not A.dtype.is_floating_point or A.dtype in (_dt.float16, _dt.bfloat16):
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_dtname(A.dtype)}'")
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    a = A.detach().numpy().copy()
-    m, n = a.shape[-2:]
-    k = min(m, n)
-    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))
-    piv = np.zeros((flat.shape[0], k), dtype=np.int32)
-    for b in range(flat.shape[0]):
-        M = flat[b]
-        for j in range(k):
-            p = j + int(np.argmax(np.abs(M[j:, j])))
-            piv[b, j] = p + 1
-            if p != j:
-                M[[j, p]] = M[[p, j]]
-            if M[j, j] != 0:
-                M[j + 1:, j] /= M[j, j]
-                M[j + 1:, j + 1:] -= np.outer(M[j + 1:, j], M[j, j + 1:])
-    LU = _C.from_numpy(np.ascontiguousarray(flat.reshape(a.shape)))
-    pivots = _C.from_numpy(np.array(piv.reshape(a.shape[:-2] + (k,)), order="C"))
-    return _rt().linalg_lu_factor((LU, pivots))
+
+
+def _lu_errors(name, info):
+    """PyTorch's error for the first matrix with a zero on the diagonal of U."""
+    bad = (info != 0).reshape(-1)
+    if bool(bad.any()):
+        i = int(bad.long().argmax())
+        k = int(info.reshape(-1)[i])
+        where = f"(Batch element {i}): " if info.dim() else ""
+        raise RuntimeError(f"torch.linalg.{name}: {where}U[{k},{k}] is zero and using it on "
+                           "lu_solve would result in a division by zero. If you still want to "
+                           "perform the factorization, consider calling linalg.lu(A, pivot) or "
+                           "linalg.lu_factor_ex(A, pivot)")
+
+
+@_amp.fp32
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """(LU, pivots, info) of the LU factorisation with partial pivoting (pivots 1-based, as
+    LAPACK; info > 0 marks a zero on the diagonal of U)."""
+    _lu_check("lu_factor_ex", A, pivot)
+    LU, piv, info = _lu.lu_factor(A)
+    if check_errors:
+        _lu_errors("lu_factor_ex", info)
+    return _rt().linalg_lu_factor_ex((LU, piv, info))
+
+
+@_amp.fp32
+def lu_factor(A, *, pivot=True, out=None):
+    """(LU, pivots) of the LU factorisation with partial pivoting (pivots 1-based, as LAPACK);
+    a RuntimeError when U has a zero on its diagonal."""
+    _lu_check("lu_factor", A, pivot)
+    LU, piv, info = _lu.lu_factor(A)
+    _lu_errors("lu_factor", info)
+    return _rt().linalg_lu_factor((LU, piv))
+
+
+@_amp.fp32
+def lu(A, *, pivot=True, out=None):
+    """(P, L, U) with A = P L U (L unit lower triangular)."""
+    _lu_check("lu", A, pivot)
+    return _rt().linalg_lu(_lu.lu(A))
+
+
+@_amp.fp32
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """X with A X = B (A^T X = B when adjoint; X A = B when not left), A = P L U given by
+    lu_factor."""
+    for name, v, pos in (("LU", LU, 1), ("pivots", pivots, 2), ("B", B, 3)):
+        if not isinstance(v, _B):
+            raise TypeError(f"linalg_lu_solve(): argument '{name}' (position {pos}) must be "
+                            f"Tensor, not {type(v).__name__}")
+    if LU.dtype != B.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but "
+                           f"found LU of type {_dtname(LU.dtype)} and B of type "
+                           f"{_dtname(B.dtype)} instead")
+    if LU.dim() < 2 or B.dim() < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor "
+                           f"{'LU' if LU.dim() < 2 else 'B'} must have at least 2 dimensions.")
+    if LU.shape[-1] != LU.shape[-2]:
+        raise RuntimeError(f"linalg.lu_solve: A must be batches of square matrices, but they "
+                           f"are {LU.shape[-2]} by {LU.shape[-1]} matrices")
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x"
+                           f"{B.shape[-1]})")
+    from .. import broadcast_shapes
+
+    batch = tuple(broadcast_shapes(LU.shape[:-2], B.shape[:-2], pivots.shape[:-1]))
+    LUb = LU.expand(batch + tuple(LU.shape[-2:]))
+    Bb = B.expand(batch + tuple(B.shape[-2:]))
+    pb = pivots.expand(batch + tuple(pivots.shape[-1:])).contiguous()
+    return _out("linalg_lu_solve", out, _lu.lu_solve(LUb, pb, Bb, left, adjoint), LU, B)
 
 
 def _out(name, out, result, *inputs):
@@ -539,6 +598,6 @@ def _with_out(fn, prefix="linalg_"):
 for _name in ("inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky", "cholesky_ex",
               "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "matrix_power",
               "multi_dot", "cond", "cross", "vecdot", "vector_norm", "matrix_norm", "norm",
-              "solve_triangular", "lu_factor"):
+              "solve_triangular", "lu_factor", "lu_factor_ex", "lu", "lu_solve"):
     globals()[_name] = _with_out(globals()[_name])
 del _name

@@ -3,6 +3,7 @@ with V instead of Vh, torch.pinverse, torch.cholesky_solve, torch.triangular_sol
 built on ``pytorchlite.linalg``."""
 
 from .. import _C
+from .. import _dtype as _dt
 from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, qr as _qr,
                slogdet as _slogdet, solve_triangular as _solve_triangular, svd as _svd,
                _check, _rt)
@@ -138,21 +139,53 @@ _LU_DEPRECATED = (
 
 
 def lu(A, pivot=True, get_infos=False, out=None):
-    """(LU, pivots), with the infos (zeros) too when get_infos (torch.linalg.lu_factor).
-
-    Note: no gradient (the factorisation runs in NumPy).
-    """
+    """(LU, pivots), with the infos too when get_infos (torch.linalg.lu_factor_ex); no error
+    for a singular matrix. Differentiable in A (LinalgLuFactorExBackward0)."""
     import warnings
 
-    from . import lu_factor
+    from . import lu_factor_ex
 
     want_infos = bool(get_infos)  # evaluated first, as PyTorch's own torch.lu does
     _bool_arg("_lu_with_info", pivot, "pivot", 2)
     warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
-    LU, piv = lu_factor(A, pivot=pivot)
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
     if want_infos:
-        return LU, piv, _C.zeros(tuple(A.shape[:-2]), dtype=piv.dtype)
+        return _rt()._lu_with_info((LU, piv, info))
     return LU, piv
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):  # noqa: N803
+    """(P, L, U) from the packed (LU, pivots) of linalg.lu_factor."""
+    from . import _lu
+
+    if not isinstance(LU_data, _C.TensorBase) or not isinstance(LU_pivots, _C.TensorBase):
+        bad, pos = ("LU_data", 1) if not isinstance(LU_data, _C.TensorBase) else ("LU_pivots", 2)
+        raise TypeError(f"lu_unpack(): argument '{bad}' (position {pos}) must be Tensor, not "
+                        f"{type(LU_data if pos == 1 else LU_pivots).__name__}")
+    if LU_pivots.dtype is not _dt.int32:
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of "
+                           "torch.int32 dtype.\nNote: this function is intended to be used with "
+                           "the output produced by torch.linalg.lu_factor")
+    return _rt().lu_unpack(_lu.lu_unpack(LU_data, LU_pivots, bool(unpack_data),
+                                         bool(unpack_pivots)))
+
+
+_LU_SOLVE_DEPRECATED = (
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+    "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
+    "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
+    "X = torch.linalg.lu_solve(LU, pivots, B)")
+
+
+def lu_solve(b, LU_data, LU_pivots, *, out=None):  # noqa: N803
+    """X with A X = b, given (LU, pivots) of A from linalg.lu_factor (linalg.lu_solve with
+    its arguments reversed)."""
+    import warnings
+
+    from . import lu_solve as _lu_solve
+
+    warnings.warn(_LU_SOLVE_DEPRECATED, UserWarning, stacklevel=2)
+    return _lu_solve(LU_data, LU_pivots, b, out=out)
 
 
 def matrix_exp(input):  # noqa: A002
@@ -169,10 +202,11 @@ def _with_out_all(names):
 
 
 _with_out_all(("inverse", "svd", "qr", "cholesky", "cholesky_solve", "cholesky_inverse",
-               "triangular_solve", "lu"))
+               "triangular_solve", "lu", "lu_unpack"))
 FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogdet, "svd": svd,
              "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
              "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
-             "matrix_exp": matrix_exp, "lu": lu, "cholesky_inverse": cholesky_inverse}
+             "matrix_exp": matrix_exp, "lu": lu, "cholesky_inverse": cholesky_inverse,
+             "lu_unpack": lu_unpack, "lu_solve": lu_solve}
 METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
-           "cholesky_solve", "triangular_solve", "matrix_exp", "lu")
+           "cholesky_solve", "triangular_solve", "matrix_exp", "lu", "lu_solve")
