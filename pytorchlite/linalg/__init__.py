@@ -471,15 +471,20 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     if B.dim() < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
                            "dimensions.")
+    if A.dtype != B.dtype:
+        B = B.to(A.dtype)  # PyTorch solves in A's dtype
     n = A.shape[-1]
-    r = _C.arange(n)
-    mask = (r.unsqueeze(1) < r.unsqueeze(0)) if upper else (r.unsqueeze(1) > r.unsqueeze(0))
-    T = A * mask.to(A.dtype)
-    eye = _C.eye(n, dtype=A.dtype)
-    T = T + eye if unitriangular else T + A * eye
-    if not left:
-        return _out("linalg_solve_triangular", out, solve(T.mT, B.mT).mT, A, B)
-    return _out("linalg_solve_triangular", out, solve(T, B), A, B)
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
+                           f"{B.shape[-2]}x{B.shape[-1]})")
+    from .. import broadcast_shapes
+
+    batch = tuple(broadcast_shapes(A.shape[:-2], B.shape[:-2]))
+    Ab = A.expand(batch + tuple(A.shape[-2:]))
+    Bb = B.expand(batch + tuple(B.shape[-2:]))
+    X = _grads.solve_triangular(Ab, Bb, bool(upper), bool(left), bool(unitriangular))
+    return _out("linalg_solve_triangular", out, X, A, B)
 
 
 def _lu_check(name, A, pivot):

@@ -403,3 +403,53 @@ class _Ctx:
 
     def mark_non_differentiable(self, *ts):
         pass
+
+
+def _trsm_np(a, b, upper, unit):
+    """X with T X = B for the upper (lower) triangle T of each matrix of a (unit diagonal when
+    unit): substitution row by row, inf/nan (no error) where T is singular, as LAPACK's trsm."""
+    n = a.shape[-1]
+    x = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
+                 dtype=np.result_type(a, b))
+    order = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in order:
+            lo, hi = (i + 1, n) if upper else (0, i)
+            r = b[..., i, :]
+            if hi > lo:
+                r = r - np.einsum("...k,...kj->...j", a[..., i, lo:hi], x[..., lo:hi, :])
+            x[..., i, :] = r if unit else r / a[..., i, i][..., None]
+    return x
+
+
+class _SolveTriangular(Function):
+    @staticmethod
+    def forward(ctx, A, B, upper, left, unit):
+        a, b = _np(A), _np(B)
+        if left:
+            x = _trsm_np(a, b, upper, unit)
+        else:  # X A = B: A^T X^T = B^T
+            x = np.swapaxes(_trsm_np(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper,
+                                     unit), -1, -2)
+        X = _t(x, A)
+        ctx.opts = (upper, left, unit)
+        _save(ctx, (A, B), (X,))
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        upper, left, unit = ctx.opts
+        (A, _), (X,) = _saved(ctx, lambda A, B: solve_triangular(A, B, upper, left, unit))
+        gB = solve_triangular(A.mT, g, not upper, left, unit)
+        gA = -gB.matmul(X.mT) if left else -X.mT.matmul(gB)
+        gA = gA.triu(int(unit)) if upper else gA.tril(-int(unit))
+        return gA, gB, None, None, None
+
+
+def solve_triangular(A, B, upper, left=True, unit=False):
+    """X with T X = B (X T = B when not left), T the upper (lower) triangle of A; A and B of
+    the same batch shape."""
+    if _grad(A, B):
+        return _apply(_SolveTriangular, "LinalgSolveTriangularBackward0", A, B, upper, left,
+                      unit)
+    return _SolveTriangular.forward(_Ctx(), A, B, upper, left, unit)
