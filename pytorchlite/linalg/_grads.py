@@ -453,3 +453,37 @@ def solve_triangular(A, B, upper, left=True, unit=False):
         return _apply(_SolveTriangular, "LinalgSolveTriangularBackward0", A, B, upper, left,
                       unit)
     return _SolveTriangular.forward(_Ctx(), A, B, upper, left, unit)
+
+
+def _cholesky_solve_np(b, l, upper):
+    if upper:  # U^T U X = B
+        return _trsm_np(l, _trsm_np(np.swapaxes(l, -1, -2), b, False, False), True, False)
+    return _trsm_np(np.swapaxes(l, -1, -2), _trsm_np(l, b, False, False), True, False)
+
+
+class _CholeskySolve(Function):
+    @staticmethod
+    def forward(ctx, B, L, upper):
+        X = _t(_cholesky_solve_np(_np(B), _np(L), upper), B)
+        ctx.upper = upper
+        _save(ctx, (B, L), (X,))
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        # PyTorch's cholesky_solve_backward: gB = (L L^H)^{-1} g, gL = -(C + C^H) L (or
+        # -U (C + C^H) when upper) with C = gB X^H
+        upper = ctx.upper
+        (_, L), (X,) = _saved(ctx, lambda B, L: cholesky_solve(B, L, upper))
+        gB = cholesky_solve(g, L, upper)
+        C = gB.matmul(X.mT)
+        C = C + C.mT
+        gL = -L.matmul(C) if upper else -C.matmul(L)
+        return gB, gL, None
+
+
+def cholesky_solve(B, L, upper):
+    """X with (L L^T) X = B (U^T U X = B when upper), B and L of the same batch shape."""
+    if _grad(B, L):
+        return _apply(_CholeskySolve, "CholeskySolveBackward0", B, L, upper)
+    return _CholeskySolve.forward(_Ctx(), B, L, upper)

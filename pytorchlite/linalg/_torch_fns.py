@@ -10,6 +10,12 @@ from . import (cholesky as _cholesky, det as _det, inv as _inv, pinv as _pinv, q
 from ..amp import _policy as _amp
 
 
+def _dt_name(d):
+    from .._math_ops import _dt_name as name
+
+    return name(d)
+
+
 def _bool_arg(fname, value, name, pos):
     if not isinstance(value, bool):
         raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be bool, not "
@@ -102,10 +108,22 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     """X with (L L^T) X = B, given the Cholesky factor L (or U = L^T when upper)."""
     _bool_arg("cholesky_solve", upper, "upper", 3)
     _check("cholesky_solve", L, arg="input2")
-    if upper:
-        L = L.mT
-    Y = _solve_triangular(L, B, upper=False)
-    return _solve_triangular(L.mT, Y, upper=True)
+    from .. import broadcast_shapes
+    from . import _grads
+
+    if B.dtype != L.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_dt_name(B.dtype)} and A of type {_dt_name(L.dtype)} instead.")
+    if B.dim() < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.dim()} dimensions "
+                           "instead")
+    if B.shape[-2] != L.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{L.shape[-1]} by {L.shape[-1]} but each b matrix is "
+                           f"{B.shape[-2]} by {B.shape[-1]}")
+    batch = tuple(broadcast_shapes(B.shape[:-2], L.shape[:-2]))
+    return _grads.cholesky_solve(B.expand(batch + tuple(B.shape[-2:])),
+                                 L.expand(batch + tuple(L.shape[-2:])), bool(upper))
 
 
 @_amp.fp32
