@@ -111,20 +111,57 @@ class _Inv(Function):
         return -(AiT.matmul(g).matmul(AiT))
 
 
-def _adjugate_t(a):
-    """The transposed adjugate of each matrix of a (..., n, n), exact for singular ones too:
-    det(U) det(Vh) U diag(prod_{j != i} s_j) Vh from the SVD a = U diag(s) Vh."""
-    u, s, vh = np.linalg.svd(a)
-    n = s.shape[-1]
-    if n == 0:
-        return np.zeros_like(a)
-    left = np.concatenate([np.ones(s.shape[:-1] + (1,), s.dtype),
-                           np.cumprod(s, -1)[..., :-1]], -1)
-    right = np.flip(np.concatenate([np.ones(s.shape[:-1] + (1,), s.dtype),
-                                    np.cumprod(np.flip(s, -1), -1)[..., :-1]], -1), -1)
-    p = left * right
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    return sign[..., None, None] * ((u * p[..., None, :]) @ vh)
+def _eps(A):
+    return float(np.finfo(_np_dtype(A)).eps)
+
+
+def _det_grad_lu(a, d):
+    """PyTorch's det backward without a graph: X with A^T X = d I, through the LU of A with
+    each zero pivot replaced by eps (so a singular A gives d times a finite matrix, often 0)."""
+    from ._lu import getrf, perm_matrix
+
+    lu, piv, _ = getrf(a)
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    diag = np.diagonal(lu, 0, -2, -1)
+    lu = lu + eye * np.where(diag == 0, np.finfo(a.dtype).eps, 0)[..., None, :]
+    # A^T X = D with A = P L U: X = P L^{-T} U^{-T} D
+    D = np.broadcast_to(d[..., None, None] * eye, a.shape)
+    Y = _trsm_np(np.swapaxes(np.triu(lu), -1, -2), D, False, False)
+    Z = _trsm_np(np.swapaxes(np.tril(lu, -1) + eye, -1, -2), Y, True, True)
+    return perm_matrix(piv, n, a.dtype) @ Z
+
+
+def _det_grad_singular(A, g):
+    """The adjugate route of PyTorch (recorded): U diag(alpha prod_{j != i} s_j) Vh with
+    alpha = det(U) det(Vh) g, from the SVD A = U diag(s) Vh."""
+    U, S, Vh = svd(A, True)
+    n = S.shape[-1]
+    eye = _eye(n, S)
+    alpha = det(U) * det(Vh) * g
+    others = (S.unsqueeze(-2) * (1 - eye) + eye).prod(-1)  # prod over j != i
+    D = alpha.unsqueeze(-1) * others
+    return (U * D.unsqueeze(-2)).matmul(Vh)
+
+
+def _det_grad_graph(A, g):
+    """PyTorch's det backward under create_graph: solve(A^T, det g I) where |det| >= 100 eps,
+    the singular (SVD) formula elsewhere, matrix by matrix."""
+    d = det(A)
+    n = A.shape[-1]
+    eye = _eye(n, A)
+    sing = (d.detach().abs() < 100 * _eps(A)).reshape(-1)
+    if not bool(sing.any()):
+        return solve_matrix(A.mT, (g * d).unsqueeze(-1).unsqueeze(-1) * eye)
+    if bool(sing.all()):
+        return _det_grad_singular(A, g)
+    # some of each: as PyTorch's masked_fmap, empty().index_put_(mask, ...)(~mask, ...)
+    mask = (d.detach().abs() < 100 * _eps(A))
+    ok = mask.logical_not()
+    g1 = _det_grad_singular(A[mask], g[mask])
+    g2 = solve_matrix(A[ok].mT, (g[ok] * d[ok]).unsqueeze(-1).unsqueeze(-1) * eye)
+    out = _C.empty(tuple(A.shape), dtype=A.dtype)
+    return out.index_put_((mask,), g1).index_put_((ok,), g2)
 
 
 class _Det(Function):
@@ -136,13 +173,15 @@ class _Det(Function):
     @staticmethod
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        gk = g.unsqueeze(-1).unsqueeze(-1)
+        if A.numel() == 0:
+            return _C.zeros(tuple(A.shape), dtype=A.dtype)
+        if A.shape[-1] == 1:  # d det / dA = 1, singular or not
+            return g.unsqueeze(-1).unsqueeze(-1).expand(tuple(A.shape))
         if _C.is_grad_enabled() and (A.requires_grad or g.requires_grad):
-            # recorded (create_graph): det(A) inv(A)^T through differentiable ops, which
-            # needs A invertible
-            return gk * det(A).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
-        # the transposed adjugate, exact for singular matrices too
-        return gk * _t(_adjugate_t(_np(A).astype(np.float64)), A)
+            return _det_grad_graph(A, g)
+        a = _np(A)
+        d = np.linalg.det(a) * _np(g)
+        return _t(_det_grad_lu(a, d), A)
 
 
 class _Slogdet(Function):
