@@ -136,22 +136,18 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
 def cholesky(A, *, upper=False, out=None):
     """The lower (or upper) Cholesky factor of each symmetric positive-definite matrix."""
     _check("cholesky", A)
-    L = _grads.cholesky(A)
-    return _out("linalg_cholesky", out, L.mT if upper else L, A)
+    return _out("linalg_cholesky", out, _grads.cholesky(A, bool(upper)), A)
 
 
 @_amp.fp32
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info): info is 0, or k > 0 when the leading minor of order k is not positive."""
     _check("cholesky_ex", A)
-    try:
-        L = cholesky(A, upper=upper)
-        info = _C.zeros(A.shape[:-2], dtype=_dt.int32)
-    except LinAlgError:
-        if check_errors:
-            raise
-        L = _C.zeros(A.shape, dtype=A.dtype)
-        info = _C.ones(A.shape[:-2], dtype=_dt.int32)
+    L, info = _grads.cholesky_ex(A, bool(upper))
+    if check_errors:
+        err = _grads.cholesky_error("linalg.cholesky_ex", info)
+        if err is not None:
+            raise err
     return _rt().linalg_cholesky_ex((L, info))
 
 

@@ -21,19 +21,6 @@ _LinAlgError.__module__ = "torch._C"
 LinAlgError = _LinAlgError
 
 
-def _not_pd_order(a):
-    """The order of the first leading minor of the first failing matrix of a that is not
-    positive-definite."""
-    m = a.reshape((-1,) + a.shape[-2:])
-    for b in m:
-        for k in range(1, b.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(b[:k, :k])
-            except np.linalg.LinAlgError:
-                return k
-    return 1
-
-
 def _np(t):
     return t.detach().numpy()
 
@@ -217,30 +204,86 @@ class _Solve(Function):
         return gA, gB
 
 
-class _Cholesky(Function):
-    @staticmethod
-    def forward(ctx, A):
+def _potf2(a):
+    """LAPACK's unblocked potf2 on the lower triangle of a: (L, info). At a failure the
+    diagonal entry keeps the non-positive pivot and the later columns keep A, as LAPACK
+    leaves them (PyTorch's cholesky_ex returns that)."""
+    a = np.array(a, copy=True)
+    n = a.shape[-1]
+    for j in range(n):
+        ajj = a[j, j] - a[j, :j] @ a[j, :j]
+        if not ajj > 0:
+            a[j, j] = ajj
+            return np.tril(a), j + 1
+        ajj = np.sqrt(ajj)
+        a[j, j] = ajj
+        a[j + 1:, j] = (a[j + 1:, j] - a[j + 1:, :j] @ a[j, :j]) / ajj
+    return np.tril(a), 0
+
+
+def _cholesky_np(a):
+    """(L, info) of each matrix of a (..., n, n): info 0, or the order of the first leading
+    minor that is not positive-definite (then L is LAPACK's partial result)."""
+    try:
+        L = np.linalg.cholesky(a)
+        return L, np.zeros(a.shape[:-2], dtype=np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    flat = a.reshape((-1,) + a.shape[-2:])
+    Ls, infos = [], []
+    for b in flat:
         try:
-            L = np.linalg.cholesky(_np(A))
+            Ls.append(np.linalg.cholesky(b))
+            infos.append(0)
         except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
-                              "the input is not positive-definite (the leading minor of order "
-                              f"{_not_pd_order(_np(A))} is not positive-definite).") from None
-        out = _t(L, A)
+            L, info = _potf2(b)
+            Ls.append(L)
+            infos.append(info)
+    return (np.stack(Ls).reshape(a.shape) if Ls else a.copy(),
+            np.array(infos, dtype=np.int32).reshape(a.shape[:-2]))
+
+
+def cholesky_error(name, info):
+    """PyTorch's LinAlgError for the first failing matrix (info: an int32 tensor)."""
+    flat = info.reshape(-1)
+    bad = (flat != 0)
+    if not bool(bad.any()):
+        return None
+    i = int(bad.long().argmax())
+    where = f"(Batch element {i}): " if info.dim() else ""
+    return LinAlgError(f"{name}: {where}The factorization could not be completed because "
+                       "the input is not positive-definite (the leading minor of order "
+                       f"{int(flat[i])} is not positive-definite).")
+
+
+def _cholesky_grad(L, gL):
+    # gA = L^{-T} phi(L^T gL) L^{-1}, phi: the lower triangle with its diagonal halved;
+    # then symmetrised, as the factorisation reads one triangle of a symmetric matrix
+    n = L.shape[-1]
+    P = L.mT.matmul(gL)
+    P = P * (_lower_mask(n, True, L) + 0.5 * _eye(n, L))
+    Li = inv(L)
+    gA = Li.mT.matmul(P).matmul(Li)
+    return 0.5 * (gA + gA.mT)
+
+
+class _CholeskyEx(Function):
+    @staticmethod
+    def forward(ctx, A, upper):
+        L, info = _cholesky_np(_np(A))
+        out = _t(np.swapaxes(L, -1, -2) if upper else L, A)
+        infos = _C.from_numpy(np.ascontiguousarray(info).reshape(-1)).reshape(info.shape)
+        ctx.mark_non_differentiable(infos)
+        ctx.upper = upper
         _save(ctx, (A,), (out,))
-        return out
+        return out, infos
 
     @staticmethod
-    def backward(ctx, gL):
-        # gA = L^{-T} phi(L^T gL) L^{-1}, phi: the lower triangle with its diagonal halved;
-        # then symmetrised, as the factorisation reads one triangle of a symmetric matrix
-        _, (L,) = _saved(ctx, cholesky)
-        n = L.shape[-1]
-        P = L.mT.matmul(gL)
-        P = P * (_lower_mask(n, True, L) + 0.5 * _eye(n, L))
-        Li = inv(L)
-        gA = Li.mT.matmul(P).matmul(Li)
-        return 0.5 * (gA + gA.mT)
+    def backward(ctx, gL, ginfo=None):
+        upper = ctx.upper
+        _, outs = _saved(ctx, lambda A: cholesky_ex(A, upper))
+        L = outs[0].mT if upper else outs[0]
+        return _cholesky_grad(L, gL.mT if upper else gL), None
 
 
 class _Qr(Function):
@@ -404,10 +447,21 @@ def solve_matrix(A, B):
     return _Solve.forward(_Ctx(), A, B)
 
 
-def cholesky(A):
+def cholesky_ex(A, upper=False, node="LinalgCholeskyExBackward0"):
+    """(L, info) (U = L^T when upper), no error."""
     if _grad(A):
-        return _apply(_Cholesky, "LinalgCholeskyExBackward0", A)
-    return _Cholesky.forward(_Ctx(), A)
+        return _apply(_CholeskyEx, node, A, upper)
+    return _CholeskyEx.forward(_Ctx(), A, upper)
+
+
+def cholesky(A, upper=False, name="linalg.cholesky", node="LinalgCholeskyExBackward0"):
+    """L (U = L^T when upper), or PyTorch's LinAlgError when some matrix is not
+    positive-definite."""
+    L, info = cholesky_ex(A, upper, node)
+    err = cholesky_error(name, info)
+    if err is not None:
+        raise err
+    return L
 
 
 def qr(A, mode):
