@@ -110,21 +110,17 @@ def solve(A, B, *, left=True, out=None):
                            f"A of type {_dtname(A.dtype)} and B of type {_dtname(B.dtype)} "
                            "instead")
     vec = _vector_rhs(A, B)
-    if not left:
-        if vec:
-            return solve(A.mT, B, out=out)
-        return _out("linalg_solve", out, solve(A.mT, B.mT).mT, A, B)
     Bm = B.unsqueeze(-1) if vec else B
-    if Bm.shape[-2] != A.shape[-1]:
+    if (Bm.shape[-2] if left else Bm.shape[-1]) != A.shape[-1]:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {Bm.shape[-2]}x"
-                           f"{Bm.shape[-1]})")
+                           f"{'AX = B' if left else 'XA = B'} ({A.shape[-2]}x{A.shape[-1]} and "
+                           f"{Bm.shape[-2]}x{Bm.shape[-1]})")
     from .. import broadcast_shapes
 
-    batch = broadcast_shapes(A.shape[:-2], Bm.shape[:-2])
-    X = _grads.solve_matrix(A.expand(tuple(batch) + tuple(A.shape[-2:])),
-                            Bm.expand(tuple(batch) + tuple(Bm.shape[-2:])))
-    return _out("linalg_solve", out, X.squeeze(-1) if vec else X, A, B)
+    batch = tuple(broadcast_shapes(A.shape[:-2], Bm.shape[:-2]))
+    Ab = A.expand(batch + tuple(A.shape[-2:]))
+    Bb = B.expand(batch + tuple(B.shape[-1:] if vec else B.shape[-2:]))
+    return _out("linalg_solve", out, _grads.solve_matrix(Ab, Bb, bool(left), vec), A, B)
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):

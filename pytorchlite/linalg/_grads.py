@@ -186,22 +186,35 @@ class _Slogdet(Function):
 
 class _Solve(Function):
     @staticmethod
-    def forward(ctx, A, B):
+    def forward(ctx, A, B, left, vec):
+        a, b = _np(A), _np(B)
+        if vec:
+            b = b[..., None]
         try:
-            x = np.linalg.solve(_np(A), _np(B))
+            if left:
+                x = np.linalg.solve(a, b)
+            else:  # X A = B: A^T X^T = B^T
+                x = np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)),
+                                -1, -2)
         except np.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
                               "singular.") from None
-        X = _t(x, A)
+        X = _t(x[..., 0] if vec else x, A)
+        ctx.opts = (left, vec)
         _save(ctx, (A, B), (X,))
         return X
 
     @staticmethod
     def backward(ctx, g):
-        (A, _), (X,) = _saved(ctx, solve_matrix)
-        gB = solve_matrix(A.mT, g)
-        gA = -gB.matmul(X.mT)
-        return gA, gB
+        # PyTorch's linalg_solve_backward: gB = A^{-T} g (g A^{-T} when not left),
+        # gA = -gB X^T (-X^T gB)
+        left, vec = ctx.opts
+        (A, _), (X,) = _saved(ctx, lambda A, B: solve_matrix(A, B, left, vec))
+        g_ = g.unsqueeze(-1) if vec else g
+        X_ = X.unsqueeze(-1) if vec else X
+        gB = solve_matrix(A.mT, g_, left)
+        gA = -gB.matmul(X_.mT) if left else -X_.mT.matmul(gB)
+        return gA, (gB.squeeze(-1) if vec else gB), None, None
 
 
 def _potf2(a):
@@ -441,10 +454,12 @@ def slogdet(A):
     return _Slogdet.forward(_Ctx(), A)
 
 
-def solve_matrix(A, B):
+def solve_matrix(A, B, left=True, vec=False):
+    """X with A X = B (X A = B when not left; B a batch of vectors when vec), A and B of the
+    same batch shape."""
     if _grad(A, B):
-        return _apply(_Solve, "LinalgSolveExBackward0", A, B)
-    return _Solve.forward(_Ctx(), A, B)
+        return _apply(_Solve, "LinalgSolveExBackward0", A, B, left, vec)
+    return _Solve.forward(_Ctx(), A, B, left, vec)
 
 
 def cholesky_ex(A, upper=False, node="LinalgCholeskyExBackward0"):
