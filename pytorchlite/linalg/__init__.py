@@ -245,26 +245,48 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vec = B.dim() == A.dim() - 1
-    Bm = B.unsqueeze(-1) if vec else B
-    if Bm.shape[-2] != A.shape[-2]:
+    if (B.shape[-1] if vec else B.shape[-2]) != A.shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     eps_rt = (float(np.finfo(np.float64 if A.dtype is _dt.float64 else np.float32).eps) *
               max(A.shape[-2], A.shape[-1])) if rcond is None else float(rcond)
-    X = _grads.pinv(A, 0.0, eps_rt).matmul(Bm)
-    X = X.squeeze(-1) if vec else X
-    empty = _C.empty(0, dtype=A.dtype)
     drv = driver or "gelsy"
     s = svdvals(A.detach())
     rank = (s > eps_rt * s[..., :1]).long().sum(-1) if s.numel() else \
         _C.zeros(A.shape[:-2], dtype=_dt.int64)
-    residuals, sv = empty, empty
     m, n = A.shape[-2], A.shape[-1]
-    if drv != "gelsy" and m > n and bool((rank == n).all()):
-        res = Bm - A.matmul(X.unsqueeze(-1) if vec else X)
-        residuals = (res * res).sum(-2)
-        residuals = residuals.squeeze(-1) if vec else residuals
-    if drv in ("gelsd", "gelss"):
-        sv = s
+    full = drv != "gelsy" and m > n and bool((rank == n).all())
+
+    def solution(A, B):
+        Bm = B.unsqueeze(-1) if vec else B
+        X = _grads.pinv(A, 0.0, eps_rt).matmul(Bm)
+        residuals = _C.empty(0, dtype=A.dtype)
+        if full:
+            res = Bm - A.matmul(X)
+            residuals = (res * res).sum(-2)  # (..., 1) for a vector b, as PyTorch
+        return (X.squeeze(-1) if vec else X), residuals
+
+    def vjp(args, grads):
+        # X = pinv(A) B, residuals r = |B - A X|^2 column by column
+        A, B = args
+        gX, gr = grads
+        Bm = B.unsqueeze(-1) if vec else B
+        gX = gX.unsqueeze(-1) if vec else gX
+        P = _grads.pinv(A, 0.0, eps_rt)
+        X = P.matmul(Bm)
+        gB = None
+        gA = None
+        if full and gr is not None and gr.numel():
+            Er = (Bm - A.matmul(X)) * gr.unsqueeze(-2)
+            gX = gX - 2 * A.mT.matmul(Er)
+            gB = 2 * Er
+            gA = -2 * Er.matmul(X.mT)
+        gB = P.mT.matmul(gX) if gB is None else gB + P.mT.matmul(gX)
+        gP = _grads.pinv_vjp(A, P, gX.matmul(Bm.mT))
+        gA = gP if gA is None else gA + gP
+        return gA, (gB.squeeze(-1) if vec else gB)
+
+    X, residuals = _grads.composite("LinalgLstsqBackward0", solution, vjp, A, B)
+    sv = s if drv in ("gelsd", "gelss") else _C.empty(0, dtype=A.dtype)
     if drv == "gels":
         rank = _C.empty(0, dtype=_dt.int64)
     return _rt().linalg_lstsq((X, residuals, rank, sv))
@@ -315,6 +337,20 @@ def matrix_power(A, n, *, out=None):
 def matrix_exp(A):
     """exp(A) by scaling and squaring of a degree-18 Taylor polynomial (differentiable)."""
     _check("matrix_exp", A)
+    return _grads.composite("LinalgMatrixExpBackward0", _matrix_exp, _matrix_exp_vjp, A)
+
+
+def _matrix_exp_vjp(args, grads):
+    # PyTorch's: exp([[A^T, G], [0, A^T]]) holds the gradient in its top-right block
+    (A,), (G,) = args, grads
+    n = A.shape[-1]
+    At = A.mT
+    top = _C.cat([At, G], -1)
+    bottom = _C.cat([_C.zeros(tuple(A.shape), dtype=A.dtype), At], -1)
+    return (matrix_exp(_C.cat([top, bottom], -2)).narrow(-2, 0, n).narrow(-1, n, n),)
+
+
+def _matrix_exp(A):
     n = A.shape[-1]
     if A.numel() == 0:
         return A.clone()

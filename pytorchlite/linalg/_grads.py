@@ -431,12 +431,7 @@ class _Pinv(Function):
     def backward(ctx, G):
         # constant rank: gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A)
         (A,), (X,) = _saved(ctx, lambda A: pinv(A, *ctx.tols))
-        m, n = A.shape[-2], A.shape[-1]
-        XT = X.mT
-        t1 = -XT.matmul(G).matmul(XT)
-        t2 = (_eye(m, A) - A.matmul(X)).matmul(G.mT).matmul(X).matmul(XT)
-        t3 = XT.matmul(X).matmul(G.mT).matmul(_eye(n, A) - X.matmul(A))
-        return t1 + t2 + t3, None, None
+        return pinv_vjp(A, X, G), None, None
 
 
 # ---- entry points (inputs already checked) ----
@@ -595,3 +590,48 @@ def cholesky_solve(B, L, upper):
     if _grad(B, L):
         return _apply(_CholeskySolve, "CholeskySolveBackward0", B, L, upper)
     return _CholeskySolve.forward(_Ctx(), B, L, upper)
+
+
+class _Composite(Function):
+    """An op written as a composition ``fn`` of pytorchlite ops and recorded as one node with
+    PyTorch's name. Its backward is ``vjp(args, grads)`` -> a gradient per argument, written
+    with differentiable ops (so that create_graph records it)."""
+
+    @staticmethod
+    def forward(ctx, fn, vjp, *args):
+        ctx.vjp = vjp
+        ctx.is_t = [isinstance(a, _C.TensorBase) for a in args]
+        ctx.consts = [None if t else a for a, t in zip(args, ctx.is_t)]
+        ctx.save_for_backward(*[a for a, t in zip(args, ctx.is_t) if t])
+        out = fn(*args)
+        outs = out if isinstance(out, tuple) else (out,)
+        fixed = [o for o in outs if isinstance(o, _C.TensorBase) and
+                 not o.dtype.is_floating_point]
+        if fixed:
+            ctx.mark_non_differentiable(*fixed)
+        return out
+
+    @staticmethod
+    def backward(ctx, *grads):
+        it = iter(ctx.saved_tensors)
+        args = [next(it) if t else c for t, c in zip(ctx.is_t, ctx.consts)]
+        return (None, None) + tuple(ctx.vjp(args, grads))
+
+
+def composite(name, fn, vjp, *args):
+    """fn(*args), as one node named name (gradients by vjp) when some tensor argument
+    requires grad."""
+    ts = [a for a in args if isinstance(a, _C.TensorBase)]
+    if _grad(*ts):
+        return _apply(_Composite, name, fn, vjp, *args)
+    return fn(*args)
+
+
+def pinv_vjp(A, X, G):
+    """The gradient of X = pinv(A) (constant rank) from G = dL/dX."""
+    m, n = A.shape[-2], A.shape[-1]
+    XT = X.mT
+    t1 = -XT.matmul(G).matmul(XT)
+    t2 = (_eye(m, A) - A.matmul(X)).matmul(G.mT).matmul(X).matmul(XT)
+    t3 = XT.matmul(X).matmul(G.mT).matmul(_eye(n, A) - X.matmul(A))
+    return t1 + t2 + t3
