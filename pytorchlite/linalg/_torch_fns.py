@@ -134,8 +134,20 @@ def cholesky_inverse(L, upper=False, *, out=None):
     """The inverse of L L^T (of U^T U when upper), given its Cholesky factor."""
     _bool_arg("cholesky_inverse", upper, "upper", 2)
     _check("cholesky_inverse", L, arg="input")
-    eye = _C.eye(L.shape[-1], dtype=L.dtype).expand(tuple(L.shape))
-    return cholesky_solve(eye, L, upper)
+    from . import _grads
+
+    def fn(L):
+        eye = _C.eye(L.shape[-1], dtype=L.dtype).expand(tuple(L.shape))
+        return _grads.cholesky_solve(eye, L, bool(upper))
+
+    def vjp(args, grads):
+        # PyTorch's cholesky_inverse_backward: -(R (G + G^T) R) L, or -U (R (G + G^T) R)
+        (L,), (G,) = args, grads
+        R = fn(L)
+        C = R.matmul(G + G.mT).matmul(R)
+        return (-L.matmul(C) if upper else -C.matmul(L),)
+
+    return _grads.composite("CholeskyInverseBackward0", fn, vjp, L)
 
 
 @_amp.fp32
@@ -146,9 +158,38 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
                                          (unitriangular, "unitriangular")), 3):
         _bool_arg("triangular_solve", value, name, pos)
     _check("triangular_solve", A, arg="A")
-    M = A.mT if transpose else A
-    X = _solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
-    return _rt().triangular_solve((X, A.clone()))
+    import warnings
+
+    from . import _grads
+
+    warnings.warn(_TRIANGULAR_SOLVE_DEPRECATED, UserWarning, stacklevel=2)
+
+    def fn(b, A):
+        M = A.mT if transpose else A
+        X = _solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
+        return X, A.clone()
+
+    def vjp(args, grads):
+        # PyTorch's triangular_solve_backward
+        (b, A), (gX, gM) = args, grads
+        X = fn(b, A)[0]
+        # gb = op(A)^{-T} gX, op(A) = A^T when transpose
+        gb = _solve_triangular(A if transpose else A.mT, gX, upper=upper == transpose,
+                               unitriangular=unitriangular)
+        ga = -X.matmul(gb.mT) if transpose else -gb.matmul(X.mT)
+        ga = ga.triu(int(unitriangular)) if upper else ga.tril(-int(unitriangular))
+        if gM is not None:
+            ga = ga + gM
+        return gb, ga
+
+    return _rt().triangular_solve(_grads.composite("TriangularSolveBackward0", fn, vjp, b, A))
+
+
+_TRIANGULAR_SOLVE_DEPRECATED = (
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be "
+    "removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
+    "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, "
+    "A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
 
 
 _LU_DEPRECATED = (
