@@ -162,10 +162,13 @@ class _LuUnpack(Function):
         P = _P(pivots, m, LU) if unpack_pivots else _C.empty(0, dtype=LU.dtype)
         ctx.mark_non_differentiable(P)
         ctx.mn = (m, n)
+        ctx.unpacked = unpack_data
         return P, L, U
 
     @staticmethod
     def backward(ctx, gP, gL, gU):
+        if not ctx.unpacked:  # as PyTorch: the empty L and U have no triangle
+            raise RuntimeError("triu: input tensor must have at least 2 dimensions")
         m, n = ctx.mn
         k = min(m, n)
         if m == n:
@@ -231,7 +234,7 @@ def lu(A):
 
 
 def lu_unpack(LU, pivots, unpack_data=True, unpack_pivots=True):
-    if _grad(LU) and unpack_data:
+    if _grad(LU):
         return _named(_LuUnpack, "LuUnpackBackward0").apply(LU, pivots, unpack_data,
                                                             unpack_pivots)
     return _LuUnpack.forward(_Ctx(), LU, pivots, unpack_data, unpack_pivots)
