@@ -103,20 +103,22 @@ def _eps(A):
 
 
 def _det_grad_lu(a, d):
-    """PyTorch's det backward without a graph: X with A^T X = d I, through the LU of A with
+    """PyTorch's det backward without a graph: X with A^T X = d I, through the LU of A^T with
     each zero pivot replaced by eps (so a singular A gives d times a finite matrix, often 0)."""
     from ._lu import getrf, perm_matrix
 
-    lu, piv, _ = getrf(a)
+    lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
     n = a.shape[-1]
     eye = np.eye(n, dtype=a.dtype)
     diag = np.diagonal(lu, 0, -2, -1)
     lu = lu + eye * np.where(diag == 0, np.finfo(a.dtype).eps, 0)[..., None, :]
-    # A^T X = D with A = P L U: X = P L^{-T} U^{-T} D
-    D = np.broadcast_to(d[..., None, None] * eye, a.shape)
-    Y = _trsm_np(np.swapaxes(np.triu(lu), -1, -2), D, False, False)
-    Z = _trsm_np(np.swapaxes(np.tril(lu, -1) + eye, -1, -2), Y, True, True)
-    return perm_matrix(piv, n, a.dtype) @ Z
+    # A^T = P L U: X = U^{-1} L^{-1} P^T D
+    D = np.zeros(a.shape, dtype=a.dtype)  # diag_embed(d): +0 off the diagonal
+    idx = np.arange(n)
+    D[..., idx, idx] = np.asarray(d)[..., None]
+    Y = np.swapaxes(perm_matrix(piv, n, a.dtype), -1, -2) @ D
+    Y = _trsm_np(np.tril(lu, -1) + eye, Y, False, True)
+    return _trsm_np(np.triu(lu), Y, True, False)
 
 
 def _det_grad_singular(A, g):
@@ -151,11 +153,24 @@ def _det_grad_graph(A, g):
     return out.index_put_((mask,), g1).index_put_((ok,), g2)
 
 
+def _det_np(a):
+    """det as PyTorch computes it: prod(diag(U)) sign(P) from the LU of A^T (the row-major
+    A read column-major by LAPACK), so singular matrices get PyTorch's signed zero."""
+    from ._lu import getrf
+
+    n = a.shape[-1]
+    if n == 0:
+        return np.ones(a.shape[:-2], dtype=a.dtype)
+    lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
+    odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
+    return np.diagonal(lu, 0, -2, -1).prod(-1) * np.where(odd, -1, 1).astype(a.dtype)
+
+
 class _Det(Function):
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        return _t(np.linalg.det(_np(A)), A)
+        return _t(_det_np(_np(A)), A)
 
     @staticmethod
     def backward(ctx, g):
@@ -167,7 +182,7 @@ class _Det(Function):
         if _C.is_grad_enabled() and (A.requires_grad or g.requires_grad):
             return _det_grad_graph(A, g)
         a = _np(A)
-        d = np.linalg.det(a) * _np(g)
+        d = _det_np(a) * _np(g)
         return _t(_det_grad_lu(a, d), A)
 
 
