@@ -186,10 +186,26 @@ class _Det(Function):
         return _t(_det_grad_lu(a, d), A)
 
 
+def _slogdet_np(a):
+    """(sign, log|det|) as PyTorch computes them, from the diagonal of the LU of A^T."""
+    from ._lu import getrf
+
+    n = a.shape[-1]
+    if n == 0:
+        return np.ones(a.shape[:-2], dtype=a.dtype), np.zeros(a.shape[:-2], dtype=a.dtype)
+    lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
+    diag = np.diagonal(lu, 0, -2, -1)
+    odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
+    sign = np.nan_to_num(np.sign(diag), nan=0.0).prod(-1) * np.where(odd, -1, 1).astype(a.dtype)
+    with np.errstate(divide="ignore"):
+        logabs = np.log(np.abs(diag)).sum(-1)
+    return sign, logabs
+
+
 class _Slogdet(Function):
     @staticmethod
     def forward(ctx, A):
-        sign, logabs = np.linalg.slogdet(_np(A))
+        sign, logabs = _slogdet_np(_np(A))
         ctx.save_for_backward(A)
         return _t(sign, A), _t(logabs, A)
 
