@@ -662,7 +662,8 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac", "frac_", "square", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_",
+           "frac", "frac_", "square", "square_", "sgn_", "heaviside_", "true_divide_",
+           "floor_divide_",
            "floor_", "ceil_", "trunc_", "round_", "is_signed"]
 
 
