@@ -70,14 +70,11 @@ def inv(A, *, out=None):
 def inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info): info is 0, or k > 0 when the k-th diagonal of the LU is zero."""
     _check("inv_ex", A)
-    try:
-        r = _grads.inv(A)
-        info = _C.zeros(A.shape[:-2], dtype=_dt.int32)
-    except LinAlgError:
-        if check_errors:
-            raise
-        r = _C.full(A.shape, math.nan, dtype=A.dtype)
-        info = _C.ones(A.shape[:-2], dtype=_dt.int32)
+    r, info = _grads.inv_ex(A)
+    if check_errors:
+        err = _grads.inv_error("linalg.inv_ex", info)
+        if err is not None:
+            raise err
     return _rt().linalg_inv_ex((r, info))
 
 

@@ -78,23 +78,50 @@ def _apply(base, name, *args):
     return cls.apply(*args)
 
 
-class _Inv(Function):
+def _inv_np(a):
+    """(inverse, info) as PyTorch's inv_ex: info is getrf's (the first zero pivot of U), and
+    a singular matrix gets the inf/nan of solving with its LU instead of an error."""
+    from ._lu import getrf, perm_matrix
+
+    try:
+        return np.linalg.inv(a), np.zeros(a.shape[:-2], dtype=np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    lu, piv, info = getrf(a)
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    y = _trsm_np(np.tril(lu, -1) + eye, np.swapaxes(perm_matrix(piv, n, a.dtype), -1, -2),
+                 False, True)
+    return _trsm_np(np.triu(lu), y, True, False), info
+
+
+def inv_error(name, info):
+    """PyTorch's LinAlgError for the first singular matrix (info: an int32 tensor)."""
+    flat = info.reshape(-1)
+    bad = flat != 0
+    if not bool(bad.any()):
+        return None
+    i = int(bad.long().argmax())
+    where = f"(Batch element {i}): " if info.dim() else ""
+    return LinAlgError(f"{name}: {where}The diagonal element {int(flat[i])} is zero, the "
+                       "inversion could not be completed because the input matrix is singular.")
+
+
+class _InvEx(Function):
     @staticmethod
     def forward(ctx, A):
-        a = _np(A)
-        try:
-            r = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could "
-                              "not be completed because the input matrix is singular.") from None
+        r, info = _inv_np(_np(A))
         out = _t(r, A)
+        infos = _C.from_numpy(np.ascontiguousarray(info, dtype=np.int32).reshape(-1)).reshape(
+            info.shape)
+        ctx.mark_non_differentiable(infos)
         _save(ctx, (A,), (out,))
-        return out
+        return out, infos
 
     @staticmethod
-    def backward(ctx, g):
-        _, (Ai,) = _saved(ctx, inv)
-        AiT = Ai.mT
+    def backward(ctx, g, ginfo=None):
+        _, outs = _saved(ctx, inv_ex)
+        AiT = outs[0].mT
         return -(AiT.matmul(g).matmul(AiT))
 
 
@@ -466,8 +493,19 @@ class _Pinv(Function):
 
 
 # ---- entry points (inputs already checked) ----
-def inv(A):
-    return _apply(_Inv, "LinalgInvExBackward0", A) if _grad(A) else _Inv.forward(_Ctx(), A)
+def inv_ex(A):
+    """(inverse, info), no error."""
+    if _grad(A):
+        return _apply(_InvEx, "LinalgInvExBackward0", A)
+    return _InvEx.forward(_Ctx(), A)
+
+
+def inv(A, name="linalg.inv"):
+    X, info = inv_ex(A)
+    err = inv_error(name, info)
+    if err is not None:
+        raise err
+    return X
 
 
 def det(A):
