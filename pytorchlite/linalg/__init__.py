@@ -396,12 +396,24 @@ def multi_dot(tensors, *, out=None):
 @_amp.fp32
 def cond(A, p=None, *, out=None):
     """The condition number of A in the p-norm (2 by default: s_max / s_min)."""
-    _check("cond", A, square=p not in (None, 2, -2))
+    if p not in (None, 2, -2, 1, -1, math.inf, -math.inf, "fro", "nuc"):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if p in (None, 2, -2):
+        _check("cond", A, square=False)
         s = svdvals(A)
-        r = s[..., 0] / s[..., -1]
-        return r if p != -2 else 1 / r
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+        big, small = s.narrow(-1, 0, 1), s.narrow(-1, s.shape[-1] - 1, 1)
+        return _out("linalg_cond", out, (small / big if p == -2 else big / small).squeeze(-1), A)
+    name = {math.inf: "inf", -math.inf: "-inf"}.get(p, str(p))
+    _check(f"cond(ord={name})", A)
+    if p == "nuc":  # as PyTorch: sum(s) sum(1 / s)
+        s = svdvals(A)
+        return _out("linalg_cond", out, s.sum(-1) * (1 / s).sum(-1), A)
+    # as PyTorch: the inverse is made inf in place where inv_ex fails (so that, as in PyTorch,
+    # a backward through it meets the in-place error), and a nan (0 * inf) is inf
+    Ai, info = _grads.inv_ex(A)
+    Ai.masked_fill_((info > 0).unsqueeze(-1).unsqueeze(-1), math.inf)
+    r = matrix_norm(A, p) * matrix_norm(Ai, p)
+    return _out("linalg_cond", out, r.nan_to_num(math.inf, math.inf, -math.inf), A)
 
 
 def cross(input, other, *, dim=-1, out=None):  # noqa: A002

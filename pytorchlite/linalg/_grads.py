@@ -107,7 +107,7 @@ def inv_error(name, info):
                        "inversion could not be completed because the input matrix is singular.")
 
 
-class _InvEx(Function):
+class LinalgInvEx(Function):  # PyTorch's node name in its in-place errors
     @staticmethod
     def forward(ctx, A):
         r, info = _inv_np(_np(A))
@@ -496,8 +496,8 @@ class _Pinv(Function):
 def inv_ex(A):
     """(inverse, info), no error."""
     if _grad(A):
-        return _apply(_InvEx, "LinalgInvExBackward0", A)
-    return _InvEx.forward(_Ctx(), A)
+        return _apply(LinalgInvEx, "LinalgInvExBackward0", A)
+    return LinalgInvEx.forward(_Ctx(), A)
 
 
 def inv(A, name="linalg.inv"):
