@@ -20,7 +20,7 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex"
            "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
            "pinv", "matrix_rank", "matrix_power", "matrix_exp", "multi_dot", "cond", "cross",
            "vecdot", "vector_norm", "matrix_norm", "norm", "solve_triangular", "lu_factor",
-           "lu_factor_ex", "lu", "lu_solve"]
+           "lu_factor_ex", "lu", "lu_solve", "vander", "diagonal", "matmul"]
 
 _B = _C.TensorBase
 
@@ -522,6 +522,38 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     Bb = B.expand(batch + tuple(B.shape[-2:]))
     X = _grads.solve_triangular(Ab, Bb, bool(upper), bool(left), bool(unitriangular))
     return _out("linalg_solve_triangular", out, X, A, B)
+
+
+def vander(x, *, N=None):  # noqa: N803 - torch's name
+    """The Vandermonde matrix of x: x ** 0, x ** 1, ... x ** (N - 1) along a new last dim (as
+    PyTorch: ones, then a cumulative product)."""
+    if not isinstance(x, _B):
+        raise TypeError(f"linalg_vander(): argument 'x' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if x.dtype is _dt.bool:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, "
+                           "but got Bool")
+    n = (x.shape[-1] if x.dim() else 1) if N is None else int(N)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    ones = _C.ones(tuple(x.shape) + (1,), dtype=x.dtype)
+    powers = x.unsqueeze(-1).expand(tuple(x.shape) + (n - 1,)).cumprod(-1)
+    return _C.cat([ones, powers], -1)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonals of the matrices of A (A.diagonal with PyTorch's linalg defaults)."""
+    if not isinstance(A, _B):
+        raise TypeError(f"linalg_diagonal(): argument 'A' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    return A.diagonal(offset=offset, dim1=dim1, dim2=dim2)
+
+
+def matmul(input, other, *, out=None):  # noqa: A002
+    """torch.matmul."""
+    from .. import matmul as _matmul
+
+    return _matmul(input, other) if out is None else _matmul(input, other, out=out)
 
 
 def _lu_check(name, A, pivot):
