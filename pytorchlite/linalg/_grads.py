@@ -30,6 +30,16 @@ def _t(a, like):
     return _C.from_numpy(np.array(a, dtype=_np_dtype(like), order="C")).to(like.dtype)
 
 
+def _tF(a, like):
+    """The NumPy result ``a`` as a tensor of like's dtype laid out column-major in each matrix
+    (strides (..., 1, m)), as PyTorch returns LAPACK's results."""
+    a = np.asarray(a, dtype=_np_dtype(like))
+    if a.ndim < 2:
+        return _t(a, like)
+    c = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+    return _C.from_numpy(np.swapaxes(c, -1, -2)).to(like.dtype)
+
+
 def _np_dtype(t):
     return np.float64 if t.dtype is _dt.float64 else np.float32
 
@@ -111,7 +121,7 @@ class LinalgInvEx(Function):  # PyTorch's node name in its in-place errors
     @staticmethod
     def forward(ctx, A):
         r, info = _inv_np(_np(A))
-        out = _t(r, A)
+        out = _tF(r, A)
         infos = _C.from_numpy(np.ascontiguousarray(info, dtype=np.int32).reshape(-1)).reshape(
             info.shape)
         ctx.mark_non_differentiable(infos)
@@ -257,7 +267,7 @@ class _Solve(Function):
         except np.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
                               "singular.") from None
-        X = _t(x[..., 0] if vec else x, A)
+        X = (_tF if left else _t)(x[..., 0] if vec else x, A)
         ctx.opts = (left, vec)
         _save(ctx, (A, B), (X,))
         return X
@@ -342,7 +352,7 @@ class _CholeskyEx(Function):
     @staticmethod
     def forward(ctx, A, upper):
         L, info = _cholesky_np(_np(A))
-        out = _t(np.swapaxes(L, -1, -2) if upper else L, A)
+        out = _tF(np.swapaxes(L, -1, -2) if upper else L, A)
         infos = _C.from_numpy(np.ascontiguousarray(info).reshape(-1)).reshape(info.shape)
         ctx.mark_non_differentiable(infos)
         ctx.upper = upper
@@ -603,7 +613,7 @@ class _SolveTriangular(Function):
         else:  # X A = B: A^T X^T = B^T
             x = np.swapaxes(_trsm_np(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper,
                                      unit), -1, -2)
-        X = _t(x, A)
+        X = _tF(x, A)
         ctx.opts = (upper, left, unit)
         _save(ctx, (A, B), (X,))
         return X
@@ -636,7 +646,7 @@ def _cholesky_solve_np(b, l, upper):
 class _CholeskySolve(Function):
     @staticmethod
     def forward(ctx, B, L, upper):
-        X = _t(_cholesky_solve_np(_np(B), _np(L), upper), B)
+        X = _tF(_cholesky_solve_np(_np(B), _np(L), upper), B)
         ctx.upper = upper
         _save(ctx, (B, L), (X,))
         return X

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _C
 from ..autograd.function import Function
-from ._grads import _Ctx, _grad, _named, _np, _save, _saved, _t
+from ._grads import _Ctx, _grad, _named, _np, _save, _saved, _t, _tF
 
 
 def getrf(a):
@@ -117,7 +117,7 @@ class _LuFactor(Function):
     @staticmethod
     def forward(ctx, A):
         lu, piv, info = getrf(_np(A))
-        LU = _t(lu, A)
+        LU = _tF(lu, A)
         pivots = _C.from_numpy(np.ascontiguousarray(piv))
         infos = _C.from_numpy(np.ascontiguousarray(info).reshape(-1)).reshape(info.shape)
         ctx.mark_non_differentiable(pivots, infos)
@@ -192,7 +192,8 @@ def _lu_solve_np(lu, piv, b, left, adjoint):
 class _LuSolve(Function):
     @staticmethod
     def forward(ctx, LU, pivots, B, left, adjoint):
-        X = _t(_lu_solve_np(_np(LU), pivots.numpy(), _np(B), left, adjoint), B)
+        X = (_tF if left else _t)(_lu_solve_np(_np(LU), pivots.numpy(), _np(B), left, adjoint),
+                                  B)
         ctx.opts = (left, adjoint)
         ctx.pivots = pivots
         _save(ctx, (LU, B), (X,))
