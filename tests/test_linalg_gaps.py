@@ -152,7 +152,31 @@ CASES = {
     "vecdot": (lambda lib, a, b: lib.linalg.vecdot(a, b), [R43, R43 + 1], "ok"),
     "square": (lambda lib, a: a.square(), [A], "ok"),
     "torch_square": (lambda lib, a: lib.square(a), [A], "ok"),
+    "inv_singular": (lambda lib, a: lib.linalg.inv(a), [np.stack([np.eye(2), SING2x2])], "exc"),
+    "inv_ex_singular": (lambda lib, a: lib.linalg.inv_ex(a)[1],
+                        [np.stack([np.eye(2), SING2x2, [[0.0, 0], [1, 2]]])], "ok"),
+    "inv_ex_inf_nan": (lambda lib, a: lib.linalg.inv_ex(a)[0].detach(), [[[1.0, 2], [0, 0]]],
+                       "ok"),
+    "inv_ex_check": (lambda lib, a: lib.linalg.inv_ex(a, check_errors=True), [SING2x2], "exc"),
+    "slogdet": (lambda lib, a: lib.linalg.slogdet(a), [np.stack([A[:2, :2], SING2x2])], "ok"),
+    "det_signed_zero": (lambda lib, a: lib.linalg.det(a).detach(),
+                        [np.stack([SING2x2, [[2.0, 4], [1, 2]], [[0.0, 1], [0, 1]]])], "ok"),
+    "cond": (lambda lib, a: lib.linalg.cond(a), [A], "ok"),
+    "cond_-2": (lambda lib, a: lib.linalg.cond(a, -2), [A], "ok"),
+    "cond_nuc": (lambda lib, a: lib.linalg.cond(a, "nuc"), [A], "ok"),
+    "cond_fro_value": (lambda lib, a: lib.linalg.cond(a.detach(), "fro"), [A], "ok"),
+    "cond_1_singular": (lambda lib, a: lib.linalg.cond(a.detach(), 1), [SING2x2], "ok"),
+    "cond_fro_backward": (lambda lib, a: lib.autograd.grad(lib.linalg.cond(a, "fro"), a), [A],
+                          "exc"),
+    "cond_rectangular": (lambda lib, a: lib.linalg.cond(a, 1), [R43], "exc"),
+    "cond_bad_ord": (lambda lib, a: lib.linalg.cond(a, 3), [A], "exc"),
+    "vander": (lambda lib, x: lib.linalg.vander(x, N=4), [R43], "ok"),
+    "vander_N1": (lambda lib, x: lib.linalg.vander(x, N=1), [R43], "exc"),
+    "diagonal": (lambda lib, a: lib.linalg.diagonal(a, offset=1), [X3], "ok"),
+    "linalg_matmul": (lambda lib, a, b: lib.linalg.matmul(a, b), [X3, R43[:, 0]], "ok"),
 }
+# PyTorch's LAPACK results are column-major; these still come back row-major here
+STRIDES_DIFFER = {"lstsq", "lstsq_gelsd", "lstsq_vector_gelss", "lstsq_square"}
 
 
 def _run(lib, fn, arrays):
@@ -163,6 +187,7 @@ def _run(lib, fn, arrays):
         return ("exc", type(e).__name__, str(e).split("\n")[0])
     outs = list(out) if isinstance(out, tuple) else [out]
     vals = [o.detach().numpy() for o in outs]
+    strides = [tuple(o.stride()) for o in outs]
     names = [None if o.grad_fn is None else (o.grad_fn.name(), type(o.grad_fn).__name__)
              for o in outs]
     diff = [o for o in outs if o.requires_grad]
@@ -175,7 +200,7 @@ def _run(lib, fn, arrays):
                      for g in lib.autograd.grad(loss, ins, allow_unused=True)]
         except Exception as e:  # noqa: BLE001
             grads = ("exc", type(e).__name__, str(e).split("\n")[0])
-    return ("ok", vals, names, grads)
+    return ("ok", vals, names, grads, strides)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -194,7 +219,10 @@ def test_matches_torch(name):
     for a, b in zip(ours[1], theirs[1], strict=True):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+        np.testing.assert_array_equal(np.signbit(a[a == 0]), np.signbit(b[b == 0]))
     assert ours[2] == theirs[2]
+    if name not in STRIDES_DIFFER:
+        assert ours[4] == theirs[4]
     if isinstance(theirs[3], tuple) or isinstance(ours[3], tuple):
         assert ours[3] == theirs[3]
     elif theirs[3] is not None:

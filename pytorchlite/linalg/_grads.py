@@ -139,7 +139,7 @@ def _eps(A):
     return float(np.finfo(_np_dtype(A)).eps)
 
 
-def _det_grad_lu(a, d):
+def _det_grad_lu(a, d, patch=True):
     """PyTorch's det backward without a graph: X with A^T X = d I, through the LU of A^T with
     each zero pivot replaced by eps (so a singular A gives d times a finite matrix, often 0)."""
     from ._lu import getrf, perm_matrix
@@ -148,7 +148,8 @@ def _det_grad_lu(a, d):
     n = a.shape[-1]
     eye = np.eye(n, dtype=a.dtype)
     diag = np.diagonal(lu, 0, -2, -1)
-    lu = lu + eye * np.where(diag == 0, np.finfo(a.dtype).eps, 0)[..., None, :]
+    if patch:
+        lu = lu + eye * np.where(diag == 0, np.finfo(a.dtype).eps, 0)[..., None, :]
     # A^T = P L U: X = U^{-1} L^{-1} P^T D
     D = np.zeros(a.shape, dtype=a.dtype)  # diag_embed(d): +0 off the diagonal
     idx = np.arange(n)
@@ -248,8 +249,12 @@ class _Slogdet(Function):
 
     @staticmethod
     def backward(ctx, gsign, glog):
+        # as PyTorch: A^T X = glog I, through the LU of A^T without a graph (inf/nan rather
+        # than an error for a singular A), by linalg.solve under create_graph
         (A,) = ctx.saved_tensors
-        return glog.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        if _C.is_grad_enabled() and (A.requires_grad or glog.requires_grad):
+            return solve_matrix(A.mT, glog.unsqueeze(-1).unsqueeze(-1) * _eye(A.shape[-1], A))
+        return _t(_det_grad_lu(_np(A), _np(glog), patch=False), A)
 
 
 class _Solve(Function):

@@ -167,7 +167,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
     def fn(b, A):
         M = A.mT if transpose else A
         X = _solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
-        return X, A.clone()
+        return X, _grads._tF(A.detach().numpy(), A)  # the copy, column-major as PyTorch's
 
     def vjp(args, grads):
         # PyTorch's triangular_solve_backward
