@@ -260,7 +260,15 @@ def lstsq(A, B, rcond=None, *, driver=None):
         if full:
             res = Bm - A.matmul(X)
             residuals = (res * res).sum(-2)  # (..., 1) for a vector b, as PyTorch
-        return (X.squeeze(-1) if vec else X), residuals
+        if vec:
+            return X.squeeze(-1), residuals
+        if not X.requires_grad:  # the result: LAPACK's layout, as PyTorch returns it, the
+            # first n rows of a column-major (max(m, n), k) buffer
+            buf = np.zeros(tuple(X.shape[:-2]) + (max(m, n), X.shape[-1]),
+                           dtype=np.float64 if X.dtype is _dt.float64 else np.float32)
+            buf[..., :n, :] = X.numpy()
+            X = _grads._tF(buf, X).narrow(-2, 0, n)
+        return X, residuals
 
     def vjp(args, grads):
         # X = pinv(A) B, residuals r = |B - A X|^2 column by column

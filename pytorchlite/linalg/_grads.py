@@ -376,7 +376,7 @@ class _Qr(Function):
     @staticmethod
     def forward(ctx, A, mode):
         q, r = np.linalg.qr(_np(A), mode=mode)
-        Q, R = _t(q, A), _t(r, A)
+        Q, R = _tF(q, A), _tF(r, A)
         _save(ctx, (A,), (Q, R))
         ctx.mode = mode
         return Q, R
@@ -414,7 +414,7 @@ class _Eigh(Function):
     @staticmethod
     def forward(ctx, A, uplo):
         w, v = np.linalg.eigh(_np(A), UPLO=uplo)
-        L, V = _t(w, A), _t(v, A)
+        L, V = _t(w, A), _tF(v, A)
         _save(ctx, (A,), (L, V))
         ctx.uplo = uplo
         return L, V
@@ -441,7 +441,7 @@ class _Svd(Function):
     @staticmethod
     def forward(ctx, A, full_matrices):
         u, s, vh = np.linalg.svd(_np(A), full_matrices=full_matrices)
-        U, S, Vh = _t(u, A), _t(s, A), _t(vh, A)
+        U, S, Vh = _tF(u, A), _t(s, A), _tF(vh, A)
         _save(ctx, (A,), (U, S, Vh))
         ctx.full = full_matrices
         return U, S, Vh
