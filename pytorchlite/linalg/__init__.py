@@ -20,7 +20,7 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex"
            "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
            "pinv", "matrix_rank", "matrix_power", "matrix_exp", "multi_dot", "cond", "cross",
            "vecdot", "vector_norm", "matrix_norm", "norm", "solve_triangular", "lu_factor",
-           "lu_factor_ex", "lu", "lu_solve", "vander", "diagonal", "matmul"]
+           "lu_factor_ex", "lu", "lu_solve", "vander", "diagonal", "matmul", "tensorinv", "tensorsolve"]
 
 _B = _C.TensorBase
 
@@ -530,6 +530,42 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     Bb = B.expand(batch + tuple(B.shape[-2:]))
     X = _grads.solve_triangular(Ab, Bb, bool(upper), bool(left), bool(unitriangular))
     return _out("linalg_solve_triangular", out, X, A, B)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of A as a multilinear map: shape[ind:] + shape[:ind], with
+    tensordot(A, tensorinv(A, ind), ind) the identity."""
+    if not isinstance(A, _B):
+        raise TypeError(f"linalg_tensorinv(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    end, start = tuple(A.shape[ind:]), tuple(A.shape[:ind])
+    p_end, p_start = math.prod(end), math.prod(start)
+    if p_end != p_start:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {p_end} != {p_start}")
+    r = _grads.inv(A.reshape(p_end, p_end), name="inv")
+    return _out("linalg_tensorinv", out, r.reshape(end + start), A)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with tensordot(A, X, X.ndim) = B."""
+    for name, v, pos in (("input", A, 1), ("other", B, 2)):
+        if not isinstance(v, _B):
+            raise TypeError(f"linalg_tensorsolve(): argument '{name}' (position {pos}) must be "
+                            f"Tensor, not {type(v).__name__}")
+    nd = A.dim()
+    if dims is not None:
+        dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
+        A = A.movedim(tuple(dims), tuple(range(nd - len(dims), nd)))
+    shape = tuple(A.shape[B.dim():])
+    p_res, p_other = math.prod(shape), math.prod(tuple(B.shape))
+    if p_res != p_other:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
+                           f"== prod(self.shape[:other.ndim]), but got {p_res} != {p_other}")
+    X = solve(A.reshape(p_res, p_res), B.flatten())
+    return _out("linalg_tensorsolve", out, X.reshape(shape), A, B)
 
 
 def vander(x, *, N=None):  # noqa: N803 - torch's name
