@@ -1,6 +1,9 @@
 """``torch.linalg``: factorisations, solvers, norms and products of matrices, with PyTorch's
-names, defaults, named results and errors. The factorisations run in NumPy's LAPACK; their
-gradients are in linalg/_grads.py, the rest are compositions of differentiable ops.
+names, defaults, named results and errors. The factorisations run in NumPy's LAPACK (the LU,
+triangular solves and the Cholesky of a matrix that is not positive-definite in NumPy code that
+follows LAPACK's); their gradients, with PyTorch's formulas and grad_fn names, are in
+linalg/_grads.py and linalg/_lu.py, the rest are compositions of differentiable ops. Results
+that PyTorch gets from LAPACK come back column-major (strides (..., 1, m)), as PyTorch's do.
 
 Note: pytorchlite has no complex dtypes, so ``eig`` and ``eigvals`` (whose results PyTorch
 always returns complex) raise NotImplementedError.
