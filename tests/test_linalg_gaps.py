@@ -174,6 +174,16 @@ CASES = {
     "vander_N1": (lambda lib, x: lib.linalg.vander(x, N=1), [R43], "exc"),
     "diagonal": (lambda lib, a: lib.linalg.diagonal(a, offset=1), [X3], "ok"),
     "linalg_matmul": (lambda lib, a, b: lib.linalg.matmul(a, b), [X3, R43[:, 0]], "ok"),
+    "tensorinv": (lambda lib, a: lib.linalg.tensorinv(a, ind=2),
+                  [RNG.standard_normal((4, 6, 8, 3))], "ok"),
+    "tensorinv_singular": (lambda lib, a: lib.linalg.tensorinv(a, ind=1), [SING2x2], "exc"),
+    "tensorinv_bad_ind": (lambda lib, a: lib.linalg.tensorinv(a, ind=0), [A], "exc"),
+    "tensorsolve": (lambda lib, a, b: lib.linalg.tensorsolve(a, b, dims=(0,)),
+                    [RNG.standard_normal((6, 2, 3)), RNG.standard_normal((2, 3))], "ok"),
+    "tensorsolve_bad": (lambda lib, a, b: lib.linalg.tensorsolve(a, b),
+                        [RNG.standard_normal((2, 3, 5)), RNG.standard_normal((2, 3))], "exc"),
+    "qr_layout": (lambda lib, a: lib.linalg.qr(a.detach()), [R43], "ok"),
+    "eigh_values": (lambda lib, a: lib.linalg.eigh(a.detach())[0], [S3], "ok"),
 }
 # PyTorch's LAPACK results are column-major (checked for all but these)
 STRIDES_DIFFER = set()
@@ -420,3 +430,21 @@ def test_bilinear_grad_fn():
     m = pl.nn.Bilinear(3, 5, 2, bias=False).double()
     y = m(t(pl, RNG.standard_normal((4, 3))), t(pl, RNG.standard_normal((4, 5))))
     assert y.grad_fn.name() == "ViewBackward0"
+
+
+def test_lapack_layouts_match_torch():
+    """PyTorch returns LAPACK's results column-major; so does pytorchlite (values of the
+    singular and eigen vectors may differ in sign, so strides only)."""
+    torch = pytest.importorskip("torch")
+    calls = [lambda lib, a: lib.linalg.svd(a), lambda lib, a: lib.linalg.svd(a, False),
+             lambda lib, a: lib.svd(a), lambda lib, a: lib.linalg.eigh(a.mT @ a),
+             lambda lib, a: lib.linalg.qr(a, "complete"), lambda lib, a: lib.linalg.lu(a),
+             lambda lib, a: lib.linalg.lstsq(a, a[..., :2]),
+             lambda lib, a: lib.linalg.cholesky_ex(a.mT @ a + 3 * lib.eye(3), upper=True)]
+    for fn in calls:
+        for arr in (R43, RNG.standard_normal((2, 4, 3)), RNG.standard_normal((2, 3, 5))):
+            if arr.shape[-2] < arr.shape[-1] and fn in (calls[6], calls[7]):
+                continue
+            got = [tuple(r.stride()) for r in fn(pl, t(pl, arr))]
+            want = [tuple(r.stride()) for r in fn(torch, t(torch, arr))]
+            assert got == want
