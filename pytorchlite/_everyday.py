@@ -6,7 +6,7 @@ from . import _C, _math_more, _math_ops, _out, _reduce_ops, _result_types
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
                      "cholesky_solve", "triangular_solve", "matrix_exp", "lu",
-                     "cholesky_inverse", "lu_solve")
+                     "cholesky_inverse", "lu_solve", "orgqr")
 
 
 # in-place forms that torch has as Tensor methods only

@@ -182,6 +182,14 @@ CASES = {
                     [RNG.standard_normal((6, 2, 3)), RNG.standard_normal((2, 3))], "ok"),
     "tensorsolve_bad": (lambda lib, a, b: lib.linalg.tensorsolve(a, b),
                         [RNG.standard_normal((2, 3, 5)), RNG.standard_normal((2, 3))], "exc"),
+    "householder_product": (lambda lib, a, t: lib.linalg.householder_product(a, t),
+                            [RNG.standard_normal((2, 5, 3)), RNG.standard_normal((2, 2))], "ok"),
+    "householder_create_graph": (lambda lib, a, t: lib.autograd.grad(
+        (lib.linalg.householder_product(a, t) ** 2).sum(), (a, t), create_graph=True)[0].sum(),
+        [R43, RNG.standard_normal(3)], "ok"),
+    "orgqr": (lambda lib, a, t: lib.orgqr(a, t), [R43, RNG.standard_normal(2)], "ok"),
+    "householder_bad_tau": (lambda lib, a, t: lib.linalg.householder_product(a, t),
+                            [R43, RNG.standard_normal(4)], "exc"),
     "qr_layout": (lambda lib, a: lib.linalg.qr(a.detach()), [R43], "ok"),
     "eigh_values": (lambda lib, a: lib.linalg.eigh(a.detach())[0], [S3], "ok"),
 }
@@ -448,3 +456,21 @@ def test_lapack_layouts_match_torch():
             got = [tuple(r.stride()) for r in fn(pl, t(pl, arr))]
             want = [tuple(r.stride()) for r in fn(torch, t(torch, arr))]
             assert got == want
+
+
+def test_householder_product_gradients_by_finite_differences():
+    from pytorchlite.autograd import gradgradcheck
+
+    a, tau = RNG.standard_normal((5, 3)), RNG.standard_normal(2)
+    assert _gc(lambda x, y: pl.linalg.householder_product(x, y), a, tau)
+    assert gradgradcheck(lambda x, y: pl.linalg.householder_product(x, y),
+                         (t(pl, a, True), t(pl, tau, True)))
+    q = pl.linalg.householder_product(t(pl, a, True), t(pl, tau, True))
+    assert q.grad_fn.name() == "LinalgHouseholderProductBackward0"
+    # with tau from geqrf-like reflectors the result is orthonormal: check one reflector
+    v = np.array([1.0, 0.5, -0.25, 0.0, 2.0])
+    t1 = 2 / (v @ v)
+    a1 = np.zeros((5, 1))
+    a1[1:, 0] = v[1:]
+    q1 = pl.linalg.householder_product(t(pl, a1), t(pl, [t1])).numpy()
+    np.testing.assert_allclose(q1[:, 0], (np.eye(5) - t1 * np.outer(v, v))[:, 0], atol=1e-14)

@@ -23,7 +23,8 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex"
            "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
            "pinv", "matrix_rank", "matrix_power", "matrix_exp", "multi_dot", "cond", "cross",
            "vecdot", "vector_norm", "matrix_norm", "norm", "solve_triangular", "lu_factor",
-           "lu_factor_ex", "lu", "lu_solve", "vander", "diagonal", "matmul", "tensorinv", "tensorsolve"]
+           "lu_factor_ex", "lu", "lu_solve", "vander", "diagonal", "matmul", "tensorinv", "tensorsolve",
+           "householder_product"]
 
 _B = _C.TensorBase
 
@@ -533,6 +534,91 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     Bb = B.expand(batch + tuple(B.shape[-2:]))
     X = _grads.solve_triangular(Ab, Bb, bool(upper), bool(left), bool(unitriangular))
     return _out("linalg_solve_triangular", out, X, A, B)
+
+
+def _reflectors(A, tau):
+    """The Householder vectors v_i (1 at i, A[i+1:, i] below, 0 above) and H_i = I - tau_i
+    v_i v_i^T."""
+    m, k = A.shape[-2], tau.shape[-1]
+    r = _C.arange(m)
+    eye = _C.eye(m, dtype=A.dtype)
+    vs, Hs = [], []
+    for i in range(k):
+        v = A.select(-1, i) * (r > i).to(A.dtype) + (r == i).to(A.dtype)
+        vs.append(v)
+        Hs.append(eye - tau.select(-1, i).unsqueeze(-1).unsqueeze(-1) *
+                  (v.unsqueeze(-1) * v.unsqueeze(-2)))
+    return vs, Hs, eye
+
+
+def _householder(A, tau):
+    m, n = A.shape[-2], A.shape[-1]
+    _, Hs, eye = _reflectors(A, tau)
+    Q = eye.expand(tuple(A.shape[:-2]) + (m, m))
+    for H in Hs:
+        Q = Q.matmul(H)
+    Q = Q.narrow(-1, 0, n)
+    if not Q.requires_grad:  # the result: column-major, as PyTorch's (LAPACK's orgqr)
+        Q = _grads._tF(Q.numpy(), Q)
+    return Q
+
+
+def _householder_vjp(args, grads):
+    # back through Q = H_1 ... H_k (first n columns): with P_i = H_1 ... H_i and G the
+    # gradient of P_k, dL/dH_i = P_{i-1}^T G_i and G_{i-1} = G_i H_i^T; H = I - tau v v^T
+    # gives dL/dtau = -v^T GH v and dL/dv = -tau (GH + GH^T) v
+    A, tau = args
+    (gQ,) = grads
+    m, n, k = A.shape[-2], A.shape[-1], tau.shape[-1]
+    vs, Hs, eye = _reflectors(A, tau)
+    P = [eye.expand(tuple(A.shape[:-2]) + (m, m))]
+    for H in Hs[:-1]:
+        P.append(P[-1].matmul(H))
+    G = _C.cat([gQ, _C.zeros(tuple(gQ.shape[:-1]) + (m - n,), dtype=gQ.dtype)], -1) \
+        if m > n else gQ
+    r = _C.arange(m)
+    gA_cols, gtau = [None] * n, [None] * k
+    for i in range(k - 1, -1, -1):
+        GH = P[i].mT.matmul(G)
+        v, t_i = vs[i], tau.select(-1, i)
+        gtau[i] = -(v.unsqueeze(-2).matmul(GH).matmul(v.unsqueeze(-1))).squeeze(-1).squeeze(-1)
+        gv = -t_i.unsqueeze(-1) * (GH + GH.mT).matmul(v.unsqueeze(-1)).squeeze(-1)
+        gA_cols[i] = gv * (r > i).to(A.dtype)
+        G = G.matmul(Hs[i].mT)
+    zero = _C.zeros(tuple(A.shape[:-1]), dtype=A.dtype)
+    gA = _C.stack([c if c is not None else zero for c in gA_cols], -1)
+    return gA, _C.stack(gtau, -1)
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with the Householder
+    vectors v_i stored below the diagonal of A (LAPACK's orgqr)."""
+    name = "torch.linalg.householder_product"
+    for arg, v, pos in (("input", A, 1), ("tau", tau, 2)):
+        if not isinstance(v, _B):
+            raise TypeError(f"linalg_householder_product(): argument '{arg}' (position {pos}) "
+                            f"must be Tensor, not {type(v).__name__}")
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if A.shape[-2] < A.shape[-1]:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if A.shape[-1] < tau.shape[-1]:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if A.dim() - tau.dim() != 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {tau.dim()} and input.ndim is equal to "
+                           f"{A.dim()}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
+    if tau.dtype != A.dtype:
+        raise RuntimeError(f"{name}: tau dtype {_dtname(tau.dtype)} does not match input dtype "
+                           f"{_dtname(A.dtype)}")
+    Q = _grads.composite("LinalgHouseholderProductBackward0", _householder, _householder_vjp,
+                         A, tau)
+    return _out("linalg_householder_product", out, Q, A, tau)
 
 
 def tensorinv(A, ind=2, *, out=None):

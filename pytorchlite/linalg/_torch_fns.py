@@ -250,6 +250,13 @@ def lu_solve(b, LU_data, LU_pivots, *, out=None):  # noqa: N803
     return _lu_solve(LU_data, LU_pivots, b, out=out)
 
 
+def orgqr(input, input2):  # noqa: A002
+    """torch.linalg.householder_product."""
+    from . import householder_product
+
+    return householder_product(input, input2)
+
+
 def matrix_exp(input):  # noqa: A002
     from . import matrix_exp as _me
 
@@ -269,6 +276,6 @@ FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogde
              "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
              "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
              "matrix_exp": matrix_exp, "lu": lu, "cholesky_inverse": cholesky_inverse,
-             "lu_unpack": lu_unpack, "lu_solve": lu_solve}
+             "lu_unpack": lu_unpack, "lu_solve": lu_solve, "orgqr": orgqr}
 METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
-           "cholesky_solve", "triangular_solve", "matrix_exp", "lu", "lu_solve")
+           "cholesky_solve", "triangular_solve", "matrix_exp", "lu", "lu_solve", "orgqr")
