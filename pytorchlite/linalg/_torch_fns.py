@@ -257,6 +257,106 @@ def orgqr(input, input2):  # noqa: A002
     return householder_product(input, input2)
 
 
+_REMOVED = {
+    "symeig": (
+        "This function was deprecated since version 1.9 and is now removed. The default behavior "
+        "has changed from using the upper triangular portion of the matrix by default to using "
+        "the lower triangular portion.\n\nL, _ = torch.symeig(A, upper=upper) should be replaced "
+        "with:\nL = torch.linalg.eigvalsh(A, UPLO='U' if upper else 'L')\n\nand\n\nL, V = "
+        "torch.symeig(A, eigenvectors=True) should be replaced with:\nL, V = torch.linalg.eigh(A, "
+        "UPLO='U' if upper else 'L')"),
+    "eig": (
+        "This function was deprecated since version 1.9 and is now removed. `torch.linalg.eig` "
+        "returns complex tensors of dtype `cfloat` or `cdouble` rather than real tensors "
+        "mimicking complex tensors.\n\nL, _ = torch.eig(A) should be replaced with:\nL_complex = "
+        "torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, eigenvectors=True) should be "
+        "replaced with:\nL_complex, V_complex = torch.linalg.eig(A)"),
+    "lstsq": (
+        "This function was deprecated since version 1.9 and is now removed. `torch.lstsq` is "
+        "deprecated in favor of `torch.linalg.lstsq`.\n`torch.linalg.lstsq` has reversed "
+        "arguments and does not return the QR decomposition in the returned tuple (although it "
+        "returns other information about the problem).\n\nTo get the QR decomposition consider "
+        "using `torch.linalg.qr`.\n\nThe returned solution in `torch.lstsq` stored the residuals "
+        "of the solution in the last m - n columns of the returned value whenever m > n. In "
+        "torch.linalg.lstsq, the residuals are in the field 'residuals' of the returned named "
+        "tuple.\n\nThe unpacking of the solution, as in\nX, _ = torch.lstsq(B, A).solution"
+        "[:A.size(1)]\nshould be replaced with:\nX = torch.linalg.lstsq(A, B).solution"),
+    "matrix_rank": (
+        "This function was deprecated since version 1.9 and is now removed.\nPlease use the "
+        "`torch.linalg.matrix_rank` function instead. The parameter 'symmetric' was renamed in "
+        "`torch.linalg.matrix_rank()` to 'hermitian'."),
+}
+
+
+def symeig(input, eigenvectors=False, upper=True, *, out=None):  # noqa: A002
+    """Removed from PyTorch (1.9): raises its RuntimeError."""
+    raise RuntimeError(_REMOVED["symeig"])
+
+
+def eig(input, eigenvectors=False, *, out=None):  # noqa: A002
+    """Removed from PyTorch (1.9): raises its RuntimeError."""
+    raise RuntimeError(_REMOVED["eig"])
+
+
+def lstsq(input, A, *, out=None):  # noqa: A002, N803
+    """Removed from PyTorch (1.9): raises its RuntimeError."""
+    raise RuntimeError(_REMOVED["lstsq"])
+
+
+def matrix_rank(input, tol=None, symmetric=False, *, out=None):  # noqa: A002
+    """Removed from PyTorch (1.9): raises its RuntimeError."""
+    raise RuntimeError(_REMOVED["matrix_rank"])
+
+
+def chain_matmul(*matrices, out=None):
+    """Deprecated in PyTorch for linalg.multi_dot (which it calls)."""
+    import warnings
+
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    from . import multi_dot
+
+    return multi_dot(list(matrices), out=out)
+
+
+def vdot(input, other, *, out=None):  # noqa: A002
+    """The dot product of two 1-D tensors (VdotBackward0; no conjugation without complex
+    dtypes)."""
+    from . import _grads
+
+    for name, v, pos in (("input", input, 1), ("other", other, 2)):
+        if not isinstance(v, _C.TensorBase):
+            raise TypeError(f"vdot(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
+                           "tensors")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"expected both vectors to have same dtype, but found "
+                           f"{_dt_name(input.dtype)} and {_dt_name(other.dtype)}")
+    if input.numel() != other.numel():
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.numel()}] and src "
+                           f"[{other.numel()}] to have the same number of elements, but got "
+                           f"{input.numel()} and {other.numel()} elements respectively")
+
+    def vjp(args, grads):
+        a, b = args
+        (g,) = grads
+        return g * b, g * a
+
+    r = _grads.composite("VdotBackward0", lambda a, b: a.dot(b), vjp, input, other)
+    if out is not None:
+        from .._out import write_out
+
+        return write_out("vdot", out, r, (input, other))
+    return r
+
+
 def matrix_exp(input):  # noqa: A002
     from . import matrix_exp as _me
 
@@ -276,6 +376,8 @@ FUNCTIONS = {"inverse": inverse, "det": det, "logdet": logdet, "slogdet": slogde
              "pinverse": pinverse, "qr": qr, "cholesky": cholesky,
              "cholesky_solve": cholesky_solve, "triangular_solve": triangular_solve,
              "matrix_exp": matrix_exp, "lu": lu, "cholesky_inverse": cholesky_inverse,
-             "lu_unpack": lu_unpack, "lu_solve": lu_solve, "orgqr": orgqr}
+             "lu_unpack": lu_unpack, "lu_solve": lu_solve, "orgqr": orgqr, "symeig": symeig,
+             "eig": eig, "lstsq": lstsq, "matrix_rank": matrix_rank,
+             "chain_matmul": chain_matmul, "vdot": vdot}
 METHODS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
-           "cholesky_solve", "triangular_solve", "matrix_exp", "lu", "lu_solve", "orgqr")
+           "cholesky_solve", "triangular_solve", "matrix_exp", "lu", "lu_solve", "orgqr", "symeig", "eig", "lstsq", "vdot")
