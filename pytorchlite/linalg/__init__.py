@@ -412,11 +412,14 @@ def cond(A, p=None, *, out=None):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if p in (None, 2, -2):
         _check("cond", A, square=False)
+    else:
+        _check(f"cond(ord={ {math.inf: 'inf', -math.inf: '-inf'}.get(p, p) })", A)
+    if A.numel() == 0:  # as PyTorch: zeros, with no history
+        return _out("linalg_cond", out, _C.zeros(tuple(A.shape[:-2]), dtype=A.dtype), A)
+    if p in (None, 2, -2):
         s = svdvals(A)
         big, small = s.narrow(-1, 0, 1), s.narrow(-1, s.shape[-1] - 1, 1)
         return _out("linalg_cond", out, (small / big if p == -2 else big / small).squeeze(-1), A)
-    name = {math.inf: "inf", -math.inf: "-inf"}.get(p, str(p))
-    _check(f"cond(ord={name})", A)
     if p == "nuc":  # as PyTorch: sum(s) sum(1 / s)
         s = svdvals(A)
         return _out("linalg_cond", out, s.sum(-1) * (1 / s).sum(-1), A)
