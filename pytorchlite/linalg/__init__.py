@@ -73,7 +73,7 @@ def inv(A, *, out=None):
 @_amp.fp32
 def inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info): info is 0, or k > 0 when the k-th diagonal of the LU is zero."""
-    _check("inv_ex", A)
+    _check("inv", A)
     r, info = _grads.inv_ex(A)
     if check_errors:
         err = _grads.inv_error("linalg.inv_ex", info)
@@ -139,7 +139,7 @@ def cholesky(A, *, upper=False, out=None):
 @_amp.fp32
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info): info is 0, or k > 0 when the leading minor of order k is not positive."""
-    _check("cholesky_ex", A)
+    _check("cholesky", A)
     L, info = _grads.cholesky_ex(A, bool(upper))
     if check_errors:
         err = _grads.cholesky_error("linalg.cholesky_ex", info)
@@ -239,6 +239,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     Note: with the default driver (PyTorch's 'gelsy' on the CPU) residuals and singular_values
     are empty, as in PyTorch; the solution is pinv(A) @ B.
     """
+    if isinstance(A, _B) and A.dim() < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     _check("lstsq", A, square=False)
     if not isinstance(B, _B):
         raise TypeError(f"linalg_lstsq(): argument 'b' (position 2) must be Tensor, not "
@@ -247,7 +249,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError("parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vec = B.dim() == A.dim() - 1
     if (B.shape[-1] if vec else B.shape[-2]) != A.shape[-2]:
-        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size("
+                           f"{-1 if vec else -2})")
     eps_rt = (float(np.finfo(np.float64 if A.dtype is _dt.float64 else np.float32).eps) *
               max(A.shape[-2], A.shape[-1])) if rcond is None else float(rcond)
     drv = driver or "gelsy"
@@ -408,6 +411,8 @@ def multi_dot(tensors, *, out=None):
 @_amp.fp32
 def cond(A, p=None, *, out=None):
     """The condition number of A in the p-norm (2 by default: s_max / s_min)."""
+    if isinstance(A, _B) and A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
     if p not in (None, 2, -2, 1, -1, math.inf, -math.inf, "fro", "nuc"):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if p in (None, 2, -2):
@@ -697,7 +702,8 @@ def _lu_check(name, A, pivot):
         raise TypeError(f"linalg_{name}(): argument 'A' (position 1) must be Tensor, not "
                         f"{type(A).__name__}")
     if A.dim() < 2:
-        raise RuntimeError(f"linalg.{name}: Expected tensor with 2 or more dimensions. Got "
+        where = "linalg.lu" if name == "lu" else "torch.lu_factor"
+        raise RuntimeError(f"{where}: Expected tensor with 2 or more dimensions. Got "
                            f"size: {list(A.shape)} instead")
     if not A.dtype.is_floating_point or A.dtype in (_dt.float16, _dt.bfloat16):
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_dtname(A.dtype)}'")
@@ -762,7 +768,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         raise RuntimeError("linalg.lu_solve: The input tensor "
                            f"{'LU' if LU.dim() < 2 else 'B'} must have at least 2 dimensions.")
     if LU.shape[-1] != LU.shape[-2]:
-        raise RuntimeError(f"linalg.lu_solve: A must be batches of square matrices, but they "
+        raise RuntimeError(f"torch.linalg.lu_solve: A must be batches of square matrices, but they "
                            f"are {LU.shape[-2]} by {LU.shape[-1]} matrices")
     n = LU.shape[-1]
     if (B.shape[-2] if left else B.shape[-1]) != n:

@@ -110,16 +110,24 @@ def cholesky(input, upper=False, *, out=None):  # noqa: A002
 def cholesky_solve(B, L, upper=False, *, out=None):
     """X with (L L^T) X = B, given the Cholesky factor L (or U = L^T when upper)."""
     _bool_arg("cholesky_solve", upper, "upper", 3)
-    _check("cholesky_solve", L, arg="input2")
     from .. import broadcast_shapes
     from . import _grads
 
+    for name, v, pos in (("input", B, 1), ("input2", L, 2)):
+        if not isinstance(v, _C.TensorBase):
+            raise TypeError(f"cholesky_solve(): argument '{name}' (position {pos}) must be "
+                            f"Tensor, not {type(v).__name__}")
+    for name, v in (("b", B), ("u", L)):
+        if v.dim() < 2:
+            raise RuntimeError(f"{name} should have at least 2 dimensions, but has {v.dim()} "
+                               "dimensions instead")
+    if L.shape[-1] != L.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {L.shape[-2]} "
+                           f"by {L.shape[-1]} matrices")
+    _check("cholesky_solve", L, arg="input2")
     if B.dtype != L.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{_dt_name(B.dtype)} and A of type {_dt_name(L.dtype)} instead.")
-    if B.dim() < 2:
-        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.dim()} dimensions "
-                           "instead")
     if B.shape[-2] != L.shape[-1]:
         raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
                            f"{L.shape[-1]} by {L.shape[-1]} but each b matrix is "
