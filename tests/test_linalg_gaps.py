@@ -199,6 +199,7 @@ CASES = {
     "vdot": (lambda lib, a, b: lib.vdot(a, b), [B32[:, 0], B32[:, 1]], "ok"),
     "vdot_method": (lambda lib, a, b: a.vdot(b), [B32[:, 0], B32[:, 1]], "ok"),
     "vdot_2d": (lambda lib, a: lib.vdot(a, a), [A], "exc"),
+    "qr_wide_gradient": (lambda lib, a: lib.linalg.qr(a), [W35], "ok"),
     "qr_layout": (lambda lib, a: lib.linalg.qr(a.detach()), [R43], "ok"),
     "eigh_values": (lambda lib, a: lib.linalg.eigh(a.detach())[0], [S3], "ok"),
 }
@@ -483,3 +484,10 @@ def test_householder_product_gradients_by_finite_differences():
     a1[1:, 0] = v[1:]
     q1 = pl.linalg.householder_product(t(pl, a1), t(pl, [t1])).numpy()
     np.testing.assert_allclose(q1[:, 0], (np.eye(5) - t1 * np.outer(v, v))[:, 0], atol=1e-14)
+
+
+def test_qr_wide_gradient_by_finite_differences():
+    from pytorchlite.autograd import gradgradcheck
+
+    assert _gc(lambda a: pl.linalg.qr(a), W35)
+    assert gradgradcheck(lambda a: pl.linalg.qr(a), (t(pl, W35, True),))

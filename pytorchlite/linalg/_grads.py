@@ -395,8 +395,16 @@ class _Qr(Function):
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
         if m < n:
-            raise NotImplementedError("pytorchlite: the gradient of linalg.qr for wide matrices "
-                                      "(m < n) is not implemented")
+            # PyTorch's wide case: gA = [Q trilImInvAdjSkew(-(gR R^T - Q^T gQ)) R_1^{-T}, 0]
+            # + Q gR, R_1 the leading m x m block of R
+            M = gR.matmul(R.mT) - Q.mT.matmul(gQ)
+            X = (-M) - (-M).mT
+            X = X * _lower_mask(m, False, X)
+            from . import solve_triangular
+
+            gA = solve_triangular(R.narrow(-1, 0, m).mT, Q.matmul(X), upper=False, left=False)
+            gA = _C.cat([gA, _C.zeros(tuple(gA.shape[:-1]) + (n - m,), dtype=gA.dtype)], -1)
+            return gA + Q.matmul(gR), None
         k = R.shape[-2]
         if k != n:  # mode="complete" with m > n: the extra columns of Q get no gradient
             Q = Q.narrow(-1, 0, n)
