@@ -140,6 +140,11 @@ def _eps(A):
 
 
 def _det_grad_lu(a, d, patch=True):
+    with np.errstate(all="ignore"):
+        return _det_grad_lu_(a, d, patch)
+
+
+def _det_grad_lu_(a, d, patch):
     """PyTorch's det backward without a graph: X with A^T X = d I, through the LU of A^T with
     each zero pivot replaced by eps (so a singular A gives d times a finite matrix, often 0)."""
     from ._lu import getrf, perm_matrix
@@ -191,17 +196,25 @@ def _det_grad_graph(A, g):
     return out.index_put_((mask,), g1).index_put_((ok,), g2)
 
 
+_SMALL = 64  # above this order, NumPy's LAPACK rather than the NumPy-written LU/substitution
+
+
 def _det_np(a):
     """det as PyTorch computes it: prod(diag(U)) sign(P) from the LU of A^T (the row-major
-    A read column-major by LAPACK), so singular matrices get PyTorch's signed zero."""
+    A read column-major by LAPACK), so singular matrices get PyTorch's signed zero (NumPy's
+    det for large matrices)."""
     from ._lu import getrf
 
     n = a.shape[-1]
     if n == 0:
         return np.ones(a.shape[:-2], dtype=a.dtype)
-    lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
-    odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
-    return np.diagonal(lu, 0, -2, -1).prod(-1) * np.where(odd, -1, 1).astype(a.dtype)
+    if n > _SMALL:
+        with np.errstate(all="ignore"):
+            return np.linalg.det(a)
+    with np.errstate(all="ignore"):
+        lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
+        odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
+        return np.diagonal(lu, 0, -2, -1).prod(-1) * np.where(odd, -1, 1).astype(a.dtype)
 
 
 class _Det(Function):
@@ -231,6 +244,9 @@ def _slogdet_np(a):
     n = a.shape[-1]
     if n == 0:
         return np.ones(a.shape[:-2], dtype=a.dtype), np.zeros(a.shape[:-2], dtype=a.dtype)
+    if n > _SMALL:
+        with np.errstate(all="ignore"):
+            return np.linalg.slogdet(a)
     lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
     diag = np.diagonal(lu, 0, -2, -1)
     odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
@@ -604,6 +620,14 @@ def _trsm_np(a, b, upper, unit):
     """X with T X = B for the upper (lower) triangle T of each matrix of a (unit diagonal when
     unit): substitution row by row, inf/nan (no error) where T is singular, as LAPACK's trsm."""
     n = a.shape[-1]
+    if n > _SMALL:  # large: LAPACK's solve on the triangle, when it is nonsingular
+        T = np.triu(a) if upper else np.tril(a)
+        if unit:
+            T = T - T * np.eye(n, dtype=T.dtype) + np.eye(n, dtype=T.dtype)
+        if np.all(np.diagonal(T, 0, -2, -1) != 0) and np.all(np.isfinite(T)):
+            shape = np.broadcast_shapes(T.shape[:-2], b.shape[:-2])
+            return np.linalg.solve(np.broadcast_to(T, shape + T.shape[-2:]),
+                                   np.broadcast_to(b, shape + b.shape[-2:]))
     x = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
                  dtype=np.result_type(a, b))
     order = range(n - 1, -1, -1) if upper else range(n)

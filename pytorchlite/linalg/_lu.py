@@ -23,6 +23,13 @@ def getrf(a):
     piv = np.zeros((nb, k), dtype=np.int32)
     info = np.zeros((nb,), dtype=np.int32)
     rows = np.arange(nb)
+    with np.errstate(all="ignore"):
+        _getrf_steps(f, piv, info, rows, m, k)
+    return (f.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch))
+
+
+def _getrf_steps(f, piv, info, rows, m, k):
+    nb = f.shape[0]
     for j in range(k):
         p = j + np.argmax(np.abs(f[:, j:, j]), axis=1) if m > j else np.full(nb, j)
         piv[:, j] = p + 1
@@ -36,7 +43,6 @@ def getrf(a):
             scaled = f[:, j + 1:, j] / np.where(nz, d, 1)[:, None]
             f[:, j + 1:, j] = np.where(nz[:, None], scaled, f[:, j + 1:, j])
             f[:, j + 1:, j + 1:] -= f[:, j + 1:, j, None] * f[:, j, None, j + 1:]
-    return (f.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch))
 
 
 def perm_matrix(piv, m, dtype):
