@@ -6,7 +6,8 @@ from . import _C, _api_fill, _math_more, _math_ops, _out, _reduce_ops, _result_t
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
                      "cholesky_solve", "triangular_solve", "matrix_exp", "lu",
-                     "cholesky_inverse")
+                     "cholesky_inverse", "lu_solve", "orgqr", "symeig", "eig", "lstsq",
+                     "vdot")
 
 
 # in-place forms that torch has as Tensor methods only
@@ -151,6 +152,8 @@ def _install(namespace, tensor_cls):
     for name in _LINALG_FUNCTIONS:
         namespace[name] = _linalg_fn(name)
         setattr(tensor_cls, name, _linalg_method(name))
+    for name in ("lu_unpack", "matrix_rank", "chain_matmul"):  # functions only, as in PyTorch
+        namespace[name] = _linalg_fn(name)
     namespace["matrix_power"] = _matrix_power
     tensor_cls.matrix_power = lambda self, n: _matrix_power(self, n)
     tensor_cls.matrix_power.__name__ = "matrix_power"

@@ -422,6 +422,13 @@ def frac_(self):
     return composite_("FracBackward0", lambda x: x - x.trunc(), self)
 
 
+def square(self):
+    """self ** 2 (PowBackward0, as PyTorch); bools square to int64."""
+    if self.dtype == _dt.bool:
+        return self.long() * self.long()  # PyTorch squares bools to int64
+    return self.pow(2)
+
+
 def square_(self):
     return self.copy_(self.square())
 
@@ -690,7 +697,8 @@ METHODS = ["allclose", "logaddexp", "logaddexp2", "logit", "logit_", "xlogy", "x
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "mv", "addmv", "addmv_", "addbmm",
            "baddbmm", "addbmm_", "baddbmm_", "outer", "ger", "inner", "kron", "cross", "dist",
-           "frac", "frac_", "square_", "sgn_", "heaviside_", "true_divide_", "floor_divide_",
+           "frac", "frac_", "square", "square_", "sgn_", "heaviside_", "true_divide_",
+           "floor_divide_",
            "floor_", "ceil_", "trunc_", "round_", "is_signed"]
 
 

@@ -17,6 +17,9 @@ _FIELDS = (("aminmax", ("min", "max")),
            ("linalg_inv_ex", ("inverse", "info")),
            ("linalg_cholesky_ex", ("L", "info")),
            ("linalg_lu_factor", ("LU", "pivots")),
+           ("linalg_lu_factor_ex", ("LU", "pivots", "info")),
+           ("_lu_with_info", ("LU", "pivots", "info")),
+           ("linalg_lu", ("P", "L", "U")), ("lu_unpack", ("P", "L", "U")),
            ("triangular_solve", ("solution", "cloned_coefficient")))
 
 

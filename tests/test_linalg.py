@@ -264,10 +264,14 @@ def test_gradgradcheck_float64(name):
     assert gradgradcheck(fn, tuple(t(a, True) for a in arrays))
 
 
-def test_det_gradient_of_a_singular_matrix_is_the_adjugate():
+def test_det_gradient_of_a_singular_matrix_as_pytorch():
+    # as PyTorch: without a graph, det(A) A^{-T} through an eps-patched LU (0 when det is 0);
+    # under create_graph the adjugate from the SVD
     x = t(np.array([[1.0, 2.0], [2.0, 4.0]]), True)
     pl.linalg.det(x).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))
+    (g,) = pl.autograd.grad(pl.linalg.det(x), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
 
 
 def test_lu_factor_reconstructs_and_matches_torch():

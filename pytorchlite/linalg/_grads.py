@@ -21,19 +21,6 @@ _LinAlgError.__module__ = "torch._C"
 LinAlgError = _LinAlgError
 
 
-def _not_pd_order(a):
-    """The order of the first leading minor of the first failing matrix of a that is not
-    positive-definite."""
-    m = a.reshape((-1,) + a.shape[-2:])
-    for b in m:
-        for k in range(1, b.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(b[:k, :k])
-            except np.linalg.LinAlgError:
-                return k
-    return 1
-
-
 def _np(t):
     return t.detach().numpy()
 
@@ -41,6 +28,16 @@ def _np(t):
 def _t(a, like):
     """The NumPy result ``a`` as a tensor of like's dtype."""
     return _C.from_numpy(np.array(a, dtype=_np_dtype(like), order="C")).to(like.dtype)
+
+
+def _tF(a, like):
+    """The NumPy result ``a`` as a tensor of like's dtype laid out column-major in each matrix
+    (strides (..., 1, m)), as PyTorch returns LAPACK's results."""
+    a = np.asarray(a, dtype=_np_dtype(like))
+    if a.ndim < 2:
+        return _t(a, like)
+    c = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+    return _C.from_numpy(np.swapaxes(c, -1, -2)).to(like.dtype)
 
 
 def _np_dtype(t):
@@ -91,124 +88,311 @@ def _apply(base, name, *args):
     return cls.apply(*args)
 
 
-class _Inv(Function):
+def _inv_np(a):
+    """(inverse, info) as PyTorch's inv_ex: info is getrf's (the first zero pivot of U), and
+    a singular matrix gets the inf/nan of solving with its LU instead of an error."""
+    from ._lu import getrf, perm_matrix
+
+    try:
+        return np.linalg.inv(a), np.zeros(a.shape[:-2], dtype=np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    lu, piv, info = getrf(a)
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    y = _trsm_np(np.tril(lu, -1) + eye, np.swapaxes(perm_matrix(piv, n, a.dtype), -1, -2),
+                 False, True)
+    return _trsm_np(np.triu(lu), y, True, False), info
+
+
+def inv_error(name, info):
+    """PyTorch's LinAlgError for the first singular matrix (info: an int32 tensor)."""
+    flat = info.reshape(-1)
+    bad = flat != 0
+    if not bool(bad.any()):
+        return None
+    i = int(bad.long().argmax())
+    where = f"(Batch element {i}): " if info.dim() else ""
+    return LinAlgError(f"{name}: {where}The diagonal element {int(flat[i])} is zero, the "
+                       "inversion could not be completed because the input matrix is singular.")
+
+
+class LinalgInvEx(Function):  # PyTorch's node name in its in-place errors
     @staticmethod
     def forward(ctx, A):
-        a = _np(A)
-        try:
-            r = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could "
-                              "not be completed because the input matrix is singular.") from None
-        out = _t(r, A)
+        r, info = _inv_np(_np(A))
+        out = _tF(r, A)
+        infos = _C.from_numpy(np.ascontiguousarray(info, dtype=np.int32).reshape(-1)).reshape(
+            info.shape)
+        ctx.mark_non_differentiable(infos)
         _save(ctx, (A,), (out,))
-        return out
+        return out, infos
 
     @staticmethod
-    def backward(ctx, g):
-        _, (Ai,) = _saved(ctx, inv)
-        AiT = Ai.mT
+    def backward(ctx, g, ginfo=None):
+        _, outs = _saved(ctx, inv_ex)
+        AiT = outs[0].mT
         return -(AiT.matmul(g).matmul(AiT))
 
 
-def _adjugate_t(a):
-    """The transposed adjugate of each matrix of a (..., n, n), exact for singular ones too:
-    det(U) det(Vh) U diag(prod_{j != i} s_j) Vh from the SVD a = U diag(s) Vh."""
-    u, s, vh = np.linalg.svd(a)
-    n = s.shape[-1]
+def _eps(A):
+    return float(np.finfo(_np_dtype(A)).eps)
+
+
+def _det_grad_lu(a, d, patch=True):
+    with np.errstate(all="ignore"):
+        return _det_grad_lu_(a, d, patch)
+
+
+def _det_grad_lu_(a, d, patch):
+    """PyTorch's det backward without a graph: X with A^T X = d I, through the LU of A^T with
+    each zero pivot replaced by eps (so a singular A gives d times a finite matrix, often 0)."""
+    from ._lu import getrf, perm_matrix
+
+    lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    diag = np.diagonal(lu, 0, -2, -1)
+    if patch:
+        lu = lu + eye * np.where(diag == 0, np.finfo(a.dtype).eps, 0)[..., None, :]
+    # A^T = P L U: X = U^{-1} L^{-1} P^T D
+    D = np.zeros(a.shape, dtype=a.dtype)  # diag_embed(d): +0 off the diagonal
+    idx = np.arange(n)
+    D[..., idx, idx] = np.asarray(d)[..., None]
+    Y = np.swapaxes(perm_matrix(piv, n, a.dtype), -1, -2) @ D
+    Y = _trsm_np(np.tril(lu, -1) + eye, Y, False, True)
+    return _trsm_np(np.triu(lu), Y, True, False)
+
+
+def _det_grad_singular(A, g):
+    """The adjugate route of PyTorch (recorded): U diag(alpha prod_{j != i} s_j) Vh with
+    alpha = det(U) det(Vh) g, from the SVD A = U diag(s) Vh."""
+    U, S, Vh = svd(A, True)
+    n = S.shape[-1]
+    eye = _eye(n, S)
+    alpha = det(U) * det(Vh) * g
+    others = (S.unsqueeze(-2) * (1 - eye) + eye).prod(-1)  # prod over j != i
+    D = alpha.unsqueeze(-1) * others
+    return (U * D.unsqueeze(-2)).matmul(Vh)
+
+
+def _det_grad_graph(A, g):
+    """PyTorch's det backward under create_graph: solve(A^T, det g I) where |det| >= 100 eps,
+    the singular (SVD) formula elsewhere, matrix by matrix."""
+    d = det(A)
+    n = A.shape[-1]
+    eye = _eye(n, A)
+    sing = (d.detach().abs() < 100 * _eps(A)).reshape(-1)
+    if not bool(sing.any()):
+        return solve_matrix(A.mT, (g * d).unsqueeze(-1).unsqueeze(-1) * eye)
+    if bool(sing.all()):
+        return _det_grad_singular(A, g)
+    # some of each: as PyTorch's masked_fmap, empty().index_put_(mask, ...)(~mask, ...)
+    mask = (d.detach().abs() < 100 * _eps(A))
+    ok = mask.logical_not()
+    g1 = _det_grad_singular(A[mask], g[mask])
+    g2 = solve_matrix(A[ok].mT, (g[ok] * d[ok]).unsqueeze(-1).unsqueeze(-1) * eye)
+    out = _C.empty(tuple(A.shape), dtype=A.dtype)
+    return out.index_put_((mask,), g1).index_put_((ok,), g2)
+
+
+_SMALL = 64  # above this order, NumPy's LAPACK rather than the NumPy-written LU/substitution
+
+
+def _det_np(a):
+    """det as PyTorch computes it: prod(diag(U)) sign(P) from the LU of A^T (the row-major
+    A read column-major by LAPACK), so singular matrices get PyTorch's signed zero (NumPy's
+    det for large matrices)."""
+    from ._lu import getrf
+
+    n = a.shape[-1]
     if n == 0:
-        return np.zeros_like(a)
-    left = np.concatenate([np.ones(s.shape[:-1] + (1,), s.dtype),
-                           np.cumprod(s, -1)[..., :-1]], -1)
-    right = np.flip(np.concatenate([np.ones(s.shape[:-1] + (1,), s.dtype),
-                                    np.cumprod(np.flip(s, -1), -1)[..., :-1]], -1), -1)
-    p = left * right
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    return sign[..., None, None] * ((u * p[..., None, :]) @ vh)
+        return np.ones(a.shape[:-2], dtype=a.dtype)
+    if n > _SMALL:
+        with np.errstate(all="ignore"):
+            return np.linalg.det(a)
+    with np.errstate(all="ignore"):
+        lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
+        odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
+        return np.diagonal(lu, 0, -2, -1).prod(-1) * np.where(odd, -1, 1).astype(a.dtype)
 
 
 class _Det(Function):
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        return _t(np.linalg.det(_np(A)), A)
+        return _t(_det_np(_np(A)), A)
 
     @staticmethod
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        gk = g.unsqueeze(-1).unsqueeze(-1)
+        if A.numel() == 0:
+            return _C.zeros(tuple(A.shape), dtype=A.dtype)
+        if A.shape[-1] == 1:  # d det / dA = 1, singular or not
+            return g.unsqueeze(-1).unsqueeze(-1).expand(tuple(A.shape))
         if _C.is_grad_enabled() and (A.requires_grad or g.requires_grad):
-            # recorded (create_graph): det(A) inv(A)^T through differentiable ops, which
-            # needs A invertible
-            return gk * det(A).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
-        # the transposed adjugate, exact for singular matrices too
-        return gk * _t(_adjugate_t(_np(A).astype(np.float64)), A)
+            return _det_grad_graph(A, g)
+        a = _np(A)
+        d = _det_np(a) * _np(g)
+        return _t(_det_grad_lu(a, d), A)
+
+
+def _slogdet_np(a):
+    """(sign, log|det|) as PyTorch computes them, from the diagonal of the LU of A^T."""
+    from ._lu import getrf
+
+    n = a.shape[-1]
+    if n == 0:
+        return np.ones(a.shape[:-2], dtype=a.dtype), np.zeros(a.shape[:-2], dtype=a.dtype)
+    if n > _SMALL:
+        with np.errstate(all="ignore"):
+            return np.linalg.slogdet(a)
+    lu, piv, _ = getrf(np.swapaxes(a, -1, -2))
+    diag = np.diagonal(lu, 0, -2, -1)
+    odd = (piv != np.arange(1, n + 1, dtype=piv.dtype)).sum(-1) % 2 == 1
+    sign = np.nan_to_num(np.sign(diag), nan=0.0).prod(-1) * np.where(odd, -1, 1).astype(a.dtype)
+    with np.errstate(divide="ignore"):
+        logabs = np.log(np.abs(diag)).sum(-1)
+    return sign, logabs
 
 
 class _Slogdet(Function):
     @staticmethod
     def forward(ctx, A):
-        sign, logabs = np.linalg.slogdet(_np(A))
+        sign, logabs = _slogdet_np(_np(A))
         ctx.save_for_backward(A)
         return _t(sign, A), _t(logabs, A)
 
     @staticmethod
     def backward(ctx, gsign, glog):
+        # as PyTorch: A^T X = glog I, through the LU of A^T without a graph (inf/nan rather
+        # than an error for a singular A), by linalg.solve under create_graph
         (A,) = ctx.saved_tensors
-        return glog.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        if _C.is_grad_enabled() and (A.requires_grad or glog.requires_grad):
+            return solve_matrix(A.mT, glog.unsqueeze(-1).unsqueeze(-1) * _eye(A.shape[-1], A))
+        return _t(_det_grad_lu(_np(A), _np(glog), patch=False), A)
 
 
 class _Solve(Function):
     @staticmethod
-    def forward(ctx, A, B):
+    def forward(ctx, A, B, left, vec):
+        a, b = _np(A), _np(B)
+        if vec:
+            b = b[..., None]
         try:
-            x = np.linalg.solve(_np(A), _np(B))
+            if left:
+                x = np.linalg.solve(a, b)
+            else:  # X A = B: A^T X^T = B^T
+                x = np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)),
+                                -1, -2)
         except np.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
                               "singular.") from None
-        X = _t(x, A)
+        X = (_tF if left else _t)(x[..., 0] if vec else x, A)
+        ctx.opts = (left, vec)
         _save(ctx, (A, B), (X,))
         return X
 
     @staticmethod
     def backward(ctx, g):
-        (A, _), (X,) = _saved(ctx, solve_matrix)
-        gB = solve_matrix(A.mT, g)
-        gA = -gB.matmul(X.mT)
-        return gA, gB
+        # PyTorch's linalg_solve_backward: gB = A^{-T} g (g A^{-T} when not left),
+        # gA = -gB X^T (-X^T gB)
+        left, vec = ctx.opts
+        (A, _), (X,) = _saved(ctx, lambda A, B: solve_matrix(A, B, left, vec))
+        g_ = g.unsqueeze(-1) if vec else g
+        X_ = X.unsqueeze(-1) if vec else X
+        gB = solve_matrix(A.mT, g_, left)
+        gA = -gB.matmul(X_.mT) if left else -X_.mT.matmul(gB)
+        return gA, (gB.squeeze(-1) if vec else gB), None, None
 
 
-class _Cholesky(Function):
-    @staticmethod
-    def forward(ctx, A):
+def _potf2(a):
+    """LAPACK's unblocked potf2 on the lower triangle of a: (L, info). At a failure the
+    diagonal entry keeps the non-positive pivot and the later columns keep A, as LAPACK
+    leaves them (PyTorch's cholesky_ex returns that)."""
+    a = np.array(a, copy=True)
+    n = a.shape[-1]
+    for j in range(n):
+        ajj = a[j, j] - a[j, :j] @ a[j, :j]
+        if not ajj > 0:
+            a[j, j] = ajj
+            return np.tril(a), j + 1
+        ajj = np.sqrt(ajj)
+        a[j, j] = ajj
+        a[j + 1:, j] = (a[j + 1:, j] - a[j + 1:, :j] @ a[j, :j]) / ajj
+    return np.tril(a), 0
+
+
+def _cholesky_np(a):
+    """(L, info) of each matrix of a (..., n, n): info 0, or the order of the first leading
+    minor that is not positive-definite (then L is LAPACK's partial result)."""
+    try:
+        L = np.linalg.cholesky(a)
+        return L, np.zeros(a.shape[:-2], dtype=np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    flat = a.reshape((-1,) + a.shape[-2:])
+    Ls, infos = [], []
+    for b in flat:
         try:
-            L = np.linalg.cholesky(_np(A))
+            Ls.append(np.linalg.cholesky(b))
+            infos.append(0)
         except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
-                              "the input is not positive-definite (the leading minor of order "
-                              f"{_not_pd_order(_np(A))} is not positive-definite).") from None
-        out = _t(L, A)
+            L, info = _potf2(b)
+            Ls.append(L)
+            infos.append(info)
+    return (np.stack(Ls).reshape(a.shape) if Ls else a.copy(),
+            np.array(infos, dtype=np.int32).reshape(a.shape[:-2]))
+
+
+def cholesky_error(name, info):
+    """PyTorch's LinAlgError for the first failing matrix (info: an int32 tensor)."""
+    flat = info.reshape(-1)
+    bad = (flat != 0)
+    if not bool(bad.any()):
+        return None
+    i = int(bad.long().argmax())
+    where = f"(Batch element {i}): " if info.dim() else ""
+    return LinAlgError(f"{name}: {where}The factorization could not be completed because "
+                       "the input is not positive-definite (the leading minor of order "
+                       f"{int(flat[i])} is not positive-definite).")
+
+
+def _cholesky_grad(L, gL):
+    # gA = L^{-T} phi(L^T gL) L^{-1}, phi: the lower triangle with its diagonal halved;
+    # then symmetrised, as the factorisation reads one triangle of a symmetric matrix
+    n = L.shape[-1]
+    P = L.mT.matmul(gL)
+    P = P * (_lower_mask(n, True, L) + 0.5 * _eye(n, L))
+    Li = inv(L)
+    gA = Li.mT.matmul(P).matmul(Li)
+    return 0.5 * (gA + gA.mT)
+
+
+class _CholeskyEx(Function):
+    @staticmethod
+    def forward(ctx, A, upper):
+        L, info = _cholesky_np(_np(A))
+        out = _tF(np.swapaxes(L, -1, -2) if upper else L, A)
+        infos = _C.from_numpy(np.ascontiguousarray(info).reshape(-1)).reshape(info.shape)
+        ctx.mark_non_differentiable(infos)
+        ctx.upper = upper
         _save(ctx, (A,), (out,))
-        return out
+        return out, infos
 
     @staticmethod
-    def backward(ctx, gL):
-        # gA = L^{-T} phi(L^T gL) L^{-1}, phi: the lower triangle with its diagonal halved;
-        # then symmetrised, as the factorisation reads one triangle of a symmetric matrix
-        _, (L,) = _saved(ctx, cholesky)
-        n = L.shape[-1]
-        P = L.mT.matmul(gL)
-        P = P * (_lower_mask(n, True, L) + 0.5 * _eye(n, L))
-        Li = inv(L)
-        gA = Li.mT.matmul(P).matmul(Li)
-        return 0.5 * (gA + gA.mT)
+    def backward(ctx, gL, ginfo=None):
+        upper = ctx.upper
+        _, outs = _saved(ctx, lambda A: cholesky_ex(A, upper))
+        L = outs[0].mT if upper else outs[0]
+        return _cholesky_grad(L, gL.mT if upper else gL), None
 
 
 class _Qr(Function):
     @staticmethod
     def forward(ctx, A, mode):
         q, r = np.linalg.qr(_np(A), mode=mode)
-        Q, R = _t(q, A), _t(r, A)
+        Q, R = _tF(q, A), _tF(r, A)
         _save(ctx, (A,), (Q, R))
         ctx.mode = mode
         return Q, R
@@ -227,8 +411,16 @@ class _Qr(Function):
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
         if m < n:
-            raise NotImplementedError("pytorchlite: the gradient of linalg.qr for wide matrices "
-                                      "(m < n) is not implemented")
+            # PyTorch's wide case: gA = [Q trilImInvAdjSkew(-(gR R^T - Q^T gQ)) R_1^{-T}, 0]
+            # + Q gR, R_1 the leading m x m block of R
+            M = gR.matmul(R.mT) - Q.mT.matmul(gQ)
+            X = (-M) - (-M).mT
+            X = X * _lower_mask(m, False, X)
+            from . import solve_triangular
+
+            gA = solve_triangular(R.narrow(-1, 0, m).mT, Q.matmul(X), upper=False, left=False)
+            gA = _C.cat([gA, _C.zeros(tuple(gA.shape[:-1]) + (n - m,), dtype=gA.dtype)], -1)
+            return gA + Q.matmul(gR), None
         k = R.shape[-2]
         if k != n:  # mode="complete" with m > n: the extra columns of Q get no gradient
             Q = Q.narrow(-1, 0, n)
@@ -246,7 +438,7 @@ class _Eigh(Function):
     @staticmethod
     def forward(ctx, A, uplo):
         w, v = np.linalg.eigh(_np(A), UPLO=uplo)
-        L, V = _t(w, A), _t(v, A)
+        L, V = _t(w, A), _tF(v, A)
         _save(ctx, (A,), (L, V))
         ctx.uplo = uplo
         return L, V
@@ -273,7 +465,7 @@ class _Svd(Function):
     @staticmethod
     def forward(ctx, A, full_matrices):
         u, s, vh = np.linalg.svd(_np(A), full_matrices=full_matrices)
-        U, S, Vh = _t(u, A), _t(s, A), _t(vh, A)
+        U, S, Vh = _tF(u, A), _t(s, A), _tF(vh, A)
         _save(ctx, (A,), (U, S, Vh))
         ctx.full = full_matrices
         return U, S, Vh
@@ -336,17 +528,23 @@ class _Pinv(Function):
     def backward(ctx, G):
         # constant rank: gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A)
         (A,), (X,) = _saved(ctx, lambda A: pinv(A, *ctx.tols))
-        m, n = A.shape[-2], A.shape[-1]
-        XT = X.mT
-        t1 = -XT.matmul(G).matmul(XT)
-        t2 = (_eye(m, A) - A.matmul(X)).matmul(G.mT).matmul(X).matmul(XT)
-        t3 = XT.matmul(X).matmul(G.mT).matmul(_eye(n, A) - X.matmul(A))
-        return t1 + t2 + t3, None, None
+        return pinv_vjp(A, X, G), None, None
 
 
 # ---- entry points (inputs already checked) ----
-def inv(A):
-    return _apply(_Inv, "LinalgInvExBackward0", A) if _grad(A) else _Inv.forward(_Ctx(), A)
+def inv_ex(A):
+    """(inverse, info), no error."""
+    if _grad(A):
+        return _apply(LinalgInvEx, "LinalgInvExBackward0", A)
+    return LinalgInvEx.forward(_Ctx(), A)
+
+
+def inv(A, name="linalg.inv"):
+    X, info = inv_ex(A)
+    err = inv_error(name, info)
+    if err is not None:
+        raise err
+    return X
 
 
 def det(A):
@@ -359,16 +557,29 @@ def slogdet(A):
     return _Slogdet.forward(_Ctx(), A)
 
 
-def solve_matrix(A, B):
+def solve_matrix(A, B, left=True, vec=False):
+    """X with A X = B (X A = B when not left; B a batch of vectors when vec), A and B of the
+    same batch shape."""
     if _grad(A, B):
-        return _apply(_Solve, "LinalgSolveExBackward0", A, B)
-    return _Solve.forward(_Ctx(), A, B)
+        return _apply(_Solve, "LinalgSolveExBackward0", A, B, left, vec)
+    return _Solve.forward(_Ctx(), A, B, left, vec)
 
 
-def cholesky(A):
+def cholesky_ex(A, upper=False, node="LinalgCholeskyExBackward0"):
+    """(L, info) (U = L^T when upper), no error."""
     if _grad(A):
-        return _apply(_Cholesky, "LinalgCholeskyExBackward0", A)
-    return _Cholesky.forward(_Ctx(), A)
+        return _apply(_CholeskyEx, node, A, upper)
+    return _CholeskyEx.forward(_Ctx(), A, upper)
+
+
+def cholesky(A, upper=False, name="linalg.cholesky", node="LinalgCholeskyExBackward0"):
+    """L (U = L^T when upper), or PyTorch's LinAlgError when some matrix is not
+    positive-definite."""
+    L, info = cholesky_ex(A, upper, node)
+    err = cholesky_error(name, info)
+    if err is not None:
+        raise err
+    return L
 
 
 def qr(A, mode):
@@ -403,3 +614,140 @@ class _Ctx:
 
     def mark_non_differentiable(self, *ts):
         pass
+
+
+def _trsm_np(a, b, upper, unit):
+    """X with T X = B for the upper (lower) triangle T of each matrix of a (unit diagonal when
+    unit): substitution row by row, inf/nan (no error) where T is singular, as LAPACK's trsm."""
+    n = a.shape[-1]
+    if n > _SMALL:  # large: LAPACK's solve on the triangle, when it is nonsingular
+        T = np.triu(a) if upper else np.tril(a)
+        if unit:
+            T = T - T * np.eye(n, dtype=T.dtype) + np.eye(n, dtype=T.dtype)
+        if np.all(np.diagonal(T, 0, -2, -1) != 0) and np.all(np.isfinite(T)):
+            shape = np.broadcast_shapes(T.shape[:-2], b.shape[:-2])
+            return np.linalg.solve(np.broadcast_to(T, shape + T.shape[-2:]),
+                                   np.broadcast_to(b, shape + b.shape[-2:]))
+    x = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
+                 dtype=np.result_type(a, b))
+    order = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in order:
+            lo, hi = (i + 1, n) if upper else (0, i)
+            r = b[..., i, :]
+            if hi > lo:
+                r = r - np.einsum("...k,...kj->...j", a[..., i, lo:hi], x[..., lo:hi, :])
+            x[..., i, :] = r if unit else r / a[..., i, i][..., None]
+    return x
+
+
+class _SolveTriangular(Function):
+    @staticmethod
+    def forward(ctx, A, B, upper, left, unit):
+        a, b = _np(A), _np(B)
+        if left:
+            x = _trsm_np(a, b, upper, unit)
+        else:  # X A = B: A^T X^T = B^T
+            x = np.swapaxes(_trsm_np(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper,
+                                     unit), -1, -2)
+        X = _tF(x, A)
+        ctx.opts = (upper, left, unit)
+        _save(ctx, (A, B), (X,))
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        upper, left, unit = ctx.opts
+        (A, _), (X,) = _saved(ctx, lambda A, B: solve_triangular(A, B, upper, left, unit))
+        gB = solve_triangular(A.mT, g, not upper, left, unit)
+        gA = -gB.matmul(X.mT) if left else -X.mT.matmul(gB)
+        gA = gA.triu(int(unit)) if upper else gA.tril(-int(unit))
+        return gA, gB, None, None, None
+
+
+def solve_triangular(A, B, upper, left=True, unit=False):
+    """X with T X = B (X T = B when not left), T the upper (lower) triangle of A; A and B of
+    the same batch shape."""
+    if _grad(A, B):
+        return _apply(_SolveTriangular, "LinalgSolveTriangularBackward0", A, B, upper, left,
+                      unit)
+    return _SolveTriangular.forward(_Ctx(), A, B, upper, left, unit)
+
+
+def _cholesky_solve_np(b, l, upper):
+    if upper:  # U^T U X = B
+        return _trsm_np(l, _trsm_np(np.swapaxes(l, -1, -2), b, False, False), True, False)
+    return _trsm_np(np.swapaxes(l, -1, -2), _trsm_np(l, b, False, False), True, False)
+
+
+class _CholeskySolve(Function):
+    @staticmethod
+    def forward(ctx, B, L, upper):
+        X = _tF(_cholesky_solve_np(_np(B), _np(L), upper), B)
+        ctx.upper = upper
+        _save(ctx, (B, L), (X,))
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        # PyTorch's cholesky_solve_backward: gB = (L L^H)^{-1} g, gL = -(C + C^H) L (or
+        # -U (C + C^H) when upper) with C = gB X^H
+        upper = ctx.upper
+        (_, L), (X,) = _saved(ctx, lambda B, L: cholesky_solve(B, L, upper))
+        gB = cholesky_solve(g, L, upper)
+        C = gB.matmul(X.mT)
+        C = C + C.mT
+        gL = -L.matmul(C) if upper else -C.matmul(L)
+        return gB, gL, None
+
+
+def cholesky_solve(B, L, upper):
+    """X with (L L^T) X = B (U^T U X = B when upper), B and L of the same batch shape."""
+    if _grad(B, L):
+        return _apply(_CholeskySolve, "CholeskySolveBackward0", B, L, upper)
+    return _CholeskySolve.forward(_Ctx(), B, L, upper)
+
+
+class _Composite(Function):
+    """An op written as a composition ``fn`` of pytorchlite ops and recorded as one node with
+    PyTorch's name. Its backward is ``vjp(args, grads)`` -> a gradient per argument, written
+    with differentiable ops (so that create_graph records it)."""
+
+    @staticmethod
+    def forward(ctx, fn, vjp, *args):
+        ctx.vjp = vjp
+        ctx.is_t = [isinstance(a, _C.TensorBase) for a in args]
+        ctx.consts = [None if t else a for a, t in zip(args, ctx.is_t)]
+        ctx.save_for_backward(*[a for a, t in zip(args, ctx.is_t) if t])
+        out = fn(*args)
+        outs = out if isinstance(out, tuple) else (out,)
+        fixed = [o for o in outs if isinstance(o, _C.TensorBase) and
+                 not o.dtype.is_floating_point]
+        if fixed:
+            ctx.mark_non_differentiable(*fixed)
+        return out
+
+    @staticmethod
+    def backward(ctx, *grads):
+        it = iter(ctx.saved_tensors)
+        args = [next(it) if t else c for t, c in zip(ctx.is_t, ctx.consts)]
+        return (None, None) + tuple(ctx.vjp(args, grads))
+
+
+def composite(name, fn, vjp, *args):
+    """fn(*args), as one node named name (gradients by vjp) when some tensor argument
+    requires grad."""
+    ts = [a for a in args if isinstance(a, _C.TensorBase)]
+    if _grad(*ts):
+        return _apply(_Composite, name, fn, vjp, *args)
+    return fn(*args)
+
+
+def pinv_vjp(A, X, G):
+    """The gradient of X = pinv(A) (constant rank) from G = dL/dX."""
+    m, n = A.shape[-2], A.shape[-1]
+    XT = X.mT
+    t1 = -XT.matmul(G).matmul(XT)
+    t2 = (_eye(m, A) - A.matmul(X)).matmul(G.mT).matmul(X).matmul(XT)
+    t3 = XT.matmul(X).matmul(G.mT).matmul(_eye(n, A) - X.matmul(A))
+    return t1 + t2 + t3

@@ -29,9 +29,8 @@ def bilinear(input1, input2, weight, bias=None):
     x2 = input2.reshape(-1, in2)  # (rows, in2)
     mixed = x1.matmul(weight.permute(1, 0, 2).reshape(in1, out * in2))  # (rows, out * in2)
     y = (mixed.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(2)  # (rows, out)
-    if bias is not None:
-        y = y + bias
-    return y.reshape(lead + (out,))
+    y = y.reshape(lead + (out,))
+    return y if bias is None else y + bias  # AddBackward0 last, as PyTorch
 
 
 class Bilinear(Module):
