@@ -329,11 +329,28 @@ typedef struct {
     bool contract;          /* the scalar lambda with torch's FMA (not under "default") */
 } layout_job;
 
+/* float sinh / cosh: SLEEF's in the vector part, the C library's on the tail (ATen's
+ * std::sinh / std::cosh there) */
+static void
+hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
+{
+    float *out = (float *)j->out + b;
+    const float *x = (const float *)j->x + b;
+    bool sinh_ = j->fn == PL_ATEN_SINH;
+    for (int64_t i = 0; i < n; i++)
+        out[i] = vec ? (sinh_ ? pl_sleef_sinhf(x[i]) : pl_sleef_coshf(x[i]))
+                     : (sinh_ ? sinhf(x[i]) : coshf(x[i]));
+}
+
 /* elements [b, b + n) through the vector lambda (vec) or the scalar one */
 static void
 lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     if (n <= 0) return;
+    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
+        hyperbolic_run(j, b, n, vec);
+        return;
+    }
     if (j->f64) {
         double *out = (double *)j->out + b;
         const double *x = (const double *)j->x + b, *g = j->g ? (const double *)j->g + b : NULL;

@@ -46,74 +46,7 @@
 #include "../parallel.h"
 #include "internal.h"
 
-typedef struct {
-    float x, y;
-} fpair;
-typedef struct {
-    double x, y;
-} dpair;
-
-/* The pair steps, written once for both widths (S suffix, T the type, P its pair, F its fma).
- * Each is named by what it adds or multiplies; "2" marks the forms exact for any magnitudes,
- * the others assume the first operand is the larger. */
-#define PAIR_STEPS(S, T, P, F)                                                                \
-    static inline P S##_sum(T a, T b) /* a + b, |a| >= |b| */                                 \
-    {                                                                                         \
-        T h = a + b;                                                                          \
-        return (P){h, (a - h) + b};                                                           \
-    }                                                                                         \
-    static inline P S##_add_ts(T a, P b) /* scalar + pair, |a| >= |b| */                      \
-    {                                                                                         \
-        T h = a + b.x;                                                                        \
-        return (P){h, ((a - h) + b.x) + b.y};                                                 \
-    }                                                                                         \
-    static inline P S##_add_pt(P a, T b) /* pair + scalar, |a| >= |b| */                      \
-    {                                                                                         \
-        T h = a.x + b;                                                                        \
-        return (P){h, ((a.x - h) + b) + a.y};                                                 \
-    }                                                                                         \
-    static inline P S##_add_pp(P a, P b) /* pair + pair, |a| >= |b| */                        \
-    {                                                                                         \
-        T h = a.x + b.x;                                                                      \
-        return (P){h, (((a.x - h) + b.x) + a.y) + b.y};                                       \
-    }                                                                                         \
-    static inline P S##_add2_pt(P a, T b) /* pair + scalar, any magnitudes */                 \
-    {                                                                                         \
-        T h = a.x + b, v = h - a.x;                                                           \
-        T lo = (a.x - (h - v)) + (b - v);                                                     \
-        return (P){h, lo + a.y};                                                              \
-    }                                                                                         \
-    static inline P S##_add2_pp(P a, P b) /* pair + pair, any magnitudes */                   \
-    {                                                                                         \
-        T h = a.x + b.x, v = h - a.x;                                                         \
-        T lo = (a.x - (h - v)) + (b.x - v);                                                   \
-        return (P){h, lo + (a.y + b.y)};                                                      \
-    }                                                                                         \
-    static inline P S##_mul_pt(P a, T b) /* pair * scalar */                                  \
-    {                                                                                         \
-        T h = a.x * b;                                                                        \
-        return (P){h, F(a.y, b, F(a.x, b, -h))};                                              \
-    }                                                                                         \
-    static inline P S##_mul_pp(P a, P b) /* pair * pair */                                    \
-    {                                                                                         \
-        T h = a.x * b.x;                                                                      \
-        return (P){h, F(a.x, b.y, F(a.y, b.x, F(a.x, b.x, -h)))};                             \
-    }                                                                                         \
-    static inline P S##_square(P a) /* pair squared */                                        \
-    {                                                                                         \
-        T h = a.x * a.x;                                                                      \
-        return (P){h, F(a.x + a.x, a.y, F(a.x, a.x, -h))};                                    \
-    }                                                                                         \
-    static inline P S##_div(P n, P d) /* pair / pair */                                       \
-    {                                                                                         \
-        T r = (T)1 / d.x, h = n.x * r;                                                        \
-        T u = F(r, n.x, -h);                                                                  \
-        T v = F(-d.y, r, F(-d.x, r, (T)1));                                                   \
-        return (P){h, F(h, v, F(n.y, r, u))};                                                 \
-    }
-
-PAIR_STEPS(pf, float, fpair, fmaf)
-PAIR_STEPS(pd, double, dpair, fma)
+#include "sleef_pair.h"
 
 /* ---- float ---- */
 

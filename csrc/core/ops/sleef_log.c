@@ -22,45 +22,7 @@
 
 #include "internal.h"
 
-typedef struct {
-    float x, y;
-} pair_f;
-typedef struct {
-    double x, y;
-} pair_d;
-
-/* The pair operations, one template for both widths (T the type, P its pair, F its fma). */
-#define PAIR_OPS(S, T, P, F)                                                                  \
-    static inline P add2_##S(T x, T y) /* x + y exactly, any magnitudes */                     \
-    {                                                                                         \
-        T s = x + y, v = s - x;                                                               \
-        return (P){s, (x - (s - v)) + (y - v)};                                               \
-    }                                                                                         \
-    static inline P div_##S(P n, P d) /* n / d */                                             \
-    {                                                                                         \
-        T t = (T)1 / d.x, s = n.x * t;                                                        \
-        T u = F(t, n.x, -s);                                                                  \
-        T v = F(-d.y, t, F(-d.x, t, (T)1));                                                   \
-        return (P){s, F(s, v, F(n.y, t, u))};                                                 \
-    }                                                                                         \
-    static inline P mul_##S(P x, T y) /* x * y */                                             \
-    {                                                                                         \
-        T s = x.x * y;                                                                        \
-        return (P){s, F(x.y, y, F(x.x, y, -s))};                                              \
-    }                                                                                         \
-    static inline P add_pp_##S(P x, P y) /* x + y, |x| >= |y| */                              \
-    {                                                                                         \
-        T s = x.x + y.x;                                                                      \
-        return (P){s, (((x.x - s) + y.x) + x.y) + y.y};                                       \
-    }                                                                                         \
-    static inline P add_p_##S(P x, T y) /* x + y, |x| >= |y| */                               \
-    {                                                                                         \
-        T s = x.x + y;                                                                        \
-        return (P){s, ((x.x - s) + y) + x.y};                                                 \
-    }
-
-PAIR_OPS(f, float, pair_f, fmaf)
-PAIR_OPS(d, double, pair_d, fma)
+#include "sleef_pair.h"
 
 PL_FMA_CLONES float
 pl_sleef_logf(float d)
@@ -78,14 +40,14 @@ pl_sleef_logf(float d)
     memcpy(&m, &mb, sizeof m);
     if (scaled) e -= 64;
 
-    pair_f s = mul_f((pair_f){0.69314718246459960938f, -1.904654323148236017e-09f}, (float)e);
-    pair_f x = div_f(add2_f(-1.0f, m), add2_f(1.0f, m));
+    fpair s = pf_mul_pt((fpair){0.69314718246459960938f, -1.904654323148236017e-09f}, (float)e);
+    fpair x = pf_div(pf_sum2(-1.0f, m), pf_sum2(1.0f, m));
     float x2 = x.x * x.x;
     float t = 0.3027294874e+0f;
     t = fmaf(t, x2, 0.3996108174e+0f);
     t = fmaf(t, x2, 0.6666694880e+0f);
-    s = add_pp_f(s, (pair_f){x.x * 2.0f, x.y * 2.0f});
-    s = add_p_f(s, x2 * x.x * t);
+    s = pf_add_pp(s, (fpair){x.x * 2.0f, x.y * 2.0f});
+    s = pf_add_pt(s, x2 * x.x * t);
     float r = s.x + s.y;
 
     if (in == INFINITY) r = INFINITY;
@@ -110,7 +72,7 @@ pl_sleef_log(double d)
     memcpy(&m, &mb, sizeof m);
     if (scaled) e -= 64;
 
-    pair_d x = div_d(add2_d(-1.0, m), add2_d(1.0, m));
+    dpair x = pd_div(pd_sum2(-1.0, m), pd_sum2(1.0, m));
     double x2 = x.x * x.x, x4 = x2 * x2, x8 = x4 * x4;
     /* Estrin's scheme in x2: c6..c4 and c3..c0, joined by x8 */
     double hi = fma(x4, 0.1532076988502701353e+0, fma(x2, 0.1525629051003428716e+0,
@@ -118,10 +80,10 @@ pl_sleef_log(double d)
     double lo = fma(x4, fma(x2, 0.2222214519839380009e+0, 0.2857142932794299317e+0),
                     fma(x2, 0.3999999999635251990e+0, 0.6666666666667333541e+0));
     double t = fma(x8, hi, lo);
-    pair_d s = mul_d((pair_d){0.693147180559945286226764, 2.319046813846299558417771e-17},
+    dpair s = pd_mul_pt((dpair){0.693147180559945286226764, 2.319046813846299558417771e-17},
                      (double)e);
-    s = add_pp_d(s, (pair_d){x.x * 2.0, x.y * 2.0});
-    s = add_p_d(s, x2 * x.x * t);
+    s = pd_add_pp(s, (dpair){x.x * 2.0, x.y * 2.0});
+    s = pd_add_pt(s, x2 * x.x * t);
     double r = s.x + s.y;
 
     if (in == INFINITY) r = INFINITY;

@@ -327,7 +327,8 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)}
 
 /* ---- the table's entry points ---- */
 
-/* float32/float64 sigmoid or silu of a dense a into out (both of that dtype), as PyTorch
+/* float32/float64 sigmoid or silu (float32 sinh, cosh) of a dense a into out (both of that
+ * dtype), as PyTorch
  * computes it: in a's memory order, where ATen's vector/tail split falls (aten_layout.c); then
  * laid out as out. */
 static pl_status
@@ -408,10 +409,14 @@ run_unary_as(pl_unop op, pl_tensor *out, pl_tensor *a, bool vml)
         return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
                             pl_dtype_scalar_name(a->dtype));
     }
-    if ((op == PL_SIGMOID || op == PL_SILU) &&
+    bool hyperbolic = (op == PL_SINH || op == PL_COSH) && out->dtype == PL_FLOAT32;
+    if ((op == PL_SIGMOID || op == PL_SILU || hyperbolic) &&
         (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
-        return unary_aten(op == PL_SIGMOID ? PL_ATEN_SIGMOID : PL_ATEN_SILU, out, a);
+        pl_aten_fn fn = op == PL_SIGMOID ? PL_ATEN_SIGMOID : op == PL_SILU ? PL_ATEN_SILU
+                      : op == PL_SINH    ? PL_ATEN_SINH
+                                         : PL_ATEN_COSH;
+        return unary_aten(fn, out, a);
     }
     if (vml && unary_vml[op] && pl_vml_enabled() && (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) &&
         (a->dtype == out->dtype || !pl_dtype_is_floating(a->dtype)) && pl_same_shape(a, out)) {

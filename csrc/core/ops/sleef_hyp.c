@@ -1,0 +1,114 @@
+/* sleef_hyp.c — SLEEF's 1-ulp float sinh and cosh, the vector functions PyTorch 2.13's CPU
+ * kernels call for torch.sinh / cosh on float32: in blocks of two vectors, the tail through
+ * std::sinh / std::cosh (aten_layout.c splits them so). (torch.tanh is MKL's: vml.h.)
+ *
+ * The algorithm (facts from SLEEF's source; our own code, one lane at a time, each step
+ * rounded as the FMA build rounds it, so a lane of the vector build gives the same bits):
+ *   - e^|x| as a pair (SLEEF's expk2f): q = rint(|x| / ln2), s = |x| - q ln2 with ln2 in two
+ *     parts (each product rounded, each subtraction exact as a pair), then
+ *     1 + s + s^2 (1/2 + s (1/6 + s p(s))) in pair arithmetic with p a cubic in s, and the
+ *     pair scaled by 2^q in two factors;
+ *   - sinh = (e - 1/e) / 2, cosh = (e + 1/e) / 2 as pairs, +inf above |x| = 89 (sinh
+ *     taking x's sign);
+ *   - a NaN gives the all-ones NaN (SLEEF ORs the lane's NaN mask into the result).
+ * Every capability's build runs the same steps (the AVX-512 one included), so one form serves
+ * both. The pair products need a fused multiply-add: PL_FMA_CLONES builds the functions with
+ * the instruction and with the C library's fma, exact either way.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+#include "sleef_pair.h"
+
+/* cvtps's conversion of one float: nearest, ties to even; INT32_MIN out of range or NaN */
+static inline int32_t
+rint_i32(float x)
+{
+    if (!(fabsf(x) < 2147483648.0f)) return INT32_MIN;
+    return (int32_t)nearbyintf(x);
+}
+
+/* 2^q from the exponent field ((q + 127) << 23, wrapping as a 32-bit lane does) */
+static inline float
+exp2i(int32_t q)
+{
+    uint32_t b = ((uint32_t)q + 0x7fu) << 23;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* x 2^q in two factors, so 2^q may leave the normal range for one of them */
+static inline float
+scale2(float x, int32_t q)
+{
+    int32_t h = q >> 1; /* arithmetic, as the vector shift */
+    return x * exp2i(h) * exp2i((int32_t)((uint32_t)q - (uint32_t)h));
+}
+
+static inline float
+all_ones_nan(void)
+{
+    uint32_t ones = 0xffffffffu;
+    float f;
+    memcpy(&f, &ones, sizeof f);
+    return f;
+}
+
+/* y with x's sign folded in (y's sign bit XOR x's) */
+static inline float
+mulsign(float y, float x)
+{
+    uint32_t by, bx;
+    memcpy(&by, &y, sizeof by);
+    memcpy(&bx, &x, sizeof bx);
+    by ^= bx & 0x80000000u;
+    memcpy(&y, &by, sizeof y);
+    return y;
+}
+
+/* e^d as a pair, d >= 0 (or NaN) */
+static inline fpair
+exp_pair(float d)
+{
+    int32_t q = rint_i32(d * 1.442695040888963407359924681001892137f);
+    fpair s = pf_add2_pt((fpair){d, 0.0f}, (float)q * -0.693145751953125f);
+    s = pf_add2_pt(s, (float)q * -1.428606765330187045e-06f);
+    float u = 0.1980960224e-3f;
+    u = fmaf(u, s.x, 0.1394256484e-2f);
+    u = fmaf(u, s.x, 0.8333456703e-2f);
+    u = fmaf(u, s.x, 0.4166637361e-1f);
+    fpair t = pf_add2_pt(pf_mul_pt(s, u), 0.166666659414234244790680580464e+0f);
+    t = pf_add2_pt(pf_mul_pp(s, t), 0.5f);
+    t = pf_add2_pp(s, pf_mul_pp(pf_square(s), t));
+    t = pf_add_ts(1.0f, t);
+    t.x = scale2(t.x, q);
+    t.y = scale2(t.y, q);
+    return t; /* (d < -104 would give 0; d >= 0 here) */
+}
+
+PL_FMA_CLONES float
+pl_sleef_sinhf(float x)
+{
+    float a = fabsf(x);
+    fpair d = exp_pair(a);
+    d = pf_sub_pp(d, pf_rec(d));
+    float y = (d.x + d.y) * 0.5f;
+    if (a > 89.0f || isnan(y)) y = INFINITY;
+    y = mulsign(y, x);
+    return isnan(x) ? all_ones_nan() : y;
+}
+
+PL_FMA_CLONES float
+pl_sleef_coshf(float x)
+{
+    float a = fabsf(x);
+    fpair d = exp_pair(a);
+    d = pf_add_pp(d, pf_rec(d));
+    float y = (d.x + d.y) * 0.5f;
+    if (a > 89.0f || isnan(y)) y = INFINITY;
+    return isnan(x) ? all_ones_nan() : y;
+}
