@@ -159,3 +159,15 @@ def test_cpu_capability_as_torch(capability):
                                 capture_output=True, timeout=120).stdout.strip()
                  for m in ("pytorchlite", "torch"))
     assert got in ("DEFAULT", "AVX2", "AVX512") and got == want
+
+
+@pytest.mark.parametrize("n", [1, 5, 16, 17, 20, 33, 100, 32768, 40000, 70001])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softshrink_signed_zeros_where_aten_puts_them(n, dtype):
+    # the vector blocks give +0 between the bounds, the scalar tail of each chunk x * 0
+    real = pytest.importorskip("torch")
+    x = np.random.default_rng(n).uniform(-0.6, 0.6, n)
+    x[::7] = -0.0
+    got = F.softshrink(torch.tensor(x, dtype=getattr(torch, dtype)), 0.3).numpy()
+    want = real.nn.functional.softshrink(real.tensor(x, dtype=getattr(real, dtype)), 0.3).numpy()
+    assert got.tobytes() == want.tobytes()

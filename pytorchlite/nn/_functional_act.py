@@ -46,6 +46,26 @@ def _zero_like(input):
     return torch.zeros((), dtype=input.dtype)
 
 
+_ATEN_GRAIN = 32768  # ATen's TensorIterator splits an elementwise loop into chunks of this
+
+
+def _aten_tail(x):
+    """Which elements of x (contiguous, in memory order) ATen's AVX2 elementwise kernels
+    reach through their scalar lambda: the last n % 16 floats (8 doubles) of each thread's
+    chunk, the rest running in blocks of two vectors; None if x is not contiguous."""
+    if not x.is_contiguous():
+        return None
+    n, step = x.numel(), 8 if x.dtype == torch.float64 else 16
+    pieces = 1
+    if n >= _ATEN_GRAIN and torch.get_num_threads() > 1:
+        pieces = min(-(-n // _ATEN_GRAIN), torch.get_num_threads())
+    chunk = -(-n // pieces) if n else 0
+    index = torch.arange(n)
+    offset = index - (index // chunk) * chunk if chunk else index
+    length = torch.clamp(n - (index // chunk) * chunk, max=chunk) if chunk else index
+    return (offset >= length // step * step).view(x.shape)
+
+
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """min_val below min_val, max_val above max_val, x between (gradient 1 strictly inside)."""
     _check_tensor("hardtanh", input)
@@ -267,8 +287,10 @@ def softshrink(input, lambd=0.5):
     _check_tensor("softshrink", input)
     _check_lambd("softshrink", input, lambd)
     def fn(x):
-        return torch.where(x > lambd, x - lambd,
-                           torch.where(x < -lambd, x + lambd, x * 0))  # (-0 for x <= -0)
+        # between the bounds: the vector code's +0; the scalar tail's x * 0 (-0 for x <= -0)
+        tail = _aten_tail(x)
+        zero = x * 0 if tail is None else torch.where(tail, x * 0, _zero_like(x))
+        return torch.where(x > lambd, x - lambd, torch.where(x < -lambd, x + lambd, zero))
     return composite("SoftshrinkBackward0", fn, input)
 
 
