@@ -42,6 +42,9 @@ def _mask_grad(mask, g):
     return torch.where(mask, g, _zero_like(g))
 
 
+_SIXTH_F32 = 0.16666667163372040  # 1.0f / 6.0f
+
+
 def _zero_like(input):
     return torch.zeros((), dtype=input.dtype)
 
@@ -93,16 +96,16 @@ def relu6(input, inplace=False):
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
     _check_tensor("hardsigmoid", input)
+    # (ATen's backward multiplies by float(1/6), also for double)
     return _named("HardsigmoidBackward0", lambda x: (x + 3).clamp(0.0, 6.0) / 6, input,
-                  inplace, backward=lambda g, x: _mask_grad((x > -3) & (x < 3), g / 6))
+                  inplace, backward=lambda g, x: _mask_grad((x > -3) & (x < 3), g * _SIXTH_F32))
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (gradient x/3 + 1/2 on (-3, 3), as PyTorch's)."""
     _check_tensor("hardswish", input)
-    def fn(x):
-        mid = x * (x + 3) / 6
-        return torch.where(x <= -3, _zero_like(x), torch.where(x < 3, mid, x))
+    def fn(x):  # ATen's x * min(max(x + 3, 0), 6) / 6 (-0 below -3)
+        return x * (x + 3).clamp(0.0, 6.0) / 6
     def backward(g, x):
         return torch.where(x <= -3, _zero_like(g), torch.where(x < 3, g * (x / 3 + 0.5), g))
     return _named("HardswishBackward0", fn, input, inplace, backward=backward)
