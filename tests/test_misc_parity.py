@@ -189,3 +189,17 @@ def test_hard_activations_bitwise_with_torch(name, dtype):
         y.backward(m.tensor(g, dtype=getattr(m, dtype)))
         outs.append((y.detach().numpy().tobytes(), t.grad.numpy().tobytes()))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_normal_stream_as_torch(dtype):
+    # whole 16-blocks from the stream, then 16 fresh uniforms for the last 16 places
+    real = pytest.importorskip("torch")
+    for n in (5, 16, 17, 20, 37, 1001, 40001):
+        for mean, std in ((0.0, 1.0), (2.0, 0.5)):
+            outs = []
+            for m in (torch, real):
+                m.manual_seed(3)
+                t = m.empty(n, dtype=getattr(m, dtype)).normal_(mean, std)
+                outs.append((t.float().numpy().tobytes(), m.rand(3).tolist()))
+            assert outs[0] == outs[1], (n, mean, std)
