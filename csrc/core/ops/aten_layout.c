@@ -342,6 +342,33 @@ hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
                      : (sinh_ ? sinhf(x[i]) : coshf(x[i]));
 }
 
+/* float gelu in the tanh form and its backward (ATen's GELU kernels): SLEEF's tanh in the
+ * vector part, the C library's on the tail. The compiler that built torch contracts
+ * x + kappa x^3, 1 - t^2 and 1 + 3 kappa x^2 into FMAs in both forms (not the last sum of the
+ * backward); the default capability's build has no FMA (and no vector part: step 0). */
+static void
+gelu_tanh_run(const layout_job *j, int64_t b, int64_t n, bool vec)
+{
+    const float beta = (float)(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
+    const float kappa = 0.044715f;
+    float *out = (float *)j->out + b;
+    const float *x = (const float *)j->x + b, *g = j->g ? (const float *)j->g + b : NULL;
+    bool fused = j->contract;
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i], x_sq = v * v, x_cube = x_sq * v;
+        float inner = beta * (fused ? fmaf(kappa, x_cube, v) : v + kappa * x_cube);
+        float t = vec ? pl_sleef_tanhf(inner) : tanhf(inner);
+        if (j->fn == PL_ATEN_GELU_TANH) {
+            out[i] = 0.5f * v * (1.0f + t);
+            continue;
+        }
+        float left = 0.5f * v, dleft = 0.5f * (1.0f + t);
+        float dtanh = fused ? fmaf(-t, t, 1.0f) : 1.0f - t * t;
+        float dinner = beta * (fused ? fmaf(3.0f * kappa, x_sq, 1.0f) : 1.0f + 3.0f * kappa * x_sq);
+        out[i] = g[i] * (dleft + left * dtanh * dinner);
+    }
+}
+
 /* elements [b, b + n) through the vector lambda (vec) or the scalar one */
 static void
 lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
@@ -349,6 +376,10 @@ lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
     if (n <= 0) return;
     if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
         hyperbolic_run(j, b, n, vec);
+        return;
+    }
+    if (j->fn == PL_ATEN_GELU_TANH || j->fn == PL_ATEN_GELU_TANH_BACKWARD) {
+        gelu_tanh_run(j, b, n, vec);
         return;
     }
     if (j->f64) {
@@ -395,7 +426,10 @@ pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
     static const int64_t steps[] = {0, 16, 32}; /* 2W in floats; halved for doubles */
     int threads = pl_parallel_get_num_threads();
     int64_t pieces = 1;
-    if (n >= ATEN_GRAIN && threads > 1) {
+    bool gelu = fn == PL_ATEN_GELU_TANH || fn == PL_ATEN_GELU_TANH_BACKWARD;
+    if (gelu) { /* ATen's GELU kernels: a grain of n / threads above 6144 elements */
+        if (n > 6144 && threads > 1) pieces = threads;
+    } else if (n >= ATEN_GRAIN && threads > 1) {
         pieces = (n + ATEN_GRAIN - 1) / ATEN_GRAIN;
         if (pieces > threads) pieces = threads;
     }

@@ -91,6 +91,19 @@ exp_pair(float d)
 }
 
 PL_FMA_CLONES float
+pl_sleef_tanhf(float x)
+{
+    float a = fabsf(x);
+    fpair d = exp_pair(a);
+    fpair e = pf_rec(d);
+    d = pf_div(pf_add_pp(d, (fpair){-e.x, -e.y}), pf_add_pp(d, e));
+    float y = d.x + d.y;
+    if (a > 8.664339742f || isnan(y)) y = 1.0f;
+    y = mulsign(y, x);
+    return isnan(x) ? all_ones_nan() : y;
+}
+
+PL_FMA_CLONES float
 pl_sleef_sinhf(float x)
 {
     float a = fabsf(x);
