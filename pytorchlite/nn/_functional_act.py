@@ -112,18 +112,27 @@ def hardswish(input, inplace=False):
 
 
 def mish(input, inplace=False):
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)) (float32: ATen's kernels bit for bit, the core's)."""
     _check_tensor("mish", input)
-    from .functional import softplus
+    from .functional import (_ACT_MISH, _ACT_MISH_BACKWARD, _aten_act, _aten_act_backward,
+                             softplus)
     kept = []  # tanh(softplus(x)) of the forward, for a backward that records nothing
 
     def fn(x):
+        if x.dtype == torch.float32:
+            r = _aten_act(x, _ACT_MISH)
+            if r is not None:
+                return r
         t = softplus(x).tanh()
         if not torch.is_grad_enabled():
             kept.append(t)
         return x * t
 
     def backward(g, x):
+        if x.dtype == torch.float32:
+            r = _aten_act_backward(g, x, _ACT_MISH_BACKWARD)
+            if r is not None:
+                return r
         t = kept[0] if kept and not torch.is_grad_enabled() else softplus(x).tanh()
         return g * (t + x * x.sigmoid() * (1 - t * t))
     return _named("MishBackward0", fn, input, inplace, backward=backward)
