@@ -329,17 +329,21 @@ typedef struct {
     bool contract;          /* the scalar lambda with torch's FMA (not under "default") */
 } layout_job;
 
-/* float sinh / cosh: SLEEF's in the vector part, the C library's on the tail (ATen's
- * std::sinh / std::cosh there) */
+/* float sinh / cosh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
+ * std::sinh ... there) */
 static void
 hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     float *out = (float *)j->out + b;
     const float *x = (const float *)j->x + b;
-    bool sinh_ = j->fn == PL_ATEN_SINH;
-    for (int64_t i = 0; i < n; i++)
-        out[i] = vec ? (sinh_ ? pl_sleef_sinhf(x[i]) : pl_sleef_coshf(x[i]))
-                     : (sinh_ ? sinhf(x[i]) : coshf(x[i]));
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        switch (j->fn) {
+        case PL_ATEN_SINH: out[i] = vec ? pl_sleef_sinhf(v) : sinhf(v); break;
+        case PL_ATEN_COSH: out[i] = vec ? pl_sleef_coshf(v) : coshf(v); break;
+        default: out[i] = vec ? pl_sleef_exp2f(v) : exp2f(v); break; /* PL_ATEN_EXP2 */
+        }
+    }
 }
 
 /* float gelu in the tanh form and its backward (ATen's GELU kernels): SLEEF's tanh in the
@@ -374,7 +378,7 @@ static void
 lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     if (n <= 0) return;
-    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
+    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2) {
         hyperbolic_run(j, b, n, vec);
         return;
     }

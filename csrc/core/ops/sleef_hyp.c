@@ -1,6 +1,7 @@
-/* sleef_hyp.c — SLEEF's 1-ulp float sinh and cosh, the vector functions PyTorch 2.13's CPU
- * kernels call for torch.sinh / cosh on float32: in blocks of two vectors, the tail through
- * std::sinh / std::cosh (aten_layout.c splits them so). (torch.tanh is MKL's: vml.h.)
+/* sleef_hyp.c — SLEEF's 1-ulp float sinh, cosh, tanh and exp2, the vector functions PyTorch
+ * 2.13's CPU kernels call for torch.sinh / cosh / exp2 on float32 (in blocks of two vectors,
+ * the tail through std::sinh ...: aten_layout.c splits them so) and inside its GELU (tanh
+ * form) and mish kernels. (torch.tanh itself is MKL's: vml.h.)
  *
  * The algorithm (facts from SLEEF's source; our own code, one lane at a time, each step
  * rounded as the FMA build rounds it, so a lane of the vector build gives the same bits):
@@ -124,4 +125,25 @@ pl_sleef_coshf(float x)
     float y = (d.x + d.y) * 0.5f;
     if (a > 89.0f || isnan(y)) y = INFINITY;
     return isnan(x) ? all_ones_nan() : y;
+}
+
+/* SLEEF's 1-ulp exp2f: q = rint(d), 2^(d - q) by a degree-6 polynomial (the last step one
+ * FMA), scaled by 2^q in two factors; +inf from 128 on, +0 below -150 */
+PL_FMA_CLONES float
+pl_sleef_exp2f(float d)
+{
+    float u = nearbyintf(d);
+    int32_t q = rint_i32(u);
+    float s = d - u;
+    u = 0.1535920892e-3f;
+    u = fmaf(u, s, 0.1339262701e-2f);
+    u = fmaf(u, s, 0.9618384764e-2f);
+    u = fmaf(u, s, 0.5550347269e-1f);
+    u = fmaf(u, s, 0.2402264476e+0f);
+    u = fmaf(u, s, 0.6931471825e+0f);
+    u = fmaf(u, s, 1.0f);
+    u = scale2(u, q);
+    if (d >= 128.0f) u = INFINITY;
+    if (d < -150.0f) u = 0.0f;
+    return u;
 }
