@@ -329,7 +329,7 @@ typedef struct {
     bool contract;          /* the scalar lambda with torch's FMA (not under "default") */
 } layout_job;
 
-/* float sinh / cosh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
+/* float sinh / cosh / atanh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
  * std::sinh ... there) */
 static void
 hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
@@ -341,6 +341,7 @@ hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
         switch (j->fn) {
         case PL_ATEN_SINH: out[i] = vec ? pl_sleef_sinhf(v) : sinhf(v); break;
         case PL_ATEN_COSH: out[i] = vec ? pl_sleef_coshf(v) : coshf(v); break;
+        case PL_ATEN_ATANH: out[i] = vec ? pl_sleef_atanhf(v) : atanhf(v); break;
         default: out[i] = vec ? pl_sleef_exp2f(v) : exp2f(v); break; /* PL_ATEN_EXP2 */
         }
     }
@@ -378,7 +379,8 @@ static void
 lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     if (n <= 0) return;
-    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2) {
+    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2 ||
+        j->fn == PL_ATEN_ATANH) {
         hyperbolic_run(j, b, n, vec);
         return;
     }

@@ -409,13 +409,15 @@ run_unary_as(pl_unop op, pl_tensor *out, pl_tensor *a, bool vml)
         return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
                             pl_dtype_scalar_name(a->dtype));
     }
-    bool hyperbolic = (op == PL_SINH || op == PL_COSH || op == PL_EXP2) && out->dtype == PL_FLOAT32;
+    bool hyperbolic = (op == PL_SINH || op == PL_COSH || op == PL_ATANH || op == PL_EXP2) &&
+                      out->dtype == PL_FLOAT32;
     if ((op == PL_SIGMOID || op == PL_SILU || hyperbolic) &&
         (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
         pl_aten_fn fn = op == PL_SIGMOID ? PL_ATEN_SIGMOID : op == PL_SILU ? PL_ATEN_SILU
                       : op == PL_SINH    ? PL_ATEN_SINH
                       : op == PL_COSH    ? PL_ATEN_COSH
+                      : op == PL_ATANH   ? PL_ATEN_ATANH
                                          : PL_ATEN_EXP2;
         return unary_aten(fn, out, a);
     }
