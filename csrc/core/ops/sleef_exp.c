@@ -50,32 +50,6 @@
 
 /* ---- float ---- */
 
-/* cvtps's conversion of one float: nearest, ties to even; INT32_MIN out of range or NaN */
-static inline int32_t
-rint_i32_f(float x)
-{
-    if (!(fabsf(x) < 2147483648.0f)) return INT32_MIN;
-    return (int32_t)nearbyintf(x);
-}
-
-/* 2^q from the exponent field ((q + 127) << 23, wrapping as a 32-bit lane does) */
-static inline float
-exp2i_f(int32_t q)
-{
-    uint32_t b = ((uint32_t)q + 0x7fu) << 23;
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-/* x 2^q in two factors, so 2^q may leave the normal range for one of them */
-static inline float
-scale2_f(float x, int32_t q)
-{
-    int32_t h = q >> 1; /* arithmetic, as the vector shift */
-    return x * exp2i_f(h) * exp2i_f((int32_t)((uint32_t)q - (uint32_t)h));
-}
-
 PL_FMA_CLONES float
 pl_sleef_expm1f(float a)
 {

@@ -24,32 +24,6 @@
 
 #include "sleef_pair.h"
 
-/* cvtps's conversion of one float: nearest, ties to even; INT32_MIN out of range or NaN */
-static inline int32_t
-rint_i32(float x)
-{
-    if (!(fabsf(x) < 2147483648.0f)) return INT32_MIN;
-    return (int32_t)nearbyintf(x);
-}
-
-/* 2^q from the exponent field ((q + 127) << 23, wrapping as a 32-bit lane does) */
-static inline float
-exp2i(int32_t q)
-{
-    uint32_t b = ((uint32_t)q + 0x7fu) << 23;
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-/* x 2^q in two factors, so 2^q may leave the normal range for one of them */
-static inline float
-scale2(float x, int32_t q)
-{
-    int32_t h = q >> 1; /* arithmetic, as the vector shift */
-    return x * exp2i(h) * exp2i((int32_t)((uint32_t)q - (uint32_t)h));
-}
-
 static inline float
 all_ones_nan(void)
 {
@@ -75,7 +49,7 @@ mulsign(float y, float x)
 static inline fpair
 exp_pair(float d)
 {
-    int32_t q = rint_i32(d * 1.442695040888963407359924681001892137f);
+    int32_t q = rint_i32_f(d * 1.442695040888963407359924681001892137f);
     fpair s = pf_add2_pt((fpair){d, 0.0f}, (float)q * -0.693145751953125f);
     s = pf_add2_pt(s, (float)q * -1.428606765330187045e-06f);
     float u = 0.1980960224e-3f;
@@ -86,8 +60,8 @@ exp_pair(float d)
     t = pf_add2_pt(pf_mul_pp(s, t), 0.5f);
     t = pf_add2_pp(s, pf_mul_pp(pf_square(s), t));
     t = pf_add_ts(1.0f, t);
-    t.x = scale2(t.x, q);
-    t.y = scale2(t.y, q);
+    t.x = scale2_f(t.x, q);
+    t.y = scale2_f(t.y, q);
     return t; /* (d < -104 would give 0; d >= 0 here) */
 }
 
@@ -133,7 +107,7 @@ PL_FMA_CLONES float
 pl_sleef_exp2f(float d)
 {
     float u = nearbyintf(d);
-    int32_t q = rint_i32(u);
+    int32_t q = rint_i32_f(u);
     float s = d - u;
     u = 0.1535920892e-3f;
     u = fmaf(u, s, 0.1339262701e-2f);
@@ -142,7 +116,7 @@ pl_sleef_exp2f(float d)
     u = fmaf(u, s, 0.2402264476e+0f);
     u = fmaf(u, s, 0.6931471825e+0f);
     u = fmaf(u, s, 1.0f);
-    u = scale2(u, q);
+    u = scale2_f(u, q);
     if (d >= 128.0f) u = INFINITY;
     if (d < -150.0f) u = 0.0f;
     return u;
@@ -157,7 +131,7 @@ log_pair(fpair d)
     uint32_t b;
     memcpy(&b, &y, sizeof b);
     int32_t e = (int32_t)((b >> 23) & 0xff) - 0x7f;
-    float scale = exp2i(-e);
+    float scale = exp2i_f(-e);
     fpair m = {d.x * scale, d.y * scale};
     fpair x = pf_div(pf_add2_pt(m, -1.0f), pf_add2_pt(m, 1.0f));
     fpair x2 = pf_square(x);
