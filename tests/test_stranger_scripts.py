@@ -56,3 +56,37 @@ def test_saved_output_unpacks_with_its_node_as_grad_fn():
     assert got[3] is True
     torch = pytest.importorskip("torch")
     assert got == _double_backward_through_saved_output(torch)
+
+
+def _metadata_story(lib):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = lib.ones(2, requires_grad=True)
+    y = Double.apply(x)
+    y.grad_fn.metadata["a"] = 1
+    z = (y * 3).sum()
+    z.grad_fn.metadata["b"] = 2
+    del y  # the nodes, and their dicts, live on in z's graph
+    mul = z.grad_fn.next_functions[0][0]
+    seen = [dict(mul.next_functions[0][0].metadata), dict(z.grad_fn.metadata),
+            z.grad_fn.metadata is z.grad_fn.metadata, type(z.grad_fn.metadata).__name__]
+    z.backward()
+    seen += [x.grad.tolist(), dict(z.grad_fn.metadata),
+             dict(mul.next_functions[0][0].next_functions[0][0].metadata)]
+    return seen
+
+
+def test_grad_fn_metadata_is_one_dict_per_node():
+    """Autograd mechanics notes: ``grad_fn.metadata`` is a dict kept with the node (it was
+    missing: AttributeError)."""
+    got = _metadata_story(pytorchlite)
+    assert got == [{"a": 1}, {"b": 2}, True, "dict", [6.0, 6.0], {"b": 2}, {}]
+    torch = pytest.importorskip("torch")
+    assert got == _metadata_story(torch)
