@@ -118,3 +118,59 @@ def test_pow_minus_two_is_one_over_the_rounded_square():
     torch = pytest.importorskip("torch")
     for a, b in zip(got, _inverse_square(torch)):
         np.testing.assert_array_equal(a, b)
+
+
+def _global_hooks_story(lib):
+    from importlib import import_module
+
+    mm = import_module(lib.__name__ + ".nn.modules.module")
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU())
+    log = []
+    handles = [
+        mm.register_module_forward_pre_hook(lambda m, a: log.append(("pre", type(m).__name__))),
+        mm.register_module_forward_hook(lambda m, a, o: log.append(("post", type(m).__name__))),
+        net[0].register_forward_hook(lambda m, a, o: log.append(("own", type(m).__name__))),
+        mm.register_module_forward_hook(lambda m, a, k, o: log.append(("kw", sorted(k))),
+                                        with_kwargs=True),
+    ]
+    net(lib.ones(2, 3))
+    for h in handles[:2] + handles[3:]:
+        h.remove()
+    net(lib.ones(2, 3))
+    doubled = mm.register_module_forward_hook(lambda m, a, o: o * 2)
+    out = net[0](lib.ones(1, 3)).detach() / net[0].weight.sum(1).add(net[0].bias).detach()
+    doubled.remove()
+
+    class Bad(lib.nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    always = mm.register_module_forward_hook(
+        lambda m, a, o: log.append(("always", type(m).__name__, o)), always_call=True)
+    try:
+        Bad()(lib.ones(1))
+        raised = None
+    except ValueError as e:
+        raised = str(e)
+    always.remove()
+    left = (len(mm._global_forward_hooks), len(mm._global_forward_pre_hooks),
+            len(mm._global_forward_hooks_with_kwargs), len(mm._global_forward_hooks_always_called))
+    return log, out.tolist(), raised, left
+
+
+def test_global_module_forward_hooks():
+    """The forward-hook examples of PyTorch's nn.Module docs: register_module_forward_hook and
+    register_module_forward_pre_hook run for every module, before each module's own hooks (they
+    were missing from torch.nn.modules.module)."""
+    got = _global_hooks_story(pytorchlite)
+    assert got[0][:6] == [("pre", "Sequential"), ("pre", "Linear"), ("post", "Linear"),
+                          ("kw", []), ("own", "Linear"), ("pre", "ReLU")]
+    assert got[2] == "boom" and got[0][-1] == ("always", "Bad", None)
+    assert got[3] == (0, 0, 0, 0)
+    torch = pytest.importorskip("torch")
+    want = _global_hooks_story(torch)
+    # (PyTorch's handle leaves its with_kwargs entry behind; the other tables empty out)
+    assert got[0] == want[0] and got[2] == want[2]
+    assert got[3][:2] + got[3][3:] == want[3][:2] + want[3][3:]
+    assert got[1] == pytest.approx(want[1])

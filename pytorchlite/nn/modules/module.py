@@ -10,9 +10,39 @@ from ..parameter import Buffer, Parameter, _buffer_persistent
 from ..._utils import typename as _typename
 from ...utils.hooks import RemovableHandle
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
+           "register_module_forward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
+
+# Forward hooks every module runs, before its own (debugging and profiling aids, as in PyTorch).
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """Register ``hook(module, args) -> None or new args`` to run before every module's forward
+    (before the module's own pre-hooks)."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Register ``hook(module, args, output) -> None or new output`` (with ``with_kwargs``:
+    ``hook(module, args, kwargs, output)``) to run after every module's forward, before the
+    module's own forward hooks; with ``always_call`` it also runs when the call raised."""
+    handle = RemovableHandle(_global_forward_hooks,
+                             extra_dict=[_global_forward_hooks_with_kwargs,
+                                         _global_forward_hooks_always_called])
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
 
 
 
@@ -95,14 +125,34 @@ class Module:
     def __call__(self, *args, **kwargs):
         # Hot path: no hooks registered means a straight call to forward.
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
+                or self._backward_pre_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks):
             return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
+        if not _global_forward_hooks_always_called:
+            return self._call_with_hooks(args, kwargs, set())
+        called = set()
+        try:
+            return self._call_with_hooks(args, kwargs, called)
+        except Exception:
+            # the always-called global hooks that did not run yet see the call with no output
+            for hook_id, hook in list(_global_forward_hooks.items()):
+                if hook_id in _global_forward_hooks_always_called and hook_id not in called:
+                    try:
+                        if hook_id in _global_forward_hooks_with_kwargs:
+                            hook(self, args, kwargs, None)
+                        else:
+                            hook(self, args, None)
+                    except Exception as e:  # noqa: BLE001 - PyTorch warns and re-raises the first
+                        warnings.warn("global module forward hook with ``always_call=True`` "
+                                      f"raised an exception that was silenced as another error "
+                                      f"was raised in forward: {str(e)}")
+            raise
 
-    def _call_with_hooks(self, args, kwargs):
-        # PyTorch's order: forward pre-hooks, backward hooks on the inputs, forward, forward
-        # hooks, backward hooks on the outputs
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
+    def _call_with_hooks(self, args, kwargs, called):
+        # PyTorch's order: the global forward pre-hooks, the module's, backward hooks on the
+        # inputs, forward, the global forward hooks, the module's, backward hooks on the outputs
+        for hook_id, hook in [*_global_forward_pre_hooks.items(),
+                              *self._forward_pre_hooks.items()]:
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -122,8 +172,11 @@ class Module:
 
             bw, args = _backward_hooks.setup(self, args)
         output = self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
+        for hook_id, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if hook_id in _global_forward_hooks_always_called:
+                called.add(hook_id)
+            if hook_id in self._forward_hooks_with_kwargs or \
+                    hook_id in _global_forward_hooks_with_kwargs:
                 result = hook(self, args, kwargs, output)
             else:
                 result = hook(self, args, output)
