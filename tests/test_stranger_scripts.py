@@ -174,3 +174,42 @@ def test_global_module_forward_hooks():
     assert got[0] == want[0] and got[2] == want[2]
     assert got[3][:2] + got[3][3:] == want[3][:2] + want[3][3:]
     assert got[1][0] == pytest.approx(want[1][0])
+
+
+def _global_backward_hooks_story(lib):
+    from importlib import import_module
+
+    mm = import_module(lib.__name__ + ".nn.modules.module")
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.Tanh())
+    log = []
+    handles = [
+        mm.register_module_full_backward_hook(
+            lambda m, gi, go: log.append(("bw", type(m).__name__, [tuple(g.shape) for g in gi]))),
+        mm.register_module_full_backward_pre_hook(
+            lambda m, go: log.append(("pre", type(m).__name__))),
+    ]
+    net[0].register_full_backward_hook(lambda m, gi, go: log.append(("own", type(m).__name__)))
+    x = lib.ones(4, 3, requires_grad=True)
+    net(x).sum().backward()
+    for h in handles:
+        h.remove()
+    net(x).sum().backward()
+    zero = mm.register_module_full_backward_hook(lambda m, gi, go: tuple(g * 0 for g in gi))
+    x.grad = None
+    net(x).sum().backward()
+    zero.remove()
+    return log, x.grad.tolist()
+
+
+def test_global_module_backward_hooks():
+    """register_module_full_backward_hook / _pre_hook (nn.Module docs): every module's backward
+    runs them before its own hooks, and a returned tuple replaces grad_input (they were
+    missing)."""
+    log, grad = _global_backward_hooks_story(pytorchlite)
+    assert log == [("pre", "Sequential"), ("pre", "Tanh"), ("bw", "Tanh", [(4, 2)]),
+                   ("pre", "Linear"), ("bw", "Linear", [(4, 3)]), ("own", "Linear"),
+                   ("bw", "Sequential", [(4, 3)]), ("own", "Linear"), ("own", "Linear")]
+    assert grad == [[0.0] * 3] * 4
+    torch = pytest.importorskip("torch")
+    assert (log, grad) == _global_backward_hooks_story(torch)

@@ -11,7 +11,8 @@ from ..._utils import typename as _typename
 from ...utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
-           "register_module_forward_hook"]
+           "register_module_forward_hook", "register_module_full_backward_pre_hook",
+           "register_module_full_backward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -20,6 +21,9 @@ _global_forward_pre_hooks = OrderedDict()
 _global_forward_hooks = OrderedDict()
 _global_forward_hooks_with_kwargs = OrderedDict()
 _global_forward_hooks_always_called = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_is_full_backward_hook = None
 
 
 def register_module_forward_pre_hook(hook):
@@ -27,6 +31,27 @@ def register_module_forward_pre_hook(hook):
     (before the module's own pre-hooks)."""
     handle = RemovableHandle(_global_forward_pre_hooks)
     _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """Register ``hook(module, grad_output) -> None or new grad_output`` for every module, run
+    before the module's own backward pre-hooks."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """Register ``hook(module, grad_input, grad_output) -> None or new grad_input`` for every
+    module, run before the module's own full backward hooks."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is False:
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_is_full_backward_hook = True
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
     return handle
 
 
@@ -126,7 +151,8 @@ class Module:
         # Hot path: no hooks registered means a straight call to forward.
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks or _global_forward_pre_hooks
-                or _global_forward_hooks):
+                or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
         if not _global_forward_hooks_always_called:
             return self._call_with_hooks(args, kwargs, set())
@@ -167,7 +193,8 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         bw = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        if self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks \
+                or _global_backward_pre_hooks:
             from . import _backward_hooks
 
             bw, args = _backward_hooks.setup(self, args)
