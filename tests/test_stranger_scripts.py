@@ -213,3 +213,36 @@ def test_global_module_backward_hooks():
     assert grad == [[0.0] * 3] * 4
     torch = pytest.importorskip("torch")
     assert (log, grad) == _global_backward_hooks_story(torch)
+
+
+def _increment_version_story(lib):
+    inc = lib.autograd.graph.increment_version
+    x = lib.ones(2)
+    inc(x)
+    inc([x, x])
+    seen = [x._version]
+    for bad in (3, [x, 1]):
+        try:
+            inc(bad)
+            seen.append(None)
+        except RuntimeError as e:
+            seen.append(str(e))
+    a = lib.ones(3, requires_grad=True)
+    b = a * 2
+    y = (b * b).sum()
+    inc(b)
+    try:
+        y.backward()
+        seen.append(None)
+    except RuntimeError as e:
+        seen.append(str(e).split(":")[0])
+    return seen
+
+
+def test_increment_version():
+    """torch.autograd.graph.increment_version (the saved-tensors notes' way to flag a write
+    autograd cannot see): counts on a tensor or an iterable of them, with PyTorch's errors."""
+    got = _increment_version_story(pytorchlite)
+    assert got[0] == 3 and got[-1].startswith("one of the variables needed")
+    torch = pytest.importorskip("torch")
+    assert got == _increment_version_story(torch)

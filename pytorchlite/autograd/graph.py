@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 from .. import _C
 
-__all__ = ["Node"]
+__all__ = ["Node", "increment_version"]
 
 Node = _C.Node
 
@@ -174,6 +174,24 @@ def _node_metadata(self):
     """The node's own dict for whatever the user wants to keep with it: the same dict on every
     access, for as long as the node lives (it is kept in the node's hooks container)."""
     return _hooks_of(self).metadata
+
+
+def increment_version(tensor):
+    """Count one more in-place write on ``tensor`` (or on each tensor of an iterable), as a
+    write autograd cannot see would, so a graph that saved it refuses to use it."""
+    if isinstance(tensor, _C.TensorBase):
+        tensor = (tensor,)
+    try:
+        tensors = list(tensor)
+    except TypeError:
+        tensors = None
+    if tensors is None:
+        raise RuntimeError("increment_version expect a Iterable[Tensor] as input")
+    if not all(isinstance(t, _C.TensorBase) for t in tensors):
+        raise RuntimeError("increment_version expects each element of the iterable to be a "
+                           "tensor")
+    for t in tensors:
+        _C._bump_version(t)
 
 
 def _with_forward_trace():
