@@ -246,3 +246,60 @@ def test_increment_version():
     assert got[0] == 3 and got[-1].startswith("one of the variables needed")
     torch = pytest.importorskip("torch")
     assert got == _increment_version_story(torch)
+
+
+def _checkpoint_story(lib):
+    import warnings
+    from importlib import import_module
+
+    checkpoint = import_module(lib.__name__ + ".utils.checkpoint").checkpoint
+    lib.manual_seed(0)
+    nn = lib.nn
+    block = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 4))
+    x = lib.randn(3, 4, requires_grad=True)
+    seen = []
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        h = checkpoint(block, x)
+        seen.append([str(m.message).split(".")[0] for m in w])
+    seen.append(type(h.grad_fn).__name__)
+    h.pow(2).sum().backward()  # dropout's mask again in the second run
+    seen += [x.grad.tolist(), block[3].bias.grad.tolist(), lib.rand(1).tolist()]
+    for reentrant in (True, False):
+        lib.manual_seed(1)
+        block.zero_grad()
+        x.grad = None
+        out = checkpoint(block, x, use_reentrant=reentrant)
+        out.pow(2).sum().backward()
+        seen += [type(out.grad_fn).__name__, x.grad.tolist(), lib.rand(1).tolist()]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        y = checkpoint(block, lib.ones(1, 4), use_reentrant=True)
+        seen += [y.requires_grad, [str(m.message) for m in w]]
+    try:
+        checkpoint(block, x, use_reentrant=True, extra=1)
+    except ValueError as e:
+        seen.append(str(e))
+    return seen
+
+
+def test_utils_checkpoint():
+    """torch.utils.checkpoint.checkpoint as the memory-saving tutorials call it (it was
+    missing): the reentrant form records CheckpointFunctionBackward and re-runs the block with
+    the forward's random state (the same dropout mask), the non-reentrant form keeps the
+    ordinary graph; both give the gradients of running the block plainly."""
+    got = _checkpoint_story(pytorchlite)
+    assert got[0] == ["torch"] and got[1] == "CheckpointFunctionBackward"
+    assert got[5] == "CheckpointFunctionBackward" and got[8] == "AddmmBackward0"
+    assert got[6] == got[9]  # the two forms' gradients
+    assert got[-1] == "Unexpected keyword arguments: extra"
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    want = _checkpoint_story(torch)
+    values = (2, 3, 4, 6, 7, 9, 10)  # gradients go through small matrix products (last bits)
+    for i, (a, b) in enumerate(zip(got, want)):
+        if i in values:
+            np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-5, atol=1e-7)
+        else:
+            assert a == b, i
