@@ -9,66 +9,18 @@ import pytorchlite as torch
 from ..parameter import Buffer, Parameter, _buffer_persistent
 from ..._utils import typename as _typename
 from ...utils.hooks import RemovableHandle
+from ._global_hooks import (  # noqa: F401 - the globals PyTorch keeps in this module
+    _global_backward_hooks, _global_backward_pre_hooks, _global_forward_hooks,
+    _global_forward_hooks_always_called, _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks, register_module_forward_hook, register_module_forward_pre_hook,
+    register_module_full_backward_hook, register_module_full_backward_pre_hook)
 
 __all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
            "register_module_forward_hook", "register_module_full_backward_pre_hook",
            "register_module_full_backward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
-# Forward hooks every module runs, before its own (debugging and profiling aids, as in PyTorch).
-_global_forward_pre_hooks = OrderedDict()
-_global_forward_hooks = OrderedDict()
-_global_forward_hooks_with_kwargs = OrderedDict()
-_global_forward_hooks_always_called = OrderedDict()
-_global_backward_pre_hooks = OrderedDict()
-_global_backward_hooks = OrderedDict()
-_global_is_full_backward_hook = None
-
-
-def register_module_forward_pre_hook(hook):
-    """Register ``hook(module, args) -> None or new args`` to run before every module's forward
-    (before the module's own pre-hooks)."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_full_backward_pre_hook(hook):
-    """Register ``hook(module, grad_output) -> None or new grad_output`` for every module, run
-    before the module's own backward pre-hooks."""
-    handle = RemovableHandle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_full_backward_hook(hook):
-    """Register ``hook(module, grad_input, grad_output) -> None or new grad_input`` for every
-    module, run before the module's own full backward hooks."""
-    global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is False:
-        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
-                           "global Module hook. Please use only one of them.")
-    _global_is_full_backward_hook = True
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
-    """Register ``hook(module, args, output) -> None or new output`` (with ``with_kwargs``:
-    ``hook(module, args, kwargs, output)``) to run after every module's forward, before the
-    module's own forward hooks; with ``always_call`` it also runs when the call raised."""
-    handle = RemovableHandle(_global_forward_hooks,
-                             extra_dict=[_global_forward_hooks_with_kwargs,
-                                         _global_forward_hooks_always_called])
-    _global_forward_hooks[handle.id] = hook
-    if with_kwargs:
-        _global_forward_hooks_with_kwargs[handle.id] = True
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
-
+_global_is_full_backward_hook = None  # True once a global full backward hook was registered
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -156,23 +108,9 @@ class Module:
             return self.forward(*args, **kwargs)
         if not _global_forward_hooks_always_called:
             return self._call_with_hooks(args, kwargs, set())
-        called = set()
-        try:
-            return self._call_with_hooks(args, kwargs, called)
-        except Exception:
-            # the always-called global hooks that did not run yet see the call with no output
-            for hook_id, hook in list(_global_forward_hooks.items()):
-                if hook_id in _global_forward_hooks_always_called and hook_id not in called:
-                    try:
-                        if hook_id in _global_forward_hooks_with_kwargs:
-                            hook(self, args, kwargs, None)
-                        else:
-                            hook(self, args, None)
-                    except Exception as e:  # noqa: BLE001 - PyTorch warns and re-raises the first
-                        warnings.warn("global module forward hook with ``always_call=True`` "
-                                      f"raised an exception that was silenced as another error "
-                                      f"was raised in forward: {str(e)}")
-            raise
+        from ._global_hooks import call_with_always_called_hooks
+
+        return call_with_always_called_hooks(self, args, kwargs)
 
     def _call_with_hooks(self, args, kwargs, called):
         # PyTorch's order: the global forward pre-hooks, the module's, backward hooks on the
