@@ -10,6 +10,7 @@ both). Everything here is composition of core ops, recorded under PyTorch's node
 """
 import math
 import numbers
+import re
 import warnings
 
 from . import _C
@@ -92,8 +93,12 @@ def corrcoef(input):  # noqa: A002
 # ---- copies with a part replaced ----
 
 def _scatter_into(name, view_of):
-    """torch.name(input, src, ...): a copy of input whose view_of(copy, ...) is src."""
+    """torch.<op>(input, src, ...) recorded as node name: a copy of input whose
+    view_of(copy, ...) is src."""
+    fname = re.sub(r"(?<!^)([A-Z])", r"_\1", name.replace("Backward0", "")).lower()
     def function(input, src, *args, **kwargs):  # noqa: A002
+        _need_tensor(fname, src, "src", 2)
+
         def fill(x, s):
             out = x.clone()
             part = view_of(out, *args, **kwargs)
@@ -213,6 +218,7 @@ def _angle(name, node, factor):
         return composite(node, lambda t: t * factor, x, saves=False)
 
     def inplace(self):
+        _need_tensor(name + "_", self, "input", 1)
         if not self.is_floating_point():
             _check_cast(_C.get_default_dtype(), self)
         return composite_(node, lambda t: t * factor, self)
@@ -434,12 +440,23 @@ def attach(cls, namespace):
                 setattr(cls, alias + suffix, getattr(cls, name + suffix))
         namespace.setdefault(alias, _alias(alias, namespace[name]))
     for name, fn in FUNCTIONS.items():
-        namespace.setdefault(name, fn)
+        namespace.setdefault(name, fn if name == "empty_strided" else _tensor_first(name, fn))
     for name, fn, method in (("hardshrink", hardshrink, hardshrink),
                              ("prelu", prelu, _prelu_method)):
         namespace.setdefault(name, fn)
         if not hasattr(cls, name):
             setattr(cls, name, method)
+
+
+def _tensor_first(name, fn):
+    """torch.name: fn with PyTorch's TypeError for a first argument that is no Tensor."""
+    def function(input, *args, **kwargs):  # noqa: A002
+        _need_tensor(name, input, "input", 1)
+        return fn(input, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = fn.__doc__
+    return function
 
 
 def _alias(alias, fn):

@@ -27,10 +27,6 @@ for _d in ["", "F."]:
         REMAINING[("softmax", f"{_d}log_softmax(bfloat16, {_dim})")] = \
             "PyTorch's bfloat16 log_softmax on the last dim rounds its intermediates to bfloat16"
 
-for _d in ["float16", "bfloat16"]:
-    REMAINING[("random", f"normal_ 20 {_d}")] = \
-        "PyTorch's 16-element vector normal path for the half dtypes is not followed"
-
 for _d in M.DTYPES:
     for _c in ["aminmax({}, 0, keepdim)", "count_nonzero({}, 0, keepdim)", "logsumexp({})"]:
         REMAINING[("reduce", _c.format(_d))] = "the argument parser's TypeError message differs"

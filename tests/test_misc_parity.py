@@ -171,3 +171,35 @@ def test_softshrink_signed_zeros_where_aten_puts_them(n, dtype):
     got = F.softshrink(torch.tensor(x, dtype=getattr(torch, dtype)), 0.3).numpy()
     want = real.nn.functional.softshrink(real.tensor(x, dtype=getattr(real, dtype)), 0.3).numpy()
     assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("name", ["hardswish", "hardsigmoid"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hard_activations_bitwise_with_torch(name, dtype):
+    # hardswish: x * min(max(x + 3, 0), 6) / 6 (-0 below -3); hardsigmoid's backward
+    # multiplies by float(1/6) for double too
+    real = pytest.importorskip("torch")
+    x = np.random.default_rng(7).standard_normal(5003) * 4
+    x[:4] = [-3.0, 3.0, -0.0, -7.5]
+    g = np.cos(x)
+    outs = []
+    for m in (torch, real):
+        t = m.tensor(x, dtype=getattr(m, dtype), requires_grad=True)
+        y = getattr(m.nn.functional, name)(t)
+        y.backward(m.tensor(g, dtype=getattr(m, dtype)))
+        outs.append((y.detach().numpy().tobytes(), t.grad.numpy().tobytes()))
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_normal_stream_as_torch(dtype):
+    # whole 16-blocks from the stream, then 16 fresh uniforms for the last 16 places
+    real = pytest.importorskip("torch")
+    for n in (5, 16, 17, 20, 37, 1001, 40001):
+        for mean, std in ((0.0, 1.0), (2.0, 0.5)):
+            outs = []
+            for m in (torch, real):
+                m.manual_seed(3)
+                t = m.empty(n, dtype=getattr(m, dtype)).normal_(mean, std)
+                outs.append((t.float().numpy().tobytes(), m.rand(3).tolist()))
+            assert outs[0] == outs[1], (n, mean, std)

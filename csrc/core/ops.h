@@ -123,6 +123,8 @@ pl_tensor *pl_leaky_relu(pl_tensor *a, double slope);
  *   PL_ACT_LOG_SIGMOID_BUFFER  none: exp(-|x|), what log_sigmoid's backward reads
  *   PL_ACT_ELU_BACKWARD        elu's backward on the input (g the output's gradient), p as elu
  *   PL_ACT_SOFTPLUS_BACKWARD   softplus's backward, p as softplus
+ *   PL_ACT_MISH                none: x tanh(log1p(exp(x))), float32 only
+ *   PL_ACT_MISH_BACKWARD       mish's backward on the input, float32 only
  * g: the gradient, of a's dtype and shape, for the backward kinds; ignored by the others. */
 enum {
     PL_ACT_ELU,
@@ -131,6 +133,8 @@ enum {
     PL_ACT_LOG_SIGMOID_BUFFER,
     PL_ACT_ELU_BACKWARD,
     PL_ACT_SOFTPLUS_BACKWARD,
+    PL_ACT_MISH,
+    PL_ACT_MISH_BACKWARD,
     PL_ACT_NUM
 };
 pl_tensor *pl_aten_activation(pl_tensor *a, pl_tensor *g, int kind, double p0, double p1,

@@ -202,6 +202,24 @@ normal_fill_f32(float *d, int64_t n, float mean, float std, pl_generator *g)
     }
 }
 
+/* float16 / bfloat16 (computed in float): PyTorch's fill draws uniforms for the whole blocks
+ * only, then sixteen fresh ones for the last sixteen places when n % 16 != 0 */
+static void
+normal_fill_reduced(float *d, int64_t n, float mean, float std, pl_generator *g)
+{
+    int64_t whole = n - n % 16;
+    for (int64_t i = 0; i < whole; i++)
+        d[i] = u24(g);
+    for (int64_t i = 0; i < whole; i += 16)
+        normal_block16_f32(d + i, mean, std);
+    if (whole != n) {
+        float *tail = d + n - 16;
+        for (int k = 0; k < 16; k++)
+            tail[k] = u24(g);
+        normal_block16_f32(tail, mean, std);
+    }
+}
+
 static void
 normal_fill_f64(double *d, int64_t n, double mean, double std, pl_generator *g)
 {
@@ -224,6 +242,20 @@ pl_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
         return pl_error_set(PL_ERR_RUNTIME, "normal expects std >= 0.0, but found std %g", std);
     if (!pl_dtype_is_floating(t->dtype))
         return not_implemented("normal_kernel_cpu", t->dtype);
+    if ((t->dtype == PL_FLOAT16 || t->dtype == PL_BFLOAT16) && t->numel >= 16 &&
+        pl_tensor_is_contiguous(t)) {
+        pl_status st = pl_check_no_overlap(t);
+        pl_tensor *c = st == PL_OK ? pl_tensor_empty(t->ndim, t->shape, PL_FLOAT32) : NULL;
+        if (st == PL_OK && !c) st = pl_error_status();
+        if (st == PL_OK) {
+            normal_fill_reduced(pl_tensor_data(c), t->numel, (float)mean, (float)std,
+                                gen_or_default(g));
+            st = pl_copy_raw(t, c);
+        }
+        pl_tensor_release(c);
+        if (st == PL_OK) pl_tensor_bump_version(t);
+        return st;
+    }
     PL_FILL_VIA_COMPUTE(t, pl_normal_(c_, mean, std, g));
     pl_status st = pl_check_no_overlap(t);
     if (st != PL_OK)

@@ -42,6 +42,9 @@ def _mask_grad(mask, g):
     return torch.where(mask, g, _zero_like(g))
 
 
+_SIXTH_F32 = 0.16666667163372040  # 1.0f / 6.0f
+
+
 def _zero_like(input):
     return torch.zeros((), dtype=input.dtype)
 
@@ -93,34 +96,43 @@ def relu6(input, inplace=False):
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
     _check_tensor("hardsigmoid", input)
+    # (ATen's backward multiplies by float(1/6), also for double)
     return _named("HardsigmoidBackward0", lambda x: (x + 3).clamp(0.0, 6.0) / 6, input,
-                  inplace, backward=lambda g, x: _mask_grad((x > -3) & (x < 3), g / 6))
+                  inplace, backward=lambda g, x: _mask_grad((x > -3) & (x < 3), g * _SIXTH_F32))
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (gradient x/3 + 1/2 on (-3, 3), as PyTorch's)."""
     _check_tensor("hardswish", input)
-    def fn(x):
-        mid = x * (x + 3) / 6
-        return torch.where(x <= -3, _zero_like(x), torch.where(x < 3, mid, x))
+    def fn(x):  # ATen's x * min(max(x + 3, 0), 6) / 6 (-0 below -3)
+        return x * (x + 3).clamp(0.0, 6.0) / 6
     def backward(g, x):
         return torch.where(x <= -3, _zero_like(g), torch.where(x < 3, g * (x / 3 + 0.5), g))
     return _named("HardswishBackward0", fn, input, inplace, backward=backward)
 
 
 def mish(input, inplace=False):
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)) (float32: ATen's kernels bit for bit, the core's)."""
     _check_tensor("mish", input)
-    from .functional import softplus
+    from .functional import (_ACT_MISH, _ACT_MISH_BACKWARD, _aten_act, _aten_act_backward,
+                             softplus)
     kept = []  # tanh(softplus(x)) of the forward, for a backward that records nothing
 
     def fn(x):
+        if x.dtype == torch.float32:
+            r = _aten_act(x, _ACT_MISH)
+            if r is not None:
+                return r
         t = softplus(x).tanh()
         if not torch.is_grad_enabled():
             kept.append(t)
         return x * t
 
     def backward(g, x):
+        if x.dtype == torch.float32:
+            r = _aten_act_backward(g, x, _ACT_MISH_BACKWARD)
+            if r is not None:
+                return r
         t = kept[0] if kept and not torch.is_grad_enabled() else softplus(x).tanh()
         return g * (t + x * x.sigmoid() * (1 - t * t))
     return _named("MishBackward0", fn, input, inplace, backward=backward)

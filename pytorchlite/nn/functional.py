@@ -464,7 +464,7 @@ def gelu(input, *, approximate="none"):
 # and float64 (the core's pl_aten_activation: SLEEF's functions on ATen's vector blocks, libm's
 # on the rest); the kinds as there
 (_ACT_ELU, _ACT_SOFTPLUS, _ACT_LOG_SIGMOID, _ACT_LOG_SIGMOID_BUFFER, _ACT_ELU_BACKWARD,
- _ACT_SOFTPLUS_BACKWARD) = range(6)
+ _ACT_SOFTPLUS_BACKWARD, _ACT_MISH, _ACT_MISH_BACKWARD) = range(8)  # (mish: float32 only)
 
 
 def _aten_act(x, kind, p0=0.0, p1=0.0, p2=0.0):

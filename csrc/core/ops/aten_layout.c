@@ -329,17 +329,49 @@ typedef struct {
     bool contract;          /* the scalar lambda with torch's FMA (not under "default") */
 } layout_job;
 
-/* float sinh / cosh: SLEEF's in the vector part, the C library's on the tail (ATen's
- * std::sinh / std::cosh there) */
+/* float sinh / cosh / atanh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
+ * std::sinh ... there) */
 static void
 hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     float *out = (float *)j->out + b;
     const float *x = (const float *)j->x + b;
-    bool sinh_ = j->fn == PL_ATEN_SINH;
-    for (int64_t i = 0; i < n; i++)
-        out[i] = vec ? (sinh_ ? pl_sleef_sinhf(x[i]) : pl_sleef_coshf(x[i]))
-                     : (sinh_ ? sinhf(x[i]) : coshf(x[i]));
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        switch (j->fn) {
+        case PL_ATEN_SINH: out[i] = vec ? pl_sleef_sinhf(v) : sinhf(v); break;
+        case PL_ATEN_COSH: out[i] = vec ? pl_sleef_coshf(v) : coshf(v); break;
+        case PL_ATEN_ATANH: out[i] = vec ? pl_sleef_atanhf(v) : atanhf(v); break;
+        default: out[i] = vec ? pl_sleef_exp2f(v) : exp2f(v); break; /* PL_ATEN_EXP2 */
+        }
+    }
+}
+
+/* float gelu in the tanh form and its backward (ATen's GELU kernels): SLEEF's tanh in the
+ * vector part, the C library's on the tail. The compiler that built torch contracts
+ * x + kappa x^3, 1 - t^2 and 1 + 3 kappa x^2 into FMAs in both forms (not the last sum of the
+ * backward); the default capability's build has no FMA (and no vector part: step 0). */
+static void
+gelu_tanh_run(const layout_job *j, int64_t b, int64_t n, bool vec)
+{
+    const float beta = (float)(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
+    const float kappa = 0.044715f;
+    float *out = (float *)j->out + b;
+    const float *x = (const float *)j->x + b, *g = j->g ? (const float *)j->g + b : NULL;
+    bool fused = j->contract;
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i], x_sq = v * v, x_cube = x_sq * v;
+        float inner = beta * (fused ? fmaf(kappa, x_cube, v) : v + kappa * x_cube);
+        float t = vec ? pl_sleef_tanhf(inner) : tanhf(inner);
+        if (j->fn == PL_ATEN_GELU_TANH) {
+            out[i] = 0.5f * v * (1.0f + t);
+            continue;
+        }
+        float left = 0.5f * v, dleft = 0.5f * (1.0f + t);
+        float dtanh = fused ? fmaf(-t, t, 1.0f) : 1.0f - t * t;
+        float dinner = beta * (fused ? fmaf(3.0f * kappa, x_sq, 1.0f) : 1.0f + 3.0f * kappa * x_sq);
+        out[i] = g[i] * (dleft + left * dtanh * dinner);
+    }
 }
 
 /* elements [b, b + n) through the vector lambda (vec) or the scalar one */
@@ -347,8 +379,13 @@ static void
 lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     if (n <= 0) return;
-    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
+    if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2 ||
+        j->fn == PL_ATEN_ATANH) {
         hyperbolic_run(j, b, n, vec);
+        return;
+    }
+    if (j->fn == PL_ATEN_GELU_TANH || j->fn == PL_ATEN_GELU_TANH_BACKWARD) {
+        gelu_tanh_run(j, b, n, vec);
         return;
     }
     if (j->f64) {
@@ -395,7 +432,10 @@ pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
     static const int64_t steps[] = {0, 16, 32}; /* 2W in floats; halved for doubles */
     int threads = pl_parallel_get_num_threads();
     int64_t pieces = 1;
-    if (n >= ATEN_GRAIN && threads > 1) {
+    bool gelu = fn == PL_ATEN_GELU_TANH || fn == PL_ATEN_GELU_TANH_BACKWARD;
+    if (gelu) { /* ATen's GELU kernels: a grain of n / threads above 6144 elements */
+        if (n > 6144 && threads > 1) pieces = threads;
+    } else if (n >= ATEN_GRAIN && threads > 1) {
         pieces = (n + ATEN_GRAIN - 1) / ATEN_GRAIN;
         if (pieces > threads) pieces = threads;
     }

@@ -116,7 +116,10 @@ double pl_sleef_log(double x);
 float pl_sleef_expm1f(float x);
 double pl_sleef_expm1(double x);
 float pl_sleef_log1pf(float x);
-float pl_sleef_sinhf(float x); /* sleef_hyp.c */
+float pl_sleef_tanhf(float x); /* sleef_hyp.c */
+float pl_sleef_exp2f(float x);
+float pl_sleef_atanhf(float x);
+float pl_sleef_sinhf(float x);
 float pl_sleef_coshf(float x);
 double pl_sleef_log1p(double x);
 /* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
@@ -126,6 +129,10 @@ typedef enum pl_aten_fn {
     PL_ATEN_SILU_BACKWARD, /* out = g * silu'(x) */
     PL_ATEN_SINH,          /* out = sinh(x), float only (the vector form: sleef_hyp.c) */
     PL_ATEN_COSH,          /* out = cosh(x), float only */
+    PL_ATEN_EXP2,          /* out = exp2(x), float only */
+    PL_ATEN_ATANH,         /* out = atanh(x), float only */
+    PL_ATEN_GELU_TANH,     /* out = gelu(x) in the tanh form, float only */
+    PL_ATEN_GELU_TANH_BACKWARD, /* out = g * its derivative, float only */
 } pl_aten_fn;
 /* fn over n contiguous floats (doubles when f64): out, x and g (NULL unless the backward) */
 void pl_aten_run(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n);

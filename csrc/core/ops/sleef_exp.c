@@ -258,12 +258,28 @@ pl_sleef_log1p(double d)
 
 /* one run of n elements through the vector lambda (vec: SLEEF's functions) or the scalar one
  * (the C library's); p: the kind's parameters, in the dtype */
-#define ACT_RUN(S, T, ABS, EXPM1, LOG1P, EXP, SEXPM1, SLOG1P, SEXP)                            \
+#define ACT_RUN(S, T, ABS, EXPM1, LOG1P, EXP, TANH, FMA, SEXPM1, SLOG1P, SEXP, STANH)           \
     static void act_run_##S(int kind, const double *p, T *out, const T *x, const T *g,        \
                             int64_t n, bool vec)                                               \
     {                                                                                          \
         T c0 = (T)p[0], c1 = (T)p[1], c2 = (T)p[2];                                            \
+        bool fused = pl_aten_capability() != PL_ATEN_DEFAULT; /* torch's contractions */       \
         switch (kind) {                                                                        \
+        case PL_ACT_MISH: /* x tanh(log1p(exp(x))) */                                          \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i];                                                                    \
+                out[i] = v * (vec ? STANH(SLOG1P(SEXP(v))) : TANH(LOG1P(EXP(v))));             \
+            }                                                                                  \
+            break;                                                                             \
+        case PL_ACT_MISH_BACKWARD: /* g (t + x s (1 - t^2)), s = sigmoid(x), t as mish's */    \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                T v = x[i];                                                                    \
+                T s = (T)1 / ((T)1 + (vec ? SEXP(-v) : EXP(-v)));                              \
+                T t = vec ? STANH(SLOG1P(SEXP(v))) : TANH(LOG1P(EXP(v)));                      \
+                T u = fused ? FMA(-t, t, (T)1) : (T)1 - t * t;                                 \
+                out[i] = g[i] * (fused ? FMA(v * s, u, t) : t + v * s * u);                    \
+            }                                                                                  \
+            break;                                                                             \
         case PL_ACT_ELU_BACKWARD: { /* g * scale, or g input_scale alpha scale exp(x ...) */    \
             T neg = c0 * c1;                                                                   \
             for (int64_t i = 0; i < n; i++) {                                                  \
@@ -306,8 +322,10 @@ pl_sleef_log1p(double d)
             break;                                                                             \
         }                                                                                      \
     }
-ACT_RUN(f32, float, fabsf, expm1f, log1pf, expf, pl_sleef_expm1f, pl_sleef_log1pf, pl_sleef_expf)
-ACT_RUN(f64, double, fabs, expm1, log1p, exp, pl_sleef_expm1, pl_sleef_log1p, pl_sleef_exp)
+ACT_RUN(f32, float, fabsf, expm1f, log1pf, expf, tanhf, fmaf, pl_sleef_expm1f, pl_sleef_log1pf,
+        pl_sleef_expf, pl_sleef_tanhf)
+ACT_RUN(f64, double, fabs, expm1, log1p, exp, tanh, fma, pl_sleef_expm1, pl_sleef_log1p,
+        pl_sleef_exp, tanh) /* (no mish: SLEEF's double tanh is not here) */
 #undef ACT_RUN
 
 /* out = kind(x) over n elements in ATen's iteration order, split as ATen splits them: pieces
@@ -386,7 +404,12 @@ pl_aten_activation(pl_tensor *a, pl_tensor *g, int kind, double p0, double p1, d
         pl_error_set(PL_ERR_VALUE, "unknown activation kind %d", kind);
         return NULL;
     }
-    bool backward = kind == PL_ACT_ELU_BACKWARD || kind == PL_ACT_SOFTPLUS_BACKWARD;
+    if ((kind == PL_ACT_MISH || kind == PL_ACT_MISH_BACKWARD) && a->dtype != PL_FLOAT32) {
+        pl_error_set(PL_ERR_TYPE, "mish's kernel takes a float32 tensor");
+        return NULL;
+    }
+    bool backward = kind == PL_ACT_ELU_BACKWARD || kind == PL_ACT_SOFTPLUS_BACKWARD ||
+                    kind == PL_ACT_MISH_BACKWARD;
     if (!backward) {
         g = NULL;
     } else if (!g || g->dtype != a->dtype || !pl_same_shape(g, a)) {

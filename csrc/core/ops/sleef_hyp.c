@@ -1,6 +1,7 @@
-/* sleef_hyp.c — SLEEF's 1-ulp float sinh and cosh, the vector functions PyTorch 2.13's CPU
- * kernels call for torch.sinh / cosh on float32: in blocks of two vectors, the tail through
- * std::sinh / std::cosh (aten_layout.c splits them so). (torch.tanh is MKL's: vml.h.)
+/* sleef_hyp.c — SLEEF's 1-ulp float sinh, cosh, tanh, atanh and exp2, the vector functions
+ * PyTorch 2.13's CPU kernels call for torch.sinh / cosh / atanh / exp2 on float32 (in blocks of two vectors,
+ * the tail through std::sinh ...: aten_layout.c splits them so) and inside its GELU (tanh
+ * form) and mish kernels. (torch.tanh itself is MKL's: vml.h.)
  *
  * The algorithm (facts from SLEEF's source; our own code, one lane at a time, each step
  * rounded as the FMA build rounds it, so a lane of the vector build gives the same bits):
@@ -91,6 +92,19 @@ exp_pair(float d)
 }
 
 PL_FMA_CLONES float
+pl_sleef_tanhf(float x)
+{
+    float a = fabsf(x);
+    fpair d = exp_pair(a);
+    fpair e = pf_rec(d);
+    d = pf_div(pf_add_pp(d, (fpair){-e.x, -e.y}), pf_add_pp(d, e));
+    float y = d.x + d.y;
+    if (a > 8.664339742f || isnan(y)) y = 1.0f;
+    y = mulsign(y, x);
+    return isnan(x) ? all_ones_nan() : y;
+}
+
+PL_FMA_CLONES float
 pl_sleef_sinhf(float x)
 {
     float a = fabsf(x);
@@ -110,5 +124,61 @@ pl_sleef_coshf(float x)
     d = pf_add_pp(d, pf_rec(d));
     float y = (d.x + d.y) * 0.5f;
     if (a > 89.0f || isnan(y)) y = INFINITY;
+    return isnan(x) ? all_ones_nan() : y;
+}
+
+/* SLEEF's 1-ulp exp2f: q = rint(d), 2^(d - q) by a degree-6 polynomial (the last step one
+ * FMA), scaled by 2^q in two factors; +inf from 128 on, +0 below -150 */
+PL_FMA_CLONES float
+pl_sleef_exp2f(float d)
+{
+    float u = nearbyintf(d);
+    int32_t q = rint_i32(u);
+    float s = d - u;
+    u = 0.1535920892e-3f;
+    u = fmaf(u, s, 0.1339262701e-2f);
+    u = fmaf(u, s, 0.9618384764e-2f);
+    u = fmaf(u, s, 0.5550347269e-1f);
+    u = fmaf(u, s, 0.2402264476e+0f);
+    u = fmaf(u, s, 0.6931471825e+0f);
+    u = fmaf(u, s, 1.0f);
+    u = scale2(u, q);
+    if (d >= 128.0f) u = INFINITY;
+    if (d < -150.0f) u = 0.0f;
+    return u;
+}
+
+/* log of a pair d >= 1 as a pair (SLEEF's logk2f): d = m 2^e with m in [0.75, 1.5),
+ * x = (m - 1) / (m + 1), log d = e ln2 + 2x + x^3 t(x^2) in pair arithmetic */
+static inline fpair
+log_pair(fpair d)
+{
+    float y = d.x * (1.0f / 0.75f);
+    uint32_t b;
+    memcpy(&b, &y, sizeof b);
+    int32_t e = (int32_t)((b >> 23) & 0xff) - 0x7f;
+    float scale = exp2i(-e);
+    fpair m = {d.x * scale, d.y * scale};
+    fpair x = pf_div(pf_add2_pt(m, -1.0f), pf_add2_pt(m, 1.0f));
+    fpair x2 = pf_square(x);
+    float t = 0.2392828464508056640625f;
+    t = fmaf(t, x2.x, 0.28518211841583251953125f);
+    t = fmaf(t, x2.x, 0.400005877017974853515625f);
+    t = fmaf(t, x2.x, 0.666666686534881591796875f);
+    fpair s = pf_mul_pt((fpair){0.69314718246459960938f, -1.904654323148236017e-09f}, (float)e);
+    s = pf_add_pp(s, (fpair){x.x * 2.0f, x.y * 2.0f});
+    return pf_add_pp(s, pf_mul_pt(pf_mul_pp(x2, x), t));
+}
+
+/* SLEEF's 1-ulp atanhf: log((1 + |x|) / (1 - |x|)) / 2 with the quotient and the log as pairs;
+ * inf at |x| = 1, the all-ones NaN beyond (its sign bit then x's, flipped) and for inf / NaN */
+PL_FMA_CLONES float
+pl_sleef_atanhf(float x)
+{
+    float a = fabsf(x);
+    fpair d = log_pair(pf_div(pf_sum2(1.0f, a), pf_sum2(1.0f, -a)));
+    float y = a == 1.0f ? INFINITY : (d.x + d.y) * 0.5f;
+    if (a > 1.0f || isinf(x) || isnan(y)) y = all_ones_nan();
+    y = mulsign(y, x);
     return isnan(x) ? all_ones_nan() : y;
 }

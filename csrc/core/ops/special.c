@@ -115,7 +115,12 @@ special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
     pl_tensor *out = NULL;
     if (xc && (!g || gc)) {
         out = pl_tensor_empty(x->ndim, x->shape, x->dtype);
-        if (out) {
+        bool aten = x->dtype == PL_FLOAT32 && (fn == FN_GELU_TANH || fn == FN_DGELU_TANH);
+        if (out && aten) { /* ATen's kernel's bits: SLEEF's tanh on its vector blocks */
+            pl_aten_run(fn == FN_GELU_TANH ? PL_ATEN_GELU_TANH : PL_ATEN_GELU_TANH_BACKWARD, false,
+                        out->storage->data, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
+                        x->numel);
+        } else if (out) {
             special_run(fn, x->dtype, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
                         out->storage->data, x->numel);
         }
