@@ -472,6 +472,31 @@ f_function_node(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* _attach_output(tensor, ctx, output_nr): makes tensor (a fresh alias of a saved output) output
+ * output_nr of ctx's node, so a saved output unpacked in backward carries the node as its
+ * grad_fn, as PyTorch's unpacked saved outputs do (double backward goes through it). */
+static PyObject *
+f_attach_output(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    if (nargs != 3 || !PyObject_TypeCheck(args[1], NodeType) || !PyLong_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "_attach_output(tensor, ctx, output_nr)");
+        return NULL;
+    }
+    pl_tensor *t = plpy_unwrap(args[0]);
+    if (!t) return NULL;
+    pl_node *node = node_of(args[1]);
+    if (!node) return NULL;
+    long nr = PyLong_AsLong(args[2]);
+    if (nr == -1 && PyErr_Occurred()) return NULL;
+    if (nr < 0 || nr > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "_attach_output: output_nr out of range");
+        return NULL;
+    }
+    pl_node_attach_output(t, node, (int)nr);
+    Py_RETURN_NONE;
+}
+
 /* ---- module functions ---- */
 
 static PyObject *
@@ -748,6 +773,7 @@ PyMethodDef plpy_autograd_functions[] = {
     {"_hooks_get", f_hooks_get, METH_O, NULL},
     {"_hooks_set", (PyCFunction)(void (*)(void))f_hooks_set, METH_FASTCALL, NULL},
     {"_function_node", (PyCFunction)(void (*)(void))f_function_node, METH_FASTCALL, NULL},
+    {"_attach_output", (PyCFunction)(void (*)(void))f_attach_output, METH_FASTCALL, NULL},
     {"_set_grad_enabled", f_set_grad_enabled, METH_O, "sets grad mode; returns the previous one"},
     {"is_grad_enabled", f_is_grad_enabled, METH_NOARGS, NULL},
     {"_backward", (PyCFunction)(void (*)(void))f_backward, METH_FASTCALL, NULL},

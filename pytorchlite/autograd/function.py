@@ -6,8 +6,9 @@ subclass of ``_C.Node`` made for each Function class). The core's engine runs th
 order with the others and calls back into ``BackwardCFunction._pl_call``, which calls
 ``Cube.backward(ctx, *grad_outputs)`` and checks what it returns as PyTorch does.
 
-Note: saved outputs come back from ``ctx.saved_tensors`` without their grad_fn (only create_graph,
-not yet supported, would need it).
+A saved output is kept without its history (the node would otherwise own itself); each
+``ctx.saved_tensors`` hands out a fresh alias of it whose grad_fn is the node again, so a
+backward written in terms of it can itself be differentiated (create_graph, gradgradcheck).
 """
 import functools
 
@@ -72,6 +73,7 @@ class BackwardCFunction(_C.Node, FunctionCtx):
         self._saved = None        # [(tensor, version, output index or None)]
         self._edge_args = ()      # forward-argument positions of the node's edges
         self._output_meta = ()    # (shape, dtype) per output, None for non-tensors
+        self._attached = ()       # per output: True where the node took it as its output
 
     # ---- saved tensors ----
     def _save(self, outputs):
@@ -103,6 +105,10 @@ class BackwardCFunction(_C.Node, FunctionCtx):
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{t.type()} {shape}]{where} is at version "
                     f"{t._version}; expected version {version} instead. {_INPLACE_HINT}")
+            if t is not None and idx is not None and idx < len(self._attached) \
+                    and self._attached[idx]:
+                t = t.detach()
+                _C._attach_output(t, self, idx)
             out.append(t)
         return tuple(out)
 
@@ -294,6 +300,7 @@ class Function(metaclass=FunctionMeta):
             tuple(i for i in tensor_pos if ctx.needs_input_grad[i])
         ctx._output_meta = tuple((tuple(o.shape), o.dtype) if _is_tensor(o) else None
                                  for o in outputs)
+        ctx._attached = tuple(a is not None for a in attach)
         ctx._save(outputs)
         edges = tuple(args[i] for i in ctx._edge_args)
         if len(edges) > _MAX_EDGES:

@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 from .. import _C
 
-__all__ = ["Node"]
+__all__ = ["Node", "increment_version"]
 
 Node = _C.Node
 
@@ -56,7 +56,8 @@ def _check_node_result(hook, old, new, kind):
 class _TensorHooks:
     """The hooks the core holds for one leaf tensor or one node's outputs."""
 
-    __slots__ = ("grad", "post", "node_pre", "node_post", "trace", "retain", "__weakref__")
+    __slots__ = ("grad", "post", "node_pre", "node_post", "trace", "retain", "metadata",
+                 "__weakref__")
 
     def __init__(self, trace=None):
         self.trace = trace  # anomaly mode: the forward's traceback (text)
@@ -65,6 +66,7 @@ class _TensorHooks:
         self.post = OrderedDict()  # a leaf's post-accumulate-grad hooks
         self.node_pre = OrderedDict()  # Node.register_prehook
         self.node_post = OrderedDict()  # Node.register_hook
+        self.metadata = {}  # Node.metadata
 
     def _pl_call(self, event, arg):
         if event == _POST_ACCUMULATE:
@@ -168,6 +170,30 @@ def _node_register_prehook(self, fn):
     return _node_register(self, fn, "node_pre")
 
 
+def _node_metadata(self):
+    """The node's own dict for whatever the user wants to keep with it: the same dict on every
+    access, for as long as the node lives (it is kept in the node's hooks container)."""
+    return _hooks_of(self).metadata
+
+
+def increment_version(tensor):
+    """Count one more in-place write on ``tensor`` (or on each tensor of an iterable), as a
+    write autograd cannot see would, so a graph that saved it refuses to use it."""
+    if isinstance(tensor, _C.TensorBase):
+        tensor = (tensor,)
+    try:
+        tensors = list(tensor)
+    except TypeError:
+        tensors = None
+    if tensors is None:
+        raise RuntimeError("increment_version expect a Iterable[Tensor] as input")
+    if not all(isinstance(t, _C.TensorBase) for t in tensors):
+        raise RuntimeError("increment_version expects each element of the iterable to be a "
+                           "tensor")
+    for t in tensors:
+        _C._bump_version(t)
+
+
 def _with_forward_trace():
     """The hooks container anomaly mode gives each new node: it records the forward call."""
     import traceback
@@ -181,3 +207,4 @@ _C._set_trace_factory(_with_forward_trace)
 
 Node.register_hook = _node_register_hook
 Node.register_prehook = _node_register_prehook
+Node.metadata = property(_node_metadata)

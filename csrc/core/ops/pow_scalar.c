@@ -47,6 +47,11 @@ pl_pow_scalar(pl_tensor *a, double e)
         pl_tensor *sq = pl_binary(PL_MUL, a, a, 1, false, false);
         out = sq ? pl_binary(PL_MUL, sq, a, 1, false, false) : NULL;
         pl_tensor_release(sq);
+    } else if (e == -2.0 && (a->dtype == PL_FLOAT32 || a->dtype == PL_FLOAT64)) {
+        /* PyTorch's float and double kernels: 1 / (x * x), the square rounded first */
+        pl_tensor *sq = pl_binary(PL_MUL, a, a, 1, false, false);
+        out = sq ? pl_unary(PL_RECIPROCAL, sq) : NULL;
+        pl_tensor_release(sq);
     } else {
         bool integral = e == floor(e) && fabs(e) < 9.007199254740992e15;
         pl_tensor *k = pl_tensor_scalar(e, integral && !pl_dtype_is_floating(a->dtype) ? PL_INT64 : PL_FLOAT64);

@@ -194,10 +194,14 @@ def _warn_non_full(inputs, result, grad_fn):
 
 def setup(module, args):
     """Before forward: (state for finish, args with the input hooks on them)."""
+    from . import module as _m
+
     full, legacy = [], []
+    if _m._global_is_full_backward_hook:  # the global hooks come first, as in PyTorch
+        full.extend(_m._global_backward_hooks.values())
     if module._backward_hooks:
         (full if module._is_full_backward_hook else legacy).extend(module._backward_hooks.values())
-    pre = list(module._backward_pre_hooks.values())
+    pre = [*_m._global_backward_pre_hooks.values(), *module._backward_pre_hooks.values()]
     bw = BackwardHook(module, full, pre) if full or pre else None
     if bw is not None:
         args = bw.setup_input_hook(args)

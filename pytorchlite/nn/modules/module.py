@@ -9,11 +9,18 @@ import pytorchlite as torch
 from ..parameter import Buffer, Parameter, _buffer_persistent
 from ..._utils import typename as _typename
 from ...utils.hooks import RemovableHandle
+from ._global_hooks import (  # noqa: F401 - the globals PyTorch keeps in this module
+    _global_backward_hooks, _global_backward_pre_hooks, _global_forward_hooks,
+    _global_forward_hooks_always_called, _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks, register_module_forward_hook, register_module_forward_pre_hook,
+    register_module_full_backward_hook, register_module_full_backward_pre_hook)
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
+           "register_module_forward_hook", "register_module_full_backward_pre_hook",
+           "register_module_full_backward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
+_global_is_full_backward_hook = None  # True once a global full backward hook was registered
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -95,14 +102,21 @@ class Module:
     def __call__(self, *args, **kwargs):
         # Hot path: no hooks registered means a straight call to forward.
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
+                or self._backward_pre_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
+        if not _global_forward_hooks_always_called:
+            return self._call_with_hooks(args, kwargs, set())
+        from ._global_hooks import call_with_always_called_hooks
 
-    def _call_with_hooks(self, args, kwargs):
-        # PyTorch's order: forward pre-hooks, backward hooks on the inputs, forward, forward
-        # hooks, backward hooks on the outputs
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
+        return call_with_always_called_hooks(self, args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs, called):
+        # PyTorch's order: the global forward pre-hooks, the module's, backward hooks on the
+        # inputs, forward, the global forward hooks, the module's, backward hooks on the outputs
+        for hook_id, hook in [*_global_forward_pre_hooks.items(),
+                              *self._forward_pre_hooks.items()]:
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -117,13 +131,17 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         bw = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        if self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks \
+                or _global_backward_pre_hooks:
             from . import _backward_hooks
 
             bw, args = _backward_hooks.setup(self, args)
         output = self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
+        for hook_id, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if hook_id in _global_forward_hooks_always_called:
+                called.add(hook_id)
+            if hook_id in self._forward_hooks_with_kwargs or \
+                    hook_id in _global_forward_hooks_with_kwargs:
                 result = hook(self, args, kwargs, output)
             else:
                 result = hook(self, args, output)
