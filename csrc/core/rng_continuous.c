@@ -248,7 +248,7 @@ pl_normal_(pl_tensor *t, double mean, double std, pl_generator *g)
         pl_tensor *c = st == PL_OK ? pl_tensor_empty(t->ndim, t->shape, PL_FLOAT32) : NULL;
         if (st == PL_OK && !c) st = pl_error_status();
         if (st == PL_OK) {
-            normal_fill_reduced(pl_tensor_data(c), t->numel, (float)mean, (float)std,
+            normal_fill_reduced((float *)pl_tensor_data(c), t->numel, (float)mean, (float)std,
                                 gen_or_default(g));
             st = pl_copy_raw(t, c);
         }
