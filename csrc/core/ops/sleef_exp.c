@@ -53,22 +53,7 @@
 PL_FMA_CLONES float
 pl_sleef_expm1f(float a)
 {
-    int32_t q = rint_i32_f(a * 1.442695040888963407359924681001892137426645954152985934135449406931f);
-    float qf = (float)q;
-    fpair s = pf_add2_pt((fpair){a, 0.0f}, qf * -0.693145751953125f);
-    s = pf_add2_pt(s, qf * -1.428606765330187045e-06f);
-
-    float p = 0.1980960224e-3f;
-    p = fmaf(p, s.x, 0.1394256484e-2f);
-    p = fmaf(p, s.x, 0.8333456703e-2f);
-    p = fmaf(p, s.x, 0.4166637361e-1f);
-    fpair t = pf_add2_pt(pf_mul_pt(s, p), 0.166666659414234244790680580464e+0f);
-    t = pf_add2_pt(pf_mul_pp(s, t), 0.5f);
-    t = pf_add2_pp(s, pf_mul_pp(pf_square(s), t));
-    t = pf_add_ts(1.0f, t);
-    t.x = scale2_f(t.x, q);
-    t.y = scale2_f(t.y, q);
-    if (a < -104.0f) t.x = t.y = 0.0f; /* (never reached below: a < -16.6 gives -1) */
+    fpair t = pf_exp(a);
 
     fpair e = pf_add2_pt(t, -1.0f);
     float r = e.x + e.y;

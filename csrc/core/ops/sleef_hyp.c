@@ -1,14 +1,11 @@
 /* sleef_hyp.c — SLEEF's 1-ulp float sinh, cosh, tanh, atanh and exp2, the vector functions
- * PyTorch 2.13's CPU kernels call for torch.sinh / cosh / atanh / exp2 on float32 (in blocks of two vectors,
- * the tail through std::sinh ...: aten_layout.c splits them so) and inside its GELU (tanh
- * form) and mish kernels. (torch.tanh itself is MKL's: vml.h.)
+ * PyTorch 2.13's CPU kernels call for torch.sinh / cosh / atanh / exp2 on float32 (in blocks
+ * of two vectors, the tail through std::sinh ...: aten_layout.c splits them so) and inside its
+ * GELU (tanh form) and mish kernels. (torch.tanh itself is MKL's: vml.h.)
  *
  * The algorithm (facts from SLEEF's source; our own code, one lane at a time, each step
  * rounded as the FMA build rounds it, so a lane of the vector build gives the same bits):
- *   - e^|x| as a pair (SLEEF's expk2f): q = rint(|x| / ln2), s = |x| - q ln2 with ln2 in two
- *     parts (each product rounded, each subtraction exact as a pair), then
- *     1 + s + s^2 (1/2 + s (1/6 + s p(s))) in pair arithmetic with p a cubic in s, and the
- *     pair scaled by 2^q in two factors;
+ *   - e^|x| as a pair (SLEEF's expk2f, pf_exp in sleef_pair.h, which expm1 shares);
  *   - sinh = (e - 1/e) / 2, cosh = (e + 1/e) / 2 as pairs, +inf above |x| = 89 (sinh
  *     taking x's sign);
  *   - a NaN gives the all-ones NaN (SLEEF ORs the lane's NaN mask into the result).
@@ -45,31 +42,11 @@ mulsign(float y, float x)
     return y;
 }
 
-/* e^d as a pair, d >= 0 (or NaN) */
-static inline fpair
-exp_pair(float d)
-{
-    int32_t q = rint_i32_f(d * 1.442695040888963407359924681001892137f);
-    fpair s = pf_add2_pt((fpair){d, 0.0f}, (float)q * -0.693145751953125f);
-    s = pf_add2_pt(s, (float)q * -1.428606765330187045e-06f);
-    float u = 0.1980960224e-3f;
-    u = fmaf(u, s.x, 0.1394256484e-2f);
-    u = fmaf(u, s.x, 0.8333456703e-2f);
-    u = fmaf(u, s.x, 0.4166637361e-1f);
-    fpair t = pf_add2_pt(pf_mul_pt(s, u), 0.166666659414234244790680580464e+0f);
-    t = pf_add2_pt(pf_mul_pp(s, t), 0.5f);
-    t = pf_add2_pp(s, pf_mul_pp(pf_square(s), t));
-    t = pf_add_ts(1.0f, t);
-    t.x = scale2_f(t.x, q);
-    t.y = scale2_f(t.y, q);
-    return t; /* (d < -104 would give 0; d >= 0 here) */
-}
-
 PL_FMA_CLONES float
 pl_sleef_tanhf(float x)
 {
     float a = fabsf(x);
-    fpair d = exp_pair(a);
+    fpair d = pf_exp(a);
     fpair e = pf_rec(d);
     d = pf_div(pf_add_pp(d, (fpair){-e.x, -e.y}), pf_add_pp(d, e));
     float y = d.x + d.y;
@@ -82,7 +59,7 @@ PL_FMA_CLONES float
 pl_sleef_sinhf(float x)
 {
     float a = fabsf(x);
-    fpair d = exp_pair(a);
+    fpair d = pf_exp(a);
     d = pf_sub_pp(d, pf_rec(d));
     float y = (d.x + d.y) * 0.5f;
     if (a > 89.0f || isnan(y)) y = INFINITY;
@@ -94,7 +71,7 @@ PL_FMA_CLONES float
 pl_sleef_coshf(float x)
 {
     float a = fabsf(x);
-    fpair d = exp_pair(a);
+    fpair d = pf_exp(a);
     d = pf_add_pp(d, pf_rec(d));
     float y = (d.x + d.y) * 0.5f;
     if (a > 89.0f || isnan(y)) y = INFINITY;

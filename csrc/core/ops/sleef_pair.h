@@ -121,4 +121,27 @@ scale2_f(float x, int32_t q)
     return x * exp2i_f(h) * exp2i_f((int32_t)((uint32_t)q - (uint32_t)h));
 }
 
+/* e^d as a pair (SLEEF's expk2f): q = rint(d / ln2), s = d - q ln2 with ln2 in two parts (each
+ * product rounded, each subtraction exact as a pair), 1 + s + s^2 (1/2 + s (1/6 + s p(s))) in
+ * pair arithmetic with p a cubic in s, the pair scaled by 2^q in two factors; 0 below -104 */
+static inline fpair
+pf_exp(float d)
+{
+    int32_t q = rint_i32_f(d * 1.442695040888963407359924681001892137f);
+    fpair s = pf_add2_pt((fpair){d, 0.0f}, (float)q * -0.693145751953125f);
+    s = pf_add2_pt(s, (float)q * -1.428606765330187045e-06f);
+    float u = 0.1980960224e-3f;
+    u = fmaf(u, s.x, 0.1394256484e-2f);
+    u = fmaf(u, s.x, 0.8333456703e-2f);
+    u = fmaf(u, s.x, 0.4166637361e-1f);
+    fpair t = pf_add2_pt(pf_mul_pt(s, u), 0.166666659414234244790680580464e+0f);
+    t = pf_add2_pt(pf_mul_pp(s, t), 0.5f);
+    t = pf_add2_pp(s, pf_mul_pp(pf_square(s), t));
+    t = pf_add_ts(1.0f, t);
+    t.x = scale2_f(t.x, q);
+    t.y = scale2_f(t.y, q);
+    if (d < -104.0f) t.x = t.y = 0.0f;
+    return t;
+}
+
 #endif
