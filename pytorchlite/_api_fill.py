@@ -16,15 +16,10 @@ import warnings
 from . import _C
 from . import _dtype as _dt
 from ._math_more import _check_cast
-from ._math_ops import _dt_name
+from ._math_ops import _dt_name, _need_tensor
 from ._named_op import composite, composite_
 
 _B = _C.TensorBase
-
-
-def _scalar_type(dtype):
-    """PyTorch's ScalarType name in messages: 'Float', 'Long'."""
-    return _dt_name(dtype)
 
 
 # ---- cov and corrcoef ----
@@ -41,7 +36,7 @@ def _check_weights(name, w, n, integral):
     if not kind_ok:
         kind = "integral" if integral else "floating point"
         raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
-                           f"{_scalar_type(w.dtype)} dtype")
+                           f"{_dt_name(w.dtype)} dtype")
     if bool((w < 0).any()):
         raise RuntimeError(f"cov(): {name} cannot be negative")
 
@@ -136,12 +131,6 @@ def narrow_copy(self, dim, start, length):
     """A copy of ``narrow(dim, start, length)``."""
     self.narrow(dim, start, length)  # (its errors)
     return composite("NarrowCopyBackward0", lambda x: x.narrow(dim, start, length).clone(), self)
-
-
-def _need_tensor(fname, value, name, position):
-    if not isinstance(value, _B):
-        raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
 
 
 def _ints(fname, values, name):

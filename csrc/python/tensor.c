@@ -116,73 +116,21 @@ legacy_check_device(PyObject *device)
     return rc;
 }
 
-/* The name PyTorch's argument parser gives an argument's type: 'int', 'numpy.ndarray',
- * 'Tensor', 'torch.dtype'. New reference, or NULL with an exception set. */
-static PyObject *
-legacy_type_name(PyObject *obj)
-{
-    if (plpy_is_tensor(obj)) return PyUnicode_FromString("Tensor");
-    PyObject *module = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__module__");
-    if (!module) return NULL;
-    PyObject *name;
-    const char *m = PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : "builtins";
-    if (!m)
-        name = NULL;
-    else if (!strcmp(m, "builtins"))
-        name = PyUnicode_FromString(_PyType_Name(Py_TYPE(obj)));
-    else if (!strncmp(m, "pytorchlite", 11))
-        name = PyUnicode_FromFormat("torch.%s", _PyType_Name(Py_TYPE(obj)));
-    else
-        name = PyUnicode_FromFormat("%s.%s", m, _PyType_Name(Py_TYPE(obj)));
-    Py_DECREF(module);
-    return name;
-}
-
-/* PyTorch's TypeError for arguments no form of the legacy constructor takes, listing the
- * forms; bad_keyword is the first unexpected keyword, or NULL. Always returns NULL. */
+/* PyTorch's TypeError for keywords no form of the legacy constructor takes (bad_keyword the
+ * first of them), built by pytorchlite._legacy as for the legacy types. Always NULL. */
 static void *
 legacy_invalid_arguments(PyObject *args, PyObject *kwds, PyObject *bad_keyword)
 {
-    PyObject *got = PyList_New(0);
-    if (!got) return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(args);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *name = legacy_type_name(PyTuple_GET_ITEM(args, i));
-        if (!name || PyList_Append(got, name) < 0) {
-            Py_XDECREF(name);
-            Py_DECREF(got);
-            return NULL;
-        }
-        Py_DECREF(name);
+    PyObject *why = PyUnicode_FromFormat("some of the keywords were incorrect: %S", bad_keyword);
+    PyObject *mod = why ? PyImport_ImportModule("pytorchlite._legacy") : NULL;
+    PyObject *exc = mod ? PyObject_CallMethod(mod, "_invalid_arguments", "OOO", args, kwds, why)
+                        : NULL;
+    Py_XDECREF(mod);
+    Py_XDECREF(why);
+    if (exc) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
     }
-    PyObject *key, *value;
-    Py_ssize_t pos = 0;
-    while (kwds && PyDict_Next(kwds, &pos, &key, &value)) {
-        PyObject *type = legacy_type_name(value);
-        PyObject *item = type ? PyUnicode_FromFormat("%S=%S", key, type) : NULL;
-        Py_XDECREF(type);
-        if (!item || PyList_Append(got, item) < 0) {
-            Py_XDECREF(item);
-            Py_DECREF(got);
-            return NULL;
-        }
-        Py_DECREF(item);
-    }
-    PyObject *sep = PyUnicode_FromString(", ");
-    PyObject *joined = sep ? PyUnicode_Join(sep, got) : NULL;
-    Py_XDECREF(sep);
-    Py_DECREF(got);
-    if (!joined) return NULL;
-    PyErr_Format(PyExc_TypeError,
-                 "new() received an invalid combination of arguments - got (%U), but expected one of:\n"
-                 " * (*, torch.device device = None)\n"
-                 "      didn't match because some of the keywords were incorrect: %S\n"
-                 " * (torch.Storage storage)\n"
-                 " * (Tensor other)\n"
-                 " * (tuple of ints size, *, torch.device device = None)\n"
-                 " * (object data, *, torch.device device = None)\n",
-                 joined, bad_keyword);
-    Py_DECREF(joined);
     return NULL;
 }
 
