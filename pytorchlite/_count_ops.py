@@ -8,7 +8,7 @@ Note:
 """
 import builtins
 
-from . import _C
+from . import _C, _argparse
 from . import _dtype as _dt
 from ._named_op import np
 from ._shape_ops import _check_tensor, _dtype_name, _int
@@ -38,6 +38,8 @@ def argwhere(input):  # noqa: A002
     return input.nonzero()
 
 
+@_argparse.parser_errors("count_nonzero", "Tensor input, int dim = None",
+                         "Tensor input, tuple of ints dim")
 def count_nonzero(input, dim=None):  # noqa: A002
     """How many elements are nonzero, over all of input or along dim (an int or a tuple)."""
     _check_tensor("count_nonzero", input)

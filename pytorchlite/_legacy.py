@@ -7,7 +7,7 @@ and whose call makes a tensor of that dtype from sizes, a Size, data or a tensor
 import builtins
 import operator
 
-from . import _C
+from . import _C, _argparse
 from . import _dtype as _dt
 from ._size import Size
 from ._tensor import Tensor
@@ -79,23 +79,12 @@ def _new(dtype, args, device, kwargs):
             raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
         return _C.tensor(data, dtype=dtype)
     raise _invalid_arguments(args, {}, "some of the arguments have invalid types: ("
-                             + ", ".join(f"!{_type_name(a)}!" for a in args) + ")")
-
-
-def _type_name(a):
-    """The name PyTorch's argument parser gives a's type: 'int', 'numpy.ndarray', 'Tensor'."""
-    kind = type(a)
-    if isinstance(a, _C.TensorBase):
-        return "Tensor"
-    if kind.__module__ == "builtins":
-        return kind.__name__
-    module = "torch" if kind.__module__.startswith("pytorchlite") else kind.__module__
-    return f"{module}.{kind.__name__}"
+                             + ", ".join(f"!{_argparse.type_name(a)}!" for a in args) + ")")
 
 
 def _invalid_arguments(args, kwargs, why):
     """PyTorch's TypeError for arguments no form of the legacy constructor takes."""
-    got = [_type_name(a) for a in args] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()]
+    got = [_argparse.type_name(a) for a in args] + [f"{k}={_argparse.type_name(v)}" for k, v in kwargs.items()]
     return TypeError(f"new() received an invalid combination of arguments - got ({', '.join(got)}), "
                      "but expected one of:\n * (*, torch.device device = None)\n"
                      f"      didn't match because {why}\n * (torch.Storage storage)\n"

@@ -9,7 +9,7 @@ logcumsumexp have their own small backward (autograd.Function) here.
 import math
 import numbers
 
-from . import _C
+from . import _C, _argparse
 from . import _dtype as _dt
 from ._named_op import composite
 from .autograd.function import Function, once_differentiable
@@ -203,6 +203,7 @@ def amin(self, dim=(), keepdim=False):
     return _amax_like(self, dim, keepdim, False)
 
 
+@_argparse.parser_errors("aminmax", "Tensor input, *, int dim = None, bool keepdim = False")
 def aminmax(self, *, dim=None, keepdim=False):
     """(min, max) over dim (all elements when None)."""
     if dim is None and self.numel() == 0:
@@ -254,6 +255,7 @@ class _LogSumExp(Function):
         return gk * (x - r).exp(), None, None
 
 
+@_argparse.parser_errors("logsumexp", "Tensor input, tuple of ints dim, bool keepdim = False")
 def logsumexp(self, dim, keepdim=False):
     """log(sum(exp(self))) over dim, computed without overflow."""
     _keepdim_arg("logsumexp", keepdim)

@@ -13,7 +13,7 @@ import numbers
 import sys
 import warnings
 
-from . import _C
+from . import _C, _argparse
 from . import _dtype as _dt
 from ._named_op import composite
 
@@ -270,9 +270,9 @@ def zeta(input, other, *, out=None):  # noqa: A002
 # PyTorch records no node for them and refuses half precision; either argument may be a Python
 # number, not both. Its argument parser names the arguments x and n.
 
-_POLY_SIGNATURES = (" * (Tensor x, Tensor n, *, Tensor out = None)\n"
-                    " * (Number x, Tensor n, *, Tensor out = None)\n"
-                    " * (Tensor x, Number n, *, Tensor out = None)\n")
+_POLY_SIGNATURES = ("Tensor x, Tensor n, *, Tensor out = None",
+                    "Number x, Tensor n, *, Tensor out = None",
+                    "Tensor x, Number n, *, Tensor out = None")
 
 
 def _is_number(obj):
@@ -282,20 +282,6 @@ def _is_number(obj):
         return True
     np = sys.modules.get("numpy")
     return np is not None and isinstance(obj, (np.number, np.bool_))
-
-
-def _poly_type_name(obj):
-    return "torch.dtype" if isinstance(obj, _dt.dtype) else _type_name(obj)
-
-
-def _poly_bad_call(full, args, kwargs):
-    """PyTorch's TypeError for a call no signature takes: the positional arguments' types, then
-    the keyword arguments' (its parser lists those last given first)."""
-    given = [_poly_type_name(a) for a in args]
-    named = [f"{k}={_poly_type_name(v)}" for k, v in reversed(list(kwargs.items()))]
-    got = ", ".join(given + named) if given else "".join(f"{k}, " for k in named)
-    return TypeError(f"{full}() received an invalid combination of arguments - got ({got}), "
-                     f"but expected one of:\n{_POLY_SIGNATURES}")
 
 
 def _poly_number(kernel, value, other):
@@ -337,13 +323,13 @@ def _polynomial(fname):
         given = dict(zip(("x", "n"), args))
         if (len(args) > 2 or (out is not None and not isinstance(out, _B)) or
                 any(k in given or k not in ("x", "n") for k in named)):
-            raise _poly_bad_call(full, args, kwargs)
+            raise _argparse.invalid_combination(full, args, kwargs, _POLY_SIGNATURES)
         given.update(named)
         x, n = given.get("x"), given.get("n")
         x_t, n_t = isinstance(x, _B), isinstance(n, _B)
         if (len(given) != 2 or not (x_t or n_t) or not (x_t or _is_number(x)) or
                 not (n_t or _is_number(n))):
-            raise _poly_bad_call(full, args, kwargs)
+            raise _argparse.invalid_combination(full, args, kwargs, _POLY_SIGNATURES)
         if not x_t:
             x = _poly_number(kernel, x, n)
         if not n_t:

@@ -14,9 +14,6 @@ pytest.importorskip("torch")
 
 # (group, case id): why pytorchlite still differs there
 REMAINING = {}
-for _d in ["uint8", "int8", "int16", "int32", "int64"]:
-    REMAINING[("pool_conv", f"interpolate nearest({_d})")] = "another kernel name in the message"
-REMAINING[("pool_conv", "interpolate nearest(bool)")] = "another kernel name in the message"
 REMAINING[("pool_conv", "conv2d(bool, dilation 2, groups 2)")] = "another kernel name"
 for _c in ["conv2d(bool, weight float32)", "conv2d(bool, 3 channels)"]:
     REMAINING[("pool_conv", _c)] = "bool convolution: the dtype is refused before the shapes"
@@ -26,10 +23,6 @@ for _d in ["", "F."]:
             "float16 log_softmax on the last dim rounds differently (1 ulp)"
         REMAINING[("softmax", f"{_d}log_softmax(bfloat16, {_dim})")] = \
             "PyTorch's bfloat16 log_softmax on the last dim rounds its intermediates to bfloat16"
-
-for _d in M.DTYPES:
-    for _c in ["aminmax({}, 0, keepdim)", "count_nonzero({}, 0, keepdim)", "logsumexp({})"]:
-        REMAINING[("reduce", _c.format(_d))] = "the argument parser's TypeError message differs"
 
 for _d in ["float16", "bfloat16", "float32"]:
     for _k in ["RNN", "LSTM", "GRU"]:

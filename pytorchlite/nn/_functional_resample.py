@@ -162,6 +162,8 @@ def _resample(input, out_sizes, scales, mode, align_corners, antialias=False):
         kernel = {"bilinear": "upsample_bilinear2d_channels_last", "bicubic":
                   "compute_indices_weights_cubic"}.get(mode, "compute_indices_weights_" +
                                                        ("nearest" if nearest else "linear"))
+        if nearest and nsp == 2:  # PyTorch's 2-D nearest kernel checks the dtype first
+            kernel = "upsample_nearest2d_channels_last"
         raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{_dtype_name(input.dtype)}'")
     ft = _np_float(input.dtype)
