@@ -71,6 +71,7 @@ class Tensor(_C.TensorBase):
     """A multi-dimensional array with autograd, PyTorch's ``torch.Tensor``."""
 
     __slots__ = ()
+    __module__ = "pytorchlite"  # printed as pytorchlite.Tensor, as torch prints torch.Tensor
     # NumPy scalars defer their operators to a tensor (np.float64(2) * t is a Tensor)
     __array_priority__ = 1000
 

@@ -89,7 +89,7 @@ def test_hand_derived_values():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     with pytest.warns(UserWarning, match="reference cycle"):
         (x ** 3).sum().backward(create_graph=True)
-    assert x.grad.tolist() == [3.0, 12.0] and x.grad.grad_fn.name() == "CopyBackwards"
+    assert x.grad.tolist() == [3.0, 12.0] and x.grad.grad_fn.name() == "torch::autograd::CopyBackwards"
     g = x.grad
     x.grad = None
     g.sum().backward()

@@ -203,7 +203,7 @@ def test_create_graph_gives_gradients_with_history():
     assert g.requires_grad and g.grad_fn is not None
     with pytest.warns(UserWarning, match="reference cycle"):
         (a * a).sum().backward(create_graph=True)
-    assert a.grad.grad_fn.name() == "CopyBackwards"
+    assert a.grad.grad_fn.name() == "torch::autograd::CopyBackwards"
 
 
 def test_backward_from_a_hook_into_the_running_graph_is_an_error():

@@ -81,9 +81,10 @@ node_name(PyObject *op, PyObject *unused)
     (void)unused;
     pl_node *n = node_of(op);
     if (!n) return NULL;
-    /* PyTorch's two hand-written C++ nodes give their namespaced name */
+    /* PyTorch's hand-written C++ nodes give their namespaced name */
     const char *name = n->kind->name;
-    if (strcmp(name, "CopySlices") == 0 || strcmp(name, "AccumulateGrad") == 0) {
+    if (strcmp(name, "CopySlices") == 0 || strcmp(name, "AccumulateGrad") == 0 ||
+        strcmp(name, "CopyBackwards") == 0) {
         return PyUnicode_FromFormat("torch::autograd::%s", name);
     }
     return PyUnicode_FromString(name);

@@ -226,7 +226,8 @@ plpy_f_tensor(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
     if (plpy_parse_full("tensor", args, nargs, kwnames, names, 1, 1, a) < 0) return NULL; /* the rest: keywords */
     PyObject *dtype = a[1], *requires_grad = a[3];
     pl_dtype unused;
-    if (plpy_dtype_from_object(dtype, PL_FLOAT32, &unused) < 0 || plpy_check_device(a[2]) < 0 ||
+    /* torch.tensor makes the tensor on the CPU, then moves it to the device */
+    if (plpy_dtype_from_object(dtype, PL_FLOAT32, &unused) < 0 || plpy_check_device(a[2], 1) < 0 ||
         plpy_check_pin_memory(a[4]) < 0)
         return NULL;
     PyObject *data = a[0];

@@ -48,7 +48,7 @@ factory_kwargs(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObj
             }
         }
     }
-    return plpy_check_device(kw->device);
+    return plpy_check_device(kw->device, 0);
 }
 
 int
@@ -62,14 +62,14 @@ plpy_check_pin_memory(PyObject *pin_memory)
 }
 
 int
-plpy_check_device(PyObject *device)
+plpy_check_device(PyObject *device, int moving)
 {
     if (!device || device == Py_None) return 0;
     if (PyUnicode_Check(device) && PyUnicode_CompareWithASCIIString(device, "cpu") == 0) return 0;
     /* everything else as torch.device parses it and as CPU-only PyTorch refuses it
      * (pytorchlite._devices.check_device, the one place that knows the devices) */
     PyObject *mod = PyImport_ImportModule("pytorchlite._devices");
-    PyObject *r = mod ? PyObject_CallMethod(mod, "check_device", "O", device) : NULL;
+    PyObject *r = mod ? PyObject_CallMethod(mod, "check_device", "Oi", device, moving) : NULL;
     Py_XDECREF(mod);
     if (!r) return -1;
     Py_DECREF(r);

@@ -81,7 +81,7 @@ PyObject *plpy_f_from_numpy(PyObject *m, PyObject *arg);
 PyObject *plpy_finish_factory(pl_tensor *t, PyObject *requires_grad);
 /* 0 when device (a str or torch.device, or None) names the CPU; else -1 with the exception
  * CPU-only PyTorch raises for it (pytorchlite._devices.check_device). */
-int plpy_check_device(PyObject *device);
+int plpy_check_device(PyObject *device, int moving); /* moving: made here, then moved there */
 /* 0 for a false or None pin_memory; else -1 with PyTorch's RuntimeError (no pinned memory on a
  * machine without an accelerator) */
 int plpy_check_pin_memory(PyObject *pin_memory);

@@ -97,7 +97,7 @@ plpy_wrap_as(PyTypeObject *type, pl_tensor *t)
 static int
 legacy_check_device(PyObject *device)
 {
-    if (device == Py_None || PyLong_Check(device)) return plpy_check_device(device);
+    if (device == Py_None || PyLong_Check(device)) return plpy_check_device(device, 0);
     PyObject *s = PyObject_Str(device);
     if (!s) return -1;
     const char *d = PyUnicode_AsUTF8(s);

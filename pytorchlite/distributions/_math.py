@@ -344,7 +344,7 @@ def standard_gamma(alpha, generator=None):
     return _C._standard_gamma(alpha, generator)
 
 
-class _SampleDirichlet(Function):
+class _Dirichlet(Function):
     @staticmethod
     def forward(ctx, alpha, generator):
         out = _C._sample_dirichlet(alpha, generator)
@@ -367,7 +367,7 @@ class _SampleDirichlet(Function):
 def sample_dirichlet(alpha, generator=None):
     """torch._sample_dirichlet(alpha), differentiable in alpha (PyTorch's _Dirichlet)."""
     if alpha.requires_grad:
-        return _SampleDirichlet.apply(alpha, generator)
+        return _Dirichlet.apply(alpha, generator)
     return _C._sample_dirichlet(alpha, generator)
 
 

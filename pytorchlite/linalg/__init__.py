@@ -328,9 +328,8 @@ def matrix_power(A, n, *, out=None):
         raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
                            f"are {A.shape[-2] if A.dim() > 1 else 1} by "
                            f"{A.shape[-1] if A.dim() else 1} matrices")
-    if n == 0:  # the identity, with a zero gradient
-        eye = _C.eye(A.shape[-1], dtype=A.dtype).expand(tuple(A.shape))
-        return _C.where(_C.ones((), dtype=_dt.bool), eye, A)
+    if n == 0:  # the identity written over a copy of A, as PyTorch (CopyBackwards, a zero gradient)
+        return A.clone().copy_(_C.eye(A.shape[-1], dtype=A.dtype).expand(tuple(A.shape)))
     if n == 1:
         return A.clone()
     if n < 0:

@@ -39,7 +39,7 @@ def exc(fn):
         fn()
     except Exception as e:  # noqa: BLE001 - type and message are what is compared
         # class paths name the package they live in; the rest must be identical
-        return type(e).__name__, str(e).replace("pytorchlite._tensor.Tensor", "torch.Tensor")
+        return type(e).__name__, str(e).replace("pytorchlite.Tensor", "torch.Tensor")
     return None
 
 

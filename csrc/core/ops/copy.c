@@ -373,7 +373,10 @@ static pl_status
 copy_backward(pl_node *node, pl_tensor *g, pl_tensor **din)
 {
     (void)node;
-    /* dst's old value is overwritten: no gradient to it; src gets the gradient */
+    /* dst's old value is overwritten: a zero gradient to it (a constant, so also under
+     * create_graph); src gets the gradient */
+    din[0] = pl_tensor_zeros(g->ndim, g->shape, g->dtype);
+    if (!din[0]) return pl_error_status();
     din[1] = pl_tensor_retain(g);
     return PL_OK;
 }
