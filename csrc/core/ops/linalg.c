@@ -5,9 +5,41 @@
 #include "../autograd.h"
 #include "../gemm.h"
 #include "../ops.h"
+#include "../parallel.h"
 
 /* Products with at most this many multiply-adds use the reference kernel (see gemm_2d). */
 #define PL_GEMM_TINY_WORK 4096
+/* ... and products in PyTorch's k order, up to this many (see blas_order_f32). */
+#define PL_GEMM_K_ORDER_MAX ((int64_t)1 << 24)
+
+/* The order in which PyTorch's BLAS (MKL, as measured on AMD machines with torch 2.13) adds a
+ * float32 product's terms, where it follows a simple rule (ta, tb: op(A), op(B) transposed
+ * views of row-major matrices, C = op(A) (M, K) @ op(B) (K, N)):
+ * - PL_ORDER_FUSED: C[i, j] is a chain of fused multiply-adds over k = 0, 1, ... from zero,
+ *   as the blocked and no-pack kernels compute it: outputs at least 12 wide, at least 4 rows
+ *   (5 for a transposed B, whose products of a few rows take the dot-product path), at most
+ *   128 terms; with several threads MKL splits fewer than 12 rows unevenly unless they are a
+ *   multiple of 4;
+ * - PL_ORDER_K: the terms added in k order, each multiply and add rounded on its own (the
+ *   reference kernel): B not transposed and C of one or two rows or 2, 3, 4 or 8 columns, a
+ *   transposed A against one column, any product of at most 3 terms and fewer than 12
+ *   columns (a linear layer of 1-3 inputs), and every product of one term per element;
+ * - PL_ORDER_ANY otherwise (MKL's order is not one of these two; tiny products still take
+ *   the reference kernel, the fastest at that size). */
+enum { PL_ORDER_ANY, PL_ORDER_K, PL_ORDER_FUSED };
+
+static int
+blas_order_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K)
+{
+    if (K == 1) return PL_ORDER_K;
+    if (N >= 12 && M >= (tb ? 5 : 4) && K <= 128 &&
+        (M >= 12 || M % 4 == 0 || pl_parallel_get_num_threads() == 1))
+        return PL_ORDER_FUSED;
+    if (!tb && (M <= 2 || N == 2 || N == 3 || N == 4 || N == 8 || (ta && N == 1)))
+        return PL_ORDER_K;
+    if (N < 12 && K <= 3) return PL_ORDER_K;
+    return PL_ORDER_ANY;
+}
 
 /* Whether a 2-D view can be handed to gemm directly, and how: returns the row stride and
  * sets *trans when the view is a transposed contiguous matrix. */
@@ -91,6 +123,10 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
         bool tiny = !__builtin_mul_overflow(M, N, &work) && !__builtin_mul_overflow(work, K, &work) &&
                     work <= PL_GEMM_TINY_WORK;
         if (out->dtype == PL_FLOAT32) {
+            int order = blas_order_f32(ta, tb, M, N, K);
+            /* (a k-ordered product beyond PL_GEMM_K_ORDER_MAX takes the kernels: too slow) */
+            tiny = (order == PL_ORDER_K && work <= PL_GEMM_K_ORDER_MAX) ||
+                   (tiny && order == PL_ORDER_ANY);
             (tiny ? pl_sgemm_ref : pl_sgemm)(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
                      (const float *)pl_tensor_data(b), ldb, (float)beta, (float *)pl_tensor_data(out), ldc);
         } else {
