@@ -17,6 +17,7 @@
 #include "optim_group.h"
 #include "optim_internal.h"
 #include "parallel.h"
+#include "vml.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -413,32 +414,48 @@ typedef struct adam_f64 {
         neg_step_size;
 } adam_f64;
 
+/* phase: ADAM_ALL runs the whole step per element; with the VML route on, ADAM_MOMENTS
+ * updates the moments (and the decoupled decay) first, the square roots are taken over the
+ * whole vector by VML (as torch's exp_avg_sq.sqrt()), and ADAM_FROM_ROOTS finishes the
+ * parameters from them (sq). */
+enum { ADAM_ALL, ADAM_MOMENTS, ADAM_FROM_ROOTS };
+
 typedef struct adam_flags {
     bool maximize, coupled_wd, decoupled_wd, small_weight, amsgrad;
+    int phase;
 } adam_flags;
 
-/* p, g, m (exp_avg), v (exp_avg_sq), mx (max_exp_avg_sq, amsgrad only): (n,) contiguous. */
+/* p, g, m (exp_avg), v (exp_avg_sq), mx (max_exp_avg_sq, amsgrad only), sq (the roots, for
+ * ADAM_FROM_ROOTS only): (n,) contiguous. */
 #define PL_ADAM_KERNEL(NAME, T, S, FMA, SQRT, ATTR)                                            \
     ATTR static void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v,   \
-                          T *restrict mx, int64_t n, const S *s, adam_flags f)                \
+                          T *restrict mx, const T *restrict sq, int64_t n, const S *s,        \
+                          adam_flags f)                                                        \
     {                                                                                          \
         for (int64_t i = 0; i < n; i++) {                                                      \
-            T d = f.maximize ? -g[i] : g[i];                                                   \
-            if (f.decoupled_wd) {                                                              \
-                p[i] = p[i] * s->decay;                                                        \
-            } else if (f.coupled_wd) {                                                         \
-                d = FMA(p[i], s->wd, d);                                                       \
+            T root;                                                                            \
+            if (f.phase != ADAM_FROM_ROOTS) {                                                  \
+                T d = f.maximize ? -g[i] : g[i];                                               \
+                if (f.decoupled_wd) {                                                          \
+                    p[i] = p[i] * s->decay;                                                    \
+                } else if (f.coupled_wd) {                                                     \
+                    d = FMA(p[i], s->wd, d);                                                   \
+                }                                                                              \
+                T diff = d - m[i];                                                             \
+                m[i] = f.small_weight ? FMA(s->lerp_w, diff, m[i])                             \
+                                      : FMA(s->lerp_w_minus_one, diff, d);                     \
+                v[i] = FMA(s->one_minus_beta2 * d, d, v[i] * s->beta2);                        \
+                T vv = v[i];                                                                   \
+                if (f.amsgrad) {                                                               \
+                    mx[i] = PL_NAN_MAX(mx[i], vv);                                             \
+                    vv = mx[i];                                                                \
+                }                                                                              \
+                if (f.phase == ADAM_MOMENTS) continue;                                         \
+                root = SQRT(vv);                                                               \
+            } else {                                                                           \
+                root = sq[i];                                                                  \
             }                                                                                  \
-            T diff = d - m[i];                                                                 \
-            m[i] = f.small_weight ? FMA(s->lerp_w, diff, m[i])                                 \
-                                  : FMA(s->lerp_w_minus_one, diff, d);                         \
-            v[i] = FMA(s->one_minus_beta2 * d, d, v[i] * s->beta2);                            \
-            T vv = v[i];                                                                       \
-            if (f.amsgrad) {                                                                   \
-                mx[i] = PL_NAN_MAX(mx[i], vv);                                                 \
-                vv = mx[i];                                                                    \
-            }                                                                                  \
-            T denom = SQRT(vv) / s->bc2_sqrt + s->eps;                                         \
+            T denom = root / s->bc2_sqrt + s->eps;                                             \
             p[i] = p[i] + (s->neg_step_size * m[i]) / denom;                                   \
         }                                                                                      \
     }
@@ -455,32 +472,44 @@ PL_ADAM_KERNEL(adam_kernel_f64_ref, double, adam_f64, fma, sqrt, )
     const O##_T omb2 = O##_K(s->one_minus_beta2), bc2s = O##_K(s->bc2_sqrt);                   \
     const O##_T eps = O##_K(s->eps), nss = O##_K(s->neg_step_size);                            \
     const bool maximize = f.maximize, coupled = f.coupled_wd, decoupled = f.decoupled_wd;      \
-    const bool small = f.small_weight, amsgrad = f.amsgrad
+    const bool small = f.small_weight, amsgrad = f.amsgrad;                                   \
+    const int phase = f.phase
 
+/* (inside the element loop: ADAM_MOMENTS continues with the next lanes) */
 #define ADAM_LANE_STEP(O)                                                                      \
-    O##_T d = maximize ? -O##_LD(g) : O##_LD(g);                                               \
-    O##_T pi = O##_LD(p);                                                                      \
-    if (decoupled) {                                                                           \
-        pi = pi * decay;                                                                       \
-    } else if (coupled) {                                                                      \
-        d = O##_FMA(pi, wd, d);                                                                \
+    O##_T pi = O##_LD(p), mi, root;                                                            \
+    if (phase != ADAM_FROM_ROOTS) {                                                            \
+        O##_T d = maximize ? -O##_LD(g) : O##_LD(g);                                           \
+        if (decoupled) {                                                                       \
+            pi = pi * decay;                                                                   \
+        } else if (coupled) {                                                                  \
+            d = O##_FMA(pi, wd, d);                                                            \
+        }                                                                                      \
+        mi = O##_LD(m);                                                                        \
+        mi = small ? O##_FMA(w, d - mi, mi) : O##_FMA(wm1, d - mi, d);                         \
+        O##_ST(m, mi);                                                                         \
+        O##_T vi = O##_FMA(omb2 * d, d, O##_LD(v) * b2);                                       \
+        O##_ST(v, vi);                                                                         \
+        if (amsgrad) {                                                                         \
+            vi = O##_NMAX(O##_LD(mx), vi);                                                     \
+            O##_ST(mx, vi);                                                                    \
+        }                                                                                      \
+        if (phase == ADAM_MOMENTS) {                                                           \
+            O##_ST(p, pi);                                                                     \
+            continue;                                                                          \
+        }                                                                                      \
+        root = O##_SQRT(vi);                                                                   \
+    } else {                                                                                   \
+        mi = O##_LD(m);                                                                        \
+        root = O##_LD(sq);                                                                     \
     }                                                                                          \
-    O##_T mi = O##_LD(m);                                                                      \
-    mi = small ? O##_FMA(w, d - mi, mi) : O##_FMA(wm1, d - mi, d);                             \
-    O##_ST(m, mi);                                                                             \
-    O##_T vi = O##_FMA(omb2 * d, d, O##_LD(v) * b2);                                           \
-    O##_ST(v, vi);                                                                             \
-    if (amsgrad) {                                                                             \
-        vi = O##_NMAX(O##_LD(mx), vi);                                                         \
-        O##_ST(mx, vi);                                                                        \
-    }                                                                                          \
-    O##_T denom = O##_SQRT(vi) / bc2s + eps;                                                   \
+    O##_T denom = root / bc2s + eps;                                                           \
     O##_ST(p, pi + (nss * mi) / denom)
 
 #define PL_ADAM_LANES(NAME, E, S, VO, SO, W)                                                   \
     PL_FMA_TARGET static void NAME(E *restrict p, const E *restrict g, E *restrict m,         \
-                                   E *restrict v, E *restrict mx, int64_t n, const S *s,      \
-                                   adam_flags f)                                               \
+                                   E *restrict v, E *restrict mx, const E *restrict sq,       \
+                                   int64_t n, const S *s, adam_flags f)                        \
     {                                                                                          \
         int64_t i = 0;                                                                         \
         {                                                                                      \
@@ -517,6 +546,29 @@ adam_scalars_for(const pl_adam_config *c, double step)
     return a;
 }
 
+typedef void (*adam_kernel_f32)(float *, const float *, float *, float *, float *,
+                                const float *, int64_t, const adam_f32 *, adam_flags);
+typedef void (*adam_kernel_f64)(double *, const double *, double *, double *, double *,
+                                const double *, int64_t, const adam_f64 *, adam_flags);
+
+/* One kernel over the parameter, or, with the VML route on, the moments, VML's square roots
+ * of the second moments and the parameters from them (PyTorch's bits for its sqrt). */
+#define ADAM_RUN(KERNEL, T, VML_F64)                                                           \
+    do {                                                                                       \
+        T *roots = pl_vml_enabled() ? malloc((size_t)n * sizeof(T)) : NULL;                    \
+        if (!roots) {                                                                          \
+            f.phase = ADAM_ALL;                                                                \
+            KERNEL((T *)p, (const T *)g, (T *)m, (T *)v, (T *)mx, NULL, n, &s, f);             \
+            break;                                                                             \
+        }                                                                                      \
+        f.phase = ADAM_MOMENTS;                                                                \
+        KERNEL((T *)p, (const T *)g, (T *)m, (T *)v, (T *)mx, NULL, n, &s, f);                 \
+        pl_vml_run(PL_VML_SQRT, VML_F64, roots, f.amsgrad ? mx : v, n);                        \
+        f.phase = ADAM_FROM_ROOTS;                                                             \
+        KERNEL((T *)p, (const T *)g, (T *)m, (T *)v, (T *)mx, roots, n, &s, f);                \
+        free(roots);                                                                           \
+    } while (0)
+
 static void
 adam_run(pl_dtype dtype, char *p, const char *g, char *m, char *v, char *mx, int64_t n,
          const pl_adam_config *c, const adam_scalars *a, adam_flags f)
@@ -528,29 +580,21 @@ adam_run(pl_dtype dtype, char *p, const char *g, char *m, char *v, char *mx, int
                       (float)(1.0 - c->beta2), (float)a->bc2_sqrt, (float)c->eps,
                       (float)a->neg_step_size};
         f.small_weight = fabsf(w) < 0.5f;
+        adam_kernel_f32 kernel = adam_kernel_f32_ref;
 #ifdef PL_OPTIM_HAVE_FMA_BUILD
-        if (fast) {
-            adam_kernel_f32_fma((float *)p, (const float *)g, (float *)m, (float *)v,
-                                (float *)mx, n, &s, f);
-            return;
-        }
+        if (fast) kernel = adam_kernel_f32_fma;
 #endif
-        adam_kernel_f32_ref((float *)p, (const float *)g, (float *)m, (float *)v, (float *)mx,
-                            n, &s, f);
+        ADAM_RUN(kernel, float, false);
     } else {
         double w = a->lerp_w;
         adam_f64 s = {a->decay, c->weight_decay, w, w - 1.0, c->beta2, 1.0 - c->beta2,
                       a->bc2_sqrt, c->eps, a->neg_step_size};
         f.small_weight = fabs(w) < 0.5;
+        adam_kernel_f64 kernel = adam_kernel_f64_ref;
 #ifdef PL_OPTIM_HAVE_FMA_BUILD
-        if (fast) {
-            adam_kernel_f64_fma((double *)p, (const double *)g, (double *)m, (double *)v,
-                                (double *)mx, n, &s, f);
-            return;
-        }
+        if (fast) kernel = adam_kernel_f64_fma;
 #endif
-        adam_kernel_f64_ref((double *)p, (const double *)g, (double *)m, (double *)v,
-                            (double *)mx, n, &s, f);
+        ADAM_RUN(kernel, double, true);
     }
     (void)fast;
 }
@@ -586,7 +630,7 @@ pl_adam_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *const
     }
     adam_flags f = {cfg->maximize, cfg->weight_decay != 0.0 && !cfg->decoupled_weight_decay,
                     cfg->weight_decay != 0.0 && cfg->decoupled_weight_decay, false,
-                    cfg->amsgrad};
+                    cfg->amsgrad, ADAM_ALL};
     for (int64_t i = 0; i < n; i++) {
         pl_tensor *p = params[i];
         if (p->numel == 0) {
