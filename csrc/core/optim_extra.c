@@ -40,15 +40,22 @@ typedef struct rms_scalars {
     if (has_wd) {                                                                              \
         gi = O##_FMA(O##_LD(p), wd, gi);                                                       \
     }                                                                                          \
-    O##_T v = O##_FMA(w * gi, gi, O##_LD(s0) * al);                                            \
-    O##_ST(s0, v);                                                                             \
     O##_T avg;                                                                                 \
-    if (centered) {                                                                            \
-        O##_T m = LERP(O##_FMA, O##_LD(s1), gi, w, wm1, small);                                \
-        O##_ST(s1, m);                                                                         \
-        avg = O##_SQRT(O##_FMA(-m, m, v));                                                     \
-    } else {                                                                                   \
+    if (phase != PL_PHASE_FINISH) {                                                            \
+        O##_T v = O##_FMA(w * gi, gi, O##_LD(s0) * al);                                        \
+        O##_ST(s0, v);                                                                         \
+        if (centered) {                                                                        \
+            O##_T m = LERP(O##_FMA, O##_LD(s1), gi, w, wm1, small);                            \
+            O##_ST(s1, m);                                                                     \
+            v = O##_FMA(-m, m, v);                                                             \
+        }                                                                                      \
+        if (phase == PL_PHASE_ARGS) {                                                          \
+            O##_ST(r0, v);                                                                     \
+            continue;                                                                          \
+        }                                                                                      \
         avg = O##_SQRT(v);                                                                     \
+    } else {                                                                                   \
+        avg = O##_LD(r0);                                                                      \
     }                                                                                          \
     avg = avg + eps;                                                                           \
     if (has_mom) {                                                                             \
@@ -83,7 +90,7 @@ pl_rmsprop_step(pl_tensor *const *params, pl_tensor *const *grads,
         n, params, grads,
         {square_avgs, cfg->centered ? grad_avgs : NULL, has_mom ? momentum_bufs : NULL},
         {"square_avg", "grad_avg", "momentum_buffer"},
-        1, {2, 1, 2}, BUILDS(rms), rms_prepare, &s,
+        1, {2, 1, 2}, BUILDS(rms), rms_prepare, &s, 1,
     };
     return pl_optim_run_group(&job);
 }
@@ -109,9 +116,19 @@ typedef struct adagrad_scalars {
     if (has_wd) {                                                                              \
         gi = O##_FMA(O##_LD(p), wd, gi);                                                       \
     }                                                                                          \
-    O##_T acc = O##_FMA(gi, gi, O##_LD(s0));                                                   \
-    O##_ST(s0, acc);                                                                           \
-    O##_ST(p, O##_LD(p) + (nclr * gi) / (O##_SQRT(acc) + eps))
+    O##_T root;                                                                                \
+    if (phase != PL_PHASE_FINISH) {                                                            \
+        O##_T acc = O##_FMA(gi, gi, O##_LD(s0));                                               \
+        O##_ST(s0, acc);                                                                       \
+        if (phase == PL_PHASE_ARGS) {                                                          \
+            O##_ST(r0, acc);                                                                   \
+            continue;                                                                          \
+        }                                                                                      \
+        root = O##_SQRT(acc);                                                                  \
+    } else {                                                                                   \
+        root = O##_LD(r0);                                                                     \
+    }                                                                                          \
+    O##_ST(p, O##_LD(p) + (nclr * gi) / (root + eps))
 DEFINE_LANE_BUILDS(ADAGRAD_SETUP, ADAGRAD_STEP, adagrad)
 
 typedef struct adagrad_ctx {
@@ -139,7 +156,7 @@ pl_adagrad_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *co
     adagrad_ctx c = {cfg, clrs};
     pl_optim_group job = {
         n, params, grads, {sums, NULL, NULL}, {"sum", NULL, NULL},
-        1, {1, 0, 0}, BUILDS(adagrad), adagrad_prepare, &c,
+        1, {1, 0, 0}, BUILDS(adagrad), adagrad_prepare, &c, 1,
     };
     return pl_optim_run_group(&job);
 }
@@ -166,11 +183,22 @@ typedef struct adadelta_scalars {
     if (has_wd) {                                                                              \
         gi = O##_FMA(O##_LD(p), wd, gi);                                                       \
     }                                                                                          \
-    O##_T v = O##_FMA(omr * gi, gi, O##_LD(s0) * rho);                                         \
-    O##_ST(s0, v);                                                                             \
-    O##_T std = O##_SQRT(v + eps);                                                             \
-    O##_T acc = O##_LD(s1);                                                                    \
-    O##_T delta = (O##_SQRT(acc + eps) / std) * gi;                                            \
+    O##_T acc = O##_LD(s1), std, root;                                                         \
+    if (phase != PL_PHASE_FINISH) {                                                            \
+        O##_T v = O##_FMA(omr * gi, gi, O##_LD(s0) * rho);                                     \
+        O##_ST(s0, v);                                                                         \
+        if (phase == PL_PHASE_ARGS) {                                                          \
+            O##_ST(r0, v + eps);                                                               \
+            O##_ST(r1, acc + eps);                                                             \
+            continue;                                                                          \
+        }                                                                                      \
+        std = O##_SQRT(v + eps);                                                               \
+        root = O##_SQRT(acc + eps);                                                            \
+    } else {                                                                                   \
+        std = O##_LD(r0);                                                                      \
+        root = O##_LD(r1);                                                                     \
+    }                                                                                          \
+    O##_T delta = (root / std) * gi;                                                           \
     O##_ST(s1, O##_FMA(omr * delta, delta, acc * rho));                                        \
     O##_ST(p, O##_FMA(delta, nlr, O##_LD(p)))
 DEFINE_LANE_BUILDS(ADADELTA_SETUP, ADADELTA_STEP, adadelta)
@@ -194,7 +222,7 @@ pl_adadelta_step(pl_tensor *const *params, pl_tensor *const *grads,
                           cfg->maximize, cfg->weight_decay != 0.0};
     pl_optim_group job = {
         n, params, grads, {square_avgs, acc_deltas, NULL}, {"square_avg", "acc_delta", NULL},
-        1, {2, 2, 0}, BUILDS(adadelta), adadelta_prepare, &s,
+        1, {2, 2, 0}, BUILDS(adadelta), adadelta_prepare, &s, 2,
     };
     return pl_optim_run_group(&job);
 }
@@ -256,7 +284,7 @@ pl_adamax_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *con
     adamax_ctx c = {cfg, clrs};
     pl_optim_group job = {
         n, params, grads, {exp_avgs, exp_infs, NULL}, {"exp_avg", "exp_inf", NULL},
-        1, {1, 2, 0}, BUILDS(adamax), adamax_prepare, &c,
+        1, {1, 2, 0}, BUILDS(adamax), adamax_prepare, &c, 0,
     };
     return pl_optim_run_group(&job);
 }
@@ -295,16 +323,32 @@ typedef struct radam_scalars {
  * parameter pi (written back by the caller's step). */
 #define MOMENTS_STEP(O)                                                                        \
     O##_T gi = maximize ? -O##_LD(g) : O##_LD(g);                                              \
-    O##_T pi = O##_LD(p);                                                                      \
-    if (decoupled) {                                                                           \
-        pi = pi * decay;                                                                       \
-    } else if (coupled) {                                                                      \
-        gi = O##_FMA(pi, wd, gi);                                                              \
+    O##_T pi = O##_LD(p), mi, vi;                                                              \
+    if (phase == PL_PHASE_FINISH) { /* the ARGS pass decayed p and stored the moments */      \
+        if (coupled) gi = O##_FMA(pi, wd, gi);                                                 \
+        mi = O##_LD(s0);                                                                       \
+        vi = O##_LD(s1);                                                                       \
+    } else {                                                                                   \
+        if (decoupled) {                                                                       \
+            pi = pi * decay;                                                                   \
+        } else if (coupled) {                                                                  \
+            gi = O##_FMA(pi, wd, gi);                                                          \
+        }                                                                                      \
+        mi = LERP(O##_FMA, O##_LD(s0), gi, w, wm1, small);                                     \
+        O##_ST(s0, mi);                                                                        \
+        vi = O##_FMA(omb2 * gi, gi, O##_LD(s1) * b2);                                          \
+        O##_ST(s1, vi);                                                                        \
+    }
+
+/* sqrt(ARG) of a moments rule in its phase (the ARGS pass stores ARG and the decayed p, and
+ * goes on with the next element) */
+#define MOMENTS_ROOT(O, root, ARG)                                                             \
+    if (phase == PL_PHASE_ARGS) {                                                              \
+        O##_ST(r0, ARG);                                                                       \
+        O##_ST(p, pi);                                                                         \
+        continue;                                                                              \
     }                                                                                          \
-    O##_T mi = LERP(O##_FMA, O##_LD(s0), gi, w, wm1, small);                                   \
-    O##_ST(s0, mi);                                                                            \
-    O##_T vi = O##_FMA(omb2 * gi, gi, O##_LD(s1) * b2);                                        \
-    O##_ST(s1, vi)
+    O##_T root = phase == PL_PHASE_FINISH ? O##_LD(r0) : O##_SQRT(ARG)
 
 #define NADAM_SETUP(O)                                                                         \
     const nadam_scalars *s = vs;                                                               \
@@ -313,7 +357,8 @@ typedef struct radam_scalars {
 
 #define NADAM_STEP(O)                                                                          \
     MOMENTS_STEP(O);                                                                           \
-    O##_T denom = O##_SQRT(vi / bc2) + eps;                                                    \
+    MOMENTS_ROOT(O, root, vi / bc2);                                                           \
+    O##_T denom = root + eps;                                                                  \
     O##_T q = pi + (v1 * gi) / denom;                                                          \
     O##_ST(p, q + (v2 * mi) / denom)
 DEFINE_LANE_BUILDS(NADAM_SETUP, NADAM_STEP, nadam)
@@ -330,9 +375,12 @@ DEFINE_LANE_BUILDS(NADAM_SETUP, NADAM_STEP, nadam)
     O##_T c = mi / bc1;                                                                        \
     O##_T update;                                                                              \
     if (rectify) {                                                                             \
-        O##_T adaptive = (one / (O##_SQRT(vi) + eps)) * bc2s;                                  \
+        MOMENTS_ROOT(O, root, vi);                                                             \
+        O##_T adaptive = (one / (root + eps)) * bc2s;                                          \
         update = ((c * lr) * adaptive) * rect;                                                 \
-    } else {                                                                                   \
+    } else { /* no root: the ARGS pass completes the step, FINISH leaves it */                \
+        if (phase == PL_PHASE_FINISH) continue;                                                \
+        if (phase == PL_PHASE_ARGS) O##_ST(r0, vi);                                            \
         update = c * lr;                                                                       \
     }                                                                                          \
     O##_ST(p, pi - update)
@@ -396,7 +444,7 @@ pl_nadam_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *cons
     bool decoupled = cfg->weight_decay != 0.0 && cfg->decoupled_weight_decay;
     pl_optim_group job = {
         n, params, grads, {exp_avgs, exp_avg_sqs, NULL}, {"exp_avg", "exp_avg_sq", NULL},
-        decoupled ? 3 : 2, {1, 2, 0}, BUILDS(nadam), nadam_prepare, &c,
+        decoupled ? 3 : 2, {1, 2, 0}, BUILDS(nadam), nadam_prepare, &c, 1,
     };
     return pl_optim_run_group(&job);
 }
@@ -436,7 +484,7 @@ pl_radam_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *cons
     bool decoupled = cfg->weight_decay != 0.0 && cfg->decoupled_weight_decay;
     pl_optim_group job = {
         n, params, grads, {exp_avgs, exp_avg_sqs, NULL}, {"exp_avg", "exp_avg_sq", NULL},
-        decoupled ? 2 : 1, {1, 2, 0}, BUILDS(radam), radam_prepare, &c,
+        decoupled ? 2 : 1, {1, 2, 0}, BUILDS(radam), radam_prepare, &c, 1,
     };
     return pl_optim_run_group(&job);
 }
@@ -452,9 +500,10 @@ typedef struct asgd_scalars {
 
 /* d[2]: ax. */
 #define ASGD_KERNEL(NAME, T, FMA, SQRT, FABS, ATTR)                                            \
-    ATTR static void NAME(char *const *d, int64_t n, const void *vs)                          \
+    ATTR static void NAME(char *const *d, int64_t n, const void *vs, int phase)               \
     {                                                                                          \
-        const asgd_scalars *s = vs;                                                            \
+        const asgd_scalars *s = vs; /* (no roots: phase is always PL_PHASE_ALL) */             \
+        (void)phase;                                                                           \
         T *restrict p = (T *)d[0], *restrict ax = (T *)d[2];                                   \
         const T *restrict g = (const T *)d[1];                                                 \
         const T wd = (T)s->wd, decay = (T)s->decay, neta = (T)s->neg_eta, mu = (T)s->mu;       \
@@ -511,7 +560,7 @@ pl_asgd_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *const
     asgd_ctx c = {cfg, etas, mus, new_etas, new_mus};
     pl_optim_group job = {
         n, params, grads, {axs, NULL, NULL}, {"ax", NULL, NULL},
-        2, {1, 0, 0}, BUILDS(asgd), asgd_prepare, &c,
+        2, {1, 0, 0}, BUILDS(asgd), asgd_prepare, &c, 0,
     };
     return pl_optim_run_group(&job);
 }
@@ -530,9 +579,10 @@ typedef struct rprop_scalars {
 
 /* d[2]: prev, d[3]: step_size. */
 #define RPROP_KERNEL(NAME, T, FMA, SQRT, FABS, ATTR)                                           \
-    ATTR static void NAME(char *const *d, int64_t n, const void *vs)                          \
+    ATTR static void NAME(char *const *d, int64_t n, const void *vs, int phase)               \
     {                                                                                          \
         const rprop_scalars *s = vs;                                                           \
+        (void)phase;                                                                           \
         T *restrict p = (T *)d[0], *restrict prev = (T *)d[2], *restrict ss = (T *)d[3];       \
         const T *restrict g = (const T *)d[1];                                                 \
         const T em = (T)s->etaminus, ep = (T)s->etaplus, lo = (T)s->lo, hi = (T)s->hi;         \
@@ -572,7 +622,7 @@ pl_rprop_step(pl_tensor *const *params, pl_tensor *const *grads, pl_tensor *cons
                        cfg->maximize};
     pl_optim_group job = {
         n, params, grads, {prevs, step_sizes, NULL}, {"prev", "step_size", NULL},
-        1, {1, 2, 0}, BUILDS(rprop), rprop_prepare, &s,
+        1, {1, 2, 0}, BUILDS(rprop), rprop_prepare, &s, 0,
     };
     return pl_optim_run_group(&job);
 }

@@ -1,26 +1,43 @@
 /* optim_group.c — the group driver of the update rules in optim_extra.c (optim_group.h). */
 #include "optim_group.h"
 #include "parallel.h"
+#include "vml.h"
+
+#include <stdlib.h>
+
+#define PARALLEL_MIN_ELEMENTS (1 << 17)
 
 typedef struct chunk_ctx {
     pl_optim_kernel kernel;
     char *const *d;
     int64_t es;
     const void *s;
+    int phase;
 } chunk_ctx;
 
 static void
 chunk_range(void *vctx, int64_t begin, int64_t end)
 {
     const chunk_ctx *k = vctx;
-    char *d[2 + PL_OPTIM_MAX_STATE];
-    for (int j = 0; j < 2 + PL_OPTIM_MAX_STATE; j++) {
+    char *d[PL_OPTIM_SLOTS];
+    for (int j = 0; j < PL_OPTIM_SLOTS; j++) {
         d[j] = k->d[j] ? k->d[j] + begin * k->es : NULL;
     }
-    k->kernel(d, end - begin, k->s);
+    k->kernel(d, end - begin, k->s, k->phase);
 }
 
-#define PARALLEL_MIN_ELEMENTS (1 << 17)
+/* One pass of the kernel over n elements, split over the pool when large. */
+static void
+run_pass(pl_optim_kernel k, char *const *d, int64_t n, size_t es, const void *s, int phase)
+{
+    if (n < PARALLEL_MIN_ELEMENTS) {
+        k(d, n, s, phase);
+    } else {
+        chunk_ctx c = {k, d, (int64_t)es, s, phase};
+        pl_parallel_for(n, chunk_range, &c, PARALLEL_MIN_ELEMENTS / 2);
+    }
+}
+
 
 static pl_status
 check_group(const pl_optim_group *job)
@@ -51,7 +68,7 @@ update_one(const pl_optim_group *job, pl_tensor *const *t, const pl_optim_scalar
 {
     pl_tensor *p = t[0];
     pl_flat_view v[2 + PL_OPTIM_MAX_STATE];
-    char *d[2 + PL_OPTIM_MAX_STATE] = {0};
+    char *d[PL_OPTIM_SLOTS] = {0};
     pl_status st = PL_OK;
     int opened = 0;
     for (; opened < 2 + PL_OPTIM_MAX_STATE; opened++) {
@@ -65,11 +82,23 @@ update_one(const pl_optim_group *job, pl_tensor *const *t, const pl_optim_scalar
     }
     if (st == PL_OK) {
         pl_optim_kernel k = job->kernels[(p->dtype == PL_FLOAT64) + 2 * fast];
-        if (p->numel < PARALLEL_MIN_ELEMENTS) {
-            k(d, p->numel, s);
+        bool f64 = p->dtype == PL_FLOAT64;
+        size_t es = pl_dtype_size(p->dtype);
+        char *roots = job->roots > 0 && pl_vml_enabled()
+                          ? malloc((size_t)p->numel * es * (size_t)job->roots) : NULL;
+        if (!roots) { /* (no VML, or no memory for the roots: the C library's sqrt) */
+            run_pass(k, d, p->numel, es, s, PL_PHASE_ALL);
         } else {
-            chunk_ctx c = {k, d, (int64_t)pl_dtype_size(p->dtype), s};
-            pl_parallel_for(p->numel, chunk_range, &c, PARALLEL_MIN_ELEMENTS / 2);
+            for (int r = 0; r < job->roots; r++) {
+                d[2 + PL_OPTIM_MAX_STATE + r] = roots + (size_t)r * (size_t)p->numel * es;
+            }
+            run_pass(k, d, p->numel, es, s, PL_PHASE_ARGS);
+            for (int r = 0; r < job->roots; r++) {
+                char *x = d[2 + PL_OPTIM_MAX_STATE + r];
+                pl_vml_run(PL_VML_SQRT, f64, x, x, p->numel);
+            }
+            run_pass(k, d, p->numel, es, s, PL_PHASE_FINISH);
+            free(roots);
         }
     }
     for (int j = 0; j < opened; j++) {

@@ -21,10 +21,22 @@
 
 #define PL_OPTIM_MAX_STATE 3
 
+#define PL_OPTIM_MAX_ROOTS 2
+#define PL_OPTIM_SLOTS (2 + PL_OPTIM_MAX_STATE + PL_OPTIM_MAX_ROOTS)
+
+/* The phases of a rule that takes square roots (pl_optim_group.roots > 0). PyTorch's
+ * single-tensor steps call tensor.sqrt(), which its CPU build computes with MKL's VML; with
+ * the VML route on, the driver runs such a rule in two passes around VML: ARGS updates the
+ * state and stores each root's argument in its root slot, VML takes the roots in place, and
+ * FINISH completes the step from them. PL_PHASE_ALL is the single pass (the C library's
+ * sqrt). */
+enum { PL_PHASE_ALL, PL_PHASE_ARGS, PL_PHASE_FINISH };
+
 /* One parameter's update. d[0]: the parameter, d[1]: its gradient (read only), d[2 + j]:
- * state tensor j (NULL when the rule does not use that slot this call); each (n,)
- * contiguous of the parameter's dtype. s: the rule's scalars for this parameter. */
-typedef void (*pl_optim_kernel)(char *const *d, int64_t n, const void *s);
+ * state tensor j (NULL when the rule does not use that slot this call), d[2 +
+ * PL_OPTIM_MAX_STATE + k]: root slot k (phases ARGS and FINISH only); each (n,) contiguous
+ * of the parameter's dtype. s: the rule's scalars for this parameter. */
+typedef void (*pl_optim_kernel)(char *const *d, int64_t n, const void *s, int phase);
 
 /* Room for any rule's scalars struct. */
 typedef union pl_optim_scalars {
@@ -44,6 +56,7 @@ typedef struct pl_optim_group {
     /* Fills parameter i's scalars (runs for every parameter, empty ones too). */
     void (*prepare)(const void *ctx, int64_t i, pl_dtype dtype, void *out);
     const void *ctx;
+    int roots; /* square roots per element: 0, or the root slots of its phases */
 } pl_optim_group;
 
 /* Validates the group, then updates parameter after parameter (all of them: an error other
@@ -89,7 +102,7 @@ void pl_optim_scalar_set(pl_tensor *t, double value);
 #define R64_NMAX(a, b) PL_NAN_MAX(a, b)
 
 #define LANE_KERNEL_REF(NAME, O, SETUP, STEP)                                                  \
-    static void NAME(char *const *d, int64_t n, const void *vs)                               \
+    static void NAME(char *const *d, int64_t n, const void *vs, int phase)                    \
     {                                                                                          \
         SETUP(O);                                                                              \
         for (int64_t i = 0; i < n; i++) {                                                      \
@@ -134,7 +147,7 @@ v64_nan_max(__m256d a, __m256d b)
 
 /* The vector loop, then the scalar tail (its own SETUP: constants in the scalar type). */
 #define LANE_KERNEL_FMA(NAME, VO, SO, W, SETUP, STEP)                                          \
-    PL_FMA_TARGET static void NAME(char *const *d, int64_t n, const void *vs)                 \
+    PL_FMA_TARGET static void NAME(char *const *d, int64_t n, const void *vs, int phase)      \
     {                                                                                          \
         int64_t i = 0;                                                                         \
         {                                                                                      \
@@ -170,14 +183,15 @@ v64_nan_max(__m256d a, __m256d b)
 #define BUILDS(name) {name##_f32_ref, name##_f64_ref, name##_f32_ref, name##_f64_ref}
 #endif
 
-/* The parameter, its gradient and state slots 0..2 as element pointers of O's type, each
+/* The parameter, its gradient, state slots 0..2 and root slots 0..1 as element pointers of O's type, each
  * (n,) contiguous (a slot the rule does not use is NULL). */
 #define LANE_POINTERS(O)                                                                       \
     O##_E *restrict p = (O##_E *)d[0];                                                         \
     const O##_E *restrict g = (const O##_E *)d[1];                                             \
     O##_E *restrict s0 = (O##_E *)d[2], *restrict s1 = (O##_E *)d[3];                          \
     O##_E *restrict s2 = (O##_E *)d[4];                                                        \
-    (void)s0, (void)s1, (void)s2
+    O##_E *restrict r0 = (O##_E *)d[5], *restrict r1 = (O##_E *)d[6];                          \
+    (void)s0, (void)s1, (void)s2, (void)r0, (void)r1, (void)phase
 
 /* torch's lerp(a, end, w) with a scalar weight: w * (end - a) + a when |w| < 0.5, else
  * (w - 1) * (end - a) + end, one rounding each. SMALL is |w| < 0.5, WM1 is w - 1. */
