@@ -450,6 +450,16 @@ get_grad_fn(PyObject *op, void *c)
     return plpy_wrap_node(n);
 }
 
+/* ._base: the tensor a view op's result views (the root of a chain of views), else None */
+static PyObject *
+get_base(PyObject *op, void *c)
+{
+    (void)c;
+    pl_tensor *base = SELF_T(op)->base;
+    if (!base) Py_RETURN_NONE;
+    return plpy_wrap(pl_tensor_retain(base));
+}
+
 static PyObject *
 get_is_leaf(PyObject *op, void *c)
 {
@@ -529,6 +539,7 @@ static PyGetSetDef tensor_getset[] = {
     {"grad", get_grad, set_grad, NULL, NULL},
     {"grad_fn", get_grad_fn, NULL, NULL, NULL},
     {"is_leaf", get_is_leaf, NULL, NULL, NULL},
+    {"_base", get_base, NULL, NULL, NULL},
     {"data", get_data, set_data, NULL, NULL},
     {"_version", get_version, NULL, NULL, NULL},
     {"is_cpu", get_is_cpu, NULL, NULL, NULL},

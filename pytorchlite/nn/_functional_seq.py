@@ -214,7 +214,24 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         if not 0 <= v < num:
             raise RuntimeError(f"Index {i} of input takes value {v} which is not in the valid "
                                f"range [0, {num})")
-    rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)  # (N, D)
+    if max_norm is not None:  # weight's looked-up rows, in place and outside the graph
+        _renorm_rows_(weight, flat.long(), max_norm, norm_type)
+
+    def bags(weight, *psw):
+        rows = embedding(flat, weight, None, None, norm_type, scale_grad_by_freq)  # (N, D)
+        return _bag_reduce(rows, values, bounds, mode, padding_idx, weight, psw)
+
+    # one node as PyTorch's: edges to weight and per_sample_weights
+    extra = () if per_sample_weights is None else (per_sample_weights,)
+    from .._named_op import composite
+
+    return composite("EmbeddingBagBackward0", bags, weight, *extra)
+
+
+def _bag_reduce(rows, values, bounds, mode, padding_idx, weight, psw):
+    """Each bag's max, or its sum or mean through a (bags, N) membership matrix."""
+    import numpy as np
+
     dim = weight.shape[1]
     if mode == "max":
         out = []
@@ -232,6 +249,6 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         if keep:
             member[b, keep] = 1.0 / len(keep) if mode == "mean" else 1.0
     mix = torch.tensor(member, dtype=weight.dtype)
-    if per_sample_weights is not None:
-        mix = mix * per_sample_weights.reshape(1, -1)
+    if psw:
+        mix = mix * psw[0].reshape(1, -1)
     return mix.matmul(rows)
