@@ -2,7 +2,8 @@
 methods of _math_ops.py, _reduce_ops.py and linalg/_torch_fns.py, their torch.* functions and
 the out=/axis= wrappers of _out.py. ``torch.linalg`` itself loads on first use (it imports
 NumPy)."""
-from . import _C, _api_fill, _math_more, _math_ops, _out, _reduce_ops, _result_types
+from . import (_C, _api_fill, _math_more, _math_ops, _out, _reduce_ops, _result_types,
+               _torch_aliases)
 
 _LINALG_FUNCTIONS = ("inverse", "det", "logdet", "slogdet", "svd", "pinverse", "qr", "cholesky",
                      "cholesky_solve", "triangular_solve", "matrix_exp", "lu",
@@ -135,6 +136,11 @@ def install(namespace, tensor_cls):
 
 
 def _install(namespace, tensor_cls):
+    for name, value in {**_torch_aliases.FUNCTIONS, **_torch_aliases.CONSTANTS}.items():
+        namespace.setdefault(name, value)  # (names the package has already keep theirs)
+    for name, method in _torch_aliases.METHODS.items():
+        if not hasattr(tensor_cls, name):
+            setattr(tensor_cls, name, method)
     _math_ops.attach(tensor_cls)
     _reduce_ops.attach(tensor_cls)
     for name in _math_ops.METHODS + _reduce_ops.METHODS:
