@@ -371,7 +371,14 @@ def absolute_(self):
     return self.abs_()
 
 
-METHODS = {"unfold": unfold, "absolute": absolute, "absolute_": absolute_}
+def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+    """self * beta + alpha * (mat1 @ mat2) (torch.addmm with self as the added input)."""
+    from . import addmm as function
+
+    return function(self, mat1, mat2, beta=beta, alpha=alpha)
+
+
+METHODS = {"unfold": unfold, "absolute": absolute, "absolute_": absolute_, "addmm": addmm}
 
 FUNCTIONS = {
     "conv1d": conv1d, "conv2d": conv2d, "conv3d": conv3d,

@@ -56,6 +56,12 @@ CASES = {
     "unfold too big": lambda m: m.arange(10.).unfold(0, 11, 1),
     "unfold step 0": lambda m: m.arange(10.).unfold(0, 2, 0),
     "hann int": lambda m: m.hann_window(5, dtype=m.int64),
+    "Tensor.addmm": lambda m: m.ones(2, 2).addmm(m.arange(4.).reshape(2, 2),
+                                                  m.arange(4.).reshape(2, 2), beta=2),
+    "gumbel_softmax": lambda m: (m.manual_seed(3), m.nn.functional.gumbel_softmax(
+        m.arange(8.).reshape(2, 4).requires_grad_(), tau=0.5))[1],
+    "gumbel_softmax hard": lambda m: (m.manual_seed(3), m.nn.functional.gumbel_softmax(
+        m.arange(8.).reshape(2, 4).requires_grad_(), hard=True))[1],
 }
 for n in (0, 1, 2, 5, 8, 33):
     for periodic in (True, False):

@@ -9,6 +9,8 @@ the in-place forms' EluBackward1...) whose backward differentiates the compositi
 (pytorchlite._named_op.composite); PyTorch's own composites (softsign, tanhshrink, softmin)
 stay plain compositions, as there.
 """
+import warnings
+
 import pytorchlite as torch
 from pytorchlite._named_op import composite, composite_
 from ..amp import _policy as _amp
@@ -16,7 +18,7 @@ from ..amp import _policy as _amp
 __all__ = ["hardtanh", "hardtanh_", "relu6", "hardsigmoid", "hardswish", "mish", "selu",
            "selu_", "celu", "celu_", "glu", "prelu", "rrelu", "rrelu_", "softsign",
            "softshrink", "hardshrink", "tanhshrink", "threshold", "threshold_", "softmin",
-           "elu_", "leaky_relu_"]
+           "elu_", "leaky_relu_", "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -341,3 +343,17 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return softmax(-input, dim)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) for Gumbel noise g = -log(Exponential(1)) drawn as
+    PyTorch draws it; hard=True gives the one-hot of the argmax with the soft gradient."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -torch.empty_like(logits).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = torch.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
