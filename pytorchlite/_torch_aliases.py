@@ -279,9 +279,11 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 
 def rsub(input, other, *, alpha=1):  # noqa: A002
     """other - alpha * input."""
-    if isinstance(other, _B):
-        return other.sub(input, alpha=alpha)
-    return (input.neg() if alpha == 1 else input.mul(-alpha)).add(other)
+    if not isinstance(other, _B):  # a number: a 0-dim tensor promotes as PyTorch's scalar
+        kind = _dt.bool if isinstance(other, bool) else (
+            _dt.int64 if isinstance(other, int) else _dt.float64)
+        other = _C.tensor(other, dtype=kind)
+    return other.sub(input, alpha=alpha)
 
 
 def _absolute(input):  # noqa: A002
@@ -343,8 +345,14 @@ def is_warn_always_enabled():
 
 def unfold(self, dimension, size, step):
     """The windows of `size` elements every `step` along dimension, as a new last dim."""
-    d = dimension + self.dim() if dimension < 0 else dimension
+    rank = max(self.dim(), 1)
+    if not -rank <= dimension < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, "
+                         f"{rank - 1}], but got {dimension})")
+    d = dimension + rank if dimension < 0 else dimension
     length = self.shape[d] if self.dim() else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {dimension} is {length} but "
                            f"size is {size}")
