@@ -279,10 +279,10 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 
 def rsub(input, other, *, alpha=1):  # noqa: A002
     """other - alpha * input."""
-    if not isinstance(other, _B):  # a number: a 0-dim tensor promotes as PyTorch's scalar
-        kind = _dt.bool if isinstance(other, bool) else (
-            _dt.int64 if isinstance(other, int) else _dt.float64)
-        other = _C.tensor(other, dtype=kind)
+    if not isinstance(other, _B):  # a number, in the dtype it promotes input to
+        from . import result_type
+
+        other = _C.full(tuple(input.shape), other, dtype=result_type(input, other))
     return other.sub(input, alpha=alpha)
 
 
