@@ -137,30 +137,24 @@ def _window_check(name, n, dtype, layout=None):
     return dtype
 
 
-def _window_start(n, periodic, dtype):
-    """None with the result for lengths 0 and 1; else the working length and arange."""
-    if n == 0:
-        return _C.empty((0,), dtype=dtype), None
-    if n == 1:
-        return _C.ones((1,), dtype=dtype), None
-    m = n + 1 if periodic else n
-    return m, _C.arange(0, m, 1, dtype=dtype)
-
-
-def _window_end(w, periodic, requires_grad):
-    w = w.narrow(0, 0, w.shape[0] - 1) if periodic else w
+def _window(name, n, periodic, dtype, requires_grad, body):
+    """A window of n points: body(arange, working length) over n + 1 points when periodic
+    (the last dropped), n otherwise; lengths 0 and 1 give empty and [1]."""
+    dtype = _window_check(name, n, dtype)
+    if n <= 1:
+        w = _C.ones((n,), dtype=dtype)
+    else:
+        m = n + 1 if periodic else n
+        w = body(_C.arange(0, m, 1, dtype=dtype), m)
+        w = w.narrow(0, 0, n) if periodic else w
     return w.requires_grad_() if requires_grad else w
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
                    layout=None, device=None, requires_grad=False):
-    """alpha - beta cos(2 pi n / (N - 1)) over N (one more when periodic, then dropped)."""
-    dtype = _window_check("hamming_window", window_length, dtype)
-    m, w = _window_start(window_length, periodic, dtype)
-    if w is None:
-        return m.requires_grad_() if requires_grad else m
-    w = w.mul_(2.0 * math.pi / (m - 1)).cos_().mul_(-beta).add_(alpha)
-    return _window_end(w, periodic, requires_grad)
+    """alpha - beta cos(2 pi n / (N - 1))."""
+    return _window("hamming_window", window_length, periodic, dtype, requires_grad,
+                   lambda w, m: w.mul_(2.0 * math.pi / (m - 1)).cos_().mul_(-beta).add_(alpha))
 
 
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
@@ -171,29 +165,28 @@ def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device
                           requires_grad=requires_grad)
 
 
+def _blackman(w, m):
+    w = w.mul_(math.pi / (m - 1))
+    return w.mul(4).cos_().mul_(0.08) - w.mul(2).cos_().mul_(0.5) + 0.42
+
+
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     requires_grad=False):
     """0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))."""
-    dtype = _window_check("blackman_window", window_length, dtype)
-    m, w = _window_start(window_length, periodic, dtype)
-    if w is None:
-        return m.requires_grad_() if requires_grad else m
-    w = w.mul_(math.pi / (m - 1))
-    w = w.mul(4).cos_().mul_(0.08) - w.mul(2).cos_().mul_(0.5) + 0.42
-    return _window_end(w, periodic, requires_grad)
+    return _window("blackman_window", window_length, periodic, dtype, requires_grad, _blackman)
+
+
+def _bartlett(w, m):
+    w = w.mul_(2.0 / (m - 1))
+    half = ((m - 1) >> 1) + 1
+    w.narrow(0, half, m - half).mul_(-1).add_(2)
+    return w
 
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     requires_grad=False):
     """The triangle 1 - |2n / (N - 1) - 1|."""
-    dtype = _window_check("bartlett_window", window_length, dtype)
-    m, w = _window_start(window_length, periodic, dtype)
-    if w is None:
-        return m.requires_grad_() if requires_grad else m
-    w = w.mul_(2.0 / (m - 1))
-    half = ((m - 1) >> 1) + 1
-    w.narrow(0, half, m - half).mul_(-1).add_(2)
-    return _window_end(w, periodic, requires_grad)
+    return _window("bartlett_window", window_length, periodic, dtype, requires_grad, _bartlett)
 
 
 # ---- small helpers ----

@@ -228,8 +228,8 @@ def _channel_mask(t, dim, keep):
     return mask
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes amount of the entries, chosen at random."""
+class _RankedUnstructured(BasePruningMethod):
+    """Prunes amount of the entries: the k first of a ranking (the subclass's _ranking)."""
 
     PRUNING_TYPE = "unstructured"
 
@@ -241,31 +241,27 @@ class RandomUnstructured(BasePruningMethod):
         k = _count(self.amount, t.nelement())
         mask = default_mask.clone(memory_format=torch.contiguous_format)
         if k != 0:
-            top = torch.topk(torch.rand_like(t).view(-1), k=k)
-            mask.view(-1)[top.indices] = 0
+            scores, largest = self._ranking(t)
+            mask.view(-1)[torch.topk(scores.view(-1), k=k, largest=largest).indices] = 0
         return mask
+
+
+class RandomUnstructured(_RankedUnstructured):
+    """Prunes amount of the entries, chosen at random."""
+
+    def _ranking(self, t):
+        return torch.rand_like(t), True
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_RankedUnstructured):
     """Prunes amount of the entries, those of smallest magnitude."""
 
-    PRUNING_TYPE = "unstructured"
-
-    def __init__(self, amount):
-        _check_amount(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        k = _count(self.amount, t.nelement())
-        mask = default_mask.clone(memory_format=torch.contiguous_format)
-        if k != 0:
-            top = torch.topk(torch.abs(t).view(-1), k=k, largest=False)
-            mask.view(-1)[top.indices] = 0
-        return mask
+    def _ranking(self, t):
+        return torch.abs(t), False
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
