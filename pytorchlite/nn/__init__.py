@@ -13,7 +13,8 @@ from .modules import (MultiheadAttention, Transformer, TransformerDecoder,
 from .modules import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .modules import _VISION
 from .modules import *  # noqa: F401,F403  the vision layers listed in _VISION
-from . import functional, init, utils
+from . import functional, init, parallel, utils
+from .parallel import DataParallel
 from .modules import activation_more as _am, loss_more as _lm, container_more as _cm
 from .modules import linear_more as _linm
 from .modules.activation_more import *  # noqa: F401,F403
@@ -37,4 +38,5 @@ __all__ += [
     "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]
 __all__ += _VISION
+__all__ += ["DataParallel"]
 __all__ += _am.__all__ + _lm.__all__ + _cm.__all__ + _linm.__all__
