@@ -101,3 +101,24 @@ def test_as_torch_where_its_blas_is_the_measured_one(threads):
     finally:
         torch.set_num_threads(was_t)
         pl.set_num_threads(was_p)
+
+
+# float64 products in k order (blas_order_f64): no fused rule there
+CASES_F64 = [("NT", 2000, 3, 1), ("NN", 300, 16, 4), ("TN", 8, 100, 2), ("NN", 64, 32, 10),
+             ("TN", 5, 32, 1), ("NN", 2, 64, 100)]
+
+
+def _k_order_f64(a, b):
+    out = np.zeros((a.shape[0], b.shape[1]))
+    for k in range(a.shape[1]):
+        out = out + np.outer(a[:, k], b[k, :])
+    return out
+
+
+@pytest.mark.parametrize("case", CASES_F64, ids=lambda c: "x".join(map(str, c)))
+def test_float64_k_order(case):
+    a, b = (x.astype(np.float64) for x in _operands(*case))
+    assert _product(pl, case[0], a, b).tobytes() == _k_order_f64(a, b).tobytes()
+    torch = pytest.importorskip("torch")
+    if blas_order.torch_matmul_is_k_ordered():
+        assert _product(torch, case[0], a, b).tobytes() == _k_order_f64(a, b).tobytes()

@@ -28,6 +28,18 @@
  *   the reference kernel, the fastest at that size). */
 enum { PL_ORDER_ANY, PL_ORDER_K, PL_ORDER_FUSED };
 
+/* float64 (dgemm): k order for products of one or two rows, of 2, 4, 8 or 10 columns with B
+ * not transposed, of a transposed A against one column, and of at most 3 terms and fewer
+ * than 12 columns; no simple fused rule. */
+static int
+blas_order_f64(bool ta, bool tb, int64_t M, int64_t N, int64_t K)
+{
+    if (K == 1 || (N < 12 && K <= 3)) return PL_ORDER_K;
+    if (!tb && (M <= 2 || N == 2 || N == 4 || N == 8 || N == 10 || (ta && N == 1)))
+        return PL_ORDER_K;
+    return PL_ORDER_ANY;
+}
+
 static int
 blas_order_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K)
 {
@@ -130,6 +142,9 @@ gemm_2d(pl_tensor *out, pl_tensor *a, pl_tensor *b, double alpha, double beta)
             (tiny ? pl_sgemm_ref : pl_sgemm)(ta, tb, M, N, K, (float)alpha, (const float *)pl_tensor_data(a), lda,
                      (const float *)pl_tensor_data(b), ldb, (float)beta, (float *)pl_tensor_data(out), ldc);
         } else {
+            int order = blas_order_f64(ta, tb, M, N, K);
+            tiny = (order == PL_ORDER_K && work <= PL_GEMM_K_ORDER_MAX) ||
+                   (tiny && order == PL_ORDER_ANY);
             (tiny ? pl_dgemm_ref : pl_dgemm)(ta, tb, M, N, K, alpha, (const double *)pl_tensor_data(a), lda,
                      (const double *)pl_tensor_data(b), ldb, beta, (double *)pl_tensor_data(out), ldc);
         }
