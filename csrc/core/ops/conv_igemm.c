@@ -19,6 +19,7 @@
 
 #include "../gemm_kernels.h"
 #include "../parallel.h"
+#include "../conv.h"
 #include "conv_internal.h"
 
 /* Columns per block: the packed B block (kc x nb) stays in the L2 cache. */
@@ -33,6 +34,15 @@
 #define IGEMM_GRAD_MIN_HW 144
 /* Work per chunk of the thread pool, in multiply-adds. */
 #define IGEMM_CHUNK_MIN ((int64_t)1 << 19)
+
+/* Tests: every image a product of its own (pl_conv_igemm_force_no_fold). */
+static bool no_fold = false;
+
+void
+pl_conv_igemm_force_no_fold(bool on)
+{
+    __atomic_store_n(&no_fold, on, __ATOMIC_RELAXED);
+}
 
 typedef struct igemm_job {
     const conv_geom *g;
@@ -49,6 +59,11 @@ typedef struct igemm_job {
     int64_t nb, jblocks;            /* columns per block (a multiple of nr), blocks per image */
     int64_t mrows, mblocks;         /* rows per row block (a multiple of mr), blocks */
     int failed;                     /* a chunk could not allocate its buffer */
+    /* Small images folded into the columns: the product's columns are (image, pixel), L =
+     * N * Li of them, as one image (NI = 1) whose output goes to a scratch (O, L) that is then
+     * spread into y; else NI = N, L = Li. img: elements per input image (C * H * W). */
+    bool fold;
+    int64_t NI, Li, img;
 } igemm_job;
 
 /* ---- packing ---- */
@@ -101,14 +116,15 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
     /* Columns [l0, l0 + ncols) x taps [pc, pc + kcp) of the group's im2col matrix, from     \
      * x (Cg, H, W), into slivers of nr columns: dst (ceil(ncols / nr), kcp, nr), columns    \
      * past ncols zero. A sliver is copied as runs of columns within one output row. */      \
-    NO_MEMCPY static void pack_b_##SUF(const igemm_job *j, const T *x, int64_t l0,           \
+    NO_MEMCPY static void pack_b_##SUF(const igemm_job *j, const T *xs, int64_t l0,          \
                                        int64_t ncols, int64_t pc, int64_t kcp, T *dst)       \
     {                                                                                        \
+        const T *x = xs;                                                                     \
         const conv_geom *g = j->g;                                                           \
         const int nr = j->ks->nr;                                                            \
         const int64_t khw = g->kh * g->kw, H = g->H, W = g->W, OW = g->OW, sw = g->sw;       \
         const bool plain = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&           \
-                           g->ph == 0 && g->pw == 0; /* col is x itself, (Cg, L) */          \
+                           g->ph == 0 && g->pw == 0 && !j->fold; /* col is x, (Cg, L) */     \
         for (int64_t s0 = 0; s0 < ncols; s0 += nr, dst += kcp * nr) {                        \
             int64_t nv = ncols - s0 < nr ? ncols - s0 : nr;                                  \
             if (nv < nr)                                                                     \
@@ -120,7 +136,10 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
                 continue;                                                                    \
             }                                                                                \
             for (int64_t t = 0; t < nv;) {                                                   \
-                int64_t l = l0 + s0 + t, oy = l / OW, ox = l % OW;                           \
+                int64_t l = l0 + s0 + t;                                                     \
+                const T *x = xs; /* the run's image: runs stay within one output row */      \
+                if (j->fold) x += (l / j->Li) * j->img, l %= j->Li;                          \
+                int64_t oy = l / OW, ox = l % OW;                                            \
                 int64_t len = OW - ox < nv - t ? OW - ox : nv - t;                           \
                 int64_t iy0 = oy * g->sh - g->ph, ix0 = ox * sw - g->pw;                     \
                 int64_t c = pc / khw, i = (pc % khw) / g->kw, jj = pc % g->kw;               \
@@ -271,15 +290,26 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     if (g->N == 0 || Og == 0 || L == 0) return PL_OK;
     const int mr = ks->mr, nr = ks->nr;
     igemm_job j = {g, ks, dbl ? sizeof(double) : sizeof(float), x, w, b, y, NULL, NULL, Cg, Og, K, L,
-                   (Og + mr - 1) / mr * mr, 0, 0, 0, 1, 0};
-    j.bshared = NULL;
+                   (Og + mr - 1) / mr * mr, 0, 0, 0, 1, 0, false, g->N, L, g->C * g->H * g->W};
+    /* Images whose columns fill their last nr-wide sliver badly (3x3, 6x6, 7x7 outputs...)
+     * are folded into one product when that saves more than one column in 8 (measured: not
+     * worth it for 12x12 outputs): the same sums per output (each column is computed on its
+     * own), fewer zero columns. */
+    int64_t per_image = g->N * ((L + nr - 1) / nr * nr), folded = (g->N * L + nr - 1) / nr * nr;
+    char *ys = NULL;
+    if (g->N > 1 && L < IGEMM_COLS && per_image * 8 > folded * 9 &&
+        !__atomic_load_n(&no_fold, __ATOMIC_RELAXED)) {
+        ys = aligned_alloc(64, (j.es * (size_t)(g->O * g->N * L) + 63) & ~(size_t)63);
+        if (!ys) return pl_error_nomem();
+        j.fold = true, j.NI = 1, j.L = L = g->N * L, j.y = ys;
+    }
     /* balanced column blocks of at most about IGEMM_COLS, multiples of nr */
     int64_t nblk = (L + IGEMM_COLS - 1) / IGEMM_COLS;
     j.nb = ((L + nblk - 1) / nblk + nr - 1) / nr * nr;
     j.jblocks = (L + j.nb - 1) / j.nb;
     j.mrows = j.Mp;
     int threads = pl_parallel_get_num_threads();
-    int64_t items = g->N * g->G * j.jblocks;
+    int64_t items = j.NI * g->G * j.jblocks;
     if (threads > 1 && items < 4 * threads) { /* few columns: split the rows too */
         int64_t want = (4 * threads + items - 1) / items, slivers = j.Mp / mr;
         if (want > slivers) want = slivers;
@@ -287,9 +317,12 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     }
     j.mblocks = (Og + j.mrows - 1) / j.mrows;
     char *ap = NULL;
-    if (g->N * j.jblocks >= IGEMM_SHARED_A) { /* many items per weight block: pack them once */
+    if (j.NI * j.jblocks >= IGEMM_SHARED_A) { /* many items per weight block: pack them once */
         ap = aligned_alloc(64, (j.es * (size_t)(g->G * j.Mp * K) + 63) & ~(size_t)63);
-        if (!ap) return pl_error_nomem();
+        if (!ap) {
+            free(ys);
+            return pl_error_nomem();
+        }
         pack_a_job pj = {&j, w, ap};
         int64_t slivers_all = g->G * (j.Mp / mr);
         int64_t grain = (int64_t)1 << 16; /* weights copied per chunk */
@@ -301,6 +334,7 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
         j.bshared = aligned_alloc(64, (j.es * (size_t)(items * K * j.nb) + 63) & ~(size_t)63);
         if (!j.bshared) {
             free(ap);
+            free(ys);
             return pl_error_nomem();
         }
         int64_t slices = (K + ks->kc - 1) / ks->kc;
@@ -312,6 +346,12 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     pl_parallel_for(total, dbl ? chunk_f64 : chunk_f32, &j, igrain > 1 ? igrain : 1);
     free(ap);
     free(j.bshared);
+    if (ys && !j.failed) /* spread the (O, N * Li) scratch into y (N, O, Li) */
+        for (int64_t n = 0; n < g->N; n++)
+            for (int64_t o = 0; o < g->O; o++)
+                memcpy((char *)y + (n * g->O + o) * j.Li * j.es, ys + (o * L + n * j.Li) * j.es,
+                       j.es * (size_t)j.Li);
+    free(ys);
     if (j.failed) return pl_error_nomem();
     return PL_OK;
 }
