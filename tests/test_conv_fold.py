@@ -77,3 +77,28 @@ def test_folded_forward_matches_torch(case, rng):
     got = _conv(torch, torch.tensor(x), torch.tensor(w), None, case).numpy()
     want = _conv(real, real.tensor(x), real.tensor(w), None, case).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+# (input shape, weight shape, stride, padding): column and row blocks split for the threads
+SPLIT_CASES = [
+    ((1, 8, 56, 56), (16, 8, 3, 3), 1, 1),     # 98 column slivers: 13 blocks or 14
+    ((1, 8, 28, 28), (40, 8, 3, 3), 1, 1),     # four uneven column blocks, rows split
+    ((1, 16, 7, 7), (100, 16, 3, 3), 1, 1),    # one column block, rows split unevenly
+    ((2, 4, 3, 3), (30, 4, 3, 3), 1, 1),       # folded, rows split
+]
+
+
+@pytest.mark.parametrize("case", SPLIT_CASES)
+def test_forward_is_bitwise_the_same_on_any_thread_count(case, rng):
+    xs, ws, s, p = case
+    x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+    saved = torch.get_num_threads()
+    outs = []
+    try:
+        for t in (1, 2, 3, 4):
+            torch.set_num_threads(t)
+            outs.append(F.conv2d(torch.tensor(x), torch.tensor(w), None, s, p).numpy())
+    finally:
+        torch.set_num_threads(saved)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o.view(np.uint32), outs[0].view(np.uint32))

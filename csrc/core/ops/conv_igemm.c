@@ -56,8 +56,11 @@ typedef struct igemm_job {
                                      * block) at blk * K * nb, its kc slice at depth pc at
                                      * + pc * nb, as pack_b writes it */
     int64_t Cg, Og, K, L, Mp;       /* Mp: Og rounded up to mr */
-    int64_t nb, jblocks;            /* columns per block (a multiple of nr), blocks per image */
-    int64_t mrows, mblocks;         /* rows per row block (a multiple of mr), blocks */
+    int64_t nb, jblocks;            /* columns of the widest block (a multiple of nr), blocks per
+                                     * image: block jb holds slivers [jb * ns / jblocks, ...) */
+    int64_t mrows, mblocks;         /* rows of the tallest row block (a multiple of mr), blocks:
+                                     * block mb holds slivers [mb * ms / mblocks, ...) */
+    int64_t ns, ms;                 /* nr-wide column slivers per image, mr-tall row slivers */
     int failed;                     /* a chunk could not allocate its buffer */
     /* Small images folded into the columns: the product's columns are (image, pixel), L =
      * N * Li of them, as one image (NI = 1) whose output goes to a scratch (O, L) that is then
@@ -102,6 +105,27 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
 #else
 #define NO_MEMCPY
 #endif
+
+/* Column block jb: columns [*l0, *l0 + *ncols); blocks differ by at most one sliver, so that
+ * the threads' shares are even. */
+static inline void
+col_block(const igemm_job *j, int64_t jb, int64_t *l0, int64_t *ncols)
+{
+    const int nr = j->ks->nr;
+    int64_t a = jb * j->ns / j->jblocks * nr, b = (jb + 1) * j->ns / j->jblocks * nr;
+    *l0 = a;
+    *ncols = (b < j->L ? b : j->L) - a;
+}
+
+/* Row block mb: rows [*m0, *m1) of the group's Og, likewise even. */
+static inline void
+row_block(const igemm_job *j, int64_t mb, int64_t *m0, int64_t *m1)
+{
+    const int mr = j->ks->mr;
+    int64_t a = mb * j->ms / j->mblocks * mr, b = (mb + 1) * j->ms / j->mblocks * mr;
+    *m0 = a;
+    *m1 = b < j->Og ? b : j->Og;
+}
 
 #define DEFINE_IGEMM(T, SUF)                                                                 \
     /* d[0, n) = s[0, n): the runs are a sliver wide at most, too short for a memcpy call    \
@@ -192,8 +216,9 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
         const conv_geom *g = j->g;                                                           \
         const int mr = j->ks->mr, nr = j->ks->nr;                                            \
         const int64_t L = j->L, K = j->K, kc = j->ks->kc;                                    \
-        int64_t l0 = jb * j->nb, ncols = L - l0 < j->nb ? L - l0 : j->nb;                    \
-        int64_t m0 = mb * j->mrows, m1 = Og_end(j, m0);                                      \
+        int64_t l0, ncols, m0, m1;                                                           \
+        col_block(j, jb, &l0, &ncols);                                                       \
+        row_block(j, mb, &m0, &m1);                                                          \
         const T *x = (const T *)j->x + (n * g->C + gi * j->Cg) * g->H * g->W; /* (Cg,H,W) */ \
         const T *w = (const T *)j->w + gi * j->Og * K; /* (Og, K) */                         \
         T *y = (T *)j->y + (n * g->O + gi * j->Og) * L; /* (Og, L) */                        \
@@ -262,21 +287,28 @@ pack_a_chunk(void *ctx, int64_t begin, int64_t end)
         for (int64_t q = begin; q < end; q++) {                                              \
             int64_t blk = q / slices, pc = (q % slices) * kc, kcp = K - pc < kc ? K - pc : kc; \
             int64_t jb = blk % j->jblocks, ng = blk / j->jblocks;                            \
-            int64_t l0 = jb * j->nb, ncols = j->L - l0 < j->nb ? j->L - l0 : j->nb;          \
+            int64_t l0, ncols;                                                               \
+            col_block(j, jb, &l0, &ncols);                                                   \
             const T *x = (const T *)j->x +                                                   \
                          ((ng / g->G) * g->C + (ng % g->G) * j->Cg) * g->H * g->W;           \
             pack_b_##SUF(j, x, l0, ncols, pc, kcp, (T *)j->bshared + (blk * K + pc) * j->nb); \
         }                                                                                    \
     }
 
-static inline int64_t
-Og_end(const igemm_job *j, int64_t m0)
-{
-    return j->Og - m0 < j->mrows ? j->Og : m0 + j->mrows;
-}
 
 DEFINE_IGEMM(float, f32)
 DEFINE_IGEMM(double, f64)
+
+/* The least count of blocks from `want` up to `most` for which units * blocks splits evenly
+ * over the threads; `want` (at most `most`) if none does. */
+static int64_t
+even_split(int64_t units, int64_t want, int64_t most, int threads)
+{
+    if (want > most) want = most;
+    for (int64_t b = want; b <= most && b <= 2 * want && threads > 1; b++)
+        if ((units * b) % threads == 0) return b;
+    return want;
+}
 
 pl_status
 pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w, const void *b,
@@ -289,8 +321,9 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     *done = true;
     if (g->N == 0 || Og == 0 || L == 0) return PL_OK;
     const int mr = ks->mr, nr = ks->nr;
-    igemm_job j = {g, ks, dbl ? sizeof(double) : sizeof(float), x, w, b, y, NULL, NULL, Cg, Og, K, L,
-                   (Og + mr - 1) / mr * mr, 0, 0, 0, 1, 0, false, g->N, L, g->C * g->H * g->W};
+    igemm_job j = {.g = g, .ks = ks, .es = dbl ? sizeof(double) : sizeof(float), .x = x, .w = w,
+                   .b = b, .y = y, .Cg = Cg, .Og = Og, .K = K, .L = L, .Mp = (Og + mr - 1) / mr * mr,
+                   .mblocks = 1, .NI = g->N, .Li = L, .img = g->C * g->H * g->W};
     /* Images whose columns fill their last nr-wide sliver badly (3x3, 6x6, 7x7 outputs...)
      * are folded into one product when that saves more than one column in 8 (measured: not
      * worth it for 12x12 outputs): the same sums per output (each column is computed on its
@@ -305,17 +338,21 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
     }
     /* balanced column blocks of at most about IGEMM_COLS, multiples of nr */
     int64_t nblk = (L + IGEMM_COLS - 1) / IGEMM_COLS;
-    j.nb = ((L + nblk - 1) / nblk + nr - 1) / nr * nr;
-    j.jblocks = (L + j.nb - 1) / j.nb;
-    j.mrows = j.Mp;
     int threads = pl_parallel_get_num_threads();
+    j.ns = (L + nr - 1) / nr;
+    j.ms = j.Mp / mr;
+    /* as many blocks more as make the items a multiple of the threads (the pool splits them
+     * into equal runs): 13 blocks of 56 x 56 pixels on two threads left one idle 1/7 of the
+     * time */
+    nblk = even_split(j.NI * g->G, nblk, j.ns, threads);
+    j.jblocks = nblk;
+    j.nb = (j.ns + nblk - 1) / nblk * nr;
+    j.mblocks = 1;
     int64_t items = j.NI * g->G * j.jblocks;
-    if (threads > 1 && items < 4 * threads) { /* few columns: split the rows too */
-        int64_t want = (4 * threads + items - 1) / items, slivers = j.Mp / mr;
-        if (want > slivers) want = slivers;
-        j.mrows = (slivers + want - 1) / want * mr;
-    }
-    j.mblocks = (Og + j.mrows - 1) / j.mrows;
+    if (threads > 1 && items < 4 * threads) /* few columns: split the rows too */
+        j.mblocks = even_split(items, (4 * threads + items - 1) / items, j.ms, threads);
+    if (j.mblocks > j.ms) j.mblocks = j.ms;
+    j.mrows = (j.ms + j.mblocks - 1) / j.mblocks * mr;
     char *ap = NULL;
     if (j.NI * j.jblocks >= IGEMM_SHARED_A) { /* many items per weight block: pack them once */
         ap = aligned_alloc(64, (j.es * (size_t)(g->G * j.Mp * K) + 63) & ~(size_t)63);
