@@ -1,6 +1,6 @@
 """The implicit GEMM forward with small images folded into one product (columns over
-(image, pixel)) against one product per image: the same sums per output, so the results are
-equal bit for bit; over odd sizes, strides, paddings, dilations, groups, bias and 1x1 kernels.
+(image, pixel)) and stride-2 input packed from its phase planes, against one product per image
+read in place: the same sums per output, so the results are equal bit for bit; over odd sizes, strides, paddings, dilations, groups, bias and 1x1 kernels.
 Also against the direct-loop reference and PyTorch, within rounding."""
 import numpy as np
 import pytest
@@ -18,6 +18,13 @@ CASES = [
     ((7, 4, 2, 9), (5, 4, 2, 3), (1, 3), (1, 1), 1, 1),
     ((3, 3, 11, 11), (70, 3, 3, 3), 1, 0, 1, 1),        # rows past one register block
     ((6, 2, 9), (3, 2, 3), 2, 1, 1, 1),                 # 1-D
+    # stride 2 with 7x7 kernels on: packed from the input's phase planes
+    ((1, 3, 37, 41), (8, 3, 7, 7), 2, 3, 1, 1),         # a stem, odd sizes
+    ((2, 5, 19, 16), (6, 5, 7, 7), 2, 0, 1, 1),
+    ((1, 4, 17, 23), (6, 2, 7, 9), 2, (2, 1), 1, 2),    # groups, uneven padding
+    ((2, 3, 20, 18), (4, 3, 8, 7), 2, (1, 0), 1, 1),    # even kernel height
+    ((1, 2, 30, 31), (3, 2, 7, 7), 2, 3, 2, 1),         # dilated: read in place
+    ((2, 5, 11, 8), (6, 5, 3, 3), 2, 1, 1, 1),          # 3x3: read in place
 ]
 
 

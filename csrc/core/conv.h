@@ -25,7 +25,8 @@ pl_tensor *pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
  * convolution, and the plain loops instead of the fast pooling and batch-norm kernels. */
 void pl_conv_force_reference(bool on);
 /* Tests: the implicit GEMM forward gives every image a product of its own instead of folding
- * small images into one (the results are the same bit for bit either way). */
+ * small images into one, and packs a stride-2 input from x itself instead of its phase planes
+ * (the results are the same bit for bit either way). */
 void pl_conv_igemm_force_no_fold(bool on);
 
 /* Convolution over nsp = 1, 2 or 3 spatial dims, direct or transposed (ops/conv3d.c kernels,
