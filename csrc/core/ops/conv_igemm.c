@@ -329,15 +329,20 @@ row_block(const igemm_job *j, int64_t mb, int64_t *m0, int64_t *m1)
     {                                                                                        \
         const igemm_job *j = ctx;                                                            \
         const conv_geom *g = j->g;                                                           \
-        const int64_t K = j->K, kc = j->ks->kc, slices = (K + kc - 1) / kc;                  \
-        for (int64_t q = begin; q < end; q++) {                                              \
-            int64_t blk = q / slices, pc = (q % slices) * kc, kcp = K - pc < kc ? K - pc : kc; \
+        const int nr = j->ks->nr;                                                            \
+        const int64_t K = j->K, kc = j->ks->kc, slices = (K + kc - 1) / kc, sb = j->nb / nr; \
+        for (int64_t q = begin; q < end; q++) { /* q over (block, kc slice, sliver) */       \
+            int64_t sv = q % sb, r = q / sb;                                                 \
+            int64_t blk = r / slices, pc = (r % slices) * kc, kcp = K - pc < kc ? K - pc : kc; \
             int64_t jb = blk % j->jblocks, ng = blk / j->jblocks;                            \
             int64_t l0, ncols;                                                               \
             col_block(j, jb, &l0, &ncols);                                                   \
+            if (sv * nr >= ncols) continue; /* a narrower block */                           \
+            ncols = ncols - sv * nr < nr ? ncols - sv * nr : nr;                             \
             const T *x = (const T *)j->x +                                                   \
                          ((ng / g->G) * g->C + (ng % g->G) * j->Cg) * g->H * g->W;           \
-            pack_b_##SUF(j, x, l0, ncols, pc, kcp, (T *)j->bshared + (blk * K + pc) * j->nb); \
+            pack_b_##SUF(j, x, l0 + sv * nr, ncols, pc, kcp,                                 \
+                         (T *)j->bshared + (blk * K + pc) * j->nb + sv * kcp * nr);          \
         }                                                                                    \
     }
 
@@ -464,7 +469,10 @@ pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, const void *w
             return pl_error_nomem();
         }
         int64_t slices = (K + ks->kc - 1) / ks->kc;
-        pl_parallel_for(items * slices, dbl ? pack_b_chunk_f64 : pack_b_chunk_f32, &j, 1);
+        /* by sliver: a 7x7 or 14x14 image has one column block of a few kc slices, too few
+         * to share evenly */
+        pl_parallel_for(items * slices * (j.nb / nr), dbl ? pack_b_chunk_f64 : pack_b_chunk_f32,
+                        &j, 1);
     }
     int64_t total = items * j.mblocks;
     int64_t per_item = j.mrows * j.nb * K;
