@@ -10,6 +10,7 @@ import pytorchlite.nn.functional as F
 # (input shape, kernel, stride, padding, dilation, ceil_mode)
 CASES = [
     ((1, 3, 112, 112), 3, 2, 1, 1, False),      # ResNet's stem pool
+    ((4, 32, 48, 48), 3, 2, 1, 1, False),       # enough planes for a threaded backward
     ((2, 2, 9, 37), 3, 1, 1, 1, False),         # stride 1, a remainder past 32 outputs
     ((1, 2, 8, 41), (2, 3), (1, 2), (1, 0), (2, 1), True),
     ((1, 1, 7, 70), (3, 4), (2, 3), (1, 2), (1, 2), False),  # stride 3: gathered taps

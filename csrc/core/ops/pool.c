@@ -128,6 +128,27 @@ pool_check(const pl_tensor *x, const int64_t *k, const int64_t *s, const int64_t
 DEFINE_MAX_POOL(float, f32)
 DEFINE_MAX_POOL(double, f64)
 
+typedef struct max_pool_bwd_job {
+    const void *dy;     /* (P, OH, OW) */
+    const int64_t *idx; /* (P, OH, OW) */
+    void *dx;           /* (P, H, W), accumulated */
+    int64_t HW, OHW;
+    bool f32;           /* else float64 */
+} max_pool_bwd_job;
+
+/* planes [p0, p1) of max_pool_bwd_* */
+static void
+max_pool_bwd_chunk(void *ctx, int64_t p0, int64_t p1)
+{
+    const max_pool_bwd_job *b = ctx;
+    if (b->f32)
+        max_pool_bwd_f32((const float *)b->dy + p0 * b->OHW, b->idx + p0 * b->OHW,
+                         (float *)b->dx + p0 * b->HW, p1 - p0, b->HW, b->OHW);
+    else
+        max_pool_bwd_f64((const double *)b->dy + p0 * b->OHW, b->idx + p0 * b->OHW,
+                         (double *)b->dx + p0 * b->HW, p1 - p0, b->HW, b->OHW);
+}
+
 /* The fast max pooling: the same scan order and comparisons as max_pool_* (so the same
  * results, bit for bit, NaN and ties included), the window clipped to the input once per
  * output instead of tested per tap, and the planes split over the thread pool. */
@@ -350,12 +371,11 @@ max_pool_backward(pl_node *node, pl_tensor *dout, pl_tensor **din)
     planes(dx, &P, &H, &W);
     planes(dyc, &P, &OH, &OW);
     int64_t HW = H * W, OHW = OH * OW;
-    if (dx->dtype == PL_FLOAT32)
-        max_pool_bwd_f32((const float *)pl_tensor_data(dyc), (const int64_t *)pl_tensor_data(idxc),
-                         (float *)pl_tensor_data(dx), P, HW, OHW);
-    else
-        max_pool_bwd_f64((const double *)pl_tensor_data(dyc), (const int64_t *)pl_tensor_data(idxc),
-                         (double *)pl_tensor_data(dx), P, HW, OHW);
+    /* planes split over the threads: each plane's sums in the same order as one loop */
+    max_pool_bwd_job bj = {pl_tensor_data(dyc), (const int64_t *)pl_tensor_data(idxc),
+                           pl_tensor_data(dx), HW, OHW, dx->dtype == PL_FLOAT32};
+    int64_t bgrain = (PL_PARALLEL_MIN_ELEMENTS / 8 + OHW) / (OHW + 1);
+    pl_parallel_for(P, max_pool_bwd_chunk, &bj, bgrain > 1 ? bgrain : 1);
     pl_tensor_release(dyc);
     pl_tensor_release(idxc);
     din[0] = pool_grad_result(node, dout, dx, &max_pool_bb_kind, idx);
