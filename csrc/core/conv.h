@@ -24,6 +24,10 @@ pl_tensor *pl_convolution(pl_tensor *x, pl_tensor *w, pl_tensor *bias, int nsp,
 /* Tests: run the direct-loop reference kernels instead of the implicit GEMM / im2col + GEMM
  * convolution, and the plain loops instead of the fast pooling and batch-norm kernels. */
 void pl_conv_force_reference(bool on);
+/* Tests: the implicit GEMM forward gives every image a product of its own instead of folding
+ * small images into one, and packs a stride-2 input from x itself instead of its phase planes
+ * (the results are the same bit for bit either way). */
+void pl_conv_igemm_force_no_fold(bool on);
 
 /* Convolution over nsp = 1, 2 or 3 spatial dims, direct or transposed (ops/conv3d.c kernels,
  * ops/conv_transpose.c op): input (N, C, *in) batched, weight (O, C / groups, *k) direct or

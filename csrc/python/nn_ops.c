@@ -10,6 +10,7 @@
  *   _C._adaptive_avg_pool2d(input, output_size) -> Tensor
  *       Pooling takes (C, H, W) or (N, C, H, W) input; ints or pairs of ints.
  *   _C._conv_force_reference(flag) -> None   (tests: run the direct-loop conv kernels)
+ *   _C._conv_force_no_fold(flag) -> None     (tests: no folding of small images in one product)
  *   _C._conv_nd(input, weight, bias, stride, padding, dilation, transposed, output_padding,
  *               groups, nsp) -> Tensor
  *       conv3d and the transposed convolutions (core pl_convolution_nd), nsp = 1, 2 or 3;
@@ -310,6 +311,16 @@ plpy_adaptive_avg_pool2d(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 }
 
 static PyObject *
+plpy_conv_force_no_fold(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    pl_conv_igemm_force_no_fold(on);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 plpy_conv_force_reference(PyObject *self, PyObject *arg)
 {
     (void)self;
@@ -448,6 +459,8 @@ PyMethodDef plpy_nn_functions[] = {
     {"_avg_pool2d", (PyCFunction)(void (*)(void))plpy_avg_pool2d, METH_FASTCALL, "2-D average pooling."},
     {"_adaptive_avg_pool2d", (PyCFunction)(void (*)(void))plpy_adaptive_avg_pool2d, METH_FASTCALL,
      "2-D adaptive average pooling."},
+    {"_conv_force_no_fold", plpy_conv_force_no_fold, METH_O,
+     "Tests: the implicit GEMM forward gives every image a product of its own."},
     {"_conv_force_reference", plpy_conv_force_reference, METH_O,
      "Tests: run the direct-loop convolution kernels."},
     {"_conv_nd", (PyCFunction)(void (*)(void))plpy_conv_nd, METH_FASTCALL,

@@ -36,4 +36,14 @@ pl_status pl_conv_igemm_forward(const conv_geom *g, bool dbl, const void *x, con
 pl_status pl_conv_igemm_input_grad(const conv_geom *g, bool dbl, const void *dy, const void *w,
                                    void *dx, bool *done);
 
+/* Max pooling's fast row (conv_maxpool_x86.c), float32: outputs [xa, xb) of one output row
+ * whose windows lie inside the input's width, from plane x (H, W): the window's rows
+ * yy0 + r * ystep (r < nrows, all inside the plane), its kw taps at columns
+ * ox * sx + off0 + j * dx. Writes y[xa, xb) and their flat argmax idx[xa, xb), as pool.c's
+ * plain loop, bit for bit. Usable when pl_max_pool_row_simd_ok() and H * W < 2^31. */
+bool pl_max_pool_row_simd_ok(void);
+void pl_max_pool_row_f32(const float *x, int64_t W, int64_t yy0, int64_t ystep, int64_t nrows,
+                         int64_t kw, int64_t sx, int64_t dx, int64_t off0, int64_t xa, int64_t xb,
+                         float *y, int64_t *idx);
+
 #endif
