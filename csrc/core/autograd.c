@@ -122,6 +122,31 @@ pl_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n)
     return node;
 }
 
+static _Thread_local const pl_saved_hooks *saved_hooks = NULL;
+
+void
+pl_set_saved_hooks(const pl_saved_hooks *h)
+{
+    saved_hooks = h;
+}
+
+const pl_saved_hooks *
+pl_get_saved_hooks(void)
+{
+    return saved_hooks;
+}
+
+/* h->pack(t) with the hooks off, so that the ops a pack hook runs save nothing through it. */
+static pl_packed *
+pack_with(const pl_saved_hooks *h, pl_tensor *t)
+{
+    const pl_saved_hooks *prev = saved_hooks;
+    saved_hooks = NULL;
+    pl_packed *p = h->pack(h->ctx, t);
+    saved_hooks = prev;
+    return p;
+}
+
 pl_status
 pl_node_save(pl_node *node, int i, const pl_tensor *t)
 {
@@ -133,25 +158,63 @@ pl_node_save(pl_node *node, int i, const pl_tensor *t)
                             "tensor and use it in autograd, or use `torch.no_grad()` instead of "
                             "`torch.inference_mode()`.");
     }
-    pl_tensor *alias = pl_tensor_alias(t);
-    if (!alias) {
-        return pl_error_status();
-    }
     pl_node *fn = NULL;
     if (t->grad_fn == node) {
         node->saved_output_mask |= (uint8_t)(1u << i); /* saved after attach: node's output */
     } else if (t->grad_fn) {
         fn = pl_node_retain(t->grad_fn);
     } else if (t->requires_grad && !(fn = pl_grad_accumulator((pl_tensor *)t))) {
-        pl_tensor_release(alias);
+        return pl_error_status();
+    }
+    pl_tensor *alias = NULL;
+    pl_packed *packed = NULL;
+    if (saved_hooks ? !(packed = pack_with(saved_hooks, (pl_tensor *)t))
+                    : !(alias = pl_tensor_alias(t))) {
+        pl_node_release(fn);
         return pl_error_status();
     }
     node->saved[i] = alias;
     node->saved_version[i] = t->storage->version;
     node->saved_mask |= (uint8_t)(1u << i);
+    if (packed) {
+        node->packed[i] = packed;
+        node->packed_mask |= (uint8_t)(1u << i);
+    }
     pl_node_release(node->saved_fn[i]);
     node->saved_fn[i] = fn;
     node->saved_nr[i] = t->grad_fn ? t->output_nr : 0;
+    return PL_OK;
+}
+
+pl_status
+pl_node_pack_saved(pl_node *node, int i, const pl_saved_hooks *h)
+{
+    if (node->saved_released) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Calling register_hooks on a saved tensor after it has been freed. "
+                            "Saved intermediate values of the graph are freed when you call "
+                            ".backward() or autograd.grad(). Specify retain_graph=True if you "
+                            "need to backward through the graph a second time or if you need to "
+                            "access saved variables after calling backward.");
+    }
+    if ((node->packed_mask >> i) & 1u) {
+        return pl_error_set(PL_ERR_RUNTIME,
+                            "Calling register_hooks on a saved tensor whose hooks have already "
+                            "been set. Hint: only one pair of hooks is allowed at a time.");
+    }
+    bool none = false;
+    pl_tensor *t = pl_node_saved_value(node, i, &none);
+    if (!t) {
+        return none ? pl_error_set(PL_ERR_RUNTIME, "the saved tensor is undefined")
+                    : pl_error_status();
+    }
+    pl_packed *p = pack_with(h, t);
+    pl_tensor_release(t);
+    if (!p) return pl_error_status();
+    pl_tensor_release(node->saved[i]);
+    node->saved[i] = NULL;
+    node->packed[i] = p;
+    node->packed_mask |= (uint8_t)(1u << i);
     return PL_OK;
 }
 
@@ -190,20 +253,59 @@ pl_node_drop_unpacked(pl_node *node)
     for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
         pl_tensor_release(node->unpacked[i]);
         node->unpacked[i] = NULL;
+        if ((node->packed_mask >> i) & 1u) { /* the hooks give it back again next time */
+            pl_tensor_release(node->saved[i]);
+            node->saved[i] = NULL;
+        }
     }
+}
+
+static void
+release_packed(pl_node *node)
+{
+    for (int i = 0; node->packed_mask && i < PL_NODE_MAX_SAVED; i++) {
+        if (node->packed[i]) node->packed[i]->release(node->packed[i]);
+        node->packed[i] = NULL;
+    }
+    node->packed_mask = 0;
+}
+
+void
+pl_node_free_saved(pl_node *node)
+{
+    for (int i = 0; node->saved_mask && i < PL_NODE_MAX_SAVED; i++) {
+        pl_tensor_release(node->saved[i]);
+        node->saved[i] = NULL;
+        pl_node_release(node->saved_fn[i]);
+        node->saved_fn[i] = NULL;
+    }
+    release_packed(node);
+}
+
+static void
+set_freed_error(void)
+{
+    pl_error_set(PL_ERR_RUNTIME,
+                 "Trying to backward through the graph a second time (or directly access "
+                 "saved tensors after they have already been freed). Saved intermediate values "
+                 "of the graph are freed when you call .backward() or autograd.grad(). Specify "
+                 "retain_graph=True if you need to backward through the graph a second time or "
+                 "if you need to access saved tensors after calling backward.");
 }
 
 pl_tensor *
 pl_node_saved(pl_node *node, int i)
 {
     if (node->saved_released) {
-        pl_error_set(PL_ERR_RUNTIME,
-                     "Trying to backward through the graph a second time (or directly access "
-                     "saved tensors after they have already been freed). Saved intermediate values "
-                     "of the graph are freed when you call .backward() or autograd.grad(). Specify "
-                     "retain_graph=True if you need to backward through the graph a second time or "
-                     "if you need to access saved tensors after calling backward.");
+        set_freed_error();
         return NULL;
+    }
+    if (((node->packed_mask >> i) & 1u) && !node->saved[i]) {
+        /* unpacked once per run of the node; taken as it comes, at its current version */
+        pl_tensor *u = node->packed[i]->unpack(node->packed[i]);
+        if (!u) return NULL;
+        node->saved[i] = u;
+        node->saved_version[i] = u->storage->version;
     }
     pl_tensor *t = node->saved[i];
     if (t && t->storage->version != node->saved_version[i]) {
@@ -239,6 +341,39 @@ pl_node_saved(pl_node *node, int i)
     return t;
 }
 
+pl_tensor *
+pl_node_saved_value(pl_node *node, int i, bool *none)
+{
+    *none = false;
+    if (!pl_node_has_saved(node, i)) {
+        *none = true;
+        return NULL;
+    }
+    if (node->saved_released) {
+        set_freed_error();
+        return NULL;
+    }
+    bool is_output = (node->saved_output_mask >> i) & 1u;
+    pl_node *fn = is_output ? node : node->saved_fn[i];
+    bool packed = (node->packed_mask >> i) & 1u;
+    if (!packed && fn && fn->kind == &pl_accumulate_grad_kind && fn->leaf) {
+        return pl_tensor_retain(fn->leaf); /* PyTorch hands back the leaf itself */
+    }
+    pl_tensor *t = packed ? node->packed[i]->unpack(node->packed[i]) : node->saved[i];
+    if (!t) return NULL;
+    pl_tensor *a = pl_tensor_alias(t);
+    if (packed) pl_tensor_release(t);
+    if (!a || !fn) return a;
+    if (fn->kind == &pl_accumulate_grad_kind) {
+        a->requires_grad = true; /* a leaf's value, detached from it: requires grad */
+        return a;
+    }
+    a->grad_fn = pl_node_retain(fn);
+    a->output_nr = is_output ? 0 : node->saved_nr[i];
+    a->requires_grad = true;
+    return a;
+}
+
 /* The saved slots of node that hold out (its own output): their history is node itself. */
 static void
 mark_saved_outputs(pl_node *node, const pl_tensor *out)
@@ -260,12 +395,16 @@ pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, in
     pl_node *nd = pl_node_new(kind, inputs, n);
     if (!nd) goto fail;
     for (int i = 0; i < nsave; i++) {
-        if (save[i] && pl_node_save(nd, i, save[i]) != PL_OK) {
+        if (save[i] && save[i] != out && pl_node_save(nd, i, save[i]) != PL_OK) {
             pl_node_release(nd);
             goto fail;
         }
     }
     pl_node_attach(out, nd);
+    /* the output is saved once it has its history (so a pack hook sees its grad_fn) */
+    for (int i = 0; i < nsave; i++) {
+        if (save[i] == out && pl_node_save(nd, i, out) != PL_OK) goto fail; /* out owns nd */
+    }
     if (node) *node = nd;
     return out;
 fail:
@@ -345,6 +484,7 @@ node_release_saved(pl_node *node)
         pl_tensor_release(node->unpacked[i]);
         node->unpacked[i] = NULL;
     }
+    release_packed(node);
 }
 
 void

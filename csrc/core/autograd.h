@@ -19,6 +19,28 @@
 
 typedef struct pl_node pl_node;
 
+/* ---- saved-tensor hooks (torch.autograd.graph.saved_tensors_hooks) ----
+ * While hooks are installed (thread-local), an op's pl_node_save hands the tensor to
+ * hooks->pack instead of keeping an alias of it; the node owns the handle pack returns and
+ * asks it for the tensor (unpack) when its backward first reads the slot, dropping that tensor
+ * again once the node ran, as PyTorch's SavedVariable does. A packed slot has no version check
+ * (PyTorch skips it too: the hooks decide what comes back). */
+typedef struct pl_packed pl_packed;
+struct pl_packed {
+    /* The saved tensor: a NEW reference, or NULL with the error recorded. */
+    pl_tensor *(*unpack)(pl_packed *p);
+    void (*release)(pl_packed *p); /* frees p and what it holds */
+};
+typedef struct pl_saved_hooks {
+    /* Packs t (borrowed, with its history: for an op's own output the node is attached
+     * already): a new handle, or NULL with the error recorded. Runs with the hooks off. */
+    pl_packed *(*pack)(void *ctx, pl_tensor *t);
+    void *ctx; /* borrowed: whoever installs the hooks keeps it alive while installed */
+} pl_saved_hooks;
+/* Installs h (borrowed; NULL: none) for this thread. */
+void pl_set_saved_hooks(const pl_saved_hooks *h);
+const pl_saved_hooks *pl_get_saved_hooks(void);
+
 /* ---- calls into user code (hooks, custom Functions) ----
  * The core never sees Python: the binding hands it a function pointer plus an opaque context
  * that the core object holding the hook owns (released through `release`). */
@@ -100,6 +122,10 @@ struct pl_node {
     uint32_t saved_version[PL_NODE_MAX_SAVED];
     const char *saved_owner_name[PL_NODE_MAX_SAVED]; /* for the in-place error message */
     uint8_t saved_mask;  /* bit i: slot i was filled by pl_node_save (kept after release) */
+    /* Slots saved through saved-tensor hooks: packed[i] is owned, and saved[i] holds the
+     * unpacked tensor only while the node's backward runs (pl_node_drop_unpacked). */
+    uint8_t packed_mask;
+    pl_packed *packed[PL_NODE_MAX_SAVED];
     /* What a saved tensor's history was, to give it back with that history when a backward
      * records its own graph (create_graph): saved_fn[i] is the node (owned; a leaf's
      * AccumulateGrad) and saved_nr[i] the output number; a slot in saved_output_mask holds this
@@ -167,8 +193,20 @@ pl_status pl_node_save(pl_node *node, int i, const pl_tensor *t);
  * a previous backward or modified in place since it was saved. With grad mode on (a backward
  * recording its own graph) it carries the history it had when saved. */
 pl_tensor *pl_node_saved(pl_node *node, int i);
-/* Releases what pl_node_saved handed out with history (the engine calls it after a node ran). */
+/* Releases what pl_node_saved handed out with history, and the tensors unpacked from packed
+ * slots (the engine calls it after a node ran). */
 void pl_node_drop_unpacked(pl_node *node);
+/* Frees what the node saved (a backward without retain_graph went through it): the tensors,
+ * their histories and the packed handles; the slots stay marked in saved_mask. */
+void pl_node_free_saved(pl_node *node);
+/* Saved slot i as autograd gives it back to the user (grad_fn._saved_self): a NEW reference to
+ * the tensor (unpacked through the hooks when packed) carrying the history it was saved with
+ * (a leaf saved without hooks is the leaf itself), or NULL with PyTorch's error once freed.
+ * *none is set when the op saved nothing in slot i (then NULL is returned, no error). */
+pl_tensor *pl_node_saved_value(pl_node *node, int i, bool *none);
+/* Packs saved slot i now through h (SavedTensor.register_hooks): PL_ERR_RUNTIME with
+ * PyTorch's messages when it was freed or is packed already. */
+pl_status pl_node_pack_saved(pl_node *node, int i, const pl_saved_hooks *h);
 /* Whether the backward of node, run with grad mode on, would need gradients of its own
  * results: one of its saved tensors has history. */
 bool pl_node_saved_have_history(const pl_node *node);
@@ -273,6 +311,11 @@ pl_node *pl_anomaly_take_failed_node(void);
 /* Called with each new node while anomaly mode is on (the binding records the forward's
  * traceback in the node's hooks); NULL: none. */
 void pl_set_node_created_callback(void (*fn)(pl_node *node));
+/* The id of this thread's running backward call (innermost), 0 outside any. */
+uint32_t pl_current_graph_task(void);
+/* During a backward call: whether it runs node (or captures its gradient), PyTorch's
+ * _will_engine_execute_node. */
+bool pl_node_will_execute(const pl_node *node);
 /* Runs backward from root with gradient `grad` (borrowed; NULL means ones for a scalar). */
 pl_status pl_backward(pl_tensor *root, pl_tensor *grad, bool retain_graph);
 /* Detaches t in place (drops grad_fn, requires_grad false). */

@@ -20,6 +20,7 @@
 #include "ops.h"
 
 static uint32_t last_task = 0; /* ids of backward calls; 0 means "no call" */
+static _Thread_local uint32_t current_task = 0; /* the innermost call running in this thread */
 static _Thread_local bool anomaly = false, anomaly_nan = true;
 static _Thread_local const char *failed_node = NULL;
 static _Thread_local pl_node *failed_node_ref = NULL; /* owned */
@@ -271,6 +272,19 @@ by_sequence_nr(const void *a, const void *b)
 
 enum { EXEC_RUN = 1, EXEC_TARGET = 2, EXEC_QUEUED = 4 };
 
+uint32_t
+pl_current_graph_task(void)
+{
+    return current_task;
+}
+
+bool
+pl_node_will_execute(const pl_node *node)
+{
+    return current_task != 0 && node->task == current_task &&
+           (node->exec & (EXEC_RUN | EXEC_TARGET));
+}
+
 bool
 pl_node_input_wanted(const pl_node *node, int i)
 {
@@ -389,6 +403,7 @@ pl_status
 pl_backward_ex(const pl_backward_args *a)
 {
     pl_status st = PL_OK;
+    uint32_t outer_task = current_task;
     pl_tensor *seeds[64] = {0};
     pl_node *root_fns[64] = {0};
     node_vec all = {0}, heap = {0}, stack = {0};
@@ -407,6 +422,7 @@ pl_backward_ex(const pl_backward_args *a)
     failed_node_ref = NULL;
     if (++last_task == 0) ++last_task;
     uint32_t task = last_task;
+    current_task = task;
 
     bool was_enabled = pl_grad_enabled();
     pl_set_grad_enabled(a->create_graph);
@@ -503,12 +519,7 @@ pl_backward_ex(const pl_backward_args *a)
         }
         if ((n->exec & EXEC_RUN) && !a->retain_graph && n->kind != &pl_accumulate_grad_kind) {
             n->saved_released = true;
-            for (int i = 0; n->saved_mask && i < PL_NODE_MAX_SAVED; i++) {
-                pl_tensor_release(n->saved[i]);
-                n->saved[i] = NULL;
-                pl_node_release(n->saved_fn[i]);
-                n->saved_fn[i] = NULL;
-            }
+            pl_node_free_saved(n);
             if (n->fn.call) {
                 pl_hook_call c = {.event = PL_HOOK_FREE_SAVED, .node = n};
                 if ((st = n->fn.call(n->fn.ctx, &c)) != PL_OK) {
@@ -569,6 +580,7 @@ done:
     free(all.items);
     free(heap.items);
     free(stack.items);
+    current_task = outer_task;
     return st;
 }
 
