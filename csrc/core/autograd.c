@@ -387,6 +387,21 @@ mark_saved_outputs(pl_node *node, const pl_tensor *out)
     }
 }
 
+/* Whether PyTorch's node of this kind saves its second operand before its first, which a pack
+ * hook sees as the order of its calls (its formula for the first input names the second one:
+ * mul's grad * other, mm's grad @ mat2^T). */
+static bool
+saves_second_first(const pl_node_kind *kind)
+{
+    static const char *const names[] = {"MulBackward0", "DivBackward0", "MmBackward0",
+                                        "MvBackward0", "DotBackward0", "BmmBackward0",
+                                        "AddmmBackward0"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (strcmp(kind->name, names[k]) == 0) return true;
+    }
+    return false;
+}
+
 pl_tensor *
 pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
           pl_tensor *const *save, int nsave, pl_node **node)
@@ -394,7 +409,9 @@ pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, in
     if (node) *node = NULL;
     pl_node *nd = pl_node_new(kind, inputs, n);
     if (!nd) goto fail;
-    for (int i = 0; i < nsave; i++) {
+    bool reversed = saved_hooks && saves_second_first(kind);
+    for (int k = 0; k < nsave; k++) {
+        int i = reversed ? nsave - 1 - k : k;
         if (save[i] && save[i] != out && pl_node_save(nd, i, save[i]) != PL_OK) {
             pl_node_release(nd);
             goto fail;

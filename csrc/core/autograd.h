@@ -313,6 +313,8 @@ pl_node *pl_anomaly_take_failed_node(void);
 void pl_set_node_created_callback(void (*fn)(pl_node *node));
 /* The id of this thread's running backward call (innermost), 0 outside any. */
 uint32_t pl_current_graph_task(void);
+/* Whether that call is torch.autograd.grad (it captures gradients, no .grad changes). */
+bool pl_current_graph_task_is_grad(void);
 /* During a backward call: whether it runs node (or captures its gradient), PyTorch's
  * _will_engine_execute_node. */
 bool pl_node_will_execute(const pl_node *node);

@@ -21,6 +21,7 @@
 
 static uint32_t last_task = 0; /* ids of backward calls; 0 means "no call" */
 static _Thread_local uint32_t current_task = 0; /* the innermost call running in this thread */
+static _Thread_local bool current_is_grad = false; /* ... is torch.autograd.grad (captures) */
 static _Thread_local bool anomaly = false, anomaly_nan = true;
 static _Thread_local const char *failed_node = NULL;
 static _Thread_local pl_node *failed_node_ref = NULL; /* owned */
@@ -279,6 +280,12 @@ pl_current_graph_task(void)
 }
 
 bool
+pl_current_graph_task_is_grad(void)
+{
+    return current_task != 0 && current_is_grad;
+}
+
+bool
 pl_node_will_execute(const pl_node *node)
 {
     return current_task != 0 && node->task == current_task &&
@@ -404,6 +411,7 @@ pl_backward_ex(const pl_backward_args *a)
 {
     pl_status st = PL_OK;
     uint32_t outer_task = current_task;
+    bool outer_is_grad = current_is_grad;
     pl_tensor *seeds[64] = {0};
     pl_node *root_fns[64] = {0};
     node_vec all = {0}, heap = {0}, stack = {0};
@@ -423,6 +431,7 @@ pl_backward_ex(const pl_backward_args *a)
     if (++last_task == 0) ++last_task;
     uint32_t task = last_task;
     current_task = task;
+    current_is_grad = a->inputs && !a->accumulate;
 
     bool was_enabled = pl_grad_enabled();
     pl_set_grad_enabled(a->create_graph);
@@ -581,6 +590,7 @@ done:
     free(heap.items);
     free(stack.items);
     current_task = outer_task;
+    current_is_grad = outer_is_grad;
     return st;
 }
 

@@ -304,6 +304,12 @@ f_will_engine_execute_node(PyObject *m, PyObject *arg)
                         "_will_engine_execute_node should only be called during the backward pass");
         return NULL;
     }
+    if (n->kind == &pl_accumulate_grad_kind && pl_current_graph_task_is_grad()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "A leaf node was passed to _will_engine_execute_node but we are currently "
+                        "running autograd.grad(). This is currently not supported.");
+        return NULL;
+    }
     return PyBool_FromLong(pl_node_will_execute(n));
 }
 

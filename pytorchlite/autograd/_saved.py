@@ -129,7 +129,7 @@ _SAVED = {
     "MulBackward0": {"self": 0, "other": 1},
     "DivBackward0": {"self": 0, "other": 1},
     "PowBackward0": {"self": 0},
-    "PowBackward1": {"self": 0, "exponent": 1, "result": 2},
+    "PowBackward1": {"self": 0, "exponent": 1},  # PyTorch's also saves its result; not here
     "MmBackward0": {"self": 0, "mat2": 1},
     "BmmBackward0": {"self": 0, "mat2": 1},
     "MvBackward0": {"self": 0, "vec": 1},

@@ -1,0 +1,409 @@
+"""Saved tensors: torch.autograd.graph.saved_tensors_hooks / save_on_cpu /
+disable_saved_tensors_hooks, grad_fn._saved_* and _raw_saved_* (SavedTensor.register_hooks),
+the errors after the graph is freed, register_multi_grad_hook, the lifetime of a custom
+Function's grad_fn, and the grad_fn names of split/unbind/chunk/fill_diagonal_. Each scenario
+runs on pytorchlite and on torch (when importable) and the outcomes are compared."""
+import gc
+import weakref
+
+import pytest
+
+import pytorchlite as torch
+import pytorchlite.nn.functional as F
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the type and message are what is compared
+        return type(e).__name__, str(e)
+    return None
+
+
+def _real():
+    return pytest.importorskip("torch")
+
+
+def _shapes(log):
+    return [(kind, tuple(t.shape) if hasattr(t, "shape") else t, *rest) for kind, t, *rest in log]
+
+
+# ---- saved_tensors_hooks ----
+
+def _pack_unpack_scenario(lib):
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    w = lib.tensor([1.5, 0.25, -0.5], requires_grad=True)
+    log = []
+
+    def pack(t):
+        log.append(("pack", t, t.requires_grad, t.grad_fn is not None, repr(t)))
+        return t
+
+    def unpack(t):
+        log.append(("unpack", t))
+        return t
+
+    with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = (x * w).tanh().sum()
+    packed = len(log)
+    y.backward()
+    return packed, _shapes(log), x.grad.tolist(), w.grad.tolist()
+
+
+def test_hooks_see_every_saved_tensor_and_backward_unpacks_them():
+    packed, log, gx, gw = _pack_unpack_scenario(torch)
+    # mul saves both inputs, tanh its result (which already has its grad_fn); each unpacked once
+    assert packed == 3
+    assert [e[0] for e in log] == ["pack"] * 3 + ["unpack"] * 3
+    assert [e[3] for e in log[:3]] == [False, False, True]
+    assert gx == pytest.approx([(1 - __import__("math").tanh(a * b) ** 2) * b
+                                for a, b in zip([0.5, -1.0, 2.0], [1.5, 0.25, -0.5])])
+
+
+def test_hooks_match_torch():
+    real = _real()
+    assert _pack_unpack_scenario(torch) == _pack_unpack_scenario(real)
+
+
+def _replacing_scenario(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = lib.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: 42, lambda v: lib.ones(3) * v):
+        y = x * w
+    seen = repr(y.grad_fn._saved_self)
+    y.sum().backward()
+    return seen, x.grad.tolist(), w.grad.tolist()
+
+
+def test_unpack_hook_decides_what_backward_uses():
+    seen, gx, gw = _replacing_scenario(torch)
+    assert gx == [42.0] * 3 and gw == [42.0] * 3  # both saved inputs came back as 42s
+    assert "42." in seen
+
+
+def test_unpack_hook_replacement_matches_torch():
+    assert _replacing_scenario(torch) == _replacing_scenario(_real())
+
+
+def _hook_errors(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    graph = lib.autograd.graph
+    out = []
+    with graph.saved_tensors_hooks(lambda t: None, lambda v: "not a tensor"):
+        y = x * x
+    out.append(_err(lambda: y.sum().backward()))
+
+    def bad_pack(t):
+        raise ValueError("pack failed")
+
+    with graph.saved_tensors_hooks(bad_pack, lambda v: v):
+        out.append(_err(lambda: x * x))
+    with graph.disable_saved_tensors_hooks("hooks are off here"):
+        out.append(_err(lambda: graph.saved_tensors_hooks(lambda t: t, lambda t: t).__enter__()))
+        out.append(_err(lambda: graph.save_on_cpu().__enter__()))
+        with graph.disable_saved_tensors_hooks("inner"):
+            pass
+        out.append(_err(lambda: graph.saved_tensors_hooks(lambda t: t, lambda t: t).__enter__()))
+    with graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        try:
+            with graph.disable_saved_tensors_hooks("not while hooks are on"):
+                out.append("entered")
+        except RuntimeError as e:
+            out.append(("RuntimeError", str(e)))
+    return out
+
+
+def test_hook_errors_match_torch():
+    mine = _hook_errors(torch)
+    assert mine[0][0] == "TypeError" and "unpack_hook" in mine[0][1]
+    assert mine[1] == ("ValueError", "pack failed")
+    assert mine[2:5] == [("RuntimeError", "hooks are off here")] * 3
+    assert mine[5] == ("RuntimeError", "not while hooks are on")
+    assert mine == _hook_errors(_real())
+
+
+def _no_version_check_under_hooks(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    a = x * 1
+    b = a * w
+    with lib.no_grad():
+        a.add_(1)
+    plain = _err(lambda: b.sum().backward())
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        a = x * 1
+        b = a * w
+    with lib.no_grad():
+        a.add_(1)
+    hooked = _err(lambda: b.sum().backward())
+    return plain[0] if plain else None, hooked, w.grad.tolist()
+
+
+def test_packed_tensors_skip_the_version_check_as_torch():
+    mine = _no_version_check_under_hooks(torch)
+    assert mine[0] == "RuntimeError" and mine[1] is None
+    assert mine == _no_version_check_under_hooks(_real())
+
+
+def _save_on_cpu_scenario(lib, pin):
+    x = lib.tensor([0.5, 1.5, -2.0], requires_grad=True)
+    with lib.autograd.graph.save_on_cpu(pin_memory=pin):
+        y = (x * x).exp().sum()
+    y.backward()
+    return x.grad.tolist()
+
+
+@pytest.mark.parametrize("pin", [False, True])
+def test_save_on_cpu_matches_torch(pin):
+    assert _save_on_cpu_scenario(torch, pin) == _save_on_cpu_scenario(_real(), pin)
+
+
+def _function_scenario(lib):
+    log = []
+
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            out = a * a
+            ctx.save_for_backward(a, out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            a, out = ctx.saved_tensors
+            return g * 2 * a
+
+    def pack(t):
+        log.append(("pack", t.grad_fn is not None))
+        return t.detach()
+
+    def unpack(t):
+        log.append(("unpack",))
+        return t
+
+    x = lib.tensor([1.0, -3.0], requires_grad=True)
+    with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = Square.apply(x)
+    y.sum().backward()
+    return log, x.grad.tolist()
+
+
+def test_save_for_backward_goes_through_the_hooks():
+    log, grad = _function_scenario(torch)
+    assert log == [("pack", False), ("pack", True), ("unpack",), ("unpack",)]
+    assert grad == [2.0, -6.0]
+    assert _function_scenario(torch) == _function_scenario(_real())
+
+
+# ---- grad_fn._saved_* ----
+
+def _saved_attrs(lib):
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    w = lib.tensor([1.5, 0.25, -0.5], requires_grad=True)
+    m = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    out = {}
+    y = x * w
+    out["mul"] = (y.grad_fn._saved_self is x, y.grad_fn._saved_other is w)
+    for name, t, fields in [
+        ("exp", x.exp(), ["result"]), ("tanh", x.tanh(), ["result"]),
+        ("sigmoid", x.sigmoid(), ["result"]), ("sin", x.sin(), ["self"]),
+        ("pow", x ** 3, ["self", "exponent"]), ("powt", x ** w, ["self", "exponent"]),
+        ("mm", m.mm(m), ["self", "mat2"]), ("div", x / w, ["self", "other"]),
+        ("add", x + w, ["alpha"]), ("mv", m.mv(m[0]), ["self", "vec"]),
+    ]:
+        vals = []
+        for f in fields:
+            v = getattr(t.grad_fn, "_saved_" + f)
+            vals.append(repr(v) if isinstance(v, lib.Tensor) else v)
+        out[name] = (type(t.grad_fn).__name__, vals)
+    z = (x * 2).exp()
+    out["result_history"] = type(z.grad_fn._saved_result.grad_fn).__name__
+    out["missing"] = _err(lambda: x.exp().grad_fn._saved_self)
+    return out
+
+
+def test_saved_attributes_match_torch():
+    mine = _saved_attrs(torch)
+    assert mine["mul"] == (True, True)
+    assert mine["exp"][1][0].endswith("grad_fn=<ExpBackward0>)")
+    assert mine["missing"][0] == "AttributeError"
+    assert mine == _saved_attrs(_real())
+
+
+def test_saved_field_names_exist_in_torch():
+    """Every field the table names is one torch's node has (the table is checked, not trusted)."""
+    real = _real()
+    from pytorchlite.autograd import _saved
+
+    x = real.randn(3, requires_grad=True)
+    m = real.randn(2, 2, requires_grad=True)
+    made = {"ExpBackward0": x.exp(), "TanhBackward0": x.tanh(), "SigmoidBackward0": x.sigmoid(),
+            "SqrtBackward0": x.abs().sqrt(), "ReluBackward0": x.relu(), "SinBackward0": x.sin(),
+            "CosBackward0": x.cos(), "LogBackward0": x.abs().log(), "MulBackward0": x * x,
+            "DivBackward0": x / x, "PowBackward0": x ** 2, "PowBackward1": x ** x,
+            "MmBackward0": m.mm(m), "MvBackward0": m.mv(m[0]), "DotBackward0": x.dot(x),
+            "AddmmBackward0": real.addmm(m, m, m), "BmmBackward0": m[None].bmm(m[None]),
+            "AddBackward0": x + x, "SubBackward0": x - x}
+    for name, t in made.items():
+        assert type(t.grad_fn).__name__ == name
+        fields = dict(_saved._SAVED.get(name, {}), **_saved._SCALARS.get(name, {}))
+        for f in fields:
+            assert hasattr(t.grad_fn, "_saved_" + f), (name, f)
+
+
+def _freed(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    raw = y.grad_fn._raw_saved_self
+    y.sum().backward()
+    return (_err(lambda: y.grad_fn._saved_self),
+            _err(lambda: raw.register_hooks(lambda t: t, lambda t: t)),
+            _err(lambda: y.sum().backward()))
+
+
+def test_saved_access_after_backward_raises_as_torch():
+    mine = _freed(torch)
+    assert all(e[0] == "RuntimeError" for e in mine)
+    assert mine[0][1].startswith("Trying to backward through the graph a second time")
+    assert mine == _freed(_real())
+
+
+def _raw_hooks(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = lib.tensor([0.5, 0.5, 0.5], requires_grad=True)
+    log = []
+    y = x * w
+    raw = y.grad_fn._raw_saved_self
+    first_line = _err(lambda: raw.register_hooks(lambda t: t))[1].splitlines()[0]
+    raw.register_hooks(lambda t: log.append("pack") or t, lambda t: log.append("unpack") or t * 10)
+    again = _err(lambda: raw.register_hooks(lambda t: t, lambda t: t))
+    seen = y.grad_fn._saved_self.tolist()
+    y.sum().backward()
+    return type(raw).__name__, first_line, again, seen, log, w.grad.tolist()
+
+
+def test_raw_saved_register_hooks_matches_torch():
+    mine = _raw_hooks(torch)
+    assert mine[0] == "SavedTensor"
+    assert mine[3] == [10.0, 20.0, 30.0] and mine[5] == [10.0, 20.0, 30.0]
+    assert mine == _raw_hooks(_real())
+
+
+# ---- register_multi_grad_hook ----
+
+def _multi_grad(lib, mode):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = lib.tensor([3.0, 4.0], requires_grad=True)
+    c = a * b
+    d = a * b
+    calls = []
+    if mode == "all":
+        fn = lambda grads: calls.append([None if g is None else g.tolist() for g in grads])  # noqa: E731
+    else:
+        fn = lambda grad: calls.append(grad.tolist())  # noqa: E731
+    handle = lib.autograd.graph.register_multi_grad_hook((a, b, c, d), fn, mode=mode)
+    c.sum().backward(retain_graph=True)
+    c.sum().backward(inputs=(a,), retain_graph=True)
+    # "all" asks whether leaves run, which torch refuses inside autograd.grad
+    calls.append(_err(lambda: lib.autograd.grad((c * d).sum(), (a,), retain_graph=True)))
+    handle.remove()
+    c.sum().backward(retain_graph=True)
+    return calls, type(handle).__name__
+
+
+@pytest.mark.parametrize("mode", ["all", "any"])
+def test_multi_grad_hook_matches_torch(mode):
+    calls, handle = _multi_grad(torch, mode)
+    # once per backward call (the grad call's outcome appended after), none after remove()
+    assert len(calls) == (3 if mode == "all" else 4)
+    if mode == "all":
+        assert calls[0] == [[3.0, 4.0], [1.0, 2.0], [1.0, 1.0], None]
+        assert calls[1] == [[3.0, 4.0], None, [1.0, 1.0], None]
+        assert calls[2][0] == "RuntimeError"
+    assert (calls, handle) == _multi_grad(_real(), mode)
+
+
+def test_multi_grad_hook_rejects_a_bad_mode():
+    x = torch.ones(1, requires_grad=True)
+    mine = _err(lambda: torch.autograd.graph.register_multi_grad_hook((x,), print, mode="some"))
+    real = _real()
+    y = real.ones(1, requires_grad=True)
+    assert mine == _err(lambda: real.autograd.graph.register_multi_grad_hook((y,), print,
+                                                                             mode="some"))
+
+
+# ---- composite nodes: lifetime and names ----
+
+def test_temporary_composite_grad_fn_is_alive():
+    name = F.hardshrink(torch.randn(3, requires_grad=True)).grad_fn.name()
+    real = _real()
+    assert name == real.nn.functional.hardshrink(real.randn(3, requires_grad=True)).grad_fn.name()
+
+
+def test_custom_function_grad_fn_keeps_its_state_and_dies_with_the_graph():
+    class Double(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.note = "kept"
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = torch.ones(2, requires_grad=True)
+    fn = Double.apply(x).grad_fn  # the output is gone, the grad_fn object keeps the node
+    assert fn.name() == "DoubleBackward" and fn.note == "kept"
+    assert fn.next_functions[0][0] is not None
+    y = Double.apply(x)
+    ref = weakref.ref(y.grad_fn)
+    assert ref() is None or ref().note == "kept"  # the ctx object may go; its state stays
+    assert y.grad_fn.note == "kept"
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    ref = weakref.ref(y.grad_fn)
+    del y, fn
+    gc.collect()
+    assert ref() is None
+
+
+def _piece_names(lib):
+    a = lib.arange(6.0, requires_grad=True)
+    b = lib.zeros(3, 3, requires_grad=True).clone()
+    b.fill_diagonal_(1.0)
+    out = {}
+    for name, pieces in [("split", a.split(2)), ("split_list", a.split([2, 4])),
+                         ("torch_split", lib.split(a, 3)), ("unbind", a.unbind()),
+                         ("torch_unbind", lib.unbind(a)), ("chunk", a.chunk(4)),
+                         ("torch_chunk", lib.chunk(a, 2)),
+                         ("split_with_sizes", a.split_with_sizes([1, 5]))]:
+        out[name] = [type(p.grad_fn).__name__ for p in pieces]
+    out["fill_diagonal_"] = (b.grad_fn.name(), type(b.grad_fn.next_functions[0][0]).__name__)
+    return out
+
+
+def test_piece_names_match_torch():
+    assert _piece_names(torch) == _piece_names(_real())
+
+
+def _fill_diagonal(lib):
+    out = []
+    for shape, wrap in [((3, 3), False), ((7, 3), True), ((7, 3), False), ((2, 5), True),
+                        ((3, 3, 3), False)]:
+        t = lib.zeros(shape)
+        t.fill_diagonal_(5, wrap=wrap)
+        out.append(t.nonzero().tolist())
+        nc = lib.zeros(shape[::-1]).transpose(0, 1) if len(shape) == 2 else \
+            lib.zeros(shape).permute(2, 0, 1)
+        nc.fill_diagonal_(5, wrap=wrap)
+        out.append(nc.nonzero().tolist())
+    q = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    r = q * 1
+    r.fill_diagonal_(0.0)
+    (r * r).sum().backward()
+    out.append(q.grad.tolist())
+    return out
+
+
+def test_fill_diagonal_values_and_gradient_match_torch():
+    assert _fill_diagonal(torch) == _fill_diagonal(_real())
