@@ -216,6 +216,16 @@ def _saved_attrs(lib):
             v = getattr(t.grad_fn, "_saved_" + f)
             vals.append(repr(v) if isinstance(v, lib.Tensor) else v)
         out[name] = (type(t.grad_fn).__name__, vals)
+    sizes = {}
+    for name, t, fields in [("sum", m.sum(), ["self_sym_sizes"]),
+                            ("sumdim", m.sum(1), ["self_sym_sizes"]),
+                            ("mean", m.mean(), ["self_sym_sizes", "self_sym_numel"]),
+                            ("view", m.view(4), ["self_sym_sizes"]),
+                            ("expand", x.expand(2, 3), ["self_sym_sizes"]),
+                            ("mm", m.mm(m[:, :1]), ["self_sym_sizes", "mat2_sym_sizes"])]:
+        sizes[name] = (type(t.grad_fn).__name__,
+                       [getattr(t.grad_fn, "_saved_" + f) for f in fields])
+    out["sizes"] = sizes
     z = (x * 2).exp()
     out["result_history"] = type(z.grad_fn._saved_result.grad_fn).__name__
     out["missing"] = _err(lambda: x.exp().grad_fn._saved_self)
@@ -365,6 +375,32 @@ def test_custom_function_grad_fn_keeps_its_state_and_dies_with_the_graph():
     del y, fn
     gc.collect()
     assert ref() is None
+
+
+def test_custom_function_state_is_freed_by_reference_counting():
+    class Marker:
+        pass
+
+    class Keep(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.marker = Marker()
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = torch.ones(2, requires_grad=True)
+    gc.disable()
+    try:
+        y = Keep.apply(x)
+        ref = weakref.ref(y.grad_fn.marker)
+        assert ref() is not None  # the node keeps its ctx's state after the ctx object died
+        del y
+        assert ref() is None  # no cycle: the graph's last owner frees it
+    finally:
+        gc.enable()
 
 
 def _piece_names(lib):

@@ -177,6 +177,29 @@ f_node_scalar(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     return k < 0 ? NULL : PyFloat_FromDouble(node->scalars[k]);
 }
 
+/* _node_input_shape(grad_fn, i): the shape input i had when the op ran (its edge's), as a tuple
+ * (grad_fn._saved_self_sym_sizes) */
+static PyObject *
+f_node_input_shape(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)m;
+    pl_node *node;
+    int i = node_slot(args, nargs, "_node_input_shape", &node);
+    if (i < 0) return NULL;
+    if (i >= node->n_inputs) {
+        PyErr_Format(PyExc_IndexError, "_node_input_shape: the node has %d inputs", node->n_inputs);
+        return NULL;
+    }
+    const pl_edge *e = &node->next[i];
+    PyObject *t = PyTuple_New(e->ndim);
+    for (int d = 0; t && d < e->ndim; d++) {
+        PyObject *v = PyLong_FromLongLong(e->shape[d]);
+        if (!v) Py_CLEAR(t);
+        else PyTuple_SET_ITEM(t, d, v);
+    }
+    return t;
+}
+
 /* _node_saved_released(grad_fn): whether a backward without retain_graph went through it */
 static PyObject *
 f_node_saved_released(PyObject *m, PyObject *arg)
@@ -376,6 +399,7 @@ static PyMethodDef saved_functions[] = {
     {"_node_saved", (PyCFunction)(void (*)(void))f_node_saved, METH_FASTCALL, NULL},
     {"_node_raw_saved", (PyCFunction)(void (*)(void))f_node_raw_saved, METH_FASTCALL, NULL},
     {"_node_scalar", (PyCFunction)(void (*)(void))f_node_scalar, METH_FASTCALL, NULL},
+    {"_node_input_shape", (PyCFunction)(void (*)(void))f_node_input_shape, METH_FASTCALL, NULL},
     {"_node_saved_released", f_node_saved_released, METH_O, NULL},
     {"_current_graph_task_id", f_current_graph_task_id, METH_NOARGS, NULL},
     {"_will_engine_execute_node", f_will_engine_execute_node, METH_O, NULL},

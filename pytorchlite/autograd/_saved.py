@@ -143,6 +143,16 @@ _SCALARS = {
 }
 
 
+# grad_fn name -> {field: input number}: _saved_<field>_sym_sizes, the input's shape as the op
+# saw it (and _saved_<field>_sym_numel where PyTorch keeps that)
+_SIZES = {
+    "SumBackward0": {"self": 0}, "SumBackward1": {"self": 0}, "MeanBackward0": {"self": 0},
+    "MeanBackward1": {"self": 0}, "ViewBackward0": {"self": 0}, "ExpandBackward0": {"self": 0},
+    "MmBackward0": {"self": 0, "mat2": 1}, "AddmmBackward0": {"mat1": 1, "mat2": 2},
+}
+_NUMEL = {"MeanBackward0", "MeanBackward1"}
+
+
 def _number(v):
     return int(v) if float(v).is_integer() else v
 
@@ -163,12 +173,27 @@ def _node_getattr(self, name):
         k = _SCALARS.get(kind, {}).get(field)
         if k is not None:
             return _number(_C._node_scalar(self, k))
+        for suffix in ("_sym_sizes", "_sym_numel"):
+            if field.endswith(suffix) and (suffix == "_sym_sizes" or kind in _NUMEL):
+                i = _SIZES.get(kind, {}).get(field[:-len(suffix)])
+                if i is not None:
+                    shape = _C._node_input_shape(self, i)
+                    return shape if suffix == "_sym_sizes" else _numel(shape)
     raise AttributeError(f"'{kind}' object has no attribute '{name}'")
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def _node_dir(self):
     kind = type(self).__name__
-    extra = [f"_saved_{f}" for f in _SAVED.get(kind, ())]
+    extra = [f"_saved_{f}_sym_sizes" for f in _SIZES.get(kind, ())]
+    extra += [f"_saved_{f}_sym_numel" for f in _SIZES.get(kind, ()) if kind in _NUMEL]
+    extra += [f"_saved_{f}" for f in _SAVED.get(kind, ())]
     extra += [f"_raw_saved_{f}" for f in _SAVED.get(kind, ())]
     extra += [f"_saved_{f}" for f in _SCALARS.get(kind, ())]
     return sorted(set(object.__dir__(self)) | set(extra))
