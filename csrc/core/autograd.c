@@ -387,6 +387,15 @@ mark_saved_outputs(pl_node *node, const pl_tensor *out)
     }
 }
 
+/* Whether s is out, or an alias of all of it: saved as the op's output (its history is the
+ * node), as mark_saved_outputs decides for tensors saved before the node was attached. */
+static inline bool
+holds_output(const pl_tensor *s, const pl_tensor *out)
+{
+    return s == out || (s->storage == out->storage && s->offset == out->offset &&
+                        s->numel == out->numel && !s->grad_fn && !s->requires_grad);
+}
+
 /* Whether PyTorch's node of this kind saves its second operand before its first, which a pack
  * hook sees as the order of its calls (its formula for the first input names the second one:
  * mul's grad * other, mm's grad @ mat2^T). */
@@ -412,7 +421,7 @@ pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, in
     bool reversed = saved_hooks && saves_second_first(kind);
     for (int k = 0; k < nsave; k++) {
         int i = reversed ? nsave - 1 - k : k;
-        if (save[i] && save[i] != out && pl_node_save(nd, i, save[i]) != PL_OK) {
+        if (save[i] && !holds_output(save[i], out) && pl_node_save(nd, i, save[i]) != PL_OK) {
             pl_node_release(nd);
             goto fail;
         }
@@ -420,7 +429,10 @@ pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, in
     pl_node_attach(out, nd);
     /* the output is saved once it has its history (so a pack hook sees its grad_fn) */
     for (int i = 0; i < nsave; i++) {
-        if (save[i] == out && pl_node_save(nd, i, out) != PL_OK) goto fail; /* out owns nd */
+        if (save[i] && holds_output(save[i], out)) {
+            if (pl_node_save(nd, i, save[i]) != PL_OK) goto fail; /* out owns nd */
+            nd->saved_output_mask |= (uint8_t)(1u << i);
+        }
     }
     if (node) *node = nd;
     return out;
