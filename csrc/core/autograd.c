@@ -123,10 +123,21 @@ pl_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n)
 }
 
 static _Thread_local const pl_saved_hooks *saved_hooks = NULL;
+/* How many threads have hooks installed: the per-save test reads this plain counter first, so
+ * the thread-local pointer (a call in shared-library code) is read only when some thread has
+ * hooks. */
+static _Atomic int hooks_threads = 0;
+
+static inline const pl_saved_hooks *
+current_saved_hooks(void)
+{
+    return hooks_threads ? saved_hooks : NULL;
+}
 
 void
 pl_set_saved_hooks(const pl_saved_hooks *h)
 {
+    if (!saved_hooks != !h) hooks_threads += h ? 1 : -1;
     saved_hooks = h;
 }
 
@@ -141,7 +152,7 @@ static pl_packed *
 pack_with(const pl_saved_hooks *h, pl_tensor *t)
 {
     const pl_saved_hooks *prev = saved_hooks;
-    saved_hooks = NULL;
+    saved_hooks = NULL; /* not through pl_set_saved_hooks: the thread keeps its count */
     pl_packed *p = h->pack(h->ctx, t);
     saved_hooks = prev;
     return p;
@@ -168,8 +179,8 @@ pl_node_save(pl_node *node, int i, const pl_tensor *t)
     }
     pl_tensor *alias = NULL;
     pl_packed *packed = NULL;
-    if (saved_hooks ? !(packed = pack_with(saved_hooks, (pl_tensor *)t))
-                    : !(alias = pl_tensor_alias(t))) {
+    const pl_saved_hooks *hooks = current_saved_hooks();
+    if (hooks ? !(packed = pack_with(hooks, (pl_tensor *)t)) : !(alias = pl_tensor_alias(t))) {
         pl_node_release(fn);
         return pl_error_status();
     }
@@ -249,10 +260,14 @@ unpack_with_history(pl_node *node, int i)
 void
 pl_node_drop_unpacked(pl_node *node)
 {
-    if (!node->saved_mask) return; /* nothing saved, nothing handed out */
-    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
-        pl_tensor_release(node->unpacked[i]);
-        node->unpacked[i] = NULL;
+    /* only the slots in use were handed out */
+    for (unsigned i = 0, m = node->saved_mask; m; i++, m >>= 1) {
+        if (node->unpacked[i]) {
+            pl_tensor_release(node->unpacked[i]);
+            node->unpacked[i] = NULL;
+        }
+    }
+    for (int i = 0; node->packed_mask && i < PL_NODE_MAX_SAVED; i++) {
         if ((node->packed_mask >> i) & 1u) { /* the hooks give it back again next time */
             pl_tensor_release(node->saved[i]);
             node->saved[i] = NULL;
@@ -260,27 +275,16 @@ pl_node_drop_unpacked(pl_node *node)
     }
 }
 
-static void
-release_packed(pl_node *node)
+void
+pl_node_release_packed(pl_node *node)
 {
-    for (int i = 0; node->packed_mask && i < PL_NODE_MAX_SAVED; i++) {
+    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
         if (node->packed[i]) node->packed[i]->release(node->packed[i]);
         node->packed[i] = NULL;
     }
     node->packed_mask = 0;
 }
 
-void
-pl_node_free_saved(pl_node *node)
-{
-    for (int i = 0; node->saved_mask && i < PL_NODE_MAX_SAVED; i++) {
-        pl_tensor_release(node->saved[i]);
-        node->saved[i] = NULL;
-        pl_node_release(node->saved_fn[i]);
-        node->saved_fn[i] = NULL;
-    }
-    release_packed(node);
-}
 
 static void
 set_freed_error(void)
@@ -418,18 +422,33 @@ pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, in
     if (node) *node = NULL;
     pl_node *nd = pl_node_new(kind, inputs, n);
     if (!nd) goto fail;
-    bool reversed = saved_hooks && saves_second_first(kind);
+    if (!current_saved_hooks()) { /* attach marks the saved outputs (mark_saved_outputs) */
+        for (int i = 0; i < nsave; i++) {
+            if (save[i] && pl_node_save(nd, i, save[i]) != PL_OK) {
+                pl_node_release(nd);
+                goto fail;
+            }
+        }
+        pl_node_attach(out, nd);
+        if (node) *node = nd;
+        return out;
+    }
+    /* with pack hooks: PyTorch's order of saves, the output saved once it has its history */
+    bool reversed = saves_second_first(kind);
+    unsigned outputs = 0; /* bit i: save[i] holds the output */
     for (int k = 0; k < nsave; k++) {
         int i = reversed ? nsave - 1 - k : k;
-        if (save[i] && !holds_output(save[i], out) && pl_node_save(nd, i, save[i]) != PL_OK) {
+        if (!save[i]) continue;
+        if (holds_output(save[i], out)) {
+            outputs |= 1u << i;
+        } else if (pl_node_save(nd, i, save[i]) != PL_OK) {
             pl_node_release(nd);
             goto fail;
         }
     }
     pl_node_attach(out, nd);
-    /* the output is saved once it has its history (so a pack hook sees its grad_fn) */
-    for (int i = 0; i < nsave; i++) {
-        if (save[i] && holds_output(save[i], out)) {
+    for (int i = 0; outputs && i < nsave; i++) { /* so a pack hook sees the output's grad_fn */
+        if ((outputs >> i) & 1u) {
             if (pl_node_save(nd, i, save[i]) != PL_OK) goto fail; /* out owns nd */
             nd->saved_output_mask |= (uint8_t)(1u << i);
         }
@@ -507,13 +526,13 @@ pl_node_attach(pl_tensor *out, pl_node *node_steal)
 static void
 node_release_saved(pl_node *node)
 {
-    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+    for (unsigned i = 0, m = node->saved_mask; m; i++, m >>= 1) { /* the slots in use */
         pl_tensor_release(node->saved[i]);
         node->saved[i] = NULL;
         pl_tensor_release(node->unpacked[i]);
         node->unpacked[i] = NULL;
     }
-    release_packed(node);
+    if (node->packed_mask) pl_node_release_packed(node);
 }
 
 void

@@ -196,9 +196,6 @@ pl_tensor *pl_node_saved(pl_node *node, int i);
 /* Releases what pl_node_saved handed out with history, and the tensors unpacked from packed
  * slots (the engine calls it after a node ran). */
 void pl_node_drop_unpacked(pl_node *node);
-/* Frees what the node saved (a backward without retain_graph went through it): the tensors,
- * their histories and the packed handles; the slots stay marked in saved_mask. */
-void pl_node_free_saved(pl_node *node);
 /* Saved slot i as autograd gives it back to the user (grad_fn._saved_self): a NEW reference to
  * the tensor (unpacked through the hooks when packed) carrying the history it was saved with
  * (a leaf saved without hooks is the leaf itself), or NULL with PyTorch's error once freed.
@@ -246,6 +243,23 @@ pl_tensor *pl_record_map(pl_tensor *out, const pl_node_kind *kind, pl_tensor *co
 /* Makes out the output of node: sets grad_fn (steals node) and requires_grad. */
 void pl_node_attach(pl_tensor *out, pl_node *node_steal);
 void pl_node_release(pl_node *node);
+/* Releases the node's packed handles (packed_mask != 0). */
+void pl_node_release_packed(pl_node *node);
+/* Frees what the node saved (a backward without retain_graph went through it): the tensors,
+ * their histories and the packed handles; the slots stay marked in saved_mask. Inline: the
+ * engine runs it for every node of a backward. */
+static inline void
+pl_node_free_saved(pl_node *node)
+{
+    for (unsigned i = 0, m = node->saved_mask; m; i++, m >>= 1) { /* the slots in use */
+        if (!(m & 1u)) continue;
+        pl_tensor_release(node->saved[i]);
+        node->saved[i] = NULL;
+        pl_node_release(node->saved_fn[i]);
+        node->saved_fn[i] = NULL;
+    }
+    if (node->packed_mask) pl_node_release_packed(node);
+}
 static inline pl_node *
 pl_node_retain(pl_node *n)
 {
