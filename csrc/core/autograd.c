@@ -257,6 +257,21 @@ unpack_with_history(pl_node *node, int i)
     return a;
 }
 
+static bool saves_second_first(const pl_node_kind *kind);
+
+pl_status
+pl_node_unpack_all(pl_node *node)
+{
+    bool reversed = saves_second_first(node->kind); /* PyTorch unpacks in its order of saves */
+    for (int k = 0; k < PL_NODE_MAX_SAVED; k++) {
+        int i = reversed ? PL_NODE_MAX_SAVED - 1 - k : k;
+        if (((node->packed_mask >> i) & 1u) && !node->saved[i] && !pl_node_saved(node, i)) {
+            return pl_error_status();
+        }
+    }
+    return PL_OK;
+}
+
 void
 pl_node_drop_unpacked(pl_node *node)
 {
@@ -267,7 +282,12 @@ pl_node_drop_unpacked(pl_node *node)
             node->unpacked[i] = NULL;
         }
     }
-    for (int i = 0; node->packed_mask && i < PL_NODE_MAX_SAVED; i++) {
+}
+
+void
+pl_node_drop_packed_values(pl_node *node)
+{
+    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
         if ((node->packed_mask >> i) & 1u) { /* the hooks give it back again next time */
             pl_tensor_release(node->saved[i]);
             node->saved[i] = NULL;
@@ -401,14 +421,17 @@ holds_output(const pl_tensor *s, const pl_tensor *out)
 }
 
 /* Whether PyTorch's node of this kind saves its second operand before its first, which a pack
- * hook sees as the order of its calls (its formula for the first input names the second one:
- * mul's grad * other, mm's grad @ mat2^T). */
+ * hook sees as the order of its calls: PyTorch's nodes save their inputs in the alphabetical
+ * order of their names (other < self, exponent < self, mat2 < self; but self < vec, self <
+ * tensor, mat1 < mat2), then their outputs. */
 static bool
 saves_second_first(const pl_node_kind *kind)
 {
-    static const char *const names[] = {"MulBackward0", "DivBackward0", "MmBackward0",
-                                        "MvBackward0", "DotBackward0", "BmmBackward0",
-                                        "AddmmBackward0"};
+    static const char *const names[] = {
+        "MulBackward0", "DivBackward0", "PowBackward1", "Atan2Backward0", "MaximumBackward0",
+        "MinimumBackward0", "FmaxBackward0", "FminBackward0", "FmodBackward0",
+        "RemainderBackward0", "CopysignBackward0", "HypotBackward0", "IgammaBackward0",
+        "IgammacBackward0", "SpecialZetaBackward0", "MmBackward0", "BmmBackward0"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         if (strcmp(kind->name, names[k]) == 0) return true;
     }

@@ -193,9 +193,15 @@ pl_status pl_node_save(pl_node *node, int i, const pl_tensor *t);
  * a previous backward or modified in place since it was saved. With grad mode on (a backward
  * recording its own graph) it carries the history it had when saved. */
 pl_tensor *pl_node_saved(pl_node *node, int i);
-/* Releases what pl_node_saved handed out with history, and the tensors unpacked from packed
- * slots (the engine calls it after a node ran). */
+/* Unpacks every packed slot of node into saved[] (the engine calls it before the node's
+ * backward, which may read saved[] directly, as addmm's does). PL_OK or the hook's error. */
+pl_status pl_node_unpack_all(pl_node *node);
+/* Releases what pl_node_saved handed out with history (the engine calls it after a node ran;
+ * a backward working on a copy of its node calls it on the copy). */
 void pl_node_drop_unpacked(pl_node *node);
+/* Releases the tensors unpacked from the node's packed slots (the engine, after the node ran;
+ * never on a copy of the node, which shares them). */
+void pl_node_drop_packed_values(pl_node *node);
 /* Saved slot i as autograd gives it back to the user (grad_fn._saved_self): a NEW reference to
  * the tensor (unpacked through the hooks when packed) carrying the history it was saved with
  * (a leaf saved without hooks is the leaf itself), or NULL with PyTorch's error once freed.

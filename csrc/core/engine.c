@@ -497,9 +497,11 @@ pl_backward_ex(const pl_backward_args *a)
         if (run && st == PL_OK && n->grad_in_compute && !n->out_grads) {
             st = cast_to_compute(&n->grad_buffer);
         }
+        if (run && st == PL_OK && n->packed_mask) st = pl_node_unpack_all(n);
         if (run && st == PL_OK) { /* a node reached only by "no gradient" edges passes that on */
             st = n->kind->backward(n, n->out_grads ? NULL : n->grad_buffer, din);
             pl_node_drop_unpacked(n);
+            if (n->packed_mask) pl_node_drop_packed_values(n);
             /* gradients take their inputs' shapes and dtypes before anyone sees them */
             for (int i = 0; st == PL_OK && i < n->n_inputs; i++) {
                 if (din[i] && n->next[i].fn && !(din[i] = fit_grad(din[i], n, &n->next[i]))) {
