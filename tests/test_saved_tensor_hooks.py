@@ -484,3 +484,43 @@ def test_linear_layers_backward_through_packed_tensors_as_torch():
     # pytorchlite's addmm also keeps the weight of the first layer (PyTorch skips it: x does
     # not require grad), so it unpacks a superset of PyTorch's shapes
     assert set(shapes_t) <= set(shapes)
+
+
+def test_identity_pack_of_an_output_is_collected():
+    """exp saves its output; an identity pack hook makes output -> node -> packed -> output a
+    cycle, which the GC must see through the node."""
+    class Marker:
+        pass
+
+    x = torch.ones(3, requires_grad=True)
+    marker_refs = []
+    with torch.autograd.graph.saved_tensors_hooks(
+            lambda t: marker_refs.append(weakref.ref(m := Marker())) or (t, m),
+            lambda p: p[0]):
+        z = x.exp()
+    gc.disable()
+    try:
+        del z
+        assert marker_refs[0]() is not None  # a cycle: reference counting alone keeps it
+    finally:
+        gc.enable()
+    gc.collect()
+    assert marker_refs[0]() is None
+
+
+def test_hooks_are_per_thread():
+    import threading
+
+    seen = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: seen.append("main") or t, lambda t: t):
+        def other():
+            x = torch.ones(2, requires_grad=True)
+            (x * x).sum()  # no hooks installed in this thread
+
+        th = threading.Thread(target=other)
+        th.start()
+        th.join()
+        assert seen == []
+        x = torch.ones(2, requires_grad=True)
+        x.exp()
+    assert seen == ["main"]

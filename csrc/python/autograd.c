@@ -324,7 +324,17 @@ static int
 visit_node(const pl_node *n, visitproc visit, void *arg)
 {
     int r = visit_hook(&n->hooks, visit, arg);
-    return r ? r : visit_hook(&n->fn, visit, arg);
+    if (!r) r = visit_hook(&n->fn, visit, arg);
+    return r || !n->packed_mask ? r : plpy_visit_packed(n, visit, arg);
+}
+
+/* Drops what the node holds of Python (tp_clear of its owner): hooks, a custom Function's
+ * state, the objects saved-tensor hooks packed. */
+static void
+clear_node(pl_node *n)
+{
+    pl_node_clear_hooks(n);
+    if (n->packed_mask) pl_node_release_packed(n);
 }
 
 /* The GC follows the Python objects the core holds for a tensor only through its one owner
@@ -344,7 +354,7 @@ plpy_autograd_clear(pl_tensor *t)
 {
     if (!t || t->refcount != 1) return;
     pl_tensor_clear_hooks(t);
-    if (t->grad_fn && t->grad_fn->refcount == 1) pl_node_clear_hooks(t->grad_fn);
+    if (t->grad_fn && t->grad_fn->refcount == 1) clear_node(t->grad_fn);
 }
 
 static int
@@ -363,7 +373,7 @@ node_clear(PyObject *op)
 {
     PlNodeObject *self = (PlNodeObject *)op;
     if (self->node && self->node->refcount == 1) {
-        pl_node_clear_hooks(self->node);
+        clear_node(self->node);
     }
     return 0;
 }

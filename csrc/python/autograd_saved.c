@@ -3,9 +3,11 @@
  * grad_fn._raw_saved_*, the values behind grad_fn._saved_*; plus the engine's graph-task
  * queries (register_multi_grad_hook) and the grad_fn names of composite views.
  *
- * Ownership: a packed slot (py_packed) owns its unpack hook and the object pack returned; the
- * hooks stack (a list of (pack, unpack) tuples) owns the hooks, and the core's installed
- * pl_saved_hooks borrows the top tuple. A SavedTensor owns a reference to its node. */
+ * Ownership: a packed slot (py_packed) owns its unpack hook and the object pack returned (the
+ * GC sees them through the node's owner: plpy_visit_packed); each thread's hooks stack (a list
+ * of (pack, unpack) tuples in its thread-state dict) owns the hooks, and the core's installed
+ * pl_saved_hooks (thread-local) borrows the top tuple. A SavedTensor owns a reference to its
+ * node. */
 #include "args.h"
 #include "plpy.h"
 
@@ -17,8 +19,29 @@ typedef struct {
     PyObject *obj;    /* owned: what the pack hook returned */
 } py_packed;
 
-static PyObject *hooks_stack = NULL; /* list of (pack, unpack) */
-static pl_saved_hooks installed;     /* ctx: borrowed top of hooks_stack */
+static _Thread_local pl_saved_hooks installed; /* ctx: borrowed top of this thread's stack */
+static PyObject *str_stack_key = NULL;
+
+/* This thread's hooks stack (borrowed; made on first use when create), or NULL (with an
+ * exception only when create). */
+static PyObject *
+hooks_stack(int create)
+{
+    PyObject *d = PyThreadState_GetDict();
+    if (!d) {
+        if (create) PyErr_SetString(PyExc_RuntimeError, "no thread state for saved tensors hooks");
+        return NULL;
+    }
+    PyObject *stack = PyDict_GetItemWithError(d, str_stack_key); /* borrowed */
+    if (stack || PyErr_Occurred() || !create) return stack;
+    stack = PyList_New(0);
+    if (!stack || PyDict_SetItem(d, str_stack_key, stack) < 0) {
+        Py_XDECREF(stack);
+        return NULL;
+    }
+    Py_DECREF(stack); /* the dict keeps it */
+    return stack;
+}
 
 static pl_tensor *
 py_unpack(pl_packed *p)
@@ -73,16 +96,29 @@ py_pack(void *ctx, pl_tensor *t)
 }
 
 static void
-install_top(void)
+install_top(PyObject *stack)
 {
-    Py_ssize_t n = PyList_GET_SIZE(hooks_stack);
+    Py_ssize_t n = PyList_GET_SIZE(stack);
     if (n == 0) {
         pl_set_saved_hooks(NULL);
         return;
     }
     installed.pack = py_pack;
-    installed.ctx = PyList_GET_ITEM(hooks_stack, n - 1);
+    installed.ctx = PyList_GET_ITEM(stack, n - 1);
     pl_set_saved_hooks(&installed);
+}
+
+int
+plpy_visit_packed(const pl_node *n, visitproc visit, void *arg)
+{
+    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+        const pl_packed *p = n->packed[i];
+        if (p && p->release == py_packed_release) {
+            Py_VISIT(((const py_packed *)p)->unpack);
+            Py_VISIT(((const py_packed *)p)->obj);
+        }
+    }
+    return 0;
 }
 
 /* _push_saved_tensors_hooks(pack, unpack) */
@@ -95,13 +131,14 @@ f_push_hooks(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
                                          "takes two callables");
         return NULL;
     }
-    PyObject *pair = PyTuple_Pack(2, args[0], args[1]);
-    if (!pair || PyList_Append(hooks_stack, pair) < 0) {
+    PyObject *stack = hooks_stack(1);
+    PyObject *pair = stack ? PyTuple_Pack(2, args[0], args[1]) : NULL;
+    if (!pair || PyList_Append(stack, pair) < 0) {
         Py_XDECREF(pair);
         return NULL;
     }
     Py_DECREF(pair);
-    install_top();
+    install_top(stack);
     Py_RETURN_NONE;
 }
 
@@ -109,14 +146,15 @@ static PyObject *
 f_pop_hooks(PyObject *m, PyObject *unused)
 {
     (void)m, (void)unused;
-    Py_ssize_t n = PyList_GET_SIZE(hooks_stack);
+    PyObject *stack = hooks_stack(0);
+    Py_ssize_t n = stack ? PyList_GET_SIZE(stack) : 0;
     if (n == 0) {
-        PyErr_SetString(PyExc_RuntimeError, "no saved tensors hooks to pop");
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "no saved tensors hooks to pop");
         return NULL;
     }
     pl_set_saved_hooks(NULL); /* before the tuple it borrows can go */
-    if (PyList_SetSlice(hooks_stack, n - 1, n, NULL) < 0) return NULL;
-    install_top();
+    if (PyList_SetSlice(stack, n - 1, n, NULL) < 0) return NULL;
+    install_top(stack);
     Py_RETURN_NONE;
 }
 
@@ -125,8 +163,10 @@ static PyObject *
 f_hooks_top(PyObject *m, PyObject *unused)
 {
     (void)m, (void)unused;
-    Py_ssize_t n = PyList_GET_SIZE(hooks_stack);
-    return n ? Py_NewRef(PyList_GET_ITEM(hooks_stack, n - 1)) : Py_NewRef(Py_None);
+    PyObject *stack = hooks_stack(0);
+    if (!stack && PyErr_Occurred()) return NULL;
+    Py_ssize_t n = stack ? PyList_GET_SIZE(stack) : 0;
+    return n ? Py_NewRef(PyList_GET_ITEM(stack, n - 1)) : Py_NewRef(Py_None);
 }
 
 /* ---- saved slots of a node ---- */
@@ -417,9 +457,9 @@ plpy_saved_init(PyObject *module)
         .slots = saved_slots,
     };
     SavedTensorType = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec, NULL);
-    hooks_stack = PyList_New(0);
+    str_stack_key = PyUnicode_InternFromString("pytorchlite.saved_tensors_hooks");
     alias_kinds = PyDict_New();
-    if (!SavedTensorType || !hooks_stack || !alias_kinds) return -1;
+    if (!SavedTensorType || !str_stack_key || !alias_kinds) return -1;
     if (PyModule_AddObjectRef(module, "SavedTensor", (PyObject *)SavedTensorType) < 0) return -1;
     return PyModule_AddFunctions(module, saved_functions);
 }

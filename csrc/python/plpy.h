@@ -97,6 +97,8 @@ pl_node *plpy_node_of(PyObject *obj);
 /* Saved tensors, saved-tensor hooks and graph-task queries (autograd_saved.c): adds its
  * functions and the SavedTensor type to the module; 0 or -1. */
 int plpy_saved_init(PyObject *module);
+/* Visits the Python objects the node's packed saved tensors hold (tp_traverse). */
+int plpy_visit_packed(const pl_node *n, visitproc visit, void *arg);
 /* The GC's view of the Python objects (hooks, custom Function contexts) the core holds for a
  * tensor wrapped by exactly one object (autograd.c): tp_traverse / tp_clear of TensorBase. */
 int plpy_autograd_traverse(pl_tensor *t, visitproc visit, void *arg);

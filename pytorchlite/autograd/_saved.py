@@ -9,8 +9,7 @@ and 1 and its result in slot 2; the matrix products their two operands in slots 
 in 1 and 2). ``_SAVED`` names those slots the way PyTorch's generated nodes name their fields;
 a slot the op did not save reads as None, as in PyTorch.
 
-Note: the hooks stack is one per process (PyTorch's is per thread). A number a node saved
-(``_saved_exponent``, ``_saved_alpha``) comes back as an int when it is integral, since the core
+Note: a number a node saved (``_saved_exponent``, ``_saved_alpha``) comes back as an int when it is integral, since the core
 keeps it as a double: ``x ** 2.0`` gives 2 where PyTorch gives 2.0. Pack hooks see what
 pytorchlite's ops save, which is PyTorch's set for the elementwise ops and mm, with these
 differences: the 0-dim tensor a Python number becomes (``x * 2``) is packed (PyTorch does not
@@ -31,7 +30,11 @@ __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks",
 
 # ---- saved-tensor hooks ----
 
-_disabled_message = None  # set while disable_saved_tensors_hooks is active
+_state = threading.local()  # .disabled: the message while disable_saved_tensors_hooks is active
+
+
+def _disabled_message():
+    return getattr(_state, "disabled", None)
 
 
 class saved_tensors_hooks:
@@ -45,8 +48,8 @@ class saved_tensors_hooks:
         self.unpack_hook = unpack_hook
 
     def __enter__(self):
-        if _disabled_message is not None:
-            raise RuntimeError(_disabled_message)
+        if _disabled_message() is not None:
+            raise RuntimeError(_disabled_message())
         _C._push_saved_tensors_hooks(self.pack_hook, self.unpack_hook)
 
     def __exit__(self, *args):
@@ -79,15 +82,14 @@ class save_on_cpu(saved_tensors_hooks):
 def disable_saved_tensors_hooks(error_message):
     """Inside it, installing saved-tensor hooks raises ``RuntimeError(error_message)``; it raises
     that error itself when hooks are installed already."""
-    global _disabled_message
     if _C._saved_tensors_hooks_top() is not None:
         raise RuntimeError(error_message)
-    previous = _disabled_message
-    _disabled_message = error_message
+    previous = _disabled_message()
+    _state.disabled = error_message
     try:
         yield
     finally:
-        _disabled_message = previous
+        _state.disabled = previous
 
 
 def _pack_for_function(tensor):
