@@ -524,3 +524,34 @@ def test_hooks_are_per_thread():
         x = torch.ones(2, requires_grad=True)
         x.exp()
     assert seen == ["main"]
+
+
+def _pack_order(lib):
+    x = lib.tensor([[0.5, -1.0, 1.5], [2.0, 0.25, -0.75]], requires_grad=True)
+    w = lib.tensor([[1.0, 2.0], [-0.5, 0.5], [0.25, -1.5]], requires_grad=True)
+    v = lib.tensor([0.3, -0.2, 0.9], requires_grad=True)
+    out = {}
+    for name, f in [("mm", lambda: x.mm(w)), ("mv", lambda: x.mv(v)),
+                    ("dot", lambda: v.dot(v * 2)), ("div", lambda: x / x.exp()),
+                    ("mul", lambda: x * x.exp()),
+                    ("addmm", lambda: lib.addmm(lib.zeros(2, 2), x, w)),
+                    ("mul_number", lambda: x * 3), ("atan2", lambda: lib.atan2(x, x.exp())),
+                    ("maximum", lambda: lib.maximum(x, x.exp())), ("sub", lambda: x - x.exp())]:
+        log = []
+
+        def pack(t):
+            log.append((tuple(t.shape), type(t.grad_fn).__name__ if t.grad_fn else "leaf"))
+            return t
+
+        with lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            f()
+        out[name] = log
+    return out
+
+
+def test_pack_order_and_count_match_torch():
+    """Inputs packed in the alphabetical order of PyTorch's names for them (other before self,
+    self before vec), outputs after, and no pack for a Python number's tensor."""
+    mine = _pack_order(torch)
+    assert mine["mul_number"] == []
+    assert mine == _pack_order(_real())

@@ -231,6 +231,12 @@ pl_node_has_saved(const pl_node *node, int i)
  * recorded. */
 pl_tensor *pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
                      pl_tensor *const *save, int nsave, pl_node **node);
+/* pl_record where the save slots whose bit is set in `wrapped` hold a Python number made a
+ * 0-dim tensor (PyTorch's wrapped numbers): saved as they are, never through pack hooks, as
+ * PyTorch does not pack wrapped numbers. */
+pl_tensor *pl_record_wrapped(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs,
+                             int n, pl_tensor *const *save, int nsave, unsigned wrapped,
+                             pl_node **node);
 /* Makes every edge of node that leads to from's history (from->grad_fn, from->output_nr) lead
  * to to's instead (its grad_fn, or its AccumulateGrad when to is a leaf requiring grad); the
  * edge keeps from's shape and dtype, which its backward computes in. from and to are

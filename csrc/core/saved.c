@@ -310,9 +310,27 @@ saves_second_first(const pl_node_kind *kind)
     return false;
 }
 
+/* pl_node_save without the hooks (a wrapped number's slot) */
+static pl_status
+save_unpacked(pl_node *node, int i, const pl_tensor *t)
+{
+    const pl_saved_hooks *prev = saved_hooks;
+    saved_hooks = NULL; /* as pack_with: the thread keeps its count */
+    pl_status st = pl_node_save(node, i, t);
+    saved_hooks = prev;
+    return st;
+}
+
 pl_tensor *
 pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
           pl_tensor *const *save, int nsave, pl_node **node)
+{
+    return pl_record_wrapped(out, kind, inputs, n, save, nsave, 0, node);
+}
+
+pl_tensor *
+pl_record_wrapped(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
+                  pl_tensor *const *save, int nsave, unsigned wrapped, pl_node **node)
 {
     if (node) *node = NULL;
     pl_node *nd = pl_node_new(kind, inputs, n);
@@ -336,7 +354,8 @@ pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, in
         if (!save[i]) continue;
         if (holds_output(save[i], out)) {
             outputs |= 1u << i;
-        } else if (pl_node_save(nd, i, save[i]) != PL_OK) {
+        } else if (((wrapped >> i) & 1u ? save_unpacked(nd, i, save[i])
+                                        : pl_node_save(nd, i, save[i])) != PL_OK) {
             pl_node_release(nd);
             goto fail;
         }

@@ -12,10 +12,8 @@ a slot the op did not save reads as None, as in PyTorch.
 Note: a number a node saved (``_saved_exponent``, ``_saved_alpha``) comes back as an int when it is integral, since the core
 keeps it as a double: ``x ** 2.0`` gives 2 where PyTorch gives 2.0. Pack hooks see what
 pytorchlite's ops save, which is PyTorch's set for the elementwise ops and mm, with these
-differences: the 0-dim tensor a Python number becomes (``x * 2``) is packed (PyTorch does not
-pack wrapped numbers), addmm (nn.Linear) keeps both operands even when one of them does not
-need the other's gradient, and ``x / number`` keeps ``x`` too; ``PowBackward1`` does not keep
-its result.
+differences: addmm (nn.Linear) keeps both operands even when one of them does not need the
+other's gradient, ``x / number`` keeps ``x`` too, and ``PowBackward1`` does not keep its result.
 """
 import contextlib
 import functools
