@@ -5,6 +5,8 @@
  * Leaves that require grad get an AccumulateGrad node (owned by the graph, remembered weakly
  * by the leaf). The engine is iterative: a dependency count pass, then a ready queue ordered
  * by sequence number (newest first), as PyTorch's CPU engine does.
+ * Files: autograd.c (grad mode, nodes, AccumulateGrad, hooks), saved.c (what nodes save, and
+ * pl_record), engine.c (the backward engine).
  *
  * Ownership: pl_node_new returns a new reference; tensors' grad_fn fields own theirs.
  */
@@ -21,10 +23,10 @@ typedef struct pl_node pl_node;
 
 /* ---- saved-tensor hooks (torch.autograd.graph.saved_tensors_hooks) ----
  * While hooks are installed (thread-local), an op's pl_node_save hands the tensor to
- * hooks->pack instead of keeping an alias of it; the node owns the handle pack returns and
- * asks it for the tensor (unpack) when its backward first reads the slot, dropping that tensor
- * again once the node ran, as PyTorch's SavedVariable does. A packed slot has no version check
- * (PyTorch skips it too: the hooks decide what comes back). */
+ * hooks->pack instead of keeping an alias of it; the node owns the handle pack returns, and
+ * the engine asks it for the tensor (unpack) just before the node's backward runs and drops
+ * that tensor again once the node ran, as PyTorch's SavedVariable does (saved.c). A packed
+ * slot has no version check (PyTorch skips it too: the hooks decide what comes back). */
 typedef struct pl_packed pl_packed;
 struct pl_packed {
     /* The saved tensor: a NEW reference, or NULL with the error recorded. */
@@ -123,7 +125,8 @@ struct pl_node {
     const char *saved_owner_name[PL_NODE_MAX_SAVED]; /* for the in-place error message */
     uint8_t saved_mask;  /* bit i: slot i was filled by pl_node_save (kept after release) */
     /* Slots saved through saved-tensor hooks: packed[i] is owned, and saved[i] holds the
-     * unpacked tensor only while the node's backward runs (pl_node_drop_unpacked). */
+     * unpacked tensor only while the node's backward runs (pl_node_unpack_all, then
+     * pl_node_drop_packed_values). */
     uint8_t packed_mask;
     pl_packed *packed[PL_NODE_MAX_SAVED];
     /* What a saved tensor's history was, to give it back with that history when a backward
