@@ -405,7 +405,7 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "load": "serialization", "einsum": "_einsum", "testing": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
-         "func": None, "linalg": None, "cpu": None, "special": None, "version": None,
+         "func": None, "vmap": "func", "linalg": None, "cpu": None, "special": None, "version": None,
          "mps": None, "xpu": None}
 
 

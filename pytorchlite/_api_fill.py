@@ -179,22 +179,27 @@ def sum_to_size(self, *size):
 
 def fill_diagonal_(self, fill_value, wrap=False):
     """Writes fill_value on the main diagonal (all indices equal); a tall matrix's diagonal
-    starts again below the square when wrap is set."""
+    starts again below the square when wrap is set. The diagonal is written through a strided
+    view of self, so the history is PyTorch's CopySlices."""
     if self.dim() < 2:
         raise RuntimeError("dimensions must larger than 1")
     shape = tuple(self.shape)
     if self.dim() > 2 and len(set(shape)) != 1:
         raise RuntimeError("all dimensions of input must be of equal length")
-    if self.dim() == 2:
-        rows, cols = shape
-        step = cols + 1
-        n = rows * cols if wrap and rows > cols + 1 else min(rows, cols) * cols
-        flat_index = list(range(0, min(n, rows * cols), step))
-        if flat_index:
-            index = _C.tensor([divmod(i, cols) for i in flat_index], dtype=_dt.int64)
-            self[index[:, 0], index[:, 1]] = fill_value
+    rows, cols = shape[0], shape[-1]
+    wrapped = self.dim() == 2 and wrap and rows > cols + 1
+    if self.is_contiguous():  # the diagonal, wrapped or not, is a stride of the flat view
+        n = self.numel() if wrapped else min(rows, cols) * (self.numel() // rows)
+        if n:
+            self.view(-1)[:n:sum(self.stride())].fill_(fill_value)
+    elif self.dim() == 2 and not wrapped:
+        self.diagonal().fill_(fill_value)
+    elif self.dim() == 2:
+        index = _C.tensor([divmod(i, cols) for i in range(0, self.numel(), cols + 1)],
+                          dtype=_dt.int64)
+        self[index[:, 0], index[:, 1]] = fill_value
     else:
-        self[(_C.arange(shape[0]),) * self.dim()] = fill_value
+        self[(_C.arange(rows),) * self.dim()] = fill_value
     return self
 
 

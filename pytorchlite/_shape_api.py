@@ -253,7 +253,31 @@ def as_strided(self, size, stride, storage_offset=None):
     return _apply("AsStridedBackward0", forward, backward, self)
 
 
+def _pieces_named(method, base, name_of):
+    """method (split, unbind) with each piece's grad_fn named as PyTorch names the op's node
+    (name_of(args, kwargs)) instead of the view it is made with (``base``)."""
+    def named(self, *args, **kwargs):
+        pieces = method(self, *args, **kwargs)
+        name = name_of(args, kwargs)
+        for p in pieces:
+            _C._rename_grad_fn(p, base, name)
+        return pieces
+
+    named.__name__ = named.__qualname__ = method.__name__
+    named.__doc__ = method.__doc__
+    return named
+
+
+def _split_name(args, kwargs):
+    sizes = args[0] if args else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
+    return "SplitBackward0" if isinstance(sizes, int) else "SplitWithSizesBackward0"
+
+
 def _attach():
+    # chunk and split_with_sizes go through split
+    Tensor.split = _pieces_named(Tensor.split, "SliceBackward0", _split_name)
+    Tensor.unbind = _pieces_named(Tensor.unbind, "SelectBackward0",
+                                  lambda args, kwargs: "UnbindBackward0")
     plain = {n: getattr(_sh, n) for n in (
         "fliplr", "flipud", "rot90", "tril", "triu", "diag", "diag_embed", "diagonal",
         "diagflat", "trace", "movedim", "tensor_split", "take", "take_along_dim", "ravel")}
@@ -296,3 +320,18 @@ FUNCTIONS.update(unique=_cnt.dispatching(_cnt.unique, (("return_counts", 3), ("r
                  unique_consecutive=_cnt.dispatching(_cnt.unique_consecutive,
                                                      (("return_counts", 2), ("return_inverse", 1))))
 FUNCTIONS.update(row_stack=_sh.vstack, moveaxis=_sh.movedim)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of tensor along dim: pieces of split_size_or_sections (an int; the last may be
+    smaller) or of the listed sizes. As PyTorch's, it calls ``tensor.split``."""
+    return tensor.split(split_size_or_sections, dim)
+
+
+def unbind(input, dim=0):  # noqa: A002
+    """The slices of input along dim, that dim removed (views)."""
+    _sh._check_tensor("unbind", input)
+    return input.unbind(dim)
+
+
+FUNCTIONS.update(split=split, unbind=unbind)

@@ -122,123 +122,6 @@ pl_node_new(const pl_node_kind *kind, pl_tensor *const *inputs, int n)
     return node;
 }
 
-pl_status
-pl_node_save(pl_node *node, int i, const pl_tensor *t)
-{
-    if (t->inference) {
-        return pl_error_set(PL_ERR_RUNTIME,
-                            "Inference tensors cannot be saved for backward. Please do not use "
-                            "Tensors created in inference mode in computation tracked by "
-                            "autograd. To work around this, you can make a clone to get a normal "
-                            "tensor and use it in autograd, or use `torch.no_grad()` instead of "
-                            "`torch.inference_mode()`.");
-    }
-    pl_tensor *alias = pl_tensor_alias(t);
-    if (!alias) {
-        return pl_error_status();
-    }
-    pl_node *fn = NULL;
-    if (t->grad_fn == node) {
-        node->saved_output_mask |= (uint8_t)(1u << i); /* saved after attach: node's output */
-    } else if (t->grad_fn) {
-        fn = pl_node_retain(t->grad_fn);
-    } else if (t->requires_grad && !(fn = pl_grad_accumulator((pl_tensor *)t))) {
-        pl_tensor_release(alias);
-        return pl_error_status();
-    }
-    node->saved[i] = alias;
-    node->saved_version[i] = t->storage->version;
-    node->saved_mask |= (uint8_t)(1u << i);
-    pl_node_release(node->saved_fn[i]);
-    node->saved_fn[i] = fn;
-    node->saved_nr[i] = t->grad_fn ? t->output_nr : 0;
-    return PL_OK;
-}
-
-bool
-pl_node_saved_have_history(const pl_node *node)
-{
-    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
-        if (node->saved[i] && (node->saved_fn[i] || ((node->saved_output_mask >> i) & 1u))) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* An alias of saved slot i with the history it was saved with (new reference). */
-static pl_tensor *
-unpack_with_history(pl_node *node, int i)
-{
-    pl_node *fn = (node->saved_output_mask >> i) & 1u ? node : node->saved_fn[i];
-    pl_tensor *a = pl_tensor_alias(node->saved[i]);
-    if (!a) return NULL;
-    a->grad_fn = pl_node_retain(fn);
-    a->output_nr = fn == node ? 0 : node->saved_nr[i];
-    a->requires_grad = true;
-    if (fn->kind == &pl_accumulate_grad_kind) {
-        /* a leaf's alias routes its gradient straight to the leaf's AccumulateGrad */
-        a->output_nr = 0;
-    }
-    return a;
-}
-
-void
-pl_node_drop_unpacked(pl_node *node)
-{
-    if (!node->saved_mask) return; /* nothing saved, nothing handed out */
-    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
-        pl_tensor_release(node->unpacked[i]);
-        node->unpacked[i] = NULL;
-    }
-}
-
-pl_tensor *
-pl_node_saved(pl_node *node, int i)
-{
-    if (node->saved_released) {
-        pl_error_set(PL_ERR_RUNTIME,
-                     "Trying to backward through the graph a second time (or directly access "
-                     "saved tensors after they have already been freed). Saved intermediate values "
-                     "of the graph are freed when you call .backward() or autograd.grad(). Specify "
-                     "retain_graph=True if you need to backward through the graph a second time or "
-                     "if you need to access saved tensors after calling backward.");
-        return NULL;
-    }
-    pl_tensor *t = node->saved[i];
-    if (t && t->storage->version != node->saved_version[i]) {
-        char shape[128];
-        pl_format_shape(shape, sizeof shape, t->ndim, t->shape);
-        static const char *const type_names[PL_NUM_DTYPES] = {
-            [PL_BOOL] = "torch.BoolTensor",    [PL_INT64] = "torch.LongTensor",
-            [PL_FLOAT32] = "torch.FloatTensor", [PL_FLOAT64] = "torch.DoubleTensor",
-            [PL_UINT8] = "torch.ByteTensor",   [PL_INT8] = "torch.CharTensor",
-            [PL_INT16] = "torch.ShortTensor",  [PL_INT32] = "torch.IntTensor",
-            [PL_FLOAT16] = "torch.HalfTensor", [PL_BFLOAT16] = "torch.BFloat16Tensor",
-        };
-        const char *tname = type_names[t->dtype];
-        /* PyTorch names the op without its "BackwardN" suffix here */
-        const char *name = node->kind->name;
-        const char *cut = strstr(name, "Backward");
-        int len = cut ? (int)(cut - name) : (int)strlen(name);
-        pl_error_set(PL_ERR_RUNTIME,
-                     "one of the variables needed for gradient computation has been modified by an "
-                     "inplace operation: [%s %s], which is output 0 of %.*s, is at version %u; "
-                     "expected version %u instead. Hint: enable anomaly detection to find the "
-                     "operation that failed to compute its gradient, with "
-                     "torch.autograd.set_detect_anomaly(True, check_nan=False).",
-                     tname, shape, len, name, t->storage->version, node->saved_version[i]);
-        return NULL;
-    }
-    if (t && !grad_disabled && (node->saved_fn[i] || ((node->saved_output_mask >> i) & 1u))) {
-        if (!node->unpacked[i] && !(node->unpacked[i] = unpack_with_history(node, i))) {
-            return NULL;
-        }
-        return node->unpacked[i];
-    }
-    return t;
-}
-
 /* The saved slots of node that hold out (its own output): their history is node itself. */
 static void
 mark_saved_outputs(pl_node *node, const pl_tensor *out)
@@ -252,26 +135,6 @@ mark_saved_outputs(pl_node *node, const pl_tensor *out)
     }
 }
 
-pl_tensor *
-pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
-          pl_tensor *const *save, int nsave, pl_node **node)
-{
-    if (node) *node = NULL;
-    pl_node *nd = pl_node_new(kind, inputs, n);
-    if (!nd) goto fail;
-    for (int i = 0; i < nsave; i++) {
-        if (save[i] && pl_node_save(nd, i, save[i]) != PL_OK) {
-            pl_node_release(nd);
-            goto fail;
-        }
-    }
-    pl_node_attach(out, nd);
-    if (node) *node = nd;
-    return out;
-fail:
-    pl_tensor_release(out);
-    return NULL;
-}
 
 pl_tensor *
 pl_record_map(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
@@ -339,12 +202,13 @@ pl_node_attach(pl_tensor *out, pl_node *node_steal)
 static void
 node_release_saved(pl_node *node)
 {
-    for (int i = 0; i < PL_NODE_MAX_SAVED; i++) {
+    for (unsigned i = 0, m = node->saved_mask; m; i++, m >>= 1) { /* the slots in use */
         pl_tensor_release(node->saved[i]);
         node->saved[i] = NULL;
         pl_tensor_release(node->unpacked[i]);
         node->unpacked[i] = NULL;
     }
+    if (node->packed_mask) pl_node_release_packed(node);
 }
 
 void

@@ -5,6 +5,8 @@
  * Leaves that require grad get an AccumulateGrad node (owned by the graph, remembered weakly
  * by the leaf). The engine is iterative: a dependency count pass, then a ready queue ordered
  * by sequence number (newest first), as PyTorch's CPU engine does.
+ * Files: autograd.c (grad mode, nodes, AccumulateGrad, hooks), saved.c (what nodes save, and
+ * pl_record), engine.c (the backward engine).
  *
  * Ownership: pl_node_new returns a new reference; tensors' grad_fn fields own theirs.
  */
@@ -18,6 +20,28 @@
 #define PL_NODE_MAX_INTS (2 * PL_MAX_DIMS + 2)
 
 typedef struct pl_node pl_node;
+
+/* ---- saved-tensor hooks (torch.autograd.graph.saved_tensors_hooks) ----
+ * While hooks are installed (thread-local), an op's pl_node_save hands the tensor to
+ * hooks->pack instead of keeping an alias of it; the node owns the handle pack returns, and
+ * the engine asks it for the tensor (unpack) just before the node's backward runs and drops
+ * that tensor again once the node ran, as PyTorch's SavedVariable does (saved.c). A packed
+ * slot has no version check (PyTorch skips it too: the hooks decide what comes back). */
+typedef struct pl_packed pl_packed;
+struct pl_packed {
+    /* The saved tensor: a NEW reference, or NULL with the error recorded. */
+    pl_tensor *(*unpack)(pl_packed *p);
+    void (*release)(pl_packed *p); /* frees p and what it holds */
+};
+typedef struct pl_saved_hooks {
+    /* Packs t (borrowed, with its history: for an op's own output the node is attached
+     * already): a new handle, or NULL with the error recorded. Runs with the hooks off. */
+    pl_packed *(*pack)(void *ctx, pl_tensor *t);
+    void *ctx; /* borrowed: whoever installs the hooks keeps it alive while installed */
+} pl_saved_hooks;
+/* Installs h (borrowed; NULL: none) for this thread. */
+void pl_set_saved_hooks(const pl_saved_hooks *h);
+const pl_saved_hooks *pl_get_saved_hooks(void);
 
 /* ---- calls into user code (hooks, custom Functions) ----
  * The core never sees Python: the binding hands it a function pointer plus an opaque context
@@ -100,6 +124,11 @@ struct pl_node {
     uint32_t saved_version[PL_NODE_MAX_SAVED];
     const char *saved_owner_name[PL_NODE_MAX_SAVED]; /* for the in-place error message */
     uint8_t saved_mask;  /* bit i: slot i was filled by pl_node_save (kept after release) */
+    /* Slots saved through saved-tensor hooks: packed[i] is owned, and saved[i] holds the
+     * unpacked tensor only while the node's backward runs (pl_node_unpack_all, then
+     * pl_node_drop_packed_values). */
+    uint8_t packed_mask;
+    pl_packed *packed[PL_NODE_MAX_SAVED];
     /* What a saved tensor's history was, to give it back with that history when a backward
      * records its own graph (create_graph): saved_fn[i] is the node (owned; a leaf's
      * AccumulateGrad) and saved_nr[i] the output number; a slot in saved_output_mask holds this
@@ -167,8 +196,23 @@ pl_status pl_node_save(pl_node *node, int i, const pl_tensor *t);
  * a previous backward or modified in place since it was saved. With grad mode on (a backward
  * recording its own graph) it carries the history it had when saved. */
 pl_tensor *pl_node_saved(pl_node *node, int i);
-/* Releases what pl_node_saved handed out with history (the engine calls it after a node ran). */
+/* Unpacks every packed slot of node into saved[] (the engine calls it before the node's
+ * backward, which may read saved[] directly, as addmm's does). PL_OK or the hook's error. */
+pl_status pl_node_unpack_all(pl_node *node);
+/* Releases what pl_node_saved handed out with history (the engine calls it after a node ran;
+ * a backward working on a copy of its node calls it on the copy). */
 void pl_node_drop_unpacked(pl_node *node);
+/* Releases the tensors unpacked from the node's packed slots (the engine, after the node ran;
+ * never on a copy of the node, which shares them). */
+void pl_node_drop_packed_values(pl_node *node);
+/* Saved slot i as autograd gives it back to the user (grad_fn._saved_self): a NEW reference to
+ * the tensor (unpacked through the hooks when packed) carrying the history it was saved with
+ * (a leaf saved without hooks is the leaf itself), or NULL with PyTorch's error once freed.
+ * *none is set when the op saved nothing in slot i (then NULL is returned, no error). */
+pl_tensor *pl_node_saved_value(pl_node *node, int i, bool *none);
+/* Packs saved slot i now through h (SavedTensor.register_hooks): PL_ERR_RUNTIME with
+ * PyTorch's messages when it was freed or is packed already. */
+pl_status pl_node_pack_saved(pl_node *node, int i, const pl_saved_hooks *h);
 /* Whether the backward of node, run with grad mode on, would need gradients of its own
  * results: one of its saved tensors has history. */
 bool pl_node_saved_have_history(const pl_node *node);
@@ -190,6 +234,12 @@ pl_node_has_saved(const pl_node *node, int i)
  * recorded. */
 pl_tensor *pl_record(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs, int n,
                      pl_tensor *const *save, int nsave, pl_node **node);
+/* pl_record where the save slots whose bit is set in `wrapped` hold a Python number made a
+ * 0-dim tensor (PyTorch's wrapped numbers): saved as they are, never through pack hooks, as
+ * PyTorch does not pack wrapped numbers. */
+pl_tensor *pl_record_wrapped(pl_tensor *out, const pl_node_kind *kind, pl_tensor *const *inputs,
+                             int n, pl_tensor *const *save, int nsave, unsigned wrapped,
+                             pl_node **node);
 /* Makes every edge of node that leads to from's history (from->grad_fn, from->output_nr) lead
  * to to's instead (its grad_fn, or its AccumulateGrad when to is a leaf requiring grad); the
  * edge keeps from's shape and dtype, which its backward computes in. from and to are
@@ -208,6 +258,23 @@ pl_tensor *pl_record_map(pl_tensor *out, const pl_node_kind *kind, pl_tensor *co
 /* Makes out the output of node: sets grad_fn (steals node) and requires_grad. */
 void pl_node_attach(pl_tensor *out, pl_node *node_steal);
 void pl_node_release(pl_node *node);
+/* Releases the node's packed handles (packed_mask != 0). */
+void pl_node_release_packed(pl_node *node);
+/* Frees what the node saved (a backward without retain_graph went through it): the tensors,
+ * their histories and the packed handles; the slots stay marked in saved_mask. Inline: the
+ * engine runs it for every node of a backward. */
+static inline void
+pl_node_free_saved(pl_node *node)
+{
+    for (unsigned i = 0, m = node->saved_mask; m; i++, m >>= 1) { /* the slots in use */
+        if (!(m & 1u)) continue;
+        pl_tensor_release(node->saved[i]);
+        node->saved[i] = NULL;
+        pl_node_release(node->saved_fn[i]);
+        node->saved_fn[i] = NULL;
+    }
+    if (node->packed_mask) pl_node_release_packed(node);
+}
 static inline pl_node *
 pl_node_retain(pl_node *n)
 {
@@ -273,6 +340,13 @@ pl_node *pl_anomaly_take_failed_node(void);
 /* Called with each new node while anomaly mode is on (the binding records the forward's
  * traceback in the node's hooks); NULL: none. */
 void pl_set_node_created_callback(void (*fn)(pl_node *node));
+/* The id of this thread's running backward call (innermost), 0 outside any. */
+uint32_t pl_current_graph_task(void);
+/* Whether that call is torch.autograd.grad (it captures gradients, no .grad changes). */
+bool pl_current_graph_task_is_grad(void);
+/* During a backward call: whether it runs node (or captures its gradient), PyTorch's
+ * _will_engine_execute_node. */
+bool pl_node_will_execute(const pl_node *node);
 /* Runs backward from root with gradient `grad` (borrowed; NULL means ones for a scalar). */
 pl_status pl_backward(pl_tensor *root, pl_tensor *grad, bool retain_graph);
 /* Detaches t in place (drops grad_fn, requires_grad false). */

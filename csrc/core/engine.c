@@ -20,6 +20,8 @@
 #include "ops.h"
 
 static uint32_t last_task = 0; /* ids of backward calls; 0 means "no call" */
+static _Thread_local uint32_t current_task = 0; /* the innermost call running in this thread */
+static _Thread_local bool current_is_grad = false; /* ... is torch.autograd.grad (captures) */
 static _Thread_local bool anomaly = false, anomaly_nan = true;
 static _Thread_local const char *failed_node = NULL;
 static _Thread_local pl_node *failed_node_ref = NULL; /* owned */
@@ -271,6 +273,25 @@ by_sequence_nr(const void *a, const void *b)
 
 enum { EXEC_RUN = 1, EXEC_TARGET = 2, EXEC_QUEUED = 4 };
 
+uint32_t
+pl_current_graph_task(void)
+{
+    return current_task;
+}
+
+bool
+pl_current_graph_task_is_grad(void)
+{
+    return current_task != 0 && current_is_grad;
+}
+
+bool
+pl_node_will_execute(const pl_node *node)
+{
+    return current_task != 0 && node->task == current_task &&
+           (node->exec & (EXEC_RUN | EXEC_TARGET));
+}
+
 bool
 pl_node_input_wanted(const pl_node *node, int i)
 {
@@ -389,6 +410,8 @@ pl_status
 pl_backward_ex(const pl_backward_args *a)
 {
     pl_status st = PL_OK;
+    uint32_t outer_task = current_task;
+    bool outer_is_grad = current_is_grad;
     pl_tensor *seeds[64] = {0};
     pl_node *root_fns[64] = {0};
     node_vec all = {0}, heap = {0}, stack = {0};
@@ -407,6 +430,8 @@ pl_backward_ex(const pl_backward_args *a)
     failed_node_ref = NULL;
     if (++last_task == 0) ++last_task;
     uint32_t task = last_task;
+    current_task = task;
+    current_is_grad = a->inputs && !a->accumulate;
 
     bool was_enabled = pl_grad_enabled();
     pl_set_grad_enabled(a->create_graph);
@@ -472,9 +497,11 @@ pl_backward_ex(const pl_backward_args *a)
         if (run && st == PL_OK && n->grad_in_compute && !n->out_grads) {
             st = cast_to_compute(&n->grad_buffer);
         }
+        if (run && st == PL_OK && n->packed_mask) st = pl_node_unpack_all(n);
         if (run && st == PL_OK) { /* a node reached only by "no gradient" edges passes that on */
             st = n->kind->backward(n, n->out_grads ? NULL : n->grad_buffer, din);
             pl_node_drop_unpacked(n);
+            if (n->packed_mask) pl_node_drop_packed_values(n);
             /* gradients take their inputs' shapes and dtypes before anyone sees them */
             for (int i = 0; st == PL_OK && i < n->n_inputs; i++) {
                 if (din[i] && n->next[i].fn && !(din[i] = fit_grad(din[i], n, &n->next[i]))) {
@@ -503,12 +530,7 @@ pl_backward_ex(const pl_backward_args *a)
         }
         if ((n->exec & EXEC_RUN) && !a->retain_graph && n->kind != &pl_accumulate_grad_kind) {
             n->saved_released = true;
-            for (int i = 0; n->saved_mask && i < PL_NODE_MAX_SAVED; i++) {
-                pl_tensor_release(n->saved[i]);
-                n->saved[i] = NULL;
-                pl_node_release(n->saved_fn[i]);
-                n->saved_fn[i] = NULL;
-            }
+            pl_node_free_saved(n);
             if (n->fn.call) {
                 pl_hook_call c = {.event = PL_HOOK_FREE_SAVED, .node = n};
                 if ((st = n->fn.call(n->fn.ctx, &c)) != PL_OK) {
@@ -569,6 +591,8 @@ done:
     free(all.items);
     free(heap.items);
     free(stack.items);
+    current_task = outer_task;
+    current_is_grad = outer_is_grad;
     return st;
 }
 

@@ -4,11 +4,14 @@
 #include "args.h"
 #include "plpy.h"
 
+/* A grad_fn object owns a reference to its node (NULL only for a custom Function's ctx before
+ * its node is made); the node points back at it (pyobj, borrowed) while it lives. A custom
+ * Function's node owns what the Python side keeps for it, the state (its ctx's class and
+ * __dict__, see fn_state below), so a ctx object that died comes back with that state the
+ * next time Python asks for the node. */
 typedef struct {
     PyObject_HEAD
-    pl_node *node; /* owned reference; borrowed when `borrowed` (a custom Function's ctx, which
-                    * the node owns: the node clears this pointer as it dies) */
-    int borrowed;
+    pl_node *node;
 } PlNodeObject;
 
 static PyTypeObject *NodeType = NULL;
@@ -25,7 +28,7 @@ node_dealloc(PyObject *op)
     PlNodeObject *self = (PlNodeObject *)op;
     PyTypeObject *tp = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
-    if (self->node && !self->borrowed) {
+    if (self->node) {
         if (self->node->pyobj == self) self->node->pyobj = NULL;
         pl_node_release(self->node);
     }
@@ -49,11 +52,45 @@ node_of(PyObject *op)
     return n;
 }
 
+static void fn_state_release(void *ctx);
+
+/* A new grad_fn object for a custom Function's node: its ctx's class, sharing its __dict__
+ * (state = (class, dict or None), owned by the node). New ref or NULL. */
+static PyObject *
+wrap_function_node(pl_node *n)
+{
+    PyObject *state = (PyObject *)n->fn.ctx;
+    PyTypeObject *type = (PyTypeObject *)PyTuple_GET_ITEM(state, 0);
+    PyObject *dict = PyTuple_GET_ITEM(state, 1);
+    PlNodeObject *obj = (PlNodeObject *)type->tp_alloc(type, 0);
+    if (!obj) return NULL;
+    if (dict != Py_None && PyObject_SetAttrString((PyObject *)obj, "__dict__", dict) < 0) {
+        Py_DECREF(obj);
+        return NULL;
+    }
+    obj->node = pl_node_retain(n);
+    n->pyobj = obj;
+    return (PyObject *)obj;
+}
+
+pl_node *
+plpy_node_of(PyObject *obj)
+{
+    if (!PyObject_TypeCheck(obj, NodeType)) {
+        PyErr_Format(PyExc_TypeError, "expected a grad_fn (Node), got %s", Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    return node_of(obj);
+}
+
 PyObject *
 plpy_wrap_node(pl_node *n)
 {
     if (n->pyobj) {
         return Py_NewRef((PyObject *)n->pyobj);
+    }
+    if (n->fn.release == fn_state_release) {
+        return wrap_function_node(n);
     }
     PyObject *cls = PyDict_GetItemString(node_classes, n->kind->name); /* borrowed */
     if (!cls) {
@@ -160,6 +197,9 @@ plpy_node_type_init(PyObject *module)
     function_kinds = PyDict_New();
     str_pl_call = PyUnicode_InternFromString("_pl_call");
     if (!node_classes || !function_kinds || !str_pl_call) return -1;
+    if (plpy_saved_init(module) < 0 || PyModule_AddFunctions(module, plpy_autograd_mode_functions) < 0) {
+        return -1;
+    }
     return PyModule_AddObjectRef(module, "Node", (PyObject *)NodeType);
 }
 
@@ -183,13 +223,11 @@ py_release(void *ctx)
     Py_DECREF((PyObject *)ctx);
 }
 
+/* A custom Function node's fn hook: ctx is its state tuple (owned by the node). */
 static void
-fn_ctx_release(void *ctx)
+fn_state_release(void *ctx)
 {
-    PlNodeObject *o = (PlNodeObject *)ctx;
-    if (o->node && o->node->pyobj == o) o->node->pyobj = NULL;
-    o->node = NULL;
-    Py_DECREF(o);
+    Py_DECREF((PyObject *)ctx);
 }
 
 static pl_status
@@ -261,10 +299,23 @@ py_call(void *ctx, pl_hook_call *c)
     return PL_OK;
 }
 
+/* A custom Function node's events go to its grad_fn object (made again from the state when
+ * the ctx object died): ctx._pl_call(event, arg). */
+static pl_status
+fn_call(void *ctx, pl_hook_call *c)
+{
+    (void)ctx;
+    PyObject *obj = plpy_wrap_node(c->node);
+    if (!obj) return py_failed();
+    pl_status st = py_call(obj, c);
+    Py_DECREF(obj);
+    return st;
+}
+
 static int
 visit_hook(const pl_hook *h, visitproc visit, void *arg)
 {
-    if (h && h->ctx && (h->release == py_release || h->release == fn_ctx_release)) {
+    if (h && h->ctx && (h->release == py_release || h->release == fn_state_release)) {
         Py_VISIT((PyObject *)h->ctx);
     }
     return 0;
@@ -274,7 +325,17 @@ static int
 visit_node(const pl_node *n, visitproc visit, void *arg)
 {
     int r = visit_hook(&n->hooks, visit, arg);
-    return r ? r : visit_hook(&n->fn, visit, arg);
+    if (!r) r = visit_hook(&n->fn, visit, arg);
+    return r || !n->packed_mask ? r : plpy_visit_packed(n, visit, arg);
+}
+
+/* Drops what the node holds of Python (tp_clear of its owner): hooks, a custom Function's
+ * state, the objects saved-tensor hooks packed. */
+static void
+clear_node(pl_node *n)
+{
+    pl_node_clear_hooks(n);
+    if (n->packed_mask) pl_node_release_packed(n);
 }
 
 /* The GC follows the Python objects the core holds for a tensor only through its one owner
@@ -294,7 +355,7 @@ plpy_autograd_clear(pl_tensor *t)
 {
     if (!t || t->refcount != 1) return;
     pl_tensor_clear_hooks(t);
-    if (t->grad_fn && t->grad_fn->refcount == 1) pl_node_clear_hooks(t->grad_fn);
+    if (t->grad_fn && t->grad_fn->refcount == 1) clear_node(t->grad_fn);
 }
 
 static int
@@ -302,7 +363,7 @@ node_traverse(PyObject *op, visitproc visit, void *arg)
 {
     PlNodeObject *self = (PlNodeObject *)op;
     Py_VISIT(Py_TYPE(op));
-    if (self->node && !self->borrowed && self->node->refcount == 1) {
+    if (self->node && self->node->refcount == 1) {
         return visit_node(self->node, visit, arg);
     }
     return 0;
@@ -312,8 +373,8 @@ static int
 node_clear(PyObject *op)
 {
     PlNodeObject *self = (PlNodeObject *)op;
-    if (self->node && !self->borrowed && self->node->refcount == 1) {
-        pl_node_clear_hooks(self->node);
+    if (self->node && self->node->refcount == 1) {
+        clear_node(self->node);
     }
     return 0;
 }
@@ -459,17 +520,23 @@ f_function_node(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
         if (o != Py_None && !plpy_unwrap(o)) return NULL;
     }
     if (n_out > INT32_MAX) n_out = INT32_MAX;
-    pl_hook fn = {py_call, fn_ctx_release, Py_NewRef((PyObject *)ctx)};
+    PyObject *dict = PyObject_GetAttrString((PyObject *)ctx, "__dict__");
+    if (!dict) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return NULL;
+        PyErr_Clear();
+        dict = Py_NewRef(Py_None);
+    }
+    PyObject *state = Py_BuildValue("(ON)", (PyObject *)Py_TYPE(ctx), dict);
+    if (!state) return NULL;
+    pl_hook fn = {fn_call, fn_state_release, state}; /* the node owns the state */
     pl_node *node = pl_callback_node_new(kind, ins, (int)n_in, (int)(n_out ? n_out : 1), fn);
     if (!node) return plpy_raise();
-    ctx->node = node;
-    ctx->borrowed = 1;
+    ctx->node = node; /* ctx owns the node's first reference */
     node->pyobj = ctx;
     for (Py_ssize_t i = 0; i < n_out; i++) {
         PyObject *o = PyTuple_GET_ITEM(args[3], i);
         if (o != Py_None) pl_node_attach_output(plpy_unwrap(o), node, (int)i);
     }
-    pl_node_release(node); /* the outputs own it now (or nobody: it dies with ctx's link) */
     Py_RETURN_NONE;
 }
 
@@ -499,24 +566,6 @@ f_attach_output(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* ---- module functions ---- */
-
-static PyObject *
-f_set_grad_enabled(PyObject *m, PyObject *arg)
-{
-    (void)m;
-    int b = PyObject_IsTrue(arg);
-    if (b < 0) return NULL;
-    bool prev = pl_grad_enabled();
-    pl_set_grad_enabled(b);
-    return PyBool_FromLong(prev);
-}
-
-static PyObject *
-f_is_grad_enabled(PyObject *m, PyObject *unused)
-{
-    (void)m, (void)unused;
-    return PyBool_FromLong(pl_grad_enabled());
-}
 
 /* _backward(tensor, gradient_or_None, retain_graph) */
 static PyObject *
@@ -642,75 +691,6 @@ f_output_nr(PyObject *m, PyObject *arg)
     return t ? PyLong_FromLong(t->grad_fn ? t->output_nr : 0) : NULL;
 }
 
-/* _node_saved_released(grad_fn): whether a backward without retain_graph went through it */
-static PyObject *
-f_node_saved_released(PyObject *m, PyObject *arg)
-{
-    (void)m;
-    if (!PyObject_TypeCheck(arg, NodeType)) {
-        PyErr_SetString(PyExc_TypeError, "_node_saved_released(grad_fn)");
-        return NULL;
-    }
-    pl_node *n = ((PlNodeObject *)arg)->node;
-    return PyBool_FromLong(n && n->saved_released);
-}
-
-/* The private switches below take exact bools: they set process-wide state, which a stray
- * truthy argument must not turn on. */
-static int
-exact_bool(PyObject *o, const char *fname)
-{
-    if (!PyBool_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "%s() takes a bool, not %s", fname, Py_TYPE(o)->tp_name);
-        return -1;
-    }
-    return o == Py_True;
-}
-
-static PyObject *
-f_set_inference_mode(PyObject *m, PyObject *arg)
-{
-    (void)m;
-    int b = exact_bool(arg, "_set_inference_mode");
-    if (b < 0) return NULL;
-    bool prev = pl_inference_mode_enabled();
-    pl_set_inference_mode(b);
-    return PyBool_FromLong(prev);
-}
-
-static PyObject *
-f_is_inference_mode_enabled(PyObject *m, PyObject *unused)
-{
-    (void)m, (void)unused;
-    return PyBool_FromLong(pl_inference_mode_enabled());
-}
-
-static PyObject *
-f_is_inference(PyObject *m, PyObject *arg)
-{
-    (void)m;
-    pl_tensor *t = plpy_unwrap(arg);
-    return t ? PyBool_FromLong(t->inference) : NULL;
-}
-
-/* _set_detect_anomaly(enabled, check_nan) -> (previous enabled, previous check_nan) */
-static PyObject *
-f_set_detect_anomaly(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)m;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "_set_detect_anomaly(enabled, check_nan)");
-        return NULL;
-    }
-    int on = exact_bool(args[0], "_set_detect_anomaly");
-    int nan = on < 0 ? -1 : exact_bool(args[1], "_set_detect_anomaly");
-    if (on < 0 || nan < 0) return NULL;
-    PyObject *prev = Py_BuildValue("(OO)", pl_anomaly_enabled() ? Py_True : Py_False,
-                                   pl_anomaly_check_nan() ? Py_True : Py_False);
-    if (prev) pl_set_detect_anomaly(on, nan);
-    return prev;
-}
-
 static PyObject *
 f_bump_version(PyObject *m, PyObject *arg)
 {
@@ -764,19 +744,12 @@ PyMethodDef plpy_autograd_functions[] = {
     {"_set_trace_factory", f_set_trace_factory, METH_O, NULL},
     {"_bump_version", f_bump_version, METH_O, NULL},
     {"_is_view", f_is_view, METH_O, NULL},
-    {"_set_detect_anomaly", (PyCFunction)(void (*)(void))f_set_detect_anomaly, METH_FASTCALL, NULL},
-    {"_set_inference_mode", f_set_inference_mode, METH_O, "sets inference mode; returns the previous one"},
-    {"is_inference_mode_enabled", f_is_inference_mode_enabled, METH_NOARGS, NULL},
-    {"_is_inference", f_is_inference, METH_O, NULL},
-    {"_node_saved_released", f_node_saved_released, METH_O, NULL},
     {"_output_nr", f_output_nr, METH_O, NULL},
     {"_run_backward", (PyCFunction)(void (*)(void))f_run_backward, METH_FASTCALL, NULL},
     {"_hooks_get", f_hooks_get, METH_O, NULL},
     {"_hooks_set", (PyCFunction)(void (*)(void))f_hooks_set, METH_FASTCALL, NULL},
     {"_function_node", (PyCFunction)(void (*)(void))f_function_node, METH_FASTCALL, NULL},
     {"_attach_output", (PyCFunction)(void (*)(void))f_attach_output, METH_FASTCALL, NULL},
-    {"_set_grad_enabled", f_set_grad_enabled, METH_O, "sets grad mode; returns the previous one"},
-    {"is_grad_enabled", f_is_grad_enabled, METH_NOARGS, NULL},
     {"_backward", (PyCFunction)(void (*)(void))f_backward, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -91,6 +91,14 @@ PyObject *plpy_make_size(int ndim, const int64_t *shape);
 /* The Python object of an autograd node (its grad_fn); new ref. */
 PyObject *plpy_wrap_node(pl_node *n);
 PyObject *plpy_grad_fn_factory(void); /* borrowed or NULL */
+/* The node of a grad_fn object (borrowed), or NULL with TypeError (not a grad_fn) or
+ * RuntimeError (a custom Function's ctx without a node). */
+pl_node *plpy_node_of(PyObject *obj);
+/* Saved tensors, saved-tensor hooks and graph-task queries (autograd_saved.c): adds its
+ * functions and the SavedTensor type to the module; 0 or -1. */
+int plpy_saved_init(PyObject *module);
+/* Visits the Python objects the node's packed saved tensors hold (tp_traverse). */
+int plpy_visit_packed(const pl_node *n, visitproc visit, void *arg);
 /* The GC's view of the Python objects (hooks, custom Function contexts) the core holds for a
  * tensor wrapped by exactly one object (autograd.c): tp_traverse / tp_clear of TensorBase. */
 int plpy_autograd_traverse(pl_tensor *t, visitproc visit, void *arg);
@@ -100,6 +108,7 @@ extern PyTypeObject *plpy_SizeClass;
 /* Method tables that binding files contribute to the module (module.c adds them). */
 extern PyMethodDef plpy_tensor_functions[]; /* tensor.c / ops.c: factories and ops */
 extern PyMethodDef plpy_autograd_functions[]; /* autograd.c */
+extern PyMethodDef plpy_autograd_mode_functions[]; /* autograd_modes.c (autograd.c adds it) */
 extern PyMethodDef plpy_autocast_functions[]; /* autocast.c */
 extern PyMethodDef plpy_vml_functions[]; /* mkl.c: the MKL VML route */
 /* Autocast at a C entry point (autocast.c), called only when pl_autocast_on(): replaces

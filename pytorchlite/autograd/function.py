@@ -77,6 +77,10 @@ class BackwardCFunction(_C.Node, FunctionCtx):
 
     # ---- saved tensors ----
     def _save(self, outputs):
+        """Called once the outputs carry the node: under saved-tensor hooks each tensor is
+        packed (the pack hook sees an output with its grad_fn, as in PyTorch)."""
+        from ._saved import _pack_for_function
+
         saved = []
         for t in self.to_save:
             if t is None:
@@ -85,6 +89,10 @@ class BackwardCFunction(_C.Node, FunctionCtx):
             if t.is_inference():
                 raise RuntimeError(_INFERENCE_SAVED)
             idx = next((i for i, o in enumerate(outputs) if o is t), None)
+            packed = _pack_for_function(t)
+            if packed is not None:  # (hooks, packed): no version to check, as in PyTorch
+                saved.append((packed, None, idx))
+                continue
             # an output is kept without its history (the node would otherwise own itself)
             saved.append((t.detach() if idx is not None else t, t._version, idx))
         self._saved = saved
@@ -96,8 +104,13 @@ class BackwardCFunction(_C.Node, FunctionCtx):
             return ()
         if _C._node_saved_released(self):
             raise RuntimeError(_FREED)
+        from ._saved import _unpack_for_function
+
         out = []
         for t, version, idx in self._saved:
+            if version is None:
+                out.append(_unpack_for_function(t))
+                continue
             if t is not None and t._version != version:
                 where = "" if idx is None else f", which is output {idx} of {self._name()},"
                 shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
@@ -301,11 +314,11 @@ class Function(metaclass=FunctionMeta):
         ctx._output_meta = tuple((tuple(o.shape), o.dtype) if _is_tensor(o) else None
                                  for o in outputs)
         ctx._attached = tuple(a is not None for a in attach)
-        ctx._save(outputs)
         edges = tuple(args[i] for i in ctx._edge_args)
         if len(edges) > _MAX_EDGES:
             edges = _chain_edges(ctx, edges)
         _C._function_node(ctx, type(ctx).__name__, edges, attach)
+        ctx._save(outputs)
         return outputs if is_tuple else outputs[0]
 
 

@@ -8,8 +8,11 @@ gradient after these hooks ran, as PyTorch 2 does.
 from collections import OrderedDict
 
 from .. import _C
+from ._saved import (_MultiHandle, _node_dir, _node_getattr, disable_saved_tensors_hooks,  # noqa: F401
+                     register_multi_grad_hook, save_on_cpu, saved_tensors_hooks)
 
-__all__ = ["Node", "increment_version"]
+__all__ = ["Node", "increment_version", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks", "register_multi_grad_hook"]
 
 Node = _C.Node
 
@@ -208,3 +211,5 @@ _C._set_trace_factory(_with_forward_trace)
 Node.register_hook = _node_register_hook
 Node.register_prehook = _node_register_prehook
 Node.metadata = property(_node_metadata)
+Node.__getattr__ = _node_getattr  # grad_fn._saved_self, _raw_saved_self ...
+Node.__dir__ = _node_dir

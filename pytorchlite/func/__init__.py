@@ -1,6 +1,16 @@
-"""torch.func: functional_call (run a module with substituted parameters and buffers)."""
+"""torch.func: function transforms (grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian,
+vmap) and functional_call (run a module with substituted parameters and buffers).
 
-__all__ = ["functional_call"]
+Note:
+    The transforms run on pytorchlite's ordinary autograd engine, and vmap runs the function
+    once per batch element and stacks the results: PyTorch's values for functions whose batch
+    elements do not interact. See ``_autodiff`` and ``_vmap`` for what that changes.
+"""
+from ._autodiff import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+from ._vmap import vmap
+
+__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd",
+           "hessian", "vmap"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,

@@ -698,8 +698,9 @@ pl_binary(pl_binop op, pl_tensor *a, pl_tensor *b, double alpha, bool a_wrapped,
         /* 2 - x records one edge, to x (PyTorch's RsubBackward1) */
         bool one_edge = op == PL_SUB && a_wrapped;
         pl_node *node;
-        out = pl_record(out, binary_kind(op, a_wrapped, b_wrapped), one_edge ? &b : ins,
-                        one_edge ? 1 : 2, save, 3, &node);
+        unsigned wrapped = (a_wrapped ? 1u : 0u) | (b_wrapped ? 2u : 0u); /* not packed */
+        out = pl_record_wrapped(out, binary_kind(op, a_wrapped, b_wrapped), one_edge ? &b : ins,
+                                one_edge ? 1 : 2, save, 3, wrapped, &node);
         if (!out) return NULL;
         node->scalars[0] = alpha;
         node->ints[0] = op;
