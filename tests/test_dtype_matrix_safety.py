@@ -14,9 +14,6 @@ pytest.importorskip("torch")
 
 # (group, case id): why pytorchlite still differs there
 REMAINING = {}
-REMAINING[("pool_conv", "conv2d(bool, dilation 2, groups 2)")] = "another kernel name"
-for _c in ["conv2d(bool, weight float32)", "conv2d(bool, 3 channels)"]:
-    REMAINING[("pool_conv", _c)] = "bool convolution: the dtype is refused before the shapes"
 for _d in ["", "F."]:
     for _dim in ["1", "-1"]:
         REMAINING[("softmax", f"{_d}log_softmax(float16, {_dim})")] = \

@@ -333,18 +333,6 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
         return pl_error_set(PL_ERR_RUNTIME, "Input type (%s) and bias type (%s) should be the same",
                             lower[x->dtype], lower[bias->dtype]);
     }
-    if (!pl_dtype_is_floating(x->dtype) || x->dtype != w->dtype) {
-        if (x->dtype == w->dtype)
-            return pl_error_set(PL_ERR_NOTIMPL, "\"slow_conv2d_cpu\" not implemented for '%s'",
-                                pl_dtype_scalar_name(x->dtype));
-        if (x->dtype == PL_BFLOAT16 && pl_cpu_avx512_core()) /* PyTorch's oneDNN path's check */
-            return pl_error_set(PL_ERR_RUNTIME,
-                                "Input type (CPUBFloat16Type) and weight type (torch.%sTensor) should "
-                                "be the same or input should be a MKLDNN tensor and weight is a "
-                                "dense tensor", pl_dtype_scalar_name(w->dtype));
-        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
-                            pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));
-    }
     g->N = x->shape[0];
     g->C = x->shape[1];
     g->H = nsp == 2 ? x->shape[2] : 1;
@@ -421,6 +409,25 @@ conv_check(const pl_tensor *x, const pl_tensor *w, const pl_tensor *bias, int ns
     }
     g->OH = (in_p[0] - k_d[0]) / g->sh + 1;
     g->OW = (in_p[1] - k_d[1]) / g->sw + 1;
+    /* the dtypes after the shapes, as PyTorch's kernels check them: a bool input (no kernel)
+     * names the one it would reach (the dilated one when any dilation is above 1), whatever
+     * the weight's dtype; integer inputs reach theirs (integer products of one dtype are
+     * computed before the core), which checks the weight */
+    if (x->dtype == PL_BOOL || (x->dtype == w->dtype && !pl_dtype_is_floating(x->dtype))) {
+        bool dilated = g->dh > 1 || g->dw > 1;
+        return pl_error_set(PL_ERR_NOTIMPL, "\"%s\" not implemented for '%s'",
+                            dilated ? "slow_conv_dilated<>" : "slow_conv2d_cpu",
+                            pl_dtype_scalar_name(x->dtype));
+    }
+    if (x->dtype != w->dtype) {
+        if (x->dtype == PL_BFLOAT16 && pl_cpu_avx512_core()) /* PyTorch's oneDNN path's check */
+            return pl_error_set(PL_ERR_RUNTIME,
+                                "Input type (CPUBFloat16Type) and weight type (torch.%sTensor) should "
+                                "be the same or input should be a MKLDNN tensor and weight is a "
+                                "dense tensor", pl_dtype_scalar_name(w->dtype));
+        return pl_error_set(PL_ERR_RUNTIME, "expected scalar type %s but found %s",
+                            pl_dtype_scalar_name(x->dtype), pl_dtype_scalar_name(w->dtype));
+    }
     return PL_OK;
 }
 
