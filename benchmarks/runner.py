@@ -68,6 +68,9 @@ def parse_result(stdout):
 def run_child(script, framework, quick=False, timeout=300):
     """Run one workload script under one framework in a fresh interpreter; return its result."""
     env = dict(os.environ)
+    # Bytecode as an installed package has it (pip compiles it at install): a checkout writes
+    # it on the warm-up import, instead of compiling every module in every timed run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     # The checkout's own package (built in place or installed editable) is the one measured.
     paths = (ROOT, env.get("PYTHONPATH"))
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
