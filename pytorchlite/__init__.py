@@ -406,7 +406,7 @@ _LAZY = {"nn": None, "optim": None, "utils": None, "cuda": None,
          "from_dlpack": "utils.dlpack", "multiprocessing": None, "distributions": None,
          "backends": None, "accelerator": None, "jit": None,
          "func": None, "vmap": "func", "linalg": None, "cpu": None, "special": None, "version": None,
-         "mps": None, "xpu": None}
+         "mps": None, "xpu": None, "distributed": None}
 
 
 def __getattr__(name):
