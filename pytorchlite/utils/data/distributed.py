@@ -19,10 +19,9 @@ __all__ = ["DistributedSampler"]
 def _no_process_group():
     # what torch.distributed raises when asked for the world size or rank without
     # init_process_group(); pytorchlite has no process groups
-    return ValueError(
-        "Default process group has not been initialized, please make sure to call "
-        "init_process_group."
-    )
+    from ...distributed import _NO_GROUP
+
+    return ValueError(_NO_GROUP)
 
 
 class DistributedSampler(Sampler):
