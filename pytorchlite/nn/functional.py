@@ -673,4 +673,6 @@ from ._functional_act import *  # noqa: E402,F401,F403
 from ._functional_act import __all__ as _act_all  # noqa: E402
 from ._functional_loss import *  # noqa: E402,F401,F403
 from ._functional_loss import __all__ as _loss_all  # noqa: E402
-__all__ += _act_all + _loss_all
+from ._functional_pool3d import *  # noqa: E402,F401,F403
+from ._functional_pool3d import __all__ as _pool3d_all  # noqa: E402
+__all__ += _act_all + _loss_all + _pool3d_all
