@@ -501,7 +501,7 @@ def test_run_script_with_spawned_workers_aliases_torch_in_them(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pytorchlite", "run", str(script)],
                           capture_output=True, text=True, env=child_env(), timeout=120)
     assert proc.stderr == ""
-    assert proc.stdout == "['pytorchlite._tensor 0', 'pytorchlite._tensor 0']\n"
+    assert proc.stdout == "['pytorchlite 0', 'pytorchlite 0']\n"
 
 
 def test_contexts_are_accepted():
