@@ -122,6 +122,12 @@ float pl_sleef_atanhf(float x);
 float pl_sleef_sinhf(float x);
 float pl_sleef_coshf(float x);
 double pl_sleef_log1p(double x);
+float pl_sleef_lgammaf(float x); /* sleef_gamma.c */
+double pl_sleef_sinh(double x); /* sleef_hypd.c */
+double pl_sleef_cosh(double x);
+double pl_sleef_tanh(double x);
+double pl_sleef_atanh(double x);
+double pl_sleef_exp2(double x);
 /* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
 typedef enum pl_aten_fn {
     PL_ATEN_SIGMOID,       /* out = sigmoid(x) */

@@ -101,31 +101,6 @@ pl_sleef_log1pf(float d)
 
 /* ---- double ---- */
 
-/* cvtpd's conversion of an integral double: INT32_MIN out of range or NaN */
-static inline int32_t
-rint_i32_d(double x)
-{
-    if (!(fabs(x) < 2147483648.0)) return INT32_MIN;
-    return (int32_t)x;
-}
-
-/* 2^q as the vector code builds it: (q + 1023) << 20 in a 32-bit lane, made the high word */
-static inline double
-exp2i_d(int32_t q)
-{
-    uint64_t b = (uint64_t)(((uint32_t)q + 0x3ffu) << 20) << 32;
-    double f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static inline double
-scale2_d(double x, int32_t q)
-{
-    int32_t h = q >> 1;
-    return x * exp2i_d(h) * exp2i_d((int32_t)((uint32_t)q - (uint32_t)h));
-}
-
 PL_FMA_CLONES double
 pl_sleef_expm1(double a)
 {
