@@ -329,11 +329,25 @@ typedef struct {
     bool contract;          /* the scalar lambda with torch's FMA (not under "default") */
 } layout_job;
 
-/* float sinh / cosh / atanh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
- * std::sinh ... there) */
+/* sinh / cosh / atanh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
+ * std::sinh ... there); float (sleef_hyp.c) and double (sleef_hypd.c) */
 static void
 hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
+    if (j->f64) {
+        double *out = (double *)j->out + b;
+        const double *x = (const double *)j->x + b;
+        for (int64_t i = 0; i < n; i++) {
+            double v = x[i];
+            switch (j->fn) {
+            case PL_ATEN_SINH: out[i] = vec ? pl_sleef_sinh(v) : sinh(v); break;
+            case PL_ATEN_COSH: out[i] = vec ? pl_sleef_cosh(v) : cosh(v); break;
+            case PL_ATEN_ATANH: out[i] = vec ? pl_sleef_atanh(v) : atanh(v); break;
+            default: out[i] = vec ? pl_sleef_exp2(v) : exp2(v); break; /* PL_ATEN_EXP2 */
+            }
+        }
+        return;
+    }
     float *out = (float *)j->out + b;
     const float *x = (const float *)j->x + b;
     for (int64_t i = 0; i < n; i++) {
@@ -347,32 +361,41 @@ hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
     }
 }
 
-/* float gelu in the tanh form and its backward (ATen's GELU kernels): SLEEF's tanh in the
- * vector part, the C library's on the tail. The compiler that built torch contracts
+/* gelu in the tanh form and its backward (ATen's GELU kernels), float and double: SLEEF's tanh
+ * in the vector part, the C library's on the tail. Where x is NaN the vector forward gives x's
+ * NaN (quieted) and the backward SLEEF's all-ones NaN whatever g is (checked on torch). The compiler that built torch contracts
  * x + kappa x^3, 1 - t^2 and 1 + 3 kappa x^2 into FMAs in both forms (not the last sum of the
  * backward); the default capability's build has no FMA (and no vector part: step 0). */
-static void
-gelu_tanh_run(const layout_job *j, int64_t b, int64_t n, bool vec)
-{
-    const float beta = (float)(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
-    const float kappa = 0.044715f;
-    float *out = (float *)j->out + b;
-    const float *x = (const float *)j->x + b, *g = j->g ? (const float *)j->g + b : NULL;
-    bool fused = j->contract;
-    for (int64_t i = 0; i < n; i++) {
-        float v = x[i], x_sq = v * v, x_cube = x_sq * v;
-        float inner = beta * (fused ? fmaf(kappa, x_cube, v) : v + kappa * x_cube);
-        float t = vec ? pl_sleef_tanhf(inner) : tanhf(inner);
-        if (j->fn == PL_ATEN_GELU_TANH) {
-            out[i] = 0.5f * v * (1.0f + t);
-            continue;
-        }
-        float left = 0.5f * v, dleft = 0.5f * (1.0f + t);
-        float dtanh = fused ? fmaf(-t, t, 1.0f) : 1.0f - t * t;
-        float dinner = beta * (fused ? fmaf(3.0f * kappa, x_sq, 1.0f) : 1.0f + 3.0f * kappa * x_sq);
-        out[i] = g[i] * (dleft + left * dtanh * dinner);
+#define GELU_TANH_RUN(S, T, FMA, TANH, STANH)                                                 \
+    static void gelu_tanh_run_##S(const layout_job *j, int64_t b, int64_t n, bool vec)        \
+    {                                                                                         \
+        const T beta = (T)(1.41421356237309504880 * 1.12837916709551257390 * 0.5);            \
+        const T kappa = (T)0.044715;                                                          \
+        T *out = (T *)j->out + b;                                                             \
+        const T *x = (const T *)j->x + b, *g = j->g ? (const T *)j->g + b : NULL;             \
+        bool fused = j->contract;                                                             \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            T v = x[i], x_sq = v * v, x_cube = x_sq * v;                                      \
+            T inner = beta * (fused ? FMA(kappa, x_cube, v) : v + kappa * x_cube);            \
+            T t = vec ? STANH(inner) : TANH(inner);                                           \
+            if (vec && t != t) { /* x NaN: which NaN the vector code's steps pass on */       \
+                out[i] = j->fn == PL_ATEN_GELU_TANH ? (T)0.5 * v : t;                         \
+                continue;                                                                     \
+            }                                                                                 \
+            if (j->fn == PL_ATEN_GELU_TANH) {                                                 \
+                out[i] = (T)0.5 * v * ((T)1 + t);                                             \
+                continue;                                                                     \
+            }                                                                                 \
+            T left = (T)0.5 * v, dleft = (T)0.5 * ((T)1 + t);                                 \
+            T dtanh = fused ? FMA(-t, t, (T)1) : (T)1 - t * t;                                \
+            T dinner = beta * (fused ? FMA((T)3 * kappa, x_sq, (T)1)                          \
+                                     : (T)1 + (T)3 * kappa * x_sq);                           \
+            out[i] = g[i] * (dleft + left * dtanh * dinner);                                  \
+        }                                                                                     \
     }
-}
+GELU_TANH_RUN(f32, float, fmaf, tanhf, pl_sleef_tanhf)
+GELU_TANH_RUN(f64, double, fma, tanh, pl_sleef_tanh)
+#undef GELU_TANH_RUN
 
 /* elements [b, b + n) through the vector lambda (vec) or the scalar one */
 static void
@@ -385,7 +408,8 @@ lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
         return;
     }
     if (j->fn == PL_ATEN_GELU_TANH || j->fn == PL_ATEN_GELU_TANH_BACKWARD) {
-        gelu_tanh_run(j, b, n, vec);
+        if (j->f64) gelu_tanh_run_f64(j, b, n, vec);
+        else gelu_tanh_run_f32(j, b, n, vec);
         return;
     }
     if (j->f64) {
@@ -425,9 +449,11 @@ layout_pieces(void *ctx, int64_t first, int64_t last)
     }
 }
 
-void
-pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,
-               int cap, bool simd)
+/* the split of pl_aten_layout; vector false: every element through the scalar lambda (with
+ * the capability's contractions), as ATen's loop takes an operand that is not contiguous */
+static void
+layout_go(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n, int cap,
+          bool simd, bool vector)
 {
     static const int64_t steps[] = {0, 16, 32}; /* 2W in floats; halved for doubles */
     int threads = pl_parallel_get_num_threads();
@@ -444,8 +470,9 @@ pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
 #else
     simd = false;
 #endif
-    layout_job j = {fn, out, x, g, f64, n, (n + pieces - 1) / pieces, steps[cap] / (f64 ? 2 : 1),
-                    simd, cap != PL_ATEN_DEFAULT};
+    int64_t step = vector ? steps[cap] / (f64 ? 2 : 1) : 0;
+    layout_job j = {fn, out, x, g, f64, n, (n + pieces - 1) / pieces, step, simd,
+                    cap != PL_ATEN_DEFAULT};
     if (pieces == 1) {
         layout_pieces(&j, 0, 1);
         return;
@@ -454,9 +481,22 @@ pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
 }
 
 void
+pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,
+               int cap, bool simd)
+{
+    layout_go(fn, f64, out, x, g, n, cap, simd, true);
+}
+
+void
 pl_aten_run(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n)
 {
-    pl_aten_layout(fn, f64, out, x, g, n, pl_aten_capability(), true);
+    layout_go(fn, f64, out, x, g, n, pl_aten_capability(), true, true);
+}
+
+void
+pl_aten_run_scalar(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n)
+{
+    layout_go(fn, f64, out, x, g, n, pl_aten_capability(), true, false);
 }
 
 void

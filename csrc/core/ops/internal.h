@@ -133,15 +133,18 @@ typedef enum pl_aten_fn {
     PL_ATEN_SIGMOID,       /* out = sigmoid(x) */
     PL_ATEN_SILU,          /* out = silu(x) */
     PL_ATEN_SILU_BACKWARD, /* out = g * silu'(x) */
-    PL_ATEN_SINH,          /* out = sinh(x), float only (the vector form: sleef_hyp.c) */
-    PL_ATEN_COSH,          /* out = cosh(x), float only */
-    PL_ATEN_EXP2,          /* out = exp2(x), float only */
-    PL_ATEN_ATANH,         /* out = atanh(x), float only */
-    PL_ATEN_GELU_TANH,     /* out = gelu(x) in the tanh form, float only */
-    PL_ATEN_GELU_TANH_BACKWARD, /* out = g * its derivative, float only */
+    PL_ATEN_SINH,          /* out = sinh(x) (the vector forms: sleef_hyp.c, sleef_hypd.c) */
+    PL_ATEN_COSH,          /* out = cosh(x) */
+    PL_ATEN_EXP2,          /* out = exp2(x) */
+    PL_ATEN_ATANH,         /* out = atanh(x) */
+    PL_ATEN_GELU_TANH,     /* out = gelu(x) in the tanh form */
+    PL_ATEN_GELU_TANH_BACKWARD, /* out = g * its derivative */
 } pl_aten_fn;
 /* fn over n contiguous floats (doubles when f64): out, x and g (NULL unless the backward) */
 void pl_aten_run(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n);
+/* The same with every element through the scalar lambda, as ATen takes a strided operand */
+void pl_aten_run_scalar(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
+                        int64_t n);
 /* The same in the layout of capability cap, with the AVX2 vector lambda (simd, where the CPU
  * has it) or its plain reference: the two give the same bits (tests/c/test_aten_layout.c). */
 void pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,

@@ -99,6 +99,17 @@ special_run(special_fn fn, pl_dtype dt, const void *x_, const void *g_, void *ou
     }
 }
 
+/* whether ATen's loop takes t through its vector lambda: contiguous, or one value broadcast
+ * (every dim of size above 1 of stride 0) */
+static bool
+vector_operand(const pl_tensor *t)
+{
+    if (pl_tensor_is_contiguous(t)) return true;
+    for (int d = 0; d < t->ndim; d++)
+        if (t->shape[d] > 1 && t->strides[d] != 0) return false;
+    return true;
+}
+
 /* f applied to a floating tensor x: a new contiguous tensor of x's shape and dtype. */
 static pl_tensor *
 special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
@@ -115,11 +126,18 @@ special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
     pl_tensor *out = NULL;
     if (xc && (!g || gc)) {
         out = pl_tensor_empty(x->ndim, x->shape, x->dtype);
-        bool aten = x->dtype == PL_FLOAT32 && (fn == FN_GELU_TANH || fn == FN_DGELU_TANH);
-        if (out && aten) { /* ATen's kernel's bits: SLEEF's tanh on its vector blocks */
-            pl_aten_run(fn == FN_GELU_TANH ? PL_ATEN_GELU_TANH : PL_ATEN_GELU_TANH_BACKWARD, false,
-                        out->storage->data, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
-                        x->numel);
+        bool aten = (x->dtype == PL_FLOAT32 || x->dtype == PL_FLOAT64) &&
+                    (fn == FN_GELU_TANH || fn == FN_DGELU_TANH);
+        if (out && aten) { /* ATen's kernel's bits: SLEEF's tanh on its vector blocks, or the
+                            * scalar lambda throughout when an operand is strided (a 1-d view;
+                            * ATen's per-row split of a tensor with contiguous rows is not
+                            * followed) */
+            bool strided = !vector_operand(x) || (g && !vector_operand(g));
+            void (*run)(pl_aten_fn, bool, void *, const void *, const void *, int64_t) =
+                strided ? pl_aten_run_scalar : pl_aten_run;
+            run(fn == FN_GELU_TANH ? PL_ATEN_GELU_TANH : PL_ATEN_GELU_TANH_BACKWARD,
+                x->dtype == PL_FLOAT64, out->storage->data, pl_tensor_data(xc),
+                gc ? pl_tensor_data(gc) : NULL, x->numel);
         } else if (out) {
             special_run(fn, x->dtype, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
                         out->storage->data, x->numel);
