@@ -2,9 +2,9 @@
  * g * digamma(x); DigammaBackward0: g * trigamma(x); PolygammaBackward0: g * polygamma(n + 1,
  * x)).
  *
- * float32 lgamma is PyTorch's vector lgamma, SLEEF's (sleef_gamma.c), on every element under the
- * AVX2 and AVX-512 capabilities (its kernel has an AVX2 build only), libm's lgammaf under
- * "default": bit for bit. float64 lgamma is libm's. digamma (bit for bit) and trigamma follow PyTorch's CPU scalar algorithms (Cephes' psi: the reflection
+ * lgamma is PyTorch's vector lgamma, SLEEF's (sleef_gamma.c), on every element under the AVX2
+ * and AVX-512 capabilities (its kernel has an AVX2 build only), libm's lgammaf / lgamma under
+ * "default": bit for bit in float32 and float64. digamma (bit for bit) and trigamma follow PyTorch's CPU scalar algorithms (Cephes' psi: the reflection
  * formula below 0, the recurrence up to 10, then the asymptotic series whose polynomial PyTorch's
  * AVX2 build evaluates with fused multiply-adds, written here as fma/fmaf); float32 is computed
  * in float. Integer and bool inputs give the default floating dtype, as in PyTorch.
@@ -174,7 +174,7 @@ gamma_run(gamma_fn fn, int64_t order, pl_dtype dt, const void *x_, const void *g
         double *out = out_;            /* (n) */
         for (int64_t i = 0; i < n; i++) {
             switch (fn) {
-            case FN_LGAMMA: out[i] = lgamma(x[i]); break;
+            case FN_LGAMMA: out[i] = fused ? pl_sleef_lgamma(x[i]) : lgamma(x[i]); break;
             case FN_DIGAMMA: out[i] = digamma_f64(x[i]); break;
             case FN_DLGAMMA: out[i] = g[i] * digamma_f64(x[i]); break;
             case FN_DDIGAMMA: out[i] = g[i] * trigamma_f64(x[i], fused); break;

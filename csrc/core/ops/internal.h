@@ -123,6 +123,7 @@ float pl_sleef_sinhf(float x);
 float pl_sleef_coshf(float x);
 double pl_sleef_log1p(double x);
 float pl_sleef_lgammaf(float x); /* sleef_gamma.c */
+double pl_sleef_lgamma(double x);
 double pl_sleef_sinh(double x); /* sleef_hypd.c */
 double pl_sleef_cosh(double x);
 double pl_sleef_tanh(double x);
