@@ -1,0 +1,178 @@
+/* sleef_x86.h — eight lanes at a time (AVX2 + FMA) of the float pair arithmetic and of SLEEF's
+ * 1-ulp tanh, sinh and cosh: the same steps as sleef_pair.h / sleef_hyp.c, one instruction per
+ * scalar operation (each rounds once either way), so every lane gives the plain form's bits
+ * (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
+ * call only where pl_have_avx2_fma() holds.
+ */
+#ifndef PL_SLEEF_X86_H
+#define PL_SLEEF_X86_H
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#include "vexp_x86.h"
+
+typedef struct {
+    __m256 x, y;
+} fpair8;
+
+#define V8(c) _mm256_set1_ps(c)
+#define ADD8 _mm256_add_ps
+#define SUB8 _mm256_sub_ps
+#define MUL8 _mm256_mul_ps
+
+PL_VEXP_TGT static inline fpair8
+p8_add2_pt(fpair8 a, __m256 b) /* pair + scalar, any magnitudes */
+{
+    __m256 h = ADD8(a.x, b), v = SUB8(h, a.x);
+    __m256 lo = ADD8(SUB8(a.x, SUB8(h, v)), SUB8(b, v));
+    return (fpair8){h, ADD8(lo, a.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_add2_pp(fpair8 a, fpair8 b) /* pair + pair, any magnitudes */
+{
+    __m256 h = ADD8(a.x, b.x), v = SUB8(h, a.x);
+    __m256 lo = ADD8(SUB8(a.x, SUB8(h, v)), SUB8(b.x, v));
+    return (fpair8){h, ADD8(lo, ADD8(a.y, b.y))};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_add_ts(__m256 a, fpair8 b) /* scalar + pair, |a| >= |b| */
+{
+    __m256 h = ADD8(a, b.x);
+    return (fpair8){h, ADD8(ADD8(SUB8(a, h), b.x), b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_add_pp(fpair8 a, fpair8 b) /* pair + pair, |a| >= |b| */
+{
+    __m256 h = ADD8(a.x, b.x);
+    return (fpair8){h, ADD8(ADD8(ADD8(SUB8(a.x, h), b.x), a.y), b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_sub_pp(fpair8 a, fpair8 b) /* pair - pair, |a| >= |b| */
+{
+    __m256 h = SUB8(a.x, b.x);
+    return (fpair8){h, SUB8(ADD8(SUB8(SUB8(a.x, h), b.x), a.y), b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_mul_pt(fpair8 a, __m256 b)
+{
+    __m256 h = MUL8(a.x, b);
+    return (fpair8){h, _mm256_fmadd_ps(a.y, b, _mm256_fmsub_ps(a.x, b, h))};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_mul_pp(fpair8 a, fpair8 b)
+{
+    __m256 h = MUL8(a.x, b.x);
+    return (fpair8){h, _mm256_fmadd_ps(a.x, b.y, _mm256_fmadd_ps(a.y, b.x,
+                                                                 _mm256_fmsub_ps(a.x, b.x, h)))};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_square(fpair8 a)
+{
+    __m256 h = MUL8(a.x, a.x);
+    return (fpair8){h, _mm256_fmadd_ps(ADD8(a.x, a.x), a.y, _mm256_fmsub_ps(a.x, a.x, h))};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_rec(fpair8 d)
+{
+    __m256 h = _mm256_div_ps(V8(1.0f), d.x);
+    return (fpair8){h, MUL8(h, _mm256_fnmadd_ps(d.y, h, _mm256_fnmadd_ps(d.x, h, V8(1.0f))))};
+}
+
+PL_VEXP_TGT static inline fpair8
+p8_div(fpair8 n, fpair8 d)
+{
+    __m256 r = _mm256_div_ps(V8(1.0f), d.x), h = MUL8(n.x, r);
+    __m256 u = _mm256_fmsub_ps(r, n.x, h);
+    __m256 v = _mm256_fnmadd_ps(d.y, r, _mm256_fnmadd_ps(d.x, r, V8(1.0f)));
+    return (fpair8){h, _mm256_fmadd_ps(h, v, _mm256_fmadd_ps(n.y, r, u))};
+}
+
+/* x 2^q in two factors, as scale2_f */
+PL_VEXP_TGT static inline __m256
+p8_scale2(__m256 x, __m256i q)
+{
+    __m256i h = _mm256_srai_epi32(q, 1), bias = _mm256_set1_epi32(0x7f);
+    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, bias), 23));
+    __m256 p2 = _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(q, h), bias), 23));
+    return MUL8(MUL8(x, p1), p2);
+}
+
+/* pf_exp: e^d as a pair */
+PL_VEXP_TGT static inline fpair8
+p8_exp(__m256 d)
+{
+    __m256i q = _mm256_cvtps_epi32(MUL8(d, V8(1.442695040888963407359924681001892137f)));
+    __m256 qf = _mm256_cvtepi32_ps(q);
+    fpair8 s = p8_add2_pt((fpair8){d, _mm256_setzero_ps()}, MUL8(qf, V8(-0.693145751953125f)));
+    s = p8_add2_pt(s, MUL8(qf, V8(-1.428606765330187045e-06f)));
+    __m256 u = V8(0.1980960224e-3f);
+    u = _mm256_fmadd_ps(u, s.x, V8(0.1394256484e-2f));
+    u = _mm256_fmadd_ps(u, s.x, V8(0.8333456703e-2f));
+    u = _mm256_fmadd_ps(u, s.x, V8(0.4166637361e-1f));
+    fpair8 t = p8_add2_pt(p8_mul_pt(s, u), V8(0.166666659414234244790680580464e+0f));
+    t = p8_add2_pt(p8_mul_pp(s, t), V8(0.5f));
+    t = p8_add2_pp(s, p8_mul_pp(p8_square(s), t));
+    t = p8_add_ts(V8(1.0f), t);
+    __m256 keep = _mm256_cmp_ps(d, V8(-104.0f), _CMP_NLT_UQ); /* not below -104 */
+    t.x = _mm256_and_ps(p8_scale2(t.x, q), keep);
+    t.y = _mm256_and_ps(p8_scale2(t.y, q), keep);
+    return t;
+}
+
+PL_VEXP_TGT static inline __m256
+p8_isnan(__m256 x)
+{
+    return _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+}
+
+/* y with x's sign folded in; the NaN lanes of x all ones */
+PL_VEXP_TGT static inline __m256
+p8_sign_and_nan(__m256 y, __m256 x, int with_sign)
+{
+    if (with_sign) y = _mm256_xor_ps(y, _mm256_and_ps(x, V8(-0.0f)));
+    return _mm256_or_ps(y, p8_isnan(x));
+}
+
+PL_VEXP_TGT static inline __m256
+pl_tanhf8(__m256 x)
+{
+    __m256 a = _mm256_andnot_ps(V8(-0.0f), x);
+    fpair8 d = p8_exp(a), e = p8_rec(d);
+    fpair8 ne = {_mm256_xor_ps(e.x, V8(-0.0f)), _mm256_xor_ps(e.y, V8(-0.0f))};
+    d = p8_div(p8_add_pp(d, ne), p8_add_pp(d, e));
+    __m256 y = ADD8(d.x, d.y);
+    __m256 big = _mm256_or_ps(_mm256_cmp_ps(a, V8(8.664339742f), _CMP_GT_OQ), p8_isnan(y));
+    y = _mm256_blendv_ps(y, V8(1.0f), big);
+    return p8_sign_and_nan(y, x, 1);
+}
+
+/* sinh (is_sinh) or cosh */
+PL_VEXP_TGT static inline __m256
+pl_sinhcoshf8(__m256 x, int is_sinh)
+{
+    __m256 a = _mm256_andnot_ps(V8(-0.0f), x);
+    fpair8 d = p8_exp(a), r = p8_rec(d);
+    d = is_sinh ? p8_sub_pp(d, r) : p8_add_pp(d, r);
+    __m256 y = MUL8(ADD8(d.x, d.y), V8(0.5f));
+    __m256 big = _mm256_or_ps(_mm256_cmp_ps(a, V8(89.0f), _CMP_GT_OQ), p8_isnan(y));
+    y = _mm256_blendv_ps(y, V8(INFINITY), big);
+    return p8_sign_and_nan(y, x, is_sinh);
+}
+
+#undef V8
+#undef ADD8
+#undef SUB8
+#undef MUL8
+
+#endif
+#endif
