@@ -1,5 +1,5 @@
 /* sleef_x86.h — eight lanes at a time (AVX2 + FMA) of the float pair arithmetic and of SLEEF's
- * 1-ulp tanh, sinh and cosh: the same steps as sleef_pair.h / sleef_hyp.c, one instruction per
+ * 1-ulp exp, log1p, tanh, sinh and cosh: the same steps as sleef_pair.h / sleef_hyp.c, one instruction per
  * scalar operation (each rounds once either way), so every lane gives the plain form's bits
  * (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
  * call only where pl_have_avx2_fma() holds.
@@ -8,7 +8,9 @@
 #define PL_SLEEF_X86_H
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <float.h>
 #include <immintrin.h>
+#include <math.h>
 
 #include "vexp_x86.h"
 
@@ -167,6 +169,79 @@ pl_sinhcoshf8(__m256 x, int is_sinh)
     __m256 big = _mm256_or_ps(_mm256_cmp_ps(a, V8(89.0f), _CMP_GT_OQ), p8_isnan(y));
     y = _mm256_blendv_ps(y, V8(INFINITY), big);
     return p8_sign_and_nan(y, x, is_sinh);
+}
+
+/* SLEEF's 1-ulp exp (pl_sleef_expf), eight lanes */
+PL_VEXP_TGT static inline __m256
+expf8(__m256 d)
+{
+    __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(d, _mm256_set1_ps(1.442695040888963407359924681001892137f)));
+    __m256 qf = _mm256_cvtepi32_ps(q);
+    __m256 s = _mm256_fmadd_ps(qf, _mm256_set1_ps(-0.693145751953125f), d);
+    s = _mm256_fmadd_ps(qf, _mm256_set1_ps(-1.428606765330187045e-06f), s);
+    __m256 u = _mm256_set1_ps(0.000198527617612853646278381f);
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.00139304355252534151077271f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.00833336077630519866943359f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.0416664853692054748535156f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.166666671633720397949219f));
+    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.5f));
+    u = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_mul_ps(s, s), u, s));
+    __m256i h = _mm256_srai_epi32(q, 1), bias = _mm256_set1_epi32(0x7f);
+    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, bias), 23));
+    __m256 p2 = _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(q, h), bias), 23));
+    u = _mm256_mul_ps(_mm256_mul_ps(u, p1), p2);
+    u = _mm256_andnot_ps(_mm256_cmp_ps(d, _mm256_set1_ps(-104.0f), _CMP_LT_OQ), u);
+    return _mm256_blendv_ps(u, _mm256_set1_ps(INFINITY),
+                            _mm256_cmp_ps(_mm256_set1_ps(100.0f), d, _CMP_LT_OQ));
+}
+
+/* SLEEF's 1-ulp log1p (pl_sleef_log1pf), eight lanes, for d in [-1, 1e38]; the caller takes
+ * blocks holding a larger d or a NaN through the plain form (its log of d there) */
+PL_VEXP_TGT static inline __m256
+pl_log1pf8_core(__m256 d)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 dp1 = _mm256_add_ps(d, one);
+    __m256 tiny = _mm256_cmp_ps(dp1, _mm256_set1_ps(FLT_MIN), _CMP_LT_OQ);
+    dp1 = _mm256_blendv_ps(dp1, _mm256_mul_ps(dp1, _mm256_set1_ps(18446744073709551616.0f)), tiny);
+    __m256i b = _mm256_castps_si256(_mm256_mul_ps(dp1, _mm256_set1_ps(1.0f / 0.75f)));
+    __m256i e = _mm256_sub_epi32(_mm256_and_si256(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(0xff)),
+                                 _mm256_set1_epi32(0x7f));
+    __m256 t = _mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_set1_epi32(0x3f800000), _mm256_slli_epi32(_mm256_sub_epi32(
+                                                            _mm256_setzero_si256(), e), 23)));
+    __m256 m = _mm256_fmadd_ps(d, t, _mm256_sub_ps(t, one));
+    e = _mm256_sub_epi32(e, _mm256_and_si256(_mm256_castps_si256(tiny), _mm256_set1_epi32(64)));
+    fpair8 s = p8_mul_pt((fpair8){_mm256_set1_ps(0.69314718246459960938f),
+                                  _mm256_set1_ps(-1.904654323148236017e-09f)},
+                         _mm256_cvtepi32_ps(e));
+    __m256 two = _mm256_set1_ps(2.0f), den = _mm256_add_ps(two, m);
+    fpair8 x = p8_div((fpair8){m, _mm256_setzero_ps()},
+                      (fpair8){den, _mm256_add_ps(_mm256_sub_ps(two, den), m)});
+    __m256 x2 = _mm256_mul_ps(x.x, x.x);
+    __m256 c = _mm256_set1_ps(0.3027294874e+0f);
+    c = _mm256_fmadd_ps(c, x2, _mm256_set1_ps(0.3996108174e+0f));
+    c = _mm256_fmadd_ps(c, x2, _mm256_set1_ps(0.6666694880e+0f));
+    s = p8_add_pp(s, (fpair8){_mm256_mul_ps(x.x, two), _mm256_mul_ps(x.y, two)});
+    __m256 add = _mm256_mul_ps(_mm256_mul_ps(x2, x.x), c), h = _mm256_add_ps(s.x, add);
+    s = (fpair8){h, _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(s.x, h), add), s.y)};
+    __m256 r = _mm256_add_ps(s.x, s.y);
+    r = _mm256_or_ps(r, _mm256_cmp_ps(d, _mm256_set1_ps(-1.0f), _CMP_LT_OQ)); /* all ones */
+    r = _mm256_blendv_ps(r, _mm256_set1_ps(-INFINITY), _mm256_cmp_ps(d, _mm256_set1_ps(-1.0f),
+                                                                     _CMP_EQ_OQ));
+    __m256 negzero = _mm256_and_ps(_mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_EQ_OQ), d);
+    return _mm256_blendv_ps(r, d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+                                     _mm256_castps_si256(negzero),
+                                     _mm256_set1_epi32((int)0x80000000))));
+}
+
+/* whether every lane of d suits pl_log1pf8_core (d <= 1e38, no NaN) */
+PL_VEXP_TGT static inline int
+pl_log1pf8_ok(__m256 d)
+{
+    return _mm256_movemask_ps(_mm256_cmp_ps(d, _mm256_set1_ps(0x1.2ced32p+126f), _CMP_LE_OQ)) ==
+           0xff;
 }
 
 #undef V8
