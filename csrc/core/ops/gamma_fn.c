@@ -160,6 +160,10 @@ gamma_run(gamma_fn fn, int64_t order, pl_dtype dt, const void *x_, const void *g
         bool sleef = fn == FN_LGAMMA && fused;
         const float *x = x_, *g = g_; /* (n) */
         float *out = out_;            /* (n) */
+        if (sleef) {
+            pl_sleef_lgammaf_n(out, x, n);
+            return;
+        }
         for (int64_t i = 0; i < n; i++) {
             switch (fn) {
             case FN_LGAMMA: out[i] = sleef ? pl_sleef_lgammaf(x[i]) : lgammaf(x[i]); break;

@@ -123,6 +123,8 @@ float pl_sleef_sinhf(float x);
 float pl_sleef_coshf(float x);
 double pl_sleef_log1p(double x);
 float pl_sleef_lgammaf(float x); /* sleef_gamma.c */
+/* out[i] = pl_sleef_lgammaf(x[i]), i < n, eight lanes at a time where the CPU has AVX2 + FMA */
+void pl_sleef_lgammaf_n(float *out, const float *x, int64_t n);
 double pl_sleef_lgamma(double x);
 double pl_sleef_sinh(double x); /* sleef_hypd.c */
 double pl_sleef_cosh(double x);

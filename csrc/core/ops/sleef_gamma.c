@@ -275,3 +275,212 @@ pl_sleef_lgamma(double a)
     if (isinf(a) || (a <= 0 && trunc(a) == a) || (finite && isnan(r))) r = INFINITY;
     return r;
 }
+
+/* ---- float lgamma eight lanes at a time (AVX2 + FMA): the steps of gamma_core and
+ * pl_sleef_lgammaf above, every branch taken by all lanes and chosen by masks, so each lane
+ * gives the plain form's bits ---- */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include "sleef_x86.h"
+
+#define S8(c) _mm256_set1_ps(c)
+#define SEL8(m, a, b) _mm256_blendv_ps((b), (a), (m)) /* m ? a : b */
+
+PL_VEXP_TGT static inline fpair8
+q8_sel(__m256 m, fpair8 a, fpair8 b)
+{
+    return (fpair8){SEL8(m, a.x, b.x), SEL8(m, a.y, b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_norm(fpair8 a)
+{
+    __m256 h = _mm256_add_ps(a.x, a.y);
+    return (fpair8){h, _mm256_add_ps(_mm256_sub_ps(a.x, h), a.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_prod(__m256 a, __m256 b)
+{
+    __m256 h = _mm256_mul_ps(a, b);
+    return (fpair8){h, _mm256_fmsub_ps(a, b, h)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_sum2(__m256 a, __m256 b)
+{
+    __m256 h = _mm256_add_ps(a, b), v = _mm256_sub_ps(h, a);
+    return (fpair8){h, _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(h, v)), _mm256_sub_ps(b, v))};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_add2_tp(__m256 a, fpair8 b)
+{
+    __m256 h = _mm256_add_ps(a, b.x), v = _mm256_sub_ps(h, a);
+    __m256 lo = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(h, v)), _mm256_sub_ps(b.x, v));
+    return (fpair8){h, _mm256_add_ps(lo, b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_neg(fpair8 a)
+{
+    return (fpair8){_mm256_xor_ps(a.x, S8(-0.0f)), _mm256_xor_ps(a.y, S8(-0.0f))};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_abs(fpair8 a)
+{
+    __m256 sign = _mm256_and_ps(a.x, S8(-0.0f));
+    return (fpair8){_mm256_xor_ps(a.x, sign), _mm256_xor_ps(a.y, sign)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_const(double d)
+{
+    fpair c = pair_of(d);
+    return (fpair8){S8(c.x), S8(c.y)};
+}
+
+/* pf_log */
+PL_VEXP_TGT static inline fpair8
+q8_log(fpair8 d)
+{
+    __m256 y = _mm256_mul_ps(d.x, S8(1.0f / 0.75f));
+    __m256 tiny = _mm256_cmp_ps(y, S8(5.421010862427522e-20f), _CMP_LT_OQ);
+    y = SEL8(tiny, _mm256_mul_ps(y, S8(18446744073709551616.0f)), y);
+    __m256i bias = _mm256_blendv_epi8(_mm256_set1_epi32(0x7f), _mm256_set1_epi32(64 + 0x7f),
+                                      _mm256_castps_si256(tiny));
+    __m256i e = _mm256_sub_epi32(
+        _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(y), 23), _mm256_set1_epi32(0xff)),
+        bias);
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), e), _mm256_set1_epi32(0x7f)),
+        23));
+    fpair8 m = {_mm256_mul_ps(d.x, scale), _mm256_mul_ps(d.y, scale)};
+    fpair8 x = p8_div(p8_add2_pt(m, S8(-1.0f)), p8_add2_pt(m, S8(1.0f)));
+    fpair8 x2 = p8_square(x);
+    __m256 t = S8(0.2392828464508056640625f);
+    t = _mm256_fmadd_ps(t, x2.x, S8(0.28518211841583251953125f));
+    t = _mm256_fmadd_ps(t, x2.x, S8(0.400005877017974853515625f));
+    t = _mm256_fmadd_ps(t, x2.x, S8(0.666666686534881591796875f));
+    fpair8 s = p8_mul_pt((fpair8){S8(0.69314718246459960938f), S8(-1.904654323148236017e-09f)},
+                         _mm256_cvtepi32_ps(e));
+    s = p8_add_pp(s, (fpair8){_mm256_mul_ps(x.x, S8(2.0f)), _mm256_mul_ps(x.y, S8(2.0f))});
+    return p8_add_pp(s, p8_mul_pt(p8_mul_pp(x2, x), t));
+}
+
+/* sinpi_pair */
+PL_VEXP_TGT static inline fpair8
+q8_sinpi(__m256 d)
+{
+    __m256 u = _mm256_mul_ps(d, S8(4.0f));
+    __m256i q = _mm256_cvttps_epi32(u);
+    q = _mm256_and_si256(_mm256_add_epi32(q, _mm256_xor_si256(_mm256_srli_epi32(q, 31),
+                                                              _mm256_set1_epi32(1))),
+                         _mm256_set1_epi32(~1));
+    __m256 cosine = _mm256_castsi256_ps(
+        _mm256_cmpeq_epi32(_mm256_and_si256(q, _mm256_set1_epi32(2)), _mm256_set1_epi32(2)));
+    __m256 s = _mm256_sub_ps(u, _mm256_cvtepi32_ps(q)), t = s;
+    s = _mm256_mul_ps(s, s);
+    fpair8 s2 = q8_prod(t, t);
+    u = SEL8(cosine, S8(-0.2430611801e-7f), S8(+0.3093842054e-6f));
+    u = _mm256_fmadd_ps(u, s, SEL8(cosine, S8(+0.3590577080e-5f), S8(-0.3657307388e-4f)));
+    u = _mm256_fmadd_ps(u, s, SEL8(cosine, S8(-0.3259917721e-3f), S8(+0.2490393585e-2f)));
+    fpair8 c2 = q8_sel(cosine,
+                       (fpair8){S8((float)0.015854343771934509277),
+                                S8((float)4.4940051354032242811e-10)},
+                       (fpair8){S8((float)-0.080745510756969451904),
+                                S8((float)-1.3373665339076936258e-09)});
+    fpair8 x = q8_add2_tp(_mm256_mul_ps(u, s), c2);
+    fpair8 c1 = q8_sel(cosine,
+                       (fpair8){S8((float)-0.30842512845993041992),
+                                S8((float)-9.0728339030733922277e-09)},
+                       (fpair8){S8((float)0.78539818525314331055),
+                                S8((float)-2.1857338617566484855e-08)});
+    x = p8_add2_pp(p8_mul_pp(s2, x), c1);
+    x = p8_mul_pp(x, q8_sel(cosine, s2, (fpair8){t, _mm256_setzero_ps()}));
+    x = q8_sel(cosine, p8_add2_pt(x, S8(1.0f)), x);
+    __m256 flip = _mm256_castsi256_ps(
+        _mm256_cmpeq_epi32(_mm256_and_si256(q, _mm256_set1_epi32(4)), _mm256_set1_epi32(4)));
+    return q8_sel(flip, q8_neg(x), x);
+}
+
+PL_VEXP_TGT static __m256
+lgammaf8(__m256 a)
+{
+    const fpair8 one = {S8(1.0f), _mm256_setzero_ps()};
+    __m256 absa = _mm256_andnot_ps(S8(-0.0f), a);
+    __m256 tiny = _mm256_cmp_ps(absa, S8(1e-30f), _CMP_LT_OQ);
+    __m256 reflect = _mm256_cmp_ps(a, S8(0.5f), _CMP_LT_OQ);
+    fpair8 x = q8_sel(tiny, (fpair8){_mm256_setzero_ps(), _mm256_setzero_ps()},
+                      q8_sel(reflect, q8_sum2(S8(1.0f), _mm256_xor_ps(a, S8(-0.0f))),
+                             (fpair8){a, _mm256_setzero_ps()}));
+    __m256 mid = _mm256_and_ps(_mm256_cmp_ps(S8(0.5f), x.x, _CMP_LE_OQ),
+                               _mm256_cmp_ps(x.x, S8(1.2f), _CMP_LE_OQ));
+    __m256 big = _mm256_cmp_ps(S8(2.3f), x.x, _CMP_LE_OQ);
+    fpair8 y = q8_norm(p8_mul_pp(p8_add2_pt(x, S8(1.0f)), x));
+    y = q8_norm(p8_mul_pp(p8_add2_pt(x, S8(2.0f)), y));
+    __m256 o = _mm256_and_ps(big, _mm256_cmp_ps(x.x, S8(7.0f), _CMP_LE_OQ));
+    fpair8 clln = q8_sel(o, y, one);
+    x = q8_sel(o, p8_add2_pt(x, S8(3.0f)), x);
+    __m256 t = SEL8(big, _mm256_div_ps(S8(1.0f), x.x),
+                    q8_norm(p8_add2_pt(x, SEL8(mid, S8(-1.0f), S8(-2.0f)))).x);
+    __m256 u = SEL8(big, S8(GAMMA_U[0][0]), SEL8(mid, S8(GAMMA_U[1][0]), S8(GAMMA_U[2][0])));
+    for (int k = 1; k < 9; k++)
+        u = _mm256_fmadd_ps(u, t, SEL8(big, S8(GAMMA_U[0][k]),
+                                       SEL8(mid, S8(GAMMA_U[1][k]), S8(GAMMA_U[2][k]))));
+    y = p8_mul_pp(p8_add2_pt(x, S8(-0.5f)), q8_log(x));
+    y = p8_add2_pp(y, q8_neg(x));
+    y = p8_add2_pp(y, q8_const(0.91893853320467278056));
+    fpair8 z = p8_add2_pt(q8_prod(u, t), SEL8(mid, S8(-0.400686534596170958447352690395e+0f),
+                                              S8(-0.673523028297382446749257758235e-1f)));
+    z = p8_add2_pt(p8_mul_pt(z, t), SEL8(mid, S8(+0.822466960142643054450325495997e+0f),
+                                         S8(+0.322467033928981157743538726901e+0f)));
+    z = p8_add2_pt(p8_mul_pt(z, t), SEL8(mid, S8(-0.577215665946766039837398973297e+0f),
+                                         S8(+0.422784335087484338986941629852e+0f)));
+    z = p8_mul_pt(z, t);
+    fpair8 clc = q8_sel(big, y, z);
+    fpair8 clld = q8_sel(big, p8_add2_pt(q8_prod(u, t), S8(1.0f)), one);
+    y = clln;
+    clc = q8_sel(tiny, q8_const(41.58883083359671856503),
+                 q8_sel(reflect, p8_add2_pp(q8_const(1.1447298858494001639), q8_neg(clc)), clc));
+    clln = q8_sel(tiny, one, q8_sel(reflect, clln, clld));
+    __m256 r = _mm256_sub_ps(a, _mm256_mul_ps(S8(4096.0f), _mm256_cvtepi32_ps(_mm256_cvttps_epi32(
+                                                               _mm256_mul_ps(a, S8(1.0f / 4096))))));
+    x = p8_mul_pp(clld, q8_sinpi(r));
+    clld = q8_sel(tiny, (fpair8){_mm256_mul_ps(a, S8((float)(INT64_C(1) << 60))),
+                                 _mm256_setzero_ps()},
+                  q8_sel(reflect, x, y));
+    fpair8 b = p8_div(clln, clld);
+
+    fpair8 w = p8_add2_pp(clc, q8_log(q8_abs(b)));
+    __m256 res = _mm256_add_ps(w.x, w.y);
+    __m256 isinf_a = _mm256_cmp_ps(absa, S8(INFINITY), _CMP_EQ_OQ);
+    __m256 nonpos_int = _mm256_and_ps(
+        _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_LE_OQ),
+        _mm256_cmp_ps(_mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC), a, _CMP_EQ_OQ));
+    __m256 finite_nan = _mm256_and_ps(_mm256_cmp_ps(absa, S8(INFINITY), _CMP_LT_OQ),
+                                      _mm256_cmp_ps(res, res, _CMP_UNORD_Q));
+    __m256 inf = _mm256_or_ps(_mm256_or_ps(isinf_a, nonpos_int), finite_nan);
+    return SEL8(inf, S8(INFINITY), res);
+}
+#undef S8
+#undef SEL8
+
+PL_VEXP_TGT static int64_t
+lgammaf_blocks(float *out, const float *x, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, lgammaf8(_mm256_loadu_ps(x + i)));
+    return i;
+}
+#endif
+
+void
+pl_sleef_lgammaf_n(float *out, const float *x, int64_t n)
+{
+    int64_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (pl_have_avx2_fma()) i = lgammaf_blocks(out, x, n);
+#endif
+    for (; i < n; i++) out[i] = pl_sleef_lgammaf(x[i]);
+}
