@@ -1,6 +1,6 @@
 /* test_sleef_lanes.c — plain C tests of the eight-lane (AVX2 + FMA) forms of SLEEF's float
- * functions against their plain one-lane forms: ATen's layout of sinh, cosh, gelu (tanh form)
- * and gelu's backward with the vector blocks in AVX2 (simd) and in the plain reference, and
+ * functions against their plain one-lane forms: ATen's layout of sinh, cosh, atanh, exp2, gelu
+ * (tanh form) and gelu's backward with the vector blocks in AVX2 (simd) and in the plain reference, and
  * lgamma's eight-lane loop against pl_sleef_lgammaf, over a sweep of every 61st float32 bit
  * pattern. On a CPU without AVX2 + FMA both sides are the plain forms.
  *
@@ -31,9 +31,10 @@ main(void)
     float *x = malloc(N * sizeof(float)), *g = malloc(N * sizeof(float));
     float *r1 = malloc(N * sizeof(float)), *r2 = malloc(N * sizeof(float));
     if (!x || !g || !r1 || !r2) return 2;
-    const pl_aten_fn fns[] = {PL_ATEN_SINH, PL_ATEN_COSH, PL_ATEN_GELU_TANH,
-                              PL_ATEN_GELU_TANH_BACKWARD};
-    long bad[5] = {0};
+    const pl_aten_fn fns[] = {PL_ATEN_SINH, PL_ATEN_COSH, PL_ATEN_ATANH, PL_ATEN_EXP2,
+                              PL_ATEN_GELU_TANH, PL_ATEN_GELU_TANH_BACKWARD};
+    enum { NF = sizeof fns / sizeof fns[0] };
+    long bad[NF + 1] = {0};
     uint64_t pattern = 17;
     for (int round = 0; round * (uint64_t)N * 61 < (1ull << 32); round++) {
         for (int64_t i = 0; i < N; i++, pattern += 61) {
@@ -41,18 +42,19 @@ main(void)
             memcpy(x + i, &u, sizeof u);
             g[i] = (float)(i % 7) - 3.0f;
         }
-        for (int f = 0; f < 4; f++) {
+        for (int f = 0; f < NF; f++) {
             pl_aten_layout(fns[f], false, r1, x, g, N, PL_ATEN_AVX2, true);
             pl_aten_layout(fns[f], false, r2, x, g, N, PL_ATEN_AVX2, false);
             bad[f] += mismatches(r1, r2, N);
         }
         pl_sleef_lgammaf_n(r1, x, N);
         for (int64_t i = 0; i < N; i++) r2[i] = pl_sleef_lgammaf(x[i]);
-        bad[4] += mismatches(r1, r2, N);
+        bad[NF] += mismatches(r1, r2, N);
     }
-    const char *names[] = {"sinh", "cosh", "gelu_tanh", "gelu_tanh_backward", "lgamma"};
+    const char *names[] = {"sinh", "cosh", "atanh", "exp2", "gelu_tanh", "gelu_tanh_backward",
+                           "lgamma"};
     long total = 0;
-    for (int f = 0; f < 5; f++) {
+    for (int f = 0; f <= NF; f++) {
         printf("%s: %ld mismatches\n", names[f], bad[f]);
         total += bad[f];
     }

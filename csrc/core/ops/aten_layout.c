@@ -375,7 +375,8 @@ GELU_TANH_RUN(f64, double, fma, tanh, pl_sleef_tanh)
 #undef GELU_TANH_RUN
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/* float sinh / cosh (sleef_x86.h) and gelu (tanh form) and its backward on the vector part,
+/* float sinh, cosh, atanh, exp2 (sleef_x86.h) and gelu (tanh form) and its backward on the
+ * vector part,
  * eight lanes at a time: the same steps as the plain forms above (the vector part is a
  * multiple of 16, so no lane is left over) */
 PL_VEXP_TGT static void
@@ -392,6 +393,10 @@ vec8_run(const layout_job *j, int64_t b, int64_t n)
         __m256 v = _mm256_loadu_ps(x + i), r;
         if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
             r = pl_sinhcoshf8(v, j->fn == PL_ATEN_SINH);
+        } else if (j->fn == PL_ATEN_ATANH) {
+            r = pl_atanhf8(v);
+        } else if (j->fn == PL_ATEN_EXP2) {
+            r = pl_exp2f8(v);
         } else {
             __m256 x_sq = _mm256_mul_ps(v, v), x_cube = _mm256_mul_ps(x_sq, v);
             __m256 t = pl_tanhf8(_mm256_mul_ps(beta, _mm256_fmadd_ps(vk, x_cube, v)));
@@ -417,7 +422,8 @@ vec8_takes(const layout_job *j)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     return j->simd && !j->f64 &&
-           (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_GELU_TANH ||
+           (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_ATANH ||
+            j->fn == PL_ATEN_EXP2 || j->fn == PL_ATEN_GELU_TANH ||
             j->fn == PL_ATEN_GELU_TANH_BACKWARD);
 #else
     (void)j;

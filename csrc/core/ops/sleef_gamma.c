@@ -286,86 +286,10 @@ pl_sleef_lgamma(double a)
 #define SEL8(m, a, b) _mm256_blendv_ps((b), (a), (m)) /* m ? a : b */
 
 PL_VEXP_TGT static inline fpair8
-q8_sel(__m256 m, fpair8 a, fpair8 b)
-{
-    return (fpair8){SEL8(m, a.x, b.x), SEL8(m, a.y, b.y)};
-}
-
-PL_VEXP_TGT static inline fpair8
-q8_norm(fpair8 a)
-{
-    __m256 h = _mm256_add_ps(a.x, a.y);
-    return (fpair8){h, _mm256_add_ps(_mm256_sub_ps(a.x, h), a.y)};
-}
-
-PL_VEXP_TGT static inline fpair8
-q8_prod(__m256 a, __m256 b)
-{
-    __m256 h = _mm256_mul_ps(a, b);
-    return (fpair8){h, _mm256_fmsub_ps(a, b, h)};
-}
-
-PL_VEXP_TGT static inline fpair8
-q8_sum2(__m256 a, __m256 b)
-{
-    __m256 h = _mm256_add_ps(a, b), v = _mm256_sub_ps(h, a);
-    return (fpair8){h, _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(h, v)), _mm256_sub_ps(b, v))};
-}
-
-PL_VEXP_TGT static inline fpair8
-q8_add2_tp(__m256 a, fpair8 b)
-{
-    __m256 h = _mm256_add_ps(a, b.x), v = _mm256_sub_ps(h, a);
-    __m256 lo = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(h, v)), _mm256_sub_ps(b.x, v));
-    return (fpair8){h, _mm256_add_ps(lo, b.y)};
-}
-
-PL_VEXP_TGT static inline fpair8
-q8_neg(fpair8 a)
-{
-    return (fpair8){_mm256_xor_ps(a.x, S8(-0.0f)), _mm256_xor_ps(a.y, S8(-0.0f))};
-}
-
-PL_VEXP_TGT static inline fpair8
-q8_abs(fpair8 a)
-{
-    __m256 sign = _mm256_and_ps(a.x, S8(-0.0f));
-    return (fpair8){_mm256_xor_ps(a.x, sign), _mm256_xor_ps(a.y, sign)};
-}
-
-PL_VEXP_TGT static inline fpair8
 q8_const(double d)
 {
     fpair c = pair_of(d);
     return (fpair8){S8(c.x), S8(c.y)};
-}
-
-/* pf_log */
-PL_VEXP_TGT static inline fpair8
-q8_log(fpair8 d)
-{
-    __m256 y = _mm256_mul_ps(d.x, S8(1.0f / 0.75f));
-    __m256 tiny = _mm256_cmp_ps(y, S8(5.421010862427522e-20f), _CMP_LT_OQ);
-    y = SEL8(tiny, _mm256_mul_ps(y, S8(18446744073709551616.0f)), y);
-    __m256i bias = _mm256_blendv_epi8(_mm256_set1_epi32(0x7f), _mm256_set1_epi32(64 + 0x7f),
-                                      _mm256_castps_si256(tiny));
-    __m256i e = _mm256_sub_epi32(
-        _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(y), 23), _mm256_set1_epi32(0xff)),
-        bias);
-    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), e), _mm256_set1_epi32(0x7f)),
-        23));
-    fpair8 m = {_mm256_mul_ps(d.x, scale), _mm256_mul_ps(d.y, scale)};
-    fpair8 x = p8_div(p8_add2_pt(m, S8(-1.0f)), p8_add2_pt(m, S8(1.0f)));
-    fpair8 x2 = p8_square(x);
-    __m256 t = S8(0.2392828464508056640625f);
-    t = _mm256_fmadd_ps(t, x2.x, S8(0.28518211841583251953125f));
-    t = _mm256_fmadd_ps(t, x2.x, S8(0.400005877017974853515625f));
-    t = _mm256_fmadd_ps(t, x2.x, S8(0.666666686534881591796875f));
-    fpair8 s = p8_mul_pt((fpair8){S8(0.69314718246459960938f), S8(-1.904654323148236017e-09f)},
-                         _mm256_cvtepi32_ps(e));
-    s = p8_add_pp(s, (fpair8){_mm256_mul_ps(x.x, S8(2.0f)), _mm256_mul_ps(x.y, S8(2.0f))});
-    return p8_add_pp(s, p8_mul_pt(p8_mul_pp(x2, x), t));
 }
 
 /* sinpi_pair */

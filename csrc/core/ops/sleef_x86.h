@@ -1,5 +1,5 @@
 /* sleef_x86.h — eight lanes at a time (AVX2 + FMA) of the float pair arithmetic and of SLEEF's
- * 1-ulp exp, log1p, tanh, sinh and cosh: the same steps as sleef_pair.h / sleef_hyp.c, one instruction per
+ * 1-ulp exp, log1p, tanh, sinh, cosh, atanh and exp2 (and the pair log lgamma shares): the same steps as sleef_pair.h / sleef_hyp.c, one instruction per
  * scalar operation (each rounds once either way), so every lane gives the plain form's bits
  * (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
  * call only where pl_have_avx2_fma() holds.
@@ -243,6 +243,123 @@ pl_log1pf8_ok(__m256 d)
     return _mm256_movemask_ps(_mm256_cmp_ps(d, _mm256_set1_ps(0x1.2ced32p+126f), _CMP_LE_OQ)) ==
            0xff;
 }
+
+#define S8(c) _mm256_set1_ps(c)
+#define SEL8(m, a, b) _mm256_blendv_ps((b), (a), (m)) /* m ? a : b */
+
+
+PL_VEXP_TGT static inline fpair8
+q8_sel(__m256 m, fpair8 a, fpair8 b)
+{
+    return (fpair8){SEL8(m, a.x, b.x), SEL8(m, a.y, b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_norm(fpair8 a)
+{
+    __m256 h = _mm256_add_ps(a.x, a.y);
+    return (fpair8){h, _mm256_add_ps(_mm256_sub_ps(a.x, h), a.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_prod(__m256 a, __m256 b)
+{
+    __m256 h = _mm256_mul_ps(a, b);
+    return (fpair8){h, _mm256_fmsub_ps(a, b, h)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_sum2(__m256 a, __m256 b)
+{
+    __m256 h = _mm256_add_ps(a, b), v = _mm256_sub_ps(h, a);
+    return (fpair8){h, _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(h, v)), _mm256_sub_ps(b, v))};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_add2_tp(__m256 a, fpair8 b)
+{
+    __m256 h = _mm256_add_ps(a, b.x), v = _mm256_sub_ps(h, a);
+    __m256 lo = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(h, v)), _mm256_sub_ps(b.x, v));
+    return (fpair8){h, _mm256_add_ps(lo, b.y)};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_neg(fpair8 a)
+{
+    return (fpair8){_mm256_xor_ps(a.x, S8(-0.0f)), _mm256_xor_ps(a.y, S8(-0.0f))};
+}
+
+PL_VEXP_TGT static inline fpair8
+q8_abs(fpair8 a)
+{
+    __m256 sign = _mm256_and_ps(a.x, S8(-0.0f));
+    return (fpair8){_mm256_xor_ps(a.x, sign), _mm256_xor_ps(a.y, sign)};
+}
+
+/* pf_log */
+PL_VEXP_TGT static inline fpair8
+q8_log(fpair8 d)
+{
+    __m256 y = _mm256_mul_ps(d.x, S8(1.0f / 0.75f));
+    __m256 tiny = _mm256_cmp_ps(y, S8(5.421010862427522e-20f), _CMP_LT_OQ);
+    y = SEL8(tiny, _mm256_mul_ps(y, S8(18446744073709551616.0f)), y);
+    __m256i bias = _mm256_blendv_epi8(_mm256_set1_epi32(0x7f), _mm256_set1_epi32(64 + 0x7f),
+                                      _mm256_castps_si256(tiny));
+    __m256i e = _mm256_sub_epi32(
+        _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(y), 23), _mm256_set1_epi32(0xff)),
+        bias);
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), e), _mm256_set1_epi32(0x7f)),
+        23));
+    fpair8 m = {_mm256_mul_ps(d.x, scale), _mm256_mul_ps(d.y, scale)};
+    fpair8 x = p8_div(p8_add2_pt(m, S8(-1.0f)), p8_add2_pt(m, S8(1.0f)));
+    fpair8 x2 = p8_square(x);
+    __m256 t = S8(0.2392828464508056640625f);
+    t = _mm256_fmadd_ps(t, x2.x, S8(0.28518211841583251953125f));
+    t = _mm256_fmadd_ps(t, x2.x, S8(0.400005877017974853515625f));
+    t = _mm256_fmadd_ps(t, x2.x, S8(0.666666686534881591796875f));
+    fpair8 s = p8_mul_pt((fpair8){S8(0.69314718246459960938f), S8(-1.904654323148236017e-09f)},
+                         _mm256_cvtepi32_ps(e));
+    s = p8_add_pp(s, (fpair8){_mm256_mul_ps(x.x, S8(2.0f)), _mm256_mul_ps(x.y, S8(2.0f))});
+    return p8_add_pp(s, p8_mul_pt(p8_mul_pp(x2, x), t));
+}
+
+/* SLEEF's 1-ulp atanhf (pl_sleef_atanhf), eight lanes */
+PL_VEXP_TGT static inline __m256
+pl_atanhf8(__m256 x)
+{
+    __m256 a = _mm256_andnot_ps(S8(-0.0f), x);
+    fpair8 d = q8_log(p8_div(q8_sum2(S8(1.0f), a), q8_sum2(S8(1.0f), _mm256_xor_ps(a, S8(-0.0f)))));
+    __m256 y = SEL8(_mm256_cmp_ps(a, S8(1.0f), _CMP_EQ_OQ), S8(INFINITY),
+                    _mm256_mul_ps(_mm256_add_ps(d.x, d.y), S8(0.5f)));
+    __m256 bad = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(a, S8(1.0f), _CMP_GT_OQ),
+                                           _mm256_cmp_ps(a, S8(INFINITY), _CMP_EQ_OQ)),
+                              p8_isnan(y));
+    y = _mm256_or_ps(y, bad);
+    return p8_sign_and_nan(y, x, 1);
+}
+
+/* SLEEF's 1-ulp exp2f (pl_sleef_exp2f), eight lanes */
+PL_VEXP_TGT static inline __m256
+pl_exp2f8(__m256 d)
+{
+    __m256 u = _mm256_round_ps(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256i q = _mm256_cvtps_epi32(u);
+    __m256 s = _mm256_sub_ps(d, u);
+    u = S8(0.1535920892e-3f);
+    u = _mm256_fmadd_ps(u, s, S8(0.1339262701e-2f));
+    u = _mm256_fmadd_ps(u, s, S8(0.9618384764e-2f));
+    u = _mm256_fmadd_ps(u, s, S8(0.5550347269e-1f));
+    u = _mm256_fmadd_ps(u, s, S8(0.2402264476e+0f));
+    u = _mm256_fmadd_ps(u, s, S8(0.6931471825e+0f));
+    u = _mm256_fmadd_ps(u, s, S8(1.0f));
+    u = p8_scale2(u, q);
+    u = SEL8(_mm256_cmp_ps(d, S8(128.0f), _CMP_GE_OQ), S8(INFINITY), u);
+    return _mm256_andnot_ps(_mm256_cmp_ps(d, S8(-150.0f), _CMP_LT_OQ), u);
+}
+
+#undef S8
+#undef SEL8
 
 #undef V8
 #undef ADD8
