@@ -414,7 +414,53 @@ vec8_run(const layout_job *j, int64_t b, int64_t n)
         _mm256_storeu_ps(out + i, r);
     }
 }
+
+/* the same for double sinh, cosh and gelu, four lanes at a time */
+PL_VEXP_TGT static void
+vec4d_run(const layout_job *j, int64_t b, int64_t n)
+{
+    const __m256d half = _mm256_set1_pd(0.5), one = _mm256_set1_pd(1.0);
+    const __m256d beta = _mm256_set1_pd(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
+    const __m256d vk = _mm256_set1_pd(0.044715), vk3 = _mm256_set1_pd(3.0 * 0.044715);
+    double *out = (double *)j->out + b;
+    const double *x = (const double *)j->x + b, *g = j->g ? (const double *)j->g + b : NULL;
+    for (int64_t i = 0; i + 4 <= n; i += 4) {
+        __m256d v = _mm256_loadu_pd(x + i), r;
+        if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
+            r = pl_sinhcosh4(v, j->fn == PL_ATEN_SINH);
+        } else {
+            __m256d x_sq = _mm256_mul_pd(v, v), x_cube = _mm256_mul_pd(x_sq, v);
+            __m256d t = pl_tanh4(_mm256_mul_pd(beta, _mm256_fmadd_pd(vk, x_cube, v)));
+            __m256d nan = _mm256_cmp_pd(t, t, _CMP_UNORD_Q), left = _mm256_mul_pd(half, v);
+            if (j->fn == PL_ATEN_GELU_TANH) {
+                r = _mm256_blendv_pd(_mm256_mul_pd(left, _mm256_add_pd(one, t)), left, nan);
+            } else {
+                __m256d dleft = _mm256_mul_pd(half, _mm256_add_pd(one, t));
+                __m256d dtanh = _mm256_fnmadd_pd(t, t, one);
+                __m256d dinner = _mm256_mul_pd(beta, _mm256_fmadd_pd(vk3, x_sq, one));
+                __m256d sum =
+                    _mm256_add_pd(dleft, _mm256_mul_pd(_mm256_mul_pd(left, dtanh), dinner));
+                r = _mm256_blendv_pd(_mm256_mul_pd(_mm256_loadu_pd(g + i), sum), t, nan);
+            }
+        }
+        _mm256_storeu_pd(out + i, r);
+    }
+}
 #endif
+
+/* whether vec4d_run takes this job's vector part */
+static bool
+vec4d_takes(const layout_job *j)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return j->simd && j->f64 &&
+           (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_GELU_TANH ||
+            j->fn == PL_ATEN_GELU_TANH_BACKWARD);
+#else
+    (void)j;
+    return false;
+#endif
+}
 
 /* whether vec8_run takes this job's vector part */
 static bool
@@ -439,6 +485,10 @@ lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 #if defined(__x86_64__) && defined(__GNUC__)
     if (vec && n % 8 == 0 && vec8_takes(j)) {
         vec8_run(j, b, n);
+        return;
+    }
+    if (vec && n % 4 == 0 && vec4d_takes(j)) {
+        vec4d_run(j, b, n);
         return;
     }
 #endif

@@ -1,7 +1,8 @@
 /* sleef_x86.h — eight lanes at a time (AVX2 + FMA) of the float pair arithmetic and of SLEEF's
- * 1-ulp exp, log1p, tanh, sinh, cosh, atanh and exp2 (and the pair log lgamma shares): the same steps as sleef_pair.h / sleef_hyp.c, one instruction per
- * scalar operation (each rounds once either way), so every lane gives the plain form's bits
- * (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
+ * 1-ulp exp, log1p, tanh, sinh, cosh, atanh and exp2 (and the pair log lgamma shares), and
+ * four lanes of the double pair exp, tanh, sinh and cosh: the same steps as sleef_pair.h,
+ * sleef_hyp.c and sleef_hypd.c, one instruction per scalar operation (each rounds once either
+ * way), so every lane gives the plain form's bits (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
  * call only where pl_have_avx2_fma() holds.
  */
 #ifndef PL_SLEEF_X86_H
@@ -360,6 +361,180 @@ pl_exp2f8(__m256 d)
 
 #undef S8
 #undef SEL8
+
+/* ---- double, four lanes: SLEEF's pair exp (pd_exp) and its tanh, sinh and cosh
+ * (sleef_hypd.c) ---- */
+
+typedef struct {
+    __m256d x, y;
+} dpair4;
+
+#define D4(c) _mm256_set1_pd(c)
+
+PL_VEXP_TGT static inline dpair4
+d4_add2_pt(dpair4 a, __m256d b)
+{
+    __m256d h = _mm256_add_pd(a.x, b), v = _mm256_sub_pd(h, a.x);
+    __m256d lo = _mm256_add_pd(_mm256_sub_pd(a.x, _mm256_sub_pd(h, v)), _mm256_sub_pd(b, v));
+    return (dpair4){h, _mm256_add_pd(lo, a.y)};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_add2_pp(dpair4 a, dpair4 b)
+{
+    __m256d h = _mm256_add_pd(a.x, b.x), v = _mm256_sub_pd(h, a.x);
+    __m256d lo = _mm256_add_pd(_mm256_sub_pd(a.x, _mm256_sub_pd(h, v)), _mm256_sub_pd(b.x, v));
+    return (dpair4){h, _mm256_add_pd(lo, _mm256_add_pd(a.y, b.y))};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_add_ts(__m256d a, dpair4 b)
+{
+    __m256d h = _mm256_add_pd(a, b.x);
+    return (dpair4){h, _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(a, h), b.x), b.y)};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_add_pp(dpair4 a, dpair4 b)
+{
+    __m256d h = _mm256_add_pd(a.x, b.x);
+    return (dpair4){h, _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(a.x, h), b.x),
+                                                   a.y), b.y)};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_sub_pp(dpair4 a, dpair4 b)
+{
+    __m256d h = _mm256_sub_pd(a.x, b.x);
+    return (dpair4){h, _mm256_sub_pd(_mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(a.x, h), b.x),
+                                                   a.y), b.y)};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_mul_pt(dpair4 a, __m256d b)
+{
+    __m256d h = _mm256_mul_pd(a.x, b);
+    return (dpair4){h, _mm256_fmadd_pd(a.y, b, _mm256_fmsub_pd(a.x, b, h))};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_mul_pp(dpair4 a, dpair4 b)
+{
+    __m256d h = _mm256_mul_pd(a.x, b.x);
+    return (dpair4){h, _mm256_fmadd_pd(a.x, b.y, _mm256_fmadd_pd(a.y, b.x,
+                                                                 _mm256_fmsub_pd(a.x, b.x, h)))};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_square(dpair4 a)
+{
+    __m256d h = _mm256_mul_pd(a.x, a.x);
+    return (dpair4){h, _mm256_fmadd_pd(_mm256_add_pd(a.x, a.x), a.y,
+                                       _mm256_fmsub_pd(a.x, a.x, h))};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_rec(dpair4 d)
+{
+    __m256d h = _mm256_div_pd(D4(1.0), d.x);
+    return (dpair4){h, _mm256_mul_pd(h, _mm256_fnmadd_pd(d.y, h, _mm256_fnmadd_pd(d.x, h,
+                                                                                   D4(1.0))))};
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_div(dpair4 n, dpair4 d)
+{
+    __m256d r = _mm256_div_pd(D4(1.0), d.x), h = _mm256_mul_pd(n.x, r);
+    __m256d u = _mm256_fmsub_pd(r, n.x, h);
+    __m256d v = _mm256_fnmadd_pd(d.y, r, _mm256_fnmadd_pd(d.x, r, D4(1.0)));
+    return (dpair4){h, _mm256_fmadd_pd(h, v, _mm256_fmadd_pd(n.y, r, u))};
+}
+
+/* 2^q per lane from four int32 (exp2i_d) */
+PL_VEXP_TGT static inline __m256d
+d4_pow2i(__m128i q)
+{
+    __m128i e = _mm_slli_epi32(_mm_add_epi32(q, _mm_set1_epi32(0x3ff)), 20);
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepi32_epi64(e), 32));
+}
+
+PL_VEXP_TGT static inline __m256d
+d4_scale2(__m256d x, __m128i q)
+{
+    __m128i h = _mm_srai_epi32(q, 1);
+    return _mm256_mul_pd(_mm256_mul_pd(x, d4_pow2i(h)), d4_pow2i(_mm_sub_epi32(q, h)));
+}
+
+#define D4P2(x, c1, c0) _mm256_fmadd_pd((x), D4(c1), D4(c0))
+#define D4P4(x, x2, c3, c2, c1, c0) _mm256_fmadd_pd((x2), D4P2(x, c3, c2), D4P2(x, c1, c0))
+
+/* pd_exp of (a, 0) */
+PL_VEXP_TGT static inline dpair4
+d4_exp(__m256d a)
+{
+    __m256d dq = _mm256_round_pd(
+        _mm256_mul_pd(a, D4(1.442695040888963407359924681001892137426645954152985934135449406931)),
+        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m128i q = _mm256_cvtpd_epi32(dq);
+    dpair4 s = d4_add2_pt((dpair4){a, _mm256_setzero_pd()},
+                          _mm256_mul_pd(dq, D4(-.69314718055966295651160180568695068359375)));
+    s = d4_add2_pt(s, _mm256_mul_pd(dq, D4(-.28235290563031577122588448175013436025525412068e-12)));
+    dpair4 s2 = d4_square(s), s4 = d4_square(s2);
+    __m256d x = s.x, x2 = s2.x, x4 = s4.x, x8 = _mm256_mul_pd(s4.x, s4.x);
+    __m256d p8 = _mm256_fmadd_pd(
+        x4, D4P4(x, x2, +0.2505230023782644465e-7, +0.2755724800902135303e-6,
+                 +0.2755731892386044373e-5, +0.2480158735605815065e-4),
+        D4P4(x, x2, +0.1984126984148071858e-3, +0.1388888888886763255e-2,
+             +0.8333333333333347095e-2, +0.4166666666666669905e-1));
+    __m256d u = _mm256_fmadd_pd(x8, D4P2(x, +0.1602472219709932072e-9, +0.2092255183563157007e-8),
+                                p8);
+    dpair4 t = d4_add_ts(D4(0.5), d4_mul_pt(s, D4(0.1666666666666666574e+0)));
+    t = d4_add_ts(D4(1.0), d4_mul_pp(t, s));
+    t = d4_add_ts(D4(1.0), d4_mul_pp(t, s));
+    t = d4_add_pp(t, d4_mul_pt(s4, u));
+    __m256d keep = _mm256_cmp_pd(a, D4(-1000.0), _CMP_NLT_UQ);
+    t.x = _mm256_and_pd(d4_scale2(t.x, q), keep);
+    t.y = _mm256_and_pd(d4_scale2(t.y, q), keep);
+    return t;
+}
+#undef D4P2
+#undef D4P4
+
+/* y with x's sign folded in (with_sign); the NaN lanes of x all ones */
+PL_VEXP_TGT static inline __m256d
+d4_sign_and_nan(__m256d y, __m256d x, int with_sign)
+{
+    if (with_sign) y = _mm256_xor_pd(y, _mm256_and_pd(x, D4(-0.0)));
+    return _mm256_or_pd(y, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+
+PL_VEXP_TGT static inline __m256d
+pl_tanh4(__m256d x)
+{
+    __m256d a = _mm256_andnot_pd(D4(-0.0), x);
+    dpair4 d = d4_exp(a), e = d4_rec(d);
+    dpair4 ne = {_mm256_xor_pd(e.x, D4(-0.0)), _mm256_xor_pd(e.y, D4(-0.0))};
+    d = d4_div(d4_add2_pp(d, ne), d4_add2_pp(d, e));
+    __m256d y = _mm256_add_pd(d.x, d.y);
+    __m256d big = _mm256_or_pd(_mm256_cmp_pd(a, D4(18.714973875), _CMP_GT_OQ),
+                               _mm256_cmp_pd(y, y, _CMP_UNORD_Q));
+    y = _mm256_blendv_pd(y, D4(1.0), big);
+    return d4_sign_and_nan(y, x, 1);
+}
+
+PL_VEXP_TGT static inline __m256d
+pl_sinhcosh4(__m256d x, int is_sinh)
+{
+    __m256d a = _mm256_andnot_pd(D4(-0.0), x);
+    dpair4 d = d4_exp(a), r = d4_rec(d);
+    d = is_sinh ? d4_sub_pp(d, r) : d4_add_pp(d, r);
+    __m256d y = _mm256_mul_pd(_mm256_add_pd(d.x, d.y), D4(0.5));
+    __m256d big = _mm256_or_pd(_mm256_cmp_pd(a, D4(710.0), _CMP_GT_OQ),
+                               _mm256_cmp_pd(y, y, _CMP_UNORD_Q));
+    y = _mm256_blendv_pd(y, D4(INFINITY), big);
+    return d4_sign_and_nan(y, x, is_sinh);
+}
+#undef D4
 
 #undef V8
 #undef ADD8
