@@ -1,6 +1,6 @@
 /* sleef_x86.h — eight lanes at a time (AVX2 + FMA) of the float pair arithmetic and of SLEEF's
  * 1-ulp exp, log1p, tanh, sinh, cosh, atanh and exp2 (and the pair log lgamma shares), and
- * four lanes of the double pair exp, tanh, sinh and cosh: the same steps as sleef_pair.h,
+ * four lanes of the double pair exp, tanh, sinh, cosh and exp2: the same steps as sleef_pair.h,
  * sleef_hyp.c and sleef_hypd.c, one instruction per scalar operation (each rounds once either
  * way), so every lane gives the plain form's bits (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
  * call only where pl_have_avx2_fma() holds.
@@ -496,6 +496,26 @@ d4_exp(__m256d a)
     t.x = _mm256_and_pd(d4_scale2(t.x, q), keep);
     t.y = _mm256_and_pd(d4_scale2(t.y, q), keep);
     return t;
+}
+/* SLEEF's 1-ulp double exp2 (pl_sleef_exp2), four lanes */
+PL_VEXP_TGT static inline __m256d
+pl_exp2d4(__m256d d)
+{
+    __m256d u = _mm256_round_pd(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m128i q = _mm256_cvtpd_epi32(u);
+    __m256d s = _mm256_sub_pd(d, u);
+    __m256d s2 = _mm256_mul_pd(s, s), s4 = _mm256_mul_pd(s2, s2), s8 = _mm256_mul_pd(s4, s4);
+    __m256d p8 = _mm256_fmadd_pd(
+        s4, D4P4(s, s2, +0.1017819260921760451e-6, +0.1321543872511327615e-5,
+                 +0.1525273353517584730e-4, +0.1540353045101147808e-3),
+        D4P4(s, s2, +0.1333355814670499073e-2, +0.9618129107597600536e-2,
+             +0.5550410866482046596e-1, +0.2402265069591012214e+0));
+    u = _mm256_fmadd_pd(s8, D4P2(s, +0.4434359082926529454e-9, +0.7073164598085707425e-8), p8);
+    u = _mm256_fmadd_pd(u, s, D4(+0.6931471805599452862e+0));
+    u = _mm256_fmadd_pd(u, s, D4(1.0));
+    u = d4_scale2(u, q);
+    u = _mm256_blendv_pd(u, D4(INFINITY), _mm256_cmp_pd(d, D4(1024.0), _CMP_GE_OQ));
+    return _mm256_andnot_pd(_mm256_cmp_pd(d, D4(-2000.0), _CMP_LT_OQ), u);
 }
 #undef D4P2
 #undef D4P4
