@@ -2,7 +2,8 @@
  * functions against their plain one-lane forms: ATen's layout of sinh, cosh, atanh, exp2, gelu
  * (tanh form) and gelu's backward with the vector blocks in AVX2 (simd) and in the plain reference, and
  * lgamma's eight-lane loop against pl_sleef_lgammaf, over a sweep of every 61st float32 bit
- * pattern; the four-lane double sinh, cosh, exp2 and gelu likewise on random doubles. On a CPU without AVX2 + FMA both sides are the plain forms.
+ * pattern; the four-lane double sinh, cosh, exp2, atanh and gelu likewise on random
+ * doubles. On a CPU without AVX2 + FMA both sides are the plain forms.
  *
  * Build and run from the repository root:
  *   cc -std=c11 -O2 -ffp-contract=off -Icsrc tests/c/test_sleef_lanes.c \
@@ -58,13 +59,13 @@ main(void)
         printf("%s: %ld mismatches\n", names[f], bad[f]);
         total += bad[f];
     }
-    /* double: four-lane sinh, cosh, exp2, gelu and its backward on random bit patterns and on values
+    /* double: four-lane sinh, cosh, exp2, atanh, gelu and its backward on random bit patterns and on values
      * of moderate size */
     double *xd = malloc(N * sizeof(double)), *gd = malloc(N * sizeof(double));
     double *d1 = malloc(N * sizeof(double)), *d2 = malloc(N * sizeof(double));
     if (!xd || !gd || !d1 || !d2) return 2;
-    const pl_aten_fn dfns[] = {PL_ATEN_SINH, PL_ATEN_COSH, PL_ATEN_EXP2, PL_ATEN_GELU_TANH,
-                               PL_ATEN_GELU_TANH_BACKWARD};
+    const pl_aten_fn dfns[] = {PL_ATEN_SINH, PL_ATEN_COSH, PL_ATEN_EXP2, PL_ATEN_ATANH,
+                               PL_ATEN_GELU_TANH, PL_ATEN_GELU_TANH_BACKWARD};
     long dbad = 0;
     uint64_t state = 88172645463325252ull;
     for (int round = 0; round < 8; round++) {
@@ -72,16 +73,17 @@ main(void)
             state ^= state << 13, state ^= state >> 7, state ^= state << 17;
             uint64_t u = state;
             memcpy(xd + i, &u, sizeof u);
-            if (round % 2) xd[i] = (double)(int64_t)(u >> 11) * 0x1p-53 * 1500.0 - 750.0;
+            if (round % 4 == 1) xd[i] = (double)(int64_t)(u >> 11) * 0x1p-53 * 1500.0 - 750.0;
+            if (round % 4 == 3) xd[i] = (double)(int64_t)(u >> 11) * 0x1p-53 * 2.2 - 1.1;
             gd[i] = (double)(i % 5) - 2.0;
         }
-        for (int f = 0; f < 5; f++) {
+        for (int f = 0; f < 6; f++) {
             pl_aten_layout(dfns[f], true, d1, xd, gd, N, PL_ATEN_AVX2, true);
             pl_aten_layout(dfns[f], true, d2, xd, gd, N, PL_ATEN_AVX2, false);
             for (int64_t i = 0; i < N; i++) dbad += memcmp(d1 + i, d2 + i, sizeof(double)) != 0;
         }
     }
-    printf("double sinh/cosh/exp2/gelu: %ld mismatches\n", dbad);
+    printf("double sinh/cosh/exp2/atanh/gelu: %ld mismatches\n", dbad);
     total += dbad;
     free(xd), free(gd), free(d1), free(d2);
     printf(total ? "FAILED\n" : "all ok\n");

@@ -415,7 +415,7 @@ vec8_run(const layout_job *j, int64_t b, int64_t n)
     }
 }
 
-/* the same for double sinh, cosh, exp2 and gelu, four lanes at a time */
+/* the same for double sinh, cosh, exp2, atanh and gelu, four lanes at a time */
 PL_VEXP_TGT static void
 vec4d_run(const layout_job *j, int64_t b, int64_t n)
 {
@@ -430,6 +430,8 @@ vec4d_run(const layout_job *j, int64_t b, int64_t n)
             r = pl_sinhcosh4(v, j->fn == PL_ATEN_SINH);
         } else if (j->fn == PL_ATEN_EXP2) {
             r = pl_exp2d4(v);
+        } else if (j->fn == PL_ATEN_ATANH) {
+            r = pl_atanhd4(v);
         } else {
             __m256d x_sq = _mm256_mul_pd(v, v), x_cube = _mm256_mul_pd(x_sq, v);
             __m256d t = pl_tanh4(_mm256_mul_pd(beta, _mm256_fmadd_pd(vk, x_cube, v)));
@@ -457,7 +459,8 @@ vec4d_takes(const layout_job *j)
 #if defined(__x86_64__) && defined(__GNUC__)
     return j->simd && j->f64 &&
            (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2 ||
-            j->fn == PL_ATEN_GELU_TANH || j->fn == PL_ATEN_GELU_TANH_BACKWARD);
+            j->fn == PL_ATEN_ATANH || j->fn == PL_ATEN_GELU_TANH ||
+            j->fn == PL_ATEN_GELU_TANH_BACKWARD);
 #else
     (void)j;
     return false;

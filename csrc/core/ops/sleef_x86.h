@@ -1,6 +1,6 @@
 /* sleef_x86.h — eight lanes at a time (AVX2 + FMA) of the float pair arithmetic and of SLEEF's
  * 1-ulp exp, log1p, tanh, sinh, cosh, atanh and exp2 (and the pair log lgamma shares), and
- * four lanes of the double pair exp, tanh, sinh, cosh and exp2: the same steps as sleef_pair.h,
+ * four lanes of the double pair exp and log, tanh, sinh, cosh, atanh and exp2: the same steps as sleef_pair.h,
  * sleef_hyp.c and sleef_hypd.c, one instruction per scalar operation (each rounds once either
  * way), so every lane gives the plain form's bits (tests compare both with torch). Included by the kernels that run ATen's vector blocks;
  * call only where pl_have_avx2_fma() holds.
@@ -516,6 +516,64 @@ pl_exp2d4(__m256d d)
     u = d4_scale2(u, q);
     u = _mm256_blendv_pd(u, D4(INFINITY), _mm256_cmp_pd(d, D4(1024.0), _CMP_GE_OQ));
     return _mm256_andnot_pd(_mm256_cmp_pd(d, D4(-2000.0), _CMP_LT_OQ), u);
+}
+/* the low 32 bits of each 64-bit lane */
+PL_VEXP_TGT static inline __m128i
+d4_low32(__m256i v)
+{
+    return _mm256_castsi256_si128(
+        _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0)));
+}
+
+/* pd_log: log of a pair as a pair */
+PL_VEXP_TGT static inline dpair4
+d4_log(dpair4 d)
+{
+    __m256d y = _mm256_mul_pd(d.x, D4(1.0 / 0.75));
+    __m256d tiny = _mm256_cmp_pd(y, D4(4.9090934652977266e-91), _CMP_LT_OQ);
+    y = _mm256_blendv_pd(y, _mm256_mul_pd(y, D4(2.037035976334486e90)), tiny);
+    __m128i field = d4_low32(
+        _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(y), 52), _mm256_set1_epi64x(0xfff)));
+    __m128i bias = _mm_blendv_epi8(_mm_set1_epi32(0x3ff), _mm_set1_epi32(300 + 0x3ff),
+                                   d4_low32(_mm256_castpd_si256(tiny)));
+    __m128i e = _mm_sub_epi32(field, bias), ne = _mm_sub_epi32(_mm_setzero_si128(), e);
+    dpair4 m = {d4_scale2(d.x, ne), d4_scale2(d.y, ne)};
+    dpair4 x = d4_div(d4_add2_pt(m, D4(-1.0)), d4_add2_pt(m, D4(1.0)));
+    dpair4 x2 = d4_square(x);
+    __m256d x4 = _mm256_mul_pd(x2.x, x2.x), x8 = _mm256_mul_pd(x4, x4), z = x2.x;
+    __m256d p3 = _mm256_fmadd_pd(x4, D4(0.13860436390467167910856),
+                                 D4P2(z, 0.131699838841615374240845, 0.153914168346271945653214));
+    __m256d t = _mm256_fmadd_pd(x8, p3, D4P4(z, x4, 0.181816523941564611721589,
+                                              0.22222224632662035403996,
+                                              0.285714285511134091777308,
+                                              0.400000000000914013309483));
+    t = _mm256_fmadd_pd(t, x2.x, D4(0.666666666666664853302393));
+    dpair4 s = d4_mul_pt((dpair4){D4(0.693147180559945286226764), D4(2.319046813846299558417771e-17)},
+                         _mm256_cvtepi32_pd(e));
+    s = d4_add_pp(s, (dpair4){_mm256_mul_pd(x.x, D4(2.0)), _mm256_mul_pd(x.y, D4(2.0))});
+    return d4_add_pp(s, d4_mul_pt(d4_mul_pp(x2, x), t));
+}
+
+PL_VEXP_TGT static inline dpair4
+d4_sum2(__m256d a, __m256d b)
+{
+    __m256d h = _mm256_add_pd(a, b), v = _mm256_sub_pd(h, a);
+    return (dpair4){h, _mm256_add_pd(_mm256_sub_pd(a, _mm256_sub_pd(h, v)), _mm256_sub_pd(b, v))};
+}
+
+/* SLEEF's 1-ulp double atanh (pl_sleef_atanh), four lanes */
+PL_VEXP_TGT static inline __m256d
+pl_atanhd4(__m256d x)
+{
+    __m256d a = _mm256_andnot_pd(D4(-0.0), x);
+    dpair4 d = d4_log(d4_div(d4_sum2(D4(1.0), a), d4_sum2(D4(1.0), _mm256_xor_pd(a, D4(-0.0)))));
+    __m256d y = _mm256_blendv_pd(_mm256_mul_pd(_mm256_add_pd(d.x, d.y), D4(0.5)), D4(INFINITY),
+                                 _mm256_cmp_pd(a, D4(1.0), _CMP_EQ_OQ));
+    y = _mm256_or_pd(y, _mm256_cmp_pd(a, D4(1.0), _CMP_GT_OQ));
+    y = _mm256_xor_pd(y, _mm256_and_pd(x, D4(-0.0)));
+    y = _mm256_or_pd(y, _mm256_or_pd(_mm256_cmp_pd(a, D4(INFINITY), _CMP_EQ_OQ),
+                                     _mm256_cmp_pd(y, y, _CMP_UNORD_Q)));
+    return _mm256_or_pd(y, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 #undef D4P2
 #undef D4P4
