@@ -29,6 +29,7 @@
 #include "../parallel.h"
 #include "internal.h"
 #include "vexp_x86.h"
+#include "sleef_x86.h"
 
 #define R_LN2F 1.442695040888963407359924681001892137426645954152985934135449406931f
 #define L2UF 0.693145751953125f
@@ -223,30 +224,6 @@ LAMBDA_VEC_REF(float, pl_sleef_expf, fmaf)
 LAMBDA_VEC_REF(double, pl_sleef_exp, fma)
 
 #if defined(__x86_64__) && defined(__GNUC__)
-PL_VEXP_TGT static inline __m256
-expf8(__m256 d)
-{
-    __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(d, _mm256_set1_ps(R_LN2F)));
-    __m256 qf = _mm256_cvtepi32_ps(q);
-    __m256 s = _mm256_fmadd_ps(qf, _mm256_set1_ps(-L2UF), d);
-    s = _mm256_fmadd_ps(qf, _mm256_set1_ps(-L2LF), s);
-    __m256 u = _mm256_set1_ps(0.000198527617612853646278381f);
-    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.00139304355252534151077271f));
-    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.00833336077630519866943359f));
-    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.0416664853692054748535156f));
-    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.166666671633720397949219f));
-    u = _mm256_fmadd_ps(u, s, _mm256_set1_ps(0.5f));
-    u = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_mul_ps(s, s), u, s));
-    __m256i h = _mm256_srai_epi32(q, 1), bias = _mm256_set1_epi32(0x7f);
-    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, bias), 23));
-    __m256 p2 = _mm256_castsi256_ps(
-        _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(q, h), bias), 23));
-    u = _mm256_mul_ps(_mm256_mul_ps(u, p1), p2);
-    u = _mm256_andnot_ps(_mm256_cmp_ps(d, _mm256_set1_ps(-104.0f), _CMP_LT_OQ), u);
-    return _mm256_blendv_ps(u, _mm256_set1_ps(INFINITY),
-                            _mm256_cmp_ps(_mm256_set1_ps(100.0f), d, _CMP_LT_OQ));
-}
-
 /* 2^q per lane, q four int32 (pow2i_d) */
 PL_VEXP_TGT static inline __m256d
 pow2i4(__m128i q)
@@ -329,11 +306,25 @@ typedef struct {
     bool contract;          /* the scalar lambda with torch's FMA (not under "default") */
 } layout_job;
 
-/* float sinh / cosh / atanh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
- * std::sinh ... there) */
+/* sinh / cosh / atanh / exp2: SLEEF's in the vector part, the C library's on the tail (ATen's
+ * std::sinh ... there); float (sleef_hyp.c) and double (sleef_hypd.c) */
 static void
 hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
+    if (j->f64) {
+        double *out = (double *)j->out + b;
+        const double *x = (const double *)j->x + b;
+        for (int64_t i = 0; i < n; i++) {
+            double v = x[i];
+            switch (j->fn) {
+            case PL_ATEN_SINH: out[i] = vec ? pl_sleef_sinh(v) : sinh(v); break;
+            case PL_ATEN_COSH: out[i] = vec ? pl_sleef_cosh(v) : cosh(v); break;
+            case PL_ATEN_ATANH: out[i] = vec ? pl_sleef_atanh(v) : atanh(v); break;
+            default: out[i] = vec ? pl_sleef_exp2(v) : exp2(v); break; /* PL_ATEN_EXP2 */
+            }
+        }
+        return;
+    }
     float *out = (float *)j->out + b;
     const float *x = (const float *)j->x + b;
     for (int64_t i = 0; i < n; i++) {
@@ -347,31 +338,148 @@ hyperbolic_run(const layout_job *j, int64_t b, int64_t n, bool vec)
     }
 }
 
-/* float gelu in the tanh form and its backward (ATen's GELU kernels): SLEEF's tanh in the
- * vector part, the C library's on the tail. The compiler that built torch contracts
- * x + kappa x^3, 1 - t^2 and 1 + 3 kappa x^2 into FMAs in both forms (not the last sum of the
+/* gelu in the tanh form and its backward (ATen's GELU kernels), float and double: SLEEF's tanh
+ * in the vector part, the C library's on the tail. Where x is NaN the vector forward gives x's
+ * NaN (quieted) and the backward SLEEF's all-ones NaN whatever g is (checked on torch). The
+ * compiler that built torch contracts x + kappa x^3, 1 - t^2 and 1 + 3 kappa x^2 into FMAs in both forms (not the last sum of the
  * backward); the default capability's build has no FMA (and no vector part: step 0). */
-static void
-gelu_tanh_run(const layout_job *j, int64_t b, int64_t n, bool vec)
+#define GELU_TANH_RUN(S, T, FMA, TANH, STANH)                                                 \
+    static void gelu_tanh_run_##S(const layout_job *j, int64_t b, int64_t n, bool vec)        \
+    {                                                                                         \
+        const T beta = (T)(1.41421356237309504880 * 1.12837916709551257390 * 0.5);            \
+        const T kappa = (T)0.044715;                                                          \
+        T *out = (T *)j->out + b;                                                             \
+        const T *x = (const T *)j->x + b, *g = j->g ? (const T *)j->g + b : NULL;             \
+        bool fused = j->contract;                                                             \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            T v = x[i], x_sq = v * v, x_cube = x_sq * v;                                      \
+            T inner = beta * (fused ? FMA(kappa, x_cube, v) : v + kappa * x_cube);            \
+            T t = vec ? STANH(inner) : TANH(inner);                                           \
+            if (vec && t != t) { /* x NaN: which NaN the vector code's steps pass on */       \
+                out[i] = j->fn == PL_ATEN_GELU_TANH ? (T)0.5 * v : t;                         \
+                continue;                                                                     \
+            }                                                                                 \
+            if (j->fn == PL_ATEN_GELU_TANH) {                                                 \
+                out[i] = (T)0.5 * v * ((T)1 + t);                                             \
+                continue;                                                                     \
+            }                                                                                 \
+            T left = (T)0.5 * v, dleft = (T)0.5 * ((T)1 + t);                                 \
+            T dtanh = fused ? FMA(-t, t, (T)1) : (T)1 - t * t;                                \
+            T dinner = beta * (fused ? FMA((T)3 * kappa, x_sq, (T)1)                          \
+                                     : (T)1 + (T)3 * kappa * x_sq);                           \
+            out[i] = g[i] * (dleft + left * dtanh * dinner);                                  \
+        }                                                                                     \
+    }
+GELU_TANH_RUN(f32, float, fmaf, tanhf, pl_sleef_tanhf)
+GELU_TANH_RUN(f64, double, fma, tanh, pl_sleef_tanh)
+#undef GELU_TANH_RUN
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* float sinh, cosh, atanh, exp2 (sleef_x86.h) and gelu (tanh form) and its backward on the
+ * vector part,
+ * eight lanes at a time: the same steps as the plain forms above (the vector part is a
+ * multiple of 16, so no lane is left over) */
+PL_VEXP_TGT static void
+vec8_run(const layout_job *j, int64_t b, int64_t n)
 {
-    const float beta = (float)(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
-    const float kappa = 0.044715f;
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 beta = _mm256_set1_ps((float)(1.41421356237309504880 * 1.12837916709551257390 *
+                                               0.5));
+    const float kappa = (float)0.044715;
+    const __m256 vk = _mm256_set1_ps(kappa), vk3 = _mm256_set1_ps(3.0f * kappa);
     float *out = (float *)j->out + b;
     const float *x = (const float *)j->x + b, *g = j->g ? (const float *)j->g + b : NULL;
-    bool fused = j->contract;
-    for (int64_t i = 0; i < n; i++) {
-        float v = x[i], x_sq = v * v, x_cube = x_sq * v;
-        float inner = beta * (fused ? fmaf(kappa, x_cube, v) : v + kappa * x_cube);
-        float t = vec ? pl_sleef_tanhf(inner) : tanhf(inner);
-        if (j->fn == PL_ATEN_GELU_TANH) {
-            out[i] = 0.5f * v * (1.0f + t);
-            continue;
+    for (int64_t i = 0; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i), r;
+        if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
+            r = pl_sinhcoshf8(v, j->fn == PL_ATEN_SINH);
+        } else if (j->fn == PL_ATEN_ATANH) {
+            r = pl_atanhf8(v);
+        } else if (j->fn == PL_ATEN_EXP2) {
+            r = pl_exp2f8(v);
+        } else {
+            __m256 x_sq = _mm256_mul_ps(v, v), x_cube = _mm256_mul_ps(x_sq, v);
+            __m256 t = pl_tanhf8(_mm256_mul_ps(beta, _mm256_fmadd_ps(vk, x_cube, v)));
+            __m256 nan = _mm256_cmp_ps(t, t, _CMP_UNORD_Q), left = _mm256_mul_ps(half, v);
+            if (j->fn == PL_ATEN_GELU_TANH) {
+                r = _mm256_blendv_ps(_mm256_mul_ps(left, _mm256_add_ps(one, t)), left, nan);
+            } else {
+                __m256 dleft = _mm256_mul_ps(half, _mm256_add_ps(one, t));
+                __m256 dtanh = _mm256_fnmadd_ps(t, t, one);
+                __m256 dinner = _mm256_mul_ps(beta, _mm256_fmadd_ps(vk3, x_sq, one));
+                __m256 sum = _mm256_add_ps(dleft, _mm256_mul_ps(_mm256_mul_ps(left, dtanh), dinner));
+                r = _mm256_blendv_ps(_mm256_mul_ps(_mm256_loadu_ps(g + i), sum), t, nan);
+            }
         }
-        float left = 0.5f * v, dleft = 0.5f * (1.0f + t);
-        float dtanh = fused ? fmaf(-t, t, 1.0f) : 1.0f - t * t;
-        float dinner = beta * (fused ? fmaf(3.0f * kappa, x_sq, 1.0f) : 1.0f + 3.0f * kappa * x_sq);
-        out[i] = g[i] * (dleft + left * dtanh * dinner);
+        _mm256_storeu_ps(out + i, r);
     }
+}
+
+/* the same for double sinh, cosh, exp2, atanh and gelu, four lanes at a time */
+PL_VEXP_TGT static void
+vec4d_run(const layout_job *j, int64_t b, int64_t n)
+{
+    const __m256d half = _mm256_set1_pd(0.5), one = _mm256_set1_pd(1.0);
+    const __m256d beta = _mm256_set1_pd(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
+    const __m256d vk = _mm256_set1_pd(0.044715), vk3 = _mm256_set1_pd(3.0 * 0.044715);
+    double *out = (double *)j->out + b;
+    const double *x = (const double *)j->x + b, *g = j->g ? (const double *)j->g + b : NULL;
+    for (int64_t i = 0; i + 4 <= n; i += 4) {
+        __m256d v = _mm256_loadu_pd(x + i), r;
+        if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH) {
+            r = pl_sinhcosh4(v, j->fn == PL_ATEN_SINH);
+        } else if (j->fn == PL_ATEN_EXP2) {
+            r = pl_exp2d4(v);
+        } else if (j->fn == PL_ATEN_ATANH) {
+            r = pl_atanhd4(v);
+        } else {
+            __m256d x_sq = _mm256_mul_pd(v, v), x_cube = _mm256_mul_pd(x_sq, v);
+            __m256d t = pl_tanh4(_mm256_mul_pd(beta, _mm256_fmadd_pd(vk, x_cube, v)));
+            __m256d nan = _mm256_cmp_pd(t, t, _CMP_UNORD_Q), left = _mm256_mul_pd(half, v);
+            if (j->fn == PL_ATEN_GELU_TANH) {
+                r = _mm256_blendv_pd(_mm256_mul_pd(left, _mm256_add_pd(one, t)), left, nan);
+            } else {
+                __m256d dleft = _mm256_mul_pd(half, _mm256_add_pd(one, t));
+                __m256d dtanh = _mm256_fnmadd_pd(t, t, one);
+                __m256d dinner = _mm256_mul_pd(beta, _mm256_fmadd_pd(vk3, x_sq, one));
+                __m256d sum =
+                    _mm256_add_pd(dleft, _mm256_mul_pd(_mm256_mul_pd(left, dtanh), dinner));
+                r = _mm256_blendv_pd(_mm256_mul_pd(_mm256_loadu_pd(g + i), sum), t, nan);
+            }
+        }
+        _mm256_storeu_pd(out + i, r);
+    }
+}
+#endif
+
+/* whether vec4d_run takes this job's vector part */
+static bool
+vec4d_takes(const layout_job *j)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return j->simd && j->f64 &&
+           (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2 ||
+            j->fn == PL_ATEN_ATANH || j->fn == PL_ATEN_GELU_TANH ||
+            j->fn == PL_ATEN_GELU_TANH_BACKWARD);
+#else
+    (void)j;
+    return false;
+#endif
+}
+
+/* whether vec8_run takes this job's vector part */
+static bool
+vec8_takes(const layout_job *j)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return j->simd && !j->f64 &&
+           (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_ATANH ||
+            j->fn == PL_ATEN_EXP2 || j->fn == PL_ATEN_GELU_TANH ||
+            j->fn == PL_ATEN_GELU_TANH_BACKWARD);
+#else
+    (void)j;
+    return false;
+#endif
 }
 
 /* elements [b, b + n) through the vector lambda (vec) or the scalar one */
@@ -379,13 +487,24 @@ static void
 lambda_run(const layout_job *j, int64_t b, int64_t n, bool vec)
 {
     if (n <= 0) return;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (vec && n % 8 == 0 && vec8_takes(j)) {
+        vec8_run(j, b, n);
+        return;
+    }
+    if (vec && n % 4 == 0 && vec4d_takes(j)) {
+        vec4d_run(j, b, n);
+        return;
+    }
+#endif
     if (j->fn == PL_ATEN_SINH || j->fn == PL_ATEN_COSH || j->fn == PL_ATEN_EXP2 ||
         j->fn == PL_ATEN_ATANH) {
         hyperbolic_run(j, b, n, vec);
         return;
     }
     if (j->fn == PL_ATEN_GELU_TANH || j->fn == PL_ATEN_GELU_TANH_BACKWARD) {
-        gelu_tanh_run(j, b, n, vec);
+        if (j->f64) gelu_tanh_run_f64(j, b, n, vec);
+        else gelu_tanh_run_f32(j, b, n, vec);
         return;
     }
     if (j->f64) {
@@ -425,9 +544,11 @@ layout_pieces(void *ctx, int64_t first, int64_t last)
     }
 }
 
-void
-pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,
-               int cap, bool simd)
+/* the split of pl_aten_layout; vector false: every element through the scalar lambda (with
+ * the capability's contractions), as ATen's loop takes an operand that is not contiguous */
+static void
+layout_go(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n, int cap,
+          bool simd, bool vector)
 {
     static const int64_t steps[] = {0, 16, 32}; /* 2W in floats; halved for doubles */
     int threads = pl_parallel_get_num_threads();
@@ -444,8 +565,9 @@ pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
 #else
     simd = false;
 #endif
-    layout_job j = {fn, out, x, g, f64, n, (n + pieces - 1) / pieces, steps[cap] / (f64 ? 2 : 1),
-                    simd, cap != PL_ATEN_DEFAULT};
+    int64_t step = vector ? steps[cap] / (f64 ? 2 : 1) : 0;
+    layout_job j = {fn, out, x, g, f64, n, (n + pieces - 1) / pieces, step, simd,
+                    cap != PL_ATEN_DEFAULT};
     if (pieces == 1) {
         layout_pieces(&j, 0, 1);
         return;
@@ -454,9 +576,22 @@ pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
 }
 
 void
+pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,
+               int cap, bool simd)
+{
+    layout_go(fn, f64, out, x, g, n, cap, simd, true);
+}
+
+void
 pl_aten_run(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n)
 {
-    pl_aten_layout(fn, f64, out, x, g, n, pl_aten_capability(), true);
+    layout_go(fn, f64, out, x, g, n, pl_aten_capability(), true, true);
+}
+
+void
+pl_aten_run_scalar(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n)
+{
+    layout_go(fn, f64, out, x, g, n, pl_aten_capability(), true, false);
 }
 
 void

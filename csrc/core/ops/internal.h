@@ -122,20 +122,32 @@ float pl_sleef_atanhf(float x);
 float pl_sleef_sinhf(float x);
 float pl_sleef_coshf(float x);
 double pl_sleef_log1p(double x);
+float pl_sleef_lgammaf(float x); /* sleef_gamma.c */
+/* out[i] = pl_sleef_lgammaf(x[i]), i < n, eight lanes at a time where the CPU has AVX2 + FMA */
+void pl_sleef_lgammaf_n(float *out, const float *x, int64_t n);
+double pl_sleef_lgamma(double x);
+double pl_sleef_sinh(double x); /* sleef_hypd.c */
+double pl_sleef_cosh(double x);
+double pl_sleef_tanh(double x);
+double pl_sleef_atanh(double x);
+double pl_sleef_exp2(double x);
 /* The elementwise functions computed as PyTorch's CPU kernel computes them, bit for bit. */
 typedef enum pl_aten_fn {
     PL_ATEN_SIGMOID,       /* out = sigmoid(x) */
     PL_ATEN_SILU,          /* out = silu(x) */
     PL_ATEN_SILU_BACKWARD, /* out = g * silu'(x) */
-    PL_ATEN_SINH,          /* out = sinh(x), float only (the vector form: sleef_hyp.c) */
-    PL_ATEN_COSH,          /* out = cosh(x), float only */
-    PL_ATEN_EXP2,          /* out = exp2(x), float only */
-    PL_ATEN_ATANH,         /* out = atanh(x), float only */
-    PL_ATEN_GELU_TANH,     /* out = gelu(x) in the tanh form, float only */
-    PL_ATEN_GELU_TANH_BACKWARD, /* out = g * its derivative, float only */
+    PL_ATEN_SINH,          /* out = sinh(x) (the vector forms: sleef_hyp.c, sleef_hypd.c) */
+    PL_ATEN_COSH,          /* out = cosh(x) */
+    PL_ATEN_EXP2,          /* out = exp2(x) */
+    PL_ATEN_ATANH,         /* out = atanh(x) */
+    PL_ATEN_GELU_TANH,     /* out = gelu(x) in the tanh form */
+    PL_ATEN_GELU_TANH_BACKWARD, /* out = g * its derivative */
 } pl_aten_fn;
 /* fn over n contiguous floats (doubles when f64): out, x and g (NULL unless the backward) */
 void pl_aten_run(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n);
+/* The same with every element through the scalar lambda, as ATen takes a strided operand */
+void pl_aten_run_scalar(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g,
+                        int64_t n);
 /* The same in the layout of capability cap, with the AVX2 vector lambda (simd, where the CPU
  * has it) or its plain reference: the two give the same bits (tests/c/test_aten_layout.c). */
 void pl_aten_layout(pl_aten_fn fn, bool f64, void *out, const void *x, const void *g, int64_t n,

@@ -47,6 +47,7 @@
 #include "internal.h"
 
 #include "sleef_pair.h"
+#include "sleef_x86.h"
 
 /* ---- float ---- */
 
@@ -100,31 +101,6 @@ pl_sleef_log1pf(float d)
 }
 
 /* ---- double ---- */
-
-/* cvtpd's conversion of an integral double: INT32_MIN out of range or NaN */
-static inline int32_t
-rint_i32_d(double x)
-{
-    if (!(fabs(x) < 2147483648.0)) return INT32_MIN;
-    return (int32_t)x;
-}
-
-/* 2^q as the vector code builds it: (q + 1023) << 20 in a 32-bit lane, made the high word */
-static inline double
-exp2i_d(int32_t q)
-{
-    uint64_t b = (uint64_t)(((uint32_t)q + 0x3ffu) << 20) << 32;
-    double f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static inline double
-scale2_d(double x, int32_t q)
-{
-    int32_t h = q >> 1;
-    return x * exp2i_d(h) * exp2i_d((int32_t)((uint32_t)q - (uint32_t)h));
-}
 
 PL_FMA_CLONES double
 pl_sleef_expm1(double a)
@@ -215,6 +191,28 @@ pl_sleef_log1p(double d)
 
 #define ACT_GRAIN 32768
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* eight lanes of mish (x tanh(log1p(exp(x)))) or its backward (g (t + x s (1 - t^2)) with the
+ * FMAs of the vector lambda); 0 (nothing written) when a lane's exp(x) needs log1p's log path */
+PL_VEXP_TGT static int
+mish_block8(int kind, float *out, const float *x, const float *g)
+{
+    __m256 v = _mm256_loadu_ps(x), e = expf8(v);
+    if (!pl_log1pf8_ok(e)) return 0;
+    __m256 t = pl_tanhf8(pl_log1pf8_core(e)), one = _mm256_set1_ps(1.0f);
+    if (kind == PL_ACT_MISH) {
+        _mm256_storeu_ps(out, _mm256_mul_ps(v, t));
+        return 1;
+    }
+    __m256 en = expf8(_mm256_xor_ps(v, _mm256_set1_ps(-0.0f)));
+    __m256 sg = _mm256_div_ps(one, _mm256_add_ps(one, en));
+    __m256 u = _mm256_fnmadd_ps(t, t, one);
+    __m256 r = _mm256_fmadd_ps(_mm256_mul_ps(v, sg), u, t);
+    _mm256_storeu_ps(out, _mm256_mul_ps(_mm256_loadu_ps(g), r));
+    return 1;
+}
+#endif
+
 /* one run of n elements through the vector lambda (vec: SLEEF's functions) or the scalar one
  * (the C library's); p: the kind's parameters, in the dtype */
 #define ACT_RUN(S, T, ABS, EXPM1, LOG1P, EXP, TANH, FMA, SEXPM1, SLOG1P, SEXP, STANH)           \
@@ -292,6 +290,22 @@ ACT_RUN(f64, double, fabs, expm1, log1p, exp, tanh, fma, pl_sleef_expm1, pl_slee
  * 0: the inner dimension is not contiguous and every element takes the scalar lambda); a run
  * takes blocks of step through the vector lambda and the rest through the scalar one (step 0:
  * all scalar); whole: every element through the vector lambda */
+/* float mish and its backward on a vector run of n elements, eight lanes at a time with the
+ * same steps as act_run_f32's vector forms (sleef_x86.h); a block where exp(x) leaves log1p's
+ * core range (x NaN or above ~87.5) goes through act_run_f32 itself */
+static void
+mish_run_f32(int kind, const double *p, float *out, const float *x, const float *g, int64_t n)
+{
+    int64_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (pl_have_avx2_fma())
+        for (; i + 8 <= n; i += 8)
+            if (!mish_block8(kind, out + i, x + i, g ? g + i : NULL))
+                act_run_f32(kind, p, out + i, x + i, g ? g + i : NULL, 8, true);
+#endif
+    act_run_f32(kind, p, out + i, x + i, g ? g + i : NULL, n - i, true);
+}
+
 static void
 act_layout(int kind, const double *p, bool f64, void *out, const void *x, const void *g,
            int64_t n, int64_t run, int64_t step, bool whole)
@@ -316,7 +330,10 @@ act_layout(int kind, const double *p, bool f64, void *out, const void *x, const 
                         false);
         } else {
             const float *xf = (const float *)x + b, *gf = g ? (const float *)g + b : NULL;
-            act_run_f32(kind, p, (float *)out + b, xf, gf, nv, true);
+            if (kind == PL_ACT_MISH || kind == PL_ACT_MISH_BACKWARD)
+                mish_run_f32(kind, p, (float *)out + b, xf, gf, nv);
+            else
+                act_run_f32(kind, p, (float *)out + b, xf, gf, nv, true);
             act_run_f32(kind, p, (float *)out + b + nv, xf + nv, gf ? gf + nv : NULL, len - nv,
                         false);
         }

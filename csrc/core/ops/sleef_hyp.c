@@ -99,35 +99,13 @@ pl_sleef_exp2f(float d)
     return u;
 }
 
-/* log of a pair d >= 1 as a pair (SLEEF's logk2f): d = m 2^e with m in [0.75, 1.5),
- * x = (m - 1) / (m + 1), log d = e ln2 + 2x + x^3 t(x^2) in pair arithmetic */
-static inline fpair
-log_pair(fpair d)
-{
-    float y = d.x * (1.0f / 0.75f);
-    uint32_t b;
-    memcpy(&b, &y, sizeof b);
-    int32_t e = (int32_t)((b >> 23) & 0xff) - 0x7f;
-    float scale = exp2i_f(-e);
-    fpair m = {d.x * scale, d.y * scale};
-    fpair x = pf_div(pf_add2_pt(m, -1.0f), pf_add2_pt(m, 1.0f));
-    fpair x2 = pf_square(x);
-    float t = 0.2392828464508056640625f;
-    t = fmaf(t, x2.x, 0.28518211841583251953125f);
-    t = fmaf(t, x2.x, 0.400005877017974853515625f);
-    t = fmaf(t, x2.x, 0.666666686534881591796875f);
-    fpair s = pf_mul_pt((fpair){0.69314718246459960938f, -1.904654323148236017e-09f}, (float)e);
-    s = pf_add_pp(s, (fpair){x.x * 2.0f, x.y * 2.0f});
-    return pf_add_pp(s, pf_mul_pt(pf_mul_pp(x2, x), t));
-}
-
 /* SLEEF's 1-ulp atanhf: log((1 + |x|) / (1 - |x|)) / 2 with the quotient and the log as pairs;
  * inf at |x| = 1, the all-ones NaN beyond (its sign bit then x's, flipped) and for inf / NaN */
 PL_FMA_CLONES float
 pl_sleef_atanhf(float x)
 {
     float a = fabsf(x);
-    fpair d = log_pair(pf_div(pf_sum2(1.0f, a), pf_sum2(1.0f, -a)));
+    fpair d = pf_log(pf_div(pf_sum2(1.0f, a), pf_sum2(1.0f, -a)));
     float y = a == 1.0f ? INFINITY : (d.x + d.y) * 0.5f;
     if (a > 1.0f || isinf(x) || isnan(y)) y = all_ones_nan();
     y = mulsign(y, x);

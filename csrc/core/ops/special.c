@@ -99,6 +99,50 @@ special_run(special_fn fn, pl_dtype dt, const void *x_, const void *g_, void *ou
     }
 }
 
+/* whether ATen's loop takes t through its vector lambda: contiguous, or one value broadcast
+ * (every dim of size above 1 of stride 0) */
+static bool
+vector_operand(const pl_tensor *t)
+{
+    if (pl_tensor_is_contiguous(t)) return true;
+    for (int d = 0; d < t->ndim; d++)
+        if (t->shape[d] > 1 && t->strides[d] != 0) return false;
+    return true;
+}
+
+/* gelu (tanh form) or its backward into contiguous out as ATen's kernel computes it: SLEEF's
+ * tanh on its vector blocks over the operands' memory order (the contiguous copies xc, gc when
+ * each operand is contiguous or one broadcast value; x's own storage order when x is a dense
+ * permutation, as a transposed tensor, and g is laid out as x), else the scalar lambda
+ * throughout, as ATen's loop takes a strided operand (a 1-d view; ATen's per-row split of a
+ * tensor with contiguous rows is not followed). */
+static pl_status
+gelu_aten(pl_aten_fn fn, pl_tensor *out, pl_tensor *x, pl_tensor *xc, pl_tensor *g,
+          pl_tensor *gc)
+{
+    bool f64 = x->dtype == PL_FLOAT64;
+    if (vector_operand(x) && (!g || vector_operand(g))) {
+        pl_aten_run(fn, f64, pl_tensor_data(out), pl_tensor_data(xc),
+                    gc ? pl_tensor_data(gc) : NULL, x->numel);
+        return PL_OK;
+    }
+    bool same = !g || memcmp(g->strides, x->strides, sizeof(int64_t) * (size_t)x->ndim) == 0;
+    if (!pl_non_overlapping_and_dense(x) || !same) {
+        pl_aten_run_scalar(fn, f64, pl_tensor_data(out), pl_tensor_data(xc),
+                           gc ? pl_tensor_data(gc) : NULL, x->numel);
+        return PL_OK;
+    }
+    int64_t n = x->numel;
+    pl_tensor *flat = pl_tensor_empty(1, &n, x->dtype);
+    if (!flat) return pl_error_status();
+    pl_aten_run(fn, f64, pl_tensor_data(flat), pl_tensor_data(x), g ? pl_tensor_data(g) : NULL, n);
+    pl_tensor *view = pl_as_strided_nograd(flat, x->ndim, x->shape, x->strides, 0);
+    pl_status st = view ? pl_copy_raw(out, view) : pl_error_status();
+    pl_tensor_release(view);
+    pl_tensor_release(flat);
+    return st;
+}
+
 /* f applied to a floating tensor x: a new contiguous tensor of x's shape and dtype. */
 static pl_tensor *
 special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
@@ -115,11 +159,14 @@ special_apply(special_fn fn, pl_tensor *x, pl_tensor *g)
     pl_tensor *out = NULL;
     if (xc && (!g || gc)) {
         out = pl_tensor_empty(x->ndim, x->shape, x->dtype);
-        bool aten = x->dtype == PL_FLOAT32 && (fn == FN_GELU_TANH || fn == FN_DGELU_TANH);
-        if (out && aten) { /* ATen's kernel's bits: SLEEF's tanh on its vector blocks */
-            pl_aten_run(fn == FN_GELU_TANH ? PL_ATEN_GELU_TANH : PL_ATEN_GELU_TANH_BACKWARD, false,
-                        out->storage->data, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
-                        x->numel);
+        bool aten = (x->dtype == PL_FLOAT32 || x->dtype == PL_FLOAT64) &&
+                    (fn == FN_GELU_TANH || fn == FN_DGELU_TANH);
+        if (out && aten) {
+            pl_aten_fn afn = fn == FN_GELU_TANH ? PL_ATEN_GELU_TANH : PL_ATEN_GELU_TANH_BACKWARD;
+            if (gelu_aten(afn, out, x, xc, g, gc) != PL_OK) {
+                pl_tensor_release(out);
+                out = NULL;
+            }
         } else if (out) {
             special_run(fn, x->dtype, pl_tensor_data(xc), gc ? pl_tensor_data(gc) : NULL,
                         out->storage->data, x->numel);

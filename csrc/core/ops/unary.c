@@ -327,9 +327,8 @@ static const pl_node_kind unary_kinds[PL_NUM_UNOPS] = {PL_UNARY_OPS(UNARY_KIND)}
 
 /* ---- the table's entry points ---- */
 
-/* float32/float64 sigmoid or silu (float32 sinh, cosh) of a dense a into out (both of that
- * dtype), as PyTorch
- * computes it: in a's memory order, where ATen's vector/tail split falls (aten_layout.c); then
+/* float32/float64 sigmoid, silu, sinh, cosh, atanh or exp2 of a dense a into out (both of that
+ * dtype), as PyTorch computes it: in a's memory order, where ATen's vector/tail split falls (aten_layout.c); then
  * laid out as out. */
 static pl_status
 unary_aten(pl_aten_fn fn, pl_tensor *out, pl_tensor *a)
@@ -409,8 +408,7 @@ run_unary_as(pl_unop op, pl_tensor *out, pl_tensor *a, bool vml)
         return pl_error_set(PL_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", unop_names[op],
                             pl_dtype_scalar_name(a->dtype));
     }
-    bool hyperbolic = (op == PL_SINH || op == PL_COSH || op == PL_ATANH || op == PL_EXP2) &&
-                      out->dtype == PL_FLOAT32;
+    bool hyperbolic = op == PL_SINH || op == PL_COSH || op == PL_ATANH || op == PL_EXP2;
     if ((op == PL_SIGMOID || op == PL_SILU || hyperbolic) &&
         (out->dtype == PL_FLOAT32 || out->dtype == PL_FLOAT64) && a->dtype == out->dtype &&
         pl_same_shape(a, out) && pl_non_overlapping_and_dense(a)) {
