@@ -79,7 +79,7 @@
     X(LOG2, log2, "Log2Backward0", FLOAT, IN, PUB, log2(x), 0,                                   \
       ex_div(s, g, ex_scale(s, x, 0.693147180559945309417)))                                    \
     X(LOG10, log10, "Log10Backward0", FLOAT, IN, PUB, log10(x), 0,                               \
-      ex_div(s, g, ex_scale(s, x, 2.30258509299404568402)))                                     \
+      ex_div(s, g, ex_scale(s, x, 2.3025850929940456))) /* PyTorch's ln 10 */                  \
     X(ERFC, erfc, "ErfcBackward0", FLOAT, IN, PUB, erfc(x), 0,                                   \
       ex_mul(s, ex_scale(s, ex_un(s, PL_EXP, ex_neg(s, ex_pow(s, x, 2))), -1.12837916709551257390), g)) \
     X(SINC, sinc, "SincBackward0", FLOAT, IN, PUB, pl_sinc(x), 0, pl_sinc_backward(s, g, x)) \
