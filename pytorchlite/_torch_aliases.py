@@ -381,6 +381,24 @@ def addmm(self, mat1, mat2, *, beta=1, alpha=1):
 
 METHODS = {"unfold": unfold, "absolute": absolute, "absolute_": absolute_, "addmm": addmm}
 
+def _tensor_first(name, fn):
+    """fn with PyTorch's TypeError for a first argument that is not a Tensor."""
+    def function(*args, **kwargs):
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if not isinstance(first, _B):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(first).__name__}")
+        return fn(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = fn.__doc__
+    return function
+
+
+_ANY_FIRST = {"hamming_window", "hann_window", "blackman_window", "bartlett_window",
+              "block_diag", "unravel_index", "asarray", "set_default_tensor_type",
+              "set_warn_always", "is_warn_always_enabled"}
+
 FUNCTIONS = {
     "conv1d": conv1d, "conv2d": conv2d, "conv3d": conv3d,
     "conv_transpose1d": _conv_transpose(1), "conv_transpose2d": _conv_transpose(2),
@@ -402,3 +420,5 @@ FUNCTIONS = {
     "set_default_tensor_type": set_default_tensor_type, "set_warn_always": set_warn_always,
     "is_warn_always_enabled": is_warn_always_enabled, "absolute": _absolute,
 }
+FUNCTIONS = {name: fn if name in _ANY_FIRST else _tensor_first(name, fn)
+             for name, fn in FUNCTIONS.items()}
